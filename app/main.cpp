@@ -1,0 +1,82 @@
+// weaksight: one executable. No subcommand (or `gui`) opens the workstation;
+// subcommands run the headless tools. `weaksight --help` lists them.
+
+#include "app/Commands.h"
+#include "core/common/Log.h"
+#include "core/compute/Device.h"
+#include "core/io/ItkLogBridge.h"
+
+#include <CLI/CLI.hpp>
+
+#include <iostream>
+
+int main(int argc, char** argv)
+{
+    using namespace weaksight;
+    CLI::App app{"Weaksight: weakly-supervised tumour segmentation workstation for CT"};
+    app.set_version_flag("--version", [] { return app::versionText(); }, "Print the version, LibTorch version and device");
+    app.require_subcommand(0, 1);
+
+    std::string logLevel;
+    std::string logFile;
+    bool noLogFile = false;
+    app.add_option("--log-level", logLevel, "trace, debug, info, warn, error, critical or off "
+                                            "(default: $WEAKSIGHT_LOG_LEVEL or info)");
+    app.add_option("--log-file", logFile, "Log file (default: " + logging::defaultLogFile().string() + ")");
+    app.add_flag("--no-log-file", noLogFile, "Log to the terminal only");
+
+    app::GuiOptions gui;
+    auto* guiCmd = app.add_subcommand("gui", "Open the workstation (the default)");
+    guiCmd->add_option("path", gui.path, "Dataset folder, case folder, volume file or DICOM series folder");
+    guiCmd->add_flag("--demo", gui.demo, "Open the built-in synthetic demo dataset (generated on first use)");
+
+    app::CaseInfoOptions caseInfo;
+    auto* caseInfoCmd = app.add_subcommand("case-info", "Print the facts of a case folder or a volume file");
+    caseInfoCmd->add_option("path", caseInfo.path, "Case folder, volume file or DICOM series folder")->required();
+    caseInfoCmd->add_flag("--json", caseInfo.json, "Print JSON instead of text");
+    caseInfoCmd->add_option("--as", caseInfo.role, "Treat a single file as 'image' or 'labels' (default: by type)")
+        ->check(CLI::IsMember({"auto", "image", "labels"}));
+
+    app::PhantomCommandOptions phantom;
+    auto* phantomCmd = app.add_subcommand("phantom", "Write synthetic KiTS23-layout CT cases with labels");
+    phantomCmd->add_option("--out", phantom.out, "Output dataset folder")->required();
+    phantomCmd->add_option("--cases", phantom.cases, "Number of cases")->check(CLI::Range(1, 100000));
+    phantomCmd->add_option("--seed", phantom.seed, "Random seed (same seed, same cases)");
+    phantomCmd->add_option("--first", phantom.first, "Index of the first case (for writing in parts)");
+    phantomCmd->add_option("--min-size", phantom.minSize, "Smallest in-plane matrix (pixels)")->check(CLI::Range(64, 1024));
+    phantomCmd->add_option("--max-size", phantom.maxSize, "Largest in-plane matrix (pixels)")->check(CLI::Range(64, 1024));
+    phantomCmd->add_option("--thickness", phantom.thicknesses, "Slice thicknesses (mm) to draw from")
+        ->check(CLI::Range(0.3, 10.0));
+    phantomCmd->add_option("--lesion-free-fraction", phantom.lesionFreeFraction,
+                           "Fraction of cases without any lesion")
+        ->check(CLI::Range(0.0, 1.0));
+
+    try {
+        app.parse(argc, argv);
+    } catch (const CLI::ParseError& e) {
+        return app.exit(e);
+    }
+
+    try {
+        logging::LogOptions logOptions;
+        logOptions.level = logLevel;
+        logOptions.file = logFile;
+        logOptions.writeFile = !noLogFile;
+        logging::initialise(logOptions);
+    } catch (const std::exception& e) {
+        std::cerr << "weaksight: " << e.what() << "\n";
+        return 2;
+    }
+    installItkLogBridge();
+
+    try {
+        if (*caseInfoCmd)
+            return app::runCaseInfo(caseInfo);
+        if (*phantomCmd)
+            return app::runPhantom(phantom);
+        return app::runGui(gui, argc, argv);
+    } catch (const std::exception& e) {
+        spdlog::error("{}", e.what());
+        return 1;
+    }
+}

@@ -1,0 +1,118 @@
+#include "core/cases/CaseInfo.h"
+
+#include <algorithm>
+#include <sstream>
+
+namespace fs = std::filesystem;
+
+namespace weaksight {
+
+namespace {
+
+template <typename T> void putGeometry(nlohmann::json& info, const Volume<T>& v)
+{
+    info["axial_slices"] = v.slices();
+    info["shape"] = {v.shape[0], v.shape[1], v.shape[2]};
+    info["spacing_mm"] = {v.spacing[0], v.spacing[1], v.spacing[2]};
+    info["orientation"] = v.geometry.orientationCode();
+    info["storage_shape"] = {v.geometry.size[0], v.geometry.size[1], v.geometry.size[2]};
+    info["origin_lps_mm"] = {v.geometry.origin[0], v.geometry.origin[1], v.geometry.origin[2]};
+    info["axial_order"] = "inferior_to_superior";
+}
+
+bool isDicomDirectory(const fs::path& path, const CaseFiles& files)
+{
+    return files.layout == KitsLayout::SingleFile && fs::is_directory(path);
+}
+
+} // namespace
+
+nlohmann::json caseInfo(const fs::path& path, VolumeRole role)
+{
+    std::error_code ec;
+    CaseFiles files;
+    if (fs::is_directory(path, ec)) {
+        // A KiTS case directory, or else a DICOM series directory.
+        bool isCase = false;
+        for (const char* name : {"imaging.nii.gz", "segmentation.nii.gz", "aggregated_MAJ_seg.nii.gz"})
+            isCase = isCase || fs::exists(path / name, ec);
+        files = isCase ? describeCaseDirectory(path) : describeVolumeFile(path, VolumeRole::Imaging);
+    } else {
+        files = describeVolumeFile(path, role);
+    }
+
+    nlohmann::json info;
+    info["path"] = path.string();
+    info["case_id"] = files.caseId;
+    info["content"] = files.contentDescription();
+    info["has_imaging"] = files.hasImaging();
+    info["has_labels"] = files.hasSegmentation();
+    if (files.imaging)
+        info["imaging_file"] = files.imaging->string();
+    if (files.segmentation)
+        info["label_file"] = files.segmentation->string();
+    if (!files.annotatorMasks.empty())
+        info["annotator_masks"] = files.annotatorMasks.size();
+
+    const LoadedCase loaded = loadCase(files);
+    info["layout"] = toString(loaded.files.layout); // loading can refine KiTS19 vs KiTS23
+    if (loaded.imaging) {
+        const auto& ct = *loaded.imaging;
+        putGeometry(info, ct);
+        const auto [lo, hi] = std::minmax_element(ct.voxels.begin(), ct.voxels.end());
+        info["hu_range"] = {*lo, *hi};
+    }
+    if (loaded.labels) {
+        const auto& labels = *loaded.labels;
+        if (!loaded.imaging)
+            putGeometry(info, labels);
+        const auto stats = computeLabelStatistics(labels);
+        nlohmann::json slices = nlohmann::json::object(), voxels = nlohmann::json::object();
+        for (const auto& [label, count] : stats.slicesWithLabel)
+            slices[std::to_string(label)] = count;
+        for (const auto& [label, count] : stats.voxelsWithLabel)
+            voxels[std::to_string(label)] = count;
+        info["slices_with_label"] = slices;
+        info["voxels_with_label"] = voxels;
+        int lesionSlices = 0;
+        for (int k = 0; k < labels.slices(); ++k) {
+            const uint8_t* s = labels.slice(k);
+            if (std::any_of(s, s + labels.sliceSize(), [](uint8_t v) { return labels::isLesion(v); }))
+                ++lesionSlices;
+        }
+        info["slices_with_lesion"] = lesionSlices;
+    }
+    if (isDicomDirectory(path, files))
+        info["format"] = "DICOM series";
+    info["warnings"] = loaded.warnings;
+    return info;
+}
+
+std::string formatCaseInfo(const nlohmann::json& info)
+{
+    std::ostringstream out;
+    auto line = [&](const char* name, const std::string& key) {
+        if (info.contains(key))
+            out << "  " << name << ": " << (info[key].is_string() ? info[key].get<std::string>() : info[key].dump())
+                << "\n";
+    };
+    out << info.value("case_id", std::string()) << "\n";
+    line("layout", "layout");
+    line("content", "content");
+    line("imaging", "imaging_file");
+    line("labels", "label_file");
+    line("axial slices", "axial_slices");
+    line("shape [axial,rows,cols]", "shape");
+    line("spacing mm [axial,row,col]", "spacing_mm");
+    line("orientation (stored)", "orientation");
+    line("axial order", "axial_order");
+    line("HU range", "hu_range");
+    line("slices with label", "slices_with_label");
+    line("voxels with label", "voxels_with_label");
+    line("slices with lesion", "slices_with_lesion");
+    for (const auto& w : info.value("warnings", nlohmann::json::array()))
+        out << "  warning: " << w.get<std::string>() << "\n";
+    return out.str();
+}
+
+} // namespace weaksight

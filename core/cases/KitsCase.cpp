@@ -1,0 +1,217 @@
+#include "core/cases/KitsCase.h"
+
+#include "core/common/Error.h"
+
+#include <spdlog/spdlog.h>
+
+#include <algorithm>
+#include <sstream>
+
+namespace fs = std::filesystem;
+
+namespace weaksight {
+
+std::string toString(KitsLayout layout)
+{
+    switch (layout) {
+    case KitsLayout::Kits19: return "kits19";
+    case KitsLayout::Kits21: return "kits21";
+    case KitsLayout::Kits23: return "kits23";
+    case KitsLayout::SingleFile: return "single-file";
+    case KitsLayout::Unknown: break;
+    }
+    return "unknown";
+}
+
+std::string CaseFiles::contentDescription() const
+{
+    if (hasImaging() && hasSegmentation())
+        return "imaging and labels";
+    return hasImaging() ? "imaging only" : "labels only";
+}
+
+namespace {
+
+std::optional<fs::path> existing(const fs::path& p)
+{
+    std::error_code ec;
+    if (fs::is_regular_file(p, ec))
+        return p;
+    return std::nullopt;
+}
+
+std::vector<fs::path> niftiFilesIn(const fs::path& dir)
+{
+    std::vector<fs::path> files;
+    std::error_code ec;
+    if (!fs::is_directory(dir, ec))
+        return files;
+    for (const auto& e : fs::directory_iterator(dir, ec)) {
+        const auto name = e.path().filename().string();
+        if (e.is_regular_file() && (name.size() > 7 && name.substr(name.size() - 7) == ".nii.gz"))
+            files.push_back(e.path());
+    }
+    std::sort(files.begin(), files.end());
+    return files;
+}
+
+bool looksLikeCaseDirectory(const fs::path& dir)
+{
+    for (const char* name : {"imaging.nii.gz", "segmentation.nii.gz", "aggregated_MAJ_seg.nii.gz"})
+        if (existing(dir / name))
+            return true;
+    return false;
+}
+
+bool hasKits23Sibling(const fs::path& directory)
+{
+    std::error_code ec;
+    const auto parent = directory.parent_path();
+    if (parent.empty())
+        return false;
+    for (const auto& e : fs::directory_iterator(parent, ec))
+        if (e.is_directory() && e.path() != directory && fs::is_directory(e.path() / "instances", ec))
+            return true;
+    return false;
+}
+
+CaseFiles describeCase(const fs::path& directory, bool inferFromSiblings)
+{
+    std::error_code ec;
+    if (!fs::exists(directory, ec))
+        throw InputError(directory, "case directory not found");
+    if (!fs::is_directory(directory, ec))
+        throw InputError(directory, "is not a directory");
+    CaseFiles c;
+    c.directory = directory;
+    c.caseId = directory.filename().string();
+    if (c.caseId.empty())
+        c.caseId = directory.parent_path().filename().string();
+    c.imaging = existing(directory / "imaging.nii.gz");
+    const auto segmentation = existing(directory / "segmentation.nii.gz");
+    const auto majority = existing(directory / "aggregated_MAJ_seg.nii.gz");
+    if (majority) {
+        c.layout = KitsLayout::Kits21;
+        c.segmentation = majority;
+        c.annotatorMasks = niftiFilesIn(directory / "segmentations");
+    } else if (segmentation) {
+        c.segmentation = segmentation;
+        c.annotatorMasks = niftiFilesIn(directory / "instances");
+        // KiTS19 and KiTS23 share file names; instances/ marks KiTS23. A KiTS23 case without
+        // it (cases copied without their instances) is recognised by its siblings, or later by
+        // its labels (KiTS19 has no cyst label), see loadCase().
+        const bool kits23 = fs::is_directory(directory / "instances", ec) ||
+                            (inferFromSiblings && hasKits23Sibling(directory));
+        c.layout = kits23 ? KitsLayout::Kits23 : KitsLayout::Kits19;
+    } else if (c.imaging) {
+        c.layout = KitsLayout::Unknown; // imaging only: any release
+    }
+    if (!c.imaging && !c.segmentation)
+        throw InputError(directory, "holds neither imaging.nii.gz nor a segmentation "
+                                    "(segmentation.nii.gz or aggregated_MAJ_seg.nii.gz)");
+    return c;
+}
+
+} // namespace
+
+CaseFiles describeCaseDirectory(const fs::path& directory) { return describeCase(directory, true); }
+
+CaseFiles describeVolumeFile(const fs::path& path, VolumeRole role)
+{
+    CaseFiles c;
+    c.directory = path.parent_path();
+    c.caseId = path.filename().string();
+    c.layout = KitsLayout::SingleFile;
+    std::error_code ec;
+    bool labels = role == VolumeRole::Labels;
+    if (role == VolumeRole::Auto && !fs::is_directory(path, ec))
+        labels = readVolumeHeader(path).looksLikeLabels();
+    if (labels)
+        c.segmentation = path;
+    else
+        c.imaging = path;
+    return c;
+}
+
+std::vector<CaseFiles> scanDataset(const fs::path& root)
+{
+    std::error_code ec;
+    if (!fs::exists(root, ec))
+        throw InputError(root, "dataset folder not found");
+    if (!fs::is_directory(root, ec))
+        throw InputError(root, "is not a directory");
+    if (looksLikeCaseDirectory(root))
+        return {describeCaseDirectory(root)};
+    std::vector<CaseFiles> cases;
+    for (const auto& e : fs::directory_iterator(root, ec)) {
+        if (!e.is_directory() || !looksLikeCaseDirectory(e.path()))
+            continue;
+        cases.push_back(describeCase(e.path(), false));
+    }
+    // One KiTS23 case makes the whole folder KiTS23 (cases without instances/ included).
+    if (std::any_of(cases.begin(), cases.end(), [](const CaseFiles& c) { return c.layout == KitsLayout::Kits23; }))
+        for (auto& c : cases)
+            if (c.layout == KitsLayout::Kits19)
+                c.layout = KitsLayout::Kits23;
+    std::sort(cases.begin(), cases.end(), [](const CaseFiles& a, const CaseFiles& b) { return a.caseId < b.caseId; });
+    if (cases.empty())
+        throw InputError(root, "no KiTS case directories found (expected case_XXXXX/ folders with "
+                               "imaging.nii.gz and/or segmentation.nii.gz)");
+    return cases;
+}
+
+void requireMatchingGrid(const StorageGeometry& image, const StorageGeometry& labels, const fs::path& labelFile)
+{
+    if (image.sameGrid(labels))
+        return;
+    std::ostringstream msg;
+    msg << "label grid does not match the image grid: image " << image.size[0] << "x" << image.size[1] << "x"
+        << image.size[2] << " spacing " << image.spacing[0] << "/" << image.spacing[1] << "/" << image.spacing[2]
+        << " orientation " << image.orientationCode() << ", labels " << labels.size[0] << "x" << labels.size[1]
+        << "x" << labels.size[2] << " spacing " << labels.spacing[0] << "/" << labels.spacing[1] << "/"
+        << labels.spacing[2] << " orientation " << labels.orientationCode();
+    throw InputError(labelFile, msg.str());
+}
+
+LoadedCase loadCase(const CaseFiles& files)
+{
+    LoadedCase loaded;
+    loaded.files = files;
+    if (files.imaging) {
+        ReadReport report;
+        loaded.imaging = readCtVolume(*files.imaging, &report);
+        loaded.warnings.insert(loaded.warnings.end(), report.warnings.begin(), report.warnings.end());
+    }
+    if (files.segmentation) {
+        ReadReport report;
+        loaded.labels = readLabelVolume(*files.segmentation, &report);
+        loaded.warnings.insert(loaded.warnings.end(), report.warnings.begin(), report.warnings.end());
+        if (loaded.imaging)
+            requireMatchingGrid(loaded.imaging->geometry, loaded.labels->geometry, *files.segmentation);
+        if (loaded.files.layout == KitsLayout::Kits19 &&
+            std::find(loaded.labels->voxels.begin(), loaded.labels->voxels.end(), labels::Cyst) !=
+                loaded.labels->voxels.end())
+            loaded.files.layout = KitsLayout::Kits23; // KiTS19 has no cyst label
+    }
+    return loaded;
+}
+
+LabelStatistics computeLabelStatistics(const LabelVolume& labels)
+{
+    LabelStatistics stats;
+    const size_t sliceSize = labels.sliceSize();
+    for (int k = 0; k < labels.slices(); ++k) {
+        std::array<long long, 256> counts{};
+        const uint8_t* s = labels.slice(k);
+        for (size_t i = 0; i < sliceSize; ++i)
+            ++counts[s[i]];
+        for (int v = 1; v < 256; ++v)
+            if (counts[v]) {
+                ++stats.slicesWithLabel[v];
+                stats.voxelsWithLabel[v] += counts[v];
+            }
+    }
+    return stats;
+}
+
+} // namespace weaksight

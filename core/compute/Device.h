@@ -1,0 +1,33 @@
+#pragma once
+
+// The compute core's public headers keep Torch out: only compute/*.cpp include it,
+// so that the rest of the project compiles without Torch's heavy headers.
+
+#include <string>
+
+namespace weaksight::compute {
+
+enum class DeviceKind { Cpu, Cuda };
+
+struct DeviceInfo {
+    DeviceKind kind = DeviceKind::Cpu;
+    int index = 0;
+    std::string name;   ///< "cpu" or "cuda:0"
+    std::string detail; ///< e.g. "2 threads" or the GPU's name
+};
+
+/// "auto" picks CUDA when available, else CPU; "cpu" and "cuda[:N]" are explicit.
+/// Throws std::invalid_argument for an unknown name or an unavailable CUDA device.
+DeviceInfo selectDevice(const std::string& request = "auto");
+
+bool cudaAvailable();
+int cudaDeviceCount();
+
+/// LibTorch's version, e.g. "1.13.1".
+std::string torchVersion();
+
+/// Sets the intra-op thread count (LibTorch starts at 1 on Debian); 0 = number of cores.
+/// Returns the count in effect.
+int configureCpuThreads(int threads = 0);
+
+} // namespace weaksight::compute

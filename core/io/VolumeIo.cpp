@@ -1,0 +1,501 @@
+#include "core/io/VolumeIo.h"
+
+#include "core/common/Error.h"
+
+#include <itkGDCMImageIO.h>
+#include <itkImage.h>
+#include <itkImageFileReader.h>
+#include <itkImageFileWriter.h>
+#include <itkImageIOFactory.h>
+#include <itkImageSeriesReader.h>
+#include <itkImageRegionConstIterator.h>
+#include <itkMetaDataObject.h>
+#include <spdlog/fmt/fmt.h>
+#include <spdlog/spdlog.h>
+#include <zlib.h>
+
+#include <algorithm>
+#include <cmath>
+#include <limits>
+#include <map>
+
+namespace fs = std::filesystem;
+
+namespace weaksight {
+
+namespace {
+
+using FloatImage = itk::Image<float, 3>;
+using ByteImage = itk::Image<uint8_t, 3>;
+using ShortImage = itk::Image<int16_t, 3>;
+
+std::string firstLine(const std::string& text)
+{
+    // ITK exception texts carry file/line noise; the description is what helps a user.
+    auto pos = text.find("itk::ERROR");
+    std::string s = pos == std::string::npos ? text : text.substr(pos);
+    const auto nl = s.find('\n');
+    if (nl != std::string::npos)
+        s = s.substr(0, nl);
+    return s;
+}
+
+std::string describeItkError(const itk::ExceptionObject& e)
+{
+    std::string description = e.GetDescription();
+    while (!description.empty() && (description.back() == '\n' || description.back() == ' '))
+        description.pop_back();
+    return description.empty() ? firstLine(e.what()) : description;
+}
+
+bool hasGzipExtension(const fs::path& path) { return path.extension() == ".gz"; }
+
+std::string formatName(const fs::path& path)
+{
+    std::string name = path.filename().string();
+    std::transform(name.begin(), name.end(), name.begin(), [](unsigned char c) { return std::tolower(c); });
+    auto endsWith = [&](const char* suffix) {
+        const std::string s(suffix);
+        return name.size() >= s.size() && name.compare(name.size() - s.size(), s.size(), s) == 0;
+    };
+    if (endsWith(".nii") || endsWith(".nii.gz"))
+        return "NIfTI";
+    if (endsWith(".nrrd") || endsWith(".nhdr"))
+        return "NRRD";
+    if (endsWith(".mha") || endsWith(".mhd"))
+        return "MetaImage";
+    if (endsWith(".dcm"))
+        return "DICOM";
+    return "image";
+}
+
+void checkFileExists(const fs::path& path)
+{
+    std::error_code ec;
+    if (!fs::exists(path, ec))
+        throw InputError(path, "file not found");
+    if (fs::is_regular_file(path, ec) && fs::file_size(path, ec) == 0)
+        throw InputError(path, "file is empty");
+}
+
+itk::ImageIOBase::Pointer openImageIo(const fs::path& path)
+{
+    checkFileExists(path);
+    if (hasGzipExtension(path))
+        verifyGzipStream(path);
+    auto io = itk::ImageIOFactory::CreateImageIO(path.c_str(), itk::CommonEnums::IOFileMode::ReadMode);
+    if (!io)
+        throw InputError(path, "not a recognised image format (expected NIfTI .nii/.nii.gz, NRRD, "
+                               "MetaImage .mha/.mhd or a DICOM series directory)");
+    io->SetFileName(path.c_str());
+    try {
+        io->ReadImageInformation();
+    } catch (const itk::ExceptionObject& e) {
+        throw InputError(path, "unreadable or corrupt header: " + describeItkError(e));
+    }
+    const unsigned dims = io->GetNumberOfDimensions();
+    if (dims < 3)
+        throw InputError(path, "is a " + std::to_string(dims) + "D image; a 3D volume is needed");
+    for (unsigned d = 3; d < dims; ++d)
+        if (io->GetDimensions(d) > 1)
+            throw InputError(path, "is a " + std::to_string(dims) + "D image with " +
+                                       std::to_string(io->GetDimensions(d)) +
+                                       " volumes; a single 3D volume is needed");
+    if (io->GetNumberOfComponents() != 1)
+        throw InputError(path, "has " + std::to_string(io->GetNumberOfComponents()) +
+                                   " components per voxel; a scalar volume is needed");
+    return io;
+}
+
+/// Size a file's voxel data needs when stored uncompressed: catches truncated .nii/.raw files
+/// whose reader would otherwise pad with zeros.
+void checkUncompressedSize(const fs::path& path, const itk::ImageIOBase& io)
+{
+    if (formatName(path) != "NIfTI" || hasGzipExtension(path))
+        return;
+    const auto needed = io.GetImageSizeInBytes();
+    const auto actual = fs::file_size(path);
+    if (actual < static_cast<std::uintmax_t>(needed)) // the header is at least 348 bytes on top, so this is a lower bound
+        throw InputError(path, "truncated: " + std::to_string(actual) + " bytes, voxel data alone needs " +
+                                   std::to_string(needed));
+}
+
+template <typename TImage> StorageGeometry geometryOf(const TImage* image, const fs::path& path)
+{
+    StorageGeometry g;
+    const auto size = image->GetLargestPossibleRegion().GetSize();
+    for (int i = 0; i < 3; ++i) {
+        g.size[i] = static_cast<int>(size[i]);
+        g.spacing[i] = image->GetSpacing()[i];
+        g.origin[i] = image->GetOrigin()[i];
+        for (int j = 0; j < 3; ++j)
+            g.direction[i * 3 + j] = image->GetDirection()(i, j);
+    }
+    try {
+        g.deriveCanonicalMapping();
+    } catch (const std::invalid_argument& e) {
+        throw InputError(path, e.what());
+    }
+    return g;
+}
+
+/// Visits the storage offsets of all voxels in canonical order.
+template <typename F> void forEachCanonical(const StorageGeometry& g, F&& visit)
+{
+    const std::array<std::ptrdiff_t, 3> stride{1, g.size[0], static_cast<std::ptrdiff_t>(g.size[0]) * g.size[1]};
+    std::array<std::ptrdiff_t, 3> start{}, step{};
+    for (int a = 0; a < 3; ++a) {
+        const int s = g.storageAxisOf[a];
+        step[a] = g.flipped[a] ? -stride[s] : stride[s];
+        start[a] = g.flipped[a] ? (g.size[s] - 1) * stride[s] : 0;
+    }
+    const auto shape = g.canonicalShape();
+    size_t out = 0;
+    for (int k = 0; k < shape[0]; ++k)
+        for (int r = 0; r < shape[1]; ++r) {
+            std::ptrdiff_t offset = start[0] + k * step[0] + start[1] + r * step[1] + start[2];
+            for (int c = 0; c < shape[2]; ++c, offset += step[2])
+                visit(out++, offset);
+        }
+}
+
+template <typename TImage> typename TImage::Pointer readItkImage(const fs::path& path, itk::ImageIOBase* io)
+{
+    auto reader = itk::ImageFileReader<TImage>::New();
+    reader->SetFileName(path.string());
+    reader->SetImageIO(io);
+    try {
+        reader->Update();
+    } catch (const itk::ExceptionObject& e) {
+        throw InputError(path, "cannot read voxel data: " + describeItkError(e));
+    } catch (const std::bad_alloc&) {
+        throw InputError(path, "not enough memory to read the volume");
+    }
+    return reader->GetOutput();
+}
+
+CtVolume ctFromFloat(const FloatImage* image, const fs::path& path, ReadReport& report)
+{
+    CtVolume volume(geometryOf(image, path));
+    const float* data = image->GetBufferPointer();
+    size_t clamped = 0, nonFinite = 0;
+    forEachCanonical(volume.geometry, [&](size_t out, std::ptrdiff_t in) {
+        float v = data[in];
+        if (!std::isfinite(v)) {
+            ++nonFinite;
+            v = -1024.f;
+        }
+        const float r = std::round(v);
+        if (r < -32768.f || r > 32767.f)
+            ++clamped;
+        volume.voxels[out] = static_cast<int16_t>(std::clamp(r, -32768.f, 32767.f));
+    });
+    if (clamped)
+        report.warnings.push_back(std::to_string(clamped) + " voxels outside the int16 range were clamped");
+    if (nonFinite)
+        report.warnings.push_back(std::to_string(nonFinite) + " NaN/infinite voxels were set to -1024 HU");
+    return volume;
+}
+
+void logWarnings(const fs::path& path, const ReadReport& report)
+{
+    for (const auto& w : report.warnings)
+        spdlog::warn("{}: {}", path.string(), w);
+}
+
+// ---- DICOM series ---------------------------------------------------------------------
+
+struct DicomSlice {
+    fs::path file;
+    double position = 0; // along the slice normal, mm
+    int instance = 0;
+    std::string seriesUid;
+    std::array<double, 3> normal{0, 0, 1};
+};
+
+std::string dicomTag(itk::GDCMImageIO* io, const char* tag)
+{
+    std::string value;
+    io->GetValueFromTag(tag, value);
+    while (!value.empty() && (value.back() == ' ' || value.back() == '\0'))
+        value.pop_back();
+    return value;
+}
+
+std::vector<double> parseDicomNumbers(const std::string& text)
+{
+    std::vector<double> values;
+    size_t start = 0;
+    while (start <= text.size()) {
+        const size_t end = std::min(text.find('\\', start), text.size());
+        try {
+            values.push_back(std::stod(text.substr(start, end - start)));
+        } catch (...) {
+            return {};
+        }
+        start = end + 1;
+    }
+    return values;
+}
+
+CtVolume readDicomSeries(const fs::path& dir, ReadReport& report)
+{
+    report.format = "DICOM series";
+    std::vector<DicomSlice> all;
+    std::error_code ec;
+    for (const auto& entry : fs::directory_iterator(dir, ec)) {
+        if (!entry.is_regular_file())
+            continue;
+        auto io = itk::GDCMImageIO::New();
+        if (!io->CanReadFile(entry.path().c_str()))
+            continue;
+        io->SetFileName(entry.path().c_str());
+        try {
+            io->ReadImageInformation();
+        } catch (const itk::ExceptionObject& e) {
+            report.warnings.push_back("skipped unreadable DICOM file " + entry.path().filename().string() + ": " +
+                                      describeItkError(e));
+            continue;
+        }
+        DicomSlice s;
+        s.file = entry.path();
+        s.seriesUid = dicomTag(io, "0020|000e");
+        try {
+            s.instance = std::stoi(dicomTag(io, "0020|0013"));
+        } catch (...) {
+        }
+        // Position along the slice normal from the tags themselves: single-slice files may be
+        // reported as 2D by the IO, without a usable third axis.
+        const auto ipp = parseDicomNumbers(dicomTag(io, "0020|0032"));
+        const auto iop = parseDicomNumbers(dicomTag(io, "0020|0037"));
+        if (ipp.size() != 3 || iop.size() != 6) {
+            report.warnings.push_back("skipped " + entry.path().filename().string() +
+                                      ": no image position/orientation (not a cross-sectional slice)");
+            continue;
+        }
+        s.normal = {iop[1] * iop[5] - iop[2] * iop[4], iop[2] * iop[3] - iop[0] * iop[5],
+                    iop[0] * iop[4] - iop[1] * iop[3]};
+        for (int m = 0; m < 3; ++m)
+            s.position += ipp[m] * s.normal[m];
+        all.push_back(s);
+    }
+    if (all.empty())
+        throw InputError(dir, "directory holds no readable DICOM image files" +
+                                  (report.warnings.empty() ? std::string() : " (" + report.warnings.front() + ")"));
+
+    std::map<std::string, std::vector<DicomSlice>> bySeries;
+    for (auto& s : all)
+        bySeries[s.seriesUid].push_back(s);
+    auto chosen = std::max_element(bySeries.begin(), bySeries.end(),
+                                   [](const auto& a, const auto& b) { return a.second.size() < b.second.size(); });
+    if (bySeries.size() > 1)
+        report.warnings.push_back("directory holds " + std::to_string(bySeries.size()) +
+                                  " series; reading the largest (" + chosen->first + ", " +
+                                  std::to_string(chosen->second.size()) + " slices)");
+    auto slices = chosen->second;
+    std::sort(slices.begin(), slices.end(), [](const DicomSlice& a, const DicomSlice& b) {
+        return a.position != b.position ? a.position < b.position : a.instance < b.instance;
+    });
+
+    // Duplicate positions: keep the first (lowest instance number), report the rest.
+    std::vector<DicomSlice> kept;
+    for (const auto& s : slices) {
+        if (!kept.empty() && std::abs(s.position - kept.back().position) < 0.01) {
+            report.droppedDuplicates.push_back(s.file);
+            report.warnings.push_back(fmt::format(
+                "duplicate slice position {:.2f} mm: {} (instance {}) has the same position as {} (instance {}) "
+                "and was left out",
+                s.position, s.file.filename().string(), s.instance, kept.back().file.filename().string(),
+                kept.back().instance));
+            continue;
+        }
+        kept.push_back(s);
+    }
+    if (kept.size() < 2)
+        throw InputError(dir, "DICOM series has " + std::to_string(kept.size()) +
+                                  " distinct slice position(s); a 3D volume needs at least 2");
+
+    std::vector<double> gaps;
+    for (size_t i = 1; i < kept.size(); ++i)
+        gaps.push_back(kept[i].position - kept[i - 1].position);
+    std::vector<double> sorted = gaps;
+    std::nth_element(sorted.begin(), sorted.begin() + sorted.size() / 2, sorted.end());
+    const double median = sorted[sorted.size() / 2];
+    for (size_t i = 0; i < gaps.size(); ++i)
+        if (std::abs(gaps[i] - median) > 0.1 * median + 0.01) {
+            report.evenlySpaced = false;
+            report.warnings.push_back(fmt::format(
+                "uneven slice spacing: {:.2f} mm between {} and {} (median {:.2f} mm); the volume uses the median "
+                "spacing and is not geometrically exact there",
+                gaps[i], kept[i].file.filename().string(), kept[i + 1].file.filename().string(), median));
+        }
+    for (const auto& s : kept)
+        report.slicePositionsMm.push_back(s.position);
+
+    std::vector<std::string> files;
+    for (const auto& s : kept)
+        files.push_back(s.file.string());
+    auto io = itk::GDCMImageIO::New();
+    auto reader = itk::ImageSeriesReader<FloatImage>::New();
+    reader->SetImageIO(io);
+    reader->SetFileNames(files);
+    try {
+        reader->Update();
+    } catch (const itk::ExceptionObject& e) {
+        throw InputError(dir, "cannot read DICOM series: " + describeItkError(e));
+    }
+    FloatImage::Pointer image = reader->GetOutput();
+    auto spacing = image->GetSpacing();
+    spacing[2] = median;
+    image->SetSpacing(spacing);
+    return ctFromFloat(image, dir, report);
+}
+
+template <typename TVolume> void writeImpl(const TVolume& volume, const fs::path& path)
+{
+    using Pixel = typename std::decay_t<decltype(volume.voxels)>::value_type;
+    using ImageType = itk::Image<Pixel, 3>;
+    const auto& g = volume.geometry;
+    auto image = ImageType::New();
+    typename ImageType::RegionType region;
+    typename ImageType::SpacingType spacing;
+    typename ImageType::PointType origin;
+    typename ImageType::DirectionType direction;
+    for (int i = 0; i < 3; ++i) {
+        region.SetSize(i, g.size[i]);
+        spacing[i] = g.spacing[i];
+        origin[i] = g.origin[i];
+        for (int j = 0; j < 3; ++j)
+            direction(i, j) = g.direction[i * 3 + j];
+    }
+    image->SetRegions(region);
+    image->SetSpacing(spacing);
+    image->SetOrigin(origin);
+    image->SetDirection(direction);
+    image->Allocate();
+    Pixel* data = image->GetBufferPointer();
+    forEachCanonical(g, [&](size_t canonical, std::ptrdiff_t storage) { data[storage] = volume.voxels[canonical]; });
+
+    std::error_code ec;
+    if (path.has_parent_path())
+        fs::create_directories(path.parent_path(), ec);
+    auto writer = itk::ImageFileWriter<ImageType>::New();
+    writer->SetFileName(path.string());
+    writer->SetInput(image);
+    writer->SetUseCompression(true);
+    try {
+        writer->Update();
+    } catch (const itk::ExceptionObject& e) {
+        throw InputError(path, "cannot write: " + describeItkError(e));
+    }
+}
+
+} // namespace
+
+void verifyGzipStream(const fs::path& path)
+{
+    gzFile file = gzopen(path.c_str(), "rb");
+    if (!file)
+        throw InputError(path, "cannot open for reading");
+    std::vector<char> buffer(1 << 20);
+    int read = 0;
+    while ((read = gzread(file, buffer.data(), static_cast<unsigned>(buffer.size()))) > 0) {
+    }
+    int errnum = Z_OK;
+    const std::string message = gzerror(file, &errnum);
+    gzclose(file);
+    if (read < 0 || (errnum != Z_OK && errnum != Z_STREAM_END)) {
+        if (errnum == Z_BUF_ERROR)
+            throw InputError(path, "truncated gzip stream (the file ends before the compressed data does)");
+        throw InputError(path, "corrupt gzip data (" + message + ")");
+    }
+}
+
+VolumeHeader readVolumeHeader(const fs::path& path)
+{
+    if (fs::is_directory(path))
+        throw InputError(path, "is a directory; a volume file is needed");
+    auto io = openImageIo(path);
+    VolumeHeader header;
+    header.format = formatName(path);
+    header.dimensions = static_cast<int>(io->GetNumberOfDimensions());
+    header.componentType = itk::ImageIOBase::GetComponentTypeAsString(io->GetComponentType());
+    auto& g = header.geometry;
+    for (int i = 0; i < 3; ++i) {
+        g.size[i] = static_cast<int>(io->GetDimensions(i));
+        g.spacing[i] = io->GetSpacing(i);
+        g.origin[i] = io->GetOrigin(i);
+        const auto axis = io->GetDirection(i);
+        for (int m = 0; m < 3; ++m)
+            g.direction[m * 3 + i] = axis[m];
+    }
+    try {
+        g.deriveCanonicalMapping();
+    } catch (const std::invalid_argument& e) {
+        throw InputError(path, e.what());
+    }
+    return header;
+}
+
+CtVolume readCtVolume(const fs::path& path, ReadReport* reportOut)
+{
+    ReadReport local;
+    ReadReport& report = reportOut ? *reportOut : local;
+    std::error_code ec;
+    if (fs::is_directory(path, ec)) {
+        auto volume = readDicomSeries(path, report);
+        logWarnings(path, report);
+        return volume;
+    }
+    auto io = openImageIo(path);
+    checkUncompressedSize(path, *io);
+    report.format = formatName(path);
+    auto image = readItkImage<FloatImage>(path, io);
+    auto volume = ctFromFloat(image, path, report);
+    logWarnings(path, report);
+    return volume;
+}
+
+LabelVolume readLabelVolume(const fs::path& path, ReadReport* reportOut)
+{
+    ReadReport local;
+    ReadReport& report = reportOut ? *reportOut : local;
+    std::error_code ec;
+    if (fs::is_directory(path, ec))
+        throw InputError(path, "is a directory; a label volume file is needed");
+    auto io = openImageIo(path);
+    checkUncompressedSize(path, *io);
+    report.format = formatName(path);
+    if (io->GetComponentType() == itk::IOComponentEnum::UCHAR) {
+        auto image = readItkImage<ByteImage>(path, io);
+        LabelVolume volume(geometryOf(image.GetPointer(), path));
+        const uint8_t* data = image->GetBufferPointer();
+        forEachCanonical(volume.geometry, [&](size_t out, std::ptrdiff_t in) { volume.voxels[out] = data[in]; });
+        return volume;
+    }
+    // Other types (KiTS instance masks are float64 0/1): values must be whole numbers in 0..255.
+    auto image = readItkImage<FloatImage>(path, io);
+    LabelVolume volume(geometryOf(image.GetPointer(), path));
+    const float* data = image->GetBufferPointer();
+    size_t bad = 0;
+    float firstBad = 0;
+    forEachCanonical(volume.geometry, [&](size_t out, std::ptrdiff_t in) {
+        const float v = data[in];
+        if (!(v >= 0.f && v <= 255.f && v == std::floor(v))) {
+            if (bad++ == 0)
+                firstBad = v;
+            return;
+        }
+        volume.voxels[out] = static_cast<uint8_t>(v);
+    });
+    if (bad)
+        throw InputError(path, "not a label volume: " + std::to_string(bad) +
+                                   " voxels are not whole numbers in 0..255 (first: " + std::to_string(firstBad) +
+                                   ")");
+    return volume;
+}
+
+void writeVolume(const CtVolume& volume, const fs::path& path) { writeImpl(volume, path); }
+void writeVolume(const LabelVolume& volume, const fs::path& path) { writeImpl(volume, path); }
+
+} // namespace weaksight

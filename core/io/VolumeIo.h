@@ -1,0 +1,52 @@
+#pragma once
+
+#include "core/io/Volume.h"
+
+#include <filesystem>
+#include <string>
+#include <vector>
+
+namespace weaksight {
+
+/// What a reader noticed while reading: format, and warnings that the caller must show
+/// (they are also written to the log).
+struct ReadReport {
+    std::string format; ///< "NIfTI", "NRRD", "MetaImage", "DICOM series", ...
+    std::vector<std::string> warnings;
+    /// DICOM series only: position (mm along the slice normal) of each slice kept, in order.
+    std::vector<double> slicePositionsMm;
+    /// DICOM series only: files left out because another slice had the same position.
+    std::vector<std::filesystem::path> droppedDuplicates;
+    bool evenlySpaced = true;
+};
+
+/// Header facts of a volume file, without reading its voxels.
+struct VolumeHeader {
+    StorageGeometry geometry;
+    std::string format;
+    std::string componentType; ///< ITK's name: "unsigned_char", "short", "float", ...
+    int dimensions = 3;
+    /// True for unsigned 8-bit data: the way KiTS and most tools store label volumes.
+    bool looksLikeLabels() const { return componentType == "unsigned_char"; }
+};
+
+/// Reads a CT volume in Hounsfield units from NIfTI (.nii, .nii.gz), NRRD, MetaImage
+/// (.mha/.mhd) or a DICOM series (a directory). Values are rounded to int16; values outside
+/// int16 are clamped with a warning. Throws InputError naming the file and the problem.
+CtVolume readCtVolume(const std::filesystem::path& path, ReadReport* report = nullptr);
+
+/// Reads an integer label volume. Non-integer values or values outside 0..255 are refused.
+LabelVolume readLabelVolume(const std::filesystem::path& path, ReadReport* report = nullptr);
+
+/// Reads only the header of a volume file (not a DICOM directory).
+VolumeHeader readVolumeHeader(const std::filesystem::path& path);
+
+/// Writes a volume in its own storage geometry (the file's axis order, spacing, origin and
+/// direction are those of volume.geometry). The format follows the extension; .gz compresses.
+void writeVolume(const CtVolume& volume, const std::filesystem::path& path);
+void writeVolume(const LabelVolume& volume, const std::filesystem::path& path);
+
+/// Checks a gzip file end to end; throws InputError for a truncated or corrupt stream.
+void verifyGzipStream(const std::filesystem::path& path);
+
+} // namespace weaksight

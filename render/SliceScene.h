@@ -1,0 +1,101 @@
+#pragma once
+
+#include "core/io/Volume.h"
+
+#include <vtkSmartPointer.h>
+
+#include <array>
+#include <optional>
+
+class vtkPolyData;
+
+class vtkRenderer;
+class vtkImageData;
+class vtkImageSlice;
+class vtkImageSliceMapper;
+class vtkActor;
+class vtkPolyData;
+class vtkDiscreteFlyingEdges2D;
+
+namespace weaksight::render {
+
+/// CT window (width / level in HU).
+struct WindowLevel {
+    double window = 350;
+    double level = 40;
+};
+
+/// The VTK pipeline of one 2D axial view: the CT slice with window/level and the
+/// ground-truth label contours. It owns no window: a viewport (Qt widget or an
+/// offscreen vtkRenderWindow in tests) adds renderer() to its render window.
+///
+/// World coordinates are millimetres in the slice plane: x = column * column spacing
+/// (towards the patient's left), y = row * row spacing (towards posterior). The camera
+/// looks along +z with view-up -y, so row 0 (anterior) is at the top and the patient's
+/// left is on the right of the screen (radiological convention).
+class SliceScene {
+public:
+    SliceScene();
+    ~SliceScene();
+    SliceScene(const SliceScene&) = delete;
+    SliceScene& operator=(const SliceScene&) = delete;
+
+    vtkRenderer* renderer() const;
+
+    /// The volumes stay owned by the caller and must outlive the scene or the next call.
+    /// Either may be null; a label volume must have the image's canonical shape.
+    void setVolumes(const CtVolume* imaging, const LabelVolume* labels);
+    const CtVolume* imaging() const { return m_imaging; }
+    const LabelVolume* labels() const { return m_labels; }
+
+    int sliceCount() const;
+    int slice() const { return m_slice; }
+    /// Clamps to the valid range; returns the slice shown.
+    int setSlice(int slice);
+
+    void setWindowLevel(WindowLevel wl);
+    WindowLevel windowLevel() const { return m_windowLevel; }
+
+    void setLabelContoursVisible(bool visible);
+    bool labelContoursVisible() const { return m_contoursVisible; }
+
+    /// Fits the whole slice into the renderer's viewport (aspect = width / height).
+    void resetCamera(double viewportAspect);
+
+    /// Voxel (row, col) under a world point on the slice plane, if inside the slice.
+    std::optional<std::array<int, 2>> voxelAtWorld(double x, double y) const;
+
+    /// RGB colour (0..1) used for a label's contour.
+    static std::array<double, 3> labelColour(int label);
+
+    /// The current slice's contour of one label (updated on demand); for tests and exports.
+    vtkPolyData* labelContour(int label);
+
+    /// Axial position of the current slice in mm (LPS z of its centre).
+    double slicePositionMm() const;
+
+private:
+    void updateSliceData();
+    std::array<int, 2> sliceDims() const;
+    std::array<double, 2> sliceSpacing() const;
+
+    const CtVolume* m_imaging = nullptr;
+    const LabelVolume* m_labels = nullptr;
+    int m_slice = 0;
+    WindowLevel m_windowLevel;
+    bool m_contoursVisible = true;
+
+    vtkSmartPointer<vtkRenderer> m_renderer;
+    vtkSmartPointer<vtkImageData> m_ctSlice;
+    vtkSmartPointer<vtkImageSliceMapper> m_ctMapper;
+    vtkSmartPointer<vtkImageSlice> m_ctActor;
+    vtkSmartPointer<vtkImageData> m_labelSlice;
+    /// One contour pipeline per label (kidney, tumour, cyst), each with a fixed colour.
+    struct LabelContour {
+        vtkSmartPointer<vtkDiscreteFlyingEdges2D> filter;
+        vtkSmartPointer<vtkActor> actor;
+    };
+    std::array<LabelContour, 3> m_contours;
+};
+
+} // namespace weaksight::render

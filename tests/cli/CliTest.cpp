@@ -1,0 +1,95 @@
+// Runs the real `weaksight` executable as a user would.
+#include "../core/TestSupport.h"
+
+#include <gtest/gtest.h>
+#include <nlohmann/json.hpp>
+
+#include <array>
+#include <cstdio>
+#include <sys/wait.h>
+
+using namespace weaksight::test;
+
+namespace {
+
+struct Result {
+    int exitCode = -1;
+    std::string out;
+};
+
+Result run(const std::string& arguments)
+{
+    const std::string command = std::string(WEAKSIGHT_BINARY) + " --no-log-file " + arguments + " 2>/dev/null";
+    Result result;
+    FILE* pipe = popen(command.c_str(), "r");
+    if (!pipe)
+        return result;
+    std::array<char, 4096> buffer{};
+    size_t n = 0;
+    while ((n = fread(buffer.data(), 1, buffer.size(), pipe)) > 0)
+        result.out.append(buffer.data(), n);
+    const int status = pclose(pipe);
+    result.exitCode = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+    return result;
+}
+
+} // namespace
+
+TEST(Cli, HelpForEverySubcommand)
+{
+    const auto top = run("--help");
+    EXPECT_EQ(top.exitCode, 0);
+    for (const char* sub : {"gui", "case-info", "phantom"}) {
+        EXPECT_NE(top.out.find(sub), std::string::npos) << sub;
+        const auto help = run(std::string(sub) + " --help");
+        EXPECT_EQ(help.exitCode, 0) << sub;
+        EXPECT_NE(help.out.find("Usage"), std::string::npos) << sub;
+    }
+}
+
+TEST(Cli, VersionNamesLibTorchAndDevice)
+{
+    const auto version = run("--version");
+    EXPECT_EQ(version.exitCode, 0);
+    EXPECT_NE(version.out.find("weaksight "), std::string::npos);
+    EXPECT_NE(version.out.find("LibTorch 1."), std::string::npos) << version.out;
+    EXPECT_NE(version.out.find("device "), std::string::npos);
+}
+
+TEST(Cli, PhantomThenCaseInfoJson)
+{
+    TempDir dir;
+    const auto phantom = run("phantom --out " + dir.path().string() +
+                             " --cases 2 --seed 11 --min-size 128 --max-size 128 --thickness 5");
+    ASSERT_EQ(phantom.exitCode, 0);
+    const auto info = run("case-info --json " + (dir / "case_00001").string());
+    ASSERT_EQ(info.exitCode, 0) << info.out;
+    const auto json = nlohmann::json::parse(info.out);
+    EXPECT_EQ(json["layout"], "kits23");
+    EXPECT_EQ(json["orientation"], "IPL");
+    EXPECT_EQ(json["shape"][1], 128);
+    EXPECT_EQ(json["shape"][0], json["axial_slices"]);
+    EXPECT_NEAR(json["spacing_mm"][0].get<double>(), 5.0, 1e-6);
+    EXPECT_GT(json["slices_with_label"]["1"].get<int>(), 5);
+    EXPECT_GT(json["voxels_with_label"]["1"].get<long long>(), 1000);
+
+    const auto text = run("case-info " + (dir / "case_00001").string());
+    EXPECT_EQ(text.exitCode, 0);
+    EXPECT_NE(text.out.find("axial slices"), std::string::npos);
+}
+
+TEST(Cli, CaseInfoErrorsNameTheFile)
+{
+    const auto missing = run("case-info --json /nonexistent/case_00001/imaging.nii.gz");
+    EXPECT_EQ(missing.exitCode, 1);
+    const auto json = nlohmann::json::parse(missing.out);
+    EXPECT_NE(json["error"].get<std::string>().find("file not found"), std::string::npos);
+    EXPECT_EQ(json["file"], "/nonexistent/case_00001/imaging.nii.gz");
+}
+
+TEST(Cli, BadArgumentsAreRejected)
+{
+    EXPECT_NE(run("phantom --cases 3").exitCode, 0); // --out is required
+    EXPECT_NE(run("no-such-command").exitCode, 0);
+    EXPECT_NE(run("--log-level loud case-info /tmp").exitCode, 0);
+}

@@ -1,0 +1,261 @@
+#include "TestSupport.h"
+#include "core/common/Error.h"
+#include "core/io/VolumeIo.h"
+
+#include <gtest/gtest.h>
+
+#include <cstring>
+
+using namespace weaksight;
+using namespace weaksight::test;
+
+namespace {
+
+CtVolume patternedCt(const StorageGeometry& g)
+{
+    CtVolume v(g);
+    for (size_t i = 0; i < v.voxels.size(); ++i)
+        v.voxels[i] = static_cast<int16_t>(static_cast<int>(i * 37 % 4000) - 1024);
+    return v;
+}
+
+void expectSameGeometry(const StorageGeometry& a, const StorageGeometry& b)
+{
+    EXPECT_EQ(a.size, b.size);
+    for (int i = 0; i < 3; ++i) {
+        EXPECT_NEAR(a.spacing[i], b.spacing[i], 1e-5);
+        EXPECT_NEAR(a.origin[i], b.origin[i], 1e-4);
+    }
+    for (int i = 0; i < 9; ++i)
+        EXPECT_NEAR(a.direction[i], b.direction[i], 1e-5);
+    EXPECT_EQ(a.orientationCode(), b.orientationCode());
+}
+
+std::string messageOf(const std::function<void()>& f)
+{
+    try {
+        f();
+    } catch (const InputError& e) {
+        return e.what();
+    } catch (const std::exception& e) {
+        return std::string("unexpected exception type: ") + e.what();
+    }
+    return "no error";
+}
+
+} // namespace
+
+class VolumeRoundTrip : public ::testing::TestWithParam<std::string> {};
+
+TEST_P(VolumeRoundTrip, CtAndLabelsSurviveWriteAndRead)
+{
+    TempDir dir;
+    auto g = StorageGeometry::kitsStorage({7, 12, 10}, {2.5, 0.75, 0.75});
+    g.origin = {12.5, -30.0, 101.0};
+    const CtVolume ct = patternedCt(g);
+    LabelVolume labels(g);
+    for (size_t i = 0; i < labels.voxels.size(); ++i)
+        labels.voxels[i] = static_cast<uint8_t>(i % 4);
+
+    const auto ctPath = dir / ("ct" + GetParam());
+    const auto labelPath = dir / ("labels" + GetParam());
+    writeVolume(ct, ctPath);
+    writeVolume(labels, labelPath);
+
+    ReadReport report;
+    const CtVolume ctBack = readCtVolume(ctPath, &report);
+    EXPECT_TRUE(report.warnings.empty());
+    expectSameGeometry(ct.geometry, ctBack.geometry);
+    EXPECT_EQ(ctBack.shape, ct.shape);
+    EXPECT_EQ(ctBack.voxels, ct.voxels);
+
+    const LabelVolume labelsBack = readLabelVolume(labelPath);
+    expectSameGeometry(labels.geometry, labelsBack.geometry);
+    EXPECT_EQ(labelsBack.voxels, labels.voxels);
+    EXPECT_TRUE(readVolumeHeader(labelPath).looksLikeLabels());
+    EXPECT_FALSE(readVolumeHeader(ctPath).looksLikeLabels());
+}
+
+INSTANTIATE_TEST_SUITE_P(Formats, VolumeRoundTrip, ::testing::Values(".nii", ".nii.gz", ".nrrd", ".mha", ".mhd"),
+                         [](const auto& p) {
+                             std::string name = p.param.substr(1);
+                             for (auto& ch : name)
+                                 if (ch == '.')
+                                     ch = '_';
+                             return name;
+                         });
+
+// A marked voxel written with a known storage direction must land on the right canonical
+// voxel: anterior at the top, the patient's right on the image's left, inferior slices first.
+struct OrientationCase {
+    const char* name;
+    std::array<double, 9> direction; // LPS, row-major, columns = storage axes
+    std::array<int, 3> size;
+};
+
+class OrientationTest : public ::testing::TestWithParam<OrientationCase> {};
+
+TEST_P(OrientationTest, MarkedVoxelLandsOnItsAnatomicalPosition)
+{
+    TempDir dir;
+    StorageGeometry g;
+    g.size = GetParam().size;
+    g.spacing = {1.5, 2.0, 2.5};
+    g.direction = GetParam().direction;
+    g.origin = {-20, 30, 40};
+    g.deriveCanonicalMapping();
+    CtVolume ct(g);
+    std::fill(ct.voxels.begin(), ct.voxels.end(), int16_t(-1000));
+    // Mark the voxel nearest the patient's right, anterior and inferior corner (canonical 1,1,1).
+    const auto shape = ct.shape;
+    ct.at(1, 1, 1) = 500;
+    const auto expectedPoint = g.physicalPoint(1, 1, 1);
+    const auto path = dir / "marked.nii.gz";
+    writeVolume(ct, path);
+
+    const CtVolume back = readCtVolume(path);
+    ASSERT_EQ(back.shape, shape);
+    EXPECT_EQ(back.at(1, 1, 1), 500);
+    EXPECT_EQ(std::count(back.voxels.begin(), back.voxels.end(), int16_t(500)), 1);
+    const auto point = back.geometry.physicalPoint(1, 1, 1);
+    for (int m = 0; m < 3; ++m)
+        EXPECT_NEAR(point[m], expectedPoint[m], 1e-3);
+    // Anatomy of canonical axes: +column is towards the patient's left (+x in LPS),
+    // +row posterior (+y), +slice superior (+z).
+    const auto p0 = back.geometry.physicalPoint(0, 0, 0);
+    EXPECT_GT(back.geometry.physicalPoint(0, 0, 1)[0], p0[0]);
+    EXPECT_GT(back.geometry.physicalPoint(0, 1, 0)[1], p0[1]);
+    EXPECT_GT(back.geometry.physicalPoint(1, 0, 0)[2], p0[2]);
+}
+
+INSTANTIATE_TEST_SUITE_P(
+    Directions, OrientationTest,
+    ::testing::Values(OrientationCase{"LPS_identity", {1, 0, 0, 0, 1, 0, 0, 0, 1}, {6, 7, 8}},
+                      OrientationCase{"RAS_nifti", {-1, 0, 0, 0, -1, 0, 0, 0, 1}, {6, 7, 8}},
+                      OrientationCase{"KiTS_IPL", {0, 0, 1, 0, 1, 0, -1, 0, 0}, {8, 7, 6}},
+                      OrientationCase{"sagittal_PSL", {0, 0, 1, 1, 0, 0, 0, 1, 0}, {7, 8, 6}},
+                      OrientationCase{"LPI_flipped_z", {1, 0, 0, 0, 1, 0, 0, 0, -1}, {6, 7, 8}}),
+    [](const auto& p) { return std::string(p.param.name); });
+
+// Independent of our writer: a NIfTI file written byte by byte with the KiTS header
+// (axial on the first array axis, sform I,P,L, qform_code 0, sform_code 2).
+TEST(KitsOrientation, HandWrittenKitsHeaderGivesRadiologicalAxialSlices)
+{
+    TempDir dir;
+    const int n0 = 5, n1 = 6, n2 = 7; // slices, H, W as stored
+    std::vector<uint8_t> data(static_cast<size_t>(n0) * n1 * n2, 0);
+    // NIfTI is x-fastest: index = i0 + n0 * (i1 + n1 * i2). Mark stored slice 0 (most superior),
+    // row 2, column 5 (towards the patient's left).
+    data[0 + n0 * (2 + n1 * 5)] = 2;
+    const std::array<std::array<float, 4>, 3> srow{{{0, 0, -0.8f, 0}, {0, -0.8f, 0, 0}, {-3.0f, 0, 0, 0}}};
+    const auto path = dir / "segmentation.nii.gz";
+    writeRawNifti(path, {n0, n1, n2}, 2, {1, 3.0f, 0.8f, 0.8f}, srow, data);
+
+    const LabelVolume labels = readLabelVolume(path);
+    EXPECT_EQ(labels.geometry.orientationCode(), "IPL");
+    EXPECT_EQ(labels.shape, (std::array<int, 3>{n0, n1, n2}));
+    EXPECT_NEAR(labels.spacing[0], 3.0, 1e-6);
+    EXPECT_NEAR(labels.spacing[1], 0.8, 1e-6);
+    // Most superior stored slice is the last canonical slice; rows and columns keep their order.
+    EXPECT_EQ(labels.at(n0 - 1, 2, 5), 2);
+    EXPECT_EQ(std::count(labels.voxels.begin(), labels.voxels.end(), uint8_t(2)), 1);
+}
+
+TEST(VolumeIoErrors, MissingFile)
+{
+    EXPECT_NE(messageOf([] { readCtVolume("/nonexistent/imaging.nii.gz"); }).find("file not found"),
+              std::string::npos);
+}
+
+TEST(VolumeIoErrors, EmptyFile)
+{
+    TempDir dir;
+    writeBytes(dir / "empty.nii.gz", {});
+    EXPECT_NE(messageOf([&] { readCtVolume(dir / "empty.nii.gz"); }).find("empty"), std::string::npos);
+}
+
+TEST(VolumeIoErrors, TruncatedGzip)
+{
+    TempDir dir;
+    const CtVolume ct = patternedCt(StorageGeometry::kitsStorage({6, 40, 40}, {1, 1, 1}));
+    writeVolume(ct, dir / "ct.nii.gz");
+    auto bytes = readBytes(dir / "ct.nii.gz");
+    bytes.resize(bytes.size() / 2);
+    writeBytes(dir / "cut.nii.gz", bytes);
+    const auto message = messageOf([&] { readCtVolume(dir / "cut.nii.gz"); });
+    EXPECT_NE(message.find("cut.nii.gz"), std::string::npos) << message;
+    EXPECT_NE(message.find("truncated gzip"), std::string::npos) << message;
+}
+
+TEST(VolumeIoErrors, CorruptGzip)
+{
+    TempDir dir;
+    const CtVolume ct = patternedCt(StorageGeometry::kitsStorage({6, 40, 40}, {1, 1, 1}));
+    writeVolume(ct, dir / "ct.nii.gz");
+    auto bytes = readBytes(dir / "ct.nii.gz");
+    for (size_t i = bytes.size() / 3; i < bytes.size() / 3 + 64; ++i)
+        bytes[i] ^= 0x5a;
+    writeBytes(dir / "bad.nii.gz", bytes);
+    const auto message = messageOf([&] { readCtVolume(dir / "bad.nii.gz"); });
+    EXPECT_NE(message.find("corrupt gzip"), std::string::npos) << message;
+}
+
+TEST(VolumeIoErrors, NotAnImage)
+{
+    TempDir dir;
+    const std::string text = "this is a text file, not a CT volume\n";
+    writeBytes(dir / "notes.nii", std::vector<uint8_t>(text.begin(), text.end()));
+    writeBytes(dir / "notes.txt", std::vector<uint8_t>(text.begin(), text.end()));
+    for (const char* name : {"notes.nii", "notes.txt"}) {
+        const auto message = messageOf([&] { readCtVolume(dir / name); });
+        EXPECT_NE(message.find("not a recognised image format"), std::string::npos) << message;
+        EXPECT_NE(message.find(name), std::string::npos) << message;
+    }
+}
+
+TEST(VolumeIoErrors, TwoDimensionalImage)
+{
+    TempDir dir;
+    std::vector<uint8_t> data(20 * 30 * 2, 0);
+    writeRawNifti(dir / "slice.nii", {20, 30}, 4, {1, 1, 1, 1}, {{{-1, 0, 0, 0}, {0, -1, 0, 0}, {0, 0, 1, 0}}}, data, 0,
+                  1);
+    const auto message = messageOf([&] { readCtVolume(dir / "slice.nii"); });
+    EXPECT_NE(message.find("2D image; a 3D volume is needed"), std::string::npos) << message;
+}
+
+TEST(VolumeIoErrors, TruncatedUncompressedNifti)
+{
+    TempDir dir;
+    const CtVolume ct = patternedCt(StorageGeometry::kitsStorage({6, 40, 40}, {1, 1, 1}));
+    writeVolume(ct, dir / "ct.nii");
+    auto bytes = readBytes(dir / "ct.nii");
+    bytes.resize(bytes.size() - 1000);
+    writeBytes(dir / "ct.nii", bytes);
+    const auto message = messageOf([&] { readCtVolume(dir / "ct.nii"); });
+    EXPECT_NE(message.find("truncated"), std::string::npos) << message;
+}
+
+TEST(VolumeIoErrors, NonIntegerLabelsAreRefused)
+{
+    TempDir dir;
+    std::vector<float> values(4 * 5 * 6, 0.f);
+    values[7] = 0.5f;
+    std::vector<uint8_t> data(values.size() * 4);
+    std::memcpy(data.data(), values.data(), data.size());
+    writeRawNifti(dir / "soft.nii", {4, 5, 6}, 16, {1, 1, 1, 1}, {{{-1, 0, 0, 0}, {0, -1, 0, 0}, {0, 0, 1, 0}}}, data);
+    const auto message = messageOf([&] { readLabelVolume(dir / "soft.nii"); });
+    EXPECT_NE(message.find("not a label volume"), std::string::npos) << message;
+}
+
+TEST(VolumeIoErrors, FloatBinaryMasksAreAccepted)
+{
+    // KiTS23 instance masks are float64 0/1; float32 here exercises the same path.
+    TempDir dir;
+    std::vector<float> values(4 * 5 * 6, 0.f);
+    values[7] = 1.f;
+    std::vector<uint8_t> data(values.size() * 4);
+    std::memcpy(data.data(), values.data(), data.size());
+    writeRawNifti(dir / "mask.nii", {4, 5, 6}, 16, {1, 1, 1, 1}, {{{-1, 0, 0, 0}, {0, -1, 0, 0}, {0, 0, 1, 0}}}, data);
+    const LabelVolume mask = readLabelVolume(dir / "mask.nii");
+    EXPECT_EQ(std::count(mask.voxels.begin(), mask.voxels.end(), uint8_t(1)), 1);
+}

@@ -1,0 +1,337 @@
+#include "ui/MainWindow.h"
+
+#include "core/common/Error.h"
+#include "core/common/Log.h"
+#include "core/phantom/Phantom.h"
+#include "ui/SliceView.h"
+
+#include <QCheckBox>
+#include <QComboBox>
+#include <QDir>
+#include <QDockWidget>
+#include <QFileDialog>
+#include <QFileInfo>
+#include <QHBoxLayout>
+#include <QLabel>
+#include <QListWidget>
+#include <QMenuBar>
+#include <QMessageBox>
+#include <QProgressDialog>
+#include <QPromise>
+#include <QSlider>
+#include <QStatusBar>
+#include <QToolBar>
+#include <QtConcurrent/QtConcurrentRun>
+#include <spdlog/spdlog.h>
+
+#include <filesystem>
+
+namespace fs = std::filesystem;
+
+namespace weaksight::ui {
+
+namespace {
+
+struct WindowPreset {
+    const char* name;
+    double window;
+    double level;
+};
+
+// Presets radiologists use (see docs/domain-notes in the shared docs).
+constexpr WindowPreset kPresets[] = {
+    {QT_TRANSLATE_NOOP("weaksight::ui::MainWindow", "Abdomen (W 350 / L 40)"), 350, 40},
+    {QT_TRANSLATE_NOOP("weaksight::ui::MainWindow", "Kidney (W 300 / L 40)"), 300, 40},
+    {QT_TRANSLATE_NOOP("weaksight::ui::MainWindow", "Tumour (W 60 / L 35)"), 60, 35},
+    {QT_TRANSLATE_NOOP("weaksight::ui::MainWindow", "Bone (W 1000 / L 400)"), 1000, 400},
+    {QT_TRANSLATE_NOOP("weaksight::ui::MainWindow", "Lung (W 1400 / L -500)"), 1400, -500},
+};
+
+constexpr int kDemoCases = 3;
+
+struct Cancelled {};
+
+} // namespace
+
+MainWindow::MainWindow(QWidget* parent) : QMainWindow(parent)
+{
+    buildUi();
+    connect(&m_loadWatcher, &QFutureWatcher<LoadResult>::finished, this, &MainWindow::onCaseLoaded);
+}
+
+MainWindow::~MainWindow()
+{
+    m_loadWatcher.waitForFinished();
+}
+
+QString MainWindow::demoDatasetPath()
+{
+    return QString::fromStdString((logging::userDataDirectory() / "demo-dataset").string());
+}
+
+void MainWindow::buildUi()
+{
+    setWindowTitle(tr("Weaksight"));
+    resize(1200, 850);
+
+    m_view = new SliceView(this);
+    setCentralWidget(m_view);
+
+    auto* fileMenu = menuBar()->addMenu(tr("&File"));
+    fileMenu->addAction(tr("Open &dataset or case folder…"), this, &MainWindow::chooseDataset,
+                        QKeySequence::Open);
+    fileMenu->addAction(tr("Open &volume file…"), this, &MainWindow::chooseVolumeFile);
+    fileMenu->addAction(tr("Open d&emo dataset"), this, &MainWindow::openDemo);
+    fileMenu->addSeparator();
+    fileMenu->addAction(tr("&Quit"), this, &QWidget::close, QKeySequence::Quit);
+
+    auto* toolbar = addToolBar(tr("View"));
+    toolbar->setObjectName("viewToolbar");
+    toolbar->addWidget(new QLabel(tr("Window: "), toolbar));
+    m_presets = new QComboBox(toolbar);
+    for (const auto& preset : kPresets)
+        m_presets->addItem(tr(preset.name));
+    toolbar->addWidget(m_presets);
+    connect(m_presets, &QComboBox::currentIndexChanged, this, [this](int index) {
+        if (index >= 0)
+            m_view->setWindowLevel({kPresets[index].window, kPresets[index].level});
+    });
+    m_showLabels = new QCheckBox(tr("Label contours"), toolbar);
+    m_showLabels->setChecked(true);
+    toolbar->addWidget(m_showLabels);
+    connect(m_showLabels, &QCheckBox::toggled, m_view, &SliceView::setLabelContoursVisible);
+    toolbar->addSeparator();
+    m_sliceSlider = new QSlider(Qt::Horizontal, toolbar);
+    m_sliceSlider->setMinimumWidth(300);
+    m_sliceSlider->setEnabled(false);
+    toolbar->addWidget(m_sliceSlider);
+    m_sliceLabel = new QLabel(toolbar);
+    m_sliceLabel->setMinimumWidth(220);
+    toolbar->addWidget(m_sliceLabel);
+    connect(m_sliceSlider, &QSlider::valueChanged, m_view, &SliceView::setSlice);
+    connect(m_view, &SliceView::sliceChanged, this, [this](int slice) {
+        const QSignalBlocker blocker(m_sliceSlider);
+        m_sliceSlider->setValue(slice);
+        updateSliceControls();
+    });
+
+    auto* dock = new QDockWidget(tr("Cases"), this);
+    dock->setObjectName("casesDock");
+    m_caseList = new QListWidget(dock);
+    dock->setWidget(m_caseList);
+    addDockWidget(Qt::LeftDockWidgetArea, dock);
+    connect(m_caseList, &QListWidget::currentRowChanged, this, &MainWindow::selectCase);
+
+    m_cursorLabel = new QLabel(this);
+    statusBar()->addPermanentWidget(m_cursorLabel);
+    connect(m_view, &SliceView::cursorVoxel, this, [this](int, int row, int col, int hu, int label, bool hasCt) {
+        QString text = tr("row %1, column %2").arg(row).arg(col);
+        if (hasCt)
+            text += tr("  |  %1 HU").arg(hu);
+        if (label)
+            text += tr("  |  label %1").arg(label);
+        m_cursorLabel->setText(text);
+    });
+    connect(m_view, &SliceView::cursorLeftSlice, m_cursorLabel, &QLabel::clear);
+    m_view->setWindowLevel({kPresets[0].window, kPresets[0].level});
+    statusBar()->showMessage(tr("Open a KiTS dataset, a case folder or a volume (File menu)."));
+}
+
+void MainWindow::updateSliceControls()
+{
+    const auto& scene = m_view->scene();
+    if (scene.sliceCount() == 0) {
+        m_sliceLabel->clear();
+        return;
+    }
+    m_sliceLabel->setText(tr("slice %1 / %2  (z = %3 mm)")
+                              .arg(scene.slice() + 1)
+                              .arg(scene.sliceCount())
+                              .arg(scene.slicePositionMm(), 0, 'f', 1));
+}
+
+void MainWindow::showError(const QString& title, const QString& message)
+{
+    spdlog::error("{}: {}", title.toStdString(), message.toStdString());
+    statusBar()->showMessage(message, 15000);
+    Q_EMIT loadFailed(message);
+    // Tests run without anyone to close a modal dialog.
+    if (qEnvironmentVariableIsEmpty("WEAKSIGHT_NO_DIALOGS"))
+        QMessageBox::warning(this, title, message);
+}
+
+void MainWindow::chooseDataset()
+{
+    const QString dir = QFileDialog::getExistingDirectory(this, tr("Open a KiTS dataset or case folder"));
+    if (!dir.isEmpty())
+        openPath(dir);
+}
+
+void MainWindow::chooseVolumeFile()
+{
+    const QString file = QFileDialog::getOpenFileName(
+        this, tr("Open a volume"), QString(),
+        tr("Volumes (*.nii *.nii.gz *.nrrd *.nhdr *.mha *.mhd);;All files (*)"));
+    if (!file.isEmpty())
+        openPath(file);
+}
+
+void MainWindow::openPath(const QString& path)
+{
+    const fs::path p = path.toStdString();
+    try {
+        std::error_code ec;
+        if (fs::is_directory(p, ec)) {
+            try {
+                showCases(scanDataset(p));
+            } catch (const InputError&) {
+                // Not a KiTS folder: perhaps a DICOM series.
+                showCases({describeVolumeFile(p, VolumeRole::Imaging)});
+            }
+        } else {
+            showCases({describeVolumeFile(p)});
+        }
+    } catch (const std::exception& e) {
+        showError(tr("Cannot open"), QString::fromStdString(e.what()));
+    }
+}
+
+void MainWindow::showCases(std::vector<CaseFiles> cases)
+{
+    m_cases = std::move(cases);
+    const QSignalBlocker blocker(m_caseList);
+    m_caseList->clear();
+    for (const auto& c : m_cases) {
+        auto* item = new QListWidgetItem(QString::fromStdString(c.caseId), m_caseList);
+        item->setToolTip(QString::fromStdString(c.directory.string() + "\n" + toString(c.layout) + ": " +
+                                                c.contentDescription()));
+        if (!c.hasImaging())
+            item->setText(item->text() + tr(" (labels only)"));
+        else if (!c.hasSegmentation())
+            item->setText(item->text() + tr(" (imaging only)"));
+    }
+    if (!m_cases.empty()) {
+        m_caseList->setCurrentRow(0);
+        selectCase(0);
+    }
+}
+
+void MainWindow::selectCase(int index)
+{
+    if (index < 0 || index >= caseCount())
+        return;
+    const CaseFiles files = m_cases[static_cast<size_t>(index)];
+    const int generation = ++m_loadGeneration;
+    statusBar()->showMessage(tr("Loading %1…").arg(QString::fromStdString(files.caseId)));
+    m_loadWatcher.setFuture(QtConcurrent::run([files, generation]() {
+        LoadResult result;
+        result.generation = generation;
+        try {
+            result.loaded = std::make_shared<LoadedCase>(loadCase(files));
+        } catch (const std::bad_alloc&) {
+            result.error = tr("Not enough memory to load %1.").arg(QString::fromStdString(files.caseId));
+        } catch (const std::exception& e) {
+            result.error = QString::fromStdString(e.what());
+        }
+        return result;
+    }));
+}
+
+void MainWindow::onCaseLoaded()
+{
+    const LoadResult result = m_loadWatcher.result();
+    if (result.generation != m_loadGeneration)
+        return; // a newer request superseded this one
+    if (!result.loaded) {
+        showError(tr("Cannot load case"), result.error);
+        return;
+    }
+    // Keep the old case alive until the view has switched to the new one.
+    auto previous = m_current;
+    m_current = result.loaded;
+    const auto& c = *m_current;
+    m_view->setVolumes(c.imaging ? &*c.imaging : nullptr, c.labels ? &*c.labels : nullptr);
+    m_sliceSlider->setRange(0, std::max(0, m_view->scene().sliceCount() - 1));
+    m_sliceSlider->setEnabled(m_view->scene().sliceCount() > 1);
+    // Start on the slice with the most lesion voxels when labels exist: it is what a labeller looks for.
+    int start = m_view->scene().sliceCount() / 2;
+    if (c.labels) {
+        size_t best = 0;
+        for (int k = 0; k < c.labels->slices(); ++k) {
+            const uint8_t* s = c.labels->slice(k);
+            const auto n = static_cast<size_t>(
+                std::count_if(s, s + c.labels->sliceSize(), [](uint8_t v) { return labels::isLesion(v); }));
+            if (n > best) {
+                best = n;
+                start = k;
+            }
+        }
+    }
+    m_view->setSlice(start);
+    updateSliceControls();
+    for (const auto& w : c.warnings)
+        spdlog::warn("{}: {}", c.files.caseId, w);
+    statusBar()->showMessage(
+        tr("%1: %2").arg(QString::fromStdString(c.files.caseId), QString::fromStdString(c.files.contentDescription())),
+        8000);
+    Q_EMIT caseLoaded(QString::fromStdString(c.files.caseId));
+}
+
+void MainWindow::openDemo()
+{
+    const QString path = demoDatasetPath();
+    const fs::path target = path.toStdString();
+    std::error_code ec;
+    if (fs::exists(target / "case_00000" / "segmentation.nii.gz", ec)) {
+        openPath(path);
+        return;
+    }
+    // Generate into a temporary folder and rename at the end, so a cancelled or killed
+    // run never leaves a half-written demo behind.
+    const fs::path staging = target.string() + ".partial";
+    fs::remove_all(staging, ec);
+
+    auto* progress = new QProgressDialog(tr("Generating the demo dataset (synthetic CT)…"), tr("Cancel"), 0,
+                                         kDemoCases, this);
+    progress->setWindowModality(Qt::WindowModal);
+    progress->setMinimumDuration(0);
+    progress->setAttribute(Qt::WA_DeleteOnClose);
+    auto* watcher = new QFutureWatcher<void>(this);
+    connect(watcher, &QFutureWatcher<void>::progressValueChanged, progress, &QProgressDialog::setValue);
+    connect(progress, &QProgressDialog::canceled, watcher, &QFutureWatcher<void>::cancel);
+    connect(watcher, &QFutureWatcher<void>::finished, this, [this, watcher, progress, staging, target, path] {
+        progress->close();
+        watcher->deleteLater();
+        std::error_code error;
+        if (watcher->isCanceled()) {
+            fs::remove_all(staging, error);
+            statusBar()->showMessage(tr("Demo generation cancelled."), 5000);
+            return;
+        }
+        try {
+            watcher->waitForFinished(); // rethrows a worker exception
+            fs::remove_all(target, error);
+            fs::rename(staging, target);
+            openPath(path);
+        } catch (const std::exception& e) {
+            showError(tr("Cannot generate the demo"), QString::fromStdString(e.what()));
+        }
+    });
+    watcher->setFuture(QtConcurrent::run([staging](QPromise<void>& promise) {
+        promise.setProgressRange(0, kDemoCases);
+        PhantomOptions options;
+        options.seed = 2026;
+        options.lesionFreeFraction = 0.0; // every demo case shows lesions
+        try {
+            writePhantomDataset(options, staging, kDemoCases, [&promise](int done, int) {
+                promise.setProgressValue(done);
+                if (promise.isCanceled())
+                    throw Cancelled{};
+            });
+        } catch (const Cancelled&) {
+        }
+    }));
+    progress->show();
+}
+
+} // namespace weaksight::ui

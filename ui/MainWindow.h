@@ -1,0 +1,76 @@
+#pragma once
+
+#include "core/cases/KitsCase.h"
+
+#include <QFutureWatcher>
+#include <QMainWindow>
+
+#include <memory>
+#include <vector>
+
+class QComboBox;
+class QCheckBox;
+class QLabel;
+class QListWidget;
+class QSlider;
+
+namespace weaksight::ui {
+
+class SliceView;
+
+/// The first workstation window: a case list, the axial slice viewer with CT window
+/// presets and label contours, and a status bar with slice, position and HU under the cursor.
+/// Case loading and demo generation run in the background (QtConcurrent + QPromise).
+class MainWindow : public QMainWindow {
+    Q_OBJECT
+public:
+    explicit MainWindow(QWidget* parent = nullptr);
+    ~MainWindow() override;
+
+    /// A dataset folder, a case folder, a volume file or a DICOM series folder.
+    void openPath(const QString& path);
+    /// Opens the built-in demo dataset, generating it on first use.
+    void openDemo();
+
+    SliceView* sliceView() const { return m_view; }
+    const LoadedCase* currentCase() const { return m_current.get(); }
+    int caseCount() const { return static_cast<int>(m_cases.size()); }
+    void selectCase(int index);
+
+    /// Where the demo dataset lives (generated on first use).
+    static QString demoDatasetPath();
+
+Q_SIGNALS:
+    void caseLoaded(const QString& caseId);
+    void loadFailed(const QString& message);
+
+private:
+    struct LoadResult {
+        std::shared_ptr<LoadedCase> loaded;
+        QString error;
+        int generation = 0;
+    };
+
+    void buildUi();
+    void showCases(std::vector<CaseFiles> cases);
+    void onCaseLoaded();
+    void showError(const QString& title, const QString& message);
+    void updateSliceControls();
+    void chooseDataset();
+    void chooseVolumeFile();
+
+    SliceView* m_view = nullptr;
+    QListWidget* m_caseList = nullptr;
+    QSlider* m_sliceSlider = nullptr;
+    QLabel* m_sliceLabel = nullptr;
+    QComboBox* m_presets = nullptr;
+    QCheckBox* m_showLabels = nullptr;
+    QLabel* m_cursorLabel = nullptr;
+
+    std::vector<CaseFiles> m_cases;
+    std::shared_ptr<LoadedCase> m_current;
+    QFutureWatcher<LoadResult> m_loadWatcher;
+    int m_loadGeneration = 0;
+};
+
+} // namespace weaksight::ui

@@ -1,0 +1,120 @@
+#include "ui/SliceView.h"
+
+#include <QMouseEvent>
+#include <QWheelEvent>
+#include <vtkGenericOpenGLRenderWindow.h>
+#include <vtkRenderer.h>
+
+#include <cmath>
+
+namespace weaksight::ui {
+
+SliceView::SliceView(QWidget* parent) : VtkViewport(parent)
+{
+    renderWindow()->AddRenderer(m_scene.renderer());
+    setMouseTracking(true);
+    setFocusPolicy(Qt::StrongFocus);
+    connect(this, &VtkViewport::viewportResized, this, [this](int w, int h) {
+        m_scene.resetCamera(h > 0 ? double(w) / h : 1.0);
+    });
+}
+
+SliceView::~SliceView() = default;
+
+void SliceView::setVolumes(const CtVolume* imaging, const LabelVolume* labels)
+{
+    m_scene.setVolumes(imaging, labels);
+    resetView();
+    Q_EMIT sliceChanged(m_scene.slice());
+}
+
+void SliceView::setSlice(int slice)
+{
+    const int before = m_scene.slice();
+    if (m_scene.setSlice(slice) != before) {
+        requestRender();
+        Q_EMIT sliceChanged(m_scene.slice());
+    }
+}
+
+void SliceView::setWindowLevel(render::WindowLevel wl)
+{
+    m_scene.setWindowLevel(wl);
+    requestRender();
+    Q_EMIT windowLevelChanged(m_scene.windowLevel().window, m_scene.windowLevel().level);
+}
+
+void SliceView::setLabelContoursVisible(bool visible)
+{
+    m_scene.setLabelContoursVisible(visible);
+    requestRender();
+}
+
+void SliceView::resetView()
+{
+    const double dpr = devicePixelRatioF();
+    const double w = width() * dpr, h = height() * dpr;
+    m_scene.resetCamera(h > 0 ? w / h : 1.0);
+    requestRender();
+}
+
+void SliceView::wheelEvent(QWheelEvent* event)
+{
+    // One notch (120 units) = one slice; touchpads send smaller steps that add up.
+    m_wheelRemainder += event->angleDelta().y();
+    const int steps = m_wheelRemainder / 120;
+    m_wheelRemainder -= steps * 120;
+    if (steps != 0)
+        setSlice(m_scene.slice() + steps);
+    reportCursor(event->position());
+    event->accept();
+}
+
+void SliceView::mousePressEvent(QMouseEvent* event)
+{
+    if (event->button() == Qt::LeftButton) {
+        m_dragging = true;
+        m_dragStart = event->position();
+        m_dragStartWindowLevel = m_scene.windowLevel();
+        event->accept();
+        return;
+    }
+    VtkViewport::mousePressEvent(event);
+}
+
+void SliceView::mouseMoveEvent(QMouseEvent* event)
+{
+    if (m_dragging) {
+        // Scale so a drag across the view spans about 1000 HU of window.
+        const QPointF delta = event->position() - m_dragStart;
+        const double perPixel = 1000.0 / std::max(1, width());
+        render::WindowLevel wl = m_dragStartWindowLevel;
+        wl.window = std::max(1.0, wl.window + delta.x() * perPixel * 2);
+        wl.level = wl.level - delta.y() * perPixel;
+        setWindowLevel(wl);
+    }
+    reportCursor(event->position());
+}
+
+void SliceView::mouseReleaseEvent(QMouseEvent* event)
+{
+    if (event->button() == Qt::LeftButton)
+        m_dragging = false;
+    VtkViewport::mouseReleaseEvent(event);
+}
+
+void SliceView::reportCursor(const QPointF& position)
+{
+    const auto world = widgetToWorld(position, m_scene.renderer());
+    const auto voxel = m_scene.voxelAtWorld(world[0], world[1]);
+    if (!voxel || m_scene.sliceCount() == 0) {
+        Q_EMIT cursorLeftSlice();
+        return;
+    }
+    const int k = m_scene.slice(), r = (*voxel)[0], c = (*voxel)[1];
+    const auto* ct = m_scene.imaging();
+    const auto* labels = m_scene.labels();
+    Q_EMIT cursorVoxel(k, r, c, ct ? ct->at(k, r, c) : 0, labels ? labels->at(k, r, c) : 0, ct != nullptr);
+}
+
+} // namespace weaksight::ui

@@ -1,0 +1,53 @@
+#pragma once
+
+#include "render/SliceScene.h"
+#include "ui/VtkViewport.h"
+
+#include <QPoint>
+
+namespace weaksight::ui {
+
+/// The 2D axial viewer: a VtkViewport showing a render::SliceScene.
+/// Mouse wheel browses slices, left-drag adjusts window (horizontal) and level (vertical),
+/// moving the mouse reports the voxel and HU under the cursor.
+class SliceView : public VtkViewport {
+    Q_OBJECT
+public:
+    explicit SliceView(QWidget* parent = nullptr);
+    ~SliceView() override;
+
+    render::SliceScene& scene() { return m_scene; }
+    const render::SliceScene& scene() const { return m_scene; }
+
+    /// Shows new volumes (owned by the caller) and fits them into the view.
+    void setVolumes(const CtVolume* imaging, const LabelVolume* labels);
+    void setSlice(int slice);
+    int slice() const { return m_scene.slice(); }
+    void setWindowLevel(render::WindowLevel wl);
+    void setLabelContoursVisible(bool visible);
+    void resetView();
+
+Q_SIGNALS:
+    void sliceChanged(int slice);
+    void windowLevelChanged(double window, double level);
+    /// Voxel under the cursor; hu is meaningful only when hasImaging.
+    void cursorVoxel(int slice, int row, int col, int hu, int label, bool hasImaging);
+    void cursorLeftSlice();
+
+protected:
+    void wheelEvent(QWheelEvent* event) override;
+    void mousePressEvent(QMouseEvent* event) override;
+    void mouseMoveEvent(QMouseEvent* event) override;
+    void mouseReleaseEvent(QMouseEvent* event) override;
+
+private:
+    void reportCursor(const QPointF& position);
+
+    render::SliceScene m_scene;
+    bool m_dragging = false;
+    QPointF m_dragStart;
+    render::WindowLevel m_dragStartWindowLevel;
+    int m_wheelRemainder = 0;
+};
+
+} // namespace weaksight::ui
