@@ -6,7 +6,7 @@ set -euo pipefail
 PACKAGES=(
   build-essential cmake ninja-build ccache pkg-config
   qt6-base-dev qt6-base-dev-tools qt6-tools-dev qt6-tools-dev-tools qt6-l10n-tools
-  libqt6opengl6-dev libqt6svg6-dev libqt6charts6-dev libgl-dev
+  libqt6opengl6-dev qt6-svg-dev qt6-charts-dev libgl-dev
   libvtk9-dev libinsighttoolkit5-dev
   libtorch-dev libopenblas0-pthread
   libspdlog-dev libfmt-dev libsqlite3-dev zlib1g-dev

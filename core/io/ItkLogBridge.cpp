@@ -1,9 +1,12 @@
 #include "core/io/ItkLogBridge.h"
 
+#include <gdcmTrace.h>
 #include <itkObjectFactory.h>
 #include <itkOutputWindow.h>
 #include <spdlog/spdlog.h>
 
+#include <ostream>
+#include <sstream>
 #include <string>
 
 namespace weaksight {
@@ -36,8 +39,41 @@ protected:
     SpdlogItkOutputWindow() = default;
 };
 
+/// GDCM (ITK's DICOM library) writes to its own streams; this buffer turns each flushed
+/// message into one log line.
+class SpdlogLineBuffer : public std::stringbuf {
+public:
+    explicit SpdlogLineBuffer(spdlog::level::level_enum level) : m_level(level) {}
+
+protected:
+    int sync() override
+    {
+        std::string text = str();
+        str("");
+        for (auto& ch : text)
+            if (ch == '\n' || ch == '\r')
+                ch = ' ';
+        const auto first = text.find_first_not_of(' ');
+        if (first != std::string::npos)
+            spdlog::log(m_level, "[GDCM] {}", text.substr(first, text.find_last_not_of(' ') - first + 1));
+        return 0;
+    }
+
+private:
+    spdlog::level::level_enum m_level;
+};
+
 } // namespace
 
-void installItkLogBridge() { itk::OutputWindow::SetInstance(SpdlogItkOutputWindow::New()); }
+void installItkLogBridge()
+{
+    itk::OutputWindow::SetInstance(SpdlogItkOutputWindow::New());
+    static SpdlogLineBuffer debugBuffer(spdlog::level::debug), warningBuffer(spdlog::level::warn),
+        errorBuffer(spdlog::level::err);
+    static std::ostream debugStream(&debugBuffer), warningStream(&warningBuffer), errorStream(&errorBuffer);
+    gdcm::Trace::SetDebugStream(debugStream);
+    gdcm::Trace::SetWarningStream(warningStream);
+    gdcm::Trace::SetErrorStream(errorStream);
+}
 
 } // namespace weaksight

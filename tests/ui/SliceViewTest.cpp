@@ -68,8 +68,6 @@ TEST(SliceView, RendersSliceAndContoursWhereTheyBelong)
     view.setSlice(1);
     QImage frame = renderFrame(view);
     ASSERT_EQ(frame.width(), kViewSize);
-    if (const char* out = std::getenv("WEAKSIGHT_TEST_SCREENSHOTS"))
-        frame.save(QString(out) + "/sliceview-test.png");
 
     // Bright square: white at W350/L40; air: black.
     const QRgb bright = frame.pixel(pixelOf(11, 11));
@@ -169,7 +167,8 @@ TEST(MainWindow, OpensAGeneratedDatasetAndShowsTheLesionSlice)
     TempDir dir;
     PhantomOptions options;
     options.seed = 5;
-    options.minInPlace = options.maxInPlace = 160;
+    // Small slices keep the test fast; full-size ones when making the README screenshots.
+    options.minInPlace = options.maxInPlace = std::getenv("WEAKSIGHT_TEST_SCREENSHOTS") ? 512 : 160;
     options.sliceThicknesses = {5.0};
     options.lesionFreeFraction = 0.0;
     writePhantomDataset(options, dir.path(), 2);
@@ -193,6 +192,10 @@ TEST(MainWindow, OpensAGeneratedDatasetAndShowsTheLesionSlice)
               0);
     // The framebuffer shows anatomy, not a black or uniform frame.
     const QImage frame = window.sliceView()->grabFramebuffer();
+    if (const char* out = std::getenv("WEAKSIGHT_TEST_SCREENSHOTS")) {
+        frame.save(QString(out) + "/phantom-slice.png");
+        window.grab().save(QString(out) + "/main-window.png");
+    }
     int dark = 0, bright = 0;
     for (int y = 0; y < frame.height(); y += 4)
         for (int x = 0; x < frame.width(); x += 4)
