@@ -28,7 +28,23 @@ struct PhantomCommandOptions {
     double lesionFreeFraction = 0.2;
 };
 
+struct StoreCommandOptions {
+    std::string db;
+    std::string out;
+    std::string dataset;
+    std::vector<std::string> formats{"nifti"};
+    std::vector<std::string> cases;
+    std::vector<std::string> statuses{"accepted", "corrected"};
+    int label = 2;
+    bool json = false;
+    std::vector<std::string> sources;
+};
+
 std::string versionText();
+int runImport(const StoreCommandOptions& options);
+int runExport(const StoreCommandOptions& options);
+int runStats(const StoreCommandOptions& options);
+int runMerge(const StoreCommandOptions& options);
 int runGui(const GuiOptions& options, int argc, char** argv);
 int runCaseInfo(const CaseInfoOptions& options);
 int runPhantom(const PhantomCommandOptions& options);

@@ -51,6 +51,31 @@ int main(int argc, char** argv)
                            "Fraction of cases without any lesion")
         ->check(CLI::Range(0.0, 1.0));
 
+    app::StoreCommandOptions store;
+    auto* importCmd = app.add_subcommand("import", "Register a KiTS dataset's cases (paths and fingerprints) in a store");
+    importCmd->add_option("--db", store.db, "Annotation store (SQLite file, created if missing)")->required();
+    importCmd->add_option("--dataset", store.dataset, "KiTS dataset folder")->required()->check(CLI::ExistingDirectory);
+
+    auto* exportCmd = app.add_subcommand("export", "Export curated masks (NIfTI + provenance JSON, PNG, COCO)");
+    exportCmd->add_option("--db", store.db, "Annotation store")->required()->check(CLI::ExistingFile);
+    exportCmd->add_option("--out", store.out, "Output folder")->required();
+    exportCmd->add_option("--format", store.formats, "nifti, png and/or coco (comma-separated)")
+        ->delimiter(',')
+        ->check(CLI::IsMember({"nifti", "png", "coco"}));
+    exportCmd->add_option("--cases", store.cases, "Only these cases (comma-separated)")->delimiter(',');
+    exportCmd->add_option("--status", store.statuses, "Decisions to export (default accepted,corrected)")
+        ->delimiter(',')
+        ->check(CLI::IsMember({"accepted", "corrected", "accept", "correct"}));
+    exportCmd->add_option("--label", store.label, "Label value of curated lesion voxels (default 2)");
+
+    auto* statsCmd = app.add_subcommand("stats", "Progress and IoU summaries of an annotation store");
+    statsCmd->add_option("--db", store.db, "Annotation store")->required()->check(CLI::ExistingFile);
+    statsCmd->add_flag("--json", store.json, "Print JSON instead of tables");
+
+    auto* mergeCmd = app.add_subcommand("merge", "Merge annotators' stores into one and report their agreement");
+    mergeCmd->add_option("--out", store.out, "Target store (created if missing)")->required();
+    mergeCmd->add_option("sources", store.sources, "Stores to merge")->required()->check(CLI::ExistingFile);
+
     try {
         app.parse(argc, argv);
     } catch (const CLI::ParseError& e) {
@@ -74,6 +99,14 @@ int main(int argc, char** argv)
             return app::runCaseInfo(caseInfo);
         if (*phantomCmd)
             return app::runPhantom(phantom);
+        if (*importCmd)
+            return app::runImport(store);
+        if (*exportCmd)
+            return app::runExport(store);
+        if (*statsCmd)
+            return app::runStats(store);
+        if (*mergeCmd)
+            return app::runMerge(store);
         return app::runGui(gui, argc, argv);
     } catch (const std::exception& e) {
         spdlog::error("{}", e.what());

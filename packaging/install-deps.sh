@@ -9,7 +9,7 @@ PACKAGES=(
   libqt6opengl6-dev qt6-svg-dev qt6-charts-dev libgl-dev
   libvtk9-dev libinsighttoolkit5-dev
   libtorch-dev libopenblas0-pthread
-  libspdlog-dev libfmt-dev libsqlite3-dev zlib1g-dev
+  libspdlog-dev libfmt-dev libsqlite3-dev zlib1g-dev libssl-dev
   libcli11-dev nlohmann-json3-dev libgtest-dev libgmock-dev
   xvfb xauth libgl1-mesa-dri
 )

@@ -52,8 +52,16 @@ Database::Database(const fs::path& file, const std::vector<Migration>& migration
             execute("PRAGMA journal_mode = WAL");
             execute("PRAGMA synchronous = FULL");
         }
-        // Reading the schema catches truncated or damaged files before any write.
-        execute("SELECT count(*) FROM sqlite_master");
+        // A quick check catches truncated or damaged files before anything is written to them.
+        sqlite3_stmt* check = nullptr;
+        if (sqlite3_prepare_v2(m_db, "PRAGMA quick_check(1)", -1, &check, nullptr) != SQLITE_OK)
+            fail("not a usable database");
+        std::string verdict = sqlite3_step(check) == SQLITE_ROW
+                                  ? reinterpret_cast<const char*>(sqlite3_column_text(check, 0))
+                                  : sqlite3_errmsg(m_db);
+        sqlite3_finalize(check);
+        if (verdict != "ok")
+            throw DatabaseError(m_file.string() + ": damaged database (" + verdict + "); it was not modified");
         migrate(migrations);
     } catch (...) {
         sqlite3_close(m_db);

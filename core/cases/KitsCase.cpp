@@ -196,6 +196,15 @@ LoadedCase loadCase(const CaseFiles& files)
     return loaded;
 }
 
+BinaryMask lesionMask(const LabelVolume& labels, int slice, int row, int col, int rows, int cols)
+{
+    BinaryMask mask(rows, cols);
+    for (int r = 0; r < rows; ++r)
+        for (int c = 0; c < cols; ++c)
+            mask.at(r, c) = labels::isLesion(labels.at(slice, row + r, col + c));
+    return mask;
+}
+
 LabelStatistics computeLabelStatistics(const LabelVolume& labels)
 {
     LabelStatistics stats;

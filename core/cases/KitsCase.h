@@ -1,6 +1,7 @@
 #pragma once
 
 #include "core/io/Volume.h"
+#include "core/masks/BinaryMask.h"
 #include "core/io/VolumeIo.h"
 
 #include <filesystem>
@@ -65,6 +66,9 @@ struct LabelStatistics {
     std::map<int, long long> voxelsWithLabel; ///< label value -> voxel count (background excluded)
 };
 LabelStatistics computeLabelStatistics(const LabelVolume& labels);
+
+/// The ground-truth lesion mask (tumour or cyst) of a rectangle of one slice.
+BinaryMask lesionMask(const LabelVolume& labels, int slice, int row, int col, int rows, int cols);
 
 /// Checks that a label volume sits on the imaging grid; throws InputError naming the label file.
 void requireMatchingGrid(const StorageGeometry& image, const StorageGeometry& labels,

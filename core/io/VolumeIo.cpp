@@ -16,6 +16,8 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstdio>
+#include <cstring>
 #include <limits>
 #include <map>
 
@@ -493,6 +495,120 @@ LabelVolume readLabelVolume(const fs::path& path, ReadReport* reportOut)
                                    " voxels are not whole numbers in 0..255 (first: " + std::to_string(firstBad) +
                                    ")");
     return volume;
+}
+
+namespace {
+
+constexpr size_t kNiftiHeaderBytes = 348;
+constexpr size_t kNiftiDataOffset = 352; // header + 4-byte extension flag
+
+std::vector<uint8_t> readNiftiHeader(const fs::path& source)
+{
+    gzFile file = gzopen(source.c_str(), "rb"); // reads plain files too
+    if (!file)
+        throw InputError(source, "cannot open for reading");
+    std::vector<uint8_t> header(kNiftiHeaderBytes);
+    const int n = gzread(file, header.data(), static_cast<unsigned>(header.size()));
+    gzclose(file);
+    int32_t sizeofHdr = 0;
+    std::memcpy(&sizeofHdr, header.data(), 4);
+    if (n != static_cast<int>(kNiftiHeaderBytes) || sizeofHdr != 348)
+        return {}; // not a little-endian NIfTI-1 header: let ITK write it
+    return header;
+}
+
+template <typename T> void putValue(std::vector<uint8_t>& h, size_t offset, T value)
+{
+    std::memcpy(h.data() + offset, &value, sizeof(T));
+}
+
+void writeBytesMaybeGz(const fs::path& path, const std::vector<uint8_t>& bytes)
+{
+    std::error_code ec;
+    if (path.has_parent_path())
+        fs::create_directories(path.parent_path(), ec);
+    if (hasGzipExtension(path)) {
+        gzFile file = gzopen(path.c_str(), "wb6");
+        const bool ok = file && gzwrite(file, bytes.data(), static_cast<unsigned>(bytes.size())) ==
+                                    static_cast<int>(bytes.size());
+        if (!file || gzclose(file) != Z_OK || !ok)
+            throw InputError(path, "cannot write (disk full or no permission?)");
+        return;
+    }
+    std::FILE* file = std::fopen(path.c_str(), "wb");
+    const bool ok = file && std::fwrite(bytes.data(), 1, bytes.size(), file) == bytes.size();
+    if (!file || std::fclose(file) != 0 || !ok)
+        throw InputError(path, "cannot write (disk full or no permission?)");
+}
+
+} // namespace
+
+void writeLabelsLikeSource(const LabelVolume& labels, const fs::path& sourceFile, const fs::path& path)
+{
+    const VolumeHeader source = readVolumeHeader(sourceFile);
+    if (!source.geometry.sameGrid(labels.geometry))
+        throw InputError(sourceFile, "the exported labels are not on this file's grid");
+    std::vector<uint8_t> header =
+        (source.format == "NIfTI" && formatName(path) == "NIfTI") ? readNiftiHeader(sourceFile) : std::vector<uint8_t>{};
+    if (header.empty()) {
+        writeVolume(labels, path);
+        return;
+    }
+    const uint8_t maxLabel = labels.voxels.empty() ? 0 : *std::max_element(labels.voxels.begin(), labels.voxels.end());
+    putValue<int16_t>(header, 70, 2);        // datatype: unsigned char
+    putValue<int16_t>(header, 72, 8);        // bitpix
+    putValue<float>(header, 108, float(kNiftiDataOffset)); // vox_offset
+    putValue<float>(header, 112, 1.0f);      // scl_slope
+    putValue<float>(header, 116, 0.0f);      // scl_inter
+    putValue<float>(header, 124, float(maxLabel)); // cal_max
+    putValue<float>(header, 128, 0.0f);      // cal_min
+    char description[80] = "Weaksight curated labels";
+    std::memcpy(header.data() + 148, description, sizeof description);
+    std::vector<uint8_t> bytes(kNiftiDataOffset + labels.voxels.size(), 0);
+    std::copy(header.begin(), header.end(), bytes.begin());
+    uint8_t* data = bytes.data() + kNiftiDataOffset;
+    forEachCanonical(labels.geometry, [&](size_t canonical, std::ptrdiff_t storage) { data[storage] = labels.voxels[canonical]; });
+    writeBytesMaybeGz(path, bytes);
+}
+
+void writePng8(const std::vector<uint8_t>& pixels, int rows, int cols, const fs::path& path)
+{
+    using PngImage = itk::Image<uint8_t, 2>;
+    auto image = PngImage::New();
+    PngImage::RegionType region;
+    region.SetSize({static_cast<itk::SizeValueType>(cols), static_cast<itk::SizeValueType>(rows)});
+    image->SetRegions(region);
+    image->Allocate();
+    std::copy(pixels.begin(), pixels.end(), image->GetBufferPointer());
+    std::error_code ec;
+    if (path.has_parent_path())
+        fs::create_directories(path.parent_path(), ec);
+    auto writer = itk::ImageFileWriter<PngImage>::New();
+    writer->SetFileName(path.string());
+    writer->SetInput(image);
+    try {
+        writer->Update();
+    } catch (const itk::ExceptionObject& e) {
+        throw InputError(path, "cannot write: " + describeItkError(e));
+    }
+}
+
+std::vector<uint8_t> readPng8(const fs::path& path, int& rows, int& cols)
+{
+    using PngImage = itk::Image<uint8_t, 2>;
+    checkFileExists(path);
+    auto reader = itk::ImageFileReader<PngImage>::New();
+    reader->SetFileName(path.string());
+    try {
+        reader->Update();
+    } catch (const itk::ExceptionObject& e) {
+        throw InputError(path, "cannot read: " + describeItkError(e));
+    }
+    const auto size = reader->GetOutput()->GetLargestPossibleRegion().GetSize();
+    cols = static_cast<int>(size[0]);
+    rows = static_cast<int>(size[1]);
+    const uint8_t* p = reader->GetOutput()->GetBufferPointer();
+    return {p, p + static_cast<size_t>(rows) * cols};
 }
 
 void writeVolume(const CtVolume& volume, const fs::path& path) { writeImpl(volume, path); }

@@ -46,6 +46,17 @@ VolumeHeader readVolumeHeader(const std::filesystem::path& path);
 void writeVolume(const CtVolume& volume, const std::filesystem::path& path);
 void writeVolume(const LabelVolume& volume, const std::filesystem::path& path);
 
+/// Writes a label volume on the grid of `sourceFile` (the case's imaging or labels). For a NIfTI
+/// source the 348-byte header is copied and only the data type, scaling and description change,
+/// so the export's header geometry (qform, sform, codes, pixdim) is byte-identical to the source's;
+/// other sources go through ITK with the same storage geometry. Throws InputError on a mismatch.
+void writeLabelsLikeSource(const LabelVolume& labels, const std::filesystem::path& sourceFile,
+                           const std::filesystem::path& path);
+
+/// 2D uint8 PNG (0 / 255 for binary masks) through ITK; read back with readPng8.
+void writePng8(const std::vector<uint8_t>& pixels, int rows, int cols, const std::filesystem::path& path);
+std::vector<uint8_t> readPng8(const std::filesystem::path& path, int& rows, int& cols);
+
 /// Checks a gzip file end to end; throws InputError for a truncated or corrupt stream.
 void verifyGzipStream(const std::filesystem::path& path);
 

@@ -39,7 +39,7 @@ TEST(Cli, HelpForEverySubcommand)
 {
     const auto top = run("--help");
     EXPECT_EQ(top.exitCode, 0);
-    for (const char* sub : {"gui", "case-info", "phantom"}) {
+    for (const char* sub : {"gui", "case-info", "phantom", "import", "export", "stats", "merge"}) {
         EXPECT_NE(top.out.find(sub), std::string::npos) << sub;
         const auto help = run(std::string(sub) + " --help");
         EXPECT_EQ(help.exitCode, 0) << sub;
@@ -92,4 +92,40 @@ TEST(Cli, BadArgumentsAreRejected)
     EXPECT_NE(run("phantom --cases 3").exitCode, 0); // --out is required
     EXPECT_NE(run("no-such-command").exitCode, 0);
     EXPECT_NE(run("--log-level loud case-info /tmp").exitCode, 0);
+}
+
+TEST(Cli, ImportStatsExportAndMergeOnAStore)
+{
+    TempDir dir;
+    ASSERT_EQ(run("phantom --out " + (dir / "data").string() + " --cases 2 --seed 4 --min-size 96 --max-size 96 "
+                  "--thickness 5")
+                  .exitCode,
+              0);
+    const std::string db = (dir / "store.sqlite").string();
+    const auto imported = run("import --db " + db + " --dataset " + (dir / "data").string());
+    ASSERT_EQ(imported.exitCode, 0);
+    EXPECT_NE(imported.out.find("imported 2 cases (2 with labels)"), std::string::npos) << imported.out;
+
+    const auto stats = run("stats --json --db " + db);
+    ASSERT_EQ(stats.exitCode, 0);
+    const auto json = nlohmann::json::parse(stats.out);
+    ASSERT_EQ(json["cases"].size(), 2u);
+    EXPECT_EQ(json["cases"][0]["status"], "not started");
+    EXPECT_TRUE(json["iou"].empty());
+    EXPECT_EQ(run("stats --db " + db).exitCode, 0);
+
+    const auto exported = run("export --db " + db + " --out " + (dir / "out").string() + " --format nifti,coco");
+    EXPECT_EQ(exported.exitCode, 0);
+    EXPECT_NE(exported.out.find("exported 0 cases"), std::string::npos) << exported.out;
+
+    const auto merged = run("merge --out " + (dir / "merged.sqlite").string() + " " + db);
+    EXPECT_EQ(merged.exitCode, 0);
+    EXPECT_NE(merged.out.find("merged 1 stores"), std::string::npos) << merged.out;
+
+    // A file that is not a store is refused with a message and left alone.
+    const auto notes = dir / "notes.sqlite";
+    writeBytes(notes, {'n', 'o', 't', 'e', 's'});
+    EXPECT_EQ(run("stats --db " + notes.string()).exitCode, 1);
+    EXPECT_EQ(readBytes(notes).size(), 5u);
+    EXPECT_NE(run("export --db " + db + " --out /tmp/x --format tiff").exitCode, 0);
 }

@@ -1,0 +1,633 @@
+#include "storage/AnnotationStore.h"
+
+#include "storage/Statement.h"
+
+#include <nlohmann/json.hpp>
+#include <openssl/evp.h>
+#include <sqlite3.h>
+#include <unistd.h>
+
+#include <fstream>
+#include <iomanip>
+#include <sstream>
+#include <stdexcept>
+
+namespace fs = std::filesystem;
+
+namespace weaksight::storage {
+
+namespace {
+
+constexpr const char* kNow = "strftime('%Y-%m-%dT%H:%M:%fZ','now')";
+
+// Version 1: the tables. Version 2: indexes for the dashboard and report queries, and the
+// append-only guard on the audit log. Never edit a released migration; add a new one.
+const char* kSchemaV1 = R"SQL(
+CREATE TABLE datasets(
+    id INTEGER PRIMARY KEY,
+    root_path TEXT NOT NULL UNIQUE,
+    layout TEXT NOT NULL,
+    created_at TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%fZ','now')));
+CREATE TABLE cases(
+    id INTEGER PRIMARY KEY,
+    dataset_id INTEGER NOT NULL REFERENCES datasets(id),
+    case_key TEXT NOT NULL,
+    imaging_path TEXT NOT NULL DEFAULT '',
+    labels_path TEXT NOT NULL DEFAULT '',
+    imaging_fingerprint TEXT NOT NULL DEFAULT '',
+    labels_fingerprint TEXT NOT NULL DEFAULT '',
+    slices INTEGER NOT NULL, rows INTEGER NOT NULL, cols INTEGER NOT NULL,
+    UNIQUE(dataset_id, case_key));
+CREATE TABLE annotators(
+    id INTEGER PRIMARY KEY,
+    name TEXT NOT NULL UNIQUE CHECK (length(name) > 0));
+CREATE TABLE models(
+    id INTEGER PRIMARY KEY,
+    content_hash TEXT NOT NULL UNIQUE,
+    architecture TEXT NOT NULL,
+    file_path TEXT NOT NULL DEFAULT '',
+    preprocessing TEXT NOT NULL DEFAULT '{}');
+CREATE TABLE cam_settings(
+    id INTEGER PRIMARY KEY,
+    method TEXT NOT NULL,
+    layer TEXT NOT NULL,
+    target TEXT NOT NULL,
+    normalisation TEXT NOT NULL,
+    parameters TEXT NOT NULL DEFAULT '{}',
+    UNIQUE(method, layer, target, normalisation, parameters));
+CREATE TABLE proposals(
+    id INTEGER PRIMARY KEY,
+    case_id INTEGER NOT NULL REFERENCES cases(id),
+    slice INTEGER NOT NULL CHECK (slice >= 0),
+    crop_row INTEGER NOT NULL, crop_col INTEGER NOT NULL,
+    crop_rows INTEGER NOT NULL CHECK (crop_rows > 0), crop_cols INTEGER NOT NULL CHECK (crop_cols > 0),
+    model_id INTEGER REFERENCES models(id),
+    cam_settings_id INTEGER REFERENCES cam_settings(id),
+    threshold REAL NOT NULL,
+    mask BLOB NOT NULL,
+    created_at TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%fZ','now')));
+CREATE TABLE decisions(
+    id INTEGER PRIMARY KEY,
+    proposal_id INTEGER NOT NULL REFERENCES proposals(id),
+    annotator_id INTEGER NOT NULL REFERENCES annotators(id),
+    kind TEXT NOT NULL CHECK (kind IN ('accept', 'correct', 'reject', 'skip')),
+    final_mask BLOB,
+    time_spent_ms INTEGER NOT NULL DEFAULT 0 CHECK (time_spent_ms >= 0),
+    comment TEXT NOT NULL DEFAULT '',
+    created_at TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%fZ','now')),
+    undone INTEGER NOT NULL DEFAULT 0,
+    CHECK ((kind IN ('accept', 'correct')) = (final_mask IS NOT NULL)));
+CREATE TABLE overlap_records(
+    decision_id INTEGER PRIMARY KEY REFERENCES decisions(id),
+    proposal_gt_iou REAL, proposal_gt_dice REAL,
+    proposal_final_iou REAL, proposal_final_dice REAL,
+    final_gt_iou REAL, final_gt_dice REAL,
+    voxels_added INTEGER, voxels_removed INTEGER);
+CREATE TABLE audit_log(
+    id INTEGER PRIMARY KEY,
+    at TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%fZ','now')),
+    annotator TEXT NOT NULL DEFAULT '',
+    action TEXT NOT NULL,
+    entity TEXT NOT NULL,
+    entity_id INTEGER,
+    details TEXT NOT NULL DEFAULT '{}');
+)SQL";
+
+const char* kSchemaV2 = R"SQL(
+CREATE INDEX proposals_by_case_slice ON proposals(case_id, slice);
+CREATE INDEX decisions_by_proposal ON decisions(proposal_id, undone);
+CREATE INDEX decisions_by_annotator ON decisions(annotator_id, undone, time_spent_ms);
+CREATE TRIGGER audit_log_append_only_update BEFORE UPDATE ON audit_log
+    BEGIN SELECT RAISE(ABORT, 'audit_log is append-only'); END;
+CREATE TRIGGER audit_log_append_only_delete BEFORE DELETE ON audit_log
+    BEGIN SELECT RAISE(ABORT, 'audit_log is append-only'); END;
+
+-- The standing decision kind of every proposal (NULL: undecided), kept by triggers so that
+-- progress per case is an index scan, not a search for the newest decision of each proposal.
+CREATE TABLE proposal_state(
+    proposal_id INTEGER PRIMARY KEY REFERENCES proposals(id),
+    case_id INTEGER NOT NULL,
+    kind TEXT);
+CREATE INDEX proposal_state_by_case ON proposal_state(case_id, kind);
+INSERT INTO proposal_state(proposal_id, case_id, kind)
+    SELECT p.id, p.case_id, (SELECT d.kind FROM decisions d WHERE d.proposal_id = p.id AND d.undone = 0
+                             ORDER BY d.id DESC LIMIT 1) FROM proposals p;
+-- Counts per case, kept from proposal_state: the case list reads one row per case.
+CREATE TABLE case_summary(
+    case_id INTEGER PRIMARY KEY REFERENCES cases(id),
+    proposals INTEGER NOT NULL DEFAULT 0,
+    accepted INTEGER NOT NULL DEFAULT 0, corrected INTEGER NOT NULL DEFAULT 0,
+    rejected INTEGER NOT NULL DEFAULT 0, skipped INTEGER NOT NULL DEFAULT 0);
+INSERT INTO case_summary(case_id, proposals, accepted, corrected, rejected, skipped)
+    SELECT case_id, count(*), sum(kind IS 'accept'), sum(kind IS 'correct'), sum(kind IS 'reject'),
+           sum(kind IS 'skip') FROM proposal_state GROUP BY case_id;
+CREATE TRIGGER case_summary_new AFTER INSERT ON proposal_state
+BEGIN
+    INSERT OR IGNORE INTO case_summary(case_id) VALUES (NEW.case_id);
+    UPDATE case_summary SET proposals = proposals + 1, accepted = accepted + (NEW.kind IS 'accept'),
+        corrected = corrected + (NEW.kind IS 'correct'), rejected = rejected + (NEW.kind IS 'reject'),
+        skipped = skipped + (NEW.kind IS 'skip')
+    WHERE case_id = NEW.case_id;
+END;
+CREATE TRIGGER case_summary_kind AFTER UPDATE OF kind ON proposal_state
+BEGIN
+    UPDATE case_summary SET
+        accepted = accepted - (OLD.kind IS 'accept') + (NEW.kind IS 'accept'),
+        corrected = corrected - (OLD.kind IS 'correct') + (NEW.kind IS 'correct'),
+        rejected = rejected - (OLD.kind IS 'reject') + (NEW.kind IS 'reject'),
+        skipped = skipped - (OLD.kind IS 'skip') + (NEW.kind IS 'skip')
+    WHERE case_id = NEW.case_id;
+END;
+CREATE TRIGGER proposal_state_new AFTER INSERT ON proposals
+    BEGIN INSERT INTO proposal_state(proposal_id, case_id, kind) VALUES (NEW.id, NEW.case_id, NULL); END;
+CREATE TRIGGER proposal_state_decided AFTER INSERT ON decisions WHEN NEW.undone = 0
+    BEGIN UPDATE proposal_state SET kind = NEW.kind WHERE proposal_id = NEW.proposal_id; END;
+CREATE TRIGGER proposal_state_undone AFTER UPDATE OF undone ON decisions
+    BEGIN UPDATE proposal_state SET kind = (SELECT d.kind FROM decisions d WHERE d.proposal_id = NEW.proposal_id
+                                            AND d.undone = 0 ORDER BY d.id DESC LIMIT 1)
+          WHERE proposal_id = NEW.proposal_id; END;
+
+-- Running sums of the overlap records per CAM settings (0 = none) and threshold, over standing
+-- decisions: the IoU dashboard reads a few rows instead of aggregating every decision.
+CREATE TABLE iou_summary(
+    settings_key INTEGER NOT NULL,
+    threshold REAL NOT NULL,
+    decisions INTEGER NOT NULL DEFAULT 0,
+    pg_sum REAL NOT NULL DEFAULT 0, pg_n INTEGER NOT NULL DEFAULT 0,
+    pf_sum REAL NOT NULL DEFAULT 0, pf_n INTEGER NOT NULL DEFAULT 0,
+    fg_sum REAL NOT NULL DEFAULT 0, fg_n INTEGER NOT NULL DEFAULT 0,
+    changed_sum REAL NOT NULL DEFAULT 0,
+    PRIMARY KEY(settings_key, threshold));
+CREATE TRIGGER iou_summary_add AFTER INSERT ON overlap_records
+    WHEN (SELECT undone FROM decisions WHERE id = NEW.decision_id) = 0
+BEGIN
+    INSERT OR IGNORE INTO iou_summary(settings_key, threshold)
+        SELECT coalesce(p.cam_settings_id, 0), p.threshold
+        FROM decisions d JOIN proposals p ON p.id = d.proposal_id WHERE d.id = NEW.decision_id;
+    UPDATE iou_summary SET decisions = decisions + 1,
+        pg_sum = pg_sum + coalesce(NEW.proposal_gt_iou, 0), pg_n = pg_n + (NEW.proposal_gt_iou IS NOT NULL),
+        pf_sum = pf_sum + coalesce(NEW.proposal_final_iou, 0), pf_n = pf_n + (NEW.proposal_final_iou IS NOT NULL),
+        fg_sum = fg_sum + coalesce(NEW.final_gt_iou, 0), fg_n = fg_n + (NEW.final_gt_iou IS NOT NULL),
+        changed_sum = changed_sum + coalesce(NEW.voxels_added, 0) + coalesce(NEW.voxels_removed, 0)
+    FROM decisions d JOIN proposals p ON p.id = d.proposal_id
+    WHERE d.id = NEW.decision_id AND iou_summary.settings_key = coalesce(p.cam_settings_id, 0)
+      AND iou_summary.threshold = p.threshold;
+END;
+CREATE TRIGGER iou_summary_undo AFTER UPDATE OF undone ON decisions WHEN OLD.undone = 0 AND NEW.undone = 1
+BEGIN
+    UPDATE iou_summary SET decisions = decisions - 1,
+        pg_sum = pg_sum - coalesce(o.proposal_gt_iou, 0), pg_n = pg_n - (o.proposal_gt_iou IS NOT NULL),
+        pf_sum = pf_sum - coalesce(o.proposal_final_iou, 0), pf_n = pf_n - (o.proposal_final_iou IS NOT NULL),
+        fg_sum = fg_sum - coalesce(o.final_gt_iou, 0), fg_n = fg_n - (o.final_gt_iou IS NOT NULL),
+        changed_sum = changed_sum - coalesce(o.voxels_added, 0) - coalesce(o.voxels_removed, 0)
+    FROM overlap_records o JOIN proposals p ON p.id = NEW.proposal_id
+    WHERE o.decision_id = NEW.id AND iou_summary.settings_key = coalesce(p.cam_settings_id, 0)
+      AND iou_summary.threshold = p.threshold;
+END;
+INSERT INTO iou_summary(settings_key, threshold, decisions, pg_sum, pg_n, pf_sum, pf_n, fg_sum, fg_n, changed_sum)
+    SELECT coalesce(p.cam_settings_id, 0), p.threshold, count(*),
+           coalesce(sum(o.proposal_gt_iou), 0), count(o.proposal_gt_iou),
+           coalesce(sum(o.proposal_final_iou), 0), count(o.proposal_final_iou),
+           coalesce(sum(o.final_gt_iou), 0), count(o.final_gt_iou),
+           coalesce(sum(coalesce(o.voxels_added, 0) + coalesce(o.voxels_removed, 0)), 0)
+    FROM decisions d JOIN proposals p ON p.id = d.proposal_id JOIN overlap_records o ON o.decision_id = d.id
+    WHERE d.undone = 0 GROUP BY coalesce(p.cam_settings_id, 0), p.threshold;
+)SQL";
+
+bool fileIsReadOnly(const fs::path& file)
+{
+    std::error_code ec;
+    return fs::exists(file, ec) && ::access(file.c_str(), W_OK) != 0;
+}
+
+Database::Mode effectiveMode(const fs::path& file, Database::Mode requested)
+{
+    return fileIsReadOnly(file) ? Database::Mode::ReadOnly : requested;
+}
+
+int64_t lastInsertId(Database& db) { return sqlite3_last_insert_rowid(db.handle()); }
+
+BinaryMask maskFromBlob(const std::vector<uint8_t>& blob, const char* what, int64_t id)
+{
+    try {
+        return decodeMask(blob);
+    } catch (const std::invalid_argument& e) {
+        throw DatabaseError(std::string("damaged ") + what + " mask in row " + std::to_string(id) + ": " + e.what());
+    }
+}
+
+void readOverlap(const Statement& s, int first, OverlapRecord& o)
+{
+    o.proposalGtIou = s.optionalReal(first);
+    o.proposalGtDice = s.optionalReal(first + 1);
+    o.proposalFinalIou = s.optionalReal(first + 2);
+    o.proposalFinalDice = s.optionalReal(first + 3);
+    o.finalGtIou = s.optionalReal(first + 4);
+    o.finalGtDice = s.optionalReal(first + 5);
+    if (!s.isNull(first + 6))
+        o.voxelsAdded = s.int64(first + 6);
+    if (!s.isNull(first + 7))
+        o.voxelsRemoved = s.int64(first + 7);
+}
+
+} // namespace
+
+std::string toString(DecisionKind kind)
+{
+    switch (kind) {
+    case DecisionKind::Accept: return "accept";
+    case DecisionKind::Correct: return "correct";
+    case DecisionKind::Reject: return "reject";
+    case DecisionKind::Skip: return "skip";
+    }
+    return "skip";
+}
+
+DecisionKind decisionKindFromString(const std::string& name)
+{
+    for (auto kind : {DecisionKind::Accept, DecisionKind::Correct, DecisionKind::Reject, DecisionKind::Skip})
+        if (toString(kind) == name)
+            return kind;
+    // Plural spellings as used on the command line (--status accepted,corrected).
+    if (name == "accepted")
+        return DecisionKind::Accept;
+    if (name == "corrected")
+        return DecisionKind::Correct;
+    if (name == "rejected")
+        return DecisionKind::Reject;
+    if (name == "skipped")
+        return DecisionKind::Skip;
+    throw std::invalid_argument("unknown decision kind '" + name + "' (accept, correct, reject or skip)");
+}
+
+std::string CaseProgress::status() const
+{
+    if (decided == 0)
+        return "not started";
+    return decided >= proposals ? "done" : "in progress";
+}
+
+const std::vector<Migration>& AnnotationStore::migrations()
+{
+    static const std::vector<Migration> all = {{1, kSchemaV1}, {2, kSchemaV2}};
+    return all;
+}
+
+AnnotationStore::AnnotationStore(const fs::path& file, Database::Mode mode)
+    : m_file(file)
+    , m_db(file, migrations(), effectiveMode(file, mode))
+{
+}
+
+void AnnotationStore::audit(const std::string& annotator, const std::string& action, const std::string& entity,
+                            int64_t entityId, const std::string& detailsJson)
+{
+    Statement s(m_db.handle(),
+                "INSERT INTO audit_log(annotator, action, entity, entity_id, details) VALUES (?, ?, ?, ?, ?)");
+    s.bind(1, annotator).bind(2, action).bind(3, entity).bind(4, entityId).bind(5, detailsJson).run();
+}
+
+int64_t AnnotationStore::registerDataset(const std::string& rootPath, const std::string& layout)
+{
+    int64_t id = 0;
+    m_db.transaction([&] {
+        Statement find(m_db.handle(), "SELECT id FROM datasets WHERE root_path = ?");
+        find.bind(1, rootPath);
+        if (find.step()) {
+            id = find.int64(0);
+            return;
+        }
+        Statement insert(m_db.handle(), "INSERT INTO datasets(root_path, layout) VALUES (?, ?)");
+        insert.bind(1, rootPath).bind(2, layout).run();
+        id = lastInsertId(m_db);
+        audit("", "register", "dataset", id, nlohmann::json{{"root", rootPath}, {"layout", layout}}.dump());
+    });
+    return id;
+}
+
+int64_t AnnotationStore::registerCase(int64_t datasetId, const CaseRegistration& c)
+{
+    int64_t id = 0;
+    m_db.transaction([&] {
+        Statement upsert(m_db.handle(), R"SQL(
+            INSERT INTO cases(dataset_id, case_key, imaging_path, labels_path, imaging_fingerprint,
+                              labels_fingerprint, slices, rows, cols)
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
+            ON CONFLICT(dataset_id, case_key) DO UPDATE SET
+                imaging_path = excluded.imaging_path, labels_path = excluded.labels_path,
+                imaging_fingerprint = excluded.imaging_fingerprint,
+                labels_fingerprint = excluded.labels_fingerprint,
+                slices = excluded.slices, rows = excluded.rows, cols = excluded.cols)SQL");
+        upsert.bind(1, datasetId).bind(2, c.caseKey).bind(3, c.imagingPath).bind(4, c.labelsPath);
+        upsert.bind(5, c.imagingFingerprint).bind(6, c.labelsFingerprint);
+        upsert.bind(7, c.shape[0]).bind(8, c.shape[1]).bind(9, c.shape[2]).run();
+        Statement find(m_db.handle(), "SELECT id FROM cases WHERE dataset_id = ? AND case_key = ?");
+        find.bind(1, datasetId).bind(2, c.caseKey);
+        find.step();
+        id = find.int64(0);
+        audit("", "register", "case", id,
+              nlohmann::json{{"case", c.caseKey}, {"labels_fingerprint", c.labelsFingerprint}}.dump());
+    });
+    return id;
+}
+
+std::optional<int64_t> AnnotationStore::findCase(const std::string& caseKey) const
+{
+    Statement s(m_db.handle(), "SELECT id FROM cases WHERE case_key = ? ORDER BY id LIMIT 1");
+    s.bind(1, caseKey);
+    if (s.step())
+        return s.int64(0);
+    return std::nullopt;
+}
+
+CaseRegistration AnnotationStore::caseRegistration(int64_t caseId) const
+{
+    Statement s(m_db.handle(), "SELECT case_key, imaging_path, labels_path, imaging_fingerprint, labels_fingerprint, "
+                               "slices, rows, cols FROM cases WHERE id = ?");
+    s.bind(1, caseId);
+    if (!s.step())
+        throw DatabaseError(m_file.string() + ": no case with id " + std::to_string(caseId));
+    return {s.text(0), s.text(1), s.text(2), s.text(3), s.text(4), {s.integer(5), s.integer(6), s.integer(7)}};
+}
+
+int64_t AnnotationStore::annotatorId(const std::string& name)
+{
+    if (name.empty())
+        throw std::invalid_argument("the annotator needs a name");
+    Statement find(m_db.handle(), "SELECT id FROM annotators WHERE name = ?");
+    find.bind(1, name);
+    if (find.step())
+        return find.int64(0);
+    Statement insert(m_db.handle(), "INSERT OR IGNORE INTO annotators(name) VALUES (?)");
+    insert.bind(1, name).run();
+    find.reset();
+    find.bind(1, name);
+    find.step();
+    return find.int64(0);
+}
+
+int64_t AnnotationStore::registerModel(const ModelRecord& model)
+{
+    Statement insert(m_db.handle(), "INSERT OR IGNORE INTO models(content_hash, architecture, file_path, "
+                                    "preprocessing) VALUES (?, ?, ?, ?)");
+    insert.bind(1, model.contentHash).bind(2, model.architecture).bind(3, model.filePath);
+    insert.bind(4, model.preprocessingJson).run();
+    Statement find(m_db.handle(), "SELECT id FROM models WHERE content_hash = ?");
+    find.bind(1, model.contentHash);
+    find.step();
+    return find.int64(0);
+}
+
+int64_t AnnotationStore::registerCamSettings(const CamSettingsRecord& c)
+{
+    Statement insert(m_db.handle(), "INSERT OR IGNORE INTO cam_settings(method, layer, target, normalisation, "
+                                    "parameters) VALUES (?, ?, ?, ?, ?)");
+    insert.bind(1, c.method).bind(2, c.layer).bind(3, c.target).bind(4, c.normalisation).bind(5, c.parametersJson);
+    insert.run();
+    Statement find(m_db.handle(), "SELECT id FROM cam_settings WHERE method = ? AND layer = ? AND target = ? AND "
+                                  "normalisation = ? AND parameters = ?");
+    find.bind(1, c.method).bind(2, c.layer).bind(3, c.target).bind(4, c.normalisation).bind(5, c.parametersJson);
+    find.step();
+    return find.int64(0);
+}
+
+int64_t AnnotationStore::addProposal(const ProposalInput& p)
+{
+    if (p.mask.rows != p.crop.rows || p.mask.cols != p.crop.cols)
+        throw std::invalid_argument("proposal mask is " + std::to_string(p.mask.rows) + "x" +
+                                    std::to_string(p.mask.cols) + " but its crop box is " +
+                                    std::to_string(p.crop.rows) + "x" + std::to_string(p.crop.cols));
+    const auto registration = caseRegistration(p.caseId);
+    if (p.slice < 0 || p.slice >= registration.shape[0] || p.crop.row < 0 || p.crop.col < 0 ||
+        p.crop.row + p.crop.rows > registration.shape[1] || p.crop.col + p.crop.cols > registration.shape[2])
+        throw std::invalid_argument("proposal slice or crop box lies outside case " + registration.caseKey);
+    Statement insert(m_db.handle(), "INSERT INTO proposals(case_id, slice, crop_row, crop_col, crop_rows, crop_cols, "
+                                    "model_id, cam_settings_id, threshold, mask) VALUES (?,?,?,?,?,?,?,?,?,?)");
+    insert.bind(1, p.caseId).bind(2, p.slice).bind(3, p.crop.row).bind(4, p.crop.col).bind(5, p.crop.rows);
+    insert.bind(6, p.crop.cols).bind(7, p.modelId).bind(8, p.camSettingsId).bind(9, p.threshold);
+    insert.bind(10, encodeMask(p.mask)).run();
+    return lastInsertId(m_db);
+}
+
+BinaryMask AnnotationStore::proposalMask(int64_t proposalId) const
+{
+    Statement s(m_db.handle(), "SELECT mask FROM proposals WHERE id = ?");
+    s.bind(1, proposalId);
+    if (!s.step())
+        throw std::invalid_argument("no proposal with id " + std::to_string(proposalId));
+    return maskFromBlob(s.blob(0), "proposal", proposalId);
+}
+
+DecisionResult AnnotationStore::recordDecision(const DecisionInput& d)
+{
+    const BinaryMask proposal = proposalMask(d.proposalId);
+    std::optional<BinaryMask> finalMask;
+    switch (d.kind) {
+    case DecisionKind::Accept: finalMask = d.finalMask ? *d.finalMask : proposal; break;
+    case DecisionKind::Correct:
+        if (!d.finalMask)
+            throw std::invalid_argument("a correction needs the corrected mask");
+        finalMask = d.finalMask;
+        break;
+    case DecisionKind::Reject:
+    case DecisionKind::Skip:
+        if (d.finalMask)
+            throw std::invalid_argument("a " + toString(d.kind) + " decision has no final mask");
+        break;
+    }
+    DecisionResult result;
+    OverlapRecord& o = result.overlap;
+    if (d.groundTruth) {
+        const auto s = overlap(proposal, *d.groundTruth); // throws on a grid mismatch
+        o.proposalGtIou = s.iou;
+        o.proposalGtDice = s.dice;
+    }
+    if (finalMask) {
+        const auto pf = overlap(proposal, *finalMask);
+        o.proposalFinalIou = pf.iou;
+        o.proposalFinalDice = pf.dice;
+        const auto edits = editCounts(proposal, *finalMask);
+        o.voxelsAdded = edits.added;
+        o.voxelsRemoved = edits.removed;
+        if (d.groundTruth) {
+            const auto fg = overlap(*finalMask, *d.groundTruth);
+            o.finalGtIou = fg.iou;
+            o.finalGtDice = fg.dice;
+        }
+    }
+    m_db.transaction([&] {
+        const int64_t annotator = annotatorId(d.annotator);
+        Statement insert(m_db.handle(), "INSERT INTO decisions(proposal_id, annotator_id, kind, final_mask, "
+                                        "time_spent_ms, comment) VALUES (?, ?, ?, ?, ?, ?)");
+        insert.bind(1, d.proposalId).bind(2, annotator).bind(3, toString(d.kind));
+        if (finalMask)
+            insert.bind(4, encodeMask(*finalMask));
+        else
+            insert.bindNull(4);
+        insert.bind(5, d.timeSpentMs).bind(6, d.comment).run();
+        result.decisionId = lastInsertId(m_db);
+        Statement record(m_db.handle(), "INSERT INTO overlap_records VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)");
+        record.bind(1, result.decisionId).bind(2, o.proposalGtIou).bind(3, o.proposalGtDice);
+        record.bind(4, o.proposalFinalIou).bind(5, o.proposalFinalDice).bind(6, o.finalGtIou).bind(7, o.finalGtDice);
+        record.bind(8, o.voxelsAdded).bind(9, o.voxelsRemoved).run();
+        audit(d.annotator, toString(d.kind), "decision", result.decisionId,
+              nlohmann::json{{"proposal", d.proposalId}, {"time_spent_ms", d.timeSpentMs}}.dump());
+    });
+    return result;
+}
+
+void AnnotationStore::undoDecision(int64_t decisionId, const std::string& annotator)
+{
+    m_db.transaction([&] {
+        Statement s(m_db.handle(), "UPDATE decisions SET undone = 1 WHERE id = ? AND undone = 0");
+        s.bind(1, decisionId).run();
+        if (sqlite3_changes(m_db.handle()) != 1)
+            throw std::invalid_argument("decision " + std::to_string(decisionId) + " does not exist or is already undone");
+        audit(annotator, "undo", "decision", decisionId, "{}");
+    });
+}
+
+std::vector<CaseProgress> AnnotationStore::caseProgress() const
+{
+    Statement s(m_db.handle(), R"SQL(
+        SELECT c.case_key, coalesce(s.proposals, 0),
+               coalesce(s.accepted + s.corrected + s.rejected + s.skipped, 0),
+               coalesce(s.accepted, 0), coalesce(s.corrected, 0), coalesce(s.rejected, 0), coalesce(s.skipped, 0)
+        FROM cases c LEFT JOIN case_summary s ON s.case_id = c.id
+        ORDER BY c.case_key)SQL");
+    std::vector<CaseProgress> out;
+    while (s.step())
+        out.push_back({s.text(0), s.int64(1), s.int64(2), s.int64(3), s.int64(4), s.int64(5), s.int64(6)});
+    return out;
+}
+
+std::vector<AnnotatorProgress> AnnotationStore::annotatorProgress() const
+{
+    Statement s(m_db.handle(), R"SQL(
+        SELECT a.name, count(d.id), coalesce(sum(d.time_spent_ms), 0)
+        FROM annotators a LEFT JOIN decisions d ON d.annotator_id = a.id AND d.undone = 0
+        GROUP BY a.id ORDER BY a.name)SQL");
+    std::vector<AnnotatorProgress> out;
+    while (s.step())
+        out.push_back({s.text(0), s.int64(1), s.int64(2)});
+    return out;
+}
+
+std::vector<MethodThresholdIou> AnnotationStore::iouByMethodAndThreshold() const
+{
+    Statement s(m_db.handle(), R"SQL(
+        SELECT coalesce(cs.method, ''), s.threshold, s.decisions,
+               CASE WHEN s.pg_n > 0 THEN s.pg_sum / s.pg_n END,
+               CASE WHEN s.pf_n > 0 THEN s.pf_sum / s.pf_n END,
+               CASE WHEN s.fg_n > 0 THEN s.fg_sum / s.fg_n END,
+               s.changed_sum / s.decisions
+        FROM iou_summary s LEFT JOIN cam_settings cs ON cs.id = s.settings_key
+        WHERE s.decisions > 0
+        ORDER BY cs.method, s.threshold)SQL");
+    std::vector<MethodThresholdIou> out;
+    while (s.step())
+        out.push_back({s.text(0), s.real(1), s.int64(2), s.optionalReal(3), s.optionalReal(4), s.optionalReal(5),
+                       s.real(6)});
+    return out;
+}
+
+namespace {
+const char* kDecisionSelect = R"SQL(
+    SELECT d.id, d.proposal_id, c.case_key, p.slice, p.crop_row, p.crop_col, p.crop_rows, p.crop_cols,
+           d.kind, a.name, coalesce(cs.method, ''), coalesce(m.content_hash, ''), p.threshold, d.final_mask,
+           o.proposal_gt_iou, o.proposal_gt_dice, o.proposal_final_iou, o.proposal_final_dice,
+           o.final_gt_iou, o.final_gt_dice, o.voxels_added, o.voxels_removed,
+           d.time_spent_ms, d.created_at, d.undone
+    FROM decisions d
+    JOIN proposals p ON p.id = d.proposal_id
+    JOIN cases c ON c.id = p.case_id
+    JOIN annotators a ON a.id = d.annotator_id
+    LEFT JOIN cam_settings cs ON cs.id = p.cam_settings_id
+    LEFT JOIN models m ON m.id = p.model_id
+    LEFT JOIN overlap_records o ON o.decision_id = d.id
+)SQL";
+
+StoredDecision readDecision(const Statement& s)
+{
+    StoredDecision d;
+    d.id = s.int64(0);
+    d.proposalId = s.int64(1);
+    d.caseKey = s.text(2);
+    d.slice = s.integer(3);
+    d.crop = {s.integer(4), s.integer(5), s.integer(6), s.integer(7)};
+    d.kind = decisionKindFromString(s.text(8));
+    d.annotator = s.text(9);
+    d.method = s.text(10);
+    d.modelHash = s.text(11);
+    d.threshold = s.real(12);
+    if (!s.isNull(13))
+        d.finalMask = maskFromBlob(s.blob(13), "final", d.id);
+    readOverlap(s, 14, d.overlap);
+    d.timeSpentMs = s.int64(22);
+    d.createdAt = s.text(23);
+    d.undone = s.int64(24) != 0;
+    return d;
+}
+} // namespace
+
+std::vector<StoredDecision> AnnotationStore::decisionsForSlice(int64_t caseId, int slice) const
+{
+    Statement s(m_db.handle(), std::string(kDecisionSelect) + " WHERE p.case_id = ? AND p.slice = ? ORDER BY d.id DESC");
+    s.bind(1, caseId).bind(2, slice);
+    std::vector<StoredDecision> out;
+    while (s.step())
+        out.push_back(readDecision(s));
+    return out;
+}
+
+std::vector<StoredDecision> AnnotationStore::standingDecisions(const std::vector<DecisionKind>& kinds,
+                                                               const std::string& caseKey) const
+{
+    Statement s(m_db.handle(), std::string(kDecisionSelect) +
+                                   " WHERE d.undone = 0 AND (?1 = '' OR c.case_key = ?1) ORDER BY d.id");
+    s.bind(1, caseKey);
+    std::vector<StoredDecision> out;
+    while (s.step()) {
+        const auto kind = decisionKindFromString(s.text(8));
+        if (std::find(kinds.begin(), kinds.end(), kind) != kinds.end())
+            out.push_back(readDecision(s));
+    }
+    return out;
+}
+
+int64_t AnnotationStore::auditCount() const
+{
+    Statement s(m_db.handle(), "SELECT count(*) FROM audit_log");
+    s.step();
+    return s.int64(0);
+}
+
+bool AnnotationStore::integrityOk() const
+{
+    Statement s(m_db.handle(), "PRAGMA integrity_check");
+    return s.step() && s.text(0) == "ok";
+}
+
+std::string fileFingerprint(const fs::path& file)
+{
+    std::ifstream in(file, std::ios::binary);
+    if (!in)
+        throw std::invalid_argument(file.string() + ": cannot read file for its fingerprint");
+    EVP_MD_CTX* context = EVP_MD_CTX_new();
+    EVP_DigestInit_ex(context, EVP_sha256(), nullptr);
+    std::vector<char> buffer(1 << 20);
+    while (in) {
+        in.read(buffer.data(), static_cast<std::streamsize>(buffer.size()));
+        EVP_DigestUpdate(context, buffer.data(), static_cast<size_t>(in.gcount()));
+    }
+    unsigned char digest[EVP_MAX_MD_SIZE];
+    unsigned int length = 0;
+    EVP_DigestFinal_ex(context, digest, &length);
+    EVP_MD_CTX_free(context);
+    std::ostringstream hex;
+    for (unsigned int i = 0; i < length; ++i)
+        hex << std::hex << std::setw(2) << std::setfill('0') << static_cast<int>(digest[i]);
+    return hex.str();
+}
+
+} // namespace weaksight::storage

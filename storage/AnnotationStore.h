@@ -1,0 +1,185 @@
+#pragma once
+
+#include "core/masks/BinaryMask.h"
+#include "storage/Database.h"
+
+#include <array>
+#include <cstdint>
+#include <filesystem>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace weaksight::storage {
+
+enum class DecisionKind { Accept, Correct, Reject, Skip };
+std::string toString(DecisionKind kind);
+/// Throws std::invalid_argument for an unknown name.
+DecisionKind decisionKindFromString(const std::string& name);
+
+/// A rectangle on the canonical slice grid; the whole slice when it covers it.
+struct CropBox {
+    int row = 0;
+    int col = 0;
+    int rows = 0;
+    int cols = 0;
+};
+
+struct CaseRegistration {
+    std::string caseKey; ///< e.g. "case_00110"
+    std::string imagingPath;
+    std::string labelsPath;
+    std::string imagingFingerprint; ///< SHA-256 of the file bytes, hex
+    std::string labelsFingerprint;
+    std::array<int, 3> shape{0, 0, 0}; ///< canonical [axial, rows, cols]
+};
+
+struct ModelRecord {
+    std::string contentHash;
+    std::string architecture;
+    std::string filePath;
+    std::string preprocessingJson = "{}";
+};
+
+struct CamSettingsRecord {
+    std::string method;
+    std::string layer;
+    std::string target = "lesion";
+    std::string normalisation = "minmax";
+    std::string parametersJson = "{}";
+};
+
+struct ProposalInput {
+    int64_t caseId = 0;
+    int slice = 0;
+    CropBox crop;
+    std::optional<int64_t> modelId;
+    std::optional<int64_t> camSettingsId;
+    double threshold = 0;
+    BinaryMask mask; ///< on the crop grid (crop.rows x crop.cols)
+};
+
+struct DecisionInput {
+    int64_t proposalId = 0;
+    std::string annotator;
+    DecisionKind kind = DecisionKind::Skip;
+    /// Accept: may be omitted (the proposal is the final mask). Correct: required.
+    /// Reject/skip: must be empty.
+    std::optional<BinaryMask> finalMask;
+    /// Ground-truth lesion mask on the crop grid, when the case has labels.
+    std::optional<BinaryMask> groundTruth;
+    int64_t timeSpentMs = 0;
+    std::string comment;
+};
+
+/// The IoU/Dice record stored with every decision (NULL where not applicable).
+struct OverlapRecord {
+    std::optional<double> proposalGtIou, proposalGtDice;
+    std::optional<double> proposalFinalIou, proposalFinalDice;
+    std::optional<double> finalGtIou, finalGtDice;
+    std::optional<int64_t> voxelsAdded, voxelsRemoved;
+};
+
+struct DecisionResult {
+    int64_t decisionId = 0;
+    OverlapRecord overlap;
+};
+
+struct CaseProgress {
+    std::string caseKey;
+    int64_t proposals = 0;
+    int64_t decided = 0; ///< proposals with a standing (not undone) decision
+    int64_t accepted = 0, corrected = 0, rejected = 0, skipped = 0;
+    std::string status() const; ///< "not started", "in progress" or "done"
+};
+
+struct AnnotatorProgress {
+    std::string annotator;
+    int64_t decisions = 0;
+    int64_t timeSpentMs = 0;
+};
+
+struct MethodThresholdIou {
+    std::string method;
+    double threshold = 0;
+    int64_t decisions = 0;
+    std::optional<double> meanProposalGtIou;
+    std::optional<double> meanProposalFinalIou;
+    std::optional<double> meanFinalGtIou;
+    double meanVoxelsChanged = 0;
+};
+
+struct StoredDecision {
+    int64_t id = 0;
+    int64_t proposalId = 0;
+    std::string caseKey;
+    int slice = 0;
+    CropBox crop;
+    DecisionKind kind = DecisionKind::Skip;
+    std::string annotator;
+    std::string method; ///< empty when the proposal had no CAM settings
+    std::string modelHash;
+    double threshold = 0;
+    std::optional<BinaryMask> finalMask; ///< crop grid
+    OverlapRecord overlap;
+    int64_t timeSpentMs = 0;
+    std::string createdAt;
+    bool undone = false;
+};
+
+/// The annotation store: every labeller decision, its masks and IoU records, in one SQLite file
+/// (see docs/architecture.md and the README for the schema). Each decision is one transaction;
+/// the audit log is append-only (triggers refuse UPDATE and DELETE on it).
+class AnnotationStore {
+public:
+    static constexpr int kSchemaVersion = 2;
+    /// The schema history; migrations()[i] moves version i to i + 1.
+    static const std::vector<Migration>& migrations();
+
+    /// Opens or creates the store. A file without write permission opens read-only.
+    explicit AnnotationStore(const std::filesystem::path& file, Database::Mode mode = Database::Mode::ReadWrite);
+
+    Database& database() { return m_db; }
+    const std::filesystem::path& file() const { return m_file; }
+
+    int64_t registerDataset(const std::string& rootPath, const std::string& layout);
+    /// Inserts or updates (by dataset and case key) and returns the case id.
+    int64_t registerCase(int64_t datasetId, const CaseRegistration& c);
+    std::optional<int64_t> findCase(const std::string& caseKey) const;
+    CaseRegistration caseRegistration(int64_t caseId) const;
+    int64_t annotatorId(const std::string& name);
+    int64_t registerModel(const ModelRecord& model);
+    int64_t registerCamSettings(const CamSettingsRecord& settings);
+    int64_t addProposal(const ProposalInput& proposal);
+    BinaryMask proposalMask(int64_t proposalId) const;
+
+    /// Stores a decision, its overlap record and an audit entry in one transaction.
+    DecisionResult recordDecision(const DecisionInput& decision);
+    /// Marks a decision undone (it stays in the store and the audit log records both).
+    void undoDecision(int64_t decisionId, const std::string& annotator);
+
+    std::vector<CaseProgress> caseProgress() const;
+    std::vector<AnnotatorProgress> annotatorProgress() const;
+    std::vector<MethodThresholdIou> iouByMethodAndThreshold() const;
+    /// Decisions on one slice of one case, newest first.
+    std::vector<StoredDecision> decisionsForSlice(int64_t caseId, int slice) const;
+    /// Standing (not undone) decisions of the given kinds, oldest first; all cases when caseKey is empty.
+    std::vector<StoredDecision> standingDecisions(const std::vector<DecisionKind>& kinds,
+                                                  const std::string& caseKey = {}) const;
+    int64_t auditCount() const;
+
+    /// PRAGMA integrity_check == "ok".
+    bool integrityOk() const;
+
+private:
+    void audit(const std::string& annotator, const std::string& action, const std::string& entity, int64_t entityId,
+               const std::string& detailsJson);
+
+    std::filesystem::path m_file;
+    Database m_db;
+};
+
+/// SHA-256 of a file's bytes as lowercase hex (content fingerprints of imaging and labels).
+std::string fileFingerprint(const std::filesystem::path& file);
+
+} // namespace weaksight::storage

@@ -1,0 +1,44 @@
+#pragma once
+
+#include "storage/AnnotationStore.h"
+
+#include <cstdint>
+#include <filesystem>
+#include <functional>
+#include <set>
+#include <string>
+#include <vector>
+
+namespace weaksight::storage {
+
+struct ExportOptions {
+    std::filesystem::path outDir;
+    std::set<std::string> formats{"nifti"}; ///< any of nifti, png, coco
+    std::vector<std::string> cases;         ///< empty: every case with decisions
+    std::vector<DecisionKind> statuses{DecisionKind::Accept, DecisionKind::Correct};
+    uint8_t label = 2; ///< value written for curated lesion voxels
+};
+
+struct ExportReport {
+    int cases = 0;
+    int slices = 0;
+    int decisions = 0;
+    int superseded = 0; ///< older decisions on the same slice and crop, replaced by a newer one
+    std::vector<std::filesystem::path> files;
+};
+
+/// Writes the curated masks of the store:
+///  - nifti: <out>/nifti/<case>.nii.gz on the case's original grid and orientation (header
+///    geometry copied from the source NIfTI), plus <out>/nifti/<case>.json with every slice's
+///    provenance (decision, annotator, model hash, method, threshold, IoUs);
+///  - png:   <out>/png/<case>/slice_XXXX.png per decided slice (0 background, 255 lesion),
+///    canonical orientation (anterior up, patient's right on the left);
+///  - coco:  <out>/coco.json, one image per decided slice, one annotation per case slice with
+///    COCO compressed RLE (readable by pycocotools).
+/// Per slice and crop the newest standing decision counts; crops on one slice are united.
+/// Every file is read back and compared before the export reports success; any mismatch throws.
+/// `progress(done, total)` is called per case.
+ExportReport exportMasks(const AnnotationStore& store, const ExportOptions& options,
+                         const std::function<void(int, int)>& progress = {});
+
+} // namespace weaksight::storage

@@ -1,0 +1,404 @@
+#include "storage/AnnotationStore.h"
+#include "storage/Statement.h"
+
+#include <gtest/gtest.h>
+#include <sqlite3.h>
+
+#include <chrono>
+#include <csignal>
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <map>
+#include <random>
+#include <sys/wait.h>
+#include <thread>
+#include <unistd.h>
+
+using namespace weaksight;
+using namespace weaksight::storage;
+namespace fs = std::filesystem;
+
+weaksight::BinaryMask expectedMask(int i); // StoreWriterMask.cpp, shared with the writer process
+
+namespace {
+
+struct TempDb {
+    fs::path dir = fs::temp_directory_path() / ("weaksight-store-" + std::to_string(std::random_device{}()));
+    fs::path path = dir / "annotations.sqlite";
+    TempDb() { fs::create_directories(dir); }
+    ~TempDb()
+    {
+        std::error_code ec;
+        fs::permissions(dir, fs::perms::owner_all, ec);
+        fs::remove_all(dir, ec);
+    }
+};
+
+BinaryMask maskFrom(const std::vector<std::string>& rows)
+{
+    BinaryMask m(static_cast<int>(rows.size()), static_cast<int>(rows[0].size()));
+    for (int r = 0; r < m.rows; ++r)
+        for (int c = 0; c < m.cols; ++c)
+            m.at(r, c) = rows[static_cast<size_t>(r)][static_cast<size_t>(c)] == '#';
+    return m;
+}
+
+struct Fixture {
+    TempDb db;
+    AnnotationStore store{db.path};
+    int64_t caseId = 0;
+    int64_t gradCam = 0, scoreCam = 0, model = 0;
+    Fixture()
+    {
+        const auto dataset = store.registerDataset("/data/kits23", "kits23");
+        caseId = store.registerCase(dataset, {"case_00001", "/data/kits23/case_00001/imaging.nii.gz",
+                                              "/data/kits23/case_00001/segmentation.nii.gz", "aa", "bb", {10, 8, 8}});
+        model = store.registerModel({"hash-resnet18", "resnet18", "/models/r18.pt", R"({"window":[-200,300]})"});
+        gradCam = store.registerCamSettings({"gradcam", "layer4", "lesion", "minmax", "{}"});
+        scoreCam = store.registerCamSettings({"scorecam", "layer4", "lesion", "minmax", "{}"});
+    }
+    int64_t propose(int slice, const BinaryMask& mask, int64_t settings, double threshold = 0.2)
+    {
+        ProposalInput p;
+        p.caseId = caseId;
+        p.slice = slice;
+        p.crop = {2, 2, mask.rows, mask.cols};
+        p.modelId = model;
+        p.camSettingsId = settings;
+        p.threshold = threshold;
+        p.mask = mask;
+        return store.addProposal(p);
+    }
+};
+
+// 4 x 4 masks: proposal 4 pixels, ground truth 3 pixels, overlap 2.
+const BinaryMask kProposal = maskFrom({"##..", "##..", "....", "...."});
+const BinaryMask kTruth = maskFrom({".#..", ".##.", "....", "...."});
+const BinaryMask kCorrected = maskFrom({".#..", ".##.", "..#.", "...."});
+
+} // namespace
+
+TEST(AnnotationStore, CreatesTheCurrentSchema)
+{
+    Fixture f;
+    EXPECT_EQ(f.store.database().schemaVersion(), AnnotationStore::kSchemaVersion);
+    Statement s(f.store.database().handle(), "SELECT count(*) FROM sqlite_master WHERE type = 'index' AND "
+                                             "name = 'proposals_by_case_slice'");
+    ASSERT_TRUE(s.step());
+    EXPECT_EQ(s.int64(0), 1);
+    EXPECT_TRUE(f.store.integrityOk());
+}
+
+TEST(AnnotationStore, MigratesAVersionOneFileKeepingItsData)
+{
+    TempDb db;
+    {
+        Database v1(db.path, {AnnotationStore::migrations()[0]});
+        EXPECT_EQ(v1.schemaVersion(), 1);
+        v1.execute("INSERT INTO datasets(root_path, layout) VALUES ('/old', 'kits19')");
+        v1.execute("INSERT INTO audit_log(action, entity) VALUES ('register', 'dataset')");
+    }
+    AnnotationStore store(db.path);
+    EXPECT_EQ(store.database().schemaVersion(), 2);
+    Statement s(store.database().handle(), "SELECT root_path FROM datasets");
+    ASSERT_TRUE(s.step());
+    EXPECT_EQ(s.text(0), "/old");
+    // Version 2 made the audit log append-only.
+    EXPECT_THROW(store.database().execute("DELETE FROM audit_log"), DatabaseError);
+}
+
+TEST(AnnotationStore, RefusesANewerSchema)
+{
+    TempDb db;
+    auto future = AnnotationStore::migrations();
+    future.push_back({3, "CREATE TABLE from_the_future(x)"});
+    { Database newer(db.path, future); }
+    try {
+        AnnotationStore store(db.path);
+        FAIL() << "a newer schema must be refused";
+    } catch (const DatabaseError& e) {
+        EXPECT_NE(std::string(e.what()).find("newer than this program"), std::string::npos) << e.what();
+    }
+}
+
+TEST(AnnotationStore, EveryDecisionKindWithItsOverlapRecord)
+{
+    Fixture f;
+    // Accept: the proposal becomes the final mask.
+    const auto acceptProposal = f.propose(3, kProposal, f.gradCam);
+    const auto accept = f.store.recordDecision({acceptProposal, "ana", DecisionKind::Accept, {}, kTruth, 1500, ""});
+    EXPECT_DOUBLE_EQ(*accept.overlap.proposalGtIou, 2.0 / 5.0);
+    EXPECT_DOUBLE_EQ(*accept.overlap.proposalGtDice, 4.0 / 7.0);
+    EXPECT_DOUBLE_EQ(*accept.overlap.proposalFinalIou, 1.0);
+    EXPECT_DOUBLE_EQ(*accept.overlap.finalGtIou, 2.0 / 5.0);
+    EXPECT_EQ(*accept.overlap.voxelsAdded, 0);
+    EXPECT_EQ(*accept.overlap.voxelsRemoved, 0);
+
+    // Correct: final = 4 pixels; vs proposal overlap 2 of union 6; vs truth overlap 3 of union 4.
+    const auto correctProposal = f.propose(4, kProposal, f.scoreCam, 0.15);
+    const auto correct =
+        f.store.recordDecision({correctProposal, "ana", DecisionKind::Correct, kCorrected, kTruth, 9000, "fixed"});
+    EXPECT_DOUBLE_EQ(*correct.overlap.proposalFinalIou, 2.0 / 6.0);
+    EXPECT_DOUBLE_EQ(*correct.overlap.proposalFinalDice, 4.0 / 8.0);
+    EXPECT_DOUBLE_EQ(*correct.overlap.finalGtIou, 3.0 / 4.0);
+    EXPECT_DOUBLE_EQ(*correct.overlap.finalGtDice, 6.0 / 7.0);
+    EXPECT_EQ(*correct.overlap.voxelsAdded, 2);
+    EXPECT_EQ(*correct.overlap.voxelsRemoved, 2);
+
+    // Reject and skip: no final mask; without ground truth no proposal-vs-truth either.
+    const auto reject = f.store.recordDecision({f.propose(5, kProposal, f.gradCam), "ben", DecisionKind::Reject,
+                                                {}, kTruth, 400, "not a lesion"});
+    EXPECT_TRUE(reject.overlap.proposalGtIou.has_value());
+    EXPECT_FALSE(reject.overlap.proposalFinalIou.has_value());
+    const auto skip =
+        f.store.recordDecision({f.propose(6, kProposal, f.gradCam), "ben", DecisionKind::Skip, {}, {}, 100, ""});
+    EXPECT_FALSE(skip.overlap.proposalGtIou.has_value());
+
+    // Invalid combinations are refused before anything is written.
+    const auto before = f.store.auditCount();
+    EXPECT_THROW(f.store.recordDecision({acceptProposal, "ana", DecisionKind::Correct, {}, {}, 0, ""}),
+                 std::invalid_argument);
+    EXPECT_THROW(f.store.recordDecision({acceptProposal, "ana", DecisionKind::Reject, kTruth, {}, 0, ""}),
+                 std::invalid_argument);
+    EXPECT_THROW(
+        f.store.recordDecision({acceptProposal, "ana", DecisionKind::Accept, {}, BinaryMask(5, 5), 0, ""}),
+        std::invalid_argument);
+    EXPECT_EQ(f.store.auditCount(), before);
+
+    // Stored exactly as decided.
+    const auto onSlice = f.store.decisionsForSlice(f.caseId, 4);
+    ASSERT_EQ(onSlice.size(), 1u);
+    EXPECT_EQ(onSlice[0].kind, DecisionKind::Correct);
+    EXPECT_EQ(onSlice[0].method, "scorecam");
+    EXPECT_EQ(onSlice[0].modelHash, "hash-resnet18");
+    EXPECT_DOUBLE_EQ(onSlice[0].threshold, 0.15);
+    ASSERT_TRUE(onSlice[0].finalMask.has_value());
+    EXPECT_EQ(*onSlice[0].finalMask, kCorrected);
+    EXPECT_EQ(onSlice[0].crop.row, 2);
+    EXPECT_EQ(onSlice[0].timeSpentMs, 9000);
+}
+
+TEST(AnnotationStore, ProgressAndIouQueries)
+{
+    Fixture f;
+    f.store.recordDecision({f.propose(1, kProposal, f.gradCam), "ana", DecisionKind::Accept, {}, kTruth, 1000, ""});
+    f.store.recordDecision(
+        {f.propose(2, kProposal, f.gradCam), "ana", DecisionKind::Correct, kCorrected, kTruth, 3000, ""});
+    f.propose(3, kProposal, f.gradCam); // undecided
+
+    const auto cases = f.store.caseProgress();
+    ASSERT_EQ(cases.size(), 1u);
+    EXPECT_EQ(cases[0].proposals, 3);
+    EXPECT_EQ(cases[0].decided, 2);
+    EXPECT_EQ(cases[0].accepted, 1);
+    EXPECT_EQ(cases[0].corrected, 1);
+    EXPECT_EQ(cases[0].status(), "in progress");
+
+    const auto annotators = f.store.annotatorProgress();
+    ASSERT_EQ(annotators.size(), 1u);
+    EXPECT_EQ(annotators[0].decisions, 2);
+    EXPECT_EQ(annotators[0].timeSpentMs, 4000);
+
+    const auto iou = f.store.iouByMethodAndThreshold();
+    ASSERT_EQ(iou.size(), 1u);
+    EXPECT_EQ(iou[0].method, "gradcam");
+    EXPECT_EQ(iou[0].decisions, 2);
+    EXPECT_DOUBLE_EQ(*iou[0].meanProposalGtIou, 2.0 / 5.0);
+    EXPECT_DOUBLE_EQ(*iou[0].meanProposalFinalIou, (1.0 + 2.0 / 6.0) / 2);
+    EXPECT_DOUBLE_EQ(iou[0].meanVoxelsChanged, 2.0);
+
+    // The running sums follow an undo: only the accepted decision stands.
+    const auto standing = f.store.standingDecisions({DecisionKind::Correct});
+    ASSERT_EQ(standing.size(), 1u);
+    f.store.undoDecision(standing[0].id, "ana");
+    const auto after = f.store.iouByMethodAndThreshold();
+    ASSERT_EQ(after.size(), 1u);
+    EXPECT_EQ(after[0].decisions, 1);
+    EXPECT_DOUBLE_EQ(*after[0].meanProposalFinalIou, 1.0);
+    EXPECT_DOUBLE_EQ(after[0].meanVoxelsChanged, 0.0);
+    EXPECT_EQ(f.store.caseProgress()[0].decided, 1);
+}
+
+TEST(AnnotationStore, UndoKeepsBothInTheAuditLog)
+{
+    Fixture f;
+    const auto proposal = f.propose(1, kProposal, f.gradCam);
+    const auto decision = f.store.recordDecision({proposal, "ana", DecisionKind::Accept, {}, {}, 0, ""});
+    const auto auditBefore = f.store.auditCount();
+    f.store.undoDecision(decision.decisionId, "ana");
+    EXPECT_EQ(f.store.auditCount(), auditBefore + 1);
+    EXPECT_THROW(f.store.undoDecision(decision.decisionId, "ana"), std::invalid_argument);
+    EXPECT_EQ(f.store.caseProgress()[0].decided, 0);
+    EXPECT_TRUE(f.store.standingDecisions({DecisionKind::Accept}).empty());
+    const auto all = f.store.decisionsForSlice(f.caseId, 1);
+    ASSERT_EQ(all.size(), 1u);
+    EXPECT_TRUE(all[0].undone);
+    // The audit log cannot be rewritten.
+    EXPECT_THROW(f.store.database().execute("UPDATE audit_log SET action = 'nothing'"), DatabaseError);
+}
+
+TEST(AnnotationStore, ProposalsOutsideTheCaseAreRefused)
+{
+    Fixture f;
+    EXPECT_THROW(f.propose(10, kProposal, f.gradCam), std::invalid_argument); // 10 slices: 0..9
+    ProposalInput p;
+    p.caseId = f.caseId;
+    p.crop = {6, 6, 4, 4}; // reaches row 10 of an 8-row slice
+    p.mask = kProposal;
+    EXPECT_THROW(f.store.addProposal(p), std::invalid_argument);
+}
+
+TEST(AnnotationStore, DamagedAndForeignFilesAreRefusedUntouched)
+{
+    TempDb db;
+    {
+        Fixture f; // fill a real store, then damage a copy of it
+        for (int i = 0; i < 200; ++i)
+            f.store.recordDecision({f.propose(i % 10, kProposal, f.gradCam), "ana", DecisionKind::Accept, {}, {}, 0, ""});
+        f.store.database().execute("PRAGMA wal_checkpoint(TRUNCATE)");
+        fs::copy_file(f.db.path, db.path);
+    }
+    const auto size = fs::file_size(db.path);
+    fs::resize_file(db.path, size / 2);
+    EXPECT_THROW(AnnotationStore store(db.path), DatabaseError);
+    EXPECT_EQ(fs::file_size(db.path), size / 2);
+
+    const fs::path foreign = db.dir / "notes.sqlite";
+    std::ofstream(foreign) << "labeller's notes, not a database";
+    EXPECT_THROW(AnnotationStore store(foreign), DatabaseError);
+    std::ifstream in(foreign);
+    std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+    EXPECT_EQ(text, "labeller's notes, not a database");
+}
+
+TEST(AnnotationStore, ReadOnlyStoreRefusesWrites)
+{
+    Fixture f;
+    f.store.recordDecision({f.propose(1, kProposal, f.gradCam), "ana", DecisionKind::Accept, {}, {}, 0, ""});
+    AnnotationStore reader(f.db.path, Database::Mode::ReadOnly);
+    EXPECT_TRUE(reader.database().readOnly());
+    EXPECT_EQ(reader.caseProgress()[0].decided, 1);
+    EXPECT_THROW(reader.registerDataset("/x", "kits19"), DatabaseError);
+    if (::geteuid() == 0)
+        GTEST_SKIP() << "running as root: file permissions cannot make the file read-only";
+    fs::permissions(f.db.path, fs::perms::owner_read);
+    AnnotationStore byPermission(f.db.path);
+    EXPECT_TRUE(byPermission.database().readOnly());
+}
+
+// ---- Processes -------------------------------------------------------------------------
+
+namespace {
+
+struct Child {
+    pid_t pid = -1;
+    FILE* out = nullptr;
+};
+
+Child startWriter(const fs::path& db, const std::string& annotator, int count)
+{
+    int fds[2];
+    if (pipe(fds) != 0)
+        return {};
+    const pid_t pid = fork();
+    if (pid == 0) {
+        dup2(fds[1], STDOUT_FILENO);
+        close(fds[0]);
+        close(fds[1]);
+        execl(WEAKSIGHT_STORE_WRITER, WEAKSIGHT_STORE_WRITER, db.c_str(), annotator.c_str(),
+              std::to_string(count).c_str(), static_cast<char*>(nullptr));
+        _exit(127);
+    }
+    close(fds[1]);
+    return {pid, fdopen(fds[0], "r")};
+}
+
+/// Reads "decisionId index" lines until EOF.
+std::map<int64_t, int> readReports(FILE* out)
+{
+    std::map<int64_t, int> reported;
+    long long id = 0;
+    int index = 0;
+    while (std::fscanf(out, "%lld %d", &id, &index) == 2)
+        reported[id] = index;
+    return reported;
+}
+
+int64_t prepareCrashCase(const fs::path& db)
+{
+    AnnotationStore store(db);
+    const auto dataset = store.registerDataset("/data/crash", "kits23");
+    return store.registerCase(dataset, {"case_crash", "", "", "", "", {8, 64, 64}});
+}
+
+} // namespace
+
+TEST(AnnotationStoreProcesses, CommittedDecisionsSurviveSigkill)
+{
+    TempDb db;
+    prepareCrashCase(db.path);
+    std::mt19937 rng(20261129);
+    std::map<int64_t, int> reported;
+    for (int round = 0; round < 6; ++round) {
+        Child child = startWriter(db.path, "writer", 100000);
+        ASSERT_GT(child.pid, 0);
+        // Let it commit for a random while, then kill it without warning.
+        std::this_thread::sleep_for(std::chrono::milliseconds(std::uniform_int_distribution<int>(30, 400)(rng)));
+        kill(child.pid, SIGKILL);
+        int status = 0;
+        waitpid(child.pid, &status, 0);
+        EXPECT_TRUE(WIFSIGNALED(status));
+        for (const auto& [id, index] : readReports(child.out))
+            reported[id] = index;
+        fclose(child.out);
+    }
+    ASSERT_GT(reported.size(), 20u) << "the writer committed too little to test anything";
+
+    AnnotationStore store(db.path);
+    EXPECT_TRUE(store.integrityOk());
+    std::map<int64_t, StoredDecision> stored;
+    for (auto& d : store.standingDecisions({DecisionKind::Correct}))
+        stored[d.id] = d;
+    for (const auto& [id, index] : reported) {
+        ASSERT_TRUE(stored.count(id)) << "committed decision " << id << " lost";
+        ASSERT_TRUE(stored[id].finalMask.has_value());
+        EXPECT_EQ(*stored[id].finalMask, expectedMask(index + 1)) << "decision " << id << " damaged";
+        EXPECT_EQ(store.proposalMask(stored[id].proposalId), expectedMask(index));
+    }
+}
+
+TEST(AnnotationStoreProcesses, TwoConcurrentWritersLoseNothing)
+{
+    TempDb db;
+    prepareCrashCase(db.path);
+    Child a = startWriter(db.path, "annotator-a", 150);
+    Child b = startWriter(db.path, "annotator-b", 150);
+    const auto fromA = readReports(a.out);
+    const auto fromB = readReports(b.out);
+    int statusA = 0, statusB = 0;
+    waitpid(a.pid, &statusA, 0);
+    waitpid(b.pid, &statusB, 0);
+    fclose(a.out);
+    fclose(b.out);
+    EXPECT_TRUE(WIFEXITED(statusA) && WEXITSTATUS(statusA) == 0);
+    EXPECT_TRUE(WIFEXITED(statusB) && WEXITSTATUS(statusB) == 0);
+    EXPECT_EQ(fromA.size(), 150u);
+    EXPECT_EQ(fromB.size(), 150u);
+    AnnotationStore store(db.path);
+    EXPECT_EQ(store.standingDecisions({DecisionKind::Correct}).size(), 300u);
+    const auto annotators = store.annotatorProgress();
+    ASSERT_EQ(annotators.size(), 2u);
+    EXPECT_EQ(annotators[0].decisions, 150);
+    EXPECT_EQ(annotators[1].decisions, 150);
+    EXPECT_TRUE(store.integrityOk());
+}
+
+TEST(Fingerprint, Sha256OfFileBytes)
+{
+    TempDb db;
+    const auto file = db.dir / "abc.txt";
+    std::ofstream(file) << "abc";
+    EXPECT_EQ(fileFingerprint(file), "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
+    EXPECT_THROW(fileFingerprint(db.dir / "missing"), std::invalid_argument);
+}

@@ -1,0 +1,231 @@
+// Export round trip on a KiTS-oriented synthetic case, and merging annotators' stores.
+#include "core/cases/KitsCase.h"
+#include "core/io/VolumeIo.h"
+#include "core/phantom/Phantom.h"
+#include "storage/Exporter.h"
+#include "storage/StoreTools.h"
+
+#include <gtest/gtest.h>
+#include <nlohmann/json.hpp>
+#include <zlib.h>
+
+#include <fstream>
+#include <random>
+
+using namespace weaksight;
+using namespace weaksight::storage;
+namespace fs = std::filesystem;
+
+namespace {
+
+struct TempFolder {
+    fs::path path = fs::temp_directory_path() / ("weaksight-export-" + std::to_string(std::random_device{}()));
+    TempFolder() { fs::create_directories(path); }
+    ~TempFolder()
+    {
+        std::error_code ec;
+        fs::remove_all(path, ec);
+    }
+};
+
+std::vector<uint8_t> niftiHeader(const fs::path& file)
+{
+    gzFile f = gzopen(file.c_str(), "rb");
+    std::vector<uint8_t> h(348);
+    gzread(f, h.data(), 348);
+    gzclose(f);
+    return h;
+}
+
+/// A small phantom dataset with lesions, imported into a fresh store.
+struct Scene {
+    TempFolder dir;
+    fs::path dataset = dir.path / "dataset";
+    fs::path db = dir.path / "store.sqlite";
+    LabelVolume truth;
+    int lesionSlice = 0;
+    Scene()
+    {
+        PhantomOptions options;
+        options.seed = 77;
+        options.minInPlace = options.maxInPlace = 128;
+        options.sliceThicknesses = {5.0};
+        options.lesionFreeFraction = 0.0;
+        writePhantomDataset(options, dataset, 1);
+        truth = readLabelVolume(dataset / "case_00000" / "segmentation.nii.gz");
+        size_t best = 0;
+        for (int k = 0; k < truth.slices(); ++k) {
+            const auto n = lesionMask(truth, k, 0, 0, truth.rows(), truth.cols()).count();
+            if (static_cast<size_t>(n) > best) {
+                best = static_cast<size_t>(n);
+                lesionSlice = k;
+            }
+        }
+        AnnotationStore store(db);
+        importDataset(store, dataset);
+    }
+};
+
+} // namespace
+
+TEST(Export, NiftiPngAndCocoRoundTripOnAKitsOrientedCase)
+{
+    Scene s;
+    AnnotationStore store(s.db);
+    const auto caseId = *store.findCase("case_00000");
+    const auto settings = store.registerCamSettings({"gradcam", "layer4", "lesion", "minmax", "{}"});
+    const int half = s.truth.cols() / 2;
+    const int k = s.lesionSlice;
+
+    // Left half of the lesion slice: accepted as proposed (the ground-truth lesion itself).
+    const BinaryMask left = lesionMask(s.truth, k, 0, 0, s.truth.rows(), half);
+    const auto p1 = store.addProposal({caseId, k, {0, 0, s.truth.rows(), half}, {}, settings, 0.2, left});
+    store.recordDecision({p1, "ana", DecisionKind::Accept, {}, left, 1000, ""});
+    // Right half: corrected to a 10 x 10 square.
+    BinaryMask square(s.truth.rows(), s.truth.cols() - half);
+    for (int r = 20; r < 30; ++r)
+        for (int c = 5; c < 15; ++c)
+            square.at(r, c) = 1;
+    const auto p2 = store.addProposal({caseId, k, {0, half, s.truth.rows(), s.truth.cols() - half}, {}, settings,
+                                       0.3, lesionMask(s.truth, k, 0, half, s.truth.rows(), s.truth.cols() - half)});
+    store.recordDecision({p2, "ana", DecisionKind::Correct, square, {}, 5000, "trimmed"});
+    // Another slice: rejected, so it must not appear.
+    const int other = k > 0 ? k - 1 : k + 1;
+    const auto p3 = store.addProposal({caseId, other, {0, 0, 8, 8}, {}, settings, 0.2, BinaryMask(8, 8)});
+    store.recordDecision({p3, "ben", DecisionKind::Reject, {}, {}, 200, ""});
+
+    ExportOptions options;
+    options.outDir = s.dir.path / "out";
+    options.formats = {"nifti", "png", "coco"};
+    const auto report = exportMasks(store, options);
+    EXPECT_EQ(report.cases, 1);
+    EXPECT_EQ(report.slices, 1);
+    EXPECT_EQ(report.decisions, 2);
+
+    // The expected volume, painted independently of the exporter.
+    LabelVolume expected(s.truth.geometry);
+    for (int r = 0; r < s.truth.rows(); ++r)
+        for (int c = 0; c < half; ++c)
+            if (labels::isLesion(s.truth.at(k, r, c)))
+                expected.at(k, r, c) = 2;
+    for (int r = 20; r < 30; ++r)
+        for (int c = 5; c < 15; ++c)
+            expected.at(k, r, half + c) = 2;
+
+    const fs::path nifti = options.outDir / "nifti" / "case_00000.nii.gz";
+    const LabelVolume back = readLabelVolume(nifti);
+    EXPECT_EQ(back.geometry.orientationCode(), "IPL");
+    EXPECT_TRUE(back.geometry.sameGrid(s.truth.geometry));
+    EXPECT_EQ(back.voxels, expected.voxels);
+    // Header geometry byte-identical to the source: dims, pixdim, qform/sform codes and matrices.
+    const auto source = niftiHeader(s.dataset / "case_00000" / "segmentation.nii.gz");
+    const auto exported = niftiHeader(nifti);
+    EXPECT_TRUE(std::equal(source.begin() + 40, source.begin() + 56, exported.begin() + 40)) << "dim";
+    EXPECT_TRUE(std::equal(source.begin() + 76, source.begin() + 108, exported.begin() + 76)) << "pixdim";
+    EXPECT_TRUE(std::equal(source.begin() + 252, source.begin() + 328, exported.begin() + 252)) << "q/sform";
+
+    // Sidecar provenance.
+    std::ifstream sidecarFile(options.outDir / "nifti" / "case_00000.json");
+    const auto sidecar = nlohmann::json::parse(sidecarFile);
+    ASSERT_EQ(sidecar["slices"].size(), 1u);
+    EXPECT_EQ(sidecar["slices"][0]["slice"], k);
+    const auto& entries = sidecar["slices"][0]["decisions"];
+    ASSERT_EQ(entries.size(), 2u);
+    EXPECT_EQ(entries[0]["decision"], "accept");
+    EXPECT_EQ(entries[0]["method"], "gradcam");
+    EXPECT_DOUBLE_EQ(entries[0]["iou_proposal_vs_truth"].get<double>(), 1.0);
+    EXPECT_EQ(entries[1]["decision"], "correct");
+    EXPECT_EQ(entries[1]["annotator"], "ana");
+
+    // PNG: 255 where the slice's curated lesion is.
+    int rows = 0, cols = 0;
+    const auto png = readPng8(options.outDir / "png" / "case_00000" / ("slice_" + std::string(4 - std::to_string(k).size(), '0') + std::to_string(k) + ".png"), rows, cols);
+    ASSERT_EQ(rows, s.truth.rows());
+    const uint8_t* slice = expected.slice(k);
+    for (size_t i = 0; i < png.size(); ++i)
+        ASSERT_EQ(png[i], slice[i] ? 255 : 0) << "pixel " << i;
+
+    // COCO: the RLE decodes to the same slice mask.
+    std::ifstream cocoFile(options.outDir / "coco.json");
+    const auto coco = nlohmann::json::parse(cocoFile);
+    ASSERT_EQ(coco["annotations"].size(), 1u);
+    const auto& seg = coco["annotations"][0]["segmentation"];
+    const BinaryMask decoded = cocoRleDecode(cocoRleCountsFromString(seg["counts"]), seg["size"][0], seg["size"][1]);
+    for (size_t i = 0; i < decoded.pixels.size(); ++i)
+        ASSERT_EQ(decoded.pixels[i], slice[i] ? 1 : 0);
+}
+
+TEST(Export, NewestDecisionWinsAndMissingSourcesAreReported)
+{
+    Scene s;
+    AnnotationStore store(s.db);
+    const auto caseId = *store.findCase("case_00000");
+    BinaryMask a(4, 4), b(4, 4);
+    a.at(0, 0) = 1;
+    b.at(3, 3) = 1;
+    const auto p = store.addProposal({caseId, 2, {10, 10, 4, 4}, {}, {}, 0.5, a});
+    store.recordDecision({p, "ana", DecisionKind::Accept, {}, {}, 0, ""});
+    store.recordDecision({p, "ana", DecisionKind::Correct, b, {}, 0, "second thoughts"});
+    ExportOptions options;
+    options.outDir = s.dir.path / "out";
+    const auto report = exportMasks(store, options);
+    EXPECT_EQ(report.superseded, 1);
+    const LabelVolume back = readLabelVolume(options.outDir / "nifti" / "case_00000.nii.gz");
+    EXPECT_EQ(back.at(2, 13, 13), 2);
+    EXPECT_EQ(back.at(2, 10, 10), 0);
+
+    fs::remove(s.dataset / "case_00000" / "segmentation.nii.gz");
+    fs::remove(s.dataset / "case_00000" / "imaging.nii.gz");
+    try {
+        exportMasks(store, options);
+        FAIL() << "expected an error";
+    } catch (const std::exception& e) {
+        EXPECT_NE(std::string(e.what()).find("original grid"), std::string::npos) << e.what();
+    }
+}
+
+TEST(Merge, KeepsProvenanceReportsAgreementAndSkipsDuplicates)
+{
+    Scene s;
+    const fs::path anaDb = s.dir.path / "ana.sqlite", benDb = s.dir.path / "ben.sqlite";
+    fs::copy_file(s.db, anaDb);
+    fs::copy_file(s.db, benDb);
+    // Both annotators decide the same crop of slice 3; their masks overlap on 2 of 6 pixels.
+    auto decide = [](const fs::path& db, const std::string& who, const BinaryMask& mask) {
+        AnnotationStore store(db);
+        const auto caseId = *store.findCase("case_00000");
+        const auto p = store.addProposal({caseId, 3, {0, 0, 2, 3}, {}, {}, 0.2, mask});
+        store.recordDecision({p, who, DecisionKind::Accept, {}, {}, 100, ""});
+    };
+    BinaryMask anaMask(2, 3), benMask(2, 3);
+    anaMask.pixels = {1, 1, 1, 0, 0, 0};
+    benMask.pixels = {0, 1, 1, 1, 1, 0};
+    decide(anaDb, "ana", anaMask);
+    decide(benDb, "ben", benMask);
+
+    const fs::path merged = s.dir.path / "merged.sqlite";
+    const auto report = mergeStores(merged, {anaDb, benDb});
+    EXPECT_EQ(report.sources, 2);
+    EXPECT_EQ(report.decisionsCopied, 2);
+    ASSERT_EQ(report.agreement.size(), 1u);
+    EXPECT_EQ(report.agreement[0].slices, 1);
+    EXPECT_DOUBLE_EQ(report.agreement[0].meanIou, 2.0 / 5.0);
+    {
+        AnnotationStore store(merged);
+        EXPECT_EQ(store.annotatorProgress().size(), 2u);
+        EXPECT_EQ(store.caseProgress().size(), 1u);
+        EXPECT_TRUE(store.integrityOk());
+    }
+    const auto again = mergeStores(merged, {anaDb});
+    EXPECT_EQ(again.decisionsCopied, 0);
+    EXPECT_EQ(again.duplicatesSkipped, 1);
+
+    // A store whose case holds other data under the same name is refused.
+    const fs::path otherDb = s.dir.path / "other.sqlite";
+    {
+        AnnotationStore other(otherDb);
+        const auto dataset = other.registerDataset(fs::absolute(s.dataset).lexically_normal().string(), "kits23");
+        other.registerCase(dataset, {"case_00000", "", "", "x", "y", {1, 1, 1}});
+    }
+    EXPECT_THROW(mergeStores(merged, {otherDb}), DatabaseError);
+}
