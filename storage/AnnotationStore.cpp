@@ -138,6 +138,24 @@ BEGIN
         skipped = skipped - (OLD.kind IS 'skip') + (NEW.kind IS 'skip')
     WHERE case_id = NEW.case_id;
 END;
+-- Standing decisions and time per annotator, for the progress panel.
+CREATE TABLE annotator_summary(
+    annotator_id INTEGER PRIMARY KEY REFERENCES annotators(id),
+    decisions INTEGER NOT NULL DEFAULT 0,
+    time_spent_ms INTEGER NOT NULL DEFAULT 0);
+INSERT INTO annotator_summary(annotator_id, decisions, time_spent_ms)
+    SELECT annotator_id, count(*), sum(time_spent_ms) FROM decisions WHERE undone = 0 GROUP BY annotator_id;
+CREATE TRIGGER annotator_summary_add AFTER INSERT ON decisions WHEN NEW.undone = 0
+BEGIN
+    INSERT OR IGNORE INTO annotator_summary(annotator_id) VALUES (NEW.annotator_id);
+    UPDATE annotator_summary SET decisions = decisions + 1, time_spent_ms = time_spent_ms + NEW.time_spent_ms
+    WHERE annotator_id = NEW.annotator_id;
+END;
+CREATE TRIGGER annotator_summary_undo AFTER UPDATE OF undone ON decisions WHEN OLD.undone = 0 AND NEW.undone = 1
+BEGIN
+    UPDATE annotator_summary SET decisions = decisions - 1, time_spent_ms = time_spent_ms - NEW.time_spent_ms
+    WHERE annotator_id = NEW.annotator_id;
+END;
 CREATE TRIGGER proposal_state_new AFTER INSERT ON proposals
     BEGIN INSERT INTO proposal_state(proposal_id, case_id, kind) VALUES (NEW.id, NEW.case_id, NULL); END;
 CREATE TRIGGER proposal_state_decided AFTER INSERT ON decisions WHEN NEW.undone = 0
@@ -275,7 +293,7 @@ const std::vector<Migration>& AnnotationStore::migrations()
 
 AnnotationStore::AnnotationStore(const fs::path& file, Database::Mode mode)
     : m_file(file)
-    , m_db(file, migrations(), effectiveMode(file, mode))
+    , m_db(file, migrations(), effectiveMode(file, mode), kApplicationId)
 {
 }
 
@@ -406,7 +424,10 @@ int64_t AnnotationStore::addProposal(const ProposalInput& p)
     insert.bind(1, p.caseId).bind(2, p.slice).bind(3, p.crop.row).bind(4, p.crop.col).bind(5, p.crop.rows);
     insert.bind(6, p.crop.cols).bind(7, p.modelId).bind(8, p.camSettingsId).bind(9, p.threshold);
     insert.bind(10, encodeMask(p.mask)).run();
-    return lastInsertId(m_db);
+    const int64_t id = lastInsertId(m_db);
+    audit("", "propose", "proposal", id,
+          nlohmann::json{{"case", registration.caseKey}, {"slice", p.slice}, {"threshold", p.threshold}}.dump());
+    return id;
 }
 
 BinaryMask AnnotationStore::proposalMask(int64_t proposalId) const
@@ -504,9 +525,9 @@ std::vector<CaseProgress> AnnotationStore::caseProgress() const
 std::vector<AnnotatorProgress> AnnotationStore::annotatorProgress() const
 {
     Statement s(m_db.handle(), R"SQL(
-        SELECT a.name, count(d.id), coalesce(sum(d.time_spent_ms), 0)
-        FROM annotators a LEFT JOIN decisions d ON d.annotator_id = a.id AND d.undone = 0
-        GROUP BY a.id ORDER BY a.name)SQL");
+        SELECT a.name, coalesce(s.decisions, 0), coalesce(s.time_spent_ms, 0)
+        FROM annotators a LEFT JOIN annotator_summary s ON s.annotator_id = a.id
+        ORDER BY a.name)SQL");
     std::vector<AnnotatorProgress> out;
     while (s.step())
         out.push_back({s.text(0), s.int64(1), s.int64(2)});

@@ -133,6 +133,8 @@ struct StoredDecision {
 class AnnotationStore {
 public:
     static constexpr int kSchemaVersion = 2;
+    /// PRAGMA application_id of Weaksight stores ("WkSt").
+    static constexpr int kApplicationId = 0x576b5374;
     /// The schema history; migrations()[i] moves version i to i + 1.
     static const std::vector<Migration>& migrations();
 

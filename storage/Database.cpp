@@ -26,7 +26,7 @@ bool looksLikeSqlite(const fs::path& file)
 
 } // namespace
 
-Database::Database(const fs::path& file, const std::vector<Migration>& migrations, Mode mode)
+Database::Database(const fs::path& file, const std::vector<Migration>& migrations, Mode mode, int applicationId)
     : m_file(file)
     , m_readOnly(mode == Mode::ReadOnly)
 {
@@ -48,10 +48,6 @@ Database::Database(const fs::path& file, const std::vector<Migration>& migration
     sqlite3_extended_result_codes(m_db, 1);
     try {
         execute("PRAGMA foreign_keys = ON");
-        if (!m_readOnly) {
-            execute("PRAGMA journal_mode = WAL");
-            execute("PRAGMA synchronous = FULL");
-        }
         // A quick check catches truncated or damaged files before anything is written to them.
         sqlite3_stmt* check = nullptr;
         if (sqlite3_prepare_v2(m_db, "PRAGMA quick_check(1)", -1, &check, nullptr) != SQLITE_OK)
@@ -62,7 +58,12 @@ Database::Database(const fs::path& file, const std::vector<Migration>& migration
         sqlite3_finalize(check);
         if (verdict != "ok")
             throw DatabaseError(m_file.string() + ": damaged database (" + verdict + "); it was not modified");
-        migrate(migrations);
+        migrate(migrations, applicationId);
+        // Only now that the file is known to be ours: switching to WAL rewrites its header.
+        if (!m_readOnly) {
+            execute("PRAGMA journal_mode = WAL");
+            execute("PRAGMA synchronous = FULL");
+        }
     } catch (...) {
         sqlite3_close(m_db);
         m_db = nullptr;
@@ -91,17 +92,19 @@ void Database::execute(const std::string& sql)
     }
 }
 
-int Database::schemaVersion() const
+int Database::pragmaInt(const char* pragma) const
 {
     sqlite3_stmt* statement = nullptr;
-    if (sqlite3_prepare_v2(m_db, "PRAGMA user_version", -1, &statement, nullptr) != SQLITE_OK)
-        fail("cannot read schema version");
-    int version = 0;
+    if (sqlite3_prepare_v2(m_db, pragma, -1, &statement, nullptr) != SQLITE_OK)
+        fail(std::string("cannot run ") + pragma);
+    int value = 0;
     if (sqlite3_step(statement) == SQLITE_ROW)
-        version = sqlite3_column_int(statement, 0);
+        value = sqlite3_column_int(statement, 0);
     sqlite3_finalize(statement);
-    return version;
+    return value;
 }
+
+int Database::schemaVersion() const { return pragmaInt("PRAGMA user_version"); }
 
 void Database::transaction(const std::function<void()>& work)
 {
@@ -115,8 +118,15 @@ void Database::transaction(const std::function<void()>& work)
     }
 }
 
-void Database::migrate(const std::vector<Migration>& migrations)
+void Database::migrate(const std::vector<Migration>& migrations, int applicationId)
 {
+    const int fileApplicationId = pragmaInt("PRAGMA application_id");
+    if (applicationId != 0 && fileApplicationId != 0 && fileApplicationId != applicationId)
+        throw DatabaseError(m_file.string() + ": an SQLite database of another program (application id " +
+                            std::to_string(fileApplicationId) + "); refusing to open or change it");
+    if (schemaVersion() == 0 && pragmaInt("SELECT count(*) FROM sqlite_master") > 0)
+        throw DatabaseError(m_file.string() + ": an SQLite database with tables but no schema version (made by "
+                            "another program); refusing to open or change it");
     const int known = migrations.empty() ? 0 : std::max_element(migrations.begin(), migrations.end(), [](auto& a, auto& b) {
                                                    return a.version < b.version;
                                                })->version;
@@ -131,6 +141,8 @@ void Database::migrate(const std::vector<Migration>& migrations)
         throw DatabaseError(m_file.string() + ": schema version " + std::to_string(current) +
                             " needs migrating to " + std::to_string(known) + " but the file is read-only");
     transaction([&] {
+        if (fileApplicationId == 0 && applicationId != 0)
+            execute("PRAGMA application_id = " + std::to_string(applicationId));
         for (const auto& m : migrations) {
             if (m.version <= current)
                 continue;

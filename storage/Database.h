@@ -31,8 +31,10 @@ public:
     enum class Mode { ReadWrite, ReadOnly };
 
     /// Opens (or, in ReadWrite mode, creates) the file and applies pending migrations.
+    /// `applicationId` (PRAGMA application_id) marks files made by this program: a file with
+    /// another id, or with tables but no schema version, belongs to another program and is refused.
     Database(const std::filesystem::path& file, const std::vector<Migration>& migrations,
-             Mode mode = Mode::ReadWrite);
+             Mode mode = Mode::ReadWrite, int applicationId = 0);
     ~Database();
     Database(const Database&) = delete;
     Database& operator=(const Database&) = delete;
@@ -49,7 +51,8 @@ public:
 
 private:
     [[noreturn]] void fail(const std::string& what) const;
-    void migrate(const std::vector<Migration>& migrations);
+    void migrate(const std::vector<Migration>& migrations, int applicationId);
+    int pragmaInt(const char* pragma) const;
 
     std::filesystem::path m_file;
     sqlite3* m_db = nullptr;

@@ -272,6 +272,35 @@ TEST(AnnotationStore, DamagedAndForeignFilesAreRefusedUntouched)
     EXPECT_EQ(text, "labeller's notes, not a database");
 }
 
+TEST(AnnotationStore, AnotherProgramsDatabaseIsRefusedUntouched)
+{
+    TempDb db;
+    {
+        sqlite3* other = nullptr;
+        sqlite3_open(db.path.c_str(), &other);
+        sqlite3_exec(other, "CREATE TABLE invoices(id INTEGER PRIMARY KEY, amount REAL); "
+                            "INSERT INTO invoices(amount) VALUES (12.5)", nullptr, nullptr, nullptr);
+        sqlite3_close(other);
+    }
+    std::ifstream before(db.path, std::ios::binary);
+    const std::string bytes((std::istreambuf_iterator<char>(before)), std::istreambuf_iterator<char>());
+    try {
+        AnnotationStore store(db.path);
+        FAIL() << "expected a refusal";
+    } catch (const DatabaseError& e) {
+        EXPECT_NE(std::string(e.what()).find("another program"), std::string::npos) << e.what();
+    }
+    std::ifstream after(db.path, std::ios::binary);
+    EXPECT_EQ(std::string((std::istreambuf_iterator<char>(after)), std::istreambuf_iterator<char>()), bytes);
+
+    // A store of ours carries the application id.
+    TempDb ours;
+    AnnotationStore store(ours.path);
+    Statement s(store.database().handle(), "PRAGMA application_id");
+    ASSERT_TRUE(s.step());
+    EXPECT_EQ(s.int64(0), AnnotationStore::kApplicationId);
+}
+
 TEST(AnnotationStore, ReadOnlyStoreRefusesWrites)
 {
     Fixture f;
