@@ -40,7 +40,23 @@ struct StoreCommandOptions {
     std::vector<std::string> sources;
 };
 
+struct CamCommandOptions {
+    std::string model;
+    std::string input;
+    int slice = -1;
+    std::string method = "gradcam";
+    int target = 1;
+    std::string score = "logit";
+    std::string out;
+    std::string outRaw;
+    std::string normalise = "minmax";
+    std::string device = "auto";
+    int topK = 32;
+    int threads = 0;
+};
+
 std::string versionText();
+int runCam(const CamCommandOptions& options);
 int runImport(const StoreCommandOptions& options);
 int runExport(const StoreCommandOptions& options);
 int runStats(const StoreCommandOptions& options);

@@ -76,6 +76,26 @@ int main(int argc, char** argv)
     mergeCmd->add_option("--out", store.out, "Target store (created if missing)")->required();
     mergeCmd->add_option("sources", store.sources, "Stores to merge")->required()->check(CLI::ExistingFile);
 
+    app::CamCommandOptions cam;
+    auto* camCmd = app.add_subcommand("cam", "Class-activation maps of one crop with a saved model (NIfTI out)");
+    camCmd->add_option("--model", cam.model, "Model file (weaksight format)")->required();
+    camCmd->add_option("--input", cam.input, "2D crop in HU (NIfTI or any ITK 2D format), or a 3D volume with --slice")
+        ->required();
+    camCmd->add_option("--slice", cam.slice, "Axial slice of a 3D volume (canonical index, inferior = 0)");
+    camCmd->add_option("--method", cam.method,
+                       "cam, gradcam, gradcam++, smoothgradcam++, scorecam, scorecam-fast, xgradcam, layercam, "
+                       "hirescam, eigencam, or all");
+    camCmd->add_option("--target", cam.target, "Target class (default 1 = lesion)");
+    camCmd->add_option("--score", cam.score, "Target score: logit or probability")
+        ->check(CLI::IsMember({"logit", "probability"}));
+    camCmd->add_option("--out", cam.out, "Map upsampled to the crop (NIfTI); with --method all, one file per method");
+    camCmd->add_option("--out-raw", cam.outRaw, "Raw map at the target layer's resolution (NIfTI)");
+    camCmd->add_option("--normalise", cam.normalise, "minmax (per crop) or none")
+        ->check(CLI::IsMember({"minmax", "none"}));
+    camCmd->add_option("--device", cam.device, "auto, cpu, cuda or cuda:N");
+    camCmd->add_option("--top-k", cam.topK, "Channels for scorecam-fast (approximate Score-CAM)");
+    camCmd->add_option("--threads", cam.threads, "CPU threads (default: all cores)");
+
     try {
         app.parse(argc, argv);
     } catch (const CLI::ParseError& e) {
@@ -99,6 +119,8 @@ int main(int argc, char** argv)
             return app::runCaseInfo(caseInfo);
         if (*phantomCmd)
             return app::runPhantom(phantom);
+        if (*camCmd)
+            return app::runCam(cam);
         if (*importCmd)
             return app::runImport(store);
         if (*exportCmd)

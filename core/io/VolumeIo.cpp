@@ -571,6 +571,69 @@ void writeLabelsLikeSource(const LabelVolume& labels, const fs::path& sourceFile
     writeBytesMaybeGz(path, bytes);
 }
 
+Image2DFile readImage2D(const fs::path& path)
+{
+    checkFileExists(path);
+    if (hasGzipExtension(path))
+        verifyGzipStream(path);
+    auto io = itk::ImageIOFactory::CreateImageIO(path.c_str(), itk::CommonEnums::IOFileMode::ReadMode);
+    if (!io)
+        throw InputError(path, "not a recognised image format");
+    io->SetFileName(path.c_str());
+    try {
+        io->ReadImageInformation();
+    } catch (const itk::ExceptionObject& e) {
+        throw InputError(path, "unreadable or corrupt header: " + describeItkError(e));
+    }
+    for (unsigned d = 2; d < io->GetNumberOfDimensions(); ++d)
+        if (io->GetDimensions(d) > 1)
+            throw InputError(path, "is a 3D volume; choose a slice (--slice) to get a 2D crop");
+    if (io->GetNumberOfComponents() != 1)
+        throw InputError(path, "has several components per pixel; a single-channel image is needed");
+    using FloatImage2 = itk::Image<float, 2>;
+    auto reader = itk::ImageFileReader<FloatImage2>::New();
+    reader->SetFileName(path.string());
+    try {
+        reader->Update();
+    } catch (const itk::ExceptionObject& e) {
+        throw InputError(path, "cannot read: " + describeItkError(e));
+    }
+    const auto* image = reader->GetOutput();
+    const auto size = image->GetLargestPossibleRegion().GetSize();
+    Image2DFile out;
+    out.cols = static_cast<int>(size[0]);
+    out.rows = static_cast<int>(size[1]);
+    out.colSpacing = image->GetSpacing()[0];
+    out.rowSpacing = image->GetSpacing()[1];
+    out.pixels.assign(image->GetBufferPointer(), image->GetBufferPointer() + static_cast<size_t>(out.rows) * out.cols);
+    return out;
+}
+
+void writeImage2D(const Image2DFile& in, const fs::path& path)
+{
+    using FloatImage2 = itk::Image<float, 2>;
+    auto image = FloatImage2::New();
+    FloatImage2::RegionType region;
+    region.SetSize({static_cast<itk::SizeValueType>(in.cols), static_cast<itk::SizeValueType>(in.rows)});
+    image->SetRegions(region);
+    const double spacing[2] = {in.colSpacing, in.rowSpacing};
+    image->SetSpacing(spacing);
+    image->Allocate();
+    std::copy(in.pixels.begin(), in.pixels.end(), image->GetBufferPointer());
+    std::error_code ec;
+    if (path.has_parent_path())
+        fs::create_directories(path.parent_path(), ec);
+    auto writer = itk::ImageFileWriter<FloatImage2>::New();
+    writer->SetFileName(path.string());
+    writer->SetInput(image);
+    writer->SetUseCompression(true);
+    try {
+        writer->Update();
+    } catch (const itk::ExceptionObject& e) {
+        throw InputError(path, "cannot write: " + describeItkError(e));
+    }
+}
+
 void writePng8(const std::vector<uint8_t>& pixels, int rows, int cols, const fs::path& path)
 {
     using PngImage = itk::Image<uint8_t, 2>;

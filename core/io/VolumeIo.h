@@ -53,6 +53,20 @@ void writeVolume(const LabelVolume& volume, const std::filesystem::path& path);
 void writeLabelsLikeSource(const LabelVolume& labels, const std::filesystem::path& sourceFile,
                            const std::filesystem::path& path);
 
+/// A 2D float image (row-major, row = ITK y, column = ITK x) with its pixel spacing.
+struct Image2DFile {
+    int rows = 0;
+    int cols = 0;
+    double rowSpacing = 1;
+    double colSpacing = 1;
+    std::vector<float> pixels;
+};
+/// Reads a 2D image (NIfTI, NRRD, MetaImage, PNG, ... through ITK). A 3D file with one slice is
+/// accepted; other 3D files are refused (read them with readCtVolume and take a slice).
+Image2DFile readImage2D(const std::filesystem::path& path);
+/// Writes a 2D float image; the format follows the extension (.nii.gz for maps).
+void writeImage2D(const Image2DFile& image, const std::filesystem::path& path);
+
 /// 2D uint8 PNG (0 / 255 for binary masks) through ITK; read back with readPng8.
 void writePng8(const std::vector<uint8_t>& pixels, int rows, int cols, const std::filesystem::path& path);
 std::vector<uint8_t> readPng8(const std::filesystem::path& path, int& rows, int& cols);

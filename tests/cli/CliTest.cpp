@@ -1,5 +1,7 @@
 // Runs the real `weaksight` executable as a user would.
 #include "../core/TestSupport.h"
+#include "core/compute/Classifier.h"
+#include "core/io/VolumeIo.h"
 
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
@@ -39,7 +41,7 @@ TEST(Cli, HelpForEverySubcommand)
 {
     const auto top = run("--help");
     EXPECT_EQ(top.exitCode, 0);
-    for (const char* sub : {"gui", "case-info", "phantom", "import", "export", "stats", "merge"}) {
+    for (const char* sub : {"gui", "case-info", "phantom", "cam", "import", "export", "stats", "merge"}) {
         EXPECT_NE(top.out.find(sub), std::string::npos) << sub;
         const auto help = run(std::string(sub) + " --help");
         EXPECT_EQ(help.exitCode, 0) << sub;
@@ -128,4 +130,52 @@ TEST(Cli, ImportStatsExportAndMergeOnAStore)
     EXPECT_EQ(run("stats --db " + notes.string()).exitCode, 1);
     EXPECT_EQ(readBytes(notes).size(), 5u);
     EXPECT_NE(run("export --db " + db + " --out /tmp/x --format tiff").exitCode, 0);
+}
+
+TEST(Cli, CamWritesOneMapPerMethod)
+{
+    TempDir dir;
+    weaksight::compute::ModelDescription description;
+    description.architecture = "tiny";
+    description.targetLayer = "layer3";
+    const auto modelPath = (dir / "tiny.pt").string();
+    weaksight::compute::Classifier::create(description, 3).save(modelPath);
+    weaksight::Image2DFile crop{40, 48, 0.8, 0.8, std::vector<float>(40 * 48)};
+    for (size_t i = 0; i < crop.pixels.size(); ++i)
+        crop.pixels[i] = static_cast<float>((i * 37) % 400) - 100.f;
+    const auto input = dir / "crop.nii.gz";
+    weaksight::writeImage2D(crop, input);
+
+    const auto all = run("cam --model " + modelPath + " --input " + input.string() + " --method all --out " +
+                         (dir / "map.nii.gz").string() + " --out-raw " + (dir / "raw.nii.gz").string() + " --threads 2");
+    ASSERT_EQ(all.exitCode, 0) << all.out;
+    for (const char* method : {"cam", "gradcam", "gradcam++", "smoothgradcam++", "scorecam", "scorecam-fast",
+                               "xgradcam", "layercam", "hirescam", "eigencam"}) {
+        SCOPED_TRACE(method);
+        const auto map = weaksight::readImage2D(dir / ("map_" + std::string(method) + ".nii.gz"));
+        EXPECT_EQ(map.rows, 40);
+        EXPECT_EQ(map.cols, 48);
+        for (float v : map.pixels) {
+            ASSERT_GE(v, 0.f);
+            ASSERT_LE(v, 1.f);
+        }
+        const auto raw = weaksight::readImage2D(dir / ("raw_" + std::string(method) + ".nii.gz"));
+        EXPECT_EQ(raw.rows, 10); // tiny: output stride 4
+        EXPECT_EQ(raw.cols, 12);
+        EXPECT_NE(all.out.find(method), std::string::npos);
+    }
+
+    // A slice of a volume, and clear errors.
+    ASSERT_EQ(run("phantom --out " + (dir / "data").string() + " --cases 1 --min-size 96 --max-size 96 --thickness 5")
+                  .exitCode,
+              0);
+    const auto sliceRun = run("cam --model " + modelPath + " --input " + (dir / "data/case_00000/imaging.nii.gz").string() +
+                              " --slice 5 --method gradcam --out " + (dir / "slice.nii.gz").string());
+    EXPECT_EQ(sliceRun.exitCode, 0) << sliceRun.out;
+    EXPECT_EQ(weaksight::readImage2D(dir / "slice.nii.gz").rows, 96);
+    EXPECT_EQ(run("cam --model " + (dir / "missing.pt").string() + " --input " + input.string()).exitCode, 1);
+    EXPECT_NE(run("cam --model " + modelPath + " --input " + input.string() + " --method gradcam+++").exitCode, 0);
+    EXPECT_EQ(run("cam --model " + modelPath + " --input " + (dir / "data/case_00000/imaging.nii.gz").string())
+                  .exitCode,
+              1); // a 3D volume needs --slice
 }

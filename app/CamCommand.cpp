@@ -1,0 +1,95 @@
+// weaksight cam: class-activation maps of one crop with a saved model, written as NIfTI.
+#include "app/Commands.h"
+#include "core/common/Error.h"
+#include "core/compute/CamEngine.h"
+#include "core/compute/Device.h"
+#include "core/io/VolumeIo.h"
+
+#include <spdlog/fmt/fmt.h>
+#include <spdlog/spdlog.h>
+
+#include <chrono>
+#include <filesystem>
+#include <iostream>
+
+namespace fs = std::filesystem;
+
+namespace weaksight::app {
+
+namespace {
+
+/// "map.nii.gz" + "gradcam" -> "map_gradcam.nii.gz" (for --method all).
+fs::path withSuffix(const fs::path& path, const std::string& suffix)
+{
+    std::string name = path.filename().string();
+    std::string extension;
+    for (const char* ext : {".nii.gz", ".nii", ".nrrd", ".mha"})
+        if (name.size() > std::string(ext).size() && name.compare(name.size() - std::string(ext).size(), std::string::npos, ext) == 0) {
+            extension = ext;
+            name.resize(name.size() - extension.size());
+            break;
+        }
+    return path.parent_path() / (name + "_" + suffix + extension);
+}
+
+} // namespace
+
+int runCam(const CamCommandOptions& o)
+{
+    compute::configureCpuThreads(o.threads);
+    // The crop: a 2D image, or one canonical axial slice of a volume.
+    Image2DFile crop;
+    if (o.slice >= 0) {
+        const CtVolume ct = readCtVolume(o.input);
+        if (o.slice >= ct.slices())
+            throw InputError(o.input, fmt::format("has {} axial slices; --slice {} does not exist", ct.slices(), o.slice));
+        crop.rows = ct.rows();
+        crop.cols = ct.cols();
+        crop.rowSpacing = ct.spacing[1];
+        crop.colSpacing = ct.spacing[2];
+        crop.pixels.assign(ct.slice(o.slice), ct.slice(o.slice) + ct.sliceSize());
+    } else {
+        crop = readImage2D(o.input);
+    }
+    const auto model = compute::Classifier::load(o.model, o.device);
+    std::vector<compute::CamMethod> methods;
+    if (o.method == "all")
+        methods = compute::allCamMethods();
+    else
+        methods.push_back(compute::camMethodFromString(o.method));
+
+    const std::vector<compute::Image2D> crops{{crop.rows, crop.cols, crop.pixels}};
+    std::cout << fmt::format("model {} ({}, hash {}) on {}; crop {}x{}; lesion probability {:.4f}\n",
+                             o.model, model.description().architecture, model.contentHash(), model.deviceName(),
+                             crop.rows, crop.cols, model.lesionProbability(crops)[0]);
+    for (const auto method : methods) {
+        compute::CamOptions options;
+        options.method = method;
+        options.targetClass = o.target;
+        options.score = o.score == "probability" ? compute::CamScore::Probability : compute::CamScore::Logit;
+        options.fastScoreTopK = o.topK;
+        const auto start = std::chrono::steady_clock::now();
+        auto result = compute::computeCams(model, crops, options).front();
+        const double ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start).count();
+        if (o.normalise == "minmax")
+            compute::normaliseMinMax(result.upsampled);
+        const std::string name = compute::toString(method);
+        std::cout << fmt::format("{:<16} {:8.1f} ms  score {:.4f}  raw {}x{} max {:.4g}{}\n", name, ms,
+                                 result.targetScore, result.raw.rows, result.raw.cols, result.raw.max(),
+                                 result.degenerate ? "  DEGENERATE (" + result.degenerateReason + ")" : "");
+        const bool many = methods.size() > 1;
+        if (!o.out.empty()) {
+            Image2DFile map{crop.rows, crop.cols, crop.rowSpacing, crop.colSpacing, result.upsampled.values};
+            writeImage2D(map, many ? withSuffix(o.out, name) : fs::path(o.out));
+        }
+        if (!o.outRaw.empty()) {
+            // One raw cell covers (crop / map) pixels.
+            Image2DFile raw{result.raw.rows, result.raw.cols, crop.rowSpacing * crop.rows / result.raw.rows,
+                            crop.colSpacing * crop.cols / result.raw.cols, result.raw.values};
+            writeImage2D(raw, many ? withSuffix(o.outRaw, name) : fs::path(o.outRaw));
+        }
+    }
+    return 0;
+}
+
+} // namespace weaksight::app

@@ -1,0 +1,334 @@
+#include "core/compute/CamEngine.h"
+
+#include "core/compute/CamKernels.h"
+#include "core/compute/ClassifierImpl.h"
+
+#include <algorithm>
+#include <cmath>
+#include <stdexcept>
+
+namespace weaksight::compute {
+
+namespace F = torch::nn::functional;
+
+namespace {
+
+const std::pair<CamMethod, const char*> kNames[] = {
+    {CamMethod::Cam, "cam"},
+    {CamMethod::GradCam, "gradcam"},
+    {CamMethod::GradCamPlusPlus, "gradcam++"},
+    {CamMethod::SmoothGradCamPlusPlus, "smoothgradcam++"},
+    {CamMethod::ScoreCam, "scorecam"},
+    {CamMethod::FastScoreCam, "scorecam-fast"},
+    {CamMethod::XGradCam, "xgradcam"},
+    {CamMethod::LayerCam, "layercam"},
+    {CamMethod::HiResCam, "hirescam"},
+    {CamMethod::EigenCam, "eigencam"},
+};
+
+CamMap toMap(const torch::Tensor& t)
+{
+    const auto cpu = t.detach().to(torch::kCPU, torch::kFloat32).contiguous();
+    CamMap m;
+    m.rows = static_cast<int>(cpu.size(0));
+    m.cols = static_cast<int>(cpu.size(1));
+    m.values.assign(cpu.data_ptr<float>(), cpu.data_ptr<float>() + cpu.numel());
+    return m;
+}
+
+torch::Tensor weighted(const torch::Tensor& weights, const torch::Tensor& activation)
+{
+    return torch::relu((weights * activation).sum(1));
+}
+
+} // namespace
+
+std::string toString(CamMethod method)
+{
+    for (const auto& [m, name] : kNames)
+        if (m == method)
+            return name;
+    return "gradcam";
+}
+
+CamMethod camMethodFromString(const std::string& name)
+{
+    for (const auto& [m, n] : kNames)
+        if (name == n)
+            return m;
+    std::string known;
+    for (const auto& [m, n] : kNames)
+        known += std::string(known.empty() ? "" : ", ") + n;
+    throw std::invalid_argument("unknown CAM method '" + name + "' (" + known + ")");
+}
+
+std::vector<CamMethod> allCamMethods()
+{
+    std::vector<CamMethod> all;
+    for (const auto& [m, n] : kNames)
+        all.push_back(m);
+    return all;
+}
+
+float CamMap::max() const { return values.empty() ? 0.f : *std::max_element(values.begin(), values.end()); }
+float CamMap::min() const { return values.empty() ? 0.f : *std::min_element(values.begin(), values.end()); }
+
+// ---- Kernels (also used directly by the tests) -----------------------------------------
+
+namespace kernels {
+
+torch::Tensor targetScore(const torch::Tensor& logits, int targetClass, CamScore score)
+{
+    if (targetClass < 0 || targetClass >= logits.size(1))
+        throw std::invalid_argument("target class " + std::to_string(targetClass) + " does not exist (the model has " +
+                                    std::to_string(logits.size(1)) + " classes)");
+    return score == CamScore::Logit ? logits.select(1, targetClass)
+                                    : torch::softmax(logits, 1).select(1, targetClass);
+}
+
+ActivationAndGradient activationAndGradient(const ClassifierImpl& model, const torch::Tensor& input,
+                                            int targetClass, CamScore score)
+{
+    ActivationAndGradient out;
+    {
+        torch::NoGradGuard noGrad; // nothing below the target layer needs a gradient
+        out.activation = model.features(input);
+    }
+    auto a = out.activation.detach().requires_grad_(true);
+    const auto y = targetScore(model.head(a), targetClass, score);
+    out.score = y.detach();
+    // Samples are independent (batch norm runs in eval mode), so the sum's gradient is per sample.
+    out.gradient = torch::autograd::grad({y.sum()}, {a})[0].detach();
+    out.activation = a.detach();
+    return out;
+}
+
+torch::Tensor gradCamPlusPlusWeights(const torch::Tensor& a, const torch::Tensor& g)
+{
+    const auto g2 = g.pow(2);
+    const auto g3 = g.pow(3);
+    const auto denominator = 2 * g2 + a.sum({2, 3}, true) * g3;
+    const auto alpha = g2 / torch::where(denominator != 0, denominator, torch::ones_like(denominator));
+    return (alpha * torch::relu(g)).sum({2, 3}, true);
+}
+
+torch::Tensor scoreCamWeights(const ClassifierImpl& model, const torch::Tensor& input, const torch::Tensor& activation,
+                              const std::vector<int64_t>& channels, int targetClass, CamScore score, int batch)
+{
+    c10::InferenceMode guard;
+    const int64_t H = input.size(1), W = input.size(2);
+    const auto n = static_cast<int64_t>(channels.size());
+    auto scores = torch::empty({n}, input.options());
+    const auto index = torch::tensor(channels, torch::kLong).to(activation.device());
+    // One reusable buffer of masked inputs: memory stays at batch x H x W whatever the channel count.
+    auto buffer = torch::empty({batch, 1, H, W}, input.options());
+    for (int64_t start = 0; start < n; start += batch) {
+        const int64_t count = std::min<int64_t>(batch, n - start);
+        auto chunk = activation.index_select(0, index.slice(0, start, start + count)).unsqueeze(1);
+        auto masks = F::interpolate(chunk, F::InterpolateFuncOptions()
+                                               .size(std::vector<int64_t>{H, W})
+                                               .mode(torch::kBilinear)
+                                               .align_corners(false));
+        const auto low = masks.amin({2, 3}, true), high = masks.amax({2, 3}, true);
+        const auto range = high - low;
+        masks = torch::where(range > 0, (masks - low) / torch::where(range > 0, range, torch::ones_like(range)),
+                             torch::zeros_like(masks));
+        auto view = buffer.slice(0, 0, count);
+        torch::mul_out(view, masks, input.unsqueeze(0));
+        scores.slice(0, start, start + count).copy_(targetScore(model.net->forward(view), targetClass, score));
+    }
+    const auto baseline = targetScore(model.net->forward(torch::zeros_like(input).unsqueeze(0)), targetClass, score);
+    return torch::softmax(scores - baseline, 0);
+}
+
+int scoreBatchFor(const torch::Device& device, int64_t height, int64_t width, int requested)
+{
+    if (requested > 0)
+        return requested;
+    if (!device.is_cuda())
+        return 16;
+    // A quarter of the free memory, at a generous 64 floats per input pixel for activations.
+    size_t freeBytes = 0, totalBytes = 0;
+    (void)totalBytes;
+    freeBytes = 8ull << 30; // conservative default when the runtime is not queried
+    const double perInput = 64.0 * sizeof(float) * static_cast<double>(height * width);
+    return static_cast<int>(std::clamp(freeBytes / 4.0 / perInput, 16.0, 1024.0));
+}
+
+} // namespace kernels
+
+// ---- Methods ----------------------------------------------------------------------------
+
+std::vector<CamResult> computeCams(const Classifier& classifier, const std::vector<Image2D>& crops,
+                                   const CamOptions& options)
+{
+    using namespace kernels;
+    const ClassifierImpl& model = classifier.impl();
+    const auto x = model.preprocess(crops);
+    const int64_t N = x.size(0), H = x.size(2), W = x.size(3);
+
+    torch::Tensor maps; // N x h x w
+    torch::Tensor scores;
+    switch (options.method) {
+    case CamMethod::EigenCam: {
+        torch::Tensor a;
+        {
+            c10::InferenceMode guard;
+            a = model.features(x);
+            scores = targetScore(model.head(a), options.targetClass, options.score);
+        }
+        std::vector<torch::Tensor> per;
+        for (int64_t i = 0; i < N; ++i) {
+            const auto ai = a[i];
+            const int64_t C = ai.size(0), h = ai.size(1), w = ai.size(2);
+            auto m = ai.reshape({C, h * w}).t();
+            m = m - m.mean(0, true);
+            const auto svd = torch::linalg_svd(m, false);
+            auto projection = torch::matmul(m, std::get<2>(svd)[0]);
+            // The SVD's sign is arbitrary: orient the component along the summed activation.
+            if ((projection * ai.sum(0).reshape({h * w})).sum().item<float>() < 0)
+                projection = -projection;
+            per.push_back(torch::relu(projection).reshape({h, w}));
+        }
+        maps = torch::stack(per);
+        break;
+    }
+    case CamMethod::SmoothGradCamPlusPlus: {
+        torch::Generator generator = at::detail::createCPUGenerator(options.smoothSeed);
+        torch::Tensor sum;
+        const int samples = std::max(1, options.smoothSamples);
+        for (int s = 0; s < samples; ++s) {
+            auto noisy = x;
+            if (options.smoothNoise > 0)
+                noisy = x + options.smoothNoise * at::normal(0.0, 1.0, x.sizes(), generator).to(x.device());
+            const auto ag = activationAndGradient(model, noisy, options.targetClass, options.score);
+            const auto m = weighted(gradCamPlusPlusWeights(ag.activation, ag.gradient), ag.activation);
+            sum = s == 0 ? m : sum + m;
+            if (s == 0) {
+                // The reported score is the clean input's.
+                torch::NoGradGuard noGrad;
+                scores = targetScore(model.net->forward(x), options.targetClass, options.score);
+            }
+        }
+        maps = sum / samples;
+        break;
+    }
+    case CamMethod::ScoreCam:
+    case CamMethod::FastScoreCam: {
+        torch::Tensor a, g;
+        if (options.method == CamMethod::FastScoreCam) {
+            const auto ag = activationAndGradient(model, x, options.targetClass, options.score);
+            a = ag.activation;
+            g = ag.gradient;
+            scores = ag.score;
+        } else {
+            c10::InferenceMode guard;
+            a = model.features(x);
+            scores = targetScore(model.head(a), options.targetClass, options.score);
+        }
+        const int batch = scoreBatchFor(x.device(), H, W, options.scoreBatch);
+        std::vector<torch::Tensor> per;
+        for (int64_t i = 0; i < N; ++i) {
+            const int64_t C = a.size(1);
+            std::vector<int64_t> channels;
+            if (options.method == CamMethod::FastScoreCam) {
+                const auto contribution = (g[i].mean({1, 2}) * a[i].mean({1, 2})).to(torch::kCPU);
+                const int64_t k = std::clamp<int64_t>(options.fastScoreTopK, 1, C);
+                const auto top = std::get<1>(contribution.topk(k)).contiguous();
+                channels.assign(top.data_ptr<int64_t>(), top.data_ptr<int64_t>() + k);
+            } else {
+                channels.resize(static_cast<size_t>(C));
+                for (int64_t k = 0; k < C; ++k)
+                    channels[static_cast<size_t>(k)] = k;
+            }
+            const auto weights =
+                scoreCamWeights(model, x[i], a[i], channels, options.targetClass, options.score, batch);
+            const auto index = torch::tensor(channels, torch::kLong).to(a.device());
+            const auto selected = a[i].index_select(0, index);
+            per.push_back(torch::relu((weights.view({-1, 1, 1}) * selected).sum(0)));
+        }
+        maps = torch::stack(per);
+        break;
+    }
+    default: {
+        const auto ag = activationAndGradient(model, x, options.targetClass, options.score);
+        const auto& a = ag.activation;
+        const auto& g = ag.gradient;
+        scores = ag.score;
+        switch (options.method) {
+        case CamMethod::Cam: {
+            const auto w = model.classWeights().detach()[options.targetClass];
+            maps = weighted(w.view({1, -1, 1, 1}), a);
+            break;
+        }
+        case CamMethod::GradCam: maps = weighted(g.mean({2, 3}, true), a); break;
+        case CamMethod::GradCamPlusPlus: maps = weighted(gradCamPlusPlusWeights(a, g), a); break;
+        case CamMethod::XGradCam: {
+            const auto sum = a.sum({2, 3}, true);
+            const auto w = (g * a / torch::where(sum != 0, sum, torch::ones_like(sum))).sum({2, 3}, true);
+            maps = weighted(w, a);
+            break;
+        }
+        case CamMethod::LayerCam: maps = torch::relu((torch::relu(g) * a).sum(1)); break;
+        case CamMethod::HiResCam: maps = torch::relu((g * a).sum(1)); break;
+        default: throw std::logic_error("unhandled CAM method");
+        }
+    }
+    }
+
+    torch::Tensor upsampled;
+    {
+        torch::NoGradGuard noGrad;
+        maps = maps.detach();
+        upsampled = F::interpolate(maps.unsqueeze(1), F::InterpolateFuncOptions()
+                                                          .size(std::vector<int64_t>{H, W})
+                                                          .mode(torch::kBilinear)
+                                                          .align_corners(false))
+                        .squeeze(1);
+    }
+    const auto scoresCpu = scores.detach().to(torch::kCPU, torch::kFloat32).contiguous();
+    std::vector<CamResult> results(static_cast<size_t>(N));
+    for (int64_t i = 0; i < N; ++i) {
+        CamResult& r = results[static_cast<size_t>(i)];
+        r.raw = toMap(maps[i]);
+        r.upsampled = toMap(upsampled[i]);
+        r.targetScore = scoresCpu.data_ptr<float>()[i];
+        bool finite = true;
+        for (auto* map : {&r.raw, &r.upsampled})
+            for (auto& v : map->values)
+                if (!std::isfinite(v)) {
+                    finite = false;
+                    v = 0;
+                }
+        if (!finite) {
+            r.degenerate = true;
+            r.degenerateReason = "not finite";
+        } else if (r.raw.max() <= 0) {
+            r.degenerate = true;
+            r.degenerateReason = "all zero";
+        }
+    }
+    return results;
+}
+
+void normaliseMinMax(CamMap& map)
+{
+    const float low = map.min(), high = map.max();
+    for (auto& v : map.values)
+        v = high > low ? (v - low) / (high - low) : 0.f;
+}
+
+void normaliseJointly(std::vector<CamMap*>& maps)
+{
+    float low = INFINITY, high = -INFINITY;
+    for (const auto* m : maps)
+        if (!m->values.empty()) {
+            low = std::min(low, m->min());
+            high = std::max(high, m->max());
+        }
+    for (auto* m : maps)
+        for (auto& v : m->values)
+            v = high > low ? (v - low) / (high - low) : 0.f;
+}
+
+} // namespace weaksight::compute

@@ -1,0 +1,95 @@
+#pragma once
+
+#include "core/compute/Classifier.h"
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+namespace weaksight::compute {
+
+/// Class-activation-map methods. A^k is channel k of the target layer's activation (after its
+/// ReLU), g^k = dY/dA^k the gradient of the target score Y, computed from the logits back to the
+/// target layer only (never through the whole network). Maps are ReLU(sum_k w_k A^k) unless said.
+///  - Cam:        w_k = weight of the final linear layer for the target class (Zhou et al.).
+///  - GradCam:    w_k = mean_ij g^k_ij.
+///  - GradCamPlusPlus: w_k = sum_ij a^k_ij ReLU(g^k_ij), a = g^2 / (2 g^2 + sum_ab A^k_ab g^3)
+///                (denominator 0 -> 1): the form pytorch-grad-cam uses, with the gradient of Y
+///                itself (not of exp(Y)); the division is kept (a TorchCAM snapshot loses it).
+///  - SmoothGradCamPlusPlus: Grad-CAM++ maps averaged over `smoothSamples` inputs with Gaussian
+///                noise of std `smoothNoise` added to the windowed [0, 1] input; zero noise gives
+///                Grad-CAM++ exactly.
+///  - ScoreCam:   exact: for every channel k, A^k is upsampled bilinearly to the crop, min-max
+///                normalised to [0, 1] (a flat channel gives a zero mask), multiplied with the input
+///                and scored by one forward pass (batched); w = softmax_k(Y(x * M^k) - Y(baseline)),
+///                baseline = the all-zero input (TorchCAM's subtraction; softmax ignores it, so the
+///                weights equal pytorch-grad-cam's up to mask construction).
+///  - FastScoreCam: APPROXIMATE Score-CAM: only the top-k channels ranked by their Grad-CAM
+///                contribution (mean_ij g^k_ij * mean_ij A^k_ij) get masked forward passes; the
+///                softmax runs over those k channels, the others weigh 0.
+///  - XGradCam:   w_k = sum_ij (A^k_ij / sum_ab A^k_ab) g^k_ij.
+///  - LayerCam:   map = ReLU(sum_k ReLU(g^k) * A^k) (element-wise).
+///  - HiResCam:   map = ReLU(sum_k g^k * A^k) (element-wise).
+///  - EigenCam:   projection of the position-centred activations (positions x channels) on their
+///                first right singular vector, sign chosen to correlate positively with sum_k A^k,
+///                then ReLU. Uses no gradient and no class.
+enum class CamMethod {
+    Cam,
+    GradCam,
+    GradCamPlusPlus,
+    SmoothGradCamPlusPlus,
+    ScoreCam,
+    FastScoreCam,
+    XGradCam,
+    LayerCam,
+    HiResCam,
+    EigenCam
+};
+std::string toString(CamMethod method);
+/// Accepts the names toString() gives (e.g. "gradcam++", "scorecam-fast"); throws std::invalid_argument.
+CamMethod camMethodFromString(const std::string& name);
+std::vector<CamMethod> allCamMethods();
+
+/// What Y is: the target class's logit (default) or its softmax probability.
+enum class CamScore { Logit, Probability };
+
+struct CamOptions {
+    CamMethod method = CamMethod::GradCam;
+    int targetClass = 1; ///< the lesion class by default; any class index
+    CamScore score = CamScore::Logit;
+    int smoothSamples = 4;
+    double smoothNoise = 0.3;
+    uint64_t smoothSeed = 0;
+    int fastScoreTopK = 32;
+    /// Masked inputs per forward pass in Score-CAM; 0 picks one from the device (CPU: 16, small
+    /// batches run fastest there; CUDA: as many as fit in a quarter of the free memory).
+    int scoreBatch = 0;
+};
+
+struct CamMap {
+    int rows = 0;
+    int cols = 0;
+    std::vector<float> values;
+    float max() const;
+    float min() const;
+};
+
+struct CamResult {
+    CamMap raw;       ///< at the target layer's resolution, after ReLU, unnormalised
+    CamMap upsampled; ///< bilinear to the crop size (align_corners = false), unnormalised
+    float targetScore = 0; ///< Y of the unmodified crop
+    bool degenerate = false;
+    std::string degenerateReason; ///< "all zero" or "not finite" (non-finite values set to 0)
+};
+
+/// Computes one map per crop (crops of one call share one size) on the classifier's device.
+std::vector<CamResult> computeCams(const Classifier& classifier, const std::vector<Image2D>& crops,
+                                   const CamOptions& options);
+
+/// Normalisation is a separate, explicit step. Per crop: (v - min) / (max - min); a flat map
+/// becomes all zero (never noise).
+void normaliseMinMax(CamMap& map);
+/// Per volume: one min and max over all maps (e.g. every slice of a case) for all of them.
+void normaliseJointly(std::vector<CamMap*>& maps);
+
+} // namespace weaksight::compute

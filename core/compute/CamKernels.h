@@ -1,0 +1,28 @@
+#pragma once
+
+// Building blocks of the CAM methods, exposed to the compute tests (Torch side only).
+
+#include "core/compute/CamEngine.h"
+#include "core/compute/ClassifierImpl.h"
+
+namespace weaksight::compute::kernels {
+
+struct ActivationAndGradient {
+    torch::Tensor activation; ///< N x C x h x w
+    torch::Tensor gradient;   ///< dY/dA, same shape
+    torch::Tensor score;      ///< N
+};
+
+/// Target-layer activation and the gradient of the target score with respect to it; the
+/// backward pass runs through the head only.
+ActivationAndGradient activationAndGradient(const ClassifierImpl& model, const torch::Tensor& input, int targetClass,
+                                            CamScore score);
+torch::Tensor targetScore(const torch::Tensor& logits, int targetClass, CamScore score);
+/// N x C x 1 x 1 Grad-CAM++ channel weights.
+torch::Tensor gradCamPlusPlusWeights(const torch::Tensor& activation, const torch::Tensor& gradient);
+/// Score-CAM channel weights for one input (1 x H x W) and its activation (C x h x w).
+torch::Tensor scoreCamWeights(const ClassifierImpl& model, const torch::Tensor& input, const torch::Tensor& activation,
+                              const std::vector<int64_t>& channels, int targetClass, CamScore score, int batch);
+int scoreBatchFor(const torch::Device& device, int64_t height, int64_t width, int requested);
+
+} // namespace weaksight::compute::kernels

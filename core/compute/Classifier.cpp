@@ -1,0 +1,316 @@
+#include "core/compute/ClassifierImpl.h"
+#include "core/compute/Device.h"
+
+#include <spdlog/spdlog.h>
+
+#include <cstring>
+#include <iomanip>
+#include <sstream>
+#include <stdexcept>
+
+namespace weaksight::compute {
+
+namespace nn = torch::nn;
+
+// ---- Description ------------------------------------------------------------------------
+
+std::string ModelDescription::serialise() const
+{
+    std::ostringstream out;
+    out << std::setprecision(17);
+    out << "architecture: " << architecture << "\n"
+        << "num_classes: " << numClasses << "\n"
+        << "hu_low: " << huLow << "\n"
+        << "hu_high: " << huHigh << "\n"
+        << "target_layer: " << targetLayer << "\n";
+    return out.str();
+}
+
+ModelDescription ModelDescription::parse(const std::string& text)
+{
+    ModelDescription d;
+    std::istringstream in(text);
+    std::string line;
+    while (std::getline(in, line)) {
+        const auto colon = line.find(':');
+        if (colon == std::string::npos)
+            continue;
+        const std::string key = line.substr(0, colon);
+        std::string value = line.substr(colon + 1);
+        value.erase(0, value.find_first_not_of(' '));
+        if (key == "architecture")
+            d.architecture = value;
+        else if (key == "num_classes")
+            d.numClasses = std::stoi(value);
+        else if (key == "hu_low")
+            d.huLow = std::stod(value);
+        else if (key == "hu_high")
+            d.huHigh = std::stod(value);
+        else if (key == "target_layer")
+            d.targetLayer = value;
+    }
+    return d;
+}
+
+bool ModelDescription::operator==(const ModelDescription& o) const
+{
+    return architecture == o.architecture && numClasses == o.numClasses && huLow == o.huLow && huHigh == o.huHigh &&
+           targetLayer == o.targetLayer;
+}
+
+// ---- ResNet -----------------------------------------------------------------------------
+
+namespace {
+
+nn::Conv2d conv(int64_t in, int64_t out, int64_t kernel, int64_t stride, int64_t padding)
+{
+    return nn::Conv2d(nn::Conv2dOptions(in, out, kernel).stride(stride).padding(padding).bias(false));
+}
+
+nn::Sequential projection(int64_t in, int64_t out, int64_t stride)
+{
+    if (stride == 1 && in == out)
+        return nullptr;
+    return nn::Sequential(conv(in, out, 1, stride, 0), nn::BatchNorm2d(out));
+}
+
+struct Architecture {
+    bool bottleneck = false;
+    std::vector<int> blocks;
+    std::vector<int64_t> widths;
+    bool fullStem = true; ///< 7x7/2 conv + 3x3/2 max-pool (ResNet); else 3x3/1 conv, no pool
+};
+
+Architecture architectureOf(const std::string& name)
+{
+    if (name == "resnet18")
+        return {false, {2, 2, 2, 2}, {64, 128, 256, 512}, true};
+    if (name == "resnet34")
+        return {false, {3, 4, 6, 3}, {64, 128, 256, 512}, true};
+    if (name == "resnet50")
+        return {true, {3, 4, 6, 3}, {64, 128, 256, 512}, true};
+    if (name == "resnet101")
+        return {true, {3, 4, 23, 3}, {64, 128, 256, 512}, true};
+    if (name == "tiny")
+        return {false, {1, 1, 1}, {16, 32, 64}, false};
+    throw std::invalid_argument("unknown architecture '" + name +
+                                "' (resnet18, resnet34, resnet50, resnet101 or tiny)");
+}
+
+std::string lastStageName(const Architecture& a) { return "layer" + std::to_string(a.blocks.size()); }
+
+} // namespace
+
+BasicBlockImpl::BasicBlockImpl(int64_t in, int64_t channels, int64_t stride)
+{
+    conv1 = register_module("conv1", conv(in, channels, 3, stride, 1));
+    bn1 = register_module("bn1", nn::BatchNorm2d(channels));
+    conv2 = register_module("conv2", conv(channels, channels, 3, 1, 1));
+    bn2 = register_module("bn2", nn::BatchNorm2d(channels));
+    if (auto p = projection(in, channels, stride))
+        downsample = register_module("downsample", p);
+}
+
+torch::Tensor BasicBlockImpl::forward(const torch::Tensor& x)
+{
+    auto y = torch::relu(bn1(conv1(x)));
+    y = bn2(conv2(y));
+    return torch::relu(y + (downsample ? downsample->forward(x) : x));
+}
+
+BottleneckImpl::BottleneckImpl(int64_t in, int64_t channels, int64_t stride)
+{
+    conv1 = register_module("conv1", conv(in, channels, 1, 1, 0));
+    bn1 = register_module("bn1", nn::BatchNorm2d(channels));
+    conv2 = register_module("conv2", conv(channels, channels, 3, stride, 1));
+    bn2 = register_module("bn2", nn::BatchNorm2d(channels));
+    conv3 = register_module("conv3", conv(channels, channels * kExpansion, 1, 1, 0));
+    bn3 = register_module("bn3", nn::BatchNorm2d(channels * kExpansion));
+    if (auto p = projection(in, channels * kExpansion, stride))
+        downsample = register_module("downsample", p);
+}
+
+torch::Tensor BottleneckImpl::forward(const torch::Tensor& x)
+{
+    auto y = torch::relu(bn1(conv1(x)));
+    y = torch::relu(bn2(conv2(y)));
+    y = bn3(conv3(y));
+    return torch::relu(y + (downsample ? downsample->forward(x) : x));
+}
+
+ResNetImpl::ResNetImpl(const ModelDescription& description)
+{
+    const Architecture a = architectureOf(description.architecture);
+    if (description.targetLayer != lastStageName(a))
+        throw std::invalid_argument("target layer '" + description.targetLayer + "' is not " + lastStageName(a) +
+                                    ", the last stage of " + description.architecture);
+    const int64_t stemWidth = a.widths.front();
+    stem = register_module("conv1", a.fullStem ? conv(1, stemWidth, 7, 2, 3) : conv(1, stemWidth, 3, 1, 1));
+    stemNorm = register_module("bn1", nn::BatchNorm2d(stemWidth));
+    stemPool = a.fullStem ? 3 : 1;
+    int64_t in = stemWidth;
+    for (size_t s = 0; s < a.blocks.size(); ++s) {
+        nn::Sequential stage;
+        const int64_t width = a.widths[s];
+        for (int b = 0; b < a.blocks[s]; ++b) {
+            const int64_t stride = (b == 0 && s > 0) ? 2 : 1;
+            if (a.bottleneck) {
+                stage->push_back(Bottleneck(in, width, stride));
+                in = width * BottleneckImpl::kExpansion;
+            } else {
+                stage->push_back(BasicBlock(in, width, stride));
+                in = width;
+            }
+        }
+        stages.push_back(register_module("layer" + std::to_string(s + 1), stage));
+    }
+    fc = register_module("fc", nn::Linear(in, description.numClasses));
+    for (auto& module : modules(/*include_self=*/false))
+        if (auto* c = module->as<nn::Conv2d>())
+            nn::init::kaiming_normal_(c->weight, 0.0, torch::kFanOut, torch::kReLU);
+}
+
+torch::Tensor ResNetImpl::features(const torch::Tensor& x)
+{
+    auto y = torch::relu(stemNorm(stem(x)));
+    if (stemPool == 3)
+        y = torch::max_pool2d(y, 3, 2, 1);
+    for (auto& stage : stages)
+        y = stage->forward(y);
+    return y;
+}
+
+torch::Tensor ResNetImpl::head(const torch::Tensor& activation)
+{
+    return fc(torch::adaptive_avg_pool2d(activation, {1, 1}).flatten(1));
+}
+
+int64_t targetChannels(const ModelDescription& description)
+{
+    const Architecture a = architectureOf(description.architecture);
+    return a.widths.back() * (a.bottleneck ? BottleneckImpl::kExpansion : 1);
+}
+
+// ---- Classifier -------------------------------------------------------------------------
+
+torch::Device parseDevice(const std::string& request) { return torch::Device(selectDevice(request).name); }
+
+torch::Tensor ClassifierImpl::preprocess(const std::vector<Image2D>& crops) const
+{
+    if (crops.empty())
+        throw std::invalid_argument("no crops given");
+    const int rows = crops.front().rows, cols = crops.front().cols;
+    auto batch = torch::empty({static_cast<int64_t>(crops.size()), 1, rows, cols}, torch::kFloat32);
+    float* out = batch.data_ptr<float>();
+    const float low = static_cast<float>(description.huLow);
+    const float scale = static_cast<float>(1.0 / (description.huHigh - description.huLow));
+    for (const auto& crop : crops) {
+        if (crop.rows != rows || crop.cols != cols || crop.pixels.size() != static_cast<size_t>(rows) * cols)
+            throw std::invalid_argument("crops of one batch must share one size");
+        for (float v : crop.pixels)
+            *out++ = std::clamp((v - low) * scale, 0.0f, 1.0f);
+    }
+    return batch.to(device);
+}
+
+Classifier::Classifier(std::unique_ptr<ClassifierImpl> impl) : m_impl(std::move(impl)) {}
+Classifier::Classifier(Classifier&&) noexcept = default;
+Classifier& Classifier::operator=(Classifier&&) noexcept = default;
+Classifier::~Classifier() = default;
+
+Classifier Classifier::create(const ModelDescription& description, uint64_t seed)
+{
+    torch::manual_seed(seed);
+    auto impl = std::make_unique<ClassifierImpl>();
+    impl->description = description;
+    impl->net = ResNet(description);
+    impl->net->eval();
+    return Classifier(std::move(impl));
+}
+
+void Classifier::save(const std::string& path) const
+{
+    torch::serialize::OutputArchive archive;
+    archive.write("weaksight_model_format", torch::tensor(1));
+    archive.write("description", c10::IValue(m_impl->description.serialise()));
+    m_impl->net->save(archive);
+    try {
+        archive.save_to(path);
+    } catch (const c10::Error& e) {
+        throw std::runtime_error(path + ": cannot write the model (" + e.what_without_backtrace() + ")");
+    }
+}
+
+Classifier Classifier::load(const std::string& path, const std::string& device)
+{
+    torch::serialize::InputArchive archive;
+    ModelDescription description;
+    try {
+        archive.load_from(path, torch::kCPU);
+        c10::IValue text;
+        archive.read("description", text);
+        description = ModelDescription::parse(text.toStringRef());
+    } catch (const c10::Error& e) {
+        throw std::runtime_error(path + ": not a readable Weaksight model file (missing, truncated or another "
+                                        "format: " +
+                                 std::string(e.what_without_backtrace()).substr(0, 200) + ")");
+    }
+    Classifier classifier = create(description, 0);
+    try {
+        classifier.m_impl->net->load(archive);
+    } catch (const c10::Error& e) {
+        throw std::runtime_error(path + ": model weights do not match its description (" +
+                                 std::string(e.what_without_backtrace()).substr(0, 200) + ")");
+    }
+    classifier.moveTo(device);
+    classifier.m_impl->net->eval();
+    return classifier;
+}
+
+const ModelDescription& Classifier::description() const { return m_impl->description; }
+
+std::string Classifier::contentHash() const
+{
+    // Two FNV-1a 64-bit streams with different seeds over the description and the raw bytes of
+    // every parameter and buffer in registration order: a 128-bit identity, not a security hash.
+    uint64_t a = 1469598103934665603ull, b = 0x9e3779b97f4a7c15ull;
+    auto feed = [&](const void* data, size_t size) {
+        const auto* p = static_cast<const uint8_t*>(data);
+        for (size_t i = 0; i < size; ++i) {
+            a = (a ^ p[i]) * 1099511628211ull;
+            b = (b ^ p[i]) * 0x100000001b3ull + 0x632be59bd9b4e019ull;
+        }
+    };
+    const std::string text = m_impl->description.serialise();
+    feed(text.data(), text.size());
+    auto hashTensors = [&](const auto& named) {
+        for (const auto& item : named) {
+            feed(item.key().data(), item.key().size());
+            const auto t = item.value().detach().to(torch::kCPU).contiguous();
+            feed(t.data_ptr(), t.numel() * t.element_size());
+        }
+    };
+    hashTensors(m_impl->net->named_parameters());
+    hashTensors(m_impl->net->named_buffers());
+    std::ostringstream hex;
+    hex << std::hex << std::setfill('0') << std::setw(16) << a << std::setw(16) << b;
+    return hex.str();
+}
+
+std::string Classifier::deviceName() const { return m_impl->device.str(); }
+
+void Classifier::moveTo(const std::string& device)
+{
+    m_impl->device = parseDevice(device);
+    m_impl->net->to(m_impl->device);
+}
+
+std::vector<float> Classifier::lesionProbability(const std::vector<Image2D>& crops) const
+{
+    c10::InferenceMode guard;
+    const auto logits = m_impl->net->forward(m_impl->preprocess(crops));
+    const auto p = torch::softmax(logits, 1).select(1, 1).to(torch::kCPU).contiguous();
+    return {p.data_ptr<float>(), p.data_ptr<float>() + p.numel()};
+}
+
+} // namespace weaksight::compute

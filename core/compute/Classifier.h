@@ -1,0 +1,75 @@
+#pragma once
+
+// Public, Torch-free API of the lesion classifier (the compute core keeps Torch inside its .cpp
+// files; see ClassifierImpl.h for the Torch side).
+
+#include <array>
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <vector>
+
+namespace weaksight::compute {
+
+/// A single-channel 2D crop in Hounsfield units, row-major.
+struct Image2D {
+    int rows = 0;
+    int cols = 0;
+    std::vector<float> pixels;
+};
+
+/// Everything needed to rebuild and feed a model: architecture and input preprocessing
+/// (part of the model, never guessed by the caller).
+struct ModelDescription {
+    /// resnet18, resnet34, resnet50, resnet101, or tiny (a width-reduced ResNet: three stages of
+    /// one basic block, 16/32/64 channels, output stride 4, for tests and the demo).
+    std::string architecture = "tiny";
+    int numClasses = 2; ///< class 0 = no lesion, 1 = lesion
+    /// HU window mapped linearly to [0, 1] (values outside are clamped).
+    double huLow = -200.0;
+    double huHigh = 300.0;
+    /// Layer whose activations the CAM methods use ("layer4" for ResNets; the last stage).
+    std::string targetLayer = "layer4";
+
+    /// "key: value" lines; parse() accepts what serialise() writes.
+    std::string serialise() const;
+    static ModelDescription parse(const std::string& text);
+    bool operator==(const ModelDescription& o) const;
+};
+
+class ClassifierImpl;
+
+/// A 2-class CT crop classifier that exposes its target layer: forwardFeatures(x) gives the
+/// target layer's activation, forwardHead(activation) the logits. Native LibTorch ResNets; later
+/// also TorchScript modules that export the same two methods.
+class Classifier {
+public:
+    /// A new model with weights initialised from `seed` (deterministic on the CPU).
+    static Classifier create(const ModelDescription& description, uint64_t seed = 0);
+    /// Loads a model saved by save(). device: "auto", "cpu", "cuda", "cuda:N".
+    /// Throws std::runtime_error naming the file on a missing, truncated or foreign file.
+    static Classifier load(const std::string& path, const std::string& device = "auto");
+
+    Classifier(Classifier&&) noexcept;
+    Classifier& operator=(Classifier&&) noexcept;
+    ~Classifier();
+
+    void save(const std::string& path) const;
+    const ModelDescription& description() const;
+    /// SHA-like 128-bit hex digest of the description and every parameter and buffer:
+    /// identifies the model in caches and in the annotation store.
+    std::string contentHash() const;
+    std::string deviceName() const;
+    void moveTo(const std::string& device);
+
+    /// Lesion probabilities (softmax of the logits, class 1) for HU crops, in inference mode.
+    std::vector<float> lesionProbability(const std::vector<Image2D>& crops) const;
+
+    ClassifierImpl& impl() const { return *m_impl; }
+
+private:
+    explicit Classifier(std::unique_ptr<ClassifierImpl> impl);
+    std::unique_ptr<ClassifierImpl> m_impl;
+};
+
+} // namespace weaksight::compute

@@ -1,0 +1,67 @@
+#pragma once
+
+// Torch side of the classifier: included only by compute/*.cpp and the compute tests.
+
+#include "core/compute/Classifier.h"
+
+#include <torch/torch.h>
+
+namespace weaksight::compute {
+
+struct BasicBlockImpl : torch::nn::Module {
+    BasicBlockImpl(int64_t inChannels, int64_t channels, int64_t stride);
+    torch::Tensor forward(const torch::Tensor& x);
+    static constexpr int64_t kExpansion = 1;
+    torch::nn::Conv2d conv1{nullptr}, conv2{nullptr};
+    torch::nn::BatchNorm2d bn1{nullptr}, bn2{nullptr};
+    torch::nn::Sequential downsample{nullptr};
+};
+TORCH_MODULE(BasicBlock);
+
+struct BottleneckImpl : torch::nn::Module {
+    BottleneckImpl(int64_t inChannels, int64_t channels, int64_t stride);
+    torch::Tensor forward(const torch::Tensor& x);
+    static constexpr int64_t kExpansion = 4;
+    torch::nn::Conv2d conv1{nullptr}, conv2{nullptr}, conv3{nullptr};
+    torch::nn::BatchNorm2d bn1{nullptr}, bn2{nullptr}, bn3{nullptr};
+    torch::nn::Sequential downsample{nullptr};
+};
+TORCH_MODULE(Bottleneck);
+
+/// ResNet with a single-channel stem and a 2-class head, split at the target layer:
+/// features() runs the stem and every stage; head() is global average pooling + linear.
+struct ResNetImpl : torch::nn::Module {
+    explicit ResNetImpl(const ModelDescription& description);
+    torch::Tensor features(const torch::Tensor& x);
+    torch::Tensor head(const torch::Tensor& activation);
+    torch::Tensor forward(const torch::Tensor& x) { return head(features(x)); }
+
+    torch::nn::Conv2d stem{nullptr};
+    torch::nn::BatchNorm2d stemNorm{nullptr};
+    int64_t stemPool = 1; ///< 3: 3x3/2 max-pool after the stem (full ResNets); 1: none (tiny)
+    std::vector<torch::nn::Sequential> stages;
+    torch::nn::Linear fc{nullptr};
+};
+TORCH_MODULE(ResNet);
+
+/// Number of channels of the target layer's activation.
+int64_t targetChannels(const ModelDescription& description);
+
+class ClassifierImpl {
+public:
+    ModelDescription description;
+    mutable ResNet net{nullptr}; ///< mutable: a forward pass does not change the model
+    torch::Device device{torch::kCPU};
+
+    /// HU crops -> N x 1 x H x W float tensor on the model's device, windowed to [0, 1].
+    /// All crops must have one size.
+    torch::Tensor preprocess(const std::vector<Image2D>& crops) const;
+    torch::Tensor features(const torch::Tensor& x) const { return net->features(x); }
+    torch::Tensor head(const torch::Tensor& activation) const { return net->head(activation); }
+    /// Weight matrix of the final linear layer (classes x channels), for CAM.
+    torch::Tensor classWeights() const { return net->fc->weight; }
+};
+
+torch::Device parseDevice(const std::string& request);
+
+} // namespace weaksight::compute

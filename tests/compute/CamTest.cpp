@@ -1,0 +1,277 @@
+// The compute core on real LibTorch models: ResNets, save/load, and every CAM method checked
+// against closed forms, hand computation and a model trained here on a planted signal.
+#include "core/compute/CamEngine.h"
+#include "core/compute/CamKernels.h"
+#include "core/compute/ClassifierImpl.h"
+#include "core/compute/Device.h"
+
+#include <gtest/gtest.h>
+
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <random>
+
+using namespace weaksight::compute;
+namespace fs = std::filesystem;
+
+namespace {
+
+ModelDescription tiny()
+{
+    ModelDescription d;
+    d.architecture = "tiny";
+    d.targetLayer = "layer3";
+    d.huLow = -100;
+    d.huHigh = 500;
+    return d;
+}
+
+Image2D randomCrop(int size, uint32_t seed)
+{
+    std::mt19937 rng(seed);
+    std::normal_distribution<float> hu(60.f, 80.f);
+    Image2D crop{size, size, std::vector<float>(static_cast<size_t>(size) * size)};
+    for (auto& v : crop.pixels)
+        v = hu(rng);
+    return crop;
+}
+
+std::string temporaryPath(const std::string& name)
+{
+    return (fs::temp_directory_path() / ("weaksight-" + std::to_string(std::random_device{}()) + "-" + name)).string();
+}
+
+long residentKb()
+{
+    std::ifstream in("/proc/self/statm");
+    long pages = 0, resident = 0;
+    in >> pages >> resident;
+    return resident * 4;
+}
+
+class Compute : public ::testing::Test {
+protected:
+    static void SetUpTestSuite() { configureCpuThreads(2); }
+};
+
+} // namespace
+
+TEST_F(Compute, ResNetsHaveTheExpectedShapes)
+{
+    for (const char* arch : {"tiny", "resnet18", "resnet34", "resnet50", "resnet101"}) {
+        SCOPED_TRACE(arch);
+        ModelDescription d;
+        d.architecture = arch;
+        d.targetLayer = std::string(arch) == "tiny" ? "layer3" : "layer4";
+        const auto model = Classifier::create(d, 1);
+        torch::NoGradGuard noGrad;
+        const auto x = model.impl().preprocess({randomCrop(64, 1), randomCrop(64, 2)});
+        const auto a = model.impl().features(x);
+        EXPECT_EQ(a.size(1), targetChannels(d));
+        EXPECT_EQ(model.impl().head(a).sizes(), (std::vector<int64_t>{2, 2}));
+        EXPECT_EQ(a.size(2), std::string(arch) == "tiny" ? 16 : 2); // output stride 4 vs 32
+    }
+    ModelDescription wrong = tiny();
+    wrong.targetLayer = "layer4";
+    EXPECT_THROW(Classifier::create(wrong), std::invalid_argument);
+    wrong.architecture = "vgg16";
+    EXPECT_THROW(Classifier::create(wrong), std::invalid_argument);
+}
+
+TEST_F(Compute, SaveLoadKeepsWeightsHashAndPreprocessing)
+{
+    const auto model = Classifier::create(tiny(), 7);
+    const auto path = temporaryPath("model.pt");
+    model.save(path);
+    const auto loaded = Classifier::load(path, "cpu");
+    EXPECT_EQ(loaded.description(), model.description());
+    EXPECT_EQ(loaded.contentHash(), model.contentHash());
+    EXPECT_EQ(loaded.contentHash().size(), 32u);
+    const std::vector<Image2D> crops{randomCrop(48, 3)};
+    EXPECT_FLOAT_EQ(loaded.lesionProbability(crops)[0], model.lesionProbability(crops)[0]);
+    EXPECT_NE(Classifier::create(tiny(), 8).contentHash(), model.contentHash());
+
+    // A truncated file and a text file are refused with the path in the message.
+    const auto bytes = fs::file_size(path);
+    fs::resize_file(path, bytes / 2);
+    try {
+        Classifier::load(path, "cpu");
+        FAIL() << "expected an error";
+    } catch (const std::runtime_error& e) {
+        EXPECT_NE(std::string(e.what()).find(path), std::string::npos) << e.what();
+    }
+    std::ofstream(path) << "not a model";
+    EXPECT_THROW(Classifier::load(path, "cpu"), std::runtime_error);
+    EXPECT_THROW(Classifier::load(path + ".missing", "cpu"), std::runtime_error);
+    fs::remove(path);
+}
+
+// With global average pooling + one linear layer after the target layer, dY/dA = W_c / (h w)
+// at every position: CAM = (h w) * Grad-CAM, and HiResCAM and XGradCAM equal Grad-CAM.
+TEST_F(Compute, ClosedFormsAtTheLastLayer)
+{
+    const auto model = Classifier::create(tiny(), 3);
+    const std::vector<Image2D> crops{randomCrop(64, 10), randomCrop(64, 11)};
+    CamOptions options;
+    auto run = [&](CamMethod m) {
+        options.method = m;
+        return computeCams(model, crops, options);
+    };
+    const auto cam = run(CamMethod::Cam), grad = run(CamMethod::GradCam), hires = run(CamMethod::HiResCam),
+               xgrad = run(CamMethod::XGradCam);
+    for (size_t i = 0; i < crops.size(); ++i) {
+        const float positions = static_cast<float>(grad[i].raw.rows * grad[i].raw.cols);
+        ASSERT_EQ(grad[i].raw.rows, 16);
+        for (size_t j = 0; j < grad[i].raw.values.size(); ++j) {
+            EXPECT_NEAR(cam[i].raw.values[j], grad[i].raw.values[j] * positions, 1e-4f * (1 + cam[i].raw.values[j]));
+            EXPECT_NEAR(hires[i].raw.values[j], grad[i].raw.values[j], 1e-5f);
+            EXPECT_NEAR(xgrad[i].raw.values[j], grad[i].raw.values[j], 1e-5f);
+        }
+        EXPECT_EQ(grad[i].upsampled.rows, 64);
+        EXPECT_EQ(grad[i].upsampled.cols, 64);
+    }
+
+    // The gradient really is W_c / (h w).
+    const auto x = model.impl().preprocess(crops);
+    const auto ag = kernels::activationAndGradient(model.impl(), x, 1, CamScore::Logit);
+    const auto expected = model.impl().classWeights().detach()[1].view({1, -1, 1, 1}) / 256.0;
+    EXPECT_TRUE(torch::allclose(ag.gradient, expected.expand_as(ag.gradient), 1e-5, 1e-7));
+}
+
+TEST_F(Compute, GradCamPlusPlusWeightsFollowTheirFormula)
+{
+    const auto model = Classifier::create(tiny(), 4);
+    const auto x = model.impl().preprocess({randomCrop(40, 5)});
+    // Probability target: the gradient then varies between samples and channels.
+    const auto ag = kernels::activationAndGradient(model.impl(), x, 1, CamScore::Probability);
+    const auto weights = kernels::gradCamPlusPlusWeights(ag.activation, ag.gradient);
+    const auto A = ag.activation.accessor<float, 4>();
+    const auto g = ag.gradient.accessor<float, 4>();
+    const auto w = weights.accessor<float, 4>();
+    for (int64_t k = 0; k < A.size(1); ++k) {
+        double sumA = 0;
+        for (int64_t i = 0; i < A.size(2); ++i)
+            for (int64_t j = 0; j < A.size(3); ++j)
+                sumA += A[0][k][i][j];
+        double expected = 0;
+        for (int64_t i = 0; i < A.size(2); ++i)
+            for (int64_t j = 0; j < A.size(3); ++j) {
+                const double gij = g[0][k][i][j];
+                const double denominator = 2 * gij * gij + sumA * gij * gij * gij;
+                const double alpha = gij * gij / (denominator != 0 ? denominator : 1.0);
+                expected += alpha * std::max(0.0, gij);
+            }
+        EXPECT_NEAR(w[0][k][0][0], expected, 1e-6 + 1e-4 * std::abs(expected)) << "channel " << k;
+    }
+}
+
+TEST_F(Compute, ScoreCamWeightsMatchOneForwardPerChannel)
+{
+    const auto model = Classifier::create(tiny(), 5);
+    const auto x = model.impl().preprocess({randomCrop(24, 6)})[0];
+    torch::Tensor a;
+    {
+        torch::NoGradGuard noGrad;
+        a = model.impl().features(x.unsqueeze(0))[0];
+    }
+    const int64_t C = a.size(0);
+    std::vector<int64_t> channels(static_cast<size_t>(C));
+    std::iota(channels.begin(), channels.end(), 0);
+    // Batched in chunks of 5 (not a divisor of 64) through the reusable buffer...
+    const auto weights = kernels::scoreCamWeights(model.impl(), x, a, channels, 1, CamScore::Probability, 5);
+    // ...against one plain forward pass per channel.
+    torch::NoGradGuard noGrad;
+    std::vector<double> scores;
+    for (int64_t k = 0; k < C; ++k) {
+        auto mask = torch::nn::functional::interpolate(
+            a[k].view({1, 1, a.size(1), a.size(2)}),
+            torch::nn::functional::InterpolateFuncOptions().size(std::vector<int64_t>{24, 24}).mode(torch::kBilinear).align_corners(false));
+        const float low = mask.min().item<float>(), high = mask.max().item<float>();
+        mask = high > low ? (mask - low) / (high - low) : torch::zeros_like(mask);
+        const auto p = torch::softmax(model.impl().net->forward(x.unsqueeze(0) * mask), 1)[0][1].item<double>();
+        scores.push_back(p);
+    }
+    const double baseline =
+        torch::softmax(model.impl().net->forward(torch::zeros_like(x).unsqueeze(0)), 1)[0][1].item<double>();
+    double norm = 0;
+    for (double s : scores)
+        norm += std::exp(s - baseline);
+    for (int64_t k = 0; k < C; ++k)
+        EXPECT_NEAR(weights[k].item<double>(), std::exp(scores[static_cast<size_t>(k)] - baseline) / norm, 1e-5);
+}
+
+TEST_F(Compute, SmoothGradCamPlusPlusWithoutNoiseIsGradCamPlusPlus)
+{
+    const auto model = Classifier::create(tiny(), 6);
+    const std::vector<Image2D> crops{randomCrop(48, 7)};
+    CamOptions options;
+    options.method = CamMethod::GradCamPlusPlus;
+    const auto plain = computeCams(model, crops, options);
+    options.method = CamMethod::SmoothGradCamPlusPlus;
+    options.smoothNoise = 0;
+    options.smoothSamples = 3;
+    const auto smooth = computeCams(model, crops, options);
+    for (size_t j = 0; j < plain[0].raw.values.size(); ++j)
+        EXPECT_NEAR(smooth[0].raw.values[j], plain[0].raw.values[j], 1e-5f);
+    options.smoothNoise = 0.3;
+    const auto noisy = computeCams(model, crops, options);
+    EXPECT_NE(noisy[0].raw.values, plain[0].raw.values);
+}
+
+TEST_F(Compute, DegenerateMapsAreReportedNotShownAsNoise)
+{
+    auto model = Classifier::create(tiny(), 8);
+    {
+        torch::NoGradGuard noGrad;
+        model.impl().net->fc->weight.zero_();
+        model.impl().net->fc->bias.zero_();
+    }
+    CamOptions options;
+    const auto result = computeCams(model, {randomCrop(32, 9)}, options);
+    EXPECT_TRUE(result[0].degenerate);
+    EXPECT_EQ(result[0].degenerateReason, "all zero");
+    CamMap map = result[0].upsampled;
+    normaliseMinMax(map);
+    EXPECT_EQ(map.max(), 0.f);
+}
+
+TEST_F(Compute, NormalisationPerCropAndPerVolume)
+{
+    CamMap a{1, 3, {1, 2, 3}}, b{1, 3, {0, 4, 8}};
+    CamMap a1 = a;
+    normaliseMinMax(a1);
+    EXPECT_EQ(a1.values, (std::vector<float>{0, 0.5f, 1}));
+    std::vector<CamMap*> both{&a, &b};
+    normaliseJointly(both);
+    EXPECT_EQ(a.values, (std::vector<float>{0.125f, 0.25f, 0.375f}));
+    EXPECT_EQ(b.values, (std::vector<float>{0, 0.5f, 1}));
+}
+
+TEST_F(Compute, MethodNamesRoundTrip)
+{
+    EXPECT_EQ(allCamMethods().size(), 10u);
+    for (auto m : allCamMethods())
+        EXPECT_EQ(camMethodFromString(toString(m)), m);
+    EXPECT_THROW(camMethodFromString("gradcam+++"), std::invalid_argument);
+    const auto model = Classifier::create(tiny(), 1);
+    CamOptions options;
+    options.targetClass = 2;
+    EXPECT_THROW(computeCams(model, {randomCrop(32, 1)}, options), std::invalid_argument);
+}
+
+TEST_F(Compute, NoMemoryGrowthOverThousandsOfCalls)
+{
+    const auto model = Classifier::create(tiny(), 2);
+    const std::vector<Image2D> crops{randomCrop(48, 3)};
+    CamOptions options;
+    for (int i = 0; i < 200; ++i)
+        computeCams(model, crops, options);
+    const long before = residentKb();
+    for (int i = 0; i < 1000; ++i) {
+        options.method = i % 2 ? CamMethod::GradCam : CamMethod::LayerCam;
+        computeCams(model, crops, options);
+    }
+    const long grown = residentKb() - before;
+    EXPECT_LT(grown, 8 * 1024) << "resident memory grew by " << grown << " KB over 1000 calls";
+}
