@@ -165,7 +165,8 @@ template <typename TImage> typename TImage::Pointer readItkImage(const fs::path&
 {
     auto reader = itk::ImageFileReader<TImage>::New();
     reader->SetFileName(path.string());
-    reader->SetImageIO(io);
+    if (io)
+        reader->SetImageIO(io);
     try {
         reader->Update();
     } catch (const itk::ExceptionObject& e) {
@@ -353,6 +354,23 @@ CtVolume readDicomSeries(const fs::path& dir, ReadReport& report)
     return ctFromFloat(image, dir, report);
 }
 
+/// Writes any ITK image (creating the folder; compressed where the format allows).
+template <typename TImage> void writeItkImage(TImage* image, const fs::path& path)
+{
+    std::error_code ec;
+    if (path.has_parent_path())
+        fs::create_directories(path.parent_path(), ec);
+    auto writer = itk::ImageFileWriter<TImage>::New();
+    writer->SetFileName(path.string());
+    writer->SetInput(image);
+    writer->SetUseCompression(true);
+    try {
+        writer->Update();
+    } catch (const itk::ExceptionObject& e) {
+        throw InputError(path, "cannot write: " + describeItkError(e));
+    }
+}
+
 template <typename TVolume> void writeImpl(const TVolume& volume, const fs::path& path)
 {
     using Pixel = typename std::decay_t<decltype(volume.voxels)>::value_type;
@@ -378,18 +396,7 @@ template <typename TVolume> void writeImpl(const TVolume& volume, const fs::path
     Pixel* data = image->GetBufferPointer();
     forEachCanonical(g, [&](size_t canonical, std::ptrdiff_t storage) { data[storage] = volume.voxels[canonical]; });
 
-    std::error_code ec;
-    if (path.has_parent_path())
-        fs::create_directories(path.parent_path(), ec);
-    auto writer = itk::ImageFileWriter<ImageType>::New();
-    writer->SetFileName(path.string());
-    writer->SetInput(image);
-    writer->SetUseCompression(true);
-    try {
-        writer->Update();
-    } catch (const itk::ExceptionObject& e) {
-        throw InputError(path, "cannot write: " + describeItkError(e));
-    }
+    writeItkImage(image.GetPointer(), path);
 }
 
 } // namespace
@@ -590,15 +597,7 @@ Image2DFile readImage2D(const fs::path& path)
             throw InputError(path, "is a 3D volume; choose a slice (--slice) to get a 2D crop");
     if (io->GetNumberOfComponents() != 1)
         throw InputError(path, "has several components per pixel; a single-channel image is needed");
-    using FloatImage2 = itk::Image<float, 2>;
-    auto reader = itk::ImageFileReader<FloatImage2>::New();
-    reader->SetFileName(path.string());
-    try {
-        reader->Update();
-    } catch (const itk::ExceptionObject& e) {
-        throw InputError(path, "cannot read: " + describeItkError(e));
-    }
-    const auto* image = reader->GetOutput();
+    const auto image = readItkImage<itk::Image<float, 2>>(path, io);
     const auto size = image->GetLargestPossibleRegion().GetSize();
     Image2DFile out;
     out.cols = static_cast<int>(size[0]);
@@ -620,18 +619,7 @@ void writeImage2D(const Image2DFile& in, const fs::path& path)
     image->SetSpacing(spacing);
     image->Allocate();
     std::copy(in.pixels.begin(), in.pixels.end(), image->GetBufferPointer());
-    std::error_code ec;
-    if (path.has_parent_path())
-        fs::create_directories(path.parent_path(), ec);
-    auto writer = itk::ImageFileWriter<FloatImage2>::New();
-    writer->SetFileName(path.string());
-    writer->SetInput(image);
-    writer->SetUseCompression(true);
-    try {
-        writer->Update();
-    } catch (const itk::ExceptionObject& e) {
-        throw InputError(path, "cannot write: " + describeItkError(e));
-    }
+    writeItkImage(image.GetPointer(), path);
 }
 
 void writePng8(const std::vector<uint8_t>& pixels, int rows, int cols, const fs::path& path)
@@ -643,34 +631,18 @@ void writePng8(const std::vector<uint8_t>& pixels, int rows, int cols, const fs:
     image->SetRegions(region);
     image->Allocate();
     std::copy(pixels.begin(), pixels.end(), image->GetBufferPointer());
-    std::error_code ec;
-    if (path.has_parent_path())
-        fs::create_directories(path.parent_path(), ec);
-    auto writer = itk::ImageFileWriter<PngImage>::New();
-    writer->SetFileName(path.string());
-    writer->SetInput(image);
-    try {
-        writer->Update();
-    } catch (const itk::ExceptionObject& e) {
-        throw InputError(path, "cannot write: " + describeItkError(e));
-    }
+    writeItkImage(image.GetPointer(), path);
 }
 
 std::vector<uint8_t> readPng8(const fs::path& path, int& rows, int& cols)
 {
     using PngImage = itk::Image<uint8_t, 2>;
     checkFileExists(path);
-    auto reader = itk::ImageFileReader<PngImage>::New();
-    reader->SetFileName(path.string());
-    try {
-        reader->Update();
-    } catch (const itk::ExceptionObject& e) {
-        throw InputError(path, "cannot read: " + describeItkError(e));
-    }
-    const auto size = reader->GetOutput()->GetLargestPossibleRegion().GetSize();
+    const auto image = readItkImage<PngImage>(path, nullptr);
+    const auto size = image->GetLargestPossibleRegion().GetSize();
     cols = static_cast<int>(size[0]);
     rows = static_cast<int>(size[1]);
-    const uint8_t* p = reader->GetOutput()->GetBufferPointer();
+    const uint8_t* p = image->GetBufferPointer();
     return {p, p + static_cast<size_t>(rows) * cols};
 }
 
