@@ -3,6 +3,7 @@
 
 #include "app/Commands.h"
 #include "core/common/Log.h"
+#include "core/compute/CamBenchmark.h"
 #include "core/compute/Device.h"
 #include "core/io/ItkLogBridge.h"
 
@@ -96,6 +97,20 @@ int main(int argc, char** argv)
     camCmd->add_option("--top-k", cam.topK, "Channels for scorecam-fast (approximate Score-CAM)");
     camCmd->add_option("--threads", cam.threads, "CPU threads (default: all cores)");
 
+    compute::CamBenchmarkOptions benchCam;
+    auto* benchCmd = app.add_subcommand("bench", "Benchmarks (medians and ratios on this machine)");
+    benchCmd->require_subcommand(1);
+    auto* benchCamCmd = benchCmd->add_subcommand("cam", "CAM methods per model: ms per crop, peak memory, ratios");
+    benchCamCmd->add_option("--models", benchCam.architectures, "tiny, resnet18, resnet34, resnet50, resnet101")
+        ->delimiter(',');
+    benchCamCmd->add_option("--methods", benchCam.methods, "Methods (default: all)")->delimiter(',');
+    benchCamCmd->add_option("--repeats", benchCam.repeats, "Timed runs per figure (median)");
+    benchCamCmd->add_option("--device", benchCam.device, "auto, cpu, cuda or cuda:N");
+    benchCamCmd->add_option("--threads", benchCam.threads, "CPU threads (default: all cores)");
+    benchCamCmd->add_option("--crop", benchCam.cropSize, "Crop size in pixels");
+    bool benchFast = false;
+    benchCamCmd->add_flag("--fast", benchFast, "Skip exact Score-CAM of ResNet-50/101 on a CPU (minutes per crop)");
+
     try {
         app.parse(argc, argv);
     } catch (const CLI::ParseError& e) {
@@ -121,6 +136,11 @@ int main(int argc, char** argv)
             return app::runPhantom(phantom);
         if (*camCmd)
             return app::runCam(cam);
+        if (*benchCamCmd) {
+            benchCam.exactScoreCamOnLargeModels = !benchFast;
+            compute::runCamBenchmark(benchCam, std::cout);
+            return 0;
+        }
         if (*importCmd)
             return app::runImport(store);
         if (*exportCmd)

@@ -3,6 +3,8 @@
 
 #include <spdlog/spdlog.h>
 
+#include <algorithm>
+#include <chrono>
 #include <cstring>
 #include <iomanip>
 #include <sstream>
@@ -210,7 +212,8 @@ torch::Tensor ClassifierImpl::preprocess(const std::vector<Image2D>& crops) cons
         for (float v : crop.pixels)
             *out++ = std::clamp((v - low) * scale, 0.0f, 1.0f);
     }
-    return batch.to(device);
+    batch = batch.to(device);
+    return channelsLast ? batch.contiguous(at::MemoryFormat::ChannelsLast) : batch;
 }
 
 Classifier::Classifier(std::unique_ptr<ClassifierImpl> impl) : m_impl(std::move(impl)) {}
@@ -225,7 +228,9 @@ Classifier Classifier::create(const ModelDescription& description, uint64_t seed
     impl->description = description;
     impl->net = ResNet(description);
     impl->net->eval();
-    return Classifier(std::move(impl));
+    Classifier classifier(std::move(impl));
+    classifier.moveTo("cpu");
+    return classifier;
 }
 
 void Classifier::save(const std::string& path) const
@@ -303,6 +308,44 @@ void Classifier::moveTo(const std::string& device)
 {
     m_impl->device = parseDevice(device);
     m_impl->net->to(m_impl->device);
+    m_impl->setChannelsLast(false); // NCHW until autotuneLayout() measures otherwise
+}
+
+std::string Classifier::autotuneLayout(int rows, int cols, int repeats)
+{
+    const std::vector<Image2D> crops{{rows, cols, std::vector<float>(static_cast<size_t>(rows) * cols, 40.f)}};
+    auto timeLayout = [&](bool channelsLast) {
+        m_impl->setChannelsLast(channelsLast);
+        const auto x = m_impl->preprocess(crops);
+        c10::InferenceMode guard;
+        m_impl->net->forward(x); // warm-up
+        std::vector<double> times;
+        for (int i = 0; i < repeats; ++i) {
+            const auto start = std::chrono::steady_clock::now();
+            m_impl->net->forward(x);
+            if (m_impl->device.is_cuda())
+                torch::cuda::synchronize();
+            times.push_back(std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start).count());
+        }
+        std::sort(times.begin(), times.end());
+        return times[times.size() / 2];
+    };
+    const double nchw = timeLayout(false), nhwc = timeLayout(true);
+    m_impl->setChannelsLast(nhwc < nchw);
+    std::ostringstream out;
+    out << std::fixed << std::setprecision(2) << (nhwc < nchw ? "channels-last" : "NCHW") << " (NCHW " << nchw
+        << " ms, channels-last " << nhwc << " ms per forward)";
+    return out.str();
+}
+
+void ClassifierImpl::setChannelsLast(bool enabled)
+{
+    channelsLast = enabled;
+    torch::NoGradGuard noGrad;
+    const auto format = enabled ? at::MemoryFormat::ChannelsLast : at::MemoryFormat::Contiguous;
+    for (auto& parameter : net->parameters())
+        if (parameter.dim() == 4)
+            parameter.set_data(parameter.contiguous(format));
 }
 
 std::vector<float> Classifier::lesionProbability(const std::vector<Image2D>& crops) const

@@ -61,6 +61,10 @@ public:
     std::string contentHash() const;
     std::string deviceName() const;
     void moveTo(const std::string& device);
+    /// Times forwards of a rows x cols crop in NCHW and channels-last layouts and keeps the faster
+    /// (on this CPU it depends on the model: ResNet-50's 1x1 convolutions lose in channels-last).
+    /// Returns what was chosen and measured.
+    std::string autotuneLayout(int rows, int cols, int repeats = 5);
 
     /// Lesion probabilities (softmax of the logits, class 1) for HU crops, in inference mode.
     std::vector<float> lesionProbability(const std::vector<Image2D>& crops) const;

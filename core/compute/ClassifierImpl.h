@@ -52,10 +52,14 @@ public:
     ModelDescription description;
     mutable ResNet net{nullptr}; ///< mutable: a forward pass does not change the model
     torch::Device device{torch::kCPU};
+    /// Channels-last (NHWC) weights and inputs; chosen by Classifier::autotuneLayout().
+    bool channelsLast = false;
 
     /// HU crops -> N x 1 x H x W float tensor on the model's device, windowed to [0, 1].
     /// All crops must have one size.
     torch::Tensor preprocess(const std::vector<Image2D>& crops) const;
+    /// Switches weights (and the layout preprocess() gives inputs) between NHWC and NCHW.
+    void setChannelsLast(bool enabled);
     torch::Tensor features(const torch::Tensor& x) const { return net->features(x); }
     torch::Tensor head(const torch::Tensor& activation) const { return net->head(activation); }
     /// Weight matrix of the final linear layer (classes x channels), for CAM.

@@ -275,3 +275,30 @@ TEST_F(Compute, NoMemoryGrowthOverThousandsOfCalls)
     const long grown = residentKb() - before;
     EXPECT_LT(grown, 8 * 1024) << "resident memory grew by " << grown << " KB over 1000 calls";
 }
+
+// One code path, two devices: on a machine with CUDA every method must agree with the CPU.
+TEST_F(Compute, CpuAndCudaAgree)
+{
+    if (!cudaAvailable())
+        GTEST_SKIP() << "no CUDA device here; this runs on the GPU machine (tools/gpu-check.sh)";
+    auto cpu = Classifier::create(tiny(), 12);
+    const auto path = temporaryPath("agree.pt");
+    cpu.save(path);
+    const auto cuda = Classifier::load(path, "cuda");
+    fs::remove(path);
+    const std::vector<Image2D> crops{randomCrop(64, 20), randomCrop(64, 21)};
+    for (auto method : allCamMethods()) {
+        SCOPED_TRACE(toString(method));
+        CamOptions options;
+        options.method = method;
+        options.smoothNoise = 0; // the noise generators differ between devices
+        const auto a = computeCams(cpu, crops, options);
+        const auto b = computeCams(cuda, crops, options);
+        for (size_t i = 0; i < crops.size(); ++i) {
+            EXPECT_NEAR(a[i].targetScore, b[i].targetScore, 1e-3f);
+            const float scale = std::max(1e-6f, a[i].raw.max());
+            for (size_t j = 0; j < a[i].raw.values.size(); ++j)
+                ASSERT_NEAR(a[i].raw.values[j] / scale, b[i].raw.values[j] / scale, 2e-3f) << "cell " << j;
+        }
+    }
+}

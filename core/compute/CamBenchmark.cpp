@@ -1,0 +1,182 @@
+#include "core/compute/CamBenchmark.h"
+
+#include "core/compute/CamEngine.h"
+#include "core/compute/ClassifierImpl.h"
+#include "core/compute/Device.h"
+
+#include <algorithm>
+#include <chrono>
+#include <cmath>
+#include <fstream>
+#include <iomanip>
+#include <random>
+#include <sstream>
+
+namespace weaksight::compute {
+
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+double median(std::vector<double> v)
+{
+    std::sort(v.begin(), v.end());
+    return v.empty() ? 0 : v[v.size() / 2];
+}
+
+/// Peak resident set size (MB) since the last reset.
+double peakResidentMb()
+{
+    std::ifstream status("/proc/self/status");
+    std::string line;
+    while (std::getline(status, line))
+        if (line.rfind("VmHWM:", 0) == 0)
+            return std::stod(line.substr(6)) / 1024.0;
+    return 0;
+}
+
+/// Resets the peak (Linux >= 4.0: writing 5 to clear_refs); false where not permitted.
+bool resetPeakResident()
+{
+    std::ofstream clear("/proc/self/clear_refs");
+    clear << "5";
+    return static_cast<bool>(clear.flush());
+}
+
+void synchronise(const torch::Device& device)
+{
+    if (device.is_cuda())
+        torch::cuda::synchronize(device.index());
+}
+
+template <typename F> double medianMs(int repeats, const torch::Device& device, F&& run)
+{
+    run(); // warm-up (allocator, kernels)
+    synchronise(device);
+    std::vector<double> times;
+    for (int i = 0; i < repeats; ++i) {
+        const auto start = Clock::now();
+        run();
+        synchronise(device);
+        times.push_back(std::chrono::duration<double, std::milli>(Clock::now() - start).count());
+    }
+    return median(times);
+}
+
+Image2D crop(int size, uint32_t seed)
+{
+    std::mt19937 rng(seed);
+    std::normal_distribution<float> hu(60.f, 80.f);
+    Image2D c{size, size, std::vector<float>(static_cast<size_t>(size) * size)};
+    for (auto& v : c.pixels)
+        v = hu(rng);
+    return c;
+}
+
+} // namespace
+
+void runCamBenchmark(const CamBenchmarkOptions& options, std::ostream& out)
+{
+    const int threads = configureCpuThreads(options.threads);
+    const auto info = selectDevice(options.device);
+    out << "weaksight CAM benchmark: LibTorch " << torchVersion() << ", device " << info.name << " (" << info.detail
+        << "), " << threads << " CPU threads, crop " << options.cropSize << "x" << options.cropSize << ", median of "
+        << options.repeats << " runs\n";
+    std::vector<CamMethod> methods;
+    if (options.methods.empty())
+        methods = allCamMethods();
+    else
+        for (const auto& m : options.methods)
+            methods.push_back(camMethodFromString(m));
+    const bool peakResettable = resetPeakResident();
+
+    for (const auto& architecture : options.architectures) {
+        ModelDescription d;
+        d.architecture = architecture;
+        d.targetLayer = architecture == "tiny" ? "layer3" : "layer4";
+        Classifier model = Classifier::create(d, 1);
+        model.moveTo(info.name);
+        const auto& impl = model.impl();
+        const torch::Device device = impl.device;
+        const auto one = std::vector<Image2D>{crop(options.cropSize, 1)};
+
+        const std::string layout = model.autotuneLayout(options.cropSize, options.cropSize, options.repeats);
+        const auto x1 = impl.preprocess(one);
+        const double forward = medianMs(options.repeats, device, [&] {
+            c10::InferenceMode guard;
+            impl.net->forward(x1);
+        });
+        double bestPerCrop = forward;
+        int bestBatch = 1;
+        for (int batch : {4, 8, 16, 32, 64}) {
+            std::vector<Image2D> crops(static_cast<size_t>(batch), one.front());
+            const auto xb = impl.preprocess(crops);
+            const double ms = medianMs(std::max(2, options.repeats / 2), device, [&] {
+                c10::InferenceMode guard;
+                impl.net->forward(xb);
+            });
+            if (ms / batch < bestPerCrop) {
+                bestPerCrop = ms / batch;
+                bestBatch = batch;
+            }
+        }
+        const int64_t channels = targetChannels(d);
+        const double scoreBound = channels * bestPerCrop;
+        out << "\n" << architecture << " (" << channels << " target channels, hash " << model.contentHash().substr(0, 12)
+            << ")\n"
+            << std::fixed << std::setprecision(2) << "  layout: " << layout << "\n"
+            << "  inference forward: " << forward << " ms/crop; best batched " << bestPerCrop << " ms/crop at batch " << bestBatch << " ("
+            << 1000.0 / bestPerCrop << " crops/s)\n"
+            << "  Score-CAM lower bound: " << channels << " x " << bestPerCrop << " = " << scoreBound << " ms/crop\n";
+        out << "  " << std::left << std::setw(16) << "method" << std::right << std::setw(12) << "ms/crop"
+            << std::setw(12) << "x forward" << std::setw(12) << "x bound" << std::setw(14) << "peak RSS MB" << "\n";
+
+        std::vector<float> exactScore, fastScore;
+        for (const auto method : methods) {
+            const bool exact = method == CamMethod::ScoreCam;
+            if (exact && !options.exactScoreCamOnLargeModels && channels > 512 && !device.is_cuda()) {
+                out << "  " << std::left << std::setw(16) << toString(method) << std::right
+                    << "  skipped (exact Score-CAM of a large model on a CPU; --full to run it)\n";
+                continue;
+            }
+            CamOptions camOptions;
+            camOptions.method = method;
+            if (peakResettable)
+                resetPeakResident();
+            std::vector<CamResult> last;
+            const int repeats = (method == CamMethod::ScoreCam || method == CamMethod::FastScoreCam) && !device.is_cuda()
+                                    ? std::max(1, options.repeats / 3)
+                                    : options.repeats;
+            const double ms = medianMs(repeats, device, [&] { last = computeCams(model, one, camOptions); });
+            const double peak = peakResidentMb();
+            out << "  " << std::left << std::setw(16) << toString(method) << std::right << std::setw(12) << ms
+                << std::setw(12) << ms / forward;
+            if (method == CamMethod::ScoreCam || method == CamMethod::FastScoreCam)
+                out << std::setw(12) << ms / scoreBound;
+            else
+                out << std::setw(12) << "";
+            out << std::setw(14) << (peakResettable ? peak : -1.0) << "\n";
+            CamMap map = last.front().upsampled;
+            normaliseMinMax(map);
+            if (method == CamMethod::ScoreCam)
+                exactScore = map.values;
+            if (method == CamMethod::FastScoreCam)
+                fastScore = map.values;
+        }
+        if (!exactScore.empty() && !fastScore.empty()) {
+            double absError = 0;
+            int intersection = 0, unionSize = 0;
+            for (size_t i = 0; i < exactScore.size(); ++i) {
+                absError += std::abs(exactScore[i] - fastScore[i]);
+                intersection += exactScore[i] >= 0.5f && fastScore[i] >= 0.5f;
+                unionSize += exactScore[i] >= 0.5f || fastScore[i] >= 0.5f;
+            }
+            out << "  scorecam-fast (top-32) vs exact: mean |difference| of min-max maps "
+                << absError / exactScore.size() << ", IoU of the maps thresholded at 0.5 "
+                << (unionSize ? double(intersection) / unionSize : 1.0) << "\n";
+        }
+        out << std::flush;
+    }
+}
+
+} // namespace weaksight::compute

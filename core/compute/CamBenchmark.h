@@ -1,0 +1,25 @@
+#pragma once
+
+#include <ostream>
+#include <string>
+#include <vector>
+
+namespace weaksight::compute {
+
+struct CamBenchmarkOptions {
+    std::vector<std::string> architectures{"tiny", "resnet18"};
+    std::vector<std::string> methods; ///< empty: every method
+    int cropSize = 150;
+    int repeats = 5;
+    std::string device = "auto";
+    int threads = 0;
+    bool exactScoreCamOnLargeModels = true; ///< ResNet-50/101 exact Score-CAM takes minutes on a CPU
+};
+
+/// Prints, per model and method, the median milliseconds per crop, peak resident memory, the
+/// model's own inference forward time, its best batched throughput, the Score-CAM lower bound
+/// (channels x best per-crop forward time) and each method's ratio to those; and the fast
+/// Score-CAM's error against the exact one. Models have random weights (timing only).
+void runCamBenchmark(const CamBenchmarkOptions& options, std::ostream& out);
+
+} // namespace weaksight::compute

@@ -1,0 +1,42 @@
+// CAM benchmark executable (also built in the compute-only configuration for GPU machines).
+// Usage: weaksight_bench_cam [--device cuda] [--models tiny,resnet18,resnet50] [--repeats N] [--fast]
+#include "core/compute/CamBenchmark.h"
+
+#include <cstring>
+#include <iostream>
+#include <sstream>
+
+int main(int argc, char** argv)
+{
+    weaksight::compute::CamBenchmarkOptions options;
+    for (int i = 1; i < argc; ++i) {
+        const std::string arg = argv[i];
+        auto next = [&]() -> std::string { return i + 1 < argc ? argv[++i] : ""; };
+        if (arg == "--device")
+            options.device = next();
+        else if (arg == "--repeats")
+            options.repeats = std::stoi(next());
+        else if (arg == "--threads")
+            options.threads = std::stoi(next());
+        else if (arg == "--fast")
+            options.exactScoreCamOnLargeModels = false;
+        else if (arg == "--models" || arg == "--methods") {
+            std::stringstream list(next());
+            auto& target = arg == "--models" ? options.architectures : options.methods;
+            target.clear();
+            for (std::string item; std::getline(list, item, ',');)
+                target.push_back(item);
+        } else {
+            std::cerr << "usage: weaksight_bench_cam [--device D] [--models a,b] [--methods m,n] [--repeats N] "
+                         "[--threads N] [--fast]\n";
+            return 2;
+        }
+    }
+    try {
+        weaksight::compute::runCamBenchmark(options, std::cout);
+    } catch (const std::exception& e) {
+        std::cerr << "weaksight_bench_cam: " << e.what() << "\n";
+        return 1;
+    }
+    return 0;
+}

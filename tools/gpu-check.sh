@@ -1,0 +1,18 @@
+#!/usr/bin/env bash
+# The prepared device check: builds the compute core alone (no Qt/VTK/ITK/SQLite) against the
+# machine's own LibTorch (PyTorch's), runs its tests with CUDA present (CpuAndCudaAgree runs
+# there) and the CAM benchmark on the GPU. Results go to $OUT (or /tmp/weaksight-gpu).
+#
+# Before the device call, here:  mkdir -p .gpu && cp -r /usr/src/googletest .gpu/  (once; .gpu/ is
+# ignored) and run with carry [".gpu"]:  bash tools/gpu-check.sh
+set -uo pipefail
+out="${OUT:-/tmp/weaksight-gpu}"
+mkdir -p "$out"
+prefix="$(python3 -c 'import torch;print(torch.utils.cmake_prefix_path)')"
+nvidia-smi > "$out/nvidia-smi.txt" 2>&1
+cmake -S . -B build-gpu -G Ninja -DWEAKSIGHT_COMPUTE_ONLY=ON -DCMAKE_BUILD_TYPE=Release \
+      -DCMAKE_PREFIX_PATH="$prefix" -DWEAKSIGHT_GTEST_SOURCE_DIR="$PWD/.gpu/googletest" \
+      > "$out/configure.log" 2>&1 || { tail -40 "$out/configure.log"; exit 1; }
+cmake --build build-gpu -j"$(nproc)" > "$out/build.log" 2>&1 || { tail -60 "$out/build.log"; exit 1; }
+ctest --test-dir build-gpu --output-on-failure -LE bench 2>&1 | tee "$out/tests.log" | tail -25
+build-gpu/bin/weaksight_bench_cam --device cuda --models resnet18,resnet50 --repeats 20 2>&1 | tee "$out/bench-cuda.log"
