@@ -136,9 +136,9 @@ torch::Tensor scoreCamWeights(const ClassifierImpl& model, const torch::Tensor& 
                              torch::zeros_like(masks));
         auto view = buffer.slice(0, 0, count);
         torch::mul_out(view, masks, input.unsqueeze(0));
-        scores.slice(0, start, start + count).copy_(targetScore(model.net->forward(view), targetClass, score));
+        scores.slice(0, start, start + count).copy_(targetScore(model.forward(view), targetClass, score));
     }
-    const auto baseline = targetScore(model.net->forward(torch::zeros_like(input).unsqueeze(0)), targetClass, score);
+    const auto baseline = targetScore(model.forward(torch::zeros_like(input).unsqueeze(0)), targetClass, score);
     return torch::softmax(scores - baseline, 0);
 }
 
@@ -221,7 +221,7 @@ std::vector<CamResult> computeCams(const Classifier& classifier, const std::vect
             if (s == 0) {
                 // The reported score is the clean input's.
                 torch::NoGradGuard noGrad;
-                scores = targetScore(model.net->forward(x), options.targetClass, options.score);
+                scores = targetScore(model.forward(x), options.targetClass, options.score);
             }
         }
         maps = sum / samples;

@@ -6,6 +6,7 @@
 #include <algorithm>
 #include <chrono>
 #include <cstring>
+#include <fstream>
 #include <iomanip>
 #include <sstream>
 #include <stdexcept>
@@ -233,8 +234,58 @@ Classifier Classifier::create(const ModelDescription& description, uint64_t seed
     return classifier;
 }
 
+torch::Tensor ClassifierImpl::classWeights() const
+{
+    if (!script)
+        return net->fc->weight;
+    if (!script->hasattr("head_weight"))
+        throw std::invalid_argument("CAM needs the linear head's class weights: this TorchScript model has no "
+                                    "'head_weight' attribute (tools/export_torchscript.py adds it)");
+    return script->attr("head_weight").toTensor();
+}
+
+namespace {
+
+struct ScriptParts {
+    torch::jit::Module module;
+    ModelDescription description;
+};
+
+/// Loads a TorchScript file and checks the contract; throws std::runtime_error naming what is missing.
+ScriptParts loadScript(const std::string& path, const torch::Device& device)
+{
+    torch::jit::Module module;
+    try {
+        module = torch::jit::load(path, device);
+    } catch (const c10::Error& e) {
+        throw std::runtime_error(path + ": neither a Weaksight model file nor a TorchScript module (" +
+                                 std::string(e.what_without_backtrace()).substr(0, 200) + ")");
+    }
+    std::vector<std::string> missing;
+    for (const char* method : {"forward_features", "forward_head"})
+        if (!module.find_method(method))
+            missing.push_back(std::string("method ") + method);
+    if (!module.hasattr("weaksight_description") || !module.attr("weaksight_description").isString())
+        missing.push_back("string attribute weaksight_description");
+    if (!missing.empty()) {
+        std::string list;
+        for (const auto& m : missing)
+            list += (list.empty() ? "" : ", ") + m;
+        throw std::runtime_error(path + ": TorchScript module does not meet the Weaksight contract; missing: " +
+                                 list + " (export it with tools/export_torchscript.py; torch.jit.freeze drops "
+                                        "exported methods unless kept with preserved_attrs)");
+    }
+    return {module, ModelDescription::parse(module.attr("weaksight_description").toStringRef())};
+}
+
+} // namespace
+
 void Classifier::save(const std::string& path) const
 {
+    if (m_impl->script) {
+        m_impl->script->save(path);
+        return;
+    }
     torch::serialize::OutputArchive archive;
     archive.write("weaksight_model_format", torch::tensor(1));
     archive.write("description", c10::IValue(m_impl->description.serialise()));
@@ -248,6 +299,8 @@ void Classifier::save(const std::string& path) const
 
 Classifier Classifier::load(const std::string& path, const std::string& device)
 {
+    if (!std::ifstream(path).good())
+        throw std::runtime_error(path + ": model file not found");
     torch::serialize::InputArchive archive;
     ModelDescription description;
     try {
@@ -255,10 +308,16 @@ Classifier Classifier::load(const std::string& path, const std::string& device)
         c10::IValue text;
         archive.read("description", text);
         description = ModelDescription::parse(text.toStringRef());
-    } catch (const c10::Error& e) {
-        throw std::runtime_error(path + ": not a readable Weaksight model file (missing, truncated or another "
-                                        "format: " +
-                                 std::string(e.what_without_backtrace()).substr(0, 200) + ")");
+    } catch (const std::exception&) {
+        // Not our archive (c10::Error or a missing-field error): a TorchScript model exported from
+        // PyTorch under the contract?
+        auto parts = loadScript(path, parseDevice(device));
+        auto impl = std::make_unique<ClassifierImpl>();
+        impl->description = parts.description;
+        impl->script = std::move(parts.module);
+        impl->device = parseDevice(device);
+        impl->script->eval();
+        return Classifier(std::move(impl));
     }
     Classifier classifier = create(description, 0);
     try {
@@ -295,8 +354,21 @@ std::string Classifier::contentHash() const
             feed(t.data_ptr(), t.numel() * t.element_size());
         }
     };
-    hashTensors(m_impl->net->named_parameters());
-    hashTensors(m_impl->net->named_buffers());
+    if (m_impl->script) {
+        for (const auto& p : m_impl->script->named_parameters(true)) {
+            feed(p.name.data(), p.name.size());
+            const auto t = p.value.detach().to(torch::kCPU).contiguous();
+            feed(t.data_ptr(), t.numel() * t.element_size());
+        }
+        for (const auto& buffer : m_impl->script->named_buffers(true)) {
+            feed(buffer.name.data(), buffer.name.size());
+            const auto t = buffer.value.detach().to(torch::kCPU).contiguous();
+            feed(t.data_ptr(), t.numel() * t.element_size());
+        }
+    } else {
+        hashTensors(m_impl->net->named_parameters());
+        hashTensors(m_impl->net->named_buffers());
+    }
     std::ostringstream hex;
     hex << std::hex << std::setfill('0') << std::setw(16) << a << std::setw(16) << b;
     return hex.str();
@@ -307,22 +379,28 @@ std::string Classifier::deviceName() const { return m_impl->device.str(); }
 void Classifier::moveTo(const std::string& device)
 {
     m_impl->device = parseDevice(device);
+    if (m_impl->script) {
+        m_impl->script->to(m_impl->device);
+        return;
+    }
     m_impl->net->to(m_impl->device);
     m_impl->setChannelsLast(false); // NCHW until autotuneLayout() measures otherwise
 }
 
 std::string Classifier::autotuneLayout(int rows, int cols, int repeats)
 {
+    if (m_impl->script)
+        return "NCHW (TorchScript models keep their own layout)";
     const std::vector<Image2D> crops{{rows, cols, std::vector<float>(static_cast<size_t>(rows) * cols, 40.f)}};
     auto timeLayout = [&](bool channelsLast) {
         m_impl->setChannelsLast(channelsLast);
         const auto x = m_impl->preprocess(crops);
         c10::InferenceMode guard;
-        m_impl->net->forward(x); // warm-up
+        m_impl->forward(x); // warm-up
         std::vector<double> times;
         for (int i = 0; i < repeats; ++i) {
             const auto start = std::chrono::steady_clock::now();
-            m_impl->net->forward(x);
+            m_impl->forward(x);
             if (m_impl->device.is_cuda())
                 torch::cuda::synchronize();
             times.push_back(std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start).count());
@@ -340,6 +418,8 @@ std::string Classifier::autotuneLayout(int rows, int cols, int repeats)
 
 void ClassifierImpl::setChannelsLast(bool enabled)
 {
+    if (script)
+        return;
     channelsLast = enabled;
     torch::NoGradGuard noGrad;
     const auto format = enabled ? at::MemoryFormat::ChannelsLast : at::MemoryFormat::Contiguous;
@@ -351,7 +431,7 @@ void ClassifierImpl::setChannelsLast(bool enabled)
 std::vector<float> Classifier::lesionProbability(const std::vector<Image2D>& crops) const
 {
     c10::InferenceMode guard;
-    const auto logits = m_impl->net->forward(m_impl->preprocess(crops));
+    const auto logits = m_impl->forward(m_impl->preprocess(crops));
     const auto p = torch::softmax(logits, 1).select(1, 1).to(torch::kCPU).contiguous();
     return {p.data_ptr<float>(), p.data_ptr<float>() + p.numel()};
 }

@@ -46,8 +46,12 @@ class Classifier {
 public:
     /// A new model with weights initialised from `seed` (deterministic on the CPU).
     static Classifier create(const ModelDescription& description, uint64_t seed = 0);
-    /// Loads a model saved by save(). device: "auto", "cpu", "cuda", "cuda:N".
-    /// Throws std::runtime_error naming the file on a missing, truncated or foreign file.
+    /// Loads a model saved by save(), or a TorchScript module meeting the contract: exported
+    /// methods forward_features(x) -> target-layer activation and forward_head(activation) ->
+    /// logits, and a string attribute weaksight_description (ModelDescription::serialise());
+    /// `head_weight` (classes x channels) is needed for the CAM method only.
+    /// device: "auto", "cpu", "cuda", "cuda:N". Throws std::runtime_error naming the file and what
+    /// is wrong (missing, truncated, foreign, or which part of the contract is missing).
     static Classifier load(const std::string& path, const std::string& device = "auto");
 
     Classifier(Classifier&&) noexcept;

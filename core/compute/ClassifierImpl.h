@@ -4,7 +4,10 @@
 
 #include "core/compute/Classifier.h"
 
+#include <torch/script.h>
 #include <torch/torch.h>
+
+#include <optional>
 
 namespace weaksight::compute {
 
@@ -51,6 +54,9 @@ class ClassifierImpl {
 public:
     ModelDescription description;
     mutable ResNet net{nullptr}; ///< mutable: a forward pass does not change the model
+    /// A TorchScript model meeting the contract (forward_features, forward_head and the string
+    /// attribute weaksight_description); used instead of `net` when set.
+    mutable std::optional<torch::jit::Module> script;
     torch::Device device{torch::kCPU};
     /// Channels-last (NHWC) weights and inputs; chosen by Classifier::autotuneLayout().
     bool channelsLast = false;
@@ -60,10 +66,18 @@ public:
     torch::Tensor preprocess(const std::vector<Image2D>& crops) const;
     /// Switches weights (and the layout preprocess() gives inputs) between NHWC and NCHW.
     void setChannelsLast(bool enabled);
-    torch::Tensor features(const torch::Tensor& x) const { return net->features(x); }
-    torch::Tensor head(const torch::Tensor& activation) const { return net->head(activation); }
-    /// Weight matrix of the final linear layer (classes x channels), for CAM.
-    torch::Tensor classWeights() const { return net->fc->weight; }
+    torch::Tensor features(const torch::Tensor& x) const
+    {
+        return script ? script->run_method("forward_features", x).toTensor() : net->features(x);
+    }
+    torch::Tensor head(const torch::Tensor& activation) const
+    {
+        return script ? script->run_method("forward_head", activation).toTensor() : net->head(activation);
+    }
+    torch::Tensor forward(const torch::Tensor& x) const { return head(features(x)); }
+    /// Weight matrix of the final linear layer (classes x channels), for CAM. TorchScript models
+    /// provide it as the attribute `head_weight`.
+    torch::Tensor classWeights() const;
 };
 
 torch::Device parseDevice(const std::string& request);

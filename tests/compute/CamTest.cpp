@@ -302,3 +302,94 @@ TEST_F(Compute, CpuAndCudaAgree)
         }
     }
 }
+
+// ---- TorchScript contract -----------------------------------------------------------------
+
+namespace {
+
+/// A TorchScript module built here with the contract's methods (the same file format PyTorch's
+/// torch.jit.save writes): conv 3x3/2 + ReLU as features, mean pool + linear as head.
+torch::jit::Module contractModule(const ModelDescription& description, bool withHead = true, bool withDescription = true)
+{
+    torch::manual_seed(3);
+    torch::jit::Module m("WeaksightContractFixture");
+    m.register_parameter("conv_weight", torch::randn({8, 1, 3, 3}), false);
+    m.register_parameter("head_weight", torch::randn({2, 8}), false);
+    m.register_parameter("head_bias", torch::randn({2}), false);
+    if (withDescription)
+        m.register_attribute("weaksight_description", c10::StringType::get(), description.serialise());
+    std::string source = R"(
+def forward_features(self, x):
+    return torch.relu(torch.conv2d(x, self.conv_weight, None, [2, 2], [1, 1]))
+)";
+    if (withHead)
+        source += R"(
+def forward_head(self, a):
+    return torch.matmul(torch.mean(a, [2, 3]), self.head_weight.t()) + self.head_bias
+def forward(self, x):
+    return self.forward_head(self.forward_features(x))
+)";
+    m.define(source);
+    return m;
+}
+
+} // namespace
+
+TEST_F(Compute, TorchScriptModelMeetingTheContractGivesTheSameMapsAsItsWeights)
+{
+    ModelDescription d = tiny();
+    d.architecture = "torchscript-fixture";
+    auto module = contractModule(d);
+    const auto path = temporaryPath("contract.pt");
+    module.save(path);
+    const auto model = Classifier::load(path, "cpu");
+    EXPECT_EQ(model.description(), d);
+    EXPECT_EQ(model.contentHash().size(), 32u);
+
+    const std::vector<Image2D> crops{randomCrop(32, 40)};
+    CamOptions options;
+    options.method = CamMethod::GradCam;
+    const auto grad = computeCams(model, crops, options);
+    options.method = CamMethod::Cam;
+    const auto cam = computeCams(model, crops, options);
+
+    // The same weights by hand: A = relu(conv(x)), Grad-CAM weights = W_1 / (h w).
+    torch::NoGradGuard noGrad;
+    const auto x = model.impl().preprocess(crops);
+    const auto conv = module.attr("conv_weight").toTensor();
+    const auto headWeight = module.attr("head_weight").toTensor();
+    const auto a = torch::relu(torch::conv2d(x, conv, {}, 2, 1));
+    const auto positions = a.size(2) * a.size(3);
+    const auto expected = torch::relu((headWeight[1].view({1, -1, 1, 1}) / positions * a).sum(1))[0].contiguous();
+    ASSERT_EQ(grad[0].raw.rows, a.size(2));
+    for (int64_t i = 0; i < expected.numel(); ++i) {
+        EXPECT_NEAR(grad[0].raw.values[static_cast<size_t>(i)], expected.data_ptr<float>()[i], 1e-5f);
+        EXPECT_NEAR(cam[0].raw.values[static_cast<size_t>(i)], expected.data_ptr<float>()[i] * positions, 1e-3f);
+    }
+    // Score-CAM and the probability run through the script's forward.
+    options.method = CamMethod::ScoreCam;
+    EXPECT_FALSE(computeCams(model, crops, options)[0].raw.values.empty());
+    const auto logits = module.forward({x}).toTensor();
+    EXPECT_NEAR(model.lesionProbability(crops)[0], torch::softmax(logits, 1)[0][1].item<float>(), 1e-6f);
+    fs::remove(path);
+}
+
+TEST_F(Compute, TorchScriptWithoutTheContractIsRefusedByName)
+{
+    const auto path = temporaryPath("nocontract.pt");
+    contractModule(tiny(), /*withHead=*/false).save(path);
+    try {
+        Classifier::load(path, "cpu");
+        FAIL() << "expected a refusal";
+    } catch (const std::runtime_error& e) {
+        EXPECT_NE(std::string(e.what()).find("missing: method forward_head"), std::string::npos) << e.what();
+    }
+    contractModule(tiny(), true, /*withDescription=*/false).save(path);
+    try {
+        Classifier::load(path, "cpu");
+        FAIL() << "expected a refusal";
+    } catch (const std::runtime_error& e) {
+        EXPECT_NE(std::string(e.what()).find("weaksight_description"), std::string::npos) << e.what();
+    }
+    fs::remove(path);
+}
