@@ -347,27 +347,21 @@ std::string Classifier::contentHash() const
     };
     const std::string text = m_impl->description.serialise();
     feed(text.data(), text.size());
-    auto hashTensors = [&](const auto& named) {
-        for (const auto& item : named) {
-            feed(item.key().data(), item.key().size());
-            const auto t = item.value().detach().to(torch::kCPU).contiguous();
-            feed(t.data_ptr(), t.numel() * t.element_size());
-        }
+    auto feedTensor = [&](const std::string& name, const torch::Tensor& tensor) {
+        feed(name.data(), name.size());
+        const auto t = tensor.detach().to(torch::kCPU).contiguous();
+        feed(t.data_ptr(), t.numel() * t.element_size());
     };
     if (m_impl->script) {
-        for (const auto& p : m_impl->script->named_parameters(true)) {
-            feed(p.name.data(), p.name.size());
-            const auto t = p.value.detach().to(torch::kCPU).contiguous();
-            feed(t.data_ptr(), t.numel() * t.element_size());
-        }
-        for (const auto& buffer : m_impl->script->named_buffers(true)) {
-            feed(buffer.name.data(), buffer.name.size());
-            const auto t = buffer.value.detach().to(torch::kCPU).contiguous();
-            feed(t.data_ptr(), t.numel() * t.element_size());
-        }
+        for (const auto& p : m_impl->script->named_parameters(true))
+            feedTensor(p.name, p.value);
+        for (const auto& buffer : m_impl->script->named_buffers(true))
+            feedTensor(buffer.name, buffer.value);
     } else {
-        hashTensors(m_impl->net->named_parameters());
-        hashTensors(m_impl->net->named_buffers());
+        for (const auto& p : m_impl->net->named_parameters())
+            feedTensor(p.key(), p.value());
+        for (const auto& buffer : m_impl->net->named_buffers())
+            feedTensor(buffer.key(), buffer.value());
     }
     std::ostringstream hex;
     hex << std::hex << std::setfill('0') << std::setw(16) << a << std::setw(16) << b;
