@@ -57,6 +57,7 @@ int runStats(const StoreCommandOptions& o)
     const auto annotators = store.annotatorProgress();
     const auto iou = store.iouByMethodAndThreshold();
     const auto agreement = annotatorAgreement(store);
+    const auto iouPerAnnotator = store.iouByAnnotator();
     if (o.json) {
         nlohmann::json j;
         j["cases"] = nlohmann::json::array();
@@ -75,6 +76,12 @@ int runStats(const StoreCommandOptions& o)
                                 {"proposal_vs_final", optional(r.meanProposalFinalIou)},
                                 {"final_vs_truth", optional(r.meanFinalGtIou)},
                                 {"mean_voxels_changed", r.meanVoxelsChanged}});
+        j["iou_per_annotator"] = nlohmann::json::array();
+        for (const auto& r : iouPerAnnotator)
+            j["iou_per_annotator"].push_back({{"annotator", r.annotator}, {"decisions", r.decisions},
+                                              {"proposal_vs_truth", optional(r.meanProposalGtIou)},
+                                              {"proposal_vs_final", optional(r.meanProposalFinalIou)},
+                                              {"final_vs_truth", optional(r.meanFinalGtIou)}});
         j["agreement"] = nlohmann::json::array();
         for (const auto& a : agreement)
             j["agreement"].push_back({{"a", a.annotatorA}, {"b", a.annotatorB}, {"slices", a.slices},
@@ -98,6 +105,11 @@ int runStats(const StoreCommandOptions& o)
                                  r.method.empty() ? "(none)" : r.method, r.threshold, r.decisions,
                                  cell(r.meanProposalGtIou), cell(r.meanProposalFinalIou), cell(r.meanFinalGtIou),
                                  r.meanVoxelsChanged);
+    std::cout << fmt::format("\nIoU per annotator\n{:<16} {:>9} {:>12} {:>12} {:>12}\n", "annotator", "decisions",
+                             "prop-truth", "prop-final", "final-truth");
+    for (const auto& r : iouPerAnnotator)
+        std::cout << fmt::format("{:<16} {:>9} {:>12} {:>12} {:>12}\n", r.annotator, r.decisions,
+                                 cell(r.meanProposalGtIou), cell(r.meanProposalFinalIou), cell(r.meanFinalGtIou));
     if (!agreement.empty()) {
         std::cout << "\nagreement between annotators (IoU of final masks on the same slice and crop)\n";
         for (const auto& a : agreement)

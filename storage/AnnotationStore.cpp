@@ -552,6 +552,20 @@ std::vector<MethodThresholdIou> AnnotationStore::iouByMethodAndThreshold() const
     return out;
 }
 
+std::vector<AnnotatorIou> AnnotationStore::iouByAnnotator() const
+{
+    Statement s(m_db.handle(), R"SQL(
+        SELECT a.name, count(d.id), avg(o.proposal_gt_iou), avg(o.proposal_final_iou), avg(o.final_gt_iou)
+        FROM decisions d JOIN annotators a ON a.id = d.annotator_id
+        JOIN overlap_records o ON o.decision_id = d.id
+        WHERE d.undone = 0
+        GROUP BY a.id ORDER BY a.name)SQL");
+    std::vector<AnnotatorIou> out;
+    while (s.step())
+        out.push_back({s.text(0), s.int64(1), s.optionalReal(2), s.optionalReal(3), s.optionalReal(4)});
+    return out;
+}
+
 namespace {
 const char* kDecisionSelect = R"SQL(
     SELECT d.id, d.proposal_id, c.case_key, p.slice, p.crop_row, p.crop_col, p.crop_rows, p.crop_cols,

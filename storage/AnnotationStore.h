@@ -109,6 +109,14 @@ struct MethodThresholdIou {
     double meanVoxelsChanged = 0;
 };
 
+struct AnnotatorIou {
+    std::string annotator;
+    int64_t decisions = 0;
+    std::optional<double> meanProposalGtIou;
+    std::optional<double> meanProposalFinalIou;
+    std::optional<double> meanFinalGtIou;
+};
+
 struct StoredDecision {
     int64_t id = 0;
     int64_t proposalId = 0;
@@ -163,6 +171,8 @@ public:
     std::vector<CaseProgress> caseProgress() const;
     std::vector<AnnotatorProgress> annotatorProgress() const;
     std::vector<MethodThresholdIou> iouByMethodAndThreshold() const;
+    /// Mean IoUs of each annotator's standing decisions (a report query: it scans them).
+    std::vector<AnnotatorIou> iouByAnnotator() const;
     /// Decisions on one slice of one case, newest first.
     std::vector<StoredDecision> decisionsForSlice(int64_t caseId, int slice) const;
     /// Standing (not undone) decisions of the given kinds, oldest first; all cases when caseKey is empty.

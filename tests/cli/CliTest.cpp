@@ -114,6 +114,7 @@ TEST(Cli, ImportStatsExportAndMergeOnAStore)
     ASSERT_EQ(json["cases"].size(), 2u);
     EXPECT_EQ(json["cases"][0]["status"], "not started");
     EXPECT_TRUE(json["iou"].empty());
+    EXPECT_TRUE(json["iou_per_annotator"].empty());
     EXPECT_EQ(run("stats --db " + db).exitCode, 0);
 
     const auto exported = run("export --db " + db + " --out " + (dir / "out").string() + " --format nifti,coco");

@@ -208,6 +208,11 @@ TEST(AnnotationStore, ProgressAndIouQueries)
     EXPECT_DOUBLE_EQ(*iou[0].meanProposalFinalIou, (1.0 + 2.0 / 6.0) / 2);
     EXPECT_DOUBLE_EQ(iou[0].meanVoxelsChanged, 2.0);
 
+    const auto perAnnotator = f.store.iouByAnnotator();
+    ASSERT_EQ(perAnnotator.size(), 1u);
+    EXPECT_EQ(perAnnotator[0].annotator, "ana");
+    EXPECT_DOUBLE_EQ(*perAnnotator[0].meanFinalGtIou, (2.0 / 5.0 + 3.0 / 4.0) / 2);
+
     // The running sums follow an undo: only the accepted decision stands.
     const auto standing = f.store.standingDecisions({DecisionKind::Correct});
     ASSERT_EQ(standing.size(), 1u);
