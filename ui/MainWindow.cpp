@@ -300,10 +300,13 @@ void MainWindow::openDemo()
     connect(watcher, &QFutureWatcher<void>::progressValueChanged, progress, &QProgressDialog::setValue);
     connect(progress, &QProgressDialog::canceled, watcher, &QFutureWatcher<void>::cancel);
     connect(watcher, &QFutureWatcher<void>::finished, this, [this, watcher, progress, staging, target, path] {
+        // Read the outcome before closing the dialog: closing a QProgressDialog emits canceled().
+        const bool cancelled = watcher->isCanceled();
+        disconnect(progress, &QProgressDialog::canceled, watcher, &QFutureWatcher<void>::cancel);
         progress->close();
         watcher->deleteLater();
         std::error_code error;
-        if (watcher->isCanceled()) {
+        if (cancelled) {
             fs::remove_all(staging, error);
             statusBar()->showMessage(tr("Demo generation cancelled."), 5000);
             return;

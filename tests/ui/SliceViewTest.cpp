@@ -5,6 +5,7 @@
 #include "ui/SliceView.h"
 
 #include <QImage>
+#include <filesystem>
 #include <QSignalSpy>
 #include <QTest>
 #include <QWheelEvent>
@@ -217,4 +218,27 @@ TEST(MainWindow, BadPathGivesAnErrorNotACrash)
     window.openPath("/nonexistent/case_00000/imaging.nii.gz");
     ASSERT_EQ(failed.count(), 1);
     EXPECT_TRUE(failed.first().at(0).toString().contains("not found"));
+}
+
+TEST(MainWindow, DemoIsGeneratedOnceInTheBackgroundThenOpensInstantly)
+{
+    TempDir home;
+    qputenv("XDG_DATA_HOME", QByteArray::fromStdString(home.path().string()));
+    ui::MainWindow window;
+    window.show();
+    QSignalSpy loaded(&window, &ui::MainWindow::caseLoaded);
+    window.openDemo(); // returns at once: generation runs in the background with a progress dialog
+    EXPECT_EQ(loaded.count(), 0);
+    ASSERT_TRUE(loaded.wait(180000)) << "demo not generated and opened";
+    EXPECT_EQ(window.caseCount(), 3);
+    const auto demo = std::filesystem::path(ui::MainWindow::demoDatasetPath().toStdString());
+    EXPECT_TRUE(std::filesystem::exists(demo / "case_00002" / "imaging.nii.gz"));
+    EXPECT_FALSE(std::filesystem::exists(demo.string() + ".partial"));
+    // Every demo case has lesions, and the window opens on one.
+    ASSERT_TRUE(window.currentCase() && window.currentCase()->labels);
+
+    loaded.clear();
+    window.openDemo(); // already there: opened without generating
+    ASSERT_TRUE(loaded.wait(20000));
+    qunsetenv("XDG_DATA_HOME");
 }
