@@ -91,7 +91,7 @@ ExportReport exportMasks(const AnnotationStore& store, const ExportOptions& opti
     }
     for (const auto& wanted : options.cases)
         if (!byCase.count(wanted))
-            spdlog::warn("export: case {} has no {} decisions", wanted, options.cases.size());
+            spdlog::warn("export: case {} has no standing decisions of the requested kinds", wanted);
 
     nlohmann::json coco = {{"info", {{"description", "Weaksight curated lesion masks"}, {"version", "1.0"}}},
                            {"images", nlohmann::json::array()},
