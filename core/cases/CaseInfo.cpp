@@ -33,10 +33,8 @@ nlohmann::json caseInfo(const fs::path& path, VolumeRole role)
     CaseFiles files;
     if (fs::is_directory(path, ec)) {
         // A KiTS case directory, or else a DICOM series directory.
-        bool isCase = false;
-        for (const char* name : {"imaging.nii.gz", "segmentation.nii.gz", "aggregated_MAJ_seg.nii.gz"})
-            isCase = isCase || fs::exists(path / name, ec);
-        files = isCase ? describeCaseDirectory(path) : describeVolumeFile(path, VolumeRole::Imaging);
+        files = looksLikeCaseDirectory(path) ? describeCaseDirectory(path)
+                                             : describeVolumeFile(path, VolumeRole::Imaging);
     } else {
         files = describeVolumeFile(path, role);
     }

@@ -55,13 +55,6 @@ std::vector<fs::path> niftiFilesIn(const fs::path& dir)
     return files;
 }
 
-bool looksLikeCaseDirectory(const fs::path& dir)
-{
-    for (const char* name : {"imaging.nii.gz", "segmentation.nii.gz", "aggregated_MAJ_seg.nii.gz"})
-        if (existing(dir / name))
-            return true;
-    return false;
-}
 
 bool hasKits23Sibling(const fs::path& directory)
 {
@@ -113,6 +106,14 @@ CaseFiles describeCase(const fs::path& directory, bool inferFromSiblings)
 }
 
 } // namespace
+
+bool looksLikeCaseDirectory(const fs::path& dir)
+{
+    for (const char* name : {"imaging.nii.gz", "segmentation.nii.gz", "aggregated_MAJ_seg.nii.gz"})
+        if (existing(dir / name))
+            return true;
+    return false;
+}
 
 CaseFiles describeCaseDirectory(const fs::path& directory) { return describeCase(directory, true); }
 

@@ -35,6 +35,9 @@ struct CaseFiles {
     std::string contentDescription() const;
 };
 
+/// True for a folder holding a KiTS imaging or segmentation file (no voxels are read).
+bool looksLikeCaseDirectory(const std::filesystem::path& directory);
+
 /// Recognises one case directory. Throws InputError if it holds neither imaging nor labels.
 CaseFiles describeCaseDirectory(const std::filesystem::path& directory);
 
