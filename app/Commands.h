@@ -55,7 +55,74 @@ struct CamCommandOptions {
     int threads = 0;
 };
 
+struct DatasetBuildCommandOptions {
+    std::string cases;
+    std::string out;
+    int cropSize = 150;
+    int sliceStep = 1;
+    bool keepNoKidney = false;
+    std::vector<double> huWindow{-200.0, 300.0};
+    uint64_t seed = 1;
+    std::vector<double> split{0.6, 0.2, 0.2};
+    int sanitySquare = 0;
+    int threads = 0;
+};
+
+struct TrainCommandOptions {
+    std::string data;
+    std::string out;
+    std::string architecture = "tiny";
+    int epochs = 50;
+    double learningRate = 1e-2;
+    int batch = 60;
+    int stepEpochs = 40;
+    double stepGamma = 0.1;
+    std::string balance = "none";
+    double blurProbability = 0.0;
+    double blurSigma = 1.5;
+    uint64_t seed = 0;
+    std::string device = "auto";
+    int threads = 0;
+    bool resume = false;
+};
+
+/// What evaluate and cam-batch share: the model, the crops and how heatmaps are computed.
+struct BatchCamOptions {
+    std::string data;
+    std::string model;
+    std::string out;
+    std::vector<std::string> methods{"cam", "gradcam", "gradcam++", "smoothgradcam++", "scorecam"};
+    int target = 1;
+    std::string score = "logit";
+    int smoothSamples = 4;
+    double smoothNoise = 0.3;
+    int topK = 32;
+    std::string device = "auto";
+    int threads = 0;
+    int batch = 16;
+};
+
+struct EvaluateCommandOptions : BatchCamOptions {
+    double step = 0.05;
+    std::string normalise = "crop";
+    std::string cache;
+    std::string colorMap = "viridis";
+    int examples = 6;
+};
+
+struct CamBatchCommandOptions : BatchCamOptions {
+    std::string split = "all";
+    std::string crops = "lesion";
+    std::string shard = "0/1";
+    std::vector<std::string> inputs; ///< cam-merge
+};
+
 std::string versionText();
+int runEvaluate(const EvaluateCommandOptions& options);
+int runCamBatch(const CamBatchCommandOptions& options);
+int runCamMerge(const CamBatchCommandOptions& options);
+int runDatasetBuild(const DatasetBuildCommandOptions& options);
+int runTrain(const TrainCommandOptions& options);
 int runCam(const CamCommandOptions& options);
 int runImport(const StoreCommandOptions& options);
 int runExport(const StoreCommandOptions& options);

@@ -5,6 +5,7 @@
 #include "core/common/Log.h"
 #include "core/compute/CamBenchmark.h"
 #include "core/compute/Device.h"
+#include "core/compute/Trainer.h"
 #include "core/io/ItkLogBridge.h"
 
 #include <CLI/CLI.hpp>
@@ -97,6 +98,92 @@ int main(int argc, char** argv)
     camCmd->add_option("--top-k", cam.topK, "Channels for scorecam-fast (approximate Score-CAM)");
     camCmd->add_option("--threads", cam.threads, "CPU threads (default: all cores)");
 
+    app::DatasetBuildCommandOptions datasetBuild;
+    auto* datasetCmd = app.add_subcommand("dataset", "Kidney-crop datasets of the research pipeline");
+    datasetCmd->require_subcommand(1);
+    auto* datasetBuildCmd = datasetCmd->add_subcommand("build", "Cut a crop per kidney side and slice, split by patient");
+    datasetBuildCmd->add_option("--cases", datasetBuild.cases, "KiTS-layout dataset folder")->required();
+    datasetBuildCmd->add_option("--out", datasetBuild.out, "Output dataset folder")->required();
+    datasetBuildCmd->add_option("--crop", datasetBuild.cropSize, "Crop side in pixels (default 150)")
+        ->check(CLI::Range(8, 1024));
+    datasetBuildCmd->add_option("--every", datasetBuild.sliceStep, "Use every k-th axial slice (default 1)")
+        ->check(CLI::Range(1, 1000));
+    datasetBuildCmd->add_flag("--keep-no-kidney", datasetBuild.keepNoKidney,
+                              "Keep sides without kidney label, centred where the kidney is on the nearest slices");
+    datasetBuildCmd->add_option("--hu-window", datasetBuild.huWindow, "HU window low,high mapped to [0, 1] (default -200,300)")
+        ->delimiter(',');
+    datasetBuildCmd->add_option("--seed", datasetBuild.seed, "Patient split seed");
+    datasetBuildCmd->add_option("--split", datasetBuild.split, "Train,val,test fractions (default 0.6,0.2,0.2)")
+        ->delimiter(',');
+    datasetBuildCmd->add_option("--sanity-square", datasetBuild.sanitySquare,
+                                "Paste an N-pixel black square top-left in every lesion crop (the method's sanity check)");
+    datasetBuildCmd->add_option("--threads", datasetBuild.threads, "Cases read in parallel (default: cores, at most 4)");
+
+    app::TrainCommandOptions train;
+    auto* trainCmd = app.add_subcommand("train", "Train the lesion classifier on a crop dataset");
+    trainCmd->add_option("--data", train.data, "Crop dataset folder (weaksight dataset build)")->required();
+    trainCmd->add_option("--out", train.out, "Model file to write (the best epoch by validation F1)")->required();
+    trainCmd->add_option("--arch", train.architecture, "tiny, resnet18, resnet34, resnet50 or resnet101")
+        ->check(CLI::IsMember({"tiny", "resnet18", "resnet34", "resnet50", "resnet101"}));
+    trainCmd->add_option("--epochs", train.epochs, "Epochs (default 50)")->check(CLI::Range(1, 100000));
+    trainCmd->add_option("--lr", train.learningRate, "Adam learning rate (default 1e-2)");
+    trainCmd->add_option("--batch", train.batch, "Batch size (default 60)")->check(CLI::Range(2, 100000));
+    trainCmd->add_option("--step", train.stepEpochs, "Decay the learning rate every N epochs (default 40)")
+        ->check(CLI::Range(1, 100000));
+    trainCmd->add_option("--gamma", train.stepGamma, "Learning-rate decay factor (default 0.1)");
+    trainCmd->add_option("--balance", train.balance, "none, weights (class-weighted loss) or sampling (balanced batches)")
+        ->check(CLI::IsMember({"none", "weights", "sampling"}));
+    trainCmd->add_option("--blur", train.blurProbability, "Probability of Gaussian-blur augmentation per crop (default 0)")
+        ->check(CLI::Range(0.0, 1.0));
+    trainCmd->add_option("--blur-sigma", train.blurSigma, "Largest blur sigma in pixels (default 1.5)");
+    trainCmd->add_option("--seed", train.seed, "Seed of initialisation, shuffling and augmentation");
+    trainCmd->add_option("--device", train.device, "auto, cpu, cuda or cuda:N");
+    trainCmd->add_option("--threads", train.threads, "CPU threads (default: all cores)");
+    trainCmd->add_flag("--resume", train.resume, "Continue from the checkpoint (MODEL.ckpt) of an interrupted run");
+
+    app::EvaluateCommandOptions evaluate;
+    auto* evaluateCmd = app.add_subcommand("evaluate", "Classification and CAM-proposal IoU with thresholds tuned on validation");
+    evaluateCmd->add_option("--data", evaluate.data, "Crop dataset folder")->required();
+    evaluateCmd->add_option("--model", evaluate.model, "Model file")->required();
+    evaluateCmd->add_option("--out", evaluate.out, "Report folder (report.md, CSV, JSON, PNG figures)")->required();
+    evaluateCmd->add_option("--methods", evaluate.methods,
+                            "CAM methods (default cam,gradcam,gradcam++,smoothgradcam++,scorecam; 'all' for all ten)")
+        ->delimiter(',');
+    evaluateCmd->add_option("--step", evaluate.step, "Threshold sweep step (default 0.05)");
+    evaluateCmd->add_option("--normalise", evaluate.normalise, "Heatmap normalisation: crop (min-max), case or none")
+        ->check(CLI::IsMember({"crop", "case", "none"}));
+    evaluateCmd->add_option("--cache", evaluate.cache, "Heatmap cache file (default OUT/cams.wscam; cam-merge output)");
+    evaluateCmd->add_option("--colormap", evaluate.colorMap, "viridis, inferno, magma or cividis")
+        ->check(CLI::IsMember({"viridis", "inferno", "magma", "cividis"}));
+    evaluateCmd->add_option("--examples", evaluate.examples, "Example crops in the figure (default 6)");
+
+    app::CamBatchCommandOptions camBatch;
+    auto* camBatchCmd = app.add_subcommand("cam-batch", "Heatmaps of a dataset's crops into a file, optionally one shard");
+    camBatchCmd->add_option("--data", camBatch.data, "Crop dataset folder")->required();
+    camBatchCmd->add_option("--model", camBatch.model, "Model file")->required();
+    camBatchCmd->add_option("--out", camBatch.out, "Heatmap file (.wscam); rerunning continues it")->required();
+    camBatchCmd->add_option("--methods", camBatch.methods, "CAM methods (comma-separated, or all)")->delimiter(',');
+    camBatchCmd->add_option("--split", camBatch.split, "all, train, val or test")
+        ->check(CLI::IsMember({"all", "train", "val", "test"}));
+    camBatchCmd->add_option("--crops", camBatch.crops, "lesion (default) or all")->check(CLI::IsMember({"lesion", "all"}));
+    camBatchCmd->add_option("--shard", camBatch.shard, "I/N: process shard I (0-based) of N, e.g. $SLURM_ARRAY_TASK_ID/16");
+
+    auto* camMergeCmd = app.add_subcommand("cam-merge", "Merge cam-batch shard files of one model");
+    camMergeCmd->add_option("--out", camBatch.out, "Merged heatmap file (created or extended)")->required();
+    camMergeCmd->add_option("inputs", camBatch.inputs, "Shard files")->required()->check(CLI::ExistingFile);
+
+    for (auto [cmd, shared] : {std::pair<CLI::App*, app::BatchCamOptions*>{evaluateCmd, &evaluate},
+                               std::pair<CLI::App*, app::BatchCamOptions*>{camBatchCmd, &camBatch}}) {
+        cmd->add_option("--target", shared->target, "Target class (default 1 = lesion)");
+        cmd->add_option("--score", shared->score, "logit or probability")->check(CLI::IsMember({"logit", "probability"}));
+        cmd->add_option("--smooth-samples", shared->smoothSamples, "Smooth Grad-CAM++ samples (default 4)");
+        cmd->add_option("--smooth-noise", shared->smoothNoise, "Smooth Grad-CAM++ noise std on the [0, 1] input (default 0.3)");
+        cmd->add_option("--top-k", shared->topK, "Channels of scorecam-fast (default 32)");
+        cmd->add_option("--device", shared->device, "auto, cpu, cuda or cuda:N");
+        cmd->add_option("--threads", shared->threads, "CPU threads (default: all cores)");
+        cmd->add_option("--batch", shared->batch, "Crops per CAM batch (default 16)")->check(CLI::Range(1, 100000));
+    }
+
     compute::CamBenchmarkOptions benchCam;
     auto* benchCmd = app.add_subcommand("bench", "Benchmarks (medians and ratios on this machine)");
     benchCmd->require_subcommand(1);
@@ -110,6 +197,17 @@ int main(int argc, char** argv)
     benchCamCmd->add_option("--crop", benchCam.cropSize, "Crop size in pixels");
     bool benchFast = false;
     benchCamCmd->add_flag("--fast", benchFast, "Skip exact Score-CAM of ResNet-50/101 on a CPU (minutes per crop)");
+
+    compute::TrainBenchmarkOptions benchTrain;
+    int benchTrainThreads = 0;
+    auto* benchTrainCmd = benchCmd->add_subcommand("train", "Training and evaluation crops/s against bare forward+backward");
+    benchTrainCmd->add_option("--models", benchTrain.architectures, "tiny, resnet18, ... (default tiny,resnet18)")
+        ->delimiter(',');
+    benchTrainCmd->add_option("--batch", benchTrain.batchSize, "Batch size (default 60)");
+    benchTrainCmd->add_option("--batches", benchTrain.batches, "Timed batches per measurement (default 4)");
+    benchTrainCmd->add_option("--repeats", benchTrain.repeats, "Measurements per figure (median, default 3)");
+    benchTrainCmd->add_option("--device", benchTrain.device, "auto, cpu, cuda or cuda:N");
+    benchTrainCmd->add_option("--threads", benchTrainThreads, "CPU threads (default: all cores)");
 
     try {
         app.parse(argc, argv);
@@ -141,6 +239,20 @@ int main(int argc, char** argv)
             compute::runCamBenchmark(benchCam, std::cout);
             return 0;
         }
+        if (*benchTrainCmd) {
+            compute::configureCpuThreads(benchTrainThreads);
+            return compute::runTrainBenchmark(benchTrain, std::cout) ? 0 : 3;
+        }
+        if (*datasetBuildCmd)
+            return app::runDatasetBuild(datasetBuild);
+        if (*trainCmd)
+            return app::runTrain(train);
+        if (*evaluateCmd)
+            return app::runEvaluate(evaluate);
+        if (*camBatchCmd)
+            return app::runCamBatch(camBatch);
+        if (*camMergeCmd)
+            return app::runCamMerge(camBatch);
         if (*importCmd)
             return app::runImport(store);
         if (*exportCmd)

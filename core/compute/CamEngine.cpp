@@ -1,4 +1,5 @@
 #include "core/compute/CamEngine.h"
+#include "core/compute/CropDataset.h"
 
 #include "core/compute/CamKernels.h"
 #include "core/compute/ClassifierImpl.h"
@@ -208,13 +209,27 @@ std::vector<CamResult> computeCams(const Classifier& classifier, const std::vect
         break;
     }
     case CamMethod::SmoothGradCamPlusPlus: {
-        torch::Generator generator = at::detail::createCPUGenerator(options.smoothSeed);
         torch::Tensor sum;
         const int samples = std::max(1, options.smoothSamples);
+        // Each crop's noise comes from a generator seeded by (seed, the crop's content): a map never
+        // depends on the batch it was computed in, the batch size, the device or the cache.
+        torch::Tensor noise;
+        if (options.smoothNoise > 0) {
+            const auto xCpu = x.to(torch::kCPU).contiguous();
+            std::vector<torch::Tensor> perCrop;
+            for (int64_t i = 0; i < xCpu.size(0); ++i) {
+                const auto crop = xCpu[i];
+                const uint64_t seed = fnv1a64(crop.data_ptr<float>(), static_cast<size_t>(crop.numel()) * sizeof(float),
+                                              options.smoothSeed * 0x9E3779B97F4A7C15ULL + 1469598103934665603ULL);
+                torch::Generator generator = at::detail::createCPUGenerator(seed);
+                perCrop.push_back(at::normal(0.0, 1.0, {samples, crop.size(0), crop.size(1), crop.size(2)}, generator));
+            }
+            noise = torch::stack(perCrop, 1).to(x.device()); // samples x N x 1 x H x W
+        }
         for (int s = 0; s < samples; ++s) {
             auto noisy = x;
             if (options.smoothNoise > 0)
-                noisy = x + options.smoothNoise * at::normal(0.0, 1.0, x.sizes(), generator).to(x.device());
+                noisy = x + options.smoothNoise * noise[s];
             const auto ag = activationAndGradient(model, noisy, options.targetClass, options.score);
             const auto m = weighted(gradCamPlusPlusWeights(ag.activation, ag.gradient), ag.activation);
             sum = s == 0 ? m : sum + m;

@@ -1,5 +1,6 @@
 #include "core/compute/ClassifierImpl.h"
 #include "core/compute/Device.h"
+#include "core/compute/KeyValueText.h"
 
 #include <spdlog/spdlog.h>
 
@@ -32,15 +33,7 @@ std::string ModelDescription::serialise() const
 ModelDescription ModelDescription::parse(const std::string& text)
 {
     ModelDescription d;
-    std::istringstream in(text);
-    std::string line;
-    while (std::getline(in, line)) {
-        const auto colon = line.find(':');
-        if (colon == std::string::npos)
-            continue;
-        const std::string key = line.substr(0, colon);
-        std::string value = line.substr(colon + 1);
-        value.erase(0, value.find_first_not_of(' '));
+    for (const auto& [key, value] : parseKeyValueLines(text)) {
         if (key == "architecture")
             d.architecture = value;
         else if (key == "num_classes")

@@ -27,7 +27,8 @@ int cudaDeviceCount();
 std::string torchVersion();
 
 /// Sets the intra-op thread count (LibTorch starts at 1 on Debian); 0 = number of cores.
-/// Returns the count in effect.
+/// Also keeps glibc from returning freed tensor memory to the kernel after every batch (mallopt;
+/// halves CPU training time here; see platform notes). Returns the count in effect.
 int configureCpuThreads(int threads = 0);
 
 } // namespace weaksight::compute

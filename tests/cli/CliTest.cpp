@@ -1,5 +1,6 @@
 // Runs the real `weaksight` executable as a user would.
 #include "../core/TestSupport.h"
+#include "RunBinary.h"
 #include "core/compute/Classifier.h"
 #include "core/io/VolumeIo.h"
 
@@ -14,26 +15,9 @@ using namespace weaksight::test;
 
 namespace {
 
-struct Result {
-    int exitCode = -1;
-    std::string out;
-};
+using Result = RunResult;
 
-Result run(const std::string& arguments)
-{
-    const std::string command = std::string(WEAKSIGHT_BINARY) + " --no-log-file " + arguments + " 2>/dev/null";
-    Result result;
-    FILE* pipe = popen(command.c_str(), "r");
-    if (!pipe)
-        return result;
-    std::array<char, 4096> buffer{};
-    size_t n = 0;
-    while ((n = fread(buffer.data(), 1, buffer.size(), pipe)) > 0)
-        result.out.append(buffer.data(), n);
-    const int status = pclose(pipe);
-    result.exitCode = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-    return result;
-}
+Result run(const std::string& arguments) { return runWeaksight(arguments, false); }
 
 } // namespace
 
@@ -41,8 +25,10 @@ TEST(Cli, HelpForEverySubcommand)
 {
     const auto top = run("--help");
     EXPECT_EQ(top.exitCode, 0);
-    for (const char* sub : {"gui", "case-info", "phantom", "cam", "import", "export", "stats", "merge"}) {
-        EXPECT_NE(top.out.find(sub), std::string::npos) << sub;
+    for (const char* sub : {"gui", "case-info", "phantom", "cam", "import", "export", "stats", "merge", "dataset build",
+                            "train", "evaluate", "cam-batch", "cam-merge", "bench train"}) {
+        const std::string name(sub);
+        EXPECT_NE(top.out.find(name.substr(0, name.find(' '))), std::string::npos) << sub;
         const auto help = run(std::string(sub) + " --help");
         EXPECT_EQ(help.exitCode, 0) << sub;
         EXPECT_NE(help.out.find("Usage"), std::string::npos) << sub;

@@ -377,7 +377,12 @@ TEST(AnnotationStoreProcesses, CommittedDecisionsSurviveSigkill)
     for (int round = 0; round < 6; ++round) {
         Child child = startWriter(db.path, "writer", 100000);
         ASSERT_GT(child.pid, 0);
-        // Let it commit for a random while, then kill it without warning.
+        // Wait for its first commit (start-up is slow on a loaded machine), let it commit for a
+        // random while, then kill it without warning.
+        long long firstId = 0;
+        int firstIndex = 0;
+        if (std::fscanf(child.out, "%lld %d", &firstId, &firstIndex) == 2)
+            reported[firstId] = firstIndex;
         std::this_thread::sleep_for(std::chrono::milliseconds(std::uniform_int_distribution<int>(30, 400)(rng)));
         kill(child.pid, SIGKILL);
         int status = 0;

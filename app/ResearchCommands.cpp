@@ -1,0 +1,335 @@
+// The headless research pipeline: weaksight dataset build, train, evaluate, cam-batch, cam-merge
+// (bench train is in main.cpp).
+#include "app/Commands.h"
+#include "core/common/Error.h"
+#include "core/compute/CamCache.h"
+#include "core/compute/Device.h"
+#include "core/compute/Evaluation.h"
+#include "core/compute/Trainer.h"
+#include "core/dataset/DatasetBuilder.h"
+#include "core/research/EvaluationReport.h"
+#include "ui/QtLogBridge.h"
+#include "ui/figures/ReportFigures.h"
+
+#include <QGuiApplication>
+
+#include <nlohmann/json.hpp>
+#include <spdlog/fmt/fmt.h>
+#include <spdlog/spdlog.h>
+
+#include <chrono>
+#include <cstdio>
+#include <fstream>
+#include <iostream>
+#include <unistd.h>
+
+namespace fs = std::filesystem;
+
+namespace weaksight::app {
+
+std::string formatDuration(double seconds)
+{
+    const auto s = static_cast<long long>(seconds + 0.5);
+    if (s >= 3600)
+        return fmt::format("{}h{:02}m", s / 3600, (s % 3600) / 60);
+    if (s >= 60)
+        return fmt::format("{}m{:02}s", s / 60, s % 60);
+    return fmt::format("{}s", s);
+}
+
+int runDatasetBuild(const DatasetBuildCommandOptions& o)
+{
+    DatasetBuildOptions options;
+    options.cases = o.cases;
+    options.out = o.out;
+    options.cropRows = options.cropCols = o.cropSize;
+    options.sliceStep = o.sliceStep;
+    options.keepNoKidney = o.keepNoKidney;
+    if (o.huWindow.size() != 2)
+        throw InputError("--hu-window takes two values: low,high");
+    options.huLow = o.huWindow[0];
+    options.huHigh = o.huWindow[1];
+    options.seed = o.seed;
+    if (o.split.size() != 3 || std::abs(o.split[0] + o.split[1] + o.split[2] - 1.0) > 1e-6)
+        throw InputError("--split takes three fractions that sum to 1 (train,val,test)");
+    options.trainFraction = o.split[0];
+    options.validationFraction = o.split[1];
+    options.sanitySquare = o.sanitySquare;
+    options.threads = o.threads;
+    const bool terminal = ::isatty(STDERR_FILENO);
+    const auto summary = buildCropDataset(options, [&](int done, int total) {
+        if (terminal)
+            std::cerr << fmt::format("\rcases {}/{}", done, total) << (done == total ? "\n" : "") << std::flush;
+    });
+    const auto line = [](const char* name, const SplitCount& c) {
+        return fmt::format("  {:<5} {:4} cases {:7} crops {:7} with lesion ({:.1f} %)\n", name, c.cases, c.crops,
+                           c.lesionCrops, c.crops ? 100.0 * static_cast<double>(c.lesionCrops) / static_cast<double>(c.crops) : 0.0);
+    };
+    std::cout << fmt::format("dataset {}: {} crops of {}x{} from {} cases in {:.1f} s ({:.0f} crops/s)\n", o.out,
+                             summary.crops(), o.cropSize, o.cropSize, summary.casesUsed, summary.seconds,
+                             summary.cropsPerSecond)
+              << line("train", summary.train) << line("val", summary.validation) << line("test", summary.test);
+    for (const auto& s : summary.skipped)
+        std::cout << "  skipped " << s << "\n";
+    return 0;
+}
+
+int runTrain(const TrainCommandOptions& o)
+{
+    const int threads = compute::configureCpuThreads(o.threads);
+    const auto dataset = compute::CropDataset::open(o.data);
+    compute::TrainOptions options;
+    options.architecture = o.architecture;
+    options.epochs = o.epochs;
+    options.learningRate = o.learningRate;
+    options.batchSize = o.batch;
+    options.stepEpochs = o.stepEpochs;
+    options.stepGamma = o.stepGamma;
+    options.balance = compute::classBalanceFromString(o.balance);
+    options.blurProbability = o.blurProbability;
+    options.blurSigmaMax = o.blurSigma;
+    options.seed = o.seed;
+    options.device = o.device;
+    options.out = o.out;
+    options.resume = o.resume;
+    const auto device = compute::selectDevice(o.device);
+    std::cout << fmt::format("training {} on {} ({} train / {} val crops) on {} ({} CPU threads)\n", o.architecture,
+                             o.data, dataset.indicesOf(compute::Split::Train).size(),
+                             dataset.indicesOf(compute::Split::Validation).size(), device.name, threads)
+              << std::flush;
+    const bool terminal = ::isatty(STDERR_FILENO);
+    auto lastPrint = std::chrono::steady_clock::now() - std::chrono::hours(1);
+    const auto result = compute::trainClassifier(dataset, options, [&](const compute::TrainProgress& p) {
+        const auto now = std::chrono::steady_clock::now();
+        const bool last = p.batch == p.batches;
+        if (!last && now - lastPrint < std::chrono::milliseconds(terminal ? 200 : 10000))
+            return;
+        lastPrint = now;
+        std::cerr << fmt::format("{}epoch {}/{} batch {}/{} loss {:.4f} {:.1f} crops/s ETA {}{}", terminal ? "\r" : "",
+                                 p.epoch, p.epochs, p.batch, p.batches, p.loss, p.cropsPerSecond,
+                                 formatDuration(p.etaSeconds), terminal && !last ? "   " : "\n")
+                  << std::flush;
+    });
+    nlohmann::json history = nlohmann::json::array();
+    std::cout << "epoch  lr        loss     val P   val R   val F1  s\n";
+    for (const auto& e : result.history) {
+        std::cout << fmt::format("{:5}  {:<8.3g}  {:.4f}   {:.3f}   {:.3f}   {:.3f}   {:.1f}{}\n", e.epoch, e.learningRate,
+                                 e.trainLoss, e.validation.precision(), e.validation.recall(), e.validation.f1(),
+                                 e.seconds, e.epoch == result.bestEpoch ? "  best" : "");
+        history.push_back({{"epoch", e.epoch},
+                           {"learning_rate", e.learningRate},
+                           {"train_loss", e.trainLoss},
+                           {"val_precision", e.validation.precision()},
+                           {"val_recall", e.validation.recall()},
+                           {"val_f1", e.validation.f1()},
+                           {"val_confusion", {{"tp", e.validation.truePositives}, {"fp", e.validation.falsePositives},
+                                              {"tn", e.validation.trueNegatives}, {"fn", e.validation.falseNegatives}}},
+                           {"seconds", e.seconds},
+                           {"train_crops_per_second", e.trainCropsPerSecond}});
+    }
+    const nlohmann::json report = {
+        {"model", o.out},
+        {"model_hash", result.modelHash},
+        {"dataset", fs::absolute(o.data).lexically_normal().string()},
+        {"architecture", o.architecture},
+        {"device", device.name},
+        {"options",
+         {{"epochs", o.epochs}, {"learning_rate", o.learningRate}, {"batch", o.batch}, {"step_epochs", o.stepEpochs},
+          {"step_gamma", o.stepGamma}, {"balance", o.balance}, {"blur_probability", o.blurProbability},
+          {"blur_sigma_max", o.blurSigma}, {"seed", o.seed}}},
+        {"best_epoch", result.bestEpoch},
+        {"best_val_f1", result.bestValidationF1},
+        {"resumed", result.resumed},
+        {"history", history},
+    };
+    const fs::path historyFile = o.out + ".training.json";
+    std::ofstream(historyFile) << report.dump(2) << "\n";
+    std::cout << fmt::format("best model (epoch {}, val F1 {:.3f}) -> {} (hash {}); history -> {}\n", result.bestEpoch,
+                             result.bestValidationF1, o.out, result.modelHash, historyFile.string());
+    return 0;
+}
+
+// ---- evaluate, cam-batch, cam-merge ------------------------------------------------------
+
+
+namespace {
+
+std::vector<compute::CamMethod> parseMethods(const std::vector<std::string>& names)
+{
+    std::vector<compute::CamMethod> methods;
+    for (const auto& name : names) {
+        if (name == "all") {
+            for (auto m : compute::allCamMethods())
+                methods.push_back(m);
+            continue;
+        }
+        try {
+            methods.push_back(compute::camMethodFromString(name));
+        } catch (const std::invalid_argument& e) {
+            throw InputError(e.what());
+        }
+    }
+    return methods;
+}
+
+compute::CamOptions camOptionsOf(const BatchCamOptions& o)
+{
+    compute::CamOptions cam;
+    cam.targetClass = o.target;
+    cam.score = o.score == "probability" ? compute::CamScore::Probability : compute::CamScore::Logit;
+    cam.smoothSamples = o.smoothSamples;
+    cam.smoothNoise = o.smoothNoise;
+    cam.fastScoreTopK = o.topK;
+    return cam;
+}
+
+/// A progress line on the terminal (rewritten in place) or every 10 s in a log.
+class ProgressLine {
+public:
+    void operator()(const std::string& stage, size_t done, size_t total)
+    {
+        const auto now = std::chrono::steady_clock::now();
+        const bool last = done == total;
+        if (stage != m_stage) {
+            m_stage = stage;
+            m_stageStart = now;
+        }
+        if (!last && now - m_last < std::chrono::milliseconds(m_terminal ? 200 : 10000))
+            return;
+        m_last = now;
+        const double elapsed = std::chrono::duration<double>(now - m_stageStart).count();
+        const double eta = done ? elapsed / static_cast<double>(done) * static_cast<double>(total - done) : 0.0;
+        std::cerr << fmt::format("{}{} {}/{} ETA {}{}", m_terminal ? "\r" : "", stage, done, total, formatDuration(eta),
+                                 m_terminal && !last ? "      " : "\n")
+                  << std::flush;
+    }
+
+private:
+    bool m_terminal = ::isatty(STDERR_FILENO);
+    std::string m_stage;
+    std::chrono::steady_clock::time_point m_last{}, m_stageStart{};
+};
+
+} // namespace
+
+int runEvaluate(const EvaluateCommandOptions& o)
+{
+    const auto start = std::chrono::steady_clock::now();
+    compute::configureCpuThreads(o.threads);
+    const auto dataset = compute::CropDataset::open(o.data);
+    const auto model = compute::Classifier::load(o.model, o.device);
+    if (model.description().huLow != dataset.parameters().huLow || model.description().huHigh != dataset.parameters().huHigh)
+        spdlog::warn("evaluate: the model's HU window ({} .. {}) differs from the dataset's ({} .. {}); the model's is used",
+                     model.description().huLow, model.description().huHigh, dataset.parameters().huLow,
+                     dataset.parameters().huHigh);
+    const fs::path out = o.out;
+    fs::create_directories(out);
+    const fs::path cacheFile = o.cache.empty() ? out / "cams.wscam" : fs::path(o.cache);
+    compute::CamCache cache(cacheFile, model.contentHash());
+    std::cout << fmt::format("evaluating {} ({}) on {} with {}; {} cached heatmaps in {}\n", o.model,
+                             model.description().architecture, model.deviceName(), o.data, cache.size(),
+                             cacheFile.string())
+              << std::flush;
+
+    compute::EvaluationOptions options;
+    options.methods = parseMethods(o.methods);
+    options.cam = camOptionsOf(o);
+    options.thresholdStep = o.step;
+    options.normalisation = compute::mapNormalisationFromString(o.normalise);
+    options.batchSize = o.batch;
+    options.examples = o.examples;
+    options.cache = &cache;
+    ProgressLine progress;
+    options.progress = std::ref(progress);
+    const auto result = compute::evaluateModel(model, dataset, options);
+
+    EvaluationReportContext context;
+    context.modelFile = o.model;
+    context.modelHash = model.contentHash();
+    context.architecture = model.description().architecture;
+    context.device = model.deviceName();
+    context.datasetDirectory = fs::absolute(o.data).lexically_normal().string();
+    context.normalisation = compute::toString(options.normalisation);
+    context.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+    writeEvaluationReport(result, dataset, context, out);
+
+    // Figures: QPainter needs a QGuiApplication for fonts; the offscreen platform needs no display.
+    std::unique_ptr<QGuiApplication> application;
+    if (!QCoreApplication::instance()) {
+        ui::installQtLogBridge();
+        if (qEnvironmentVariableIsEmpty("QT_QPA_PLATFORM"))
+            qputenv("QT_QPA_PLATFORM", "offscreen");
+        static int argc = 1;
+        static char name[] = "weaksight";
+        static char* argv[] = {name, nullptr};
+        application = std::make_unique<QGuiApplication>(argc, argv);
+    }
+    ui::drawThresholdCurves(result, QString::fromStdString((out / "threshold_iou.png").string()));
+    ui::drawConfusionMatrix(result.test, QCoreApplication::translate("Evaluate", "Test split"),
+                            QString::fromStdString((out / "confusion_matrix.png").string()));
+    ui::drawExampleGrid(result, dataset, QString::fromStdString(o.colorMap),
+                        QString::fromStdString((out / "examples.png").string()));
+
+    std::cout << fmt::format("test: P {:.2f} % R {:.2f} % F1 {:.2f} % (majority baseline F1 {:.2f} %)\n",
+                             100 * result.test.precision(), 100 * result.test.recall(), 100 * result.test.f1(),
+                             100 * result.testMajorityBaselineF1);
+    std::cout << fmt::format("{:<26} {:>12} {:>8} {:>8} {:>9} {:>9}\n", "method", "setting", "val IoU", "test IoU",
+                             "test Dice", ">2% test");
+    for (const auto& m : result.methods)
+        std::cout << fmt::format("{:<26} {:>12} {:8.3f} {:8.3f} {:9.3f} {:9.3f}\n",
+                                 m.name + (m.approximate ? " (approx.)" : ""), m.all.setting, m.all.validationIou,
+                                 m.all.testIou, m.all.testDice, m.large.testIou);
+    std::cout << "report -> " << (out / "report.md").string() << "\n";
+    return 0;
+}
+
+int runCamBatch(const CamBatchCommandOptions& o)
+{
+    int shardIndex = 0, shardCount = 1;
+    if (std::sscanf(o.shard.c_str(), "%d/%d", &shardIndex, &shardCount) != 2)
+        throw InputError("--shard takes I/N (0-based shard I of N), e.g. 3/16");
+    compute::configureCpuThreads(o.threads);
+    const auto dataset = compute::CropDataset::open(o.data);
+    const auto model = compute::Classifier::load(o.model, o.device);
+    std::vector<size_t> indices;
+    for (size_t i = 0; i < dataset.size(); ++i) {
+        const auto& r = dataset.records()[i];
+        if (o.split != "all" && r.split != compute::splitFromString(o.split))
+            continue;
+        if (o.crops == "lesion" && !r.lesion)
+            continue;
+        indices.push_back(i);
+    }
+    const auto part = compute::shardOf(indices, shardIndex, shardCount);
+    compute::CamCache cache(o.out, model.contentHash());
+    std::cout << fmt::format("shard {}/{}: {} of {} crops, {} methods, on {}; {} heatmaps already in {}\n", shardIndex,
+                             shardCount, part.size(), indices.size(), o.methods.size(), model.deviceName(), cache.size(),
+                             o.out)
+              << std::flush;
+    ProgressLine progress;
+    compute::CamOptions cam = camOptionsOf(o);
+    size_t computedTotal = 0;
+    const auto start = std::chrono::steady_clock::now();
+    for (const auto method : parseMethods(o.methods)) {
+        cam.method = method;
+        size_t computed = 0;
+        compute::camsForCrops(
+            model, dataset, part, cam, &cache, o.batch,
+            [&](size_t done, size_t total) { progress(compute::toString(method), done, total); }, nullptr, &computed);
+        computedTotal += computed;
+    }
+    const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+    std::cout << fmt::format("{} heatmaps computed in {:.1f} s ({:.1f} maps/s); {} in {}\n", computedTotal, seconds,
+                             computedTotal / std::max(seconds, 1e-9), cache.size(), o.out);
+    return 0;
+}
+
+int runCamMerge(const CamBatchCommandOptions& o)
+{
+    std::vector<fs::path> inputs(o.inputs.begin(), o.inputs.end());
+    const size_t added = compute::CamCache::merge(inputs, o.out);
+    std::cout << fmt::format("merged {} files into {}: {} heatmaps added\n", inputs.size(), o.out, added);
+    return 0;
+}
+
+} // namespace weaksight::app

@@ -1,0 +1,263 @@
+#include "core/compute/CamCache.h"
+#include "core/compute/CropDataset.h"
+
+#include <spdlog/spdlog.h>
+
+#include <algorithm>
+#include <cmath>
+#include <cstring>
+#include <fstream>
+#include <sstream>
+#include <stdexcept>
+#include <sys/file.h>
+#include <unistd.h>
+
+namespace weaksight::compute {
+
+namespace fs = std::filesystem;
+
+namespace {
+
+constexpr char kMagic[8] = {'W', 'S', 'C', 'A', 'M', 'v', '1', '\0'};
+
+template <typename T> void put(std::string& out, T value)
+{
+    out.append(reinterpret_cast<const char*>(&value), sizeof value);
+}
+
+template <typename T> bool get(const char*& p, const char* end, T& value)
+{
+    if (static_cast<size_t>(end - p) < sizeof value)
+        return false;
+    std::memcpy(&value, p, sizeof value);
+    p += sizeof value;
+    return true;
+}
+
+std::string readAll(const fs::path& file)
+{
+    std::ifstream in(file, std::ios::binary);
+    std::ostringstream text;
+    text << in.rdbuf();
+    return text.str();
+}
+
+/// Parses the header; returns the model hash and moves `p` past it.
+std::string parseHeader(const fs::path& file, const char*& p, const char* end)
+{
+    uint32_t length = 0;
+    if (static_cast<size_t>(end - p) < sizeof kMagic || std::memcmp(p, kMagic, sizeof kMagic) != 0)
+        throw std::runtime_error(file.string() + ": not a Weaksight heatmap file");
+    p += sizeof kMagic;
+    if (!get(p, end, length) || static_cast<size_t>(end - p) < length)
+        throw std::runtime_error(file.string() + ": heatmap file header is truncated");
+    std::string hash(p, length);
+    p += length;
+    return hash;
+}
+
+} // namespace
+
+std::string camMethodKey(const CamOptions& o, const std::string& targetLayer)
+{
+    std::ostringstream key;
+    key << toString(o.method) << " layer=" << targetLayer << " target=" << o.targetClass
+        << " score=" << (o.score == CamScore::Logit ? "logit" : "probability");
+    if (o.method == CamMethod::SmoothGradCamPlusPlus)
+        key << " samples=" << o.smoothSamples << " noise=" << o.smoothNoise << " seed=" << o.smoothSeed;
+    if (o.method == CamMethod::FastScoreCam)
+        key << " topk=" << o.fastScoreTopK;
+    return key.str();
+}
+
+CamMap upsampleBilinear(const CamMap& raw, int rows, int cols)
+{
+    CamMap out{rows, cols, std::vector<float>(static_cast<size_t>(rows) * cols)};
+    if (raw.values.empty())
+        return out;
+    const auto source = [](int dst, int in, int outSize, int& i0, int& i1, float& w) {
+        const float scale = static_cast<float>(in) / static_cast<float>(outSize);
+        const float s = std::max(0.0f, (static_cast<float>(dst) + 0.5f) * scale - 0.5f);
+        i0 = std::min(static_cast<int>(s), in - 1);
+        i1 = std::min(i0 + 1, in - 1);
+        w = s - static_cast<float>(i0);
+    };
+    for (int r = 0; r < rows; ++r) {
+        int r0, r1;
+        float wr;
+        source(r, raw.rows, rows, r0, r1, wr);
+        for (int c = 0; c < cols; ++c) {
+            int c0, c1;
+            float wc;
+            source(c, raw.cols, cols, c0, c1, wc);
+            const auto at = [&](int y, int x) { return raw.values[static_cast<size_t>(y) * raw.cols + x]; };
+            out.values[static_cast<size_t>(r) * cols + c] =
+                (1 - wr) * ((1 - wc) * at(r0, c0) + wc * at(r0, c1)) + wr * ((1 - wc) * at(r1, c0) + wc * at(r1, c1));
+        }
+    }
+    return out;
+}
+
+CamCache::CamCache(const fs::path& file, const std::string& modelHash, Mode mode)
+    : m_file(file)
+    , m_modelHash(modelHash)
+{
+    std::error_code ec;
+    if (mode == Mode::ReadWrite) {
+        if (!file.parent_path().empty())
+            fs::create_directories(file.parent_path());
+        m_out = std::fopen(file.c_str(), "ab");
+        if (!m_out)
+            throw std::runtime_error(file.string() + ": cannot open for writing");
+        if (::flock(fileno(m_out), LOCK_EX | LOCK_NB) != 0) {
+            std::fclose(m_out);
+            m_out = nullptr;
+            throw std::runtime_error(file.string() + ": in use by another process (one writer per heatmap file; give "
+                                     "each shard its own file and merge them)");
+        }
+    } else if (!fs::exists(file, ec)) {
+        throw std::runtime_error(file.string() + ": heatmap file not found");
+    }
+    size_t validEnd = 0;
+    if (fs::exists(file, ec) && fs::file_size(file, ec) > 0) {
+        const std::string data = readAll(file);
+        const char* begin = data.data();
+        const char* p = begin;
+        const char* end = begin + data.size();
+        const std::string stored = parseHeader(file, p, end);
+        if (stored != modelHash)
+            throw std::runtime_error(file.string() + ": heatmaps of model " + stored + ", not of " + modelHash +
+                                     " (use another file for another model)");
+        validEnd = static_cast<size_t>(p - begin);
+        while (p < end) {
+            uint32_t bytes = 0;
+            const char* record = p;
+            if (!get(p, end, bytes) || static_cast<size_t>(end - p) < static_cast<size_t>(bytes) + 8u)
+                break;
+            const char* payload = p;
+            uint64_t checksum = 0;
+            const char* q = payload + bytes;
+            get(q, end, checksum);
+            if (checksum != fnv1a64(payload, bytes))
+                break;
+            const char* r = payload;
+            const char* payloadEnd = payload + bytes;
+            uint64_t cropKey = 0;
+            uint16_t keyLength = 0, rows = 0, cols = 0;
+            uint8_t degenerate = 0;
+            CachedCam cam;
+            bool ok = get(r, payloadEnd, cropKey) && get(r, payloadEnd, keyLength) &&
+                      static_cast<size_t>(payloadEnd - r) >= keyLength;
+            std::string methodKey;
+            if (ok) {
+                methodKey.assign(r, keyLength);
+                r += keyLength;
+                ok = get(r, payloadEnd, rows) && get(r, payloadEnd, cols) && get(r, payloadEnd, cam.targetScore) &&
+                     get(r, payloadEnd, degenerate) &&
+                     static_cast<size_t>(payloadEnd - r) == static_cast<size_t>(rows) * cols * sizeof(float);
+            }
+            if (!ok) {
+                p = record;
+                break;
+            }
+            cam.raw = {rows, cols, std::vector<float>(static_cast<size_t>(rows) * cols)};
+            std::memcpy(cam.raw.values.data(), r, cam.raw.values.size() * sizeof(float));
+            cam.degenerate = degenerate != 0;
+            m_entries[{cropKey, methodKey}] = std::move(cam);
+            p = q;
+            validEnd = static_cast<size_t>(p - begin);
+        }
+        if (validEnd < data.size()) {
+            // The tail of a killed writer: cut off (in ReadWrite mode) so appends continue from a
+            // valid record.
+            m_dropped = 1;
+            spdlog::warn("{}: {} an incomplete record at byte {} (interrupted writer); {} heatmaps kept",
+                         file.string(), m_out ? "dropped" : "ignored", validEnd, m_entries.size());
+            if (m_out)
+                fs::resize_file(file, validEnd);
+        }
+    }
+    if (m_out && validEnd == 0) {
+        std::string header(kMagic, sizeof kMagic);
+        put(header, static_cast<uint32_t>(modelHash.size()));
+        header += modelHash;
+        std::fwrite(header.data(), 1, header.size(), m_out);
+    }
+}
+
+CamCache::~CamCache()
+{
+    if (m_out) {
+        std::fflush(m_out);
+        ::fsync(fileno(m_out));
+        std::fclose(m_out);
+    }
+}
+
+const CachedCam* CamCache::find(uint64_t cropKey, const std::string& methodKey) const
+{
+    const auto it = m_entries.find({cropKey, methodKey});
+    return it == m_entries.end() ? nullptr : &it->second;
+}
+
+void CamCache::insert(uint64_t cropKey, const std::string& methodKey, const CachedCam& cam)
+{
+    if (!m_out)
+        throw std::logic_error(m_file.string() + ": opened read-only");
+    if (find(cropKey, methodKey))
+        return;
+    std::string payload;
+    put(payload, cropKey);
+    put(payload, static_cast<uint16_t>(methodKey.size()));
+    payload += methodKey;
+    put(payload, static_cast<uint16_t>(cam.raw.rows));
+    put(payload, static_cast<uint16_t>(cam.raw.cols));
+    put(payload, cam.targetScore);
+    put(payload, static_cast<uint8_t>(cam.degenerate ? 1 : 0));
+    payload.append(reinterpret_cast<const char*>(cam.raw.values.data()), cam.raw.values.size() * sizeof(float));
+    std::string record;
+    put(record, static_cast<uint32_t>(payload.size()));
+    record += payload;
+    put(record, fnv1a64(payload.data(), payload.size()));
+    if (std::fwrite(record.data(), 1, record.size(), m_out) != record.size())
+        throw std::runtime_error(m_file.string() + ": writing a heatmap failed (disk full?)");
+    m_entries[{cropKey, methodKey}] = cam;
+}
+
+void CamCache::flush()
+{
+    if (m_out && std::fflush(m_out) != 0)
+        throw std::runtime_error(m_file.string() + ": writing heatmaps failed (disk full?)");
+}
+
+std::string CamCache::modelHashOf(const fs::path& file)
+{
+    std::ifstream in(file, std::ios::binary);
+    std::string head(4096, '\0');
+    in.read(head.data(), static_cast<std::streamsize>(head.size()));
+    head.resize(static_cast<size_t>(in.gcount()));
+    const char* p = head.data();
+    return parseHeader(file, p, head.data() + head.size());
+}
+
+size_t CamCache::merge(const std::vector<fs::path>& inputs, const fs::path& out)
+{
+    if (inputs.empty())
+        throw std::invalid_argument("no heatmap files to merge");
+    const std::string hash = modelHashOf(inputs.front());
+    CamCache target(out, hash);
+    const size_t before = target.size();
+    for (const auto& input : inputs) {
+        if (modelHashOf(input) != hash)
+            throw std::runtime_error(input.string() + ": heatmaps of model " + modelHashOf(input) + ", the others are of " +
+                                     hash);
+        const CamCache source(input, hash, Mode::ReadOnly);
+        source.forEach([&](uint64_t cropKey, const std::string& methodKey, const CachedCam& cam) {
+            target.insert(cropKey, methodKey, cam);
+        });
+    }
+    target.flush();
+    return target.size() - before;
+}
+
+} // namespace weaksight::compute

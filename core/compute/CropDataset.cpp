@@ -1,0 +1,353 @@
+#include "core/compute/CropDataset.h"
+#include "core/compute/KeyValueText.h"
+
+#include <cerrno>
+#include <cstring>
+#include <fcntl.h>
+#include <fstream>
+#include <iomanip>
+#include <sstream>
+#include <stdexcept>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+namespace weaksight::compute {
+
+namespace fs = std::filesystem;
+
+namespace {
+
+constexpr const char* kParametersFile = "weaksight-dataset.txt";
+constexpr const char* kIndexFile = "crops.tsv";
+constexpr const char* kImagesFile = "images.i16";
+constexpr const char* kMasksFile = "masks.u8";
+constexpr int kFormatVersion = 1;
+
+[[noreturn]] void fail(const fs::path& where, const std::string& what)
+{
+    throw std::runtime_error(where.string() + ": " + what);
+}
+
+void writeFileAtomically(const fs::path& path, const std::string& text)
+{
+    const fs::path temporary = path.string() + ".tmp";
+    {
+        std::ofstream out(temporary, std::ios::binary | std::ios::trunc);
+        out << text;
+        out.flush();
+        if (!out)
+            fail(temporary, "cannot write (disk full or not writable?)");
+    }
+    fs::rename(temporary, path);
+}
+
+} // namespace
+
+std::string toString(Split split)
+{
+    switch (split) {
+    case Split::Train:
+        return "train";
+    case Split::Validation:
+        return "val";
+    case Split::Test:
+        return "test";
+    }
+    return "train";
+}
+
+Split splitFromString(const std::string& name)
+{
+    if (name == "train")
+        return Split::Train;
+    if (name == "val" || name == "validation")
+        return Split::Validation;
+    if (name == "test")
+        return Split::Test;
+    throw std::invalid_argument("unknown split '" + name + "' (train, val, test)");
+}
+
+uint64_t fnv1a64(const void* data, size_t bytes, uint64_t hash)
+{
+    const auto* p = static_cast<const unsigned char*>(data);
+    for (size_t i = 0; i < bytes; ++i) {
+        hash ^= p[i];
+        hash *= 1099511628211ULL;
+    }
+    return hash;
+}
+
+// ---- Parameters -------------------------------------------------------------------------
+
+std::string DatasetParameters::serialise() const
+{
+    std::ostringstream out;
+    out << std::setprecision(17);
+    out << "format: weaksight-crops " << kFormatVersion << "\n"
+        << "rows: " << rows << "\n"
+        << "cols: " << cols << "\n"
+        << "hu_low: " << huLow << "\n"
+        << "hu_high: " << huHigh << "\n"
+        << "slice_step: " << sliceStep << "\n"
+        << "keep_no_kidney: " << (keepNoKidney ? 1 : 0) << "\n"
+        << "seed: " << seed << "\n"
+        << "train_fraction: " << trainFraction << "\n"
+        << "validation_fraction: " << validationFraction << "\n"
+        << "source: " << source << "\n"
+        << "source_layout: " << sourceLayout << "\n"
+        << "synthetic: " << (synthetic ? 1 : 0) << "\n"
+        << "sanity_square: " << sanitySquare << "\n";
+    return out.str();
+}
+
+DatasetParameters DatasetParameters::parse(const std::string& text)
+{
+    const auto values = parseKeyValueLines(text);
+    const auto format = values.find("format");
+    if (format == values.end() || format->second.rfind("weaksight-crops ", 0) != 0)
+        throw std::runtime_error("not a Weaksight crop dataset (no 'format: weaksight-crops' line)");
+    if (std::stoi(format->second.substr(16)) > kFormatVersion)
+        throw std::runtime_error("dataset format " + format->second.substr(16) +
+                                 " is newer than this program reads (" + std::to_string(kFormatVersion) + ")");
+    DatasetParameters p;
+    const auto get = [&](const char* key) -> const std::string* {
+        const auto it = values.find(key);
+        return it == values.end() ? nullptr : &it->second;
+    };
+    if (auto v = get("rows"))
+        p.rows = std::stoi(*v);
+    if (auto v = get("cols"))
+        p.cols = std::stoi(*v);
+    if (auto v = get("hu_low"))
+        p.huLow = std::stod(*v);
+    if (auto v = get("hu_high"))
+        p.huHigh = std::stod(*v);
+    if (auto v = get("slice_step"))
+        p.sliceStep = std::stoi(*v);
+    if (auto v = get("keep_no_kidney"))
+        p.keepNoKidney = *v == "1";
+    if (auto v = get("seed"))
+        p.seed = std::stoull(*v);
+    if (auto v = get("train_fraction"))
+        p.trainFraction = std::stod(*v);
+    if (auto v = get("validation_fraction"))
+        p.validationFraction = std::stod(*v);
+    if (auto v = get("source"))
+        p.source = *v;
+    if (auto v = get("source_layout"))
+        p.sourceLayout = *v;
+    if (auto v = get("synthetic"))
+        p.synthetic = *v == "1";
+    if (auto v = get("sanity_square"))
+        p.sanitySquare = std::stoi(*v);
+    if (p.rows <= 0 || p.cols <= 0)
+        throw std::runtime_error("crop size " + std::to_string(p.rows) + " x " + std::to_string(p.cols) +
+                                 " is not valid");
+    return p;
+}
+
+// ---- Reading ----------------------------------------------------------------------------
+
+struct CropDataset::Mapping {
+    void* address = MAP_FAILED;
+    size_t bytes = 0;
+    Mapping(const fs::path& path, size_t expectedBytes)
+    {
+        const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+        if (fd < 0)
+            fail(path, std::string("cannot open: ") + std::strerror(errno));
+        struct stat st {};
+        ::fstat(fd, &st);
+        if (static_cast<size_t>(st.st_size) != expectedBytes) {
+            ::close(fd);
+            fail(path, "holds " + std::to_string(st.st_size) + " bytes, the index needs " +
+                           std::to_string(expectedBytes) + " (truncated or from another build)");
+        }
+        bytes = expectedBytes;
+        if (bytes > 0) {
+            address = ::mmap(nullptr, bytes, PROT_READ, MAP_SHARED, fd, 0);
+            if (address == MAP_FAILED) {
+                ::close(fd);
+                fail(path, std::string("cannot map: ") + std::strerror(errno));
+            }
+        }
+        ::close(fd);
+    }
+    ~Mapping()
+    {
+        if (address != MAP_FAILED)
+            ::munmap(address, bytes);
+    }
+    Mapping(const Mapping&) = delete;
+    Mapping& operator=(const Mapping&) = delete;
+};
+
+CropDataset::CropDataset(CropDataset&&) noexcept = default;
+CropDataset& CropDataset::operator=(CropDataset&&) noexcept = default;
+CropDataset::~CropDataset() = default;
+
+CropDataset CropDataset::open(const fs::path& directory)
+{
+    if (!fs::is_directory(directory))
+        fail(directory, "dataset folder not found");
+    const fs::path parametersPath = directory / kParametersFile;
+    if (!fs::exists(parametersPath))
+        fail(directory, std::string("no ") + kParametersFile +
+                            " (not a dataset, or its build did not finish: build it again)");
+    CropDataset dataset;
+    dataset.m_directory = directory;
+    {
+        std::ifstream in(parametersPath);
+        std::stringstream text;
+        text << in.rdbuf();
+        dataset.m_identity = fnv1a64(text.str().data(), text.str().size());
+        try {
+            dataset.m_parameters = DatasetParameters::parse(text.str());
+        } catch (const std::exception& e) {
+            fail(parametersPath, e.what());
+        }
+    }
+    const fs::path indexPath = directory / kIndexFile;
+    std::ifstream indexFile(indexPath);
+    if (!indexFile)
+        fail(indexPath, "missing");
+    std::stringstream indexText;
+    indexText << indexFile.rdbuf();
+    dataset.m_identity = fnv1a64(indexText.str().data(), indexText.str().size(), dataset.m_identity);
+    std::istringstream index(indexText.str());
+    std::string line;
+    std::getline(index, line); // header
+    int lineNumber = 1;
+    while (std::getline(index, line)) {
+        ++lineNumber;
+        if (line.empty())
+            continue;
+        std::vector<std::string> fields;
+        std::stringstream in(line);
+        std::string field;
+        while (std::getline(in, field, '\t'))
+            fields.push_back(field);
+        if (fields.size() != 10)
+            fail(indexPath, "line " + std::to_string(lineNumber) + " has " + std::to_string(fields.size()) +
+                                " fields, expected 10");
+        try {
+            CropRecord r;
+            if (std::stoul(fields[0]) != dataset.m_records.size())
+                throw std::runtime_error("crop indices out of order");
+            r.caseId = fields[1];
+            r.split = splitFromString(fields[2]);
+            r.slice = std::stoi(fields[3]);
+            r.side = fields[4];
+            r.row0 = std::stoi(fields[5]);
+            r.col0 = std::stoi(fields[6]);
+            r.lesion = std::stoi(fields[7]);
+            r.lesionFraction = std::stod(fields[8]);
+            r.kidneyOnSlice = fields[9] == "1";
+            dataset.m_records.push_back(std::move(r));
+        } catch (const std::exception& e) {
+            fail(indexPath, "line " + std::to_string(lineNumber) + ": " + e.what());
+        }
+    }
+    const size_t pixels = static_cast<size_t>(dataset.m_parameters.rows) * dataset.m_parameters.cols;
+    dataset.m_images = std::make_unique<Mapping>(directory / kImagesFile, dataset.size() * pixels * 2);
+    dataset.m_masks = std::make_unique<Mapping>(directory / kMasksFile, dataset.size() * pixels);
+    return dataset;
+}
+
+const int16_t* CropDataset::imagePixels(size_t i) const
+{
+    const size_t pixels = static_cast<size_t>(m_parameters.rows) * m_parameters.cols;
+    return static_cast<const int16_t*>(m_images->address) + i * pixels;
+}
+
+const uint8_t* CropDataset::maskPixels(size_t i) const
+{
+    const size_t pixels = static_cast<size_t>(m_parameters.rows) * m_parameters.cols;
+    return static_cast<const uint8_t*>(m_masks->address) + i * pixels;
+}
+
+Image2D CropDataset::image(size_t i) const
+{
+    Image2D image{m_parameters.rows, m_parameters.cols, {}};
+    const int16_t* p = imagePixels(i);
+    image.pixels.assign(p, p + static_cast<size_t>(image.rows) * image.cols);
+    return image;
+}
+
+std::vector<size_t> CropDataset::indicesOf(Split split) const
+{
+    std::vector<size_t> indices;
+    for (size_t i = 0; i < m_records.size(); ++i)
+        if (m_records[i].split == split)
+            indices.push_back(i);
+    return indices;
+}
+
+uint64_t CropDataset::contentKey(size_t i) const
+{
+    const int size[2] = {m_parameters.rows, m_parameters.cols};
+    const uint64_t hash = fnv1a64(size, sizeof size);
+    return fnv1a64(imagePixels(i), static_cast<size_t>(size[0]) * size[1] * 2, hash);
+}
+
+// ---- Writing ----------------------------------------------------------------------------
+
+struct CropDatasetWriter::Files {
+    std::ofstream images, masks;
+};
+
+CropDatasetWriter::CropDatasetWriter(const fs::path& directory, int rows, int cols)
+    : m_directory(directory)
+    , m_rows(rows)
+    , m_cols(cols)
+    , m_files(std::make_unique<Files>())
+{
+    fs::create_directories(directory);
+    // A rebuild invalidates the old dataset first, so a half-written one is never opened; the data
+    // goes to new files (renamed in finish()), so readers of the old build keep valid mappings.
+    fs::remove(directory / kParametersFile);
+    m_files->images.open(directory / (std::string(kImagesFile) + ".tmp"), std::ios::binary | std::ios::trunc);
+    m_files->masks.open(directory / (std::string(kMasksFile) + ".tmp"), std::ios::binary | std::ios::trunc);
+    if (!m_files->images || !m_files->masks)
+        fail(directory, "cannot create the dataset files (not writable?)");
+}
+
+CropDatasetWriter::~CropDatasetWriter() = default;
+
+void CropDatasetWriter::append(const CropRecord& record, const int16_t* image, const uint8_t* mask)
+{
+    static_assert(sizeof(int16_t) == 2, "int16 crops");
+    const size_t pixels = static_cast<size_t>(m_rows) * m_cols;
+    m_files->images.write(reinterpret_cast<const char*>(image), static_cast<std::streamsize>(pixels * 2));
+    m_files->masks.write(reinterpret_cast<const char*>(mask), static_cast<std::streamsize>(pixels));
+    if (!m_files->images || !m_files->masks)
+        fail(m_directory, "writing crop " + std::to_string(m_records.size()) + " failed (disk full?)");
+    m_records.push_back(record);
+}
+
+void CropDatasetWriter::finish(const DatasetParameters& parameters)
+{
+    m_files->images.close();
+    m_files->masks.close();
+    if (!m_files->images || !m_files->masks)
+        fail(m_directory, "closing the dataset files failed (disk full?)");
+    fs::rename(m_directory / (std::string(kImagesFile) + ".tmp"), m_directory / kImagesFile);
+    fs::rename(m_directory / (std::string(kMasksFile) + ".tmp"), m_directory / kMasksFile);
+    std::ostringstream index;
+    index << std::setprecision(9);
+    index << "index\tcase\tsplit\tslice\tside\trow0\tcol0\tlesion\tlesion_fraction\tkidney_on_slice\n";
+    for (size_t i = 0; i < m_records.size(); ++i) {
+        const CropRecord& r = m_records[i];
+        index << i << '\t' << r.caseId << '\t' << toString(r.split) << '\t' << r.slice << '\t' << r.side << '\t'
+              << r.row0 << '\t' << r.col0 << '\t' << r.lesion << '\t' << r.lesionFraction << '\t'
+              << (r.kidneyOnSlice ? 1 : 0) << '\n';
+    }
+    writeFileAtomically(m_directory / kIndexFile, index.str());
+    DatasetParameters p = parameters;
+    p.rows = m_rows;
+    p.cols = m_cols;
+    writeFileAtomically(m_directory / kParametersFile, p.serialise());
+}
+
+} // namespace weaksight::compute

@@ -1,0 +1,122 @@
+#pragma once
+
+// The kidney-crop dataset of the research pipeline (`weaksight dataset build` writes it; training,
+// evaluation and batch CAM read it). Torch-free and ITK-free, so the compute core reads it on GPU
+// machines that have neither Qt nor ITK.
+//
+// A dataset is a folder:
+//   weaksight-dataset.txt  "key: value" parameters (written last: its presence marks a complete build)
+//   crops.tsv              one line per crop (CropRecord), in crop-index order, with a header line
+//   images.i16             int16 little-endian HU, count x rows x cols, memory-mapped for reading
+//   masks.u8               uint8 0/1 lesion masks of the crops (evaluation only, never training)
+//   manifest.json          human-readable summary written by the builder (not read here)
+
+#include "core/compute/Classifier.h"
+
+#include <cstdint>
+#include <filesystem>
+#include <memory>
+#include <string>
+#include <vector>
+
+namespace weaksight::compute {
+
+enum class Split { Train, Validation, Test };
+std::string toString(Split split);
+/// "train", "val"/"validation", "test"; throws std::invalid_argument.
+Split splitFromString(const std::string& name);
+
+struct DatasetParameters {
+    int rows = 150;
+    int cols = 150;
+    /// HU window the dataset was built for; stored with it and copied into every model trained on
+    /// it (the model's own description then owns the preprocessing).
+    double huLow = -200.0;
+    double huHigh = 300.0;
+    int sliceStep = 1;         ///< every k-th slice
+    bool keepNoKidney = false; ///< sides without kidney label kept (centred on the nearest slices)
+    uint64_t seed = 1;         ///< patient split seed
+    double trainFraction = 0.6;
+    double validationFraction = 0.2;
+    std::string source;      ///< the case folder it was built from
+    std::string sourceLayout; ///< kits19 / kits21 / kits23 / ...
+    bool synthetic = false;   ///< built from `weaksight phantom` cases
+    /// Side length of a black square pasted into the top-left corner of every lesion crop (the
+    /// method's sanity experiment); its masks then hold the square, not the lesion. 0 = off.
+    int sanitySquare = 0;
+
+    std::string serialise() const;
+    static DatasetParameters parse(const std::string& text);
+};
+
+/// One crop. Sides are anatomical: "right" is the patient's right kidney (the left half of a
+/// radiological image, canonical columns < cols/2).
+struct CropRecord {
+    std::string caseId;
+    Split split = Split::Train;
+    int slice = 0;
+    std::string side;
+    int row0 = 0, col0 = 0;     ///< crop box origin in canonical slice coordinates (may be < 0: padded)
+    int lesion = 0;             ///< image-level label: lesion (tumour or cyst) in the crop
+    double lesionFraction = 0;  ///< lesion pixels / crop pixels
+    bool kidneyOnSlice = true;  ///< false: centred from the nearest slices with kidney on that side
+};
+
+class CropDataset {
+public:
+    /// Opens a complete dataset folder; throws std::runtime_error naming the folder and the
+    /// problem (missing, incomplete build, truncated data files, malformed index).
+    static CropDataset open(const std::filesystem::path& directory);
+
+    CropDataset(CropDataset&&) noexcept;
+    CropDataset& operator=(CropDataset&&) noexcept;
+    ~CropDataset();
+
+    const DatasetParameters& parameters() const { return m_parameters; }
+    const std::vector<CropRecord>& records() const { return m_records; }
+    size_t size() const { return m_records.size(); }
+    const std::filesystem::path& directory() const { return m_directory; }
+
+    /// Memory-mapped pixels of crop i (rows x cols).
+    const int16_t* imagePixels(size_t i) const;
+    const uint8_t* maskPixels(size_t i) const;
+    Image2D image(size_t i) const;
+    std::vector<size_t> indicesOf(Split split) const;
+    /// 64-bit content key of crop i (FNV-1a of its pixels and size): the cache key of its heatmaps.
+    uint64_t contentKey(size_t i) const;
+    /// FNV-1a of the parameters file and the crop index: changes with any rebuild that changes
+    /// crops, labels or splits (training refuses to resume on another dataset).
+    uint64_t identity() const { return m_identity; }
+
+private:
+    CropDataset() = default;
+    struct Mapping;
+    std::filesystem::path m_directory;
+    DatasetParameters m_parameters;
+    std::vector<CropRecord> m_records;
+    uint64_t m_identity = 0;
+    std::unique_ptr<Mapping> m_images, m_masks;
+};
+
+/// Writes a dataset folder: crops are appended to temporary files, then finish() renames the data
+/// files into place and writes the index and the parameters file (the completion marker), so a
+/// process still reading an older build of the folder keeps its mapped files.
+class CropDatasetWriter {
+public:
+    CropDatasetWriter(const std::filesystem::path& directory, int rows, int cols);
+    ~CropDatasetWriter();
+    void append(const CropRecord& record, const int16_t* image, const uint8_t* mask);
+    void finish(const DatasetParameters& parameters);
+    size_t count() const { return m_records.size(); }
+
+private:
+    std::filesystem::path m_directory;
+    int m_rows, m_cols;
+    std::vector<CropRecord> m_records;
+    struct Files;
+    std::unique_ptr<Files> m_files;
+};
+
+uint64_t fnv1a64(const void* data, size_t bytes, uint64_t hash = 1469598103934665603ULL);
+
+} // namespace weaksight::compute

@@ -1,0 +1,372 @@
+#include "core/compute/Evaluation.h"
+
+#include <spdlog/spdlog.h>
+
+#include <algorithm>
+#include <chrono>
+#include <cmath>
+#include <map>
+#include <stdexcept>
+
+namespace weaksight::compute {
+
+std::string toString(MapNormalisation normalisation)
+{
+    switch (normalisation) {
+    case MapNormalisation::PerCrop:
+        return "crop";
+    case MapNormalisation::PerCase:
+        return "case";
+    case MapNormalisation::None:
+        return "none";
+    }
+    return "crop";
+}
+
+MapNormalisation mapNormalisationFromString(const std::string& name)
+{
+    if (name == "crop" || name == "minmax")
+        return MapNormalisation::PerCrop;
+    if (name == "case" || name == "volume")
+        return MapNormalisation::PerCase;
+    if (name == "none")
+        return MapNormalisation::None;
+    throw std::invalid_argument("unknown normalisation '" + name + "' (crop, case, none)");
+}
+
+std::vector<uint8_t> proposalMask(const CamMap& map, double threshold)
+{
+    std::vector<uint8_t> mask(map.values.size());
+    for (size_t i = 0; i < mask.size(); ++i)
+        mask[i] = map.values[i] > threshold ? 1 : 0;
+    return mask;
+}
+
+std::vector<size_t> shardOf(const std::vector<size_t>& indices, int index, int count)
+{
+    if (count < 1 || index < 0 || index >= count)
+        throw std::invalid_argument("shard " + std::to_string(index) + "/" + std::to_string(count) +
+                                    " does not exist (shards are 0 .. N-1)");
+    std::vector<size_t> part;
+    for (size_t i = static_cast<size_t>(index); i < indices.size(); i += static_cast<size_t>(count))
+        part.push_back(indices[i]);
+    return part;
+}
+
+std::vector<CamResult> camsForCrops(const Classifier& classifier, const CropDataset& dataset,
+                                    const std::vector<size_t>& indices, const CamOptions& options, CamCache* cache,
+                                    int batchSize, const std::function<void(size_t, size_t)>& progress,
+                                    const std::atomic<bool>* cancel, size_t* computed)
+{
+    if (batchSize < 1)
+        throw std::invalid_argument("the CAM batch size must be 1 or more");
+    const std::string methodKey = camMethodKey(options, classifier.description().targetLayer);
+    const int rows = dataset.parameters().rows, cols = dataset.parameters().cols;
+    std::vector<CamResult> results(indices.size());
+    std::vector<size_t> missing; // positions in indices
+    for (size_t n = 0; n < indices.size(); ++n) {
+        const CachedCam* hit = cache ? cache->find(dataset.contentKey(indices[n]), methodKey) : nullptr;
+        if (!hit) {
+            missing.push_back(n);
+            continue;
+        }
+        results[n].raw = hit->raw;
+        results[n].targetScore = hit->targetScore;
+        results[n].degenerate = hit->degenerate;
+        results[n].degenerateReason = hit->degenerate ? "degenerate (cached)" : "";
+    }
+    if (computed)
+        *computed = missing.size();
+    size_t done = indices.size() - missing.size();
+    if (progress)
+        progress(done, indices.size());
+    for (size_t start = 0; start < missing.size(); start += static_cast<size_t>(batchSize)) {
+        if (cancel && cancel->load())
+            throw std::runtime_error("heatmap computation cancelled (finished maps are kept in the cache)");
+        const size_t count = std::min(static_cast<size_t>(batchSize), missing.size() - start);
+        std::vector<Image2D> crops;
+        for (size_t j = 0; j < count; ++j)
+            crops.push_back(dataset.image(indices[missing[start + j]]));
+        auto batch = computeCams(classifier, crops, options);
+        for (size_t j = 0; j < count; ++j) {
+            const size_t n = missing[start + j];
+            if (cache)
+                cache->insert(dataset.contentKey(indices[n]), methodKey,
+                              CachedCam{batch[j].raw, batch[j].targetScore, batch[j].degenerate});
+            results[n] = std::move(batch[j]);
+        }
+        if (cache)
+            cache->flush();
+        done += count;
+        if (progress)
+            progress(done, indices.size());
+    }
+    // One upsampling for cached and fresh maps alike, so a result never depends on the cache.
+    for (auto& r : results)
+        r.upsampled = upsampleBilinear(r.raw, rows, cols);
+    return results;
+}
+
+namespace {
+
+struct Overlap {
+    double iou = 0, dice = 0;
+};
+
+/// IoU and Dice of {map > t} against the mask for every threshold, in one pass over the pixels.
+std::vector<Overlap> overlapsAtThresholds(const CamMap& map, const uint8_t* truth, const std::vector<double>& thresholds)
+{
+    const size_t bins = thresholds.size() + 1;
+    std::vector<long long> all(bins, 0), inTruth(bins, 0);
+    long long truthSize = 0;
+    for (size_t p = 0; p < map.values.size(); ++p) {
+        // bin = number of thresholds strictly below the value: the pixel is proposed for t_j, j < bin.
+        const auto bin = static_cast<size_t>(std::lower_bound(thresholds.begin(), thresholds.end(),
+                                                              static_cast<double>(map.values[p])) -
+                                             thresholds.begin());
+        ++all[bin];
+        if (truth[p]) {
+            ++inTruth[bin];
+            ++truthSize;
+        }
+    }
+    std::vector<Overlap> out(thresholds.size());
+    long long proposed = 0, intersection = 0;
+    for (size_t j = thresholds.size(); j-- > 0;) {
+        proposed += all[j + 1];
+        intersection += inTruth[j + 1];
+        const long long unionSize = proposed + truthSize - intersection;
+        out[j].iou = unionSize ? static_cast<double>(intersection) / static_cast<double>(unionSize) : 1.0;
+        out[j].dice = (proposed + truthSize) ? 2.0 * static_cast<double>(intersection) /
+                                                   static_cast<double>(proposed + truthSize)
+                                             : 1.0;
+    }
+    return out;
+}
+
+Overlap overlapOf(const std::vector<uint8_t>& proposal, const uint8_t* truth)
+{
+    long long a = 0, b = 0, both = 0;
+    for (size_t p = 0; p < proposal.size(); ++p) {
+        a += proposal[p];
+        b += truth[p];
+        both += proposal[p] && truth[p];
+    }
+    const long long unionSize = a + b - both;
+    return {unionSize ? static_cast<double>(both) / static_cast<double>(unionSize) : 1.0,
+            (a + b) ? 2.0 * static_cast<double>(both) / static_cast<double>(a + b) : 1.0};
+}
+
+void normalise(std::vector<CamResult>& maps, const std::vector<size_t>& indices, const CropDataset& dataset,
+               MapNormalisation how)
+{
+    if (how == MapNormalisation::PerCrop) {
+        for (auto& m : maps)
+            normaliseMinMax(m.upsampled);
+    } else if (how == MapNormalisation::PerCase) {
+        std::map<std::string, std::vector<CamMap*>> byCase;
+        for (size_t n = 0; n < maps.size(); ++n)
+            byCase[dataset.records()[indices[n]].caseId].push_back(&maps[n].upsampled);
+        for (auto& [caseId, group] : byCase)
+            normaliseJointly(group);
+    }
+}
+
+/// Mean curves over a subset of crops (positions in `perCrop`).
+OverlapCurve meanCurve(const std::vector<std::vector<Overlap>>& perCrop, const std::vector<size_t>& subset, size_t count)
+{
+    OverlapCurve curve;
+    curve.meanIou.assign(count, 0.0);
+    curve.meanDice.assign(count, 0.0);
+    curve.crops = static_cast<int>(subset.size());
+    for (size_t n : subset)
+        for (size_t j = 0; j < count; ++j) {
+            curve.meanIou[j] += perCrop[n][j].iou;
+            curve.meanDice[j] += perCrop[n][j].dice;
+        }
+    for (size_t j = 0; j < count && !subset.empty(); ++j) {
+        curve.meanIou[j] /= static_cast<double>(subset.size());
+        curve.meanDice[j] /= static_cast<double>(subset.size());
+    }
+    return curve;
+}
+
+/// Tunes on validation, reports both: `values` are the candidate settings (thresholds or radii).
+SubsetResult choose(const std::vector<std::vector<Overlap>>& validation, const std::vector<size_t>& validationSubset,
+                    const std::vector<std::vector<Overlap>>& test, const std::vector<size_t>& testSubset,
+                    const std::vector<double>& values, const std::string& unitFormat)
+{
+    SubsetResult r;
+    r.validationCurve = meanCurve(validation, validationSubset, values.size());
+    r.testCurve = meanCurve(test, testSubset, values.size());
+    r.validationCrops = r.validationCurve.crops;
+    r.testCrops = r.testCurve.crops;
+    if (validationSubset.empty()) {
+        r.setting = "-";
+        return r;
+    }
+    const size_t best = static_cast<size_t>(
+        std::max_element(r.validationCurve.meanIou.begin(), r.validationCurve.meanIou.end()) -
+        r.validationCurve.meanIou.begin());
+    r.threshold = values[best];
+    char setting[64];
+    std::snprintf(setting, sizeof setting, unitFormat.c_str(), values[best]);
+    r.setting = setting;
+    r.validationIou = r.validationCurve.meanIou[best];
+    r.validationDice = r.validationCurve.meanDice[best];
+    r.testIou = testSubset.empty() ? 0.0 : r.testCurve.meanIou[best];
+    r.testDice = testSubset.empty() ? 0.0 : r.testCurve.meanDice[best];
+    return r;
+}
+
+std::vector<size_t> allPositions(size_t n)
+{
+    std::vector<size_t> v(n);
+    for (size_t i = 0; i < n; ++i)
+        v[i] = i;
+    return v;
+}
+
+std::vector<size_t> largePositions(const CropDataset& dataset, const std::vector<size_t>& indices, double fraction)
+{
+    std::vector<size_t> v;
+    for (size_t n = 0; n < indices.size(); ++n)
+        if (dataset.records()[indices[n]].lesionFraction > fraction)
+            v.push_back(n);
+    return v;
+}
+
+} // namespace
+
+EvaluationResult evaluateModel(const Classifier& classifier, const CropDataset& dataset, const EvaluationOptions& o)
+{
+    if (!(o.thresholdStep > 0 && o.thresholdStep <= 0.5))
+        throw std::invalid_argument("threshold step must be in (0, 0.5]");
+    const int rows = dataset.parameters().rows, cols = dataset.parameters().cols;
+    const size_t pixels = static_cast<size_t>(rows) * cols;
+    EvaluationResult result;
+    const auto report = [&](const std::string& stage, size_t done, size_t total) {
+        if (o.progress)
+            o.progress(stage, done, total);
+    };
+
+    // Classification, and the correctly classified lesion crops the heatmaps are scored on.
+    std::vector<size_t> correctLesion[2]; // validation, test
+    const Split splits[2] = {Split::Validation, Split::Test};
+    for (int s = 0; s < 2; ++s) {
+        const auto indices = dataset.indicesOf(splits[s]);
+        if (indices.empty())
+            throw std::invalid_argument(dataset.directory().string() + ": no crops in the " + toString(splits[s]) + " split");
+        report("classify " + toString(splits[s]), 0, indices.size());
+        std::vector<float> probabilities;
+        const auto metrics = classifyCrops(classifier, dataset, indices, &probabilities);
+        (s == 0 ? result.validation : result.test) = metrics;
+        for (size_t n = 0; n < indices.size(); ++n)
+            if (dataset.records()[indices[n]].lesion && probabilities[n] > 0.5f)
+                correctLesion[s].push_back(indices[n]);
+        report("classify " + toString(splits[s]), indices.size(), indices.size());
+    }
+    result.testMajorityBaselineF1 = result.test.majorityBaselineF1();
+    result.validationLesionCrops = static_cast<int>(correctLesion[0].size());
+    result.testLesionCrops = static_cast<int>(correctLesion[1].size());
+
+    const int steps = static_cast<int>(std::lround(1.0 / o.thresholdStep));
+    for (int j = 0; j <= steps; ++j)
+        result.thresholds.push_back(std::min(1.0, j * o.thresholdStep));
+
+    // Examples: test crops spread over lesion sizes.
+    std::vector<size_t> exampleIndices = correctLesion[1];
+    std::sort(exampleIndices.begin(), exampleIndices.end(), [&](size_t a, size_t b) {
+        return dataset.records()[a].lesionFraction < dataset.records()[b].lesionFraction;
+    });
+    std::vector<size_t> examplePositions; // positions within correctLesion[1]
+    const size_t exampleCount = std::min(exampleIndices.size(), static_cast<size_t>(std::max(o.examples, 0)));
+    for (size_t e = 0; e < exampleCount; ++e) {
+        const size_t pick = exampleIndices[(e * 2 + 1) * exampleIndices.size() / (2 * exampleCount)];
+        ExampleCrop example;
+        example.index = pick;
+        result.examples.push_back(example);
+        examplePositions.push_back(static_cast<size_t>(
+            std::find(correctLesion[1].begin(), correctLesion[1].end(), pick) - correctLesion[1].begin()));
+    }
+
+    const std::vector<size_t> validationAll = allPositions(correctLesion[0].size());
+    const std::vector<size_t> testAll = allPositions(correctLesion[1].size());
+    const std::vector<size_t> validationLarge = largePositions(dataset, correctLesion[0], o.largeLesionFraction);
+    const std::vector<size_t> testLarge = largePositions(dataset, correctLesion[1], o.largeLesionFraction);
+
+    for (const CamMethod method : o.methods) {
+        CamOptions cam = o.cam;
+        cam.method = method;
+        MethodResult m;
+        m.name = toString(method);
+        m.approximate = method == CamMethod::FastScoreCam;
+        std::vector<std::vector<Overlap>> perCrop[2];
+        size_t computedMaps = 0;
+        double seconds = 0;
+        for (int s = 0; s < 2; ++s) {
+            const auto start = std::chrono::steady_clock::now();
+            size_t computed = 0;
+            auto maps = camsForCrops(
+                classifier, dataset, correctLesion[s], cam, o.cache, o.batchSize,
+                [&](size_t done, size_t total) { report(m.name + " " + toString(splits[s]), done, total); }, o.cancel,
+                &computed);
+            seconds += std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+            computedMaps += computed;
+            normalise(maps, correctLesion[s], dataset, o.normalisation);
+            for (size_t n = 0; n < maps.size(); ++n) {
+                m.degenerateMaps += maps[n].degenerate;
+                perCrop[s].push_back(
+                    overlapsAtThresholds(maps[n].upsampled, dataset.maskPixels(correctLesion[s][n]), result.thresholds));
+            }
+            if (s == 1)
+                for (size_t e = 0; e < examplePositions.size(); ++e)
+                    result.examples[e].maps.push_back(maps[examplePositions[e]].upsampled);
+        }
+        m.msPerCrop = computedMaps ? 1000.0 * seconds / static_cast<double>(computedMaps) : 0.0;
+        m.all = choose(perCrop[0], validationAll, perCrop[1], testAll, result.thresholds, "t = %.2f");
+        m.large = choose(perCrop[0], validationLarge, perCrop[1], testLarge, result.thresholds, "t = %.2f");
+        result.methods.push_back(std::move(m));
+    }
+
+    // Baselines that use no model: the whole crop, and a centred disc (radius tuned on validation).
+    std::vector<double> radii;
+    for (int r = 5; r <= std::max(rows, cols) / 2 + 5; r += 5)
+        radii.push_back(r);
+    std::vector<std::vector<Overlap>> whole[2], disc[2];
+    for (int s = 0; s < 2; ++s)
+        for (size_t index : correctLesion[s]) {
+            const uint8_t* truth = dataset.maskPixels(index);
+            whole[s].push_back({overlapOf(std::vector<uint8_t>(pixels, 1), truth)});
+            std::vector<Overlap> byRadius;
+            for (double radius : radii) {
+                std::vector<uint8_t> proposal(pixels, 0);
+                for (int r = 0; r < rows; ++r)
+                    for (int c = 0; c < cols; ++c) {
+                        const double dr = r + 0.5 - rows / 2.0, dc = c + 0.5 - cols / 2.0;
+                        proposal[static_cast<size_t>(r) * cols + c] = dr * dr + dc * dc <= radius * radius;
+                    }
+                byRadius.push_back(overlapOf(proposal, truth));
+            }
+            disc[s].push_back(std::move(byRadius));
+        }
+    MethodResult wholeCrop;
+    wholeCrop.name = "baseline: whole crop";
+    wholeCrop.baseline = true;
+    wholeCrop.all = choose(whole[0], validationAll, whole[1], testAll, {0.0}, "-");
+    wholeCrop.large = choose(whole[0], validationLarge, whole[1], testLarge, {0.0}, "-");
+    wholeCrop.all.validationCurve = wholeCrop.all.testCurve = {};
+    wholeCrop.large.validationCurve = wholeCrop.large.testCurve = {};
+    MethodResult centredDisc;
+    centredDisc.name = "baseline: centred disc";
+    centredDisc.baseline = true;
+    centredDisc.all = choose(disc[0], validationAll, disc[1], testAll, radii, "r = %.0f px");
+    centredDisc.large = choose(disc[0], validationLarge, disc[1], testLarge, radii, "r = %.0f px");
+    centredDisc.all.validationCurve = centredDisc.all.testCurve = {};
+    centredDisc.large.validationCurve = centredDisc.large.testCurve = {};
+    result.methods.push_back(std::move(wholeCrop));
+    result.methods.push_back(std::move(centredDisc));
+    return result;
+}
+
+} // namespace weaksight::compute

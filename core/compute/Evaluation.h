@@ -1,0 +1,100 @@
+#pragma once
+
+// `weaksight evaluate` and `weaksight cam-batch`: the method's evaluation protocol. Torch-free
+// (it drives the CAM engine through its public API).
+//
+// Protocol: the classifier is scored on the test split (and validation). Heatmaps are computed
+// on the correctly classified lesion crops of validation and test. A map (normalised per crop by
+// default) proposes {p : map(p) > t}; t is swept from 0 to 1 in `thresholdStep` steps, and each
+// method's threshold is the one with the best mean IoU on validation; validation and test IoU and
+// Dice are reported there. The same again for crops whose lesion covers more than 2 % of the crop
+// (with its own threshold). Baselines: the whole crop, and a centred disc whose radius is chosen on
+// validation. IoU = |X n Y| / |X u Y|, Dice = 2 |X n Y| / (|X| + |Y|).
+
+#include "core/compute/CamCache.h"
+#include "core/compute/CamEngine.h"
+#include "core/compute/CropDataset.h"
+#include "core/compute/Trainer.h"
+
+#include <atomic>
+#include <functional>
+#include <string>
+#include <vector>
+
+namespace weaksight::compute {
+
+enum class MapNormalisation { PerCrop, PerCase, None };
+std::string toString(MapNormalisation normalisation);
+MapNormalisation mapNormalisationFromString(const std::string& name);
+
+/// Heatmaps of crops `indices` for `options`, from the cache when there, else computed in
+/// batches on the classifier's device and added to the cache (if given). Upsampled, unnormalised.
+std::vector<CamResult> camsForCrops(const Classifier& classifier, const CropDataset& dataset,
+                                    const std::vector<size_t>& indices, const CamOptions& options, CamCache* cache,
+                                    int batchSize = 16, const std::function<void(size_t, size_t)>& progress = {},
+                                    const std::atomic<bool>* cancel = nullptr, size_t* computed = nullptr);
+
+/// Which crops `--shard index/count` processes: every crop whose position in `indices` is
+/// congruent to index modulo count (deterministic; interleaved, so every shard gets crops of every
+/// case and shard sizes differ by at most one).
+std::vector<size_t> shardOf(const std::vector<size_t>& indices, int index, int count);
+
+struct OverlapCurve {
+    std::vector<double> meanIou;  ///< per threshold
+    std::vector<double> meanDice; ///< per threshold
+    int crops = 0;
+};
+
+struct SubsetResult {
+    std::string setting;         ///< "t = 0.15", "r = 40 px", "-"
+    double threshold = 0;        ///< the chosen threshold (or disc radius for the disc baseline)
+    double validationIou = 0, validationDice = 0;
+    double testIou = 0, testDice = 0;
+    int validationCrops = 0, testCrops = 0;
+    OverlapCurve validationCurve, testCurve; ///< CAM methods only
+};
+
+struct MethodResult {
+    std::string name;
+    bool approximate = false; ///< scorecam-fast
+    bool baseline = false;
+    SubsetResult all, large;
+    int degenerateMaps = 0;
+    double msPerCrop = 0;     ///< of the maps computed in this run (0 when all came from the cache)
+};
+
+struct ExampleCrop {
+    size_t index = 0;
+    std::vector<CamMap> maps; ///< normalised as evaluated, one per CAM method (in methods order)
+};
+
+struct EvaluationOptions {
+    std::vector<CamMethod> methods{CamMethod::Cam, CamMethod::GradCam, CamMethod::GradCamPlusPlus,
+                                   CamMethod::SmoothGradCamPlusPlus, CamMethod::ScoreCam};
+    CamOptions cam; ///< target class, score, method parameters (method is set per method)
+    double thresholdStep = 0.05;
+    MapNormalisation normalisation = MapNormalisation::PerCrop;
+    double largeLesionFraction = 0.02;
+    int batchSize = 16;
+    int examples = 6;
+    CamCache* cache = nullptr;
+    std::function<void(const std::string& stage, size_t done, size_t total)> progress;
+    const std::atomic<bool>* cancel = nullptr;
+};
+
+struct EvaluationResult {
+    ClassificationMetrics test, validation;
+    double testMajorityBaselineF1 = 0;
+    std::vector<double> thresholds;
+    std::vector<MethodResult> methods; ///< CAM methods in order, then the baselines
+    std::vector<ExampleCrop> examples; ///< correctly classified lesion crops of the test split
+    int validationLesionCrops = 0, testLesionCrops = 0; ///< correctly classified ones evaluated
+};
+
+EvaluationResult evaluateModel(const Classifier& classifier, const CropDataset& dataset,
+                               const EvaluationOptions& options);
+
+/// Proposal of a normalised map at threshold t: {p : map(p) > t}.
+std::vector<uint8_t> proposalMask(const CamMap& map, double threshold);
+
+} // namespace weaksight::compute

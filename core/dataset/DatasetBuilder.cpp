@@ -1,0 +1,331 @@
+#include "core/dataset/DatasetBuilder.h"
+
+#include "core/cases/KitsCase.h"
+#include "core/common/Error.h"
+
+#include <nlohmann/json.hpp>
+#include <spdlog/spdlog.h>
+
+#include <algorithm>
+#include <chrono>
+#include <cmath>
+#include <deque>
+#include <fstream>
+#include <future>
+#include <optional>
+#include <random>
+#include <thread>
+
+namespace fs = std::filesystem;
+using weaksight::compute::CropRecord;
+using weaksight::compute::Split;
+
+namespace weaksight {
+
+std::vector<Split> assignSplits(size_t caseCount, uint64_t seed, double trainFraction, double validationFraction)
+{
+    std::vector<size_t> order(caseCount);
+    for (size_t i = 0; i < caseCount; ++i)
+        order[i] = i;
+    // Fisher-Yates with mt19937_64 draws (std::shuffle's algorithm is not fixed by the standard).
+    std::mt19937_64 rng(seed);
+    for (size_t i = caseCount; i > 1; --i)
+        std::swap(order[i - 1], order[rng() % i]);
+    auto nTrain = static_cast<size_t>(std::lround(static_cast<double>(caseCount) * trainFraction));
+    auto nValidation = static_cast<size_t>(std::lround(static_cast<double>(caseCount) * validationFraction));
+    if (caseCount >= 3) {
+        nTrain = std::clamp<size_t>(nTrain, 1, caseCount - 2);
+        nValidation = std::clamp<size_t>(nValidation, 1, caseCount - nTrain - 1);
+    }
+    nTrain = std::min(nTrain, caseCount);
+    nValidation = std::min(nValidation, caseCount - nTrain);
+    std::vector<Split> splits(caseCount, Split::Test);
+    for (size_t i = 0; i < caseCount; ++i) {
+        const size_t rank = static_cast<size_t>(std::find(order.begin(), order.end(), i) - order.begin());
+        splits[i] = rank < nTrain ? Split::Train : rank < nTrain + nValidation ? Split::Validation : Split::Test;
+    }
+    return splits;
+}
+
+namespace {
+
+struct CaseCrops {
+    std::string caseId;
+    std::string error;
+    std::vector<CropRecord> records;
+    std::vector<int16_t> images;
+    std::vector<uint8_t> masks;
+};
+
+struct Centroid {
+    double row = 0, col = 0;
+};
+
+/// Rounded centroid of the kidney label on each slice within columns [colBegin, colEnd).
+std::vector<std::optional<Centroid>> kidneyCentroids(const LabelVolume& labels, int colBegin, int colEnd)
+{
+    std::vector<std::optional<Centroid>> centroids(static_cast<size_t>(labels.slices()));
+    for (int k = 0; k < labels.slices(); ++k) {
+        const uint8_t* s = labels.slice(k);
+        double sumRow = 0, sumCol = 0;
+        long long n = 0;
+        for (int r = 0; r < labels.rows(); ++r) {
+            const uint8_t* row = s + static_cast<size_t>(r) * labels.cols();
+            for (int c = colBegin; c < colEnd; ++c)
+                if (row[c] == labels::Kidney) {
+                    sumRow += r;
+                    sumCol += c;
+                    ++n;
+                }
+        }
+        if (n > 0)
+            centroids[static_cast<size_t>(k)] = Centroid{sumRow / static_cast<double>(n), sumCol / static_cast<double>(n)};
+    }
+    return centroids;
+}
+
+/// Crop origin along one axis: centred, shifted inside [0, extent) when the extent allows it.
+int boxOrigin(double centre, int cropSize, int extent)
+{
+    int origin = static_cast<int>(std::lround(centre)) - cropSize / 2;
+    if (extent >= cropSize)
+        origin = std::clamp(origin, 0, extent - cropSize);
+    return origin;
+}
+
+CaseCrops cropCase(const CaseFiles& files, Split split, const DatasetBuildOptions& options)
+{
+    CaseCrops out;
+    out.caseId = files.caseId;
+    try {
+        if (!files.hasImaging() || !files.hasSegmentation()) {
+            out.error = files.contentDescription() + " (both imaging and labels are needed)";
+            return out;
+        }
+        const LoadedCase loaded = loadCase(files);
+        const CtVolume& ct = *loaded.imaging;
+        const LabelVolume& labels = *loaded.labels;
+        const int rows = options.cropRows, cols = options.cropCols;
+        const size_t pixels = static_cast<size_t>(rows) * cols;
+        const int half = labels.cols() / 2;
+        // Canonical columns run from the patient's right to left: the image's left half is the
+        // patient's right side.
+        const struct {
+            const char* name;
+            int begin, end;
+        } sides[2] = {{"right", 0, half}, {"left", half, labels.cols()}};
+        std::vector<std::vector<std::optional<Centroid>>> centroids;
+        for (const auto& side : sides)
+            centroids.push_back(kidneyCentroids(labels, side.begin, side.end));
+
+        std::vector<int16_t> image(pixels);
+        std::vector<uint8_t> mask(pixels);
+        for (int k = 0; k < labels.slices(); k += options.sliceStep) {
+            for (int s = 0; s < 2; ++s) {
+                const auto& sideCentroids = centroids[static_cast<size_t>(s)];
+                std::optional<Centroid> centre = sideCentroids[static_cast<size_t>(k)];
+                const bool kidneyOnSlice = centre.has_value();
+                if (!centre && options.keepNoKidney) {
+                    // Nearest slice with kidney on this side (the lower one on a tie).
+                    for (int d = 1; d < labels.slices() && !centre; ++d) {
+                        if (k - d >= 0 && sideCentroids[static_cast<size_t>(k - d)])
+                            centre = sideCentroids[static_cast<size_t>(k - d)];
+                        else if (k + d < labels.slices() && sideCentroids[static_cast<size_t>(k + d)])
+                            centre = sideCentroids[static_cast<size_t>(k + d)];
+                    }
+                }
+                if (!centre)
+                    continue;
+                CropRecord record;
+                record.caseId = files.caseId;
+                record.split = split;
+                record.slice = k;
+                record.side = sides[s].name;
+                record.kidneyOnSlice = kidneyOnSlice;
+                record.row0 = boxOrigin(centre->row, rows, labels.rows());
+                record.col0 = boxOrigin(centre->col, cols, labels.cols());
+                long long lesionPixels = 0;
+                const int16_t* ctSlice = ct.slice(k);
+                const uint8_t* labelSlice = labels.slice(k);
+                for (int r = 0; r < rows; ++r) {
+                    const int sr = record.row0 + r;
+                    for (int c = 0; c < cols; ++c) {
+                        const int sc = record.col0 + c;
+                        const size_t at = static_cast<size_t>(r) * cols + c;
+                        if (sr < 0 || sr >= labels.rows() || sc < 0 || sc >= labels.cols()) {
+                            image[at] = -1024;
+                            mask[at] = 0;
+                            continue;
+                        }
+                        const size_t from = static_cast<size_t>(sr) * labels.cols() + sc;
+                        image[at] = ctSlice[from];
+                        mask[at] = labels::isLesion(labelSlice[from]) ? 1 : 0;
+                        lesionPixels += mask[at];
+                    }
+                }
+                record.lesion = lesionPixels > 0 ? 1 : 0;
+                record.lesionFraction = static_cast<double>(lesionPixels) / static_cast<double>(pixels);
+                if (options.sanitySquare > 0 && record.lesion) {
+                    // The method's sanity check: a black square in the top-left corner of every lesion
+                    // crop; the "ground truth" for the heatmap becomes the square.
+                    const int side = std::min({options.sanitySquare, rows, cols});
+                    std::fill(mask.begin(), mask.end(), uint8_t{0});
+                    for (int r = 0; r < side; ++r)
+                        for (int c = 0; c < side; ++c) {
+                            image[static_cast<size_t>(r) * cols + c] = -1024;
+                            mask[static_cast<size_t>(r) * cols + c] = 1;
+                        }
+                    record.lesionFraction = static_cast<double>(side) * side / static_cast<double>(pixels);
+                }
+                out.records.push_back(record);
+                out.images.insert(out.images.end(), image.begin(), image.end());
+                out.masks.insert(out.masks.end(), mask.begin(), mask.end());
+            }
+        }
+    } catch (const std::exception& e) {
+        out.error = e.what();
+    }
+    return out;
+}
+
+nlohmann::json splitJson(const SplitCount& c)
+{
+    return {{"cases", c.cases},
+            {"crops", c.crops},
+            {"lesion_crops", c.lesionCrops},
+            {"lesion_percent", c.crops ? 100.0 * static_cast<double>(c.lesionCrops) / static_cast<double>(c.crops) : 0.0}};
+}
+
+} // namespace
+
+DatasetBuildSummary buildCropDataset(const DatasetBuildOptions& options, const std::function<void(int, int)>& progress,
+                                     const std::atomic<bool>* cancel)
+{
+    if (options.cropRows < 8 || options.cropCols < 8)
+        throw InputError("crop size must be at least 8 x 8");
+    if (options.sliceStep < 1)
+        throw InputError("slice step must be 1 or more");
+    if (!(options.huHigh > options.huLow))
+        throw InputError("the HU window's upper bound must be above its lower bound");
+    if (options.trainFraction <= 0 || options.validationFraction < 0 ||
+        options.trainFraction + options.validationFraction >= 1.0)
+        throw InputError("split fractions must be positive and leave a test split");
+    const auto start = std::chrono::steady_clock::now();
+    std::vector<CaseFiles> cases;
+    DatasetBuildSummary summary;
+    for (auto& c : scanDataset(options.cases)) {
+        // Cases without labels (e.g. KiTS19's test cases) take no place in the split.
+        if (c.hasImaging() && c.hasSegmentation())
+            cases.push_back(std::move(c));
+        else
+            summary.skipped.push_back(c.caseId + ": " + c.contentDescription() + " (both imaging and labels are needed)");
+    }
+    if (cases.empty())
+        throw InputError(options.cases, "no KiTS-layout cases with imaging and labels found");
+    std::sort(cases.begin(), cases.end(), [](const auto& a, const auto& b) { return a.caseId < b.caseId; });
+    const auto splits = assignSplits(cases.size(), options.seed, options.trainFraction, options.validationFraction);
+
+    compute::CropDatasetWriter writer(options.out, options.cropRows, options.cropCols);
+    nlohmann::json caseList = nlohmann::json::array();
+    const unsigned hardware = std::max(1u, std::thread::hardware_concurrency());
+    const size_t threads = static_cast<size_t>(options.threads > 0 ? options.threads : std::min(4u, hardware));
+    std::deque<std::future<CaseCrops>> pending;
+    size_t next = 0;
+    for (size_t done = 0; done < cases.size(); ++done) {
+        // Read ahead on `threads` cases; write in case order so the dataset is deterministic.
+        while (next < cases.size() && pending.size() < threads) {
+            pending.push_back(std::async(std::launch::async, cropCase, cases[next], splits[next], options));
+            ++next;
+        }
+        CaseCrops crops = pending.front().get();
+        pending.pop_front();
+        if (cancel && cancel->load()) {
+            for (auto& f : pending)
+                f.wait();
+            throw std::runtime_error("dataset build cancelled");
+        }
+        if (!crops.error.empty()) {
+            spdlog::warn("dataset: skipping {}: {}", crops.caseId, crops.error);
+            summary.skipped.push_back(crops.caseId + ": " + crops.error);
+        } else {
+            const size_t pixels = static_cast<size_t>(options.cropRows) * options.cropCols;
+            SplitCount& count = splits[done] == Split::Train        ? summary.train
+                                : splits[done] == Split::Validation ? summary.validation
+                                                                    : summary.test;
+            ++count.cases;
+            long long lesionCrops = 0;
+            for (size_t i = 0; i < crops.records.size(); ++i) {
+                writer.append(crops.records[i], crops.images.data() + i * pixels, crops.masks.data() + i * pixels);
+                lesionCrops += crops.records[i].lesion;
+            }
+            count.crops += static_cast<long long>(crops.records.size());
+            count.lesionCrops += lesionCrops;
+            ++summary.casesUsed;
+            caseList.push_back({{"case_id", crops.caseId},
+                                {"split", compute::toString(splits[done])},
+                                {"crops", crops.records.size()},
+                                {"lesion_crops", lesionCrops}});
+        }
+        if (progress)
+            progress(static_cast<int>(done + 1), static_cast<int>(cases.size()));
+    }
+    if (summary.casesUsed == 0)
+        throw InputError(options.cases, "no case could be used (" + summary.skipped.front() + ")");
+
+    compute::DatasetParameters parameters;
+    parameters.huLow = options.huLow;
+    parameters.huHigh = options.huHigh;
+    parameters.sliceStep = options.sliceStep;
+    parameters.keepNoKidney = options.keepNoKidney;
+    parameters.seed = options.seed;
+    parameters.trainFraction = options.trainFraction;
+    parameters.validationFraction = options.validationFraction;
+    parameters.source = fs::absolute(options.cases).lexically_normal().string();
+    parameters.sourceLayout = toString(cases.front().layout);
+    parameters.synthetic = fs::exists(options.cases / "dataset.json") && [&] {
+        try {
+            std::ifstream in(options.cases / "dataset.json");
+            return nlohmann::json::parse(in).value("generator", "") == "weaksight phantom";
+        } catch (const std::exception&) {
+            return false;
+        }
+    }();
+    parameters.sanitySquare = options.sanitySquare;
+
+    summary.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+    summary.cropsPerSecond = static_cast<double>(summary.crops()) / std::max(summary.seconds, 1e-9);
+    nlohmann::json manifest = {
+        {"format", "weaksight-crops 1"},
+        {"parameters",
+         {{"crop_rows", options.cropRows},
+          {"crop_cols", options.cropCols},
+          {"hu_window", {options.huLow, options.huHigh}},
+          {"slice_step", options.sliceStep},
+          {"keep_no_kidney", options.keepNoKidney},
+          {"split_seed", options.seed},
+          {"split_fractions", {options.trainFraction, options.validationFraction,
+                               1.0 - options.trainFraction - options.validationFraction}},
+          {"sanity_square", options.sanitySquare},
+          {"centring", "rounded centroid of label 1 (kidney) in the side's half of the slice; box shifted "
+                       "inside the slice, padded with -1024 HU where the slice is smaller"}}},
+        {"source", parameters.source},
+        {"source_layout", parameters.sourceLayout},
+        {"synthetic", parameters.synthetic},
+        {"splits",
+         {{"train", splitJson(summary.train)}, {"val", splitJson(summary.validation)}, {"test", splitJson(summary.test)}}},
+        {"cases", caseList},
+        {"skipped", summary.skipped},
+        {"build_seconds", summary.seconds},
+        {"crops_per_second", summary.cropsPerSecond},
+    };
+    {
+        std::ofstream out(options.out / "manifest.json");
+        out << manifest.dump(2) << "\n";
+        if (!out)
+            throw InputError(options.out / "manifest.json", "cannot write (disk full?)");
+    }
+    writer.finish(parameters); // the parameters file last: it marks the dataset complete
+    return summary;
+}
+
+} // namespace weaksight

@@ -1,0 +1,26 @@
+#pragma once
+
+// The tables of `weaksight evaluate`: report.md (laid out like the method's tables), the same as
+// CSV and JSON. Figures are drawn by ui/figures.
+
+#include "core/compute/Evaluation.h"
+
+#include <filesystem>
+#include <string>
+
+namespace weaksight {
+
+struct EvaluationReportContext {
+    std::string modelFile, modelHash, architecture, device;
+    std::string datasetDirectory;
+    std::string normalisation; ///< crop, case, none
+    double seconds = 0;
+};
+
+/// Writes report.md, classification.csv, cams.csv, threshold_curves.csv and results.json into
+/// `out` (created). With a dataset built from real KiTS data (not synthetic), the report also
+/// states the method's published numbers beside ours.
+void writeEvaluationReport(const compute::EvaluationResult& result, const compute::CropDataset& dataset,
+                           const EvaluationReportContext& context, const std::filesystem::path& out);
+
+} // namespace weaksight

@@ -1,0 +1,360 @@
+// The research pipeline's compute side on real files and real LibTorch models: the crop dataset
+// format, the heatmap cache, training (determinism, resumption) and the evaluation arithmetic.
+#include "core/compute/CamCache.h"
+#include "core/compute/CropDataset.h"
+#include "core/compute/Device.h"
+#include "core/compute/Evaluation.h"
+#include "core/compute/Trainer.h"
+
+#include <gtest/gtest.h>
+
+#include <filesystem>
+#include <fstream>
+#include <random>
+#include <set>
+#include <unistd.h>
+
+using namespace weaksight::compute;
+namespace fs = std::filesystem;
+
+namespace {
+
+fs::path scratch(const std::string& name)
+{
+    const fs::path p = fs::temp_directory_path() / ("weaksight-pipeline-" + std::to_string(::getpid()) + "-" + name);
+    fs::remove_all(p);
+    return p;
+}
+
+constexpr int kSize = 48;
+constexpr int kSquare = 14;
+
+/// Crops whose label is a bright square at a random position (the mask is the square); cases of
+/// 12 crops each, split by case.
+fs::path writeSquaresDataset(const std::string& name, int cases = 12, uint32_t seed = 5)
+{
+    const fs::path dir = scratch(name);
+    CropDatasetWriter writer(dir, kSize, kSize);
+    std::mt19937 rng(seed);
+    std::normal_distribution<float> tissue(40.f, 25.f);
+    std::uniform_int_distribution<int> position(2, kSize - kSquare - 2);
+    std::vector<int16_t> image(kSize * kSize);
+    std::vector<uint8_t> mask(kSize * kSize);
+    for (int c = 0; c < cases; ++c)
+        for (int i = 0; i < 12; ++i) {
+            CropRecord r;
+            r.caseId = "case_" + std::to_string(c);
+            r.split = c < cases / 2 ? Split::Train : c < 3 * cases / 4 ? Split::Validation : Split::Test;
+            r.slice = i;
+            r.side = i % 2 ? "left" : "right";
+            r.lesion = i % 2;
+            for (auto& v : image)
+                v = static_cast<int16_t>(tissue(rng));
+            std::fill(mask.begin(), mask.end(), uint8_t{0});
+            if (r.lesion) {
+                const int top = position(rng), left = position(rng);
+                for (int y = top; y < top + kSquare; ++y)
+                    for (int x = left; x < left + kSquare; ++x) {
+                        image[static_cast<size_t>(y * kSize + x)] += 300;
+                        mask[static_cast<size_t>(y * kSize + x)] = 1;
+                    }
+                r.lesionFraction = double(kSquare * kSquare) / (kSize * kSize);
+            }
+            writer.append(r, image.data(), mask.data());
+        }
+    DatasetParameters p;
+    p.huLow = -100;
+    p.huHigh = 500;
+    p.synthetic = true;
+    writer.finish(p);
+    return dir;
+}
+
+} // namespace
+
+TEST(CropDataset, WritesAndMapsCropsWithTheirRecords)
+{
+    const fs::path dir = writeSquaresDataset("roundtrip", 4);
+    const CropDataset d = CropDataset::open(dir);
+    ASSERT_EQ(d.size(), 48u);
+    EXPECT_EQ(d.parameters().rows, kSize);
+    EXPECT_EQ(d.parameters().huLow, -100);
+    EXPECT_TRUE(d.parameters().synthetic);
+    EXPECT_EQ(d.records()[13].caseId, "case_1");
+    EXPECT_EQ(d.records()[13].side, "left");
+    EXPECT_EQ(d.records()[13].lesion, 1);
+    EXPECT_EQ(d.indicesOf(Split::Train).size() + d.indicesOf(Split::Validation).size() + d.indicesOf(Split::Test).size(),
+              d.size());
+    // Mask and image agree: every mask pixel is bright (tissue + 300 HU).
+    for (size_t i : {1u, 13u, 47u}) {
+        int maskPixels = 0;
+        for (int p = 0; p < kSize * kSize; ++p)
+            if (d.maskPixels(i)[p]) {
+                ++maskPixels;
+                EXPECT_GT(d.imagePixels(i)[p], 200);
+            }
+        EXPECT_EQ(maskPixels, kSquare * kSquare);
+    }
+    EXPECT_NE(d.contentKey(1), d.contentKey(3));
+    EXPECT_EQ(d.image(5).pixels[7], float(d.imagePixels(5)[7]));
+    fs::remove_all(dir);
+}
+
+TEST(CropDataset, RefusesIncompleteAndTruncatedDatasets)
+{
+    const fs::path dir = writeSquaresDataset("broken", 2);
+    fs::resize_file(dir / "images.i16", fs::file_size(dir / "images.i16") - 10);
+    try {
+        CropDataset::open(dir);
+        FAIL() << "a truncated image file was accepted";
+    } catch (const std::runtime_error& e) {
+        EXPECT_NE(std::string(e.what()).find("images.i16"), std::string::npos) << e.what();
+        EXPECT_NE(std::string(e.what()).find("truncated"), std::string::npos) << e.what();
+    }
+    fs::remove(dir / "weaksight-dataset.txt");
+    try {
+        CropDataset::open(dir);
+        FAIL() << "a dataset without its completion marker was accepted";
+    } catch (const std::runtime_error& e) {
+        EXPECT_NE(std::string(e.what()).find("did not finish"), std::string::npos) << e.what();
+    }
+    EXPECT_THROW(CropDataset::open(dir / "absent"), std::runtime_error);
+    fs::remove_all(dir);
+}
+
+TEST(CamCache, KeepsMapsAcrossOpensDropsATruncatedTailAndRefusesAnotherModel)
+{
+    const fs::path dir = scratch("cache");
+    fs::create_directories(dir);
+    const fs::path file = dir / "maps.wscam";
+    CachedCam a{{2, 3, {0, 1, 2, 3, 4, 5}}, 1.5f, false};
+    CachedCam b{{2, 2, {0, 0, 0, 0}}, -0.5f, true};
+    {
+        CamCache cache(file, "hash-1");
+        cache.insert(11, "gradcam layer=layer3", a);
+        cache.insert(12, "gradcam layer=layer3", b);
+        cache.insert(11, "scorecam layer=layer3", b);
+    }
+    {
+        CamCache cache(file, "hash-1");
+        ASSERT_EQ(cache.size(), 3u);
+        const CachedCam* hit = cache.find(11, "gradcam layer=layer3");
+        ASSERT_NE(hit, nullptr);
+        EXPECT_EQ(hit->raw.values, a.raw.values);
+        EXPECT_EQ(hit->raw.cols, 3);
+        EXPECT_FLOAT_EQ(hit->targetScore, 1.5f);
+        EXPECT_TRUE(cache.find(12, "gradcam layer=layer3")->degenerate);
+        EXPECT_EQ(cache.find(13, "gradcam layer=layer3"), nullptr);
+    }
+    // A writer killed mid-record leaves a partial tail: it is dropped, the rest kept, appends go on.
+    fs::resize_file(file, fs::file_size(file) - 7);
+    {
+        CamCache cache(file, "hash-1");
+        EXPECT_EQ(cache.size(), 2u);
+        EXPECT_EQ(cache.droppedOnOpen(), 1u);
+        cache.insert(14, "gradcam layer=layer3", a);
+    }
+    EXPECT_EQ(CamCache(file, "hash-1").size(), 3u);
+    EXPECT_THROW(CamCache(file, "hash-2"), std::runtime_error);
+    std::ofstream(dir / "not-a-cache.wscam") << "hello";
+    EXPECT_THROW(CamCache(dir / "not-a-cache.wscam", "hash-1"), std::runtime_error);
+
+    // Shards merge into one file, duplicates once; another model's shard is refused.
+    {
+        CamCache s0(dir / "s0.wscam", "hash-1"), s1(dir / "s1.wscam", "hash-1"), other(dir / "x.wscam", "hash-9");
+        s0.insert(1, "m", a);
+        s1.insert(2, "m", a);
+        s1.insert(1, "m", a);
+        other.insert(3, "m", a);
+    }
+    EXPECT_EQ(CamCache::merge({dir / "s0.wscam", dir / "s1.wscam"}, dir / "merged.wscam"), 2u);
+    EXPECT_EQ(CamCache(dir / "merged.wscam", "hash-1").size(), 2u);
+    EXPECT_THROW(CamCache::merge({dir / "s0.wscam", dir / "x.wscam"}, dir / "merged2.wscam"), std::runtime_error);
+    fs::remove_all(dir);
+}
+
+TEST(CamCache, BilinearUpsamplingMatchesLibTorchs)
+{
+    ModelDescription d;
+    d.architecture = "resnet18";
+    const Classifier model = Classifier::create(d, 3);
+    std::mt19937 rng(1);
+    std::normal_distribution<float> hu(50.f, 90.f);
+    Image2D crop{150, 150, std::vector<float>(150 * 150)};
+    for (auto& v : crop.pixels)
+        v = hu(rng);
+    CamOptions o;
+    o.method = CamMethod::HiResCam;
+    const auto r = computeCams(model, {crop}, o).front();
+    ASSERT_EQ(r.raw.rows, 5); // 150 / 32, rounded up
+    const CamMap mine = upsampleBilinear(r.raw, 150, 150);
+    const float scale = std::max(1e-6f, r.upsampled.max());
+    for (size_t i = 0; i < mine.values.size(); ++i)
+        ASSERT_NEAR(mine.values[i], r.upsampled.values[i], 1e-5f * scale) << "pixel " << i;
+}
+
+TEST(Evaluation, ShardsPartitionTheCropsDeterministically)
+{
+    std::vector<size_t> indices(103);
+    for (size_t i = 0; i < indices.size(); ++i)
+        indices[i] = i * 3;
+    std::set<size_t> seen;
+    for (int s = 0; s < 4; ++s) {
+        const auto part = shardOf(indices, s, 4);
+        EXPECT_EQ(part, shardOf(indices, s, 4));
+        EXPECT_GE(part.size(), 25u);
+        for (size_t i : part)
+            EXPECT_TRUE(seen.insert(i).second) << i << " in two shards";
+    }
+    EXPECT_EQ(seen.size(), indices.size());
+    EXPECT_THROW(shardOf(indices, 4, 4), std::invalid_argument);
+}
+
+TEST(Evaluation, MetricsAndBaselinesFollowTheirDefinitions)
+{
+    ClassificationMetrics m;
+    m.truePositives = 6;
+    m.falsePositives = 2;
+    m.falseNegatives = 4;
+    m.trueNegatives = 8;
+    EXPECT_DOUBLE_EQ(m.precision(), 0.75);
+    EXPECT_DOUBLE_EQ(m.recall(), 0.6);
+    EXPECT_DOUBLE_EQ(m.f1(), 2 * 0.75 * 0.6 / 1.35);
+    EXPECT_DOUBLE_EQ(m.majorityBaselineF1(), 0.0); // 10 positives, 10 negatives: "no lesion" wins ties
+    m.trueNegatives = 0;                          // 10 positives, 2 negatives: always "lesion"
+    EXPECT_NEAR(m.majorityBaselineF1(), 2 * (10.0 / 12) / (10.0 / 12 + 1), 1e-12);
+    const CamMap map{1, 4, {0.0f, 0.1f, 0.5f, 1.0f}};
+    EXPECT_EQ(proposalMask(map, 0.0), (std::vector<uint8_t>{0, 1, 1, 1}));
+    EXPECT_EQ(proposalMask(map, 0.5), (std::vector<uint8_t>{0, 0, 0, 1}));
+}
+
+TEST(Training, IsDeterministicOnTheCpuAndResumesToTheSameModel)
+{
+    configureCpuThreads(2);
+    const fs::path dir = writeSquaresDataset("train");
+    const CropDataset dataset = CropDataset::open(dir);
+    TrainOptions o;
+    o.architecture = "tiny";
+    o.epochs = 3;
+    o.batchSize = 12;
+    o.learningRate = 3e-3;
+    o.blurProbability = 0.3;
+    o.device = "cpu";
+    o.seed = 7;
+    o.out = dir / "a.wsm";
+    const TrainResult a = trainClassifier(dataset, o);
+    ASSERT_EQ(a.history.size(), 3u);
+    o.out = dir / "b.wsm";
+    const TrainResult b = trainClassifier(dataset, o);
+    EXPECT_EQ(a.modelHash, b.modelHash) << "same seed, same data: same model on the CPU";
+    EXPECT_EQ(a.history[2].trainLoss, b.history[2].trainLoss);
+
+    // Interrupted after epoch 1 (a cancelled run keeps its last checkpoint), then resumed.
+    o.out = dir / "c.wsm";
+    std::atomic<bool> cancel{false};
+    EXPECT_THROW(trainClassifier(dataset, o,
+                                 [&](const TrainProgress& p) {
+                                     if (p.epoch == 2 && p.batch == 2)
+                                         cancel = true;
+                                 },
+                                 &cancel),
+                 std::runtime_error);
+    ASSERT_TRUE(fs::exists(dir / "c.wsm.ckpt"));
+    o.resume = true;
+    const TrainResult c = trainClassifier(dataset, o);
+    EXPECT_TRUE(c.resumed);
+    ASSERT_EQ(c.history.size(), 3u);
+    for (size_t e = 0; e < 3; ++e)
+        EXPECT_EQ(c.history[e].trainLoss, a.history[e].trainLoss) << "epoch " << e + 1;
+    EXPECT_EQ(c.modelHash, a.modelHash) << "a resumed run gives the uninterrupted run's model";
+
+    // Resuming with other options is refused instead of silently mixing runs.
+    o.learningRate = 1e-2;
+    EXPECT_THROW(trainClassifier(dataset, o), std::invalid_argument);
+
+    // The model learnt the squares, and carries the dataset's HU window.
+    const Classifier model = Classifier::load((dir / "a.wsm").string(), "cpu");
+    EXPECT_EQ(model.description().huLow, -100);
+    const auto test = classifyCrops(model, dataset, dataset.indicesOf(Split::Test));
+    EXPECT_GT(test.f1(), test.majorityBaselineF1()) << "P " << test.precision() << " R " << test.recall();
+    fs::remove_all(dir);
+}
+
+TEST(Training, RefusesADatasetWithOneClass)
+{
+    const fs::path dir = scratch("oneclass");
+    {
+        CropDatasetWriter writer(dir, 16, 16);
+        std::vector<int16_t> image(256, 0);
+        std::vector<uint8_t> mask(256, 0);
+        for (int i = 0; i < 8; ++i) {
+            CropRecord r;
+            r.caseId = "c" + std::to_string(i);
+            r.split = i < 6 ? Split::Train : Split::Validation;
+            writer.append(r, image.data(), mask.data());
+        }
+        writer.finish({});
+    }
+    TrainOptions o;
+    o.out = dir / "m.wsm";
+    try {
+        trainClassifier(CropDataset::open(dir), o);
+        FAIL();
+    } catch (const std::invalid_argument& e) {
+        EXPECT_NE(std::string(e.what()).find("only one class"), std::string::npos) << e.what();
+    }
+    fs::remove_all(dir);
+}
+
+TEST(CamCache, ASecondWriterIsRefusedAndReadersNeitherLockNorRepair)
+{
+    const fs::path dir = scratch("lock");
+    fs::create_directories(dir);
+    const fs::path file = dir / "maps.wscam";
+    CachedCam a{{1, 2, {1, 2}}, 0.f, false};
+    {
+        CamCache writer(file, "h");
+        writer.insert(1, "m", a);
+        writer.flush();
+        try {
+            CamCache second(file, "h");
+            FAIL() << "two writers on one heatmap file";
+        } catch (const std::runtime_error& e) {
+            EXPECT_NE(std::string(e.what()).find("in use by another process"), std::string::npos) << e.what();
+        }
+        const CamCache reader(file, "h", CamCache::Mode::ReadOnly);
+        EXPECT_EQ(reader.size(), 1u);
+    }
+    const auto size = fs::file_size(file);
+    fs::resize_file(file, size - 3);
+    {
+        const CamCache reader(file, "h", CamCache::Mode::ReadOnly);
+        EXPECT_EQ(reader.size(), 0u);
+    }
+    EXPECT_EQ(fs::file_size(file), size - 3) << "a read-only open changed the file";
+    EXPECT_THROW(CamCache(dir / "absent.wscam", "h", CamCache::Mode::ReadOnly), std::runtime_error);
+    fs::remove_all(dir);
+}
+
+TEST(CamEngine, SmoothGradCamPlusPlusDoesNotDependOnTheBatch)
+{
+    ModelDescription d;
+    d.architecture = "tiny";
+    d.targetLayer = "layer3";
+    const Classifier model = Classifier::create(d, 5);
+    std::mt19937 rng(4);
+    std::normal_distribution<float> hu(50.f, 90.f);
+    std::vector<Image2D> crops(3, Image2D{32, 32, std::vector<float>(32 * 32)});
+    for (auto& c : crops)
+        for (auto& v : c.pixels)
+            v = hu(rng);
+    CamOptions o;
+    o.method = CamMethod::SmoothGradCamPlusPlus;
+    const auto together = computeCams(model, crops, o);
+    const auto alone = computeCams(model, {crops[2]}, o);
+    for (size_t i = 0; i < alone[0].raw.values.size(); ++i)
+        ASSERT_NEAR(alone[0].raw.values[i], together[2].raw.values[i], 1e-5f * (1 + together[2].raw.max()));
+    o.smoothSeed = 9;
+    const auto reseeded = computeCams(model, {crops[2]}, o);
+    EXPECT_NE(reseeded[0].raw.values, alone[0].raw.values);
+}

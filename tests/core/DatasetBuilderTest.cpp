@@ -1,0 +1,251 @@
+// The kidney-crop dataset builder on real NIfTI files: synthetic phantom cases and, when present,
+// the real KiTS23 masks. Every crop is checked against an independent recount from the labels.
+#include "TestSupport.h"
+#include "core/cases/KitsCase.h"
+#include "core/common/Error.h"
+#include "core/dataset/DatasetBuilder.h"
+#include "core/io/VolumeIo.h"
+#include "core/phantom/Phantom.h"
+
+#include <gtest/gtest.h>
+#include <nlohmann/json.hpp>
+
+#include <cmath>
+#include <fstream>
+#include <map>
+#include <set>
+
+using namespace weaksight;
+using namespace weaksight::test;
+using compute::CropDataset;
+using compute::Split;
+namespace fs = std::filesystem;
+
+namespace {
+
+struct SideCentroid {
+    bool present = false;
+    double row = 0, col = 0;
+};
+
+SideCentroid kidneyCentroid(const LabelVolume& labels, int slice, const std::string& side)
+{
+    const int half = labels.cols() / 2;
+    const int begin = side == "right" ? 0 : half, end = side == "right" ? half : labels.cols();
+    double r = 0, c = 0;
+    long long n = 0;
+    for (int y = 0; y < labels.rows(); ++y)
+        for (int x = begin; x < end; ++x)
+            if (labels.at(slice, y, x) == labels::Kidney) {
+                r += y;
+                c += x;
+                ++n;
+            }
+    return n ? SideCentroid{true, r / double(n), c / double(n)} : SideCentroid{};
+}
+
+/// Checks every crop of the dataset against the case's volumes; returns the number checked.
+int verifyCrops(const CropDataset& dataset, const std::map<std::string, LoadedCase>& cases, bool keepNoKidney)
+{
+    const int rows = dataset.parameters().rows, cols = dataset.parameters().cols;
+    int checked = 0;
+    for (size_t i = 0; i < dataset.size(); ++i) {
+        const auto& record = dataset.records()[i];
+        const LoadedCase& c = cases.at(record.caseId);
+        const LabelVolume& labels = *c.labels;
+        const SideCentroid centre = kidneyCentroid(labels, record.slice, record.side);
+        EXPECT_EQ(centre.present, record.kidneyOnSlice) << record.caseId << " slice " << record.slice;
+        if (!centre.present && !keepNoKidney)
+            ADD_FAILURE() << "a side without kidney was kept";
+        if (centre.present) {
+            // Centred on the kidney, unless shifted to stay inside the slice.
+            const int expectedRow = std::clamp(int(std::lround(centre.row)) - rows / 2, 0, labels.rows() - rows);
+            const int expectedCol = std::clamp(int(std::lround(centre.col)) - cols / 2, 0, labels.cols() - cols);
+            EXPECT_EQ(record.row0, expectedRow) << record.caseId << " slice " << record.slice << " " << record.side;
+            EXPECT_EQ(record.col0, expectedCol) << record.caseId << " slice " << record.slice << " " << record.side;
+        }
+        long long lesion = 0;
+        for (int y = 0; y < rows; ++y)
+            for (int x = 0; x < cols; ++x) {
+                const int sy = record.row0 + y, sx = record.col0 + x;
+                const bool inside = sy >= 0 && sy < labels.rows() && sx >= 0 && sx < labels.cols();
+                const bool isLesion = inside && labels::isLesion(labels.at(record.slice, sy, sx));
+                lesion += isLesion;
+                const size_t p = static_cast<size_t>(y) * cols + x;
+                const int16_t expectedHu = inside ? c.imaging->at(record.slice, sy, sx) : int16_t{-1024};
+                if (dataset.maskPixels(i)[p] != (isLesion ? 1 : 0) || dataset.imagePixels(i)[p] != expectedHu) {
+                    ADD_FAILURE() << "crop " << i << " pixel " << y << "," << x << " differs from the volumes";
+                    return -1;
+                }
+            }
+        EXPECT_EQ(record.lesion, lesion > 0 ? 1 : 0);
+        EXPECT_NEAR(record.lesionFraction, double(lesion) / (rows * cols), 1e-7);
+        ++checked;
+    }
+    return checked;
+}
+
+} // namespace
+
+TEST(DatasetBuilder, SplitsByPatientWithFixedFractions)
+{
+    const auto a = assignSplits(10, 3, 0.6, 0.2);
+    EXPECT_EQ(a, assignSplits(10, 3, 0.6, 0.2));
+    EXPECT_NE(a, assignSplits(10, 4, 0.6, 0.2));
+    EXPECT_EQ(std::count(a.begin(), a.end(), Split::Train), 6);
+    EXPECT_EQ(std::count(a.begin(), a.end(), Split::Validation), 2);
+    EXPECT_EQ(std::count(a.begin(), a.end(), Split::Test), 2);
+    const auto small = assignSplits(3, 1, 0.6, 0.2);
+    for (Split s : {Split::Train, Split::Validation, Split::Test})
+        EXPECT_EQ(std::count(small.begin(), small.end(), s), 1);
+}
+
+TEST(DatasetBuilder, CropsEveryKidneySideCentredWithLesionLabelsAndMasks)
+{
+    TempDir dir;
+    PhantomOptions phantom;
+    phantom.seed = 31;
+    phantom.minInPlace = phantom.maxInPlace = 200;
+    phantom.sliceThicknesses = {5.0};
+    phantom.lesionFreeFraction = 0;
+    writePhantomDataset(phantom, dir / "cases", 5);
+    // A case that cannot be read is reported and skipped; the build goes on.
+    fs::create_directories(dir / "cases" / "case_00099");
+    std::ofstream(dir / "cases" / "case_00099" / "imaging.nii.gz") << "not gzip";
+    std::ofstream(dir / "cases" / "case_00099" / "segmentation.nii.gz") << "not gzip";
+
+    DatasetBuildOptions options;
+    options.cases = dir / "cases";
+    options.out = dir / "crops";
+    options.cropRows = options.cropCols = 64;
+    options.seed = 2;
+    const auto summary = buildCropDataset(options);
+    EXPECT_EQ(summary.casesUsed, 5);
+    ASSERT_EQ(summary.skipped.size(), 1u);
+    EXPECT_NE(summary.skipped[0].find("case_00099"), std::string::npos);
+    const CropDataset dataset = CropDataset::open(options.out);
+    EXPECT_EQ(static_cast<long long>(dataset.size()), summary.crops());
+    EXPECT_TRUE(dataset.parameters().synthetic);
+    EXPECT_EQ(dataset.parameters().sourceLayout, "kits23");
+
+    std::map<std::string, LoadedCase> cases;
+    for (const auto& c : scanDataset(dir / "cases"))
+        if (c.caseId != "case_00099")
+            cases.emplace(c.caseId, loadCase(c));
+    EXPECT_EQ(verifyCrops(dataset, cases, false), static_cast<int>(dataset.size()));
+
+    // Patient split: one split per case, all three used.
+    std::map<std::string, std::set<Split>> splitsOfCase;
+    for (const auto& r : dataset.records())
+        splitsOfCase[r.caseId].insert(r.split);
+    std::set<Split> used;
+    for (const auto& [caseId, splits] : splitsOfCase) {
+        EXPECT_EQ(splits.size(), 1u) << caseId << " is in two splits";
+        used.insert(*splits.begin());
+    }
+    EXPECT_GE(used.size(), 2u); // six cases in three splits; the unreadable one took a slot
+    EXPECT_GT(summary.train.lesionCrops + summary.validation.lesionCrops + summary.test.lesionCrops, 5);
+    // Both sides appear (kidneys on the patient's right and left).
+    std::set<std::string> sides;
+    for (const auto& r : dataset.records())
+        sides.insert(r.side);
+    EXPECT_EQ(sides, (std::set<std::string>{"left", "right"}));
+    std::ifstream manifestFile(options.out / "manifest.json");
+    const auto manifest = nlohmann::json::parse(manifestFile);
+    EXPECT_EQ(manifest["splits"]["train"]["crops"].get<long long>(), summary.train.crops);
+    EXPECT_EQ(manifest["skipped"].size(), 1u);
+
+    // Every 3rd slice; sides without kidney kept and centred from the nearest slices.
+    options.out = dir / "every3";
+    options.sliceStep = 3;
+    options.keepNoKidney = true;
+    const auto sparse = buildCropDataset(options);
+    const CropDataset every3 = CropDataset::open(options.out);
+    int withoutKidney = 0;
+    for (const auto& r : every3.records()) {
+        EXPECT_EQ(r.slice % 3, 0);
+        withoutKidney += !r.kidneyOnSlice;
+    }
+    EXPECT_GT(withoutKidney, 0);
+    EXPECT_EQ(verifyCrops(every3, cases, true), static_cast<int>(every3.size()));
+    EXPECT_EQ(static_cast<long long>(every3.size()), sparse.crops());
+
+    // The sanity experiment: a black square top-left in every lesion crop, which is then the mask.
+    options.out = dir / "square";
+    options.sliceStep = 1;
+    options.keepNoKidney = false;
+    options.sanitySquare = 12;
+    buildCropDataset(options);
+    const CropDataset square = CropDataset::open(options.out);
+    EXPECT_EQ(square.parameters().sanitySquare, 12);
+    for (size_t i = 0; i < square.size(); ++i) {
+        if (!square.records()[i].lesion)
+            continue;
+        long long maskPixels = 0;
+        for (int p = 0; p < 64 * 64; ++p)
+            maskPixels += square.maskPixels(i)[p];
+        ASSERT_EQ(maskPixels, 144);
+        EXPECT_EQ(square.maskPixels(i)[11 * 64 + 11], 1);
+        EXPECT_EQ(square.imagePixels(i)[5 * 64 + 5], -1024);
+    }
+}
+
+TEST(DatasetBuilder, RefusesBadOptionsAndEmptyFolders)
+{
+    TempDir dir;
+    DatasetBuildOptions options;
+    options.cases = dir.path();
+    options.out = dir / "out";
+    EXPECT_THROW(buildCropDataset(options), InputError); // no cases
+    options.sliceStep = 0;
+    EXPECT_THROW(buildCropDataset(options), InputError);
+    options.sliceStep = 1;
+    options.huHigh = options.huLow;
+    EXPECT_THROW(buildCropDataset(options), InputError);
+}
+
+TEST(DatasetBuilder, RealKits23MasksCentredOnTheKidneys)
+{
+    const auto data = realDataDirectory();
+    if (!data || !fs::exists(*data / "kits23" / "case_00502"))
+        GTEST_SKIP() << "real KiTS23 masks not found (../shared/data or $WEAKSIGHT_REAL_DATA)";
+    // KiTS imaging is not distributed; the builder needs a CT, so one is made from the labels on
+    // the real grid (the crops' boxes, masks and lesion fractions come from the real labels).
+    TempDir dir;
+    std::map<std::string, LoadedCase> cases;
+    for (const char* id : {"case_00110", "case_00502"}) {
+        const fs::path caseDir = dir / "cases" / id;
+        fs::create_directories(caseDir);
+        fs::create_symlink(*data / "kits23" / id / "segmentation.nii.gz", caseDir / "segmentation.nii.gz");
+        const LabelVolume labels = readLabelVolume(caseDir / "segmentation.nii.gz");
+        CtVolume ct(labels.geometry);
+        for (size_t v = 0; v < ct.voxels.size(); ++v)
+            ct.voxels[v] = static_cast<int16_t>(labels.voxels[v] == 0 ? -100 : 100 + 20 * labels.voxels[v]);
+        writeVolume(ct, caseDir / "imaging.nii.gz");
+    }
+    for (const auto& c : scanDataset(dir / "cases"))
+        cases.emplace(c.caseId, loadCase(c));
+    DatasetBuildOptions options;
+    options.cases = dir / "cases";
+    options.out = dir / "crops";
+    const auto summary = buildCropDataset(options);
+    EXPECT_EQ(summary.casesUsed, 2);
+    const CropDataset dataset = CropDataset::open(options.out);
+    EXPECT_FALSE(dataset.parameters().synthetic);
+    EXPECT_EQ(verifyCrops(dataset, cases, false), static_cast<int>(dataset.size()));
+    // case_00502: a tiny tumour on 2 slices and a small cyst: a few lesion crops with small fractions.
+    int lesionCrops502 = 0;
+    double largest502 = 0;
+    for (const auto& r : dataset.records())
+        if (r.caseId == "case_00502" && r.lesion) {
+            ++lesionCrops502;
+            largest502 = std::max(largest502, r.lesionFraction);
+        }
+    EXPECT_GE(lesionCrops502, 2);
+    EXPECT_LT(largest502, 0.05);
+    // The real kidneys sit posterior: crop centres in the lower half of the 512-row slice.
+    for (const auto& r : dataset.records())
+        if (r.kidneyOnSlice) {
+            EXPECT_GT(r.row0 + 75, 200) << r.caseId << " slice " << r.slice;
+        }
+}

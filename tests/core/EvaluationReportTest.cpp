@@ -1,0 +1,95 @@
+// The evaluation report writer: tables, CSV and JSON from an evaluation result, and the thesis's
+// published numbers only beside results on real (not synthetic) data.
+#include "TestSupport.h"
+#include "core/research/EvaluationReport.h"
+
+#include <gtest/gtest.h>
+#include <nlohmann/json.hpp>
+
+#include <fstream>
+#include <sstream>
+
+using namespace weaksight;
+using namespace weaksight::test;
+namespace fs = std::filesystem;
+
+namespace {
+
+std::string readText(const fs::path& p)
+{
+    std::ifstream in(p);
+    std::stringstream s;
+    s << in.rdbuf();
+    return s.str();
+}
+
+compute::EvaluationResult sampleResult()
+{
+    compute::EvaluationResult r;
+    r.test.truePositives = 30;
+    r.test.falsePositives = 10;
+    r.test.trueNegatives = 50;
+    r.test.falseNegatives = 10;
+    r.validation = r.test;
+    r.testMajorityBaselineF1 = 0;
+    for (int j = 0; j <= 20; ++j)
+        r.thresholds.push_back(j * 0.05);
+    compute::MethodResult gradcam;
+    gradcam.name = "gradcam";
+    gradcam.all.setting = "t = 0.15";
+    gradcam.all.threshold = 0.15;
+    gradcam.all.validationIou = 0.4123;
+    gradcam.all.testIou = 0.3456;
+    gradcam.all.validationCurve.meanIou.assign(21, 0.2);
+    gradcam.all.validationCurve.meanDice.assign(21, 0.3);
+    gradcam.all.testCurve = gradcam.all.validationCurve;
+    gradcam.large = gradcam.all;
+    compute::MethodResult disc;
+    disc.name = "baseline: centred disc";
+    disc.baseline = true;
+    disc.all.setting = "r = 40 px";
+    r.methods = {gradcam, disc};
+    return r;
+}
+
+fs::path writeDataset(const fs::path& dir, bool synthetic)
+{
+    compute::CropDatasetWriter writer(dir, 8, 8);
+    std::vector<int16_t> image(64, 0);
+    std::vector<uint8_t> mask(64, 0);
+    writer.append({}, image.data(), mask.data());
+    compute::DatasetParameters p;
+    p.synthetic = synthetic;
+    writer.finish(p);
+    return dir;
+}
+
+} // namespace
+
+TEST(EvaluationReport, WritesTablesCsvAndJsonWithThePublishedNumbersOnRealData)
+{
+    TempDir dir;
+    const auto real = compute::CropDataset::open(writeDataset(dir / "real", false));
+    EvaluationReportContext context;
+    context.modelFile = "model.wsm";
+    context.normalisation = "crop";
+    writeEvaluationReport(sampleResult(), real, context, dir / "out");
+    const std::string md = readText(dir / "out" / "report.md");
+    EXPECT_NE(md.find("| test | 100 | 75.00 % | 75.00 % | 75.00 % | 80.00 % | 30 | 10 | 50 | 10 |"), std::string::npos) << md;
+    EXPECT_NE(md.find("| gradcam | t = 0.15 | 0.412 |"), std::string::npos) << md;
+    EXPECT_NE(md.find("published numbers"), std::string::npos);
+    EXPECT_NE(md.find("| gradcam | 0.15 | 0.367 / 0.316 | t = 0.15 | 0.412 / 0.346 |"), std::string::npos) << md;
+    const std::string csv = readText(dir / "out" / "cams.csv");
+    EXPECT_EQ(std::count(csv.begin(), csv.end(), '\n'), 5); // header + 2 methods x (all, large)
+    const std::string curves = readText(dir / "out" / "threshold_curves.csv");
+    EXPECT_EQ(std::count(curves.begin(), curves.end(), '\n'), 1 + 2 * 21); // gradcam all + large
+    std::ifstream jsonFile(dir / "out" / "results.json");
+    const auto json = nlohmann::json::parse(jsonFile);
+    EXPECT_DOUBLE_EQ(json["classification"]["test"]["f1"].get<double>(), 0.75);
+    EXPECT_EQ(json["methods"][0]["all"]["setting"], "t = 0.15");
+    EXPECT_EQ(json["thresholds"].size(), 21u);
+
+    const auto synthetic = compute::CropDataset::open(writeDataset(dir / "synthetic", true));
+    writeEvaluationReport(sampleResult(), synthetic, context, dir / "out2");
+    EXPECT_EQ(readText(dir / "out2" / "report.md").find("published numbers"), std::string::npos);
+}
