@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # The prepared device check: builds the compute core alone (no Qt/VTK/ITK/SQLite) against the
 # machine's own LibTorch (PyTorch's), runs its tests with CUDA present (CpuAndCudaAgree runs
-# there) and the CAM benchmark on the GPU. Results go to $OUT (or /tmp/weaksight-gpu).
+# there), the CAM benchmark and the training benchmark on the GPU. Results go to $OUT (or /tmp/weaksight-gpu).
 #
 # Before the device call, here:  mkdir -p .gpu && cp -r /usr/src/googletest .gpu/  (once; .gpu/ is
 # ignored) and run with carry [".gpu"]:  bash tools/gpu-check.sh
@@ -16,3 +16,4 @@ cmake -S . -B build-gpu -G Ninja -DWEAKSIGHT_COMPUTE_ONLY=ON -DCMAKE_BUILD_TYPE=
 cmake --build build-gpu -j"$(nproc)" > "$out/build.log" 2>&1 || { tail -60 "$out/build.log"; exit 1; }
 ctest --test-dir build-gpu --output-on-failure -LE bench 2>&1 | tee "$out/tests.log" | tail -25
 build-gpu/bin/weaksight_bench_cam --device cuda --models resnet18,resnet50 --repeats 20 2>&1 | tee "$out/bench-cuda.log"
+build-gpu/bin/weaksight_bench_train --device cuda --models tiny,resnet18,resnet50 --batch 60 --repeats 5 2>&1 | tee "$out/bench-train-cuda.log"

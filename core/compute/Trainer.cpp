@@ -475,7 +475,7 @@ bool runTrainBenchmark(const TrainBenchmarkOptions& options, std::ostream& out)
         << options.batchSize << ", " << options.cropSize << "x" << options.cropSize << " crops, medians of "
         << options.repeats << " x " << options.batches << " batches\n";
     out << std::left << std::setw(10) << "model" << std::right << std::setw(16) << "bare fwd+bwd/s" << std::setw(18)
-        << "training crops/s" << std::setw(8) << "ratio" << std::setw(18) << "evaluation crops/s\n";
+        << "training crops/s" << std::setw(8) << "ratio" << std::setw(20) << "evaluation crops/s" << "\n";
     bool ok = true;
     for (const auto& architecture : options.architectures) {
         ModelDescription description;
@@ -538,7 +538,7 @@ bool runTrainBenchmark(const TrainBenchmarkOptions& options, std::ostream& out)
         ok = ok && ratio >= 0.85;
         out << std::left << std::setw(10) << architecture << std::right << std::fixed << std::setprecision(1)
             << std::setw(16) << median(bare) << std::setw(18) << median(pipeline) << std::setw(8)
-            << std::setprecision(2) << ratio << std::setw(17) << std::setprecision(1) << median(evaluation) << "\n";
+            << std::setprecision(2) << ratio << std::setw(20) << std::setprecision(1) << median(evaluation) << "\n";
     }
     out << "target: training >= 0.85 x bare fwd+bwd (data loading and augmentation not the bottleneck): "
         << (ok ? "met" : "NOT met") << "\n";

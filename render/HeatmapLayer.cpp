@@ -1,0 +1,216 @@
+#include "render/HeatmapLayer.h"
+
+#include "core/common/ColorMaps.h"
+
+#include <vtkActor.h>
+#include <vtkCellArray.h>
+#include <vtkFlyingEdges2D.h>
+#include <vtkFloatArray.h>
+#include <vtkImageData.h>
+#include <vtkImageProperty.h>
+#include <vtkImageSlice.h>
+#include <vtkImageSliceMapper.h>
+#include <vtkLookupTable.h>
+#include <vtkPointData.h>
+#include <vtkPoints.h>
+#include <vtkPolyData.h>
+#include <vtkPolyDataMapper.h>
+#include <vtkProperty.h>
+#include <vtkRenderer.h>
+
+#include <algorithm>
+#include <stdexcept>
+
+namespace weaksight::render {
+
+namespace {
+// Layers in front of the CT (the camera looks along +z): heatmap, then contours and boxes.
+constexpr double kHeatmapDepth = -0.2;
+constexpr double kLineDepth = -0.6;
+constexpr int kTableSize = 256;
+} // namespace
+
+HeatmapLayer::HeatmapLayer()
+    : m_image(vtkSmartPointer<vtkImageData>::New())
+    , m_lookupTable(vtkSmartPointer<vtkLookupTable>::New())
+    , m_heatmapActor(vtkSmartPointer<vtkImageSlice>::New())
+    , m_contourFilter(vtkSmartPointer<vtkFlyingEdges2D>::New())
+    , m_contourActor(vtkSmartPointer<vtkActor>::New())
+    , m_boxes(vtkSmartPointer<vtkPolyData>::New())
+    , m_boxActor(vtkSmartPointer<vtkActor>::New())
+{
+    m_image->SetDimensions(1, 1, 1);
+    m_image->AllocateScalars(VTK_FLOAT, 1);
+    rebuildLookupTable();
+    auto mapper = vtkSmartPointer<vtkImageSliceMapper>::New();
+    mapper->SetInputData(m_image);
+    m_heatmapActor->SetMapper(mapper);
+    m_heatmapActor->GetProperty()->SetLookupTable(m_lookupTable);
+    m_heatmapActor->GetProperty()->UseLookupTableScalarRangeOn();
+    m_heatmapActor->GetProperty()->SetInterpolationTypeToNearest(); // one map value per slice pixel
+    m_heatmapActor->GetProperty()->SetOpacity(m_opacity);
+    m_heatmapActor->SetPosition(0, 0, kHeatmapDepth);
+
+    m_contourFilter->SetInputData(m_image);
+    m_contourFilter->ComputeScalarsOff();
+    m_contourFilter->SetValue(0, m_threshold);
+    auto contourMapper = vtkSmartPointer<vtkPolyDataMapper>::New();
+    contourMapper->SetInputConnection(m_contourFilter->GetOutputPort());
+    contourMapper->ScalarVisibilityOff();
+    m_contourActor->SetMapper(contourMapper);
+    m_contourActor->GetProperty()->SetColor(1, 1, 1);
+    m_contourActor->GetProperty()->LightingOff();
+    m_contourActor->SetPosition(0, 0, kLineDepth);
+
+    auto boxMapper = vtkSmartPointer<vtkPolyDataMapper>::New();
+    boxMapper->SetInputData(m_boxes);
+    m_boxActor->SetMapper(boxMapper);
+    m_boxActor->GetProperty()->SetColor(1.0, 0.85, 0.1);
+    m_boxActor->GetProperty()->LightingOff();
+    m_boxActor->SetPosition(0, 0, kLineDepth);
+    updateVisibility();
+}
+
+HeatmapLayer::~HeatmapLayer() = default;
+
+void HeatmapLayer::addTo(vtkRenderer* renderer)
+{
+    renderer->AddViewProp(m_heatmapActor);
+    renderer->AddActor(m_contourActor);
+    renderer->AddActor(m_boxActor);
+}
+
+void HeatmapLayer::setSliceGeometry(int rows, int cols, double rowSpacing, double colSpacing)
+{
+    m_rows = rows;
+    m_cols = cols;
+    m_image->SetDimensions(std::max(cols, 1), std::max(rows, 1), 1);
+    m_image->SetSpacing(colSpacing, rowSpacing, 1);
+    m_image->SetOrigin(0, 0, 0);
+    m_image->AllocateScalars(VTK_FLOAT, 1);
+    clear();
+}
+
+void HeatmapLayer::clear() { setPatches({}, m_low, m_high); }
+
+void HeatmapLayer::setPatches(const std::vector<HeatmapPatch>& patches, double low, double high)
+{
+    if (!(high > low))
+        throw std::invalid_argument("heatmap value range must have high > low");
+    const bool rangeChanged = low != m_low || high != m_high;
+    m_low = low;
+    m_high = high;
+    // Outside every patch: one step below the range, which the table shows transparent.
+    const float outside = static_cast<float>(low - (high - low));
+    auto* pixels = static_cast<float*>(m_image->GetScalarPointer());
+    std::fill(pixels, pixels + static_cast<size_t>(std::max(m_rows, 1)) * std::max(m_cols, 1), outside);
+    auto points = vtkSmartPointer<vtkPoints>::New();
+    auto lines = vtkSmartPointer<vtkCellArray>::New();
+    const double* spacing = m_image->GetSpacing();
+    for (const auto& patch : patches) {
+        if (patch.values.size() != static_cast<size_t>(patch.rows) * patch.cols)
+            throw std::invalid_argument("heatmap patch values do not match its size");
+        for (int r = std::max(0, -patch.row0); r < patch.rows && patch.row0 + r < m_rows; ++r)
+            for (int c = std::max(0, -patch.col0); c < patch.cols && patch.col0 + c < m_cols; ++c)
+                pixels[static_cast<size_t>(patch.row0 + r) * m_cols + patch.col0 + c] =
+                    patch.values[static_cast<size_t>(r) * patch.cols + c];
+        // The box around the patch's pixel footprints (pixel centres sit at index * spacing).
+        const double x0 = (patch.col0 - 0.5) * spacing[0], x1 = (patch.col0 + patch.cols - 0.5) * spacing[0];
+        const double y0 = (patch.row0 - 0.5) * spacing[1], y1 = (patch.row0 + patch.rows - 0.5) * spacing[1];
+        const vtkIdType first = points->InsertNextPoint(x0, y0, 0);
+        points->InsertNextPoint(x1, y0, 0);
+        points->InsertNextPoint(x1, y1, 0);
+        points->InsertNextPoint(x0, y1, 0);
+        const vtkIdType loop[5] = {first, first + 1, first + 2, first + 3, first};
+        lines->InsertNextCell(5, loop);
+    }
+    m_boxes->SetPoints(points);
+    m_boxes->SetLines(lines);
+    m_boxes->Modified();
+    m_image->Modified();
+    m_patchCount = patches.size();
+    if (rangeChanged)
+        rebuildLookupTable();
+    updateVisibility();
+}
+
+void HeatmapLayer::setColorMap(const std::string& name)
+{
+    (void)colorMapValue(name, 0); // throws for an unknown name
+    m_colorMap = name;
+    rebuildLookupTable();
+}
+
+void HeatmapLayer::setOpacity(double opacity)
+{
+    m_opacity = std::clamp(opacity, 0.0, 1.0);
+    m_heatmapActor->GetProperty()->SetOpacity(m_opacity);
+}
+
+void HeatmapLayer::setThreshold(double threshold)
+{
+    m_threshold = threshold;
+    // Just above t: a pixel equal to t is not in the proposal {map > t}.
+    m_contourFilter->SetValue(0, threshold + 1e-6 * (m_high - m_low));
+}
+
+void HeatmapLayer::setHeatmapVisible(bool visible)
+{
+    m_heatmapVisible = visible;
+    updateVisibility();
+}
+
+void HeatmapLayer::setProposalVisible(bool visible)
+{
+    m_proposalVisible = visible;
+    updateVisibility();
+}
+
+void HeatmapLayer::setBoxesVisible(bool visible)
+{
+    m_boxesVisible = visible;
+    updateVisibility();
+}
+
+std::array<double, 4> HeatmapLayer::colourOf(double value) const
+{
+    if (value < m_low)
+        return {0, 0, 0, 0};
+    double rgba[4];
+    m_lookupTable->GetColor(value, rgba);
+    rgba[3] = m_lookupTable->GetOpacity(value) * m_opacity;
+    return {rgba[0], rgba[1], rgba[2], rgba[3]};
+}
+
+vtkPolyData* HeatmapLayer::proposalContour()
+{
+    m_contourFilter->Update();
+    return m_contourFilter->GetOutput();
+}
+
+void HeatmapLayer::rebuildLookupTable()
+{
+    m_lookupTable->SetNumberOfTableValues(kTableSize);
+    m_lookupTable->SetTableRange(m_low, m_high);
+    for (int i = 0; i < kTableSize; ++i) {
+        const Rgb c = colorMapValue(m_colorMap, i / double(kTableSize - 1));
+        m_lookupTable->SetTableValue(i, c.r, c.g, c.b, 1.0);
+    }
+    m_lookupTable->SetBelowRangeColor(0, 0, 0, 0);
+    m_lookupTable->UseBelowRangeColorOn();
+    m_lookupTable->SetAboveRangeColor(colorMapValue(m_colorMap, 1).r, colorMapValue(m_colorMap, 1).g,
+                                      colorMapValue(m_colorMap, 1).b, 1.0);
+    m_lookupTable->UseAboveRangeColorOn();
+    m_lookupTable->Build();
+    m_lookupTable->Modified();
+}
+
+void HeatmapLayer::updateVisibility()
+{
+    const bool any = m_patchCount > 0 && m_rows > 0;
+    m_heatmapActor->SetVisibility(any && m_heatmapVisible);
+    m_contourActor->SetVisibility(any && m_proposalVisible);
+    m_boxActor->SetVisibility(any && m_boxesVisible);
+}
+
+} // namespace weaksight::render

@@ -1,0 +1,83 @@
+#pragma once
+
+// The CAM overlay of one axial view: heatmap patches (one per kidney crop) colour-mapped with a
+// perceptually uniform map and an opacity, the proposal contour {map > t} at the method's
+// threshold, and the crop boxes. Owns its VTK pipeline; a SliceScene's renderer shows it.
+
+#include <vtkSmartPointer.h>
+
+#include <array>
+#include <string>
+#include <vector>
+
+class vtkActor;
+class vtkFlyingEdges2D;
+class vtkImageData;
+class vtkImageSlice;
+class vtkLookupTable;
+class vtkPolyData;
+class vtkRenderer;
+
+namespace weaksight::render {
+
+/// A heatmap over a box of the slice (canonical rows/cols; the box may extend past the slice).
+struct HeatmapPatch {
+    int row0 = 0, col0 = 0;
+    int rows = 0, cols = 0;
+    std::vector<float> values; ///< row-major, rows x cols, in the layer's value range
+};
+
+class HeatmapLayer {
+public:
+    HeatmapLayer();
+    ~HeatmapLayer();
+    HeatmapLayer(const HeatmapLayer&) = delete;
+    HeatmapLayer& operator=(const HeatmapLayer&) = delete;
+
+    void addTo(vtkRenderer* renderer);
+    /// The slice grid (pixels and mm) the patches are placed on.
+    void setSliceGeometry(int rows, int cols, double rowSpacing, double colSpacing);
+    /// Replaces the patches; values are mapped from [low, high] to the colour map. Overlapping
+    /// patches: the later one wins.
+    void setPatches(const std::vector<HeatmapPatch>& patches, double low = 0.0, double high = 1.0);
+    void clear();
+    size_t patchCount() const { return m_patchCount; }
+
+    void setColorMap(const std::string& name); ///< viridis, inferno, magma, cividis
+    const std::string& colorMap() const { return m_colorMap; }
+    void setOpacity(double opacity);
+    /// The proposal is {map > threshold}; its contour is drawn in white.
+    void setThreshold(double threshold);
+    double threshold() const { return m_threshold; }
+    void setHeatmapVisible(bool visible);
+    void setProposalVisible(bool visible);
+    void setBoxesVisible(bool visible);
+
+    std::array<double, 2> valueRange() const { return {m_low, m_high}; }
+    /// RGBA (0..1) the layer shows for a value (alpha includes the opacity; 0 outside patches).
+    std::array<double, 4> colourOf(double value) const;
+    /// For tests and figures: the slice-sized heatmap (NaN-free; below `low` outside patches),
+    /// the proposal contour (world mm) and the box outlines.
+    vtkImageData* heatmapImage() const { return m_image; }
+    vtkPolyData* proposalContour();
+    vtkPolyData* boxes() const { return m_boxes; }
+
+private:
+    void rebuildLookupTable();
+    void updateVisibility();
+
+    int m_rows = 0, m_cols = 0;
+    double m_low = 0, m_high = 1, m_threshold = 0.5, m_opacity = 0.5;
+    std::string m_colorMap = "viridis";
+    size_t m_patchCount = 0;
+    bool m_heatmapVisible = true, m_proposalVisible = true, m_boxesVisible = true;
+    vtkSmartPointer<vtkImageData> m_image;
+    vtkSmartPointer<vtkLookupTable> m_lookupTable;
+    vtkSmartPointer<vtkImageSlice> m_heatmapActor;
+    vtkSmartPointer<vtkFlyingEdges2D> m_contourFilter;
+    vtkSmartPointer<vtkActor> m_contourActor;
+    vtkSmartPointer<vtkPolyData> m_boxes;
+    vtkSmartPointer<vtkActor> m_boxActor;
+};
+
+} // namespace weaksight::render
