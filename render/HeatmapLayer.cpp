@@ -182,6 +182,10 @@ std::array<double, 4> HeatmapLayer::colourOf(double value) const
     return {rgba[0], rgba[1], rgba[2], rgba[3]};
 }
 
+vtkImageData* HeatmapLayer::heatmapImage() const { return m_image; }
+
+vtkPolyData* HeatmapLayer::boxes() const { return m_boxes; }
+
 vtkPolyData* HeatmapLayer::proposalContour()
 {
     m_contourFilter->Update();

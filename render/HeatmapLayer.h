@@ -58,9 +58,9 @@ public:
     std::array<double, 4> colourOf(double value) const;
     /// For tests and figures: the slice-sized heatmap (NaN-free; below `low` outside patches),
     /// the proposal contour (world mm) and the box outlines.
-    vtkImageData* heatmapImage() const { return m_image; }
+    vtkImageData* heatmapImage() const;
     vtkPolyData* proposalContour();
-    vtkPolyData* boxes() const { return m_boxes; }
+    vtkPolyData* boxes() const;
 
 private:
     void rebuildLookupTable();

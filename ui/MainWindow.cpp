@@ -3,6 +3,8 @@
 #include "core/common/Error.h"
 #include "core/common/Log.h"
 #include "core/phantom/Phantom.h"
+#include "core/common/ColorMaps.h"
+#include "ui/CamController.h"
 #include "ui/SliceView.h"
 
 #include <QCheckBox>
@@ -16,6 +18,8 @@
 #include <QListWidget>
 #include <QMenuBar>
 #include <QMessageBox>
+#include <QProgressBar>
+#include <QPushButton>
 #include <QProgressDialog>
 #include <QPromise>
 #include <QSlider>
@@ -134,7 +138,129 @@ void MainWindow::buildUi()
     });
     connect(m_view, &SliceView::cursorLeftSlice, m_cursorLabel, &QLabel::clear);
     m_view->setWindowLevel({kPresets[0].window, kPresets[0].level});
+    buildHeatmapToolbar();
     statusBar()->showMessage(tr("Open a KiTS dataset, a case folder or a volume (File menu)."));
+}
+
+void MainWindow::buildHeatmapToolbar()
+{
+    m_cams = new CamController(this);
+    auto* toolbar = new QToolBar(tr("Heatmaps"), this);
+    toolbar->setObjectName("heatmapToolbar");
+    addToolBarBreak();
+    addToolBar(toolbar);
+    toolbar->addAction(tr("Load model…"), this, [this] {
+        const QString path = QFileDialog::getOpenFileName(this, tr("Load a classifier"), QString(),
+                                                          tr("Models (*.wsm *.pt *.pth);;All files (*)"));
+        if (!path.isEmpty())
+            loadModel(path);
+    });
+    m_modelLabel = new QLabel(tr("no model"), toolbar);
+    toolbar->addWidget(m_modelLabel);
+    toolbar->addSeparator();
+    m_camMethod = new QComboBox(toolbar);
+    for (const auto method : compute::allCamMethods()) {
+        const QString name = QString::fromStdString(compute::toString(method));
+        // The fast Score-CAM is an approximation and says so.
+        m_camMethod->addItem(method == compute::CamMethod::FastScoreCam ? tr("%1 (approximate)").arg(name) : name,
+                             static_cast<int>(method));
+    }
+    m_camMethod->setCurrentIndex(m_camMethod->findData(static_cast<int>(compute::CamMethod::GradCam)));
+    m_cams->setMethod(compute::CamMethod::GradCam);
+    toolbar->addWidget(m_camMethod);
+    toolbar->addWidget(new QLabel(tr(" threshold "), toolbar));
+    m_threshold = new QSlider(Qt::Horizontal, toolbar);
+    m_threshold->setRange(0, 100);
+    m_threshold->setValue(50);
+    m_threshold->setMinimumWidth(160);
+    toolbar->addWidget(m_threshold);
+    m_thresholdLabel = new QLabel(QStringLiteral("0.50"), toolbar);
+    toolbar->addWidget(m_thresholdLabel);
+    toolbar->addWidget(new QLabel(tr(" opacity "), toolbar));
+    m_opacity = new QSlider(Qt::Horizontal, toolbar);
+    m_opacity->setRange(0, 100);
+    m_opacity->setValue(50);
+    m_opacity->setMaximumWidth(100);
+    toolbar->addWidget(m_opacity);
+    m_colorMap = new QComboBox(toolbar);
+    for (const auto& name : colorMapNames())
+        m_colorMap->addItem(QString::fromStdString(name));
+    toolbar->addWidget(m_colorMap);
+    m_camProgress = new QProgressBar(toolbar);
+    m_camProgress->setMaximumWidth(220);
+    m_camProgress->setVisible(false);
+    toolbar->addWidget(m_camProgress);
+    m_camCancel = new QPushButton(tr("Cancel"), toolbar);
+    m_camCancel->setVisible(false);
+    toolbar->addWidget(m_camCancel);
+
+    connect(m_camMethod, &QComboBox::currentIndexChanged, this, [this](int index) {
+        if (index < 0)
+            return;
+        m_cams->setMethod(static_cast<compute::CamMethod>(m_camMethod->itemData(index).toInt()));
+        const QSignalBlocker blocker(m_threshold);
+        m_threshold->setValue(static_cast<int>(std::lround(m_cams->threshold() * 100)));
+        m_thresholdLabel->setText(QString::number(m_cams->threshold(), 'f', 2));
+        m_view->heatmapLayer().setThreshold(m_cams->threshold());
+        showHeatmaps(m_view->slice());
+    });
+    connect(m_threshold, &QSlider::valueChanged, this, [this](int value) {
+        // Live while dragging: only the isoline's value changes; no CAM is recomputed.
+        m_cams->setThreshold(value / 100.0);
+        m_thresholdLabel->setText(QString::number(value / 100.0, 'f', 2));
+        m_view->heatmapLayer().setThreshold(value / 100.0);
+        m_view->requestRender();
+    });
+    connect(m_opacity, &QSlider::valueChanged, this, [this](int value) {
+        m_view->heatmapLayer().setOpacity(value / 100.0);
+        m_view->requestRender();
+    });
+    connect(m_colorMap, &QComboBox::currentTextChanged, this, [this](const QString& name) {
+        m_view->heatmapLayer().setColorMap(name.toStdString());
+        m_view->requestRender();
+    });
+    connect(m_camCancel, &QPushButton::clicked, m_cams, &CamController::cancel);
+    connect(m_cams, &CamController::modelLoaded, this, [this](const QString& summary) {
+        m_modelLabel->setText(summary);
+        statusBar()->showMessage(tr("Model loaded: %1").arg(summary), 5000);
+        showHeatmaps(m_view->slice());
+    });
+    connect(m_cams, &CamController::modelFailed, this,
+            [this](const QString& message) { showError(tr("Cannot load the model"), message); });
+    connect(m_cams, &CamController::computeFailed, this,
+            [this](const QString& message) { showError(tr("Heatmaps failed"), message); });
+    connect(m_cams, &CamController::progress, this, [this](const QString& text, int done, int total) {
+        m_camProgress->setVisible(total > 0);
+        m_camCancel->setVisible(total > 0);
+        m_camProgress->setRange(0, std::max(total, 1));
+        m_camProgress->setValue(done);
+        m_camProgress->setFormat(text.isEmpty() ? QStringLiteral("%v/%m") : text);
+    });
+    connect(m_cams, &CamController::heatmapsReady, this, [this](int slice) {
+        if (slice == m_view->slice())
+            showHeatmaps(slice);
+    });
+    connect(m_view, &SliceView::sliceChanged, this, &MainWindow::showHeatmaps);
+    m_view->heatmapLayer().setThreshold(0.5);
+    m_view->heatmapLayer().setOpacity(0.5);
+}
+
+void MainWindow::loadModel(const QString& path)
+{
+    m_modelLabel->setText(tr("loading %1…").arg(QFileInfo(path).fileName()));
+    m_cams->loadModel(path);
+}
+
+void MainWindow::showHeatmaps(int slice)
+{
+    // Cached: placed at once; else cleared until the background job delivers this slice.
+    if (const SliceHeatmaps* maps = m_cams->heatmaps(slice))
+        m_view->heatmapLayer().setPatches(maps->patches);
+    else
+        m_view->heatmapLayer().clear();
+    m_view->requestRender();
+    if (!m_cams->heatmaps(slice))
+        m_cams->requestSlice(slice);
 }
 
 void MainWindow::updateSliceControls()
@@ -249,6 +375,7 @@ void MainWindow::onCaseLoaded()
     // Keep the old case alive until the view has switched to the new one.
     auto previous = m_current;
     m_current = result.loaded;
+    m_cams->setCase(m_current);
     const auto& c = *m_current;
     m_view->setVolumes(c.imaging ? &*c.imaging : nullptr, c.labels ? &*c.labels : nullptr);
     m_sliceSlider->setRange(0, std::max(0, m_view->scene().sliceCount() - 1));

@@ -9,6 +9,8 @@
 #include <vector>
 
 class QComboBox;
+class QProgressBar;
+class QPushButton;
 class QCheckBox;
 class QLabel;
 class QListWidget;
@@ -17,6 +19,7 @@ class QSlider;
 namespace weaksight::ui {
 
 class SliceView;
+class CamController;
 
 /// The first workstation window: a case list, the axial slice viewer with CT window
 /// presets and label contours, and a status bar with slice, position and HU under the cursor.
@@ -33,6 +36,9 @@ public:
     void openDemo();
 
     SliceView* sliceView() const { return m_view; }
+    CamController* camController() const { return m_cams; }
+    /// Loads a classifier for the heatmap overlay (background; the Heatmaps toolbar shows it).
+    void loadModel(const QString& path);
     const LoadedCase* currentCase() const { return m_current.get(); }
     int caseCount() const { return static_cast<int>(m_cases.size()); }
     void selectCase(int index);
@@ -58,6 +64,8 @@ private:
     void updateSliceControls();
     void chooseDataset();
     void chooseVolumeFile();
+    void buildHeatmapToolbar();
+    void showHeatmaps(int slice);
 
     SliceView* m_view = nullptr;
     QListWidget* m_caseList = nullptr;
@@ -66,6 +74,15 @@ private:
     QComboBox* m_presets = nullptr;
     QCheckBox* m_showLabels = nullptr;
     QLabel* m_cursorLabel = nullptr;
+    CamController* m_cams = nullptr;
+    QComboBox* m_camMethod = nullptr;
+    QSlider* m_threshold = nullptr;
+    QLabel* m_thresholdLabel = nullptr;
+    QSlider* m_opacity = nullptr;
+    QComboBox* m_colorMap = nullptr;
+    QLabel* m_modelLabel = nullptr;
+    QProgressBar* m_camProgress = nullptr;
+    QPushButton* m_camCancel = nullptr;
 
     std::vector<CaseFiles> m_cases;
     std::shared_ptr<LoadedCase> m_current;

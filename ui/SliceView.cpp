@@ -12,6 +12,7 @@ namespace weaksight::ui {
 SliceView::SliceView(QWidget* parent) : VtkViewport(parent)
 {
     renderWindow()->AddRenderer(m_scene.renderer());
+    m_heatmaps.addTo(m_scene.renderer());
     setMouseTracking(true);
     setFocusPolicy(Qt::StrongFocus);
     connect(this, &VtkViewport::viewportResized, this, [this](int w, int h) {
@@ -24,6 +25,15 @@ SliceView::~SliceView() = default;
 void SliceView::setVolumes(const CtVolume* imaging, const LabelVolume* labels)
 {
     m_scene.setVolumes(imaging, labels);
+    const auto* grid = imaging ? static_cast<const StorageGeometry*>(&imaging->geometry)
+                               : (labels ? &labels->geometry : nullptr);
+    if (grid) {
+        const auto shape = grid->canonicalShape();
+        const auto spacing = grid->canonicalSpacing();
+        m_heatmaps.setSliceGeometry(shape[1], shape[2], spacing[1], spacing[2]);
+    } else {
+        m_heatmaps.clear();
+    }
     resetView();
     Q_EMIT sliceChanged(m_scene.slice());
 }

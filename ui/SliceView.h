@@ -1,5 +1,6 @@
 #pragma once
 
+#include "render/HeatmapLayer.h"
 #include "render/SliceScene.h"
 #include "ui/VtkViewport.h"
 
@@ -18,6 +19,8 @@ public:
 
     render::SliceScene& scene() { return m_scene; }
     const render::SliceScene& scene() const { return m_scene; }
+    /// The CAM overlay drawn over the slice (patches placed by the caller for the slice shown).
+    render::HeatmapLayer& heatmapLayer() { return m_heatmaps; }
 
     /// Shows new volumes (owned by the caller) and fits them into the view.
     void setVolumes(const CtVolume* imaging, const LabelVolume* labels);
@@ -44,6 +47,7 @@ private:
     void reportCursor(const QPointF& position);
 
     render::SliceScene m_scene;
+    render::HeatmapLayer m_heatmaps;
     bool m_dragging = false;
     QPointF m_dragStart;
     render::WindowLevel m_dragStartWindowLevel;

@@ -2,6 +2,7 @@
 
 #include "core/cases/KitsCase.h"
 #include "core/common/Error.h"
+#include "core/dataset/KidneyCrops.h"
 
 #include <nlohmann/json.hpp>
 #include <spdlog/spdlog.h>
@@ -57,42 +58,6 @@ struct CaseCrops {
     std::vector<uint8_t> masks;
 };
 
-struct Centroid {
-    double row = 0, col = 0;
-};
-
-/// Rounded centroid of the kidney label on each slice within columns [colBegin, colEnd).
-std::vector<std::optional<Centroid>> kidneyCentroids(const LabelVolume& labels, int colBegin, int colEnd)
-{
-    std::vector<std::optional<Centroid>> centroids(static_cast<size_t>(labels.slices()));
-    for (int k = 0; k < labels.slices(); ++k) {
-        const uint8_t* s = labels.slice(k);
-        double sumRow = 0, sumCol = 0;
-        long long n = 0;
-        for (int r = 0; r < labels.rows(); ++r) {
-            const uint8_t* row = s + static_cast<size_t>(r) * labels.cols();
-            for (int c = colBegin; c < colEnd; ++c)
-                if (row[c] == labels::Kidney) {
-                    sumRow += r;
-                    sumCol += c;
-                    ++n;
-                }
-        }
-        if (n > 0)
-            centroids[static_cast<size_t>(k)] = Centroid{sumRow / static_cast<double>(n), sumCol / static_cast<double>(n)};
-    }
-    return centroids;
-}
-
-/// Crop origin along one axis: centred, shifted inside [0, extent) when the extent allows it.
-int boxOrigin(double centre, int cropSize, int extent)
-{
-    int origin = static_cast<int>(std::lround(centre)) - cropSize / 2;
-    if (extent >= cropSize)
-        origin = std::clamp(origin, 0, extent - cropSize);
-    return origin;
-}
-
 CaseCrops cropCase(const CaseFiles& files, Split split, const DatasetBuildOptions& options)
 {
     CaseCrops out;
@@ -107,43 +72,19 @@ CaseCrops cropCase(const CaseFiles& files, Split split, const DatasetBuildOption
         const LabelVolume& labels = *loaded.labels;
         const int rows = options.cropRows, cols = options.cropCols;
         const size_t pixels = static_cast<size_t>(rows) * cols;
-        const int half = labels.cols() / 2;
-        // Canonical columns run from the patient's right to left: the image's left half is the
-        // patient's right side.
-        const struct {
-            const char* name;
-            int begin, end;
-        } sides[2] = {{"right", 0, half}, {"left", half, labels.cols()}};
-        std::vector<std::vector<std::optional<Centroid>>> centroids;
-        for (const auto& side : sides)
-            centroids.push_back(kidneyCentroids(labels, side.begin, side.end));
-
+        const KidneyCentres centres(labels);
         std::vector<int16_t> image(pixels);
         std::vector<uint8_t> mask(pixels);
         for (int k = 0; k < labels.slices(); k += options.sliceStep) {
-            for (int s = 0; s < 2; ++s) {
-                const auto& sideCentroids = centroids[static_cast<size_t>(s)];
-                std::optional<Centroid> centre = sideCentroids[static_cast<size_t>(k)];
-                const bool kidneyOnSlice = centre.has_value();
-                if (!centre && options.keepNoKidney) {
-                    // Nearest slice with kidney on this side (the lower one on a tie).
-                    for (int d = 1; d < labels.slices() && !centre; ++d) {
-                        if (k - d >= 0 && sideCentroids[static_cast<size_t>(k - d)])
-                            centre = sideCentroids[static_cast<size_t>(k - d)];
-                        else if (k + d < labels.slices() && sideCentroids[static_cast<size_t>(k + d)])
-                            centre = sideCentroids[static_cast<size_t>(k + d)];
-                    }
-                }
-                if (!centre)
-                    continue;
+            for (const CropBox& box : centres.boxes(k, rows, cols, options.keepNoKidney)) {
                 CropRecord record;
                 record.caseId = files.caseId;
                 record.split = split;
                 record.slice = k;
-                record.side = sides[s].name;
-                record.kidneyOnSlice = kidneyOnSlice;
-                record.row0 = boxOrigin(centre->row, rows, labels.rows());
-                record.col0 = boxOrigin(centre->col, cols, labels.cols());
+                record.side = box.side;
+                record.kidneyOnSlice = box.kidneyOnSlice;
+                record.row0 = box.row0;
+                record.col0 = box.col0;
                 long long lesionPixels = 0;
                 const int16_t* ctSlice = ct.slice(k);
                 const uint8_t* labelSlice = labels.slice(k);

@@ -1,0 +1,79 @@
+#include "core/dataset/KidneyCrops.h"
+
+#include <algorithm>
+#include <cmath>
+
+namespace weaksight {
+
+namespace {
+
+/// Crop origin along one axis: centred, shifted inside [0, extent) when the extent allows it.
+int boxOrigin(double centre, int cropSize, int extent)
+{
+    int origin = static_cast<int>(std::lround(centre)) - cropSize / 2;
+    if (extent >= cropSize)
+        origin = std::clamp(origin, 0, extent - cropSize);
+    return origin;
+}
+
+constexpr const char* kSideNames[2] = {"right", "left"};
+
+} // namespace
+
+KidneyCentres::KidneyCentres(const LabelVolume& labels)
+    : m_slices(labels.slices())
+    , m_rows(labels.rows())
+    , m_cols(labels.cols())
+{
+    // Canonical columns run from the patient's right to left: the image's left half is the
+    // patient's right side.
+    const int half = labels.cols() / 2;
+    for (int s = 0; s < 2; ++s) {
+        const int begin = s == 0 ? 0 : half, end = s == 0 ? half : labels.cols();
+        auto& centroids = m_centroids[static_cast<size_t>(s)];
+        centroids.assign(static_cast<size_t>(labels.slices()), std::nullopt);
+        for (int k = 0; k < labels.slices(); ++k) {
+            const uint8_t* slice = labels.slice(k);
+            double sumRow = 0, sumCol = 0;
+            long long n = 0;
+            for (int r = 0; r < labels.rows(); ++r) {
+                const uint8_t* row = slice + static_cast<size_t>(r) * labels.cols();
+                for (int c = begin; c < end; ++c)
+                    if (row[c] == labels::Kidney) {
+                        sumRow += r;
+                        sumCol += c;
+                        ++n;
+                    }
+            }
+            if (n > 0)
+                centroids[static_cast<size_t>(k)] =
+                    Centroid{sumRow / static_cast<double>(n), sumCol / static_cast<double>(n)};
+        }
+    }
+}
+
+std::vector<CropBox> KidneyCentres::boxes(int slice, int rows, int cols, bool keepNoKidney) const
+{
+    std::vector<CropBox> result;
+    if (slice < 0 || slice >= m_slices)
+        return result;
+    for (int s = 0; s < 2; ++s) {
+        const auto& centroids = m_centroids[static_cast<size_t>(s)];
+        std::optional<Centroid> centre = centroids[static_cast<size_t>(slice)];
+        const bool kidneyOnSlice = centre.has_value();
+        if (!centre && keepNoKidney)
+            for (int d = 1; d < m_slices && !centre; ++d) {
+                if (slice - d >= 0 && centroids[static_cast<size_t>(slice - d)])
+                    centre = centroids[static_cast<size_t>(slice - d)];
+                else if (slice + d < m_slices && centroids[static_cast<size_t>(slice + d)])
+                    centre = centroids[static_cast<size_t>(slice + d)];
+            }
+        if (!centre)
+            continue;
+        result.push_back({kSideNames[s], boxOrigin(centre->row, rows, m_rows), boxOrigin(centre->col, cols, m_cols),
+                          kidneyOnSlice});
+    }
+    return result;
+}
+
+} // namespace weaksight

@@ -1,0 +1,41 @@
+#pragma once
+
+// Where the method's crops sit on a slice: one box per side, centred on that side's kidney.
+// Shared by the dataset builder and the workstation's CAM overlay, so both see the same crops.
+
+#include "core/io/Volume.h"
+
+#include <array>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace weaksight {
+
+struct CropBox {
+    std::string side;          ///< "right" (patient's right: the image's left half) or "left"
+    int row0 = 0, col0 = 0;    ///< canonical slice coordinates of the box's first pixel
+    bool kidneyOnSlice = true; ///< false: centred from the nearest slice with kidney on that side
+};
+
+/// The kidney label's centroid per slice and side of a label volume (one pass over the voxels).
+class KidneyCentres {
+public:
+    explicit KidneyCentres(const LabelVolume& labels);
+
+    /// Boxes of rows x cols on `slice`: per side, centred on the rounded centroid of the kidney
+    /// label (label 1) in that half of the slice, shifted to lie inside the slice when it is large
+    /// enough (else it extends past the edge). Sides without kidney are left out, or with
+    /// keepNoKidney centred where the kidney is on the nearest slice that has it (the lower slice
+    /// on a tie); a side with no kidney on any slice is always left out.
+    std::vector<CropBox> boxes(int slice, int rows, int cols, bool keepNoKidney = false) const;
+
+private:
+    struct Centroid {
+        double row = 0, col = 0;
+    };
+    int m_slices = 0, m_rows = 0, m_cols = 0;
+    std::array<std::vector<std::optional<Centroid>>, 2> m_centroids; ///< right, left
+};
+
+} // namespace weaksight

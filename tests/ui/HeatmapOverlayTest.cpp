@@ -1,0 +1,168 @@
+// The CAM overlay in the real window: a real LibTorch model loaded in the background, heatmaps of
+// the slice's kidney crops computed off the GUI thread and drawn by VTK over the CT, the proposal
+// contour following the threshold slider, per-method thresholds and the in-memory cache.
+#include "../core/TestSupport.h"
+#include "core/compute/Classifier.h"
+#include "core/dataset/KidneyCrops.h"
+#include "core/phantom/Phantom.h"
+#include "ui/CamController.h"
+#include "ui/MainWindow.h"
+#include "ui/SliceView.h"
+
+#include <QImage>
+#include <QSignalSpy>
+#include <QSlider>
+#include <QTest>
+#include <QToolBar>
+#include <gtest/gtest.h>
+#include <vtkPolyData.h>
+#include <vtkRenderer.h>
+
+#include <cstdlib>
+#include <fstream>
+
+using namespace weaksight;
+using namespace weaksight::test;
+
+namespace {
+
+QImage renderFrame(ui::SliceView& view)
+{
+    view.requestRender();
+    QTest::qWait(80);
+    return view.grabFramebuffer();
+}
+
+/// Screen rectangle (top-left origin) of a crop box given in slice pixels.
+QRect screenRect(ui::SliceView& view, const render::HeatmapPatch& patch, double rowSpacing, double colSpacing)
+{
+    vtkRenderer* renderer = view.scene().renderer();
+    const auto toScreen = [&](double row, double col) {
+        renderer->SetWorldPoint(col * colSpacing, row * rowSpacing, 0, 1);
+        renderer->WorldToDisplay();
+        double d[3];
+        renderer->GetDisplayPoint(d);
+        return QPoint(int(d[0]), view.height() - 1 - int(d[1]));
+    };
+    return QRect(toScreen(patch.row0 - 0.5, patch.col0 - 0.5), toScreen(patch.row0 + patch.rows - 0.5, patch.col0 + patch.cols - 0.5))
+        .normalized();
+}
+
+} // namespace
+
+TEST(HeatmapOverlay, ModelHeatmapsAppearOnTheKidneyCropsAndFollowTheThreshold)
+{
+    TempDir dir;
+    setenv("XDG_DATA_HOME", (dir / "data").c_str(), 1); // the disk cache goes there
+    PhantomOptions options;
+    options.seed = 8;
+    options.minInPlace = options.maxInPlace = 160;
+    options.sliceThicknesses = {5.0};
+    options.lesionFreeFraction = 0.0;
+    writePhantomDataset(options, dir / "cases", 1);
+    compute::ModelDescription description;
+    description.architecture = "tiny";
+    description.targetLayer = "layer3";
+    compute::Classifier::create(description, 3).save((dir / "model.wsm").string());
+
+    ui::MainWindow window;
+    window.resize(900, 800);
+    window.show();
+    ASSERT_TRUE(QTest::qWaitForWindowExposed(&window));
+    QSignalSpy loaded(&window, &ui::MainWindow::caseLoaded);
+    window.openPath(QString::fromStdString((dir / "cases").string()));
+    ASSERT_TRUE(loaded.wait(20000));
+    ui::CamController& cams = *window.camController();
+    cams.setCropSize(64);
+    QSignalSpy modelLoaded(&cams, &ui::CamController::modelLoaded);
+    QSignalSpy ready(&cams, &ui::CamController::heatmapsReady);
+    window.loadModel(QString::fromStdString((dir / "model.wsm").string()));
+    ASSERT_TRUE(modelLoaded.wait(20000));
+    EXPECT_TRUE(modelLoaded.first().at(0).toString().contains("tiny"));
+    ui::SliceView& view = *window.sliceView();
+    const int slice = view.slice();
+    ASSERT_TRUE(ready.wait(30000)) << "heatmaps of the slice computed in the background";
+    const ui::SliceHeatmaps* maps = cams.heatmaps(slice);
+    ASSERT_NE(maps, nullptr);
+
+    // One patch per kidney side, exactly where the dataset builder would cut the crops.
+    const LoadedCase& c = *window.currentCase();
+    const auto boxes = KidneyCentres(*c.labels).boxes(slice, 64, 64);
+    ASSERT_EQ(maps->patches.size(), boxes.size());
+    ASSERT_GE(boxes.size(), 1u);
+    for (size_t i = 0; i < boxes.size(); ++i) {
+        EXPECT_EQ(maps->patches[i].row0, boxes[i].row0);
+        EXPECT_EQ(maps->patches[i].col0, boxes[i].col0);
+        EXPECT_EQ(maps->sides[i], boxes[i].side);
+    }
+    render::HeatmapLayer& layer = view.heatmapLayer();
+    EXPECT_EQ(layer.patchCount(), boxes.size());
+
+    // The overlay changes pixels inside the crop boxes only.
+    layer.setOpacity(1.0);
+    layer.setProposalVisible(false);
+    layer.setBoxesVisible(false);
+    const QImage with = renderFrame(view);
+    layer.setHeatmapVisible(false);
+    const QImage without = renderFrame(view);
+    layer.setHeatmapVisible(true);
+    ASSERT_EQ(with.size(), without.size());
+    std::vector<QRect> rects;
+    for (const auto& p : maps->patches)
+        rects.push_back(screenRect(view, p, c.labels->spacing[1], c.labels->spacing[2]).adjusted(-2, -2, 2, 2));
+    int changed = 0, changedOutside = 0;
+    for (int y = 0; y < with.height(); ++y)
+        for (int x = 0; x < with.width(); ++x)
+            if (with.pixel(x, y) != without.pixel(x, y)) {
+                ++changed;
+                bool inside = false;
+                for (const auto& r : rects)
+                    inside = inside || r.contains(x, y);
+                changedOutside += !inside;
+            }
+    EXPECT_GT(changed, 500);
+    EXPECT_EQ(changedOutside, 0);
+
+    // The threshold slider moves the proposal contour live, without recomputing heatmaps.
+    layer.setProposalVisible(true);
+    auto* slider = window.findChild<QToolBar*>("heatmapToolbar")->findChild<QSlider*>();
+    ASSERT_NE(slider, nullptr);
+    ready.clear();
+    slider->setValue(20);
+    const auto low = layer.proposalContour()->GetNumberOfPoints();
+    slider->setValue(90);
+    const auto high = layer.proposalContour()->GetNumberOfPoints();
+    EXPECT_NE(low, high);
+    EXPECT_DOUBLE_EQ(cams.threshold(), 0.9);
+    EXPECT_EQ(ready.count(), 0);
+
+    // Another method: its own threshold, its own maps; back to Grad-CAM comes from the cache.
+    cams.setMethod(compute::CamMethod::ScoreCam);
+    EXPECT_DOUBLE_EQ(cams.threshold(), 0.5);
+    ASSERT_TRUE(ready.wait(60000));
+    const ui::SliceHeatmaps* score = cams.heatmaps(slice);
+    ASSERT_NE(score, nullptr);
+    EXPECT_NE(score->patches[0].values, maps->patches[0].values);
+    cams.setMethod(compute::CamMethod::GradCam);
+    EXPECT_DOUBLE_EQ(cams.threshold(), 0.9);
+    EXPECT_NE(cams.heatmaps(slice), nullptr) << "cached in memory";
+    if (const char* out = std::getenv("WEAKSIGHT_TEST_SCREENSHOTS")) {
+        slider->setValue(50);
+        layer.setOpacity(0.5);
+        renderFrame(view);
+        window.grab().save(QString(out) + "/heatmap-overlay.png");
+    }
+    unsetenv("XDG_DATA_HOME");
+}
+
+TEST(HeatmapOverlay, AFileThatIsNoModelGivesAMessage)
+{
+    TempDir dir;
+    std::ofstream(dir / "bad.wsm") << "not a model";
+    ui::CamController cams;
+    QSignalSpy failed(&cams, &ui::CamController::modelFailed);
+    cams.loadModel(QString::fromStdString((dir / "bad.wsm").string()));
+    ASSERT_TRUE(failed.wait(20000));
+    EXPECT_TRUE(failed.first().at(0).toString().contains("bad.wsm")) << failed.first().at(0).toString().toStdString();
+    EXPECT_FALSE(cams.hasModel());
+}

@@ -1,0 +1,264 @@
+#include "ui/CamController.h"
+
+#include "core/common/Log.h"
+#include "core/compute/CamCache.h"
+#include "core/compute/CropDataset.h"
+#include "core/dataset/KidneyCrops.h"
+
+#include <QPromise>
+#include <QtConcurrent/QtConcurrentRun>
+
+#include <spdlog/spdlog.h>
+
+#include <filesystem>
+
+namespace weaksight::ui {
+
+namespace fs = std::filesystem;
+
+CamController::CamController(QObject* parent) : QObject(parent)
+{
+    connect(&m_jobWatcher, &QFutureWatcher<JobResult>::finished, this, &CamController::onJobFinished);
+    connect(&m_jobWatcher, &QFutureWatcher<JobResult>::progressValueChanged, this, [this](int done) {
+        Q_EMIT progress(m_jobWatcher.progressText(), done, m_jobWatcher.progressMaximum());
+    });
+    connect(&m_modelWatcher, &QFutureWatcher<ModelLoad>::finished, this, [this] {
+        const ModelLoad loaded = m_modelWatcher.result();
+        if (!loaded.model) {
+            Q_EMIT modelFailed(loaded.error);
+            return;
+        }
+        cancel();
+        m_model = loaded.model;
+        m_diskCache = loaded.diskCache;
+        m_modelSummary = loaded.summary;
+        m_memory.clear();
+        Q_EMIT modelLoaded(m_modelSummary);
+        if (m_wantedSlice >= 0)
+            requestSlice(m_wantedSlice);
+    });
+}
+
+CamController::~CamController()
+{
+    m_jobWatcher.cancel();
+    m_jobWatcher.waitForFinished();
+    m_modelWatcher.waitForFinished();
+}
+
+void CamController::loadModel(const QString& path, const QString& device)
+{
+    m_modelWatcher.setFuture(QtConcurrent::run([path, device]() {
+        ModelLoad result;
+        try {
+            auto model = std::make_shared<compute::Classifier>(
+                compute::Classifier::load(path.toStdString(), device.toStdString()));
+            const std::string hash = model->contentHash();
+            result.summary = tr("%1 (%2, %3, %4)")
+                                 .arg(QString::fromStdString(fs::path(path.toStdString()).filename().string()),
+                                      QString::fromStdString(model->description().architecture),
+                                      QString::fromStdString(hash.substr(0, 8)),
+                                      QString::fromStdString(model->deviceName()));
+            try {
+                result.diskCache = std::make_shared<compute::CamCache>(
+                    logging::userDataDirectory() / "cams" / (hash + ".wscam"), hash);
+            } catch (const std::exception& e) {
+                // Another instance holds it, or the folder is not writable: work from memory only.
+                spdlog::warn("heatmap disk cache unavailable: {}", e.what());
+            }
+            result.model = std::move(model);
+        } catch (const std::exception& e) {
+            result.error = QString::fromStdString(e.what());
+        }
+        return result;
+    }));
+}
+
+void CamController::setCase(std::shared_ptr<const LoadedCase> loaded)
+{
+    cancel();
+    m_case = std::move(loaded);
+    m_centres.reset();
+    m_wantedSlice = -1;
+}
+
+void CamController::setMethod(compute::CamMethod method)
+{
+    m_options.method = method;
+    if (m_wantedSlice >= 0)
+        requestSlice(m_wantedSlice);
+}
+
+double CamController::threshold() const
+{
+    const auto it = m_thresholds.find(m_options.method);
+    return it == m_thresholds.end() ? 0.5 : it->second;
+}
+
+void CamController::setThreshold(double threshold) { m_thresholds[m_options.method] = threshold; }
+
+void CamController::setCropSize(int pixels)
+{
+    m_cropSize = std::max(8, pixels);
+    if (m_wantedSlice >= 0)
+        requestSlice(m_wantedSlice);
+}
+
+std::string CamController::cacheKey(int slice) const
+{
+    return (m_case ? m_case->files.caseId : std::string()) + "|" + std::to_string(slice) + "|" +
+           std::to_string(m_cropSize) + "|" +
+           compute::camMethodKey(m_options, m_model ? m_model->description().targetLayer : std::string());
+}
+
+const SliceHeatmaps* CamController::heatmaps(int slice) const
+{
+    const auto it = m_memory.find(cacheKey(slice));
+    return it == m_memory.end() ? nullptr : &it->second;
+}
+
+void CamController::requestSlice(int slice)
+{
+    m_wantedSlice = slice;
+    if (!m_model || !m_case || !m_case->imaging)
+        return;
+    if (heatmaps(slice)) {
+        Q_EMIT heatmapsReady(slice);
+        return;
+    }
+    m_pending = Job{slice, false};
+    if (m_running)
+        m_jobWatcher.cancel(); // a stale slice: its job stops between crops
+    else
+        startNext();
+}
+
+void CamController::cancel()
+{
+    m_pending.reset();
+    if (m_running)
+        m_jobWatcher.cancel();
+}
+
+void CamController::startNext()
+{
+    if (m_running || !m_pending)
+        return;
+    const Job job = *m_pending;
+    m_pending.reset();
+    startJob(job);
+}
+
+void CamController::startJob(Job job)
+{
+    m_running = true;
+    const auto model = m_model;
+    const auto diskCache = m_diskCache;
+    const auto loaded = m_case;
+    const auto centres = m_centres;
+    const auto options = m_options;
+    const int cropSize = m_cropSize;
+    const std::string key = cacheKey(job.slice);
+    m_jobWatcher.setFuture(QtConcurrent::run([=](QPromise<JobResult>& promise) {
+        JobResult result;
+        result.slice = job.slice;
+        result.prefetch = job.prefetch;
+        result.key = key;
+        result.heatmaps.slice = job.slice;
+        try {
+            const CtVolume& ct = *loaded->imaging;
+            result.centres = centres;
+            if (!result.centres && loaded->labels)
+                result.centres = std::make_shared<const KidneyCentres>(*loaded->labels);
+            std::vector<CropBox> boxes;
+            if (result.centres)
+                boxes = result.centres->boxes(job.slice, cropSize, cropSize);
+            else // no labels: the centre of each half of the slice
+                boxes = {{"right", ct.rows() / 2 - cropSize / 2, ct.cols() / 4 - cropSize / 2, false},
+                         {"left", ct.rows() / 2 - cropSize / 2, 3 * ct.cols() / 4 - cropSize / 2, false}};
+            promise.setProgressRange(0, static_cast<int>(boxes.size()));
+            const std::string methodKey = compute::camMethodKey(options, model->description().targetLayer);
+            const QString methodName = QString::fromStdString(compute::toString(options.method));
+            for (size_t b = 0; b < boxes.size(); ++b) {
+                if (promise.isCanceled()) {
+                    result.cancelled = true;
+                    break;
+                }
+                promise.setProgressValueAndText(static_cast<int>(b),
+                                                tr("%1: crop %2 of %3, slice %4")
+                                                    .arg(methodName)
+                                                    .arg(b + 1)
+                                                    .arg(boxes.size())
+                                                    .arg(job.slice));
+                const CropBox& box = boxes[b];
+                // The crop exactly as the dataset builder cuts it (padding -1024 HU), so the disk
+                // cache shares keys with `weaksight evaluate` and cam-batch.
+                std::vector<int16_t> pixels(static_cast<size_t>(cropSize) * cropSize, -1024);
+                for (int r = 0; r < cropSize; ++r)
+                    for (int c = 0; c < cropSize; ++c) {
+                        const int sr = box.row0 + r, sc = box.col0 + c;
+                        if (sr >= 0 && sr < ct.rows() && sc >= 0 && sc < ct.cols())
+                            pixels[static_cast<size_t>(r) * cropSize + c] = ct.at(job.slice, sr, sc);
+                    }
+                const int size[2] = {cropSize, cropSize};
+                const uint64_t cropKey =
+                    compute::fnv1a64(pixels.data(), pixels.size() * 2, compute::fnv1a64(size, sizeof size));
+                compute::CamMap raw;
+                bool degenerate = false;
+                if (const auto* hit = diskCache ? diskCache->find(cropKey, methodKey) : nullptr) {
+                    raw = hit->raw;
+                    degenerate = hit->degenerate;
+                } else {
+                    compute::Image2D crop{cropSize, cropSize, std::vector<float>(pixels.begin(), pixels.end())};
+                    auto cam = compute::computeCams(*model, {crop}, options).front();
+                    raw = cam.raw;
+                    degenerate = cam.degenerate;
+                    if (diskCache) {
+                        diskCache->insert(cropKey, methodKey, {cam.raw, cam.targetScore, cam.degenerate});
+                        diskCache->flush();
+                    }
+                }
+                compute::CamMap map = compute::upsampleBilinear(raw, cropSize, cropSize);
+                compute::normaliseMinMax(map);
+                result.heatmaps.degenerate += degenerate;
+                result.heatmaps.sides.push_back(box.side);
+                result.heatmaps.patches.push_back({box.row0, box.col0, cropSize, cropSize, std::move(map.values)});
+            }
+            promise.setProgressValue(static_cast<int>(boxes.size()));
+        } catch (const std::bad_alloc&) {
+            result.error = tr("Out of memory while computing heatmaps.");
+        } catch (const std::exception& e) {
+            result.error = QString::fromStdString(e.what());
+        }
+        promise.addResult(result);
+    }));
+}
+
+void CamController::onJobFinished()
+{
+    m_running = false;
+    const auto results = m_jobWatcher.future().results();
+    if (!results.isEmpty()) {
+        const JobResult& result = results.front();
+        if (result.centres && !m_centres)
+            m_centres = result.centres;
+        if (!result.error.isEmpty()) {
+            Q_EMIT computeFailed(result.error);
+        } else if (!result.cancelled) {
+            m_memory[result.key] = result.heatmaps;
+            if (result.slice == m_wantedSlice)
+                Q_EMIT heatmapsReady(result.slice);
+        }
+    }
+    Q_EMIT progress(QString(), 0, 0);
+    // Prefetch the neighbours of the slice on screen once nothing else waits.
+    if (!m_pending && m_wantedSlice >= 0 && m_case && m_case->imaging)
+        for (int neighbour : {m_wantedSlice + 1, m_wantedSlice - 1})
+            if (neighbour >= 0 && neighbour < m_case->imaging->slices() && !heatmaps(neighbour)) {
+                m_pending = Job{neighbour, true};
+                break;
+            }
+    startNext();
+}
+
+} // namespace weaksight::ui
