@@ -17,6 +17,8 @@
 #include <vtkPolyDataMapper.h>
 #include <vtkProperty.h>
 #include <vtkRenderer.h>
+#include <vtkScalarBarActor.h>
+#include <vtkTextProperty.h>
 
 #include <algorithm>
 #include <stdexcept>
@@ -38,6 +40,7 @@ HeatmapLayer::HeatmapLayer()
     , m_contourActor(vtkSmartPointer<vtkActor>::New())
     , m_boxes(vtkSmartPointer<vtkPolyData>::New())
     , m_boxActor(vtkSmartPointer<vtkActor>::New())
+    , m_colorBar(vtkSmartPointer<vtkScalarBarActor>::New())
 {
     m_image->SetDimensions(1, 1, 1);
     m_image->AllocateScalars(VTK_FLOAT, 1);
@@ -68,6 +71,16 @@ HeatmapLayer::HeatmapLayer()
     m_boxActor->GetProperty()->SetColor(1.0, 0.85, 0.1);
     m_boxActor->GetProperty()->LightingOff();
     m_boxActor->SetPosition(0, 0, kLineDepth);
+
+    m_colorBar->SetLookupTable(m_lookupTable);
+    m_colorBar->SetNumberOfLabels(3);
+    m_colorBar->SetLabelFormat("%.2g");
+    m_colorBar->SetMaximumWidthInPixels(70);
+    m_colorBar->SetPosition(0.9, 0.1);
+    m_colorBar->SetWidth(0.08);
+    m_colorBar->SetHeight(0.8);
+    m_colorBar->GetTitleTextProperty()->SetFontSize(12);
+    m_colorBar->GetLabelTextProperty()->SetFontSize(11);
     updateVisibility();
 }
 
@@ -78,7 +91,18 @@ void HeatmapLayer::addTo(vtkRenderer* renderer)
     renderer->AddViewProp(m_heatmapActor);
     renderer->AddActor(m_contourActor);
     renderer->AddActor(m_boxActor);
+    renderer->AddViewProp(m_colorBar);
 }
+
+void HeatmapLayer::setColorBarTitle(const std::string& title) { m_colorBar->SetTitle(title.c_str()); }
+
+void HeatmapLayer::setColorBarVisible(bool visible)
+{
+    m_colorBarVisible = visible;
+    updateVisibility();
+}
+
+vtkScalarBarActor* HeatmapLayer::colorBar() const { return m_colorBar; }
 
 void HeatmapLayer::setSliceGeometry(int rows, int cols, double rowSpacing, double colSpacing)
 {
@@ -215,6 +239,7 @@ void HeatmapLayer::updateVisibility()
     m_heatmapActor->SetVisibility(any && m_heatmapVisible);
     m_contourActor->SetVisibility(any && m_proposalVisible);
     m_boxActor->SetVisibility(any && m_boxesVisible);
+    m_colorBar->SetVisibility(any && m_heatmapVisible && m_colorBarVisible);
 }
 
 } // namespace weaksight::render

@@ -17,6 +17,7 @@ class vtkImageSlice;
 class vtkLookupTable;
 class vtkPolyData;
 class vtkRenderer;
+class vtkScalarBarActor;
 
 namespace weaksight::render {
 
@@ -52,6 +53,10 @@ public:
     void setHeatmapVisible(bool visible);
     void setProposalVisible(bool visible);
     void setBoxesVisible(bool visible);
+    /// The colour bar (right edge of the view) with the value range and a title, e.g. the method.
+    void setColorBarTitle(const std::string& title);
+    void setColorBarVisible(bool visible);
+    vtkScalarBarActor* colorBar() const;
 
     std::array<double, 2> valueRange() const { return {m_low, m_high}; }
     /// RGBA (0..1) the layer shows for a value (alpha includes the opacity; 0 outside patches).
@@ -70,7 +75,7 @@ private:
     double m_low = 0, m_high = 1, m_threshold = 0.5, m_opacity = 0.5;
     std::string m_colorMap = "viridis";
     size_t m_patchCount = 0;
-    bool m_heatmapVisible = true, m_proposalVisible = true, m_boxesVisible = true;
+    bool m_heatmapVisible = true, m_proposalVisible = true, m_boxesVisible = true, m_colorBarVisible = true;
     vtkSmartPointer<vtkImageData> m_image;
     vtkSmartPointer<vtkLookupTable> m_lookupTable;
     vtkSmartPointer<vtkImageSlice> m_heatmapActor;
@@ -78,6 +83,7 @@ private:
     vtkSmartPointer<vtkActor> m_contourActor;
     vtkSmartPointer<vtkPolyData> m_boxes;
     vtkSmartPointer<vtkActor> m_boxActor;
+    vtkSmartPointer<vtkScalarBarActor> m_colorBar;
 };
 
 } // namespace weaksight::render

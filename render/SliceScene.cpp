@@ -186,8 +186,34 @@ void SliceScene::resetCamera(double viewportAspect)
     camera->SetPosition(cx, cy, -distance);
     camera->SetViewUp(0, -1, 0);
     const double aspect = viewportAspect > 0 ? viewportAspect : 1.0;
-    camera->SetParallelScale(std::max(height / 2.0, width / 2.0 / aspect));
+    m_fitScale = std::max(height / 2.0, width / 2.0 / aspect);
+    camera->SetParallelScale(m_fitScale);
     camera->SetClippingRange(distance - 10, distance + 10);
+}
+
+void SliceScene::zoom(double factor)
+{
+    if (factor <= 0)
+        return;
+    auto* camera = m_renderer->GetActiveCamera();
+    // Between the whole slice at 1/4 size and 64x magnification.
+    const double scale = std::clamp(camera->GetParallelScale() / factor, m_fitScale / 64, m_fitScale * 4);
+    camera->SetParallelScale(scale);
+}
+
+void SliceScene::pan(double dx, double dy)
+{
+    auto* camera = m_renderer->GetActiveCamera();
+    double focal[3], position[3];
+    camera->GetFocalPoint(focal);
+    camera->GetPosition(position);
+    camera->SetFocalPoint(focal[0] + dx, focal[1] + dy, focal[2]);
+    camera->SetPosition(position[0] + dx, position[1] + dy, position[2]);
+}
+
+double SliceScene::zoomFactor() const
+{
+    return m_fitScale / m_renderer->GetActiveCamera()->GetParallelScale();
 }
 
 std::optional<std::array<int, 2>> SliceScene::voxelAtWorld(double x, double y) const

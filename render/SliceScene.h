@@ -62,6 +62,12 @@ public:
     /// Fits the whole slice into the renderer's viewport (aspect = width / height).
     void resetCamera(double viewportAspect);
 
+    /// Zooms about the view centre (factor > 1 magnifies) and pans by a world offset (mm).
+    void zoom(double factor);
+    void pan(double dx, double dy);
+    /// Magnification relative to resetCamera() (1 = the whole slice fits).
+    double zoomFactor() const;
+
     /// Voxel (row, col) under a world point on the slice plane, if inside the slice.
     std::optional<std::array<int, 2>> voxelAtWorld(double x, double y) const;
 
@@ -83,6 +89,7 @@ private:
     const LabelVolume* m_labels = nullptr;
     int m_slice = 0;
     WindowLevel m_windowLevel;
+    double m_fitScale = 1.0; ///< parallel scale that fits the slice (resetCamera)
     bool m_contoursVisible = true;
 
     vtkSmartPointer<vtkRenderer> m_renderer;

@@ -10,11 +10,48 @@
 
 #include <spdlog/spdlog.h>
 
+#include <algorithm>
 #include <filesystem>
 
 namespace weaksight::ui {
 
 namespace fs = std::filesystem;
+
+std::optional<double> proposalIouAgainstTruth(const SliceHeatmaps& heatmaps, const LabelVolume& labels, int slice,
+                                              double threshold)
+{
+    if (heatmaps.patches.empty() || slice < 0 || slice >= labels.slices())
+        return std::nullopt;
+    // Union of the crop boxes on the slice grid: proposal and truth are compared there only.
+    std::vector<uint8_t> inBox(labels.sliceSize(), 0), proposed(labels.sliceSize(), 0);
+    for (const auto& p : heatmaps.patches)
+        for (int r = std::max(0, -p.row0); r < p.rows && p.row0 + r < labels.rows(); ++r)
+            for (int c = std::max(0, -p.col0); c < p.cols && p.col0 + c < labels.cols(); ++c) {
+                const size_t at = static_cast<size_t>(p.row0 + r) * labels.cols() + p.col0 + c;
+                inBox[at] = 1;
+                proposed[at] = p.values[static_cast<size_t>(r) * p.cols + c] > threshold;
+            }
+    const uint8_t* truth = labels.slice(slice);
+    long long both = 0, either = 0;
+    for (size_t i = 0; i < inBox.size(); ++i) {
+        if (!inBox[i])
+            continue;
+        const bool t = labels::isLesion(truth[i]);
+        both += t && proposed[i];
+        either += t || proposed[i];
+    }
+    return either ? static_cast<double>(both) / static_cast<double>(either) : 1.0;
+}
+
+std::optional<int> nextLesionSlice(const LabelVolume& labels, int from, int direction)
+{
+    for (int k = from + direction; k >= 0 && k < labels.slices(); k += direction) {
+        const uint8_t* s = labels.slice(k);
+        if (std::any_of(s, s + labels.sliceSize(), [](uint8_t v) { return labels::isLesion(v); }))
+            return k;
+    }
+    return std::nullopt;
+}
 
 CamController::CamController(QObject* parent) : QObject(parent)
 {

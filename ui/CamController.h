@@ -37,6 +37,14 @@ struct SliceHeatmaps {
     int degenerate = 0; ///< all-zero or non-finite maps (shown as empty, never as noise)
 };
 
+/// IoU of the slice's proposal {map > threshold} against the ground-truth lesion (tumour or cyst)
+/// within the crop boxes; nullopt without heatmaps. Both empty counts as 1.
+std::optional<double> proposalIouAgainstTruth(const SliceHeatmaps& heatmaps, const LabelVolume& labels, int slice,
+                                              double threshold);
+
+/// The next slice after `from` in `direction` (+1 / -1) that has lesion voxels, if any.
+std::optional<int> nextLesionSlice(const LabelVolume& labels, int from, int direction);
+
 class CamController : public QObject {
     Q_OBJECT
 public:

@@ -89,6 +89,12 @@ void MainWindow::buildUi()
     fileMenu->addSeparator();
     fileMenu->addAction(tr("&Quit"), this, &QWidget::close, QKeySequence::Quit);
 
+    auto* navigate = menuBar()->addMenu(tr("&Navigate"));
+    navigate->addAction(tr("&Next slice with lesion"), this, [this] { goToLesionSlice(+1); }, QKeySequence(Qt::Key_N));
+    navigate->addAction(tr("&Previous slice with lesion"), this, [this] { goToLesionSlice(-1); },
+                        QKeySequence(Qt::SHIFT | Qt::Key_N));
+    navigate->addAction(tr("&Reset view"), this, [this] { m_view->resetView(); }, QKeySequence(Qt::Key_R));
+
     auto* toolbar = addToolBar(tr("View"));
     toolbar->setObjectName("viewToolbar");
     toolbar->addWidget(new QLabel(tr("Window: "), toolbar));
@@ -186,6 +192,21 @@ void MainWindow::buildHeatmapToolbar()
     for (const auto& name : colorMapNames())
         m_colorMap->addItem(QString::fromStdString(name));
     toolbar->addWidget(m_colorMap);
+    for (const auto& [text, setter] :
+         {std::pair<QString, void (render::HeatmapLayer::*)(bool)>{tr("Heatmap"), &render::HeatmapLayer::setHeatmapVisible},
+          {tr("Proposal"), &render::HeatmapLayer::setProposalVisible},
+          {tr("Crop boxes"), &render::HeatmapLayer::setBoxesVisible}}) {
+        auto* box = new QCheckBox(text, toolbar);
+        box->setChecked(true);
+        toolbar->addWidget(box);
+        connect(box, &QCheckBox::toggled, this, [this, setter = setter](bool on) {
+            (m_view->heatmapLayer().*setter)(on);
+            m_view->requestRender();
+        });
+    }
+    m_iouLabel = new QLabel(toolbar);
+    m_iouLabel->setToolTip(tr("IoU of the proposal with the ground-truth lesion inside the crop boxes"));
+    toolbar->addWidget(m_iouLabel);
     m_camProgress = new QProgressBar(toolbar);
     m_camProgress->setMaximumWidth(220);
     m_camProgress->setVisible(false);
@@ -209,6 +230,7 @@ void MainWindow::buildHeatmapToolbar()
         m_cams->setThreshold(value / 100.0);
         m_thresholdLabel->setText(QString::number(value / 100.0, 'f', 2));
         m_view->heatmapLayer().setThreshold(value / 100.0);
+        updateProposalIou();
         m_view->requestRender();
     });
     connect(m_opacity, &QSlider::valueChanged, this, [this](int value) {
@@ -245,6 +267,25 @@ void MainWindow::buildHeatmapToolbar()
     m_view->heatmapLayer().setOpacity(0.5);
 }
 
+void MainWindow::updateProposalIou()
+{
+    const SliceHeatmaps* maps = m_cams->heatmaps(m_view->slice());
+    const auto iou = maps && m_current && m_current->labels
+                         ? proposalIouAgainstTruth(*maps, *m_current->labels, m_view->slice(), m_cams->threshold())
+                         : std::nullopt;
+    m_iouLabel->setText(iou ? tr(" IoU %1 ").arg(*iou, 0, 'f', 3) : QString());
+}
+
+void MainWindow::goToLesionSlice(int direction)
+{
+    if (!m_current || !m_current->labels)
+        return;
+    if (const auto next = nextLesionSlice(*m_current->labels, m_view->slice(), direction))
+        m_view->setSlice(*next);
+    else
+        statusBar()->showMessage(tr("No further slice with lesion in this direction."), 3000);
+}
+
 void MainWindow::loadModel(const QString& path)
 {
     m_modelLabel->setText(tr("loading %1…").arg(QFileInfo(path).fileName()));
@@ -258,6 +299,9 @@ void MainWindow::showHeatmaps(int slice)
         m_view->heatmapLayer().setPatches(maps->patches);
     else
         m_view->heatmapLayer().clear();
+    m_view->heatmapLayer().setColorBarTitle(
+        tr("%1\n(per crop)").arg(QString::fromStdString(compute::toString(m_cams->method()))).toStdString());
+    updateProposalIou();
     m_view->requestRender();
     if (!m_cams->heatmaps(slice))
         m_cams->requestSlice(slice);

@@ -66,6 +66,8 @@ private:
     void chooseVolumeFile();
     void buildHeatmapToolbar();
     void showHeatmaps(int slice);
+    void updateProposalIou();
+    void goToLesionSlice(int direction);
 
     SliceView* m_view = nullptr;
     QListWidget* m_caseList = nullptr;
@@ -81,6 +83,7 @@ private:
     QSlider* m_opacity = nullptr;
     QComboBox* m_colorMap = nullptr;
     QLabel* m_modelLabel = nullptr;
+    QLabel* m_iouLabel = nullptr;
     QProgressBar* m_camProgress = nullptr;
     QPushButton* m_camCancel = nullptr;
 

@@ -1,5 +1,6 @@
 #include "ui/SliceView.h"
 
+#include <QKeyEvent>
 #include <QMouseEvent>
 #include <QWheelEvent>
 #include <vtkGenericOpenGLRenderWindow.h>
@@ -70,6 +71,12 @@ void SliceView::resetView()
 
 void SliceView::wheelEvent(QWheelEvent* event)
 {
+    if (event->modifiers() & Qt::ControlModifier) {
+        m_scene.zoom(std::pow(1.2, event->angleDelta().y() / 120.0));
+        requestRender();
+        event->accept();
+        return;
+    }
     // One notch (120 units) = one slice; touchpads send smaller steps that add up.
     m_wheelRemainder += event->angleDelta().y();
     const int steps = m_wheelRemainder / 120;
@@ -82,8 +89,12 @@ void SliceView::wheelEvent(QWheelEvent* event)
 
 void SliceView::mousePressEvent(QMouseEvent* event)
 {
-    if (event->button() == Qt::LeftButton) {
-        m_dragging = true;
+    const Drag drag = event->button() == Qt::LeftButton    ? Drag::WindowLevel
+                      : event->button() == Qt::RightButton ? Drag::Zoom
+                      : event->button() == Qt::MiddleButton ? Drag::Pan
+                                                            : Drag::None;
+    if (drag != Drag::None) {
+        m_drag = drag;
         m_dragStart = event->position();
         m_dragStartWindowLevel = m_scene.windowLevel();
         event->accept();
@@ -92,9 +103,47 @@ void SliceView::mousePressEvent(QMouseEvent* event)
     VtkViewport::mousePressEvent(event);
 }
 
+void SliceView::keyPressEvent(QKeyEvent* event)
+{
+    const int slices = m_scene.sliceCount();
+    switch (event->key()) {
+    case Qt::Key_Up:
+        setSlice(slice() + 1);
+        break;
+    case Qt::Key_Down:
+        setSlice(slice() - 1);
+        break;
+    case Qt::Key_PageUp:
+        setSlice(slice() + 10);
+        break;
+    case Qt::Key_PageDown:
+        setSlice(slice() - 10);
+        break;
+    case Qt::Key_Home:
+        setSlice(0);
+        break;
+    case Qt::Key_End:
+        setSlice(slices - 1);
+        break;
+    default:
+        VtkViewport::keyPressEvent(event);
+        return;
+    }
+    event->accept();
+}
+
 void SliceView::mouseMoveEvent(QMouseEvent* event)
 {
-    if (m_dragging) {
+    if (m_drag == Drag::Zoom || m_drag == Drag::Pan) {
+        const auto before = widgetToWorld(m_dragStart, m_scene.renderer());
+        const auto now = widgetToWorld(event->position(), m_scene.renderer());
+        if (m_drag == Drag::Zoom)
+            m_scene.zoom(std::pow(1.01, m_dragStart.y() - event->position().y())); // drag up: magnify
+        else
+            m_scene.pan(before[0] - now[0], before[1] - now[1]); // the point under the cursor follows it
+        m_dragStart = event->position();
+        requestRender();
+    } else if (m_drag == Drag::WindowLevel) {
         // Scale so a drag across the view spans about 1000 HU of window.
         const QPointF delta = event->position() - m_dragStart;
         const double perPixel = 1000.0 / std::max(1, width());
@@ -108,8 +157,7 @@ void SliceView::mouseMoveEvent(QMouseEvent* event)
 
 void SliceView::mouseReleaseEvent(QMouseEvent* event)
 {
-    if (event->button() == Qt::LeftButton)
-        m_dragging = false;
+    m_drag = Drag::None;
     VtkViewport::mouseReleaseEvent(event);
 }
 

@@ -9,8 +9,9 @@
 namespace weaksight::ui {
 
 /// The 2D axial viewer: a VtkViewport showing a render::SliceScene.
-/// Mouse wheel browses slices, left-drag adjusts window (horizontal) and level (vertical),
-/// moving the mouse reports the voxel and HU under the cursor.
+/// Mouse wheel or Up/Down arrows browse slices (Page Up/Down: 10, Home/End: first/last),
+/// left-drag adjusts window (horizontal) and level (vertical), right-drag or Ctrl+wheel zooms,
+/// middle-drag pans (Navigate > Reset view, R, fits the slice again); moving the mouse reports the voxel and HU under the cursor.
 class SliceView : public VtkViewport {
     Q_OBJECT
 public:
@@ -42,13 +43,15 @@ protected:
     void mousePressEvent(QMouseEvent* event) override;
     void mouseMoveEvent(QMouseEvent* event) override;
     void mouseReleaseEvent(QMouseEvent* event) override;
+    void keyPressEvent(QKeyEvent* event) override;
 
 private:
     void reportCursor(const QPointF& position);
 
     render::SliceScene m_scene;
     render::HeatmapLayer m_heatmaps;
-    bool m_dragging = false;
+    enum class Drag { None, WindowLevel, Zoom, Pan };
+    Drag m_drag = Drag::None;
     QPointF m_dragStart;
     render::WindowLevel m_dragStartWindowLevel;
     int m_wheelRemainder = 0;

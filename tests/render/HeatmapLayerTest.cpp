@@ -7,6 +7,8 @@
 #include <vtkImageData.h>
 #include <vtkPolyData.h>
 #include <vtkRenderer.h>
+#include <vtkScalarBarActor.h>
+#include <vtkScalarsToColors.h>
 
 #include <cmath>
 
@@ -130,7 +132,7 @@ TEST(HeatmapLayer, JoinsARendererAndKeepsItsRangeForRawMaps)
     auto renderer = vtkSmartPointer<vtkRenderer>::New();
     HeatmapLayer layer;
     layer.addTo(renderer);
-    EXPECT_EQ(renderer->GetViewProps()->GetNumberOfItems(), 3);
+    EXPECT_EQ(renderer->GetViewProps()->GetNumberOfItems(), 4); // heatmap, contour, boxes, colour bar
     layer.setSliceGeometry(10, 10, 1, 1);
     // Raw (unnormalised) maps: the colour bar's range is the maps' own.
     layer.setPatches({HeatmapPatch{0, 0, 2, 2, {0.f, 2.f, 4.f, 8.f}}}, 0.0, 8.0);
@@ -138,4 +140,35 @@ TEST(HeatmapLayer, JoinsARendererAndKeepsItsRangeForRawMaps)
     const Rgb top = colorMapValue("viridis", 1.0);
     EXPECT_NEAR(layer.colourOf(8.0)[1], top.g, kTableTolerance);
     EXPECT_THROW(layer.setPatches({}, 1.0, 1.0), std::invalid_argument);
+    // The colour bar shows the same table and range, and only with a visible heatmap.
+    EXPECT_EQ(layer.colorBar()->GetLookupTable()->GetRange()[1], 8.0);
+    EXPECT_TRUE(layer.colorBar()->GetVisibility());
+    layer.setHeatmapVisible(false);
+    EXPECT_FALSE(layer.colorBar()->GetVisibility());
+}
+
+#include "render/SliceScene.h"
+#include <vtkCamera.h>
+
+TEST(SliceScene, ZoomAndPanMoveTheCameraWithinLimits)
+{
+    CtVolume ct(StorageGeometry::canonical({2, 40, 60}, {2.0, 0.5, 0.5}));
+    render::SliceScene scene;
+    scene.setVolumes(&ct, nullptr);
+    scene.resetCamera(1.0);
+    EXPECT_DOUBLE_EQ(scene.zoomFactor(), 1.0);
+    scene.zoom(2.0);
+    EXPECT_NEAR(scene.zoomFactor(), 2.0, 1e-12);
+    scene.zoom(1000.0);
+    EXPECT_NEAR(scene.zoomFactor(), 64.0, 1e-9) << "magnification is capped";
+    scene.zoom(1e-6);
+    EXPECT_NEAR(scene.zoomFactor(), 0.25, 1e-9);
+    double before[3], after[3];
+    scene.renderer()->GetActiveCamera()->GetFocalPoint(before);
+    scene.pan(3.0, -2.0);
+    scene.renderer()->GetActiveCamera()->GetFocalPoint(after);
+    EXPECT_NEAR(after[0] - before[0], 3.0, 1e-12);
+    EXPECT_NEAR(after[1] - before[1], -2.0, 1e-12);
+    scene.resetCamera(1.0);
+    EXPECT_DOUBLE_EQ(scene.zoomFactor(), 1.0);
 }

@@ -9,8 +9,12 @@
 #include "ui/MainWindow.h"
 #include "ui/SliceView.h"
 
+#include <QApplication>
 #include <QImage>
+#include <QWheelEvent>
 #include <QSignalSpy>
+#include <QCheckBox>
+#include <QLabel>
 #include <QSlider>
 #include <QTest>
 #include <QToolBar>
@@ -102,6 +106,7 @@ TEST(HeatmapOverlay, ModelHeatmapsAppearOnTheKidneyCropsAndFollowTheThreshold)
     layer.setOpacity(1.0);
     layer.setProposalVisible(false);
     layer.setBoxesVisible(false);
+    layer.setColorBarVisible(false);
     const QImage with = renderFrame(view);
     layer.setHeatmapVisible(false);
     const QImage without = renderFrame(view);
@@ -122,6 +127,14 @@ TEST(HeatmapOverlay, ModelHeatmapsAppearOnTheKidneyCropsAndFollowTheThreshold)
             }
     EXPECT_GT(changed, 500);
     EXPECT_EQ(changedOutside, 0);
+    // The colour bar sits at the right edge of the view.
+    layer.setColorBarVisible(true);
+    const QImage withBar = renderFrame(view);
+    int barPixels = 0;
+    for (int y = 0; y < withBar.height(); ++y)
+        for (int x = withBar.width() * 85 / 100; x < withBar.width(); ++x)
+            barPixels += withBar.pixel(x, y) != with.pixel(x, y);
+    EXPECT_GT(barPixels, 200);
 
     // The threshold slider moves the proposal contour live, without recomputing heatmaps.
     layer.setProposalVisible(true);
@@ -135,6 +148,48 @@ TEST(HeatmapOverlay, ModelHeatmapsAppearOnTheKidneyCropsAndFollowTheThreshold)
     EXPECT_NE(low, high);
     EXPECT_DOUBLE_EQ(cams.threshold(), 0.9);
     EXPECT_EQ(ready.count(), 0);
+
+    // The IoU shown is the proposal's against the ground-truth lesion inside the crop boxes.
+    long long both = 0, either = 0;
+    {
+        std::vector<uint8_t> inBox(c.labels->sliceSize(), 0), proposed(c.labels->sliceSize(), 0);
+        for (const auto& p : maps->patches)
+            for (int r = 0; r < p.rows; ++r)
+                for (int col = 0; col < p.cols; ++col) {
+                    const int sr = p.row0 + r, sc = p.col0 + col;
+                    if (sr < 0 || sc < 0 || sr >= c.labels->rows() || sc >= c.labels->cols())
+                        continue;
+                    inBox[static_cast<size_t>(sr) * c.labels->cols() + sc] = 1;
+                    proposed[static_cast<size_t>(sr) * c.labels->cols() + sc] = p.values[static_cast<size_t>(r) * p.cols + col] > 0.9f;
+                }
+        for (size_t i = 0; i < inBox.size(); ++i)
+            if (inBox[i]) {
+                const bool truth = labels::isLesion(c.labels->slice(slice)[i]);
+                both += truth && proposed[i];
+                either += truth || proposed[i];
+            }
+    }
+    const auto iou = ui::proposalIouAgainstTruth(*maps, *c.labels, slice, 0.9);
+    ASSERT_TRUE(iou.has_value());
+    EXPECT_NEAR(*iou, either ? double(both) / double(either) : 1.0, 1e-12);
+    bool shown = false;
+    for (auto* label : window.findChild<QToolBar*>("heatmapToolbar")->findChildren<QLabel*>())
+        shown = shown || label->text().contains(QString::number(*iou, 'f', 3));
+    EXPECT_TRUE(shown) << "IoU " << *iou << " on the toolbar";
+
+    // The toggles hide the layers.
+    for (auto* box : window.findChild<QToolBar*>("heatmapToolbar")->findChildren<QCheckBox*>())
+        if (box->text() == "Heatmap")
+            box->setChecked(false);
+    const QImage hidden = renderFrame(view);
+    int differs = 0;
+    for (int y = 0; y < hidden.height(); y += 2)
+        for (int x = 0; x < hidden.width(); x += 2)
+            differs += hidden.pixel(x, y) != with.pixel(x, y);
+    EXPECT_GT(differs, 100);
+    for (auto* box : window.findChild<QToolBar*>("heatmapToolbar")->findChildren<QCheckBox*>())
+        if (box->text() == "Heatmap")
+            box->setChecked(true);
 
     // Another method: its own threshold, its own maps; back to Grad-CAM comes from the cache.
     cams.setMethod(compute::CamMethod::ScoreCam);
@@ -165,4 +220,41 @@ TEST(HeatmapOverlay, AFileThatIsNoModelGivesAMessage)
     ASSERT_TRUE(failed.wait(20000));
     EXPECT_TRUE(failed.first().at(0).toString().contains("bad.wsm")) << failed.first().at(0).toString().toStdString();
     EXPECT_FALSE(cams.hasModel());
+}
+
+TEST(SliceNavigation, KeysBrowseSlicesAndNFindsTheNextLesionSlice)
+{
+    LabelVolume labels = makeLabels({12, 16, 16}, {5.0, 1.0, 1.0});
+    labels.at(3, 8, 8) = labels::Tumour;
+    labels.at(9, 2, 2) = labels::Cyst;
+    EXPECT_EQ(ui::nextLesionSlice(labels, 0, +1), 3);
+    EXPECT_EQ(ui::nextLesionSlice(labels, 3, +1), 9);
+    EXPECT_EQ(ui::nextLesionSlice(labels, 9, +1), std::nullopt);
+    EXPECT_EQ(ui::nextLesionSlice(labels, 9, -1), 3);
+
+    CtVolume ct = makeCt({12, 16, 16}, {5.0, 1.0, 1.0}, 0);
+    ui::SliceView view;
+    view.resize(200, 200);
+    view.show();
+    ASSERT_TRUE(QTest::qWaitForWindowExposed(&view));
+    view.setVolumes(&ct, &labels);
+    view.setSlice(5);
+    QTest::keyClick(&view, Qt::Key_Up);
+    EXPECT_EQ(view.slice(), 6);
+    QTest::keyClick(&view, Qt::Key_Down);
+    QTest::keyClick(&view, Qt::Key_Down);
+    EXPECT_EQ(view.slice(), 4);
+    QTest::keyClick(&view, Qt::Key_PageUp);
+    EXPECT_EQ(view.slice(), 11) << "clamped at the last slice";
+    QTest::keyClick(&view, Qt::Key_Home);
+    EXPECT_EQ(view.slice(), 0);
+    QTest::keyClick(&view, Qt::Key_End);
+    EXPECT_EQ(view.slice(), 11);
+    // Ctrl+wheel zooms instead of browsing.
+    const double zoom = view.scene().zoomFactor();
+    QWheelEvent wheel(QPointF(100, 100), view.mapToGlobal(QPointF(100, 100)), QPoint(), QPoint(0, 120), Qt::NoButton,
+                      Qt::ControlModifier, Qt::NoScrollPhase, false);
+    QApplication::sendEvent(&view, &wheel);
+    EXPECT_EQ(view.slice(), 11);
+    EXPECT_NEAR(view.scene().zoomFactor(), zoom * 1.2, 1e-9);
 }
