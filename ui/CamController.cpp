@@ -111,6 +111,20 @@ void CamController::loadModel(const QString& path, const QString& device)
     }));
 }
 
+void CamController::shareModel(const CamController& other)
+{
+    if (!other.m_model)
+        return;
+    cancel();
+    m_model = other.m_model;
+    m_diskCache = other.m_diskCache;
+    m_modelSummary = other.m_modelSummary;
+    m_memory.clear();
+    Q_EMIT modelLoaded(m_modelSummary);
+    if (m_wantedSlice >= 0)
+        requestSlice(m_wantedSlice);
+}
+
 void CamController::setCase(std::shared_ptr<const LoadedCase> loaded)
 {
     cancel();

@@ -55,6 +55,9 @@ public:
     /// background; modelLoaded or modelFailed follows.
     void loadModel(const QString& path, const QString& device = QStringLiteral("auto"));
     bool hasModel() const { return m_model != nullptr; }
+    /// Uses the model (and disk cache) another controller has loaded: the comparison panes share
+    /// one model in memory. Emits modelLoaded.
+    void shareModel(const CamController& other);
     QString modelSummary() const { return m_modelSummary; }
 
     /// The case whose slices are requested next (owned jointly; cached maps of other cases stay).

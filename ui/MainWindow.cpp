@@ -5,6 +5,7 @@
 #include "core/phantom/Phantom.h"
 #include "core/common/ColorMaps.h"
 #include "ui/CamController.h"
+#include "ui/ComparisonView.h"
 #include "ui/SliceView.h"
 
 #include <QCheckBox>
@@ -23,6 +24,7 @@
 #include <QProgressDialog>
 #include <QPromise>
 #include <QSlider>
+#include <QStackedWidget>
 #include <QStatusBar>
 #include <QToolBar>
 #include <QtConcurrent/QtConcurrentRun>
@@ -78,8 +80,12 @@ void MainWindow::buildUi()
     setWindowTitle(tr("Weaksight"));
     resize(1200, 850);
 
-    m_view = new SliceView(this);
-    setCentralWidget(m_view);
+    m_centre = new QStackedWidget(this);
+    m_view = new SliceView(m_centre);
+    m_comparison = new ComparisonView(m_centre);
+    m_centre->addWidget(m_view);
+    m_centre->addWidget(m_comparison);
+    setCentralWidget(m_centre);
 
     auto* fileMenu = menuBar()->addMenu(tr("&File"));
     fileMenu->addAction(tr("Open &dataset or case folder…"), this, &MainWindow::chooseDataset,
@@ -94,6 +100,9 @@ void MainWindow::buildUi()
     navigate->addAction(tr("&Previous slice with lesion"), this, [this] { goToLesionSlice(-1); },
                         QKeySequence(Qt::SHIFT | Qt::Key_N));
     navigate->addAction(tr("&Reset view"), this, [this] { m_view->resetView(); }, QKeySequence(Qt::Key_R));
+    m_compareAction = navigate->addAction(tr("&Compare methods side by side"), this,
+                                          [this](bool on) { setComparisonMode(on); }, QKeySequence(Qt::Key_C));
+    m_compareAction->setCheckable(true);
 
     auto* toolbar = addToolBar(tr("View"));
     toolbar->setObjectName("viewToolbar");
@@ -244,6 +253,8 @@ void MainWindow::buildHeatmapToolbar()
     connect(m_camCancel, &QPushButton::clicked, m_cams, &CamController::cancel);
     connect(m_cams, &CamController::modelLoaded, this, [this](const QString& summary) {
         m_modelLabel->setText(summary);
+        if (comparisonMode())
+            m_comparison->shareModel(*m_cams);
         statusBar()->showMessage(tr("Model loaded: %1").arg(summary), 5000);
         showHeatmaps(m_view->slice());
     });
@@ -265,6 +276,27 @@ void MainWindow::buildHeatmapToolbar()
     connect(m_view, &SliceView::sliceChanged, this, &MainWindow::showHeatmaps);
     m_view->heatmapLayer().setThreshold(0.5);
     m_view->heatmapLayer().setOpacity(0.5);
+}
+
+bool MainWindow::comparisonMode() const { return m_centre->currentWidget() == m_comparison; }
+
+void MainWindow::setComparisonMode(bool on)
+{
+    const QSignalBlocker blocker(m_compareAction);
+    m_compareAction->setChecked(on);
+    if (on == comparisonMode())
+        return;
+    if (on) {
+        // The panes follow the single view's case, slice and window, and share its model.
+        m_comparison->setCase(m_current);
+        m_comparison->shareModel(*m_cams);
+        m_comparison->setWindowLevel(m_view->scene().windowLevel());
+        m_comparison->setSlice(m_view->slice());
+        m_centre->setCurrentWidget(m_comparison);
+    } else {
+        m_view->setSlice(m_comparison->slice());
+        m_centre->setCurrentWidget(m_view);
+    }
 }
 
 void MainWindow::updateProposalIou()
@@ -420,6 +452,8 @@ void MainWindow::onCaseLoaded()
     auto previous = m_current;
     m_current = result.loaded;
     m_cams->setCase(m_current);
+    if (comparisonMode())
+        m_comparison->setCase(m_current);
     const auto& c = *m_current;
     m_view->setVolumes(c.imaging ? &*c.imaging : nullptr, c.labels ? &*c.labels : nullptr);
     m_sliceSlider->setRange(0, std::max(0, m_view->scene().sliceCount() - 1));

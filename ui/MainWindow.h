@@ -8,7 +8,9 @@
 #include <memory>
 #include <vector>
 
+class QAction;
 class QComboBox;
+class QStackedWidget;
 class QProgressBar;
 class QPushButton;
 class QCheckBox;
@@ -20,6 +22,7 @@ namespace weaksight::ui {
 
 class SliceView;
 class CamController;
+class ComparisonView;
 
 /// The first workstation window: a case list, the axial slice viewer with CT window
 /// presets and label contours, and a status bar with slice, position and HU under the cursor.
@@ -37,6 +40,10 @@ public:
 
     SliceView* sliceView() const { return m_view; }
     CamController* camController() const { return m_cams; }
+    ComparisonView* comparisonView() const { return m_comparison; }
+    /// Switches between the single view and the side-by-side comparison of CAM methods.
+    void setComparisonMode(bool on);
+    bool comparisonMode() const;
     /// Loads a classifier for the heatmap overlay (background; the Heatmaps toolbar shows it).
     void loadModel(const QString& path);
     const LoadedCase* currentCase() const { return m_current.get(); }
@@ -77,6 +84,9 @@ private:
     QCheckBox* m_showLabels = nullptr;
     QLabel* m_cursorLabel = nullptr;
     CamController* m_cams = nullptr;
+    ComparisonView* m_comparison = nullptr;
+    QStackedWidget* m_centre = nullptr;
+    QAction* m_compareAction = nullptr;
     QComboBox* m_camMethod = nullptr;
     QSlider* m_threshold = nullptr;
     QLabel* m_thresholdLabel = nullptr;

@@ -4,6 +4,7 @@
 #include <QMouseEvent>
 #include <QWheelEvent>
 #include <vtkGenericOpenGLRenderWindow.h>
+#include <vtkCamera.h>
 #include <vtkRenderer.h>
 
 #include <cmath>
@@ -67,6 +68,19 @@ void SliceView::resetView()
     const double w = width() * dpr, h = height() * dpr;
     m_scene.resetCamera(h > 0 ? w / h : 1.0);
     requestRender();
+    Q_EMIT cameraChanged();
+}
+
+void SliceView::copyCameraFrom(const SliceView& other)
+{
+    auto* from = other.m_scene.renderer()->GetActiveCamera();
+    auto* to = m_scene.renderer()->GetActiveCamera();
+    to->SetFocalPoint(from->GetFocalPoint());
+    to->SetPosition(from->GetPosition());
+    to->SetViewUp(from->GetViewUp());
+    to->SetParallelScale(from->GetParallelScale());
+    to->SetClippingRange(from->GetClippingRange());
+    requestRender();
 }
 
 void SliceView::wheelEvent(QWheelEvent* event)
@@ -74,6 +88,7 @@ void SliceView::wheelEvent(QWheelEvent* event)
     if (event->modifiers() & Qt::ControlModifier) {
         m_scene.zoom(std::pow(1.2, event->angleDelta().y() / 120.0));
         requestRender();
+        Q_EMIT cameraChanged();
         event->accept();
         return;
     }
@@ -143,6 +158,7 @@ void SliceView::mouseMoveEvent(QMouseEvent* event)
             m_scene.pan(before[0] - now[0], before[1] - now[1]); // the point under the cursor follows it
         m_dragStart = event->position();
         requestRender();
+        Q_EMIT cameraChanged();
     } else if (m_drag == Drag::WindowLevel) {
         // Scale so a drag across the view spans about 1000 HU of window.
         const QPointF delta = event->position() - m_dragStart;

@@ -30,6 +30,8 @@ public:
     void setWindowLevel(render::WindowLevel wl);
     void setLabelContoursVisible(bool visible);
     void resetView();
+    /// Shows the same part of the slice as another view (linked panes).
+    void copyCameraFrom(const SliceView& other);
 
 Q_SIGNALS:
     void sliceChanged(int slice);
@@ -37,6 +39,8 @@ Q_SIGNALS:
     /// Voxel under the cursor; hu is meaningful only when hasImaging.
     void cursorVoxel(int slice, int row, int col, int hu, int label, bool hasImaging);
     void cursorLeftSlice();
+    /// Zoom or pan changed (by the user or resetView()).
+    void cameraChanged();
 
 protected:
     void wheelEvent(QWheelEvent* event) override;

@@ -196,6 +196,7 @@ CamCache::~CamCache()
 
 const CachedCam* CamCache::find(uint64_t cropKey, const std::string& methodKey) const
 {
+    const std::lock_guard<std::mutex> lock(m_mutex);
     const auto it = m_entries.find({cropKey, methodKey});
     return it == m_entries.end() ? nullptr : &it->second;
 }
@@ -204,7 +205,8 @@ void CamCache::insert(uint64_t cropKey, const std::string& methodKey, const Cach
 {
     if (!m_out)
         throw std::logic_error(m_file.string() + ": opened read-only");
-    if (find(cropKey, methodKey))
+    const std::lock_guard<std::mutex> lock(m_mutex);
+    if (m_entries.count({cropKey, methodKey}))
         return;
     std::string payload;
     put(payload, cropKey);
@@ -226,6 +228,7 @@ void CamCache::insert(uint64_t cropKey, const std::string& methodKey, const Cach
 
 void CamCache::flush()
 {
+    const std::lock_guard<std::mutex> lock(m_mutex);
     if (m_out && std::fflush(m_out) != 0)
         throw std::runtime_error(m_file.string() + ": writing heatmaps failed (disk full?)");
 }

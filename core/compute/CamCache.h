@@ -15,6 +15,7 @@
 #include <cstdint>
 #include <cstdio>
 #include <filesystem>
+#include <mutex>
 #include <string>
 #include <unordered_map>
 #include <vector>
@@ -46,6 +47,8 @@ public:
     CamCache(const CamCache&) = delete;
     CamCache& operator=(const CamCache&) = delete;
 
+    /// find, insert and flush may be called from several threads (the workstation's panes share one
+    /// file); a returned pointer stays valid (entries are never removed).
     const CachedCam* find(uint64_t cropKey, const std::string& methodKey) const;
     /// Appends to the file (buffered; flush() or the destructor writes it out). ReadWrite only.
     void insert(uint64_t cropKey, const std::string& methodKey, const CachedCam& cam);
@@ -78,6 +81,7 @@ private:
     std::string m_modelHash;
     std::unordered_map<std::pair<uint64_t, std::string>, CachedCam, KeyHash> m_entries;
     std::FILE* m_out = nullptr;
+    mutable std::mutex m_mutex;
     size_t m_dropped = 0;
 };
 

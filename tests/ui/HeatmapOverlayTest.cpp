@@ -6,6 +6,7 @@
 #include "core/dataset/KidneyCrops.h"
 #include "core/phantom/Phantom.h"
 #include "ui/CamController.h"
+#include "ui/ComparisonView.h"
 #include "ui/MainWindow.h"
 #include "ui/SliceView.h"
 
@@ -20,6 +21,7 @@
 #include <QToolBar>
 #include <gtest/gtest.h>
 #include <vtkPolyData.h>
+#include <vtkCamera.h>
 #include <vtkRenderer.h>
 
 #include <cstdlib>
@@ -257,4 +259,89 @@ TEST(SliceNavigation, KeysBrowseSlicesAndNFindsTheNextLesionSlice)
     QApplication::sendEvent(&view, &wheel);
     EXPECT_EQ(view.slice(), 11);
     EXPECT_NEAR(view.scene().zoomFactor(), zoom * 1.2, 1e-9);
+}
+
+TEST(ComparisonView, OnePanePerMethodLinkedWithItsOwnThresholdAndIou)
+{
+    TempDir dir;
+    setenv("XDG_DATA_HOME", (dir / "data").c_str(), 1);
+    PhantomOptions options;
+    options.seed = 9;
+    options.minInPlace = options.maxInPlace = 128;
+    options.sliceThicknesses = {5.0};
+    options.lesionFreeFraction = 0.0;
+    writePhantomDataset(options, dir / "cases", 1);
+    compute::ModelDescription description;
+    description.architecture = "tiny";
+    description.targetLayer = "layer3";
+    compute::Classifier::create(description, 4).save((dir / "model.wsm").string());
+
+    ui::MainWindow window;
+    window.resize(1000, 800);
+    window.show();
+    ASSERT_TRUE(QTest::qWaitForWindowExposed(&window));
+    QSignalSpy loaded(&window, &ui::MainWindow::caseLoaded);
+    window.openPath(QString::fromStdString((dir / "cases").string()));
+    ASSERT_TRUE(loaded.wait(20000));
+    QSignalSpy modelLoaded(window.camController(), &ui::CamController::modelLoaded);
+    window.loadModel(QString::fromStdString((dir / "model.wsm").string()));
+    ASSERT_TRUE(modelLoaded.wait(20000));
+
+    window.setComparisonMode(true);
+    ASSERT_TRUE(window.comparisonMode());
+    ui::ComparisonView& compare = *window.comparisonView();
+    ASSERT_EQ(compare.paneCount(), 5);
+    const int slice = window.sliceView()->slice();
+    for (int p = 0; p < compare.paneCount(); ++p) {
+        compare.paneController(p)->setCropSize(48);
+        EXPECT_EQ(compare.paneView(p)->slice(), slice);
+    }
+    compare.setSlice(slice); // recompute at the crop size set above
+    ASSERT_TRUE(QTest::qWaitFor(
+        [&] {
+            for (int p = 0; p < compare.paneCount(); ++p)
+                if (!compare.paneController(p)->heatmaps(slice))
+                    return false;
+            return true;
+        },
+        60000))
+        << "every method's heatmaps computed";
+    for (int p = 0; p < compare.paneCount(); ++p) {
+        EXPECT_GT(compare.paneView(p)->heatmapLayer().patchCount(), 0u) << p;
+        EXPECT_TRUE(compare.paneTitle(p)->text().contains("IoU")) << compare.paneTitle(p)->text().toStdString();
+    }
+    EXPECT_TRUE(compare.paneTitle(0)->text().startsWith("cam"));
+    EXPECT_TRUE(compare.paneTitle(4)->text().startsWith("scorecam"));
+
+    // Each pane its own threshold.
+    compare.paneThreshold(1)->setValue(80);
+    EXPECT_DOUBLE_EQ(compare.paneController(1)->threshold(), 0.8);
+    EXPECT_DOUBLE_EQ(compare.paneController(2)->threshold(), 0.5);
+    EXPECT_TRUE(compare.paneTitle(1)->text().contains("t 0.80"));
+
+    // Slice, window and zoom are shared: a wheel step in one pane moves all of them.
+    QTest::keyClick(compare.paneView(3), Qt::Key_Down);
+    for (int p = 0; p < compare.paneCount(); ++p)
+        EXPECT_EQ(compare.paneView(p)->slice(), slice - 1) << p;
+    compare.paneView(2)->setWindowLevel({60, 35});
+    EXPECT_EQ(compare.paneView(0)->scene().windowLevel().window, 60);
+    QWheelEvent wheel(QPointF(50, 50), compare.paneView(0)->mapToGlobal(QPointF(50, 50)), QPoint(), QPoint(0, 240),
+                      Qt::NoButton, Qt::ControlModifier, Qt::NoScrollPhase, false);
+    QApplication::sendEvent(compare.paneView(0), &wheel);
+    // Linked panes show the same region: the same camera (scale and centre).
+    auto* zoomed = compare.paneView(0)->scene().renderer()->GetActiveCamera();
+    auto* linked = compare.paneView(4)->scene().renderer()->GetActiveCamera();
+    EXPECT_NEAR(linked->GetParallelScale(), zoomed->GetParallelScale(), 1e-9);
+    EXPECT_NEAR(linked->GetFocalPoint()[0], zoomed->GetFocalPoint()[0], 1e-9);
+    EXPECT_NEAR(compare.paneView(0)->scene().zoomFactor(), 1.44, 1e-9); // two Ctrl+wheel notches
+    if (const char* out = std::getenv("WEAKSIGHT_TEST_SCREENSHOTS")) {
+        QTest::qWait(500);
+        window.grab().save(QString(out) + "/comparison-view.png");
+    }
+
+    // Leaving the comparison returns to the single view on the same slice.
+    window.setComparisonMode(false);
+    EXPECT_FALSE(window.comparisonMode());
+    EXPECT_EQ(window.sliceView()->slice(), slice - 1);
+    unsetenv("XDG_DATA_HOME");
 }

@@ -1,0 +1,160 @@
+#include "ui/ComparisonView.h"
+
+#include "ui/CamController.h"
+#include "ui/SliceView.h"
+
+#include <QGridLayout>
+#include <QLabel>
+#include <QSlider>
+#include <QVBoxLayout>
+
+#include <cmath>
+
+namespace weaksight::ui {
+
+std::vector<compute::CamMethod> ComparisonView::defaultMethods()
+{
+    using compute::CamMethod;
+    return {CamMethod::Cam, CamMethod::GradCam, CamMethod::GradCamPlusPlus, CamMethod::SmoothGradCamPlusPlus,
+            CamMethod::ScoreCam};
+}
+
+ComparisonView::ComparisonView(QWidget* parent) : QWidget(parent)
+{
+    new QGridLayout(this);
+    setMethods(defaultMethods());
+}
+
+ComparisonView::~ComparisonView() = default;
+
+void ComparisonView::setMethods(const std::vector<compute::CamMethod>& methods)
+{
+    auto* grid = static_cast<QGridLayout*>(layout());
+    for (auto& pane : m_panes)
+        delete pane.box;
+    m_panes.clear();
+    const int columns = methods.size() > 4 ? 3 : 2;
+    for (size_t i = 0; i < methods.size(); ++i) {
+        Pane pane;
+        pane.box = new QWidget(this);
+        auto* column = new QVBoxLayout(pane.box);
+        column->setContentsMargins(2, 2, 2, 2);
+        pane.title = new QLabel(pane.box);
+        pane.view = new SliceView(pane.box);
+        pane.view->setMinimumSize(160, 160);
+        pane.threshold = new QSlider(Qt::Horizontal, pane.box);
+        pane.threshold->setRange(0, 100);
+        pane.threshold->setValue(50);
+        pane.cams = new CamController(pane.box);
+        pane.cams->setMethod(methods[i]);
+        column->addWidget(pane.title);
+        column->addWidget(pane.view, 1);
+        column->addWidget(pane.threshold);
+        grid->addWidget(pane.box, static_cast<int>(i) / columns, static_cast<int>(i) % columns);
+        m_panes.push_back(pane);
+    }
+    for (size_t i = 0; i < m_panes.size(); ++i) {
+        Pane* pane = &m_panes[i];
+        connect(pane->threshold, &QSlider::valueChanged, this, [this, pane](int value) {
+            pane->cams->setThreshold(value / 100.0);
+            pane->view->heatmapLayer().setThreshold(value / 100.0);
+            updateTitle(*pane);
+            pane->view->requestRender();
+        });
+        connect(pane->cams, &CamController::heatmapsReady, this, [this, pane](int slice) {
+            if (slice == m_slice)
+                showPane(*pane);
+        });
+        connect(pane->view, &SliceView::sliceChanged, this, [this](int slice) {
+            if (!m_linking)
+                setSlice(slice);
+        });
+        connect(pane->view, &SliceView::windowLevelChanged, this, [this](double window, double level) {
+            if (!m_linking)
+                setWindowLevel({window, level});
+        });
+        connect(pane->view, &SliceView::cameraChanged, this, [this, pane] {
+            if (m_linking)
+                return;
+            m_linking = true;
+            for (auto& other : m_panes)
+                if (other.view != pane->view)
+                    other.view->copyCameraFrom(*pane->view);
+            m_linking = false;
+        });
+        pane->view->heatmapLayer().setThreshold(0.5);
+        pane->view->heatmapLayer().setColorBarVisible(false);
+        updateTitle(*pane);
+    }
+    if (m_case)
+        setCase(m_case);
+}
+
+void ComparisonView::setCase(std::shared_ptr<const LoadedCase> loaded)
+{
+    m_case = std::move(loaded);
+    m_linking = true;
+    for (auto& pane : m_panes) {
+        pane.cams->setCase(m_case);
+        pane.view->setVolumes(m_case && m_case->imaging ? &*m_case->imaging : nullptr,
+                              m_case && m_case->labels ? &*m_case->labels : nullptr);
+    }
+    m_linking = false;
+    setSlice(m_slice);
+}
+
+void ComparisonView::shareModel(const CamController& source)
+{
+    for (auto& pane : m_panes)
+        pane.cams->shareModel(source);
+    setSlice(m_slice);
+}
+
+void ComparisonView::setSlice(int slice)
+{
+    m_linking = true;
+    for (auto& pane : m_panes) {
+        pane.view->setSlice(slice);
+        m_slice = pane.view->slice(); // clamped
+        showPane(pane);
+    }
+    m_linking = false;
+    Q_EMIT sliceChanged(m_slice);
+}
+
+void ComparisonView::setWindowLevel(render::WindowLevel windowLevel)
+{
+    m_linking = true;
+    for (auto& pane : m_panes)
+        pane.view->setWindowLevel(windowLevel);
+    m_linking = false;
+}
+
+void ComparisonView::showPane(Pane& pane)
+{
+    if (const SliceHeatmaps* maps = pane.cams->heatmaps(m_slice))
+        pane.view->heatmapLayer().setPatches(maps->patches);
+    else {
+        pane.view->heatmapLayer().clear();
+        pane.cams->requestSlice(m_slice);
+    }
+    updateTitle(pane);
+    pane.view->requestRender();
+}
+
+void ComparisonView::updateTitle(Pane& pane)
+{
+    QString text = QString::fromStdString(compute::toString(pane.cams->method()));
+    if (pane.cams->method() == compute::CamMethod::FastScoreCam)
+        text += tr(" (approximate)");
+    text += tr("  t %1").arg(pane.cams->threshold(), 0, 'f', 2);
+    const SliceHeatmaps* maps = pane.cams->heatmaps(m_slice);
+    if (maps && m_case && m_case->labels)
+        if (const auto iou = proposalIouAgainstTruth(*maps, *m_case->labels, m_slice, pane.cams->threshold()))
+            text += tr("  IoU %1").arg(*iou, 0, 'f', 3);
+    if (!maps && pane.cams->hasModel())
+        text += tr("  (computing…)");
+    pane.title->setText(text);
+}
+
+} // namespace weaksight::ui

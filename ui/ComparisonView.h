@@ -1,0 +1,66 @@
+#pragma once
+
+// Side-by-side CAM methods: a grid of linked panes, one per method, sharing slice, window/level,
+// zoom and pan; each pane has its own threshold and shows its proposal's IoU against ground truth.
+
+#include "core/cases/KitsCase.h"
+#include "core/compute/CamEngine.h"
+#include "render/SliceScene.h"
+
+#include <QWidget>
+
+#include <memory>
+#include <vector>
+
+class QLabel;
+class QSlider;
+
+namespace weaksight::ui {
+
+class CamController;
+class SliceView;
+
+class ComparisonView : public QWidget {
+    Q_OBJECT
+public:
+    /// The five methods of the thesis by default.
+    static std::vector<compute::CamMethod> defaultMethods();
+
+    explicit ComparisonView(QWidget* parent = nullptr);
+    ~ComparisonView() override;
+
+    void setMethods(const std::vector<compute::CamMethod>& methods);
+    void setCase(std::shared_ptr<const LoadedCase> loaded);
+    /// Every pane uses the model loaded by `source` (one model in memory).
+    void shareModel(const CamController& source);
+    void setSlice(int slice);
+    int slice() const { return m_slice; }
+    void setWindowLevel(render::WindowLevel windowLevel);
+
+    int paneCount() const { return static_cast<int>(m_panes.size()); }
+    SliceView* paneView(int pane) const { return m_panes.at(static_cast<size_t>(pane)).view; }
+    CamController* paneController(int pane) const { return m_panes.at(static_cast<size_t>(pane)).cams; }
+    QSlider* paneThreshold(int pane) const { return m_panes.at(static_cast<size_t>(pane)).threshold; }
+    QLabel* paneTitle(int pane) const { return m_panes.at(static_cast<size_t>(pane)).title; }
+
+Q_SIGNALS:
+    void sliceChanged(int slice);
+
+private:
+    struct Pane {
+        QWidget* box = nullptr;
+        QLabel* title = nullptr;
+        SliceView* view = nullptr;
+        QSlider* threshold = nullptr;
+        CamController* cams = nullptr;
+    };
+    void showPane(Pane& pane);
+    void updateTitle(Pane& pane);
+
+    std::vector<Pane> m_panes;
+    std::shared_ptr<const LoadedCase> m_case;
+    int m_slice = 0;
+    bool m_linking = false; ///< set while one pane's change is copied to the others
+};
+
+} // namespace weaksight::ui
