@@ -69,7 +69,9 @@ CamController::CamController(QObject* parent) : QObject(parent)
         m_model = loaded.model;
         m_diskCache = loaded.diskCache;
         m_modelSummary = loaded.summary;
+        m_modelHash = loaded.hash;
         m_memory.clear();
+        m_failedKeys.clear();
         Q_EMIT modelLoaded(m_modelSummary);
         if (m_wantedSlice >= 0)
             requestSlice(m_wantedSlice);
@@ -91,6 +93,7 @@ void CamController::loadModel(const QString& path, const QString& device)
             auto model = std::make_shared<compute::Classifier>(
                 compute::Classifier::load(path.toStdString(), device.toStdString()));
             const std::string hash = model->contentHash();
+            result.hash = hash;
             result.summary = tr("%1 (%2, %3, %4)")
                                  .arg(QString::fromStdString(fs::path(path.toStdString()).filename().string()),
                                       QString::fromStdString(model->description().architecture),
@@ -115,11 +118,15 @@ void CamController::shareModel(const CamController& other)
 {
     if (!other.m_model)
         return;
+    if (m_model == other.m_model)
+        return; // already sharing it: keep the computed maps
     cancel();
     m_model = other.m_model;
     m_diskCache = other.m_diskCache;
     m_modelSummary = other.m_modelSummary;
+    m_modelHash = other.m_modelHash;
     m_memory.clear();
+    m_failedKeys.clear();
     Q_EMIT modelLoaded(m_modelSummary);
     if (m_wantedSlice >= 0)
         requestSlice(m_wantedSlice);
@@ -131,6 +138,7 @@ void CamController::setCase(std::shared_ptr<const LoadedCase> loaded)
     m_case = std::move(loaded);
     m_centres.reset();
     m_wantedSlice = -1;
+    m_failedKeys.clear();
 }
 
 void CamController::setMethod(compute::CamMethod method)
@@ -157,8 +165,9 @@ void CamController::setCropSize(int pixels)
 
 std::string CamController::cacheKey(int slice) const
 {
-    return (m_case ? m_case->files.caseId : std::string()) + "|" + std::to_string(slice) + "|" +
-           std::to_string(m_cropSize) + "|" +
+    // The case's folder, not just its id: two datasets both have a case_00000.
+    return (m_case ? m_case->files.directory.string() + "/" + m_case->files.caseId : std::string()) + "|" +
+           std::to_string(slice) + "|" + std::to_string(m_cropSize) + "|" + m_modelHash + "|" +
            compute::camMethodKey(m_options, m_model ? m_model->description().targetLayer : std::string());
 }
 
@@ -171,10 +180,18 @@ const SliceHeatmaps* CamController::heatmaps(int slice) const
 void CamController::requestSlice(int slice)
 {
     m_wantedSlice = slice;
+    m_prefetchStopped = false;
     if (!m_model || !m_case || !m_case->imaging)
         return;
     if (heatmaps(slice)) {
         Q_EMIT heatmapsReady(slice);
+        return;
+    }
+    const std::string key = cacheKey(slice);
+    if (m_failedKeys.count(key))
+        return; // its error was shown once; a new model, case or method tries again
+    if (m_running && m_runningKey == key) {
+        m_pending.reset(); // already being computed (e.g. a prefetch): just wait for it
         return;
     }
     m_pending = Job{slice, false};
@@ -187,6 +204,7 @@ void CamController::requestSlice(int slice)
 void CamController::cancel()
 {
     m_pending.reset();
+    m_prefetchStopped = true;
     if (m_running)
         m_jobWatcher.cancel();
 }
@@ -203,6 +221,7 @@ void CamController::startNext()
 void CamController::startJob(Job job)
 {
     m_running = true;
+    m_runningKey = cacheKey(job.slice);
     const auto model = m_model;
     const auto diskCache = m_diskCache;
     const auto loaded = m_case;
@@ -288,12 +307,16 @@ void CamController::startJob(Job job)
 void CamController::onJobFinished()
 {
     m_running = false;
+    m_runningKey.clear();
     const auto results = m_jobWatcher.future().results();
+    bool failed = false;
     if (!results.isEmpty()) {
         const JobResult& result = results.front();
         if (result.centres && !m_centres)
             m_centres = result.centres;
         if (!result.error.isEmpty()) {
+            failed = true;
+            m_failedKeys.insert(result.key);
             Q_EMIT computeFailed(result.error);
         } else if (!result.cancelled) {
             m_memory[result.key] = result.heatmaps;
@@ -302,10 +325,12 @@ void CamController::onJobFinished()
         }
     }
     Q_EMIT progress(QString(), 0, 0);
-    // Prefetch the neighbours of the slice on screen once nothing else waits.
-    if (!m_pending && m_wantedSlice >= 0 && m_case && m_case->imaging)
+    // Prefetch the neighbours of the slice on screen once nothing else waits (not after an error
+    // or a cancel by the user).
+    if (!failed && !m_prefetchStopped && !m_pending && m_wantedSlice >= 0 && m_case && m_case->imaging)
         for (int neighbour : {m_wantedSlice + 1, m_wantedSlice - 1})
-            if (neighbour >= 0 && neighbour < m_case->imaging->slices() && !heatmaps(neighbour)) {
+            if (neighbour >= 0 && neighbour < m_case->imaging->slices() && !heatmaps(neighbour) &&
+                !m_failedKeys.count(cacheKey(neighbour))) {
                 m_pending = Job{neighbour, true};
                 break;
             }

@@ -15,6 +15,7 @@
 #include <QString>
 
 #include <map>
+#include <set>
 #include <memory>
 #include <optional>
 #include <vector>
@@ -77,6 +78,7 @@ public:
     /// The heatmaps of a slice of the current case and method, when computed.
     const SliceHeatmaps* heatmaps(int slice) const;
     bool busy() const { return m_running; }
+    /// Stops the running job and prefetching (until the next requestSlice).
     void cancel();
 
 Q_SIGNALS:
@@ -105,6 +107,7 @@ private:
         std::shared_ptr<const compute::Classifier> model;
         std::shared_ptr<compute::CamCache> diskCache;
         QString summary;
+        std::string hash;
         QString error;
     };
     std::string cacheKey(int slice) const;
@@ -114,6 +117,7 @@ private:
 
     std::shared_ptr<const compute::Classifier> m_model;
     QString m_modelSummary;
+    std::string m_modelHash;
     std::shared_ptr<compute::CamCache> m_diskCache;
     std::shared_ptr<const LoadedCase> m_case;
     std::shared_ptr<const KidneyCentres> m_centres;
@@ -124,6 +128,9 @@ private:
     int m_wantedSlice = -1;
     std::optional<Job> m_pending;
     bool m_running = false;
+    std::string m_runningKey;
+    bool m_prefetchStopped = false;
+    std::set<std::string> m_failedKeys; ///< not retried automatically (one error message each)
     QFutureWatcher<JobResult> m_jobWatcher;
     QFutureWatcher<ModelLoad> m_modelWatcher;
 };

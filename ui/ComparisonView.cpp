@@ -4,6 +4,7 @@
 #include "ui/SliceView.h"
 
 #include <QGridLayout>
+#include <QSignalBlocker>
 #include <QLabel>
 #include <QSlider>
 #include <QVBoxLayout>
@@ -64,6 +65,10 @@ void ComparisonView::setMethods(const std::vector<compute::CamMethod>& methods)
         connect(pane->cams, &CamController::heatmapsReady, this, [this, pane](int slice) {
             if (slice == m_slice)
                 showPane(*pane);
+        });
+        connect(pane->cams, &CamController::computeFailed, this, [pane](const QString& message) {
+            pane->title->setText(QString::fromStdString(compute::toString(pane->cams->method())) + tr(": failed — ") +
+                                 message);
         });
         connect(pane->view, &SliceView::sliceChanged, this, [this](int slice) {
             if (!m_linking)
@@ -130,11 +135,46 @@ void ComparisonView::setWindowLevel(render::WindowLevel windowLevel)
     m_linking = false;
 }
 
+void ComparisonView::setLabelContoursVisible(bool visible)
+{
+    for (auto& pane : m_panes)
+        pane.view->setLabelContoursVisible(visible);
+}
+
+void ComparisonView::resetView()
+{
+    if (!m_panes.empty())
+        m_panes.front().view->resetView(); // cameraChanged carries it to the other panes
+}
+
+void ComparisonView::forEachLayer(const std::function<void(render::HeatmapLayer&)>& apply)
+{
+    for (auto& pane : m_panes) {
+        apply(pane.view->heatmapLayer());
+        pane.view->requestRender();
+    }
+}
+
+void ComparisonView::release()
+{
+    const QSignalBlocker blocker(this); // emptied panes must not send slice 0 to the window
+    m_linking = true;
+    for (auto& pane : m_panes) {
+        pane.cams->cancel();
+        pane.cams->setCase(nullptr);
+        pane.view->setVolumes(nullptr, nullptr);
+    }
+    m_linking = false;
+    m_case.reset();
+}
+
 void ComparisonView::showPane(Pane& pane)
 {
-    if (const SliceHeatmaps* maps = pane.cams->heatmaps(m_slice))
+    if (!m_case) {
+        pane.view->heatmapLayer().clear();
+    } else if (const SliceHeatmaps* maps = pane.cams->heatmaps(m_slice)) {
         pane.view->heatmapLayer().setPatches(maps->patches);
-    else {
+    } else {
         pane.view->heatmapLayer().clear();
         pane.cams->requestSlice(m_slice);
     }

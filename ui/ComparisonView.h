@@ -5,10 +5,12 @@
 
 #include "core/cases/KitsCase.h"
 #include "core/compute/CamEngine.h"
+#include "render/HeatmapLayer.h"
 #include "render/SliceScene.h"
 
 #include <QWidget>
 
+#include <functional>
 #include <memory>
 #include <vector>
 
@@ -36,6 +38,12 @@ public:
     void setSlice(int slice);
     int slice() const { return m_slice; }
     void setWindowLevel(render::WindowLevel windowLevel);
+    void setLabelContoursVisible(bool visible);
+    void resetView();
+    /// Applies a display setting (opacity, colour map, toggles) to every pane's heatmap layer.
+    void forEachLayer(const std::function<void(render::HeatmapLayer&)>& apply);
+    /// Stops the panes' background work and lets go of the case (when the comparison is left).
+    void release();
 
     int paneCount() const { return static_cast<int>(m_panes.size()); }
     SliceView* paneView(int pane) const { return m_panes.at(static_cast<size_t>(pane)).view; }

@@ -99,7 +99,12 @@ void MainWindow::buildUi()
     navigate->addAction(tr("&Next slice with lesion"), this, [this] { goToLesionSlice(+1); }, QKeySequence(Qt::Key_N));
     navigate->addAction(tr("&Previous slice with lesion"), this, [this] { goToLesionSlice(-1); },
                         QKeySequence(Qt::SHIFT | Qt::Key_N));
-    navigate->addAction(tr("&Reset view"), this, [this] { m_view->resetView(); }, QKeySequence(Qt::Key_R));
+    navigate->addAction(tr("&Reset view"), this, [this] {
+        if (comparisonMode())
+            m_comparison->resetView();
+        else
+            m_view->resetView();
+    }, QKeySequence(Qt::Key_R));
     m_compareAction = navigate->addAction(tr("&Compare methods side by side"), this,
                                           [this](bool on) { setComparisonMode(on); }, QKeySequence(Qt::Key_C));
     m_compareAction->setCheckable(true);
@@ -118,7 +123,10 @@ void MainWindow::buildUi()
     m_showLabels = new QCheckBox(tr("Label contours"), toolbar);
     m_showLabels->setChecked(true);
     toolbar->addWidget(m_showLabels);
-    connect(m_showLabels, &QCheckBox::toggled, m_view, &SliceView::setLabelContoursVisible);
+    connect(m_showLabels, &QCheckBox::toggled, this, [this](bool on) {
+        m_view->setLabelContoursVisible(on);
+        m_comparison->setLabelContoursVisible(on);
+    });
     toolbar->addSeparator();
     m_sliceSlider = new QSlider(Qt::Horizontal, toolbar);
     m_sliceSlider->setMinimumWidth(300);
@@ -210,6 +218,7 @@ void MainWindow::buildHeatmapToolbar()
         toolbar->addWidget(box);
         connect(box, &QCheckBox::toggled, this, [this, setter = setter](bool on) {
             (m_view->heatmapLayer().*setter)(on);
+            m_comparison->forEachLayer([setter, on](render::HeatmapLayer& layer) { (layer.*setter)(on); });
             m_view->requestRender();
         });
     }
@@ -244,10 +253,12 @@ void MainWindow::buildHeatmapToolbar()
     });
     connect(m_opacity, &QSlider::valueChanged, this, [this](int value) {
         m_view->heatmapLayer().setOpacity(value / 100.0);
+        m_comparison->forEachLayer([value](render::HeatmapLayer& layer) { layer.setOpacity(value / 100.0); });
         m_view->requestRender();
     });
     connect(m_colorMap, &QComboBox::currentTextChanged, this, [this](const QString& name) {
         m_view->heatmapLayer().setColorMap(name.toStdString());
+        m_comparison->forEachLayer([name](render::HeatmapLayer& layer) { layer.setColorMap(name.toStdString()); });
         m_view->requestRender();
     });
     connect(m_camCancel, &QPushButton::clicked, m_cams, &CamController::cancel);
@@ -258,10 +269,17 @@ void MainWindow::buildHeatmapToolbar()
         statusBar()->showMessage(tr("Model loaded: %1").arg(summary), 5000);
         showHeatmaps(m_view->slice());
     });
-    connect(m_cams, &CamController::modelFailed, this,
-            [this](const QString& message) { showError(tr("Cannot load the model"), message); });
-    connect(m_cams, &CamController::computeFailed, this,
-            [this](const QString& message) { showError(tr("Heatmaps failed"), message); });
+    connect(m_cams, &CamController::modelFailed, this, [this](const QString& message) {
+        m_modelLabel->setText(m_cams->hasModel() ? m_cams->modelSummary() : tr("no model"));
+        showError(tr("Cannot load the model"), message);
+    });
+    connect(m_cams, &CamController::computeFailed, this, [this](const QString& message) {
+        // Shown once: the controller does not retry that slice by itself.
+        spdlog::error("heatmaps: {}", message.toStdString());
+        statusBar()->showMessage(tr("Heatmaps failed: %1").arg(message), 15000);
+        if (qEnvironmentVariableIsEmpty("WEAKSIGHT_NO_DIALOGS"))
+            QMessageBox::warning(this, tr("Heatmaps failed"), message);
+    });
     connect(m_cams, &CamController::progress, this, [this](const QString& text, int done, int total) {
         m_camProgress->setVisible(total > 0);
         m_camCancel->setVisible(total > 0);
@@ -274,6 +292,17 @@ void MainWindow::buildHeatmapToolbar()
             showHeatmaps(slice);
     });
     connect(m_view, &SliceView::sliceChanged, this, &MainWindow::showHeatmaps);
+    // The single view holds the slice and window; the comparison follows it and reports back, so
+    // the slider, the slice label, N / Shift+N and the presets work in both modes.
+    connect(m_view, &SliceView::sliceChanged, this, [this](int slice) {
+        if (comparisonMode())
+            m_comparison->setSlice(slice);
+    });
+    connect(m_comparison, &ComparisonView::sliceChanged, m_view, &SliceView::setSlice);
+    connect(m_view, &SliceView::windowLevelChanged, this, [this](double window, double level) {
+        if (comparisonMode())
+            m_comparison->setWindowLevel({window, level});
+    });
     m_view->heatmapLayer().setThreshold(0.5);
     m_view->heatmapLayer().setOpacity(0.5);
 }
@@ -287,15 +316,22 @@ void MainWindow::setComparisonMode(bool on)
     if (on == comparisonMode())
         return;
     if (on) {
-        // The panes follow the single view's case, slice and window, and share its model.
+        // The panes follow the single view's case, slice and window, and share its model. The
+        // slice is taken first: setting the case reports the panes' old slice back.
+        const int slice = m_view->slice();
+        const auto windowLevel = m_view->scene().windowLevel();
         m_comparison->setCase(m_current);
         m_comparison->shareModel(*m_cams);
-        m_comparison->setWindowLevel(m_view->scene().windowLevel());
-        m_comparison->setSlice(m_view->slice());
+        m_comparison->setWindowLevel(windowLevel);
+        m_comparison->setSlice(slice);
+        m_view->setSlice(slice);
+        m_cams->cancel(); // no sixth job for the hidden single view
         m_centre->setCurrentWidget(m_comparison);
     } else {
         m_view->setSlice(m_comparison->slice());
+        m_comparison->release();
         m_centre->setCurrentWidget(m_view);
+        showHeatmaps(m_view->slice());
     }
 }
 
@@ -326,6 +362,8 @@ void MainWindow::loadModel(const QString& path)
 
 void MainWindow::showHeatmaps(int slice)
 {
+    if (comparisonMode())
+        return; // the panes compute their own; the hidden view waits
     // Cached: placed at once; else cleared until the background job delivers this slice.
     if (const SliceHeatmaps* maps = m_cams->heatmaps(slice))
         m_view->heatmapLayer().setPatches(maps->patches);

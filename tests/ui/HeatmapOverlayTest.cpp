@@ -10,6 +10,7 @@
 #include "ui/MainWindow.h"
 #include "ui/SliceView.h"
 
+#include <QAction>
 #include <QApplication>
 #include <QImage>
 #include <QWheelEvent>
@@ -292,6 +293,7 @@ TEST(ComparisonView, OnePanePerMethodLinkedWithItsOwnThresholdAndIou)
     ui::ComparisonView& compare = *window.comparisonView();
     ASSERT_EQ(compare.paneCount(), 5);
     const int slice = window.sliceView()->slice();
+    EXPECT_GT(slice, 0) << "the case opened on its lesion slice and the comparison kept it";
     for (int p = 0; p < compare.paneCount(); ++p) {
         compare.paneController(p)->setCropSize(48);
         EXPECT_EQ(compare.paneView(p)->slice(), slice);
@@ -339,9 +341,27 @@ TEST(ComparisonView, OnePanePerMethodLinkedWithItsOwnThresholdAndIou)
         window.grab().save(QString(out) + "/comparison-view.png");
     }
 
+    // The window's slider and N (next slice with lesion) drive the panes too.
+    auto* sliceSlider = window.findChild<QToolBar*>("viewToolbar")->findChild<QSlider*>();
+    ASSERT_NE(sliceSlider, nullptr);
+    sliceSlider->setValue(2);
+    for (int p = 0; p < compare.paneCount(); ++p)
+        EXPECT_EQ(compare.paneView(p)->slice(), 2) << p;
+    const auto lesion = ui::nextLesionSlice(*window.currentCase()->labels, 2, +1);
+    ASSERT_TRUE(lesion.has_value());
+    QAction* next = nullptr;
+    for (auto* action : window.findChildren<QAction*>())
+        if (action->shortcut() == QKeySequence(Qt::Key_N))
+            next = action;
+    ASSERT_NE(next, nullptr) << "Navigate > Next slice with lesion (N)";
+    next->trigger();
+    for (int p = 0; p < compare.paneCount(); ++p)
+        EXPECT_EQ(compare.paneView(p)->slice(), *lesion) << p;
+    EXPECT_EQ(sliceSlider->value(), *lesion);
+
     // Leaving the comparison returns to the single view on the same slice.
     window.setComparisonMode(false);
     EXPECT_FALSE(window.comparisonMode());
-    EXPECT_EQ(window.sliceView()->slice(), slice - 1);
+    EXPECT_EQ(window.sliceView()->slice(), *lesion);
     unsetenv("XDG_DATA_HOME");
 }
