@@ -191,6 +191,21 @@ void SliceScene::resetCamera(double viewportAspect)
     camera->SetClippingRange(distance - 10, distance + 10);
 }
 
+void SliceScene::setViewportAspect(double viewportAspect)
+{
+    auto* camera = m_renderer->GetActiveCamera();
+    const double zoom = zoomFactor();
+    double focal[3], position[3];
+    camera->GetFocalPoint(focal);
+    camera->GetPosition(position);
+    resetCamera(viewportAspect); // the fit scale for the new aspect
+    if (sliceDims()[0] == 0)
+        return;
+    camera->SetFocalPoint(focal);
+    camera->SetPosition(position);
+    camera->SetParallelScale(m_fitScale / zoom);
+}
+
 void SliceScene::zoom(double factor)
 {
     if (factor <= 0)

@@ -62,6 +62,9 @@ public:
     /// Fits the whole slice into the renderer's viewport (aspect = width / height).
     void resetCamera(double viewportAspect);
 
+    /// The viewport changed shape: refits the slice's size for the new aspect but keeps the user's
+    /// zoom factor and the point at the view centre.
+    void setViewportAspect(double viewportAspect);
     /// Zooms about the view centre (factor > 1 magnifies) and pans by a world offset (mm).
     void zoom(double factor);
     void pan(double dx, double dy);

@@ -227,10 +227,10 @@ void MainWindow::buildHeatmapToolbar()
     toolbar->addWidget(m_iouLabel);
     m_camProgress = new QProgressBar(toolbar);
     m_camProgress->setMaximumWidth(220);
-    m_camProgress->setVisible(false);
+    m_camProgress->setEnabled(false);
     toolbar->addWidget(m_camProgress);
     m_camCancel = new QPushButton(tr("Cancel"), toolbar);
-    m_camCancel->setVisible(false);
+    m_camCancel->setEnabled(false);
     toolbar->addWidget(m_camCancel);
 
     connect(m_camMethod, &QComboBox::currentIndexChanged, this, [this](int index) {
@@ -281,8 +281,9 @@ void MainWindow::buildHeatmapToolbar()
             QMessageBox::warning(this, tr("Heatmaps failed"), message);
     });
     connect(m_cams, &CamController::progress, this, [this](const QString& text, int done, int total) {
-        m_camProgress->setVisible(total > 0);
-        m_camCancel->setVisible(total > 0);
+        // Enabled and disabled, never shown and hidden: the toolbar must not change the view's size.
+        m_camProgress->setEnabled(total > 0);
+        m_camCancel->setEnabled(total > 0);
         m_camProgress->setRange(0, std::max(total, 1));
         m_camProgress->setValue(done);
         m_camProgress->setFormat(text.isEmpty() ? QStringLiteral("%v/%m") : text);

@@ -17,8 +17,9 @@ SliceView::SliceView(QWidget* parent) : VtkViewport(parent)
     m_heatmaps.addTo(m_scene.renderer());
     setMouseTracking(true);
     setFocusPolicy(Qt::StrongFocus);
+    // A resize (a toolbar appearing, the window growing) keeps the user's zoom and pan.
     connect(this, &VtkViewport::viewportResized, this, [this](int w, int h) {
-        m_scene.resetCamera(h > 0 ? double(w) / h : 1.0);
+        m_scene.setViewportAspect(h > 0 ? double(w) / h : 1.0);
     });
 }
 

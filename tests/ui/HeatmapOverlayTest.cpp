@@ -260,6 +260,16 @@ TEST(SliceNavigation, KeysBrowseSlicesAndNFindsTheNextLesionSlice)
     QApplication::sendEvent(&view, &wheel);
     EXPECT_EQ(view.slice(), 11);
     EXPECT_NEAR(view.scene().zoomFactor(), zoom * 1.2, 1e-9);
+    // A resize keeps the zoom and the point in the view centre.
+    double focal[3];
+    view.scene().renderer()->GetActiveCamera()->GetFocalPoint(focal);
+    view.resize(260, 180);
+    QTest::qWait(100);
+    EXPECT_NEAR(view.scene().zoomFactor(), zoom * 1.2, 1e-9);
+    double after[3];
+    view.scene().renderer()->GetActiveCamera()->GetFocalPoint(after);
+    EXPECT_NEAR(after[0], focal[0], 1e-9);
+    EXPECT_NEAR(after[1], focal[1], 1e-9);
 }
 
 TEST(ComparisonView, OnePanePerMethodLinkedWithItsOwnThresholdAndIou)
