@@ -65,17 +65,22 @@ CamController::CamController(QObject* parent) : QObject(parent)
             Q_EMIT modelFailed(loaded.error);
             return;
         }
-        cancel();
-        m_model = loaded.model;
-        m_diskCache = loaded.diskCache;
-        m_modelSummary = loaded.summary;
-        m_modelHash = loaded.hash;
-        m_memory.clear();
-        m_failedKeys.clear();
-        Q_EMIT modelLoaded(m_modelSummary);
-        if (m_wantedSlice >= 0)
-            requestSlice(m_wantedSlice);
+        adoptModel(loaded);
     });
+}
+
+void CamController::adoptModel(const ModelLoad& loaded)
+{
+    cancel();
+    m_model = loaded.model;
+    m_diskCache = loaded.diskCache;
+    m_modelSummary = loaded.summary;
+    m_modelHash = loaded.hash;
+    m_memory.clear();
+    m_failedKeys.clear();
+    Q_EMIT modelLoaded(m_modelSummary);
+    if (m_wantedSlice >= 0)
+        requestSlice(m_wantedSlice);
 }
 
 CamController::~CamController()
@@ -120,16 +125,7 @@ void CamController::shareModel(const CamController& other)
         return;
     if (m_model == other.m_model)
         return; // already sharing it: keep the computed maps
-    cancel();
-    m_model = other.m_model;
-    m_diskCache = other.m_diskCache;
-    m_modelSummary = other.m_modelSummary;
-    m_modelHash = other.m_modelHash;
-    m_memory.clear();
-    m_failedKeys.clear();
-    Q_EMIT modelLoaded(m_modelSummary);
-    if (m_wantedSlice >= 0)
-        requestSlice(m_wantedSlice);
+    adoptModel({other.m_model, other.m_diskCache, other.m_modelSummary, other.m_modelHash, QString()});
 }
 
 void CamController::setCase(std::shared_ptr<const LoadedCase> loaded)

@@ -111,6 +111,7 @@ private:
         QString error;
     };
     std::string cacheKey(int slice) const;
+    void adoptModel(const ModelLoad& loaded);
     void startJob(Job job);
     void onJobFinished();
     void startNext();

@@ -55,22 +55,29 @@ QRect screenRect(ui::SliceView& view, const render::HeatmapPatch& patch, double 
         .normalized();
 }
 
-} // namespace
-
-TEST(HeatmapOverlay, ModelHeatmapsAppearOnTheKidneyCropsAndFollowTheThreshold)
+/// A one-case phantom dataset and a tiny ResNet (random weights) saved beside it; the heatmap disk
+/// cache goes into the same temporary folder.
+void writeCaseAndModel(const TempDir& dir, uint64_t seed, int inPlane)
 {
-    TempDir dir;
-    setenv("XDG_DATA_HOME", (dir / "data").c_str(), 1); // the disk cache goes there
+    setenv("XDG_DATA_HOME", (dir / "data").c_str(), 1);
     PhantomOptions options;
-    options.seed = 8;
-    options.minInPlace = options.maxInPlace = 160;
+    options.seed = seed;
+    options.minInPlace = options.maxInPlace = inPlane;
     options.sliceThicknesses = {5.0};
     options.lesionFreeFraction = 0.0;
     writePhantomDataset(options, dir / "cases", 1);
     compute::ModelDescription description;
     description.architecture = "tiny";
     description.targetLayer = "layer3";
-    compute::Classifier::create(description, 3).save((dir / "model.wsm").string());
+    compute::Classifier::create(description, seed).save((dir / "model.wsm").string());
+}
+
+} // namespace
+
+TEST(HeatmapOverlay, ModelHeatmapsAppearOnTheKidneyCropsAndFollowTheThreshold)
+{
+    TempDir dir;
+    writeCaseAndModel(dir, 8, 160);
 
     ui::MainWindow window;
     window.resize(900, 800);
@@ -275,17 +282,7 @@ TEST(SliceNavigation, KeysBrowseSlicesAndNFindsTheNextLesionSlice)
 TEST(ComparisonView, OnePanePerMethodLinkedWithItsOwnThresholdAndIou)
 {
     TempDir dir;
-    setenv("XDG_DATA_HOME", (dir / "data").c_str(), 1);
-    PhantomOptions options;
-    options.seed = 9;
-    options.minInPlace = options.maxInPlace = 128;
-    options.sliceThicknesses = {5.0};
-    options.lesionFreeFraction = 0.0;
-    writePhantomDataset(options, dir / "cases", 1);
-    compute::ModelDescription description;
-    description.architecture = "tiny";
-    description.targetLayer = "layer3";
-    compute::Classifier::create(description, 4).save((dir / "model.wsm").string());
+    writeCaseAndModel(dir, 9, 128);
 
     ui::MainWindow window;
     window.resize(1000, 800);
