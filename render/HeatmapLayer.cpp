@@ -226,8 +226,8 @@ void HeatmapLayer::rebuildLookupTable()
     }
     m_lookupTable->SetBelowRangeColor(0, 0, 0, 0);
     m_lookupTable->UseBelowRangeColorOn();
-    m_lookupTable->SetAboveRangeColor(colorMapValue(m_colorMap, 1).r, colorMapValue(m_colorMap, 1).g,
-                                      colorMapValue(m_colorMap, 1).b, 1.0);
+    const Rgb top = colorMapValue(m_colorMap, 1);
+    m_lookupTable->SetAboveRangeColor(top.r, top.g, top.b, 1.0);
     m_lookupTable->UseAboveRangeColorOn();
     m_lookupTable->Build();
     m_lookupTable->Modified();

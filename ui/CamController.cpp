@@ -257,18 +257,11 @@ void CamController::startJob(Job job)
                                                     .arg(boxes.size())
                                                     .arg(job.slice));
                 const CropBox& box = boxes[b];
-                // The crop exactly as the dataset builder cuts it (padding -1024 HU), so the disk
-                // cache shares keys with `weaksight evaluate` and cam-batch.
-                std::vector<int16_t> pixels(static_cast<size_t>(cropSize) * cropSize, -1024);
-                for (int r = 0; r < cropSize; ++r)
-                    for (int c = 0; c < cropSize; ++c) {
-                        const int sr = box.row0 + r, sc = box.col0 + c;
-                        if (sr >= 0 && sr < ct.rows() && sc >= 0 && sc < ct.cols())
-                            pixels[static_cast<size_t>(r) * cropSize + c] = ct.at(job.slice, sr, sc);
-                    }
-                const int size[2] = {cropSize, cropSize};
-                const uint64_t cropKey =
-                    compute::fnv1a64(pixels.data(), pixels.size() * 2, compute::fnv1a64(size, sizeof size));
+                // Cut and keyed as the dataset builder does, so the disk cache shares keys with
+                // `weaksight evaluate` and cam-batch.
+                std::vector<int16_t> pixels(static_cast<size_t>(cropSize) * cropSize);
+                cutCrop(ct, job.slice, box.row0, box.col0, cropSize, cropSize, pixels.data());
+                const uint64_t cropKey = compute::cropContentKey(pixels.data(), cropSize, cropSize);
                 compute::CamMap raw;
                 bool degenerate = false;
                 if (const auto* hit = diskCache ? diskCache->find(cropKey, methodKey) : nullptr) {

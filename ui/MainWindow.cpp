@@ -366,7 +366,8 @@ void MainWindow::showHeatmaps(int slice)
     if (comparisonMode())
         return; // the panes compute their own; the hidden view waits
     // Cached: placed at once; else cleared until the background job delivers this slice.
-    if (const SliceHeatmaps* maps = m_cams->heatmaps(slice))
+    const SliceHeatmaps* maps = m_cams->heatmaps(slice);
+    if (maps)
         m_view->heatmapLayer().setPatches(maps->patches);
     else
         m_view->heatmapLayer().clear();
@@ -374,7 +375,7 @@ void MainWindow::showHeatmaps(int slice)
         tr("%1\n(per crop)").arg(QString::fromStdString(compute::toString(m_cams->method()))).toStdString());
     updateProposalIou();
     m_view->requestRender();
-    if (!m_cams->heatmaps(slice))
+    if (!maps)
         m_cams->requestSlice(slice);
 }
 

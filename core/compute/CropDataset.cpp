@@ -284,11 +284,15 @@ std::vector<size_t> CropDataset::indicesOf(Split split) const
     return indices;
 }
 
+uint64_t cropContentKey(const int16_t* pixels, int rows, int cols)
+{
+    const int size[2] = {rows, cols};
+    return fnv1a64(pixels, static_cast<size_t>(rows) * cols * sizeof(int16_t), fnv1a64(size, sizeof size));
+}
+
 uint64_t CropDataset::contentKey(size_t i) const
 {
-    const int size[2] = {m_parameters.rows, m_parameters.cols};
-    const uint64_t hash = fnv1a64(size, sizeof size);
-    return fnv1a64(imagePixels(i), static_cast<size_t>(size[0]) * size[1] * 2, hash);
+    return cropContentKey(imagePixels(i), m_parameters.rows, m_parameters.cols);
 }
 
 // ---- Writing ----------------------------------------------------------------------------

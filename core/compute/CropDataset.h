@@ -119,4 +119,8 @@ private:
 
 uint64_t fnv1a64(const void* data, size_t bytes, uint64_t hash = 1469598103934665603ULL);
 
+/// Content key of an int16 HU crop (FNV-1a of its size and pixels): the heatmap cache key shared
+/// by the research pipeline and the workstation.
+uint64_t cropContentKey(const int16_t* pixels, int rows, int cols);
+
 } // namespace weaksight::compute

@@ -85,25 +85,16 @@ CaseCrops cropCase(const CaseFiles& files, Split split, const DatasetBuildOption
                 record.kidneyOnSlice = box.kidneyOnSlice;
                 record.row0 = box.row0;
                 record.col0 = box.col0;
+                cutCrop(ct, k, box.row0, box.col0, rows, cols, image.data());
                 long long lesionPixels = 0;
-                const int16_t* ctSlice = ct.slice(k);
-                const uint8_t* labelSlice = labels.slice(k);
-                for (int r = 0; r < rows; ++r) {
-                    const int sr = record.row0 + r;
+                for (int r = 0; r < rows; ++r)
                     for (int c = 0; c < cols; ++c) {
-                        const int sc = record.col0 + c;
+                        const int sr = box.row0 + r, sc = box.col0 + c;
+                        const bool inside = sr >= 0 && sr < labels.rows() && sc >= 0 && sc < labels.cols();
                         const size_t at = static_cast<size_t>(r) * cols + c;
-                        if (sr < 0 || sr >= labels.rows() || sc < 0 || sc >= labels.cols()) {
-                            image[at] = -1024;
-                            mask[at] = 0;
-                            continue;
-                        }
-                        const size_t from = static_cast<size_t>(sr) * labels.cols() + sc;
-                        image[at] = ctSlice[from];
-                        mask[at] = labels::isLesion(labelSlice[from]) ? 1 : 0;
+                        mask[at] = inside && labels::isLesion(labels.at(k, sr, sc)) ? 1 : 0;
                         lesionPixels += mask[at];
                     }
-                }
                 record.lesion = lesionPixels > 0 ? 1 : 0;
                 record.lesionFraction = static_cast<double>(lesionPixels) / static_cast<double>(pixels);
                 if (options.sanitySquare > 0 && record.lesion) {

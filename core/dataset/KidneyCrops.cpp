@@ -20,6 +20,16 @@ constexpr const char* kSideNames[2] = {"right", "left"};
 
 } // namespace
 
+void cutCrop(const CtVolume& ct, int slice, int row0, int col0, int rows, int cols, int16_t* out)
+{
+    for (int r = 0; r < rows; ++r)
+        for (int c = 0; c < cols; ++c) {
+            const int sr = row0 + r, sc = col0 + c;
+            const bool inside = sr >= 0 && sr < ct.rows() && sc >= 0 && sc < ct.cols();
+            out[static_cast<size_t>(r) * cols + c] = inside ? ct.at(slice, sr, sc) : int16_t{-1024};
+        }
+}
+
 KidneyCentres::KidneyCentres(const LabelVolume& labels)
     : m_slices(labels.slices())
     , m_rows(labels.rows())

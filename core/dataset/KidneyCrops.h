@@ -18,6 +18,11 @@ struct CropBox {
     bool kidneyOnSlice = true; ///< false: centred from the nearest slice with kidney on that side
 };
 
+/// Copies the rows x cols box at (row0, col0) of an axial slice into `out`; pixels outside the
+/// slice are -1024 HU (air). The dataset builder and the workstation cut crops only through this,
+/// so their heatmap cache keys agree.
+void cutCrop(const CtVolume& ct, int slice, int row0, int col0, int rows, int cols, int16_t* out);
+
 /// The kidney label's centroid per slice and side of a label volume (one pass over the voxels).
 class KidneyCentres {
 public:
