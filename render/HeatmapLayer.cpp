@@ -14,6 +14,8 @@
 #include <vtkPointData.h>
 #include <vtkPoints.h>
 #include <vtkPolyData.h>
+#include <vtkUnsignedCharArray.h>
+#include <vtkCellData.h>
 #include <vtkPolyDataMapper.h>
 #include <vtkProperty.h>
 #include <vtkRenderer.h>
@@ -67,8 +69,9 @@ HeatmapLayer::HeatmapLayer()
 
     auto boxMapper = vtkSmartPointer<vtkPolyDataMapper>::New();
     boxMapper->SetInputData(m_boxes);
+    boxMapper->SetScalarModeToUseCellData();
+    boxMapper->SetColorModeToDirectScalars();
     m_boxActor->SetMapper(boxMapper);
-    m_boxActor->GetProperty()->SetColor(1.0, 0.85, 0.1);
     m_boxActor->GetProperty()->LightingOff();
     m_boxActor->SetPosition(0, 0, kLineDepth);
 
@@ -130,12 +133,18 @@ void HeatmapLayer::setPatches(const std::vector<HeatmapPatch>& patches, double l
     std::fill(pixels, pixels + static_cast<size_t>(std::max(m_rows, 1)) * std::max(m_cols, 1), outside);
     auto points = vtkSmartPointer<vtkPoints>::New();
     auto lines = vtkSmartPointer<vtkCellArray>::New();
+    auto colours = vtkSmartPointer<vtkUnsignedCharArray>::New();
+    colours->SetNumberOfComponents(3);
+    colours->SetName("box colours");
     const double* spacing = m_image->GetSpacing();
     for (const auto& patch : patches) {
         if (patch.values.size() != static_cast<size_t>(patch.rows) * patch.cols)
             throw std::invalid_argument("heatmap patch values do not match its size");
-        for (int r = std::max(0, -patch.row0); r < patch.rows && patch.row0 + r < m_rows; ++r)
+        for (int r = std::max(0, -patch.row0); patch.degenerate && r < patch.rows && patch.row0 + r < m_rows; ++r)
             for (int c = std::max(0, -patch.col0); c < patch.cols && patch.col0 + c < m_cols; ++c)
+                pixels[static_cast<size_t>(patch.row0 + r) * m_cols + patch.col0 + c] = outside;
+        for (int r = std::max(0, -patch.row0); r < patch.rows && patch.row0 + r < m_rows; ++r)
+            for (int c = std::max(0, -patch.col0); !patch.degenerate && c < patch.cols && patch.col0 + c < m_cols; ++c)
                 pixels[static_cast<size_t>(patch.row0 + r) * m_cols + patch.col0 + c] =
                     patch.values[static_cast<size_t>(r) * patch.cols + c];
         // The box around the patch's pixel footprints (pixel centres sit at index * spacing).
@@ -147,9 +156,12 @@ void HeatmapLayer::setPatches(const std::vector<HeatmapPatch>& patches, double l
         points->InsertNextPoint(x0, y1, 0);
         const vtkIdType loop[5] = {first, first + 1, first + 2, first + 3, first};
         lines->InsertNextCell(5, loop);
+        const unsigned char yellow[3] = {255, 217, 26}, red[3] = {235, 60, 40};
+        colours->InsertNextTypedTuple(patch.degenerate ? red : yellow);
     }
     m_boxes->SetPoints(points);
     m_boxes->SetLines(lines);
+    m_boxes->GetCellData()->SetScalars(colours);
     m_boxes->Modified();
     m_image->Modified();
     m_patchCount = patches.size();

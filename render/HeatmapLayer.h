@@ -26,6 +26,8 @@ struct HeatmapPatch {
     int row0 = 0, col0 = 0;
     int rows = 0, cols = 0;
     std::vector<float> values; ///< row-major, rows x cols, in the layer's value range
+    /// An all-zero or non-finite map: drawn as nothing (never as noise), its box in red.
+    bool degenerate = false;
 };
 
 class HeatmapLayer {
@@ -65,6 +67,7 @@ public:
     /// the proposal contour (world mm) and the box outlines.
     vtkImageData* heatmapImage() const;
     vtkPolyData* proposalContour();
+    /// Box outlines, one line cell per patch, with RGB cell colours (yellow; red when degenerate).
     vtkPolyData* boxes() const;
 
 private:

@@ -6,16 +6,62 @@
 #include "core/dataset/KidneyCrops.h"
 
 #include <QPromise>
+#include <QThreadPool>
 #include <QtConcurrent/QtConcurrentRun>
 
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
+#include <cmath>
+#include <limits>
+#include <mutex>
 #include <filesystem>
 
 namespace weaksight::ui {
 
 namespace fs = std::filesystem;
+
+namespace {
+
+/// CAM jobs run on their own threads, so a slow Score-CAM never holds up case loading (which uses
+/// Qt's global pool). Two threads: the comparison's panes queue behind each other.
+QThreadPool& camThreadPool()
+{
+    static QThreadPool* pool = [] {
+        auto* p = new QThreadPool;
+        p->setMaxThreadCount(2);
+        return p;
+    }();
+    return *pool;
+}
+
+/// One CamCache per model file in this process: the file's lock admits one writer, so a model
+/// loaded twice (or by two windows) shares the open cache instead of falling back to memory.
+std::shared_ptr<compute::CamCache> openDiskCache(const std::string& hash)
+{
+    static std::mutex mutex;
+    static std::map<std::string, std::weak_ptr<compute::CamCache>> open;
+    const std::lock_guard lock(mutex);
+    if (auto existing = open[hash].lock())
+        return existing;
+    auto cache = std::make_shared<compute::CamCache>(logging::userDataDirectory() / "cams" / (hash + ".wscam"), hash);
+    open[hash] = cache;
+    return cache;
+}
+
+std::vector<CropBox> cropBoxes(const LoadedCase& loaded, const KidneyCentres* centres, int slice, int cropSize)
+{
+    if (centres)
+        return centres->boxes(slice, cropSize, cropSize);
+    // No labels: the centre of each half of the slice.
+    const CtVolume& ct = *loaded.imaging;
+    return {{"right", ct.rows() / 2 - cropSize / 2, ct.cols() / 4 - cropSize / 2, false},
+            {"left", ct.rows() / 2 - cropSize / 2, 3 * ct.cols() / 4 - cropSize / 2, false}};
+}
+
+constexpr int kScanChunk = 8; ///< slices per probability-scan job (jobs stay short: a click waits for one)
+
+} // namespace
 
 std::optional<double> proposalIouAgainstTruth(const SliceHeatmaps& heatmaps, const LabelVolume& labels, int slice,
                                               double threshold)
@@ -69,6 +115,23 @@ CamController::CamController(QObject* parent) : QObject(parent)
     });
 }
 
+CamController::~CamController()
+{
+    // The jobs hold their own references to model, case and cache: nothing here waits for a crop
+    // still being computed; its result is dropped with the watcher.
+    m_jobWatcher.cancel();
+    disconnect(&m_jobWatcher, nullptr, this, nullptr);
+    disconnect(&m_modelWatcher, nullptr, this, nullptr);
+}
+
+size_t CamController::RawSlice::bytes() const
+{
+    size_t n = sizeof(RawSlice);
+    for (const auto& p : patches)
+        n += p.values.size() * sizeof(float) + sizeof(p);
+    return n;
+}
+
 void CamController::adoptModel(const ModelLoad& loaded)
 {
     cancel();
@@ -77,22 +140,22 @@ void CamController::adoptModel(const ModelLoad& loaded)
     m_modelSummary = loaded.summary;
     m_modelHash = loaded.hash;
     m_memory.clear();
+    m_lru.clear();
+    m_memoryBytes = 0;
+    m_normalised.clear();
     m_failedKeys.clear();
+    // A layer the new model lacks falls back to its own.
+    const auto layers = m_model->targetLayers();
+    if (std::find(layers.begin(), layers.end(), m_options.targetLayer) == layers.end())
+        m_options.targetLayer.clear();
     Q_EMIT modelLoaded(m_modelSummary);
     if (m_wantedSlice >= 0)
         requestSlice(m_wantedSlice);
 }
 
-CamController::~CamController()
-{
-    m_jobWatcher.cancel();
-    m_jobWatcher.waitForFinished();
-    m_modelWatcher.waitForFinished();
-}
-
 void CamController::loadModel(const QString& path, const QString& device)
 {
-    m_modelWatcher.setFuture(QtConcurrent::run([path, device]() {
+    m_modelWatcher.setFuture(QtConcurrent::run(&camThreadPool(), [path, device]() {
         ModelLoad result;
         try {
             auto model = std::make_shared<compute::Classifier>(
@@ -105,13 +168,14 @@ void CamController::loadModel(const QString& path, const QString& device)
                                       QString::fromStdString(hash.substr(0, 8)),
                                       QString::fromStdString(model->deviceName()));
             try {
-                result.diskCache = std::make_shared<compute::CamCache>(
-                    logging::userDataDirectory() / "cams" / (hash + ".wscam"), hash);
+                result.diskCache = openDiskCache(hash);
             } catch (const std::exception& e) {
-                // Another instance holds it, or the folder is not writable: work from memory only.
+                // Another process holds it, or the folder is not writable: work from memory only.
                 spdlog::warn("heatmap disk cache unavailable: {}", e.what());
             }
             result.model = std::move(model);
+        } catch (const std::bad_alloc&) {
+            result.error = tr("Not enough memory to load the model %1.").arg(path);
         } catch (const std::exception& e) {
             result.error = QString::fromStdString(e.what());
         }
@@ -126,6 +190,15 @@ void CamController::shareModel(const CamController& other)
     if (m_model == other.m_model)
         return; // already sharing it: keep the computed maps
     adoptModel({other.m_model, other.m_diskCache, other.m_modelSummary, other.m_modelHash, QString()});
+}
+
+QStringList CamController::targetLayers() const
+{
+    QStringList layers;
+    if (m_model)
+        for (const auto& layer : m_model->targetLayers())
+            layers << QString::fromStdString(layer);
+    return layers;
 }
 
 void CamController::setCase(std::shared_ptr<const LoadedCase> loaded)
@@ -144,6 +217,39 @@ void CamController::setMethod(compute::CamMethod method)
         requestSlice(m_wantedSlice);
 }
 
+void CamController::setTargetLayer(const QString& layer)
+{
+    m_options.targetLayer = m_model && layer.toStdString() == m_model->description().targetLayer ? std::string()
+                                                                                                  : layer.toStdString();
+    if (m_wantedSlice >= 0)
+        requestSlice(m_wantedSlice);
+}
+
+void CamController::setNormalisation(compute::MapNormalisation normalisation)
+{
+    m_normalisation = normalisation;
+    if (m_wantedSlice >= 0)
+        requestSlice(m_wantedSlice);
+}
+
+QString CamController::colorBarTitle() const
+{
+    const QString method = QString::fromStdString(compute::toString(m_options.method));
+    switch (m_normalisation) {
+    case compute::MapNormalisation::PerCrop:
+        return tr("%1\n(per crop)").arg(method);
+    case compute::MapNormalisation::PerCase: {
+        const auto it = m_volumeRanges.find(volumeKey());
+        return it == m_volumeRanges.end()
+                   ? tr("%1\n(per volume)").arg(method)
+                   : tr("%1\n(per volume,\nraw %2–%3)").arg(method).arg(it->second.first, 0, 'g', 3).arg(it->second.second, 0, 'g', 3);
+    }
+    case compute::MapNormalisation::None:
+        return tr("%1\n(raw values)").arg(method);
+    }
+    return method;
+}
+
 double CamController::threshold() const
 {
     const auto it = m_thresholds.find(m_options.method);
@@ -159,38 +265,151 @@ void CamController::setCropSize(int pixels)
         requestSlice(m_wantedSlice);
 }
 
-std::string CamController::cacheKey(int slice) const
+void CamController::setMemoryBudget(size_t bytes)
+{
+    m_memoryBudget = bytes;
+    while (m_memoryBytes > m_memoryBudget && !m_lru.empty()) {
+        const auto it = m_memory.find(m_lru.front());
+        m_lru.pop_front();
+        if (it != m_memory.end()) {
+            forget(it->first);
+            m_memoryBytes -= it->second.bytes();
+            m_memory.erase(it);
+        }
+    }
+}
+
+void CamController::forget(const std::string& key)
+{
+    for (auto it = m_normalised.lower_bound(key + "|"); it != m_normalised.end() && it->first.rfind(key + "|", 0) == 0;) {
+        for (const auto& patch : it->second.patches)
+            m_memoryBytes -= patch.values.size() * sizeof(float);
+        it = m_normalised.erase(it);
+    }
+}
+
+std::string CamController::volumeKey() const
 {
     // The case's folder, not just its id: two datasets both have a case_00000.
     return (m_case ? m_case->files.directory.string() + "/" + m_case->files.caseId : std::string()) + "|" +
-           std::to_string(slice) + "|" + std::to_string(m_cropSize) + "|" + m_modelHash + "|" +
+           std::to_string(m_cropSize) + "|" + m_modelHash + "|" +
            compute::camMethodKey(m_options, m_model ? m_model->description().targetLayer : std::string());
+}
+
+std::string CamController::cacheKey(int slice) const { return volumeKey() + "|" + std::to_string(slice); }
+
+std::string CamController::scanKey() const
+{
+    return (m_case ? m_case->files.directory.string() + "/" + m_case->files.caseId : std::string()) + "|" +
+           std::to_string(m_cropSize) + "|" + m_modelHash;
+}
+
+void CamController::touch(const std::string& key) const
+{
+    const auto it = std::find(m_lru.begin(), m_lru.end(), key);
+    if (it != m_lru.end())
+        m_lru.splice(m_lru.end(), m_lru, it);
+}
+
+void CamController::remember(const std::string& key, RawSlice slice)
+{
+    if (const auto old = m_memory.find(key); old != m_memory.end()) {
+        forget(key);
+        m_memoryBytes -= old->second.bytes();
+        m_memory.erase(old);
+        m_lru.remove(key);
+    }
+    m_memoryBytes += slice.bytes();
+    m_memory.emplace(key, std::move(slice));
+    m_lru.push_back(key);
+    setMemoryBudget(m_memoryBudget); // evicts the least recently used beyond the budget
+}
+
+bool CamController::needsVolumeRange() const
+{
+    return m_normalisation == compute::MapNormalisation::PerCase && !m_volumeRanges.count(volumeKey());
 }
 
 const SliceHeatmaps* CamController::heatmaps(int slice) const
 {
-    const auto it = m_memory.find(cacheKey(slice));
-    return it == m_memory.end() ? nullptr : &it->second;
+    const std::string key = cacheKey(slice);
+    const auto it = m_memory.find(key);
+    if (it == m_memory.end() || needsVolumeRange())
+        return nullptr;
+    touch(key);
+    const std::string shownKey = key + "|" + compute::toString(m_normalisation);
+    if (const auto shown = m_normalised.find(shownKey); shown != m_normalised.end())
+        return &shown->second;
+    const RawSlice& raw = it->second;
+    SliceHeatmaps heatmaps{raw.slice, raw.patches, raw.sides, 0};
+    std::pair<float, float> volume{0.f, 1.f};
+    if (m_normalisation == compute::MapNormalisation::PerCase)
+        volume = m_volumeRanges.at(volumeKey());
+    for (size_t p = 0; p < heatmaps.patches.size(); ++p) {
+        auto& patch = heatmaps.patches[p];
+        heatmaps.degenerate += patch.degenerate;
+        m_memoryBytes += patch.values.size() * sizeof(float);
+        if (m_normalisation == compute::MapNormalisation::None)
+            continue;
+        // Min-max as compute::normaliseMinMax (a flat map becomes zeros).
+        const auto [low, high] = m_normalisation == compute::MapNormalisation::PerCrop ? raw.ranges[p] : volume;
+        const float scale = high > low ? 1.0f / (high - low) : 0.0f;
+        for (float& v : patch.values)
+            v = (v - low) * scale;
+    }
+    return &m_normalised.emplace(shownKey, std::move(heatmaps)).first->second;
+}
+
+std::optional<float> CamController::lesionProbability(int slice) const
+{
+    const auto it = m_probabilities.find(scanKey());
+    if (it == m_probabilities.end() || slice < 0 || slice >= static_cast<int>(it->second.size()) ||
+        std::isnan(it->second[static_cast<size_t>(slice)]))
+        return std::nullopt;
+    return it->second[static_cast<size_t>(slice)];
+}
+
+int CamController::scannedSlices() const
+{
+    const auto it = m_probabilities.find(scanKey());
+    if (it == m_probabilities.end())
+        return 0;
+    return static_cast<int>(std::count_if(it->second.begin(), it->second.end(), [](float p) { return !std::isnan(p); }));
+}
+
+std::optional<int> CamController::nextProbableLesionSlice(int from, int direction, double minimum) const
+{
+    const auto it = m_probabilities.find(scanKey());
+    if (it == m_probabilities.end())
+        return std::nullopt;
+    const auto& p = it->second;
+    for (int k = from + direction; k >= 0 && k < static_cast<int>(p.size()); k += direction)
+        if (!std::isnan(p[static_cast<size_t>(k)]) && p[static_cast<size_t>(k)] > minimum)
+            return k;
+    return std::nullopt;
 }
 
 void CamController::requestSlice(int slice)
 {
     m_wantedSlice = slice;
-    m_prefetchStopped = false;
+    m_backgroundStopped = false;
     if (!m_model || !m_case || !m_case->imaging)
         return;
     if (heatmaps(slice)) {
         Q_EMIT heatmapsReady(slice);
+        if (!m_running) // the probability scan may still have work
+            startNext();
         return;
     }
-    const std::string key = cacheKey(slice);
+    const bool volume = needsVolumeRange();
+    const std::string key = volume ? "volume|" + volumeKey() : cacheKey(slice);
     if (m_failedKeys.count(key))
         return; // its error was shown once; a new model, case or method tries again
     if (m_running && m_runningKey == key) {
         m_pending.reset(); // already being computed (e.g. a prefetch): just wait for it
         return;
     }
-    m_pending = Job{slice, false};
+    m_pending = Job{volume ? JobKind::Volume : JobKind::Slice, slice};
     if (m_running)
         m_jobWatcher.cancel(); // a stale slice: its job stops between crops
     else
@@ -200,14 +419,37 @@ void CamController::requestSlice(int slice)
 void CamController::cancel()
 {
     m_pending.reset();
-    m_prefetchStopped = true;
+    m_backgroundStopped = true;
     if (m_running)
         m_jobWatcher.cancel();
 }
 
+std::optional<CamController::Job> CamController::backgroundJob() const
+{
+    if (m_backgroundStopped || m_wantedSlice < 0 || !m_model || !m_case || !m_case->imaging)
+        return std::nullopt;
+    // First the neighbours of the slice on screen, then the lesion-probability scan of the case.
+    if (!needsVolumeRange())
+        for (int neighbour : {m_wantedSlice + 1, m_wantedSlice - 1})
+            if (neighbour >= 0 && neighbour < m_case->imaging->slices() && !m_memory.count(cacheKey(neighbour)) &&
+                !m_failedKeys.count(cacheKey(neighbour)))
+                return Job{JobKind::Prefetch, neighbour};
+    if (!m_scanEnabled || m_failedKeys.count("scan|" + scanKey()))
+        return std::nullopt;
+    const auto it = m_probabilities.find(scanKey());
+    for (int k = 0; k < m_case->imaging->slices(); ++k)
+        if (it == m_probabilities.end() || std::isnan(it->second[static_cast<size_t>(k)]))
+            return Job{JobKind::Scan, k};
+    return std::nullopt;
+}
+
 void CamController::startNext()
 {
-    if (m_running || !m_pending)
+    if (m_running)
+        return;
+    if (!m_pending)
+        m_pending = backgroundJob();
+    if (!m_pending)
         return;
     const Job job = *m_pending;
     m_pending.reset();
@@ -217,73 +459,138 @@ void CamController::startNext()
 void CamController::startJob(Job job)
 {
     m_running = true;
-    m_runningKey = cacheKey(job.slice);
+    const std::string key = job.kind == JobKind::Volume ? "volume|" + volumeKey()
+                            : job.kind == JobKind::Scan ? "scan|" + scanKey()
+                                                        : cacheKey(job.slice);
+    m_runningKey = key;
+    // Everything the worker needs, by value: the controller may change (or go) meanwhile.
     const auto model = m_model;
     const auto diskCache = m_diskCache;
     const auto loaded = m_case;
     const auto centres = m_centres;
     const auto options = m_options;
     const int cropSize = m_cropSize;
-    const std::string key = cacheKey(job.slice);
-    m_jobWatcher.setFuture(QtConcurrent::run([=](QPromise<JobResult>& promise) {
+    const std::string volume = volumeKey();
+    const std::string scan = scanKey();
+    // Slices a whole-volume job can take from memory instead of recomputing: their ranges.
+    std::map<int, std::pair<float, float>> known;
+    if (job.kind == JobKind::Volume)
+        for (int k = 0; k < m_case->imaging->slices(); ++k)
+            if (const auto it = m_memory.find(cacheKey(k)); it != m_memory.end())
+                for (const auto& range : it->second.ranges) {
+                    auto& [low, high] = known.try_emplace(k, range).first->second;
+                    low = std::min(low, range.first);
+                    high = std::max(high, range.second);
+                }
+    m_jobWatcher.setFuture(QtConcurrent::run(&camThreadPool(), [=](QPromise<JobResult>& promise) {
         JobResult result;
-        result.slice = job.slice;
-        result.prefetch = job.prefetch;
+        result.job = job;
         result.key = key;
-        result.heatmaps.slice = job.slice;
+        result.volumeKey = volume;
+        result.scanKey = scan;
         try {
             const CtVolume& ct = *loaded->imaging;
             result.centres = centres;
             if (!result.centres && loaded->labels)
                 result.centres = std::make_shared<const KidneyCentres>(*loaded->labels);
-            std::vector<CropBox> boxes;
-            if (result.centres)
-                boxes = result.centres->boxes(job.slice, cropSize, cropSize);
-            else // no labels: the centre of each half of the slice
-                boxes = {{"right", ct.rows() / 2 - cropSize / 2, ct.cols() / 4 - cropSize / 2, false},
-                         {"left", ct.rows() / 2 - cropSize / 2, 3 * ct.cols() / 4 - cropSize / 2, false}};
-            promise.setProgressRange(0, static_cast<int>(boxes.size()));
-            const std::string methodKey = compute::camMethodKey(options, model->description().targetLayer);
             const QString methodName = QString::fromStdString(compute::toString(options.method));
-            for (size_t b = 0; b < boxes.size(); ++b) {
-                if (promise.isCanceled()) {
-                    result.cancelled = true;
-                    break;
-                }
-                promise.setProgressValueAndText(static_cast<int>(b),
-                                                tr("%1: crop %2 of %3, slice %4")
-                                                    .arg(methodName)
-                                                    .arg(b + 1)
-                                                    .arg(boxes.size())
-                                                    .arg(job.slice));
-                const CropBox& box = boxes[b];
-                // Cut and keyed as the dataset builder does, so the disk cache shares keys with
-                // `weaksight evaluate` and cam-batch.
-                std::vector<int16_t> pixels(static_cast<size_t>(cropSize) * cropSize);
-                cutCrop(ct, job.slice, box.row0, box.col0, cropSize, cropSize, pixels.data());
-                const uint64_t cropKey = compute::cropContentKey(pixels.data(), cropSize, cropSize);
-                compute::CamMap raw;
-                bool degenerate = false;
-                if (const auto* hit = diskCache ? diskCache->find(cropKey, methodKey) : nullptr) {
-                    raw = hit->raw;
-                    degenerate = hit->degenerate;
-                } else {
-                    compute::Image2D crop{cropSize, cropSize, std::vector<float>(pixels.begin(), pixels.end())};
-                    auto cam = compute::computeCams(*model, {crop}, options).front();
-                    raw = cam.raw;
-                    degenerate = cam.degenerate;
-                    if (diskCache) {
-                        diskCache->insert(cropKey, methodKey, {cam.raw, cam.targetScore, cam.degenerate});
-                        diskCache->flush();
+            std::vector<int16_t> pixels(static_cast<size_t>(cropSize) * cropSize);
+
+            if (job.kind == JobKind::Scan) {
+                const int end = std::min(ct.slices(), job.slice + kScanChunk);
+                promise.setProgressRange(0, ct.slices());
+                promise.setProgressValueAndText(job.slice, tr("lesion probability: slice %1 of %2").arg(job.slice + 1).arg(ct.slices()));
+                std::vector<compute::Image2D> crops;
+                std::vector<int> sliceOf;
+                for (int k = job.slice; k < end; ++k)
+                    for (const auto& box : cropBoxes(*loaded, result.centres.get(), k, cropSize)) {
+                        cutCrop(ct, k, box.row0, box.col0, cropSize, cropSize, pixels.data());
+                        crops.push_back({cropSize, cropSize, std::vector<float>(pixels.begin(), pixels.end())});
+                        sliceOf.push_back(k);
+                    }
+                result.probabilities.assign(static_cast<size_t>(end - job.slice), 0.0f);
+                if (!crops.empty() && !promise.isCanceled()) {
+                    const auto p = model->lesionProbability(crops);
+                    for (size_t i = 0; i < p.size(); ++i) {
+                        float& slot = result.probabilities[static_cast<size_t>(sliceOf[i] - job.slice)];
+                        slot = std::max(slot, p[i]);
                     }
                 }
-                compute::CamMap map = compute::upsampleBilinear(raw, cropSize, cropSize);
-                compute::normaliseMinMax(map);
-                result.heatmaps.degenerate += degenerate;
-                result.heatmaps.sides.push_back(box.side);
-                result.heatmaps.patches.push_back({box.row0, box.col0, cropSize, cropSize, std::move(map.values)});
+                result.cancelled = promise.isCanceled();
+                promise.addResult(result);
+                return;
             }
-            promise.setProgressValue(static_cast<int>(boxes.size()));
+
+            const std::string methodKey = compute::camMethodKey(options, model->description().targetLayer);
+            std::vector<int> slices;
+            if (job.kind == JobKind::Volume) {
+                for (int k = 0; k < ct.slices(); ++k)
+                    slices.push_back(k);
+            } else {
+                slices.push_back(job.slice);
+            }
+            std::vector<std::vector<CropBox>> boxes;
+            int total = 0;
+            for (int k : slices) {
+                boxes.push_back(known.count(k) ? std::vector<CropBox>{} : cropBoxes(*loaded, result.centres.get(), k, cropSize));
+                total += static_cast<int>(boxes.back().size());
+            }
+            promise.setProgressRange(0, std::max(total, 1));
+            float volumeLow = std::numeric_limits<float>::max(), volumeHigh = std::numeric_limits<float>::lowest();
+            for (const auto& [k, range] : known) {
+                volumeLow = std::min(volumeLow, range.first);
+                volumeHigh = std::max(volumeHigh, range.second);
+            }
+            int done = 0;
+            for (size_t s = 0; s < slices.size() && !result.cancelled; ++s) {
+                RawSlice raw;
+                raw.slice = slices[s];
+                for (size_t b = 0; b < boxes[s].size(); ++b) {
+                    if (promise.isCanceled()) {
+                        result.cancelled = true;
+                        break;
+                    }
+                    promise.setProgressValueAndText(
+                        done, job.kind == JobKind::Volume
+                                  ? tr("%1 per volume: crop %2 of %3").arg(methodName).arg(done + 1).arg(total)
+                                  : tr("%1: crop %2 of %3, slice %4").arg(methodName).arg(b + 1).arg(boxes[s].size()).arg(raw.slice));
+                    const CropBox& box = boxes[s][b];
+                    // Cut and keyed as the dataset builder does, so the disk cache shares keys with
+                    // `weaksight evaluate` and cam-batch.
+                    cutCrop(ct, raw.slice, box.row0, box.col0, cropSize, cropSize, pixels.data());
+                    const uint64_t cropKey = compute::cropContentKey(pixels.data(), cropSize, cropSize);
+                    compute::CamMap map;
+                    bool degenerate = false;
+                    if (const auto* hit = diskCache ? diskCache->find(cropKey, methodKey) : nullptr) {
+                        map = hit->raw;
+                        degenerate = hit->degenerate;
+                    } else {
+                        compute::Image2D crop{cropSize, cropSize, std::vector<float>(pixels.begin(), pixels.end())};
+                        auto cam = compute::computeCams(*model, {crop}, options).front();
+                        map = cam.raw;
+                        degenerate = cam.degenerate;
+                        if (diskCache) {
+                            diskCache->insert(cropKey, methodKey, {cam.raw, cam.targetScore, cam.degenerate});
+                            diskCache->flush();
+                        }
+                    }
+                    map = compute::upsampleBilinear(map, cropSize, cropSize);
+                    const auto range = std::make_pair(map.min(), map.max());
+                    raw.ranges.push_back(range);
+                    raw.sides.push_back(box.side);
+                    raw.patches.push_back({box.row0, box.col0, cropSize, cropSize, std::move(map.values), degenerate});
+                    if (!degenerate) {
+                        volumeLow = std::min(volumeLow, range.first);
+                        volumeHigh = std::max(volumeHigh, range.second);
+                    }
+                    ++done;
+                }
+                if (!result.cancelled && !known.count(raw.slice))
+                    result.slices.emplace_back(volume + "|" + std::to_string(raw.slice), std::move(raw));
+            }
+            if (job.kind == JobKind::Volume && !result.cancelled)
+                result.volumeRange = volumeHigh >= volumeLow ? std::make_pair(volumeLow, volumeHigh) : std::make_pair(0.f, 1.f);
+            promise.setProgressValue(total);
         } catch (const std::bad_alloc&) {
             result.error = tr("Out of memory while computing heatmaps.");
         } catch (const std::exception& e) {
@@ -301,28 +608,37 @@ void CamController::onJobFinished()
     bool failed = false;
     if (!results.isEmpty()) {
         const JobResult& result = results.front();
-        if (result.centres && !m_centres)
+        if (result.centres && !m_centres && result.volumeKey == volumeKey())
             m_centres = result.centres;
         if (!result.error.isEmpty()) {
             failed = true;
             m_failedKeys.insert(result.key);
             Q_EMIT computeFailed(result.error);
-        } else if (!result.cancelled) {
-            m_memory[result.key] = result.heatmaps;
-            if (result.slice == m_wantedSlice)
-                Q_EMIT heatmapsReady(result.slice);
+        } else if (result.job.kind == JobKind::Scan) {
+            if (!result.cancelled && !result.probabilities.empty()) {
+                auto& p = m_probabilities[result.scanKey];
+                if (m_case && result.scanKey == scanKey())
+                    p.resize(static_cast<size_t>(m_case->imaging->slices()), std::numeric_limits<float>::quiet_NaN());
+                for (size_t i = 0; i < result.probabilities.size(); ++i)
+                    if (static_cast<size_t>(result.job.slice) + i < p.size())
+                        p[static_cast<size_t>(result.job.slice) + i] = result.probabilities[i];
+                Q_EMIT probabilitiesUpdated();
+            }
+        } else {
+            // Completed slices are kept even from a cancelled volume job.
+            for (const auto& [key, raw] : result.slices)
+                remember(key, raw);
+            if (result.volumeRange)
+                m_volumeRanges[result.volumeKey] = *result.volumeRange;
+            if (!result.cancelled && m_wantedSlice >= 0 && heatmaps(m_wantedSlice))
+                Q_EMIT heatmapsReady(m_wantedSlice);
         }
     }
     Q_EMIT progress(QString(), 0, 0);
-    // Prefetch the neighbours of the slice on screen once nothing else waits (not after an error
-    // or a cancel by the user).
-    if (!failed && !m_prefetchStopped && !m_pending && m_wantedSlice >= 0 && m_case && m_case->imaging)
-        for (int neighbour : {m_wantedSlice + 1, m_wantedSlice - 1})
-            if (neighbour >= 0 && neighbour < m_case->imaging->slices() && !heatmaps(neighbour) &&
-                !m_failedKeys.count(cacheKey(neighbour))) {
-                m_pending = Job{neighbour, true};
-                break;
-            }
+    // Background work (prefetch, scan) only once nothing else waits, not after an error or a
+    // cancel by the user.
+    if (failed)
+        m_backgroundStopped = m_backgroundStopped || !m_pending;
     startNext();
 }
 

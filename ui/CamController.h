@@ -8,12 +8,15 @@
 
 #include "core/cases/KitsCase.h"
 #include "core/compute/CamEngine.h"
+#include "core/compute/Evaluation.h"
 #include "render/HeatmapLayer.h"
 
 #include <QFutureWatcher>
 #include <QObject>
 #include <QString>
+#include <QStringList>
 
+#include <list>
 #include <map>
 #include <set>
 #include <memory>
@@ -30,12 +33,13 @@ class CamCache;
 
 namespace weaksight::ui {
 
-/// The heatmaps of one slice: a patch per kidney crop, normalised per crop to [0, 1].
+/// The heatmaps of one slice: a patch per kidney crop, normalised as the controller is set
+/// (per crop or per volume to [0, 1], or raw values).
 struct SliceHeatmaps {
     int slice = -1;
     std::vector<render::HeatmapPatch> patches;
     std::vector<std::string> sides;
-    int degenerate = 0; ///< all-zero or non-finite maps (shown as empty, never as noise)
+    int degenerate = 0; ///< all-zero or non-finite maps (drawn as nothing, their box in red)
 };
 
 /// IoU of the slice's proposal {map > threshold} against the ground-truth lesion (tumour or cyst)
@@ -60,12 +64,23 @@ public:
     /// one model in memory. Emits modelLoaded.
     void shareModel(const CamController& other);
     QString modelSummary() const { return m_modelSummary; }
+    /// Layers the loaded model offers as CAM targets (empty without a model).
+    QStringList targetLayers() const;
 
     /// The case whose slices are requested next (owned jointly; cached maps of other cases stay).
     void setCase(std::shared_ptr<const LoadedCase> loaded);
 
     void setMethod(compute::CamMethod method);
     compute::CamMethod method() const { return m_options.method; }
+    /// "" = the model's own (last) stage.
+    void setTargetLayer(const QString& layer);
+    QString targetLayer() const { return QString::fromStdString(m_options.targetLayer); }
+    /// Per crop (min-max of each crop), per volume (one min-max over every crop of the case: a
+    /// whole-case job computes them first) or none (raw values; the threshold is absolute).
+    void setNormalisation(compute::MapNormalisation normalisation);
+    compute::MapNormalisation normalisation() const { return m_normalisation; }
+    /// For the colour bar: method, normalisation and, per volume, the raw range.
+    QString colorBarTitle() const;
     /// Each method keeps its own threshold (default 0.5).
     double threshold() const;
     void setThreshold(double threshold);
@@ -78,27 +93,57 @@ public:
     /// The heatmaps of a slice of the current case and method, when computed.
     const SliceHeatmaps* heatmaps(int slice) const;
     bool busy() const { return m_running; }
-    /// Stops the running job and prefetching (until the next requestSlice).
+    /// Stops the running job, prefetching and the probability scan (until the next requestSlice).
     void cancel();
+
+    /// The classifier's lesion probability of a slice (the largest of its crops), once the
+    /// background scan of the case (run when nothing else waits) has reached it.
+    std::optional<float> lesionProbability(int slice) const;
+    /// Slices of the current case scanned so far.
+    int scannedSlices() const;
+    /// The next slice after `from` in `direction` whose lesion probability exceeds `minimum`.
+    std::optional<int> nextProbableLesionSlice(int from, int direction, double minimum = 0.5) const;
+
+    /// The background lesion-probability scan (on by default; the comparison panes leave it to
+    /// the main view's controller).
+    void setProbabilityScanEnabled(bool enabled) { m_scanEnabled = enabled; }
+
+    /// Bytes of heatmaps held in memory (least recently used slices go beyond the budget).
+    size_t memoryBytes() const { return m_memoryBytes; }
+    void setMemoryBudget(size_t bytes);
 
 Q_SIGNALS:
     void modelLoaded(const QString& summary);
     void modelFailed(const QString& message);
     void heatmapsReady(int slice);
-    /// Background progress: text, crops done, crops in the job (0 when idle).
+    /// Background progress: text, steps done, steps in the job (0 when idle).
     void progress(const QString& text, int done, int total);
     void computeFailed(const QString& message);
+    /// More slices of the current case have a lesion probability.
+    void probabilitiesUpdated();
 
 private:
+    enum class JobKind { Slice, Prefetch, Volume, Scan };
     struct Job {
+        JobKind kind = JobKind::Slice;
+        int slice = -1; ///< Scan: the first slice of the chunk
+    };
+    /// A slice's maps as computed: upsampled, not normalised, with each patch's range.
+    struct RawSlice {
         int slice = -1;
-        bool prefetch = false;
+        std::vector<render::HeatmapPatch> patches;
+        std::vector<std::string> sides;
+        std::vector<std::pair<float, float>> ranges;
+        size_t bytes() const;
     };
     struct JobResult {
-        int slice = -1;
-        bool prefetch = false;
-        std::string key;
-        SliceHeatmaps heatmaps;
+        Job job;
+        std::string key;       ///< Slice / Prefetch: the slice's key
+        std::vector<std::pair<std::string, RawSlice>> slices;
+        std::optional<std::pair<float, float>> volumeRange;
+        std::string volumeKey;
+        std::vector<float> probabilities; ///< Scan: one per slice of the chunk
+        std::string scanKey;
         std::shared_ptr<const KidneyCentres> centres;
         QString error;
         bool cancelled = false;
@@ -111,10 +156,17 @@ private:
         QString error;
     };
     std::string cacheKey(int slice) const;
+    std::string volumeKey() const;
+    std::string scanKey() const;
     void adoptModel(const ModelLoad& loaded);
     void startJob(Job job);
     void onJobFinished();
     void startNext();
+    std::optional<Job> backgroundJob() const;
+    void remember(const std::string& key, RawSlice slice);
+    void touch(const std::string& key) const;
+    void forget(const std::string& key);
+    bool needsVolumeRange() const;
 
     std::shared_ptr<const compute::Classifier> m_model;
     QString m_modelSummary;
@@ -123,14 +175,27 @@ private:
     std::shared_ptr<const LoadedCase> m_case;
     std::shared_ptr<const KidneyCentres> m_centres;
     compute::CamOptions m_options;
+    compute::MapNormalisation m_normalisation = compute::MapNormalisation::PerCrop;
     std::map<compute::CamMethod, double> m_thresholds;
     int m_cropSize = 150;
-    std::map<std::string, SliceHeatmaps> m_memory;
+
+    // Memory cache of raw slices, least recently used first in m_lru.
+    std::map<std::string, RawSlice> m_memory;
+    mutable std::list<std::string> m_lru;
+    mutable size_t m_memoryBytes = 0;
+    size_t m_memoryBudget = size_t(256) << 20;
+    std::map<std::string, std::pair<float, float>> m_volumeRanges;
+    std::map<std::string, std::vector<float>> m_probabilities; ///< NaN: not scanned yet
+    // Normalised copies handed out by heatmaps(), keyed by slice key + normalisation; dropped with
+    // their raw slice (pointers stay valid until then).
+    mutable std::map<std::string, SliceHeatmaps> m_normalised;
+
     int m_wantedSlice = -1;
     std::optional<Job> m_pending;
     bool m_running = false;
     std::string m_runningKey;
-    bool m_prefetchStopped = false;
+    bool m_backgroundStopped = false;
+    bool m_scanEnabled = true;
     std::set<std::string> m_failedKeys; ///< not retried automatically (one error message each)
     QFutureWatcher<JobResult> m_jobWatcher;
     QFutureWatcher<ModelLoad> m_modelWatcher;

@@ -48,6 +48,7 @@ void ComparisonView::setMethods(const std::vector<compute::CamMethod>& methods)
         pane.threshold->setValue(50);
         pane.cams = new CamController(pane.box);
         pane.cams->setMethod(methods[i]);
+        pane.cams->setProbabilityScanEnabled(false);
         column->addWidget(pane.title);
         column->addWidget(pane.view, 1);
         column->addWidget(pane.threshold);
@@ -112,6 +113,21 @@ void ComparisonView::shareModel(const CamController& source)
 {
     for (auto& pane : m_panes)
         pane.cams->shareModel(source);
+    setSlice(m_slice);
+}
+
+void ComparisonView::setNormalisation(compute::MapNormalisation normalisation)
+{
+    for (auto& pane : m_panes)
+        pane.cams->setNormalisation(normalisation);
+    setSlice(m_slice);
+}
+
+void ComparisonView::setTargetLayer(const QString& layer)
+{
+    for (auto& pane : m_panes)
+        if (pane.cams->method() != compute::CamMethod::Cam)
+            pane.cams->setTargetLayer(layer);
     setSlice(m_slice);
 }
 

@@ -5,6 +5,7 @@
 
 #include "core/cases/KitsCase.h"
 #include "core/compute/CamEngine.h"
+#include "core/compute/Evaluation.h"
 #include "render/HeatmapLayer.h"
 #include "render/SliceScene.h"
 
@@ -35,6 +36,9 @@ public:
     void setCase(std::shared_ptr<const LoadedCase> loaded);
     /// Every pane uses the model loaded by `source` (one model in memory).
     void shareModel(const CamController& source);
+    /// CAM settings every pane follows (CAM itself keeps the model's last stage: it needs it).
+    void setNormalisation(compute::MapNormalisation normalisation);
+    void setTargetLayer(const QString& layer);
     void setSlice(int slice);
     int slice() const { return m_slice; }
     void setWindowLevel(render::WindowLevel windowLevel);

@@ -191,6 +191,16 @@ void MainWindow::buildHeatmapToolbar()
     m_camMethod->setCurrentIndex(m_camMethod->findData(static_cast<int>(compute::CamMethod::GradCam)));
     m_cams->setMethod(compute::CamMethod::GradCam);
     toolbar->addWidget(m_camMethod);
+    m_targetLayer = new QComboBox(toolbar);
+    m_targetLayer->setToolTip(tr("Target layer: earlier stages give finer maps (CAM itself needs the last stage)"));
+    m_targetLayer->setEnabled(false);
+    toolbar->addWidget(m_targetLayer);
+    m_normalisation = new QComboBox(toolbar);
+    m_normalisation->addItem(tr("per crop"), static_cast<int>(compute::MapNormalisation::PerCrop));
+    m_normalisation->addItem(tr("per volume"), static_cast<int>(compute::MapNormalisation::PerCase));
+    m_normalisation->addItem(tr("raw values"), static_cast<int>(compute::MapNormalisation::None));
+    m_normalisation->setToolTip(tr("Heatmap normalisation: min-max per crop, one min-max over the whole case, or none"));
+    toolbar->addWidget(m_normalisation);
     toolbar->addWidget(new QLabel(tr(" threshold "), toolbar));
     m_threshold = new QSlider(Qt::Horizontal, toolbar);
     m_threshold->setRange(0, 100);
@@ -243,6 +253,19 @@ void MainWindow::buildHeatmapToolbar()
         m_view->heatmapLayer().setThreshold(m_cams->threshold());
         showHeatmaps(m_view->slice());
     });
+    connect(m_targetLayer, &QComboBox::currentTextChanged, this, [this](const QString& layer) {
+        if (layer.isEmpty())
+            return;
+        m_cams->setTargetLayer(layer);
+        m_comparison->setTargetLayer(layer);
+        showHeatmaps(m_view->slice());
+    });
+    connect(m_normalisation, &QComboBox::currentIndexChanged, this, [this](int index) {
+        const auto normalisation = static_cast<compute::MapNormalisation>(m_normalisation->itemData(index).toInt());
+        m_cams->setNormalisation(normalisation);
+        m_comparison->setNormalisation(normalisation);
+        showHeatmaps(m_view->slice());
+    });
     connect(m_threshold, &QSlider::valueChanged, this, [this](int value) {
         // Live while dragging: only the isoline's value changes; no CAM is recomputed.
         m_cams->setThreshold(value / 100.0);
@@ -264,6 +287,13 @@ void MainWindow::buildHeatmapToolbar()
     connect(m_camCancel, &QPushButton::clicked, m_cams, &CamController::cancel);
     connect(m_cams, &CamController::modelLoaded, this, [this](const QString& summary) {
         m_modelLabel->setText(summary);
+        {
+            const QSignalBlocker blocker(m_targetLayer);
+            m_targetLayer->clear();
+            m_targetLayer->addItems(m_cams->targetLayers());
+            m_targetLayer->setCurrentIndex(m_targetLayer->count() - 1); // the model's own: its last stage
+            m_targetLayer->setEnabled(m_targetLayer->count() > 1);
+        }
         if (comparisonMode())
             m_comparison->shareModel(*m_cams);
         statusBar()->showMessage(tr("Model loaded: %1").arg(summary), 5000);
@@ -293,6 +323,7 @@ void MainWindow::buildHeatmapToolbar()
             showHeatmaps(slice);
     });
     connect(m_view, &SliceView::sliceChanged, this, &MainWindow::showHeatmaps);
+    connect(m_cams, &CamController::probabilitiesUpdated, this, &MainWindow::updateSliceControls);
     // The single view holds the slice and window; the comparison follows it and reports back, so
     // the slider, the slice label, N / Shift+N and the presets work in both modes.
     connect(m_view, &SliceView::sliceChanged, this, [this](int slice) {
@@ -347,12 +378,18 @@ void MainWindow::updateProposalIou()
 
 void MainWindow::goToLesionSlice(int direction)
 {
-    if (!m_current || !m_current->labels)
+    if (!m_current)
         return;
-    if (const auto next = nextLesionSlice(*m_current->labels, m_view->slice(), direction))
+    // Ground truth when the case has labels, else the classifier's lesion probability.
+    const bool byTruth = m_current->labels.has_value();
+    const auto next = byTruth ? nextLesionSlice(*m_current->labels, m_view->slice(), direction)
+                              : m_cams->nextProbableLesionSlice(m_view->slice(), direction);
+    if (next)
         m_view->setSlice(*next);
-    else
+    else if (byTruth || m_cams->scannedSlices() > 0)
         statusBar()->showMessage(tr("No further slice with lesion in this direction."), 3000);
+    else
+        statusBar()->showMessage(tr("No labels: load a model to find lesion slices by its lesion probability."), 5000);
 }
 
 void MainWindow::loadModel(const QString& path)
@@ -371,8 +408,7 @@ void MainWindow::showHeatmaps(int slice)
         m_view->heatmapLayer().setPatches(maps->patches);
     else
         m_view->heatmapLayer().clear();
-    m_view->heatmapLayer().setColorBarTitle(
-        tr("%1\n(per crop)").arg(QString::fromStdString(compute::toString(m_cams->method()))).toStdString());
+    m_view->heatmapLayer().setColorBarTitle(m_cams->colorBarTitle().toStdString());
     updateProposalIou();
     m_view->requestRender();
     if (!maps)
@@ -386,10 +422,13 @@ void MainWindow::updateSliceControls()
         m_sliceLabel->clear();
         return;
     }
-    m_sliceLabel->setText(tr("slice %1 / %2  (z = %3 mm)")
-                              .arg(scene.slice() + 1)
-                              .arg(scene.sliceCount())
-                              .arg(scene.slicePositionMm(), 0, 'f', 1));
+    QString text = tr("slice %1 / %2  (z = %3 mm)")
+                       .arg(scene.slice() + 1)
+                       .arg(scene.sliceCount())
+                       .arg(scene.slicePositionMm(), 0, 'f', 1);
+    if (const auto p = m_cams->lesionProbability(scene.slice()))
+        text += tr("  p(lesion) %1").arg(*p, 0, 'f', 2);
+    m_sliceLabel->setText(text);
 }
 
 void MainWindow::showError(const QString& title, const QString& message)

@@ -88,6 +88,8 @@ private:
     QStackedWidget* m_centre = nullptr;
     QAction* m_compareAction = nullptr;
     QComboBox* m_camMethod = nullptr;
+    QComboBox* m_targetLayer = nullptr;
+    QComboBox* m_normalisation = nullptr;
     QSlider* m_threshold = nullptr;
     QLabel* m_thresholdLabel = nullptr;
     QSlider* m_opacity = nullptr;

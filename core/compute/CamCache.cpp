@@ -61,7 +61,7 @@ std::string parseHeader(const fs::path& file, const char*& p, const char* end)
 std::string camMethodKey(const CamOptions& o, const std::string& targetLayer)
 {
     std::ostringstream key;
-    key << toString(o.method) << " layer=" << targetLayer << " target=" << o.targetClass
+    key << toString(o.method) << " layer=" << (o.targetLayer.empty() ? targetLayer : o.targetLayer) << " target=" << o.targetClass
         << " score=" << (o.score == CamScore::Logit ? "logit" : "probability");
     if (o.method == CamMethod::SmoothGradCamPlusPlus)
         key << " samples=" << o.smoothSamples << " noise=" << o.smoothNoise << " seed=" << o.smoothSeed;

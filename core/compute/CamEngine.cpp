@@ -89,15 +89,15 @@ torch::Tensor targetScore(const torch::Tensor& logits, int targetClass, CamScore
 }
 
 ActivationAndGradient activationAndGradient(const ClassifierImpl& model, const torch::Tensor& input,
-                                            int targetClass, CamScore score)
+                                            int targetClass, CamScore score, int split)
 {
     ActivationAndGradient out;
     {
         torch::NoGradGuard noGrad; // nothing below the target layer needs a gradient
-        out.activation = model.features(input);
+        out.activation = model.features(input, split);
     }
     auto a = out.activation.detach().requires_grad_(true);
-    const auto y = targetScore(model.head(a), targetClass, score);
+    const auto y = targetScore(model.head(a, split), targetClass, score);
     out.score = y.detach();
     // Samples are independent (batch norm runs in eval mode), so the sum's gradient is per sample.
     out.gradient = torch::autograd::grad({y.sum()}, {a})[0].detach();
@@ -179,6 +179,10 @@ std::vector<CamResult> computeCams(const Classifier& classifier, const std::vect
 {
     using namespace kernels;
     const ClassifierImpl& model = classifier.impl();
+    const int split = model.splitFor(options.targetLayer);
+    if (split >= 0 && options.method == CamMethod::Cam)
+        throw std::invalid_argument("CAM weights the last stage's channels by the linear layer: it cannot target " +
+                                    options.targetLayer + " (choose " + classifier.description().targetLayer + ")");
     const auto x = model.preprocess(crops);
     const int64_t N = x.size(0), H = x.size(2), W = x.size(3);
 
@@ -189,8 +193,8 @@ std::vector<CamResult> computeCams(const Classifier& classifier, const std::vect
         torch::Tensor a;
         {
             c10::InferenceMode guard;
-            a = model.features(x);
-            scores = targetScore(model.head(a), options.targetClass, options.score);
+            a = model.features(x, split);
+            scores = targetScore(model.head(a, split), options.targetClass, options.score);
         }
         std::vector<torch::Tensor> per;
         for (int64_t i = 0; i < N; ++i) {
@@ -230,7 +234,7 @@ std::vector<CamResult> computeCams(const Classifier& classifier, const std::vect
             auto noisy = x;
             if (options.smoothNoise > 0)
                 noisy = x + options.smoothNoise * noise[s];
-            const auto ag = activationAndGradient(model, noisy, options.targetClass, options.score);
+            const auto ag = activationAndGradient(model, noisy, options.targetClass, options.score, split);
             const auto m = weighted(gradCamPlusPlusWeights(ag.activation, ag.gradient), ag.activation);
             sum = s == 0 ? m : sum + m;
             if (s == 0) {
@@ -246,14 +250,14 @@ std::vector<CamResult> computeCams(const Classifier& classifier, const std::vect
     case CamMethod::FastScoreCam: {
         torch::Tensor a, g;
         if (options.method == CamMethod::FastScoreCam) {
-            const auto ag = activationAndGradient(model, x, options.targetClass, options.score);
+            const auto ag = activationAndGradient(model, x, options.targetClass, options.score, split);
             a = ag.activation;
             g = ag.gradient;
             scores = ag.score;
         } else {
             c10::InferenceMode guard;
-            a = model.features(x);
-            scores = targetScore(model.head(a), options.targetClass, options.score);
+            a = model.features(x, split);
+            scores = targetScore(model.head(a, split), options.targetClass, options.score);
         }
         const int batch = scoreBatchFor(x.device(), H, W, options.scoreBatch);
         std::vector<torch::Tensor> per;
@@ -280,7 +284,7 @@ std::vector<CamResult> computeCams(const Classifier& classifier, const std::vect
         break;
     }
     default: {
-        const auto ag = activationAndGradient(model, x, options.targetClass, options.score);
+        const auto ag = activationAndGradient(model, x, options.targetClass, options.score, split);
         const auto& a = ag.activation;
         const auto& g = ag.gradient;
         scores = ag.score;

@@ -64,6 +64,9 @@ struct CamOptions {
     /// Masked inputs per forward pass in Score-CAM; 0 picks one from the device (CPU: 16, small
     /// batches run fastest there; CUDA: as many as fit in a quarter of the free memory).
     int scoreBatch = 0;
+    /// Target layer ("" = the model's own, its last stage). Earlier stages give finer maps for the
+    /// gradient, Score-CAM and Eigen-CAM methods; CAM itself needs the last stage.
+    std::string targetLayer;
 };
 
 struct CamMap {

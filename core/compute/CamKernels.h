@@ -16,7 +16,7 @@ struct ActivationAndGradient {
 /// Target-layer activation and the gradient of the target score with respect to it; the
 /// backward pass runs through the head only.
 ActivationAndGradient activationAndGradient(const ClassifierImpl& model, const torch::Tensor& input, int targetClass,
-                                            CamScore score);
+                                            CamScore score, int split = -1);
 torch::Tensor targetScore(const torch::Tensor& logits, int targetClass, CamScore score);
 /// N x C x 1 x 1 Grad-CAM++ channel weights.
 torch::Tensor gradCamPlusPlusWeights(const torch::Tensor& activation, const torch::Tensor& gradient);

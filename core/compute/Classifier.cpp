@@ -166,19 +166,49 @@ ResNetImpl::ResNetImpl(const ModelDescription& description)
             nn::init::kaiming_normal_(c->weight, 0.0, torch::kFanOut, torch::kReLU);
 }
 
-torch::Tensor ResNetImpl::features(const torch::Tensor& x)
+torch::Tensor ResNetImpl::features(const torch::Tensor& x, int split)
 {
     auto y = torch::relu(stemNorm(stem(x)));
     if (stemPool == 3)
         y = torch::max_pool2d(y, 3, 2, 1);
-    for (auto& stage : stages)
-        y = stage->forward(y);
+    const size_t end = split < 0 ? stages.size() : std::min(stages.size(), static_cast<size_t>(split));
+    for (size_t s = 0; s < end; ++s)
+        y = stages[s]->forward(y);
     return y;
 }
 
-torch::Tensor ResNetImpl::head(const torch::Tensor& activation)
+torch::Tensor ResNetImpl::head(const torch::Tensor& activation, int split)
 {
-    return fc(torch::adaptive_avg_pool2d(activation, {1, 1}).flatten(1));
+    auto y = activation;
+    if (split >= 0)
+        for (size_t s = static_cast<size_t>(split); s < stages.size(); ++s)
+            y = stages[s]->forward(y);
+    return fc(torch::adaptive_avg_pool2d(y, {1, 1}).flatten(1));
+}
+
+std::vector<std::string> ClassifierImpl::targetLayers() const
+{
+    if (script)
+        return {description.targetLayer};
+    // Any stage can be the target of the gradient methods; the last is the model's own.
+    std::vector<std::string> names;
+    for (size_t s = 0; s < net->stages.size(); ++s)
+        names.push_back("layer" + std::to_string(s + 1));
+    return names;
+}
+
+int ClassifierImpl::splitFor(const std::string& layer) const
+{
+    if (layer.empty() || layer == description.targetLayer)
+        return -1;
+    if (!script)
+        for (size_t s = 0; s + 1 < net->stages.size(); ++s)
+            if (layer == "layer" + std::to_string(s + 1))
+                return static_cast<int>(s + 1);
+    std::string names;
+    for (const auto& n : targetLayers())
+        names += (names.empty() ? "" : ", ") + n;
+    throw std::invalid_argument("target layer '" + layer + "' is not available in this model (layers: " + names + ")");
 }
 
 int64_t targetChannels(const ModelDescription& description)
@@ -362,6 +392,8 @@ std::string Classifier::contentHash() const
 }
 
 std::string Classifier::deviceName() const { return m_impl->device.str(); }
+
+std::vector<std::string> Classifier::targetLayers() const { return m_impl->targetLayers(); }
 
 void Classifier::moveTo(const std::string& device)
 {

@@ -64,6 +64,9 @@ public:
     /// identifies the model in caches and in the annotation store.
     std::string contentHash() const;
     std::string deviceName() const;
+    /// Layers the CAM methods can target: every stage of a native ResNet (the last is the
+    /// model's own and the only one for CAM), the contract's layer of a TorchScript model.
+    std::vector<std::string> targetLayers() const;
     void moveTo(const std::string& device);
     /// Times forwards of a rows x cols crop in NCHW and channels-last layouts and keeps the faster
     /// (on this CPU it depends on the model: ResNet-50's 1x1 convolutions lose in channels-last).

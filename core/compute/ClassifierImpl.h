@@ -32,11 +32,12 @@ struct BottleneckImpl : torch::nn::Module {
 TORCH_MODULE(Bottleneck);
 
 /// ResNet with a single-channel stem and a 2-class head, split at the target layer:
-/// features() runs the stem and every stage; head() is global average pooling + linear.
+/// features() runs the stem and the first `split` stages (all when split < 0); head() runs the
+/// remaining stages, global average pooling and the linear layer.
 struct ResNetImpl : torch::nn::Module {
     explicit ResNetImpl(const ModelDescription& description);
-    torch::Tensor features(const torch::Tensor& x);
-    torch::Tensor head(const torch::Tensor& activation);
+    torch::Tensor features(const torch::Tensor& x, int split = -1);
+    torch::Tensor head(const torch::Tensor& activation, int split = -1);
     torch::Tensor forward(const torch::Tensor& x) { return head(features(x)); }
 
     torch::nn::Conv2d stem{nullptr};
@@ -66,14 +67,19 @@ public:
     torch::Tensor preprocess(const std::vector<Image2D>& crops) const;
     /// Switches weights (and the layout preprocess() gives inputs) between NHWC and NCHW.
     void setChannelsLast(bool enabled);
-    torch::Tensor features(const torch::Tensor& x) const
+    /// `split`: stages run by features() (from splitFor()); -1 = the model's own target layer.
+    torch::Tensor features(const torch::Tensor& x, int split = -1) const
     {
-        return script ? script->run_method("forward_features", x).toTensor() : net->features(x);
+        return script ? script->run_method("forward_features", x).toTensor() : net->features(x, split);
     }
-    torch::Tensor head(const torch::Tensor& activation) const
+    torch::Tensor head(const torch::Tensor& activation, int split = -1) const
     {
-        return script ? script->run_method("forward_head", activation).toTensor() : net->head(activation);
+        return script ? script->run_method("forward_head", activation).toTensor() : net->head(activation, split);
     }
+    /// The split for a target layer name ("" = the model's own): -1 for the model's layer, else the
+    /// number of stages before the cut. Throws std::invalid_argument for a layer the model lacks.
+    int splitFor(const std::string& layer) const;
+    std::vector<std::string> targetLayers() const;
     torch::Tensor forward(const torch::Tensor& x) const { return head(features(x)); }
     /// Weight matrix of the final linear layer (classes x channels), for CAM. TorchScript models
     /// provide it as the attribute `head_weight`.

@@ -1,5 +1,6 @@
 // The compute core on real LibTorch models: ResNets, save/load, and every CAM method checked
 // against closed forms, hand computation and a model trained here on a planted signal.
+#include "core/compute/CamCache.h"
 #include "core/compute/CamEngine.h"
 #include "core/compute/CamKernels.h"
 #include "core/compute/ClassifierImpl.h"
@@ -137,6 +138,48 @@ TEST_F(Compute, ClosedFormsAtTheLastLayer)
     const auto ag = kernels::activationAndGradient(model.impl(), x, 1, CamScore::Logit);
     const auto expected = model.impl().classWeights().detach()[1].view({1, -1, 1, 1}) / 256.0;
     EXPECT_TRUE(torch::allclose(ag.gradient, expected.expand_as(ag.gradient), 1e-5, 1e-7));
+}
+
+TEST_F(Compute, EarlierTargetLayersGiveFinerMapsThatMatchAHandComputation)
+{
+    const auto model = Classifier::create(tiny(), 9);
+    EXPECT_EQ(model.targetLayers(), (std::vector<std::string>{"layer1", "layer2", "layer3"}));
+    const std::vector<Image2D> crops{randomCrop(48, 21)};
+    CamOptions options;
+    options.method = CamMethod::GradCam;
+    const auto last = computeCams(model, crops, options).front();
+    options.targetLayer = "layer2";
+    const auto earlier = computeCams(model, crops, options).front();
+    // tiny: layer2 has stride 2, layer3 stride 4.
+    EXPECT_EQ(last.raw.rows, 12);
+    EXPECT_EQ(earlier.raw.rows, 24);
+    EXPECT_EQ(earlier.upsampled.rows, 48);
+
+    // By hand: run the stages one by one, keep layer2's output, differentiate the lesion logit.
+    auto& net = model.impl().net;
+    const auto x = model.impl().preprocess(crops);
+    torch::Tensor a;
+    {
+        torch::NoGradGuard noGrad;
+        a = torch::relu(net->stemNorm(net->stem(x)));
+        a = net->stages[0]->forward(a);
+        a = net->stages[1]->forward(a);
+    }
+    a = a.detach().requires_grad_(true);
+    const auto logit = net->fc(torch::adaptive_avg_pool2d(net->stages[2]->forward(a), {1, 1}).flatten(1))[0][1];
+    const auto g = torch::autograd::grad({logit}, {a})[0];
+    const auto expected = torch::relu((g.mean({2, 3}, true) * a.detach()).sum(1))[0].contiguous();
+    ASSERT_EQ(expected.numel(), static_cast<int64_t>(earlier.raw.values.size()));
+    const float* e = expected.data_ptr<float>();
+    for (size_t i = 0; i < earlier.raw.values.size(); ++i)
+        ASSERT_NEAR(earlier.raw.values[i], e[i], 1e-5f + 1e-4f * std::abs(e[i])) << i;
+    // Cache keys tell the layers apart; CAM and unknown layers are refused with a reason.
+    EXPECT_NE(camMethodKey(options, "layer3"), camMethodKey(CamOptions{}, "layer3"));
+    options.method = CamMethod::Cam;
+    EXPECT_THROW(computeCams(model, crops, options), std::invalid_argument);
+    options.method = CamMethod::GradCam;
+    options.targetLayer = "layer9";
+    EXPECT_THROW(computeCams(model, crops, options), std::invalid_argument);
 }
 
 TEST_F(Compute, GradCamPlusPlusWeightsFollowTheirFormula)

@@ -4,6 +4,8 @@
 #include "render/HeatmapLayer.h"
 
 #include <gtest/gtest.h>
+#include <vtkCellData.h>
+#include <vtkDataArray.h>
 #include <vtkImageData.h>
 #include <vtkPolyData.h>
 #include <vtkRenderer.h>
@@ -171,4 +173,24 @@ TEST(SliceScene, ZoomAndPanMoveTheCameraWithinLimits)
     EXPECT_NEAR(after[1] - before[1], -2.0, 1e-12);
     scene.resetCamera(1.0);
     EXPECT_DOUBLE_EQ(scene.zoomFactor(), 1.0);
+}
+
+TEST(HeatmapLayer, ADegenerateMapIsDrawnAsNothingWithARedBox)
+{
+    render::HeatmapLayer layer;
+    layer.setSliceGeometry(20, 20, 1.0, 1.0);
+    render::HeatmapPatch good{2, 2, 4, 4, std::vector<float>(16, 0.7f)};
+    render::HeatmapPatch flat{10, 10, 4, 4, std::vector<float>(16, 0.0f), true};
+    layer.setPatches({good, flat});
+    auto* image = layer.heatmapImage();
+    const float* pixels = static_cast<const float*>(image->GetScalarPointer());
+    EXPECT_FLOAT_EQ(pixels[3 * 20 + 3], 0.7f);
+    EXPECT_LT(pixels[11 * 20 + 11], 0.0f) << "below the range: transparent";
+    EXPECT_EQ(layer.colourOf(pixels[11 * 20 + 11])[3], 0.0);
+    auto* colours = layer.boxes()->GetCellData()->GetScalars();
+    ASSERT_NE(colours, nullptr);
+    ASSERT_EQ(colours->GetNumberOfTuples(), 2);
+    EXPECT_GT(colours->GetComponent(1, 0), 200);
+    EXPECT_LT(colours->GetComponent(1, 1), 100) << "red for the degenerate map";
+    EXPECT_GT(colours->GetComponent(0, 1), 200) << "yellow for a normal one";
 }

@@ -25,7 +25,9 @@
 #include <vtkCamera.h>
 #include <vtkRenderer.h>
 
+#include <cmath>
 #include <cstdlib>
+#include <limits>
 #include <fstream>
 
 using namespace weaksight;
@@ -370,5 +372,110 @@ TEST(ComparisonView, OnePanePerMethodLinkedWithItsOwnThresholdAndIou)
     window.setComparisonMode(false);
     EXPECT_FALSE(window.comparisonMode());
     EXPECT_EQ(window.sliceView()->slice(), *lesion);
+    unsetenv("XDG_DATA_HOME");
+}
+
+TEST(HeatmapSettings, NormalisationTargetLayerProbabilityScanAndMemoryBudget)
+{
+    TempDir dir;
+    writeCaseAndModel(dir, 12, 96);
+    auto loaded = std::make_shared<const LoadedCase>(loadCase(scanDataset(dir / "cases").front()));
+    const auto model = compute::Classifier::load((dir / "model.wsm").string(), "cpu");
+    const int slices = loaded->imaging->slices();
+    const KidneyCentres centres(*loaded->labels);
+    int slice = 0; // a slice with two kidney crops
+    while (slice < slices && centres.boxes(slice, 40, 40).size() < 2)
+        ++slice;
+    ASSERT_LT(slice, slices);
+
+    ui::CamController cams;
+    cams.setCropSize(40);
+    QSignalSpy modelLoaded(&cams, &ui::CamController::modelLoaded);
+    cams.loadModel(QString::fromStdString((dir / "model.wsm").string()), "cpu");
+    ASSERT_TRUE(modelLoaded.wait(20000));
+    EXPECT_EQ(cams.targetLayers(), (QStringList{"layer1", "layer2", "layer3"}));
+    cams.setCase(loaded);
+    const auto waitForSlice = [&](int k) {
+        cams.requestSlice(k);
+        return QTest::qWaitFor([&] { return cams.heatmaps(k) != nullptr; }, 60000);
+    };
+
+    // Per crop: every patch spans [0, 1].
+    ASSERT_TRUE(waitForSlice(slice));
+    for (const auto& p : cams.heatmaps(slice)->patches) {
+        EXPECT_FLOAT_EQ(*std::min_element(p.values.begin(), p.values.end()), 0.f);
+        EXPECT_FLOAT_EQ(*std::max_element(p.values.begin(), p.values.end()), 1.f);
+    }
+
+    // Raw values are the engine's upsampled map of the crop, exactly.
+    cams.setNormalisation(compute::MapNormalisation::None);
+    ASSERT_TRUE(waitForSlice(slice));
+    const auto box = centres.boxes(slice, 40, 40).front();
+    std::vector<int16_t> pixels(40 * 40);
+    cutCrop(*loaded->imaging, slice, box.row0, box.col0, 40, 40, pixels.data());
+    compute::CamOptions options;
+    const auto direct = compute::computeCams(model, {{40, 40, std::vector<float>(pixels.begin(), pixels.end())}}, options);
+    const auto& raw = cams.heatmaps(slice)->patches.front().values;
+    ASSERT_EQ(raw.size(), direct.front().upsampled.values.size());
+    for (size_t i = 0; i < raw.size(); ++i)
+        ASSERT_NEAR(raw[i], direct.front().upsampled.values[i], 1e-5f + 1e-4f * std::abs(raw[i]));
+
+    // An earlier target layer: the engine's layer2 map (finer than layer3's).
+    cams.setTargetLayer("layer2");
+    ASSERT_TRUE(waitForSlice(slice));
+    options.targetLayer = "layer2";
+    const auto finer = compute::computeCams(model, {{40, 40, std::vector<float>(pixels.begin(), pixels.end())}}, options);
+    EXPECT_EQ(finer.front().raw.rows, 20);
+    const auto& layer2 = cams.heatmaps(slice)->patches.front().values;
+    for (size_t i = 0; i < layer2.size(); ++i)
+        ASSERT_NEAR(layer2[i], finer.front().upsampled.values[i], 1e-5f + 1e-4f * std::abs(layer2[i]));
+    cams.setTargetLayer("layer3");
+
+    // Per volume: one min-max over every crop of the case (a whole-case job), checked against
+    // the raw maps of all slices.
+    float low = std::numeric_limits<float>::max(), high = std::numeric_limits<float>::lowest();
+    for (int k = 0; k < slices; ++k) {
+        if (centres.boxes(k, 40, 40).empty())
+            continue;
+        ASSERT_TRUE(waitForSlice(k)) << k;
+        for (const auto& p : cams.heatmaps(k)->patches)
+            if (!p.degenerate)
+                for (float v : p.values) {
+                    low = std::min(low, v);
+                    high = std::max(high, v);
+                }
+    }
+    const std::vector<float> rawSlice = cams.heatmaps(slice)->patches.back().values;
+    cams.setNormalisation(compute::MapNormalisation::PerCase);
+    EXPECT_EQ(cams.heatmaps(slice), nullptr) << "not before the volume's range is known";
+    ASSERT_TRUE(waitForSlice(slice));
+    EXPECT_TRUE(cams.colorBarTitle().contains("per volume"));
+    const auto& perVolume = cams.heatmaps(slice)->patches.back().values;
+    for (size_t i = 0; i < perVolume.size(); ++i)
+        ASSERT_NEAR(perVolume[i], (rawSlice[i] - low) / (high - low), 1e-4f);
+
+    // The lesion-probability scan runs when nothing else waits and equals the classifier's
+    // probability of the slice's crops (the larger of the two).
+    ASSERT_TRUE(QTest::qWaitFor([&] { return cams.scannedSlices() == slices; }, 60000));
+    std::vector<compute::Image2D> crops;
+    for (const auto& b : centres.boxes(slice, 40, 40)) {
+        cutCrop(*loaded->imaging, slice, b.row0, b.col0, 40, 40, pixels.data());
+        crops.push_back({40, 40, std::vector<float>(pixels.begin(), pixels.end())});
+    }
+    const auto probabilities = model.lesionProbability(crops);
+    ASSERT_TRUE(cams.lesionProbability(slice).has_value());
+    EXPECT_NEAR(*cams.lesionProbability(slice), *std::max_element(probabilities.begin(), probabilities.end()), 1e-5);
+    const float p = *cams.lesionProbability(slice);
+    const auto next = cams.nextProbableLesionSlice(-1, +1, p - 1e-3);
+    ASSERT_TRUE(next.has_value());
+    EXPECT_LE(*next, slice);
+    EXPECT_GT(*cams.lesionProbability(*next), p - 1e-3);
+
+    // The memory cache keeps the most recently used slices within its budget.
+    const size_t before = cams.memoryBytes();
+    ASSERT_GT(before, 0u);
+    cams.setMemoryBudget(before / 4);
+    EXPECT_LE(cams.memoryBytes(), before / 4);
+    EXPECT_NE(cams.heatmaps(slice), nullptr) << "the slice used last is kept";
     unsetenv("XDG_DATA_HOME");
 }
