@@ -5,6 +5,7 @@
 #include "core/phantom/Phantom.h"
 #include "core/common/ColorMaps.h"
 #include "ui/CamController.h"
+#include "ui/CaseBrowser.h"
 #include "ui/ComparisonView.h"
 #include "ui/SliceView.h"
 
@@ -16,7 +17,7 @@
 #include <QFileInfo>
 #include <QHBoxLayout>
 #include <QLabel>
-#include <QListWidget>
+#include <QSettings>
 #include <QMenuBar>
 #include <QMessageBox>
 #include <QProgressBar>
@@ -70,6 +71,25 @@ MainWindow::~MainWindow()
     m_loadWatcher.waitForFinished();
 }
 
+QString MainWindow::storePathFor(const QString& datasetPath)
+{
+    const QFileInfo info(datasetPath);
+    return QDir(info.isDir() ? info.absoluteFilePath() : info.absolutePath()).filePath(QStringLiteral("weaksight.sqlite"));
+}
+
+QStringList MainWindow::recentDatasets() { return QSettings().value(QStringLiteral("recentDatasets")).toStringList(); }
+
+void MainWindow::rememberDataset(const QString& path)
+{
+    QStringList recent = recentDatasets();
+    const QString absolute = QFileInfo(path).absoluteFilePath();
+    recent.removeAll(absolute);
+    recent.prepend(absolute);
+    while (recent.size() > 10)
+        recent.removeLast();
+    QSettings().setValue(QStringLiteral("recentDatasets"), recent);
+}
+
 QString MainWindow::demoDatasetPath()
 {
     return QString::fromStdString((logging::userDataDirectory() / "demo-dataset").string());
@@ -91,6 +111,14 @@ void MainWindow::buildUi()
     fileMenu->addAction(tr("Open &dataset or case folder…"), this, &MainWindow::chooseDataset,
                         QKeySequence::Open);
     fileMenu->addAction(tr("Open &volume file…"), this, &MainWindow::chooseVolumeFile);
+    m_recentMenu = fileMenu->addMenu(tr("Open &recent"));
+    connect(m_recentMenu, &QMenu::aboutToShow, this, [this] {
+        m_recentMenu->clear();
+        for (const QString& path : recentDatasets())
+            m_recentMenu->addAction(path, this, [this, path] { openPath(path); });
+        if (m_recentMenu->isEmpty())
+            m_recentMenu->addAction(tr("(none yet)"))->setEnabled(false);
+    });
     fileMenu->addAction(tr("Open d&emo dataset"), this, &MainWindow::openDemo);
     fileMenu->addSeparator();
     fileMenu->addAction(tr("&Quit"), this, &QWidget::close, QKeySequence::Quit);
@@ -144,10 +172,10 @@ void MainWindow::buildUi()
 
     auto* dock = new QDockWidget(tr("Cases"), this);
     dock->setObjectName("casesDock");
-    m_caseList = new QListWidget(dock);
-    dock->setWidget(m_caseList);
+    m_caseBrowser = new CaseBrowser(dock);
+    dock->setWidget(m_caseBrowser);
     addDockWidget(Qt::LeftDockWidgetArea, dock);
-    connect(m_caseList, &QListWidget::currentRowChanged, this, &MainWindow::selectCase);
+    connect(m_caseBrowser, &CaseBrowser::caseSelected, this, &MainWindow::selectCase);
 
     m_cursorLabel = new QLabel(this);
     statusBar()->addPermanentWidget(m_cursorLabel);
@@ -464,35 +492,32 @@ void MainWindow::openPath(const QString& path)
         std::error_code ec;
         if (fs::is_directory(p, ec)) {
             try {
-                showCases(scanDataset(p));
+                showCases(scanDataset(p), path);
             } catch (const InputError&) {
                 // Not a KiTS folder: perhaps a DICOM series.
-                showCases({describeVolumeFile(p, VolumeRole::Imaging)});
+                showCases({describeVolumeFile(p, VolumeRole::Imaging)}, path);
             }
         } else {
-            showCases({describeVolumeFile(p)});
+            showCases({describeVolumeFile(p)}, path);
         }
+        rememberDataset(path);
     } catch (const std::exception& e) {
         showError(tr("Cannot open"), QString::fromStdString(e.what()));
     }
 }
 
-void MainWindow::showCases(std::vector<CaseFiles> cases)
+void MainWindow::showCases(std::vector<CaseFiles> cases, const QString& datasetPath)
 {
     m_cases = std::move(cases);
-    const QSignalBlocker blocker(m_caseList);
-    m_caseList->clear();
-    for (const auto& c : m_cases) {
-        auto* item = new QListWidgetItem(QString::fromStdString(c.caseId), m_caseList);
-        item->setToolTip(QString::fromStdString(c.directory.string() + "\n" + toString(c.layout) + ": " +
-                                                c.contentDescription()));
-        if (!c.hasImaging())
-            item->setText(item->text() + tr(" (labels only)"));
-        else if (!c.hasSegmentation())
-            item->setText(item->text() + tr(" (imaging only)"));
+    {
+        const QSignalBlocker blocker(m_caseBrowser);
+        m_caseBrowser->setCases(m_cases, storePathFor(datasetPath));
     }
     if (!m_cases.empty()) {
-        m_caseList->setCurrentRow(0);
+        {
+            const QSignalBlocker blocker(m_caseBrowser);
+            m_caseBrowser->setCurrentCase(0);
+        }
         selectCase(0);
     }
 }

@@ -15,7 +15,7 @@ class QProgressBar;
 class QPushButton;
 class QCheckBox;
 class QLabel;
-class QListWidget;
+class QMenu;
 class QSlider;
 
 namespace weaksight::ui {
@@ -23,6 +23,7 @@ namespace weaksight::ui {
 class SliceView;
 class CamController;
 class ComparisonView;
+class CaseBrowser;
 
 /// The first workstation window: a case list, the axial slice viewer with CT window
 /// presets and label contours, and a status bar with slice, position and HU under the cursor.
@@ -52,6 +53,12 @@ public:
 
     /// Where the demo dataset lives (generated on first use).
     static QString demoDatasetPath();
+    /// The annotation store of a dataset: `weaksight.sqlite` in its folder (a file's folder for a
+    /// single volume).
+    static QString storePathFor(const QString& datasetPath);
+    /// Datasets opened before, newest first (kept in the settings).
+    static QStringList recentDatasets();
+    CaseBrowser* caseBrowser() const { return m_caseBrowser; }
 
 Q_SIGNALS:
     void caseLoaded(const QString& caseId);
@@ -65,7 +72,8 @@ private:
     };
 
     void buildUi();
-    void showCases(std::vector<CaseFiles> cases);
+    void showCases(std::vector<CaseFiles> cases, const QString& datasetPath);
+    void rememberDataset(const QString& path);
     void onCaseLoaded();
     void showError(const QString& title, const QString& message);
     void updateSliceControls();
@@ -77,7 +85,8 @@ private:
     void goToLesionSlice(int direction);
 
     SliceView* m_view = nullptr;
-    QListWidget* m_caseList = nullptr;
+    CaseBrowser* m_caseBrowser = nullptr;
+    QMenu* m_recentMenu = nullptr;
     QSlider* m_sliceSlider = nullptr;
     QLabel* m_sliceLabel = nullptr;
     QComboBox* m_presets = nullptr;

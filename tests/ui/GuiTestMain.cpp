@@ -8,6 +8,8 @@
 #include <QSurfaceFormat>
 #include <gtest/gtest.h>
 
+#include <cstdlib>
+
 int main(int argc, char** argv)
 {
     weaksight::logging::LogOptions log;
@@ -26,7 +28,13 @@ int main(int argc, char** argv)
     format.setSamples(0);
     QSurfaceFormat::setDefaultFormat(format);
 
+    // Settings (recent datasets, language) go to a fresh folder, never the user's.
+    char configHome[] = "/tmp/weaksight-gui-config-XXXXXX";
+    if (mkdtemp(configHome))
+        setenv("XDG_CONFIG_HOME", configHome, 1);
     QApplication app(argc, argv);
+    QApplication::setOrganizationName("WeaksightTests");
+    QApplication::setApplicationName("WeaksightTests");
     ::testing::InitGoogleTest(&argc, argv);
     return RUN_ALL_TESTS();
 }

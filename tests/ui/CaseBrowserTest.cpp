@@ -1,0 +1,88 @@
+// The case list: annotation status read from a real store beside the dataset, filters by name and
+// status, and the recent-datasets list.
+#include "../core/TestSupport.h"
+#include "core/phantom/Phantom.h"
+#include "storage/AnnotationStore.h"
+#include "storage/StoreTools.h"
+#include "ui/CaseBrowser.h"
+#include "ui/MainWindow.h"
+
+#include <QSignalSpy>
+#include <QTest>
+#include <gtest/gtest.h>
+
+using namespace weaksight;
+using namespace weaksight::test;
+
+TEST(CaseBrowser, ShowsEachCasesStatusFromTheStoreAndFilters)
+{
+    TempDir dir;
+    PhantomOptions options;
+    options.seed = 4;
+    options.minInPlace = options.maxInPlace = 96;
+    options.sliceThicknesses = {5.0};
+    writePhantomDataset(options, dir / "cases", 3);
+    const QString root = QString::fromStdString((dir / "cases").string());
+    {
+        // case_00000: one of two proposals decided; case_00001: its only proposal decided.
+        storage::AnnotationStore store(ui::MainWindow::storePathFor(root).toStdString());
+        storage::importDataset(store, dir / "cases");
+        const auto propose = [&](const std::string& caseKey, int slice) {
+            storage::ProposalInput proposal;
+            proposal.caseId = *store.findCase(caseKey);
+            proposal.slice = slice;
+            proposal.crop = {0, 0, 8, 8};
+            proposal.threshold = 0.5;
+            proposal.mask = BinaryMask(8, 8);
+            return store.addProposal(proposal);
+        };
+        const auto decide = [&](int64_t proposal, storage::DecisionKind kind) {
+            storage::DecisionInput decision;
+            decision.proposalId = proposal;
+            decision.annotator = "tester";
+            decision.kind = kind;
+            store.recordDecision(decision);
+        };
+        decide(propose("case_00000", 3), storage::DecisionKind::Reject);
+        propose("case_00000", 4);
+        decide(propose("case_00001", 2), storage::DecisionKind::Accept);
+    }
+
+    ui::MainWindow window;
+    window.resize(900, 700);
+    window.show();
+    ui::CaseBrowser& browser = *window.caseBrowser();
+    QSignalSpy statusRead(&browser, &ui::CaseBrowser::statusRead);
+    window.openPath(root);
+    ASSERT_TRUE(statusRead.wait(20000));
+    ASSERT_EQ(browser.caseCount(), 3);
+    EXPECT_EQ(browser.status(0).status, "in progress");
+    EXPECT_EQ(browser.status(0).decided, 1);
+    EXPECT_EQ(browser.status(0).proposals, 2);
+    EXPECT_EQ(browser.status(0).rejected, 1);
+    EXPECT_EQ(browser.status(1).status, "done");
+    EXPECT_EQ(browser.status(1).accepted, 1);
+    EXPECT_EQ(browser.status(2).status, "not started");
+
+    browser.setFilter("", "done");
+    EXPECT_FALSE(browser.isShown(0));
+    EXPECT_TRUE(browser.isShown(1));
+    EXPECT_FALSE(browser.isShown(2));
+    browser.setFilter("0002", "all");
+    EXPECT_FALSE(browser.isShown(0));
+    EXPECT_FALSE(browser.isShown(1));
+    EXPECT_TRUE(browser.isShown(2));
+    browser.setFilter("", "in progress");
+    EXPECT_TRUE(browser.isShown(0));
+    EXPECT_FALSE(browser.isShown(1));
+    browser.setFilter("", "all");
+
+    // Choosing a case in the list loads it.
+    QSignalSpy loaded(&window, &ui::MainWindow::caseLoaded);
+    browser.setCurrentCase(2);
+    ASSERT_TRUE(loaded.wait(20000) || (loaded.count() > 0));
+    EXPECT_EQ(loaded.last().at(0).toString(), "case_00002");
+
+    // Remembered for File > Open recent.
+    EXPECT_EQ(ui::MainWindow::recentDatasets().value(0), QFileInfo(root).absoluteFilePath());
+}
