@@ -9,7 +9,18 @@ namespace weaksight::app {
 struct GuiOptions {
     std::string path;
     bool demo = false;
+    std::string language; ///< "" = the settings' choice (or the system's), "en", "uk"
 };
+
+struct GuiBenchOptions {
+    int viewSize = 800;
+    int repeats = 30;
+    double sliceThickness = 1.75; ///< gives about 100 slices of 512 x 512
+    bool skipResnet50 = false;
+};
+int runGuiBench(const GuiBenchOptions& options, int argc, char** argv);
+/// The OpenGL 3.2 core format VTK 9.1 needs; set before the QApplication exists.
+void configureOpenGlFormat();
 
 struct CaseInfoOptions {
     std::string path;

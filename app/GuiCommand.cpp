@@ -2,18 +2,19 @@
 #include "render/VtkLogBridge.h"
 #include "ui/MainWindow.h"
 #include "ui/QtLogBridge.h"
+#include "ui/Translations.h"
 
 #include <QApplication>
+#include <QFileInfo>
 #include <QSurfaceFormat>
 #include <QTimer>
 
 namespace weaksight::app {
 
-int runGui(const GuiOptions& options, int argc, char** argv)
+void configureOpenGlFormat()
 {
     ui::installQtLogBridge();
     render::installVtkLogBridge();
-
     // VTK 9.1 needs an OpenGL 3.2 core context; set before QApplication exists.
     QSurfaceFormat format;
     format.setRenderableType(QSurfaceFormat::OpenGL);
@@ -24,20 +25,29 @@ int runGui(const GuiOptions& options, int argc, char** argv)
     format.setAlphaBufferSize(8);
     format.setSamples(0);
     QSurfaceFormat::setDefaultFormat(format);
+}
 
+int runGui(const GuiOptions& options, int argc, char** argv)
+{
+    configureOpenGlFormat();
     QApplication application(argc, argv);
     QApplication::setApplicationName("Weaksight");
     QApplication::setOrganizationName("Weaksight");
     QApplication::setApplicationVersion(WEAKSIGHT_VERSION);
+    ui::installTranslation(QString::fromStdString(options.language));
 
     ui::MainWindow window;
     window.show();
     const QString path = QString::fromStdString(options.path);
     QTimer::singleShot(0, &window, [&window, path, demo = options.demo] {
+        // A path given, else the demo when asked for or on a first start, else the last dataset.
+        const QStringList recent = ui::MainWindow::recentDatasets();
         if (!path.isEmpty())
             window.openPath(path);
-        else if (demo || path.isEmpty())
+        else if (demo || recent.isEmpty() || !QFileInfo::exists(recent.front()))
             window.openDemo();
+        else
+            window.openPath(recent.front());
     });
     return QApplication::exec();
 }

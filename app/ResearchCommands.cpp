@@ -8,6 +8,7 @@
 #include "core/compute/Trainer.h"
 #include "core/dataset/DatasetBuilder.h"
 #include "core/research/EvaluationReport.h"
+#include "core/research/TrainingReport.h"
 #include "ui/QtLogBridge.h"
 #include "ui/figures/ReportFigures.h"
 
@@ -110,40 +111,13 @@ int runTrain(const TrainCommandOptions& o)
                                  formatDuration(p.etaSeconds), terminal && !last ? "   " : "\n")
                   << std::flush;
     });
-    nlohmann::json history = nlohmann::json::array();
     std::cout << "epoch  lr        loss     val P   val R   val F1  s\n";
-    for (const auto& e : result.history) {
+    for (const auto& e : result.history)
         std::cout << fmt::format("{:5}  {:<8.3g}  {:.4f}   {:.3f}   {:.3f}   {:.3f}   {:.1f}{}\n", e.epoch, e.learningRate,
                                  e.trainLoss, e.validation.precision(), e.validation.recall(), e.validation.f1(),
                                  e.seconds, e.epoch == result.bestEpoch ? "  best" : "");
-        history.push_back({{"epoch", e.epoch},
-                           {"learning_rate", e.learningRate},
-                           {"train_loss", e.trainLoss},
-                           {"val_precision", e.validation.precision()},
-                           {"val_recall", e.validation.recall()},
-                           {"val_f1", e.validation.f1()},
-                           {"val_confusion", {{"tp", e.validation.truePositives}, {"fp", e.validation.falsePositives},
-                                              {"tn", e.validation.trueNegatives}, {"fn", e.validation.falseNegatives}}},
-                           {"seconds", e.seconds},
-                           {"train_crops_per_second", e.trainCropsPerSecond}});
-    }
-    const nlohmann::json report = {
-        {"model", o.out},
-        {"model_hash", result.modelHash},
-        {"dataset", fs::absolute(o.data).lexically_normal().string()},
-        {"architecture", o.architecture},
-        {"device", device.name},
-        {"options",
-         {{"epochs", o.epochs}, {"learning_rate", o.learningRate}, {"batch", o.batch}, {"step_epochs", o.stepEpochs},
-          {"step_gamma", o.stepGamma}, {"balance", o.balance}, {"blur_probability", o.blurProbability},
-          {"blur_sigma_max", o.blurSigma}, {"seed", o.seed}}},
-        {"best_epoch", result.bestEpoch},
-        {"best_val_f1", result.bestValidationF1},
-        {"resumed", result.resumed},
-        {"history", history},
-    };
-    const fs::path historyFile = o.out + ".training.json";
-    std::ofstream(historyFile) << report.dump(2) << "\n";
+    const fs::path historyFile = writeTrainingReport(
+        {o.out, o.data, device.name, options, dataset.parameters().rows, dataset.parameters().cols}, result);
     std::cout << fmt::format("best model (epoch {}, val F1 {:.3f}) -> {} (hash {}); history -> {}\n", result.bestEpoch,
                              result.bestValidationF1, o.out, result.modelHash, historyFile.string());
     return 0;

@@ -30,7 +30,9 @@ int main(int argc, char** argv)
     app::GuiOptions gui;
     auto* guiCmd = app.add_subcommand("gui", "Open the workstation (the default)");
     guiCmd->add_option("path", gui.path, "Dataset folder, case folder, volume file or DICOM series folder");
-    guiCmd->add_flag("--demo", gui.demo, "Open the built-in synthetic demo dataset (generated on first use)");
+    guiCmd->add_flag("--demo", gui.demo, "Open the built-in demo: synthetic cases and a classifier trained on them (made on first use, about 1.5 min)");
+    guiCmd->add_option("--language", gui.language, "Interface language for this run (default: the settings' choice)")
+        ->check(CLI::IsMember({"en", "uk"}));
 
     app::CaseInfoOptions caseInfo;
     auto* caseInfoCmd = app.add_subcommand("case-info", "Print the facts of a case folder or a volume file");
@@ -209,6 +211,14 @@ int main(int argc, char** argv)
     benchTrainCmd->add_option("--device", benchTrain.device, "auto, cpu, cuda or cuda:N");
     benchTrainCmd->add_option("--threads", benchTrainThreads, "CPU threads (default: all cores)");
 
+    app::GuiBenchOptions benchGui;
+    auto* benchGuiCmd = benchCmd->add_subcommand("gui", "Workstation: app work per update vs the bare VTK frame, first "
+                                                       "image, memory with ResNet-50 (run under xvfb-run)");
+    benchGuiCmd->add_option("--size", benchGui.viewSize, "View size in pixels (default 800)");
+    benchGuiCmd->add_option("--repeats", benchGui.repeats, "Timed updates per figure (median, default 30)");
+    benchGuiCmd->add_option("--thickness", benchGui.sliceThickness, "Slice thickness of the 512 x 512 case (mm)");
+    benchGuiCmd->add_flag("--skip-resnet50", benchGui.skipResnet50, "Leave out the ResNet-50 memory figure");
+
     try {
         app.parse(argc, argv);
     } catch (const CLI::ParseError& e) {
@@ -239,6 +249,8 @@ int main(int argc, char** argv)
             compute::runCamBenchmark(benchCam, std::cout);
             return 0;
         }
+        if (*benchGuiCmd)
+            return app::runGuiBench(benchGui, argc, argv);
         if (*benchTrainCmd) {
             compute::configureCpuThreads(benchTrainThreads);
             return compute::runTrainBenchmark(benchTrain, std::cout) ? 0 : 3;

@@ -97,7 +97,13 @@ void HeatmapLayer::addTo(vtkRenderer* renderer)
     renderer->AddViewProp(m_colorBar);
 }
 
-void HeatmapLayer::setColorBarTitle(const std::string& title) { m_colorBar->SetTitle(title.c_str()); }
+void HeatmapLayer::setColorBarTitle(const std::string& title)
+{
+    // An unchanged title must not modify the bar: it would rebuild its text textures every frame.
+    const char* current = m_colorBar->GetTitle();
+    if (!current || title != current)
+        m_colorBar->SetTitle(title.c_str());
+}
 
 void HeatmapLayer::setColorBarVisible(bool visible)
 {
@@ -111,10 +117,8 @@ void HeatmapLayer::setSliceGeometry(int rows, int cols, double rowSpacing, doubl
 {
     m_rows = rows;
     m_cols = cols;
-    m_image->SetDimensions(std::max(cols, 1), std::max(rows, 1), 1);
     m_image->SetSpacing(colSpacing, rowSpacing, 1);
     m_image->SetOrigin(0, 0, 0);
-    m_image->AllocateScalars(VTK_FLOAT, 1);
     clear();
 }
 
@@ -127,26 +131,44 @@ void HeatmapLayer::setPatches(const std::vector<HeatmapPatch>& patches, double l
     const bool rangeChanged = low != m_low || high != m_high;
     m_low = low;
     m_high = high;
+    // The image covers only the patches' bounding box on the slice (its corner is the image's
+    // origin; flying edges ignores a non-zero extent start): a slice change uploads and
+    // colour-maps two crops, not the whole slice.
+    int r0 = std::max(m_rows, 1), r1 = -1, c0 = std::max(m_cols, 1), c1 = -1;
+    for (const auto& patch : patches) {
+        r0 = std::min(r0, std::max(0, patch.row0));
+        c0 = std::min(c0, std::max(0, patch.col0));
+        r1 = std::max(r1, std::min(m_rows - 1, patch.row0 + patch.rows - 1));
+        c1 = std::max(c1, std::min(m_cols - 1, patch.col0 + patch.cols - 1));
+    }
+    if (r1 < r0 || c1 < c0)
+        r0 = r1 = c0 = c1 = 0;
+    const int width = c1 - c0 + 1;
+    const double* spacing = m_image->GetSpacing();
+    m_image->SetExtent(0, c1 - c0, 0, r1 - r0, 0, 0);
+    m_image->SetOrigin(c0 * spacing[0], r0 * spacing[1], 0);
+    m_image->AllocateScalars(VTK_FLOAT, 1);
     // Outside every patch: one step below the range, which the table shows transparent.
     const float outside = static_cast<float>(low - (high - low));
     auto* pixels = static_cast<float*>(m_image->GetScalarPointer());
-    std::fill(pixels, pixels + static_cast<size_t>(std::max(m_rows, 1)) * std::max(m_cols, 1), outside);
+    std::fill(pixels, pixels + static_cast<size_t>(width) * (r1 - r0 + 1), outside);
+    const auto at = [&](int row, int col) -> float& {
+        return pixels[static_cast<size_t>(row - r0) * width + (col - c0)];
+    };
     auto points = vtkSmartPointer<vtkPoints>::New();
     auto lines = vtkSmartPointer<vtkCellArray>::New();
     auto colours = vtkSmartPointer<vtkUnsignedCharArray>::New();
     colours->SetNumberOfComponents(3);
     colours->SetName("box colours");
-    const double* spacing = m_image->GetSpacing();
     for (const auto& patch : patches) {
         if (patch.values.size() != static_cast<size_t>(patch.rows) * patch.cols)
             throw std::invalid_argument("heatmap patch values do not match its size");
         for (int r = std::max(0, -patch.row0); patch.degenerate && r < patch.rows && patch.row0 + r < m_rows; ++r)
             for (int c = std::max(0, -patch.col0); c < patch.cols && patch.col0 + c < m_cols; ++c)
-                pixels[static_cast<size_t>(patch.row0 + r) * m_cols + patch.col0 + c] = outside;
+                at(patch.row0 + r, patch.col0 + c) = outside;
         for (int r = std::max(0, -patch.row0); r < patch.rows && patch.row0 + r < m_rows; ++r)
             for (int c = std::max(0, -patch.col0); !patch.degenerate && c < patch.cols && patch.col0 + c < m_cols; ++c)
-                pixels[static_cast<size_t>(patch.row0 + r) * m_cols + patch.col0 + c] =
-                    patch.values[static_cast<size_t>(r) * patch.cols + c];
+                at(patch.row0 + r, patch.col0 + c) = patch.values[static_cast<size_t>(r) * patch.cols + c];
         // The box around the patch's pixel footprints (pixel centres sit at index * spacing).
         const double x0 = (patch.col0 - 0.5) * spacing[0], x1 = (patch.col0 + patch.cols - 0.5) * spacing[0];
         const double y0 = (patch.row0 - 0.5) * spacing[1], y1 = (patch.row0 + patch.rows - 0.5) * spacing[1];

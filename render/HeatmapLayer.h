@@ -63,7 +63,8 @@ public:
     std::array<double, 2> valueRange() const { return {m_low, m_high}; }
     /// RGBA (0..1) the layer shows for a value (alpha includes the opacity; 0 outside patches).
     std::array<double, 4> colourOf(double value) const;
-    /// For tests and figures: the slice-sized heatmap (NaN-free; below `low` outside patches),
+    /// For tests and figures: the heatmap over the patches' bounding box (origin at its first
+    /// pixel in mm, x = column, y = row; below `low` between patches),
     /// the proposal contour (world mm) and the box outlines.
     vtkImageData* heatmapImage() const;
     vtkPolyData* proposalContour();

@@ -1,6 +1,7 @@
 #include "render/SliceScene.h"
 
 #include <vtkActor.h>
+
 #include <vtkCamera.h>
 #include <vtkDiscreteFlyingEdges2D.h>
 #include <vtkImageData.h>
@@ -16,6 +17,7 @@
 #include <vtkUnsignedCharArray.h>
 
 #include <algorithm>
+#include <iterator>
 #include <cmath>
 #include <cstring>
 
@@ -119,9 +121,45 @@ void SliceScene::setVolumes(const CtVolume* imaging, const LabelVolume* labelVol
     m_ctSlice->SetSpacing(spacing[0], spacing[1], 1);
     m_ctSlice->SetOrigin(0, 0, 0);
     m_ctSlice->AllocateScalars(VTK_SHORT, 1);
-    m_labelSlice->SetDimensions(dims[0], dims[1], 1);
+    // Contours are traced only inside the in-plane box that holds every label of the volume (one
+    // pass here), padded by a pixel so a boundary at the box's edge still closes: a slice change
+    // then traces a fraction of the slice.
+    int r0 = 0, r1 = 0, c0 = 0, c1 = 0;
+    if (m_labels) {
+        r0 = m_labels->rows();
+        c0 = m_labels->cols();
+        r1 = c1 = -1;
+        for (int k = 0; k < m_labels->slices(); ++k) {
+            const uint8_t* s = m_labels->slice(k);
+            for (int r = 0; r < m_labels->rows(); ++r) {
+                const uint8_t* row = s + static_cast<size_t>(r) * m_labels->cols();
+                const uint8_t* first = std::find_if(row, row + m_labels->cols(), [](uint8_t v) { return v != 0; });
+                if (first == row + m_labels->cols())
+                    continue;
+                const uint8_t* last = std::find_if(std::make_reverse_iterator(row + m_labels->cols()),
+                                                   std::make_reverse_iterator(row), [](uint8_t v) { return v != 0; })
+                                          .base() - 1;
+                r0 = std::min(r0, r);
+                r1 = std::max(r1, r);
+                c0 = std::min(c0, static_cast<int>(first - row));
+                c1 = std::max(c1, static_cast<int>(last - row));
+            }
+        }
+        if (r1 < 0) {
+            r0 = r1 = c0 = c1 = 0;
+        } else {
+            r0 = std::max(0, r0 - 1);
+            c0 = std::max(0, c0 - 1);
+            r1 = std::min(m_labels->rows() - 1, r1 + 1);
+            c1 = std::min(m_labels->cols() - 1, c1 + 1);
+        }
+    }
+    m_labelBox = {r0, r1, c0, c1};
+    // Extent from 0 with the box's corner as origin: vtkDiscreteFlyingEdges2D ignores a
+    // non-zero extent start when placing its points.
+    m_labelSlice->SetExtent(0, c1 - c0, 0, r1 - r0, 0, 0);
     m_labelSlice->SetSpacing(spacing[0], spacing[1], 1);
-    m_labelSlice->SetOrigin(0, 0, 0);
+    m_labelSlice->SetOrigin(c0 * spacing[0], r0 * spacing[1], 0);
     m_labelSlice->AllocateScalars(VTK_UNSIGNED_CHAR, 1);
     m_slice = std::clamp(m_slice, 0, std::max(0, sliceCount() - 1));
     updateSliceData();
@@ -147,7 +185,11 @@ void SliceScene::updateSliceData()
     }
     m_ctActor->SetVisibility(m_imaging != nullptr && hasData);
     if (m_labels && hasData) {
-        std::memcpy(m_labelSlice->GetScalarPointer(), m_labels->slice(m_slice), m_labels->sliceSize());
+        const auto [r0, r1, c0, c1] = m_labelBox;
+        auto* out = static_cast<uint8_t*>(m_labelSlice->GetScalarPointer());
+        for (int r = r0; r <= r1; ++r, out += c1 - c0 + 1)
+            std::memcpy(out, m_labels->slice(m_slice) + static_cast<size_t>(r) * m_labels->cols() + c0,
+                        static_cast<size_t>(c1 - c0 + 1));
         m_labelSlice->Modified();
     }
     for (auto& contour : m_contours)

@@ -100,6 +100,7 @@ private:
     vtkSmartPointer<vtkImageSliceMapper> m_ctMapper;
     vtkSmartPointer<vtkImageSlice> m_ctActor;
     vtkSmartPointer<vtkImageData> m_labelSlice;
+    std::array<int, 4> m_labelBox{0, 0, 0, 0}; ///< rows r0..r1, columns c0..c1 holding every label
     /// One contour pipeline per label (kidney, tumour, cyst), each with a fixed colour.
     struct LabelContour {
         vtkSmartPointer<vtkDiscreteFlyingEdges2D> filter;

@@ -5,6 +5,9 @@
 #include "core/compute/CropDataset.h"
 #include "core/dataset/KidneyCrops.h"
 
+#include <QFile>
+#include <QJsonDocument>
+#include <QJsonObject>
 #include <QPromise>
 #include <QThreadPool>
 #include <QtConcurrent/QtConcurrentRun>
@@ -139,6 +142,8 @@ void CamController::adoptModel(const ModelLoad& loaded)
     m_diskCache = loaded.diskCache;
     m_modelSummary = loaded.summary;
     m_modelHash = loaded.hash;
+    if (loaded.cropSize >= 8)
+        m_cropSize = loaded.cropSize;
     m_memory.clear();
     m_lru.clear();
     m_memoryBytes = 0;
@@ -173,6 +178,10 @@ void CamController::loadModel(const QString& path, const QString& device)
                 // Another process holds it, or the folder is not writable: work from memory only.
                 spdlog::warn("heatmap disk cache unavailable: {}", e.what());
             }
+            // The crop size the model was trained on (written by `weaksight train` and the demo).
+            QFile history(path + QStringLiteral(".training.json"));
+            if (history.open(QIODevice::ReadOnly))
+                result.cropSize = QJsonDocument::fromJson(history.readAll()).object().value("crop_rows").toInt();
             result.model = std::move(model);
         } catch (const std::bad_alloc&) {
             result.error = tr("Not enough memory to load the model %1.").arg(path);
@@ -189,7 +198,7 @@ void CamController::shareModel(const CamController& other)
         return;
     if (m_model == other.m_model)
         return; // already sharing it: keep the computed maps
-    adoptModel({other.m_model, other.m_diskCache, other.m_modelSummary, other.m_modelHash, QString()});
+    adoptModel({other.m_model, other.m_diskCache, other.m_modelSummary, other.m_modelHash, QString(), other.m_cropSize});
 }
 
 QStringList CamController::targetLayers() const

@@ -154,6 +154,7 @@ private:
         QString summary;
         std::string hash;
         QString error;
+        int cropSize = 0; ///< from MODEL.training.json when present: the crops it was trained on
     };
     std::string cacheKey(int slice) const;
     std::string volumeKey() const;

@@ -131,6 +131,13 @@ void ComparisonView::setTargetLayer(const QString& layer)
     setSlice(m_slice);
 }
 
+void ComparisonView::setCropSize(int pixels)
+{
+    for (auto& pane : m_panes)
+        pane.cams->setCropSize(pixels);
+    setSlice(m_slice);
+}
+
 void ComparisonView::setSlice(int slice)
 {
     m_linking = true;

@@ -39,6 +39,7 @@ public:
     /// CAM settings every pane follows (CAM itself keeps the model's last stage: it needs it).
     void setNormalisation(compute::MapNormalisation normalisation);
     void setTargetLayer(const QString& layer);
+    void setCropSize(int pixels);
     void setSlice(int slice);
     int slice() const { return m_slice; }
     void setWindowLevel(render::WindowLevel windowLevel);

@@ -2,10 +2,11 @@
 
 #include "core/common/Error.h"
 #include "core/common/Log.h"
-#include "core/phantom/Phantom.h"
+#include "core/research/DemoSetup.h"
 #include "core/common/ColorMaps.h"
 #include "ui/CamController.h"
 #include "ui/CaseBrowser.h"
+#include "ui/SettingsDialog.h"
 #include "ui/ComparisonView.h"
 #include "ui/SliceView.h"
 
@@ -25,12 +26,15 @@
 #include <QProgressDialog>
 #include <QPromise>
 #include <QSlider>
+#include <QSpinBox>
 #include <QStackedWidget>
 #include <QStatusBar>
 #include <QToolBar>
 #include <QtConcurrent/QtConcurrentRun>
 #include <spdlog/spdlog.h>
 
+#include <atomic>
+#include <chrono>
 #include <filesystem>
 
 namespace fs = std::filesystem;
@@ -54,9 +58,6 @@ constexpr WindowPreset kPresets[] = {
     {QT_TRANSLATE_NOOP("weaksight::ui::MainWindow", "Lung (W 1400 / L -500)"), 1400, -500},
 };
 
-constexpr int kDemoCases = 3;
-
-struct Cancelled {};
 
 } // namespace
 
@@ -90,10 +91,7 @@ void MainWindow::rememberDataset(const QString& path)
     QSettings().setValue(QStringLiteral("recentDatasets"), recent);
 }
 
-QString MainWindow::demoDatasetPath()
-{
-    return QString::fromStdString((logging::userDataDirectory() / "demo-dataset").string());
-}
+QString MainWindow::demoRootPath() { return QString::fromStdString((logging::userDataDirectory() / "demo").string()); }
 
 void MainWindow::buildUi()
 {
@@ -120,6 +118,12 @@ void MainWindow::buildUi()
             m_recentMenu->addAction(tr("(none yet)"))->setEnabled(false);
     });
     fileMenu->addAction(tr("Open d&emo dataset"), this, &MainWindow::openDemo);
+    fileMenu->addSeparator();
+    fileMenu->addAction(tr("&Settings…"), this, [this] {
+        SettingsDialog dialog(this);
+        if (dialog.exec() == QDialog::Accepted && dialog.apply())
+            statusBar()->showMessage(tr("The new language applies when Weaksight starts again."), 8000);
+    }, QKeySequence::Preferences);
     fileMenu->addSeparator();
     fileMenu->addAction(tr("&Quit"), this, &QWidget::close, QKeySequence::Quit);
 
@@ -229,6 +233,13 @@ void MainWindow::buildHeatmapToolbar()
     m_normalisation->addItem(tr("raw values"), static_cast<int>(compute::MapNormalisation::None));
     m_normalisation->setToolTip(tr("Heatmap normalisation: min-max per crop, one min-max over the whole case, or none"));
     toolbar->addWidget(m_normalisation);
+    m_cropSize = new QSpinBox(toolbar);
+    m_cropSize->setRange(16, 512);
+    m_cropSize->setSingleStep(8);
+    m_cropSize->setValue(m_cams->cropSize());
+    m_cropSize->setSuffix(tr(" px"));
+    m_cropSize->setToolTip(tr("Kidney crop size (a model's own, from its training record, is set when it loads)"));
+    toolbar->addWidget(m_cropSize);
     toolbar->addWidget(new QLabel(tr(" threshold "), toolbar));
     m_threshold = new QSlider(Qt::Horizontal, toolbar);
     m_threshold->setRange(0, 100);
@@ -237,6 +248,22 @@ void MainWindow::buildHeatmapToolbar()
     toolbar->addWidget(m_threshold);
     m_thresholdLabel = new QLabel(QStringLiteral("0.50"), toolbar);
     toolbar->addWidget(m_thresholdLabel);
+    m_iouLabel = new QLabel(toolbar);
+    m_iouLabel->setToolTip(tr("IoU of the proposal with the ground-truth lesion inside the crop boxes"));
+    toolbar->addWidget(m_iouLabel);
+    m_camProgress = new QProgressBar(toolbar);
+    m_camProgress->setMaximumWidth(220);
+    m_camProgress->setEnabled(false);
+    toolbar->addWidget(m_camProgress);
+    m_camCancel = new QPushButton(tr("Cancel"), toolbar);
+    m_camCancel->setEnabled(false);
+    toolbar->addWidget(m_camCancel);
+
+    // Display of the overlay: its own toolbar, so the heatmap row fits a 1000-pixel window.
+    auto* overlay = new QToolBar(tr("Overlay"), this);
+    overlay->setObjectName("overlayToolbar");
+    addToolBar(overlay);
+    toolbar = overlay;
     toolbar->addWidget(new QLabel(tr(" opacity "), toolbar));
     m_opacity = new QSlider(Qt::Horizontal, toolbar);
     m_opacity->setRange(0, 100);
@@ -260,17 +287,6 @@ void MainWindow::buildHeatmapToolbar()
             m_view->requestRender();
         });
     }
-    m_iouLabel = new QLabel(toolbar);
-    m_iouLabel->setToolTip(tr("IoU of the proposal with the ground-truth lesion inside the crop boxes"));
-    toolbar->addWidget(m_iouLabel);
-    m_camProgress = new QProgressBar(toolbar);
-    m_camProgress->setMaximumWidth(220);
-    m_camProgress->setEnabled(false);
-    toolbar->addWidget(m_camProgress);
-    m_camCancel = new QPushButton(tr("Cancel"), toolbar);
-    m_camCancel->setEnabled(false);
-    toolbar->addWidget(m_camCancel);
-
     connect(m_camMethod, &QComboBox::currentIndexChanged, this, [this](int index) {
         if (index < 0)
             return;
@@ -286,6 +302,13 @@ void MainWindow::buildHeatmapToolbar()
             return;
         m_cams->setTargetLayer(layer);
         m_comparison->setTargetLayer(layer);
+        showHeatmaps(m_view->slice());
+    });
+    connect(m_cropSize, &QSpinBox::valueChanged, this, [this](int pixels) {
+        if (pixels == m_cams->cropSize())
+            return;
+        m_cams->setCropSize(pixels);
+        m_comparison->setCropSize(pixels);
         showHeatmaps(m_view->slice());
     });
     connect(m_normalisation, &QComboBox::currentIndexChanged, this, [this](int index) {
@@ -321,6 +344,10 @@ void MainWindow::buildHeatmapToolbar()
             m_targetLayer->addItems(m_cams->targetLayers());
             m_targetLayer->setCurrentIndex(m_targetLayer->count() - 1); // the model's own: its last stage
             m_targetLayer->setEnabled(m_targetLayer->count() > 1);
+        }
+        {
+            const QSignalBlocker blocker(m_cropSize);
+            m_cropSize->setValue(m_cams->cropSize());
         }
         if (comparisonMode())
             m_comparison->shareModel(*m_cams);
@@ -382,6 +409,9 @@ void MainWindow::setComparisonMode(bool on)
         const auto windowLevel = m_view->scene().windowLevel();
         m_comparison->setCase(m_current);
         m_comparison->shareModel(*m_cams);
+        m_comparison->setCropSize(m_cams->cropSize());
+        m_comparison->setNormalisation(m_cams->normalisation());
+        m_comparison->setTargetLayer(m_cams->targetLayer());
         m_comparison->setWindowLevel(windowLevel);
         m_comparison->setSlice(slice);
         m_view->setSlice(slice);
@@ -586,61 +616,72 @@ void MainWindow::onCaseLoaded()
     Q_EMIT caseLoaded(QString::fromStdString(c.files.caseId));
 }
 
+void MainWindow::setDemoOptions(const DemoOptions& options) { m_demoOptions = options; }
+
 void MainWindow::openDemo()
 {
-    const QString path = demoDatasetPath();
-    const fs::path target = path.toStdString();
-    std::error_code ec;
-    if (fs::exists(target / "case_00000" / "segmentation.nii.gz", ec)) {
-        openPath(path);
+    const fs::path root = demoRootPath().toStdString();
+    const DemoFiles files = demoFiles(root, m_demoOptions);
+    const auto open = [this, files] {
+        openPath(QString::fromStdString(files.dataset.string()));
+        loadModel(QString::fromStdString(files.model.string()));
+    };
+    if (demoReady(files)) {
+        open();
         return;
     }
-    // Generate into a temporary folder and rename at the end, so a cancelled or killed
-    // run never leaves a half-written demo behind.
-    const fs::path staging = target.string() + ".partial";
-    fs::remove_all(staging, ec);
-
-    auto* progress = new QProgressDialog(tr("Generating the demo dataset (synthetic CT)…"), tr("Cancel"), 0,
-                                         kDemoCases, this);
+    // First use: synthetic cases, then a small classifier trained on them, in the background with
+    // progress and cancel (finished steps are kept; a cancelled training resumes next time).
+    auto* progress = new QProgressDialog(tr("Preparing the demo…"), tr("Cancel"), 0, 100, this);
+    progress->setWindowTitle(tr("Weaksight demo"));
     progress->setWindowModality(Qt::WindowModal);
     progress->setMinimumDuration(0);
+    progress->setMinimumWidth(460);
     progress->setAttribute(Qt::WA_DeleteOnClose);
     auto* watcher = new QFutureWatcher<void>(this);
+    connect(watcher, &QFutureWatcher<void>::progressRangeChanged, progress, &QProgressDialog::setRange);
     connect(watcher, &QFutureWatcher<void>::progressValueChanged, progress, &QProgressDialog::setValue);
+    connect(watcher, &QFutureWatcher<void>::progressTextChanged, progress, &QProgressDialog::setLabelText);
     connect(progress, &QProgressDialog::canceled, watcher, &QFutureWatcher<void>::cancel);
-    connect(watcher, &QFutureWatcher<void>::finished, this, [this, watcher, progress, staging, target, path] {
+    connect(watcher, &QFutureWatcher<void>::finished, this, [this, watcher, progress, open] {
         // Read the outcome before closing the dialog: closing a QProgressDialog emits canceled().
         const bool cancelled = watcher->isCanceled();
         disconnect(progress, &QProgressDialog::canceled, watcher, &QFutureWatcher<void>::cancel);
         progress->close();
         watcher->deleteLater();
-        std::error_code error;
         if (cancelled) {
-            fs::remove_all(staging, error);
-            statusBar()->showMessage(tr("Demo generation cancelled."), 5000);
+            statusBar()->showMessage(tr("Demo preparation cancelled; what was finished is kept."), 5000);
             return;
         }
         try {
             watcher->waitForFinished(); // rethrows a worker exception
-            fs::remove_all(target, error);
-            fs::rename(staging, target);
-            openPath(path);
+            open();
         } catch (const std::exception& e) {
-            showError(tr("Cannot generate the demo"), QString::fromStdString(e.what()));
+            showError(tr("Cannot prepare the demo"), QString::fromStdString(e.what()));
         }
     });
-    watcher->setFuture(QtConcurrent::run([staging](QPromise<void>& promise) {
-        promise.setProgressRange(0, kDemoCases);
-        PhantomOptions options;
-        options.seed = 2026;
-        options.lesionFreeFraction = 0.0; // every demo case shows lesions
+    const DemoOptions options = m_demoOptions;
+    watcher->setFuture(QtConcurrent::run([root, options](QPromise<void>& promise) {
+        std::atomic<bool> cancel{false};
+        const auto started = std::chrono::steady_clock::now();
         try {
-            writePhantomDataset(options, staging, kDemoCases, [&promise](int done, int) {
-                promise.setProgressValue(done);
+            prepareDemo(root, options, [&](const std::string& stage, int done, int total) {
+                const QString text = stage == "cases"   ? tr("Generating synthetic CT cases: %1 of %2").arg(done).arg(total)
+                                     : stage == "crops" ? tr("Cutting kidney crops: case %1 of %2").arg(done).arg(total)
+                                                        : tr("Training the demo classifier: %1 %").arg(100 * done / std::max(total, 1));
+                // One bar over the three stages, weighted by their measured share of the time.
+                const double share = stage == "cases" ? 0.0 : stage == "crops" ? 0.3 : 0.35;
+                const double width = stage == "cases" ? 0.3 : stage == "crops" ? 0.05 : 0.65;
+                promise.setProgressRange(0, 1000);
+                promise.setProgressValueAndText(
+                    static_cast<int>(1000 * (share + width * done / std::max(total, 1))),
+                    text + tr("  (%1 s)").arg(std::chrono::duration_cast<std::chrono::seconds>(
+                                                  std::chrono::steady_clock::now() - started)
+                                                  .count()));
                 if (promise.isCanceled())
-                    throw Cancelled{};
-            });
-        } catch (const Cancelled&) {
+                    cancel = true;
+            }, &cancel);
+        } catch (const DemoCancelled&) {
         }
     }));
     progress->show();

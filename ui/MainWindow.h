@@ -1,6 +1,7 @@
 #pragma once
 
 #include "core/cases/KitsCase.h"
+#include "core/research/DemoSetup.h"
 
 #include <QFutureWatcher>
 #include <QMainWindow>
@@ -17,6 +18,7 @@ class QCheckBox;
 class QLabel;
 class QMenu;
 class QSlider;
+class QSpinBox;
 
 namespace weaksight::ui {
 
@@ -51,8 +53,10 @@ public:
     int caseCount() const { return static_cast<int>(m_cases.size()); }
     void selectCase(int index);
 
-    /// Where the demo dataset lives (generated on first use).
-    static QString demoDatasetPath();
+    /// Where the demo (cases and model) lives (made on first use).
+    static QString demoRootPath();
+    /// Demo size and training (tests make a smaller one).
+    void setDemoOptions(const DemoOptions& options);
     /// The annotation store of a dataset: `weaksight.sqlite` in its folder (a file's folder for a
     /// single volume).
     static QString storePathFor(const QString& datasetPath);
@@ -99,6 +103,7 @@ private:
     QComboBox* m_camMethod = nullptr;
     QComboBox* m_targetLayer = nullptr;
     QComboBox* m_normalisation = nullptr;
+    QSpinBox* m_cropSize = nullptr;
     QSlider* m_threshold = nullptr;
     QLabel* m_thresholdLabel = nullptr;
     QSlider* m_opacity = nullptr;
@@ -112,6 +117,7 @@ private:
     std::shared_ptr<LoadedCase> m_current;
     QFutureWatcher<LoadResult> m_loadWatcher;
     int m_loadGeneration = 0;
+    DemoOptions m_demoOptions;
 };
 
 } // namespace weaksight::ui

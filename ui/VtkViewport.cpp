@@ -2,6 +2,7 @@
 
 #include <QOpenGLContext>
 #include <QOpenGLExtraFunctions>
+#include <QOpenGLFunctions>
 #include <QScopedValueRollback>
 #include <vtkCommand.h>
 #include <vtkGenericOpenGLRenderWindow.h>
@@ -86,6 +87,14 @@ void VtkViewport::paintGL()
     makeCurrent();
     blitToWidget();
     state->Pop();
+}
+
+void VtkViewport::renderImmediately()
+{
+    makeCurrent();
+    paintGL();
+    context()->functions()->glFinish();
+    doneCurrent();
 }
 
 void VtkViewport::blitToWidget()

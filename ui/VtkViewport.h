@@ -30,6 +30,9 @@ public:
     /// World point (on the z = 0 plane of `renderer`) under a widget position.
     std::array<double, 3> widgetToWorld(const QPointF& position, vtkRenderer* renderer) const;
 
+    /// Renders now and waits for OpenGL to finish (benchmarks: one frame's cost).
+    void renderImmediately();
+
     /// Number of VTK renders done so far (tests and benchmarks check coalescing).
     int renderCount() const { return m_renderCount; }
 

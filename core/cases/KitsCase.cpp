@@ -5,6 +5,7 @@
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
+#include <future>
 #include <sstream>
 
 namespace fs = std::filesystem;
@@ -178,15 +179,25 @@ LoadedCase loadCase(const CaseFiles& files)
 {
     LoadedCase loaded;
     loaded.files = files;
+    // Labels are read on a second thread while the (larger) imaging is read here.
+    ReadReport labelReport;
+    std::future<LabelVolume> labels;
+    if (files.segmentation)
+        labels = std::async(std::launch::async, [&] { return readLabelVolume(*files.segmentation, &labelReport); });
     if (files.imaging) {
         ReadReport report;
-        loaded.imaging = readCtVolume(*files.imaging, &report);
+        try {
+            loaded.imaging = readCtVolume(*files.imaging, &report);
+        } catch (...) {
+            if (labels.valid())
+                labels.wait();
+            throw;
+        }
         loaded.warnings.insert(loaded.warnings.end(), report.warnings.begin(), report.warnings.end());
     }
     if (files.segmentation) {
-        ReadReport report;
-        loaded.labels = readLabelVolume(*files.segmentation, &report);
-        loaded.warnings.insert(loaded.warnings.end(), report.warnings.begin(), report.warnings.end());
+        loaded.labels = labels.get();
+        loaded.warnings.insert(loaded.warnings.end(), labelReport.warnings.begin(), labelReport.warnings.end());
         if (loaded.imaging)
             requireMatchingGrid(loaded.imaging->geometry, loaded.labels->geometry, *files.segmentation);
         if (loaded.files.layout == KitsLayout::Kits19 &&

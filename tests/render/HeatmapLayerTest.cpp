@@ -72,11 +72,20 @@ TEST(HeatmapLayer, PatchesLandOnTheirCropBoxesAndAreClippedAtTheSliceEdge)
     layer.setPatches({cone(10, 20, 30, 10.0), cone(90, 110, 30, 10.0)});
     EXPECT_EQ(layer.patchCount(), 2u);
     vtkImageData* image = layer.heatmapImage();
+    // The image spans the patches' bounding box, clipped to the slice; its origin is the box's corner.
     int dims[3];
     image->GetDimensions(dims);
-    EXPECT_EQ(dims[0], 120);
-    EXPECT_EQ(dims[1], 100);
-    const auto at = [&](int row, int col) { return *static_cast<float*>(image->GetScalarPointer(col, row, 0)); };
+    const int c0 = static_cast<int>(std::lround(image->GetOrigin()[0] / 0.7));
+    const int r0 = static_cast<int>(std::lround(image->GetOrigin()[1] / 0.8));
+    EXPECT_EQ(c0, 20);
+    EXPECT_EQ(r0, 10);
+    EXPECT_EQ(dims[0], 100);
+    EXPECT_EQ(dims[1], 90);
+    const auto at = [&](int row, int col) {
+        if (col < c0 || col >= c0 + dims[0] || row < r0 || row >= r0 + dims[1])
+            return -1.0f; // outside the image: nothing drawn
+        return *static_cast<float*>(image->GetScalarPointer(col - c0, row - r0, 0));
+    };
     const auto patch = cone(10, 20, 30, 10.0);
     EXPECT_FLOAT_EQ(at(10 + 14, 20 + 15), patch.values[14 * 30 + 15]);
     EXPECT_FLOAT_EQ(at(10, 20), patch.values[0]);
@@ -183,10 +192,14 @@ TEST(HeatmapLayer, ADegenerateMapIsDrawnAsNothingWithARedBox)
     render::HeatmapPatch flat{10, 10, 4, 4, std::vector<float>(16, 0.0f), true};
     layer.setPatches({good, flat});
     auto* image = layer.heatmapImage();
-    const float* pixels = static_cast<const float*>(image->GetScalarPointer());
-    EXPECT_FLOAT_EQ(pixels[3 * 20 + 3], 0.7f);
-    EXPECT_LT(pixels[11 * 20 + 11], 0.0f) << "below the range: transparent";
-    EXPECT_EQ(layer.colourOf(pixels[11 * 20 + 11])[3], 0.0);
+    // Origin at the first patch's corner (2, 2).
+    const auto at = [&](int row, int col) {
+        return *static_cast<const float*>(image->GetScalarPointer(col - 2, row - 2, 0));
+    };
+    EXPECT_NEAR(image->GetOrigin()[0], 2.0, 1e-9);
+    EXPECT_FLOAT_EQ(at(3, 3), 0.7f);
+    EXPECT_LT(at(11, 11), 0.0f) << "below the range: transparent";
+    EXPECT_EQ(layer.colourOf(at(11, 11))[3], 0.0);
     auto* colours = layer.boxes()->GetCellData()->GetScalars();
     ASSERT_NE(colours, nullptr);
     ASSERT_EQ(colours->GetNumberOfTuples(), 2);

@@ -6,7 +6,12 @@
 #include "storage/StoreTools.h"
 #include "ui/CaseBrowser.h"
 #include "ui/MainWindow.h"
+#include "ui/SettingsDialog.h"
+#include "ui/Translations.h"
 
+#include <QComboBox>
+#include <QFileInfo>
+#include <QMenuBar>
 #include <QSignalSpy>
 #include <QTest>
 #include <gtest/gtest.h>
@@ -85,4 +90,28 @@ TEST(CaseBrowser, ShowsEachCasesStatusFromTheStoreAndFilters)
 
     // Remembered for File > Open recent.
     EXPECT_EQ(ui::MainWindow::recentDatasets().value(0), QFileInfo(root).absoluteFilePath());
+}
+
+TEST(Translation, UkrainianIsEmbeddedAndChosenInTheSettings)
+{
+    const QString before = ui::configuredLanguage();
+    ui::SettingsDialog dialog;
+    dialog.languageBox()->setCurrentIndex(dialog.languageBox()->findData(QStringLiteral("uk")));
+    EXPECT_TRUE(dialog.apply());
+    EXPECT_EQ(ui::configuredLanguage(), "uk");
+    EXPECT_EQ(ui::installTranslation(), "uk");
+    {
+        ui::MainWindow window;
+        QStringList menus;
+        for (auto* action : window.menuBar()->actions())
+            menus << action->text();
+        EXPECT_TRUE(menus.contains(QString::fromUtf8("&Файл"))) << menus.join(", ").toStdString();
+        EXPECT_EQ(window.windowTitle(), "Weaksight");
+    }
+    EXPECT_EQ(ui::installTranslation(QStringLiteral("en")), "en");
+    {
+        ui::MainWindow window;
+        EXPECT_EQ(window.menuBar()->actions().value(0)->text(), "&File");
+    }
+    ui::setConfiguredLanguage(before);
 }

@@ -190,7 +190,7 @@ TEST(HeatmapOverlay, ModelHeatmapsAppearOnTheKidneyCropsAndFollowTheThreshold)
     EXPECT_TRUE(shown) << "IoU " << *iou << " on the toolbar";
 
     // The toggles hide the layers.
-    for (auto* box : window.findChild<QToolBar*>("heatmapToolbar")->findChildren<QCheckBox*>())
+    for (auto* box : window.findChild<QToolBar*>("overlayToolbar")->findChildren<QCheckBox*>())
         if (box->text() == "Heatmap")
             box->setChecked(false);
     const QImage hidden = renderFrame(view);
@@ -199,7 +199,7 @@ TEST(HeatmapOverlay, ModelHeatmapsAppearOnTheKidneyCropsAndFollowTheThreshold)
         for (int x = 0; x < hidden.width(); x += 2)
             differs += hidden.pixel(x, y) != with.pixel(x, y);
     EXPECT_GT(differs, 100);
-    for (auto* box : window.findChild<QToolBar*>("heatmapToolbar")->findChildren<QCheckBox*>())
+    for (auto* box : window.findChild<QToolBar*>("overlayToolbar")->findChildren<QCheckBox*>())
         if (box->text() == "Heatmap")
             box->setChecked(true);
 

@@ -1,0 +1,58 @@
+#include "core/research/TrainingReport.h"
+
+#include <fstream>
+#include <stdexcept>
+
+namespace weaksight {
+
+namespace fs = std::filesystem;
+
+nlohmann::json trainingReportJson(const TrainingRun& run, const compute::TrainResult& result)
+{
+    nlohmann::json history = nlohmann::json::array();
+    for (const auto& e : result.history)
+        history.push_back({{"epoch", e.epoch},
+                           {"learning_rate", e.learningRate},
+                           {"train_loss", e.trainLoss},
+                           {"val_precision", e.validation.precision()},
+                           {"val_recall", e.validation.recall()},
+                           {"val_f1", e.validation.f1()},
+                           {"val_confusion", {{"tp", e.validation.truePositives}, {"fp", e.validation.falsePositives},
+                                              {"tn", e.validation.trueNegatives}, {"fn", e.validation.falseNegatives}}},
+                           {"seconds", e.seconds},
+                           {"train_crops_per_second", e.trainCropsPerSecond}});
+    const auto& o = run.options;
+    return {
+        {"model", run.model.string()},
+        {"model_hash", result.modelHash},
+        {"dataset", fs::absolute(run.dataset).lexically_normal().string()},
+        {"crop_rows", run.cropRows},
+        {"crop_cols", run.cropCols},
+        {"architecture", o.architecture},
+        {"device", run.device},
+        {"options",
+         {{"epochs", o.epochs}, {"learning_rate", o.learningRate}, {"batch", o.batchSize}, {"step_epochs", o.stepEpochs},
+          {"step_gamma", o.stepGamma}, {"balance", compute::toString(o.balance)}, {"blur_probability", o.blurProbability},
+          {"blur_sigma_max", o.blurSigmaMax}, {"seed", o.seed}}},
+        {"best_epoch", result.bestEpoch},
+        {"best_val_f1", result.bestValidationF1},
+        {"resumed", result.resumed},
+        {"history", history},
+    };
+}
+
+fs::path writeTrainingReport(const TrainingRun& run, const compute::TrainResult& result)
+{
+    const fs::path file = run.model.string() + ".training.json";
+    const fs::path temporary = file.string() + ".tmp";
+    {
+        std::ofstream out(temporary);
+        out << trainingReportJson(run, result).dump(2) << "\n";
+        if (!out.flush())
+            throw std::runtime_error("cannot write " + temporary.string());
+    }
+    fs::rename(temporary, file);
+    return file;
+}
+
+} // namespace weaksight
