@@ -225,20 +225,22 @@ int runGuiBench(const GuiBenchOptions& o, int argc, char** argv)
     waitMs(200);
     BareScene bareScene(bareView, ct, *cams.heatmaps(slices.front()), view.scene().renderer()->GetActiveCamera());
     std::vector<double> bareChange;
-    for (int r = 0; r < o.repeats + 3; ++r) {
+    const auto bareFrame = [&](int r) {
         const int k = slices[static_cast<size_t>(r) % slices.size()];
         const auto start = Clock::now();
         bareScene.show(ct, k, *cams.heatmaps(k));
         bareView.renderImmediately();
-        if (r >= 3) // after a warm-up
-            bareChange.push_back(ms(Clock::now() - start));
-    }
-    bareView.hide();
+        return ms(Clock::now() - start);
+    };
+    for (int r = 0; r < 3; ++r)
+        bareFrame(r); // warm-up
 
     std::vector<double> bare, sliceWork, sliceFrame, thresholdWork, thresholdFrame;
     for (int i = 0; i < 3; ++i)
         renderNow(view); // warm-up
+    // Interleaved with the bare scene's frames, so both see the same machine load.
     for (int r = 0; r < o.repeats; ++r) {
+        bareChange.push_back(bareFrame(r));
         bare.push_back(renderNow(view));
         // A slice change with cached heatmaps: the app's work is everything the slider's signal
         // does synchronously (scene, label contours, heatmap patches, LUT, IoU); VTK's lazy filters
@@ -254,6 +256,7 @@ int runGuiBench(const GuiBenchOptions& o, int argc, char** argv)
         thresholdWork.push_back(ms(Clock::now() - start));
         thresholdFrame.push_back(thresholdWork.back() + renderNow(view));
     }
+    bareView.hide();
     // Coalescing: many requests in one event-loop turn give one render.
     const int before = view.renderCount();
     for (int i = 0; i < 50; ++i)

@@ -66,7 +66,52 @@ void writeJson(const fs::path& path, const nlohmann::json& json)
         throw InputError(path, "cannot write (disk full or no permission?)");
 }
 
+
+/// The newest standing decision with a final mask per case, slice and crop; returns how many
+/// older ones they superseded.
+int newestDecisions(const AnnotationStore& store, const std::vector<DecisionKind>& kinds,
+                    const std::vector<std::string>& cases,
+                    std::map<std::string, std::map<SliceCrop, StoredDecision>>& byCase)
+{
+    int superseded = 0;
+    const std::string onlyCase = cases.size() == 1 ? cases.front() : std::string();
+    for (auto& d : store.standingDecisions(kinds, onlyCase)) {
+        if (!cases.empty() && std::find(cases.begin(), cases.end(), d.caseKey) == cases.end())
+            continue;
+        if (!d.finalMask)
+            continue;
+        auto& slot = byCase[d.caseKey][{d.slice, d.crop.row, d.crop.col, d.crop.rows, d.crop.cols}];
+        if (slot.id != 0)
+            ++superseded;
+        slot = std::move(d);
+    }
+    return superseded;
+}
+
+void paintFinalMask(LabelVolume& labels, const StoredDecision& d, uint8_t label)
+{
+    const BinaryMask& mask = *d.finalMask;
+    for (int r = 0; r < mask.rows; ++r)
+        for (int c = 0; c < mask.cols; ++c) {
+            const int row = d.crop.row + r, col = d.crop.col + c;
+            if (mask.at(r, c) && d.slice >= 0 && d.slice < labels.slices() && row >= 0 && row < labels.rows() &&
+                col >= 0 && col < labels.cols())
+                labels.at(d.slice, row, col) = label;
+        }
+}
+
 } // namespace
+
+LabelVolume curatedLesionMask(const AnnotationStore& store, const std::string& caseKey, const StorageGeometry& geometry,
+                              const std::vector<DecisionKind>& kinds, uint8_t label)
+{
+    std::map<std::string, std::map<SliceCrop, StoredDecision>> byCase;
+    newestDecisions(store, kinds, {caseKey}, byCase);
+    LabelVolume labels(geometry);
+    for (const auto& [key, d] : byCase[caseKey])
+        paintFinalMask(labels, d, label);
+    return labels;
+}
 
 ExportReport exportMasks(const AnnotationStore& store, const ExportOptions& options,
                          const std::function<void(int, int)>& progress)
@@ -78,17 +123,7 @@ ExportReport exportMasks(const AnnotationStore& store, const ExportOptions& opti
 
     // Newest standing decision per case, slice and crop.
     std::map<std::string, std::map<SliceCrop, StoredDecision>> byCase;
-    for (auto& d : store.standingDecisions(options.statuses)) {
-        if (!options.cases.empty() &&
-            std::find(options.cases.begin(), options.cases.end(), d.caseKey) == options.cases.end())
-            continue;
-        if (!d.finalMask)
-            continue;
-        auto& slot = byCase[d.caseKey][{d.slice, d.crop.row, d.crop.col, d.crop.rows, d.crop.cols}];
-        if (slot.id != 0)
-            ++report.superseded;
-        slot = std::move(d);
-    }
+    report.superseded = newestDecisions(store, options.statuses, options.cases, byCase);
     for (const auto& wanted : options.cases)
         if (!byCase.count(wanted))
             spdlog::warn("export: case {} has no standing decisions of the requested kinds", wanted);
@@ -113,11 +148,7 @@ ExportReport exportMasks(const AnnotationStore& store, const ExportOptions& opti
                                                  registration.shape[2], caseKey));
         std::map<int, nlohmann::json> sliceProvenance;
         for (const auto& [key, d] : decisions) {
-            const BinaryMask& mask = *d.finalMask;
-            for (int r = 0; r < mask.rows; ++r)
-                for (int c = 0; c < mask.cols; ++c)
-                    if (mask.at(r, c))
-                        labels.at(d.slice, d.crop.row + r, d.crop.col + c) = options.label;
+            paintFinalMask(labels, d, options.label);
             sliceProvenance[d.slice].push_back(provenance(d));
             ++report.decisions;
         }

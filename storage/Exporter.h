@@ -1,5 +1,6 @@
 #pragma once
 
+#include "core/io/Volume.h"
 #include "storage/AnnotationStore.h"
 
 #include <cstdint>
@@ -40,5 +41,11 @@ struct ExportReport {
 /// `progress(done, total)` is called per case.
 ExportReport exportMasks(const AnnotationStore& store, const ExportOptions& options,
                          const std::function<void(int, int)>& progress = {});
+
+/// The curated lesion mask of one case on `geometry` (the case's grid): the newest standing
+/// decision of `kinds` per slice and crop painted with `label` (what the export writes).
+LabelVolume curatedLesionMask(const AnnotationStore& store, const std::string& caseKey, const StorageGeometry& geometry,
+                              const std::vector<DecisionKind>& kinds = {DecisionKind::Accept, DecisionKind::Correct},
+                              uint8_t label = 2);
 
 } // namespace weaksight::storage

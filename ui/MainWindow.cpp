@@ -9,6 +9,7 @@
 #include "ui/SettingsDialog.h"
 #include "ui/ComparisonView.h"
 #include "ui/SliceView.h"
+#include "ui/SurfaceView.h"
 
 #include <QCheckBox>
 #include <QComboBox>
@@ -23,6 +24,7 @@
 #include <QMessageBox>
 #include <QProgressBar>
 #include <QPushButton>
+#include <QVBoxLayout>
 #include <QProgressDialog>
 #include <QPromise>
 #include <QSlider>
@@ -181,6 +183,44 @@ void MainWindow::buildUi()
     addDockWidget(Qt::LeftDockWidgetArea, dock);
     connect(m_caseBrowser, &CaseBrowser::caseSelected, this, &MainWindow::selectCase);
 
+    // The 3D view: a dock on the right, hidden until asked for (View menu or key 3).
+    m_surfaceDock = new QDockWidget(tr("3D view"), this);
+    m_surfaceDock->setObjectName("surfaceDock");
+    auto* surfacePanel = new QWidget(m_surfaceDock);
+    auto* surfaceLayout = new QVBoxLayout(surfacePanel);
+    surfaceLayout->setContentsMargins(2, 2, 2, 2);
+    m_surfaceView = new SurfaceView(surfacePanel);
+    m_surfaceView->setMinimumSize(260, 260);
+    auto* surfaceToggles = new QHBoxLayout;
+    auto* showTruth = new QCheckBox(tr("Ground truth"), surfacePanel);
+    auto* showCurated = new QCheckBox(tr("Curated masks"), surfacePanel);
+    showTruth->setChecked(true);
+    showCurated->setChecked(true);
+    showCurated->setToolTip(tr("Accepted and corrected masks from the annotation store (magenta)"));
+    surfaceToggles->addWidget(showTruth);
+    surfaceToggles->addWidget(showCurated);
+    surfaceLayout->addWidget(m_surfaceView, 1);
+    surfaceLayout->addLayout(surfaceToggles);
+    m_surfaceDock->setWidget(surfacePanel);
+    addDockWidget(Qt::RightDockWidgetArea, m_surfaceDock);
+    m_surfaceDock->hide();
+    connect(showTruth, &QCheckBox::toggled, this, [this](bool on) {
+        m_surfaceView->scene().setTruthVisible(on);
+        m_surfaceView->requestRender();
+    });
+    connect(showCurated, &QCheckBox::toggled, this, [this](bool on) {
+        m_surfaceView->scene().setCuratedVisible(on);
+        m_surfaceView->requestRender();
+    });
+    connect(m_surfaceDock, &QDockWidget::visibilityChanged, this, [this](bool visible) {
+        if (visible)
+            update3dView();
+    });
+    auto* view3d = m_surfaceDock->toggleViewAction();
+    view3d->setText(tr("&3D view"));
+    view3d->setShortcut(QKeySequence(Qt::Key_3));
+    menuBar()->addMenu(tr("&View"))->addAction(view3d);
+
     m_cursorLabel = new QLabel(this);
     statusBar()->addPermanentWidget(m_cursorLabel);
     connect(m_view, &SliceView::cursorVoxel, this, [this](int, int row, int col, int hu, int label, bool hasCt) {
@@ -262,6 +302,7 @@ void MainWindow::buildHeatmapToolbar()
     // Display of the overlay: its own toolbar, so the heatmap row fits a 1000-pixel window.
     auto* overlay = new QToolBar(tr("Overlay"), this);
     overlay->setObjectName("overlayToolbar");
+    addToolBarBreak();
     addToolBar(overlay);
     toolbar = overlay;
     toolbar->addWidget(new QLabel(tr(" opacity "), toolbar));
@@ -425,6 +466,17 @@ void MainWindow::setComparisonMode(bool on)
     }
 }
 
+void MainWindow::set3dViewVisible(bool visible) { m_surfaceDock->setVisible(visible); }
+
+void MainWindow::update3dView()
+{
+    // Surfaces cost a second or so: built only while the 3D view is shown, once per case.
+    if (!m_surfaceDock->isVisible() || m_current == m_surfaceCase)
+        return;
+    m_surfaceCase = m_current;
+    m_surfaceView->showCase(m_current, m_storePath);
+}
+
 void MainWindow::updateProposalIou()
 {
     const SliceHeatmaps* maps = m_cams->heatmaps(m_view->slice());
@@ -541,7 +593,8 @@ void MainWindow::showCases(std::vector<CaseFiles> cases, const QString& datasetP
     m_cases = std::move(cases);
     {
         const QSignalBlocker blocker(m_caseBrowser);
-        m_caseBrowser->setCases(m_cases, storePathFor(datasetPath));
+        m_storePath = storePathFor(datasetPath);
+        m_caseBrowser->setCases(m_cases, m_storePath);
     }
     if (!m_cases.empty()) {
         {
@@ -608,6 +661,7 @@ void MainWindow::onCaseLoaded()
     }
     m_view->setSlice(start);
     updateSliceControls();
+    update3dView();
     for (const auto& w : c.warnings)
         spdlog::warn("{}: {}", c.files.caseId, w);
     statusBar()->showMessage(

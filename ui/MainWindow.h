@@ -17,6 +17,7 @@ class QPushButton;
 class QCheckBox;
 class QLabel;
 class QMenu;
+class QDockWidget;
 class QSlider;
 class QSpinBox;
 
@@ -26,6 +27,7 @@ class SliceView;
 class CamController;
 class ComparisonView;
 class CaseBrowser;
+class SurfaceView;
 
 /// The first workstation window: a case list, the axial slice viewer with CT window
 /// presets and label contours, and a status bar with slice, position and HU under the cursor.
@@ -63,6 +65,10 @@ public:
     /// Datasets opened before, newest first (kept in the settings).
     static QStringList recentDatasets();
     CaseBrowser* caseBrowser() const { return m_caseBrowser; }
+    QString storePath() const { return m_storePath; }
+    SurfaceView* surfaceView() const { return m_surfaceView; }
+    /// Shows the 3D view (kidney and lesion surfaces of the case; View > 3D view, key 3).
+    void set3dViewVisible(bool visible);
 
 Q_SIGNALS:
     void caseLoaded(const QString& caseId);
@@ -87,9 +93,14 @@ private:
     void showHeatmaps(int slice);
     void updateProposalIou();
     void goToLesionSlice(int direction);
+    void update3dView();
 
     SliceView* m_view = nullptr;
     CaseBrowser* m_caseBrowser = nullptr;
+    SurfaceView* m_surfaceView = nullptr;
+    QDockWidget* m_surfaceDock = nullptr;
+    QString m_storePath; ///< the annotation store of the open dataset
+    std::shared_ptr<const LoadedCase> m_surfaceCase; ///< the case the 3D view shows
     QMenu* m_recentMenu = nullptr;
     QSlider* m_sliceSlider = nullptr;
     QLabel* m_sliceLabel = nullptr;

@@ -7,6 +7,7 @@
 #include "ui/CaseBrowser.h"
 #include "ui/MainWindow.h"
 #include "ui/SettingsDialog.h"
+#include "ui/SurfaceView.h"
 #include "ui/Translations.h"
 
 #include <QComboBox>
@@ -114,4 +115,72 @@ TEST(Translation, UkrainianIsEmbeddedAndChosenInTheSettings)
         EXPECT_EQ(window.menuBar()->actions().value(0)->text(), "&File");
     }
     ui::setConfiguredLanguage(before);
+}
+
+TEST(SurfaceView, ShowsGroundTruthAndCuratedSurfacesOfTheCase)
+{
+    TempDir dir;
+    PhantomOptions options;
+    options.seed = 6;
+    options.minInPlace = options.maxInPlace = 128;
+    options.sliceThicknesses = {5.0};
+    options.lesionFreeFraction = 0;
+    writePhantomDataset(options, dir / "cases", 1);
+    const QString root = QString::fromStdString((dir / "cases").string());
+    {
+        // One accepted 6 x 6 mask on slice 10.
+        storage::AnnotationStore store(ui::MainWindow::storePathFor(root).toStdString());
+        storage::importDataset(store, dir / "cases");
+        storage::ProposalInput proposal;
+        proposal.caseId = *store.findCase("case_00000");
+        proposal.slice = 10;
+        proposal.crop = {60, 60, 6, 6};
+        proposal.threshold = 0.5;
+        proposal.mask = BinaryMask(6, 6);
+        for (int r = 0; r < 6; ++r)
+            for (int c = 0; c < 6; ++c)
+                proposal.mask.at(r, c) = 1;
+        storage::DecisionInput decision;
+        decision.proposalId = store.addProposal(proposal);
+        decision.annotator = "tester";
+        decision.kind = storage::DecisionKind::Accept;
+        store.recordDecision(decision);
+    }
+    ui::MainWindow window;
+    window.resize(1200, 800);
+    window.show();
+    ASSERT_TRUE(QTest::qWaitForWindowExposed(&window));
+    QSignalSpy loaded(&window, &ui::MainWindow::caseLoaded);
+    QSignalSpy ready(window.surfaceView(), &ui::SurfaceView::surfacesReady);
+    window.openPath(root);
+    ASSERT_TRUE(loaded.wait(20000));
+    EXPECT_EQ(ready.count(), 0) << "nothing is built while the 3D view is hidden";
+    window.set3dViewVisible(true);
+    ASSERT_TRUE(ready.wait(30000));
+    EXPECT_GE(ready.first().at(0).toInt(), 2) << "kidney and lesion surfaces";
+    EXPECT_EQ(ready.first().at(1).toInt(), 1) << "the accepted mask";
+
+    // Rendered: the view is no longer just its background, and the curated toggle changes it.
+    ui::SurfaceView& view = *window.surfaceView();
+    QTest::qWait(100);
+    const QImage both = view.grabFramebuffer();
+    view.scene().setTruthVisible(false);
+    const QImage curatedOnly = view.grabFramebuffer();
+    view.scene().setCuratedVisible(false);
+    const QImage empty = view.grabFramebuffer();
+    int differs = 0, curatedPixels = 0;
+    for (int y = 0; y < both.height(); y += 2)
+        for (int x = 0; x < both.width(); x += 2) {
+            differs += both.pixel(x, y) != empty.pixel(x, y);
+            curatedPixels += curatedOnly.pixel(x, y) != empty.pixel(x, y);
+        }
+    EXPECT_GT(differs, 500);
+    EXPECT_GT(curatedPixels, 5);
+    if (const char* out = std::getenv("WEAKSIGHT_TEST_SCREENSHOTS")) {
+        view.scene().setTruthVisible(true);
+        view.scene().setCuratedVisible(true);
+        view.requestRender();
+        QTest::qWait(200);
+        window.grab().save(QString(out) + "/3d-view.png");
+    }
 }

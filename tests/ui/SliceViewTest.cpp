@@ -10,6 +10,7 @@
 #include <QTest>
 #include <QWheelEvent>
 #include "ui/CamController.h"
+#include "ui/ComparisonView.h"
 #include "core/research/DemoSetup.h"
 #include <chrono>
 #include <iostream>
@@ -310,6 +311,20 @@ TEST(MainWindow, DemoTrainsItsModelOnceAndItsHeatmapsFindTheLesion)
         view.requestRender();
         QTest::qWait(300);
         window.grab().save(QString(out) + "/main-window-demo.png");
+        // The five methods side by side on the same slice, for the README.
+        window.setComparisonMode(true);
+        ui::ComparisonView& compare = *window.comparisonView();
+        QTest::qWaitFor(
+            [&] {
+                for (int p = 0; p < compare.paneCount(); ++p)
+                    if (!compare.paneController(p)->heatmaps(compare.slice()))
+                        return false;
+                return true;
+            },
+            120000);
+        QTest::qWait(500);
+        window.grab().save(QString(out) + "/comparison-view-demo.png");
+        window.setComparisonMode(false);
     }
 
     // Later starts reuse cases and model: opened at once, nothing retrained.

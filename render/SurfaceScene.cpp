@@ -1,0 +1,162 @@
+#include "render/SurfaceScene.h"
+
+#include "render/SliceScene.h"
+
+#include <vtkActor.h>
+#include <vtkCamera.h>
+#include <vtkDiscreteFlyingEdges3D.h>
+#include <vtkImageData.h>
+#include <vtkLight.h>
+#include <vtkPolyData.h>
+#include <vtkPolyDataMapper.h>
+#include <vtkPolyDataNormals.h>
+#include <vtkProperty.h>
+#include <vtkRenderer.h>
+#include <vtkWindowedSincPolyDataFilter.h>
+
+#include <algorithm>
+#include <cstring>
+
+namespace weaksight::render {
+
+std::vector<LabelSurface> buildLabelSurfaces(const LabelVolume& labels, const std::vector<uint8_t>& values,
+                                             bool curated, int smoothingIterations)
+{
+    // Bounding box of the wanted labels, padded by one voxel so every surface closes.
+    int k0 = labels.slices(), k1 = -1, r0 = labels.rows(), r1 = -1, c0 = labels.cols(), c1 = -1;
+    for (int k = 0; k < labels.slices(); ++k) {
+        const uint8_t* s = labels.slice(k);
+        for (int r = 0; r < labels.rows(); ++r)
+            for (int c = 0; c < labels.cols(); ++c) {
+                const uint8_t v = s[static_cast<size_t>(r) * labels.cols() + c];
+                if (v && std::find(values.begin(), values.end(), v) != values.end()) {
+                    k0 = std::min(k0, k), k1 = std::max(k1, k);
+                    r0 = std::min(r0, r), r1 = std::max(r1, r);
+                    c0 = std::min(c0, c), c1 = std::max(c1, c);
+                }
+            }
+    }
+    if (k1 < 0)
+        return {};
+    k0 = std::max(0, k0 - 1), r0 = std::max(0, r0 - 1), c0 = std::max(0, c0 - 1);
+    k1 = std::min(labels.slices() - 1, k1 + 1), r1 = std::min(labels.rows() - 1, r1 + 1);
+    c1 = std::min(labels.cols() - 1, c1 + 1);
+    // The box as a VTK image (x = column, y = row, z = slice), origin at its first voxel.
+    auto image = vtkSmartPointer<vtkImageData>::New();
+    image->SetDimensions(c1 - c0 + 1, r1 - r0 + 1, k1 - k0 + 1);
+    image->SetSpacing(labels.spacing[2], labels.spacing[1], labels.spacing[0]);
+    image->SetOrigin(c0 * labels.spacing[2], r0 * labels.spacing[1], k0 * labels.spacing[0]);
+    image->AllocateScalars(VTK_UNSIGNED_CHAR, 1);
+    auto* out = static_cast<uint8_t*>(image->GetScalarPointer());
+    for (int k = k0; k <= k1; ++k)
+        for (int r = r0; r <= r1; ++r, out += c1 - c0 + 1)
+            std::memcpy(out, labels.slice(k) + static_cast<size_t>(r) * labels.cols() + c0,
+                        static_cast<size_t>(c1 - c0 + 1));
+
+    std::vector<LabelSurface> surfaces;
+    for (uint8_t value : values) {
+        auto contour = vtkSmartPointer<vtkDiscreteFlyingEdges3D>::New();
+        contour->SetInputData(image);
+        contour->SetValue(0, value);
+        contour->ComputeScalarsOff();
+        contour->ComputeNormalsOff();
+        contour->Update();
+        if (contour->GetOutput()->GetNumberOfPoints() == 0)
+            continue;
+        // Windowed-sinc smoothing takes the voxel steps off without shrinking the shape.
+        auto smooth = vtkSmartPointer<vtkWindowedSincPolyDataFilter>::New();
+        smooth->SetInputConnection(contour->GetOutputPort());
+        smooth->SetNumberOfIterations(smoothingIterations);
+        smooth->SetPassBand(0.1);
+        smooth->NormalizeCoordinatesOn();
+        smooth->BoundarySmoothingOff();
+        auto normals = vtkSmartPointer<vtkPolyDataNormals>::New();
+        normals->SetInputConnection(smooth->GetOutputPort());
+        normals->SplittingOff();
+        normals->Update();
+        auto mesh = vtkSmartPointer<vtkPolyData>::New();
+        mesh->ShallowCopy(normals->GetOutput());
+        surfaces.push_back({value, curated, mesh});
+    }
+    return surfaces;
+}
+
+SurfaceScene::SurfaceScene() : m_renderer(vtkSmartPointer<vtkRenderer>::New())
+{
+    m_renderer->SetBackground(0.08, 0.08, 0.1);
+    m_renderer->SetBackground2(0.25, 0.25, 0.3);
+    m_renderer->GradientBackgroundOn();
+}
+
+SurfaceScene::~SurfaceScene() = default;
+
+vtkRenderer* SurfaceScene::renderer() const { return m_renderer; }
+
+std::array<double, 3> SurfaceScene::surfaceColour(uint8_t label, bool curated)
+{
+    if (curated)
+        return {0.95, 0.25, 0.95}; // magenta: what the labellers accepted or corrected
+    return SliceScene::labelColour(label);
+}
+
+void SurfaceScene::setSurfaces(const std::vector<LabelSurface>& surfaces, bool curated)
+{
+    for (auto it = m_actors.begin(); it != m_actors.end();) {
+        if (it->curated == curated) {
+            m_renderer->RemoveActor(it->actor);
+            it = m_actors.erase(it);
+        } else {
+            ++it;
+        }
+    }
+    for (const auto& s : surfaces) {
+        auto mapper = vtkSmartPointer<vtkPolyDataMapper>::New();
+        mapper->SetInputData(s.mesh);
+        mapper->ScalarVisibilityOff();
+        auto actor = vtkSmartPointer<vtkActor>::New();
+        actor->SetMapper(mapper);
+        const auto rgb = surfaceColour(s.label, s.curated);
+        actor->GetProperty()->SetColor(rgb[0], rgb[1], rgb[2]);
+        // The kidney is see-through, so lesions inside it show.
+        actor->GetProperty()->SetOpacity(!s.curated && s.label == labels::Kidney ? 0.3 : 1.0);
+        actor->GetProperty()->SetSpecular(0.2);
+        actor->SetVisibility(s.curated ? m_curatedVisible : m_truthVisible);
+        m_renderer->AddActor(actor);
+        m_actors.push_back({s.label, s.curated, actor});
+    }
+}
+
+void SurfaceScene::clear()
+{
+    for (const auto& a : m_actors)
+        m_renderer->RemoveActor(a.actor);
+    m_actors.clear();
+}
+
+void SurfaceScene::setCuratedVisible(bool visible)
+{
+    m_curatedVisible = visible;
+    for (const auto& a : m_actors)
+        if (a.curated)
+            a.actor->SetVisibility(visible);
+}
+
+void SurfaceScene::setTruthVisible(bool visible)
+{
+    m_truthVisible = visible;
+    for (const auto& a : m_actors)
+        if (!a.curated)
+            a.actor->SetVisibility(visible);
+}
+
+void SurfaceScene::resetCamera()
+{
+    auto* camera = m_renderer->GetActiveCamera();
+    // From the front (anterior is row 0, so the camera sits at -y), superior (+z) up.
+    camera->SetFocalPoint(0, 0, 0);
+    camera->SetPosition(0, -1, 0);
+    camera->SetViewUp(0, 0, 1);
+    m_renderer->ResetCamera();
+}
+
+} // namespace weaksight::render

@@ -1,0 +1,91 @@
+#include "ui/SurfaceView.h"
+
+#include "core/cases/KitsCase.h"
+#include "storage/Exporter.h"
+
+#include <QFileInfo>
+#include <QMouseEvent>
+#include <QWheelEvent>
+#include <QtConcurrent/QtConcurrentRun>
+
+#include <spdlog/spdlog.h>
+#include <vtkCamera.h>
+#include <vtkGenericOpenGLRenderWindow.h>
+#include <vtkRenderer.h>
+
+namespace weaksight::ui {
+
+SurfaceView::SurfaceView(QWidget* parent) : VtkViewport(parent)
+{
+    renderWindow()->AddRenderer(m_scene.renderer());
+    connect(&m_watcher, &QFutureWatcher<Built>::finished, this, [this] {
+        const Built built = m_watcher.result();
+        if (built.generation != m_generation)
+            return; // another case was asked for meanwhile
+        m_scene.setSurfaces(built.truth, false);
+        m_scene.setSurfaces(built.curated, true);
+        m_scene.resetCamera();
+        requestRender();
+        Q_EMIT surfacesReady(static_cast<int>(built.truth.size()), static_cast<int>(built.curated.size()));
+    });
+}
+
+SurfaceView::~SurfaceView() { m_watcher.waitForFinished(); }
+
+void SurfaceView::showCase(std::shared_ptr<const LoadedCase> loaded, const QString& storePath)
+{
+    const int generation = ++m_generation;
+    if (!loaded || !loaded->labels) {
+        m_scene.clear();
+        requestRender();
+        return;
+    }
+    const std::string store = QFileInfo::exists(storePath) ? storePath.toStdString() : std::string();
+    m_watcher.setFuture(QtConcurrent::run([loaded, store, generation] {
+        Built built;
+        built.generation = generation;
+        built.truth = render::buildLabelSurfaces(*loaded->labels, {labels::Kidney, labels::Tumour, labels::Cyst}, false);
+        if (!store.empty()) {
+            try {
+                const storage::AnnotationStore annotations(store, storage::Database::Mode::ReadOnly);
+                const LabelVolume curated =
+                    storage::curatedLesionMask(annotations, loaded->files.caseId, loaded->labels->geometry);
+                built.curated = render::buildLabelSurfaces(curated, {2}, true);
+            } catch (const std::exception& e) {
+                spdlog::warn("3D view: curated masks unavailable: {}", e.what());
+            }
+        }
+        return built;
+    }));
+}
+
+void SurfaceView::resetView()
+{
+    m_scene.resetCamera();
+    requestRender();
+}
+
+void SurfaceView::mousePressEvent(QMouseEvent* event) { m_last = event->position(); }
+
+void SurfaceView::mouseMoveEvent(QMouseEvent* event)
+{
+    if (!(event->buttons() & Qt::LeftButton))
+        return;
+    const QPointF delta = event->position() - m_last;
+    m_last = event->position();
+    auto* camera = m_scene.renderer()->GetActiveCamera();
+    camera->Azimuth(-delta.x() * 0.5);
+    camera->Elevation(delta.y() * 0.5);
+    camera->OrthogonalizeViewUp();
+    m_scene.renderer()->ResetCameraClippingRange();
+    requestRender();
+}
+
+void SurfaceView::wheelEvent(QWheelEvent* event)
+{
+    m_scene.renderer()->GetActiveCamera()->Dolly(event->angleDelta().y() > 0 ? 1.15 : 1 / 1.15);
+    m_scene.renderer()->ResetCameraClippingRange();
+    requestRender();
+}
+
+} // namespace weaksight::ui

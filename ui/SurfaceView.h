@@ -1,0 +1,51 @@
+#pragma once
+
+#include "render/SurfaceScene.h"
+#include "ui/VtkViewport.h"
+
+#include <QFutureWatcher>
+#include <QPointF>
+
+#include <memory>
+
+namespace weaksight {
+struct LoadedCase;
+}
+
+namespace weaksight::ui {
+
+/// The 3D view: ground-truth label surfaces and the store's curated lesion masks of the case,
+/// built on a worker thread. Left-drag rotates, the wheel zooms, resetView() returns to the front.
+class SurfaceView : public VtkViewport {
+    Q_OBJECT
+public:
+    explicit SurfaceView(QWidget* parent = nullptr);
+    ~SurfaceView() override;
+
+    render::SurfaceScene& scene() { return m_scene; }
+    /// Builds the surfaces of `loaded` (ground truth) and of its curated masks in `storePath`
+    /// (when the file exists) in the background; surfacesReady follows.
+    void showCase(std::shared_ptr<const LoadedCase> loaded, const QString& storePath);
+    void resetView();
+    bool busy() const { return m_watcher.isRunning(); }
+
+Q_SIGNALS:
+    void surfacesReady(int truthSurfaces, int curatedSurfaces);
+
+protected:
+    void mousePressEvent(QMouseEvent* event) override;
+    void mouseMoveEvent(QMouseEvent* event) override;
+    void wheelEvent(QWheelEvent* event) override;
+
+private:
+    struct Built {
+        std::vector<render::LabelSurface> truth, curated;
+        int generation = 0;
+    };
+    render::SurfaceScene m_scene;
+    QFutureWatcher<Built> m_watcher;
+    int m_generation = 0;
+    QPointF m_last;
+};
+
+} // namespace weaksight::ui
