@@ -544,7 +544,8 @@ void CamController::startJob(Job job)
                 boxes.push_back(known.count(k) ? std::vector<CropBox>{} : cropBoxes(*loaded, result.centres.get(), k, cropSize));
                 total += static_cast<int>(boxes.back().size());
             }
-            promise.setProgressRange(0, std::max(total, 1));
+            // Hundredths of a crop: Score-CAM reports its masked inputs within a crop.
+            promise.setProgressRange(0, std::max(total, 1) * 100);
             float volumeLow = std::numeric_limits<float>::max(), volumeHigh = std::numeric_limits<float>::lowest();
             for (const auto& [k, range] : known) {
                 volumeLow = std::min(volumeLow, range.first);
@@ -559,10 +560,14 @@ void CamController::startJob(Job job)
                         result.cancelled = true;
                         break;
                     }
-                    promise.setProgressValueAndText(
-                        done, job.kind == JobKind::Volume
-                                  ? tr("%1 per volume: crop %2 of %3").arg(methodName).arg(done + 1).arg(total)
-                                  : tr("%1: crop %2 of %3, slice %4").arg(methodName).arg(b + 1).arg(boxes[s].size()).arg(raw.slice));
+                    const QString step = job.kind == JobKind::Volume
+                                             ? tr("%1 per volume: crop %2 of %3").arg(methodName).arg(done + 1).arg(total)
+                                             : tr("%1: crop %2 of %3, slice %4")
+                                                   .arg(methodName)
+                                                   .arg(b + 1)
+                                                   .arg(boxes[s].size())
+                                                   .arg(raw.slice);
+                    promise.setProgressValueAndText(done * 100, step);
                     const CropBox& box = boxes[s][b];
                     // Cut and keyed as the dataset builder does, so the disk cache shares keys with
                     // `weaksight evaluate` and cam-batch.
@@ -575,7 +580,16 @@ void CamController::startJob(Job job)
                         degenerate = hit->degenerate;
                     } else {
                         compute::Image2D crop{cropSize, cropSize, std::vector<float>(pixels.begin(), pixels.end())};
-                        auto cam = compute::computeCams(*model, {crop}, options).front();
+                        compute::CamOptions camOptions = options;
+                        // Score-CAM on a CPU takes seconds to minutes per crop: its masked
+                        // inputs are the progress, and Cancel stops it between chunks.
+                        camOptions.progress = [&promise, &step, done](int64_t inputs, int64_t of) {
+                            promise.setProgressValueAndText(
+                                done * 100 + static_cast<int>(100 * inputs / std::max<int64_t>(of, 1)),
+                                tr("%1 (masked inputs %2 of %3)").arg(step).arg(inputs).arg(of));
+                            return !promise.isCanceled();
+                        };
+                        auto cam = compute::computeCams(*model, {crop}, camOptions).front();
                         map = cam.raw;
                         degenerate = cam.degenerate;
                         if (diskCache) {
@@ -599,7 +613,9 @@ void CamController::startJob(Job job)
             }
             if (job.kind == JobKind::Volume && !result.cancelled)
                 result.volumeRange = volumeHigh >= volumeLow ? std::make_pair(volumeLow, volumeHigh) : std::make_pair(0.f, 1.f);
-            promise.setProgressValue(total);
+            promise.setProgressValue(total * 100);
+        } catch (const compute::CamCancelled&) {
+            result.cancelled = true;
         } catch (const std::bad_alloc&) {
             result.error = tr("Out of memory while computing heatmaps.");
         } catch (const std::exception& e) {

@@ -251,6 +251,7 @@ void MainWindow::buildHeatmapToolbar()
             loadModel(path);
     });
     m_modelLabel = new QLabel(tr("no model"), toolbar);
+    m_modelLabel->setMaximumWidth(170);
     toolbar->addWidget(m_modelLabel);
     toolbar->addSeparator();
     m_camMethod = new QComboBox(toolbar);
@@ -261,6 +262,9 @@ void MainWindow::buildHeatmapToolbar()
                              static_cast<int>(method));
     }
     m_camMethod->setCurrentIndex(m_camMethod->findData(static_cast<int>(compute::CamMethod::GradCam)));
+    // Sized for the common names, not the longest: the row must fit a 1000-pixel window.
+    m_camMethod->setSizeAdjustPolicy(QComboBox::AdjustToMinimumContentsLengthWithIcon);
+    m_camMethod->setMinimumContentsLength(12);
     m_cams->setMethod(compute::CamMethod::GradCam);
     toolbar->addWidget(m_camMethod);
     m_targetLayer = new QComboBox(toolbar);
@@ -284,20 +288,21 @@ void MainWindow::buildHeatmapToolbar()
     m_threshold = new QSlider(Qt::Horizontal, toolbar);
     m_threshold->setRange(0, 100);
     m_threshold->setValue(50);
-    m_threshold->setMinimumWidth(160);
+    m_threshold->setMinimumWidth(120);
     toolbar->addWidget(m_threshold);
     m_thresholdLabel = new QLabel(QStringLiteral("0.50"), toolbar);
     toolbar->addWidget(m_thresholdLabel);
     m_iouLabel = new QLabel(toolbar);
     m_iouLabel->setToolTip(tr("IoU of the proposal with the ground-truth lesion inside the crop boxes"));
     toolbar->addWidget(m_iouLabel);
-    m_camProgress = new QProgressBar(toolbar);
-    m_camProgress->setMaximumWidth(220);
+    // Background progress lives in the status bar, so the heatmap row fits a 1000-pixel window.
+    m_camProgress = new QProgressBar(this);
+    m_camProgress->setMaximumWidth(320);
     m_camProgress->setEnabled(false);
-    toolbar->addWidget(m_camProgress);
-    m_camCancel = new QPushButton(tr("Cancel"), toolbar);
+    statusBar()->addPermanentWidget(m_camProgress);
+    m_camCancel = new QPushButton(tr("Cancel"), this);
     m_camCancel->setEnabled(false);
-    toolbar->addWidget(m_camCancel);
+    statusBar()->addPermanentWidget(m_camCancel);
 
     // Display of the overlay: its own toolbar, so the heatmap row fits a 1000-pixel window.
     auto* overlay = new QToolBar(tr("Overlay"), this);
@@ -378,7 +383,8 @@ void MainWindow::buildHeatmapToolbar()
     });
     connect(m_camCancel, &QPushButton::clicked, m_cams, &CamController::cancel);
     connect(m_cams, &CamController::modelLoaded, this, [this](const QString& summary) {
-        m_modelLabel->setText(summary);
+        m_modelLabel->setText(m_modelLabel->fontMetrics().elidedText(summary, Qt::ElideMiddle, 170));
+        m_modelLabel->setToolTip(summary);
         {
             const QSignalBlocker blocker(m_targetLayer);
             m_targetLayer->clear();

@@ -115,7 +115,8 @@ torch::Tensor gradCamPlusPlusWeights(const torch::Tensor& a, const torch::Tensor
 }
 
 torch::Tensor scoreCamWeights(const ClassifierImpl& model, const torch::Tensor& input, const torch::Tensor& activation,
-                              const std::vector<int64_t>& channels, int targetClass, CamScore score, int batch)
+                              const std::vector<int64_t>& channels, int targetClass, CamScore score, int batch,
+                              const std::function<void(int64_t)>& afterChunk)
 {
     c10::InferenceMode guard;
     const int64_t H = input.size(1), W = input.size(2);
@@ -138,6 +139,8 @@ torch::Tensor scoreCamWeights(const ClassifierImpl& model, const torch::Tensor& 
         auto view = buffer.slice(0, 0, count);
         torch::mul_out(view, masks, input.unsqueeze(0));
         scores.slice(0, start, start + count).copy_(targetScore(model.forward(view), targetClass, score));
+        if (afterChunk)
+            afterChunk(start + count);
     }
     const auto baseline = targetScore(model.forward(torch::zeros_like(input).unsqueeze(0)), targetClass, score);
     return torch::softmax(scores - baseline, 0);
@@ -274,8 +277,14 @@ std::vector<CamResult> computeCams(const Classifier& classifier, const std::vect
                 for (int64_t k = 0; k < C; ++k)
                     channels[static_cast<size_t>(k)] = k;
             }
+            // Progress over all crops' masked inputs; the caller may stop between chunks.
+            const int64_t perCrop = static_cast<int64_t>(channels.size());
+            const auto afterChunk = [&](int64_t done) {
+                if (options.progress && !options.progress(i * perCrop + done, N * perCrop))
+                    throw CamCancelled();
+            };
             const auto weights =
-                scoreCamWeights(model, x[i], a[i], channels, options.targetClass, options.score, batch);
+                scoreCamWeights(model, x[i], a[i], channels, options.targetClass, options.score, batch, afterChunk);
             const auto index = torch::tensor(channels, torch::kLong).to(a.device());
             const auto selected = a[i].index_select(0, index);
             per.push_back(torch::relu((weights.view({-1, 1, 1}) * selected).sum(0)));

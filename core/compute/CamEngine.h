@@ -3,6 +3,8 @@
 #include "core/compute/Classifier.h"
 
 #include <cstdint>
+#include <functional>
+#include <stdexcept>
 #include <string>
 #include <vector>
 
@@ -67,6 +69,14 @@ struct CamOptions {
     /// Target layer ("" = the model's own, its last stage). Earlier stages give finer maps for the
     /// gradient, Score-CAM and Eigen-CAM methods; CAM itself needs the last stage.
     std::string targetLayer;
+    /// Score-CAM's progress inside a call (masked inputs scored so far, of all crops); returning
+    /// false cancels the call (CamCancelled is thrown). Not part of a map's identity.
+    std::function<bool(int64_t done, int64_t total)> progress;
+};
+
+/// Thrown by computeCams when CamOptions::progress asked to stop.
+struct CamCancelled : std::runtime_error {
+    CamCancelled() : std::runtime_error("heatmap computation cancelled") {}
 };
 
 struct CamMap {

@@ -21,8 +21,10 @@ torch::Tensor targetScore(const torch::Tensor& logits, int targetClass, CamScore
 /// N x C x 1 x 1 Grad-CAM++ channel weights.
 torch::Tensor gradCamPlusPlusWeights(const torch::Tensor& activation, const torch::Tensor& gradient);
 /// Score-CAM channel weights for one input (1 x H x W) and its activation (C x h x w).
+/// `afterChunk(done)` is called after each chunk of masked inputs (may throw to stop).
 torch::Tensor scoreCamWeights(const ClassifierImpl& model, const torch::Tensor& input, const torch::Tensor& activation,
-                              const std::vector<int64_t>& channels, int targetClass, CamScore score, int batch);
+                              const std::vector<int64_t>& channels, int targetClass, CamScore score, int batch,
+                              const std::function<void(int64_t done)>& afterChunk = {});
 int scoreBatchFor(const torch::Device& device, int64_t height, int64_t width, int requested);
 
 } // namespace weaksight::compute::kernels

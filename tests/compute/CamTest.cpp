@@ -8,6 +8,7 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
@@ -180,6 +181,31 @@ TEST_F(Compute, EarlierTargetLayersGiveFinerMapsThatMatchAHandComputation)
     options.method = CamMethod::GradCam;
     options.targetLayer = "layer9";
     EXPECT_THROW(computeCams(model, crops, options), std::invalid_argument);
+}
+
+TEST_F(Compute, ScoreCamReportsItsMaskedInputsAndStopsWhenAsked)
+{
+    const auto model = Classifier::create(tiny(), 10);
+    CamOptions options;
+    options.method = CamMethod::ScoreCam;
+    options.scoreBatch = 8;
+    std::vector<int64_t> seen;
+    int64_t reportedTotal = 0;
+    options.progress = [&](int64_t done, int64_t total) {
+        seen.push_back(done);
+        reportedTotal = total;
+        return true;
+    };
+    const auto maps = computeCams(model, {randomCrop(32, 1), randomCrop(32, 2)}, options);
+    EXPECT_EQ(reportedTotal, 2 * 64) << "tiny's last stage has 64 channels, two crops";
+    ASSERT_FALSE(seen.empty());
+    EXPECT_TRUE(std::is_sorted(seen.begin(), seen.end()));
+    EXPECT_EQ(seen.back(), reportedTotal);
+    options.progress = [](int64_t done, int64_t) { return done < 16; };
+    EXPECT_THROW(computeCams(model, {randomCrop(32, 1)}, options), CamCancelled);
+    options.progress = {};
+    EXPECT_EQ(computeCams(model, {randomCrop(32, 1), randomCrop(32, 2)}, options)[1].raw.values, maps[1].raw.values)
+        << "the callback does not change the maps";
 }
 
 TEST_F(Compute, GradCamPlusPlusWeightsFollowTheirFormula)

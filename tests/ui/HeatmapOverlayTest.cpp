@@ -204,9 +204,14 @@ TEST(HeatmapOverlay, ModelHeatmapsAppearOnTheKidneyCropsAndFollowTheThreshold)
             box->setChecked(true);
 
     // Another method: its own threshold, its own maps; back to Grad-CAM comes from the cache.
+    QSignalSpy progress(&cams, &ui::CamController::progress);
     cams.setMethod(compute::CamMethod::ScoreCam);
     EXPECT_DOUBLE_EQ(cams.threshold(), 0.5);
     ASSERT_TRUE(ready.wait(60000));
+    bool inputsShown = false; // Score-CAM reports its masked inputs within a crop
+    for (const auto& p : progress)
+        inputsShown = inputsShown || p.at(0).toString().contains("masked inputs");
+    EXPECT_TRUE(inputsShown);
     const ui::SliceHeatmaps* score = cams.heatmaps(slice);
     ASSERT_NE(score, nullptr);
     EXPECT_NE(score->patches[0].values, maps->patches[0].values);
