@@ -224,6 +224,13 @@ void HeatmapLayer::setProposalVisible(bool visible)
     updateVisibility();
 }
 
+void HeatmapLayer::setProposalOpacity(double opacity)
+{
+    m_contourActor->GetProperty()->SetOpacity(std::clamp(opacity, 0.0, 1.0));
+}
+
+void HeatmapLayer::setBoxesOpacity(double opacity) { m_boxActor->GetProperty()->SetOpacity(std::clamp(opacity, 0.0, 1.0)); }
+
 void HeatmapLayer::setBoxesVisible(bool visible)
 {
     m_boxesVisible = visible;

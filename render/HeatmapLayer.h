@@ -55,6 +55,8 @@ public:
     void setHeatmapVisible(bool visible);
     void setProposalVisible(bool visible);
     void setBoxesVisible(bool visible);
+    void setProposalOpacity(double opacity);
+    void setBoxesOpacity(double opacity);
     /// The colour bar (right edge of the view) with the value range and a title, e.g. the method.
     void setColorBarTitle(const std::string& title);
     void setColorBarVisible(bool visible);

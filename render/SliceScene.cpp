@@ -192,8 +192,8 @@ void SliceScene::updateSliceData()
                         static_cast<size_t>(c1 - c0 + 1));
         m_labelSlice->Modified();
     }
-    for (auto& contour : m_contours)
-        contour.actor->SetVisibility(m_labels != nullptr && hasData && m_contoursVisible);
+    for (size_t i = 0; i < m_contours.size(); ++i)
+        m_contours[i].actor->SetVisibility(m_labels != nullptr && hasData && m_contoursVisible && m_labelVisible[i]);
 }
 
 void SliceScene::setWindowLevel(WindowLevel wl)
@@ -207,8 +207,29 @@ void SliceScene::setWindowLevel(WindowLevel wl)
 void SliceScene::setLabelContoursVisible(bool visible)
 {
     m_contoursVisible = visible;
-    for (auto& contour : m_contours)
-        contour.actor->SetVisibility(m_labels != nullptr && sliceCount() > 0 && m_contoursVisible);
+    for (size_t i = 0; i < m_contours.size(); ++i)
+        m_contours[i].actor->SetVisibility(m_labels != nullptr && sliceCount() > 0 && m_contoursVisible &&
+                                           m_labelVisible[i]);
+}
+
+void SliceScene::setLabelContourVisible(int label, bool visible)
+{
+    if (label < 1 || label > static_cast<int>(m_contours.size()))
+        return;
+    m_labelVisible[static_cast<size_t>(label - 1)] = visible;
+    setLabelContoursVisible(m_contoursVisible);
+}
+
+void SliceScene::setLabelContourOpacity(int label, double opacity)
+{
+    if (label >= 1 && label <= static_cast<int>(m_contours.size()))
+        m_contours[static_cast<size_t>(label - 1)].actor->GetProperty()->SetOpacity(std::clamp(opacity, 0.0, 1.0));
+}
+
+bool SliceScene::labelContourShown(int label) const
+{
+    return label >= 1 && label <= static_cast<int>(m_contours.size()) &&
+           m_contours[static_cast<size_t>(label - 1)].actor->GetVisibility();
 }
 
 void SliceScene::resetCamera(double viewportAspect)

@@ -58,6 +58,10 @@ public:
 
     void setLabelContoursVisible(bool visible);
     bool labelContoursVisible() const { return m_contoursVisible; }
+    /// One label's contour (1 kidney, 2 tumour, 3 cyst) on or off, and its opacity (0..1).
+    void setLabelContourVisible(int label, bool visible);
+    void setLabelContourOpacity(int label, double opacity);
+    bool labelContourShown(int label) const;
 
     /// Fits the whole slice into the renderer's viewport (aspect = width / height).
     void resetCamera(double viewportAspect);
@@ -94,6 +98,7 @@ private:
     WindowLevel m_windowLevel;
     double m_fitScale = 1.0; ///< parallel scale that fits the slice (resetCamera)
     bool m_contoursVisible = true;
+    std::array<bool, 3> m_labelVisible{true, true, true};
 
     vtkSmartPointer<vtkRenderer> m_renderer;
     vtkSmartPointer<vtkImageData> m_ctSlice;

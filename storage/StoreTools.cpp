@@ -16,26 +16,31 @@ namespace fs = std::filesystem;
 
 namespace weaksight::storage {
 
+int64_t registerCaseFiles(AnnotationStore& store, int64_t datasetId, const CaseFiles& c)
+{
+    CaseRegistration r;
+    r.caseKey = c.caseId;
+    const fs::path gridSource = c.segmentation ? *c.segmentation : *c.imaging;
+    r.shape = readVolumeHeader(gridSource).geometry.canonicalShape();
+    if (c.imaging) {
+        r.imagingPath = fs::absolute(*c.imaging).string();
+        r.imagingFingerprint = fileFingerprint(*c.imaging);
+    }
+    if (c.segmentation) {
+        r.labelsPath = fs::absolute(*c.segmentation).string();
+        r.labelsFingerprint = fileFingerprint(*c.segmentation);
+    }
+    return store.registerCase(datasetId, r);
+}
+
 ImportReport importDataset(AnnotationStore& store, const fs::path& root)
 {
     const auto cases = scanDataset(root);
     ImportReport report;
     report.datasetId = store.registerDataset(fs::absolute(root).lexically_normal().string(), toString(cases.front().layout));
     for (const auto& c : cases) {
-        CaseRegistration r;
-        r.caseKey = c.caseId;
-        const fs::path gridSource = c.segmentation ? *c.segmentation : *c.imaging;
-        r.shape = readVolumeHeader(gridSource).geometry.canonicalShape();
-        if (c.imaging) {
-            r.imagingPath = fs::absolute(*c.imaging).string();
-            r.imagingFingerprint = fileFingerprint(*c.imaging);
-        }
-        if (c.segmentation) {
-            r.labelsPath = fs::absolute(*c.segmentation).string();
-            r.labelsFingerprint = fileFingerprint(*c.segmentation);
-            ++report.withLabels;
-        }
-        store.registerCase(report.datasetId, r);
+        registerCaseFiles(store, report.datasetId, c);
+        report.withLabels += c.segmentation.has_value();
         ++report.cases;
     }
     return report;

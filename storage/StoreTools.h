@@ -1,5 +1,6 @@
 #pragma once
 
+#include "core/cases/KitsCase.h"
 #include "storage/AnnotationStore.h"
 
 #include <filesystem>
@@ -17,6 +18,8 @@ struct ImportReport {
 /// Registers a KiTS dataset's cases as ground-truth references: paths, shapes and SHA-256
 /// fingerprints of imaging and labels (the files are not copied).
 ImportReport importDataset(AnnotationStore& store, const std::filesystem::path& root);
+/// Registers (or updates) one case of a dataset: paths, shape and fingerprints; returns its id.
+int64_t registerCaseFiles(AnnotationStore& store, int64_t datasetId, const CaseFiles& files);
 
 struct AgreementRow {
     std::string annotatorA, annotatorB;

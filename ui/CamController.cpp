@@ -142,6 +142,7 @@ void CamController::adoptModel(const ModelLoad& loaded)
     m_diskCache = loaded.diskCache;
     m_modelSummary = loaded.summary;
     m_modelHash = loaded.hash;
+    m_modelPath = loaded.path;
     if (loaded.cropSize >= 8)
         m_cropSize = loaded.cropSize;
     m_memory.clear();
@@ -162,6 +163,7 @@ void CamController::loadModel(const QString& path, const QString& device)
 {
     m_modelWatcher.setFuture(QtConcurrent::run(&camThreadPool(), [path, device]() {
         ModelLoad result;
+        result.path = path;
         try {
             auto model = std::make_shared<compute::Classifier>(
                 compute::Classifier::load(path.toStdString(), device.toStdString()));
@@ -198,7 +200,15 @@ void CamController::shareModel(const CamController& other)
         return;
     if (m_model == other.m_model)
         return; // already sharing it: keep the computed maps
-    adoptModel({other.m_model, other.m_diskCache, other.m_modelSummary, other.m_modelHash, QString(), other.m_cropSize});
+    adoptModel({other.m_model, other.m_diskCache, other.m_modelSummary, other.m_modelHash, QString(), other.m_cropSize,
+                other.m_modelPath});
+}
+
+std::string CamController::modelArchitecture() const { return m_model ? m_model->description().architecture : std::string(); }
+
+std::string CamController::methodKey() const
+{
+    return compute::camMethodKey(m_options, m_model ? m_model->description().targetLayer : std::string());
 }
 
 QStringList CamController::targetLayers() const

@@ -64,6 +64,12 @@ public:
     /// one model in memory. Emits modelLoaded.
     void shareModel(const CamController& other);
     QString modelSummary() const { return m_modelSummary; }
+    /// The loaded model's content hash, architecture and file (empty without a model).
+    std::string modelHash() const { return m_modelHash; }
+    std::string modelArchitecture() const;
+    QString modelPath() const { return m_modelPath; }
+    /// The method key of the current settings (method, layer, target, parameters).
+    std::string methodKey() const;
     /// Layers the loaded model offers as CAM targets (empty without a model).
     QStringList targetLayers() const;
 
@@ -155,6 +161,7 @@ private:
         std::string hash;
         QString error;
         int cropSize = 0; ///< from MODEL.training.json when present: the crops it was trained on
+        QString path;
     };
     std::string cacheKey(int slice) const;
     std::string volumeKey() const;
@@ -172,6 +179,7 @@ private:
     std::shared_ptr<const compute::Classifier> m_model;
     QString m_modelSummary;
     std::string m_modelHash;
+    QString m_modelPath;
     std::shared_ptr<compute::CamCache> m_diskCache;
     std::shared_ptr<const LoadedCase> m_case;
     std::shared_ptr<const KidneyCentres> m_centres;

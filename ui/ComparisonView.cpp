@@ -178,6 +178,14 @@ void ComparisonView::forEachLayer(const std::function<void(render::HeatmapLayer&
     }
 }
 
+void ComparisonView::forEachView(const std::function<void(SliceView&)>& apply)
+{
+    for (auto& pane : m_panes) {
+        apply(*pane.view);
+        pane.view->requestRender();
+    }
+}
+
 void ComparisonView::release()
 {
     const QSignalBlocker blocker(this); // emptied panes must not send slice 0 to the window

@@ -47,6 +47,8 @@ public:
     void resetView();
     /// Applies a display setting (opacity, colour map, toggles) to every pane's heatmap layer.
     void forEachLayer(const std::function<void(render::HeatmapLayer&)>& apply);
+    /// Applies a display setting (label contours) to every pane's view.
+    void forEachView(const std::function<void(SliceView&)>& apply);
     /// Stops the panes' background work and lets go of the case (when the comparison is left).
     void release();
 

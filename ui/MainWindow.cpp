@@ -2,10 +2,12 @@
 
 #include "core/common/Error.h"
 #include "core/common/Log.h"
+#include "core/masks/MaskEditing.h"
 #include "core/research/DemoSetup.h"
 #include "core/common/ColorMaps.h"
 #include "ui/CamController.h"
 #include "ui/CaseBrowser.h"
+#include "ui/ReviewController.h"
 #include "ui/SettingsDialog.h"
 #include "ui/ComparisonView.h"
 #include "ui/SliceView.h"
@@ -23,6 +25,8 @@
 #include <QMenuBar>
 #include <QMessageBox>
 #include <QProgressBar>
+#include <QInputDialog>
+#include <QLineEdit>
 #include <QPushButton>
 #include <QVBoxLayout>
 #include <QProgressDialog>
@@ -31,6 +35,10 @@
 #include <QSpinBox>
 #include <QStackedWidget>
 #include <QStatusBar>
+#include <QToolButton>
+#include <QWidgetAction>
+#include <QGridLayout>
+#include <QMenu>
 #include <QToolBar>
 #include <QtConcurrent/QtConcurrentRun>
 #include <spdlog/spdlog.h>
@@ -38,6 +46,7 @@
 #include <atomic>
 #include <chrono>
 #include <filesystem>
+#include <functional>
 
 namespace fs = std::filesystem;
 
@@ -234,6 +243,7 @@ void MainWindow::buildUi()
     connect(m_view, &SliceView::cursorLeftSlice, m_cursorLabel, &QLabel::clear);
     m_view->setWindowLevel({kPresets[0].window, kPresets[0].level});
     buildHeatmapToolbar();
+    buildReviewMenu();
     statusBar()->showMessage(tr("Open a KiTS dataset, a case folder or a volume (File menu)."));
 }
 
@@ -333,6 +343,73 @@ void MainWindow::buildHeatmapToolbar()
             m_view->requestRender();
         });
     }
+    // Every overlay with its own switch and opacity, in a pop-up panel (Overlays ▾).
+    auto* overlays = new QToolButton(toolbar);
+    overlays->setText(tr("Overlays"));
+    overlays->setPopupMode(QToolButton::InstantPopup);
+    auto* panel = new QWidget(overlays);
+    panel->setObjectName("overlayPanel");
+    auto* grid = new QGridLayout(panel);
+    grid->addWidget(new QLabel(tr("<b>Overlay</b>"), panel), 0, 0);
+    grid->addWidget(new QLabel(tr("<b>Opacity</b>"), panel), 0, 1);
+    struct OverlayRow {
+        QString name;
+        QString key;
+        std::function<void(SliceView&, bool)> show;
+        std::function<void(SliceView&, double)> opacity;
+    };
+    const std::vector<OverlayRow> rows{
+        {tr("Kidney contour (ground truth)"), "kidney",
+         [](SliceView& v, bool on) { v.scene().setLabelContourVisible(labels::Kidney, on); },
+         [](SliceView& v, double o) { v.scene().setLabelContourOpacity(labels::Kidney, o); }},
+        {tr("Tumour contour (ground truth)"), "tumour",
+         [](SliceView& v, bool on) { v.scene().setLabelContourVisible(labels::Tumour, on); },
+         [](SliceView& v, double o) { v.scene().setLabelContourOpacity(labels::Tumour, o); }},
+        {tr("Cyst contour (ground truth)"), "cyst",
+         [](SliceView& v, bool on) { v.scene().setLabelContourVisible(labels::Cyst, on); },
+         [](SliceView& v, double o) { v.scene().setLabelContourOpacity(labels::Cyst, o); }},
+        {tr("Crop boxes"), "boxes", [](SliceView& v, bool on) { v.heatmapLayer().setBoxesVisible(on); },
+         [](SliceView& v, double o) { v.heatmapLayer().setBoxesOpacity(o); }},
+        {tr("Proposal contour"), "proposal", [](SliceView& v, bool on) { v.heatmapLayer().setProposalVisible(on); },
+         [](SliceView& v, double o) { v.heatmapLayer().setProposalOpacity(o); }},
+        {tr("Heatmap"), "heatmap", [](SliceView& v, bool on) { v.heatmapLayer().setHeatmapVisible(on); },
+         [this](SliceView& v, double o) {
+             v.heatmapLayer().setOpacity(o);
+             const QSignalBlocker blocker(m_opacity);
+             m_opacity->setValue(static_cast<int>(std::lround(o * 100)));
+         }},
+    };
+    for (size_t i = 0; i < rows.size(); ++i) {
+        const OverlayRow& row = rows[i];
+        auto* box = new QCheckBox(row.name, panel);
+        box->setObjectName("show-" + row.key);
+        box->setChecked(true);
+        auto* slider = new QSlider(Qt::Horizontal, panel);
+        slider->setObjectName("opacity-" + row.key);
+        slider->setRange(0, 100);
+        slider->setValue(row.key == "heatmap" ? 50 : 100);
+        slider->setMinimumWidth(120);
+        grid->addWidget(box, static_cast<int>(i) + 1, 0);
+        grid->addWidget(slider, static_cast<int>(i) + 1, 1);
+        const auto apply = [this](const std::function<void(SliceView&)>& change) {
+            change(*m_view);
+            m_comparison->forEachView([&](SliceView& v) { change(v); });
+            m_view->requestRender();
+        };
+        connect(box, &QCheckBox::toggled, this, [apply, show = row.show](bool on) {
+            apply([&](SliceView& v) { show(v, on); });
+        });
+        connect(slider, &QSlider::valueChanged, this, [apply, opacity = row.opacity](int value) {
+            apply([&](SliceView& v) { opacity(v, value / 100.0); });
+        });
+    }
+    auto* menu = new QMenu(overlays);
+    auto* holder = new QWidgetAction(menu);
+    holder->setDefaultWidget(panel);
+    menu->addAction(holder);
+    overlays->setMenu(menu);
+    toolbar->addWidget(overlays);
+
     connect(m_camMethod, &QComboBox::currentIndexChanged, this, [this](int index) {
         if (index < 0)
             return;
@@ -472,6 +549,183 @@ void MainWindow::setComparisonMode(bool on)
     }
 }
 
+void MainWindow::buildReviewMenu()
+{
+    m_review = new ReviewController(*m_cams, this);
+    m_review->setAnnotator(QSettings().value(QStringLiteral("annotator")).toString());
+    auto* menu = menuBar()->addMenu(tr("&Review"));
+    const auto add = [this, menu](const QString& text, QKeySequence key, std::function<void()> run) {
+        QAction* action = menu->addAction(text, this, std::move(run), key);
+        action->setShortcutContext(Qt::WindowShortcut);
+        return action;
+    };
+    const auto decide = [this](bool (ReviewController::*what)()) {
+        if (!ensureAnnotator())
+            return;
+        (m_review->*what)();
+    };
+    add(tr("&Accept proposal"), QKeySequence(Qt::Key_A), [decide] { decide(&ReviewController::accept); });
+    add(tr("Re&ject proposal"), QKeySequence(Qt::Key_X), [decide] { decide(&ReviewController::reject); });
+    add(tr("&Skip"), QKeySequence(Qt::Key_S), [decide] { decide(&ReviewController::skip); });
+    add(tr("&Correct (edit the proposal)"), QKeySequence(Qt::Key_E), [this] { m_review->startCorrection(); });
+    add(tr("&Finish correction"), QKeySequence(Qt::Key_Return), [this] {
+        if (m_review->editing() && ensureAnnotator())
+            m_review->finishCorrection();
+    });
+    add(tr("Cancel correction"), QKeySequence(Qt::Key_Escape), [this] { m_review->cancelCorrection(); });
+    menu->addSeparator();
+    add(tr("&Undo"), QKeySequence::Undo, [this] {
+        // While editing: the last stroke or action; else the last decision (the audit log keeps it).
+        if (m_review->editing())
+            m_review->editor()->undo(), showEditedMask();
+        else if (m_review->undoLastDecision())
+            statusBar()->showMessage(tr("Decision undone."), 4000);
+    });
+    add(tr("&Redo"), QKeySequence::Redo, [this] {
+        if (m_review->editing() && m_review->editor()->redo())
+            showEditedMask();
+    });
+    menu->addSeparator();
+    const auto edit = [this](const std::function<BinaryMask(const BinaryMask&)>& op) {
+        if (!m_review->editing())
+            return;
+        m_review->editor()->apply(op(m_review->editor()->mask()));
+        showEditedMask();
+    };
+    add(tr("Fill &holes"), QKeySequence(Qt::Key_F), [edit] { edit(fillHoles); });
+    add(tr("&Keep the largest component"), QKeySequence(Qt::Key_K), [edit] { edit(keepLargestComponent); });
+    add(tr("Remove small &islands"), QKeySequence(Qt::Key_I), [edit] {
+        edit([](const BinaryMask& m) { return removeSmallIslands(m, 10); });
+    });
+    add(tr("Apply the &proposal"), QKeySequence(Qt::Key_P), [this, edit] {
+        if (const auto p = m_review->proposal())
+            edit([p](const BinaryMask&) { return *p; });
+    });
+    add(tr("Larger brush"), QKeySequence(Qt::Key_BracketRight),
+        [this] { m_view->setBrushRadiusMm(m_view->brushRadiusMm() * 1.25); });
+    add(tr("Smaller brush"), QKeySequence(Qt::Key_BracketLeft),
+        [this] { m_view->setBrushRadiusMm(m_view->brushRadiusMm() / 1.25); });
+    menu->addSeparator();
+    add(tr("&Next undecided"), QKeySequence(Qt::Key_Space), [this] { goToNextUndecided(); });
+    m_autoAdvance = menu->addAction(tr("Advance after a decision"));
+    m_autoAdvance->setCheckable(true);
+    m_autoAdvance->setChecked(QSettings().value(QStringLiteral("autoAdvance"), true).toBool());
+    connect(m_autoAdvance, &QAction::toggled, this, [](bool on) { QSettings().setValue(QStringLiteral("autoAdvance"), on); });
+    add(tr("Set the annotator's name…"), QKeySequence(), [this] { askAnnotator(); });
+
+    connect(m_review, &ReviewController::editingChanged, this, [this](bool editing) {
+        m_view->setBrushMode(editing);
+        if (editing)
+            showEditedMask();
+        else
+            m_view->maskLayer().clear();
+        m_view->requestRender();
+        updateReviewStatus();
+    });
+    connect(m_view, &SliceView::brushPressed, this, [this](double row, double col, bool paint) {
+        if (!m_review->editing())
+            return;
+        const auto box = m_review->cropBox();
+        m_review->editor()->beginStroke(paint);
+        m_review->editor()->dab(row - box->row, col - box->col, m_view->brushRadiusPixels());
+        showEditedMask();
+    });
+    connect(m_view, &SliceView::brushMoved, this, [this](double row, double col) {
+        if (!m_review->editing())
+            return;
+        const auto box = m_review->cropBox();
+        m_review->editor()->dabTo(row - box->row, col - box->col, m_view->brushRadiusPixels());
+        showEditedMask();
+    });
+    connect(m_view, &SliceView::brushReleased, this, [this] {
+        if (m_review->editing())
+            m_review->editor()->endStroke();
+    });
+    connect(m_review, &ReviewController::decisionRecorded, this, [this](int slice, int crop, const QString& kind) {
+        statusBar()->showMessage(tr("Slice %1, crop %2: %3 (saved)").arg(slice + 1).arg(crop + 1).arg(kind), 4000);
+        m_caseBrowser->refreshStatus();
+        if (m_autoAdvance->isChecked()) {
+            if (crop + 1 < m_review->cropCount())
+                m_review->setTarget(slice, crop + 1);
+            else
+                goToNextUndecided();
+        }
+        updateReviewStatus();
+    });
+    connect(m_review, &ReviewController::decisionUndone, this, [this](int slice, int crop) {
+        m_caseBrowser->refreshStatus();
+        m_view->setSlice(slice);
+        m_review->setTarget(slice, crop);
+        updateReviewStatus();
+    });
+    connect(m_review, &ReviewController::failed, this, [this](const QString& message) {
+        statusBar()->showMessage(message, 8000);
+    });
+    m_reviewLabel = new QLabel(this);
+    statusBar()->addWidget(m_reviewLabel);
+}
+
+bool MainWindow::ensureAnnotator()
+{
+    if (!m_review->annotator().trimmed().isEmpty())
+        return true;
+    return askAnnotator();
+}
+
+bool MainWindow::askAnnotator()
+{
+    if (!qEnvironmentVariableIsEmpty("WEAKSIGHT_NO_DIALOGS")) {
+        statusBar()->showMessage(tr("Set the annotator's name first (Review menu)."), 8000);
+        return false;
+    }
+    bool ok = false;
+    const QString name = QInputDialog::getText(this, tr("Annotator"), tr("Your name (stored with every decision):"),
+                                               QLineEdit::Normal, m_review->annotator(), &ok)
+                             .trimmed();
+    if (!ok || name.isEmpty())
+        return false;
+    m_review->setAnnotator(name);
+    QSettings().setValue(QStringLiteral("annotator"), name); // asked once, remembered
+    return true;
+}
+
+void MainWindow::showEditedMask()
+{
+    const auto box = m_review->cropBox();
+    if (!m_review->editing() || !box)
+        return;
+    m_view->maskLayer().setMask(box->row, box->col, m_review->editor()->mask());
+    m_view->requestRender();
+}
+
+void MainWindow::goToNextUndecided()
+{
+    if (const auto next = m_review->nextUndecidedSlice(+1)) {
+        m_view->setSlice(*next);
+        m_review->setTarget(*next, 0);
+    } else {
+        statusBar()->showMessage(tr("No undecided proposal after this slice among the computed ones."), 4000);
+    }
+    updateReviewStatus();
+}
+
+void MainWindow::updateReviewStatus()
+{
+    if (!m_reviewLabel)
+        return;
+    const int crops = m_review->cropCount();
+    if (crops == 0) {
+        m_reviewLabel->clear();
+        return;
+    }
+    const auto decided = m_review->decisionOf(m_review->slice(), m_review->crop());
+    m_reviewLabel->setText(tr("Review: crop %1 of %2%3%4")
+                               .arg(m_review->crop() + 1)
+                               .arg(crops)
+                               .arg(decided ? tr(" — %1").arg(QString::fromStdString(storage::toString(*decided))) : QString())
+                               .arg(m_review->editing() ? tr(" — editing") : QString()));
+}
+
 void MainWindow::set3dViewVisible(bool visible) { m_surfaceDock->setVisible(visible); }
 
 void MainWindow::update3dView()
@@ -516,6 +770,8 @@ void MainWindow::loadModel(const QString& path)
 
 void MainWindow::showHeatmaps(int slice)
 {
+    if (m_review && m_review->slice() != slice)
+        m_review->setTarget(slice, 0);
     if (comparisonMode())
         return; // the panes compute their own; the hidden view waits
     // Cached: placed at once; else cleared until the background job delivers this slice.
@@ -526,6 +782,7 @@ void MainWindow::showHeatmaps(int slice)
         m_view->heatmapLayer().clear();
     m_view->heatmapLayer().setColorBarTitle(m_cams->colorBarTitle().toStdString());
     updateProposalIou();
+    updateReviewStatus();
     m_view->requestRender();
     if (!maps)
         m_cams->requestSlice(slice);
@@ -601,6 +858,8 @@ void MainWindow::showCases(std::vector<CaseFiles> cases, const QString& datasetP
         const QSignalBlocker blocker(m_caseBrowser);
         m_storePath = storePathFor(datasetPath);
         m_caseBrowser->setCases(m_cases, m_storePath);
+        const QFileInfo info(datasetPath);
+        m_review->setDataset(info.isDir() ? info.absoluteFilePath() : info.absolutePath(), m_storePath);
     }
     if (!m_cases.empty()) {
         {
@@ -645,6 +904,7 @@ void MainWindow::onCaseLoaded()
     auto previous = m_current;
     m_current = result.loaded;
     m_cams->setCase(m_current);
+    m_review->setCase(m_current);
     if (comparisonMode())
         m_comparison->setCase(m_current);
     const auto& c = *m_current;

@@ -28,6 +28,7 @@ class CamController;
 class ComparisonView;
 class CaseBrowser;
 class SurfaceView;
+class ReviewController;
 
 /// The first workstation window: a case list, the axial slice viewer with CT window
 /// presets and label contours, and a status bar with slice, position and HU under the cursor.
@@ -67,6 +68,7 @@ public:
     CaseBrowser* caseBrowser() const { return m_caseBrowser; }
     QString storePath() const { return m_storePath; }
     SurfaceView* surfaceView() const { return m_surfaceView; }
+    ReviewController* reviewController() const { return m_review; }
     /// Shows the 3D view (kidney and lesion surfaces of the case; View > 3D view, key 3).
     void set3dViewVisible(bool visible);
 
@@ -94,10 +96,19 @@ private:
     void updateProposalIou();
     void goToLesionSlice(int direction);
     void update3dView();
+    void buildReviewMenu();
+    bool ensureAnnotator();
+    bool askAnnotator();
+    void showEditedMask();
+    void goToNextUndecided();
+    void updateReviewStatus();
 
     SliceView* m_view = nullptr;
     CaseBrowser* m_caseBrowser = nullptr;
     SurfaceView* m_surfaceView = nullptr;
+    ReviewController* m_review = nullptr;
+    QAction* m_autoAdvance = nullptr;
+    QLabel* m_reviewLabel = nullptr;
     QDockWidget* m_surfaceDock = nullptr;
     QString m_storePath; ///< the annotation store of the open dataset
     std::shared_ptr<const LoadedCase> m_surfaceCase; ///< the case the 3D view shows

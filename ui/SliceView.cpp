@@ -1,5 +1,7 @@
 #include "ui/SliceView.h"
 
+#include <algorithm>
+
 #include <QKeyEvent>
 #include <QMouseEvent>
 #include <QWheelEvent>
@@ -15,6 +17,7 @@ SliceView::SliceView(QWidget* parent) : VtkViewport(parent)
 {
     renderWindow()->AddRenderer(m_scene.renderer());
     m_heatmaps.addTo(m_scene.renderer());
+    m_mask.addTo(m_scene.renderer());
     setMouseTracking(true);
     setFocusPolicy(Qt::StrongFocus);
     // A resize (a toolbar appearing, the window growing) keeps the user's zoom and pan.
@@ -34,9 +37,11 @@ void SliceView::setVolumes(const CtVolume* imaging, const LabelVolume* labels)
         const auto shape = grid->canonicalShape();
         const auto spacing = grid->canonicalSpacing();
         m_heatmaps.setSliceGeometry(shape[1], shape[2], spacing[1], spacing[2]);
+        m_mask.setSliceSpacing(spacing[1], spacing[2]);
     } else {
         m_heatmaps.clear();
     }
+    m_mask.clear();
     resetView();
     Q_EMIT sliceChanged(m_scene.slice());
 }
@@ -84,8 +89,54 @@ void SliceView::copyCameraFrom(const SliceView& other)
     requestRender();
 }
 
+void SliceView::setBrushMode(bool on)
+{
+    m_brushMode = on;
+    m_brushing = false;
+    if (!on)
+        m_mask.setCursor(0, 0, 0, false);
+    requestRender();
+}
+
+void SliceView::setBrushRadiusMm(double radius)
+{
+    m_brushRadiusMm = std::clamp(radius, 0.5, 50.0);
+    Q_EMIT brushRadiusChanged(m_brushRadiusMm);
+}
+
+double SliceView::brushRadiusPixels() const
+{
+    const auto* grid = m_scene.imaging() ? &m_scene.imaging()->spacing : (m_scene.labels() ? &m_scene.labels()->spacing : nullptr);
+    return grid ? m_brushRadiusMm / (*grid)[2] : m_brushRadiusMm;
+}
+
+std::optional<std::array<double, 2>> SliceView::pixelAt(const QPointF& position) const
+{
+    const auto* grid = m_scene.imaging() ? &m_scene.imaging()->spacing : (m_scene.labels() ? &m_scene.labels()->spacing : nullptr);
+    if (!grid)
+        return std::nullopt;
+    const auto world = widgetToWorld(position, m_scene.renderer());
+    return std::array<double, 2>{world[1] / (*grid)[1], world[0] / (*grid)[2]};
+}
+
+void SliceView::updateBrushCursor(const QPointF& position)
+{
+    if (const auto p = pixelAt(position)) {
+        m_mask.setCursor((*p)[0], (*p)[1], brushRadiusPixels(), true);
+        requestRender();
+    }
+}
+
 void SliceView::wheelEvent(QWheelEvent* event)
 {
+    if (m_brushMode && (event->modifiers() & Qt::ShiftModifier)) {
+        // Shift+wheel: brush size (Qt may report a horizontal delta with Shift).
+        const int delta = event->angleDelta().y() != 0 ? event->angleDelta().y() : event->angleDelta().x();
+        setBrushRadiusMm(m_brushRadiusMm * std::pow(1.15, delta / 120.0));
+        updateBrushCursor(event->position());
+        event->accept();
+        return;
+    }
     if (event->modifiers() & Qt::ControlModifier) {
         m_scene.zoom(std::pow(1.2, event->angleDelta().y() / 120.0));
         requestRender();
@@ -105,6 +156,14 @@ void SliceView::wheelEvent(QWheelEvent* event)
 
 void SliceView::mousePressEvent(QMouseEvent* event)
 {
+    if (m_brushMode && event->button() == Qt::LeftButton) {
+        if (const auto p = pixelAt(event->position())) {
+            m_brushing = true;
+            Q_EMIT brushPressed((*p)[0], (*p)[1], !(event->modifiers() & Qt::ShiftModifier));
+        }
+        event->accept();
+        return;
+    }
     const Drag drag = event->button() == Qt::LeftButton    ? Drag::WindowLevel
                       : event->button() == Qt::RightButton ? Drag::Zoom
                       : event->button() == Qt::MiddleButton ? Drag::Pan
@@ -150,6 +209,16 @@ void SliceView::keyPressEvent(QKeyEvent* event)
 
 void SliceView::mouseMoveEvent(QMouseEvent* event)
 {
+    if (m_brushMode) {
+        updateBrushCursor(event->position());
+        if (m_brushing)
+            if (const auto p = pixelAt(event->position()))
+                Q_EMIT brushMoved((*p)[0], (*p)[1]);
+        if (m_brushing || m_drag == Drag::WindowLevel) {
+            reportCursor(event->position());
+            return;
+        }
+    }
     if (m_drag == Drag::Zoom || m_drag == Drag::Pan) {
         const auto before = widgetToWorld(m_dragStart, m_scene.renderer());
         const auto now = widgetToWorld(event->position(), m_scene.renderer());
@@ -174,6 +243,10 @@ void SliceView::mouseMoveEvent(QMouseEvent* event)
 
 void SliceView::mouseReleaseEvent(QMouseEvent* event)
 {
+    if (m_brushing && event->button() == Qt::LeftButton) {
+        m_brushing = false;
+        Q_EMIT brushReleased();
+    }
     m_drag = Drag::None;
     VtkViewport::mouseReleaseEvent(event);
 }

@@ -1,10 +1,14 @@
 #pragma once
 
 #include "render/HeatmapLayer.h"
+#include "render/MaskLayer.h"
 #include "render/SliceScene.h"
 #include "ui/VtkViewport.h"
 
 #include <QPoint>
+
+#include <array>
+#include <optional>
 
 namespace weaksight::ui {
 
@@ -22,6 +26,16 @@ public:
     const render::SliceScene& scene() const { return m_scene; }
     /// The CAM overlay drawn over the slice (patches placed by the caller for the slice shown).
     render::HeatmapLayer& heatmapLayer() { return m_heatmaps; }
+    /// The mask under review or being edited.
+    render::MaskLayer& maskLayer() { return m_mask; }
+    /// Brush mode (editing a mask): left-drag paints, Shift+left-drag erases, Shift+wheel changes
+    /// the brush size; a ring shows the brush under the cursor. Window/level dragging is off then.
+    void setBrushMode(bool on);
+    bool brushMode() const { return m_brushMode; }
+    void setBrushRadiusMm(double radius);
+    double brushRadiusMm() const { return m_brushRadiusMm; }
+    /// The brush radius in pixels of the slice (columns).
+    double brushRadiusPixels() const;
 
     /// Shows new volumes (owned by the caller) and fits them into the view.
     void setVolumes(const CtVolume* imaging, const LabelVolume* labels);
@@ -41,6 +55,11 @@ Q_SIGNALS:
     void cursorLeftSlice();
     /// Zoom or pan changed (by the user or resetView()).
     void cameraChanged();
+    /// Brush mode: a stroke at fractional slice pixel (row, col); paint = false erases.
+    void brushPressed(double row, double col, bool paint);
+    void brushMoved(double row, double col);
+    void brushReleased();
+    void brushRadiusChanged(double radiusMm);
 
 protected:
     void wheelEvent(QWheelEvent* event) override;
@@ -54,6 +73,12 @@ private:
 
     render::SliceScene m_scene;
     render::HeatmapLayer m_heatmaps;
+    render::MaskLayer m_mask;
+    bool m_brushMode = false;
+    bool m_brushing = false;
+    double m_brushRadiusMm = 3.0;
+    std::optional<std::array<double, 2>> pixelAt(const QPointF& position) const;
+    void updateBrushCursor(const QPointF& position);
     enum class Drag { None, WindowLevel, Zoom, Pan };
     Drag m_drag = Drag::None;
     QPointF m_dragStart;

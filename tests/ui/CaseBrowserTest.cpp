@@ -5,12 +5,16 @@
 #include "storage/AnnotationStore.h"
 #include "storage/StoreTools.h"
 #include "ui/CaseBrowser.h"
+#include "ui/ComparisonView.h"
 #include "ui/MainWindow.h"
+#include "ui/SliceView.h"
 #include "ui/SettingsDialog.h"
 #include "ui/SurfaceView.h"
 #include "ui/Translations.h"
 
+#include <QCheckBox>
 #include <QComboBox>
+#include <QSlider>
 #include <QFileInfo>
 #include <QMenuBar>
 #include <QSignalSpy>
@@ -183,4 +187,50 @@ TEST(SurfaceView, ShowsGroundTruthAndCuratedSurfacesOfTheCase)
         QTest::qWait(200);
         window.grab().save(QString(out) + "/3d-view.png");
     }
+}
+
+TEST(Overlays, EachOverlayHasItsOwnSwitchAndOpacity)
+{
+    TempDir dir;
+    PhantomOptions options;
+    options.seed = 8;
+    options.minInPlace = options.maxInPlace = 128;
+    options.sliceThicknesses = {5.0};
+    options.lesionFreeFraction = 0;
+    writePhantomDataset(options, dir / "cases", 1);
+    ui::MainWindow window;
+    window.resize(1000, 800);
+    window.show();
+    ASSERT_TRUE(QTest::qWaitForWindowExposed(&window));
+    QSignalSpy loaded(&window, &ui::MainWindow::caseLoaded);
+    window.openPath(QString::fromStdString((dir / "cases").string()));
+    ASSERT_TRUE(loaded.wait(20000));
+    ui::SliceView& view = *window.sliceView();
+    ASSERT_TRUE(view.scene().labelContourShown(labels::Tumour)) << "the case opens on its lesion slice";
+    auto* panel = window.findChild<QWidget*>("overlayPanel");
+    ASSERT_NE(panel, nullptr);
+    const auto frame = [&] {
+        view.requestRender();
+        QTest::qWait(80);
+        return view.grabFramebuffer();
+    };
+    const QImage full = frame();
+    panel->findChild<QSlider*>("opacity-tumour")->setValue(20);
+    const QImage faint = frame();
+    panel->findChild<QCheckBox*>("show-tumour")->setChecked(false);
+    EXPECT_FALSE(view.scene().labelContourShown(labels::Tumour));
+    EXPECT_TRUE(view.scene().labelContourShown(labels::Kidney)) << "only the tumour's switch changed";
+    const QImage hidden = frame();
+    int fainter = 0, gone = 0;
+    for (int y = 0; y < full.height(); ++y)
+        for (int x = 0; x < full.width(); ++x) {
+            fainter += full.pixel(x, y) != faint.pixel(x, y);
+            gone += full.pixel(x, y) != hidden.pixel(x, y);
+        }
+    EXPECT_GT(fainter, 20) << "the tumour contour drawn at 20 % opacity";
+    EXPECT_GT(gone, 20);
+    // The comparison panes follow.
+    window.setComparisonMode(true);
+    EXPECT_FALSE(window.comparisonView()->paneView(0)->scene().labelContourShown(labels::Tumour));
+    window.setComparisonMode(false);
 }

@@ -1,0 +1,204 @@
+// A scripted review session in the real window (Xvfb): accept one proposal, correct another with
+// brush and eraser strokes sent as mouse events (with undo and redo), reject a third and undo and
+// redo that decision; then the store holds exactly those decisions with the right masks and IoU
+// records, and the export writes the matching NIfTI label volume.
+#include "../core/TestSupport.h"
+#include "core/compute/Classifier.h"
+#include "core/io/VolumeIo.h"
+#include "core/phantom/Phantom.h"
+#include "storage/AnnotationStore.h"
+#include "storage/Exporter.h"
+#include "ui/CamController.h"
+#include "ui/MainWindow.h"
+#include "ui/ReviewController.h"
+#include "ui/SliceView.h"
+
+#include <QAction>
+#include <QApplication>
+#include <QMouseEvent>
+#include <QSignalSpy>
+#include <QTest>
+#include <gtest/gtest.h>
+#include <vtkRenderer.h>
+
+using namespace weaksight;
+using namespace weaksight::test;
+
+namespace {
+
+QAction* actionWithShortcut(ui::MainWindow& window, const QKeySequence& key)
+{
+    for (auto* action : window.findChildren<QAction*>())
+        if (action->shortcut() == key)
+            return action;
+    return nullptr;
+}
+
+QAction* actionNamed(ui::MainWindow& window, const QString& text)
+{
+    for (auto* action : window.findChildren<QAction*>())
+        if (action->text() == text)
+            return action;
+    return nullptr;
+}
+
+/// Widget position of a slice pixel (row, col).
+QPointF widgetPoint(ui::SliceView& view, const LabelVolume& grid, double row, double col)
+{
+    vtkRenderer* renderer = view.scene().renderer();
+    renderer->SetWorldPoint(col * grid.spacing[2], row * grid.spacing[1], 0, 1);
+    renderer->WorldToDisplay();
+    double d[3];
+    renderer->GetDisplayPoint(d);
+    const double dpr = view.devicePixelRatioF();
+    return {d[0] / dpr, (view.height() * dpr - 1 - d[1]) / dpr};
+}
+
+void mouse(QWidget* widget, QEvent::Type type, QPointF at, Qt::MouseButtons buttons, Qt::KeyboardModifiers modifiers)
+{
+    QMouseEvent event(type, at, widget->mapToGlobal(at), type == QEvent::MouseMove ? Qt::NoButton : Qt::LeftButton,
+                      buttons, modifiers);
+    QApplication::sendEvent(widget, &event);
+}
+
+/// A brush stroke from one slice pixel to another, as the mouse does it.
+void stroke(ui::SliceView& view, const LabelVolume& grid, std::array<double, 2> from, std::array<double, 2> to,
+            Qt::KeyboardModifiers modifiers = Qt::NoModifier)
+{
+    mouse(&view, QEvent::MouseButtonPress, widgetPoint(view, grid, from[0], from[1]), Qt::LeftButton, modifiers);
+    for (int i = 1; i <= 8; ++i) {
+        const double t = i / 8.0;
+        mouse(&view, QEvent::MouseMove,
+              widgetPoint(view, grid, from[0] + t * (to[0] - from[0]), from[1] + t * (to[1] - from[1])), Qt::LeftButton,
+              modifiers);
+    }
+    mouse(&view, QEvent::MouseButtonRelease, widgetPoint(view, grid, to[0], to[1]), Qt::NoButton, modifiers);
+}
+
+} // namespace
+
+TEST(Review, AcceptCorrectRejectUndoRedoThenTheStoreAndTheExportAgree)
+{
+    TempDir dir;
+    setenv("XDG_DATA_HOME", (dir / "data").c_str(), 1);
+    PhantomOptions phantom;
+    phantom.seed = 21;
+    phantom.minInPlace = phantom.maxInPlace = 128;
+    phantom.sliceThicknesses = {5.0};
+    phantom.lesionFreeFraction = 0;
+    writePhantomDataset(phantom, dir / "cases", 1);
+    compute::ModelDescription description;
+    description.architecture = "tiny";
+    description.targetLayer = "layer3";
+    compute::Classifier::create(description, 4).save((dir / "model.wsm").string());
+
+    ui::MainWindow window;
+    window.resize(1000, 800);
+    window.show();
+    ASSERT_TRUE(QTest::qWaitForWindowExposed(&window));
+    QSignalSpy loaded(&window, &ui::MainWindow::caseLoaded);
+    window.openPath(QString::fromStdString((dir / "cases").string()));
+    ASSERT_TRUE(loaded.wait(20000));
+    ui::CamController& cams = *window.camController();
+    ui::ReviewController& review = *window.reviewController();
+    review.setAnnotator("ana");
+    actionNamed(window, "Advance after a decision")->setChecked(false);
+    cams.setCropSize(40);
+    QSignalSpy modelLoaded(&cams, &ui::CamController::modelLoaded);
+    window.loadModel(QString::fromStdString((dir / "model.wsm").string()));
+    ASSERT_TRUE(modelLoaded.wait(20000));
+    ui::SliceView& view = *window.sliceView();
+    const LabelVolume& labels = *window.currentCase()->labels;
+    const auto showSlice = [&](int slice) {
+        view.setSlice(slice);
+        return QTest::qWaitFor([&] { return cams.heatmaps(slice) != nullptr; }, 30000);
+    };
+    const int first = view.slice();
+    ASSERT_TRUE(showSlice(first));
+    ASSERT_EQ(review.slice(), first);
+
+    // 1. Accept (key A) the first crop's proposal.
+    const BinaryMask acceptedProposal = *review.proposal();
+    const auto acceptedBox = *review.cropBox();
+    actionWithShortcut(window, QKeySequence(Qt::Key_A))->trigger();
+    ASSERT_TRUE(review.store()) << review.lastError().toStdString();
+    EXPECT_EQ(review.decisionOf(first, 0), storage::DecisionKind::Accept);
+
+    // 2. Correct (key E) a crop on the next slice: a brush stroke, an eraser stroke, undo + redo.
+    const int second = first - 1;
+    ASSERT_TRUE(showSlice(second));
+    actionWithShortcut(window, QKeySequence(Qt::Key_E))->trigger();
+    ASSERT_TRUE(review.editing());
+    EXPECT_TRUE(view.brushMode());
+    const auto box = *review.cropBox();
+    view.setBrushRadiusMm(3 * labels.spacing[2]); // 3 pixels
+    const double r0 = box.row + 10, c0 = box.col + 8;
+    stroke(view, labels, {r0, c0}, {r0, c0 + 20});
+    BinaryMask painted = review.editor()->mask();
+    for (int c = 8; c <= 28; ++c)
+        EXPECT_EQ(painted.at(10, c), 1) << "painted along the stroke, column " << c;
+    stroke(view, labels, {r0, c0 + 10}, {r0 + 1, c0 + 10}, Qt::ShiftModifier); // erase the middle
+    EXPECT_EQ(review.editor()->mask().at(10, 18), 0);
+    EXPECT_EQ(review.editor()->mask().at(10, 8), 1);
+    actionWithShortcut(window, QKeySequence::Undo)->trigger();
+    EXPECT_EQ(review.editor()->mask(), painted) << "undo takes the eraser stroke back";
+    actionWithShortcut(window, QKeySequence::Redo)->trigger();
+    const BinaryMask corrected = review.editor()->mask();
+    EXPECT_EQ(corrected.at(10, 18), 0);
+    actionWithShortcut(window, QKeySequence(Qt::Key_Return))->trigger();
+    EXPECT_FALSE(review.editing());
+    EXPECT_EQ(review.decisionOf(second, 0), storage::DecisionKind::Correct);
+
+    // 3. Reject (key X) on a third slice; undo that decision, then decide it again.
+    const int third = first + 1;
+    ASSERT_TRUE(showSlice(third));
+    actionWithShortcut(window, QKeySequence(Qt::Key_X))->trigger();
+    EXPECT_EQ(review.decisionOf(third, 0), storage::DecisionKind::Reject);
+    actionWithShortcut(window, QKeySequence::Undo)->trigger();
+    EXPECT_EQ(review.decisionOf(third, 0), std::nullopt) << "undone";
+    actionWithShortcut(window, QKeySequence(Qt::Key_X))->trigger();
+
+    // The store: exactly these three standing decisions, with their masks and IoU records.
+    const storage::AnnotationStore& store = *review.store();
+    const auto standing = store.standingDecisions(
+        {storage::DecisionKind::Accept, storage::DecisionKind::Correct, storage::DecisionKind::Reject, storage::DecisionKind::Skip});
+    ASSERT_EQ(standing.size(), 3u);
+    EXPECT_EQ(store.auditCount() >= 5, true) << "4 decisions + 1 undo in the audit log";
+    const auto find = [&](int slice) {
+        for (const auto& d : standing)
+            if (d.slice == slice)
+                return d;
+        ADD_FAILURE() << "no decision on slice " << slice;
+        return standing.front();
+    };
+    const auto accepted = find(first), correctedDecision = find(second), rejected = find(third);
+    EXPECT_EQ(accepted.kind, storage::DecisionKind::Accept);
+    EXPECT_EQ(accepted.annotator, "ana");
+    EXPECT_EQ(*accepted.finalMask, acceptedProposal);
+    const BinaryMask truth = lesionMask(labels, first, acceptedBox.row, acceptedBox.col, acceptedBox.rows, acceptedBox.cols);
+    ASSERT_TRUE(accepted.overlap.proposalGtIou.has_value());
+    EXPECT_NEAR(*accepted.overlap.proposalGtIou, overlap(acceptedProposal, truth).iou, 1e-12);
+    EXPECT_EQ(accepted.method, "gradcam");
+    EXPECT_EQ(correctedDecision.kind, storage::DecisionKind::Correct);
+    EXPECT_EQ(*correctedDecision.finalMask, corrected);
+    ASSERT_TRUE(correctedDecision.overlap.voxelsAdded.has_value());
+    EXPECT_GT(*correctedDecision.overlap.voxelsAdded + *correctedDecision.overlap.voxelsRemoved, 0);
+    EXPECT_EQ(rejected.kind, storage::DecisionKind::Reject);
+    EXPECT_FALSE(rejected.finalMask.has_value());
+
+    // The export (what `weaksight export` runs) paints the accepted and corrected masks.
+    storage::ExportOptions options;
+    options.outDir = dir / "export";
+    const auto report = storage::exportMasks(store, options);
+    ASSERT_EQ(report.decisions, 2);
+    const LabelVolume exported = readLabelVolume(dir / "export" / "nifti" / "case_00000.nii.gz");
+    for (int r = 0; r < acceptedBox.rows; ++r)
+        for (int c = 0; c < acceptedBox.cols; ++c)
+            ASSERT_EQ(exported.at(first, acceptedBox.row + r, acceptedBox.col + c) != 0, acceptedProposal.at(r, c) != 0);
+    for (int r = 0; r < box.rows; ++r)
+        for (int c = 0; c < box.cols; ++c)
+            ASSERT_EQ(exported.at(second, box.row + r, box.col + c) != 0, corrected.at(r, c) != 0);
+    EXPECT_EQ(std::count_if(exported.slice(third), exported.slice(third) + exported.sliceSize(), [](uint8_t v) { return v != 0; }),
+              0);
+    unsetenv("XDG_DATA_HOME");
+}

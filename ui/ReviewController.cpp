@@ -1,0 +1,255 @@
+#include "ui/ReviewController.h"
+
+#include "storage/StoreTools.h"
+#include "ui/CamController.h"
+
+#include <QFileInfo>
+
+#include <spdlog/spdlog.h>
+
+namespace weaksight::ui {
+
+namespace fs = std::filesystem;
+
+ReviewController::ReviewController(CamController& cams, QObject* parent) : QObject(parent), m_cams(cams)
+{
+    m_shownSince.start();
+}
+
+ReviewController::~ReviewController() = default;
+
+void ReviewController::setDataset(const QString& datasetRoot, const QString& storePath)
+{
+    if (storePath == m_storePath)
+        return;
+    cancelCorrection();
+    m_datasetRoot = datasetRoot;
+    m_storePath = storePath;
+    m_store.reset();
+    m_session.clear();
+}
+
+void ReviewController::setCase(std::shared_ptr<const LoadedCase> loaded)
+{
+    cancelCorrection();
+    m_case = std::move(loaded);
+    m_slice = -1;
+}
+
+void ReviewController::setTarget(int slice, int crop)
+{
+    if (slice == m_slice && crop == m_crop)
+        return;
+    cancelCorrection();
+    m_slice = slice;
+    m_crop = crop;
+    m_shownSince.restart();
+}
+
+int ReviewController::cropCount() const
+{
+    const auto* maps = m_cams.heatmaps(m_slice);
+    return maps ? static_cast<int>(maps->patches.size()) : 0;
+}
+
+std::optional<storage::CropBox> ReviewController::cropBox() const
+{
+    const auto* maps = m_cams.heatmaps(m_slice);
+    if (!maps || m_crop < 0 || m_crop >= static_cast<int>(maps->patches.size()))
+        return std::nullopt;
+    const auto& p = maps->patches[static_cast<size_t>(m_crop)];
+    return storage::CropBox{p.row0, p.col0, p.rows, p.cols};
+}
+
+std::optional<BinaryMask> ReviewController::proposal() const
+{
+    const auto* maps = m_cams.heatmaps(m_slice);
+    if (!maps || m_crop < 0 || m_crop >= static_cast<int>(maps->patches.size()))
+        return std::nullopt;
+    const auto& p = maps->patches[static_cast<size_t>(m_crop)];
+    BinaryMask mask(p.rows, p.cols);
+    const float t = static_cast<float>(m_cams.threshold());
+    for (size_t i = 0; i < mask.size(); ++i)
+        mask.pixels[i] = !p.degenerate && p.values[i] > t ? 1 : 0;
+    return mask;
+}
+
+bool ReviewController::openStore()
+{
+    if (m_store)
+        return true;
+    try {
+        m_store = std::make_unique<storage::AnnotationStore>(m_storePath.toStdString());
+        const fs::path root = m_datasetRoot.toStdString();
+        m_datasetId = m_store->registerDataset(fs::absolute(root).lexically_normal().string(),
+                                               m_case ? toString(m_case->files.layout) : std::string("single-file"));
+        return true;
+    } catch (const std::exception& e) {
+        m_store.reset();
+        m_lastError = tr("Cannot open the annotation store %1: %2").arg(m_storePath, QString::fromStdString(e.what()));
+        Q_EMIT failed(m_lastError);
+        return false;
+    }
+}
+
+std::optional<int64_t> ReviewController::caseId()
+{
+    if (!m_case || !openStore())
+        return std::nullopt;
+    if (auto id = m_store->findCase(m_case->files.caseId))
+        return id;
+    // First decision on this case: register its files (paths, shape, fingerprints).
+    return storage::registerCaseFiles(*m_store, m_datasetId, m_case->files);
+}
+
+bool ReviewController::record(storage::DecisionKind kind, std::optional<BinaryMask> finalMask)
+{
+    m_lastError.clear();
+    const auto box = cropBox();
+    const auto proposed = proposal();
+    if (!m_case || !box || !proposed) {
+        m_lastError = tr("No proposal on this slice to decide on.");
+        Q_EMIT failed(m_lastError);
+        return false;
+    }
+    if (m_annotator.trimmed().isEmpty()) {
+        m_lastError = tr("Set the annotator's name first.");
+        Q_EMIT failed(m_lastError);
+        return false;
+    }
+    try {
+        const auto id = caseId();
+        if (!id)
+            return false;
+        storage::ProposalInput proposalInput;
+        proposalInput.caseId = *id;
+        proposalInput.slice = m_slice;
+        proposalInput.crop = *box;
+        proposalInput.threshold = m_cams.threshold();
+        proposalInput.mask = *proposed;
+        if (!m_cams.modelHash().empty()) {
+            proposalInput.modelId = m_store->registerModel(
+                {m_cams.modelHash(), m_cams.modelArchitecture(), m_cams.modelPath().toStdString(), "{}"});
+            storage::CamSettingsRecord settings;
+            settings.method = compute::toString(m_cams.method());
+            settings.layer = m_cams.targetLayer().toStdString();
+            settings.normalisation = compute::toString(m_cams.normalisation());
+            settings.parametersJson = "{\"key\": \"" + m_cams.methodKey() + "\"}";
+            proposalInput.camSettingsId = m_store->registerCamSettings(settings);
+        }
+        const int64_t proposalId = m_store->addProposal(proposalInput);
+        storage::DecisionInput decision;
+        decision.proposalId = proposalId;
+        decision.annotator = m_annotator.toStdString();
+        decision.kind = kind;
+        decision.finalMask = std::move(finalMask);
+        if (m_case->labels) // the crop may reach past the slice edge: outside counts as background
+        {
+            BinaryMask truth(box->rows, box->cols);
+            for (int r = 0; r < box->rows; ++r)
+                for (int c = 0; c < box->cols; ++c) {
+                    const int row = box->row + r, col = box->col + c;
+                    truth.at(r, c) = row >= 0 && col >= 0 && row < m_case->labels->rows() && col < m_case->labels->cols() &&
+                                     labels::isLesion(m_case->labels->at(m_slice, row, col));
+                }
+            decision.groundTruth = std::move(truth);
+        }
+        decision.timeSpentMs = m_shownSince.elapsed();
+        const auto result = m_store->recordDecision(decision);
+        m_session.push_back({result.decisionId, m_slice, m_crop});
+    } catch (const std::exception& e) {
+        m_lastError = tr("The decision was not saved: %1").arg(QString::fromStdString(e.what()));
+        spdlog::error("{}", m_lastError.toStdString());
+        Q_EMIT failed(m_lastError);
+        return false;
+    }
+    m_shownSince.restart();
+    Q_EMIT decisionRecorded(m_slice, m_crop, QString::fromStdString(storage::toString(kind)));
+    return true;
+}
+
+bool ReviewController::accept() { return !editing() && record(storage::DecisionKind::Accept, proposal()); }
+bool ReviewController::reject() { return !editing() && record(storage::DecisionKind::Reject, std::nullopt); }
+bool ReviewController::skip() { return !editing() && record(storage::DecisionKind::Skip, std::nullopt); }
+
+bool ReviewController::startCorrection()
+{
+    const auto start = proposal();
+    if (!start || editing())
+        return false;
+    m_editor = std::make_unique<MaskEditor>(*start);
+    Q_EMIT editingChanged(true);
+    return true;
+}
+
+bool ReviewController::finishCorrection()
+{
+    if (!m_editor)
+        return false;
+    m_editor->endStroke();
+    BinaryMask final = m_editor->mask();
+    auto editor = std::move(m_editor);
+    if (!record(storage::DecisionKind::Correct, std::move(final))) {
+        m_editor = std::move(editor); // nothing is lost: keep editing
+        return false;
+    }
+    Q_EMIT editingChanged(false);
+    return true;
+}
+
+void ReviewController::cancelCorrection()
+{
+    if (!m_editor)
+        return;
+    m_editor.reset();
+    Q_EMIT editingChanged(false);
+}
+
+bool ReviewController::undoLastDecision()
+{
+    if (m_session.empty() || !m_store)
+        return false;
+    const Recorded last = m_session.back();
+    try {
+        m_store->undoDecision(last.decisionId, m_annotator.toStdString());
+    } catch (const std::exception& e) {
+        m_lastError = QString::fromStdString(e.what());
+        Q_EMIT failed(m_lastError);
+        return false;
+    }
+    m_session.pop_back();
+    Q_EMIT decisionUndone(last.slice, last.crop);
+    return true;
+}
+
+std::optional<storage::DecisionKind> ReviewController::decisionOf(int slice, int crop) const
+{
+    const auto* maps = m_cams.heatmaps(slice);
+    if (!m_store || !m_case || !maps || crop < 0 || crop >= static_cast<int>(maps->patches.size()))
+        return std::nullopt;
+    const auto id = m_store->findCase(m_case->files.caseId);
+    if (!id)
+        return std::nullopt;
+    const auto& p = maps->patches[static_cast<size_t>(crop)];
+    for (const auto& d : m_store->decisionsForSlice(*id, slice)) // newest first
+        if (!d.undone && d.crop.row == p.row0 && d.crop.col == p.col0 && d.crop.rows == p.rows && d.crop.cols == p.cols)
+            return d.kind;
+    return std::nullopt;
+}
+
+std::optional<int> ReviewController::nextUndecidedSlice(int direction) const
+{
+    if (!m_case || !m_case->imaging)
+        return std::nullopt;
+    for (int k = m_slice + direction; k >= 0 && k < m_case->imaging->slices(); k += direction) {
+        const auto* maps = m_cams.heatmaps(k);
+        if (!maps)
+            continue;
+        for (int c = 0; c < static_cast<int>(maps->patches.size()); ++c)
+            if (!decisionOf(k, c))
+                return k;
+    }
+    return std::nullopt;
+}
+
+} // namespace weaksight::ui

@@ -1,0 +1,97 @@
+#pragma once
+
+// UI model of the review loop (no widgets): for the slice on screen, one proposal per kidney crop
+// (the active method's heatmap above its threshold); the labeller accepts, rejects, skips, or
+// corrects it (editing starts from the proposal). Every decision is written to the dataset's
+// annotation store at once (one transaction, with the time spent and the IoU records against the
+// ground truth); the last decision can be undone (the audit log keeps both).
+
+#include "core/cases/KitsCase.h"
+#include "core/masks/MaskEditing.h"
+#include "storage/AnnotationStore.h"
+
+#include <QElapsedTimer>
+#include <QObject>
+#include <QString>
+
+#include <memory>
+#include <optional>
+#include <vector>
+
+namespace weaksight::ui {
+
+class CamController;
+
+class ReviewController : public QObject {
+    Q_OBJECT
+public:
+    explicit ReviewController(CamController& cams, QObject* parent = nullptr);
+    ~ReviewController() override;
+
+    void setAnnotator(const QString& name) { m_annotator = name; }
+    QString annotator() const { return m_annotator; }
+    /// The dataset folder and its store file (opened for writing at the first decision).
+    void setDataset(const QString& datasetRoot, const QString& storePath);
+    void setCase(std::shared_ptr<const LoadedCase> loaded);
+    /// The slice and crop under review (crop = index into the slice's heatmap patches).
+    void setTarget(int slice, int crop = 0);
+    int slice() const { return m_slice; }
+    int crop() const { return m_crop; }
+    int cropCount() const;
+
+    /// The proposal of the current crop: {map > threshold} on the crop grid (nullopt without heatmaps).
+    std::optional<BinaryMask> proposal() const;
+    /// The crop's box on the slice: row0, col0, rows, cols.
+    std::optional<storage::CropBox> cropBox() const;
+
+    bool accept();
+    bool reject();
+    bool skip();
+    /// Enters editing with the proposal as the starting mask.
+    bool startCorrection();
+    bool editing() const { return m_editor != nullptr; }
+    MaskEditor* editor() const { return m_editor.get(); }
+    /// Records the edited mask as a correction.
+    bool finishCorrection();
+    void cancelCorrection();
+    /// Marks this session's last decision undone.
+    bool undoLastDecision();
+
+    /// The standing decision kind of a slice's crop in the store, if any.
+    std::optional<storage::DecisionKind> decisionOf(int slice, int crop) const;
+    /// The next slice (after the current one in `direction`) with a crop that has heatmaps and no
+    /// standing decision; slices are tried in slice order.
+    std::optional<int> nextUndecidedSlice(int direction) const;
+    /// The store, once opened (tests and the dashboard read it).
+    storage::AnnotationStore* store() const { return m_store.get(); }
+    QString lastError() const { return m_lastError; }
+
+Q_SIGNALS:
+    void decisionRecorded(int slice, int crop, const QString& kind);
+    void decisionUndone(int slice, int crop);
+    void editingChanged(bool editing);
+    void failed(const QString& message);
+
+private:
+    bool record(storage::DecisionKind kind, std::optional<BinaryMask> finalMask);
+    bool openStore();
+    std::optional<int64_t> caseId();
+
+    CamController& m_cams;
+    QString m_annotator;
+    QString m_datasetRoot, m_storePath;
+    std::unique_ptr<storage::AnnotationStore> m_store;
+    int64_t m_datasetId = 0;
+    std::shared_ptr<const LoadedCase> m_case;
+    int m_slice = -1, m_crop = 0;
+    std::unique_ptr<MaskEditor> m_editor;
+    QElapsedTimer m_shownSince; ///< time spent on the current proposal
+    struct Recorded {
+        int64_t decisionId;
+        int slice, crop;
+    };
+    std::vector<Recorded> m_session;
+    QString m_lastError;
+};
+
+} // namespace weaksight::ui
