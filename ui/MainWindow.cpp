@@ -25,6 +25,8 @@
 #include <QMenuBar>
 #include <QMessageBox>
 #include <QProgressBar>
+#include <QCloseEvent>
+#include <QDateTime>
 #include <QInputDialog>
 #include <QLineEdit>
 #include <QPushButton>
@@ -576,20 +578,25 @@ void MainWindow::buildReviewMenu()
     menu->addSeparator();
     add(tr("&Undo"), QKeySequence::Undo, [this] {
         // While editing: the last stroke or action; else the last decision (the audit log keeps it).
-        if (m_review->editing())
-            m_review->editor()->undo(), showEditedMask();
-        else if (m_review->undoLastDecision())
+        if (m_review->editing()) {
+            m_review->editor()->undo();
+            m_review->editChanged();
+            showEditedMask();
+        } else if (m_review->undoLastDecision())
             statusBar()->showMessage(tr("Decision undone."), 4000);
     });
     add(tr("&Redo"), QKeySequence::Redo, [this] {
-        if (m_review->editing() && m_review->editor()->redo())
+        if (m_review->editing() && m_review->editor()->redo()) {
+            m_review->editChanged();
             showEditedMask();
+        }
     });
     menu->addSeparator();
     const auto edit = [this](const std::function<BinaryMask(const BinaryMask&)>& op) {
         if (!m_review->editing())
             return;
         m_review->editor()->apply(op(m_review->editor()->mask()));
+        m_review->editChanged();
         showEditedMask();
     };
     add(tr("Fill &holes"), QKeySequence(Qt::Key_F), [edit] { edit(fillHoles); });
@@ -638,8 +645,10 @@ void MainWindow::buildReviewMenu()
         showEditedMask();
     });
     connect(m_view, &SliceView::brushReleased, this, [this] {
-        if (m_review->editing())
-            m_review->editor()->endStroke();
+        if (!m_review->editing())
+            return;
+        m_review->editor()->endStroke();
+        m_review->editChanged(); // journalled: a crash loses at most the stroke in progress
     });
     connect(m_review, &ReviewController::decisionRecorded, this, [this](int slice, int crop, const QString& kind) {
         statusBar()->showMessage(tr("Slice %1, crop %2: %3 (saved)").arg(slice + 1).arg(crop + 1).arg(kind), 4000);
@@ -726,6 +735,68 @@ void MainWindow::updateReviewStatus()
                                .arg(m_review->editing() ? tr(" — editing") : QString()));
 }
 
+std::optional<EditRecovery> MainWindow::pendingRecovery() const { return m_review->journal().load(); }
+
+void MainWindow::offerRecovery()
+{
+    const auto recovery = pendingRecovery();
+    if (!recovery)
+        return;
+    if (qEnvironmentVariableIsEmpty("WEAKSIGHT_NO_DIALOGS")) {
+        const auto answer = QMessageBox::question(
+            this, tr("Unfinished correction"),
+            tr("Weaksight stopped while a correction was being edited (case %1, slice %2, by %3, %4).\n"
+               "Restore it?")
+                .arg(recovery->caseId)
+                .arg(recovery->slice + 1)
+                .arg(recovery->annotator)
+                .arg(QDateTime::fromMSecsSinceEpoch(recovery->savedAtMs).toString()),
+            QMessageBox::Yes | QMessageBox::Discard, QMessageBox::Yes);
+        if (answer != QMessageBox::Yes) {
+            m_review->journal().discard();
+            return;
+        }
+    }
+    recoverEdit(*recovery);
+}
+
+void MainWindow::recoverEdit(const EditRecovery& recovery)
+{
+    m_recovery = recovery;
+    if (m_current && QString::fromStdString(m_current->files.caseId) == recovery.caseId && m_storePath == recovery.storePath)
+        resumeRecoveredEdit();
+    else
+        openPath(recovery.datasetPath); // the case is selected when the list is shown
+}
+
+void MainWindow::resumeRecoveredEdit()
+{
+    if (!m_recovery || !m_current || QString::fromStdString(m_current->files.caseId) != m_recovery->caseId)
+        return;
+    const EditRecovery recovery = *m_recovery;
+    m_recovery.reset();
+    m_view->setSlice(recovery.slice);
+    if (m_review->restoreCorrection(recovery))
+        statusBar()->showMessage(tr("The unfinished correction is back: finish it with Enter."), 8000);
+}
+
+void MainWindow::closeEvent(QCloseEvent* event)
+{
+    if (m_review->editing() && m_review->editor()->modified() && qEnvironmentVariableIsEmpty("WEAKSIGHT_NO_DIALOGS")) {
+        const auto answer = QMessageBox::question(
+            this, tr("Unsaved correction"),
+            tr("The correction in progress is not recorded yet. Record it before closing?"),
+            QMessageBox::Save | QMessageBox::Discard | QMessageBox::Cancel, QMessageBox::Save);
+        if (answer == QMessageBox::Cancel || (answer == QMessageBox::Save && !m_review->finishCorrection())) {
+            event->ignore();
+            return;
+        }
+        if (answer == QMessageBox::Discard)
+            m_review->cancelCorrection();
+    }
+    QMainWindow::closeEvent(event);
+}
+
 void MainWindow::set3dViewVisible(bool visible) { m_surfaceDock->setVisible(visible); }
 
 void MainWindow::update3dView()
@@ -770,6 +841,12 @@ void MainWindow::loadModel(const QString& path)
 
 void MainWindow::showHeatmaps(int slice)
 {
+    if (m_review && m_review->editing() && slice != m_review->slice()) {
+        // The correction stays on its slice: come back to it.
+        statusBar()->showMessage(tr("Finish (Enter) or cancel (Esc) the correction first."), 4000);
+        m_view->setSlice(m_review->slice());
+        return;
+    }
     if (m_review && m_review->slice() != slice)
         m_review->setTarget(slice, 0);
     if (comparisonMode())
@@ -862,11 +939,16 @@ void MainWindow::showCases(std::vector<CaseFiles> cases, const QString& datasetP
         m_review->setDataset(info.isDir() ? info.absoluteFilePath() : info.absolutePath(), m_storePath);
     }
     if (!m_cases.empty()) {
+        // A recovered correction opens its own case.
+        int first = 0;
+        for (int i = 0; m_recovery && i < caseCount(); ++i)
+            if (QString::fromStdString(m_cases[static_cast<size_t>(i)].caseId) == m_recovery->caseId)
+                first = i;
         {
             const QSignalBlocker blocker(m_caseBrowser);
-            m_caseBrowser->setCurrentCase(0);
+            m_caseBrowser->setCurrentCase(first);
         }
-        selectCase(0);
+        selectCase(first);
     }
 }
 
@@ -928,6 +1010,7 @@ void MainWindow::onCaseLoaded()
     m_view->setSlice(start);
     updateSliceControls();
     update3dView();
+    resumeRecoveredEdit();
     for (const auto& w : c.warnings)
         spdlog::warn("{}: {}", c.files.caseId, w);
     statusBar()->showMessage(

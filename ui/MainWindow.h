@@ -2,11 +2,13 @@
 
 #include "core/cases/KitsCase.h"
 #include "core/research/DemoSetup.h"
+#include "ui/EditJournal.h"
 
 #include <QFutureWatcher>
 #include <QMainWindow>
 
 #include <memory>
+#include <optional>
 #include <vector>
 
 class QAction;
@@ -69,12 +71,21 @@ public:
     QString storePath() const { return m_storePath; }
     SurfaceView* surfaceView() const { return m_surfaceView; }
     ReviewController* reviewController() const { return m_review; }
+    /// A correction left in the journal by a crashed or killed session, if any.
+    std::optional<EditRecovery> pendingRecovery() const;
+    /// At start-up: asks whether to restore a journalled correction, then opens it.
+    void offerRecovery();
+    /// Opens the recovery's dataset and case and resumes the correction.
+    void recoverEdit(const EditRecovery& recovery);
     /// Shows the 3D view (kidney and lesion surfaces of the case; View > 3D view, key 3).
     void set3dViewVisible(bool visible);
 
 Q_SIGNALS:
     void caseLoaded(const QString& caseId);
     void loadFailed(const QString& message);
+
+protected:
+    void closeEvent(QCloseEvent* event) override;
 
 private:
     struct LoadResult {
@@ -102,6 +113,7 @@ private:
     void showEditedMask();
     void goToNextUndecided();
     void updateReviewStatus();
+    void resumeRecoveredEdit();
 
     SliceView* m_view = nullptr;
     CaseBrowser* m_caseBrowser = nullptr;
@@ -109,6 +121,7 @@ private:
     ReviewController* m_review = nullptr;
     QAction* m_autoAdvance = nullptr;
     QLabel* m_reviewLabel = nullptr;
+    std::optional<EditRecovery> m_recovery; ///< waiting for its case to load
     QDockWidget* m_surfaceDock = nullptr;
     QString m_storePath; ///< the annotation store of the open dataset
     std::shared_ptr<const LoadedCase> m_surfaceCase; ///< the case the 3D view shows

@@ -22,7 +22,11 @@ void ReviewController::setDataset(const QString& datasetRoot, const QString& sto
 {
     if (storePath == m_storePath)
         return;
-    cancelCorrection();
+    if (m_editor) { // kept in the journal
+        m_editor.reset();
+        m_restoredBox.reset();
+        Q_EMIT editingChanged(false);
+    }
     m_datasetRoot = datasetRoot;
     m_storePath = storePath;
     m_store.reset();
@@ -31,16 +35,20 @@ void ReviewController::setDataset(const QString& datasetRoot, const QString& sto
 
 void ReviewController::setCase(std::shared_ptr<const LoadedCase> loaded)
 {
-    cancelCorrection();
+    // Another case while editing: the correction stays in the journal (offered back at start-up).
+    if (m_editor) {
+        m_editor.reset();
+        m_restoredBox.reset();
+        Q_EMIT editingChanged(false);
+    }
     m_case = std::move(loaded);
     m_slice = -1;
 }
 
 void ReviewController::setTarget(int slice, int crop)
 {
-    if (slice == m_slice && crop == m_crop)
-        return;
-    cancelCorrection();
+    if ((slice == m_slice && crop == m_crop) || m_editor)
+        return; // a correction keeps its slice and crop until finished or cancelled
     m_slice = slice;
     m_crop = crop;
     m_shownSince.restart();
@@ -54,6 +62,8 @@ int ReviewController::cropCount() const
 
 std::optional<storage::CropBox> ReviewController::cropBox() const
 {
+    if (m_editor && m_restoredBox)
+        return m_restoredBox;
     const auto* maps = m_cams.heatmaps(m_slice);
     if (!maps || m_crop < 0 || m_crop >= static_cast<int>(maps->patches.size()))
         return std::nullopt;
@@ -178,6 +188,33 @@ bool ReviewController::startCorrection()
     if (!start || editing())
         return false;
     m_editor = std::make_unique<MaskEditor>(*start);
+    m_restoredBox.reset();
+    editChanged();
+    Q_EMIT editingChanged(true);
+    return true;
+}
+
+void ReviewController::editChanged()
+{
+    const auto box = cropBox();
+    if (!m_editor || !box || !m_case)
+        return;
+    m_journal.save({m_storePath, m_datasetRoot, QString::fromStdString(m_case->files.caseId), m_slice, m_crop, *box,
+                    m_annotator, 0, m_editor->mask()});
+}
+
+bool ReviewController::restoreCorrection(const EditRecovery& recovery)
+{
+    if (!m_case || QString::fromStdString(m_case->files.caseId) != recovery.caseId)
+        return false;
+    cancelCorrection();
+    m_slice = recovery.slice;
+    m_crop = recovery.crop;
+    m_shownSince.restart();
+    m_editor = std::make_unique<MaskEditor>(recovery.mask);
+    m_restoredBox = recovery.box;
+    if (m_annotator.isEmpty())
+        m_annotator = recovery.annotator;
     Q_EMIT editingChanged(true);
     return true;
 }
@@ -188,11 +225,11 @@ bool ReviewController::finishCorrection()
         return false;
     m_editor->endStroke();
     BinaryMask final = m_editor->mask();
-    auto editor = std::move(m_editor);
-    if (!record(storage::DecisionKind::Correct, std::move(final))) {
-        m_editor = std::move(editor); // nothing is lost: keep editing
-        return false;
-    }
+    if (!record(storage::DecisionKind::Correct, std::move(final)))
+        return false; // nothing is lost: still editing, the journal keeps the mask
+    m_editor.reset();
+    m_restoredBox.reset();
+    m_journal.discard();
     Q_EMIT editingChanged(false);
     return true;
 }
@@ -202,6 +239,8 @@ void ReviewController::cancelCorrection()
     if (!m_editor)
         return;
     m_editor.reset();
+    m_restoredBox.reset();
+    m_journal.discard();
     Q_EMIT editingChanged(false);
 }
 

@@ -8,6 +8,7 @@
 
 #include "core/cases/KitsCase.h"
 #include "core/masks/MaskEditing.h"
+#include "ui/EditJournal.h"
 #include "storage/AnnotationStore.h"
 
 #include <QElapsedTimer>
@@ -56,6 +57,11 @@ public:
     void cancelCorrection();
     /// Marks this session's last decision undone.
     bool undoLastDecision();
+    /// Call after every finished stroke or action: the edit is journalled for crash recovery.
+    void editChanged();
+    /// Resumes a correction found in the journal after a crash (same case; its crop box).
+    bool restoreCorrection(const EditRecovery& recovery);
+    EditJournal& journal() { return m_journal; }
 
     /// The standing decision kind of a slice's crop in the store, if any.
     std::optional<storage::DecisionKind> decisionOf(int slice, int crop) const;
@@ -85,6 +91,8 @@ private:
     std::shared_ptr<const LoadedCase> m_case;
     int m_slice = -1, m_crop = 0;
     std::unique_ptr<MaskEditor> m_editor;
+    std::optional<storage::CropBox> m_restoredBox; ///< the crop of a correction restored from the journal
+    EditJournal m_journal;
     QElapsedTimer m_shownSince; ///< time spent on the current proposal
     struct Recorded {
         int64_t decisionId;
