@@ -1,5 +1,6 @@
 #include "ui/ReviewController.h"
 
+#include "core/dataset/KidneyCrops.h"
 #include "storage/StoreTools.h"
 #include "ui/CamController.h"
 
@@ -42,6 +43,7 @@ void ReviewController::setCase(std::shared_ptr<const LoadedCase> loaded)
         Q_EMIT editingChanged(false);
     }
     m_case = std::move(loaded);
+    m_centres = m_case && m_case->labels ? std::make_shared<const KidneyCentres>(*m_case->labels) : nullptr;
     m_slice = -1;
 }
 
@@ -276,19 +278,67 @@ std::optional<storage::DecisionKind> ReviewController::decisionOf(int slice, int
     return std::nullopt;
 }
 
+bool ReviewController::sliceDecided(int64_t caseId, int slice) const
+{
+    const int size = m_cams.cropSize();
+    std::vector<CropBox> boxes;
+    if (m_centres)
+        boxes = m_centres->boxes(slice, size, size);
+    else if (m_case && m_case->imaging) // the half-slice centres the heatmaps use without labels
+        boxes = {{"right", m_case->imaging->rows() / 2 - size / 2, m_case->imaging->cols() / 4 - size / 2, false},
+                 {"left", m_case->imaging->rows() / 2 - size / 2, 3 * m_case->imaging->cols() / 4 - size / 2, false}};
+    if (boxes.empty())
+        return true; // nothing to decide on this slice
+    if (!m_store)
+        return false;
+    const auto decisions = m_store->decisionsForSlice(caseId, slice);
+    for (const auto& box : boxes) {
+        const bool decided = std::any_of(decisions.begin(), decisions.end(), [&](const storage::StoredDecision& d) {
+            return !d.undone && d.crop.row == box.row0 && d.crop.col == box.col0 && d.crop.rows == size &&
+                   d.crop.cols == size;
+        });
+        if (!decided)
+            return false;
+    }
+    return true;
+}
+
+std::vector<int> ReviewController::reviewOrder() const
+{
+    std::vector<int> order;
+    if (!m_case || !m_case->imaging)
+        return order;
+    const auto id = m_store && m_case ? m_store->findCase(m_case->files.caseId) : std::nullopt;
+    for (int k = 0; k < m_case->imaging->slices(); ++k)
+        if (!sliceDecided(id.value_or(-1), k))
+            order.push_back(k);
+    // Most probable lesions first once the scan has covered the case; slice order otherwise.
+    if (m_cams.scannedSlices() == m_case->imaging->slices())
+        std::stable_sort(order.begin(), order.end(), [this](int a, int b) {
+            return m_cams.lesionProbability(a).value_or(0) > m_cams.lesionProbability(b).value_or(0);
+        });
+    return order;
+}
+
 std::optional<int> ReviewController::nextUndecidedSlice(int direction) const
 {
-    if (!m_case || !m_case->imaging)
+    const auto order = reviewOrder();
+    if (order.empty())
         return std::nullopt;
-    for (int k = m_slice + direction; k >= 0 && k < m_case->imaging->slices(); k += direction) {
-        const auto* maps = m_cams.heatmaps(k);
-        if (!maps)
-            continue;
-        for (int c = 0; c < static_cast<int>(maps->patches.size()); ++c)
-            if (!decisionOf(k, c))
+    const auto here = std::find(order.begin(), order.end(), m_slice);
+    if (here == order.end()) {
+        // The current slice is decided: in slice order, the next undecided one in `direction`;
+        // with probabilities, the most probable.
+        if (m_cams.scannedSlices() == m_case->imaging->slices())
+            return order.front();
+        for (int k = m_slice + direction; k >= 0 && k < m_case->imaging->slices(); k += direction)
+            if (std::find(order.begin(), order.end(), k) != order.end())
                 return k;
+        return order.front();
     }
-    return std::nullopt;
+    const auto next = here + 1;
+    return next == order.end() ? (order.size() > 1 ? std::optional<int>(order.front()) : std::nullopt)
+                               : std::optional<int>(*next);
 }
 
 } // namespace weaksight::ui

@@ -19,6 +19,10 @@
 #include <optional>
 #include <vector>
 
+namespace weaksight {
+class KidneyCentres;
+}
+
 namespace weaksight::ui {
 
 class CamController;
@@ -65,9 +69,12 @@ public:
 
     /// The standing decision kind of a slice's crop in the store, if any.
     std::optional<storage::DecisionKind> decisionOf(int slice, int crop) const;
-    /// The next slice (after the current one in `direction`) with a crop that has heatmaps and no
-    /// standing decision; slices are tried in slice order.
-    std::optional<int> nextUndecidedSlice(int direction) const;
+    /// The next slice that needs a decision: slices with kidney crops of which one has no standing
+    /// decision, ordered by the classifier's lesion probability (highest first, once the scan has
+    /// covered the case), then by slice; the one after the current slice in that order.
+    std::optional<int> nextUndecidedSlice(int direction = +1) const;
+    /// That order, for the dashboard and tests.
+    std::vector<int> reviewOrder() const;
     /// The store, once opened (tests and the dashboard read it).
     storage::AnnotationStore* store() const { return m_store.get(); }
     QString lastError() const { return m_lastError; }
@@ -80,6 +87,7 @@ Q_SIGNALS:
 
 private:
     bool record(storage::DecisionKind kind, std::optional<BinaryMask> finalMask);
+    bool sliceDecided(int64_t caseId, int slice) const;
     bool openStore();
     std::optional<int64_t> caseId();
 
@@ -89,6 +97,7 @@ private:
     std::unique_ptr<storage::AnnotationStore> m_store;
     int64_t m_datasetId = 0;
     std::shared_ptr<const LoadedCase> m_case;
+    std::shared_ptr<const KidneyCentres> m_centres;
     int m_slice = -1, m_crop = 0;
     std::unique_ptr<MaskEditor> m_editor;
     std::optional<storage::CropBox> m_restoredBox; ///< the crop of a correction restored from the journal

@@ -4,6 +4,7 @@
 // records, and the export writes the matching NIfTI label volume.
 #include "../core/TestSupport.h"
 #include "core/compute/Classifier.h"
+#include "core/dataset/KidneyCrops.h"
 #include "core/io/VolumeIo.h"
 #include "core/phantom/Phantom.h"
 #include "storage/AnnotationStore.h"
@@ -157,6 +158,24 @@ TEST(Review, AcceptCorrectRejectUndoRedoThenTheStoreAndTheExportAgree)
     actionWithShortcut(window, QKeySequence::Undo)->trigger();
     EXPECT_EQ(review.decisionOf(third, 0), std::nullopt) << "undone";
     actionWithShortcut(window, QKeySequence(Qt::Key_X))->trigger();
+
+    // "Next undecided": decided slices leave the order; once the lesion-probability scan has
+    // covered the case, the most probable slices come first.
+    ASSERT_TRUE(QTest::qWaitFor([&] { return cams.scannedSlices() == labels.slices(); }, 60000));
+    const auto order = review.reviewOrder();
+    ASSERT_FALSE(order.empty());
+    const KidneyCentres centres(labels);
+    for (int decided : {first, second, third}) // crop 0 decided: the slice stays while it has another crop
+        EXPECT_EQ(std::count(order.begin(), order.end(), decided), centres.boxes(decided, 40, 40).size() > 1 ? 1 : 0)
+            << decided;
+    for (int k = 0; k < labels.slices(); ++k)
+        EXPECT_EQ(std::count(order.begin(), order.end(), k), centres.boxes(k, 40, 40).empty() ? 0 : 1) << k;
+    for (size_t i = 1; i < order.size(); ++i)
+        EXPECT_GE(*cams.lesionProbability(order[i - 1]), *cams.lesionProbability(order[i]));
+    const auto here = std::find(order.begin(), order.end(), view.slice());
+    const int expectedNext = here == order.end() || here + 1 == order.end() ? order.front() : *(here + 1);
+    actionWithShortcut(window, QKeySequence(Qt::Key_Space))->trigger();
+    EXPECT_EQ(view.slice(), expectedNext) << "the next slice in the order of lesion probability";
 
     // The store: exactly these three standing decisions, with their masks and IoU records.
     const storage::AnnotationStore& store = *review.store();
