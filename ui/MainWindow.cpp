@@ -8,6 +8,7 @@
 #include "ui/CamController.h"
 #include "ui/CaseBrowser.h"
 #include "ui/ReviewController.h"
+#include "ui/KeyHelpOverlay.h"
 #include "ui/SettingsDialog.h"
 #include "ui/ComparisonView.h"
 #include "ui/SliceView.h"
@@ -133,18 +134,21 @@ void MainWindow::buildUi()
     fileMenu->addAction(tr("Open d&emo dataset"), this, &MainWindow::openDemo);
     fileMenu->addSeparator();
     fileMenu->addAction(tr("&Settings…"), this, [this] {
-        SettingsDialog dialog(this);
-        if (dialog.exec() == QDialog::Accepted && dialog.apply())
+        SettingsDialog dialog(&m_keys, this);
+        if (dialog.exec() == QDialog::Accepted && dialog.languageChanged())
             statusBar()->showMessage(tr("The new language applies when Weaksight starts again."), 8000);
     }, QKeySequence::Preferences);
     fileMenu->addSeparator();
     fileMenu->addAction(tr("&Quit"), this, &QWidget::close, QKeySequence::Quit);
 
     auto* navigate = menuBar()->addMenu(tr("&Navigate"));
-    navigate->addAction(tr("&Next slice with lesion"), this, [this] { goToLesionSlice(+1); }, QKeySequence(Qt::Key_N));
-    navigate->addAction(tr("&Previous slice with lesion"), this, [this] { goToLesionSlice(-1); },
-                        QKeySequence(Qt::SHIFT | Qt::Key_N));
-    navigate->addAction(tr("&Reset view"), this, [this] {
+    m_keys.add(QStringLiteral("navigate.nextLesion"),
+               navigate->addAction(tr("&Next slice with lesion"), this, [this] { goToLesionSlice(+1); },
+                                   QKeySequence(Qt::Key_N)));
+    m_keys.add(QStringLiteral("navigate.previousLesion"),
+               navigate->addAction(tr("&Previous slice with lesion"), this, [this] { goToLesionSlice(-1); },
+                                   QKeySequence(Qt::SHIFT | Qt::Key_N)));
+    auto* resetView = navigate->addAction(tr("&Reset view"), this, [this] {
         if (comparisonMode())
             m_comparison->resetView();
         else
@@ -153,6 +157,8 @@ void MainWindow::buildUi()
     m_compareAction = navigate->addAction(tr("&Compare methods side by side"), this,
                                           [this](bool on) { setComparisonMode(on); }, QKeySequence(Qt::Key_C));
     m_compareAction->setCheckable(true);
+    m_keys.add(QStringLiteral("navigate.resetView"), resetView);
+    m_keys.add(QStringLiteral("navigate.compare"), m_compareAction);
 
     auto* toolbar = addToolBar(tr("View"));
     toolbar->setObjectName("viewToolbar");
@@ -231,6 +237,7 @@ void MainWindow::buildUi()
     view3d->setText(tr("&3D view"));
     view3d->setShortcut(QKeySequence(Qt::Key_3));
     menuBar()->addMenu(tr("&View"))->addAction(view3d);
+    m_keys.add(QStringLiteral("view.3d"), view3d);
 
     m_cursorLabel = new QLabel(this);
     statusBar()->addPermanentWidget(m_cursorLabel);
@@ -556,9 +563,10 @@ void MainWindow::buildReviewMenu()
     m_review = new ReviewController(*m_cams, this);
     m_review->setAnnotator(QSettings().value(QStringLiteral("annotator")).toString());
     auto* menu = menuBar()->addMenu(tr("&Review"));
-    const auto add = [this, menu](const QString& text, QKeySequence key, std::function<void()> run) {
+    const auto add = [this, menu](const QString& id, const QString& text, QKeySequence key, std::function<void()> run) {
         QAction* action = menu->addAction(text, this, std::move(run), key);
         action->setShortcutContext(Qt::WindowShortcut);
+        m_keys.add(id, action);
         return action;
     };
     const auto decide = [this](bool (ReviewController::*what)()) {
@@ -566,17 +574,17 @@ void MainWindow::buildReviewMenu()
             return;
         (m_review->*what)();
     };
-    add(tr("&Accept proposal"), QKeySequence(Qt::Key_A), [decide] { decide(&ReviewController::accept); });
-    add(tr("Re&ject proposal"), QKeySequence(Qt::Key_X), [decide] { decide(&ReviewController::reject); });
-    add(tr("&Skip"), QKeySequence(Qt::Key_S), [decide] { decide(&ReviewController::skip); });
-    add(tr("&Correct (edit the proposal)"), QKeySequence(Qt::Key_E), [this] { m_review->startCorrection(); });
-    add(tr("&Finish correction"), QKeySequence(Qt::Key_Return), [this] {
+    add(QStringLiteral("review.accept"), tr("&Accept proposal"), QKeySequence(Qt::Key_A), [decide] { decide(&ReviewController::accept); });
+    add(QStringLiteral("review.reject"), tr("Re&ject proposal"), QKeySequence(Qt::Key_X), [decide] { decide(&ReviewController::reject); });
+    add(QStringLiteral("review.skip"), tr("&Skip"), QKeySequence(Qt::Key_S), [decide] { decide(&ReviewController::skip); });
+    add(QStringLiteral("review.correct"), tr("&Correct (edit the proposal)"), QKeySequence(Qt::Key_E), [this] { m_review->startCorrection(); });
+    add(QStringLiteral("review.finish"), tr("&Finish correction"), QKeySequence(Qt::Key_Return), [this] {
         if (m_review->editing() && ensureAnnotator())
             m_review->finishCorrection();
     });
-    add(tr("Cancel correction"), QKeySequence(Qt::Key_Escape), [this] { m_review->cancelCorrection(); });
+    add(QStringLiteral("review.cancel"), tr("Cancel correction"), QKeySequence(Qt::Key_Escape), [this] { m_review->cancelCorrection(); });
     menu->addSeparator();
-    add(tr("&Undo"), QKeySequence::Undo, [this] {
+    add(QStringLiteral("edit.undo"), tr("&Undo"), QKeySequence::Undo, [this] {
         // While editing: the last stroke or action; else the last decision (the audit log keeps it).
         if (m_review->editing()) {
             m_review->editor()->undo();
@@ -585,7 +593,7 @@ void MainWindow::buildReviewMenu()
         } else if (m_review->undoLastDecision())
             statusBar()->showMessage(tr("Decision undone."), 4000);
     });
-    add(tr("&Redo"), QKeySequence::Redo, [this] {
+    add(QStringLiteral("edit.redo"), tr("&Redo"), QKeySequence::Redo, [this] {
         if (m_review->editing() && m_review->editor()->redo()) {
             m_review->editChanged();
             showEditedMask();
@@ -599,26 +607,26 @@ void MainWindow::buildReviewMenu()
         m_review->editChanged();
         showEditedMask();
     };
-    add(tr("Fill &holes"), QKeySequence(Qt::Key_F), [edit] { edit(fillHoles); });
-    add(tr("&Keep the largest component"), QKeySequence(Qt::Key_K), [edit] { edit(keepLargestComponent); });
-    add(tr("Remove small &islands"), QKeySequence(Qt::Key_I), [edit] {
+    add(QStringLiteral("edit.fillHoles"), tr("Fill &holes"), QKeySequence(Qt::Key_F), [edit] { edit(fillHoles); });
+    add(QStringLiteral("edit.keepLargest"), tr("&Keep the largest component"), QKeySequence(Qt::Key_K), [edit] { edit(keepLargestComponent); });
+    add(QStringLiteral("edit.removeIslands"), tr("Remove small &islands"), QKeySequence(Qt::Key_I), [edit] {
         edit([](const BinaryMask& m) { return removeSmallIslands(m, 10); });
     });
-    add(tr("Apply the &proposal"), QKeySequence(Qt::Key_P), [this, edit] {
+    add(QStringLiteral("edit.applyProposal"), tr("Apply the &proposal"), QKeySequence(Qt::Key_P), [this, edit] {
         if (const auto p = m_review->proposal())
             edit([p](const BinaryMask&) { return *p; });
     });
-    add(tr("Larger brush"), QKeySequence(Qt::Key_BracketRight),
+    add(QStringLiteral("edit.largerBrush"), tr("Larger brush"), QKeySequence(Qt::Key_BracketRight),
         [this] { m_view->setBrushRadiusMm(m_view->brushRadiusMm() * 1.25); });
-    add(tr("Smaller brush"), QKeySequence(Qt::Key_BracketLeft),
+    add(QStringLiteral("edit.smallerBrush"), tr("Smaller brush"), QKeySequence(Qt::Key_BracketLeft),
         [this] { m_view->setBrushRadiusMm(m_view->brushRadiusMm() / 1.25); });
     menu->addSeparator();
-    add(tr("&Next undecided"), QKeySequence(Qt::Key_Space), [this] { goToNextUndecided(); });
+    add(QStringLiteral("review.nextUndecided"), tr("&Next undecided"), QKeySequence(Qt::Key_Space), [this] { goToNextUndecided(); });
     m_autoAdvance = menu->addAction(tr("Advance after a decision"));
     m_autoAdvance->setCheckable(true);
     m_autoAdvance->setChecked(QSettings().value(QStringLiteral("autoAdvance"), true).toBool());
     connect(m_autoAdvance, &QAction::toggled, this, [](bool on) { QSettings().setValue(QStringLiteral("autoAdvance"), on); });
-    add(tr("Set the annotator's name…"), QKeySequence(), [this] { askAnnotator(); });
+    add(QStringLiteral("review.annotator"), tr("Set the annotator's name…"), QKeySequence(), [this] { askAnnotator(); });
 
     connect(m_review, &ReviewController::editingChanged, this, [this](bool editing) {
         m_view->setBrushMode(editing);
@@ -672,6 +680,17 @@ void MainWindow::buildReviewMenu()
     });
     m_reviewLabel = new QLabel(this);
     statusBar()->addWidget(m_reviewLabel);
+
+    auto* help = menuBar()->addMenu(tr("&Help"));
+    help->addAction(tr("&Keyboard shortcuts"), this, [this] { showKeyHelp(); }, QKeySequence::HelpContents);
+}
+
+void MainWindow::showKeyHelp()
+{
+    // A translucent overlay over the window listing every command and its key (any key or click closes it).
+    auto* overlay = new KeyHelpOverlay(m_keys, this);
+    overlay->setObjectName("keyHelp");
+    overlay->show();
 }
 
 bool MainWindow::ensureAnnotator()

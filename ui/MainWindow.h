@@ -3,6 +3,7 @@
 #include "core/cases/KitsCase.h"
 #include "core/research/DemoSetup.h"
 #include "ui/EditJournal.h"
+#include "ui/KeyBindings.h"
 
 #include <QFutureWatcher>
 #include <QMainWindow>
@@ -71,6 +72,9 @@ public:
     QString storePath() const { return m_storePath; }
     SurfaceView* surfaceView() const { return m_surfaceView; }
     ReviewController* reviewController() const { return m_review; }
+    KeyBindings& keyBindings() { return m_keys; }
+    /// Help > Keyboard shortcuts (F1): the overlay listing every command's key.
+    void showKeyHelp();
     /// A correction left in the journal by a crashed or killed session, if any.
     std::optional<EditRecovery> pendingRecovery() const;
     /// At start-up: asks whether to restore a journalled correction, then opens it.
@@ -121,6 +125,7 @@ private:
     ReviewController* m_review = nullptr;
     QAction* m_autoAdvance = nullptr;
     QLabel* m_reviewLabel = nullptr;
+    KeyBindings m_keys;
     std::optional<EditRecovery> m_recovery; ///< waiting for its case to load
     QDockWidget* m_surfaceDock = nullptr;
     QString m_storePath; ///< the annotation store of the open dataset

@@ -8,6 +8,8 @@
 #include "ui/ComparisonView.h"
 #include "ui/MainWindow.h"
 #include "ui/SliceView.h"
+#include "ui/KeyBindings.h"
+#include "ui/KeyHelpOverlay.h"
 #include "ui/SettingsDialog.h"
 #include "ui/SurfaceView.h"
 #include "ui/Translations.h"
@@ -103,6 +105,7 @@ TEST(Translation, UkrainianIsEmbeddedAndChosenInTheSettings)
     ui::SettingsDialog dialog;
     dialog.languageBox()->setCurrentIndex(dialog.languageBox()->findData(QStringLiteral("uk")));
     EXPECT_TRUE(dialog.apply());
+    EXPECT_TRUE(dialog.languageChanged());
     EXPECT_EQ(ui::configuredLanguage(), "uk");
     EXPECT_EQ(ui::installTranslation(), "uk");
     {
@@ -233,4 +236,41 @@ TEST(Overlays, EachOverlayHasItsOwnSwitchAndOpacity)
     window.setComparisonMode(true);
     EXPECT_FALSE(window.comparisonView()->paneView(0)->scene().labelContourShown(labels::Tumour));
     window.setComparisonMode(false);
+}
+
+TEST(KeyBindings, RebindingInTheSettingsRefusesConflictsAndTheHelpListsTheKeys)
+{
+    {
+        ui::MainWindow window;
+        ui::KeyBindings& keys = window.keyBindings();
+        EXPECT_EQ(keys.key("review.accept"), QKeySequence(Qt::Key_A));
+        ui::SettingsDialog dialog(&keys, &window);
+        // Accept on Y: fine.
+        dialog.setKey("review.accept", QKeySequence(Qt::Key_Y));
+        EXPECT_TRUE(dialog.apply()) << dialog.errorText().toStdString();
+        EXPECT_EQ(keys.key("review.accept"), QKeySequence(Qt::Key_Y));
+        // Reject on Y as well: refused, nothing changes, the message names both commands.
+        dialog.setKey("review.reject", QKeySequence(Qt::Key_Y));
+        EXPECT_FALSE(dialog.apply());
+        EXPECT_TRUE(dialog.errorText().contains("Accept proposal")) << dialog.errorText().toStdString();
+        EXPECT_TRUE(dialog.errorText().contains("Reject proposal"));
+        EXPECT_EQ(keys.key("review.reject"), QKeySequence(Qt::Key_X));
+        // Conflicts with an unchanged command are caught too (N is "next slice with lesion").
+        EXPECT_FALSE(keys.rebind({{"review.skip", QKeySequence(Qt::Key_N)}}).isEmpty());
+        // The help overlay lists the commands with their current keys.
+        window.showKeyHelp();
+        auto* help = window.findChild<ui::KeyHelpOverlay*>("keyHelp");
+        ASSERT_NE(help, nullptr);
+        EXPECT_TRUE(help->lines().contains("Accept proposal\tY")) << help->lines().join(" | ").toStdString();
+        EXPECT_TRUE(help->lines().contains("Next undecided\tSpace"));
+    }
+    {
+        // Remembered: a new window starts with the user's binding.
+        ui::MainWindow window;
+        EXPECT_EQ(window.keyBindings().key("review.accept"), QKeySequence(Qt::Key_Y));
+        window.keyBindings().reset();
+        EXPECT_EQ(window.keyBindings().key("review.accept"), QKeySequence(Qt::Key_A));
+    }
+    ui::MainWindow fresh;
+    EXPECT_EQ(fresh.keyBindings().key("review.accept"), QKeySequence(Qt::Key_A)) << "reset back to the default";
 }
