@@ -7,6 +7,7 @@
 #include <sqlite3.h>
 #include <unistd.h>
 
+#include <cstring>
 #include <fstream>
 #include <iomanip>
 #include <sstream>
@@ -285,9 +286,20 @@ std::string CaseProgress::status() const
     return decided >= proposals ? "done" : "in progress";
 }
 
+// Version 3: the heatmap each proposal was cut from (raw, at the target layer's resolution, plus the
+// normalisation the labeller saw), so the threshold that would have needed the least correction can
+// be learned from the store alone.
+const char* kSchemaV3 = R"SQL(
+ALTER TABLE proposals ADD COLUMN heatmap_rows INTEGER;
+ALTER TABLE proposals ADD COLUMN heatmap_cols INTEGER;
+ALTER TABLE proposals ADD COLUMN heatmap BLOB;      -- float32, little-endian, row-major raw map
+ALTER TABLE proposals ADD COLUMN heatmap_low REAL;  -- shown value = (upsampled - low) / (high - low)
+ALTER TABLE proposals ADD COLUMN heatmap_high REAL;
+)SQL";
+
 const std::vector<Migration>& AnnotationStore::migrations()
 {
-    static const std::vector<Migration> all = {{1, kSchemaV1}, {2, kSchemaV2}};
+    static const std::vector<Migration> all = {{1, kSchemaV1}, {2, kSchemaV2}, {3, kSchemaV3}};
     return all;
 }
 
@@ -419,11 +431,23 @@ int64_t AnnotationStore::addProposal(const ProposalInput& p)
     if (p.slice < 0 || p.slice >= registration.shape[0] || p.crop.row < 0 || p.crop.col < 0 ||
         p.crop.row + p.crop.rows > registration.shape[1] || p.crop.col + p.crop.cols > registration.shape[2])
         throw std::invalid_argument("proposal slice or crop box lies outside case " + registration.caseKey);
+    if (p.heatmap && p.heatmap->raw.size() != static_cast<size_t>(p.heatmap->rows) * p.heatmap->cols)
+        throw std::invalid_argument("proposal heatmap values do not match its size");
     Statement insert(m_db.handle(), "INSERT INTO proposals(case_id, slice, crop_row, crop_col, crop_rows, crop_cols, "
-                                    "model_id, cam_settings_id, threshold, mask) VALUES (?,?,?,?,?,?,?,?,?,?)");
+                                    "model_id, cam_settings_id, threshold, mask, heatmap_rows, heatmap_cols, heatmap, "
+                                    "heatmap_low, heatmap_high) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)");
     insert.bind(1, p.caseId).bind(2, p.slice).bind(3, p.crop.row).bind(4, p.crop.col).bind(5, p.crop.rows);
     insert.bind(6, p.crop.cols).bind(7, p.modelId).bind(8, p.camSettingsId).bind(9, p.threshold);
-    insert.bind(10, encodeMask(p.mask)).run();
+    insert.bind(10, encodeMask(p.mask));
+    if (p.heatmap) {
+        std::vector<uint8_t> bytes(p.heatmap->raw.size() * sizeof(float));
+        std::memcpy(bytes.data(), p.heatmap->raw.data(), bytes.size()); // x86-64 and ARM64: little-endian
+        insert.bind(11, p.heatmap->rows).bind(12, p.heatmap->cols).bind(13, bytes);
+        insert.bind(14, p.heatmap->low).bind(15, p.heatmap->high);
+    } else {
+        insert.bindNull(11).bindNull(12).bindNull(13).bindNull(14).bindNull(15);
+    }
+    insert.run();
     const int64_t id = lastInsertId(m_db);
     audit("", "propose", "proposal", id,
           nlohmann::json{{"case", registration.caseKey}, {"slice", p.slice}, {"threshold", p.threshold}}.dump());
@@ -626,6 +650,37 @@ std::vector<StoredDecision> AnnotationStore::standingDecisions(const std::vector
         const auto kind = decisionKindFromString(s.text(8));
         if (std::find(kinds.begin(), kinds.end(), kind) != kinds.end())
             out.push_back(readDecision(s));
+    }
+    return out;
+}
+
+std::vector<HeatmapDecision> AnnotationStore::heatmapDecisions() const
+{
+    Statement s(m_db.handle(), R"SQL(
+        SELECT coalesce(cs.method, ''), p.crop_rows, p.crop_cols, p.heatmap_rows, p.heatmap_cols, p.heatmap,
+               p.heatmap_low, p.heatmap_high, d.final_mask, d.kind, d.id
+        FROM decisions d
+        JOIN proposals p ON p.id = d.proposal_id
+        LEFT JOIN cam_settings cs ON cs.id = p.cam_settings_id
+        WHERE d.undone = 0 AND d.kind IN ('accept', 'correct') AND p.heatmap IS NOT NULL
+        ORDER BY d.id)SQL");
+    std::vector<HeatmapDecision> out;
+    while (s.step()) {
+        HeatmapDecision h;
+        h.method = s.text(0);
+        h.cropRows = static_cast<int>(s.int64(1));
+        h.cropCols = static_cast<int>(s.int64(2));
+        h.rows = static_cast<int>(s.int64(3));
+        h.cols = static_cast<int>(s.int64(4));
+        const auto bytes = s.blob(5);
+        if (bytes.size() != static_cast<size_t>(h.rows) * h.cols * sizeof(float))
+            throw DatabaseError("damaged heatmap of decision " + std::to_string(s.int64(10)));
+        h.raw.resize(static_cast<size_t>(h.rows) * h.cols);
+        std::memcpy(h.raw.data(), bytes.data(), bytes.size());
+        h.low = s.real(6);
+        h.high = s.real(7);
+        h.finalMask = maskFromBlob(s.blob(8), "decision", s.int64(10));
+        out.push_back(std::move(h));
     }
     return out;
 }

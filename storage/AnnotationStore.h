@@ -49,6 +49,17 @@ struct CamSettingsRecord {
     std::string parametersJson = "{}";
 };
 
+/// The heatmap a proposal was thresholded from: the raw map at the target layer's resolution and
+/// the normalisation the labeller saw (shown value = (bilinear upsample to the crop - low) /
+/// (high - low); low 0 and high 1 for raw values).
+struct ProposalHeatmap {
+    int rows = 0;
+    int cols = 0;
+    std::vector<float> raw;
+    double low = 0;
+    double high = 1;
+};
+
 struct ProposalInput {
     int64_t caseId = 0;
     int slice = 0;
@@ -57,6 +68,17 @@ struct ProposalInput {
     std::optional<int64_t> camSettingsId;
     double threshold = 0;
     BinaryMask mask; ///< on the crop grid (crop.rows x crop.cols)
+    std::optional<ProposalHeatmap> heatmap;
+};
+
+/// A standing accepted or corrected decision whose proposal kept its heatmap.
+struct HeatmapDecision {
+    std::string method;
+    int cropRows = 0, cropCols = 0;
+    int rows = 0, cols = 0;
+    std::vector<float> raw;
+    double low = 0, high = 1;
+    BinaryMask finalMask;
 };
 
 struct DecisionInput {
@@ -140,7 +162,7 @@ struct StoredDecision {
 /// the audit log is append-only (triggers refuse UPDATE and DELETE on it).
 class AnnotationStore {
 public:
-    static constexpr int kSchemaVersion = 2;
+    static constexpr int kSchemaVersion = 3;
     /// PRAGMA application_id of Weaksight stores ("WkSt").
     static constexpr int kApplicationId = 0x576b5374;
     /// The schema history; migrations()[i] moves version i to i + 1.
@@ -178,6 +200,8 @@ public:
     /// Standing (not undone) decisions of the given kinds, oldest first; all cases when caseKey is empty.
     std::vector<StoredDecision> standingDecisions(const std::vector<DecisionKind>& kinds,
                                                   const std::string& caseKey = {}) const;
+    /// Standing accepted / corrected decisions with their proposal's heatmap (for the learned threshold).
+    std::vector<HeatmapDecision> heatmapDecisions() const;
     int64_t auditCount() const;
 
     /// PRAGMA integrity_check == "ok".

@@ -10,6 +10,7 @@
 
 #include <map>
 #include <tuple>
+#include <optional>
 #include <unordered_map>
 
 namespace fs = std::filesystem;
@@ -140,6 +141,19 @@ MergeReport mergeStores(const fs::path& target, const std::vector<fs::path>& sou
                 Statement copyOverlap(db, "INSERT INTO overlap_records SELECT ?, proposal_gt_iou, proposal_gt_dice, "
                                           "proposal_final_iou, proposal_final_dice, final_gt_iou, final_gt_dice, "
                                           "voxels_added, voxels_removed FROM src.overlap_records WHERE decision_id = ?");
+                // Heatmaps travel too when the source has them (schema 3 and later).
+                bool sourceHasHeatmaps = false;
+                {
+                    Statement columns(db, "SELECT name FROM pragma_table_info('proposals', 'src')");
+                    while (columns.step())
+                        sourceHasHeatmaps = sourceHasHeatmaps || columns.text(0) == "heatmap";
+                }
+                std::optional<Statement> copyHeatmap;
+                if (sourceHasHeatmaps)
+                    copyHeatmap.emplace(db, R"SQL(
+                        UPDATE proposals SET (heatmap_rows, heatmap_cols, heatmap, heatmap_low, heatmap_high) =
+                            (SELECT heatmap_rows, heatmap_cols, heatmap, heatmap_low, heatmap_high
+                             FROM src.proposals WHERE id = ?2) WHERE id = ?1)SQL");
                 std::unordered_map<int64_t, int64_t> proposalMap;
                 while (decisions.step()) {
                     caseId.bind(1, decisions.text(2)).bind(2, decisions.text(3));
@@ -166,6 +180,8 @@ MergeReport mergeStores(const fs::path& target, const std::vector<fs::path>& sou
                         insertProposal.bind(13, decisions.real(15)).bind(14, decisions.blob(16));
                         insertProposal.bind(15, decisions.text(17)).run();
                         mapped = proposalMap.emplace(sourceProposal, static_cast<int64_t>(sqlite3_last_insert_rowid(db))).first;
+                        if (copyHeatmap)
+                            copyHeatmap->bind(1, mapped->second).bind(2, sourceProposal).run();
                     }
                     insertDecision.bind(1, mapped->second).bind(2, decisions.text(18)).bind(3, decisions.text(19));
                     if (decisions.isNull(20))

@@ -132,6 +132,8 @@ size_t CamController::RawSlice::bytes() const
     size_t n = sizeof(RawSlice);
     for (const auto& p : patches)
         n += p.values.size() * sizeof(float) + sizeof(p);
+    for (const auto& m : rawMaps)
+        n += m.values.size() * sizeof(float);
     return n;
 }
 
@@ -379,6 +381,19 @@ const SliceHeatmaps* CamController::heatmaps(int slice) const
     return &m_normalised.emplace(shownKey, std::move(heatmaps)).first->second;
 }
 
+std::optional<CamController::PatchHeatmap> CamController::patchHeatmap(int slice, int crop) const
+{
+    const auto it = m_memory.find(cacheKey(slice));
+    if (it == m_memory.end() || crop < 0 || crop >= static_cast<int>(it->second.rawMaps.size()) || needsVolumeRange())
+        return std::nullopt;
+    PatchHeatmap out{it->second.rawMaps[static_cast<size_t>(crop)], 0.0, 1.0};
+    if (m_normalisation == compute::MapNormalisation::PerCrop)
+        std::tie(out.low, out.high) = it->second.ranges[static_cast<size_t>(crop)];
+    else if (m_normalisation == compute::MapNormalisation::PerCase)
+        std::tie(out.low, out.high) = m_volumeRanges.at(volumeKey());
+    return out;
+}
+
 std::optional<float> CamController::lesionProbability(int slice) const
 {
     const auto it = m_probabilities.find(scanKey());
@@ -607,6 +622,7 @@ void CamController::startJob(Job job)
                             diskCache->flush();
                         }
                     }
+                    raw.rawMaps.push_back(map);
                     map = compute::upsampleBilinear(map, cropSize, cropSize);
                     const auto range = std::make_pair(map.min(), map.max());
                     raw.ranges.push_back(range);

@@ -98,6 +98,13 @@ public:
     void requestSlice(int slice);
     /// The heatmaps of a slice of the current case and method, when computed.
     const SliceHeatmaps* heatmaps(int slice) const;
+    /// One crop's map as computed (target-layer grid) and the normalisation shown: value shown =
+    /// (bilinear upsample - low) / (high - low). Stored with decisions for the learned threshold.
+    struct PatchHeatmap {
+        compute::CamMap raw;
+        double low = 0, high = 1;
+    };
+    std::optional<PatchHeatmap> patchHeatmap(int slice, int crop) const;
     bool busy() const { return m_running; }
     /// Stops the running job, prefetching and the probability scan (until the next requestSlice).
     void cancel();
@@ -140,6 +147,7 @@ private:
         std::vector<render::HeatmapPatch> patches;
         std::vector<std::string> sides;
         std::vector<std::pair<float, float>> ranges;
+        std::vector<compute::CamMap> rawMaps; ///< at the target layer's resolution
         size_t bytes() const;
     };
     struct JobResult {

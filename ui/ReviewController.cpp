@@ -139,6 +139,9 @@ bool ReviewController::record(storage::DecisionKind kind, std::optional<BinaryMa
         proposalInput.crop = *box;
         proposalInput.threshold = m_cams.threshold();
         proposalInput.mask = *proposed;
+        if (const auto heatmap = m_cams.patchHeatmap(m_slice, m_crop))
+            proposalInput.heatmap = storage::ProposalHeatmap{heatmap->raw.rows, heatmap->raw.cols, heatmap->raw.values,
+                                                             heatmap->low, heatmap->high};
         if (!m_cams.modelHash().empty()) {
             proposalInput.modelId = m_store->registerModel(
                 {m_cams.modelHash(), m_cams.modelArchitecture(), m_cams.modelPath().toStdString(), "{}"});

@@ -100,7 +100,7 @@ TEST(AnnotationStore, MigratesAVersionOneFileKeepingItsData)
         v1.execute("INSERT INTO audit_log(action, entity) VALUES ('register', 'dataset')");
     }
     AnnotationStore store(db.path);
-    EXPECT_EQ(store.database().schemaVersion(), 2);
+    EXPECT_EQ(store.database().schemaVersion(), AnnotationStore::kSchemaVersion); // 1 -> 2 -> 3 in one go
     Statement s(store.database().handle(), "SELECT root_path FROM datasets");
     ASSERT_TRUE(s.step());
     EXPECT_EQ(s.text(0), "/old");
@@ -112,7 +112,7 @@ TEST(AnnotationStore, RefusesANewerSchema)
 {
     TempDb db;
     auto future = AnnotationStore::migrations();
-    future.push_back({3, "CREATE TABLE from_the_future(x)"});
+    future.push_back({AnnotationStore::kSchemaVersion + 1, "CREATE TABLE from_the_future(x)"});
     { Database newer(db.path, future); }
     try {
         AnnotationStore store(db.path);
