@@ -90,6 +90,7 @@ public:
     /// Each method keeps its own threshold (default 0.5).
     double threshold() const;
     void setThreshold(double threshold);
+    void setThreshold(compute::CamMethod method, double threshold) { m_thresholds[method] = threshold; }
     void setCropSize(int pixels);
     int cropSize() const { return m_cropSize; }
 

@@ -7,6 +7,8 @@
 #include "core/common/ColorMaps.h"
 #include "ui/CamController.h"
 #include "ui/CaseBrowser.h"
+#include "ui/Dashboard.h"
+#include "ui/ExportDialog.h"
 #include "ui/ReviewController.h"
 #include "ui/KeyHelpOverlay.h"
 #include "ui/SettingsDialog.h"
@@ -132,6 +134,7 @@ void MainWindow::buildUi()
             m_recentMenu->addAction(tr("(none yet)"))->setEnabled(false);
     });
     fileMenu->addAction(tr("Open d&emo dataset"), this, &MainWindow::openDemo);
+    fileMenu->addAction(tr("E&xport curated masks…"), this, &MainWindow::showExportDialog);
     fileMenu->addSeparator();
     fileMenu->addAction(tr("&Settings…"), this, [this] {
         SettingsDialog dialog(&m_keys, this);
@@ -236,8 +239,36 @@ void MainWindow::buildUi()
     auto* view3d = m_surfaceDock->toggleViewAction();
     view3d->setText(tr("&3D view"));
     view3d->setShortcut(QKeySequence(Qt::Key_3));
-    menuBar()->addMenu(tr("&View"))->addAction(view3d);
+    auto* viewMenu = menuBar()->addMenu(tr("&View"));
+    viewMenu->addAction(view3d);
     m_keys.add(QStringLiteral("view.3d"), view3d);
+
+    // The dashboard: a dock on the right, tabbed with the 3D view.
+    m_dashboardDock = new QDockWidget(tr("Dashboard"), this);
+    m_dashboardDock->setObjectName("dashboardDock");
+    m_dashboard = new Dashboard(m_dashboardDock);
+    m_dashboardDock->setWidget(m_dashboard);
+    addDockWidget(Qt::RightDockWidgetArea, m_dashboardDock);
+    m_dashboardDock->hide();
+    auto* viewDashboard = m_dashboardDock->toggleViewAction();
+    viewDashboard->setText(tr("&Dashboard"));
+    viewDashboard->setShortcut(QKeySequence(Qt::Key_D));
+    viewMenu->addAction(viewDashboard);
+    m_keys.add(QStringLiteral("view.dashboard"), viewDashboard);
+    connect(m_dashboardDock, &QDockWidget::visibilityChanged, this, [this](bool visible) {
+        if (visible)
+            m_dashboard->refresh();
+    });
+    connect(m_dashboard, &Dashboard::useThreshold, this, [this](const QString& method, double threshold) {
+        // One click: the learned threshold becomes the method's threshold.
+        const auto camMethod = compute::camMethodFromString(method.toStdString());
+        if (camMethod == m_cams->method())
+            m_threshold->setValue(static_cast<int>(std::lround(threshold * 100)));
+        else
+            m_cams->setThreshold(camMethod, threshold);
+        statusBar()->showMessage(tr("%1: threshold %2 (learned from the final masks)").arg(method).arg(threshold, 0, 'f', 2), 5000);
+    });
+    connect(m_dashboard, &Dashboard::exportRequested, this, &MainWindow::showExportDialog);
 
     m_cursorLabel = new QLabel(this);
     statusBar()->addPermanentWidget(m_cursorLabel);
@@ -661,6 +692,8 @@ void MainWindow::buildReviewMenu()
     connect(m_review, &ReviewController::decisionRecorded, this, [this](int slice, int crop, const QString& kind) {
         statusBar()->showMessage(tr("Slice %1, crop %2: %3 (saved)").arg(slice + 1).arg(crop + 1).arg(kind), 4000);
         m_caseBrowser->refreshStatus();
+        if (m_dashboardDock->isVisible())
+            m_dashboard->refresh();
         if (m_autoAdvance->isChecked()) {
             if (crop + 1 < m_review->cropCount())
                 m_review->setTarget(slice, crop + 1);
@@ -671,6 +704,8 @@ void MainWindow::buildReviewMenu()
     });
     connect(m_review, &ReviewController::decisionUndone, this, [this](int slice, int crop) {
         m_caseBrowser->refreshStatus();
+        if (m_dashboardDock->isVisible())
+            m_dashboard->refresh();
         m_view->setSlice(slice);
         m_review->setTarget(slice, crop);
         updateReviewStatus();
@@ -816,6 +851,19 @@ void MainWindow::closeEvent(QCloseEvent* event)
     QMainWindow::closeEvent(event);
 }
 
+void MainWindow::showExportDialog()
+{
+    if (m_storePath.isEmpty() || !QFileInfo::exists(m_storePath)) {
+        statusBar()->showMessage(tr("No decisions to export yet: this dataset has no annotation store."), 6000);
+        return;
+    }
+    auto* dialog = new ExportDialog(m_storePath, m_current ? QString::fromStdString(m_current->files.caseId) : QString(), this);
+    dialog->setObjectName("exportDialog");
+    dialog->setAttribute(Qt::WA_DeleteOnClose);
+    dialog->setOutputFolder(QFileInfo(m_storePath).absolutePath() + QStringLiteral("/weaksight-export"));
+    dialog->show();
+}
+
 void MainWindow::set3dViewVisible(bool visible) { m_surfaceDock->setVisible(visible); }
 
 void MainWindow::update3dView()
@@ -954,6 +1002,7 @@ void MainWindow::showCases(std::vector<CaseFiles> cases, const QString& datasetP
         const QSignalBlocker blocker(m_caseBrowser);
         m_storePath = storePathFor(datasetPath);
         m_caseBrowser->setCases(m_cases, m_storePath);
+        m_dashboard->setStorePath(m_storePath);
         const QFileInfo info(datasetPath);
         m_review->setDataset(info.isDir() ? info.absoluteFilePath() : info.absolutePath(), m_storePath);
     }

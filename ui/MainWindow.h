@@ -31,6 +31,7 @@ class CamController;
 class ComparisonView;
 class CaseBrowser;
 class SurfaceView;
+class Dashboard;
 class ReviewController;
 
 /// The first workstation window: a case list, the axial slice viewer with CT window
@@ -73,6 +74,10 @@ public:
     SurfaceView* surfaceView() const { return m_surfaceView; }
     ReviewController* reviewController() const { return m_review; }
     KeyBindings& keyBindings() { return m_keys; }
+    Dashboard* dashboard() const { return m_dashboard; }
+    QDockWidget* dashboardDock() const { return m_dashboardDock; }
+    /// File > Export curated masks… (also the dashboard's button).
+    void showExportDialog();
     /// Help > Keyboard shortcuts (F1): the overlay listing every command's key.
     void showKeyHelp();
     /// A correction left in the journal by a crashed or killed session, if any.
@@ -122,6 +127,8 @@ private:
     SliceView* m_view = nullptr;
     CaseBrowser* m_caseBrowser = nullptr;
     SurfaceView* m_surfaceView = nullptr;
+    Dashboard* m_dashboard = nullptr;
+    QDockWidget* m_dashboardDock = nullptr;
     ReviewController* m_review = nullptr;
     QAction* m_autoAdvance = nullptr;
     QLabel* m_reviewLabel = nullptr;

@@ -9,12 +9,20 @@
 #include "core/phantom/Phantom.h"
 #include "storage/AnnotationStore.h"
 #include "storage/Exporter.h"
+#include "storage/LearnedThreshold.h"
 #include "ui/CamController.h"
+#include "ui/Dashboard.h"
+#include "ui/ExportDialog.h"
 #include "ui/MainWindow.h"
 #include "ui/ReviewController.h"
 #include "ui/SliceView.h"
 
 #include <QAction>
+
+#include <cstdlib>
+#include <QDockWidget>
+#include <QPushButton>
+#include <QTableWidget>
 #include <QApplication>
 #include <QMouseEvent>
 #include <QSignalSpy>
@@ -219,5 +227,44 @@ TEST(Review, AcceptCorrectRejectUndoRedoThenTheStoreAndTheExportAgree)
             ASSERT_EQ(exported.at(second, box.row + r, box.col + c) != 0, corrected.at(r, c) != 0);
     EXPECT_EQ(std::count_if(exported.slice(third), exported.slice(third) + exported.sliceSize(), [](uint8_t v) { return v != 0; }),
               0);
+
+    // The dashboard reads the same store: IoU rows, effort per method, progress, and the learned
+    // threshold (the storage test checks its arithmetic by hand), whose "Use" sets the slider.
+    QSignalSpy dataReady(window.dashboard(), &ui::Dashboard::dataReady);
+    window.dashboardDock()->show();
+    ASSERT_TRUE(dataReady.wait(20000));
+    const ui::DashboardData& data = window.dashboard()->data();
+    EXPECT_TRUE(data.error.isEmpty()) << data.error.toStdString();
+    ASSERT_EQ(data.effort.size(), 1u);
+    EXPECT_EQ(data.effort.front().method, "gradcam");
+    EXPECT_EQ(data.effort.front().decisions, 3);
+    EXPECT_GT(data.effort.front().meanPixelsChanged, 0);
+    ASSERT_EQ(data.cases.size(), 1u);
+    EXPECT_EQ(data.cases.front().decided, 3);
+    ASSERT_FALSE(data.iou.empty());
+    const auto learned = storage::learnedThresholds(store);
+    ASSERT_EQ(learned.size(), 1u) << "accepted + corrected gradcam decisions with their heatmaps";
+    EXPECT_EQ(learned.front().decisions, 2);
+    ASSERT_EQ(window.dashboard()->learnedTable()->rowCount(), 1);
+    EXPECT_EQ(window.dashboard()->learnedTable()->item(0, 2)->text(), QString::number(learned.front().threshold, 'f', 2));
+    if (const char* out = std::getenv("WEAKSIGHT_TEST_SCREENSHOTS")) {
+        window.resize(1400, 900);
+        QTest::qWait(400);
+        window.grab().save(QString(out) + "/dashboard.png");
+    }
+    window.dashboard()->findChild<QPushButton*>("use-gradcam")->click();
+    EXPECT_NEAR(cams.threshold(), learned.front().threshold, 1e-9);
+
+    // The export dialog runs the same export in the background and writes the same file.
+    window.showExportDialog();
+    auto* dialog = window.findChild<ui::ExportDialog*>("exportDialog");
+    ASSERT_NE(dialog, nullptr);
+    dialog->setOutputFolder(QString::fromStdString((dir / "export2").string()));
+    QSignalSpy exported2(dialog, &ui::ExportDialog::finished);
+    dialog->start();
+    ASSERT_TRUE(exported2.wait(20000));
+    EXPECT_TRUE(exported2.first().at(0).toBool()) << dialog->resultText().toStdString();
+    EXPECT_EQ(readLabelVolume(dir / "export2" / "nifti" / "case_00000.nii.gz").voxels, exported.voxels);
+    dialog->close();
     unsetenv("XDG_DATA_HOME");
 }

@@ -1,0 +1,264 @@
+#include "ui/Dashboard.h"
+
+#include <QBarCategoryAxis>
+#include <QBarSeries>
+#include <QBarSet>
+#include <QChart>
+#include <QChartView>
+#include <QFileInfo>
+#include <QHeaderView>
+#include <QLabel>
+#include <QLineSeries>
+#include <QPushButton>
+#include <QScrollArea>
+#include <QTableWidget>
+#include <QVBoxLayout>
+#include <QValueAxis>
+#include <QtConcurrent/QtConcurrentRun>
+
+#include <algorithm>
+#include <array>
+#include <map>
+
+namespace weaksight::ui {
+
+DashboardData readDashboard(const std::string& storePath)
+{
+    DashboardData data;
+    try {
+        const storage::AnnotationStore store(storePath, storage::Database::Mode::ReadOnly);
+        data.iou = store.iouByMethodAndThreshold();
+        data.cases = store.caseProgress();
+        data.annotators = store.annotatorProgress();
+        data.learned = storage::learnedThresholds(store);
+        std::map<std::string, std::array<double, 4>> effort; // decisions, corrections, pixels, ms
+        for (const auto& d : store.standingDecisions({storage::DecisionKind::Accept, storage::DecisionKind::Correct,
+                                                      storage::DecisionKind::Reject, storage::DecisionKind::Skip})) {
+            auto& e = effort[d.method.empty() ? "(no method)" : d.method];
+            e[0] += 1;
+            e[3] += static_cast<double>(d.timeSpentMs);
+            if (d.kind == storage::DecisionKind::Correct) {
+                e[1] += 1;
+                e[2] += static_cast<double>(d.overlap.voxelsAdded.value_or(0) + d.overlap.voxelsRemoved.value_or(0));
+            }
+        }
+        for (const auto& [method, e] : effort)
+            data.effort.push_back({method, static_cast<int>(e[0]), e[1] > 0 ? e[2] / e[1] : 0.0, e[3] / e[0] / 1000.0});
+    } catch (const std::exception& e) {
+        data.error = QString::fromStdString(e.what());
+    }
+    return data;
+}
+
+namespace {
+
+QChartView* chartView(const QString& title, QWidget* parent)
+{
+    auto* chart = new QChart;
+    chart->setTitle(title);
+    chart->legend()->setAlignment(Qt::AlignBottom);
+    auto* view = new QChartView(chart, parent);
+    view->setRenderHint(QPainter::Antialiasing);
+    view->setMinimumHeight(230);
+    return view;
+}
+
+void resetChart(QChart* chart)
+{
+    chart->removeAllSeries();
+    for (auto* axis : chart->axes())
+        chart->removeAxis(axis);
+}
+
+} // namespace
+
+Dashboard::Dashboard(QWidget* parent) : QWidget(parent)
+{
+    auto* outer = new QVBoxLayout(this);
+    outer->setContentsMargins(0, 0, 0, 0);
+    auto* scroll = new QScrollArea(this);
+    scroll->setWidgetResizable(true);
+    auto* content = new QWidget(scroll);
+    auto* layout = new QVBoxLayout(content);
+    m_summary = new QLabel(content);
+    m_summary->setWordWrap(true);
+    m_iouChart = chartView(tr("IoU per method and threshold"), content);
+    m_effortChart = chartView(tr("Correction effort per method"), content);
+    m_progressChart = chartView(tr("Progress per case"), content);
+    m_learned = new QTableWidget(0, 5, content);
+    m_learned->setObjectName("learnedThresholds");
+    m_learned->setHorizontalHeaderLabels(
+        {tr("Method"), tr("Decisions"), tr("Learned threshold"), tr("Pixels to correct"), QString()});
+    m_learned->horizontalHeader()->setSectionResizeMode(QHeaderView::ResizeToContents);
+    m_learned->verticalHeader()->hide();
+    m_learned->setMinimumHeight(120);
+    auto* exportButton = new QPushButton(tr("Export curated masks…"), content);
+    connect(exportButton, &QPushButton::clicked, this, &Dashboard::exportRequested);
+    layout->addWidget(m_summary);
+    layout->addWidget(new QLabel(tr("<b>Learned threshold</b> (the least correction of the final masks so far)"), content));
+    layout->addWidget(m_learned);
+    layout->addWidget(m_iouChart);
+    layout->addWidget(m_effortChart);
+    layout->addWidget(m_progressChart);
+    layout->addWidget(exportButton);
+    scroll->setWidget(content);
+    outer->addWidget(scroll);
+    connect(&m_watcher, &QFutureWatcher<DashboardData>::finished, this, [this] {
+        show(m_watcher.result());
+        if (m_again) {
+            m_again = false;
+            refresh();
+        }
+    });
+}
+
+Dashboard::~Dashboard() { m_watcher.waitForFinished(); }
+
+void Dashboard::setStorePath(const QString& path)
+{
+    m_storePath = path;
+    refresh();
+}
+
+void Dashboard::refresh()
+{
+    if (m_watcher.isRunning()) {
+        m_again = true;
+        return;
+    }
+    if (m_storePath.isEmpty() || !QFileInfo::exists(m_storePath)) {
+        show({});
+        return;
+    }
+    const std::string path = m_storePath.toStdString();
+    m_watcher.setFuture(QtConcurrent::run([path] { return readDashboard(path); }));
+}
+
+void Dashboard::show(const DashboardData& data)
+{
+    m_data = data;
+    long long decided = 0, proposals = 0;
+    for (const auto& c : data.cases) {
+        decided += c.decided;
+        proposals += c.proposals;
+    }
+    m_summary->setText(!data.error.isEmpty() ? tr("Store unavailable: %1").arg(data.error)
+                                             : tr("%1 of %2 proposals decided in %3 cases by %4 annotators.")
+                                                   .arg(decided)
+                                                   .arg(proposals)
+                                                   .arg(data.cases.size())
+                                                   .arg(data.annotators.size()));
+
+    // IoU per method and threshold: solid = proposal vs ground truth, dashed = proposal vs final.
+    QChart* iou = m_iouChart->chart();
+    resetChart(iou);
+    std::map<std::string, std::pair<QLineSeries*, QLineSeries*>> lines;
+    for (const auto& row : data.iou) {
+        auto& [truth, final] = lines[row.method];
+        if (!truth) {
+            truth = new QLineSeries;
+            truth->setName(tr("%1 vs truth").arg(QString::fromStdString(row.method)));
+            final = new QLineSeries;
+            final->setName(tr("%1 vs final").arg(QString::fromStdString(row.method)));
+        }
+        if (row.meanProposalGtIou)
+            truth->append(row.threshold, *row.meanProposalGtIou);
+        if (row.meanProposalFinalIou)
+            final->append(row.threshold, *row.meanProposalFinalIou);
+    }
+    auto* tAxis = new QValueAxis;
+    tAxis->setRange(0, 1);
+    tAxis->setTitleText(tr("threshold"));
+    auto* iouAxis = new QValueAxis;
+    iouAxis->setRange(0, 1);
+    iouAxis->setTitleText(tr("mean IoU"));
+    iou->addAxis(tAxis, Qt::AlignBottom);
+    iou->addAxis(iouAxis, Qt::AlignLeft);
+    for (auto& [method, pair] : lines)
+        for (QLineSeries* series : {pair.first, pair.second}) {
+            if (series == pair.second) {
+                QPen pen = series->pen();
+                pen.setStyle(Qt::DashLine);
+                series->setPen(pen);
+            }
+            series->setPointsVisible(true); // a single threshold is a point, not a line
+            iou->addSeries(series);
+            series->attachAxis(tAxis);
+            series->attachAxis(iouAxis);
+        }
+
+    // Effort: pixels changed per correction and seconds per decision, per method.
+    QChart* effort = m_effortChart->chart();
+    resetChart(effort);
+    auto* pixels = new QBarSet(tr("pixels changed per correction"));
+    auto* seconds = new QBarSet(tr("seconds per decision"));
+    QStringList methods;
+    double highest = 1;
+    for (const auto& e : data.effort) {
+        methods << QString::fromStdString(e.method);
+        *pixels << e.meanPixelsChanged;
+        *seconds << e.meanSeconds;
+        highest = std::max({highest, e.meanPixelsChanged, e.meanSeconds});
+    }
+    auto* bars = new QBarSeries;
+    bars->append(pixels);
+    bars->append(seconds);
+    effort->addSeries(bars);
+    auto* methodAxis = new QBarCategoryAxis;
+    methodAxis->append(methods);
+    auto* valueAxis = new QValueAxis;
+    valueAxis->setRange(0, highest * 1.1);
+    effort->addAxis(methodAxis, Qt::AlignBottom);
+    effort->addAxis(valueAxis, Qt::AlignLeft);
+    bars->attachAxis(methodAxis);
+    bars->attachAxis(valueAxis);
+
+    // Progress: decided and still open proposals per case, and decisions per annotator in the title.
+    QChart* progress = m_progressChart->chart();
+    resetChart(progress);
+    auto* done = new QBarSet(tr("decided"));
+    auto* open = new QBarSet(tr("open"));
+    QStringList cases;
+    double most = 1;
+    for (const auto& c : data.cases) {
+        cases << QString::fromStdString(c.caseKey);
+        *done << static_cast<double>(c.decided);
+        *open << static_cast<double>(c.proposals - c.decided);
+        most = std::max(most, static_cast<double>(c.proposals));
+    }
+    auto* stacked = new QBarSeries;
+    stacked->append(done);
+    stacked->append(open);
+    progress->addSeries(stacked);
+    auto* caseAxis = new QBarCategoryAxis;
+    caseAxis->append(cases);
+    auto* countAxis = new QValueAxis;
+    countAxis->setRange(0, most * 1.1);
+    progress->addAxis(caseAxis, Qt::AlignBottom);
+    progress->addAxis(countAxis, Qt::AlignLeft);
+    stacked->attachAxis(caseAxis);
+    stacked->attachAxis(countAxis);
+    QStringList people;
+    for (const auto& a : data.annotators)
+        people << tr("%1: %2 decisions, %3 min").arg(QString::fromStdString(a.annotator)).arg(a.decisions).arg(
+            a.timeSpentMs / 60000.0, 0, 'f', 1);
+    progress->setTitle(tr("Progress per case") + (people.isEmpty() ? QString() : QStringLiteral("  (") + people.join(QStringLiteral("; ")) + QStringLiteral(")")));
+
+    m_learned->setRowCount(static_cast<int>(data.learned.size()));
+    for (int r = 0; r < static_cast<int>(data.learned.size()); ++r) {
+        const auto& l = data.learned[static_cast<size_t>(r)];
+        m_learned->setItem(r, 0, new QTableWidgetItem(QString::fromStdString(l.method)));
+        m_learned->setItem(r, 1, new QTableWidgetItem(QString::number(l.decisions)));
+        m_learned->setItem(r, 2, new QTableWidgetItem(QString::number(l.threshold, 'f', 2)));
+        m_learned->setItem(r, 3, new QTableWidgetItem(QString::number(l.meanCorrection, 'f', 1)));
+        auto* use = new QPushButton(tr("Use"), m_learned);
+        use->setObjectName("use-" + QString::fromStdString(l.method));
+        connect(use, &QPushButton::clicked, this, [this, method = QString::fromStdString(l.method), t = l.threshold] {
+            Q_EMIT useThreshold(method, t);
+        });
+        m_learned->setCellWidget(r, 4, use);
+    }
+    Q_EMIT dataReady();
+}
+
+} // namespace weaksight::ui

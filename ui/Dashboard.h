@@ -1,0 +1,70 @@
+#pragma once
+
+// The review dashboard (a dock): IoU per method and threshold (proposal vs ground truth, proposal vs
+// final mask), correction effort per method (pixels changed, time spent), progress per case and per
+// annotator (QtCharts), the learned threshold per method with one-click use, and the export. Read
+// from the dataset's store on a worker thread (read-only connection) whenever asked to refresh.
+
+#include "storage/AnnotationStore.h"
+#include "storage/LearnedThreshold.h"
+
+#include <QFutureWatcher>
+#include <QWidget>
+
+class QChartView;
+class QTableWidget;
+class QLabel;
+
+namespace weaksight::ui {
+
+struct DashboardData {
+    std::vector<storage::MethodThresholdIou> iou;
+    struct Effort {
+        std::string method;
+        int decisions = 0;
+        double meanPixelsChanged = 0; ///< corrections: pixels added + removed
+        double meanSeconds = 0;       ///< every decision
+    };
+    std::vector<Effort> effort;
+    std::vector<storage::CaseProgress> cases;
+    std::vector<storage::AnnotatorProgress> annotators;
+    std::vector<storage::LearnedThreshold> learned;
+    QString error;
+};
+
+/// Everything the dashboard shows, from a store file (read-only).
+DashboardData readDashboard(const std::string& storePath);
+
+class Dashboard : public QWidget {
+    Q_OBJECT
+public:
+    explicit Dashboard(QWidget* parent = nullptr);
+    ~Dashboard() override;
+
+    void setStorePath(const QString& path);
+    /// Reads the store again in the background (dataReady follows).
+    void refresh();
+    const DashboardData& data() const { return m_data; }
+    QTableWidget* learnedTable() const { return m_learned; }
+
+Q_SIGNALS:
+    void dataReady();
+    /// "Use" on a learned threshold.
+    void useThreshold(const QString& method, double threshold);
+    void exportRequested();
+
+private:
+    void show(const DashboardData& data);
+
+    QString m_storePath;
+    DashboardData m_data;
+    QChartView* m_iouChart = nullptr;
+    QChartView* m_effortChart = nullptr;
+    QChartView* m_progressChart = nullptr;
+    QTableWidget* m_learned = nullptr;
+    QLabel* m_summary = nullptr;
+    QFutureWatcher<DashboardData> m_watcher;
+    bool m_again = false; ///< a refresh asked for while one runs
+};
+
+} // namespace weaksight::ui

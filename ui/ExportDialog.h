@@ -1,0 +1,54 @@
+#pragma once
+
+// Export of the curated masks (what `weaksight export` does): formats, which decisions, which
+// cases, the output folder; runs in the background with a progress bar and reports what it wrote.
+
+#include "storage/Exporter.h"
+
+#include <QDialog>
+#include <QFutureWatcher>
+
+class QCheckBox;
+class QLineEdit;
+class QProgressBar;
+class QLabel;
+class QPushButton;
+class QRadioButton;
+
+namespace weaksight::ui {
+
+class ExportDialog : public QDialog {
+    Q_OBJECT
+public:
+    ExportDialog(const QString& storePath, const QString& currentCase, QWidget* parent = nullptr);
+    ~ExportDialog() override;
+
+    void setOutputFolder(const QString& folder);
+    void setFormats(bool nifti, bool png, bool coco);
+    void setOnlyCurrentCase(bool only);
+    /// The options the dialog's controls describe.
+    storage::ExportOptions options() const;
+    /// Starts the export (the Export button); finished follows.
+    void start();
+    bool running() const { return m_watcher.isRunning(); }
+    QString resultText() const;
+
+Q_SIGNALS:
+    void finished(bool ok);
+
+private:
+    struct Outcome {
+        storage::ExportReport report;
+        QString error;
+    };
+    QString m_storePath, m_currentCase;
+    QCheckBox *m_nifti, *m_png, *m_coco, *m_accepted, *m_corrected;
+    QRadioButton *m_allCases, *m_thisCase;
+    QLineEdit* m_folder;
+    QProgressBar* m_progress;
+    QLabel* m_result;
+    QPushButton* m_exportButton;
+    QFutureWatcher<Outcome> m_watcher;
+};
+
+} // namespace weaksight::ui
