@@ -35,7 +35,16 @@ MaskLayer::MaskLayer()
     , m_outline(vtkSmartPointer<vtkActor>::New())
     , m_ring(vtkSmartPointer<vtkPolyData>::New())
     , m_ringActor(vtkSmartPointer<vtkActor>::New())
+    , m_polygon(vtkSmartPointer<vtkPolyData>::New())
+    , m_polygonActor(vtkSmartPointer<vtkActor>::New())
 {
+    auto polygonMapper = vtkSmartPointer<vtkPolyDataMapper>::New();
+    polygonMapper->SetInputData(m_polygon);
+    m_polygonActor->SetMapper(polygonMapper);
+    m_polygonActor->GetProperty()->SetColor(0.3, 1.0, 1.0);
+    m_polygonActor->GetProperty()->LightingOff();
+    m_polygonActor->SetPosition(0, 0, kLineDepth - 0.1);
+    m_polygonActor->VisibilityOff();
     m_image->SetDimensions(1, 1, 1);
     m_image->AllocateScalars(VTK_UNSIGNED_CHAR, 1);
     m_table->SetNumberOfTableValues(2);
@@ -78,6 +87,22 @@ void MaskLayer::addTo(vtkRenderer* renderer)
     renderer->AddViewProp(m_fill);
     renderer->AddActor(m_outline);
     renderer->AddActor(m_ringActor);
+    renderer->AddActor(m_polygonActor);
+}
+
+void MaskLayer::setPolygon(const std::vector<std::array<double, 2>>& points)
+{
+    auto vertices = vtkSmartPointer<vtkPoints>::New();
+    auto lines = vtkSmartPointer<vtkCellArray>::New();
+    if (points.size() >= 2) {
+        lines->InsertNextCell(static_cast<vtkIdType>(points.size()));
+        for (const auto& p : points)
+            lines->InsertCellPoint(vertices->InsertNextPoint(p[1] * m_colSpacing, p[0] * m_rowSpacing, 0));
+    }
+    m_polygon->SetPoints(vertices);
+    m_polygon->SetLines(lines);
+    m_polygon->Modified();
+    m_polygonActor->SetVisibility(points.size() >= 2);
 }
 
 void MaskLayer::setSliceSpacing(double rowSpacing, double colSpacing)

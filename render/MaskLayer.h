@@ -8,6 +8,9 @@
 
 #include <vtkSmartPointer.h>
 
+#include <array>
+#include <vector>
+
 class vtkActor;
 class vtkDiscreteFlyingEdges2D;
 class vtkImageData;
@@ -36,6 +39,8 @@ public:
     void setOpacity(double opacity);
     /// The brush ring: centre in slice pixels (row, col), radius in pixels.
     void setCursor(double row, double col, double radius, bool visible);
+    /// The polygon being drawn (slice pixels: row, col), open; empty hides it.
+    void setPolygon(const std::vector<std::array<double, 2>>& points);
     vtkPolyData* outline();
     vtkImageData* image() const;
 
@@ -51,6 +56,8 @@ private:
     vtkSmartPointer<vtkActor> m_outline;
     vtkSmartPointer<vtkPolyData> m_ring;
     vtkSmartPointer<vtkActor> m_ringActor;
+    vtkSmartPointer<vtkPolyData> m_polygon;
+    vtkSmartPointer<vtkActor> m_polygonActor;
 };
 
 } // namespace weaksight::render

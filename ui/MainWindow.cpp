@@ -2,6 +2,7 @@
 
 #include "core/common/Error.h"
 #include "core/common/Log.h"
+#include "core/dataset/KidneyCrops.h"
 #include "core/masks/MaskEditing.h"
 #include "core/research/DemoSetup.h"
 #include "core/common/ColorMaps.h"
@@ -31,6 +32,7 @@
 #include <QCloseEvent>
 #include <QDateTime>
 #include <QInputDialog>
+#include <QRegularExpression>
 #include <QLineEdit>
 #include <QPushButton>
 #include <QVBoxLayout>
@@ -613,7 +615,12 @@ void MainWindow::buildReviewMenu()
         if (m_review->editing() && ensureAnnotator())
             m_review->finishCorrection();
     });
-    add(QStringLiteral("review.cancel"), tr("Cancel correction"), QKeySequence(Qt::Key_Escape), [this] { m_review->cancelCorrection(); });
+    add(QStringLiteral("review.cancel"), tr("Cancel correction"), QKeySequence(Qt::Key_Escape), [this] {
+        if (m_view->polygonMode())
+            endPolygon(); // Esc first drops the polygon being drawn
+        else
+            m_review->cancelCorrection();
+    });
     menu->addSeparator();
     add(QStringLiteral("edit.undo"), tr("&Undo"), QKeySequence::Undo, [this] {
         // While editing: the last stroke or action; else the last decision (the audit log keeps it).
@@ -647,6 +654,53 @@ void MainWindow::buildReviewMenu()
         if (const auto p = m_review->proposal())
             edit([p](const BinaryMask&) { return *p; });
     });
+    const auto polygon = [this](bool subtract) {
+        if (!m_review->editing())
+            return;
+        if (m_view->polygonMode()) { // the same key again closes the polygon and applies it
+            const auto box = m_review->cropBox();
+            std::vector<std::array<double, 2>> local; // crop pixels: x = column, y = row
+            for (const auto& p : m_polygonPoints)
+                local.push_back({p[1] - box->col, p[0] - box->row});
+            m_review->editor()->apply(fillPolygon(m_review->editor()->mask(), local, !m_polygonSubtract));
+            m_review->editChanged();
+            endPolygon();
+            showEditedMask();
+            return;
+        }
+        m_polygonPoints.clear();
+        m_polygonSubtract = subtract;
+        m_view->setPolygonMode(true);
+        statusBar()->showMessage(subtract ? tr("Polygon (subtract): click the corners, Shift+G closes it, Esc cancels.")
+                                          : tr("Polygon (add): click the corners, G closes it, Esc cancels."),
+                                 8000);
+    };
+    add(QStringLiteral("edit.polygonAdd"), tr("Polygon: &add (G to start, G to close)"), QKeySequence(Qt::Key_G),
+        [polygon] { polygon(false); });
+    add(QStringLiteral("edit.polygonSubtract"), tr("Polygon: s&ubtract (Shift+G)"), QKeySequence(Qt::SHIFT | Qt::Key_G),
+        [polygon] { polygon(true); });
+    add(QStringLiteral("edit.thresholdHu"), tr("Keep an &HU range within the mask…"), QKeySequence(Qt::Key_T), [this, edit] {
+        if (!m_review->editing() || !m_current || !m_current->imaging)
+            return;
+        // Default: the HU range the window shows now.
+        const auto wl = m_view->scene().windowLevel();
+        int low = static_cast<int>(std::lround(wl.level - wl.window / 2)), high = static_cast<int>(std::lround(wl.level + wl.window / 2));
+        if (qEnvironmentVariableIsEmpty("WEAKSIGHT_NO_DIALOGS")) {
+            bool ok = false;
+            const QString range = QInputDialog::getText(this, tr("HU range"), tr("Keep mask pixels from … to … HU:"),
+                                                        QLineEdit::Normal, QStringLiteral("%1 %2").arg(low).arg(high), &ok);
+            const QStringList parts = range.split(QRegularExpression(QStringLiteral("[\\s,;]+")), Qt::SkipEmptyParts);
+            if (!ok || parts.size() != 2)
+                return;
+            low = parts[0].toInt();
+            high = parts[1].toInt();
+        }
+        const auto box = m_review->cropBox();
+        std::vector<int16_t> hu(static_cast<size_t>(box->rows) * box->cols);
+        cutCrop(*m_current->imaging, m_review->slice(), box->row, box->col, box->rows, box->cols, hu.data());
+        edit([&](const BinaryMask& m) { return thresholdWithin(m, hu, std::min(low, high), std::max(low, high)); });
+        statusBar()->showMessage(tr("Kept the mask's pixels from %1 to %2 HU.").arg(low).arg(high), 5000);
+    });
     add(QStringLiteral("edit.largerBrush"), tr("Larger brush"), QKeySequence(Qt::Key_BracketRight),
         [this] { m_view->setBrushRadiusMm(m_view->brushRadiusMm() * 1.25); });
     add(QStringLiteral("edit.smallerBrush"), tr("Smaller brush"), QKeySequence(Qt::Key_BracketLeft),
@@ -660,6 +714,7 @@ void MainWindow::buildReviewMenu()
     add(QStringLiteral("review.annotator"), tr("Set the annotator's name…"), QKeySequence(), [this] { askAnnotator(); });
 
     connect(m_review, &ReviewController::editingChanged, this, [this](bool editing) {
+        endPolygon();
         m_view->setBrushMode(editing);
         if (editing)
             showEditedMask();
@@ -682,6 +737,13 @@ void MainWindow::buildReviewMenu()
         const auto box = m_review->cropBox();
         m_review->editor()->dabTo(row - box->row, col - box->col, m_view->brushRadiusPixels());
         showEditedMask();
+    });
+    connect(m_view, &SliceView::polygonPoint, this, [this](double row, double col) {
+        m_polygonPoints.push_back({row, col});
+        auto closed = m_polygonPoints;
+        closed.push_back(m_polygonPoints.front());
+        m_view->maskLayer().setPolygon(closed);
+        m_view->requestRender();
     });
     connect(m_view, &SliceView::brushReleased, this, [this] {
         if (!m_review->editing())
@@ -750,6 +812,14 @@ bool MainWindow::askAnnotator()
     m_review->setAnnotator(name);
     QSettings().setValue(QStringLiteral("annotator"), name); // asked once, remembered
     return true;
+}
+
+void MainWindow::endPolygon()
+{
+    m_polygonPoints.clear();
+    m_view->setPolygonMode(false);
+    m_view->maskLayer().setPolygon({});
+    m_view->requestRender();
 }
 
 void MainWindow::showEditedMask()

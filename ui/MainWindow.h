@@ -8,6 +8,7 @@
 #include <QFutureWatcher>
 #include <QMainWindow>
 
+#include <array>
 #include <memory>
 #include <optional>
 #include <vector>
@@ -120,6 +121,7 @@ private:
     bool ensureAnnotator();
     bool askAnnotator();
     void showEditedMask();
+    void endPolygon();
     void goToNextUndecided();
     void updateReviewStatus();
     void resumeRecoveredEdit();
@@ -133,6 +135,8 @@ private:
     QAction* m_autoAdvance = nullptr;
     QLabel* m_reviewLabel = nullptr;
     KeyBindings m_keys;
+    std::vector<std::array<double, 2>> m_polygonPoints; ///< slice pixels (row, col)
+    bool m_polygonSubtract = false;
     std::optional<EditRecovery> m_recovery; ///< waiting for its case to load
     QDockWidget* m_surfaceDock = nullptr;
     QString m_storePath; ///< the annotation store of the open dataset

@@ -156,6 +156,12 @@ void SliceView::wheelEvent(QWheelEvent* event)
 
 void SliceView::mousePressEvent(QMouseEvent* event)
 {
+    if (m_brushMode && m_polygonMode && event->button() == Qt::LeftButton) {
+        if (const auto p = pixelAt(event->position()))
+            Q_EMIT polygonPoint((*p)[0], (*p)[1]);
+        event->accept();
+        return;
+    }
     if (m_brushMode && event->button() == Qt::LeftButton) {
         if (const auto p = pixelAt(event->position())) {
             m_brushing = true;

@@ -31,6 +31,9 @@ public:
     /// Brush mode (editing a mask): left-drag paints, Shift+left-drag erases, Shift+wheel changes
     /// the brush size; a ring shows the brush under the cursor. Window/level dragging is off then.
     void setBrushMode(bool on);
+    /// Polygon mode (within brush mode): left clicks add vertices (polygonPoint) instead of painting.
+    void setPolygonMode(bool on) { m_polygonMode = on; }
+    bool polygonMode() const { return m_polygonMode; }
     bool brushMode() const { return m_brushMode; }
     void setBrushRadiusMm(double radius);
     double brushRadiusMm() const { return m_brushRadiusMm; }
@@ -60,6 +63,7 @@ Q_SIGNALS:
     void brushMoved(double row, double col);
     void brushReleased();
     void brushRadiusChanged(double radiusMm);
+    void polygonPoint(double row, double col);
 
 protected:
     void wheelEvent(QWheelEvent* event) override;
@@ -75,6 +79,7 @@ private:
     render::HeatmapLayer m_heatmaps;
     render::MaskLayer m_mask;
     bool m_brushMode = false;
+    bool m_polygonMode = false;
     bool m_brushing = false;
     double m_brushRadiusMm = 3.0;
     std::optional<std::array<double, 2>> pixelAt(const QPointF& position) const;

@@ -268,3 +268,80 @@ TEST(Review, AcceptCorrectRejectUndoRedoThenTheStoreAndTheExportAgree)
     dialog->close();
     unsetenv("XDG_DATA_HOME");
 }
+
+TEST(Review, PolygonAddAndSubtractAndAnHuRangeEditTheMask)
+{
+    TempDir dir;
+    setenv("XDG_DATA_HOME", (dir / "data").c_str(), 1);
+    PhantomOptions phantom;
+    phantom.seed = 23;
+    phantom.minInPlace = phantom.maxInPlace = 128;
+    phantom.sliceThicknesses = {5.0};
+    phantom.lesionFreeFraction = 0;
+    writePhantomDataset(phantom, dir / "cases", 1);
+    compute::ModelDescription description;
+    description.architecture = "tiny";
+    description.targetLayer = "layer3";
+    compute::Classifier::create(description, 6).save((dir / "model.wsm").string());
+    ui::MainWindow window;
+    window.resize(1000, 800);
+    window.show();
+    ASSERT_TRUE(QTest::qWaitForWindowExposed(&window));
+    QSignalSpy loaded(&window, &ui::MainWindow::caseLoaded);
+    window.openPath(QString::fromStdString((dir / "cases").string()));
+    ASSERT_TRUE(loaded.wait(20000));
+    ui::CamController& cams = *window.camController();
+    cams.setCropSize(40);
+    QSignalSpy modelLoaded(&cams, &ui::CamController::modelLoaded);
+    window.loadModel(QString::fromStdString((dir / "model.wsm").string()));
+    ASSERT_TRUE(modelLoaded.wait(20000));
+    ui::SliceView& view = *window.sliceView();
+    const int slice = view.slice();
+    ASSERT_TRUE(QTest::qWaitFor([&] { return cams.heatmaps(slice) != nullptr; }, 30000));
+    ui::ReviewController& review = *window.reviewController();
+    ASSERT_TRUE(review.startCorrection());
+    review.editor()->apply(BinaryMask(40, 40)); // start from an empty mask
+    const auto box = *review.cropBox();
+    const LabelVolume& labels = *window.currentCase()->labels;
+    const auto click = [&](double r, double c) {
+        const QPointF at = widgetPoint(view, labels, box.row + r, box.col + c);
+        mouse(&view, QEvent::MouseButtonPress, at, Qt::LeftButton, Qt::NoModifier);
+        mouse(&view, QEvent::MouseButtonRelease, at, Qt::NoButton, Qt::NoModifier);
+    };
+    // A 20 x 20 square drawn by four clicks, closed with G: its pixel centres fill in.
+    QAction* polygonAdd = actionWithShortcut(window, QKeySequence(Qt::Key_G));
+    ASSERT_NE(polygonAdd, nullptr);
+    polygonAdd->trigger();
+    EXPECT_TRUE(view.polygonMode());
+    for (const auto& [r, c] : std::vector<std::pair<double, double>>{{10, 10}, {10, 30}, {30, 30}, {30, 10}})
+        click(r, c);
+    EXPECT_EQ(review.editor()->mask().count(), 0) << "nothing changes until the polygon is closed";
+    polygonAdd->trigger();
+    EXPECT_FALSE(view.polygonMode());
+    const long long square = review.editor()->mask().count();
+    EXPECT_NEAR(static_cast<double>(square), 400.0, 45.0);
+    EXPECT_EQ(review.editor()->mask().at(20, 20), 1);
+    EXPECT_EQ(review.editor()->mask().at(5, 5), 0);
+    // Subtract a smaller square from its middle with Shift+G.
+    QAction* polygonSubtract = actionWithShortcut(window, QKeySequence(Qt::SHIFT | Qt::Key_G));
+    polygonSubtract->trigger();
+    for (const auto& [r, c] : std::vector<std::pair<double, double>>{{15, 15}, {15, 25}, {25, 25}, {25, 15}})
+        click(r, c);
+    polygonSubtract->trigger();
+    EXPECT_EQ(review.editor()->mask().at(20, 20), 0);
+    EXPECT_EQ(review.editor()->mask().at(12, 12), 1);
+    // Keep an HU range (without dialogs: the window's range): only pixels whose HU lies in it stay.
+    view.setWindowLevel({100, 50}); // 0 .. 100 HU
+    const BinaryMask before = review.editor()->mask();
+    actionWithShortcut(window, QKeySequence(Qt::Key_T))->trigger();
+    const auto& ct = *window.currentCase()->imaging;
+    for (int r = 0; r < 40; ++r)
+        for (int c = 0; c < 40; ++c) {
+            const int hu = ct.at(slice, box.row + r, box.col + c);
+            ASSERT_EQ(review.editor()->mask().at(r, c), before.at(r, c) && hu >= 0 && hu <= 100 ? 1 : 0) << r << "," << c;
+        }
+    // Each action was one undo step.
+    actionWithShortcut(window, QKeySequence::Undo)->trigger();
+    EXPECT_EQ(review.editor()->mask(), before);
+    unsetenv("XDG_DATA_HOME");
+}
