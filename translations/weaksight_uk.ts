@@ -65,31 +65,31 @@
 <context>
     <name>weaksight::ui::CamController</name>
     <message>
-        <location filename="../ui/CamController.cpp" line="170"/>
+        <location filename="../ui/CamController.cpp" line="174"/>
         <source>%1 (%2, %3, %4)</source>
         <translation>%1 (%2, %3, %4)</translation>
     </message>
     <message>
-        <location filename="../ui/CamController.cpp" line="187"/>
+        <location filename="../ui/CamController.cpp" line="191"/>
         <source>Not enough memory to load the model %1.</source>
         <translation>Недостатньо пам’яті для завантаження моделі %1.</translation>
     </message>
     <message>
-        <location filename="../ui/CamController.cpp" line="249"/>
+        <location filename="../ui/CamController.cpp" line="261"/>
         <source>%1
 (per crop)</source>
         <translation>%1
 (на фрагмент)</translation>
     </message>
     <message>
-        <location filename="../ui/CamController.cpp" line="253"/>
+        <location filename="../ui/CamController.cpp" line="265"/>
         <source>%1
 (per volume)</source>
         <translation>%1
 (на об’єм)</translation>
     </message>
     <message>
-        <location filename="../ui/CamController.cpp" line="254"/>
+        <location filename="../ui/CamController.cpp" line="266"/>
         <source>%1
 (per volume,
 raw %2–%3)</source>
@@ -98,34 +98,34 @@ raw %2–%3)</source>
 сирі %2–%3)</translation>
     </message>
     <message>
-        <location filename="../ui/CamController.cpp" line="257"/>
+        <location filename="../ui/CamController.cpp" line="269"/>
         <source>%1
 (raw values)</source>
         <translation>%1
 (сирі значення)</translation>
     </message>
     <message>
-        <location filename="../ui/CamController.cpp" line="511"/>
+        <location filename="../ui/CamController.cpp" line="536"/>
         <source>lesion probability: slice %1 of %2</source>
         <translation>ймовірність ураження: зріз %1 з %2</translation>
     </message>
     <message>
-        <location filename="../ui/CamController.cpp" line="564"/>
+        <location filename="../ui/CamController.cpp" line="589"/>
         <source>%1 per volume: crop %2 of %3</source>
         <translation>%1 на об’єм: фрагмент %2 з %3</translation>
     </message>
     <message>
-        <location filename="../ui/CamController.cpp" line="565"/>
+        <location filename="../ui/CamController.cpp" line="590"/>
         <source>%1: crop %2 of %3, slice %4</source>
         <translation>%1: фрагмент %2 з %3, зріз %4</translation>
     </message>
     <message>
-        <location filename="../ui/CamController.cpp" line="589"/>
+        <location filename="../ui/CamController.cpp" line="614"/>
         <source>%1 (masked inputs %2 of %3)</source>
         <translation>%1 (замасковані входи: %2 з %3)</translation>
     </message>
     <message>
-        <location filename="../ui/CamController.cpp" line="620"/>
+        <location filename="../ui/CamController.cpp" line="646"/>
         <source>Out of memory while computing heatmaps.</source>
         <translation>Недостатньо пам’яті під час обчислення теплових карт.</translation>
     </message>
@@ -218,457 +218,1019 @@ Status: %1 (%2 of %3 proposals decided: %4 accepted, %5 corrected, %6 rejected)<
         <translation>: помилка — </translation>
     </message>
     <message>
-        <location filename="../ui/ComparisonView.cpp" line="212"/>
+        <location filename="../ui/ComparisonView.cpp" line="220"/>
         <source> (approximate)</source>
         <translation> (наближено)</translation>
     </message>
     <message>
-        <location filename="../ui/ComparisonView.cpp" line="213"/>
+        <location filename="../ui/ComparisonView.cpp" line="221"/>
         <source>  t %1</source>
         <translation>  t %1</translation>
     </message>
     <message>
-        <location filename="../ui/ComparisonView.cpp" line="217"/>
+        <location filename="../ui/ComparisonView.cpp" line="225"/>
         <source>  IoU %1</source>
         <translation>  IoU %1</translation>
     </message>
     <message>
-        <location filename="../ui/ComparisonView.cpp" line="219"/>
+        <location filename="../ui/ComparisonView.cpp" line="227"/>
         <source>  (computing…)</source>
         <translation>  (обчислення…)</translation>
     </message>
 </context>
 <context>
+    <name>weaksight::ui::Dashboard</name>
+    <message>
+        <location filename="../ui/Dashboard.cpp" line="85"/>
+        <source>IoU per method and threshold</source>
+        <translation>IoU за методами та порогами</translation>
+    </message>
+    <message>
+        <location filename="../ui/Dashboard.cpp" line="86"/>
+        <source>Correction effort per method</source>
+        <translation>Трудомісткість виправлень за методами</translation>
+    </message>
+    <message>
+        <location filename="../ui/Dashboard.cpp" line="87"/>
+        <location filename="../ui/Dashboard.cpp" line="245"/>
+        <source>Progress per case</source>
+        <translation>Прогрес за випадками</translation>
+    </message>
+    <message>
+        <location filename="../ui/Dashboard.cpp" line="91"/>
+        <source>Method</source>
+        <translation>Метод</translation>
+    </message>
+    <message>
+        <location filename="../ui/Dashboard.cpp" line="91"/>
+        <source>Decisions</source>
+        <translation>Рішення</translation>
+    </message>
+    <message>
+        <location filename="../ui/Dashboard.cpp" line="91"/>
+        <source>Learned threshold</source>
+        <translation>Вивчений поріг</translation>
+    </message>
+    <message>
+        <location filename="../ui/Dashboard.cpp" line="91"/>
+        <source>Pixels to correct</source>
+        <translation>Пікселів для виправлення</translation>
+    </message>
+    <message>
+        <location filename="../ui/Dashboard.cpp" line="95"/>
+        <source>Export curated masks…</source>
+        <translation>Експортувати затверджені маски…</translation>
+    </message>
+    <message>
+        <location filename="../ui/Dashboard.cpp" line="98"/>
+        <source>&lt;b&gt;Learned threshold&lt;/b&gt; (the least correction of the final masks so far)</source>
+        <translation>&lt;b&gt;Вивчений поріг&lt;/b&gt; (найменший обсяг виправлень до остаточних масок на цей момент)</translation>
+    </message>
+    <message>
+        <location filename="../ui/Dashboard.cpp" line="145"/>
+        <source>Store unavailable: %1</source>
+        <translation>Сховище анотацій недоступне: %1</translation>
+    </message>
+    <message>
+        <location filename="../ui/Dashboard.cpp" line="146"/>
+        <source>%1 of %2 proposals decided in %3 cases by %4 annotators.</source>
+        <translation>Ухвалено рішення щодо %1 з %2 пропозицій (випадків: %3, анотаторів: %4).</translation>
+    </message>
+    <message>
+        <location filename="../ui/Dashboard.cpp" line="160"/>
+        <source>%1 vs truth</source>
+        <translation>%1 відносно еталонної розмітки</translation>
+    </message>
+    <message>
+        <location filename="../ui/Dashboard.cpp" line="162"/>
+        <source>%1 vs final</source>
+        <translation>%1 відносно остаточної маски</translation>
+    </message>
+    <message>
+        <location filename="../ui/Dashboard.cpp" line="171"/>
+        <source>threshold</source>
+        <translation>поріг</translation>
+    </message>
+    <message>
+        <location filename="../ui/Dashboard.cpp" line="174"/>
+        <source>mean IoU</source>
+        <translation>середній IoU</translation>
+    </message>
+    <message>
+        <location filename="../ui/Dashboard.cpp" line="193"/>
+        <source>pixels changed per correction</source>
+        <translation>змінених пікселів на виправлення</translation>
+    </message>
+    <message>
+        <location filename="../ui/Dashboard.cpp" line="194"/>
+        <source>seconds per decision</source>
+        <translation>секунд на рішення</translation>
+    </message>
+    <message>
+        <location filename="../ui/Dashboard.cpp" line="219"/>
+        <source>decided</source>
+        <translation>вирішені</translation>
+    </message>
+    <message>
+        <location filename="../ui/Dashboard.cpp" line="220"/>
+        <source>open</source>
+        <translation>невирішені</translation>
+    </message>
+    <message>
+        <location filename="../ui/Dashboard.cpp" line="243"/>
+        <source>%1: %2 decisions, %3 min</source>
+        <translation>%1: рішень — %2, %3 хв</translation>
+    </message>
+    <message>
+        <location filename="../ui/Dashboard.cpp" line="254"/>
+        <source>Use</source>
+        <translation>Застосувати</translation>
+    </message>
+</context>
+<context>
+    <name>weaksight::ui::ExportDialog</name>
+    <message>
+        <location filename="../ui/ExportDialog.cpp" line="21"/>
+        <source>Export curated masks</source>
+        <translation>Експорт затверджених масок</translation>
+    </message>
+    <message>
+        <location filename="../ui/ExportDialog.cpp" line="24"/>
+        <source>NIfTI label volumes + provenance</source>
+        <translation>Об’єми міток NIfTI + дані про походження</translation>
+    </message>
+    <message>
+        <location filename="../ui/ExportDialog.cpp" line="25"/>
+        <source>PNG per slice</source>
+        <translation>PNG для кожного зрізу</translation>
+    </message>
+    <message>
+        <location filename="../ui/ExportDialog.cpp" line="26"/>
+        <source>COCO (RLE)</source>
+        <translation>COCO (RLE)</translation>
+    </message>
+    <message>
+        <location filename="../ui/ExportDialog.cpp" line="31"/>
+        <source>Formats:</source>
+        <translation>Формати:</translation>
+    </message>
+    <message>
+        <location filename="../ui/ExportDialog.cpp" line="33"/>
+        <source>accepted</source>
+        <translation>прийняті</translation>
+    </message>
+    <message>
+        <location filename="../ui/ExportDialog.cpp" line="34"/>
+        <source>corrected</source>
+        <translation>виправлені</translation>
+    </message>
+    <message>
+        <location filename="../ui/ExportDialog.cpp" line="39"/>
+        <source>Decisions:</source>
+        <translation>Рішення:</translation>
+    </message>
+    <message>
+        <location filename="../ui/ExportDialog.cpp" line="41"/>
+        <source>all cases</source>
+        <translation>усі випадки</translation>
+    </message>
+    <message>
+        <location filename="../ui/ExportDialog.cpp" line="42"/>
+        <source>this case (%1)</source>
+        <translation>цей випадок (%1)</translation>
+    </message>
+    <message>
+        <location filename="../ui/ExportDialog.cpp" line="47"/>
+        <source>Cases:</source>
+        <translation>Випадки:</translation>
+    </message>
+    <message>
+        <location filename="../ui/ExportDialog.cpp" line="50"/>
+        <source>Choose…</source>
+        <translation>Вибрати…</translation>
+    </message>
+    <message>
+        <location filename="../ui/ExportDialog.cpp" line="53"/>
+        <source>Folder:</source>
+        <translation>Тека:</translation>
+    </message>
+    <message>
+        <location filename="../ui/ExportDialog.cpp" line="55"/>
+        <source>Export into</source>
+        <translation>Експортувати в теку</translation>
+    </message>
+    <message>
+        <location filename="../ui/ExportDialog.cpp" line="67"/>
+        <source>Export</source>
+        <translation>Експортувати</translation>
+    </message>
+    <message>
+        <location filename="../ui/ExportDialog.cpp" line="77"/>
+        <source>Export failed: %1</source>
+        <translation>Помилка експорту: %1</translation>
+    </message>
+    <message>
+        <location filename="../ui/ExportDialog.cpp" line="81"/>
+        <source>Wrote %1 files: %2 cases, %3 slices, %4 decisions (%5 older decisions superseded).</source>
+        <translation>Записано файлів: %1; випадків: %2, зрізів: %3, рішень: %4 (замінено давніших рішень: %5).</translation>
+    </message>
+    <message>
+        <location filename="../ui/ExportDialog.cpp" line="129"/>
+        <source>Choose a folder, at least one format and at least one kind of decision.</source>
+        <translation>Виберіть теку, щонайменше один формат і щонайменше один тип рішень.</translation>
+    </message>
+    <message>
+        <location filename="../ui/ExportDialog.cpp" line="133"/>
+        <source>Exporting…</source>
+        <translation>Експорт…</translation>
+    </message>
+</context>
+<context>
+    <name>weaksight::ui::KeyHelpOverlay</name>
+    <message>
+        <location filename="../ui/KeyHelpOverlay.cpp" line="16"/>
+        <source>(none)</source>
+        <translation>(немає)</translation>
+    </message>
+    <message>
+        <location filename="../ui/KeyHelpOverlay.cpp" line="40"/>
+        <source>Keyboard shortcuts (any key closes; File › Settings re-binds them)</source>
+        <translation>Клавіатурні скорочення (будь-яка клавіша закриває; змінити їх можна в меню Файл › Налаштування)</translation>
+    </message>
+</context>
+<context>
     <name>weaksight::ui::MainWindow</name>
     <message>
-        <location filename="../ui/MainWindow.cpp" line="56"/>
+        <location filename="../ui/MainWindow.cpp" line="72"/>
         <source>Abdomen (W 350 / L 40)</source>
         <translation>Черевна порожнина (W 350 / L 40)</translation>
     </message>
     <message>
-        <location filename="../ui/MainWindow.cpp" line="57"/>
+        <location filename="../ui/MainWindow.cpp" line="73"/>
         <source>Kidney (W 300 / L 40)</source>
         <translation>Нирка (W 300 / L 40)</translation>
     </message>
     <message>
-        <location filename="../ui/MainWindow.cpp" line="58"/>
+        <location filename="../ui/MainWindow.cpp" line="74"/>
         <source>Tumour (W 60 / L 35)</source>
         <translation>Пухлина (W 60 / L 35)</translation>
     </message>
     <message>
-        <location filename="../ui/MainWindow.cpp" line="59"/>
+        <location filename="../ui/MainWindow.cpp" line="75"/>
         <source>Bone (W 1000 / L 400)</source>
         <translation>Кістки (W 1000 / L 400)</translation>
     </message>
     <message>
-        <location filename="../ui/MainWindow.cpp" line="60"/>
+        <location filename="../ui/MainWindow.cpp" line="76"/>
         <source>Lung (W 1400 / L -500)</source>
         <translation>Легені (W 1400 / L -500)</translation>
     </message>
     <message>
-        <location filename="../ui/MainWindow.cpp" line="100"/>
+        <location filename="../ui/MainWindow.cpp" line="116"/>
         <source>Weaksight</source>
         <translation>Weaksight</translation>
     </message>
     <message>
-        <location filename="../ui/MainWindow.cpp" line="110"/>
+        <location filename="../ui/MainWindow.cpp" line="126"/>
         <source>&amp;File</source>
         <translation>&amp;Файл</translation>
     </message>
     <message>
-        <location filename="../ui/MainWindow.cpp" line="111"/>
+        <location filename="../ui/MainWindow.cpp" line="127"/>
         <source>Open &amp;dataset or case folder…</source>
         <translation>Відкрити набір &amp;даних або теку випадку…</translation>
     </message>
     <message>
-        <location filename="../ui/MainWindow.cpp" line="113"/>
+        <location filename="../ui/MainWindow.cpp" line="129"/>
         <source>Open &amp;volume file…</source>
         <translation>Відкрити файл &amp;об’єму…</translation>
     </message>
     <message>
-        <location filename="../ui/MainWindow.cpp" line="114"/>
+        <location filename="../ui/MainWindow.cpp" line="130"/>
         <source>Open &amp;recent</source>
         <translation>Відкрити &amp;недавні</translation>
     </message>
     <message>
-        <location filename="../ui/MainWindow.cpp" line="120"/>
+        <location filename="../ui/MainWindow.cpp" line="136"/>
         <source>(none yet)</source>
         <translation>(поки що немає)</translation>
     </message>
     <message>
-        <location filename="../ui/MainWindow.cpp" line="122"/>
+        <location filename="../ui/MainWindow.cpp" line="138"/>
         <source>Open d&amp;emo dataset</source>
         <translation>Відкрити де&amp;монстраційний набір даних</translation>
     </message>
     <message>
-        <location filename="../ui/MainWindow.cpp" line="124"/>
+        <location filename="../ui/MainWindow.cpp" line="139"/>
+        <source>E&amp;xport curated masks…</source>
+        <translation>&amp;Експортувати затверджені маски…</translation>
+    </message>
+    <message>
+        <location filename="../ui/MainWindow.cpp" line="141"/>
         <source>&amp;Settings…</source>
         <translation>&amp;Налаштування…</translation>
     </message>
     <message>
-        <location filename="../ui/MainWindow.cpp" line="127"/>
+        <location filename="../ui/MainWindow.cpp" line="144"/>
         <source>The new language applies when Weaksight starts again.</source>
         <translation>Нова мова застосується після перезапуску Weaksight.</translation>
     </message>
     <message>
-        <location filename="../ui/MainWindow.cpp" line="130"/>
+        <location filename="../ui/MainWindow.cpp" line="147"/>
         <source>&amp;Quit</source>
         <translation>&amp;Вийти</translation>
     </message>
     <message>
-        <location filename="../ui/MainWindow.cpp" line="132"/>
+        <location filename="../ui/MainWindow.cpp" line="149"/>
         <source>&amp;Navigate</source>
         <translation>&amp;Навігація</translation>
     </message>
     <message>
-        <location filename="../ui/MainWindow.cpp" line="133"/>
+        <location filename="../ui/MainWindow.cpp" line="151"/>
         <source>&amp;Next slice with lesion</source>
         <translation>&amp;Наступний зріз з ураженням</translation>
     </message>
     <message>
-        <location filename="../ui/MainWindow.cpp" line="134"/>
+        <location filename="../ui/MainWindow.cpp" line="154"/>
         <source>&amp;Previous slice with lesion</source>
         <translation>&amp;Попередній зріз з ураженням</translation>
     </message>
     <message>
-        <location filename="../ui/MainWindow.cpp" line="136"/>
+        <location filename="../ui/MainWindow.cpp" line="156"/>
         <source>&amp;Reset view</source>
         <translation>&amp;Скинути вигляд</translation>
     </message>
     <message>
-        <location filename="../ui/MainWindow.cpp" line="142"/>
+        <location filename="../ui/MainWindow.cpp" line="162"/>
         <source>&amp;Compare methods side by side</source>
         <translation>Порівняти &amp;методи пліч-о-пліч</translation>
     </message>
     <message>
-        <location filename="../ui/MainWindow.cpp" line="146"/>
+        <location filename="../ui/MainWindow.cpp" line="168"/>
         <source>View</source>
         <translation>Перегляд</translation>
     </message>
     <message>
-        <location filename="../ui/MainWindow.cpp" line="148"/>
+        <location filename="../ui/MainWindow.cpp" line="170"/>
         <source>Window: </source>
         <translation>Вікно: </translation>
     </message>
     <message>
-        <location filename="../ui/MainWindow.cpp" line="157"/>
+        <location filename="../ui/MainWindow.cpp" line="179"/>
         <source>Label contours</source>
         <translation>Контури міток</translation>
     </message>
     <message>
-        <location filename="../ui/MainWindow.cpp" line="179"/>
+        <location filename="../ui/MainWindow.cpp" line="201"/>
         <source>Cases</source>
         <translation>Випадки</translation>
     </message>
     <message>
-        <location filename="../ui/MainWindow.cpp" line="187"/>
+        <location filename="../ui/MainWindow.cpp" line="209"/>
         <source>3D view</source>
         <translation>3D-вигляд</translation>
     </message>
     <message>
-        <location filename="../ui/MainWindow.cpp" line="195"/>
+        <location filename="../ui/MainWindow.cpp" line="217"/>
         <source>Ground truth</source>
         <translation>Еталонна розмітка</translation>
     </message>
     <message>
-        <location filename="../ui/MainWindow.cpp" line="196"/>
+        <location filename="../ui/MainWindow.cpp" line="218"/>
         <source>Curated masks</source>
         <translation>Затверджені маски</translation>
     </message>
     <message>
-        <location filename="../ui/MainWindow.cpp" line="199"/>
+        <location filename="../ui/MainWindow.cpp" line="221"/>
         <source>Accepted and corrected masks from the annotation store (magenta)</source>
         <translation>Прийняті й виправлені маски зі сховища анотацій (пурпурові)</translation>
     </message>
     <message>
-        <location filename="../ui/MainWindow.cpp" line="220"/>
+        <location filename="../ui/MainWindow.cpp" line="242"/>
         <source>&amp;3D view</source>
         <translation>&amp;3D-вигляд</translation>
     </message>
     <message>
-        <location filename="../ui/MainWindow.cpp" line="222"/>
+        <location filename="../ui/MainWindow.cpp" line="244"/>
         <source>&amp;View</source>
         <translation>&amp;Вигляд</translation>
     </message>
     <message>
-        <location filename="../ui/MainWindow.cpp" line="227"/>
+        <location filename="../ui/MainWindow.cpp" line="249"/>
+        <source>Dashboard</source>
+        <translation>Панель показників</translation>
+    </message>
+    <message>
+        <location filename="../ui/MainWindow.cpp" line="256"/>
+        <source>&amp;Dashboard</source>
+        <translation>&amp;Панель показників</translation>
+    </message>
+    <message>
+        <location filename="../ui/MainWindow.cpp" line="271"/>
+        <source>%1: threshold %2 (learned from the final masks)</source>
+        <translation>%1: поріг %2 (вивчений за остаточними масками)</translation>
+    </message>
+    <message>
+        <location filename="../ui/MainWindow.cpp" line="278"/>
         <source>row %1, column %2</source>
         <translation>рядок %1, стовпець %2</translation>
     </message>
     <message>
-        <location filename="../ui/MainWindow.cpp" line="229"/>
+        <location filename="../ui/MainWindow.cpp" line="280"/>
         <source>  |  %1 HU</source>
         <translation>  |  %1 HU</translation>
     </message>
     <message>
-        <location filename="../ui/MainWindow.cpp" line="231"/>
+        <location filename="../ui/MainWindow.cpp" line="282"/>
         <source>  |  label %1</source>
         <translation>  |  мітка %1</translation>
     </message>
     <message>
-        <location filename="../ui/MainWindow.cpp" line="237"/>
+        <location filename="../ui/MainWindow.cpp" line="289"/>
         <source>Open a KiTS dataset, a case folder or a volume (File menu).</source>
         <translation>Відкрийте набір даних KiTS, теку випадку або об’єм (меню «Файл»).</translation>
     </message>
     <message>
-        <location filename="../ui/MainWindow.cpp" line="243"/>
+        <location filename="../ui/MainWindow.cpp" line="295"/>
         <source>Heatmaps</source>
         <translation>Теплові карти</translation>
     </message>
     <message>
-        <location filename="../ui/MainWindow.cpp" line="247"/>
+        <location filename="../ui/MainWindow.cpp" line="299"/>
         <source>Load model…</source>
         <translation>Завантажити модель…</translation>
     </message>
     <message>
-        <location filename="../ui/MainWindow.cpp" line="248"/>
+        <location filename="../ui/MainWindow.cpp" line="300"/>
         <source>Load a classifier</source>
         <translation>Завантажити класифікатор</translation>
     </message>
     <message>
-        <location filename="../ui/MainWindow.cpp" line="249"/>
+        <location filename="../ui/MainWindow.cpp" line="301"/>
         <source>Models (*.wsm *.pt *.pth);;All files (*)</source>
         <translation>Моделі (*.wsm *.pt *.pth);;Усі файли (*)</translation>
     </message>
     <message>
-        <location filename="../ui/MainWindow.cpp" line="253"/>
-        <location filename="../ui/MainWindow.cpp" line="402"/>
+        <location filename="../ui/MainWindow.cpp" line="305"/>
+        <location filename="../ui/MainWindow.cpp" line="524"/>
         <source>no model</source>
         <translation>модель не завантажено</translation>
     </message>
     <message>
-        <location filename="../ui/MainWindow.cpp" line="261"/>
+        <location filename="../ui/MainWindow.cpp" line="313"/>
         <source>%1 (approximate)</source>
         <translation>%1 (наближено)</translation>
     </message>
     <message>
-        <location filename="../ui/MainWindow.cpp" line="268"/>
+        <location filename="../ui/MainWindow.cpp" line="323"/>
         <source>Target layer: earlier stages give finer maps (CAM itself needs the last stage)</source>
         <translation>Цільовий шар: ранніші етапи дають детальніші карти (для самого CAM потрібен останній етап)</translation>
     </message>
     <message>
-        <location filename="../ui/MainWindow.cpp" line="272"/>
+        <location filename="../ui/MainWindow.cpp" line="327"/>
         <source>per crop</source>
         <translation>на фрагмент</translation>
     </message>
     <message>
-        <location filename="../ui/MainWindow.cpp" line="273"/>
+        <location filename="../ui/MainWindow.cpp" line="328"/>
         <source>per volume</source>
         <translation>на об’єм</translation>
     </message>
     <message>
-        <location filename="../ui/MainWindow.cpp" line="274"/>
+        <location filename="../ui/MainWindow.cpp" line="329"/>
         <source>raw values</source>
         <translation>сирі значення</translation>
     </message>
     <message>
-        <location filename="../ui/MainWindow.cpp" line="275"/>
+        <location filename="../ui/MainWindow.cpp" line="330"/>
         <source>Heatmap normalisation: min-max per crop, one min-max over the whole case, or none</source>
         <translation>Нормалізація теплової карти: min-max на фрагмент, один min-max для всього випадку або без нормалізації</translation>
     </message>
     <message>
-        <location filename="../ui/MainWindow.cpp" line="281"/>
+        <location filename="../ui/MainWindow.cpp" line="336"/>
         <source> px</source>
         <translation> пікс.</translation>
     </message>
     <message>
-        <location filename="../ui/MainWindow.cpp" line="282"/>
+        <location filename="../ui/MainWindow.cpp" line="337"/>
         <source>Kidney crop size (a model&apos;s own, from its training record, is set when it loads)</source>
         <translation>Розмір фрагмента нирки (власний розмір моделі з її журналу навчання встановлюється під час завантаження)</translation>
     </message>
     <message>
-        <location filename="../ui/MainWindow.cpp" line="284"/>
+        <location filename="../ui/MainWindow.cpp" line="339"/>
         <source> threshold </source>
         <translation> поріг </translation>
     </message>
     <message>
-        <location filename="../ui/MainWindow.cpp" line="305"/>
+        <location filename="../ui/MainWindow.cpp" line="360"/>
         <source>Overlay</source>
         <translation>Накладання</translation>
     </message>
     <message>
-        <location filename="../ui/MainWindow.cpp" line="310"/>
+        <location filename="../ui/MainWindow.cpp" line="365"/>
         <source> opacity </source>
         <translation> непрозорість </translation>
     </message>
     <message>
-        <location filename="../ui/MainWindow.cpp" line="321"/>
+        <location filename="../ui/MainWindow.cpp" line="376"/>
+        <location filename="../ui/MainWindow.cpp" line="417"/>
         <source>Heatmap</source>
         <translation>Теплова карта</translation>
     </message>
     <message>
-        <location filename="../ui/MainWindow.cpp" line="322"/>
+        <location filename="../ui/MainWindow.cpp" line="377"/>
         <source>Proposal</source>
         <translation>Пропозиція</translation>
     </message>
     <message>
-        <location filename="../ui/MainWindow.cpp" line="323"/>
+        <location filename="../ui/MainWindow.cpp" line="378"/>
+        <location filename="../ui/MainWindow.cpp" line="413"/>
         <source>Crop boxes</source>
         <translation>Рамки фрагментів</translation>
     </message>
     <message>
-        <location filename="../ui/MainWindow.cpp" line="293"/>
+        <location filename="../ui/MainWindow.cpp" line="348"/>
         <source>IoU of the proposal with the ground-truth lesion inside the crop boxes</source>
         <translation>IoU пропозиції з ураженням за еталонною розміткою в межах рамок фрагментів</translation>
     </message>
     <message>
-        <location filename="../ui/MainWindow.cpp" line="300"/>
-        <location filename="../ui/MainWindow.cpp" line="692"/>
+        <location filename="../ui/MainWindow.cpp" line="355"/>
+        <location filename="../ui/MainWindow.cpp" line="1182"/>
         <source>Cancel</source>
         <translation>Скасувати</translation>
     </message>
     <message>
-        <location filename="../ui/MainWindow.cpp" line="398"/>
+        <location filename="../ui/MainWindow.cpp" line="390"/>
+        <source>Overlays</source>
+        <translation>Накладання</translation>
+    </message>
+    <message>
+        <location filename="../ui/MainWindow.cpp" line="395"/>
+        <source>&lt;b&gt;Overlay&lt;/b&gt;</source>
+        <translation>&lt;b&gt;Накладання&lt;/b&gt;</translation>
+    </message>
+    <message>
+        <location filename="../ui/MainWindow.cpp" line="396"/>
+        <source>&lt;b&gt;Opacity&lt;/b&gt;</source>
+        <translation>&lt;b&gt;Непрозорість&lt;/b&gt;</translation>
+    </message>
+    <message>
+        <location filename="../ui/MainWindow.cpp" line="404"/>
+        <source>Kidney contour (ground truth)</source>
+        <translation>Контур нирки (еталонна розмітка)</translation>
+    </message>
+    <message>
+        <location filename="../ui/MainWindow.cpp" line="407"/>
+        <source>Tumour contour (ground truth)</source>
+        <translation>Контур пухлини (еталонна розмітка)</translation>
+    </message>
+    <message>
+        <location filename="../ui/MainWindow.cpp" line="410"/>
+        <source>Cyst contour (ground truth)</source>
+        <translation>Контур кісти (еталонна розмітка)</translation>
+    </message>
+    <message>
+        <location filename="../ui/MainWindow.cpp" line="415"/>
+        <source>Proposal contour</source>
+        <translation>Контур пропозиції</translation>
+    </message>
+    <message>
+        <location filename="../ui/MainWindow.cpp" line="520"/>
         <source>Model loaded: %1</source>
         <translation>Модель завантажено: %1</translation>
     </message>
     <message>
-        <location filename="../ui/MainWindow.cpp" line="403"/>
+        <location filename="../ui/MainWindow.cpp" line="525"/>
         <source>Cannot load the model</source>
         <translation>Не вдалося завантажити модель</translation>
     </message>
     <message>
-        <location filename="../ui/MainWindow.cpp" line="408"/>
+        <location filename="../ui/MainWindow.cpp" line="530"/>
         <source>Heatmaps failed: %1</source>
         <translation>Не вдалося обчислити теплові карти: %1</translation>
     </message>
     <message>
-        <location filename="../ui/MainWindow.cpp" line="410"/>
+        <location filename="../ui/MainWindow.cpp" line="532"/>
         <source>Heatmaps failed</source>
         <translation>Не вдалося обчислити теплові карти</translation>
     </message>
     <message>
-        <location filename="../ui/MainWindow.cpp" line="489"/>
+        <location filename="../ui/MainWindow.cpp" line="598"/>
+        <source>&amp;Review</source>
+        <translation>&amp;Перевірка</translation>
+    </message>
+    <message>
+        <location filename="../ui/MainWindow.cpp" line="610"/>
+        <source>&amp;Accept proposal</source>
+        <translation>&amp;Прийняти пропозицію</translation>
+    </message>
+    <message>
+        <location filename="../ui/MainWindow.cpp" line="611"/>
+        <source>Re&amp;ject proposal</source>
+        <translation>&amp;Відхилити пропозицію</translation>
+    </message>
+    <message>
+        <location filename="../ui/MainWindow.cpp" line="612"/>
+        <source>&amp;Skip</source>
+        <translation>Пропус&amp;тити</translation>
+    </message>
+    <message>
+        <location filename="../ui/MainWindow.cpp" line="613"/>
+        <source>&amp;Correct (edit the proposal)</source>
+        <translation>В&amp;иправити (редагувати пропозицію)</translation>
+    </message>
+    <message>
+        <location filename="../ui/MainWindow.cpp" line="614"/>
+        <source>&amp;Finish correction</source>
+        <translation>&amp;Завершити виправлення</translation>
+    </message>
+    <message>
+        <location filename="../ui/MainWindow.cpp" line="618"/>
+        <source>Cancel correction</source>
+        <translation>Скасувати виправлення</translation>
+    </message>
+    <message>
+        <location filename="../ui/MainWindow.cpp" line="625"/>
+        <source>&amp;Undo</source>
+        <translation>&amp;Скасувати</translation>
+    </message>
+    <message>
+        <location filename="../ui/MainWindow.cpp" line="632"/>
+        <source>Decision undone.</source>
+        <translation>Рішення скасовано.</translation>
+    </message>
+    <message>
+        <location filename="../ui/MainWindow.cpp" line="634"/>
+        <source>&amp;Redo</source>
+        <translation>Повто&amp;рити</translation>
+    </message>
+    <message>
+        <location filename="../ui/MainWindow.cpp" line="648"/>
+        <source>Fill &amp;holes</source>
+        <translation>Заповнити &amp;отвори</translation>
+    </message>
+    <message>
+        <location filename="../ui/MainWindow.cpp" line="649"/>
+        <source>&amp;Keep the largest component</source>
+        <translation>Залишити найбільший &amp;компонент</translation>
+    </message>
+    <message>
+        <location filename="../ui/MainWindow.cpp" line="650"/>
+        <source>Remove small &amp;islands</source>
+        <translation>Видалити дрібні остр&amp;івці</translation>
+    </message>
+    <message>
+        <location filename="../ui/MainWindow.cpp" line="653"/>
+        <source>Apply the &amp;proposal</source>
+        <translation>З&amp;астосувати пропозицію</translation>
+    </message>
+    <message>
+        <location filename="../ui/MainWindow.cpp" line="674"/>
+        <source>Polygon (subtract): click the corners, Shift+G closes it, Esc cancels.</source>
+        <translation>Полігон (віднімання): клацайте вершини, Shift+G замикає його, Esc скасовує.</translation>
+    </message>
+    <message>
+        <location filename="../ui/MainWindow.cpp" line="675"/>
+        <source>Polygon (add): click the corners, G closes it, Esc cancels.</source>
+        <translation>Полігон (додавання): клацайте вершини, G замикає його, Esc скасовує.</translation>
+    </message>
+    <message>
+        <location filename="../ui/MainWindow.cpp" line="678"/>
+        <source>Polygon: &amp;add (G to start, G to close)</source>
+        <translation>Полігон: &amp;додати (G — почати, G — замкнути)</translation>
+    </message>
+    <message>
+        <location filename="../ui/MainWindow.cpp" line="680"/>
+        <source>Polygon: s&amp;ubtract (Shift+G)</source>
+        <translation>Полігон: відн&amp;яти (Shift+G)</translation>
+    </message>
+    <message>
+        <location filename="../ui/MainWindow.cpp" line="682"/>
+        <source>Keep an &amp;HU range within the mask…</source>
+        <translation>Залишити в масці діапазон &amp;HU…</translation>
+    </message>
+    <message>
+        <location filename="../ui/MainWindow.cpp" line="690"/>
+        <source>HU range</source>
+        <translation>Діапазон HU</translation>
+    </message>
+    <message>
+        <location filename="../ui/MainWindow.cpp" line="690"/>
+        <source>Keep mask pixels from … to … HU:</source>
+        <translation>Залишити пікселі маски від … до … HU:</translation>
+    </message>
+    <message>
+        <location filename="../ui/MainWindow.cpp" line="702"/>
+        <source>Kept the mask&apos;s pixels from %1 to %2 HU.</source>
+        <translation>У масці залишено пікселі від %1 до %2 HU.</translation>
+    </message>
+    <message>
+        <location filename="../ui/MainWindow.cpp" line="704"/>
+        <source>Larger brush</source>
+        <translation>Більший пензель</translation>
+    </message>
+    <message>
+        <location filename="../ui/MainWindow.cpp" line="706"/>
+        <source>Smaller brush</source>
+        <translation>Менший пензель</translation>
+    </message>
+    <message>
+        <location filename="../ui/MainWindow.cpp" line="709"/>
+        <source>&amp;Next undecided</source>
+        <translation>&amp;Наступна пропозиція без рішення</translation>
+    </message>
+    <message>
+        <location filename="../ui/MainWindow.cpp" line="710"/>
+        <source>Review whole slices (not kidney crops)</source>
+        <translation>Перевіряти цілі зрізи (а не фрагменти нирок)</translation>
+    </message>
+    <message>
+        <location filename="../ui/MainWindow.cpp" line="716"/>
+        <source>Advance after a decision</source>
+        <translation>Переходити далі після рішення</translation>
+    </message>
+    <message>
+        <location filename="../ui/MainWindow.cpp" line="720"/>
+        <source>Set the annotator&apos;s name…</source>
+        <translation>Вказати ім’я анотатора…</translation>
+    </message>
+    <message>
+        <location filename="../ui/MainWindow.cpp" line="761"/>
+        <source>Slice %1, crop %2: %3 (saved)</source>
+        <translation>Зріз %1, фрагмент %2: %3 (збережено)</translation>
+    </message>
+    <message>
+        <location filename="../ui/MainWindow.cpp" line="787"/>
+        <source>&amp;Help</source>
+        <translation>&amp;Довідка</translation>
+    </message>
+    <message>
+        <location filename="../ui/MainWindow.cpp" line="788"/>
+        <source>&amp;Keyboard shortcuts</source>
+        <translation>&amp;Клавіатурні скорочення</translation>
+    </message>
+    <message>
+        <location filename="../ui/MainWindow.cpp" line="809"/>
+        <source>Set the annotator&apos;s name first (Review menu).</source>
+        <translation>Спершу вкажіть ім’я анотатора (меню «Перевірка»).</translation>
+    </message>
+    <message>
+        <location filename="../ui/MainWindow.cpp" line="813"/>
+        <source>Annotator</source>
+        <translation>Анотатор</translation>
+    </message>
+    <message>
+        <location filename="../ui/MainWindow.cpp" line="813"/>
+        <source>Your name (stored with every decision):</source>
+        <translation>Ваше ім’я (зберігається з кожним рішенням):</translation>
+    </message>
+    <message>
+        <location filename="../ui/MainWindow.cpp" line="846"/>
+        <source>No undecided proposal after this slice among the computed ones.</source>
+        <translation>Серед обчислених пропозицій після цього зрізу немає жодної без рішення.</translation>
+    </message>
+    <message>
+        <location filename="../ui/MainWindow.cpp" line="861"/>
+        <source>Review: crop %1 of %2%3%4</source>
+        <translation>Перевірка: фрагмент %1 з %2%3%4</translation>
+    </message>
+    <message>
+        <location filename="../ui/MainWindow.cpp" line="864"/>
+        <source> — %1</source>
+        <translation> — %1</translation>
+    </message>
+    <message>
+        <location filename="../ui/MainWindow.cpp" line="865"/>
+        <source> — editing</source>
+        <translation> — редагування</translation>
+    </message>
+    <message>
+        <location filename="../ui/MainWindow.cpp" line="877"/>
+        <source>Unfinished correction</source>
+        <translation>Незавершене виправлення</translation>
+    </message>
+    <message>
+        <location filename="../ui/MainWindow.cpp" line="878"/>
+        <source>Weaksight stopped while a correction was being edited (case %1, slice %2, by %3, %4).
+Restore it?</source>
+        <translation>Weaksight припинив роботу під час редагування виправлення (випадок %1, зріз %2, анотатор %3, %4).
+Відновити його?</translation>
+    </message>
+    <message>
+        <location filename="../ui/MainWindow.cpp" line="910"/>
+        <source>The unfinished correction is back: finish it with Enter.</source>
+        <translation>Незавершене виправлення відновлено: завершіть його клавішею Enter.</translation>
+    </message>
+    <message>
+        <location filename="../ui/MainWindow.cpp" line="917"/>
+        <source>Unsaved correction</source>
+        <translation>Незбережене виправлення</translation>
+    </message>
+    <message>
+        <location filename="../ui/MainWindow.cpp" line="918"/>
+        <source>The correction in progress is not recorded yet. Record it before closing?</source>
+        <translation>Поточне виправлення ще не записано. Записати його перед закриттям?</translation>
+    </message>
+    <message>
+        <location filename="../ui/MainWindow.cpp" line="933"/>
+        <source>No decisions to export yet: this dataset has no annotation store.</source>
+        <translation>Поки що немає рішень для експорту: цей набір даних не має сховища анотацій.</translation>
+    </message>
+    <message>
+        <location filename="../ui/MainWindow.cpp" line="960"/>
         <source> IoU %1 </source>
         <translation> IoU %1 </translation>
     </message>
     <message>
-        <location filename="../ui/MainWindow.cpp" line="503"/>
+        <location filename="../ui/MainWindow.cpp" line="974"/>
         <source>No further slice with lesion in this direction.</source>
         <translation>У цьому напрямку більше немає зрізів з ураженням.</translation>
     </message>
     <message>
-        <location filename="../ui/MainWindow.cpp" line="505"/>
+        <location filename="../ui/MainWindow.cpp" line="976"/>
         <source>No labels: load a model to find lesion slices by its lesion probability.</source>
         <translation>Немає міток: завантажте модель, щоб шукати зрізи з ураженням за передбаченою нею ймовірністю ураження.</translation>
     </message>
     <message>
-        <location filename="../ui/MainWindow.cpp" line="510"/>
+        <location filename="../ui/MainWindow.cpp" line="981"/>
         <source>loading %1…</source>
         <translation>завантаження %1…</translation>
     </message>
     <message>
-        <location filename="../ui/MainWindow.cpp" line="538"/>
+        <location filename="../ui/MainWindow.cpp" line="989"/>
+        <source>Finish (Enter) or cancel (Esc) the correction first.</source>
+        <translation>Спершу завершіть (Enter) або скасуйте (Esc) виправлення.</translation>
+    </message>
+    <message>
+        <location filename="../ui/MainWindow.cpp" line="1018"/>
         <source>slice %1 / %2  (z = %3 mm)</source>
         <translation>зріз %1 / %2  (z = %3 mm)</translation>
     </message>
     <message>
-        <location filename="../ui/MainWindow.cpp" line="543"/>
+        <location filename="../ui/MainWindow.cpp" line="1023"/>
         <source>  p(lesion) %1</source>
         <translation>  p(lesion) %1</translation>
     </message>
     <message>
-        <location filename="../ui/MainWindow.cpp" line="559"/>
+        <location filename="../ui/MainWindow.cpp" line="1039"/>
         <source>Open a KiTS dataset or case folder</source>
         <translation>Відкрити набір даних KiTS або теку випадку</translation>
     </message>
     <message>
-        <location filename="../ui/MainWindow.cpp" line="567"/>
+        <location filename="../ui/MainWindow.cpp" line="1047"/>
         <source>Open a volume</source>
         <translation>Відкрити об’єм</translation>
     </message>
     <message>
-        <location filename="../ui/MainWindow.cpp" line="568"/>
+        <location filename="../ui/MainWindow.cpp" line="1048"/>
         <source>Volumes (*.nii *.nii.gz *.nrrd *.nhdr *.mha *.mhd);;All files (*)</source>
         <translation>Об’єми (*.nii *.nii.gz *.nrrd *.nhdr *.mha *.mhd);;Усі файли (*)</translation>
     </message>
     <message>
-        <location filename="../ui/MainWindow.cpp" line="590"/>
+        <location filename="../ui/MainWindow.cpp" line="1070"/>
         <source>Cannot open</source>
         <translation>Не вдалося відкрити</translation>
     </message>
     <message>
-        <location filename="../ui/MainWindow.cpp" line="617"/>
+        <location filename="../ui/MainWindow.cpp" line="1105"/>
         <source>Loading %1…</source>
         <translation>Завантаження %1…</translation>
     </message>
     <message>
-        <location filename="../ui/MainWindow.cpp" line="624"/>
+        <location filename="../ui/MainWindow.cpp" line="1112"/>
         <source>Not enough memory to load %1.</source>
         <translation>Недостатньо пам’яті для завантаження %1.</translation>
     </message>
     <message>
-        <location filename="../ui/MainWindow.cpp" line="638"/>
+        <location filename="../ui/MainWindow.cpp" line="1126"/>
         <source>Cannot load case</source>
         <translation>Не вдалося завантажити випадок</translation>
     </message>
     <message>
-        <location filename="../ui/MainWindow.cpp" line="671"/>
+        <location filename="../ui/MainWindow.cpp" line="1161"/>
         <source>%1: %2</source>
         <translation>%1: %2</translation>
     </message>
     <message>
-        <location filename="../ui/MainWindow.cpp" line="692"/>
+        <location filename="../ui/MainWindow.cpp" line="1182"/>
         <source>Preparing the demo…</source>
         <translation>Підготовка демонстрації…</translation>
     </message>
     <message>
-        <location filename="../ui/MainWindow.cpp" line="693"/>
+        <location filename="../ui/MainWindow.cpp" line="1183"/>
         <source>Weaksight demo</source>
         <translation>Демонстрація Weaksight</translation>
     </message>
     <message>
-        <location filename="../ui/MainWindow.cpp" line="710"/>
+        <location filename="../ui/MainWindow.cpp" line="1200"/>
         <source>Demo preparation cancelled; what was finished is kept.</source>
         <translation>Підготовку демонстрації скасовано; завершені кроки збережено.</translation>
     </message>
     <message>
-        <location filename="../ui/MainWindow.cpp" line="717"/>
+        <location filename="../ui/MainWindow.cpp" line="1207"/>
         <source>Cannot prepare the demo</source>
         <translation>Не вдалося підготувати демонстрацію</translation>
     </message>
     <message>
-        <location filename="../ui/MainWindow.cpp" line="726"/>
+        <location filename="../ui/MainWindow.cpp" line="1216"/>
         <source>Generating synthetic CT cases: %1 of %2</source>
         <translation>Створення синтетичних випадків КТ: %1 з %2</translation>
     </message>
     <message>
-        <location filename="../ui/MainWindow.cpp" line="727"/>
+        <location filename="../ui/MainWindow.cpp" line="1217"/>
         <source>Cutting kidney crops: case %1 of %2</source>
         <translation>Вирізання фрагментів нирок: випадок %1 з %2</translation>
     </message>
     <message>
-        <location filename="../ui/MainWindow.cpp" line="728"/>
+        <location filename="../ui/MainWindow.cpp" line="1218"/>
         <source>Training the demo classifier: %1 %</source>
         <translation>Навчання демонстраційного класифікатора: %1 %</translation>
     </message>
     <message>
-        <location filename="../ui/MainWindow.cpp" line="735"/>
+        <location filename="../ui/MainWindow.cpp" line="1225"/>
         <source>  (%1 s)</source>
         <translation>  (%1 с)</translation>
     </message>
 </context>
 <context>
+    <name>weaksight::ui::ReviewController</name>
+    <message>
+        <location filename="../ui/ReviewController.cpp" line="134"/>
+        <source>Cannot open the annotation store %1: %2</source>
+        <translation>Не вдалося відкрити сховище анотацій %1: %2</translation>
+    </message>
+    <message>
+        <location filename="../ui/ReviewController.cpp" line="156"/>
+        <source>No proposal on this slice to decide on.</source>
+        <translation>На цьому зрізі немає пропозиції для ухвалення рішення.</translation>
+    </message>
+    <message>
+        <location filename="../ui/ReviewController.cpp" line="161"/>
+        <source>Set the annotator&apos;s name first.</source>
+        <translation>Спершу вкажіть ім’я анотатора.</translation>
+    </message>
+    <message>
+        <location filename="../ui/ReviewController.cpp" line="209"/>
+        <source>The decision was not saved: %1</source>
+        <translation>Рішення не збережено: %1</translation>
+    </message>
+</context>
+<context>
     <name>weaksight::ui::SettingsDialog</name>
     <message>
-        <location filename="../ui/SettingsDialog.cpp" line="14"/>
+        <location filename="../ui/SettingsDialog.cpp" line="21"/>
         <source>Settings</source>
         <translation>Налаштування</translation>
     </message>
     <message>
-        <location filename="../ui/SettingsDialog.cpp" line="17"/>
+        <location filename="../ui/SettingsDialog.cpp" line="24"/>
         <source>System language</source>
         <translation>Мова системи</translation>
     </message>
     <message>
-        <location filename="../ui/SettingsDialog.cpp" line="21"/>
+        <location filename="../ui/SettingsDialog.cpp" line="28"/>
         <source>Language:</source>
         <translation>Мова:</translation>
     </message>
     <message>
-        <location filename="../ui/SettingsDialog.cpp" line="22"/>
+        <location filename="../ui/SettingsDialog.cpp" line="29"/>
         <source>A new language applies when Weaksight starts again.</source>
         <translation>Нова мова застосується після перезапуску Weaksight.</translation>
+    </message>
+    <message>
+        <location filename="../ui/SettingsDialog.cpp" line="32"/>
+        <source>Command</source>
+        <translation>Команда</translation>
+    </message>
+    <message>
+        <location filename="../ui/SettingsDialog.cpp" line="32"/>
+        <source>Key</source>
+        <translation>Клавіша</translation>
+    </message>
+    <message>
+        <location filename="../ui/SettingsDialog.cpp" line="45"/>
+        <source>Keyboard:</source>
+        <translation>Клавіатура:</translation>
+    </message>
+    <message>
+        <location filename="../ui/SettingsDialog.cpp" line="46"/>
+        <source>Default keys</source>
+        <translation>Типові клавіші</translation>
+    </message>
+    <message>
+        <location filename="../ui/SettingsDialog.cpp" line="80"/>
+        <source>“%1” and “%2” (%3)</source>
+        <translation>“%1” і “%2” (%3)</translation>
+    </message>
+    <message>
+        <location filename="../ui/SettingsDialog.cpp" line="82"/>
+        <source>Two commands cannot share a key: %1. Nothing was changed.</source>
+        <translation>Дві команди не можуть мати спільну клавішу: %1. Нічого не змінено.</translation>
+    </message>
+    <message>
+        <location filename="../ui/SettingsDialog.cpp" line="96"/>
+        <source>Key conflict</source>
+        <translation>Конфлікт клавіш</translation>
     </message>
 </context>
 </TS>

@@ -707,6 +707,12 @@ void MainWindow::buildReviewMenu()
         [this] { m_view->setBrushRadiusMm(m_view->brushRadiusMm() / 1.25); });
     menu->addSeparator();
     add(QStringLiteral("review.nextUndecided"), tr("&Next undecided"), QKeySequence(Qt::Key_Space), [this] { goToNextUndecided(); });
+    auto* wholeSlices = menu->addAction(tr("Review whole slices (not kidney crops)"));
+    wholeSlices->setCheckable(true);
+    connect(wholeSlices, &QAction::toggled, this, [this](bool on) {
+        m_review->setWholeSlice(on);
+        updateReviewStatus();
+    });
     m_autoAdvance = menu->addAction(tr("Advance after a decision"));
     m_autoAdvance->setCheckable(true);
     m_autoAdvance->setChecked(QSettings().value(QStringLiteral("autoAdvance"), true).toBool());

@@ -56,10 +56,28 @@ void ReviewController::setTarget(int slice, int crop)
     m_shownSince.restart();
 }
 
+void ReviewController::setWholeSlice(bool whole)
+{
+    if (whole == m_wholeSlice || m_editor)
+        return;
+    m_wholeSlice = whole;
+    m_crop = 0;
+    m_shownSince.restart();
+}
+
+std::optional<storage::CropBox> ReviewController::wholeSliceBox() const
+{
+    if (!m_case || !m_case->imaging)
+        return std::nullopt;
+    return storage::CropBox{0, 0, m_case->imaging->rows(), m_case->imaging->cols()};
+}
+
 int ReviewController::cropCount() const
 {
     const auto* maps = m_cams.heatmaps(m_slice);
-    return maps ? static_cast<int>(maps->patches.size()) : 0;
+    if (!maps)
+        return 0;
+    return m_wholeSlice ? 1 : static_cast<int>(maps->patches.size());
 }
 
 std::optional<storage::CropBox> ReviewController::cropBox() const
@@ -67,7 +85,11 @@ std::optional<storage::CropBox> ReviewController::cropBox() const
     if (m_editor && m_restoredBox)
         return m_restoredBox;
     const auto* maps = m_cams.heatmaps(m_slice);
-    if (!maps || m_crop < 0 || m_crop >= static_cast<int>(maps->patches.size()))
+    if (!maps)
+        return std::nullopt;
+    if (m_wholeSlice)
+        return wholeSliceBox();
+    if (m_crop < 0 || m_crop >= static_cast<int>(maps->patches.size()))
         return std::nullopt;
     const auto& p = maps->patches[static_cast<size_t>(m_crop)];
     return storage::CropBox{p.row0, p.col0, p.rows, p.cols};
@@ -76,13 +98,24 @@ std::optional<storage::CropBox> ReviewController::cropBox() const
 std::optional<BinaryMask> ReviewController::proposal() const
 {
     const auto* maps = m_cams.heatmaps(m_slice);
-    if (!maps || m_crop < 0 || m_crop >= static_cast<int>(maps->patches.size()))
+    const auto box = cropBox();
+    if (!maps || !box)
         return std::nullopt;
-    const auto& p = maps->patches[static_cast<size_t>(m_crop)];
-    BinaryMask mask(p.rows, p.cols);
     const float t = static_cast<float>(m_cams.threshold());
-    for (size_t i = 0; i < mask.size(); ++i)
-        mask.pixels[i] = !p.degenerate && p.values[i] > t ? 1 : 0;
+    BinaryMask mask(box->rows, box->cols);
+    // Per crop: that crop's {map > t}; whole slice: the union of every crop's, on the slice grid.
+    for (int i = 0; i < static_cast<int>(maps->patches.size()); ++i) {
+        if (!m_wholeSlice && i != m_crop)
+            continue;
+        const auto& p = maps->patches[static_cast<size_t>(i)];
+        for (int r = 0; r < p.rows; ++r)
+            for (int c = 0; c < p.cols; ++c) {
+                const int row = p.row0 + r - box->row, col = p.col0 + c - box->col;
+                if (row >= 0 && col >= 0 && row < box->rows && col < box->cols && !p.degenerate &&
+                    p.values[static_cast<size_t>(r) * p.cols + c] > t)
+                    mask.at(row, col) = 1;
+            }
+    }
     return mask;
 }
 
@@ -139,7 +172,7 @@ bool ReviewController::record(storage::DecisionKind kind, std::optional<BinaryMa
         proposalInput.crop = *box;
         proposalInput.threshold = m_cams.threshold();
         proposalInput.mask = *proposed;
-        if (const auto heatmap = m_cams.patchHeatmap(m_slice, m_crop))
+        if (const auto heatmap = m_wholeSlice ? std::nullopt : m_cams.patchHeatmap(m_slice, m_crop))
             proposalInput.heatmap = storage::ProposalHeatmap{heatmap->raw.rows, heatmap->raw.cols, heatmap->raw.values,
                                                              heatmap->low, heatmap->high};
         if (!m_cams.modelHash().empty()) {
@@ -269,14 +302,21 @@ bool ReviewController::undoLastDecision()
 std::optional<storage::DecisionKind> ReviewController::decisionOf(int slice, int crop) const
 {
     const auto* maps = m_cams.heatmaps(slice);
-    if (!m_store || !m_case || !maps || crop < 0 || crop >= static_cast<int>(maps->patches.size()))
+    if (!m_store || !m_case || !maps || crop < 0 || crop >= (m_wholeSlice ? 1 : static_cast<int>(maps->patches.size())))
         return std::nullopt;
     const auto id = m_store->findCase(m_case->files.caseId);
     if (!id)
         return std::nullopt;
-    const auto& p = maps->patches[static_cast<size_t>(crop)];
+    storage::CropBox box;
+    if (m_wholeSlice) {
+        box = *wholeSliceBox();
+    } else {
+        const auto& p = maps->patches[static_cast<size_t>(crop)];
+        box = {p.row0, p.col0, p.rows, p.cols};
+    }
     for (const auto& d : m_store->decisionsForSlice(*id, slice)) // newest first
-        if (!d.undone && d.crop.row == p.row0 && d.crop.col == p.col0 && d.crop.rows == p.rows && d.crop.cols == p.cols)
+        if (!d.undone && d.crop.row == box.row && d.crop.col == box.col && d.crop.rows == box.rows &&
+            d.crop.cols == box.cols)
             return d.kind;
     return std::nullopt;
 }
@@ -285,6 +325,18 @@ bool ReviewController::sliceDecided(int64_t caseId, int slice) const
 {
     const int size = m_cams.cropSize();
     std::vector<CropBox> boxes;
+    if (m_wholeSlice) {
+        // Slices with kidney crops need one decision of the whole slice.
+        if (m_centres && m_centres->boxes(slice, size, size).empty())
+            return true;
+        if (!m_store)
+            return false;
+        const auto whole = wholeSliceBox();
+        const auto decisions = m_store->decisionsForSlice(caseId, slice);
+        return std::any_of(decisions.begin(), decisions.end(), [&](const storage::StoredDecision& d) {
+            return !d.undone && d.crop.row == 0 && d.crop.col == 0 && d.crop.rows == whole->rows && d.crop.cols == whole->cols;
+        });
+    }
     if (m_centres)
         boxes = m_centres->boxes(slice, size, size);
     else if (m_case && m_case->imaging) // the half-slice centres the heatmaps use without labels

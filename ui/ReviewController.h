@@ -38,6 +38,10 @@ public:
     /// The dataset folder and its store file (opened for writing at the first decision).
     void setDataset(const QString& datasetRoot, const QString& storePath);
     void setCase(std::shared_ptr<const LoadedCase> loaded);
+    /// Review whole slices (one decision per slice: the union of its crops' proposals on the
+    /// slice grid) instead of one decision per kidney crop.
+    void setWholeSlice(bool whole);
+    bool wholeSlice() const { return m_wholeSlice; }
     /// The slice and crop under review (crop = index into the slice's heatmap patches).
     void setTarget(int slice, int crop = 0);
     int slice() const { return m_slice; }
@@ -88,6 +92,7 @@ Q_SIGNALS:
 private:
     bool record(storage::DecisionKind kind, std::optional<BinaryMask> finalMask);
     bool sliceDecided(int64_t caseId, int slice) const;
+    std::optional<storage::CropBox> wholeSliceBox() const;
     bool openStore();
     std::optional<int64_t> caseId();
 
@@ -99,6 +104,7 @@ private:
     std::shared_ptr<const LoadedCase> m_case;
     std::shared_ptr<const KidneyCentres> m_centres;
     int m_slice = -1, m_crop = 0;
+    bool m_wholeSlice = false;
     std::unique_ptr<MaskEditor> m_editor;
     std::optional<storage::CropBox> m_restoredBox; ///< the crop of a correction restored from the journal
     EditJournal m_journal;

@@ -345,3 +345,59 @@ TEST(Review, PolygonAddAndSubtractAndAnHuRangeEditTheMask)
     EXPECT_EQ(review.editor()->mask(), before);
     unsetenv("XDG_DATA_HOME");
 }
+
+TEST(Review, WholeSliceDecisionsUniteTheCropsProposals)
+{
+    TempDir dir;
+    setenv("XDG_DATA_HOME", (dir / "data").c_str(), 1);
+    PhantomOptions phantom;
+    phantom.seed = 24;
+    phantom.minInPlace = phantom.maxInPlace = 128;
+    phantom.sliceThicknesses = {5.0};
+    phantom.lesionFreeFraction = 0;
+    writePhantomDataset(phantom, dir / "cases", 1);
+    compute::ModelDescription description;
+    description.architecture = "tiny";
+    description.targetLayer = "layer3";
+    compute::Classifier::create(description, 7).save((dir / "model.wsm").string());
+    ui::MainWindow window;
+    window.resize(1000, 800);
+    window.show();
+    ASSERT_TRUE(QTest::qWaitForWindowExposed(&window));
+    QSignalSpy loaded(&window, &ui::MainWindow::caseLoaded);
+    window.openPath(QString::fromStdString((dir / "cases").string()));
+    ASSERT_TRUE(loaded.wait(20000));
+    ui::CamController& cams = *window.camController();
+    cams.setCropSize(40);
+    QSignalSpy modelLoaded(&cams, &ui::CamController::modelLoaded);
+    window.loadModel(QString::fromStdString((dir / "model.wsm").string()));
+    ASSERT_TRUE(modelLoaded.wait(20000));
+    const int slice = window.sliceView()->slice();
+    ASSERT_TRUE(QTest::qWaitFor([&] { return cams.heatmaps(slice) != nullptr; }, 30000));
+    ui::ReviewController& review = *window.reviewController();
+    review.setAnnotator("cy");
+    actionNamed(window, "Review whole slices (not kidney crops)")->setChecked(true);
+    EXPECT_EQ(review.cropCount(), 1);
+    const LabelVolume& labels = *window.currentCase()->labels;
+    // The union of every crop's {map > t} on the slice grid, computed here from the patches.
+    BinaryMask expected(labels.rows(), labels.cols());
+    const auto& maps = *cams.heatmaps(slice);
+    ASSERT_GE(maps.patches.size(), 1u);
+    for (const auto& p : maps.patches)
+        for (int r = 0; r < p.rows; ++r)
+            for (int c = 0; c < p.cols; ++c)
+                if (p.values[static_cast<size_t>(r) * p.cols + c] > 0.5f && p.row0 + r >= 0 && p.col0 + c >= 0 &&
+                    p.row0 + r < labels.rows() && p.col0 + c < labels.cols())
+                    expected.at(p.row0 + r, p.col0 + c) = 1;
+    actionWithShortcut(window, QKeySequence(Qt::Key_A))->trigger();
+    ASSERT_TRUE(review.store()) << review.lastError().toStdString();
+    const auto decisions = review.store()->standingDecisions({storage::DecisionKind::Accept});
+    ASSERT_EQ(decisions.size(), 1u);
+    EXPECT_EQ(decisions.front().crop.rows, labels.rows());
+    EXPECT_EQ(decisions.front().crop.cols, labels.cols());
+    EXPECT_EQ(*decisions.front().finalMask, expected);
+    EXPECT_EQ(review.decisionOf(slice, 0), storage::DecisionKind::Accept);
+    const BinaryMask truth = lesionMask(labels, slice, 0, 0, labels.rows(), labels.cols());
+    EXPECT_NEAR(*decisions.front().overlap.proposalGtIou, overlap(expected, truth).iou, 1e-12);
+    unsetenv("XDG_DATA_HOME");
+}
