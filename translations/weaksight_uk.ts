@@ -749,13 +749,18 @@ Status: %1 (%2 of %3 proposals decided: %4 accepted, %5 corrected, %6 rejected)<
         <translation>Рамки фрагментів</translation>
     </message>
     <message>
+        <location filename="../ui/MainWindow.cpp" line="848"/>
+        <source>Every kidney crop of this case has a decision.</source>
+        <translation>Для кожного фрагмента нирки цього випадку вже є рішення.</translation>
+    </message>
+    <message>
         <location filename="../ui/MainWindow.cpp" line="348"/>
         <source>IoU of the proposal with the ground-truth lesion inside the crop boxes</source>
         <translation>IoU пропозиції з ураженням за еталонною розміткою в межах рамок фрагментів</translation>
     </message>
     <message>
         <location filename="../ui/MainWindow.cpp" line="355"/>
-        <location filename="../ui/MainWindow.cpp" line="1182"/>
+        <location filename="../ui/MainWindow.cpp" line="1184"/>
         <source>Cancel</source>
         <translation>Скасувати</translation>
     </message>
@@ -941,213 +946,213 @@ Status: %1 (%2 of %3 proposals decided: %4 accepted, %5 corrected, %6 rejected)<
     </message>
     <message>
         <location filename="../ui/MainWindow.cpp" line="710"/>
+        <source>Previous undecided</source>
+        <translation>Попередня пропозиція без рішення</translation>
+    </message>
+    <message>
+        <location filename="../ui/MainWindow.cpp" line="712"/>
         <source>Review whole slices (not kidney crops)</source>
         <translation>Перевіряти цілі зрізи (а не фрагменти нирок)</translation>
     </message>
     <message>
-        <location filename="../ui/MainWindow.cpp" line="716"/>
+        <location filename="../ui/MainWindow.cpp" line="718"/>
         <source>Advance after a decision</source>
         <translation>Переходити далі після рішення</translation>
     </message>
     <message>
-        <location filename="../ui/MainWindow.cpp" line="720"/>
+        <location filename="../ui/MainWindow.cpp" line="722"/>
         <source>Set the annotator&apos;s name…</source>
         <translation>Вказати ім’я анотатора…</translation>
     </message>
     <message>
-        <location filename="../ui/MainWindow.cpp" line="761"/>
+        <location filename="../ui/MainWindow.cpp" line="763"/>
         <source>Slice %1, crop %2: %3 (saved)</source>
         <translation>Зріз %1, фрагмент %2: %3 (збережено)</translation>
     </message>
     <message>
-        <location filename="../ui/MainWindow.cpp" line="787"/>
+        <location filename="../ui/MainWindow.cpp" line="789"/>
         <source>&amp;Help</source>
         <translation>&amp;Довідка</translation>
     </message>
     <message>
-        <location filename="../ui/MainWindow.cpp" line="788"/>
+        <location filename="../ui/MainWindow.cpp" line="790"/>
         <source>&amp;Keyboard shortcuts</source>
         <translation>&amp;Клавіатурні скорочення</translation>
     </message>
     <message>
-        <location filename="../ui/MainWindow.cpp" line="809"/>
+        <location filename="../ui/MainWindow.cpp" line="811"/>
         <source>Set the annotator&apos;s name first (Review menu).</source>
         <translation>Спершу вкажіть ім’я анотатора (меню «Перевірка»).</translation>
     </message>
     <message>
-        <location filename="../ui/MainWindow.cpp" line="813"/>
+        <location filename="../ui/MainWindow.cpp" line="815"/>
         <source>Annotator</source>
         <translation>Анотатор</translation>
     </message>
     <message>
-        <location filename="../ui/MainWindow.cpp" line="813"/>
+        <location filename="../ui/MainWindow.cpp" line="815"/>
         <source>Your name (stored with every decision):</source>
         <translation>Ваше ім’я (зберігається з кожним рішенням):</translation>
     </message>
     <message>
-        <location filename="../ui/MainWindow.cpp" line="846"/>
-        <source>No undecided proposal after this slice among the computed ones.</source>
-        <translation>Серед обчислених пропозицій після цього зрізу немає жодної без рішення.</translation>
-    </message>
-    <message>
-        <location filename="../ui/MainWindow.cpp" line="861"/>
+        <location filename="../ui/MainWindow.cpp" line="863"/>
         <source>Review: crop %1 of %2%3%4</source>
         <translation>Перевірка: фрагмент %1 з %2%3%4</translation>
     </message>
     <message>
-        <location filename="../ui/MainWindow.cpp" line="864"/>
+        <location filename="../ui/MainWindow.cpp" line="866"/>
         <source> — %1</source>
         <translation> — %1</translation>
     </message>
     <message>
-        <location filename="../ui/MainWindow.cpp" line="865"/>
+        <location filename="../ui/MainWindow.cpp" line="867"/>
         <source> — editing</source>
         <translation> — редагування</translation>
     </message>
     <message>
-        <location filename="../ui/MainWindow.cpp" line="877"/>
+        <location filename="../ui/MainWindow.cpp" line="879"/>
         <source>Unfinished correction</source>
         <translation>Незавершене виправлення</translation>
     </message>
     <message>
-        <location filename="../ui/MainWindow.cpp" line="878"/>
+        <location filename="../ui/MainWindow.cpp" line="880"/>
         <source>Weaksight stopped while a correction was being edited (case %1, slice %2, by %3, %4).
 Restore it?</source>
         <translation>Weaksight припинив роботу під час редагування виправлення (випадок %1, зріз %2, анотатор %3, %4).
 Відновити його?</translation>
     </message>
     <message>
-        <location filename="../ui/MainWindow.cpp" line="910"/>
+        <location filename="../ui/MainWindow.cpp" line="912"/>
         <source>The unfinished correction is back: finish it with Enter.</source>
         <translation>Незавершене виправлення відновлено: завершіть його клавішею Enter.</translation>
     </message>
     <message>
-        <location filename="../ui/MainWindow.cpp" line="917"/>
+        <location filename="../ui/MainWindow.cpp" line="919"/>
         <source>Unsaved correction</source>
         <translation>Незбережене виправлення</translation>
     </message>
     <message>
-        <location filename="../ui/MainWindow.cpp" line="918"/>
+        <location filename="../ui/MainWindow.cpp" line="920"/>
         <source>The correction in progress is not recorded yet. Record it before closing?</source>
         <translation>Поточне виправлення ще не записано. Записати його перед закриттям?</translation>
     </message>
     <message>
-        <location filename="../ui/MainWindow.cpp" line="933"/>
+        <location filename="../ui/MainWindow.cpp" line="935"/>
         <source>No decisions to export yet: this dataset has no annotation store.</source>
         <translation>Поки що немає рішень для експорту: цей набір даних не має сховища анотацій.</translation>
     </message>
     <message>
-        <location filename="../ui/MainWindow.cpp" line="960"/>
+        <location filename="../ui/MainWindow.cpp" line="962"/>
         <source> IoU %1 </source>
         <translation> IoU %1 </translation>
     </message>
     <message>
-        <location filename="../ui/MainWindow.cpp" line="974"/>
+        <location filename="../ui/MainWindow.cpp" line="976"/>
         <source>No further slice with lesion in this direction.</source>
         <translation>У цьому напрямку більше немає зрізів з ураженням.</translation>
     </message>
     <message>
-        <location filename="../ui/MainWindow.cpp" line="976"/>
+        <location filename="../ui/MainWindow.cpp" line="978"/>
         <source>No labels: load a model to find lesion slices by its lesion probability.</source>
         <translation>Немає міток: завантажте модель, щоб шукати зрізи з ураженням за передбаченою нею ймовірністю ураження.</translation>
     </message>
     <message>
-        <location filename="../ui/MainWindow.cpp" line="981"/>
+        <location filename="../ui/MainWindow.cpp" line="983"/>
         <source>loading %1…</source>
         <translation>завантаження %1…</translation>
     </message>
     <message>
-        <location filename="../ui/MainWindow.cpp" line="989"/>
+        <location filename="../ui/MainWindow.cpp" line="991"/>
         <source>Finish (Enter) or cancel (Esc) the correction first.</source>
         <translation>Спершу завершіть (Enter) або скасуйте (Esc) виправлення.</translation>
     </message>
     <message>
-        <location filename="../ui/MainWindow.cpp" line="1018"/>
+        <location filename="../ui/MainWindow.cpp" line="1020"/>
         <source>slice %1 / %2  (z = %3 mm)</source>
         <translation>зріз %1 / %2  (z = %3 mm)</translation>
     </message>
     <message>
-        <location filename="../ui/MainWindow.cpp" line="1023"/>
+        <location filename="../ui/MainWindow.cpp" line="1025"/>
         <source>  p(lesion) %1</source>
         <translation>  p(lesion) %1</translation>
     </message>
     <message>
-        <location filename="../ui/MainWindow.cpp" line="1039"/>
+        <location filename="../ui/MainWindow.cpp" line="1041"/>
         <source>Open a KiTS dataset or case folder</source>
         <translation>Відкрити набір даних KiTS або теку випадку</translation>
     </message>
     <message>
-        <location filename="../ui/MainWindow.cpp" line="1047"/>
+        <location filename="../ui/MainWindow.cpp" line="1049"/>
         <source>Open a volume</source>
         <translation>Відкрити об’єм</translation>
     </message>
     <message>
-        <location filename="../ui/MainWindow.cpp" line="1048"/>
+        <location filename="../ui/MainWindow.cpp" line="1050"/>
         <source>Volumes (*.nii *.nii.gz *.nrrd *.nhdr *.mha *.mhd);;All files (*)</source>
         <translation>Об’єми (*.nii *.nii.gz *.nrrd *.nhdr *.mha *.mhd);;Усі файли (*)</translation>
     </message>
     <message>
-        <location filename="../ui/MainWindow.cpp" line="1070"/>
+        <location filename="../ui/MainWindow.cpp" line="1072"/>
         <source>Cannot open</source>
         <translation>Не вдалося відкрити</translation>
     </message>
     <message>
-        <location filename="../ui/MainWindow.cpp" line="1105"/>
+        <location filename="../ui/MainWindow.cpp" line="1107"/>
         <source>Loading %1…</source>
         <translation>Завантаження %1…</translation>
     </message>
     <message>
-        <location filename="../ui/MainWindow.cpp" line="1112"/>
+        <location filename="../ui/MainWindow.cpp" line="1114"/>
         <source>Not enough memory to load %1.</source>
         <translation>Недостатньо пам’яті для завантаження %1.</translation>
     </message>
     <message>
-        <location filename="../ui/MainWindow.cpp" line="1126"/>
+        <location filename="../ui/MainWindow.cpp" line="1128"/>
         <source>Cannot load case</source>
         <translation>Не вдалося завантажити випадок</translation>
     </message>
     <message>
-        <location filename="../ui/MainWindow.cpp" line="1161"/>
+        <location filename="../ui/MainWindow.cpp" line="1163"/>
         <source>%1: %2</source>
         <translation>%1: %2</translation>
     </message>
     <message>
-        <location filename="../ui/MainWindow.cpp" line="1182"/>
+        <location filename="../ui/MainWindow.cpp" line="1184"/>
         <source>Preparing the demo…</source>
         <translation>Підготовка демонстрації…</translation>
     </message>
     <message>
-        <location filename="../ui/MainWindow.cpp" line="1183"/>
+        <location filename="../ui/MainWindow.cpp" line="1185"/>
         <source>Weaksight demo</source>
         <translation>Демонстрація Weaksight</translation>
     </message>
     <message>
-        <location filename="../ui/MainWindow.cpp" line="1200"/>
+        <location filename="../ui/MainWindow.cpp" line="1202"/>
         <source>Demo preparation cancelled; what was finished is kept.</source>
         <translation>Підготовку демонстрації скасовано; завершені кроки збережено.</translation>
     </message>
     <message>
-        <location filename="../ui/MainWindow.cpp" line="1207"/>
+        <location filename="../ui/MainWindow.cpp" line="1209"/>
         <source>Cannot prepare the demo</source>
         <translation>Не вдалося підготувати демонстрацію</translation>
     </message>
     <message>
-        <location filename="../ui/MainWindow.cpp" line="1216"/>
+        <location filename="../ui/MainWindow.cpp" line="1218"/>
         <source>Generating synthetic CT cases: %1 of %2</source>
         <translation>Створення синтетичних випадків КТ: %1 з %2</translation>
     </message>
     <message>
-        <location filename="../ui/MainWindow.cpp" line="1217"/>
+        <location filename="../ui/MainWindow.cpp" line="1219"/>
         <source>Cutting kidney crops: case %1 of %2</source>
         <translation>Вирізання фрагментів нирок: випадок %1 з %2</translation>
     </message>
     <message>
-        <location filename="../ui/MainWindow.cpp" line="1218"/>
+        <location filename="../ui/MainWindow.cpp" line="1220"/>
         <source>Training the demo classifier: %1 %</source>
         <translation>Навчання демонстраційного класифікатора: %1 %</translation>
     </message>
     <message>
-        <location filename="../ui/MainWindow.cpp" line="1225"/>
+        <location filename="../ui/MainWindow.cpp" line="1227"/>
         <source>  (%1 s)</source>
         <translation>  (%1 с)</translation>
     </message>

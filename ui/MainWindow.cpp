@@ -706,7 +706,9 @@ void MainWindow::buildReviewMenu()
     add(QStringLiteral("edit.smallerBrush"), tr("Smaller brush"), QKeySequence(Qt::Key_BracketLeft),
         [this] { m_view->setBrushRadiusMm(m_view->brushRadiusMm() / 1.25); });
     menu->addSeparator();
-    add(QStringLiteral("review.nextUndecided"), tr("&Next undecided"), QKeySequence(Qt::Key_Space), [this] { goToNextUndecided(); });
+    add(QStringLiteral("review.nextUndecided"), tr("&Next undecided"), QKeySequence(Qt::Key_Space), [this] { goToNextUndecided(+1); });
+    add(QStringLiteral("review.previousUndecided"), tr("Previous undecided"), QKeySequence(Qt::SHIFT | Qt::Key_Space),
+        [this] { goToNextUndecided(-1); });
     auto* wholeSlices = menu->addAction(tr("Review whole slices (not kidney crops)"));
     wholeSlices->setCheckable(true);
     connect(wholeSlices, &QAction::toggled, this, [this](bool on) {
@@ -766,7 +768,7 @@ void MainWindow::buildReviewMenu()
             if (crop + 1 < m_review->cropCount())
                 m_review->setTarget(slice, crop + 1);
             else
-                goToNextUndecided();
+                goToNextUndecided(+1);
         }
         updateReviewStatus();
     });
@@ -837,13 +839,13 @@ void MainWindow::showEditedMask()
     m_view->requestRender();
 }
 
-void MainWindow::goToNextUndecided()
+void MainWindow::goToNextUndecided(int direction)
 {
-    if (const auto next = m_review->nextUndecidedSlice(+1)) {
+    if (const auto next = m_review->nextUndecidedSlice(direction)) {
         m_view->setSlice(*next);
         m_review->setTarget(*next, 0);
     } else {
-        statusBar()->showMessage(tr("No undecided proposal after this slice among the computed ones."), 4000);
+        statusBar()->showMessage(tr("Every kidney crop of this case has a decision."), 4000);
     }
     updateReviewStatus();
 }

@@ -122,7 +122,7 @@ private:
     bool askAnnotator();
     void showEditedMask();
     void endPolygon();
-    void goToNextUndecided();
+    void goToNextUndecided(int direction);
     void updateReviewStatus();
     void resumeRecoveredEdit();
 

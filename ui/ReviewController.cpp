@@ -383,17 +383,20 @@ std::optional<int> ReviewController::nextUndecidedSlice(int direction) const
     const auto here = std::find(order.begin(), order.end(), m_slice);
     if (here == order.end()) {
         // The current slice is decided: in slice order, the next undecided one in `direction`;
-        // with probabilities, the most probable.
+        // with probabilities, the most probable (forward) or the least (backward).
         if (m_cams.scannedSlices() == m_case->imaging->slices())
-            return order.front();
+            return direction > 0 ? order.front() : order.back();
         for (int k = m_slice + direction; k >= 0 && k < m_case->imaging->slices(); k += direction)
             if (std::find(order.begin(), order.end(), k) != order.end())
                 return k;
-        return order.front();
+        return direction > 0 ? order.front() : order.back();
     }
-    const auto next = here + 1;
-    return next == order.end() ? (order.size() > 1 ? std::optional<int>(order.front()) : std::nullopt)
-                               : std::optional<int>(*next);
+    // Along the order, wrapping around.
+    const auto index = static_cast<long>(here - order.begin());
+    const auto size = static_cast<long>(order.size());
+    if (size == 1)
+        return std::nullopt;
+    return order[static_cast<size_t>(((index + (direction > 0 ? 1 : -1)) % size + size) % size)];
 }
 
 } // namespace weaksight::ui

@@ -75,7 +75,8 @@ public:
     std::optional<storage::DecisionKind> decisionOf(int slice, int crop) const;
     /// The next slice that needs a decision: slices with kidney crops of which one has no standing
     /// decision, ordered by the classifier's lesion probability (highest first, once the scan has
-    /// covered the case), then by slice; the one after the current slice in that order.
+    /// covered the case), then by slice; the one after (direction +1) or before (-1) the current
+    /// slice in that order, wrapping around.
     std::optional<int> nextUndecidedSlice(int direction = +1) const;
     /// That order, for the dashboard and tests.
     std::vector<int> reviewOrder() const;

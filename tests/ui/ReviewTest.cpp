@@ -228,6 +228,13 @@ TEST(Review, AcceptCorrectRejectUndoRedoThenTheStoreAndTheExportAgree)
     EXPECT_EQ(std::count_if(exported.slice(third), exported.slice(third) + exported.sliceSize(), [](uint8_t v) { return v != 0; }),
               0);
 
+    // `weaksight export` (the command line) writes the same volume.
+    const std::string command = std::string(WEAKSIGHT_BINARY) + " --no-log-file export --db " +
+                                review.store()->file().string() + " --out " + (dir / "export-cli").string() +
+                                " > /dev/null 2>&1";
+    ASSERT_EQ(std::system(command.c_str()), 0) << command;
+    EXPECT_EQ(readLabelVolume(dir / "export-cli" / "nifti" / "case_00000.nii.gz").voxels, exported.voxels);
+
     // The dashboard reads the same store: IoU rows, effort per method, progress, and the learned
     // threshold (the storage test checks its arithmetic by hand), whose "Use" sets the slider.
     QSignalSpy dataReady(window.dashboard(), &ui::Dashboard::dataReady);
