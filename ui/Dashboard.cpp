@@ -70,6 +70,27 @@ void resetChart(QChart* chart)
         chart->removeAxis(axis);
 }
 
+/// Replaces a chart's content with grouped bars per category, the value axis from 0 to the top.
+void showBars(QChart* chart, const QList<QBarSet*>& sets, const QStringList& categories)
+{
+    resetChart(chart);
+    double highest = 1;
+    for (const QBarSet* set : sets)
+        for (int i = 0; i < set->count(); ++i)
+            highest = std::max(highest, set->at(i));
+    auto* bars = new QBarSeries;
+    bars->append(sets);
+    chart->addSeries(bars);
+    auto* categoryAxis = new QBarCategoryAxis;
+    categoryAxis->append(categories);
+    auto* valueAxis = new QValueAxis;
+    valueAxis->setRange(0, highest * 1.1);
+    chart->addAxis(categoryAxis, Qt::AlignBottom);
+    chart->addAxis(valueAxis, Qt::AlignLeft);
+    bars->attachAxis(categoryAxis);
+    bars->attachAxis(valueAxis);
+}
+
 } // namespace
 
 Dashboard::Dashboard(QWidget* parent) : QWidget(parent)
@@ -188,56 +209,27 @@ void Dashboard::show(const DashboardData& data)
         }
 
     // Effort: pixels changed per correction and seconds per decision, per method.
-    QChart* effort = m_effortChart->chart();
-    resetChart(effort);
-    auto* pixels = new QBarSet(tr("pixels changed per correction"));
-    auto* seconds = new QBarSet(tr("seconds per decision"));
+    QBarSet* pixels = new QBarSet(tr("pixels changed per correction"));
+    QBarSet* seconds = new QBarSet(tr("seconds per decision"));
     QStringList methods;
-    double highest = 1;
     for (const auto& e : data.effort) {
         methods << QString::fromStdString(e.method);
         *pixels << e.meanPixelsChanged;
         *seconds << e.meanSeconds;
-        highest = std::max({highest, e.meanPixelsChanged, e.meanSeconds});
     }
-    auto* bars = new QBarSeries;
-    bars->append(pixels);
-    bars->append(seconds);
-    effort->addSeries(bars);
-    auto* methodAxis = new QBarCategoryAxis;
-    methodAxis->append(methods);
-    auto* valueAxis = new QValueAxis;
-    valueAxis->setRange(0, highest * 1.1);
-    effort->addAxis(methodAxis, Qt::AlignBottom);
-    effort->addAxis(valueAxis, Qt::AlignLeft);
-    bars->attachAxis(methodAxis);
-    bars->attachAxis(valueAxis);
+    showBars(m_effortChart->chart(), {pixels, seconds}, methods);
 
     // Progress: decided and still open proposals per case, and decisions per annotator in the title.
     QChart* progress = m_progressChart->chart();
-    resetChart(progress);
-    auto* done = new QBarSet(tr("decided"));
-    auto* open = new QBarSet(tr("open"));
+    QBarSet* done = new QBarSet(tr("decided"));
+    QBarSet* open = new QBarSet(tr("open"));
     QStringList cases;
-    double most = 1;
     for (const auto& c : data.cases) {
         cases << QString::fromStdString(c.caseKey);
         *done << static_cast<double>(c.decided);
         *open << static_cast<double>(c.proposals - c.decided);
-        most = std::max(most, static_cast<double>(c.proposals));
     }
-    auto* stacked = new QBarSeries;
-    stacked->append(done);
-    stacked->append(open);
-    progress->addSeries(stacked);
-    auto* caseAxis = new QBarCategoryAxis;
-    caseAxis->append(cases);
-    auto* countAxis = new QValueAxis;
-    countAxis->setRange(0, most * 1.1);
-    progress->addAxis(caseAxis, Qt::AlignBottom);
-    progress->addAxis(countAxis, Qt::AlignLeft);
-    stacked->attachAxis(caseAxis);
-    stacked->attachAxis(countAxis);
+    showBars(progress, {done, open}, cases);
     QStringList people;
     for (const auto& a : data.annotators)
         people << tr("%1: %2 decisions, %3 min").arg(QString::fromStdString(a.annotator)).arg(a.decisions).arg(

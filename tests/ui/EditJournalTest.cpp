@@ -1,7 +1,7 @@
 // Crash recovery of a correction in progress: the journal survives SIGKILL at any moment with the
 // last finished stroke (never a torn file), damaged journals are set aside, and a restarted window
 // resumes the correction and records it.
-#include "../core/TestSupport.h"
+#include "GuiTestSupport.h"
 #include "core/compute/Classifier.h"
 #include "core/phantom/Phantom.h"
 #include "ui/CamController.h"
@@ -82,17 +82,7 @@ TEST(EditJournal, SurvivesSigkillWithTheLastFinishedStroke)
 TEST(EditJournal, ARestartedWindowResumesTheCorrectionAndRecordsIt)
 {
     TempDir dir;
-    setenv("XDG_DATA_HOME", (dir / "data").c_str(), 1);
-    PhantomOptions phantom;
-    phantom.seed = 22;
-    phantom.minInPlace = phantom.maxInPlace = 128;
-    phantom.sliceThicknesses = {5.0};
-    phantom.lesionFreeFraction = 0;
-    writePhantomDataset(phantom, dir / "cases", 2);
-    compute::ModelDescription description;
-    description.architecture = "tiny";
-    description.targetLayer = "layer3";
-    compute::Classifier::create(description, 5).save((dir / "model.wsm").string());
+    writeCaseAndModel(dir, 22, 128, 2);
     const QString root = QString::fromStdString((dir / "cases").string());
 
     const auto openWindow = [&](ui::MainWindow& window) {

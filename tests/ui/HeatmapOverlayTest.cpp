@@ -1,7 +1,7 @@
 // The CAM overlay in the real window: a real LibTorch model loaded in the background, heatmaps of
 // the slice's kidney crops computed off the GUI thread and drawn by VTK over the CT, the proposal
 // contour following the threshold slider, per-method thresholds and the in-memory cache.
-#include "../core/TestSupport.h"
+#include "GuiTestSupport.h"
 #include "core/compute/Classifier.h"
 #include "core/dataset/KidneyCrops.h"
 #include "core/phantom/Phantom.h"
@@ -55,23 +55,6 @@ QRect screenRect(ui::SliceView& view, const render::HeatmapPatch& patch, double 
     };
     return QRect(toScreen(patch.row0 - 0.5, patch.col0 - 0.5), toScreen(patch.row0 + patch.rows - 0.5, patch.col0 + patch.cols - 0.5))
         .normalized();
-}
-
-/// A one-case phantom dataset and a tiny ResNet (random weights) saved beside it; the heatmap disk
-/// cache goes into the same temporary folder.
-void writeCaseAndModel(const TempDir& dir, uint64_t seed, int inPlane)
-{
-    setenv("XDG_DATA_HOME", (dir / "data").c_str(), 1);
-    PhantomOptions options;
-    options.seed = seed;
-    options.minInPlace = options.maxInPlace = inPlane;
-    options.sliceThicknesses = {5.0};
-    options.lesionFreeFraction = 0.0;
-    writePhantomDataset(options, dir / "cases", 1);
-    compute::ModelDescription description;
-    description.architecture = "tiny";
-    description.targetLayer = "layer3";
-    compute::Classifier::create(description, seed).save((dir / "model.wsm").string());
 }
 
 } // namespace

@@ -2,7 +2,7 @@
 // brush and eraser strokes sent as mouse events (with undo and redo), reject a third and undo and
 // redo that decision; then the store holds exactly those decisions with the right masks and IoU
 // records, and the export writes the matching NIfTI label volume.
-#include "../core/TestSupport.h"
+#include "GuiTestSupport.h"
 #include "core/compute/Classifier.h"
 #include "core/dataset/KidneyCrops.h"
 #include "core/io/VolumeIo.h"
@@ -89,33 +89,13 @@ void stroke(ui::SliceView& view, const LabelVolume& grid, std::array<double, 2> 
 TEST(Review, AcceptCorrectRejectUndoRedoThenTheStoreAndTheExportAgree)
 {
     TempDir dir;
-    setenv("XDG_DATA_HOME", (dir / "data").c_str(), 1);
-    PhantomOptions phantom;
-    phantom.seed = 21;
-    phantom.minInPlace = phantom.maxInPlace = 128;
-    phantom.sliceThicknesses = {5.0};
-    phantom.lesionFreeFraction = 0;
-    writePhantomDataset(phantom, dir / "cases", 1);
-    compute::ModelDescription description;
-    description.architecture = "tiny";
-    description.targetLayer = "layer3";
-    compute::Classifier::create(description, 4).save((dir / "model.wsm").string());
-
+    writeCaseAndModel(dir, 21, 128);
     ui::MainWindow window;
-    window.resize(1000, 800);
-    window.show();
-    ASSERT_TRUE(QTest::qWaitForWindowExposed(&window));
-    QSignalSpy loaded(&window, &ui::MainWindow::caseLoaded);
-    window.openPath(QString::fromStdString((dir / "cases").string()));
-    ASSERT_TRUE(loaded.wait(20000));
+    ASSERT_TRUE(openCasesWithModel(window, dir, 40));
     ui::CamController& cams = *window.camController();
     ui::ReviewController& review = *window.reviewController();
     review.setAnnotator("ana");
     actionNamed(window, "Advance after a decision")->setChecked(false);
-    cams.setCropSize(40);
-    QSignalSpy modelLoaded(&cams, &ui::CamController::modelLoaded);
-    window.loadModel(QString::fromStdString((dir / "model.wsm").string()));
-    ASSERT_TRUE(modelLoaded.wait(20000));
     ui::SliceView& view = *window.sliceView();
     const LabelVolume& labels = *window.currentCase()->labels;
     const auto showSlice = [&](int slice) {
@@ -279,29 +259,10 @@ TEST(Review, AcceptCorrectRejectUndoRedoThenTheStoreAndTheExportAgree)
 TEST(Review, PolygonAddAndSubtractAndAnHuRangeEditTheMask)
 {
     TempDir dir;
-    setenv("XDG_DATA_HOME", (dir / "data").c_str(), 1);
-    PhantomOptions phantom;
-    phantom.seed = 23;
-    phantom.minInPlace = phantom.maxInPlace = 128;
-    phantom.sliceThicknesses = {5.0};
-    phantom.lesionFreeFraction = 0;
-    writePhantomDataset(phantom, dir / "cases", 1);
-    compute::ModelDescription description;
-    description.architecture = "tiny";
-    description.targetLayer = "layer3";
-    compute::Classifier::create(description, 6).save((dir / "model.wsm").string());
+    writeCaseAndModel(dir, 23, 128);
     ui::MainWindow window;
-    window.resize(1000, 800);
-    window.show();
-    ASSERT_TRUE(QTest::qWaitForWindowExposed(&window));
-    QSignalSpy loaded(&window, &ui::MainWindow::caseLoaded);
-    window.openPath(QString::fromStdString((dir / "cases").string()));
-    ASSERT_TRUE(loaded.wait(20000));
+    ASSERT_TRUE(openCasesWithModel(window, dir, 40));
     ui::CamController& cams = *window.camController();
-    cams.setCropSize(40);
-    QSignalSpy modelLoaded(&cams, &ui::CamController::modelLoaded);
-    window.loadModel(QString::fromStdString((dir / "model.wsm").string()));
-    ASSERT_TRUE(modelLoaded.wait(20000));
     ui::SliceView& view = *window.sliceView();
     const int slice = view.slice();
     ASSERT_TRUE(QTest::qWaitFor([&] { return cams.heatmaps(slice) != nullptr; }, 30000));
@@ -356,29 +317,10 @@ TEST(Review, PolygonAddAndSubtractAndAnHuRangeEditTheMask)
 TEST(Review, WholeSliceDecisionsUniteTheCropsProposals)
 {
     TempDir dir;
-    setenv("XDG_DATA_HOME", (dir / "data").c_str(), 1);
-    PhantomOptions phantom;
-    phantom.seed = 24;
-    phantom.minInPlace = phantom.maxInPlace = 128;
-    phantom.sliceThicknesses = {5.0};
-    phantom.lesionFreeFraction = 0;
-    writePhantomDataset(phantom, dir / "cases", 1);
-    compute::ModelDescription description;
-    description.architecture = "tiny";
-    description.targetLayer = "layer3";
-    compute::Classifier::create(description, 7).save((dir / "model.wsm").string());
+    writeCaseAndModel(dir, 24, 128);
     ui::MainWindow window;
-    window.resize(1000, 800);
-    window.show();
-    ASSERT_TRUE(QTest::qWaitForWindowExposed(&window));
-    QSignalSpy loaded(&window, &ui::MainWindow::caseLoaded);
-    window.openPath(QString::fromStdString((dir / "cases").string()));
-    ASSERT_TRUE(loaded.wait(20000));
+    ASSERT_TRUE(openCasesWithModel(window, dir, 40));
     ui::CamController& cams = *window.camController();
-    cams.setCropSize(40);
-    QSignalSpy modelLoaded(&cams, &ui::CamController::modelLoaded);
-    window.loadModel(QString::fromStdString((dir / "model.wsm").string()));
-    ASSERT_TRUE(modelLoaded.wait(20000));
     const int slice = window.sliceView()->slice();
     ASSERT_TRUE(QTest::qWaitFor([&] { return cams.heatmaps(slice) != nullptr; }, 30000));
     ui::ReviewController& review = *window.reviewController();
