@@ -22,7 +22,17 @@
 #include <QToolBar>
 
 #include <spdlog/fmt/fmt.h>
+#include <vtkActor.h>
+#include <vtkAlgorithmOutput.h>
 #include <vtkCamera.h>
+#include <vtkCellArray.h>
+#include <vtkDiscreteFlyingEdges2D.h>
+#include <vtkFlyingEdges2D.h>
+#include <vtkPoints.h>
+#include <vtkPolyData.h>
+#include <vtkPolyDataMapper.h>
+#include <vtkProperty.h>
+#include <vtkScalarBarActor.h>
 #include <vtkGenericOpenGLRenderWindow.h>
 #include <vtkImageActor.h>
 #include <vtkImageData.h>
@@ -107,14 +117,32 @@ void waitMs(int milliseconds)
     waitFor([&] { return timer.elapsed() >= milliseconds; }, milliseconds + 1000);
 }
 
-/// The floor: a bare VTK scene of the same slices (CT with window/level and an opaque heatmap
-/// over the same crop boxes, colour-mapped by a lookup table) where each frame changes the slice
-/// data and renders, with none of the workstation's code in between.
+/// The floor: the same scene built with plain VTK — the CT slice with window/level, the heatmap
+/// over the crop boxes through a lookup table with its colour bar, the three label contours,
+/// the proposal isoline and the box outlines — where each frame changes the slice data and renders,
+/// with none of the workstation's code in between.
 struct BareScene {
-    vtkNew<vtkImageData> ct, heat;
+    vtkNew<vtkImageData> ct, heat, labels;
     vtkNew<vtkImageActor> ctActor, heatActor;
     vtkNew<vtkLookupTable> table;
+    vtkNew<vtkScalarBarActor> bar;
+    vtkNew<vtkDiscreteFlyingEdges2D> labelContours[3];
+    vtkNew<vtkActor> labelActors[3];
+    vtkNew<vtkFlyingEdges2D> proposal;
+    vtkNew<vtkActor> proposalActor, boxActor;
+    vtkNew<vtkPolyData> boxes;
     vtkNew<vtkRenderer> renderer;
+
+    void addLines(vtkAlgorithmOutput* input, vtkActor* actor, double r, double g, double b)
+    {
+        vtkNew<vtkPolyDataMapper> mapper;
+        mapper->SetInputConnection(input);
+        mapper->ScalarVisibilityOff();
+        actor->SetMapper(mapper);
+        actor->GetProperty()->SetColor(r, g, b);
+        actor->SetPosition(0, 0, -0.6);
+        renderer->AddActor(actor);
+    }
 
     BareScene(ui::VtkViewport& viewport, const CtVolume& volume, const ui::SliceHeatmaps& maps, vtkCamera* camera)
     {
@@ -142,14 +170,50 @@ struct BareScene {
         heatActor->SetPosition(0, 0, -0.2);
         renderer->AddViewProp(ctActor);
         renderer->AddViewProp(heatActor);
+        labels->SetDimensions(volume.cols(), volume.rows(), 1);
+        labels->SetSpacing(volume.spacing[2], volume.spacing[1], 1);
+        labels->AllocateScalars(VTK_UNSIGNED_CHAR, 1);
+        for (int i = 0; i < 3; ++i) {
+            labelContours[i]->SetInputData(labels);
+            labelContours[i]->SetValue(0, i + 1);
+            addLines(labelContours[i]->GetOutputPort(), labelActors[i], i == 0, i == 1, i == 2);
+        }
+        proposal->SetInputData(heat);
+        proposal->SetValue(0, 0.5);
+        addLines(proposal->GetOutputPort(), proposalActor, 1, 1, 1);
+        vtkNew<vtkPolyDataMapper> boxMapper;
+        boxMapper->SetInputData(boxes);
+        boxActor->SetMapper(boxMapper);
+        boxActor->GetProperty()->SetColor(1, 0.85, 0.1);
+        boxActor->SetPosition(0, 0, -0.6);
+        renderer->AddActor(boxActor);
+        bar->SetLookupTable(table);
+        bar->SetTitle("gradcam\n(per crop)");
+        renderer->AddViewProp(bar);
         viewport.renderWindow()->AddRenderer(renderer);
         // The app's camera: the same pixels covered (fragment work dominates software GL).
         renderer->GetActiveCamera()->DeepCopy(camera);
     }
-    void show(const CtVolume& volume, int slice, const ui::SliceHeatmaps& maps)
+    void show(const CtVolume& volume, const LabelVolume& labelVolume, int slice, const ui::SliceHeatmaps& maps)
     {
         std::memcpy(ct->GetScalarPointer(), volume.slice(slice), volume.sliceSize() * sizeof(int16_t));
         ct->Modified();
+        std::memcpy(labels->GetScalarPointer(), labelVolume.slice(slice), labelVolume.sliceSize());
+        labels->Modified();
+        vtkNew<vtkPoints> points;
+        vtkNew<vtkCellArray> lines;
+        for (const auto& p : maps.patches) {
+            const double x0 = (p.col0 - 0.5) * volume.spacing[2], x1 = (p.col0 + p.cols - 0.5) * volume.spacing[2];
+            const double y0 = (p.row0 - 0.5) * volume.spacing[1], y1 = (p.row0 + p.rows - 0.5) * volume.spacing[1];
+            const vtkIdType first = points->InsertNextPoint(x0, y0, 0);
+            points->InsertNextPoint(x1, y0, 0);
+            points->InsertNextPoint(x1, y1, 0);
+            points->InsertNextPoint(x0, y1, 0);
+            const vtkIdType loop[5] = {first, first + 1, first + 2, first + 3, first};
+            lines->InsertNextCell(5, loop);
+        }
+        boxes->SetPoints(points);
+        boxes->SetLines(lines);
         int extent[6];
         heat->GetExtent(extent);
         for (const auto& p : maps.patches)
@@ -239,7 +303,7 @@ int runGuiBench(const GuiBenchOptions& o, int argc, char** argv)
     const auto bareFrame = [&](int r) {
         const int k = slices[static_cast<size_t>(r) % slices.size()];
         const auto start = Clock::now();
-        bareScene.show(ct, k, *cams.heatmaps(k));
+        bareScene.show(ct, *window.currentCase()->labels, k, *cams.heatmaps(k));
         bareView.renderImmediately();
         return ms(Clock::now() - start);
     };
@@ -352,7 +416,8 @@ int runGuiBench(const GuiBenchOptions& o, int argc, char** argv)
               << fmt::format("  first image after opening the case  {:8.0f} ms   (target <= 2000; case read and shown "
                              "after {:.0f} ms)\n",
                              firstImage, caseLoadedMs)
-              << fmt::format("  bare VTK frame, new slice + heatmap {:8.2f} ms   (the floor: CT and heatmap textures only)\n",
+              << fmt::format("  bare VTK frame of the same scene    {:8.2f} ms   (plain VTK: new slice, heatmap, colour bar, "
+                             "label contours, proposal, boxes)\n",
                              floorMs)
               << fmt::format("  app frame, nothing changed          {:8.2f} ms\n", bareMs)
               << fmt::format("  slice change, cached heatmap: app work {:6.2f} ms (target <= 5), frame {:6.2f} ms = "
