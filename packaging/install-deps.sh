@@ -12,6 +12,7 @@ PACKAGES=(
   libspdlog-dev libfmt-dev libsqlite3-dev zlib1g-dev libssl-dev
   libcli11-dev nlohmann-json3-dev libgtest-dev libgmock-dev
   xvfb xauth libgl1-mesa-dri
+  lintian
 )
 
 missing=()

@@ -48,4 +48,16 @@ if command -v desktop-file-validate > /dev/null; then
 fi
 # The packaged binary runs (its libraries resolve on this Debian 12 system).
 "$out/root/usr/bin/weaksight" --version || fail=1
+# Debian policy (lintian is in packaging/install-deps.sh): no errors or warnings.
+if command -v lintian > /dev/null; then
+  lintian --fail-on error,warning --tag-display-limit 0 "$deb" 2> >(grep -v "root privileges" >&2) || { echo "lintian complained"; fail=1; }
+else
+  echo "lintian not installed: policy check skipped"
+fi
+# apt would resolve its dependencies from the Debian archive (where apt's package lists exist).
+if compgen -G "/var/lib/apt/lists/*_Packages*" > /dev/null; then
+  apt-get install --simulate -qq "$deb" > "$out/apt.log" 2>&1 || { cat "$out/apt.log"; echo "apt cannot install it"; fail=1; }
+else
+  echo "no apt package lists here: install simulation skipped"
+fi
 exit $fail

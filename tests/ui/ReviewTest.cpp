@@ -129,6 +129,11 @@ TEST(Review, AcceptCorrectRejectUndoRedoThenTheStoreAndTheExportAgree)
     stroke(view, labels, {r0, c0 + 10}, {r0 + 1, c0 + 10}, Qt::ShiftModifier); // erase the middle
     EXPECT_EQ(review.editor()->mask().at(10, 18), 0);
     EXPECT_EQ(review.editor()->mask().at(10, 8), 1);
+    if (const char* out = std::getenv("WEAKSIGHT_TEST_SCREENSHOTS")) {
+        view.requestRender();
+        QTest::qWait(300);
+        window.grab().save(QString(out) + "/editing.png");
+    }
     actionWithShortcut(window, QKeySequence::Undo)->trigger();
     EXPECT_EQ(review.editor()->mask(), painted) << "undo takes the eraser stroke back";
     actionWithShortcut(window, QKeySequence::Redo)->trigger();
@@ -252,6 +257,10 @@ TEST(Review, AcceptCorrectRejectUndoRedoThenTheStoreAndTheExportAgree)
     ASSERT_TRUE(exported2.wait(20000));
     EXPECT_TRUE(exported2.first().at(0).toBool()) << dialog->resultText().toStdString();
     EXPECT_EQ(readLabelVolume(dir / "export2" / "nifti" / "case_00000.nii.gz").voxels, exported.voxels);
+    if (const char* out = std::getenv("WEAKSIGHT_TEST_SCREENSHOTS")) {
+        QTest::qWait(200);
+        dialog->grab().save(QString(out) + "/export-dialog.png");
+    }
     dialog->close();
     unsetenv("XDG_DATA_HOME");
 }
