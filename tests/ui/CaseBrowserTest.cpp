@@ -1,6 +1,6 @@
 // The case list: annotation status read from a real store beside the dataset, filters by name and
 // status, and the recent-datasets list.
-#include "../core/TestSupport.h"
+#include "GuiTestSupport.h"
 #include "core/phantom/Phantom.h"
 #include "storage/AnnotationStore.h"
 #include "storage/StoreTools.h"
@@ -127,12 +127,7 @@ TEST(Translation, UkrainianIsEmbeddedAndChosenInTheSettings)
 TEST(SurfaceView, ShowsGroundTruthAndCuratedSurfacesOfTheCase)
 {
     TempDir dir;
-    PhantomOptions options;
-    options.seed = 6;
-    options.minInPlace = options.maxInPlace = 128;
-    options.sliceThicknesses = {5.0};
-    options.lesionFreeFraction = 0;
-    writePhantomDataset(options, dir / "cases", 1);
+    writeCases(dir, 6, 128);
     const QString root = QString::fromStdString((dir / "cases").string());
     {
         // One accepted 6 x 6 mask on slice 10.
@@ -195,12 +190,7 @@ TEST(SurfaceView, ShowsGroundTruthAndCuratedSurfacesOfTheCase)
 TEST(Overlays, EachOverlayHasItsOwnSwitchAndOpacity)
 {
     TempDir dir;
-    PhantomOptions options;
-    options.seed = 8;
-    options.minInPlace = options.maxInPlace = 128;
-    options.sliceThicknesses = {5.0};
-    options.lesionFreeFraction = 0;
-    writePhantomDataset(options, dir / "cases", 1);
+    writeCases(dir, 8, 128);
     ui::MainWindow window;
     window.resize(1000, 800);
     window.show();

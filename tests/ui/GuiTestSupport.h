@@ -18,15 +18,21 @@ namespace weaksight::test {
 /// `cases` phantom cases (in-plane `inPlane` pixels, 5 mm slices, every case with lesions) in
 /// DIR/cases and a tiny ResNet in DIR/model.wsm; the user data folder (heatmap cache, journal)
 /// goes into DIR/data.
-inline void writeCaseAndModel(const TempDir& dir, uint64_t seed, int inPlane, int cases = 1)
+/// Phantom cases only (in-plane `inPlane` pixels, 5 mm slices, every case with lesions) in DIR/cases.
+inline void writeCases(const TempDir& dir, uint64_t seed, int inPlane, int cases = 1)
 {
-    setenv("XDG_DATA_HOME", (dir / "data").c_str(), 1);
     PhantomOptions options;
     options.seed = seed;
     options.minInPlace = options.maxInPlace = inPlane;
     options.sliceThicknesses = {5.0};
     options.lesionFreeFraction = 0.0;
     writePhantomDataset(options, dir / "cases", cases);
+}
+
+inline void writeCaseAndModel(const TempDir& dir, uint64_t seed, int inPlane, int cases = 1)
+{
+    setenv("XDG_DATA_HOME", (dir / "data").c_str(), 1);
+    writeCases(dir, seed, inPlane, cases);
     compute::ModelDescription description;
     description.architecture = "tiny";
     description.targetLayer = "layer3";
