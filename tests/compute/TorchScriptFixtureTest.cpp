@@ -1,0 +1,193 @@
+// The TorchScript contract against PyTorch itself: models exported by tools/export_torchscript.py
+// (committed fixtures in tests/fixtures/torchscript, made by make-fixtures.sh there; the ctest
+// torchscript_export_script re-exports them and sets WEAKSIGHT_TORCHSCRIPT_FIXTURES to the new ones).
+#include "core/compute/CamEngine.h"
+#include "core/compute/ClassifierImpl.h"
+#include "core/compute/Device.h"
+
+#include <gtest/gtest.h>
+
+#include <cstdlib>
+#include <filesystem>
+#include <map>
+
+using namespace weaksight::compute;
+namespace fs = std::filesystem;
+
+namespace {
+
+fs::path fixtureDir()
+{
+    if (const char* dir = std::getenv("WEAKSIGHT_TORCHSCRIPT_FIXTURES"))
+        return dir;
+    return fs::path(WEAKSIGHT_TEST_FIXTURES) / "torchscript";
+}
+
+/// The seeded HU crops PyTorch computed its references for.
+std::vector<Image2D> referenceCrops(const torch::jit::Module& references)
+{
+    const auto hu = references.attr("input_hu").toTensor().contiguous();
+    std::vector<Image2D> crops;
+    for (int64_t i = 0; i < hu.size(0); ++i) {
+        const auto one = hu[i][0].contiguous();
+        Image2D crop{static_cast<int>(one.size(0)), static_cast<int>(one.size(1)), {}};
+        crop.pixels.assign(one.data_ptr<float>(), one.data_ptr<float>() + one.numel());
+        crops.push_back(std::move(crop));
+    }
+    return crops;
+}
+
+/// A native model of the script's architecture with the script's weights, every parameter and
+/// buffer copied by name (the exporter keeps the native model's names).
+Classifier nativeTwin(const Classifier& scripted)
+{
+    auto native = Classifier::create(scripted.description(), 99);
+    std::map<std::string, at::Tensor> source;
+    for (const auto& p : scripted.impl().script->named_parameters())
+        source[p.name] = p.value;
+    for (const auto& b : scripted.impl().script->named_buffers())
+        source[b.name] = b.value;
+    torch::NoGradGuard noGrad;
+    auto copy = [&](const std::string& name, at::Tensor target) {
+        const auto it = source.find(name);
+        if (it == source.end())
+            throw std::runtime_error("the exported model has no '" + name + "'");
+        target.copy_(it->second);
+    };
+    for (auto& p : native.impl().net->named_parameters())
+        copy(p.key(), p.value());
+    for (auto& b : native.impl().net->named_buffers())
+        copy(b.key(), b.value());
+    return native;
+}
+
+/// Maps agree to `tolerance` relative to the larger map's maximum.
+void expectSameMap(const CamMap& a, const CamMap& b, float tolerance)
+{
+    ASSERT_EQ(a.rows, b.rows);
+    ASSERT_EQ(a.cols, b.cols);
+    ASSERT_EQ(a.values.size(), b.values.size());
+    const float scale = std::max({a.max(), b.max(), 1e-6f});
+    for (size_t j = 0; j < a.values.size(); ++j)
+        ASSERT_NEAR(a.values[j] / scale, b.values[j] / scale, tolerance) << "cell " << j;
+}
+
+void expectMapEquals(const CamMap& map, const at::Tensor& expected, float tolerance)
+{
+    const auto e = expected.contiguous();
+    ASSERT_EQ(map.rows, e.size(0));
+    ASSERT_EQ(map.cols, e.size(1));
+    CamMap reference{map.rows, map.cols, std::vector<float>(e.data_ptr<float>(), e.data_ptr<float>() + e.numel())};
+    expectSameMap(map, reference, tolerance);
+}
+
+class TorchScriptFixture : public ::testing::Test {
+protected:
+    static void SetUpTestSuite() { configureCpuThreads(2); }
+};
+
+} // namespace
+
+TEST_F(TorchScriptFixture, ModelExportedFromPyTorchGivesPyTorchsLogitsAndMaps)
+{
+    const auto model = Classifier::load((fixtureDir() / "tiny_contract.pt").string(), "cpu");
+    EXPECT_EQ(model.description().architecture, "tiny");
+    EXPECT_EQ(model.description().targetLayer, "layer3");
+    EXPECT_EQ(model.description().huLow, -200.0);
+    EXPECT_EQ(model.description().huHigh, 300.0);
+    const auto references = torch::jit::load((fixtureDir() / "tiny_reference.pt").string());
+    const auto crops = referenceCrops(references);
+    ASSERT_EQ(crops.size(), 2u);
+    ASSERT_EQ(crops[0].rows, 48); // not square: a transposition would show
+    ASSERT_EQ(crops[0].cols, 40);
+
+    const auto logits = references.attr("logits").toTensor();
+    const auto probability = model.lesionProbability(crops);
+    const auto expected = torch::softmax(logits, 1);
+    for (size_t i = 0; i < crops.size(); ++i)
+        EXPECT_NEAR(probability[i], expected[static_cast<int64_t>(i)][1].item<float>(), 1e-6f);
+
+    const std::pair<CamMethod, const char*> checks[] = {
+        {CamMethod::GradCam, "grad_cam"}, {CamMethod::GradCamPlusPlus, "grad_cam_pp"}, {CamMethod::ScoreCam, "score_cam"}};
+    for (const auto& [method, name] : checks) {
+        SCOPED_TRACE(name);
+        CamOptions options;
+        options.method = method;
+        const auto maps = computeCams(model, crops, options);
+        const auto reference = references.attr(name).toTensor();
+        for (size_t i = 0; i < crops.size(); ++i) {
+            EXPECT_NEAR(maps[i].targetScore, logits[static_cast<int64_t>(i)][1].item<float>(), 1e-5f);
+            EXPECT_FALSE(maps[i].degenerate);
+            expectMapEquals(maps[i].raw, reference[static_cast<int64_t>(i)], 1e-4f);
+            EXPECT_EQ(maps[i].upsampled.rows, 48);
+            EXPECT_EQ(maps[i].upsampled.cols, 40);
+        }
+    }
+}
+
+TEST_F(TorchScriptFixture, NativeModelWithTheSameWeightsGivesTheSameMapsByEveryMethod)
+{
+    const auto scripted = Classifier::load((fixtureDir() / "tiny_contract.pt").string(), "cpu");
+    const auto native = nativeTwin(scripted);
+    const auto crops = referenceCrops(torch::jit::load((fixtureDir() / "tiny_reference.pt").string()));
+    const auto a = scripted.lesionProbability(crops), b = native.lesionProbability(crops);
+    for (size_t i = 0; i < crops.size(); ++i)
+        EXPECT_NEAR(a[i], b[i], 1e-6f);
+    for (const auto method : allCamMethods()) {
+        SCOPED_TRACE(toString(method));
+        CamOptions options;
+        options.method = method;
+        options.fastScoreTopK = 8;
+        const auto fromScript = computeCams(scripted, crops, options);
+        const auto fromNative = computeCams(native, crops, options);
+        for (size_t i = 0; i < crops.size(); ++i) {
+            EXPECT_NEAR(fromScript[i].targetScore, fromNative[i].targetScore, 1e-5f);
+            expectSameMap(fromScript[i].raw, fromNative[i].raw, 1e-4f);
+            expectSameMap(fromScript[i].upsampled, fromNative[i].upsampled, 1e-4f);
+        }
+    }
+}
+
+TEST_F(TorchScriptFixture, FrozenExportKeepsTheContractAndTheMaps)
+{
+    // torch.jit.freeze folds batch norm into the convolutions: the same function, other rounding.
+    const auto plain = Classifier::load((fixtureDir() / "tiny_contract.pt").string(), "cpu");
+    const auto frozen = Classifier::load((fixtureDir() / "tiny_contract_frozen.pt").string(), "cpu");
+    EXPECT_EQ(frozen.description(), plain.description());
+    EXPECT_NE(frozen.contentHash(), plain.contentHash());
+    const auto crops = referenceCrops(torch::jit::load((fixtureDir() / "tiny_reference.pt").string()));
+    for (const auto method : {CamMethod::Cam, CamMethod::GradCam, CamMethod::ScoreCam, CamMethod::EigenCam}) {
+        SCOPED_TRACE(toString(method));
+        CamOptions options;
+        options.method = method;
+        const auto a = computeCams(plain, crops, options), b = computeCams(frozen, crops, options);
+        for (size_t i = 0; i < crops.size(); ++i)
+            expectSameMap(a[i].raw, b[i].raw, 1e-4f);
+    }
+}
+
+TEST_F(TorchScriptFixture, TorchvisionResNet18ExportMatchesTheNativeResNet18)
+{
+    // Made only by the torchscript_export_script ctest (45 MB each: not committed).
+    const auto plainPath = fixtureDir() / "resnet18_contract.pt";
+    const auto frozenPath = fixtureDir() / "resnet18_frozen.pt";
+    if (!fs::exists(plainPath) || !fs::exists(frozenPath))
+        GTEST_SKIP() << "no torchvision ResNet-18 export in " << fixtureDir() << " (made by check-export-script.sh)";
+    const auto scripted = Classifier::load(plainPath.string(), "cpu");
+    const auto frozen = Classifier::load(frozenPath.string(), "cpu");
+    EXPECT_EQ(scripted.description().architecture, "resnet18");
+    const auto native = nativeTwin(scripted);
+    const auto crops = referenceCrops(torch::jit::load((fixtureDir() / "tiny_reference.pt").string()));
+    for (const auto method : {CamMethod::Cam, CamMethod::GradCam, CamMethod::GradCamPlusPlus, CamMethod::LayerCam}) {
+        SCOPED_TRACE(toString(method));
+        CamOptions options;
+        options.method = method;
+        const auto fromScript = computeCams(scripted, crops, options);
+        const auto fromNative = computeCams(native, crops, options);
+        const auto fromFrozen = computeCams(frozen, crops, options);
+        for (size_t i = 0; i < crops.size(); ++i) {
+            expectSameMap(fromScript[i].raw, fromNative[i].raw, 1e-4f);
+            expectSameMap(fromScript[i].raw, fromFrozen[i].raw, 1e-3f);
+        }
+    }
+}
