@@ -68,6 +68,7 @@ int runCam(const CamCommandOptions& o)
         options.targetClass = o.target;
         options.score = o.score == "probability" ? compute::CamScore::Probability : compute::CamScore::Logit;
         options.fastScoreTopK = o.topK;
+        options.scoreReducedPrecision = o.reducedPrecision;
         const auto start = std::chrono::steady_clock::now();
         auto result = compute::computeCams(model, crops, options).front();
         const double ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start).count();

@@ -63,6 +63,7 @@ struct CamCommandOptions {
     std::string normalise = "minmax";
     std::string device = "auto";
     int topK = 32;
+    bool reducedPrecision = false; ///< Score-CAM forwards in float16 (CUDA) / bfloat16 (CPU)
     int threads = 0;
 };
 
@@ -108,6 +109,7 @@ struct BatchCamOptions {
     int smoothSamples = 4;
     double smoothNoise = 0.3;
     int topK = 32;
+    bool reducedPrecision = false; ///< Score-CAM forwards in float16 (CUDA) / bfloat16 (CPU)
     std::string device = "auto";
     int threads = 0;
     int batch = 16;

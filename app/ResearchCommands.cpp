@@ -154,6 +154,7 @@ compute::CamOptions camOptionsOf(const BatchCamOptions& o)
     cam.smoothSamples = o.smoothSamples;
     cam.smoothNoise = o.smoothNoise;
     cam.fastScoreTopK = o.topK;
+    cam.scoreReducedPrecision = o.reducedPrecision;
     return cam;
 }
 

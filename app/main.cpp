@@ -98,6 +98,8 @@ int main(int argc, char** argv)
         ->check(CLI::IsMember({"minmax", "none"}));
     camCmd->add_option("--device", cam.device, "auto, cpu, cuda or cuda:N");
     camCmd->add_option("--top-k", cam.topK, "Channels for scorecam-fast (approximate Score-CAM)");
+    camCmd->add_flag("--reduced-precision", cam.reducedPrecision,
+                     "Score-CAM's masked forwards in float16 on CUDA (bfloat16 on the CPU, slower there)");
     camCmd->add_option("--threads", cam.threads, "CPU threads (default: all cores)");
 
     app::DatasetBuildCommandOptions datasetBuild;
@@ -181,6 +183,8 @@ int main(int argc, char** argv)
         cmd->add_option("--smooth-samples", shared->smoothSamples, "Smooth Grad-CAM++ samples (default 4)");
         cmd->add_option("--smooth-noise", shared->smoothNoise, "Smooth Grad-CAM++ noise std on the [0, 1] input (default 0.3)");
         cmd->add_option("--top-k", shared->topK, "Channels of scorecam-fast (default 32)");
+        cmd->add_flag("--reduced-precision", shared->reducedPrecision,
+                      "Score-CAM's masked forwards in float16 on CUDA (bfloat16 on the CPU, slower there)");
         cmd->add_option("--device", shared->device, "auto, cpu, cuda or cuda:N");
         cmd->add_option("--threads", shared->threads, "CPU threads (default: all cores)");
         cmd->add_option("--batch", shared->batch, "Crops per CAM batch (default 16)")->check(CLI::Range(1, 100000));
@@ -199,6 +203,10 @@ int main(int argc, char** argv)
     benchCamCmd->add_option("--crop", benchCam.cropSize, "Crop size in pixels");
     bool benchFast = false;
     benchCamCmd->add_flag("--fast", benchFast, "Skip exact Score-CAM of ResNet-50/101 on a CPU (minutes per crop)");
+    bool benchReduced = false, benchNoReduced = false;
+    benchCamCmd->add_flag("--reduced-precision", benchReduced,
+                          "Also time Score-CAM with bfloat16 forwards on the CPU (always done on CUDA, float16)");
+    benchCamCmd->add_flag("--no-reduced-precision", benchNoReduced, "Skip the reduced-precision Score-CAM run");
 
     compute::TrainBenchmarkOptions benchTrain;
     int benchTrainThreads = 0;
@@ -246,6 +254,10 @@ int main(int argc, char** argv)
             return app::runCam(cam);
         if (*benchCamCmd) {
             benchCam.exactScoreCamOnLargeModels = !benchFast;
+            if (benchReduced)
+                benchCam.reducedPrecision = compute::CamBenchmarkOptions::ReducedPrecision::On;
+            if (benchNoReduced)
+                benchCam.reducedPrecision = compute::CamBenchmarkOptions::ReducedPrecision::Off;
             compute::runCamBenchmark(benchCam, std::cout);
             return 0;
         }

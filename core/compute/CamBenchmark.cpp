@@ -132,6 +132,7 @@ void runCamBenchmark(const CamBenchmarkOptions& options, std::ostream& out)
             << std::setw(12) << "x forward" << std::setw(12) << "x bound" << std::setw(14) << "peak RSS MB" << "\n";
 
         std::vector<float> exactScore, fastScore;
+        std::vector<CamResult> exactScoreResult;
         for (const auto method : methods) {
             const bool exact = method == CamMethod::ScoreCam;
             if (exact && !options.exactScoreCamOnLargeModels && channels > 512 && !device.is_cuda()) {
@@ -158,8 +159,10 @@ void runCamBenchmark(const CamBenchmarkOptions& options, std::ostream& out)
             out << std::setw(14) << (peakResettable ? peak : -1.0) << "\n";
             CamMap map = last.front().upsampled;
             normaliseMinMax(map);
-            if (method == CamMethod::ScoreCam)
+            if (method == CamMethod::ScoreCam) {
                 exactScore = map.values;
+                exactScoreResult = last;
+            }
             if (method == CamMethod::FastScoreCam)
                 fastScore = map.values;
         }
@@ -174,6 +177,50 @@ void runCamBenchmark(const CamBenchmarkOptions& options, std::ostream& out)
             out << "  scorecam-fast (top-32) vs exact: mean |difference| of min-max maps "
                 << absError / exactScore.size() << ", IoU of the maps thresholded at 0.5 "
                 << (unionSize ? double(intersection) / unionSize : 1.0) << "\n";
+        }
+        // Batched Grad-CAM throughput: what a whole-volume or cam-batch run gets.
+        {
+            const int batch = device.is_cuda() ? 256 : std::max(bestBatch, 8);
+            std::vector<Image2D> crops(static_cast<size_t>(batch), one.front());
+            CamOptions gradCam;
+            gradCam.method = CamMethod::GradCam;
+            const double ms = medianMs(std::max(2, options.repeats / 2), device, [&] { computeCams(model, crops, gradCam); });
+            out << "  batched Grad-CAM: " << ms / batch << " ms/crop at batch " << batch << " (" << 1000.0 * batch / ms
+                << " crops/s)\n";
+        }
+
+        const bool reduced = options.reducedPrecision == CamBenchmarkOptions::ReducedPrecision::On ||
+                             (options.reducedPrecision == CamBenchmarkOptions::ReducedPrecision::OnCuda && device.is_cuda());
+        if (reduced && !exactScoreResult.empty()) {
+            CamOptions camOptions;
+            camOptions.method = CamMethod::ScoreCam;
+            camOptions.scoreReducedPrecision = true;
+            std::vector<CamResult> last;
+            if (peakResettable)
+                resetPeakResident();
+            const double ms = medianMs(device.is_cuda() ? options.repeats : std::max(1, options.repeats / 3), device,
+                                       [&] { last = computeCams(model, one, camOptions); });
+            const auto& exactRaw = exactScoreResult.front().raw.values;
+            const auto& reducedRaw = last.front().raw.values;
+            const float scale = std::max(1e-12f, exactScoreResult.front().raw.max());
+            double maxRelative = 0;
+            for (size_t i = 0; i < exactRaw.size(); ++i)
+                maxRelative = std::max(maxRelative, static_cast<double>(std::abs(exactRaw[i] - reducedRaw[i]) / scale));
+            CamMap map = last.front().upsampled;
+            normaliseMinMax(map);
+            double absError = 0;
+            int intersection = 0, unionSize = 0;
+            for (size_t i = 0; i < exactScore.size(); ++i) {
+                absError += std::abs(exactScore[i] - map.values[i]);
+                intersection += exactScore[i] >= 0.5f && map.values[i] >= 0.5f;
+                unionSize += exactScore[i] >= 0.5f || map.values[i] >= 0.5f;
+            }
+            const char* type = device.is_cuda() ? "float16" : "bfloat16";
+            out << "  scorecam, " << type << " forwards: " << ms << " ms/crop (" << ms / scoreBound << " x bound), peak RSS "
+                << (peakResettable ? peakResidentMb() : -1.0) << " MB; against float32: max |difference| of raw maps "
+                << std::scientific << std::setprecision(2) << maxRelative << " of the map's maximum, mean |difference| of min-max maps "
+                << absError / exactScore.size() << std::fixed << ", IoU at 0.5 " << std::setprecision(3)
+                << (unionSize ? double(intersection) / unionSize : 1.0) << std::setprecision(2) << "\n";
         }
         out << std::flush;
     }

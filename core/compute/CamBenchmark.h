@@ -14,12 +14,17 @@ struct CamBenchmarkOptions {
     std::string device = "auto";
     int threads = 0;
     bool exactScoreCamOnLargeModels = true; ///< ResNet-50/101 exact Score-CAM takes minutes on a CPU
+    /// Exact Score-CAM again with reduced-precision forwards (float16 on CUDA, bfloat16 on the
+    /// CPU), its time and its error against float32.
+    enum class ReducedPrecision { Off, OnCuda, On };
+    ReducedPrecision reducedPrecision = ReducedPrecision::OnCuda;
 };
 
 /// Prints, per model and method, the median milliseconds per crop, peak resident memory, the
 /// model's own inference forward time, its best batched throughput, the Score-CAM lower bound
 /// (channels x best per-crop forward time) and each method's ratio to those; and the fast
-/// Score-CAM's error against the exact one. Models have random weights (timing only).
+/// Score-CAM's error against the exact one; batched Grad-CAM throughput; reduced-precision
+/// Score-CAM's time and error. Models have random weights (timing only).
 void runCamBenchmark(const CamBenchmarkOptions& options, std::ostream& out);
 
 } // namespace weaksight::compute

@@ -67,6 +67,8 @@ std::string camMethodKey(const CamOptions& o, const std::string& targetLayer)
         key << " samples=" << o.smoothSamples << " noise=" << o.smoothNoise << " seed=" << o.smoothSeed;
     if (o.method == CamMethod::FastScoreCam)
         key << " topk=" << o.fastScoreTopK;
+    if ((o.method == CamMethod::ScoreCam || o.method == CamMethod::FastScoreCam) && o.scoreReducedPrecision)
+        key << " precision=reduced";
     return key.str();
 }
 

@@ -3,6 +3,10 @@
 
 #include "core/compute/CamKernels.h"
 #include "core/compute/ClassifierImpl.h"
+#include "core/compute/Device.h"
+
+#include <ATen/autocast_mode.h>
+#include <torch/version.h>
 
 #include <algorithm>
 #include <cmath>
@@ -114,11 +118,57 @@ torch::Tensor gradCamPlusPlusWeights(const torch::Tensor& a, const torch::Tensor
     return (alpha * torch::relu(g)).sum({2, 3}, true);
 }
 
+ReducedPrecision::ReducedPrecision(const torch::Device& device) : m_type(device.is_cuda() ? torch::kCUDA : torch::kCPU)
+{
+#if TORCH_VERSION_MAJOR > 2 || (TORCH_VERSION_MAJOR == 2 && TORCH_VERSION_MINOR >= 4)
+    m_wasEnabled = at::autocast::is_autocast_enabled(m_type);
+    m_previousType = at::autocast::get_autocast_dtype(m_type);
+    at::autocast::set_autocast_dtype(m_type, dtype());
+    at::autocast::set_autocast_enabled(m_type, true);
+#else
+    if (m_type == torch::kCUDA) {
+        m_wasEnabled = at::autocast::is_enabled();
+        m_previousType = at::autocast::get_autocast_gpu_dtype();
+        at::autocast::set_autocast_gpu_dtype(dtype());
+        at::autocast::set_enabled(true);
+    } else {
+        m_wasEnabled = at::autocast::is_cpu_enabled();
+        m_previousType = at::autocast::get_autocast_cpu_dtype();
+        at::autocast::set_autocast_cpu_dtype(dtype());
+        at::autocast::set_cpu_enabled(true);
+    }
+#endif
+}
+
+ReducedPrecision::~ReducedPrecision()
+{
+#if TORCH_VERSION_MAJOR > 2 || (TORCH_VERSION_MAJOR == 2 && TORCH_VERSION_MINOR >= 4)
+    at::autocast::set_autocast_enabled(m_type, m_wasEnabled);
+    at::autocast::set_autocast_dtype(m_type, m_previousType);
+#else
+    if (m_type == torch::kCUDA) {
+        at::autocast::set_enabled(m_wasEnabled);
+        at::autocast::set_autocast_gpu_dtype(m_previousType);
+    } else {
+        at::autocast::set_cpu_enabled(m_wasEnabled);
+        at::autocast::set_autocast_cpu_dtype(m_previousType);
+    }
+#endif
+    if (!m_wasEnabled)
+        at::autocast::clear_cache();
+}
+
+torch::ScalarType ReducedPrecision::dtype() const { return m_type == torch::kCUDA ? torch::kHalf : torch::kBFloat16; }
+
 torch::Tensor scoreCamWeights(const ClassifierImpl& model, const torch::Tensor& input, const torch::Tensor& activation,
                               const std::vector<int64_t>& channels, int targetClass, CamScore score, int batch,
-                              const std::function<void(int64_t)>& afterChunk)
+                              const std::function<void(int64_t)>& afterChunk, bool reducedPrecision)
 {
     c10::InferenceMode guard;
+    // Only the masked forwards run in reduced precision; masks, scores and the softmax stay float32.
+    std::optional<ReducedPrecision> reduced;
+    if (reducedPrecision)
+        reduced.emplace(input.device());
     const int64_t H = input.size(1), W = input.size(2);
     const auto n = static_cast<int64_t>(channels.size());
     auto scores = torch::empty({n}, input.options());
@@ -138,11 +188,12 @@ torch::Tensor scoreCamWeights(const ClassifierImpl& model, const torch::Tensor& 
                              torch::zeros_like(masks));
         auto view = buffer.slice(0, 0, count);
         torch::mul_out(view, masks, input.unsqueeze(0));
-        scores.slice(0, start, start + count).copy_(targetScore(model.forward(view), targetClass, score));
+        scores.slice(0, start, start + count).copy_(targetScore(model.forward(view).to(torch::kFloat), targetClass, score));
         if (afterChunk)
             afterChunk(start + count);
     }
-    const auto baseline = targetScore(model.forward(torch::zeros_like(input).unsqueeze(0)), targetClass, score);
+    const auto baseline =
+        targetScore(model.forward(torch::zeros_like(input).unsqueeze(0)).to(torch::kFloat), targetClass, score);
     return torch::softmax(scores - baseline, 0);
 }
 
@@ -153,8 +204,10 @@ int scoreBatchFor(const torch::Device& device, int64_t height, int64_t width, in
     // Activations of a ResNet forward take about 64 floats per input pixel at their peak.
     const double perInput = 64.0 * sizeof(float) * static_cast<double>(height * width);
     if (device.is_cuda()) {
-        // The CPU build has no CUDA memory query: assume a quarter of 16 GiB until one is wired in.
-        return static_cast<int>(std::clamp((16.0 * (1ull << 30)) / 4.0 / perInput, 16.0, 1024.0));
+        // A quarter of what the driver reports free (16 GiB assumed where it cannot be asked).
+        const auto memory = cudaMemory(device.has_index() ? device.index() : 0);
+        const double available = memory ? static_cast<double>(memory->freeBytes) : 16.0 * (1ull << 30);
+        return static_cast<int>(std::clamp(available / 4.0 / perInput, 1.0, 1024.0));
     }
     // CPU: small batches are fastest per crop (glibc returns big buffers to the system and faults
     // them back); cap at 16 and shrink when memory is short.
@@ -284,7 +337,8 @@ std::vector<CamResult> computeCams(const Classifier& classifier, const std::vect
                     throw CamCancelled();
             };
             const auto weights =
-                scoreCamWeights(model, x[i], a[i], channels, options.targetClass, options.score, batch, afterChunk);
+                scoreCamWeights(model, x[i], a[i], channels, options.targetClass, options.score, batch, afterChunk,
+                                options.scoreReducedPrecision);
             const auto index = torch::tensor(channels, torch::kLong).to(a.device());
             const auto selected = a[i].index_select(0, index);
             per.push_back(torch::relu((weights.view({-1, 1, 1}) * selected).sum(0)));

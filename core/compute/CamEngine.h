@@ -66,6 +66,11 @@ struct CamOptions {
     /// Masked inputs per forward pass in Score-CAM; 0 picks one from the device (CPU: 16, small
     /// batches run fastest there; CUDA: as many as fit in a quarter of the free memory).
     int scoreBatch = 0;
+    /// Score-CAM's masked forwards (exact and fast) under autocast in reduced precision: float16
+    /// on CUDA (faster), bfloat16 on the CPU (slower there without AVX-512 BF16; it keeps the path
+    /// testable). Activations, masks, scores, the softmax and the map stay float32. Part of a map's
+    /// identity; `bench cam --reduced-precision` reports its error against float32.
+    bool scoreReducedPrecision = false;
     /// Target layer ("" = the model's own, its last stage). Earlier stages give finer maps for the
     /// gradient, Score-CAM and Eigen-CAM methods; CAM itself needs the last stage.
     std::string targetLayer;

@@ -24,7 +24,23 @@ torch::Tensor gradCamPlusPlusWeights(const torch::Tensor& activation, const torc
 /// `afterChunk(done)` is called after each chunk of masked inputs (may throw to stop).
 torch::Tensor scoreCamWeights(const ClassifierImpl& model, const torch::Tensor& input, const torch::Tensor& activation,
                               const std::vector<int64_t>& channels, int targetClass, CamScore score, int batch,
-                              const std::function<void(int64_t done)>& afterChunk = {});
+                              const std::function<void(int64_t done)>& afterChunk = {}, bool reducedPrecision = false);
+
+/// While alive, this thread's operations on `device` run under autocast in reduced precision:
+/// float16 on CUDA, bfloat16 on the CPU. Restores the previous state when destroyed.
+class ReducedPrecision {
+public:
+    explicit ReducedPrecision(const torch::Device& device);
+    ~ReducedPrecision();
+    ReducedPrecision(const ReducedPrecision&) = delete;
+    ReducedPrecision& operator=(const ReducedPrecision&) = delete;
+    torch::ScalarType dtype() const;
+
+private:
+    torch::DeviceType m_type;
+    bool m_wasEnabled = false;
+    torch::ScalarType m_previousType = torch::kFloat;
+};
 int scoreBatchFor(const torch::Device& device, int64_t height, int64_t width, int requested);
 
 } // namespace weaksight::compute::kernels

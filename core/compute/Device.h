@@ -3,6 +3,8 @@
 // The compute core's public headers keep Torch out: only compute/*.cpp include it,
 // so that the rest of the project compiles without Torch's heavy headers.
 
+#include <cstddef>
+#include <optional>
 #include <string>
 
 namespace weaksight::compute {
@@ -22,6 +24,15 @@ DeviceInfo selectDevice(const std::string& request = "auto");
 
 bool cudaAvailable();
 int cudaDeviceCount();
+
+struct CudaMemory {
+    size_t freeBytes = 0;
+    size_t totalBytes = 0;
+};
+/// Free and total memory of CUDA device `index` as the driver reports them (memory LibTorch's
+/// caching allocator holds counts as used). The driver (libcuda.so.1) is loaded at run time, so
+/// any LibTorch build works; nullopt without CUDA, a driver or that device.
+std::optional<CudaMemory> cudaMemory(int index);
 
 /// LibTorch's version, e.g. "1.13.1".
 std::string torchVersion();

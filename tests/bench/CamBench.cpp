@@ -1,5 +1,6 @@
 // CAM benchmark executable (also built in the compute-only configuration for GPU machines).
 // Usage: weaksight_bench_cam [--device cuda] [--models tiny,resnet18,resnet50] [--repeats N] [--fast]
+//        [--reduced-precision (also on the CPU: bfloat16) | --no-reduced-precision (also not on CUDA)]
 #include "core/compute/CamBenchmark.h"
 
 #include <cstring>
@@ -16,10 +17,16 @@ int main(int argc, char** argv)
             options.device = next();
         else if (arg == "--repeats")
             options.repeats = std::stoi(next());
+        else if (arg == "--crop")
+            options.cropSize = std::stoi(next());
         else if (arg == "--threads")
             options.threads = std::stoi(next());
         else if (arg == "--fast")
             options.exactScoreCamOnLargeModels = false;
+        else if (arg == "--reduced-precision")
+            options.reducedPrecision = weaksight::compute::CamBenchmarkOptions::ReducedPrecision::On;
+        else if (arg == "--no-reduced-precision")
+            options.reducedPrecision = weaksight::compute::CamBenchmarkOptions::ReducedPrecision::Off;
         else if (arg == "--models" || arg == "--methods") {
             std::stringstream list(next());
             auto& target = arg == "--models" ? options.architectures : options.methods;
@@ -27,8 +34,8 @@ int main(int argc, char** argv)
             for (std::string item; std::getline(list, item, ',');)
                 target.push_back(item);
         } else {
-            std::cerr << "usage: weaksight_bench_cam [--device D] [--models a,b] [--methods m,n] [--repeats N] "
-                         "[--threads N] [--fast]\n";
+            std::cerr << "usage: weaksight_bench_cam [--device D] [--models a,b] [--methods m,n] [--repeats N] [--crop N] "
+                         "[--threads N] [--fast] [--reduced-precision|--no-reduced-precision]\n";
             return 2;
         }
     }

@@ -345,6 +345,52 @@ TEST_F(Compute, NoMemoryGrowthOverThousandsOfCalls)
     EXPECT_LT(grown, 8 * 1024) << "resident memory grew by " << grown << " KB over 1000 calls";
 }
 
+TEST_F(Compute, ReducedPrecisionScoreCamStaysCloseToFloat32AndLeavesAutocastOff)
+{
+    // On this CPU the forwards run in bfloat16 (8-bit mantissa); on CUDA in float16 (CpuAndCudaAgree).
+    const auto model = Classifier::create(tiny(), 8);
+    const std::vector<Image2D> crops{randomCrop(40, 30), randomCrop(40, 31)};
+    CamOptions options;
+    options.method = CamMethod::ScoreCam;
+    const auto exact = computeCams(model, crops, options);
+    options.scoreReducedPrecision = true;
+    const auto reduced = computeCams(model, crops, options);
+    // Autocast is off again: a convolution on this thread gives float32.
+    EXPECT_EQ(torch::conv2d(torch::rand({1, 1, 4, 4}), torch::rand({1, 1, 3, 3})).scalar_type(), torch::kFloat);
+    for (size_t i = 0; i < crops.size(); ++i) {
+        EXPECT_EQ(reduced[i].targetScore, exact[i].targetScore); // the unmasked score stays float32
+        const float scale = exact[i].raw.max();
+        float largest = 0;
+        for (size_t j = 0; j < exact[i].raw.values.size(); ++j)
+            largest = std::max(largest, std::abs(exact[i].raw.values[j] - reduced[i].raw.values[j]) / scale);
+        EXPECT_GT(largest, 0.0f) << "the reduced-precision path did not run";
+        EXPECT_LT(largest, 0.05f);
+    }
+    // A different map identity, so caches keep the two apart; other methods ignore the flag.
+    CamOptions plain = options;
+    plain.scoreReducedPrecision = false;
+    EXPECT_NE(camMethodKey(options, "layer3"), camMethodKey(plain, "layer3"));
+    options.method = plain.method = CamMethod::GradCam;
+    EXPECT_EQ(camMethodKey(options, "layer3"), camMethodKey(plain, "layer3"));
+    EXPECT_EQ(computeCams(model, crops, options)[0].raw.values, computeCams(model, crops, plain)[0].raw.values);
+}
+
+TEST_F(Compute, ScoreCamBatchFollowsTheDevicesFreeMemory)
+{
+    EXPECT_EQ(kernels::scoreBatchFor(torch::Device(torch::kCPU), 150, 150, 12), 12); // asked for
+    const int cpu = kernels::scoreBatchFor(torch::Device(torch::kCPU), 150, 150, 0);
+    EXPECT_GE(cpu, 1);
+    EXPECT_LE(cpu, 16);
+    if (!cudaAvailable())
+        GTEST_SKIP() << "no CUDA device here; the CUDA half runs on the GPU machine (tools/gpu-check.sh)";
+    const auto memory = cudaMemory(0);
+    ASSERT_TRUE(memory.has_value());
+    const double perInput = 64.0 * sizeof(float) * 150 * 150;
+    const int expected = static_cast<int>(std::clamp(static_cast<double>(memory->freeBytes) / 4.0 / perInput, 1.0, 1024.0));
+    const int cuda = kernels::scoreBatchFor(torch::Device(torch::kCUDA, 0), 150, 150, 0);
+    EXPECT_NEAR(cuda, expected, std::max(1, expected / 20)); // free memory moves a little between the calls
+}
+
 // One code path, two devices: on a machine with CUDA every method must agree with the CPU.
 TEST_F(Compute, CpuAndCudaAgree)
 {
@@ -369,6 +415,17 @@ TEST_F(Compute, CpuAndCudaAgree)
             for (size_t j = 0; j < a[i].raw.values.size(); ++j)
                 ASSERT_NEAR(a[i].raw.values[j] / scale, b[i].raw.values[j] / scale, 2e-3f) << "cell " << j;
         }
+    }
+    // Score-CAM with float16 forwards on CUDA stays within 5 % of the float32 CPU map.
+    CamOptions options;
+    options.method = CamMethod::ScoreCam;
+    const auto a = computeCams(cpu, crops, options);
+    options.scoreReducedPrecision = true;
+    const auto b = computeCams(cuda, crops, options);
+    for (size_t i = 0; i < crops.size(); ++i) {
+        const float scale = std::max(1e-6f, a[i].raw.max());
+        for (size_t j = 0; j < a[i].raw.values.size(); ++j)
+            ASSERT_NEAR(a[i].raw.values[j] / scale, b[i].raw.values[j] / scale, 0.05f) << "float16, cell " << j;
     }
 }
 

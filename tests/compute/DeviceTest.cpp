@@ -39,3 +39,16 @@ TEST(Device, ReportsTorchVersion)
     EXPECT_FALSE(version.empty());
     EXPECT_NE(version.find('.'), std::string::npos);
 }
+
+TEST(Device, CudaMemoryIsReportedExactlyWhereCudaIs)
+{
+    const auto memory = cudaMemory(0);
+    ASSERT_EQ(memory.has_value(), cudaAvailable());
+    if (memory) { // the GPU machine
+        EXPECT_GT(memory->totalBytes, size_t{1} << 30);
+        EXPECT_GT(memory->freeBytes, 0u);
+        EXPECT_LE(memory->freeBytes, memory->totalBytes);
+    }
+    EXPECT_FALSE(cudaMemory(-1).has_value());
+    EXPECT_FALSE(cudaMemory(999).has_value());
+}

@@ -314,14 +314,15 @@ TEST(MainWindow, DemoTrainsItsModelOnceAndItsHeatmapsFindTheLesion)
         // The five methods side by side on the same slice, for the README.
         window.setComparisonMode(true);
         ui::ComparisonView& compare = *window.comparisonView();
-        QTest::qWaitFor(
+        EXPECT_TRUE(QTest::qWaitFor(
             [&] {
                 for (int p = 0; p < compare.paneCount(); ++p)
                     if (!compare.paneController(p)->heatmaps(compare.slice()))
                         return false;
                 return true;
             },
-            120000);
+            120000))
+            << "the comparison panes' heatmaps did not arrive";
         QTest::qWait(500);
         window.grab().save(QString(out) + "/comparison-view-demo.png");
         window.setComparisonMode(false);
