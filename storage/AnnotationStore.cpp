@@ -4,6 +4,7 @@
 
 #include <nlohmann/json.hpp>
 #include <openssl/evp.h>
+#include <spdlog/spdlog.h>
 #include <sqlite3.h>
 #include <unistd.h>
 
@@ -221,7 +222,21 @@ bool fileIsReadOnly(const fs::path& file)
 
 Database::Mode effectiveMode(const fs::path& file, Database::Mode requested)
 {
-    return fileIsReadOnly(file) ? Database::Mode::ReadOnly : requested;
+    if (fileIsReadOnly(file))
+        return Database::Mode::ReadOnly;
+    // A reader (case list, dashboard, export, stats) of a writable store written by an older
+    // Weaksight migrates it first — the one transaction any writer would run — instead of refusing
+    // it until something writes. A write-protected old store is still refused, with that reason.
+    if (requested == Database::Mode::ReadOnly) {
+        const auto version = Database::schemaVersionOf(file);
+        if (version && *version > 0 && *version < AnnotationStore::kSchemaVersion) {
+            spdlog::info("{}: schema version {} is older than {}; migrating before reading", file.string(), *version,
+                         AnnotationStore::kSchemaVersion);
+            Database migrated(file, AnnotationStore::migrations(), Database::Mode::ReadWrite,
+                              AnnotationStore::kApplicationId);
+        }
+    }
+    return requested;
 }
 
 int64_t lastInsertId(Database& db) { return sqlite3_last_insert_rowid(db.handle()); }

@@ -106,6 +106,24 @@ int Database::pragmaInt(const char* pragma) const
 
 int Database::schemaVersion() const { return pragmaInt("PRAGMA user_version"); }
 
+std::optional<int> Database::schemaVersionOf(const fs::path& file)
+{
+    std::error_code ec;
+    if (!fs::exists(file, ec) || !looksLikeSqlite(file))
+        return std::nullopt;
+    sqlite3* db = nullptr;
+    std::optional<int> version;
+    if (sqlite3_open_v2(file.c_str(), &db, SQLITE_OPEN_READONLY, nullptr) == SQLITE_OK) {
+        sqlite3_busy_timeout(db, kBusyTimeoutMs);
+        sqlite3_stmt* s = nullptr;
+        if (sqlite3_prepare_v2(db, "PRAGMA user_version", -1, &s, nullptr) == SQLITE_OK && sqlite3_step(s) == SQLITE_ROW)
+            version = sqlite3_column_int(s, 0);
+        sqlite3_finalize(s);
+    }
+    sqlite3_close(db);
+    return version;
+}
+
 void Database::transaction(const std::function<void()>& work)
 {
     execute("BEGIN IMMEDIATE");

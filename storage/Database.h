@@ -2,6 +2,7 @@
 
 #include <filesystem>
 #include <functional>
+#include <optional>
 #include <stdexcept>
 #include <string>
 #include <vector>
@@ -42,6 +43,9 @@ public:
     sqlite3* handle() const { return m_db; }
     int schemaVersion() const;
     bool readOnly() const { return m_readOnly; }
+    /// PRAGMA user_version of an SQLite file, read without opening it as a Database (no checks,
+    /// no migration); nullopt when the file is missing or unreadable as SQLite.
+    static std::optional<int> schemaVersionOf(const std::filesystem::path& file);
 
     /// Runs SQL without results; throws DatabaseError naming the file.
     void execute(const std::string& sql);

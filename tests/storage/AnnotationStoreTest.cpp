@@ -108,6 +108,28 @@ TEST(AnnotationStore, MigratesAVersionOneFileKeepingItsData)
     EXPECT_THROW(store.database().execute("DELETE FROM audit_log"), DatabaseError);
 }
 
+TEST(AnnotationStore, ReadersMigrateAnOlderWritableStoreInsteadOfRefusingIt)
+{
+    // A store of an earlier Weaksight (schema 2) opened by a reader: the case list, dashboard,
+    // export and stats open read-only and must see its data.
+    TempDb db;
+    {
+        Database v2(db.path, {AnnotationStore::migrations()[0], AnnotationStore::migrations()[1]},
+                    Database::Mode::ReadWrite, AnnotationStore::kApplicationId);
+        v2.execute("INSERT INTO datasets(root_path, layout) VALUES ('/old', 'kits19')");
+        v2.execute("INSERT INTO cases(dataset_id, case_key, imaging_path, slices, rows, cols) "
+                   "VALUES (1, 'case_00007', '/old/img.nii.gz', 10, 64, 64)");
+    }
+    EXPECT_EQ(Database::schemaVersionOf(db.path), 2);
+    {
+        const AnnotationStore reader(db.path, Database::Mode::ReadOnly);
+        EXPECT_TRUE(reader.findCase("case_00007").has_value());
+        EXPECT_EQ(reader.caseProgress().size(), 1u);
+    }
+    EXPECT_EQ(Database::schemaVersionOf(db.path), AnnotationStore::kSchemaVersion);
+    EXPECT_FALSE(Database::schemaVersionOf(db.path.string() + ".missing").has_value());
+}
+
 TEST(AnnotationStore, RefusesANewerSchema)
 {
     TempDb db;
