@@ -149,6 +149,7 @@ void CamController::adoptModel(const ModelLoad& loaded)
         m_cropSize = loaded.cropSize;
     m_memory.clear();
     m_lru.clear();
+    m_lruPosition.clear();
     m_memoryBytes = 0;
     m_normalised.clear();
     m_failedKeys.clear();
@@ -291,6 +292,7 @@ void CamController::setMemoryBudget(size_t bytes)
     m_memoryBudget = bytes;
     while (m_memoryBytes > m_memoryBudget && !m_lru.empty()) {
         const auto it = m_memory.find(m_lru.front());
+        m_lruPosition.erase(m_lru.front());
         m_lru.pop_front();
         if (it != m_memory.end()) {
             forget(it->first);
@@ -327,9 +329,8 @@ std::string CamController::scanKey() const
 
 void CamController::touch(const std::string& key) const
 {
-    const auto it = std::find(m_lru.begin(), m_lru.end(), key);
-    if (it != m_lru.end())
-        m_lru.splice(m_lru.end(), m_lru, it);
+    if (const auto it = m_lruPosition.find(key); it != m_lruPosition.end())
+        m_lru.splice(m_lru.end(), m_lru, it->second); // list iterators stay valid across splice
 }
 
 void CamController::remember(const std::string& key, RawSlice slice)
@@ -338,11 +339,15 @@ void CamController::remember(const std::string& key, RawSlice slice)
         forget(key);
         m_memoryBytes -= old->second.bytes();
         m_memory.erase(old);
-        m_lru.remove(key);
+        if (const auto position = m_lruPosition.find(key); position != m_lruPosition.end()) {
+            m_lru.erase(position->second);
+            m_lruPosition.erase(position);
+        }
     }
     m_memoryBytes += slice.bytes();
     m_memory.emplace(key, std::move(slice));
     m_lru.push_back(key);
+    m_lruPosition[key] = std::prev(m_lru.end());
     setMemoryBudget(m_memoryBudget); // evicts the least recently used beyond the budget
 }
 

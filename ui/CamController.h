@@ -18,9 +18,10 @@
 
 #include <list>
 #include <map>
-#include <set>
 #include <memory>
 #include <optional>
+#include <set>
+#include <unordered_map>
 #include <vector>
 
 namespace weaksight {
@@ -124,6 +125,8 @@ public:
 
     /// Bytes of heatmaps held in memory (least recently used slices go beyond the budget).
     size_t memoryBytes() const { return m_memoryBytes; }
+    /// The case's kidney centres, once a heatmap job has built them (on its worker); null before.
+    std::shared_ptr<const KidneyCentres> kidneyCentres() const { return m_centres; }
     void setMemoryBudget(size_t bytes);
 
 Q_SIGNALS:
@@ -200,6 +203,8 @@ private:
     // Memory cache of raw slices, least recently used first in m_lru.
     std::map<std::string, RawSlice> m_memory;
     mutable std::list<std::string> m_lru;
+    /// Each key's place in m_lru: heatmaps() moves it to the back in O(1) on every repaint.
+    mutable std::unordered_map<std::string, std::list<std::string>::iterator> m_lruPosition;
     mutable size_t m_memoryBytes = 0;
     size_t m_memoryBudget = size_t(256) << 20;
     std::map<std::string, std::pair<float, float>> m_volumeRanges;

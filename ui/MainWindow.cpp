@@ -158,6 +158,8 @@ void MainWindow::buildUi()
             m_comparison->resetView();
         else
             m_view->resetView();
+        if (m_surfaceDock->isVisible()) // the 3D view too: back to the front view of the case
+            m_surfaceView->resetView();
     }, QKeySequence(Qt::Key_R));
     m_compareAction = navigate->addAction(tr("&Compare methods side by side"), this,
                                           [this](bool on) { setComparisonMode(on); }, QKeySequence(Qt::Key_C));

@@ -43,7 +43,7 @@ void ReviewController::setCase(std::shared_ptr<const LoadedCase> loaded)
         Q_EMIT editingChanged(false);
     }
     m_case = std::move(loaded);
-    m_centres = m_case && m_case->labels ? std::make_shared<const KidneyCentres>(*m_case->labels) : nullptr;
+    m_centres.reset(); // built on first use unless the heatmap worker has built them already
     m_slice = -1;
 }
 
@@ -321,13 +321,23 @@ std::optional<storage::DecisionKind> ReviewController::decisionOf(int slice, int
     return std::nullopt;
 }
 
+const KidneyCentres* ReviewController::centres() const
+{
+    if (!m_centres && m_case && m_case->labels) {
+        const auto shared = m_cams.kidneyCentres();
+        m_centres = shared ? shared : std::make_shared<const KidneyCentres>(*m_case->labels);
+    }
+    return m_centres.get();
+}
+
 bool ReviewController::sliceDecided(int64_t caseId, int slice) const
 {
     const int size = m_cams.cropSize();
+    const KidneyCentres* kidneys = centres();
     std::vector<CropBox> boxes;
     if (m_wholeSlice) {
         // Slices with kidney crops need one decision of the whole slice.
-        if (m_centres && m_centres->boxes(slice, size, size).empty())
+        if (kidneys && kidneys->boxes(slice, size, size).empty())
             return true;
         if (!m_store)
             return false;
@@ -337,8 +347,8 @@ bool ReviewController::sliceDecided(int64_t caseId, int slice) const
             return !d.undone && d.crop.row == 0 && d.crop.col == 0 && d.crop.rows == whole->rows && d.crop.cols == whole->cols;
         });
     }
-    if (m_centres)
-        boxes = m_centres->boxes(slice, size, size);
+    if (kidneys)
+        boxes = kidneys->boxes(slice, size, size);
     else if (m_case && m_case->imaging) // the half-slice centres the heatmaps use without labels
         boxes = {{"right", m_case->imaging->rows() / 2 - size / 2, m_case->imaging->cols() / 4 - size / 2, false},
                  {"left", m_case->imaging->rows() / 2 - size / 2, 3 * m_case->imaging->cols() / 4 - size / 2, false}};

@@ -93,6 +93,8 @@ Q_SIGNALS:
 private:
     bool record(storage::DecisionKind kind, std::optional<BinaryMask> finalMask);
     bool sliceDecided(int64_t caseId, int slice) const;
+    /// The case's kidney centres: the heatmap worker's when it has built them, else built here once.
+    const KidneyCentres* centres() const;
     std::optional<storage::CropBox> wholeSliceBox() const;
     bool openStore();
     std::optional<int64_t> caseId();
@@ -103,7 +105,7 @@ private:
     std::unique_ptr<storage::AnnotationStore> m_store;
     int64_t m_datasetId = 0;
     std::shared_ptr<const LoadedCase> m_case;
-    std::shared_ptr<const KidneyCentres> m_centres;
+    mutable std::shared_ptr<const KidneyCentres> m_centres;
     int m_slice = -1, m_crop = 0;
     bool m_wholeSlice = false;
     std::unique_ptr<MaskEditor> m_editor;

@@ -21,7 +21,10 @@
 #include <QMenuBar>
 #include <QSignalSpy>
 #include <QTest>
+
 #include <gtest/gtest.h>
+#include <vtkCamera.h>
+#include <vtkRenderer.h>
 
 using namespace weaksight;
 using namespace weaksight::test;
@@ -178,6 +181,26 @@ TEST(SurfaceView, ShowsGroundTruthAndCuratedSurfacesOfTheCase)
         }
     EXPECT_GT(differs, 500);
     EXPECT_GT(curatedPixels, 5);
+
+    // Navigate > Reset view (R) brings a rotated 3D view back to the front view: looking from
+    // anterior (-y) towards +y, superior (+z) up.
+    view.scene().setTruthVisible(true);
+    view.scene().setCuratedVisible(true);
+    auto* camera = view.scene().renderer()->GetActiveCamera();
+    camera->Azimuth(70);
+    camera->Elevation(20);
+    double direction[3], up[3];
+    camera->GetDirectionOfProjection(direction);
+    EXPECT_LT(direction[1], 0.5) << "rotated away from the front";
+    for (const auto& command : window.keyBindings().commands()) // the key's command, as a press of R runs it
+        if (command.id == QStringLiteral("navigate.resetView"))
+            command.action->trigger();
+    camera->GetDirectionOfProjection(direction);
+    camera->GetViewUp(up);
+    EXPECT_NEAR(direction[0], 0.0, 1e-9);
+    EXPECT_NEAR(direction[1], 1.0, 1e-9);
+    EXPECT_NEAR(direction[2], 0.0, 1e-9);
+    EXPECT_NEAR(up[2], 1.0, 1e-9);
     if (const char* out = std::getenv("WEAKSIGHT_TEST_SCREENSHOTS")) {
         view.scene().setTruthVisible(true);
         view.scene().setCuratedVisible(true);
