@@ -18,6 +18,8 @@
 
 #include <chrono>
 #include <csignal>
+#include <filesystem>
+#include <fstream>
 #include <random>
 #include <sys/wait.h>
 #include <thread>
@@ -25,6 +27,7 @@
 
 using namespace weaksight;
 using namespace weaksight::test;
+namespace fs = std::filesystem;
 
 TEST(EditJournal, SurvivesSigkillWithTheLastFinishedStroke)
 {
@@ -145,5 +148,132 @@ TEST(EditJournal, ARestartedWindowResumesTheCorrectionAndRecordsIt)
     ASSERT_EQ(decisions.size(), 1u);
     EXPECT_EQ(*decisions.front().finalMask, expected);
     EXPECT_EQ(decisions.front().annotator, "bo");
+    unsetenv("XDG_DATA_HOME");
+}
+
+// ---- The GUI process itself, killed mid-stroke ------------------------------------------------
+// The parent runs this test binary again as a child process (only GuiProcessChild.*) that opens
+// the real window, paints and erases with mouse events, starts a third stroke and waits; the parent
+// SIGKILLs it there, then a new window must offer the correction with exactly the finished strokes.
+
+namespace {
+
+void writeMask(const fs::path& file, const BinaryMask& mask, int slice)
+{
+    std::ofstream out(file.string() + ".tmp");
+    out << slice << " " << mask.rows << " " << mask.cols << "\n";
+    for (uint8_t v : mask.pixels)
+        out << (v ? '1' : '0');
+    out.close();
+    fs::rename(file.string() + ".tmp", file); // whole or absent: the parent polls for it
+}
+
+std::pair<BinaryMask, int> readMask(const fs::path& file)
+{
+    std::ifstream in(file);
+    int slice = 0, rows = 0, cols = 0;
+    in >> slice >> rows >> cols;
+    BinaryMask mask(rows, cols);
+    std::string bits;
+    in >> bits;
+    for (size_t i = 0; i < mask.pixels.size() && i < bits.size(); ++i)
+        mask.pixels[i] = bits[i] == '1';
+    return {mask, slice};
+}
+
+} // namespace
+
+TEST(GuiProcessChild, PaintsThenWaitsToBeKilled)
+{
+    const char* dirName = std::getenv("WEAKSIGHT_CRASH_CHILD_DIR");
+    if (!dirName)
+        GTEST_SKIP() << "runs only as the child process of EditJournal.TheGuiProcessKilledMidStrokeLosesOnlyThatStroke";
+    const fs::path dir = dirName;
+    ui::MainWindow window;
+    window.resize(1000, 800);
+    window.show();
+    ASSERT_TRUE(QTest::qWaitForWindowExposed(&window));
+    QSignalSpy loaded(&window, &ui::MainWindow::caseLoaded);
+    window.openPath(QString::fromStdString((dir / "cases").string()));
+    ASSERT_TRUE(loaded.wait(20000));
+    window.camController()->setCropSize(40);
+    QSignalSpy modelLoaded(window.camController(), &ui::CamController::modelLoaded);
+    window.loadModel(QString::fromStdString((dir / "model.wsm").string()));
+    ASSERT_TRUE(modelLoaded.wait(20000));
+
+    ui::SliceView& view = *window.sliceView();
+    ui::ReviewController& review = *window.reviewController();
+    review.setAnnotator("cy");
+    const int slice = view.slice();
+    ASSERT_TRUE(QTest::qWaitFor([&] { return window.camController()->heatmaps(slice) != nullptr; }, 30000));
+    ASSERT_TRUE(review.startCorrection());
+    const LabelVolume& labels = *window.currentCase()->labels;
+    view.setBrushRadiusMm(3 * labels.spacing[2]);
+    const auto box = *review.cropBox();
+    const double r0 = box.row + 12, c0 = box.col + 6;
+    stroke(view, labels, {r0, c0}, {r0 + 10, c0 + 24});                        // paint
+    stroke(view, labels, {r0 + 5, c0 + 12}, {r0 + 6, c0 + 14}, Qt::ShiftModifier); // erase a bit
+    const BinaryMask finished = review.editor()->mask();
+    ASSERT_GT(finished.count(), 50);
+    // A third stroke, pressed and moved but not released when the process dies.
+    mouse(&view, QEvent::MouseButtonPress, widgetPoint(view, labels, box.row + 30, box.col + 30), Qt::LeftButton, {});
+    mouse(&view, QEvent::MouseMove, widgetPoint(view, labels, box.row + 32, box.col + 36), Qt::LeftButton, {});
+    ASSERT_NE(review.editor()->mask(), finished);
+    writeMask(dir / "finished.txt", finished, slice);
+    QTest::qWait(120000); // the parent kills this process here
+    ADD_FAILURE() << "the child was not killed";
+}
+
+TEST(EditJournal, TheGuiProcessKilledMidStrokeLosesOnlyThatStroke)
+{
+    TempDir dir;
+    writeCaseAndModel(dir, 24, 128);
+    setenv("WEAKSIGHT_CRASH_CHILD_DIR", dir.path().c_str(), 1); // before fork: only exec runs in the child
+    const pid_t pid = fork();
+    if (pid == 0) {
+        execl("/proc/self/exe", "weaksight_gui_tests", "--gtest_filter=GuiProcessChild.*", static_cast<char*>(nullptr));
+        _exit(127);
+    }
+    unsetenv("WEAKSIGHT_CRASH_CHILD_DIR");
+    ASSERT_GT(pid, 0);
+    const fs::path marker = dir / "finished.txt";
+    int status = 0;
+    bool exited = false;
+    for (int waited = 0; waited < 1200 && !fs::exists(marker); ++waited) {
+        if (waitpid(pid, &status, WNOHANG) == pid) {
+            exited = true;
+            break;
+        }
+        std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    }
+    ASSERT_FALSE(exited) << "the child GUI process ended by itself (status " << status << ")";
+    ASSERT_TRUE(fs::exists(marker)) << "the child did not get to its stroke in 2 minutes";
+    kill(pid, SIGKILL);
+    ASSERT_EQ(waitpid(pid, &status, 0), pid);
+    EXPECT_TRUE(WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL);
+    const auto [finished, slice] = readMask(marker);
+
+    // A new window (this process) finds the journal the killed one left and restores it.
+    ui::MainWindow window;
+    window.resize(900, 700);
+    window.show();
+    window.camController()->setCropSize(40);
+    QSignalSpy modelLoaded(window.camController(), &ui::CamController::modelLoaded);
+    window.loadModel(QString::fromStdString((dir / "model.wsm").string()));
+    ASSERT_TRUE(modelLoaded.wait(20000));
+    const auto recovery = window.pendingRecovery();
+    ASSERT_TRUE(recovery.has_value()) << "the killed GUI left no journal";
+    EXPECT_EQ(recovery->caseId, "case_00000");
+    EXPECT_EQ(recovery->slice, slice);
+    window.offerRecovery();
+    ASSERT_TRUE(QTest::qWaitFor([&] { return window.reviewController()->editing(); }, 30000));
+    ui::ReviewController& review = *window.reviewController();
+    EXPECT_EQ(review.editor()->mask(), finished) << "exactly the finished strokes: the one in progress is lost";
+    ASSERT_TRUE(QTest::qWaitFor([&] { return window.camController()->heatmaps(slice) != nullptr; }, 30000));
+    review.setAnnotator("cy");
+    ASSERT_TRUE(review.finishCorrection()) << review.lastError().toStdString();
+    const auto decisions = review.store()->standingDecisions({storage::DecisionKind::Correct});
+    ASSERT_EQ(decisions.size(), 1u);
+    EXPECT_EQ(*decisions.front().finalMask, finished);
     unsetenv("XDG_DATA_HOME");
 }

@@ -1,23 +1,26 @@
 #pragma once
 
 // Set-up shared by the GUI tests: phantom cases and a tiny ResNet (random weights) in a temporary
-// folder, and a main window that has them open.
+// folder, a main window that has them open, and mouse strokes on the slice view.
 #include "../core/TestSupport.h"
 #include "core/compute/Classifier.h"
 #include "core/phantom/Phantom.h"
 #include "ui/CamController.h"
 #include "ui/MainWindow.h"
+#include "ui/SliceView.h"
 
+#include <QApplication>
+#include <QMouseEvent>
 #include <QSignalSpy>
 #include <QTest>
+#include <vtkRenderer.h>
+
+#include <array>
 
 #include <cstdlib>
 
 namespace weaksight::test {
 
-/// `cases` phantom cases (in-plane `inPlane` pixels, 5 mm slices, every case with lesions) in
-/// DIR/cases and a tiny ResNet in DIR/model.wsm; the user data folder (heatmap cache, journal)
-/// goes into DIR/data.
 /// Phantom cases only (in-plane `inPlane` pixels, 5 mm slices, every case with lesions) in DIR/cases.
 inline void writeCases(const TempDir& dir, uint64_t seed, int inPlane, int cases = 1)
 {
@@ -29,6 +32,9 @@ inline void writeCases(const TempDir& dir, uint64_t seed, int inPlane, int cases
     writePhantomDataset(options, dir / "cases", cases);
 }
 
+/// `cases` phantom cases (in-plane `inPlane` pixels, 5 mm slices, every case with lesions) in
+/// DIR/cases and a tiny ResNet in DIR/model.wsm; the user data folder (heatmap cache, journal)
+/// goes into DIR/data.
 inline void writeCaseAndModel(const TempDir& dir, uint64_t seed, int inPlane, int cases = 1)
 {
     setenv("XDG_DATA_HOME", (dir / "data").c_str(), 1);
@@ -54,6 +60,39 @@ inline bool openCasesWithModel(ui::MainWindow& window, const TempDir& dir, int c
     QSignalSpy modelLoaded(window.camController(), &ui::CamController::modelLoaded);
     window.loadModel(QString::fromStdString((dir / "model.wsm").string()));
     return modelLoaded.wait(20000);
+}
+
+/// Widget position of a slice pixel (row, col).
+inline QPointF widgetPoint(ui::SliceView& view, const LabelVolume& grid, double row, double col)
+{
+    vtkRenderer* renderer = view.scene().renderer();
+    renderer->SetWorldPoint(col * grid.spacing[2], row * grid.spacing[1], 0, 1);
+    renderer->WorldToDisplay();
+    double d[3];
+    renderer->GetDisplayPoint(d);
+    const double dpr = view.devicePixelRatioF();
+    return {d[0] / dpr, (view.height() * dpr - 1 - d[1]) / dpr};
+}
+
+inline void mouse(QWidget* widget, QEvent::Type type, QPointF at, Qt::MouseButtons buttons, Qt::KeyboardModifiers modifiers)
+{
+    QMouseEvent event(type, at, widget->mapToGlobal(at), type == QEvent::MouseMove ? Qt::NoButton : Qt::LeftButton,
+                      buttons, modifiers);
+    QApplication::sendEvent(widget, &event);
+}
+
+/// A brush stroke from one slice pixel to another, as the mouse does it.
+inline void stroke(ui::SliceView& view, const LabelVolume& grid, std::array<double, 2> from, std::array<double, 2> to,
+            Qt::KeyboardModifiers modifiers = Qt::NoModifier)
+{
+    mouse(&view, QEvent::MouseButtonPress, widgetPoint(view, grid, from[0], from[1]), Qt::LeftButton, modifiers);
+    for (int i = 1; i <= 8; ++i) {
+        const double t = i / 8.0;
+        mouse(&view, QEvent::MouseMove,
+              widgetPoint(view, grid, from[0] + t * (to[0] - from[0]), from[1] + t * (to[1] - from[1])), Qt::LeftButton,
+              modifiers);
+    }
+    mouse(&view, QEvent::MouseButtonRelease, widgetPoint(view, grid, to[0], to[1]), Qt::NoButton, modifiers);
 }
 
 } // namespace weaksight::test

@@ -51,39 +51,6 @@ QAction* actionNamed(ui::MainWindow& window, const QString& text)
     return nullptr;
 }
 
-/// Widget position of a slice pixel (row, col).
-QPointF widgetPoint(ui::SliceView& view, const LabelVolume& grid, double row, double col)
-{
-    vtkRenderer* renderer = view.scene().renderer();
-    renderer->SetWorldPoint(col * grid.spacing[2], row * grid.spacing[1], 0, 1);
-    renderer->WorldToDisplay();
-    double d[3];
-    renderer->GetDisplayPoint(d);
-    const double dpr = view.devicePixelRatioF();
-    return {d[0] / dpr, (view.height() * dpr - 1 - d[1]) / dpr};
-}
-
-void mouse(QWidget* widget, QEvent::Type type, QPointF at, Qt::MouseButtons buttons, Qt::KeyboardModifiers modifiers)
-{
-    QMouseEvent event(type, at, widget->mapToGlobal(at), type == QEvent::MouseMove ? Qt::NoButton : Qt::LeftButton,
-                      buttons, modifiers);
-    QApplication::sendEvent(widget, &event);
-}
-
-/// A brush stroke from one slice pixel to another, as the mouse does it.
-void stroke(ui::SliceView& view, const LabelVolume& grid, std::array<double, 2> from, std::array<double, 2> to,
-            Qt::KeyboardModifiers modifiers = Qt::NoModifier)
-{
-    mouse(&view, QEvent::MouseButtonPress, widgetPoint(view, grid, from[0], from[1]), Qt::LeftButton, modifiers);
-    for (int i = 1; i <= 8; ++i) {
-        const double t = i / 8.0;
-        mouse(&view, QEvent::MouseMove,
-              widgetPoint(view, grid, from[0] + t * (to[0] - from[0]), from[1] + t * (to[1] - from[1])), Qt::LeftButton,
-              modifiers);
-    }
-    mouse(&view, QEvent::MouseButtonRelease, widgetPoint(view, grid, to[0], to[1]), Qt::NoButton, modifiers);
-}
-
 } // namespace
 
 TEST(Review, AcceptCorrectRejectUndoRedoThenTheStoreAndTheExportAgree)
