@@ -398,6 +398,10 @@ std::vector<std::string> Classifier::targetLayers() const { return m_impl->targe
 void Classifier::moveTo(const std::string& device)
 {
     m_impl->device = parseDevice(device);
+    // Crops come in few fixed sizes: let cuDNN time its convolution algorithms once per shape and
+    // keep the fastest (PyTorch's default is off). A process-wide flag with no effect on the CPU.
+    if (m_impl->device.is_cuda())
+        at::globalContext().setBenchmarkCuDNN(true);
     if (m_impl->script) {
         m_impl->script->to(m_impl->device);
         return;
