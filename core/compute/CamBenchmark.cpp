@@ -9,6 +9,7 @@
 #include <cmath>
 #include <fstream>
 #include <iomanip>
+#include <malloc.h>
 #include <random>
 #include <sstream>
 
@@ -38,6 +39,12 @@ double peakResidentMb()
 /// Resets the peak (Linux >= 4.0: writing 5 to clear_refs); false where not permitted.
 bool resetPeakResident()
 {
+#ifdef __GLIBC__
+    // configureCpuThreads() keeps freed memory in glibc's heap (faster training), so the resident
+    // size would stay at the largest earlier batch: hand the free pages back first, so the next
+    // peak is the next method's own.
+    malloc_trim(0);
+#endif
     std::ofstream clear("/proc/self/clear_refs");
     clear << "5";
     return static_cast<bool>(clear.flush());
