@@ -190,17 +190,7 @@ TEST(GuiProcessChild, PaintsThenWaitsToBeKilled)
         GTEST_SKIP() << "runs only as the child process of EditJournal.TheGuiProcessKilledMidStrokeLosesOnlyThatStroke";
     const fs::path dir = dirName;
     ui::MainWindow window;
-    window.resize(1000, 800);
-    window.show();
-    ASSERT_TRUE(QTest::qWaitForWindowExposed(&window));
-    QSignalSpy loaded(&window, &ui::MainWindow::caseLoaded);
-    window.openPath(QString::fromStdString((dir / "cases").string()));
-    ASSERT_TRUE(loaded.wait(20000));
-    window.camController()->setCropSize(40);
-    QSignalSpy modelLoaded(window.camController(), &ui::CamController::modelLoaded);
-    window.loadModel(QString::fromStdString((dir / "model.wsm").string()));
-    ASSERT_TRUE(modelLoaded.wait(20000));
-
+    ASSERT_TRUE(openCasesWithModel(window, dir, 40));
     ui::SliceView& view = *window.sliceView();
     ui::ReviewController& review = *window.reviewController();
     review.setAnnotator("cy");

@@ -46,7 +46,7 @@ inline void writeCaseAndModel(const TempDir& dir, uint64_t seed, int inPlane, in
 }
 
 /// Shows the window, opens DIR/cases and loads DIR/model.wsm at `cropSize`; false on a timeout.
-inline bool openCasesWithModel(ui::MainWindow& window, const TempDir& dir, int cropSize)
+inline bool openCasesWithModel(ui::MainWindow& window, const std::filesystem::path& dir, int cropSize)
 {
     window.resize(1000, 800);
     window.show();
@@ -60,6 +60,11 @@ inline bool openCasesWithModel(ui::MainWindow& window, const TempDir& dir, int c
     QSignalSpy modelLoaded(window.camController(), &ui::CamController::modelLoaded);
     window.loadModel(QString::fromStdString((dir / "model.wsm").string()));
     return modelLoaded.wait(20000);
+}
+
+inline bool openCasesWithModel(ui::MainWindow& window, const TempDir& dir, int cropSize)
+{
+    return openCasesWithModel(window, dir.path(), cropSize);
 }
 
 /// Widget position of a slice pixel (row, col).
