@@ -240,7 +240,8 @@ int runEvaluate(const EvaluateCommandOptions& o)
         application = std::make_unique<QGuiApplication>(argc, argv);
     }
     ui::drawThresholdCurves(result, QString::fromStdString((out / "threshold_iou.png").string()));
-    ui::drawConfusionMatrix(result.test, QCoreApplication::translate("Evaluate", "Test split"),
+    // Reports are written in English, as report.md is (the CLI installs no translator).
+    ui::drawConfusionMatrix(result.test, QStringLiteral("Test split"),
                             QString::fromStdString((out / "confusion_matrix.png").string()));
     ui::drawExampleGrid(result, dataset, QString::fromStdString(o.colorMap),
                         QString::fromStdString((out / "examples.png").string()));

@@ -2,14 +2,6 @@
 <!DOCTYPE TS>
 <TS version="2.1" language="uk_UA">
 <context>
-    <name>Evaluate</name>
-    <message>
-        <location filename="../app/ResearchCommands.cpp" line="242"/>
-        <source>Test split</source>
-        <translation>Тестова вибірка</translation>
-    </message>
-</context>
-<context>
     <name>weaksight::ui</name>
     <message>
         <location filename="../ui/figures/ReportFigures.cpp" line="79"/>
@@ -65,31 +57,31 @@
 <context>
     <name>weaksight::ui::CamController</name>
     <message>
-        <location filename="../ui/CamController.cpp" line="174"/>
+        <location filename="../ui/CamController.cpp" line="175"/>
         <source>%1 (%2, %3, %4)</source>
         <translation>%1 (%2, %3, %4)</translation>
     </message>
     <message>
-        <location filename="../ui/CamController.cpp" line="191"/>
+        <location filename="../ui/CamController.cpp" line="192"/>
         <source>Not enough memory to load the model %1.</source>
         <translation>Недостатньо пам’яті для завантаження моделі %1.</translation>
     </message>
     <message>
-        <location filename="../ui/CamController.cpp" line="261"/>
+        <location filename="../ui/CamController.cpp" line="269"/>
         <source>%1
 (per crop)</source>
         <translation>%1
 (на фрагмент)</translation>
     </message>
     <message>
-        <location filename="../ui/CamController.cpp" line="265"/>
+        <location filename="../ui/CamController.cpp" line="273"/>
         <source>%1
 (per volume)</source>
         <translation>%1
 (на об’єм)</translation>
     </message>
     <message>
-        <location filename="../ui/CamController.cpp" line="266"/>
+        <location filename="../ui/CamController.cpp" line="274"/>
         <source>%1
 (per volume,
 raw %2–%3)</source>
@@ -98,34 +90,34 @@ raw %2–%3)</source>
 сирі %2–%3)</translation>
     </message>
     <message>
-        <location filename="../ui/CamController.cpp" line="269"/>
+        <location filename="../ui/CamController.cpp" line="277"/>
         <source>%1
 (raw values)</source>
         <translation>%1
 (сирі значення)</translation>
     </message>
     <message>
-        <location filename="../ui/CamController.cpp" line="536"/>
+        <location filename="../ui/CamController.cpp" line="548"/>
         <source>lesion probability: slice %1 of %2</source>
         <translation>ймовірність ураження: зріз %1 з %2</translation>
     </message>
     <message>
-        <location filename="../ui/CamController.cpp" line="589"/>
+        <location filename="../ui/CamController.cpp" line="601"/>
         <source>%1 per volume: crop %2 of %3</source>
         <translation>%1 на об’єм: фрагмент %2 з %3</translation>
     </message>
     <message>
-        <location filename="../ui/CamController.cpp" line="590"/>
+        <location filename="../ui/CamController.cpp" line="602"/>
         <source>%1: crop %2 of %3, slice %4</source>
         <translation>%1: фрагмент %2 з %3, зріз %4</translation>
     </message>
     <message>
-        <location filename="../ui/CamController.cpp" line="614"/>
+        <location filename="../ui/CamController.cpp" line="626"/>
         <source>%1 (masked inputs %2 of %3)</source>
         <translation>%1 (замасковані входи: %2 з %3)</translation>
     </message>
     <message>
-        <location filename="../ui/CamController.cpp" line="646"/>
+        <location filename="../ui/CamController.cpp" line="658"/>
         <source>Out of memory while computing heatmaps.</source>
         <translation>Недостатньо пам’яті під час обчислення теплових карт.</translation>
     </message>
@@ -218,22 +210,22 @@ Status: %1 (%2 of %3 proposals decided: %4 accepted, %5 corrected, %6 rejected)<
         <translation>: помилка — </translation>
     </message>
     <message>
-        <location filename="../ui/ComparisonView.cpp" line="220"/>
+        <location filename="../ui/ComparisonView.cpp" line="227"/>
         <source> (approximate)</source>
         <translation> (наближено)</translation>
     </message>
     <message>
-        <location filename="../ui/ComparisonView.cpp" line="221"/>
+        <location filename="../ui/ComparisonView.cpp" line="228"/>
         <source>  t %1</source>
         <translation>  t %1</translation>
     </message>
     <message>
-        <location filename="../ui/ComparisonView.cpp" line="225"/>
+        <location filename="../ui/ComparisonView.cpp" line="232"/>
         <source>  IoU %1</source>
         <translation>  IoU %1</translation>
     </message>
     <message>
-        <location filename="../ui/ComparisonView.cpp" line="227"/>
+        <location filename="../ui/ComparisonView.cpp" line="234"/>
         <source>  (computing…)</source>
         <translation>  (обчислення…)</translation>
     </message>
@@ -241,108 +233,108 @@ Status: %1 (%2 of %3 proposals decided: %4 accepted, %5 corrected, %6 rejected)<
 <context>
     <name>weaksight::ui::Dashboard</name>
     <message>
-        <location filename="../ui/Dashboard.cpp" line="85"/>
+        <location filename="../ui/Dashboard.cpp" line="106"/>
         <source>IoU per method and threshold</source>
         <translation>IoU за методами та порогами</translation>
     </message>
     <message>
-        <location filename="../ui/Dashboard.cpp" line="86"/>
+        <location filename="../ui/Dashboard.cpp" line="107"/>
         <source>Correction effort per method</source>
         <translation>Трудомісткість виправлень за методами</translation>
     </message>
     <message>
-        <location filename="../ui/Dashboard.cpp" line="87"/>
-        <location filename="../ui/Dashboard.cpp" line="245"/>
+        <location filename="../ui/Dashboard.cpp" line="108"/>
+        <location filename="../ui/Dashboard.cpp" line="237"/>
         <source>Progress per case</source>
         <translation>Прогрес за випадками</translation>
     </message>
     <message>
-        <location filename="../ui/Dashboard.cpp" line="91"/>
+        <location filename="../ui/Dashboard.cpp" line="112"/>
         <source>Method</source>
         <translation>Метод</translation>
     </message>
     <message>
-        <location filename="../ui/Dashboard.cpp" line="91"/>
+        <location filename="../ui/Dashboard.cpp" line="112"/>
         <source>Decisions</source>
         <translation>Рішення</translation>
     </message>
     <message>
-        <location filename="../ui/Dashboard.cpp" line="91"/>
+        <location filename="../ui/Dashboard.cpp" line="112"/>
         <source>Learned threshold</source>
         <translation>Вивчений поріг</translation>
     </message>
     <message>
-        <location filename="../ui/Dashboard.cpp" line="91"/>
+        <location filename="../ui/Dashboard.cpp" line="112"/>
         <source>Pixels to correct</source>
         <translation>Пікселів для виправлення</translation>
     </message>
     <message>
-        <location filename="../ui/Dashboard.cpp" line="95"/>
+        <location filename="../ui/Dashboard.cpp" line="116"/>
         <source>Export curated masks…</source>
         <translation>Експортувати затверджені маски…</translation>
     </message>
     <message>
-        <location filename="../ui/Dashboard.cpp" line="98"/>
+        <location filename="../ui/Dashboard.cpp" line="119"/>
         <source>&lt;b&gt;Learned threshold&lt;/b&gt; (the least correction of the final masks so far)</source>
         <translation>&lt;b&gt;Вивчений поріг&lt;/b&gt; (найменший обсяг виправлень до остаточних масок на цей момент)</translation>
     </message>
     <message>
-        <location filename="../ui/Dashboard.cpp" line="145"/>
+        <location filename="../ui/Dashboard.cpp" line="166"/>
         <source>Store unavailable: %1</source>
         <translation>Сховище анотацій недоступне: %1</translation>
     </message>
     <message>
-        <location filename="../ui/Dashboard.cpp" line="146"/>
+        <location filename="../ui/Dashboard.cpp" line="167"/>
         <source>%1 of %2 proposals decided in %3 cases by %4 annotators.</source>
         <translation>Ухвалено рішення щодо %1 з %2 пропозицій (випадків: %3, анотаторів: %4).</translation>
     </message>
     <message>
-        <location filename="../ui/Dashboard.cpp" line="160"/>
+        <location filename="../ui/Dashboard.cpp" line="181"/>
         <source>%1 vs truth</source>
         <translation>%1 відносно еталонної розмітки</translation>
     </message>
     <message>
-        <location filename="../ui/Dashboard.cpp" line="162"/>
+        <location filename="../ui/Dashboard.cpp" line="183"/>
         <source>%1 vs final</source>
         <translation>%1 відносно остаточної маски</translation>
     </message>
     <message>
-        <location filename="../ui/Dashboard.cpp" line="171"/>
+        <location filename="../ui/Dashboard.cpp" line="192"/>
         <source>threshold</source>
         <translation>поріг</translation>
     </message>
     <message>
-        <location filename="../ui/Dashboard.cpp" line="174"/>
+        <location filename="../ui/Dashboard.cpp" line="195"/>
         <source>mean IoU</source>
         <translation>середній IoU</translation>
     </message>
     <message>
-        <location filename="../ui/Dashboard.cpp" line="193"/>
+        <location filename="../ui/Dashboard.cpp" line="212"/>
         <source>pixels changed per correction</source>
         <translation>змінених пікселів на виправлення</translation>
     </message>
     <message>
-        <location filename="../ui/Dashboard.cpp" line="194"/>
+        <location filename="../ui/Dashboard.cpp" line="213"/>
         <source>seconds per decision</source>
         <translation>секунд на рішення</translation>
     </message>
     <message>
-        <location filename="../ui/Dashboard.cpp" line="219"/>
+        <location filename="../ui/Dashboard.cpp" line="224"/>
         <source>decided</source>
         <translation>вирішені</translation>
     </message>
     <message>
-        <location filename="../ui/Dashboard.cpp" line="220"/>
+        <location filename="../ui/Dashboard.cpp" line="225"/>
         <source>open</source>
         <translation>невирішені</translation>
     </message>
     <message>
-        <location filename="../ui/Dashboard.cpp" line="243"/>
+        <location filename="../ui/Dashboard.cpp" line="235"/>
         <source>%1: %2 decisions, %3 min</source>
         <translation>%1: рішень — %2, %3 хв</translation>
     </message>
     <message>
-        <location filename="../ui/Dashboard.cpp" line="254"/>
+        <location filename="../ui/Dashboard.cpp" line="246"/>
         <source>Use</source>
         <translation>Застосувати</translation>
     </message>
@@ -561,598 +553,608 @@ Status: %1 (%2 of %3 proposals decided: %4 accepted, %5 corrected, %6 rejected)<
         <translation>&amp;Скинути вигляд</translation>
     </message>
     <message>
-        <location filename="../ui/MainWindow.cpp" line="162"/>
+        <location filename="../ui/MainWindow.cpp" line="164"/>
         <source>&amp;Compare methods side by side</source>
         <translation>Порівняти &amp;методи пліч-о-пліч</translation>
     </message>
     <message>
-        <location filename="../ui/MainWindow.cpp" line="168"/>
+        <location filename="../ui/MainWindow.cpp" line="170"/>
         <source>View</source>
         <translation>Перегляд</translation>
     </message>
     <message>
-        <location filename="../ui/MainWindow.cpp" line="170"/>
+        <location filename="../ui/MainWindow.cpp" line="172"/>
         <source>Window: </source>
         <translation>Вікно: </translation>
     </message>
     <message>
-        <location filename="../ui/MainWindow.cpp" line="179"/>
+        <location filename="../ui/MainWindow.cpp" line="181"/>
         <source>Label contours</source>
         <translation>Контури міток</translation>
     </message>
     <message>
-        <location filename="../ui/MainWindow.cpp" line="201"/>
+        <location filename="../ui/MainWindow.cpp" line="203"/>
         <source>Cases</source>
         <translation>Випадки</translation>
     </message>
     <message>
-        <location filename="../ui/MainWindow.cpp" line="209"/>
+        <location filename="../ui/MainWindow.cpp" line="211"/>
         <source>3D view</source>
         <translation>3D-вигляд</translation>
     </message>
     <message>
-        <location filename="../ui/MainWindow.cpp" line="217"/>
+        <location filename="../ui/MainWindow.cpp" line="219"/>
         <source>Ground truth</source>
         <translation>Еталонна розмітка</translation>
     </message>
     <message>
-        <location filename="../ui/MainWindow.cpp" line="218"/>
+        <location filename="../ui/MainWindow.cpp" line="220"/>
         <source>Curated masks</source>
         <translation>Затверджені маски</translation>
     </message>
     <message>
-        <location filename="../ui/MainWindow.cpp" line="221"/>
+        <location filename="../ui/MainWindow.cpp" line="223"/>
         <source>Accepted and corrected masks from the annotation store (magenta)</source>
         <translation>Прийняті й виправлені маски зі сховища анотацій (пурпурові)</translation>
     </message>
     <message>
-        <location filename="../ui/MainWindow.cpp" line="242"/>
+        <location filename="../ui/MainWindow.cpp" line="244"/>
         <source>&amp;3D view</source>
         <translation>&amp;3D-вигляд</translation>
     </message>
     <message>
-        <location filename="../ui/MainWindow.cpp" line="244"/>
+        <location filename="../ui/MainWindow.cpp" line="246"/>
         <source>&amp;View</source>
         <translation>&amp;Вигляд</translation>
     </message>
     <message>
-        <location filename="../ui/MainWindow.cpp" line="249"/>
+        <location filename="../ui/MainWindow.cpp" line="251"/>
         <source>Dashboard</source>
         <translation>Панель показників</translation>
     </message>
     <message>
-        <location filename="../ui/MainWindow.cpp" line="256"/>
+        <location filename="../ui/MainWindow.cpp" line="258"/>
         <source>&amp;Dashboard</source>
         <translation>&amp;Панель показників</translation>
     </message>
     <message>
-        <location filename="../ui/MainWindow.cpp" line="271"/>
+        <location filename="../ui/MainWindow.cpp" line="287"/>
         <source>%1: threshold %2 (learned from the final masks)</source>
         <translation>%1: поріг %2 (вивчений за остаточними масками)</translation>
     </message>
     <message>
-        <location filename="../ui/MainWindow.cpp" line="278"/>
+        <location filename="../ui/MainWindow.cpp" line="294"/>
         <source>row %1, column %2</source>
         <translation>рядок %1, стовпець %2</translation>
     </message>
     <message>
-        <location filename="../ui/MainWindow.cpp" line="280"/>
+        <location filename="../ui/MainWindow.cpp" line="296"/>
         <source>  |  %1 HU</source>
         <translation>  |  %1 HU</translation>
     </message>
     <message>
-        <location filename="../ui/MainWindow.cpp" line="282"/>
+        <location filename="../ui/MainWindow.cpp" line="298"/>
         <source>  |  label %1</source>
         <translation>  |  мітка %1</translation>
     </message>
     <message>
-        <location filename="../ui/MainWindow.cpp" line="289"/>
+        <location filename="../ui/MainWindow.cpp" line="305"/>
         <source>Open a KiTS dataset, a case folder or a volume (File menu).</source>
         <translation>Відкрийте набір даних KiTS, теку випадку або об’єм (меню «Файл»).</translation>
     </message>
     <message>
-        <location filename="../ui/MainWindow.cpp" line="295"/>
+        <location filename="../ui/MainWindow.cpp" line="312"/>
         <source>Heatmaps</source>
         <translation>Теплові карти</translation>
     </message>
     <message>
-        <location filename="../ui/MainWindow.cpp" line="299"/>
+        <location filename="../ui/MainWindow.cpp" line="316"/>
         <source>Load model…</source>
         <translation>Завантажити модель…</translation>
     </message>
     <message>
-        <location filename="../ui/MainWindow.cpp" line="300"/>
+        <location filename="../ui/MainWindow.cpp" line="317"/>
         <source>Load a classifier</source>
         <translation>Завантажити класифікатор</translation>
     </message>
     <message>
-        <location filename="../ui/MainWindow.cpp" line="301"/>
+        <location filename="../ui/MainWindow.cpp" line="318"/>
         <source>Models (*.wsm *.pt *.pth);;All files (*)</source>
         <translation>Моделі (*.wsm *.pt *.pth);;Усі файли (*)</translation>
     </message>
     <message>
-        <location filename="../ui/MainWindow.cpp" line="305"/>
-        <location filename="../ui/MainWindow.cpp" line="524"/>
+        <location filename="../ui/MainWindow.cpp" line="322"/>
+        <location filename="../ui/MainWindow.cpp" line="541"/>
         <source>no model</source>
         <translation>модель не завантажено</translation>
     </message>
     <message>
-        <location filename="../ui/MainWindow.cpp" line="313"/>
+        <location filename="../ui/MainWindow.cpp" line="330"/>
         <source>%1 (approximate)</source>
         <translation>%1 (наближено)</translation>
     </message>
     <message>
-        <location filename="../ui/MainWindow.cpp" line="323"/>
+        <location filename="../ui/MainWindow.cpp" line="340"/>
         <source>Target layer: earlier stages give finer maps (CAM itself needs the last stage)</source>
         <translation>Цільовий шар: ранніші етапи дають детальніші карти (для самого CAM потрібен останній етап)</translation>
     </message>
     <message>
-        <location filename="../ui/MainWindow.cpp" line="327"/>
+        <location filename="../ui/MainWindow.cpp" line="344"/>
         <source>per crop</source>
         <translation>на фрагмент</translation>
     </message>
     <message>
-        <location filename="../ui/MainWindow.cpp" line="328"/>
+        <location filename="../ui/MainWindow.cpp" line="345"/>
         <source>per volume</source>
         <translation>на об’єм</translation>
     </message>
     <message>
-        <location filename="../ui/MainWindow.cpp" line="329"/>
+        <location filename="../ui/MainWindow.cpp" line="346"/>
         <source>raw values</source>
         <translation>сирі значення</translation>
     </message>
     <message>
-        <location filename="../ui/MainWindow.cpp" line="330"/>
+        <location filename="../ui/MainWindow.cpp" line="347"/>
         <source>Heatmap normalisation: min-max per crop, one min-max over the whole case, or none</source>
         <translation>Нормалізація теплової карти: min-max на фрагмент, один min-max для всього випадку або без нормалізації</translation>
     </message>
     <message>
-        <location filename="../ui/MainWindow.cpp" line="336"/>
+        <location filename="../ui/MainWindow.cpp" line="353"/>
         <source> px</source>
         <translation> пікс.</translation>
     </message>
     <message>
-        <location filename="../ui/MainWindow.cpp" line="337"/>
+        <location filename="../ui/MainWindow.cpp" line="354"/>
         <source>Kidney crop size (a model&apos;s own, from its training record, is set when it loads)</source>
         <translation>Розмір фрагмента нирки (власний розмір моделі з її журналу навчання встановлюється під час завантаження)</translation>
     </message>
     <message>
-        <location filename="../ui/MainWindow.cpp" line="339"/>
+        <location filename="../ui/MainWindow.cpp" line="356"/>
         <source> threshold </source>
         <translation> поріг </translation>
     </message>
     <message>
-        <location filename="../ui/MainWindow.cpp" line="360"/>
+        <location filename="../ui/MainWindow.cpp" line="377"/>
         <source>Overlay</source>
         <translation>Накладання</translation>
     </message>
     <message>
-        <location filename="../ui/MainWindow.cpp" line="365"/>
+        <location filename="../ui/MainWindow.cpp" line="382"/>
         <source> opacity </source>
         <translation> непрозорість </translation>
     </message>
     <message>
-        <location filename="../ui/MainWindow.cpp" line="376"/>
-        <location filename="../ui/MainWindow.cpp" line="417"/>
+        <location filename="../ui/MainWindow.cpp" line="393"/>
+        <location filename="../ui/MainWindow.cpp" line="434"/>
         <source>Heatmap</source>
         <translation>Теплова карта</translation>
     </message>
     <message>
-        <location filename="../ui/MainWindow.cpp" line="377"/>
+        <location filename="../ui/MainWindow.cpp" line="394"/>
         <source>Proposal</source>
         <translation>Пропозиція</translation>
     </message>
     <message>
-        <location filename="../ui/MainWindow.cpp" line="378"/>
-        <location filename="../ui/MainWindow.cpp" line="413"/>
+        <location filename="../ui/MainWindow.cpp" line="395"/>
+        <location filename="../ui/MainWindow.cpp" line="430"/>
         <source>Crop boxes</source>
         <translation>Рамки фрагментів</translation>
     </message>
     <message>
-        <location filename="../ui/MainWindow.cpp" line="848"/>
+        <location filename="../ui/MainWindow.cpp" line="866"/>
         <source>Every kidney crop of this case has a decision.</source>
         <translation>Для кожного фрагмента нирки цього випадку вже є рішення.</translation>
     </message>
     <message>
-        <location filename="../ui/MainWindow.cpp" line="348"/>
+        <location filename="../ui/MainWindow.cpp" line="365"/>
         <source>IoU of the proposal with the ground-truth lesion inside the crop boxes</source>
         <translation>IoU пропозиції з ураженням за еталонною розміткою в межах рамок фрагментів</translation>
     </message>
     <message>
-        <location filename="../ui/MainWindow.cpp" line="355"/>
-        <location filename="../ui/MainWindow.cpp" line="1184"/>
+        <location filename="../ui/MainWindow.cpp" line="263"/>
+        <source>Score-CAM in &amp;reduced precision</source>
+        <translation>Score-CAM зі &amp;зниженою точністю</translation>
+    </message>
+    <message>
+        <location filename="../ui/MainWindow.cpp" line="266"/>
+        <source>Score-CAM&apos;s masked forward passes in float16 on a GPU (about twice as fast); bfloat16 on a CPU, where it is slower. Maps differ slightly and are cached apart.</source>
+        <translation>Прямі проходи Score-CAM з масками у float16 на GPU (приблизно вдвічі швидше); bfloat16 на CPU, де це повільніше. Карти трохи відрізняються і кешуються окремо.</translation>
+    </message>
+    <message>
+        <location filename="../ui/MainWindow.cpp" line="372"/>
+        <location filename="../ui/MainWindow.cpp" line="1202"/>
         <source>Cancel</source>
         <translation>Скасувати</translation>
     </message>
     <message>
-        <location filename="../ui/MainWindow.cpp" line="390"/>
+        <location filename="../ui/MainWindow.cpp" line="407"/>
         <source>Overlays</source>
         <translation>Накладання</translation>
     </message>
     <message>
-        <location filename="../ui/MainWindow.cpp" line="395"/>
+        <location filename="../ui/MainWindow.cpp" line="412"/>
         <source>&lt;b&gt;Overlay&lt;/b&gt;</source>
         <translation>&lt;b&gt;Накладання&lt;/b&gt;</translation>
     </message>
     <message>
-        <location filename="../ui/MainWindow.cpp" line="396"/>
+        <location filename="../ui/MainWindow.cpp" line="413"/>
         <source>&lt;b&gt;Opacity&lt;/b&gt;</source>
         <translation>&lt;b&gt;Непрозорість&lt;/b&gt;</translation>
     </message>
     <message>
-        <location filename="../ui/MainWindow.cpp" line="404"/>
+        <location filename="../ui/MainWindow.cpp" line="421"/>
         <source>Kidney contour (ground truth)</source>
         <translation>Контур нирки (еталонна розмітка)</translation>
     </message>
     <message>
-        <location filename="../ui/MainWindow.cpp" line="407"/>
+        <location filename="../ui/MainWindow.cpp" line="424"/>
         <source>Tumour contour (ground truth)</source>
         <translation>Контур пухлини (еталонна розмітка)</translation>
     </message>
     <message>
-        <location filename="../ui/MainWindow.cpp" line="410"/>
+        <location filename="../ui/MainWindow.cpp" line="427"/>
         <source>Cyst contour (ground truth)</source>
         <translation>Контур кісти (еталонна розмітка)</translation>
     </message>
     <message>
-        <location filename="../ui/MainWindow.cpp" line="415"/>
+        <location filename="../ui/MainWindow.cpp" line="432"/>
         <source>Proposal contour</source>
         <translation>Контур пропозиції</translation>
     </message>
     <message>
-        <location filename="../ui/MainWindow.cpp" line="520"/>
+        <location filename="../ui/MainWindow.cpp" line="537"/>
         <source>Model loaded: %1</source>
         <translation>Модель завантажено: %1</translation>
     </message>
     <message>
-        <location filename="../ui/MainWindow.cpp" line="525"/>
+        <location filename="../ui/MainWindow.cpp" line="542"/>
         <source>Cannot load the model</source>
         <translation>Не вдалося завантажити модель</translation>
     </message>
     <message>
-        <location filename="../ui/MainWindow.cpp" line="530"/>
+        <location filename="../ui/MainWindow.cpp" line="547"/>
         <source>Heatmaps failed: %1</source>
         <translation>Не вдалося обчислити теплові карти: %1</translation>
     </message>
     <message>
-        <location filename="../ui/MainWindow.cpp" line="532"/>
+        <location filename="../ui/MainWindow.cpp" line="549"/>
         <source>Heatmaps failed</source>
         <translation>Не вдалося обчислити теплові карти</translation>
     </message>
     <message>
-        <location filename="../ui/MainWindow.cpp" line="598"/>
+        <location filename="../ui/MainWindow.cpp" line="616"/>
         <source>&amp;Review</source>
         <translation>&amp;Перевірка</translation>
     </message>
     <message>
-        <location filename="../ui/MainWindow.cpp" line="610"/>
+        <location filename="../ui/MainWindow.cpp" line="628"/>
         <source>&amp;Accept proposal</source>
         <translation>&amp;Прийняти пропозицію</translation>
     </message>
     <message>
-        <location filename="../ui/MainWindow.cpp" line="611"/>
+        <location filename="../ui/MainWindow.cpp" line="629"/>
         <source>Re&amp;ject proposal</source>
         <translation>&amp;Відхилити пропозицію</translation>
     </message>
     <message>
-        <location filename="../ui/MainWindow.cpp" line="612"/>
+        <location filename="../ui/MainWindow.cpp" line="630"/>
         <source>&amp;Skip</source>
         <translation>Пропус&amp;тити</translation>
     </message>
     <message>
-        <location filename="../ui/MainWindow.cpp" line="613"/>
+        <location filename="../ui/MainWindow.cpp" line="631"/>
         <source>&amp;Correct (edit the proposal)</source>
         <translation>В&amp;иправити (редагувати пропозицію)</translation>
     </message>
     <message>
-        <location filename="../ui/MainWindow.cpp" line="614"/>
+        <location filename="../ui/MainWindow.cpp" line="632"/>
         <source>&amp;Finish correction</source>
         <translation>&amp;Завершити виправлення</translation>
     </message>
     <message>
-        <location filename="../ui/MainWindow.cpp" line="618"/>
+        <location filename="../ui/MainWindow.cpp" line="636"/>
         <source>Cancel correction</source>
         <translation>Скасувати виправлення</translation>
     </message>
     <message>
-        <location filename="../ui/MainWindow.cpp" line="625"/>
+        <location filename="../ui/MainWindow.cpp" line="643"/>
         <source>&amp;Undo</source>
         <translation>&amp;Скасувати</translation>
     </message>
     <message>
-        <location filename="../ui/MainWindow.cpp" line="632"/>
+        <location filename="../ui/MainWindow.cpp" line="650"/>
         <source>Decision undone.</source>
         <translation>Рішення скасовано.</translation>
     </message>
     <message>
-        <location filename="../ui/MainWindow.cpp" line="634"/>
+        <location filename="../ui/MainWindow.cpp" line="652"/>
         <source>&amp;Redo</source>
         <translation>Повто&amp;рити</translation>
     </message>
     <message>
-        <location filename="../ui/MainWindow.cpp" line="648"/>
+        <location filename="../ui/MainWindow.cpp" line="666"/>
         <source>Fill &amp;holes</source>
         <translation>Заповнити &amp;отвори</translation>
     </message>
     <message>
-        <location filename="../ui/MainWindow.cpp" line="649"/>
+        <location filename="../ui/MainWindow.cpp" line="667"/>
         <source>&amp;Keep the largest component</source>
         <translation>Залишити найбільший &amp;компонент</translation>
     </message>
     <message>
-        <location filename="../ui/MainWindow.cpp" line="650"/>
+        <location filename="../ui/MainWindow.cpp" line="668"/>
         <source>Remove small &amp;islands</source>
         <translation>Видалити дрібні остр&amp;івці</translation>
     </message>
     <message>
-        <location filename="../ui/MainWindow.cpp" line="653"/>
+        <location filename="../ui/MainWindow.cpp" line="671"/>
         <source>Apply the &amp;proposal</source>
         <translation>З&amp;астосувати пропозицію</translation>
     </message>
     <message>
-        <location filename="../ui/MainWindow.cpp" line="674"/>
+        <location filename="../ui/MainWindow.cpp" line="692"/>
         <source>Polygon (subtract): click the corners, Shift+G closes it, Esc cancels.</source>
         <translation>Полігон (віднімання): клацайте вершини, Shift+G замикає його, Esc скасовує.</translation>
     </message>
     <message>
-        <location filename="../ui/MainWindow.cpp" line="675"/>
+        <location filename="../ui/MainWindow.cpp" line="693"/>
         <source>Polygon (add): click the corners, G closes it, Esc cancels.</source>
         <translation>Полігон (додавання): клацайте вершини, G замикає його, Esc скасовує.</translation>
     </message>
     <message>
-        <location filename="../ui/MainWindow.cpp" line="678"/>
+        <location filename="../ui/MainWindow.cpp" line="696"/>
         <source>Polygon: &amp;add (G to start, G to close)</source>
         <translation>Полігон: &amp;додати (G — почати, G — замкнути)</translation>
     </message>
     <message>
-        <location filename="../ui/MainWindow.cpp" line="680"/>
+        <location filename="../ui/MainWindow.cpp" line="698"/>
         <source>Polygon: s&amp;ubtract (Shift+G)</source>
         <translation>Полігон: відн&amp;яти (Shift+G)</translation>
     </message>
     <message>
-        <location filename="../ui/MainWindow.cpp" line="682"/>
+        <location filename="../ui/MainWindow.cpp" line="700"/>
         <source>Keep an &amp;HU range within the mask…</source>
         <translation>Залишити в масці діапазон &amp;HU…</translation>
     </message>
     <message>
-        <location filename="../ui/MainWindow.cpp" line="690"/>
+        <location filename="../ui/MainWindow.cpp" line="708"/>
         <source>HU range</source>
         <translation>Діапазон HU</translation>
     </message>
     <message>
-        <location filename="../ui/MainWindow.cpp" line="690"/>
+        <location filename="../ui/MainWindow.cpp" line="708"/>
         <source>Keep mask pixels from … to … HU:</source>
         <translation>Залишити пікселі маски від … до … HU:</translation>
     </message>
     <message>
-        <location filename="../ui/MainWindow.cpp" line="702"/>
+        <location filename="../ui/MainWindow.cpp" line="720"/>
         <source>Kept the mask&apos;s pixels from %1 to %2 HU.</source>
         <translation>У масці залишено пікселі від %1 до %2 HU.</translation>
     </message>
     <message>
-        <location filename="../ui/MainWindow.cpp" line="704"/>
+        <location filename="../ui/MainWindow.cpp" line="722"/>
         <source>Larger brush</source>
         <translation>Більший пензель</translation>
     </message>
     <message>
-        <location filename="../ui/MainWindow.cpp" line="706"/>
+        <location filename="../ui/MainWindow.cpp" line="724"/>
         <source>Smaller brush</source>
         <translation>Менший пензель</translation>
     </message>
     <message>
-        <location filename="../ui/MainWindow.cpp" line="709"/>
+        <location filename="../ui/MainWindow.cpp" line="727"/>
         <source>&amp;Next undecided</source>
         <translation>&amp;Наступна пропозиція без рішення</translation>
     </message>
     <message>
-        <location filename="../ui/MainWindow.cpp" line="710"/>
+        <location filename="../ui/MainWindow.cpp" line="728"/>
         <source>Previous undecided</source>
         <translation>Попередня пропозиція без рішення</translation>
     </message>
     <message>
-        <location filename="../ui/MainWindow.cpp" line="712"/>
+        <location filename="../ui/MainWindow.cpp" line="730"/>
         <source>Review whole slices (not kidney crops)</source>
         <translation>Перевіряти цілі зрізи (а не фрагменти нирок)</translation>
     </message>
     <message>
-        <location filename="../ui/MainWindow.cpp" line="718"/>
+        <location filename="../ui/MainWindow.cpp" line="736"/>
         <source>Advance after a decision</source>
         <translation>Переходити далі після рішення</translation>
     </message>
     <message>
-        <location filename="../ui/MainWindow.cpp" line="722"/>
+        <location filename="../ui/MainWindow.cpp" line="740"/>
         <source>Set the annotator&apos;s name…</source>
         <translation>Вказати ім’я анотатора…</translation>
     </message>
     <message>
-        <location filename="../ui/MainWindow.cpp" line="763"/>
+        <location filename="../ui/MainWindow.cpp" line="781"/>
         <source>Slice %1, crop %2: %3 (saved)</source>
         <translation>Зріз %1, фрагмент %2: %3 (збережено)</translation>
     </message>
     <message>
-        <location filename="../ui/MainWindow.cpp" line="789"/>
+        <location filename="../ui/MainWindow.cpp" line="807"/>
         <source>&amp;Help</source>
         <translation>&amp;Довідка</translation>
     </message>
     <message>
-        <location filename="../ui/MainWindow.cpp" line="790"/>
+        <location filename="../ui/MainWindow.cpp" line="808"/>
         <source>&amp;Keyboard shortcuts</source>
         <translation>&amp;Клавіатурні скорочення</translation>
     </message>
     <message>
-        <location filename="../ui/MainWindow.cpp" line="811"/>
+        <location filename="../ui/MainWindow.cpp" line="829"/>
         <source>Set the annotator&apos;s name first (Review menu).</source>
         <translation>Спершу вкажіть ім’я анотатора (меню «Перевірка»).</translation>
     </message>
     <message>
-        <location filename="../ui/MainWindow.cpp" line="815"/>
+        <location filename="../ui/MainWindow.cpp" line="833"/>
         <source>Annotator</source>
         <translation>Анотатор</translation>
     </message>
     <message>
-        <location filename="../ui/MainWindow.cpp" line="815"/>
+        <location filename="../ui/MainWindow.cpp" line="833"/>
         <source>Your name (stored with every decision):</source>
         <translation>Ваше ім’я (зберігається з кожним рішенням):</translation>
     </message>
     <message>
-        <location filename="../ui/MainWindow.cpp" line="863"/>
+        <location filename="../ui/MainWindow.cpp" line="881"/>
         <source>Review: crop %1 of %2%3%4</source>
         <translation>Перевірка: фрагмент %1 з %2%3%4</translation>
     </message>
     <message>
-        <location filename="../ui/MainWindow.cpp" line="866"/>
+        <location filename="../ui/MainWindow.cpp" line="884"/>
         <source> — %1</source>
         <translation> — %1</translation>
     </message>
     <message>
-        <location filename="../ui/MainWindow.cpp" line="867"/>
+        <location filename="../ui/MainWindow.cpp" line="885"/>
         <source> — editing</source>
         <translation> — редагування</translation>
     </message>
     <message>
-        <location filename="../ui/MainWindow.cpp" line="879"/>
+        <location filename="../ui/MainWindow.cpp" line="897"/>
         <source>Unfinished correction</source>
         <translation>Незавершене виправлення</translation>
     </message>
     <message>
-        <location filename="../ui/MainWindow.cpp" line="880"/>
+        <location filename="../ui/MainWindow.cpp" line="898"/>
         <source>Weaksight stopped while a correction was being edited (case %1, slice %2, by %3, %4).
 Restore it?</source>
         <translation>Weaksight припинив роботу під час редагування виправлення (випадок %1, зріз %2, анотатор %3, %4).
 Відновити його?</translation>
     </message>
     <message>
-        <location filename="../ui/MainWindow.cpp" line="912"/>
+        <location filename="../ui/MainWindow.cpp" line="930"/>
         <source>The unfinished correction is back: finish it with Enter.</source>
         <translation>Незавершене виправлення відновлено: завершіть його клавішею Enter.</translation>
     </message>
     <message>
-        <location filename="../ui/MainWindow.cpp" line="919"/>
+        <location filename="../ui/MainWindow.cpp" line="937"/>
         <source>Unsaved correction</source>
         <translation>Незбережене виправлення</translation>
     </message>
     <message>
-        <location filename="../ui/MainWindow.cpp" line="920"/>
+        <location filename="../ui/MainWindow.cpp" line="938"/>
         <source>The correction in progress is not recorded yet. Record it before closing?</source>
         <translation>Поточне виправлення ще не записано. Записати його перед закриттям?</translation>
     </message>
     <message>
-        <location filename="../ui/MainWindow.cpp" line="935"/>
+        <location filename="../ui/MainWindow.cpp" line="953"/>
         <source>No decisions to export yet: this dataset has no annotation store.</source>
         <translation>Поки що немає рішень для експорту: цей набір даних не має сховища анотацій.</translation>
     </message>
     <message>
-        <location filename="../ui/MainWindow.cpp" line="962"/>
+        <location filename="../ui/MainWindow.cpp" line="980"/>
         <source> IoU %1 </source>
         <translation> IoU %1 </translation>
     </message>
     <message>
-        <location filename="../ui/MainWindow.cpp" line="976"/>
+        <location filename="../ui/MainWindow.cpp" line="994"/>
         <source>No further slice with lesion in this direction.</source>
         <translation>У цьому напрямку більше немає зрізів з ураженням.</translation>
     </message>
     <message>
-        <location filename="../ui/MainWindow.cpp" line="978"/>
+        <location filename="../ui/MainWindow.cpp" line="996"/>
         <source>No labels: load a model to find lesion slices by its lesion probability.</source>
         <translation>Немає міток: завантажте модель, щоб шукати зрізи з ураженням за передбаченою нею ймовірністю ураження.</translation>
     </message>
     <message>
-        <location filename="../ui/MainWindow.cpp" line="983"/>
+        <location filename="../ui/MainWindow.cpp" line="1001"/>
         <source>loading %1…</source>
         <translation>завантаження %1…</translation>
     </message>
     <message>
-        <location filename="../ui/MainWindow.cpp" line="991"/>
+        <location filename="../ui/MainWindow.cpp" line="1009"/>
         <source>Finish (Enter) or cancel (Esc) the correction first.</source>
         <translation>Спершу завершіть (Enter) або скасуйте (Esc) виправлення.</translation>
     </message>
     <message>
-        <location filename="../ui/MainWindow.cpp" line="1020"/>
+        <location filename="../ui/MainWindow.cpp" line="1038"/>
         <source>slice %1 / %2  (z = %3 mm)</source>
         <translation>зріз %1 / %2  (z = %3 mm)</translation>
     </message>
     <message>
-        <location filename="../ui/MainWindow.cpp" line="1025"/>
+        <location filename="../ui/MainWindow.cpp" line="1043"/>
         <source>  p(lesion) %1</source>
         <translation>  p(lesion) %1</translation>
     </message>
     <message>
-        <location filename="../ui/MainWindow.cpp" line="1041"/>
+        <location filename="../ui/MainWindow.cpp" line="1059"/>
         <source>Open a KiTS dataset or case folder</source>
         <translation>Відкрити набір даних KiTS або теку випадку</translation>
     </message>
     <message>
-        <location filename="../ui/MainWindow.cpp" line="1049"/>
+        <location filename="../ui/MainWindow.cpp" line="1067"/>
         <source>Open a volume</source>
         <translation>Відкрити об’єм</translation>
     </message>
     <message>
-        <location filename="../ui/MainWindow.cpp" line="1050"/>
+        <location filename="../ui/MainWindow.cpp" line="1068"/>
         <source>Volumes (*.nii *.nii.gz *.nrrd *.nhdr *.mha *.mhd);;All files (*)</source>
         <translation>Об’єми (*.nii *.nii.gz *.nrrd *.nhdr *.mha *.mhd);;Усі файли (*)</translation>
     </message>
     <message>
-        <location filename="../ui/MainWindow.cpp" line="1072"/>
+        <location filename="../ui/MainWindow.cpp" line="1090"/>
         <source>Cannot open</source>
         <translation>Не вдалося відкрити</translation>
     </message>
     <message>
-        <location filename="../ui/MainWindow.cpp" line="1107"/>
+        <location filename="../ui/MainWindow.cpp" line="1125"/>
         <source>Loading %1…</source>
         <translation>Завантаження %1…</translation>
     </message>
     <message>
-        <location filename="../ui/MainWindow.cpp" line="1114"/>
+        <location filename="../ui/MainWindow.cpp" line="1132"/>
         <source>Not enough memory to load %1.</source>
         <translation>Недостатньо пам’яті для завантаження %1.</translation>
     </message>
     <message>
-        <location filename="../ui/MainWindow.cpp" line="1128"/>
+        <location filename="../ui/MainWindow.cpp" line="1146"/>
         <source>Cannot load case</source>
         <translation>Не вдалося завантажити випадок</translation>
     </message>
     <message>
-        <location filename="../ui/MainWindow.cpp" line="1163"/>
+        <location filename="../ui/MainWindow.cpp" line="1181"/>
         <source>%1: %2</source>
         <translation>%1: %2</translation>
     </message>
     <message>
-        <location filename="../ui/MainWindow.cpp" line="1184"/>
+        <location filename="../ui/MainWindow.cpp" line="1202"/>
         <source>Preparing the demo…</source>
         <translation>Підготовка демонстрації…</translation>
     </message>
     <message>
-        <location filename="../ui/MainWindow.cpp" line="1185"/>
+        <location filename="../ui/MainWindow.cpp" line="1203"/>
         <source>Weaksight demo</source>
         <translation>Демонстрація Weaksight</translation>
     </message>
     <message>
-        <location filename="../ui/MainWindow.cpp" line="1202"/>
+        <location filename="../ui/MainWindow.cpp" line="1220"/>
         <source>Demo preparation cancelled; what was finished is kept.</source>
         <translation>Підготовку демонстрації скасовано; завершені кроки збережено.</translation>
     </message>
     <message>
-        <location filename="../ui/MainWindow.cpp" line="1209"/>
+        <location filename="../ui/MainWindow.cpp" line="1227"/>
         <source>Cannot prepare the demo</source>
         <translation>Не вдалося підготувати демонстрацію</translation>
     </message>
     <message>
-        <location filename="../ui/MainWindow.cpp" line="1218"/>
+        <location filename="../ui/MainWindow.cpp" line="1236"/>
         <source>Generating synthetic CT cases: %1 of %2</source>
         <translation>Створення синтетичних випадків КТ: %1 з %2</translation>
     </message>
     <message>
-        <location filename="../ui/MainWindow.cpp" line="1219"/>
+        <location filename="../ui/MainWindow.cpp" line="1237"/>
         <source>Cutting kidney crops: case %1 of %2</source>
         <translation>Вирізання фрагментів нирок: випадок %1 з %2</translation>
     </message>
     <message>
-        <location filename="../ui/MainWindow.cpp" line="1220"/>
+        <location filename="../ui/MainWindow.cpp" line="1238"/>
         <source>Training the demo classifier: %1 %</source>
         <translation>Навчання демонстраційного класифікатора: %1 %</translation>
     </message>
     <message>
-        <location filename="../ui/MainWindow.cpp" line="1227"/>
+        <location filename="../ui/MainWindow.cpp" line="1245"/>
         <source>  (%1 s)</source>
         <translation>  (%1 с)</translation>
     </message>

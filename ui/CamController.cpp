@@ -247,6 +247,13 @@ void CamController::setTargetLayer(const QString& layer)
         requestSlice(m_wantedSlice);
 }
 
+void CamController::setScoreReducedPrecision(bool reduced)
+{
+    m_options.scoreReducedPrecision = reduced;
+    if (m_wantedSlice >= 0)
+        requestSlice(m_wantedSlice);
+}
+
 void CamController::setNormalisation(compute::MapNormalisation normalisation)
 {
     m_normalisation = normalisation;

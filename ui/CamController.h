@@ -86,6 +86,10 @@ public:
     /// whole-case job computes them first) or none (raw values; the threshold is absolute).
     void setNormalisation(compute::MapNormalisation normalisation);
     compute::MapNormalisation normalisation() const { return m_normalisation; }
+    /// Score-CAM's masked forwards in float16 on a GPU (bfloat16, and slower, on the CPU); such
+    /// maps are cached apart from float32 ones.
+    void setScoreReducedPrecision(bool reduced);
+    bool scoreReducedPrecision() const { return m_options.scoreReducedPrecision; }
     /// For the colour bar: method, normalisation and, per volume, the raw range.
     QString colorBarTitle() const;
     /// Each method keeps its own threshold (default 0.5).

@@ -123,6 +123,13 @@ void ComparisonView::setNormalisation(compute::MapNormalisation normalisation)
     setSlice(m_slice);
 }
 
+void ComparisonView::setScoreReducedPrecision(bool reduced)
+{
+    for (auto& pane : m_panes)
+        pane.cams->setScoreReducedPrecision(reduced);
+    setSlice(m_slice);
+}
+
 void ComparisonView::setTargetLayer(const QString& layer)
 {
     for (auto& pane : m_panes)

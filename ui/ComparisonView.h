@@ -38,6 +38,7 @@ public:
     void shareModel(const CamController& source);
     /// CAM settings every pane follows (CAM itself keeps the model's last stage: it needs it).
     void setNormalisation(compute::MapNormalisation normalisation);
+    void setScoreReducedPrecision(bool reduced);
     void setTargetLayer(const QString& layer);
     void setCropSize(int pixels);
     void setSlice(int slice);

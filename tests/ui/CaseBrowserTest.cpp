@@ -14,6 +14,7 @@
 #include "ui/SurfaceView.h"
 #include "ui/Translations.h"
 
+#include <QAction>
 #include <QCheckBox>
 #include <QComboBox>
 #include <QSlider>
@@ -215,6 +216,13 @@ TEST(Overlays, EachOverlayHasItsOwnSwitchAndOpacity)
     TempDir dir;
     writeCases(dir, 8, 128);
     ui::MainWindow window;
+    // View > Score-CAM in reduced precision reaches the heatmap controller (its maps: HeatmapSettings).
+    auto* reducedPrecision = window.findChild<QAction*>("scoreReducedPrecision");
+    ASSERT_NE(reducedPrecision, nullptr);
+    reducedPrecision->setChecked(true);
+    EXPECT_TRUE(window.camController()->scoreReducedPrecision());
+    reducedPrecision->setChecked(false);
+    EXPECT_FALSE(window.camController()->scoreReducedPrecision());
     window.resize(1000, 800);
     window.show();
     ASSERT_TRUE(QTest::qWaitForWindowExposed(&window));

@@ -419,6 +419,28 @@ TEST(HeatmapSettings, NormalisationTargetLayerProbabilityScanAndMemoryBudget)
         ASSERT_NEAR(layer2[i], finer.front().upsampled.values[i], 1e-5f + 1e-4f * std::abs(layer2[i]));
     cams.setTargetLayer("layer3");
 
+    // Score-CAM in reduced precision: the engine's bfloat16 map on this CPU, kept apart from float32.
+    cams.setMethod(compute::CamMethod::ScoreCam);
+    ASSERT_TRUE(waitForSlice(slice));
+    const std::vector<float> scoreFloat = cams.heatmaps(slice)->patches.front().values;
+    cams.setScoreReducedPrecision(true);
+    EXPECT_NE(cams.methodKey().find("precision=reduced"), std::string::npos);
+    ASSERT_TRUE(waitForSlice(slice));
+    compute::CamOptions reducedOptions;
+    reducedOptions.method = compute::CamMethod::ScoreCam;
+    reducedOptions.scoreReducedPrecision = true;
+    const auto reduced =
+        compute::computeCams(model, {{40, 40, std::vector<float>(pixels.begin(), pixels.end())}}, reducedOptions);
+    const auto& shownReduced = cams.heatmaps(slice)->patches.front().values;
+    float largestChange = 0;
+    for (size_t i = 0; i < shownReduced.size(); ++i) {
+        ASSERT_NEAR(shownReduced[i], reduced.front().upsampled.values[i], 1e-5f + 1e-4f * std::abs(shownReduced[i]));
+        largestChange = std::max(largestChange, std::abs(shownReduced[i] - scoreFloat[i]));
+    }
+    EXPECT_GT(largestChange, 0.f) << "a reduced-precision map, not the cached float32 one";
+    cams.setScoreReducedPrecision(false);
+    cams.setMethod(compute::CamMethod::GradCam);
+
     // Per volume: one min-max over every crop of the case (a whole-case job), checked against
     // the raw maps of all slices.
     float low = std::numeric_limits<float>::max(), high = std::numeric_limits<float>::lowest();
