@@ -223,12 +223,7 @@ TEST(Overlays, EachOverlayHasItsOwnSwitchAndOpacity)
     EXPECT_TRUE(window.camController()->scoreReducedPrecision());
     reducedPrecision->setChecked(false);
     EXPECT_FALSE(window.camController()->scoreReducedPrecision());
-    window.resize(1000, 800);
-    window.show();
-    ASSERT_TRUE(QTest::qWaitForWindowExposed(&window));
-    QSignalSpy loaded(&window, &ui::MainWindow::caseLoaded);
-    window.openPath(QString::fromStdString((dir / "cases").string()));
-    ASSERT_TRUE(loaded.wait(20000));
+    ASSERT_TRUE(openCases(window, dir.path()));
     ui::SliceView& view = *window.sliceView();
     ASSERT_TRUE(view.scene().labelContourShown(labels::Tumour)) << "the case opens on its lesion slice";
     auto* panel = window.findChild<QWidget*>("overlayPanel");

@@ -113,7 +113,7 @@ TEST(EditJournal, ARestartedWindowResumesTheCorrectionAndRecordsIt)
         slice = window.sliceView()->slice();
         ui::ReviewController& review = *window.reviewController();
         review.setAnnotator("bo");
-        ASSERT_TRUE(QTest::qWaitFor([&] { return window.camController()->heatmaps(slice) != nullptr; }, 30000));
+        ASSERT_TRUE(waitForHeatmaps(window, slice));
         ASSERT_TRUE(review.startCorrection());
         review.editor()->beginStroke(true);
         review.editor()->dab(20, 20, 4);
@@ -141,7 +141,7 @@ TEST(EditJournal, ARestartedWindowResumesTheCorrectionAndRecordsIt)
     const BinaryMask expected = review.editor()->mask();
     EXPECT_EQ(expected, edited) << "the mask after the last finished stroke is back";
     EXPECT_EQ(expected.at(20, 20), 1);
-    ASSERT_TRUE(QTest::qWaitFor([&] { return window.camController()->heatmaps(slice) != nullptr; }, 30000));
+    ASSERT_TRUE(waitForHeatmaps(window, slice));
     ASSERT_TRUE(review.finishCorrection()) << review.lastError().toStdString();
     EXPECT_FALSE(window.pendingRecovery().has_value()) << "a recorded correction leaves no journal";
     const auto decisions = review.store()->standingDecisions({storage::DecisionKind::Correct});
@@ -195,7 +195,7 @@ TEST(GuiProcessChild, PaintsThenWaitsToBeKilled)
     ui::ReviewController& review = *window.reviewController();
     review.setAnnotator("cy");
     const int slice = view.slice();
-    ASSERT_TRUE(QTest::qWaitFor([&] { return window.camController()->heatmaps(slice) != nullptr; }, 30000));
+    ASSERT_TRUE(waitForHeatmaps(window, slice));
     ASSERT_TRUE(review.startCorrection());
     const LabelVolume& labels = *window.currentCase()->labels;
     view.setBrushRadiusMm(3 * labels.spacing[2]);
@@ -259,7 +259,7 @@ TEST(EditJournal, TheGuiProcessKilledMidStrokeLosesOnlyThatStroke)
     ASSERT_TRUE(QTest::qWaitFor([&] { return window.reviewController()->editing(); }, 30000));
     ui::ReviewController& review = *window.reviewController();
     EXPECT_EQ(review.editor()->mask(), finished) << "exactly the finished strokes: the one in progress is lost";
-    ASSERT_TRUE(QTest::qWaitFor([&] { return window.camController()->heatmaps(slice) != nullptr; }, 30000));
+    ASSERT_TRUE(waitForHeatmaps(window, slice));
     review.setAnnotator("cy");
     ASSERT_TRUE(review.finishCorrection()) << review.lastError().toStdString();
     const auto decisions = review.store()->standingDecisions({storage::DecisionKind::Correct});

@@ -45,8 +45,8 @@ inline void writeCaseAndModel(const TempDir& dir, uint64_t seed, int inPlane, in
     compute::Classifier::create(description, seed).save((dir / "model.wsm").string());
 }
 
-/// Shows the window, opens DIR/cases and loads DIR/model.wsm at `cropSize`; false on a timeout.
-inline bool openCasesWithModel(ui::MainWindow& window, const std::filesystem::path& dir, int cropSize)
+/// Shows the window (1000 x 800) and opens DIR/cases; false on a timeout.
+inline bool openCases(ui::MainWindow& window, const std::filesystem::path& dir)
 {
     window.resize(1000, 800);
     window.show();
@@ -54,7 +54,13 @@ inline bool openCasesWithModel(ui::MainWindow& window, const std::filesystem::pa
         return false;
     QSignalSpy loaded(&window, &ui::MainWindow::caseLoaded);
     window.openPath(QString::fromStdString((dir / "cases").string()));
-    if (!loaded.wait(20000))
+    return loaded.wait(20000);
+}
+
+/// Shows the window, opens DIR/cases and loads DIR/model.wsm at `cropSize`; false on a timeout.
+inline bool openCasesWithModel(ui::MainWindow& window, const std::filesystem::path& dir, int cropSize)
+{
+    if (!openCases(window, dir))
         return false;
     window.camController()->setCropSize(cropSize);
     QSignalSpy modelLoaded(window.camController(), &ui::CamController::modelLoaded);
@@ -65,6 +71,12 @@ inline bool openCasesWithModel(ui::MainWindow& window, const std::filesystem::pa
 inline bool openCasesWithModel(ui::MainWindow& window, const TempDir& dir, int cropSize)
 {
     return openCasesWithModel(window, dir.path(), cropSize);
+}
+
+/// Waits until the window's heatmap controller has the slice's heatmaps; false on a timeout.
+inline bool waitForHeatmaps(ui::MainWindow& window, int slice, int timeoutMs = 30000)
+{
+    return QTest::qWaitFor([&] { return window.camController()->heatmaps(slice) != nullptr; }, timeoutMs);
 }
 
 /// Widget position of a slice pixel (row, col).

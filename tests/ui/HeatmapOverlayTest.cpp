@@ -275,12 +275,7 @@ TEST(ComparisonView, OnePanePerMethodLinkedWithItsOwnThresholdAndIou)
     writeCaseAndModel(dir, 9, 128);
 
     ui::MainWindow window;
-    window.resize(1000, 800);
-    window.show();
-    ASSERT_TRUE(QTest::qWaitForWindowExposed(&window));
-    QSignalSpy loaded(&window, &ui::MainWindow::caseLoaded);
-    window.openPath(QString::fromStdString((dir / "cases").string()));
-    ASSERT_TRUE(loaded.wait(20000));
+    ASSERT_TRUE(openCases(window, dir.path()));
     QSignalSpy modelLoaded(window.camController(), &ui::CamController::modelLoaded);
     window.loadModel(QString::fromStdString((dir / "model.wsm").string()));
     ASSERT_TRUE(modelLoaded.wait(20000));

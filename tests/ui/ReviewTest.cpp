@@ -238,10 +238,9 @@ TEST(Review, PolygonAddAndSubtractAndAnHuRangeEditTheMask)
     writeCaseAndModel(dir, 23, 128);
     ui::MainWindow window;
     ASSERT_TRUE(openCasesWithModel(window, dir, 40));
-    ui::CamController& cams = *window.camController();
     ui::SliceView& view = *window.sliceView();
     const int slice = view.slice();
-    ASSERT_TRUE(QTest::qWaitFor([&] { return cams.heatmaps(slice) != nullptr; }, 30000));
+    ASSERT_TRUE(waitForHeatmaps(window, slice));
     ui::ReviewController& review = *window.reviewController();
     ASSERT_TRUE(review.startCorrection());
     review.editor()->apply(BinaryMask(40, 40)); // start from an empty mask
@@ -298,7 +297,7 @@ TEST(Review, WholeSliceDecisionsUniteTheCropsProposals)
     ASSERT_TRUE(openCasesWithModel(window, dir, 40));
     ui::CamController& cams = *window.camController();
     const int slice = window.sliceView()->slice();
-    ASSERT_TRUE(QTest::qWaitFor([&] { return cams.heatmaps(slice) != nullptr; }, 30000));
+    ASSERT_TRUE(waitForHeatmaps(window, slice));
     ui::ReviewController& review = *window.reviewController();
     review.setAnnotator("cy");
     actionNamed(window, "Review whole slices (not kidney crops)")->setChecked(true);
