@@ -159,10 +159,13 @@ void Database::migrate(const std::vector<Migration>& migrations, int application
         throw DatabaseError(m_file.string() + ": schema version " + std::to_string(current) +
                             " needs migrating to " + std::to_string(known) + " but the file is read-only");
     transaction([&] {
+        // Another connection (a second reader of the same old store) may have migrated it while
+        // this one waited for the write lock: take the version again under the lock.
+        const int locked = schemaVersion();
         if (fileApplicationId == 0 && applicationId != 0)
             execute("PRAGMA application_id = " + std::to_string(applicationId));
         for (const auto& m : migrations) {
-            if (m.version <= current)
+            if (m.version <= locked)
                 continue;
             execute(m.sql);
             execute("PRAGMA user_version = " + std::to_string(m.version));

@@ -93,7 +93,7 @@ void CaseBrowser::refreshStatus()
     m_statusWatcher.setFuture(QtConcurrent::run([path] {
         std::map<std::string, CaseStatus> status;
         try {
-            // Read-only: the browser never changes (or migrates) a store.
+            // Read-only: the browser never writes a store (an older one is migrated first, see effectiveMode).
             const storage::AnnotationStore store(path, storage::Database::Mode::ReadOnly);
             for (const auto& c : store.caseProgress())
                 status[c.caseKey] = {QString::fromStdString(c.status()), c.proposals, c.decided,

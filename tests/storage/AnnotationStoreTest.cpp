@@ -4,6 +4,7 @@
 #include <gtest/gtest.h>
 #include <sqlite3.h>
 
+#include <atomic>
 #include <chrono>
 #include <csignal>
 #include <cstdio>
@@ -128,6 +129,37 @@ TEST(AnnotationStore, ReadersMigrateAnOlderWritableStoreInsteadOfRefusingIt)
     }
     EXPECT_EQ(Database::schemaVersionOf(db.path), AnnotationStore::kSchemaVersion);
     EXPECT_FALSE(Database::schemaVersionOf(db.path.string() + ".missing").has_value());
+}
+
+TEST(AnnotationStore, ReadersOpeningAnOlderStoreAtOnceMigrateItOnce)
+{
+    // The case list and the dashboard open a dataset's store on two workers at the same moment.
+    for (int round = 0; round < 5; ++round) {
+        TempDb db;
+        {
+            Database v2(db.path, {AnnotationStore::migrations()[0], AnnotationStore::migrations()[1]},
+                        Database::Mode::ReadWrite, AnnotationStore::kApplicationId);
+        }
+        std::atomic<int> opened{0};
+        std::vector<std::string> errors(4);
+        std::vector<std::thread> readers;
+        for (size_t i = 0; i < errors.size(); ++i)
+            readers.emplace_back([&, i] {
+                try {
+                    const AnnotationStore reader(db.path, Database::Mode::ReadOnly);
+                    reader.caseProgress();
+                    ++opened;
+                } catch (const std::exception& e) {
+                    errors[i] = e.what();
+                }
+            });
+        for (auto& t : readers)
+            t.join();
+        for (const auto& e : errors)
+            EXPECT_EQ(e, "");
+        EXPECT_EQ(opened, 4);
+        EXPECT_EQ(Database::schemaVersionOf(db.path), AnnotationStore::kSchemaVersion);
+    }
 }
 
 TEST(AnnotationStore, RefusesANewerSchema)
