@@ -41,11 +41,8 @@ int runGui(const GuiOptions& options, int argc, char** argv)
     const QString path = QString::fromStdString(options.path);
     QTimer::singleShot(0, &window, [&window, path, demo = options.demo] {
         // A correction left by a crashed session comes first (its dataset and case).
-        if (window.pendingRecovery()) {
-            window.offerRecovery();
-            if (window.pendingRecovery())
-                return;
-        }
+        if (window.offerRecovery())
+            return;
         // A path given, else the demo when asked for or on a first start, else the last dataset.
         const QStringList recent = ui::MainWindow::recentDatasets();
         if (!path.isEmpty())

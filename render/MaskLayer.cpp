@@ -118,8 +118,6 @@ void MaskLayer::setColour(double r, double g, double b)
     m_outline->GetProperty()->SetColor(r, g, b);
 }
 
-void MaskLayer::setOpacity(double opacity) { m_fill->GetProperty()->SetOpacity(std::clamp(opacity, 0.0, 1.0)); }
-
 void MaskLayer::setMask(int row0, int col0, const BinaryMask& mask)
 {
     // Extent from 0 and the box's corner as origin (discrete flying edges ignores extent starts).
@@ -162,14 +160,6 @@ void MaskLayer::setCursor(double row, double col, double radius, bool visible)
     }
     updateVisibility();
 }
-
-vtkPolyData* MaskLayer::outline()
-{
-    m_contour->Update();
-    return m_contour->GetOutput();
-}
-
-vtkImageData* MaskLayer::image() const { return m_image; }
 
 void MaskLayer::updateVisibility()
 {

@@ -34,15 +34,11 @@ public:
     /// brush dab: a copy of the box's pixels; the outline is traced when the frame renders.
     void setMask(int row0, int col0, const BinaryMask& mask);
     void clear();
-    bool hasMask() const { return m_hasMask; }
     void setColour(double r, double g, double b);
-    void setOpacity(double opacity);
     /// The brush ring: centre in slice pixels (row, col), radius in pixels.
     void setCursor(double row, double col, double radius, bool visible);
     /// The polygon being drawn (slice pixels: row, col), open; empty hides it.
     void setPolygon(const std::vector<std::array<double, 2>>& points);
-    vtkPolyData* outline();
-    vtkImageData* image() const;
 
 private:
     void updateVisibility();

@@ -52,6 +52,10 @@ std::shared_ptr<compute::CamCache> openDiskCache(const std::string& hash)
     return cache;
 }
 
+constexpr int kScanChunk = 8; ///< slices per probability-scan job (jobs stay short: a click waits for one)
+
+} // namespace
+
 std::vector<CropBox> cropBoxes(const LoadedCase& loaded, const KidneyCentres* centres, int slice, int cropSize)
 {
     if (centres)
@@ -61,10 +65,6 @@ std::vector<CropBox> cropBoxes(const LoadedCase& loaded, const KidneyCentres* ce
     return {{"right", ct.rows() / 2 - cropSize / 2, ct.cols() / 4 - cropSize / 2, false},
             {"left", ct.rows() / 2 - cropSize / 2, 3 * ct.cols() / 4 - cropSize / 2, false}};
 }
-
-constexpr int kScanChunk = 8; ///< slices per probability-scan job (jobs stay short: a click waits for one)
-
-} // namespace
 
 std::optional<double> proposalIouAgainstTruth(const SliceHeatmaps& heatmaps, const LabelVolume& labels, int slice,
                                               double threshold)

@@ -26,6 +26,7 @@
 
 namespace weaksight {
 class KidneyCentres;
+struct CropBox;
 }
 
 namespace weaksight::compute {
@@ -33,6 +34,10 @@ class CamCache;
 }
 
 namespace weaksight::ui {
+
+/// The kidney crops of a slice the heatmaps are computed on: from the kidney centres when the case
+/// has labels, else the centre of each half of the slice. The review decides on the same boxes.
+std::vector<CropBox> cropBoxes(const LoadedCase& loaded, const KidneyCentres* centres, int slice, int cropSize);
 
 /// The heatmaps of one slice: a patch per kidney crop, normalised as the controller is set
 /// (per crop or per volume to [0, 1], or raw values).

@@ -92,15 +92,6 @@ ExportDialog::~ExportDialog() { m_watcher.waitForFinished(); }
 
 void ExportDialog::setOutputFolder(const QString& folder) { m_folder->setText(folder); }
 
-void ExportDialog::setFormats(bool nifti, bool png, bool coco)
-{
-    m_nifti->setChecked(nifti);
-    m_png->setChecked(png);
-    m_coco->setChecked(coco);
-}
-
-void ExportDialog::setOnlyCurrentCase(bool only) { (only ? m_thisCase : m_allCases)->setChecked(true); }
-
 storage::ExportOptions ExportDialog::options() const
 {
     storage::ExportOptions o;

@@ -24,13 +24,10 @@ public:
     ~ExportDialog() override;
 
     void setOutputFolder(const QString& folder);
-    void setFormats(bool nifti, bool png, bool coco);
-    void setOnlyCurrentCase(bool only);
     /// The options the dialog's controls describe.
     storage::ExportOptions options() const;
     /// Starts the export (the Export button); finished follows.
     void start();
-    bool running() const { return m_watcher.isRunning(); }
     QString resultText() const;
 
 Q_SIGNALS:

@@ -887,11 +887,11 @@ void MainWindow::updateReviewStatus()
 
 std::optional<EditRecovery> MainWindow::pendingRecovery() const { return m_review->journal().load(); }
 
-void MainWindow::offerRecovery()
+bool MainWindow::offerRecovery()
 {
     const auto recovery = pendingRecovery();
     if (!recovery)
-        return;
+        return false;
     if (qEnvironmentVariableIsEmpty("WEAKSIGHT_NO_DIALOGS")) {
         const auto answer = QMessageBox::question(
             this, tr("Unfinished correction"),
@@ -904,10 +904,11 @@ void MainWindow::offerRecovery()
             QMessageBox::Yes | QMessageBox::Discard, QMessageBox::Yes);
         if (answer != QMessageBox::Yes) {
             m_review->journal().discard();
-            return;
+            return false;
         }
     }
     recoverEdit(*recovery);
+    return true;
 }
 
 void MainWindow::recoverEdit(const EditRecovery& recovery)

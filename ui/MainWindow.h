@@ -83,8 +83,9 @@ public:
     void showKeyHelp();
     /// A correction left in the journal by a crashed or killed session, if any.
     std::optional<EditRecovery> pendingRecovery() const;
-    /// At start-up: asks whether to restore a journalled correction, then opens it.
-    void offerRecovery();
+    /// At start-up: asks whether to restore a journalled correction, then opens it. True when a
+    /// restore is under way (the journal was read once for it).
+    bool offerRecovery();
     /// Opens the recovery's dataset and case and resumes the correction.
     void recoverEdit(const EditRecovery& recovery);
     /// Shows the 3D view (kidney and lesion surfaces of the case; View > 3D view, key 3).

@@ -4,7 +4,6 @@
 #include "storage/StoreTools.h"
 #include "ui/CamController.h"
 
-#include <QFileInfo>
 
 #include <spdlog/spdlog.h>
 
@@ -23,11 +22,8 @@ void ReviewController::setDataset(const QString& datasetRoot, const QString& sto
 {
     if (storePath == m_storePath)
         return;
-    if (m_editor) { // kept in the journal
-        m_editor.reset();
-        m_restoredBox.reset();
-        Q_EMIT editingChanged(false);
-    }
+    if (m_editor)
+        stopEditing(/*discardJournal=*/false); // kept in the journal
     m_datasetRoot = datasetRoot;
     m_storePath = storePath;
     m_store.reset();
@@ -37,11 +33,8 @@ void ReviewController::setDataset(const QString& datasetRoot, const QString& sto
 void ReviewController::setCase(std::shared_ptr<const LoadedCase> loaded)
 {
     // Another case while editing: the correction stays in the journal (offered back at start-up).
-    if (m_editor) {
-        m_editor.reset();
-        m_restoredBox.reset();
-        Q_EMIT editingChanged(false);
-    }
+    if (m_editor)
+        stopEditing(/*discardJournal=*/false);
     m_case = std::move(loaded);
     m_centres.reset(); // built on first use unless the heatmap worker has built them already
     m_slice = -1;
@@ -82,8 +75,8 @@ int ReviewController::cropCount() const
 
 std::optional<storage::CropBox> ReviewController::cropBox() const
 {
-    if (m_editor && m_restoredBox)
-        return m_restoredBox;
+    if (m_editor && m_editBox)
+        return m_editBox;
     const auto* maps = m_cams.heatmaps(m_slice);
     if (!maps)
         return std::nullopt;
@@ -191,17 +184,8 @@ bool ReviewController::record(storage::DecisionKind kind, std::optional<BinaryMa
         decision.annotator = m_annotator.toStdString();
         decision.kind = kind;
         decision.finalMask = std::move(finalMask);
-        if (m_case->labels) // the crop may reach past the slice edge: outside counts as background
-        {
-            BinaryMask truth(box->rows, box->cols);
-            for (int r = 0; r < box->rows; ++r)
-                for (int c = 0; c < box->cols; ++c) {
-                    const int row = box->row + r, col = box->col + c;
-                    truth.at(r, c) = row >= 0 && col >= 0 && row < m_case->labels->rows() && col < m_case->labels->cols() &&
-                                     labels::isLesion(m_case->labels->at(m_slice, row, col));
-                }
-            decision.groundTruth = std::move(truth);
-        }
+        if (m_case->labels) // the box lies inside the slice: addProposal refuses any other
+            decision.groundTruth = lesionMask(*m_case->labels, m_slice, box->row, box->col, box->rows, box->cols);
         decision.timeSpentMs = m_shownSince.elapsed();
         const auto result = m_store->recordDecision(decision);
         m_session.push_back({result.decisionId, m_slice, m_crop});
@@ -216,7 +200,8 @@ bool ReviewController::record(storage::DecisionKind kind, std::optional<BinaryMa
     return true;
 }
 
-bool ReviewController::accept() { return !editing() && record(storage::DecisionKind::Accept, proposal()); }
+// An accepted decision's final mask is its proposal: the store takes the one just written.
+bool ReviewController::accept() { return !editing() && record(storage::DecisionKind::Accept, std::nullopt); }
 bool ReviewController::reject() { return !editing() && record(storage::DecisionKind::Reject, std::nullopt); }
 bool ReviewController::skip() { return !editing() && record(storage::DecisionKind::Skip, std::nullopt); }
 
@@ -225,8 +210,8 @@ bool ReviewController::startCorrection()
     const auto start = proposal();
     if (!start || editing())
         return false;
+    m_editBox = cropBox(); // fixed while editing, whatever the heatmaps do meanwhile
     m_editor = std::make_unique<MaskEditor>(*start);
-    m_restoredBox.reset();
     editChanged();
     Q_EMIT editingChanged(true);
     return true;
@@ -250,7 +235,7 @@ bool ReviewController::restoreCorrection(const EditRecovery& recovery)
     m_crop = recovery.crop;
     m_shownSince.restart();
     m_editor = std::make_unique<MaskEditor>(recovery.mask);
-    m_restoredBox = recovery.box;
+    m_editBox = recovery.box;
     if (m_annotator.isEmpty())
         m_annotator = recovery.annotator;
     Q_EMIT editingChanged(true);
@@ -265,20 +250,22 @@ bool ReviewController::finishCorrection()
     BinaryMask final = m_editor->mask();
     if (!record(storage::DecisionKind::Correct, std::move(final)))
         return false; // nothing is lost: still editing, the journal keeps the mask
-    m_editor.reset();
-    m_restoredBox.reset();
-    m_journal.discard();
-    Q_EMIT editingChanged(false);
+    stopEditing(/*discardJournal=*/true);
     return true;
 }
 
 void ReviewController::cancelCorrection()
 {
-    if (!m_editor)
-        return;
+    if (m_editor)
+        stopEditing(/*discardJournal=*/true);
+}
+
+void ReviewController::stopEditing(bool discardJournal)
+{
     m_editor.reset();
-    m_restoredBox.reset();
-    m_journal.discard();
+    m_editBox.reset();
+    if (discardJournal)
+        m_journal.discard();
     Q_EMIT editingChanged(false);
 }
 
@@ -347,11 +334,8 @@ bool ReviewController::sliceDecided(int64_t caseId, int slice) const
             return !d.undone && d.crop.row == 0 && d.crop.col == 0 && d.crop.rows == whole->rows && d.crop.cols == whole->cols;
         });
     }
-    if (kidneys)
-        boxes = kidneys->boxes(slice, size, size);
-    else if (m_case && m_case->imaging) // the half-slice centres the heatmaps use without labels
-        boxes = {{"right", m_case->imaging->rows() / 2 - size / 2, m_case->imaging->cols() / 4 - size / 2, false},
-                 {"left", m_case->imaging->rows() / 2 - size / 2, 3 * m_case->imaging->cols() / 4 - size / 2, false}};
+    if (m_case && m_case->imaging)
+        boxes = cropBoxes(*m_case, kidneys, slice, size);
     if (boxes.empty())
         return true; // nothing to decide on this slice
     if (!m_store)

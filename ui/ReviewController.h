@@ -93,6 +93,7 @@ Q_SIGNALS:
 private:
     bool record(storage::DecisionKind kind, std::optional<BinaryMask> finalMask);
     bool sliceDecided(int64_t caseId, int slice) const;
+    void stopEditing(bool discardJournal);
     /// The case's kidney centres: the heatmap worker's when it has built them, else built here once.
     const KidneyCentres* centres() const;
     std::optional<storage::CropBox> wholeSliceBox() const;
@@ -109,7 +110,7 @@ private:
     int m_slice = -1, m_crop = 0;
     bool m_wholeSlice = false;
     std::unique_ptr<MaskEditor> m_editor;
-    std::optional<storage::CropBox> m_restoredBox; ///< the crop of a correction restored from the journal
+    std::optional<storage::CropBox> m_editBox; ///< the crop being corrected, fixed while editing
     EditJournal m_journal;
     QElapsedTimer m_shownSince; ///< time spent on the current proposal
     struct Recorded {

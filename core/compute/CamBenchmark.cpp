@@ -10,6 +10,7 @@
 #include <fstream>
 #include <iomanip>
 #include <malloc.h>
+#include <optional>
 #include <random>
 #include <sstream>
 
@@ -48,6 +49,28 @@ bool resetPeakResident()
     std::ofstream clear("/proc/self/clear_refs");
     clear << "5";
     return static_cast<bool>(clear.flush());
+}
+
+/// Two maps' agreement after min-max normalisation: mean |difference| and IoU at 0.5.
+struct MapAgreement {
+    double meanAbsDifference = 0;
+    double iou = 1;
+};
+
+MapAgreement compareMaps(CamMap a, CamMap b)
+{
+    normaliseMinMax(a);
+    normaliseMinMax(b);
+    MapAgreement agreement;
+    int intersection = 0, unionSize = 0;
+    for (size_t i = 0; i < a.values.size(); ++i) {
+        agreement.meanAbsDifference += std::abs(a.values[i] - b.values[i]);
+        intersection += a.values[i] >= 0.5f && b.values[i] >= 0.5f;
+        unionSize += a.values[i] >= 0.5f || b.values[i] >= 0.5f;
+    }
+    agreement.meanAbsDifference /= std::max<size_t>(1, a.values.size());
+    agreement.iou = unionSize ? double(intersection) / unionSize : 1.0;
+    return agreement;
 }
 
 void synchronise(const torch::Device& device)
@@ -138,8 +161,7 @@ void runCamBenchmark(const CamBenchmarkOptions& options, std::ostream& out)
         out << "  " << std::left << std::setw(16) << "method" << std::right << std::setw(12) << "ms/crop"
             << std::setw(12) << "x forward" << std::setw(12) << "x bound" << std::setw(14) << "peak RSS MB" << "\n";
 
-        std::vector<float> exactScore, fastScore;
-        std::vector<CamResult> exactScoreResult;
+        std::optional<CamResult> exactScore, fastScore;
         for (const auto method : methods) {
             const bool exact = method == CamMethod::ScoreCam;
             if (exact && !options.exactScoreCamOnLargeModels && channels > 512 && !device.is_cuda()) {
@@ -164,26 +186,15 @@ void runCamBenchmark(const CamBenchmarkOptions& options, std::ostream& out)
             else
                 out << std::setw(12) << "";
             out << std::setw(14) << (peakResettable ? peak : -1.0) << "\n";
-            CamMap map = last.front().upsampled;
-            normaliseMinMax(map);
-            if (method == CamMethod::ScoreCam) {
-                exactScore = map.values;
-                exactScoreResult = last;
-            }
+            if (method == CamMethod::ScoreCam)
+                exactScore = last.front();
             if (method == CamMethod::FastScoreCam)
-                fastScore = map.values;
+                fastScore = last.front();
         }
-        if (!exactScore.empty() && !fastScore.empty()) {
-            double absError = 0;
-            int intersection = 0, unionSize = 0;
-            for (size_t i = 0; i < exactScore.size(); ++i) {
-                absError += std::abs(exactScore[i] - fastScore[i]);
-                intersection += exactScore[i] >= 0.5f && fastScore[i] >= 0.5f;
-                unionSize += exactScore[i] >= 0.5f || fastScore[i] >= 0.5f;
-            }
-            out << "  scorecam-fast (top-32) vs exact: mean |difference| of min-max maps "
-                << absError / exactScore.size() << ", IoU of the maps thresholded at 0.5 "
-                << (unionSize ? double(intersection) / unionSize : 1.0) << "\n";
+        if (exactScore && fastScore) {
+            const auto agreement = compareMaps(exactScore->upsampled, fastScore->upsampled);
+            out << "  scorecam-fast (top-32) vs exact: mean |difference| of min-max maps " << agreement.meanAbsDifference
+                << ", IoU of the maps thresholded at 0.5 " << agreement.iou << "\n";
         }
         // Batched Grad-CAM throughput: what a whole-volume or cam-batch run gets.
         {
@@ -198,7 +209,7 @@ void runCamBenchmark(const CamBenchmarkOptions& options, std::ostream& out)
 
         const bool reduced = options.reducedPrecision == CamBenchmarkOptions::ReducedPrecision::On ||
                              (options.reducedPrecision == CamBenchmarkOptions::ReducedPrecision::OnCuda && device.is_cuda());
-        if (reduced && !exactScoreResult.empty()) {
+        if (reduced && exactScore) {
             CamOptions camOptions;
             camOptions.method = CamMethod::ScoreCam;
             camOptions.scoreReducedPrecision = true;
@@ -207,27 +218,19 @@ void runCamBenchmark(const CamBenchmarkOptions& options, std::ostream& out)
                 resetPeakResident();
             const double ms = medianMs(device.is_cuda() ? options.repeats : std::max(1, options.repeats / 3), device,
                                        [&] { last = computeCams(model, one, camOptions); });
-            const auto& exactRaw = exactScoreResult.front().raw.values;
+            const auto& exactRaw = exactScore->raw.values;
             const auto& reducedRaw = last.front().raw.values;
-            const float scale = std::max(1e-12f, exactScoreResult.front().raw.max());
+            const float scale = std::max(1e-12f, exactScore->raw.max());
             double maxRelative = 0;
             for (size_t i = 0; i < exactRaw.size(); ++i)
                 maxRelative = std::max(maxRelative, static_cast<double>(std::abs(exactRaw[i] - reducedRaw[i]) / scale));
-            CamMap map = last.front().upsampled;
-            normaliseMinMax(map);
-            double absError = 0;
-            int intersection = 0, unionSize = 0;
-            for (size_t i = 0; i < exactScore.size(); ++i) {
-                absError += std::abs(exactScore[i] - map.values[i]);
-                intersection += exactScore[i] >= 0.5f && map.values[i] >= 0.5f;
-                unionSize += exactScore[i] >= 0.5f || map.values[i] >= 0.5f;
-            }
+            const auto agreement = compareMaps(exactScore->upsampled, last.front().upsampled);
             const char* type = device.is_cuda() ? "float16" : "bfloat16";
             out << "  scorecam, " << type << " forwards: " << ms << " ms/crop (" << ms / scoreBound << " x bound), peak RSS "
                 << (peakResettable ? peakResidentMb() : -1.0) << " MB; against float32: max |difference| of raw maps "
                 << std::scientific << std::setprecision(2) << maxRelative << " of the map's maximum, mean |difference| of min-max maps "
-                << absError / exactScore.size() << std::fixed << ", IoU at 0.5 " << std::setprecision(3)
-                << (unionSize ? double(intersection) / unionSize : 1.0) << std::setprecision(2) << "\n";
+                << agreement.meanAbsDifference << std::fixed << ", IoU at 0.5 " << std::setprecision(3) << agreement.iou
+                << std::setprecision(2) << "\n";
         }
         out << std::flush;
     }
