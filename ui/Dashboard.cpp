@@ -138,7 +138,9 @@ Dashboard::~Dashboard() { m_watcher.waitForFinished(); }
 void Dashboard::setStorePath(const QString& path)
 {
     m_storePath = path;
-    refresh();
+    // Hidden (its dock closed, as at start): the main window refreshes it when it is shown.
+    if (isVisible())
+        refresh();
 }
 
 void Dashboard::refresh()
