@@ -1,4 +1,5 @@
 #include "core/common/Log.h"
+#include "core/common/LogLine.h"
 
 #include <spdlog/sinks/rotating_file_sink.h>
 #include <spdlog/sinks/stdout_color_sinks.h>
@@ -72,5 +73,13 @@ void initialise(const LogOptions& options)
 }
 
 std::filesystem::path currentLogFile() { return g_logFile; }
+
+void writeLine(Level level, const std::string& message)
+{
+    if (level == Level::Warning)
+        spdlog::warn("{}", message);
+    else
+        spdlog::info("{}", message);
+}
 
 } // namespace weaksight::logging

@@ -14,6 +14,10 @@
 #include <random>
 #include <sstream>
 
+#ifdef WEAKSIGHT_TORCH_CUDA_STATS
+#include <c10/cuda/CUDACachingAllocator.h>
+#endif
+
 namespace weaksight::compute {
 
 namespace {
@@ -49,6 +53,29 @@ bool resetPeakResident()
     std::ofstream clear("/proc/self/clear_refs");
     clear << "5";
     return static_cast<bool>(clear.flush());
+}
+
+/// LibTorch's CUDA allocator peak (MB of tensors allocated) since the last reset; -1 where the
+/// device is not CUDA or this LibTorch has no CUDA allocator to ask.
+double peakGpuMb(const torch::Device& device)
+{
+#ifdef WEAKSIGHT_TORCH_CUDA_STATS
+    if (device.is_cuda()) {
+        const auto stats = c10::cuda::CUDACachingAllocator::getDeviceStats(device.index());
+        return static_cast<double>(stats.allocated_bytes[0].peak) / (1024.0 * 1024.0); // [0]: all pools
+    }
+#endif
+    (void)device;
+    return -1;
+}
+
+void resetPeakGpu(const torch::Device& device)
+{
+#ifdef WEAKSIGHT_TORCH_CUDA_STATS
+    if (device.is_cuda())
+        c10::cuda::CUDACachingAllocator::resetPeakStats(device.index());
+#endif
+    (void)device;
 }
 
 /// Two maps' agreement after min-max normalisation: mean |difference| and IoU at 0.5.
@@ -159,7 +186,10 @@ void runCamBenchmark(const CamBenchmarkOptions& options, std::ostream& out)
             << 1000.0 / bestPerCrop << " crops/s)\n"
             << "  Score-CAM lower bound: " << channels << " x " << bestPerCrop << " = " << scoreBound << " ms/crop\n";
         out << "  " << std::left << std::setw(16) << "method" << std::right << std::setw(12) << "ms/crop"
-            << std::setw(12) << "x forward" << std::setw(12) << "x bound" << std::setw(14) << "peak RSS MB" << "\n";
+            << std::setw(12) << "x forward" << std::setw(12) << "x bound" << std::setw(14) << "peak RSS MB";
+        if (device.is_cuda())
+            out << std::setw(14) << "peak GPU MB";
+        out << "\n";
 
         std::optional<CamResult> exactScore, fastScore;
         for (const auto method : methods) {
@@ -173,6 +203,7 @@ void runCamBenchmark(const CamBenchmarkOptions& options, std::ostream& out)
             camOptions.method = method;
             if (peakResettable)
                 resetPeakResident();
+            resetPeakGpu(device);
             std::vector<CamResult> last;
             const int repeats = (method == CamMethod::ScoreCam || method == CamMethod::FastScoreCam) && !device.is_cuda()
                                     ? std::max(1, options.repeats / 3)
@@ -185,7 +216,10 @@ void runCamBenchmark(const CamBenchmarkOptions& options, std::ostream& out)
                 out << std::setw(12) << ms / scoreBound;
             else
                 out << std::setw(12) << "";
-            out << std::setw(14) << (peakResettable ? peak : -1.0) << "\n";
+            out << std::setw(14) << (peakResettable ? peak : -1.0);
+            if (device.is_cuda())
+                out << std::setw(14) << peakGpuMb(device);
+            out << "\n";
             if (method == CamMethod::ScoreCam)
                 exactScore = last.front();
             if (method == CamMethod::FastScoreCam)
@@ -202,9 +236,13 @@ void runCamBenchmark(const CamBenchmarkOptions& options, std::ostream& out)
             std::vector<Image2D> crops(static_cast<size_t>(batch), one.front());
             CamOptions gradCam;
             gradCam.method = CamMethod::GradCam;
+            resetPeakGpu(device);
             const double ms = medianMs(std::max(2, options.repeats / 2), device, [&] { computeCams(model, crops, gradCam); });
             out << "  batched Grad-CAM: " << ms / batch << " ms/crop at batch " << batch << " (" << 1000.0 * batch / ms
-                << " crops/s)\n";
+                << " crops/s)";
+            if (device.is_cuda())
+                out << ", peak GPU " << peakGpuMb(device) << " MB";
+            out << "\n";
         }
 
         const bool reduced = options.reducedPrecision == CamBenchmarkOptions::ReducedPrecision::On ||
@@ -216,6 +254,7 @@ void runCamBenchmark(const CamBenchmarkOptions& options, std::ostream& out)
             std::vector<CamResult> last;
             if (peakResettable)
                 resetPeakResident();
+            resetPeakGpu(device);
             const double ms = medianMs(device.is_cuda() ? options.repeats : std::max(1, options.repeats / 3), device,
                                        [&] { last = computeCams(model, one, camOptions); });
             const auto& exactRaw = exactScore->raw.values;
@@ -227,7 +266,10 @@ void runCamBenchmark(const CamBenchmarkOptions& options, std::ostream& out)
             const auto agreement = compareMaps(exactScore->upsampled, last.front().upsampled);
             const char* type = device.is_cuda() ? "float16" : "bfloat16";
             out << "  scorecam, " << type << " forwards: " << ms << " ms/crop (" << ms / scoreBound << " x bound), peak RSS "
-                << (peakResettable ? peakResidentMb() : -1.0) << " MB; against float32: max |difference| of raw maps "
+                << (peakResettable ? peakResidentMb() : -1.0) << " MB";
+            if (device.is_cuda())
+                out << ", peak GPU " << peakGpuMb(device) << " MB";
+            out << "; against float32: max |difference| of raw maps "
                 << std::scientific << std::setprecision(2) << maxRelative << " of the map's maximum, mean |difference| of min-max maps "
                 << agreement.meanAbsDifference << std::fixed << ", IoU at 0.5 " << std::setprecision(3) << agreement.iou
                 << std::setprecision(2) << "\n";

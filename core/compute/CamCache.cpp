@@ -1,7 +1,6 @@
 #include "core/compute/CamCache.h"
+#include "core/common/LogLine.h"
 #include "core/compute/CropDataset.h"
-
-#include <spdlog/spdlog.h>
 
 #include <algorithm>
 #include <cmath>
@@ -173,8 +172,10 @@ CamCache::CamCache(const fs::path& file, const std::string& modelHash, Mode mode
             // The tail of a killed writer: cut off (in ReadWrite mode) so appends continue from a
             // valid record.
             m_dropped = 1;
-            spdlog::warn("{}: {} an incomplete record at byte {} (interrupted writer); {} heatmaps kept",
-                         file.string(), m_out ? "dropped" : "ignored", validEnd, m_entries.size());
+            logging::writeLine(logging::Level::Warning,
+                               file.string() + ": " + (m_out ? "dropped" : "ignored") + " an incomplete record at byte " +
+                                   std::to_string(validEnd) + " (interrupted writer); " +
+                                   std::to_string(m_entries.size()) + " heatmaps kept");
             if (m_out)
                 fs::resize_file(file, validEnd);
         }

@@ -2,8 +2,6 @@
 #include "core/compute/Device.h"
 #include "core/compute/KeyValueText.h"
 
-#include <spdlog/spdlog.h>
-
 #include <algorithm>
 #include <chrono>
 #include <cstring>

@@ -1,7 +1,5 @@
 #include "core/compute/Evaluation.h"
 
-#include <spdlog/spdlog.h>
-
 #include <algorithm>
 #include <chrono>
 #include <cmath>

@@ -1,13 +1,13 @@
 #include "core/compute/Trainer.h"
 
+#include "core/common/LogLine.h"
 #include "core/compute/ClassifierImpl.h"
 #include "core/compute/Device.h"
-
-#include <spdlog/spdlog.h>
 
 #include <algorithm>
 #include <chrono>
 #include <cmath>
+#include <cstdio>
 #include <iomanip>
 #include <random>
 #include <sstream>
@@ -322,9 +322,11 @@ TrainResult trainClassifier(const CropDataset& dataset, const TrainOptions& opti
         archive.read("history", value);
         result.history = parseHistory(value.toStringRef());
         result.resumed = true;
-        spdlog::info("train: resuming after epoch {} from {}", firstEpoch - 1, checkpoint.string());
+        logging::writeLine(logging::Level::Info, "train: resuming after epoch " + std::to_string(firstEpoch - 1) +
+                                                     " from " + checkpoint.string());
     } else if (options.resume) {
-        spdlog::warn("train: no checkpoint {}; starting from scratch", checkpoint.string());
+        logging::writeLine(logging::Level::Warning,
+                           "train: no checkpoint " + checkpoint.string() + "; starting from scratch");
     }
 
     torch::Tensor classWeights;
@@ -399,9 +401,12 @@ TrainResult trainClassifier(const CropDataset& dataset, const TrainOptions& opti
         record.validation = classifyCrops(classifier, dataset, validation);
         record.seconds = std::chrono::duration<double>(Clock::now() - epochStart).count();
         result.history.push_back(record);
-        spdlog::info("train: epoch {}/{} lr {:.3g} loss {:.4f} val P {:.3f} R {:.3f} F1 {:.3f} ({:.1f} crops/s)", epoch,
-                     options.epochs, lr, record.trainLoss, record.validation.precision(), record.validation.recall(),
-                     record.validation.f1(), record.trainCropsPerSecond);
+        char line[192];
+        std::snprintf(line, sizeof line,
+                      "train: epoch %d/%d lr %.3g loss %.4f val P %.3f R %.3f F1 %.3f (%.1f crops/s)", epoch,
+                      options.epochs, lr, record.trainLoss, record.validation.precision(),
+                      record.validation.recall(), record.validation.f1(), record.trainCropsPerSecond);
+        logging::writeLine(logging::Level::Info, line);
         if (record.validation.f1() > result.bestValidationF1) {
             result.bestValidationF1 = record.validation.f1();
             result.bestEpoch = epoch;
