@@ -11,7 +11,10 @@
 #   mkdir -p .gpu && cp -r /usr/src/googletest .gpu/
 #   bash tools/prepare-reference-cams.sh GRADCAM_GIT TORCHCAM_GIT TTACH_GIT   # fetched snapshots
 # then run with carry [".gpu"] and timeout_s ~540:  bash tools/gpu-check.sh
+# `bash tools/gpu-check.sh precision` (about 2 minutes) builds only the CAM test and benchmark and
+# runs CPU-vs-CUDA agreement with TF32 and float32 convolutions and ResNet-50 timings for both.
 set -uo pipefail
+mode="${1:-all}"
 out="${OUT:-/tmp/weaksight-gpu}"
 mkdir -p "$out"
 python="$(command -v python3)"
@@ -23,6 +26,16 @@ configure() {
         > "$out/configure.log" 2>&1 || { tail -40 "$out/configure.log"; exit 1; }
 }
 configure
+if [ "$mode" = precision ]; then
+  timeout 200 cmake --build build-gpu -j"$(nproc)" --target weaksight_compute_tests weaksight_bench_cam > "$out/build.log" 2>&1 \
+    || { grep -B2 -A12 "error" "$out/build.log" | head -60; exit 1; }
+  timeout 60 build-gpu/bin/weaksight_compute_tests --gtest_filter='Compute.CpuAndCudaAgree' 2>&1 | tee "$out/agreement.log"
+  for tf32 in "" --no-tf32; do
+    timeout 60 build-gpu/bin/weaksight_bench_cam --device cuda --models resnet50 --methods gradcam,scorecam \
+        --repeats 10 --no-reduced-precision $tf32 2>&1 | tee -a "$out/bench-precision.log"
+  done
+  exit 0
+fi
 if ! timeout 300 cmake --build build-gpu -j"$(nproc)" > "$out/build.log" 2>&1; then
   grep -B2 -A12 "error" "$out/build.log" | head -60
   # The CUDA allocator statistics are the one part that uses CUDA headers: build without them.

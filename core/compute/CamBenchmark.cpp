@@ -136,7 +136,9 @@ void runCamBenchmark(const CamBenchmarkOptions& options, std::ostream& out)
 {
     const int threads = configureCpuThreads(options.threads);
     const auto info = selectDevice(options.device);
+    setCudaTf32(options.cudaTf32);
     out << "weaksight CAM benchmark: LibTorch " << torchVersion() << ", device " << info.name << " (" << info.detail
+        << (info.kind == DeviceKind::Cuda ? cudaTf32() ? ", TF32 convolutions" : ", float32 convolutions" : "")
         << "), " << threads << " CPU threads, crop " << options.cropSize << "x" << options.cropSize << ", median of "
         << options.repeats << " runs\n";
     std::vector<CamMethod> methods;

@@ -18,6 +18,7 @@ struct CamBenchmarkOptions {
     /// CPU), its time and its error against float32.
     enum class ReducedPrecision { Off, OnCuda, On };
     ReducedPrecision reducedPrecision = ReducedPrecision::OnCuda;
+    bool cudaTf32 = true; ///< setCudaTf32(); false measures true float32 convolutions on CUDA
 };
 
 /// Prints, per model and method, the median milliseconds per crop, peak resident memory, the

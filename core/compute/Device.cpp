@@ -19,6 +19,10 @@ int cudaDeviceCount() { return static_cast<int>(torch::cuda::device_count()); }
 
 std::string torchVersion() { return TORCH_VERSION; }
 
+void setCudaTf32(bool allowed) { at::globalContext().setAllowTF32CuDNN(allowed); }
+
+bool cudaTf32() { return at::globalContext().allowTF32CuDNN(); }
+
 namespace {
 
 /// The few CUDA driver API entry points the memory query needs, resolved from libcuda.so.1 (the

@@ -34,6 +34,13 @@ struct CudaMemory {
 /// any LibTorch build works; nullopt without CUDA, a driver or that device.
 std::optional<CudaMemory> cudaMemory(int index);
 
+/// Whether float32 convolutions on CUDA may use TensorFloat-32 (cuDNN; a 10-bit mantissa, about
+/// 1e-3 relative). On is PyTorch's and LibTorch's default, so maps match what pytorch-grad-cam or
+/// TorchCAM compute on the same GPU; off gives true float32, and CUDA maps then equal the CPU's to
+/// 1e-4 relative. Process-wide, as cuDNN's flag is; no effect without CUDA.
+void setCudaTf32(bool allowed);
+bool cudaTf32();
+
 /// LibTorch's version, e.g. "1.13.1".
 std::string torchVersion();
 

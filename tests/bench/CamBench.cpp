@@ -1,6 +1,7 @@
 // CAM benchmark executable (also built in the compute-only configuration for GPU machines).
 // Usage: weaksight_bench_cam [--device cuda] [--models tiny,resnet18,resnet50] [--repeats N] [--fast]
 //        [--reduced-precision (also on the CPU: bfloat16) | --no-reduced-precision (also not on CUDA)]
+//        [--no-tf32 (true float32 convolutions on CUDA)]
 #include "core/compute/CamBenchmark.h"
 
 #include <cstring>
@@ -21,6 +22,8 @@ int main(int argc, char** argv)
             options.cropSize = std::stoi(next());
         else if (arg == "--threads")
             options.threads = std::stoi(next());
+        else if (arg == "--no-tf32")
+            options.cudaTf32 = false;
         else if (arg == "--fast")
             options.exactScoreCamOnLargeModels = false;
         else if (arg == "--reduced-precision")
@@ -35,7 +38,7 @@ int main(int argc, char** argv)
                 target.push_back(item);
         } else {
             std::cerr << "usage: weaksight_bench_cam [--device D] [--models a,b] [--methods m,n] [--repeats N] [--crop N] "
-                         "[--threads N] [--fast] [--reduced-precision|--no-reduced-precision]\n";
+                         "[--threads N] [--fast] [--reduced-precision|--no-reduced-precision] [--no-tf32]\n";
             return 2;
         }
     }
