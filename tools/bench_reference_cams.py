@@ -17,6 +17,7 @@ Usage: bench_reference_cams.py [--device cuda] [--models resnet18,resnet50,resne
 """
 import argparse
 import contextlib
+import gc
 import io
 import re
 import statistics
@@ -50,13 +51,20 @@ def median_ms(run, repeats, device):
     return statistics.median(times)
 
 
-def peak_mb(device):
-    return torch.cuda.max_memory_allocated(device) / 2**20 if device.type == "cuda" else float("nan")
-
-
 def reset_peak(device):
-    if device.type == "cuda":
-        torch.cuda.reset_peak_memory_stats(device)
+    """Starts a peak measurement; returns the bytes allocated now (what earlier methods left)."""
+    if device.type != "cuda":
+        return 0
+    gc.collect()
+    torch.cuda.reset_peak_memory_stats(device)
+    return torch.cuda.memory_allocated(device)
+
+
+def peak_mb(device, baseline):
+    """Peak GPU memory (MB) allocated by the method beyond the baseline; nan on the CPU."""
+    if device.type != "cuda":
+        return float("nan")
+    return (torch.cuda.max_memory_allocated(device) - baseline) / 2**20
 
 
 def grad_cam_library_methods(model, x, xb):
@@ -158,8 +166,8 @@ def main():
                 repeats = args.repeats
                 if method.startswith("scorecam"):  # hundreds of forwards a call: fewer calls
                     repeats = max(3, args.repeats // (4 if device.type == "cpu" else 2))
-                reset_peak(device)
-                release = None
+                baseline = reset_peak(device)
+                release = run = None
                 try:
                     run, release = setup()
                     with contextlib.redirect_stderr(io.StringIO()):  # pytorch-grad-cam's tqdm bars
@@ -170,7 +178,8 @@ def main():
                 finally:
                     if release:
                         release()
-                results.setdefault(method.split("@")[0], {})[(library, method)] = (ms, peak_mb(device))
+                    del run  # the callables hold the inputs and the library's stored activations
+                results.setdefault(method.split("@")[0], {})[(library, method)] = (ms, peak_mb(device, baseline))
         print(f"\n{name}")
         print(f"  {'method':16}{'pytorch-grad-cam':>18}{'torchcam':>12}{'weaksight':>12}{'faster ref / ours':>20}"
               f"{'peak GPU MB (pgc, tc)':>24}")
