@@ -1,6 +1,7 @@
 #include "core/io/VolumeIo.h"
 
 #include "core/common/Error.h"
+#include "core/io/HeaderCheck.h"
 
 #include <itkGDCMImageIO.h>
 #include <itkImage.h>
@@ -83,8 +84,14 @@ void checkFileExists(const fs::path& path)
 itk::ImageIOBase::Pointer openImageIo(const fs::path& path)
 {
     checkFileExists(path);
-    if (hasGzipExtension(path))
-        verifyGzipStream(path);
+    const uint64_t dataBytes = hasGzipExtension(path) ? verifyGzipStream(path) : fs::file_size(path);
+    // ITK must never parse a NIfTI header we have not checked: bad orientation fields abort or
+    // hang it, and it pads missing voxel data with zeros.
+    if (formatName(path) == "NIfTI") {
+        const auto declared = io::checkNiftiHeader(path);
+        io::checkNiftiDataSize(path, declared, dataBytes);
+        io::checkVoxelBudget(path, declared.dataBytes() / static_cast<uint64_t>(declared.bytesPerVoxel));
+    }
     auto io = itk::ImageIOFactory::CreateImageIO(path.c_str(), itk::CommonEnums::IOFileMode::ReadMode);
     if (!io)
         throw InputError(path, "not a recognised image format (expected NIfTI .nii/.nii.gz, NRRD, "
@@ -106,20 +113,23 @@ itk::ImageIOBase::Pointer openImageIo(const fs::path& path)
     if (io->GetNumberOfComponents() != 1)
         throw InputError(path, "has " + std::to_string(io->GetNumberOfComponents()) +
                                    " components per voxel; a scalar volume is needed");
+    // Every format, before a voxel is allocated: finite, positive geometry and a size this
+    // machine can hold.
+    std::array<int64_t, 3> size{};
+    std::array<double, 3> spacing{}, origin{};
+    std::array<double, 9> direction{};
+    for (unsigned i = 0; i < 3; ++i) {
+        size[i] = static_cast<int64_t>(io->GetDimensions(i));
+        spacing[i] = io->GetSpacing(i);
+        origin[i] = io->GetOrigin(i);
+        const auto axis = io->GetDirection(i);
+        for (unsigned m = 0; m < 3 && m < axis.size(); ++m)
+            direction[m * 3 + i] = axis[m];
+    }
+    io::checkGeometry(path, size, spacing, origin, direction);
+    io::checkVoxelBudget(path, static_cast<uint64_t>(size[0]) * static_cast<uint64_t>(size[1]) *
+                                   static_cast<uint64_t>(size[2]));
     return io;
-}
-
-/// Size a file's voxel data needs when stored uncompressed: catches truncated .nii/.raw files
-/// whose reader would otherwise pad with zeros.
-void checkUncompressedSize(const fs::path& path, const itk::ImageIOBase& io)
-{
-    if (formatName(path) != "NIfTI" || hasGzipExtension(path))
-        return;
-    const auto needed = io.GetImageSizeInBytes();
-    const auto actual = fs::file_size(path);
-    if (actual < static_cast<std::uintmax_t>(needed)) // the header is at least 348 bytes on top, so this is a lower bound
-        throw InputError(path, "truncated: " + std::to_string(actual) + " bytes, voxel data alone needs " +
-                                   std::to_string(needed));
 }
 
 template <typename TImage> StorageGeometry geometryOf(const TImage* image, const fs::path& path)
@@ -186,6 +196,19 @@ template <typename TImage> typename TImage::Pointer readItkImage(const fs::path&
         throw InputError(path, "not enough memory to read the volume");
     }
     return reader->GetOutput();
+}
+
+/// ITK's NIfTI library reads NaN and infinite floats as 0; put them back (as NaN), so that a NIfTI's
+/// bad voxels are handled as every other format's.
+void markNonFiniteNiftiVoxels(const fs::path& path, FloatImage* image)
+{
+    if (formatName(path) != "NIfTI")
+        return;
+    float* data = image->GetBufferPointer();
+    const size_t count = image->GetPixelContainer()->Size();
+    for (const uint64_t index : io::nonFiniteNiftiVoxels(path, io::checkNiftiHeader(path)))
+        if (index < count)
+            data[index] = std::numeric_limits<float>::quiet_NaN();
 }
 
 CtVolume ctFromFloat(const FloatImage* image, const fs::path& path, ReadReport& report)
@@ -412,15 +435,16 @@ template <typename TVolume> void writeImpl(const TVolume& volume, const fs::path
 
 } // namespace
 
-void verifyGzipStream(const fs::path& path)
+uint64_t verifyGzipStream(const fs::path& path)
 {
     gzFile file = gzopen(path.c_str(), "rb");
     if (!file)
         throw InputError(path, "cannot open for reading");
     std::vector<char> buffer(1 << 20);
+    uint64_t total = 0;
     int read = 0;
-    while ((read = gzread(file, buffer.data(), static_cast<unsigned>(buffer.size()))) > 0) {
-    }
+    while ((read = gzread(file, buffer.data(), static_cast<unsigned>(buffer.size()))) > 0)
+        total += static_cast<uint64_t>(read);
     int errnum = Z_OK;
     const std::string message = gzerror(file, &errnum);
     gzclose(file);
@@ -429,6 +453,7 @@ void verifyGzipStream(const fs::path& path)
             throw InputError(path, "truncated gzip stream (the file ends before the compressed data does)");
         throw InputError(path, "corrupt gzip data (" + message + ")");
     }
+    return total;
 }
 
 VolumeHeader readVolumeHeader(const fs::path& path)
@@ -468,9 +493,9 @@ CtVolume readCtVolume(const fs::path& path, ReadReport* reportOut)
         return volume;
     }
     auto io = openImageIo(path);
-    checkUncompressedSize(path, *io);
     report.format = formatName(path);
     auto image = readItkImage<FloatImage>(path, io);
+    markNonFiniteNiftiVoxels(path, image.GetPointer());
     auto volume = ctFromFloat(image, path, report);
     logWarnings(path, report);
     return volume;
@@ -484,7 +509,6 @@ LabelVolume readLabelVolume(const fs::path& path, ReadReport* reportOut)
     if (fs::is_directory(path, ec))
         throw InputError(path, "is a directory; a label volume file is needed");
     auto io = openImageIo(path);
-    checkUncompressedSize(path, *io);
     report.format = formatName(path);
     if (io->GetComponentType() == itk::IOComponentEnum::UCHAR) {
         auto image = readItkImage<ByteImage>(path, io);
@@ -495,6 +519,7 @@ LabelVolume readLabelVolume(const fs::path& path, ReadReport* reportOut)
     }
     // Other types (KiTS instance masks are float64 0/1): values must be whole numbers in 0..255.
     auto image = readItkImage<FloatImage>(path, io);
+    markNonFiniteNiftiVoxels(path, image.GetPointer());
     LabelVolume volume(geometryOf(image.GetPointer(), path));
     const float* data = image->GetBufferPointer();
     size_t bad = 0;
@@ -592,8 +617,11 @@ void writeLabelsLikeSource(const LabelVolume& labels, const fs::path& sourceFile
 Image2DFile readImage2D(const fs::path& path)
 {
     checkFileExists(path);
-    if (hasGzipExtension(path))
-        verifyGzipStream(path);
+    const uint64_t dataBytes = hasGzipExtension(path) ? verifyGzipStream(path) : fs::file_size(path);
+    if (formatName(path) == "NIfTI") {
+        const auto declared = io::checkNiftiHeader(path);
+        io::checkNiftiDataSize(path, declared, dataBytes);
+    }
     auto io = itk::ImageIOFactory::CreateImageIO(path.c_str(), itk::CommonEnums::IOFileMode::ReadMode);
     if (!io)
         throw InputError(path, "not a recognised image format");

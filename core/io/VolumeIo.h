@@ -2,6 +2,7 @@
 
 #include "core/io/Volume.h"
 
+#include <cstdint>
 #include <filesystem>
 #include <string>
 #include <vector>
@@ -71,7 +72,8 @@ void writeImage2D(const Image2DFile& image, const std::filesystem::path& path);
 void writePng8(const std::vector<uint8_t>& pixels, int rows, int cols, const std::filesystem::path& path);
 std::vector<uint8_t> readPng8(const std::filesystem::path& path, int& rows, int& cols);
 
-/// Checks a gzip file end to end; throws InputError for a truncated or corrupt stream.
-void verifyGzipStream(const std::filesystem::path& path);
+/// Checks a gzip file end to end; throws InputError for a truncated or corrupt stream. Returns
+/// the number of decompressed bytes.
+uint64_t verifyGzipStream(const std::filesystem::path& path);
 
 } // namespace weaksight

@@ -4,7 +4,11 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
+#include <cstdlib>
 #include <cstring>
+#include <limits>
+#include <zlib.h>
 
 using namespace weaksight;
 using namespace weaksight::test;
@@ -258,4 +262,154 @@ TEST(VolumeIoErrors, FloatBinaryMasksAreAccepted)
     writeRawNifti(dir / "mask.nii", {4, 5, 6}, 16, {1, 1, 1, 1}, {{{-1, 0, 0, 0}, {0, -1, 0, 0}, {0, 0, 1, 0}}}, data);
     const LabelVolume mask = readLabelVolume(dir / "mask.nii");
     EXPECT_EQ(std::count(mask.voxels.begin(), mask.voxels.end(), uint8_t(1)), 1);
+}
+
+// ---- Untrusted headers (issue 14): refused with the file named, before ITK parses or allocates ----
+
+namespace {
+
+const std::array<std::array<float, 4>, 3> kPlainSrow{{{-1, 0, 0, 0}, {0, -1, 0, 0}, {0, 0, 1, 0}}};
+
+std::vector<uint8_t> shortVoxels(int count)
+{
+    return std::vector<uint8_t>(static_cast<size_t>(count) * 2, 0);
+}
+
+/// A valid 4 x 5 x 6 int16 NIfTI with the float at `offset` of its header replaced.
+std::filesystem::path patchedNifti(const TempDir& dir, const std::string& name, size_t offset, float value,
+                                   int qformCode = 0, int sformCode = 1)
+{
+    const auto path = dir / name;
+    writeRawNifti(path, {4, 5, 6}, 4, {1, 1, 1, 1}, kPlainSrow, shortVoxels(120), qformCode, sformCode);
+    auto bytes = readBytes(path);
+    std::memcpy(bytes.data() + offset, &value, sizeof value);
+    writeBytes(path, bytes);
+    return path;
+}
+
+void expectRefused(const std::filesystem::path& path, const std::string& expected)
+{
+    for (const bool asLabels : {false, true}) {
+        const auto message = messageOf([&] {
+            if (asLabels)
+                readLabelVolume(path);
+            else
+                readCtVolume(path);
+        });
+        EXPECT_NE(message.find(expected), std::string::npos) << message;
+        EXPECT_NE(message.find(path.filename().string()), std::string::npos) << message;
+    }
+    EXPECT_NE(messageOf([&] { readVolumeHeader(path); }).find(expected), std::string::npos);
+}
+
+} // namespace
+
+TEST(UntrustedHeaders, NonFiniteSformIsRefusedInsteadOfAbortingItk)
+{
+    TempDir dir;
+    const float nan = std::numeric_limits<float>::quiet_NaN();
+    const float inf = std::numeric_limits<float>::infinity();
+    // srow_x[0] (offset 280) and srow_z[3] (offset 324): VNL aborted on these before.
+    expectRefused(patchedNifti(dir, "nan-sform.nii", 280, nan), "non-finite sform");
+    expectRefused(patchedNifti(dir, "inf-sform.nii", 324, inf), "non-finite sform");
+    // Compressed, written with the bad row directly.
+    writeRawNifti(dir / "nan-sform.nii.gz", {4, 5, 6}, 4, {1, 1, 1, 1}, {{{nan, 0, 0, 0}, {0, -1, 0, 0}, {0, 0, 1, 0}}},
+                  shortVoxels(120), 0, 2);
+    expectRefused(dir / "nan-sform.nii.gz", "non-finite sform");
+    expectRefused(patchedNifti(dir, "zero-sform.nii", 300, 0.f), "singular sform"); // srow_y[1] = 0
+}
+
+TEST(UntrustedHeaders, NonFiniteOrInvalidQformIsRefused)
+{
+    TempDir dir;
+    // quatern_b (256), qoffset_z (276); qform_code 1, sform_code 0.
+    expectRefused(patchedNifti(dir, "nan-quatern.nii", 256, std::numeric_limits<float>::quiet_NaN(), 1, 0),
+                  "non-finite qform");
+    expectRefused(patchedNifti(dir, "inf-offset.nii", 276, std::numeric_limits<float>::infinity(), 1, 0),
+                  "non-finite qform");
+    expectRefused(patchedNifti(dir, "long-quatern.nii", 256, 3.f, 1, 0), "invalid qform quaternion");
+}
+
+TEST(UntrustedHeaders, ZeroOrNonFiniteSpacingAndNonPositiveSizesAreRefused)
+{
+    TempDir dir;
+    expectRefused(patchedNifti(dir, "zero-spacing.nii", 80, 0.f), "pixel spacing pixdim[1]");
+    expectRefused(patchedNifti(dir, "nan-spacing.nii", 88, std::numeric_limits<float>::quiet_NaN()),
+                  "pixel spacing pixdim[3]");
+    expectRefused(patchedNifti(dir, "nan-slope.nii", 112, std::numeric_limits<float>::quiet_NaN()),
+                  "non-finite intensity scaling");
+    writeRawNifti(dir / "negative-size.nii", {4, -5, 6}, 4, {1, 1, 1, 1}, kPlainSrow, shortVoxels(120));
+    expectRefused(dir / "negative-size.nii", "size -5 along axis 2");
+    writeRawNifti(dir / "zero-size.nii", {4, 5, 0}, 4, {1, 1, 1, 1}, kPlainSrow, {});
+    expectRefused(dir / "zero-size.nii", "size 0 along axis 3");
+    // MetaImage: ITK parses it; the geometry check runs before any voxel is allocated.
+    const std::string header = "ObjectType = Image\nNDims = 3\nDimSize = 4 4 4\nElementSpacing = 0 1 1\n"
+                               "ElementType = MET_SHORT\nElementDataFile = LOCAL\n";
+    std::vector<uint8_t> mha(header.begin(), header.end());
+    mha.resize(mha.size() + 4 * 4 * 4 * 2, 0);
+    writeBytes(dir / "zero-spacing.mha", mha);
+    expectRefused(dir / "zero-spacing.mha", "voxel spacing 0");
+}
+
+TEST(UntrustedHeaders, TinyGzipDeclaringAHugeVolumeIsRefusedWithoutAllocating)
+{
+    TempDir dir;
+    // The finding: 73 bytes declaring 1400^3 voxels took 8.2 GB and 37 s and read as zeros.
+    writeRawNifti(dir / "huge.nii.gz", {1400, 1400, 1400}, 4, {1, 1, 1, 1}, kPlainSrow, {});
+    EXPECT_LT(std::filesystem::file_size(dir / "huge.nii.gz"), 200u);
+    expectRefused(dir / "huge.nii.gz", "the header declares 5488000352");
+}
+
+TEST(UntrustedHeaders, ValidGzipHoldingHalfTheVoxelsIsRefused)
+{
+    TempDir dir;
+    const CtVolume ct = patternedCt(StorageGeometry::kitsStorage({6, 40, 40}, {1, 1, 1}));
+    writeVolume(ct, dir / "ct.nii.gz");
+    // Decompress, keep the header and half of the voxels, compress again: a valid gzip stream.
+    std::vector<char> content(1 << 20);
+    gzFile in = gzopen((dir / "ct.nii.gz").c_str(), "rb");
+    const int bytes = gzread(in, content.data(), static_cast<unsigned>(content.size()));
+    gzclose(in);
+    ASSERT_GT(bytes, 352 + 6 * 40 * 40);
+    gzFile out = gzopen((dir / "half.nii.gz").c_str(), "wb");
+    gzwrite(out, content.data(), static_cast<unsigned>(352 + (bytes - 352) / 2));
+    gzclose(out);
+    expectRefused(dir / "half.nii.gz", "truncated voxel data");
+}
+
+TEST(UntrustedHeaders, VoxelBudgetRefusesWhatTheMachineCannotHold)
+{
+    TempDir dir;
+    const CtVolume ct = patternedCt(StorageGeometry::kitsStorage({6, 40, 40}, {1, 1, 1}));
+    writeVolume(ct, dir / "ct.nii.gz");
+    writeVolume(ct, dir / "ct.nrrd");
+    ::setenv("WEAKSIGHT_MAX_VOXELS", "9000", 1); // the volume has 9600
+    expectRefused(dir / "ct.nii.gz", "more than this machine can read now (9000");
+    expectRefused(dir / "ct.nrrd", "more than this machine can read now (9000");
+    ::setenv("WEAKSIGHT_MAX_VOXELS", "9600", 1);
+    EXPECT_EQ(readCtVolume(dir / "ct.nii.gz").voxels, ct.voxels);
+    ::unsetenv("WEAKSIGHT_MAX_VOXELS");
+}
+
+TEST(UntrustedHeaders, NonFiniteVoxelsBecomeAirWithAWarningInEveryFormat)
+{
+    TempDir dir;
+    std::vector<float> values(4 * 5 * 6, 40.f);
+    values[3] = std::numeric_limits<float>::quiet_NaN();
+    values[9] = std::numeric_limits<float>::infinity();
+    std::vector<uint8_t> data(values.size() * 4);
+    std::memcpy(data.data(), values.data(), data.size());
+    writeRawNifti(dir / "nan.nii", {4, 5, 6}, 16, {1, 1, 1, 1}, kPlainSrow, data);
+    writeRawNifti(dir / "nan.nii.gz", {4, 5, 6}, 16, {1, 1, 1, 1}, kPlainSrow, data);
+    for (const char* name : {"nan.nii", "nan.nii.gz"}) {
+        ReadReport report;
+        const CtVolume ct = readCtVolume(dir / name, &report);
+        EXPECT_EQ(std::count(ct.voxels.begin(), ct.voxels.end(), int16_t(-1024)), 2) << name;
+        EXPECT_EQ(std::count(ct.voxels.begin(), ct.voxels.end(), int16_t(40)), 118) << name;
+        ASSERT_EQ(report.warnings.size(), 1u) << name;
+        EXPECT_NE(report.warnings[0].find("2 NaN/infinite voxels"), std::string::npos) << report.warnings[0];
+        // As labels they are not whole numbers (they read as 0 before: silently "background").
+        EXPECT_NE(messageOf([&] { readLabelVolume(dir / name); }).find("not a label volume: 2 voxels"),
+                  std::string::npos);
+    }
 }
