@@ -1,5 +1,7 @@
 #include "storage/AnnotationStore.h"
 
+#include "core/cases/CaseKey.h"
+
 #include "storage/Statement.h"
 
 #include <nlohmann/json.hpp>
@@ -352,6 +354,7 @@ int64_t AnnotationStore::registerDataset(const std::string& rootPath, const std:
 
 int64_t AnnotationStore::registerCase(int64_t datasetId, const CaseRegistration& c)
 {
+    checkCaseKey(c.caseKey, m_file.string());
     int64_t id = 0;
     m_db.transaction([&] {
         Statement upsert(m_db.handle(), R"SQL(

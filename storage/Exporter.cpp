@@ -1,6 +1,8 @@
 #include "storage/Exporter.h"
 
 #include "core/common/Error.h"
+#include "core/cases/CaseKey.h"
+#include "core/io/AtomicFile.h"
 #include "core/io/VolumeIo.h"
 
 #include <nlohmann/json.hpp>
@@ -58,14 +60,13 @@ fs::path sourceOf(const CaseRegistration& c)
 
 void writeJson(const fs::path& path, const nlohmann::json& json)
 {
-    std::error_code ec;
-    fs::create_directories(path.parent_path(), ec);
-    std::ofstream out(path);
-    out << json.dump(2) << "\n";
-    if (!out.flush())
-        throw InputError(path, "cannot write (disk full or no permission?)");
+    io::writeAtomically(path, [&](const fs::path& temporary) {
+        std::ofstream out(temporary);
+        out << json.dump(2) << "\n";
+        if (!out.flush())
+            throw InputError(path, "cannot write (disk full or no permission?)");
+    });
 }
-
 
 /// The newest standing decision with a final mask per case, slice and crop; returns how many
 /// older ones they superseded.
@@ -135,6 +136,14 @@ ExportReport exportMasks(const AnnotationStore& store, const ExportOptions& opti
     int imageId = 0;
     int done = 0;
     const int total = static_cast<int>(byCase.size());
+    // Every output path comes from a case key: a store made by an older version, or edited by
+    // hand, may hold keys like "../x"; refuse them before anything is written.
+    for (const auto& [caseKey, decisions] : byCase)
+        checkCaseKey(caseKey, store.file().string());
+    const auto inside = [&](const fs::path& path) {
+        io::checkInside(options.outDir, path);
+        return path;
+    };
     for (const auto& [caseKey, decisions] : byCase) {
         const auto caseId = store.findCase(caseKey);
         const CaseRegistration registration = store.caseRegistration(*caseId);
@@ -155,7 +164,7 @@ ExportReport exportMasks(const AnnotationStore& store, const ExportOptions& opti
         report.slices += static_cast<int>(sliceProvenance.size());
 
         if (options.formats.count("nifti")) {
-            const fs::path out = options.outDir / "nifti" / (caseKey + ".nii.gz");
+            const fs::path out = inside(options.outDir / "nifti" / (caseKey + ".nii.gz"));
             writeLabelsLikeSource(labels, source, out);
             const LabelVolume back = readLabelVolume(out);
             if (back.voxels != labels.voxels || !back.geometry.sameGrid(header.geometry))
@@ -171,7 +180,7 @@ ExportReport exportMasks(const AnnotationStore& store, const ExportOptions& opti
                                       {"slices", nlohmann::json::array()}};
             for (const auto& [slice, entries] : sliceProvenance)
                 sidecar["slices"].push_back({{"slice", slice}, {"decisions", entries}});
-            const fs::path sidecarPath = options.outDir / "nifti" / (caseKey + ".json");
+            const fs::path sidecarPath = inside(options.outDir / "nifti" / (caseKey + ".json"));
             writeJson(sidecarPath, sidecar);
             report.files.push_back(out);
             report.files.push_back(sidecarPath);
@@ -183,7 +192,7 @@ ExportReport exportMasks(const AnnotationStore& store, const ExportOptions& opti
                 sliceMask.pixels[i] = s[i] == options.label;
             const std::string name = fmt::format("slice_{:04d}", slice);
             if (options.formats.count("png")) {
-                const fs::path out = options.outDir / "png" / caseKey / (name + ".png");
+                const fs::path out = inside(options.outDir / "png" / caseKey / (name + ".png"));
                 std::vector<uint8_t> pixels(sliceMask.pixels.size());
                 for (size_t i = 0; i < pixels.size(); ++i)
                     pixels[i] = sliceMask.pixels[i] ? 255 : 0;
@@ -227,7 +236,7 @@ ExportReport exportMasks(const AnnotationStore& store, const ExportOptions& opti
             progress(++done, total);
     }
     if (options.formats.count("coco")) {
-        const fs::path out = options.outDir / "coco.json";
+        const fs::path out = inside(options.outDir / "coco.json");
         writeJson(out, coco);
         // Read back: every annotation decodes to the slice mask it came from.
         std::ifstream in(out);

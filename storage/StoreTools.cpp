@@ -1,5 +1,6 @@
 #include "storage/StoreTools.h"
 
+#include "core/cases/CaseKey.h"
 #include "core/cases/KitsCase.h"
 #include "core/io/VolumeIo.h"
 #include "storage/Statement.h"
@@ -79,6 +80,10 @@ MergeReport mergeStores(const fs::path& target, const std::vector<fs::path>& sou
         attach.bind(1, source.string()).run();
         try {
             out.database().transaction([&] {
+                // Keys become file names in exports: a source must not bring "../x" or "/etc/x".
+                Statement keys(db, "SELECT case_key FROM src.cases");
+                while (keys.step())
+                    checkCaseKey(keys.text(0), source.string());
                 // Natural keys first: datasets by root, cases by (root, key), the rest by their unique columns.
                 out.database().execute(R"SQL(
                     INSERT OR IGNORE INTO datasets(root_path, layout, created_at)

@@ -1,6 +1,7 @@
 #include "core/io/VolumeIo.h"
 
 #include "core/common/Error.h"
+#include "core/io/AtomicFile.h"
 #include "core/io/HeaderCheck.h"
 
 #include <itkGDCMImageIO.h>
@@ -16,9 +17,12 @@
 #include <zlib.h>
 
 #include <algorithm>
+#include <cerrno>
 #include <cmath>
+#include <cstdlib>
 #include <cstdio>
 #include <cstring>
+#include <fstream>
 #include <limits>
 #include <map>
 
@@ -81,7 +85,50 @@ void checkFileExists(const fs::path& path)
         throw InputError(path, "file is empty");
 }
 
-itk::ImageIOBase::Pointer openImageIo(const fs::path& path)
+/// ITK's NIfTI library looks for "name.nii" before "name.nii.gz" (and "name.hdr") whichever it is
+/// asked to read, so with both beside each other it silently reads the other file. Such a file is
+/// handed to ITK through a uniquely named link in a private folder; elsewhere ITK gets the path.
+class ItkReadPath {
+public:
+    explicit ItkReadPath(const fs::path& path)
+        : m_path(path)
+    {
+        if (formatName(path) != "NIfTI")
+            return;
+        const std::string name = path.filename().string();
+        const std::string stem = name.substr(0, name.size() - (hasGzipExtension(path) ? 7 : 4));
+        std::error_code ec;
+        bool ambiguous = false;
+        for (const char* other : {".nii", ".nii.gz", ".hdr", ".hdr.gz"})
+            if (stem + other != name && fs::exists(path.parent_path() / (stem + other), ec))
+                ambiguous = true;
+        if (!ambiguous)
+            return;
+        std::string pattern = (fs::temp_directory_path() / "weaksight-read-XXXXXX").string();
+        if (!::mkdtemp(pattern.data()))
+            throw InputError(path, "cannot make a private folder to read it from (" + std::string(std::strerror(errno)) + ")");
+        m_folder = pattern;
+        m_path = m_folder / (hasGzipExtension(path) ? "volume.nii.gz" : "volume.nii");
+        fs::create_symlink(fs::absolute(path), m_path);
+    }
+    ~ItkReadPath()
+    {
+        std::error_code ec;
+        if (!m_folder.empty())
+            fs::remove_all(m_folder, ec);
+    }
+    ItkReadPath(const ItkReadPath&) = delete;
+    ItkReadPath& operator=(const ItkReadPath&) = delete;
+    /// The name to give ITK.
+    const fs::path& path() const { return m_path; }
+
+private:
+    fs::path m_path;
+    fs::path m_folder;
+};
+
+/// Opens `path` (as ITK sees it: `itkPath`) and reads its header after our own checks.
+itk::ImageIOBase::Pointer openImageIo(const fs::path& path, const fs::path& itkPath)
 {
     checkFileExists(path);
     const uint64_t dataBytes = hasGzipExtension(path) ? verifyGzipStream(path) : fs::file_size(path);
@@ -92,11 +139,11 @@ itk::ImageIOBase::Pointer openImageIo(const fs::path& path)
         io::checkNiftiDataSize(path, declared, dataBytes);
         io::checkVoxelBudget(path, declared.dataBytes() / static_cast<uint64_t>(declared.bytesPerVoxel));
     }
-    auto io = itk::ImageIOFactory::CreateImageIO(path.c_str(), itk::CommonEnums::IOFileMode::ReadMode);
+    auto io = itk::ImageIOFactory::CreateImageIO(itkPath.c_str(), itk::CommonEnums::IOFileMode::ReadMode);
     if (!io)
         throw InputError(path, "not a recognised image format (expected NIfTI .nii/.nii.gz, NRRD, "
                                "MetaImage .mha/.mhd or a DICOM series directory)");
-    io->SetFileName(path.c_str());
+    io->SetFileName(itkPath.c_str());
     try {
         io->ReadImageInformation();
     } catch (const itk::ExceptionObject& e) {
@@ -182,10 +229,12 @@ template <typename F> void forEachCanonical(const StorageGeometry& g, F&& visit)
             }
 }
 
-template <typename TImage> typename TImage::Pointer readItkImage(const fs::path& path, itk::ImageIOBase* io)
+/// Reads voxels; `path` names the file in errors, `itkPath` is what ITK opens (see ItkReadPath).
+template <typename TImage>
+typename TImage::Pointer readItkImage(const fs::path& path, itk::ImageIOBase* io, const fs::path& itkPath = {})
 {
     auto reader = itk::ImageFileReader<TImage>::New();
-    reader->SetFileName(path.string());
+    reader->SetFileName((itkPath.empty() ? path : itkPath).string());
     if (io)
         reader->SetImageIO(io);
     try {
@@ -389,20 +438,74 @@ CtVolume readDicomSeries(const fs::path& dir, ReadReport& report)
 }
 
 /// Writes any ITK image (creating the folder; compressed where the format allows).
+/// Checks a written file as far as its format allows: a complete gzip stream, a NIfTI whose data
+/// is as long as its header says (ITK's writers do not always report a short write).
+void verifyWritten(const fs::path& file)
+{
+    const uint64_t bytes = hasGzipExtension(file) ? verifyGzipStream(file) : fs::file_size(file);
+    if (formatName(file) == "NIfTI") {
+        io::checkNiftiDataSize(file, io::checkNiftiHeader(file), bytes);
+        return;
+    }
+    // Other formats (MetaImage, NRRD, PNG): read the voxels back. ITK's MetaImage writer, for one,
+    // only prints "file stream is fail after write" when the disk is full.
+    auto io = itk::ImageIOFactory::CreateImageIO(file.c_str(), itk::CommonEnums::IOFileMode::ReadMode);
+    if (!io)
+        throw InputError(file, "the written file cannot be read back");
+    io->SetFileName(file.c_str());
+    try {
+        io->ReadImageInformation();
+        itk::ImageIORegion region(io->GetNumberOfDimensions());
+        for (unsigned d = 0; d < io->GetNumberOfDimensions(); ++d) {
+            region.SetIndex(d, 0);
+            region.SetSize(d, io->GetDimensions(d));
+        }
+        io->SetIORegion(region);
+        std::vector<char> buffer(io->GetImageSizeInBytes());
+        io->Read(buffer.data());
+    } catch (const itk::ExceptionObject& e) {
+        throw InputError(file, "the written file does not read back: " + describeItkError(e));
+    }
+    // MetaImage reads a cut-off compressed stream without complaint: compare the sizes.
+    if (formatName(file) == "MetaImage" && file.extension() == ".mha") {
+        std::ifstream in(file, std::ios::binary);
+        std::string line;
+        uint64_t declared = static_cast<uint64_t>(io->GetImageSizeInBytes());
+        while (std::getline(in, line)) {
+            if (line.rfind("CompressedDataSize", 0) == 0)
+                declared = std::stoull(line.substr(line.find('=') + 1));
+            if (line.rfind("ElementDataFile", 0) == 0)
+                break;
+        }
+        const auto headerBytes = static_cast<uint64_t>(in.tellg());
+        if (!in || bytes < headerBytes + declared)
+            throw InputError(file, "the written file holds " + std::to_string(bytes) + " bytes, its header declares " +
+                                       std::to_string(headerBytes + declared));
+    }
+}
+
+/// Writes any ITK image atomically (creating the folder; compressed where the format allows).
 template <typename TImage> void writeItkImage(TImage* image, const fs::path& path)
 {
-    std::error_code ec;
-    if (path.has_parent_path())
-        fs::create_directories(path.parent_path(), ec);
-    auto writer = itk::ImageFileWriter<TImage>::New();
-    writer->SetFileName(path.string());
-    writer->SetInput(image);
-    writer->SetUseCompression(true);
-    try {
-        writer->Update();
-    } catch (const itk::ExceptionObject& e) {
-        throw InputError(path, "cannot write: " + describeItkError(e));
-    }
+    io::writeAtomically(
+        path,
+        [&](const fs::path& temporary) {
+            auto writer = itk::ImageFileWriter<TImage>::New();
+            writer->SetFileName(temporary.string());
+            writer->SetInput(image);
+            writer->SetUseCompression(true);
+            try {
+                writer->Update();
+            } catch (const itk::ExceptionObject& e) {
+                // ITK names the file it wrote: the temporary; the user asked for `path`.
+                std::string description = describeItkError(e);
+                for (auto at = description.find(temporary.string()); at != std::string::npos;
+                     at = description.find(temporary.string()))
+                    description.replace(at, temporary.string().size(), path.string());
+                throw InputError(path, "cannot write: " + description);
+            }
+        },
+        verifyWritten);
 }
 
 template <typename TVolume> void writeImpl(const TVolume& volume, const fs::path& path)
@@ -460,7 +563,8 @@ VolumeHeader readVolumeHeader(const fs::path& path)
 {
     if (fs::is_directory(path))
         throw InputError(path, "is a directory; a volume file is needed");
-    auto io = openImageIo(path);
+    const ItkReadPath itkPath(path);
+    auto io = openImageIo(path, itkPath.path());
     VolumeHeader header;
     header.format = formatName(path);
     header.dimensions = static_cast<int>(io->GetNumberOfDimensions());
@@ -492,9 +596,10 @@ CtVolume readCtVolume(const fs::path& path, ReadReport* reportOut)
         logWarnings(path, report);
         return volume;
     }
-    auto io = openImageIo(path);
+    const ItkReadPath itkPath(path);
+    auto io = openImageIo(path, itkPath.path());
     report.format = formatName(path);
-    auto image = readItkImage<FloatImage>(path, io);
+    auto image = readItkImage<FloatImage>(path, io, itkPath.path());
     markNonFiniteNiftiVoxels(path, image.GetPointer());
     auto volume = ctFromFloat(image, path, report);
     logWarnings(path, report);
@@ -508,17 +613,18 @@ LabelVolume readLabelVolume(const fs::path& path, ReadReport* reportOut)
     std::error_code ec;
     if (fs::is_directory(path, ec))
         throw InputError(path, "is a directory; a label volume file is needed");
-    auto io = openImageIo(path);
+    const ItkReadPath itkPath(path);
+    auto io = openImageIo(path, itkPath.path());
     report.format = formatName(path);
     if (io->GetComponentType() == itk::IOComponentEnum::UCHAR) {
-        auto image = readItkImage<ByteImage>(path, io);
+        auto image = readItkImage<ByteImage>(path, io, itkPath.path());
         LabelVolume volume(geometryOf(image.GetPointer(), path));
         const uint8_t* data = image->GetBufferPointer();
         forEachCanonical(volume.geometry, [&](size_t out, std::ptrdiff_t in) { volume.voxels[out] = data[in]; });
         return volume;
     }
     // Other types (KiTS instance masks are float64 0/1): values must be whole numbers in 0..255.
-    auto image = readItkImage<FloatImage>(path, io);
+    auto image = readItkImage<FloatImage>(path, io, itkPath.path());
     markNonFiniteNiftiVoxels(path, image.GetPointer());
     LabelVolume volume(geometryOf(image.GetPointer(), path));
     const float* data = image->GetBufferPointer();
@@ -567,21 +673,23 @@ template <typename T> void putValue(std::vector<uint8_t>& h, size_t offset, T va
 
 void writeBytesMaybeGz(const fs::path& path, const std::vector<uint8_t>& bytes)
 {
-    std::error_code ec;
-    if (path.has_parent_path())
-        fs::create_directories(path.parent_path(), ec);
-    if (hasGzipExtension(path)) {
-        gzFile file = gzopen(path.c_str(), "wb6");
-        const bool ok = file && gzwrite(file, bytes.data(), static_cast<unsigned>(bytes.size())) ==
-                                    static_cast<int>(bytes.size());
-        if (!file || gzclose(file) != Z_OK || !ok)
-            throw InputError(path, "cannot write (disk full or no permission?)");
-        return;
-    }
-    std::FILE* file = std::fopen(path.c_str(), "wb");
-    const bool ok = file && std::fwrite(bytes.data(), 1, bytes.size(), file) == bytes.size();
-    if (!file || std::fclose(file) != 0 || !ok)
-        throw InputError(path, "cannot write (disk full or no permission?)");
+    io::writeAtomically(
+        path,
+        [&](const fs::path& temporary) {
+            if (hasGzipExtension(path)) {
+                gzFile file = gzopen(temporary.c_str(), "wb6");
+                const bool ok = file && gzwrite(file, bytes.data(), static_cast<unsigned>(bytes.size())) ==
+                                            static_cast<int>(bytes.size());
+                if (!file || gzclose(file) != Z_OK || !ok)
+                    throw InputError(path, "cannot write (disk full or no permission?)");
+                return;
+            }
+            std::FILE* file = std::fopen(temporary.c_str(), "wb");
+            const bool ok = file && std::fwrite(bytes.data(), 1, bytes.size(), file) == bytes.size();
+            if (!file || std::fclose(file) != 0 || !ok)
+                throw InputError(path, "cannot write (disk full or no permission?)");
+        },
+        verifyWritten);
 }
 
 } // namespace
@@ -622,10 +730,11 @@ Image2DFile readImage2D(const fs::path& path)
         const auto declared = io::checkNiftiHeader(path);
         io::checkNiftiDataSize(path, declared, dataBytes);
     }
-    auto io = itk::ImageIOFactory::CreateImageIO(path.c_str(), itk::CommonEnums::IOFileMode::ReadMode);
+    const ItkReadPath itkPath(path);
+    auto io = itk::ImageIOFactory::CreateImageIO(itkPath.path().c_str(), itk::CommonEnums::IOFileMode::ReadMode);
     if (!io)
         throw InputError(path, "not a recognised image format");
-    io->SetFileName(path.c_str());
+    io->SetFileName(itkPath.path().c_str());
     try {
         io->ReadImageInformation();
     } catch (const itk::ExceptionObject& e) {
@@ -636,7 +745,7 @@ Image2DFile readImage2D(const fs::path& path)
             throw InputError(path, "is a 3D volume; choose a slice (--slice) to get a 2D crop");
     if (io->GetNumberOfComponents() != 1)
         throw InputError(path, "has several components per pixel; a single-channel image is needed");
-    const auto image = readItkImage<itk::Image<float, 2>>(path, io);
+    const auto image = readItkImage<itk::Image<float, 2>>(path, io, itkPath.path());
     const auto size = image->GetLargestPossibleRegion().GetSize();
     Image2DFile out;
     out.cols = static_cast<int>(size[0]);

@@ -7,7 +7,9 @@
 #include <algorithm>
 #include <cstdlib>
 #include <cstring>
+#include <csignal>
 #include <limits>
+#include <sys/resource.h>
 #include <zlib.h>
 
 using namespace weaksight;
@@ -412,4 +414,68 @@ TEST(UntrustedHeaders, NonFiniteVoxelsBecomeAirWithAWarningInEveryFormat)
         EXPECT_NE(messageOf([&] { readLabelVolume(dir / name); }).find("not a label volume: 2 voxels"),
                   std::string::npos);
     }
+}
+
+// ---- Atomic outputs (issue 14) --------------------------------------------------------------
+
+TEST(AtomicOutputs, AFullDiskLeavesNoPartialFileAndKeepsTheOldOne)
+{
+    TempDir dir;
+    const CtVolume ct = patternedCt(StorageGeometry::kitsStorage({20, 100, 100}, {1, 1, 1}));
+    writeVolume(ct, dir / "ct.nii");
+    writeVolume(ct, dir / "ct.nii.gz");
+    ASSERT_GT(std::filesystem::file_size(dir / "ct.nii.gz"), 8192u);
+    const auto before = readBytes(dir / "ct.nii");
+    const auto beforeGz = readBytes(dir / "ct.nii.gz");
+    CtVolume other = ct;
+    other.voxels[0] = 5;
+    // Files cannot grow past 4 KB (EFBIG): what a full disk looks like to a writer.
+    rlimit old{};
+    ASSERT_EQ(::getrlimit(RLIMIT_FSIZE, &old), 0);
+    const auto previousHandler = ::signal(SIGXFSZ, SIG_IGN);
+    rlimit small = old;
+    small.rlim_cur = 4096;
+    ASSERT_EQ(::setrlimit(RLIMIT_FSIZE, &small), 0);
+    std::vector<std::string> messages;
+    for (const char* name : {"ct.nii", "ct.nii.gz", "new.nii.gz", "new.mha", "new.nrrd"})
+        messages.push_back(messageOf([&] { writeVolume(other, dir / name); }));
+    ::setrlimit(RLIMIT_FSIZE, &old);
+    ::signal(SIGXFSZ, previousHandler);
+    for (const auto& message : messages) {
+        EXPECT_EQ(message.find("no error"), std::string::npos) << message;
+        EXPECT_EQ(message.find(".partial-"), std::string::npos) << "names the asked-for file: " << message;
+    }
+    EXPECT_EQ(readBytes(dir / "ct.nii"), before);
+    EXPECT_EQ(readBytes(dir / "ct.nii.gz"), beforeGz);
+    EXPECT_FALSE(std::filesystem::exists(dir / "new.nii.gz"));
+    EXPECT_FALSE(std::filesystem::exists(dir / "new.mha"));
+    EXPECT_FALSE(std::filesystem::exists(dir / "new.nrrd"));
+    for (const auto& entry : std::filesystem::directory_iterator(dir.path()))
+        EXPECT_EQ(entry.path().filename().string().find(".partial-"), std::string::npos) << entry.path();
+    // And with room again the same writes go through.
+    writeVolume(other, dir / "ct.nii.gz");
+    EXPECT_EQ(readCtVolume(dir / "ct.nii.gz").voxels, other.voxels);
+}
+
+
+TEST(NiftiSiblings, ANiiGzIsReadFromItselfWhenANiiOfTheSameNameLiesBesideIt)
+{
+    // ITK's NIfTI library looks for "x.nii" before "x.nii.gz", whichever it is asked to read.
+    TempDir dir;
+    const CtVolume plain = patternedCt(StorageGeometry::kitsStorage({4, 10, 10}, {1, 1, 1}));
+    CtVolume compressed = plain;
+    compressed.voxels[0] = 5;
+    writeVolume(plain, dir / "x.nii");
+    writeVolume(compressed, dir / "x.nii.gz");
+    EXPECT_EQ(readCtVolume(dir / "x.nii.gz").voxels, compressed.voxels);
+    EXPECT_EQ(readCtVolume(dir / "x.nii").voxels, plain.voxels);
+    LabelVolume labels(plain.geometry);
+    labels.voxels[0] = 1;
+    writeVolume(labels, dir / "y.nii.gz");
+    writeVolume(LabelVolume(plain.geometry), dir / "y.nii");
+    EXPECT_EQ(readLabelVolume(dir / "y.nii.gz").voxels, labels.voxels);
+    EXPECT_EQ(readVolumeHeader(dir / "x.nii.gz").componentType, readVolumeHeader(dir / "x.nii").componentType);
+    // No link folder is left behind.
+    for (const auto& entry : std::filesystem::directory_iterator(std::filesystem::temp_directory_path()))
+        EXPECT_EQ(entry.path().filename().string().rfind("weaksight-read-", 0), std::string::npos) << entry.path();
 }

@@ -7,9 +7,11 @@
 
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
+#include <sqlite3.h>
 #include <zlib.h>
 
 #include <fstream>
+#include <functional>
 #include <random>
 
 using namespace weaksight;
@@ -228,4 +230,131 @@ TEST(Merge, KeepsProvenanceReportsAgreementAndSkipsDuplicates)
         other.registerCase(dataset, {"case_00000", "", "", "x", "y", {1, 1, 1}});
     }
     EXPECT_THROW(mergeStores(merged, {otherDb}), DatabaseError);
+}
+
+// ---- Untrusted keys and output folders (issue 14) -------------------------------------------
+
+namespace {
+
+/// The store's one case renamed behind its back, as an old or hand-edited store could hold it.
+void renameCaseInStore(const fs::path& db, const std::string& key)
+{
+    sqlite3* handle = nullptr;
+    ASSERT_EQ(sqlite3_open(db.c_str(), &handle), SQLITE_OK);
+    sqlite3_stmt* statement = nullptr;
+    ASSERT_EQ(sqlite3_prepare_v2(handle, "UPDATE cases SET case_key = ?", -1, &statement, nullptr), SQLITE_OK);
+    sqlite3_bind_text(statement, 1, key.c_str(), -1, SQLITE_TRANSIENT);
+    EXPECT_EQ(sqlite3_step(statement), SQLITE_DONE);
+    sqlite3_finalize(statement);
+    sqlite3_close(handle);
+}
+
+void decideOnce(AnnotationStore& store, const std::string& key)
+{
+    BinaryMask mask(4, 4);
+    mask.at(1, 1) = 1;
+    const auto p = store.addProposal({*store.findCase(key), 2, {10, 10, 4, 4}, {}, {}, 0.5, mask, {}});
+    store.recordDecision({p, "ana", DecisionKind::Accept, {}, {}, 0, ""});
+}
+
+std::string errorOf(const std::function<void()>& f)
+{
+    try {
+        f();
+    } catch (const std::exception& e) {
+        return e.what();
+    }
+    return "no error";
+}
+
+} // namespace
+
+TEST(UntrustedKeys, RegisteringACaseRefusesKeysThatAreNotOneFileName)
+{
+    Scene s;
+    AnnotationStore store(s.db);
+    const auto datasetId = store.registerDataset((s.dir.path / "other").string(), "kits23");
+    for (const std::string& key : std::vector<std::string>{"../../escape", "/etc/cron.d/x", "", ".", "..", ".hidden",
+                                                            "a/b", "a\\b", "line\nbreak", " padded", std::string(129, 'k')}) {
+        CaseRegistration c;
+        c.caseKey = key;
+        const auto message = errorOf([&] { store.registerCase(datasetId, c); });
+        EXPECT_NE(message.find("must be usable as one file name"), std::string::npos) << key << ": " << message;
+        EXPECT_EQ(message.find('\n'), std::string::npos) << "control characters are not echoed";
+    }
+    for (const std::string& key :
+         std::vector<std::string>{"case_00000", "Patient 7 (arterial)", "пацієнт-3", std::string(128, 'k')}) {
+        CaseRegistration c;
+        c.caseKey = key;
+        EXPECT_GT(store.registerCase(datasetId, c), 0) << key;
+    }
+}
+
+TEST(UntrustedKeys, ExportRefusesAStoredKeyThatWouldLeaveTheOutputFolder)
+{
+    Scene s;
+    {
+        AnnotationStore store(s.db);
+        decideOnce(store, "case_00000");
+    }
+    for (const std::string& key : std::vector<std::string>{"../../escape", "/tmp/weaksight-absolute-escape", ".."}) {
+        renameCaseInStore(s.db, key);
+        AnnotationStore store(s.db);
+        ExportOptions options;
+        options.outDir = s.dir.path / "out" / "deep";
+        options.formats = {"nifti", "png", "coco"};
+        const auto message = errorOf([&] { exportMasks(store, options); });
+        EXPECT_NE(message.find("must be usable as one file name"), std::string::npos) << message;
+        EXPECT_FALSE(fs::exists(options.outDir)) << "nothing is written for a refused store";
+        EXPECT_FALSE(fs::exists(s.dir.path / "escape.nii.gz"));
+        EXPECT_FALSE(fs::exists("/tmp/weaksight-absolute-escape.nii.gz"));
+    }
+}
+
+TEST(UntrustedKeys, ExportNeverWritesThroughALinkPlantedInItsFolder)
+{
+    Scene s;
+    AnnotationStore store(s.db);
+    decideOnce(store, "case_00000");
+    const fs::path victim = s.dir.path / "victim.txt";
+    std::ofstream(victim) << "precious";
+    ExportOptions options;
+    options.outDir = s.dir.path / "out";
+    fs::create_directories(options.outDir / "nifti");
+    // A link at the output file's name, pointing outside: refused, the target untouched.
+    fs::create_symlink(victim, options.outDir / "nifti" / "case_00000.nii.gz");
+    EXPECT_NE(errorOf([&] { exportMasks(store, options); }).find("outside the output folder"), std::string::npos);
+    std::ifstream in(victim);
+    EXPECT_EQ(std::string(std::istreambuf_iterator<char>(in), {}), "precious");
+    // A planted folder link: refused too.
+    fs::remove_all(options.outDir);
+    fs::create_directories(options.outDir);
+    fs::create_symlink(s.dir.path, options.outDir / "png");
+    options.formats = {"png"};
+    EXPECT_NE(errorOf([&] { exportMasks(store, options); }).find("outside the output folder"), std::string::npos);
+    EXPECT_FALSE(fs::exists(s.dir.path / "case_00000"));
+    // A link inside the folder that points inside it is replaced by the file, not followed.
+    fs::remove_all(options.outDir);
+    fs::create_directories(options.outDir / "nifti");
+    std::ofstream(options.outDir / "keep.txt") << "mine";
+    fs::create_symlink(options.outDir / "keep.txt", options.outDir / "nifti" / "case_00000.json");
+    options.formats = {"nifti"};
+    exportMasks(store, options);
+    EXPECT_FALSE(fs::is_symlink(options.outDir / "nifti" / "case_00000.json"));
+    std::ifstream keep(options.outDir / "keep.txt");
+    EXPECT_EQ(std::string(std::istreambuf_iterator<char>(keep), {}), "mine");
+}
+
+TEST(UntrustedKeys, MergeRefusesASourceWithAnUnsafeKey)
+{
+    Scene s;
+    {
+        AnnotationStore store(s.db);
+        decideOnce(store, "case_00000");
+    }
+    renameCaseInStore(s.db, "../../escape");
+    const auto message = errorOf([&] { mergeStores(s.dir.path / "merged.sqlite", {s.db}); });
+    EXPECT_NE(message.find("must be usable as one file name"), std::string::npos) << message;
+    AnnotationStore merged(s.dir.path / "merged.sqlite", Database::Mode::ReadOnly);
+    EXPECT_FALSE(merged.findCase("../../escape").has_value());
 }
