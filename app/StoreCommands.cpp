@@ -1,5 +1,6 @@
 // Headless commands over the annotation store: import, export, stats, merge.
 #include "app/Commands.h"
+#include "core/common/Text.h"
 #include "storage/Exporter.h"
 #include "storage/StoreTools.h"
 
@@ -92,28 +93,29 @@ int runStats(const StoreCommandOptions& o)
     std::cout << fmt::format("{:<16} {:<12} {:>9} {:>8} {:>8} {:>9} {:>8} {:>7}\n", "case", "status", "proposals",
                              "decided", "accepted", "corrected", "rejected", "skipped");
     for (const auto& c : cases)
-        std::cout << fmt::format("{:<16} {:<12} {:>9} {:>8} {:>8} {:>9} {:>8} {:>7}\n", c.caseKey, c.status(),
+        std::cout << fmt::format("{:<16} {:<12} {:>9} {:>8} {:>8} {:>9} {:>8} {:>7}\n", printable(c.caseKey), c.status(),
                                  c.proposals, c.decided, c.accepted, c.corrected, c.rejected, c.skipped);
     std::cout << fmt::format("\n{:<16} {:>9} {:>12}\n", "annotator", "decisions", "time (min)");
     for (const auto& a : annotators)
-        std::cout << fmt::format("{:<16} {:>9} {:>12.1f}\n", a.annotator, a.decisions, a.timeSpentMs / 60000.0);
+        std::cout << fmt::format("{:<16} {:>9} {:>12.1f}\n", printable(a.annotator), a.decisions, a.timeSpentMs / 60000.0);
     std::cout << fmt::format("\nIoU (mean over standing decisions)\n{:<14} {:>9} {:>9} {:>12} {:>12} {:>12} {:>9}\n",
                              "method", "threshold", "decisions", "prop-truth", "prop-final", "final-truth",
                              "changed");
     for (const auto& r : iou)
         std::cout << fmt::format("{:<14} {:>9.3f} {:>9} {:>12} {:>12} {:>12} {:>9.1f}\n",
-                                 r.method.empty() ? "(none)" : r.method, r.threshold, r.decisions,
+                                 r.method.empty() ? "(none)" : printable(r.method), r.threshold, r.decisions,
                                  cell(r.meanProposalGtIou), cell(r.meanProposalFinalIou), cell(r.meanFinalGtIou),
                                  r.meanVoxelsChanged);
     std::cout << fmt::format("\nIoU per annotator\n{:<16} {:>9} {:>12} {:>12} {:>12}\n", "annotator", "decisions",
                              "prop-truth", "prop-final", "final-truth");
     for (const auto& r : iouPerAnnotator)
-        std::cout << fmt::format("{:<16} {:>9} {:>12} {:>12} {:>12}\n", r.annotator, r.decisions,
+        std::cout << fmt::format("{:<16} {:>9} {:>12} {:>12} {:>12}\n", printable(r.annotator), r.decisions,
                                  cell(r.meanProposalGtIou), cell(r.meanProposalFinalIou), cell(r.meanFinalGtIou));
     if (!agreement.empty()) {
         std::cout << "\nagreement between annotators (IoU of final masks on the same slice and crop)\n";
         for (const auto& a : agreement)
-            std::cout << fmt::format("{} / {}: {} slices, mean IoU {:.3f}\n", a.annotatorA, a.annotatorB, a.slices,
+            std::cout << fmt::format("{} / {}: {} slices, mean IoU {:.3f}\n", printable(a.annotatorA),
+                                     printable(a.annotatorB), a.slices,
                                      a.meanIou);
     }
     return 0;
@@ -126,7 +128,8 @@ int runMerge(const StoreCommandOptions& o)
     std::cout << fmt::format("merged {} stores into {}: {} decisions copied, {} duplicates skipped\n", report.sources,
                              o.out, report.decisionsCopied, report.duplicatesSkipped);
     for (const auto& a : report.agreement)
-        std::cout << fmt::format("agreement {} / {}: {} slices, mean IoU {:.3f}\n", a.annotatorA, a.annotatorB,
+        std::cout << fmt::format("agreement {} / {}: {} slices, mean IoU {:.3f}\n", printable(a.annotatorA),
+                                 printable(a.annotatorB),
                                  a.slices, a.meanIou);
     return 0;
 }

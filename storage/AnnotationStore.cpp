@@ -314,9 +314,37 @@ ALTER TABLE proposals ADD COLUMN heatmap_low REAL;  -- shown value = (upsampled 
 ALTER TABLE proposals ADD COLUMN heatmap_high REAL;
 )SQL";
 
+// Version 4: the review writes a proposal and its decision in one transaction. Earlier versions
+// committed the proposal first, so a process killed in between left a proposal without a decision
+// (its case "in progress" for ever) or without its audit entry. This repairs such stores once:
+// orphan proposals are removed (the audit log records each removal), missing audit entries added.
+const char* kSchemaV4 = R"SQL(
+CREATE INDEX audit_log_by_entity ON audit_log(entity, entity_id);
+CREATE TEMP TABLE orphan_proposals AS
+    SELECT p.id, p.case_id FROM proposals p WHERE NOT EXISTS (SELECT 1 FROM decisions d WHERE d.proposal_id = p.id);
+INSERT INTO audit_log(annotator, action, entity, entity_id, details)
+    SELECT '', 'repair', 'proposal', id,
+           '{"removed": "a proposal without a decision, left by an interrupted write (schema 4 repair)"}'
+    FROM temp.orphan_proposals;
+UPDATE case_summary SET proposals = proposals -
+        (SELECT count(*) FROM temp.orphan_proposals o WHERE o.case_id = case_summary.case_id)
+    WHERE case_id IN (SELECT case_id FROM temp.orphan_proposals);
+DELETE FROM proposal_state WHERE proposal_id IN (SELECT id FROM temp.orphan_proposals);
+DELETE FROM proposals WHERE id IN (SELECT id FROM temp.orphan_proposals);
+DROP TABLE temp.orphan_proposals;
+INSERT INTO audit_log(annotator, action, entity, entity_id, details)
+    SELECT '', 'propose', 'proposal', p.id, '{"repaired": "audit entry missing after an interrupted write"}'
+    FROM proposals p
+    WHERE NOT EXISTS (SELECT 1 FROM audit_log a WHERE a.entity = 'proposal' AND a.entity_id = p.id);
+INSERT INTO audit_log(annotator, action, entity, entity_id, details)
+    SELECT an.name, d.kind, 'decision', d.id, '{"repaired": "audit entry missing after an interrupted write"}'
+    FROM decisions d JOIN annotators an ON an.id = d.annotator_id
+    WHERE NOT EXISTS (SELECT 1 FROM audit_log a WHERE a.entity = 'decision' AND a.entity_id = d.id);
+)SQL";
+
 const std::vector<Migration>& AnnotationStore::migrations()
 {
-    static const std::vector<Migration> all = {{1, kSchemaV1}, {2, kSchemaV2}, {3, kSchemaV3}};
+    static const std::vector<Migration> all = {{1, kSchemaV1}, {2, kSchemaV2}, {3, kSchemaV3}, {4, kSchemaV4}};
     return all;
 }
 
@@ -439,7 +467,7 @@ int64_t AnnotationStore::registerCamSettings(const CamSettingsRecord& c)
     return find.int64(0);
 }
 
-int64_t AnnotationStore::addProposal(const ProposalInput& p)
+void AnnotationStore::checkProposal(const ProposalInput& p) const
 {
     if (p.mask.rows != p.crop.rows || p.mask.cols != p.crop.cols)
         throw std::invalid_argument("proposal mask is " + std::to_string(p.mask.rows) + "x" +
@@ -451,6 +479,10 @@ int64_t AnnotationStore::addProposal(const ProposalInput& p)
         throw std::invalid_argument("proposal slice or crop box lies outside case " + registration.caseKey);
     if (p.heatmap && p.heatmap->raw.size() != static_cast<size_t>(p.heatmap->rows) * p.heatmap->cols)
         throw std::invalid_argument("proposal heatmap values do not match its size");
+}
+
+int64_t AnnotationStore::insertProposal(const ProposalInput& p)
+{
     Statement insert(m_db.handle(), "INSERT INTO proposals(case_id, slice, crop_row, crop_col, crop_rows, crop_cols, "
                                     "model_id, cam_settings_id, threshold, mask, heatmap_rows, heatmap_cols, heatmap, "
                                     "heatmap_low, heatmap_high) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)");
@@ -468,7 +500,16 @@ int64_t AnnotationStore::addProposal(const ProposalInput& p)
     insert.run();
     const int64_t id = lastInsertId(m_db);
     audit("", "propose", "proposal", id,
-          nlohmann::json{{"case", registration.caseKey}, {"slice", p.slice}, {"threshold", p.threshold}}.dump());
+          nlohmann::json{{"case", caseRegistration(p.caseId).caseKey}, {"slice", p.slice}, {"threshold", p.threshold}}
+              .dump());
+    return id;
+}
+
+int64_t AnnotationStore::addProposal(const ProposalInput& p)
+{
+    checkProposal(p);
+    int64_t id = 0;
+    m_db.transaction([&] { id = insertProposal(p); }); // the proposal with its audit entry
     return id;
 }
 
@@ -481,9 +522,9 @@ BinaryMask AnnotationStore::proposalMask(int64_t proposalId) const
     return maskFromBlob(s.blob(0), "proposal", proposalId);
 }
 
-DecisionResult AnnotationStore::recordDecision(const DecisionInput& d)
+std::pair<std::optional<BinaryMask>, OverlapRecord> AnnotationStore::evaluateDecision(const DecisionInput& d,
+                                                                                       const BinaryMask& proposal) const
 {
-    const BinaryMask proposal = proposalMask(d.proposalId);
     std::optional<BinaryMask> finalMask;
     switch (d.kind) {
     case DecisionKind::Accept: finalMask = d.finalMask ? *d.finalMask : proposal; break;
@@ -498,8 +539,7 @@ DecisionResult AnnotationStore::recordDecision(const DecisionInput& d)
             throw std::invalid_argument("a " + toString(d.kind) + " decision has no final mask");
         break;
     }
-    DecisionResult result;
-    OverlapRecord& o = result.overlap;
+    OverlapRecord o;
     if (d.groundTruth) {
         const auto s = overlap(proposal, *d.groundTruth); // throws on a grid mismatch
         o.proposalGtIou = s.iou;
@@ -518,24 +558,54 @@ DecisionResult AnnotationStore::recordDecision(const DecisionInput& d)
             o.finalGtDice = fg.dice;
         }
     }
+    return {std::move(finalMask), o};
+}
+
+int64_t AnnotationStore::insertDecision(const DecisionInput& d, const std::optional<BinaryMask>& finalMask,
+                                        const OverlapRecord& o)
+{
+    const int64_t annotator = annotatorId(d.annotator);
+    Statement insert(m_db.handle(), "INSERT INTO decisions(proposal_id, annotator_id, kind, final_mask, "
+                                    "time_spent_ms, comment) VALUES (?, ?, ?, ?, ?, ?)");
+    insert.bind(1, d.proposalId).bind(2, annotator).bind(3, toString(d.kind));
+    if (finalMask)
+        insert.bind(4, encodeMask(*finalMask));
+    else
+        insert.bindNull(4);
+    insert.bind(5, d.timeSpentMs).bind(6, d.comment).run();
+    const int64_t id = lastInsertId(m_db);
+    Statement record(m_db.handle(), "INSERT INTO overlap_records VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)");
+    record.bind(1, id).bind(2, o.proposalGtIou).bind(3, o.proposalGtDice);
+    record.bind(4, o.proposalFinalIou).bind(5, o.proposalFinalDice).bind(6, o.finalGtIou).bind(7, o.finalGtDice);
+    record.bind(8, o.voxelsAdded).bind(9, o.voxelsRemoved).run();
+    audit(d.annotator, toString(d.kind), "decision", id,
+          nlohmann::json{{"proposal", d.proposalId}, {"time_spent_ms", d.timeSpentMs}}.dump());
+    return id;
+}
+
+DecisionResult AnnotationStore::recordDecision(const DecisionInput& d)
+{
+    const BinaryMask proposal = proposalMask(d.proposalId);
+    DecisionResult result;
+    auto [finalMask, overlapRecord] = evaluateDecision(d, proposal);
+    result.overlap = overlapRecord;
+    m_db.transaction([&] { result.decisionId = insertDecision(d, finalMask, result.overlap); });
+    return result;
+}
+
+DecisionResult AnnotationStore::recordProposalDecision(const ProposalInput& proposal, DecisionInput decision,
+                                                      int64_t* proposalId)
+{
+    checkProposal(proposal);
+    DecisionResult result;
+    auto [finalMask, overlapRecord] = evaluateDecision(decision, proposal.mask);
+    result.overlap = overlapRecord;
     m_db.transaction([&] {
-        const int64_t annotator = annotatorId(d.annotator);
-        Statement insert(m_db.handle(), "INSERT INTO decisions(proposal_id, annotator_id, kind, final_mask, "
-                                        "time_spent_ms, comment) VALUES (?, ?, ?, ?, ?, ?)");
-        insert.bind(1, d.proposalId).bind(2, annotator).bind(3, toString(d.kind));
-        if (finalMask)
-            insert.bind(4, encodeMask(*finalMask));
-        else
-            insert.bindNull(4);
-        insert.bind(5, d.timeSpentMs).bind(6, d.comment).run();
-        result.decisionId = lastInsertId(m_db);
-        Statement record(m_db.handle(), "INSERT INTO overlap_records VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)");
-        record.bind(1, result.decisionId).bind(2, o.proposalGtIou).bind(3, o.proposalGtDice);
-        record.bind(4, o.proposalFinalIou).bind(5, o.proposalFinalDice).bind(6, o.finalGtIou).bind(7, o.finalGtDice);
-        record.bind(8, o.voxelsAdded).bind(9, o.voxelsRemoved).run();
-        audit(d.annotator, toString(d.kind), "decision", result.decisionId,
-              nlohmann::json{{"proposal", d.proposalId}, {"time_spent_ms", d.timeSpentMs}}.dump());
+        decision.proposalId = insertProposal(proposal);
+        result.decisionId = insertDecision(decision, finalMask, result.overlap);
     });
+    if (proposalId)
+        *proposalId = decision.proposalId;
     return result;
 }
 

@@ -7,6 +7,7 @@
 #include <cstdint>
 #include <filesystem>
 #include <optional>
+#include <utility>
 #include <string>
 #include <vector>
 
@@ -162,7 +163,7 @@ struct StoredDecision {
 /// the audit log is append-only (triggers refuse UPDATE and DELETE on it).
 class AnnotationStore {
 public:
-    static constexpr int kSchemaVersion = 3;
+    static constexpr int kSchemaVersion = 4;
     /// PRAGMA application_id of Weaksight stores ("WkSt").
     static constexpr int kApplicationId = 0x576b5374;
     /// The schema history; migrations()[i] moves version i to i + 1.
@@ -187,6 +188,11 @@ public:
 
     /// Stores a decision, its overlap record and an audit entry in one transaction.
     DecisionResult recordDecision(const DecisionInput& decision);
+    /// The review's write: a new proposal and the decision on it (with the overlap record and both
+    /// audit entries) in one transaction, so that a killed process leaves both or neither.
+    /// `decision.proposalId` is ignored. Returns the decision; `proposalId` receives the proposal's id.
+    DecisionResult recordProposalDecision(const ProposalInput& proposal, DecisionInput decision,
+                                          int64_t* proposalId = nullptr);
     /// Marks a decision undone (it stays in the store and the audit log records both).
     void undoDecision(int64_t decisionId, const std::string& annotator);
 
@@ -208,6 +214,15 @@ public:
     bool integrityOk() const;
 
 private:
+    /// Checks a proposal against its case (throws std::invalid_argument).
+    void checkProposal(const ProposalInput& p) const;
+    /// Inserts a checked proposal and its audit entry; the caller holds the transaction.
+    int64_t insertProposal(const ProposalInput& p);
+    /// The final mask and overlap record of a decision on `proposal` (throws on a wrong kind/mask).
+    std::pair<std::optional<BinaryMask>, OverlapRecord> evaluateDecision(const DecisionInput& d,
+                                                                         const BinaryMask& proposal) const;
+    /// Inserts a decision, its overlap record and audit entry; the caller holds the transaction.
+    int64_t insertDecision(const DecisionInput& d, const std::optional<BinaryMask>& finalMask, const OverlapRecord& o);
     void audit(const std::string& annotator, const std::string& action, const std::string& entity, int64_t entityId,
                const std::string& detailsJson);
 

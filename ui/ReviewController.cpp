@@ -178,16 +178,18 @@ bool ReviewController::record(storage::DecisionKind kind, std::optional<BinaryMa
             settings.parametersJson = "{\"key\": \"" + m_cams.methodKey() + "\"}";
             proposalInput.camSettingsId = m_store->registerCamSettings(settings);
         }
-        const int64_t proposalId = m_store->addProposal(proposalInput);
         storage::DecisionInput decision;
-        decision.proposalId = proposalId;
         decision.annotator = m_annotator.toStdString();
         decision.kind = kind;
         decision.finalMask = std::move(finalMask);
-        if (m_case->labels) // the box lies inside the slice: addProposal refuses any other
+        const auto& labels = m_case->labels;
+        // Only a box inside the slice gets ground truth; the store refuses any other proposal.
+        if (labels && m_slice >= 0 && m_slice < labels->slices() && box->row >= 0 && box->col >= 0 &&
+            box->row + box->rows <= labels->rows() && box->col + box->cols <= labels->cols())
             decision.groundTruth = lesionMask(*m_case->labels, m_slice, box->row, box->col, box->rows, box->cols);
         decision.timeSpentMs = m_shownSince.elapsed();
-        const auto result = m_store->recordDecision(decision);
+        // Proposal and decision in one transaction: a crash leaves both or neither.
+        const auto result = m_store->recordProposalDecision(proposalInput, std::move(decision));
         m_session.push_back({result.decisionId, m_slice, m_crop});
     } catch (const std::exception& e) {
         m_lastError = tr("The decision was not saved: %1").arg(QString::fromStdString(e.what()));

@@ -1,6 +1,7 @@
 #include "core/cases/CaseKey.h"
 
 #include "core/common/Error.h"
+#include "core/common/Text.h"
 
 namespace weaksight {
 
@@ -26,10 +27,7 @@ std::optional<std::string> caseKeyProblem(const std::string& key)
 void checkCaseKey(const std::string& key, const std::string& where)
 {
     if (const auto problem = caseKeyProblem(key)) {
-        std::string shown;
-        for (const unsigned char c : key) // never echo control characters to a terminal
-            shown += (c < 0x20 || c == 0x7f) ? '?' : static_cast<char>(c);
-        throw InputError(where, "case key '" + shown + "' " + *problem + " (it must be usable as one file name)");
+        throw InputError(where, "case key '" + printable(key) + "' " + *problem + " (it must be usable as one file name)");
     }
 }
 

@@ -5,6 +5,7 @@
 #include "core/io/VolumeIo.h"
 
 #include <gtest/gtest.h>
+#include <sqlite3.h>
 #include <nlohmann/json.hpp>
 
 #include <array>
@@ -117,6 +118,19 @@ TEST(Cli, ImportStatsExportAndMergeOnAStore)
     EXPECT_EQ(run("stats --db " + notes.string()).exitCode, 1);
     EXPECT_EQ(readBytes(notes).size(), 5u);
     EXPECT_NE(run("export --db " + db + " --out /tmp/x --format tiff").exitCode, 0);
+
+    // Names from a store reach the terminal escaped: a key with an escape sequence and a newline
+    // (as an old or hand-edited store may hold) neither recolours the screen nor breaks the table.
+    sqlite3* handle = nullptr;
+    ASSERT_EQ(sqlite3_open(db.c_str(), &handle), SQLITE_OK);
+    ASSERT_EQ(sqlite3_exec(handle, "UPDATE cases SET case_key = 'evil' || char(27) || '[2J' || char(10) || 'x' WHERE id = 1",
+                           nullptr, nullptr, nullptr),
+              SQLITE_OK);
+    sqlite3_close(handle);
+    const auto table = run("stats --db " + db);
+    EXPECT_EQ(table.exitCode, 0);
+    EXPECT_EQ(table.out.find('\x1b'), std::string::npos) << table.out;
+    EXPECT_NE(table.out.find("evil\\x1b[2J\\x0ax"), std::string::npos) << table.out;
 }
 
 TEST(Cli, CamWritesOneMapPerMethod)

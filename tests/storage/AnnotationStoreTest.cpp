@@ -459,6 +459,106 @@ TEST(AnnotationStoreProcesses, CommittedDecisionsSurviveSigkill)
         EXPECT_EQ(*stored[id].finalMask, expectedMask(index + 1)) << "decision " << id << " damaged";
         EXPECT_EQ(store.proposalMask(stored[id].proposalId), expectedMask(index));
     }
+    // Proposal, decision, overlap record and both audit entries commit together: no kill leaves a
+    // proposal without its decision (a case "in progress" for ever) or an entry without its audit.
+    const auto count = [&](const char* sql) {
+        Statement q(store.database().handle(), sql);
+        q.step();
+        return q.int64(0);
+    };
+    EXPECT_EQ(count("SELECT count(*) FROM proposals p WHERE NOT EXISTS "
+                    "(SELECT 1 FROM decisions d WHERE d.proposal_id = p.id)"), 0);
+    EXPECT_EQ(count("SELECT count(*) FROM decisions d WHERE NOT EXISTS "
+                    "(SELECT 1 FROM overlap_records o WHERE o.decision_id = d.id)"), 0);
+    EXPECT_EQ(count("SELECT count(*) FROM proposals p WHERE NOT EXISTS (SELECT 1 FROM audit_log a "
+                    "WHERE a.entity = 'proposal' AND a.entity_id = p.id)"), 0);
+    EXPECT_EQ(count("SELECT count(*) FROM decisions d WHERE NOT EXISTS (SELECT 1 FROM audit_log a "
+                    "WHERE a.entity = 'decision' AND a.entity_id = d.id)"), 0);
+    const auto progress = store.caseProgress();
+    ASSERT_EQ(progress.size(), 1u);
+    EXPECT_EQ(progress[0].decided, progress[0].proposals) << "the crash case is done, not in progress";
+}
+
+TEST(AnnotationStore, SchemaFourRepairsWhatInterruptedWritesOfOlderVersionsLeft)
+{
+    // A schema-3 store as older versions left it after kills: a proposal committed without its
+    // decision, and a decided proposal whose audit entries are missing.
+    TempDb db;
+    {
+        std::vector<Migration> upToThree(AnnotationStore::migrations().begin(), AnnotationStore::migrations().begin() + 3);
+        Database v3(db.path, upToThree, Database::Mode::ReadWrite, AnnotationStore::kApplicationId);
+        v3.execute(R"SQL(
+            INSERT INTO datasets(root_path, layout) VALUES ('/old', 'kits23');
+            INSERT INTO cases(dataset_id, case_key, imaging_path, slices, rows, cols) VALUES (1, 'case_00001', '', 4, 8, 8);
+            INSERT INTO annotators(name) VALUES ('ana');
+            INSERT INTO proposals(case_id, slice, crop_row, crop_col, crop_rows, crop_cols, threshold, mask)
+                VALUES (1, 0, 0, 0, 8, 8, 0.5, X'00');
+            INSERT INTO audit_log(action, entity, entity_id) VALUES ('propose', 'proposal', 1);
+            INSERT INTO decisions(proposal_id, annotator_id, kind) VALUES (1, 1, 'reject');
+            INSERT INTO audit_log(annotator, action, entity, entity_id) VALUES ('ana', 'reject', 'decision', 1);
+            INSERT INTO proposals(case_id, slice, crop_row, crop_col, crop_rows, crop_cols, threshold, mask)
+                VALUES (1, 1, 0, 0, 8, 8, 0.5, X'00');
+            INSERT INTO proposals(case_id, slice, crop_row, crop_col, crop_rows, crop_cols, threshold, mask)
+                VALUES (1, 2, 0, 0, 8, 8, 0.5, X'00');
+            INSERT INTO decisions(proposal_id, annotator_id, kind) VALUES (3, 1, 'skip');)SQL");
+    }
+    {
+        const AnnotationStore old(db.path, Database::Mode::ReadOnly); // readers migrate a writable store
+    }
+    AnnotationStore store(db.path);
+    EXPECT_EQ(store.database().schemaVersion(), 4);
+    EXPECT_TRUE(store.integrityOk());
+    const auto count = [&](const std::string& sql) {
+        Statement q(store.database().handle(), sql);
+        q.step();
+        return q.int64(0);
+    };
+    EXPECT_EQ(count("SELECT count(*) FROM proposals"), 2);
+    EXPECT_EQ(count("SELECT count(*) FROM proposals WHERE id = 2"), 0) << "the orphan is removed";
+    EXPECT_EQ(count("SELECT count(*) FROM audit_log WHERE action = 'repair' AND entity = 'proposal' AND entity_id = 2"), 1);
+    EXPECT_EQ(count("SELECT count(*) FROM audit_log WHERE entity = 'proposal' AND entity_id = 3"), 1);
+    EXPECT_EQ(count("SELECT count(*) FROM audit_log WHERE entity = 'decision' AND entity_id = 2 AND annotator = 'ana' "
+                    "AND action = 'skip'"), 1);
+    EXPECT_EQ(count("SELECT count(*) FROM audit_log WHERE entity = 'decision' AND entity_id = 1"), 1) << "no duplicates";
+    const auto progress = store.caseProgress();
+    ASSERT_EQ(progress.size(), 1u);
+    EXPECT_EQ(progress[0].proposals, 2);
+    EXPECT_EQ(progress[0].decided, 2);
+    // Opening again repairs nothing more.
+    const auto audits = store.auditCount();
+    AnnotationStore again(db.path);
+    EXPECT_EQ(again.auditCount(), audits);
+}
+
+TEST(AnnotationStore, AProposalAndItsDecisionCommitTogetherOrNotAtAll)
+{
+    TempDb db;
+    AnnotationStore store(db.path);
+    const auto dataset = store.registerDataset("/data/x", "kits23");
+    const auto caseId = store.registerCase(dataset, {"case_x", "", "", "", "", {4, 16, 16}});
+    ProposalInput p;
+    p.caseId = caseId;
+    p.crop = {0, 0, 8, 8};
+    p.mask = BinaryMask(8, 8);
+    p.mask.at(2, 2) = 1;
+    DecisionInput d;
+    d.annotator = "ana";
+    d.kind = DecisionKind::Accept;
+    int64_t proposalId = 0;
+    const auto result = store.recordProposalDecision(p, d, &proposalId);
+    EXPECT_GT(result.decisionId, 0);
+    EXPECT_EQ(store.proposalMask(proposalId), p.mask);
+    ASSERT_TRUE(result.overlap.proposalFinalIou.has_value());
+    EXPECT_DOUBLE_EQ(*result.overlap.proposalFinalIou, 1.0);
+    const auto audits = store.auditCount();
+    // A decision that cannot be stored takes its proposal with it.
+    d.kind = DecisionKind::Correct; // without the corrected mask
+    EXPECT_THROW(store.recordProposalDecision(p, d), std::invalid_argument);
+    p.crop = {10, 10, 8, 8}; // outside the 16 x 16 slice
+    d.kind = DecisionKind::Reject;
+    EXPECT_THROW(store.recordProposalDecision(p, d), std::invalid_argument);
+    EXPECT_EQ(store.auditCount(), audits);
+    EXPECT_EQ(store.caseProgress()[0].proposals, 1);
 }
 
 TEST(AnnotationStoreProcesses, TwoConcurrentWritersLoseNothing)

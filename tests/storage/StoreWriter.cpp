@@ -29,14 +29,12 @@ int main(int argc, char** argv)
         p.crop = {0, 0, 64, 64};
         p.threshold = 0.5;
         p.mask = expectedMask(i);
-        const int64_t proposal = store.addProposal(p);
         DecisionInput d;
-        d.proposalId = proposal;
         d.annotator = annotator;
         d.kind = DecisionKind::Correct;
         d.finalMask = expectedMask(i + 1);
         d.comment = std::to_string(i);
-        const auto result = store.recordDecision(d);
+        const auto result = store.recordProposalDecision(p, d); // the review's write
         // Reported only after the commit returned: these must survive a SIGKILL.
         std::printf("%lld %d\n", static_cast<long long>(result.decisionId), i);
         std::fflush(stdout);
