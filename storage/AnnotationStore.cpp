@@ -243,10 +243,11 @@ Database::Mode effectiveMode(const fs::path& file, Database::Mode requested)
 
 int64_t lastInsertId(Database& db) { return sqlite3_last_insert_rowid(db.handle()); }
 
-BinaryMask maskFromBlob(const std::vector<uint8_t>& blob, const char* what, int64_t id)
+/// The mask of a row, which must be its crop box's size (checked before decoding allocates).
+BinaryMask maskFromBlob(const std::vector<uint8_t>& blob, const char* what, int64_t id, int rows, int cols)
 {
     try {
-        return decodeMask(blob);
+        return decodeMask(blob, rows, cols);
     } catch (const std::invalid_argument& e) {
         throw DatabaseError(std::string("damaged ") + what + " mask in row " + std::to_string(id) + ": " + e.what());
     }
@@ -515,11 +516,11 @@ int64_t AnnotationStore::addProposal(const ProposalInput& p)
 
 BinaryMask AnnotationStore::proposalMask(int64_t proposalId) const
 {
-    Statement s(m_db.handle(), "SELECT mask FROM proposals WHERE id = ?");
+    Statement s(m_db.handle(), "SELECT mask, crop_rows, crop_cols FROM proposals WHERE id = ?");
     s.bind(1, proposalId);
     if (!s.step())
         throw std::invalid_argument("no proposal with id " + std::to_string(proposalId));
-    return maskFromBlob(s.blob(0), "proposal", proposalId);
+    return maskFromBlob(s.blob(0), "proposal", proposalId, s.integer(1), s.integer(2));
 }
 
 std::pair<std::optional<BinaryMask>, OverlapRecord> AnnotationStore::evaluateDecision(const DecisionInput& d,
@@ -708,7 +709,7 @@ StoredDecision readDecision(const Statement& s)
     d.modelHash = s.text(11);
     d.threshold = s.real(12);
     if (!s.isNull(13))
-        d.finalMask = maskFromBlob(s.blob(13), "final", d.id);
+        d.finalMask = maskFromBlob(s.blob(13), "final", d.id, d.crop.rows, d.crop.cols);
     readOverlap(s, 14, d.overlap);
     d.timeSpentMs = s.int64(22);
     d.createdAt = s.text(23);
@@ -767,7 +768,7 @@ std::vector<HeatmapDecision> AnnotationStore::heatmapDecisions() const
         std::memcpy(h.raw.data(), bytes.data(), bytes.size());
         h.low = s.real(6);
         h.high = s.real(7);
-        h.finalMask = maskFromBlob(s.blob(8), "decision", s.int64(10));
+        h.finalMask = maskFromBlob(s.blob(8), "decision", s.int64(10), h.cropRows, h.cropCols);
         out.push_back(std::move(h));
     }
     return out;

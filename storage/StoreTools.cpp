@@ -3,6 +3,7 @@
 #include "core/cases/CaseKey.h"
 #include "core/cases/KitsCase.h"
 #include "core/io/VolumeIo.h"
+#include "core/masks/BinaryMask.h"
 #include "storage/Statement.h"
 
 #include <nlohmann/json.hpp>
@@ -69,21 +70,51 @@ std::vector<AgreementRow> annotatorAgreement(const AnnotationStore& store)
     return rows;
 }
 
+namespace {
+
+/// Everything a merge copies from `source`, checked before the target is made or touched: a store
+/// of ours (not foreign, not newer), case keys that are one file name, and every mask blob of the
+/// size of its crop box (a damaged or hostile blob is refused, never copied).
+void checkMergeSource(const fs::path& source, const fs::path& target)
+{
+    std::error_code ec;
+    if (fs::exists(target, ec) && fs::equivalent(source, target, ec))
+        throw DatabaseError(source.string() + ": is the merge's target itself; not merged");
+    AnnotationStore check(source, Database::Mode::ReadOnly); // refuses foreign or newer files
+    sqlite3* db = check.database().handle();
+    Statement keys(db, "SELECT case_key FROM cases");
+    while (keys.step())
+        checkCaseKey(keys.text(0), source.string());
+    Statement masks(db, R"SQL(
+        SELECT 'proposal', p.id, p.crop_rows, p.crop_cols, p.mask FROM proposals p
+        UNION ALL
+        SELECT 'final', d.id, p.crop_rows, p.crop_cols, d.final_mask
+        FROM decisions d JOIN proposals p ON p.id = d.proposal_id WHERE d.final_mask IS NOT NULL)SQL");
+    while (masks.step()) {
+        try {
+            decodeMask(masks.blob(4), masks.integer(2), masks.integer(3));
+        } catch (const std::invalid_argument& e) {
+            throw DatabaseError(source.string() + ": damaged " + masks.text(0) + " mask in row " +
+                                std::to_string(masks.int64(1)) + " (" + e.what() + "); not merged");
+        }
+    }
+}
+
+} // namespace
+
 MergeReport mergeStores(const fs::path& target, const std::vector<fs::path>& sources)
 {
+    // Every source passes before the target is created or changed.
+    for (const auto& source : sources)
+        checkMergeSource(source, target);
     MergeReport report;
     AnnotationStore out(target);
     sqlite3* db = out.database().handle();
     for (const auto& source : sources) {
-        { AnnotationStore check(source, Database::Mode::ReadOnly); } // refuses foreign or newer files first
         Statement attach(db, "ATTACH DATABASE ? AS src");
         attach.bind(1, source.string()).run();
         try {
             out.database().transaction([&] {
-                // Keys become file names in exports: a source must not bring "../x" or "/etc/x".
-                Statement keys(db, "SELECT case_key FROM src.cases");
-                while (keys.step())
-                    checkCaseKey(keys.text(0), source.string());
                 // Natural keys first: datasets by root, cases by (root, key), the rest by their unique columns.
                 out.database().execute(R"SQL(
                     INSERT OR IGNORE INTO datasets(root_path, layout, created_at)

@@ -61,6 +61,9 @@ inline BinaryMask decodeMask(const std::vector<uint8_t>& blob)
 {
     return decodeMask(blob.data(), blob.size());
 }
+/// decodeMask for a blob that must hold a `rows` x `cols` mask (its crop box): one that declares
+/// another size is refused before anything is allocated (13 bytes can declare 16,384^2 pixels).
+BinaryMask decodeMask(const std::vector<uint8_t>& blob, int rows, int cols);
 
 // ---- COCO run-length encoding (what pycocotools reads) -----------------------------------
 /// Uncompressed COCO RLE counts: run lengths of alternating 0/1 in column-major (Fortran)

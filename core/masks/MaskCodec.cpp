@@ -316,6 +316,21 @@ std::vector<uint8_t> encodeMask(const BinaryMask& mask)
     return blob;
 }
 
+BinaryMask decodeMask(const std::vector<uint8_t>& blob, int rows, int cols)
+{
+    const uint8_t* p = blob.data();
+    const uint8_t* const end = p + blob.size();
+    if (p != end && *p == kFormatVersion) {
+        ++p;
+        const uint64_t declaredRows = getVarint(p, end, kMaxPixels, "rows");
+        const uint64_t declaredCols = getVarint(p, end, kMaxPixels, "cols");
+        if (declaredRows != static_cast<uint64_t>(rows) || declaredCols != static_cast<uint64_t>(cols))
+            fail("declares a " + std::to_string(declaredRows) + "x" + std::to_string(declaredCols) +
+                 " mask for a " + std::to_string(rows) + "x" + std::to_string(cols) + " crop box");
+    }
+    return decodeMask(blob.data(), blob.size()); // a wrong version or a truncated header fails there
+}
+
 BinaryMask decodeMask(const uint8_t* data, size_t size)
 {
     if (size == 0 || data == nullptr)

@@ -12,6 +12,7 @@
 #include <fstream>
 #include <map>
 #include <random>
+#include <sys/resource.h>
 #include <sys/wait.h>
 #include <thread>
 #include <unistd.h>
@@ -594,4 +595,40 @@ TEST(Fingerprint, Sha256OfFileBytes)
     std::ofstream(file) << "abc";
     EXPECT_EQ(fileFingerprint(file), "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
     EXPECT_THROW(fileFingerprint(db.dir / "missing"), std::invalid_argument);
+}
+
+TEST(AnnotationStore, AMaskBlobDeclaringAnotherSizeThanItsCropIsRefusedWithoutDecoding)
+{
+    // The finding: 13 bytes declaring a 16,384 x 16,384 mask made stats, merge and export take 8-12 GB.
+    TempDb db;
+    AnnotationStore store(db.path);
+    const auto dataset = store.registerDataset("/data/x", "kits23");
+    const auto caseId = store.registerCase(dataset, {"case_x", "", "", "", "", {4, 16, 16}});
+    ProposalInput p;
+    p.caseId = caseId;
+    p.crop = {0, 0, 8, 8};
+    p.mask = BinaryMask(8, 8);
+    DecisionInput d;
+    d.annotator = "ana";
+    d.kind = DecisionKind::Correct;
+    d.finalMask = BinaryMask(8, 8);
+    const auto decision = store.recordProposalDecision(p, d).decisionId;
+    // Version 1, rows 16384, cols 16384, no zlib, one run of 2^28 zeros: 13 bytes.
+    const std::vector<uint8_t> bomb{0x01, 0x80, 0x80, 0x01, 0x80, 0x80, 0x01, 0x00, 0x80, 0x80, 0x80, 0x80, 0x01};
+    ASSERT_EQ(decodeMask(bomb).rows, 16384) << "the blob is valid on its own";
+    Statement update(store.database().handle(), "UPDATE decisions SET final_mask = ? WHERE id = ?");
+    update.bind(1, bomb).bind(2, decision).run();
+
+    rusage before{};
+    getrusage(RUSAGE_SELF, &before);
+    try {
+        store.standingDecisions({DecisionKind::Correct});
+        FAIL() << "expected the damaged mask to be refused";
+    } catch (const DatabaseError& e) {
+        EXPECT_NE(std::string(e.what()).find("declares a 16384x16384 mask for a 8x8 crop box"), std::string::npos)
+            << e.what();
+    }
+    rusage after{};
+    getrusage(RUSAGE_SELF, &after);
+    EXPECT_LT(after.ru_maxrss - before.ru_maxrss, 64 * 1024) << "KB of peak memory grown while refusing it";
 }

@@ -355,6 +355,37 @@ TEST(UntrustedKeys, MergeRefusesASourceWithAnUnsafeKey)
     renameCaseInStore(s.db, "../../escape");
     const auto message = errorOf([&] { mergeStores(s.dir.path / "merged.sqlite", {s.db}); });
     EXPECT_NE(message.find("must be usable as one file name"), std::string::npos) << message;
-    AnnotationStore merged(s.dir.path / "merged.sqlite", Database::Mode::ReadOnly);
-    EXPECT_FALSE(merged.findCase("../../escape").has_value());
+    EXPECT_FALSE(fs::exists(s.dir.path / "merged.sqlite")) << "the target is made only once every source passed";
+}
+
+TEST(UntrustedKeys, MergeRefusesDamagedMaskBlobsAndItsOwnTargetBeforeWritingAnything)
+{
+    Scene s;
+    {
+        AnnotationStore store(s.db);
+        decideOnce(store, "case_00000");
+    }
+    const fs::path clean = s.dir.path / "clean.sqlite";
+    fs::copy_file(s.db, clean);
+    // A 13-byte blob declaring a 16,384 x 16,384 mask in a 4 x 4 crop.
+    {
+        sqlite3* handle = nullptr;
+        ASSERT_EQ(sqlite3_open(s.db.c_str(), &handle), SQLITE_OK);
+        ASSERT_EQ(sqlite3_exec(handle, "UPDATE proposals SET mask = X'01808001808001008080808001'", nullptr, nullptr,
+                               nullptr),
+                  SQLITE_OK);
+        sqlite3_close(handle);
+    }
+    const fs::path target = s.dir.path / "merged.sqlite";
+    auto message = errorOf([&] { mergeStores(target, {clean, s.db}); });
+    EXPECT_NE(message.find("damaged proposal mask in row 1"), std::string::npos) << message;
+    EXPECT_NE(message.find("16384x16384"), std::string::npos) << message;
+    EXPECT_FALSE(fs::exists(target)) << "not even the clean source was merged";
+    // Merging a store into itself would double its audit log.
+    mergeStores(target, {clean});
+    AnnotationStore merged(target, Database::Mode::ReadOnly);
+    const auto audits = merged.auditCount();
+    message = errorOf([&] { mergeStores(target, {target}); });
+    EXPECT_NE(message.find("is the merge's target itself"), std::string::npos) << message;
+    EXPECT_EQ(AnnotationStore(target, Database::Mode::ReadOnly).auditCount(), audits);
 }
