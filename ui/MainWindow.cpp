@@ -36,6 +36,7 @@
 #include <QLineEdit>
 #include <QPushButton>
 #include <QVBoxLayout>
+#include <QPointer>
 #include <QProgressDialog>
 #include <QPromise>
 #include <QSlider>
@@ -1211,11 +1212,15 @@ void MainWindow::openDemo()
     connect(watcher, &QFutureWatcher<void>::progressValueChanged, progress, &QProgressDialog::setValue);
     connect(watcher, &QFutureWatcher<void>::progressTextChanged, progress, &QProgressDialog::setLabelText);
     connect(progress, &QProgressDialog::canceled, watcher, &QFutureWatcher<void>::cancel);
-    connect(watcher, &QFutureWatcher<void>::finished, this, [this, watcher, progress, open] {
+    // The labeller may close the dialog (it deletes itself then): the finish must not touch it.
+    const QPointer<QProgressDialog> progressAlive(progress);
+    connect(watcher, &QFutureWatcher<void>::finished, this, [this, watcher, progressAlive, open] {
         // Read the outcome before closing the dialog: closing a QProgressDialog emits canceled().
         const bool cancelled = watcher->isCanceled();
-        disconnect(progress, &QProgressDialog::canceled, watcher, &QFutureWatcher<void>::cancel);
-        progress->close();
+        if (progressAlive) {
+            disconnect(progressAlive, &QProgressDialog::canceled, watcher, &QFutureWatcher<void>::cancel);
+            progressAlive->close();
+        }
         watcher->deleteLater();
         if (cancelled) {
             statusBar()->showMessage(tr("Demo preparation cancelled; what was finished is kept."), 5000);

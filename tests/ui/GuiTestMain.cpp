@@ -5,7 +5,10 @@
 #include "ui/QtLogBridge.h"
 
 #include <QApplication>
+#include <QProgressDialog>
 #include <QSurfaceFormat>
+#include <QTimer>
+#include <QWidget>
 #include <gtest/gtest.h>
 
 #include <cstdlib>
@@ -32,9 +35,23 @@ int main(int argc, char** argv)
     char configHome[] = "/tmp/weaksight-gui-config-XXXXXX";
     if (mkdtemp(configHome))
         setenv("XDG_CONFIG_HOME", configHome, 1);
+    // The window asks nothing in tests (as ctest sets it), also when this binary is run by hand.
+    setenv("WEAKSIGHT_NO_DIALOGS", "1", 0);
     QApplication app(argc, argv);
     QApplication::setOrganizationName("WeaksightTests");
     QApplication::setApplicationName("WeaksightTests");
+    // A modal dialog that still asks something would wait for a click for ever: fail the test and
+    // close it. (Progress dialogs ask nothing.) The timer also fires inside a dialog's event loop.
+    QTimer modalGuard;
+    QObject::connect(&modalGuard, &QTimer::timeout, [] {
+        QWidget* modal = QApplication::activeModalWidget();
+        if (modal && !qobject_cast<QProgressDialog*>(modal)) {
+            ADD_FAILURE() << "a modal dialog opened during a test: " << modal->metaObject()->className() << " '"
+                          << modal->windowTitle().toStdString() << "'";
+            modal->close();
+        }
+    });
+    modalGuard.start(500);
     ::testing::InitGoogleTest(&argc, argv);
     return RUN_ALL_TESTS();
 }

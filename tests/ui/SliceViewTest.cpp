@@ -5,6 +5,9 @@
 #include "ui/SliceView.h"
 
 #include <QImage>
+#include <QPointer>
+#include <QProgressDialog>
+#include <QStatusBar>
 #include <filesystem>
 #include <QSignalSpy>
 #include <QTest>
@@ -337,4 +340,30 @@ TEST(MainWindow, DemoTrainsItsModelOnceAndItsHeatmapsFindTheLesion)
     ASSERT_TRUE(modelLoaded.count() > 0 || modelLoaded.wait(20000));
     EXPECT_EQ(std::filesystem::last_write_time(files.model), modelTime);
     qunsetenv("XDG_DATA_HOME");
+}
+
+TEST(MainWindow, ClosingTheDemosProgressDialogCancelsWithoutACrash)
+{
+    // Found by the tests' modal-dialog guard: the dialog deletes itself when closed, and the
+    // preparation's end used it afterwards (a crash when a labeller closed it).
+    TempDir home;
+    qputenv("XDG_DATA_HOME", QByteArray::fromStdString(home.path().string()));
+    ui::MainWindow window;
+    DemoOptions small;
+    small.cases = 2;
+    small.epochs = 1;
+    small.phantomMinInPlane = small.phantomMaxInPlane = 128;
+    window.setDemoOptions(small);
+    window.show();
+    ASSERT_TRUE(QTest::qWaitForWindowExposed(&window));
+    window.openDemo();
+    QProgressDialog* dialog = nullptr;
+    ASSERT_TRUE(QTest::qWaitFor([&] { return (dialog = window.findChild<QProgressDialog*>()) != nullptr; }, 10000));
+    QPointer<QProgressDialog> alive(dialog);
+    dialog->close(); // what the window's close button does
+    ASSERT_TRUE(QTest::qWaitFor([&] { return alive.isNull(); }, 5000)) << "the dialog deletes itself";
+    // The preparation stops at its next check and reports; nothing touches the deleted dialog.
+    ASSERT_TRUE(QTest::qWaitFor([&] { return window.statusBar()->currentMessage().contains("cancelled"); }, 120000))
+        << window.statusBar()->currentMessage().toStdString();
+    EXPECT_EQ(window.caseCount(), 0);
 }
