@@ -324,9 +324,10 @@ CREATE INDEX audit_log_by_entity ON audit_log(entity, entity_id);
 CREATE TEMP TABLE orphan_proposals AS
     SELECT p.id, p.case_id FROM proposals p WHERE NOT EXISTS (SELECT 1 FROM decisions d WHERE d.proposal_id = p.id);
 INSERT INTO audit_log(annotator, action, entity, entity_id, details)
-    SELECT '', 'repair', 'proposal', id,
-           '{"removed": "a proposal without a decision, left by an interrupted write (schema 4 repair)"}'
-    FROM temp.orphan_proposals;
+    SELECT '', 'repair', 'proposal', o.id,
+           json_object('removed', 'a proposal without a decision, left by an interrupted write (schema 4 repair)',
+                       'case_id', o.case_id, 'slice', p.slice, 'created_at', p.created_at)
+    FROM temp.orphan_proposals o JOIN proposals p ON p.id = o.id;
 UPDATE case_summary SET proposals = proposals -
         (SELECT count(*) FROM temp.orphan_proposals o WHERE o.case_id = case_summary.case_id)
     WHERE case_id IN (SELECT case_id FROM temp.orphan_proposals);

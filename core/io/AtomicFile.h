@@ -12,8 +12,10 @@ namespace weaksight::io {
 /// Writes `path` through a new temporary file in the same folder: `writer(temporary)` fills it
 /// (the temporary keeps `path`'s extensions, so writers that choose the format by extension work),
 /// `verify(temporary)` may check it (throwing InputError), then it is flushed to the disk (fsync)
-/// and renamed over `path`. A writer that leaves an empty file fails. On any failure the temporary
-/// is removed, `path` keeps what it had, and the InputError names `path`. Creates the folder.
+/// and renamed over `path` (keeping the mode of the file it replaces, else 0666 less the umask).
+/// Formats with a separate data file (.mhd, .nhdr, .hdr) are written into a private folder under
+/// their final names and moved, data first. A writer that leaves an empty file fails. On any failure
+/// the temporary is removed, `path` keeps what it had, and the InputError names `path`. Creates the folder.
 void writeAtomically(const std::filesystem::path& path, const std::function<void(const std::filesystem::path&)>& writer,
                      const std::function<void(const std::filesystem::path&)>& verify = {});
 

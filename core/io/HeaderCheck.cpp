@@ -25,7 +25,7 @@ constexpr size_t kNifti2HeaderBytes = 540;
 std::vector<unsigned char> leadingBytes(const fs::path& path, size_t count)
 {
     std::vector<unsigned char> bytes(count);
-    if (path.extension() == ".gz") {
+    if (isGzipName(path)) {
         gzFile file = gzopen(path.c_str(), "rb");
         if (!file)
             throw InputError(path, "cannot open for reading");
@@ -163,10 +163,43 @@ uint64_t availableMemoryBytes()
     return 0;
 }
 
+/// Bytes per voxel of a NIfTI datatype code (ITK's NIfTI library sizes voxels by the datatype, not
+/// by bitpix); 0 for a code it does not know.
+int datatypeBytes(int datatype)
+{
+    switch (datatype) {
+    case 2: case 256: return 1;              // uint8, int8
+    case 4: case 512: return 2;              // int16, uint16
+    case 8: case 16: case 768: case 2304: return 4; // int32, float32, uint32, RGBA32
+    case 128: return 3;                      // RGB24
+    case 32: case 64: case 1024: case 1280: return 8; // complex64, float64, int64, uint64
+    case 1536: case 1792: return 16;         // float128, complex128
+    case 2048: return 32;                    // complex256
+    default: return 0;
+    }
+}
+
 } // namespace
+
+bool isGzipName(const fs::path& path)
+{
+    const std::string name = path.filename().string();
+    return name.size() >= 3 && (name.compare(name.size() - 3, 3, ".gz") == 0 || name.compare(name.size() - 3, 3, ".GZ") == 0 ||
+                                name.compare(name.size() - 3, 3, ".Gz") == 0 || name.compare(name.size() - 3, 3, ".gZ") == 0);
+}
+
+uint64_t checkedProduct(const fs::path& path, std::initializer_list<uint64_t> factors)
+{
+    uint64_t product = 1;
+    for (const uint64_t f : factors)
+        if (__builtin_mul_overflow(product, f, &product))
+            throw InputError(path, "declares a data size that does not fit in 64 bits");
+    return product;
+}
 
 uint64_t NiftiDeclaration::dataBytes() const
 {
+    // checkNiftiHeader made sure this product fits.
     return static_cast<uint64_t>(size[0]) * static_cast<uint64_t>(size[1]) * static_cast<uint64_t>(size[2]) *
            static_cast<uint64_t>(extraVolumes) * static_cast<uint64_t>(bytesPerVoxel);
 }
@@ -185,18 +218,21 @@ NiftiDeclaration checkNiftiHeader(const fs::path& path)
         if (i <= 3)
             d.size[static_cast<size_t>(i - 1)] = n;
         else
-            d.extraVolumes *= n;
+            d.extraVolumes = static_cast<int64_t>(checkedProduct(path, {uint64_t(d.extraVolumes), uint64_t(n)}));
     }
-    if (f.bitpix <= 0 || f.bitpix % 8 != 0 || f.bitpix > 256)
-        throw InputError(path, "NIfTI header has bitpix " + std::to_string(f.bitpix));
-    d.bytesPerVoxel = f.bitpix / 8;
-    for (size_t i = 1; i <= 3; ++i)
+    d.bytesPerVoxel = datatypeBytes(f.datatype);
+    if (d.bytesPerVoxel == 0)
+        throw InputError(path, "NIfTI header has an unknown datatype " + std::to_string(f.datatype));
+    checkedProduct(path, {uint64_t(d.size[0]), uint64_t(d.size[1]), uint64_t(d.size[2]), uint64_t(d.extraVolumes),
+                          uint64_t(d.bytesPerVoxel), 2}); // with room for the offset added below
+    for (size_t i = 1; i <= 3 && static_cast<int64_t>(i) <= f.dim[0]; ++i)
         if (!std::isfinite(f.pixdim[i]) || f.pixdim[i] == 0)
             throw InputError(path, "NIfTI header has pixel spacing pixdim[" + std::to_string(i) +
                                        "] = " + std::to_string(f.pixdim[i]) + " (must be finite and non-zero)");
     if (!std::isfinite(f.pixdim[0]))
         throw InputError(path, "NIfTI header has a non-finite qfac (pixdim[0])");
-    if (!std::isfinite(f.voxOffset) || f.voxOffset < 0)
+    // Beyond 2^62 bytes no file is real, and the cast below stays defined.
+    if (!std::isfinite(f.voxOffset) || f.voxOffset < 0 || f.voxOffset > 4.6e18)
         throw InputError(path, "NIfTI header has vox_offset " + std::to_string(f.voxOffset));
     d.voxelOffset = static_cast<int64_t>(f.voxOffset);
     d.datatype = f.datatype;
@@ -231,7 +267,7 @@ std::vector<uint64_t> nonFiniteNiftiVoxels(const fs::path& path, const NiftiDecl
         return found;
     const size_t width = static_cast<size_t>(declared.bytesPerVoxel);
     const uint64_t voxels = declared.dataBytes() / width;
-    const bool gz = path.extension() == ".gz";
+    const bool gz = isGzipName(path);
     gzFile compressed = nullptr;
     std::ifstream plain;
     if (gz) {
@@ -286,9 +322,11 @@ std::vector<uint64_t> nonFiniteNiftiVoxels(const fs::path& path, const NiftiDecl
 
 void checkNiftiDataSize(const fs::path& path, const NiftiDeclaration& declared, uint64_t fileBytes)
 {
-    const uint64_t needed = static_cast<uint64_t>(declared.voxelOffset) + declared.dataBytes();
+    uint64_t needed = 0;
+    if (__builtin_add_overflow(static_cast<uint64_t>(declared.voxelOffset), declared.dataBytes(), &needed))
+        throw InputError(path, "declares a data size that does not fit in 64 bits");
     if (fileBytes < needed)
-        throw InputError(path, std::string(path.extension() == ".gz" ? "decompressed data is " : "file is ") +
+        throw InputError(path, std::string(isGzipName(path) ? "decompressed data is " : "file is ") +
                                    std::to_string(fileBytes) + " bytes, the header declares " + std::to_string(needed) +
                                    " (truncated voxel data: the missing voxels would read as zeros)");
 }

@@ -55,7 +55,7 @@ std::string describeItkError(const itk::ExceptionObject& e)
     return description.empty() ? firstLine(e.what()) : description;
 }
 
-bool hasGzipExtension(const fs::path& path) { return path.extension() == ".gz"; }
+bool hasGzipExtension(const fs::path& path) { return io::isGzipName(path); }
 
 std::string formatName(const fs::path& path)
 {
@@ -99,7 +99,7 @@ public:
         const std::string stem = name.substr(0, name.size() - (hasGzipExtension(path) ? 7 : 4));
         std::error_code ec;
         bool ambiguous = false;
-        for (const char* other : {".nii", ".nii.gz", ".hdr", ".hdr.gz"})
+        for (const char* other : {".nii", ".nii.gz", ".hdr", ".hdr.gz", ".NII", ".NII.GZ", ".HDR", ".HDR.GZ"})
             if (stem + other != name && fs::exists(path.parent_path() / (stem + other), ec))
                 ambiguous = true;
         if (!ambiguous)
@@ -107,9 +107,16 @@ public:
         std::string pattern = (fs::temp_directory_path() / "weaksight-read-XXXXXX").string();
         if (!::mkdtemp(pattern.data()))
             throw InputError(path, "cannot make a private folder to read it from (" + std::string(std::strerror(errno)) + ")");
-        m_folder = pattern;
-        m_path = m_folder / (hasGzipExtension(path) ? "volume.nii.gz" : "volume.nii");
-        fs::create_symlink(fs::absolute(path), m_path);
+        const fs::path folder = pattern;
+        const fs::path link = folder / (hasGzipExtension(path) ? "volume.nii.gz" : "volume.nii");
+        fs::create_symlink(fs::absolute(path, ec), link, ec);
+        if (ec) {
+            std::error_code ignored;
+            fs::remove_all(folder, ignored);
+            throw InputError(path, "cannot link it into a private folder to read it (" + ec.message() + ")");
+        }
+        m_folder = folder;
+        m_path = link;
     }
     ~ItkReadPath()
     {
@@ -127,8 +134,11 @@ private:
     fs::path m_folder;
 };
 
-/// Opens `path` (as ITK sees it: `itkPath`) and reads its header after our own checks.
-itk::ImageIOBase::Pointer openImageIo(const fs::path& path, const fs::path& itkPath)
+enum class OpenFor { Header, Voxels };
+
+/// Opens `path` (as ITK sees it: `itkPath`) and reads its header after our own checks; the voxel
+/// budget applies when the voxels will be read.
+itk::ImageIOBase::Pointer openImageIo(const fs::path& path, const fs::path& itkPath, OpenFor purpose = OpenFor::Voxels)
 {
     checkFileExists(path);
     const uint64_t dataBytes = hasGzipExtension(path) ? verifyGzipStream(path) : fs::file_size(path);
@@ -137,7 +147,8 @@ itk::ImageIOBase::Pointer openImageIo(const fs::path& path, const fs::path& itkP
     if (formatName(path) == "NIfTI") {
         const auto declared = io::checkNiftiHeader(path);
         io::checkNiftiDataSize(path, declared, dataBytes);
-        io::checkVoxelBudget(path, declared.dataBytes() / static_cast<uint64_t>(declared.bytesPerVoxel));
+        if (purpose == OpenFor::Voxels)
+            io::checkVoxelBudget(path, declared.dataBytes() / static_cast<uint64_t>(declared.bytesPerVoxel));
     }
     auto io = itk::ImageIOFactory::CreateImageIO(itkPath.c_str(), itk::CommonEnums::IOFileMode::ReadMode);
     if (!io)
@@ -174,8 +185,8 @@ itk::ImageIOBase::Pointer openImageIo(const fs::path& path, const fs::path& itkP
             direction[m * 3 + i] = axis[m];
     }
     io::checkGeometry(path, size, spacing, origin, direction);
-    io::checkVoxelBudget(path, static_cast<uint64_t>(size[0]) * static_cast<uint64_t>(size[1]) *
-                                   static_cast<uint64_t>(size[2]));
+    if (purpose == OpenFor::Voxels)
+        io::checkVoxelBudget(path, io::checkedProduct(path, {uint64_t(size[0]), uint64_t(size[1]), uint64_t(size[2])}));
     return io;
 }
 
@@ -564,7 +575,7 @@ VolumeHeader readVolumeHeader(const fs::path& path)
     if (fs::is_directory(path))
         throw InputError(path, "is a directory; a volume file is needed");
     const ItkReadPath itkPath(path);
-    auto io = openImageIo(path, itkPath.path());
+    auto io = openImageIo(path, itkPath.path(), OpenFor::Header);
     VolumeHeader header;
     header.format = formatName(path);
     header.dimensions = static_cast<int>(io->GetNumberOfDimensions());

@@ -10,6 +10,7 @@
 #include <csignal>
 #include <limits>
 #include <sys/resource.h>
+#include <sys/stat.h>
 #include <zlib.h>
 
 using namespace weaksight;
@@ -289,7 +290,7 @@ std::filesystem::path patchedNifti(const TempDir& dir, const std::string& name, 
     return path;
 }
 
-void expectRefused(const std::filesystem::path& path, const std::string& expected)
+void expectRefused(const std::filesystem::path& path, const std::string& expected, bool headerToo = true)
 {
     for (const bool asLabels : {false, true}) {
         const auto message = messageOf([&] {
@@ -301,7 +302,8 @@ void expectRefused(const std::filesystem::path& path, const std::string& expecte
         EXPECT_NE(message.find(expected), std::string::npos) << message;
         EXPECT_NE(message.find(path.filename().string()), std::string::npos) << message;
     }
-    EXPECT_NE(messageOf([&] { readVolumeHeader(path); }).find(expected), std::string::npos);
+    if (headerToo)
+        EXPECT_NE(messageOf([&] { readVolumeHeader(path); }).find(expected), std::string::npos);
 }
 
 } // namespace
@@ -386,8 +388,10 @@ TEST(UntrustedHeaders, VoxelBudgetRefusesWhatTheMachineCannotHold)
     writeVolume(ct, dir / "ct.nii.gz");
     writeVolume(ct, dir / "ct.nrrd");
     ::setenv("WEAKSIGHT_MAX_VOXELS", "9000", 1); // the volume has 9600
-    expectRefused(dir / "ct.nii.gz", "more than this machine can read now (9000");
-    expectRefused(dir / "ct.nrrd", "more than this machine can read now (9000");
+    expectRefused(dir / "ct.nii.gz", "more than this machine can read now (9000", false);
+    expectRefused(dir / "ct.nrrd", "more than this machine can read now (9000", false);
+    // Reading only the header allocates nothing: the budget does not apply.
+    EXPECT_EQ(readVolumeHeader(dir / "ct.nii.gz").geometry.size, ct.geometry.size);
     ::setenv("WEAKSIGHT_MAX_VOXELS", "9600", 1);
     EXPECT_EQ(readCtVolume(dir / "ct.nii.gz").voxels, ct.voxels);
     ::unsetenv("WEAKSIGHT_MAX_VOXELS");
@@ -478,4 +482,60 @@ TEST(NiftiSiblings, ANiiGzIsReadFromItselfWhenANiiOfTheSameNameLiesBesideIt)
     // No link folder is left behind.
     for (const auto& entry : std::filesystem::directory_iterator(std::filesystem::temp_directory_path()))
         EXPECT_EQ(entry.path().filename().string().rfind("weaksight-read-", 0), std::string::npos) << entry.path();
+}
+
+TEST(UntrustedHeaders, OverflowingSizesAndADatatypeWiderThanItsBitpixAreRefused)
+{
+    TempDir dir;
+    // 32767^7 int16 voxels do not fit in 64 bits: the product must not wrap to a small size.
+    writeRawNifti(dir / "wrap.nii", {32767, 32767, 32767, 32767, 32767, 32767, 32767}, 4, {1, 1, 1, 1}, kPlainSrow, {});
+    expectRefused(dir / "wrap.nii", "does not fit in 64 bits");
+    // float32 data whose bitpix says 8: ITK's NIfTI library sizes voxels by the datatype, so the
+    // file must hold 4 bytes a voxel, not 1.
+    writeRawNifti(dir / "narrow.nii", {4, 5, 6}, 16, {1, 1, 1, 1}, kPlainSrow, std::vector<uint8_t>(120, 0));
+    auto bytes = readBytes(dir / "narrow.nii");
+    const int16_t bitpix = 8;
+    std::memcpy(bytes.data() + 72, &bitpix, 2);
+    writeBytes(dir / "narrow.nii", bytes);
+    expectRefused(dir / "narrow.nii", "truncated voxel data");
+    expectRefused(patchedNifti(dir, "huge-offset.nii", 108, 1e30f), "vox_offset");
+}
+
+TEST(UntrustedHeaders, UpperCaseNamesAndTwoDimensionalSpacingAreStillRead)
+{
+    TempDir dir;
+    const CtVolume ct = patternedCt(StorageGeometry::kitsStorage({4, 10, 10}, {1, 1, 1}));
+    writeVolume(ct, dir / "ct.nii.gz");
+    std::filesystem::rename(dir / "ct.nii.gz", dir / "CT.NII.GZ");
+    EXPECT_EQ(readCtVolume(dir / "CT.NII.GZ").voxels, ct.voxels);
+    // A 2D map whose unused third spacing is 0 (some writers leave it so) is a valid 2D image.
+    std::vector<uint8_t> data(20 * 30 * 4, 0);
+    writeRawNifti(dir / "map.nii", {20, 30}, 16, {1, 0.5f, 0.5f, 0}, kPlainSrow, data, 0, 0);
+    const auto map = readImage2D(dir / "map.nii");
+    EXPECT_EQ(map.rows, 30);
+    EXPECT_EQ(map.cols, 20);
+}
+
+TEST(AtomicOutputs, OutputsKeepTheUsualModeAndDetachedFormatsLeaveNoTemporaries)
+{
+    TempDir dir;
+    const CtVolume ct = patternedCt(StorageGeometry::kitsStorage({4, 10, 10}, {1, 1, 1}));
+    const mode_t previous = ::umask(022);
+    writeVolume(ct, dir / "ct.nii.gz");
+    ::umask(previous);
+    EXPECT_EQ(std::filesystem::status(dir / "ct.nii.gz").permissions() & std::filesystem::perms::all,
+              std::filesystem::perms::owner_read | std::filesystem::perms::owner_write |
+                  std::filesystem::perms::group_read | std::filesystem::perms::others_read);
+    // MetaImage with a separate data file, written twice: header and data, nothing else.
+    writeVolume(ct, dir / "vol.mhd");
+    writeVolume(ct, dir / "vol.mhd");
+    std::vector<std::string> names;
+    for (const auto& entry : std::filesystem::directory_iterator(dir.path()))
+        names.push_back(entry.path().filename().string());
+    std::sort(names.begin(), names.end());
+    ASSERT_EQ(names.size(), 3u) << ::testing::PrintToString(names);
+    EXPECT_EQ(names[0], "ct.nii.gz");
+    EXPECT_EQ(names[1], "vol.mhd");
+    EXPECT_EQ(names[2].rfind("vol.", 0), 0u) << names[2];
+    EXPECT_EQ(readCtVolume(dir / "vol.mhd").voxels, ct.voxels);
 }

@@ -5,6 +5,7 @@
 #include "ui/QtLogBridge.h"
 
 #include <QApplication>
+#include <QDialog>
 #include <QProgressDialog>
 #include <QSurfaceFormat>
 #include <QTimer>
@@ -36,7 +37,8 @@ int main(int argc, char** argv)
     if (mkdtemp(configHome))
         setenv("XDG_CONFIG_HOME", configHome, 1);
     // The window asks nothing in tests (as ctest sets it), also when this binary is run by hand.
-    setenv("WEAKSIGHT_NO_DIALOGS", "1", 0);
+    if (const char* set = std::getenv("WEAKSIGHT_NO_DIALOGS"); !set || !*set)
+        setenv("WEAKSIGHT_NO_DIALOGS", "1", 1);
     QApplication app(argc, argv);
     QApplication::setOrganizationName("WeaksightTests");
     QApplication::setApplicationName("WeaksightTests");
@@ -48,7 +50,10 @@ int main(int argc, char** argv)
         if (modal && !qobject_cast<QProgressDialog*>(modal)) {
             ADD_FAILURE() << "a modal dialog opened during a test: " << modal->metaObject()->className() << " '"
                           << modal->windowTitle().toStdString() << "'";
-            modal->close();
+            if (auto* dialog = qobject_cast<QDialog*>(modal))
+                dialog->reject(); // close() is ignored by a message box without an escape button
+            else
+                modal->close();
         }
     });
     modalGuard.start(500);
