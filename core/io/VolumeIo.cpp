@@ -136,20 +136,25 @@ private:
 
 enum class OpenFor { Header, Voxels };
 
-/// Opens `path` (as ITK sees it: `itkPath`) and reads its header after our own checks; the voxel
-/// budget applies when the voxels will be read.
-itk::ImageIOBase::Pointer openImageIo(const fs::path& path, const fs::path& itkPath, OpenFor purpose = OpenFor::Voxels)
+/// What runs before ITK may open a file: it exists, a gzip stream is whole, and a NIfTI header is
+/// one we checked (bad orientation fields abort or hang ITK, and it pads missing voxel data with
+/// zeros); the voxel budget applies when the voxels will be read.
+void checkBeforeItk(const fs::path& path, OpenFor purpose)
 {
     checkFileExists(path);
     const uint64_t dataBytes = hasGzipExtension(path) ? verifyGzipStream(path) : fs::file_size(path);
-    // ITK must never parse a NIfTI header we have not checked: bad orientation fields abort or
-    // hang it, and it pads missing voxel data with zeros.
-    if (formatName(path) == "NIfTI") {
-        const auto declared = io::checkNiftiHeader(path);
-        io::checkNiftiDataSize(path, declared, dataBytes);
-        if (purpose == OpenFor::Voxels)
-            io::checkVoxelBudget(path, declared.dataBytes() / static_cast<uint64_t>(declared.bytesPerVoxel));
-    }
+    if (formatName(path) != "NIfTI")
+        return;
+    const auto declared = io::checkNiftiHeader(path);
+    io::checkNiftiDataSize(path, declared, dataBytes);
+    if (purpose == OpenFor::Voxels)
+        io::checkVoxelBudget(path, declared.dataBytes() / static_cast<uint64_t>(declared.bytesPerVoxel));
+}
+
+/// Opens `path` (as ITK sees it: `itkPath`) and reads its header after our own checks.
+itk::ImageIOBase::Pointer openImageIo(const fs::path& path, const fs::path& itkPath, OpenFor purpose = OpenFor::Voxels)
+{
+    checkBeforeItk(path, purpose);
     auto io = itk::ImageIOFactory::CreateImageIO(itkPath.c_str(), itk::CommonEnums::IOFileMode::ReadMode);
     if (!io)
         throw InputError(path, "not a recognised image format (expected NIfTI .nii/.nii.gz, NRRD, "
@@ -735,12 +740,7 @@ void writeLabelsLikeSource(const LabelVolume& labels, const fs::path& sourceFile
 
 Image2DFile readImage2D(const fs::path& path)
 {
-    checkFileExists(path);
-    const uint64_t dataBytes = hasGzipExtension(path) ? verifyGzipStream(path) : fs::file_size(path);
-    if (formatName(path) == "NIfTI") {
-        const auto declared = io::checkNiftiHeader(path);
-        io::checkNiftiDataSize(path, declared, dataBytes);
-    }
+    checkBeforeItk(path, OpenFor::Header); // 2D images are small: no voxel budget, as before
     const ItkReadPath itkPath(path);
     auto io = itk::ImageIOFactory::CreateImageIO(itkPath.path().c_str(), itk::CommonEnums::IOFileMode::ReadMode);
     if (!io)

@@ -542,16 +542,26 @@ TEST(AnnotationStore, SchemaFourRepairsWhatInterruptedWritesOfOlderVersionsLeft)
     EXPECT_EQ(again.auditCount(), audits);
 }
 
+namespace {
+
+/// A store's one 4 x 16 x 16 case and an 8 x 8 proposal on it, ready for recordProposalDecision.
+ProposalInput proposalOnANewCase(AnnotationStore& store)
+{
+    const auto dataset = store.registerDataset("/data/x", "kits23");
+    ProposalInput p;
+    p.caseId = store.registerCase(dataset, {"case_x", "", "", "", "", {4, 16, 16}});
+    p.crop = {0, 0, 8, 8};
+    p.mask = BinaryMask(8, 8);
+    return p;
+}
+
+} // namespace
+
 TEST(AnnotationStore, AProposalAndItsDecisionCommitTogetherOrNotAtAll)
 {
     TempDb db;
     AnnotationStore store(db.path);
-    const auto dataset = store.registerDataset("/data/x", "kits23");
-    const auto caseId = store.registerCase(dataset, {"case_x", "", "", "", "", {4, 16, 16}});
-    ProposalInput p;
-    p.caseId = caseId;
-    p.crop = {0, 0, 8, 8};
-    p.mask = BinaryMask(8, 8);
+    ProposalInput p = proposalOnANewCase(store);
     p.mask.at(2, 2) = 1;
     DecisionInput d;
     d.annotator = "ana";
@@ -613,12 +623,7 @@ TEST(AnnotationStore, AMaskBlobDeclaringAnotherSizeThanItsCropIsRefusedWithoutDe
     // The finding: 13 bytes declaring a 16,384 x 16,384 mask made stats, merge and export take 8-12 GB.
     TempDb db;
     AnnotationStore store(db.path);
-    const auto dataset = store.registerDataset("/data/x", "kits23");
-    const auto caseId = store.registerCase(dataset, {"case_x", "", "", "", "", {4, 16, 16}});
-    ProposalInput p;
-    p.caseId = caseId;
-    p.crop = {0, 0, 8, 8};
-    p.mask = BinaryMask(8, 8);
+    const ProposalInput p = proposalOnANewCase(store);
     DecisionInput d;
     d.annotator = "ana";
     d.kind = DecisionKind::Correct;
