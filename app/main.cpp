@@ -207,6 +207,8 @@ int main(int argc, char** argv)
     benchCamCmd->add_flag("--reduced-precision", benchReduced,
                           "Also time Score-CAM with bfloat16 forwards on the CPU (always done on CUDA, float16)");
     benchCamCmd->add_flag("--no-reduced-precision", benchNoReduced, "Skip the reduced-precision Score-CAM run");
+    benchCamCmd->add_flag("--reference-path", benchCam.referencePath,
+                          "Time the reference path (eager forwards, gradients by a backward pass)");
 
     compute::TrainBenchmarkOptions benchTrain;
     int benchTrainThreads = 0;

@@ -19,10 +19,11 @@ struct CamBenchmarkOptions {
     enum class ReducedPrecision { Off, OnCuda, On };
     ReducedPrecision reducedPrecision = ReducedPrecision::OnCuda;
     bool cudaTf32 = true; ///< setCudaTf32(); false measures true float32 convolutions on CUDA
+    bool referencePath = false; ///< CamOptions::referencePath: eager forwards and backward passes
 };
 
 /// Prints, per model and method, the median milliseconds per crop, peak resident memory, the
-/// model's own inference forward time, its best batched throughput, the Score-CAM lower bound
+/// model's inference forward time (optimised, and eager beside it), its best batched throughput, the Score-CAM lower bound
 /// (channels x best per-crop forward time) and each method's ratio to those; and the fast
 /// Score-CAM's error against the exact one; batched Grad-CAM throughput; reduced-precision
 /// Score-CAM's time and error. Models have random weights (timing only).

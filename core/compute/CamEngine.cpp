@@ -109,6 +109,36 @@ ActivationAndGradient activationAndGradient(const ClassifierImpl& model, const t
     return out;
 }
 
+ActivationAndGradient activationAndClosedFormGradient(const ClassifierImpl& model, const torch::Tensor& input,
+                                                      int targetClass, CamScore score)
+{
+    c10::InferenceMode guard;
+    ActivationAndGradient out;
+    out.activation = model.inferenceFeatures(input);
+    const auto logits = model.head(out.activation);
+    out.score = targetScore(logits, targetClass, score);
+    auto dScore = torch::zeros_like(logits); // dY/dz, N x classes
+    dScore.select(1, targetClass).fill_(1);
+    if (score == CamScore::Probability) {
+        const auto p = torch::softmax(logits, 1);
+        dScore = p.select(1, targetClass).unsqueeze(1) * (dScore - p);
+    }
+    const int64_t h = out.activation.size(2), w = out.activation.size(3);
+    const auto weights = model.classWeights().to(logits.dtype());
+    out.gradient = (torch::matmul(dScore, weights) / static_cast<double>(h * w))
+                       .view({logits.size(0), -1, 1, 1})
+                       .expand_as(out.activation);
+    return out;
+}
+
+ActivationAndGradient activationAndGradientFor(const ClassifierImpl& model, const torch::Tensor& input,
+                                               const CamOptions& options, int split)
+{
+    if (!options.referencePath && model.headIsPooledLinear(split))
+        return activationAndClosedFormGradient(model, input, options.targetClass, options.score);
+    return activationAndGradient(model, input, options.targetClass, options.score, split);
+}
+
 torch::Tensor gradCamPlusPlusWeights(const torch::Tensor& a, const torch::Tensor& g)
 {
     const auto g2 = g.pow(2);
@@ -162,7 +192,8 @@ torch::ScalarType ReducedPrecision::dtype() const { return m_type == torch::kCUD
 
 torch::Tensor scoreCamWeights(const ClassifierImpl& model, const torch::Tensor& input, const torch::Tensor& activation,
                               const std::vector<int64_t>& channels, int targetClass, CamScore score, int batch,
-                              const std::function<void(int64_t)>& afterChunk, bool reducedPrecision)
+                              const std::function<void(int64_t)>& afterChunk, bool reducedPrecision,
+                              bool optimisedForward)
 {
     c10::InferenceMode guard;
     // Only the masked forwards run in reduced precision; masks, scores and the softmax stay float32.
@@ -188,12 +219,15 @@ torch::Tensor scoreCamWeights(const ClassifierImpl& model, const torch::Tensor& 
                              torch::zeros_like(masks));
         auto view = buffer.slice(0, 0, count);
         torch::mul_out(view, masks, input.unsqueeze(0));
-        scores.slice(0, start, start + count).copy_(targetScore(model.forward(view).to(torch::kFloat), targetClass, score));
+        const auto logits = optimisedForward ? model.inferenceForward(view) : model.forward(view);
+        scores.slice(0, start, start + count).copy_(targetScore(logits.to(torch::kFloat), targetClass, score));
         if (afterChunk)
             afterChunk(start + count);
     }
+    const auto zeros = torch::zeros_like(input).unsqueeze(0);
     const auto baseline =
-        targetScore(model.forward(torch::zeros_like(input).unsqueeze(0)).to(torch::kFloat), targetClass, score);
+        targetScore((optimisedForward ? model.inferenceForward(zeros) : model.forward(zeros)).to(torch::kFloat),
+                    targetClass, score);
     return torch::softmax(scores - baseline, 0);
 }
 
@@ -242,16 +276,22 @@ std::vector<CamResult> computeCams(const Classifier& classifier, const std::vect
     const auto x = model.preprocess(crops);
     const int64_t N = x.size(0), H = x.size(2), W = x.size(3);
 
+    // The optimised inference module serves the model's own target layer; an earlier layer and
+    // the reference path use the eager modules.
+    const bool optimised = !options.referencePath && split < 0;
+    const auto activationAndScore = [&](const torch::Tensor& input) {
+        c10::InferenceMode guard;
+        auto a = optimised ? model.inferenceFeatures(input) : model.features(input, split);
+        auto y = targetScore(model.head(a, split), options.targetClass, options.score);
+        return std::pair{a, y};
+    };
+
     torch::Tensor maps; // N x h x w
     torch::Tensor scores;
     switch (options.method) {
     case CamMethod::EigenCam: {
         torch::Tensor a;
-        {
-            c10::InferenceMode guard;
-            a = model.features(x, split);
-            scores = targetScore(model.head(a, split), options.targetClass, options.score);
-        }
+        std::tie(a, scores) = activationAndScore(x);
         std::vector<torch::Tensor> per;
         for (int64_t i = 0; i < N; ++i) {
             const auto ai = a[i];
@@ -286,18 +326,23 @@ std::vector<CamResult> computeCams(const Classifier& classifier, const std::vect
             }
             noise = torch::stack(perCrop, 1).to(x.device()); // samples x N x 1 x H x W
         }
-        for (int s = 0; s < samples; ++s) {
-            auto noisy = x;
-            if (options.smoothNoise > 0)
-                noisy = x + options.smoothNoise * noise[s];
-            const auto ag = activationAndGradient(model, noisy, options.targetClass, options.score, split);
-            const auto m = weighted(gradCamPlusPlusWeights(ag.activation, ag.gradient), ag.activation);
-            sum = s == 0 ? m : sum + m;
-            if (s == 0) {
-                // The reported score is the clean input's.
-                torch::NoGradGuard noGrad;
-                scores = targetScore(model.forward(x), options.targetClass, options.score);
-            }
+        // Noisy copies go through the network together, as many as keep a pass at about 64
+        // inputs; the clean input rides along in the first pass for the reported score.
+        const int64_t perPass = std::clamp<int64_t>(64 / std::max<int64_t>(N, 1), 1, samples);
+        for (int first = 0; first < samples; first += static_cast<int>(perPass)) {
+            const int count = static_cast<int>(std::min<int64_t>(perPass, samples - first));
+            std::vector<torch::Tensor> inputs;
+            if (first == 0)
+                inputs.push_back(x);
+            for (int s = first; s < first + count; ++s)
+                inputs.push_back(options.smoothNoise > 0 ? x + options.smoothNoise * noise[s] : x);
+            const auto ag = activationAndGradientFor(model, torch::cat(inputs), options, split);
+            const int64_t skip = first == 0 ? N : 0;
+            if (first == 0)
+                scores = ag.score.slice(0, 0, N);
+            const auto a = ag.activation.slice(0, skip), g = ag.gradient.slice(0, skip);
+            const auto m = weighted(gradCamPlusPlusWeights(a, g), a).view({count, N, a.size(2), a.size(3)}).sum(0);
+            sum = first == 0 ? m : sum + m;
         }
         maps = sum / samples;
         break;
@@ -306,14 +351,12 @@ std::vector<CamResult> computeCams(const Classifier& classifier, const std::vect
     case CamMethod::FastScoreCam: {
         torch::Tensor a, g;
         if (options.method == CamMethod::FastScoreCam) {
-            const auto ag = activationAndGradient(model, x, options.targetClass, options.score, split);
+            const auto ag = activationAndGradientFor(model, x, options, split);
             a = ag.activation;
             g = ag.gradient;
             scores = ag.score;
         } else {
-            c10::InferenceMode guard;
-            a = model.features(x, split);
-            scores = targetScore(model.head(a, split), options.targetClass, options.score);
+            std::tie(a, scores) = activationAndScore(x);
         }
         const int batch = scoreBatchFor(x.device(), H, W, options.scoreBatch);
         std::vector<torch::Tensor> per;
@@ -338,7 +381,9 @@ std::vector<CamResult> computeCams(const Classifier& classifier, const std::vect
             };
             const auto weights =
                 scoreCamWeights(model, x[i], a[i], channels, options.targetClass, options.score, batch, afterChunk,
-                                options.scoreReducedPrecision);
+                                options.scoreReducedPrecision,
+                                // Autocast reaches the eager operators only (not oneDNN's fused ones).
+                                !options.referencePath && !options.scoreReducedPrecision);
             const auto index = torch::tensor(channels, torch::kLong).to(a.device());
             const auto selected = a[i].index_select(0, index);
             per.push_back(torch::relu((weights.view({-1, 1, 1}) * selected).sum(0)));
@@ -347,7 +392,7 @@ std::vector<CamResult> computeCams(const Classifier& classifier, const std::vect
         break;
     }
     default: {
-        const auto ag = activationAndGradient(model, x, options.targetClass, options.score, split);
+        const auto ag = activationAndGradientFor(model, x, options, split);
         const auto& a = ag.activation;
         const auto& g = ag.gradient;
         scores = ag.score;

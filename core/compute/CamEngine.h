@@ -74,6 +74,12 @@ struct CamOptions {
     /// Target layer ("" = the model's own, its last stage). Earlier stages give finer maps for the
     /// gradient, Score-CAM and Eigen-CAM methods; CAM itself needs the last stage.
     std::string targetLayer;
+    /// The reference path: eager forwards and the gradient by a backward pass, as the first
+    /// version computed every map. Off (the default), the engine runs the optimised inference
+    /// module (ClassifierImpl::optimised()) and, at a pooled linear head, the gradient's closed
+    /// form; the maps are the same to float rounding (tests hold the two paths to 1e-4). Not part
+    /// of a map's identity.
+    bool referencePath = false;
     /// Score-CAM's progress inside a call (masked inputs scored so far, of all crops); returning
     /// false cancels the call (CamCancelled is thrown). Not part of a map's identity.
     std::function<bool(int64_t done, int64_t total)> progress;

@@ -17,6 +17,16 @@ struct ActivationAndGradient {
 /// backward pass runs through the head only.
 ActivationAndGradient activationAndGradient(const ClassifierImpl& model, const torch::Tensor& input, int targetClass,
                                             CamScore score, int split = -1);
+/// The same without a backward pass, for a pooled linear head (ClassifierImpl::headIsPooledLinear):
+/// Y's gradient with respect to the logits z times the class weights W, / (h * w), at every
+/// position — dY/dz is one-hot for a logit and p_c (one-hot - p) for a probability. The activation
+/// comes from the optimised inference module.
+ActivationAndGradient activationAndClosedFormGradient(const ClassifierImpl& model, const torch::Tensor& input,
+                                                      int targetClass, CamScore score);
+/// The engine's choice: the closed form where the head allows it and the options do not ask for
+/// the reference path, else the backward pass.
+ActivationAndGradient activationAndGradientFor(const ClassifierImpl& model, const torch::Tensor& input,
+                                               const CamOptions& options, int split);
 torch::Tensor targetScore(const torch::Tensor& logits, int targetClass, CamScore score);
 /// N x C x 1 x 1 Grad-CAM++ channel weights.
 torch::Tensor gradCamPlusPlusWeights(const torch::Tensor& activation, const torch::Tensor& gradient);
@@ -24,7 +34,8 @@ torch::Tensor gradCamPlusPlusWeights(const torch::Tensor& activation, const torc
 /// `afterChunk(done)` is called after each chunk of masked inputs (may throw to stop).
 torch::Tensor scoreCamWeights(const ClassifierImpl& model, const torch::Tensor& input, const torch::Tensor& activation,
                               const std::vector<int64_t>& channels, int targetClass, CamScore score, int batch,
-                              const std::function<void(int64_t done)>& afterChunk = {}, bool reducedPrecision = false);
+                              const std::function<void(int64_t done)>& afterChunk = {}, bool reducedPrecision = false,
+                              bool optimisedForward = false);
 
 /// While alive, this thread's operations on `device` run under autocast in reduced precision:
 /// float16 on CUDA, bfloat16 on the CPU. Restores the previous state when destroyed.

@@ -25,6 +25,8 @@ std::string ModelDescription::serialise() const
         << "hu_low: " << huLow << "\n"
         << "hu_high: " << huHigh << "\n"
         << "target_layer: " << targetLayer << "\n";
+    if (!head.empty())
+        out << "head: " << head << "\n";
     return out.str();
 }
 
@@ -42,6 +44,8 @@ ModelDescription ModelDescription::parse(const std::string& text)
             d.huHigh = std::stod(value);
         else if (key == "target_layer")
             d.targetLayer = value;
+        else if (key == "head")
+            d.head = value;
     }
     return d;
 }
@@ -49,7 +53,7 @@ ModelDescription ModelDescription::parse(const std::string& text)
 bool ModelDescription::operator==(const ModelDescription& o) const
 {
     return architecture == o.architecture && numClasses == o.numClasses && huLow == o.huLow && huHigh == o.huHigh &&
-           targetLayer == o.targetLayer;
+           targetLayer == o.targetLayer && head == o.head;
 }
 
 // ---- ResNet -----------------------------------------------------------------------------
@@ -452,7 +456,7 @@ void ClassifierImpl::setChannelsLast(bool enabled)
 std::vector<float> Classifier::lesionProbability(const std::vector<Image2D>& crops) const
 {
     c10::InferenceMode guard;
-    const auto logits = m_impl->forward(m_impl->preprocess(crops));
+    const auto logits = m_impl->inferenceForward(m_impl->preprocess(crops));
     const auto p = torch::softmax(logits, 1).select(1, 1).to(torch::kCPU).contiguous();
     return {p.data_ptr<float>(), p.data_ptr<float>() + p.numel()};
 }

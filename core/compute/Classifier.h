@@ -30,6 +30,11 @@ struct ModelDescription {
     double huHigh = 300.0;
     /// Layer whose activations the CAM methods use ("layer4" for ResNets; the last stage).
     std::string targetLayer = "layer4";
+    /// What follows the target layer, where a TorchScript model declares it: "avgpool-linear"
+    /// (global average pooling, then one linear layer) lets the gradient methods use the
+    /// gradient's closed form instead of a backward pass. Empty: not declared (native models know
+    /// their own head; an empty value is not serialised, so their content hashes stay as they were).
+    std::string head;
 
     /// "key: value" lines; parse() accepts what serialise() writes.
     std::string serialise() const;

@@ -7,6 +7,8 @@
 #include <torch/script.h>
 #include <torch/torch.h>
 
+#include <memory>
+#include <mutex>
 #include <optional>
 
 namespace weaksight::compute {
@@ -84,6 +86,28 @@ public:
     /// Weight matrix of the final linear layer (classes x channels), for CAM. TorchScript models
     /// provide it as the attribute `head_weight`.
     torch::Tensor classWeights() const;
+
+    /// The model frozen and optimised for inference (TorchScript freeze + optimize_for_inference:
+    /// batch norm folded into the convolutions; on the CPU oneDNN with prepacked weights and the
+    /// ReLUs and residual additions fused), with the methods forward_features (the model's own
+    /// target layer) and forward_head. Made on first use and again after any weight, the device or
+    /// the layout changed (InferenceModule.cpp); nullptr where it cannot be made (logged once; the
+    /// eager modules then serve). Shared, so a rebuild never frees a module another thread runs.
+    std::shared_ptr<torch::jit::Module> optimised() const;
+    /// features() / forward() at the model's own target layer, through optimised() where it exists.
+    torch::Tensor inferenceFeatures(const torch::Tensor& x) const;
+    torch::Tensor inferenceForward(const torch::Tensor& x) const;
+    /// True when what follows the target layer is global average pooling + one linear layer: a
+    /// native ResNet at its own (last) stage, or a TorchScript model whose description declares
+    /// "head: avgpool-linear". The gradient of a logit is then the class's weight row / (h * w) at
+    /// every position, and the gradient methods need no backward pass.
+    bool headIsPooledLinear(int split) const;
+
+private:
+    mutable std::mutex m_optimisedMutex;
+    mutable std::shared_ptr<torch::jit::Module> m_optimised;
+    mutable std::vector<int64_t> m_optimisedKey; ///< device, layout, and each weight's storage and version
+    mutable bool m_optimisationFailed = false;
 };
 
 torch::Device parseDevice(const std::string& request);

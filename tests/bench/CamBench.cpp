@@ -1,7 +1,7 @@
 // CAM benchmark executable (also built in the compute-only configuration for GPU machines).
 // Usage: weaksight_bench_cam [--device cuda] [--models tiny,resnet18,resnet50] [--repeats N] [--fast]
 //        [--reduced-precision (also on the CPU: bfloat16) | --no-reduced-precision (also not on CUDA)]
-//        [--no-tf32 (true float32 convolutions on CUDA)]
+//        [--no-tf32 (true float32 convolutions on CUDA)] [--reference-path (eager forwards + backward)]
 #include "core/compute/CamBenchmark.h"
 
 #include <cstring>
@@ -24,6 +24,8 @@ int main(int argc, char** argv)
             options.threads = std::stoi(next());
         else if (arg == "--no-tf32")
             options.cudaTf32 = false;
+        else if (arg == "--reference-path")
+            options.referencePath = true;
         else if (arg == "--fast")
             options.exactScoreCamOnLargeModels = false;
         else if (arg == "--reduced-precision")
@@ -38,7 +40,8 @@ int main(int argc, char** argv)
                 target.push_back(item);
         } else {
             std::cerr << "usage: weaksight_bench_cam [--device D] [--models a,b] [--methods m,n] [--repeats N] [--crop N] "
-                         "[--threads N] [--fast] [--reduced-precision|--no-reduced-precision] [--no-tf32]\n";
+                         "[--threads N] [--fast] [--reduced-precision|--no-reduced-precision] [--no-tf32] "
+                         "[--reference-path]\n";
             return 2;
         }
     }
