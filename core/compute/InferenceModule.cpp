@@ -121,8 +121,10 @@ torch::jit::Module optimise(const torch::jit::Module& module)
     auto copy = module.clone();
     if (!copy.find_method("forward"))
         copy.define(kForwardSource);
-    // A module exported with torch.jit.freeze has no "training" attribute and is frozen already.
-    auto frozen = copy.hasattr("training") ? torch::jit::freeze_module(copy, methods) : copy;
+    // A module exported with torch.jit.freeze is frozen already: no "training" attribute, no
+    // parameters left.
+    const bool frozenAlready = !copy.hasattr("training") && copy.parameters().size() == 0;
+    auto frozen = frozenAlready ? copy : torch::jit::freeze_module(copy, methods);
     // What torch.jit.freeze adds to freezing (C++'s freeze_module does not): batch norm folded
     // into the convolutions, linear layers' weights pre-transposed, and so on, for every method.
     for (const char* method : {"forward_features", "forward_head", "forward"}) {

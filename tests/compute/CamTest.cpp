@@ -143,6 +143,155 @@ TEST_F(Compute, ClosedFormsAtTheLastLayer)
     EXPECT_TRUE(torch::allclose(ag.gradient, expected.expand_as(ag.gradient), 1e-5, 1e-7));
 }
 
+namespace {
+
+/// A model whose batch-norm layers do something (random statistics and affine parameters), so
+/// that folding them into the convolutions is put to the test.
+Classifier withWorkingNorms(const ModelDescription& description, uint64_t seed)
+{
+    auto model = Classifier::create(description, seed);
+    torch::NoGradGuard noGrad;
+    torch::manual_seed(seed);
+    for (auto& module : model.impl().net->modules(/*include_self=*/false))
+        if (auto* norm = module->as<torch::nn::BatchNorm2dImpl>()) {
+            norm->running_mean.normal_(0, 0.2);
+            norm->running_var.uniform_(0.5, 2.0);
+            norm->weight.uniform_(0.5, 1.5);
+            norm->bias.normal_(0, 0.2);
+        }
+    return model;
+}
+
+/// Largest |difference| of two runs' raw maps relative to each reference map's maximum; checks
+/// that the target scores and the degenerate flags agree too.
+float largestMapDifference(const std::vector<CamResult>& reference, const std::vector<CamResult>& other)
+{
+    float largest = 0;
+    for (size_t i = 0; i < reference.size(); ++i) {
+        EXPECT_NEAR(reference[i].targetScore, other[i].targetScore, 1e-4f * (1 + std::abs(reference[i].targetScore)));
+        EXPECT_EQ(reference[i].degenerate, other[i].degenerate);
+        const float scale = std::max(1e-6f, reference[i].raw.max());
+        for (size_t j = 0; j < reference[i].raw.values.size(); ++j)
+            largest = std::max(largest, std::abs(reference[i].raw.values[j] - other[i].raw.values[j]) / scale);
+    }
+    return largest;
+}
+
+} // namespace
+
+TEST_F(Compute, ClosedFormGradientEqualsTheBackwardPass)
+{
+    const auto model = withWorkingNorms(tiny(), 5);
+    EXPECT_TRUE(model.impl().headIsPooledLinear(-1));
+    EXPECT_FALSE(model.impl().headIsPooledLinear(1)); // an earlier stage: the rest of the net is the head
+    const auto x = model.impl().preprocess({randomCrop(64, 1), randomCrop(64, 2), randomCrop(64, 3)});
+    for (const auto score : {CamScore::Logit, CamScore::Probability})
+        for (const int target : {0, 1}) {
+            SCOPED_TRACE(std::string(score == CamScore::Logit ? "logit" : "probability") + " of class " +
+                         std::to_string(target));
+            const auto backward = kernels::activationAndGradient(model.impl(), x, target, score);
+            const auto closed = kernels::activationAndClosedFormGradient(model.impl(), x, target, score);
+            const double scale = backward.gradient.abs().max().item<double>();
+            ASSERT_GT(scale, 0);
+            EXPECT_LE((closed.gradient - backward.gradient).abs().max().item<double>(), 1e-5 * scale);
+            EXPECT_LE((closed.activation - backward.activation).abs().max().item<double>(),
+                      1e-4 * backward.activation.abs().max().item<double>());
+            EXPECT_TRUE(torch::allclose(closed.score, backward.score, 1e-4, 1e-5));
+        }
+}
+
+TEST_F(Compute, EigenCamIsTheFirstPrincipalComponentOfTheActivation)
+{
+    const auto model = withWorkingNorms(tiny(), 6);
+    // 64-pixel crops: 256 positions > 64 channels; 16-pixel crops: 16 positions (both Gram matrices).
+    for (const int size : {64, 16}) {
+        SCOPED_TRACE(size);
+        const std::vector<Image2D> crops{randomCrop(size, 60), randomCrop(size, 61)};
+        CamOptions options;
+        options.method = CamMethod::EigenCam;
+        const auto maps = computeCams(model, crops, options);
+        torch::NoGradGuard noGrad;
+        const auto a = model.impl().features(model.impl().preprocess(crops));
+        for (size_t i = 0; i < crops.size(); ++i) {
+            const auto ai = a[static_cast<int64_t>(i)];
+            auto m = ai.reshape({ai.size(0), -1}).t().to(torch::kDouble);
+            m = m - m.mean(0, true);
+            auto projection = torch::matmul(m, std::get<2>(torch::linalg_svd(m, false))[0]);
+            if ((projection * ai.sum(0).reshape({-1}).to(torch::kDouble)).sum().item<double>() < 0)
+                projection = -projection;
+            const auto expected = torch::relu(projection).to(torch::kFloat).contiguous();
+            ASSERT_EQ(static_cast<int64_t>(maps[i].raw.values.size()), expected.numel());
+            const float scale = expected.max().item<float>();
+            ASSERT_GT(scale, 0);
+            for (int64_t j = 0; j < expected.numel(); ++j)
+                EXPECT_NEAR(maps[i].raw.values[static_cast<size_t>(j)], expected.data_ptr<float>()[j], 1e-4f * scale);
+        }
+    }
+}
+
+TEST_F(Compute, OptimisedEngineGivesTheReferenceMapsByEveryMethod)
+{
+    ModelDescription resnet50;
+    resnet50.architecture = "resnet50"; // bottleneck blocks and projections in the written module
+    for (const auto& description : {tiny(), resnet50}) {
+        const auto model = withWorkingNorms(description, 7);
+        ASSERT_NE(model.impl().optimised(), nullptr) << description.architecture;
+        const std::vector<Image2D> crops{randomCrop(64, 30), randomCrop(64, 31), randomCrop(64, 32)};
+        for (const auto method : allCamMethods()) {
+            if (method == CamMethod::ScoreCam && description.architecture == "resnet50")
+                continue; // 2,048 masked forwards a crop; the tiny model covers the exact path
+            for (const auto score : {CamScore::Logit, CamScore::Probability}) {
+                SCOPED_TRACE(description.architecture + " " + toString(method) +
+                             (score == CamScore::Logit ? " logit" : " probability"));
+                CamOptions options;
+                options.method = method;
+                options.score = score;
+                options.referencePath = true;
+                const auto reference = computeCams(model, crops, options);
+                options.referencePath = false;
+                const auto optimised = computeCams(model, crops, options);
+                const float largest = largestMapDifference(reference, optimised);
+                std::cout << description.architecture << " " << toString(method)
+                          << (score == CamScore::Logit ? " (logit)" : " (probability)")
+                          << ": optimised vs reference path, max |difference| " << largest << " of the map's maximum\n";
+                EXPECT_LE(largest, 1e-4f);
+            }
+        }
+    }
+}
+
+TEST_F(Compute, OptimisedModuleFollowsTheWeightsAndTheLayout)
+{
+    auto model = withWorkingNorms(tiny(), 9);
+    const std::vector<Image2D> crops{randomCrop(64, 50), randomCrop(64, 51)};
+    CamOptions options;
+    options.method = CamMethod::GradCamPlusPlus;
+    const auto before = computeCams(model, crops, options);
+    const auto module = model.impl().optimised();
+    EXPECT_EQ(model.impl().optimised(), module) << "made once while nothing changes";
+
+    // An in-place change of weights (what an optimiser step or a load does) is seen.
+    {
+        torch::NoGradGuard noGrad;
+        model.impl().net->stages[1]->parameters().front().mul_(-1.5);
+        model.impl().net->fc->weight.add_(0.3);
+    }
+    EXPECT_NE(model.impl().optimised(), module);
+    const auto after = computeCams(model, crops, options);
+    EXPECT_GT(std::abs(before[0].targetScore - after[0].targetScore), 1e-2f) << "the changed weights changed nothing";
+    options.referencePath = true;
+    EXPECT_LE(largestMapDifference(computeCams(model, crops, options), after), 1e-4f);
+
+    // Channels-last weights give the same maps through a module made anew.
+    model.impl().setChannelsLast(true);
+    options.referencePath = false;
+    EXPECT_LE(largestMapDifference(after, computeCams(model, crops, options)), 1e-4f);
+    EXPECT_NEAR(model.lesionProbability(crops)[1], [&] {
+        c10::InferenceMode guard;
+        return torch::softmax(model.impl().forward(model.impl().preprocess(crops)), 1)[1][1].item<float>();
+    }(), 1e-5f);
+}
+
 TEST_F(Compute, EarlierTargetLayersGiveFinerMapsThatMatchAHandComputation)
 {
     const auto model = Classifier::create(tiny(), 9);
@@ -511,7 +660,36 @@ TEST_F(Compute, TorchScriptModelMeetingTheContractGivesTheSameMapsAsItsWeights)
     EXPECT_FALSE(computeCams(model, crops, options)[0].raw.values.empty());
     const auto logits = module.forward({x}).toTensor();
     EXPECT_NEAR(model.lesionProbability(crops)[0], torch::softmax(logits, 1)[0][1].item<float>(), 1e-6f);
+    EXPECT_FALSE(model.impl().headIsPooledLinear(-1)) << "a head not declared is differentiated";
     fs::remove(path);
+}
+
+TEST_F(Compute, TorchScriptModelDeclaringAPooledLinearHeadGetsTheClosedForm)
+{
+    ModelDescription d = tiny();
+    d.architecture = "torchscript-fixture";
+    d.head = "avgpool-linear";
+    const auto path = temporaryPath("contract-head.pt");
+    contractModule(d).save(path);
+    const auto model = Classifier::load(path, "cpu");
+    fs::remove(path);
+    EXPECT_EQ(model.description().head, "avgpool-linear");
+    EXPECT_TRUE(model.impl().headIsPooledLinear(-1));
+    ASSERT_NE(model.impl().optimised(), nullptr);
+    const std::vector<Image2D> crops{randomCrop(32, 41), randomCrop(32, 42)};
+    for (const auto method : {CamMethod::GradCam, CamMethod::GradCamPlusPlus, CamMethod::LayerCam,
+                              CamMethod::SmoothGradCamPlusPlus, CamMethod::FastScoreCam})
+        for (const auto score : {CamScore::Logit, CamScore::Probability}) {
+            SCOPED_TRACE(toString(method));
+            CamOptions options;
+            options.method = method;
+            options.score = score;
+            options.fastScoreTopK = 4;
+            options.referencePath = true;
+            const auto reference = computeCams(model, crops, options);
+            options.referencePath = false;
+            EXPECT_LE(largestMapDifference(reference, computeCams(model, crops, options)), 1e-4f);
+        }
 }
 
 TEST_F(Compute, TorchScriptWithoutTheContractIsRefusedByName)
