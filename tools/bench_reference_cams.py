@@ -22,6 +22,7 @@ import argparse
 import contextlib
 import gc
 import io
+import os
 import re
 import statistics
 import sys
@@ -161,13 +162,19 @@ def main():
     parser.add_argument("--device", default="cuda" if torch.cuda.is_available() else "cpu")
     parser.add_argument("--models", default="resnet18,resnet50,resnet101")
     parser.add_argument("--repeats", type=int, default=20)
+    parser.add_argument("--threads", type=int, default=0, help="CPU threads (default: every core, as bench cam)")
     parser.add_argument("--crop", type=int, default=150)
-    parser.add_argument("--batch", type=int, default=256, help="batch of the batched Grad-CAM figure")
+    parser.add_argument("--batch", type=int, default=0,
+                        help="batch of the batched Grad-CAM figure (default 256 on CUDA, 16 on the CPU)")
     parser.add_argument("--weaksight-log", help="a `weaksight bench cam` log of the same device, for the ratios")
     parser.add_argument("--methods", default=",".join(ALL_METHODS),
                         help="methods to time (default: all); Weaksight's names")
     args = parser.parse_args()
     device = torch.device(args.device)
+    if not args.batch:
+        args.batch = 256 if device.type == "cuda" else 16
+    # Debian's PyTorch starts with one CPU thread; Weaksight's benchmark uses every core.
+    torch.set_num_threads(args.threads or os.cpu_count())
     wanted = [m.strip() for m in args.methods.split(",") if m.strip()]
     unknown = [m for m in wanted if m not in ALL_METHODS]
     if unknown:
@@ -175,7 +182,7 @@ def main():
     ours = read_weaksight_log(args.weaksight_log) if args.weaksight_log else {}
     print(f"reference CAM libraries: torch {torch.__version__}, torchvision {torchvision.__version__}, device {device}"
           + (f" ({torch.cuda.get_device_name(device)})" if device.type == "cuda" else "")
-          + f", crop {args.crop}x{args.crop}, median of {args.repeats} calls")
+          + f", {torch.get_num_threads()} CPU threads, crop {args.crop}x{args.crop}, median of {args.repeats} calls")
     for name in args.models.split(","):
         model = make_model(name, device)
         torch.manual_seed(0)
@@ -208,6 +215,7 @@ def main():
                         release()
                     del run  # the callables hold the inputs and the library's stored activations
                 results.setdefault(method.split("@")[0], {})[(library, method)] = (ms, peak_mb(device, baseline))
+                print(f"  {library} {method}: {ms:.2f} ms per crop", flush=True)
         print(f"\n{name}")
         print(f"  {'method':16}{'pytorch-grad-cam':>18}{'torchcam':>12}{'weaksight':>12}{'faster ref / ours':>20}"
               f"{'peak GPU MB (pgc, tc)':>24}")

@@ -6,7 +6,10 @@ The contract (checked by Classifier::load, core/compute/Classifier.cpp):
   forward_head(a)     -> logits (global average pooling + the final linear layer), exported method
   forward(x)          -> forward_head(forward_features(x))
   weaksight_description: str   "key: value" lines (architecture, num_classes, hu_low, hu_high,
-                               target_layer); inputs are HU crops windowed to [0, 1] with hu_low/hu_high
+                               target_layer, head); inputs are HU crops windowed to [0, 1] with
+                               hu_low/hu_high; "head: avgpool-linear" declares that forward_head is
+                               global average pooling + one linear layer, so Weaksight computes the
+                               gradient methods in closed form (no backward pass)
   head_weight: Tensor          the final linear layer's weight (classes x channels), for CAM
 
 Runs wherever PyTorch and torchvision are installed (Debian 12: python3-torch python3-torchvision):
@@ -164,7 +167,7 @@ def main() -> None:
     net.eval()
     target_layer = "layer3" if args.arch == "tiny" else "layer4"
     description = (f"architecture: {args.arch}\nnum_classes: 2\nhu_low: {args.hu_low}\n"
-                   f"hu_high: {args.hu_high}\ntarget_layer: {target_layer}\n")
+                   f"hu_high: {args.hu_high}\ntarget_layer: {target_layer}\nhead: avgpool-linear\n")
     wrapper = WeaksightResNet(net, description).eval()
     module = torch.jit.script(wrapper)
     if args.freeze:

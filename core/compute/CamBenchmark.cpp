@@ -160,6 +160,9 @@ void runCamBenchmark(const CamBenchmarkOptions& options, std::ostream& out)
         const auto one = std::vector<Image2D>{crop(options.cropSize, 1)};
 
         const std::string layout = model.autotuneLayout(options.cropSize, options.cropSize, options.repeats);
+        const auto optimiseStart = Clock::now();
+        const bool optimisedModule = !options.referencePath && impl.optimised();
+        const double optimiseMs = std::chrono::duration<double, std::milli>(Clock::now() - optimiseStart).count();
         const auto x1 = impl.preprocess(one);
         // The forward the engine runs (the optimised module unless the reference path is asked
         // for) is the yardstick; the eager forward is printed beside it.
@@ -188,9 +191,11 @@ void runCamBenchmark(const CamBenchmarkOptions& options, std::ostream& out)
         out << "\n" << architecture << " (" << channels << " target channels, hash " << model.contentHash().substr(0, 12)
             << ")\n"
             << std::fixed << std::setprecision(2) << "  layout: " << layout << "\n"
-            << "  engine: " << (options.referencePath ? "reference path (eager forwards, backward passes)"
-                                                      : impl.optimised() ? "optimised forward (frozen TorchScript), closed-form gradient at the pooled linear head"
-                                                                         : "eager forwards (the model could not be optimised)")
+            << "  engine: "
+            << (options.referencePath ? "reference path (eager forwards, backward passes)"
+                : optimisedModule     ? "optimised forward (frozen TorchScript, made in " + std::to_string(std::lround(optimiseMs)) +
+                                        " ms), closed-form gradient at the pooled linear head"
+                                      : std::string("eager forwards (the model could not be optimised)"))
             << "\n"
             << "  inference forward: " << forward << " ms/crop (eager " << eagerForward << " ms, "
             << eagerForward / forward << " x); best batched " << bestPerCrop << " ms/crop at batch " << bestBatch << " ("

@@ -168,11 +168,11 @@ TEST_F(TorchScriptFixture, FrozenExportKeepsTheContractAndTheMaps)
 
 TEST_F(TorchScriptFixture, TorchvisionResNet18ExportMatchesTheNativeResNet18)
 {
-    // Made only by the torchscript_export_script ctest (45 MB each: not committed).
+    // Made by the torchscript_exports ctest fixture (45 MB each: not committed).
     const auto plainPath = fixtureDir() / "resnet18_contract.pt";
     const auto frozenPath = fixtureDir() / "resnet18_frozen.pt";
     if (!fs::exists(plainPath) || !fs::exists(frozenPath))
-        GTEST_SKIP() << "no torchvision ResNet-18 export in " << fixtureDir() << " (made by check-export-script.sh)";
+        GTEST_SKIP() << "no torchvision ResNet-18 export in " << fixtureDir() << " (made by the torchscript_exports ctest, tests/compute/make-export-fixtures.sh)";
     const auto scripted = Classifier::load(plainPath.string(), "cpu");
     const auto frozen = Classifier::load(frozenPath.string(), "cpu");
     EXPECT_EQ(scripted.description().architecture, "resnet18");
