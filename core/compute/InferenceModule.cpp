@@ -143,7 +143,8 @@ std::shared_ptr<torch::jit::Module> ClassifierImpl::optimised() const
     std::vector<int64_t> key{static_cast<int64_t>(device.type()), device.index(), channelsLast};
     const auto addTensor = [&](const torch::Tensor& t) {
         key.push_back(reinterpret_cast<int64_t>(t.data_ptr()));
-        key.push_back(static_cast<int64_t>(t._version()));
+        // Tensors made in inference mode keep no version counter (nothing trains them in place).
+        key.push_back(t.is_inference() ? -1 : static_cast<int64_t>(t._version()));
     };
     if (script) {
         for (const auto& p : script->named_parameters(true))
