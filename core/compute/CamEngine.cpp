@@ -310,7 +310,7 @@ std::vector<CamResult> computeCams(const Classifier& classifier, const std::vect
                 projection = torch::matmul(m, vectors.select(1, C - 1));
             }
             projection = projection.to(ai.dtype());
-            // The SVD's sign is arbitrary: orient the component along the summed activation.
+            // The component's sign is arbitrary: orient it along the summed activation.
             if ((projection * ai.sum(0).reshape({h * w})).sum().item<float>() < 0)
                 projection = -projection;
             per.push_back(torch::relu(projection).reshape({h, w}));
