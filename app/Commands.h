@@ -121,6 +121,7 @@ struct EvaluateCommandOptions : BatchCamOptions {
     std::string cache;
     std::string colorMap = "viridis";
     int examples = 6;
+    int minimumValidationCrops = 3;
 };
 
 struct CamBatchCommandOptions : BatchCamOptions {

@@ -213,6 +213,7 @@ int runEvaluate(const EvaluateCommandOptions& o)
     options.normalisation = compute::mapNormalisationFromString(o.normalise);
     options.batchSize = o.batch;
     options.examples = o.examples;
+    options.minimumValidationCrops = o.minimumValidationCrops;
     options.cache = &cache;
     ProgressLine progress;
     options.progress = std::ref(progress);
@@ -252,9 +253,11 @@ int runEvaluate(const EvaluateCommandOptions& o)
     std::cout << fmt::format("{:<26} {:>12} {:>8} {:>8} {:>9} {:>9}\n", "method", "setting", "val IoU", "test IoU",
                              "test Dice", ">2% test");
     for (const auto& m : result.methods)
-        std::cout << fmt::format("{:<26} {:>12} {:8.3f} {:8.3f} {:9.3f} {:9.3f}\n",
-                                 m.name + (m.approximate ? " (approx.)" : ""), m.all.setting, m.all.validationIou,
-                                 m.all.testIou, m.all.testDice, m.large.testIou);
+        std::cout << fmt::format("{:<26} {:>12} {:>8} {:>8} {:>9} {:>9}\n",
+                                 m.name + (m.approximate ? " (approx.)" : ""), m.all.setting,
+                                 figureText(m.all.validationFigure(m.all.validationIou)),
+                                 figureText(m.all.testFigure(m.all.testIou)), figureText(m.all.testFigure(m.all.testDice)),
+                                 figureText(m.large.testFigure(m.large.testIou)));
     std::cout << "report -> " << (out / "report.md").string() << "\n";
     return 0;
 }

@@ -160,6 +160,9 @@ int main(int argc, char** argv)
     evaluateCmd->add_option("--colormap", evaluate.colorMap, "viridis, inferno, magma or cividis")
         ->check(CLI::IsMember({"viridis", "inferno", "magma", "cividis"}));
     evaluateCmd->add_option("--examples", evaluate.examples, "Example crops in the figure (default 6)");
+    evaluateCmd->add_option("--min-val-crops", evaluate.minimumValidationCrops,
+                            "Fewest validation crops to choose a threshold on (default 3); fewer: the row says n/a")
+        ->check(CLI::Range(1, 1000000));
 
     app::CamBatchCommandOptions camBatch;
     auto* camBatchCmd = app.add_subcommand("cam-batch", "Heatmaps of a dataset's crops into a file, optionally one shard");

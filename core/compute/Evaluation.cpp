@@ -107,10 +107,6 @@ std::vector<CamResult> camsForCrops(const Classifier& classifier, const CropData
 
 namespace {
 
-struct Overlap {
-    double iou = 0, dice = 0;
-};
-
 /// IoU and Dice of {map > t} against the mask for every threshold, in one pass over the pixels.
 std::vector<Overlap> overlapsAtThresholds(const CamMap& map, const uint8_t* truth, const std::vector<double>& thresholds)
 {
@@ -189,34 +185,6 @@ OverlapCurve meanCurve(const std::vector<std::vector<Overlap>>& perCrop, const s
     return curve;
 }
 
-/// Tunes on validation, reports both: `values` are the candidate settings (thresholds or radii).
-SubsetResult choose(const std::vector<std::vector<Overlap>>& validation, const std::vector<size_t>& validationSubset,
-                    const std::vector<std::vector<Overlap>>& test, const std::vector<size_t>& testSubset,
-                    const std::vector<double>& values, const std::string& unitFormat)
-{
-    SubsetResult r;
-    r.validationCurve = meanCurve(validation, validationSubset, values.size());
-    r.testCurve = meanCurve(test, testSubset, values.size());
-    r.validationCrops = r.validationCurve.crops;
-    r.testCrops = r.testCurve.crops;
-    if (validationSubset.empty()) {
-        r.setting = "-";
-        return r;
-    }
-    const size_t best = static_cast<size_t>(
-        std::max_element(r.validationCurve.meanIou.begin(), r.validationCurve.meanIou.end()) -
-        r.validationCurve.meanIou.begin());
-    r.threshold = values[best];
-    char setting[64];
-    std::snprintf(setting, sizeof setting, unitFormat.c_str(), values[best]);
-    r.setting = setting;
-    r.validationIou = r.validationCurve.meanIou[best];
-    r.validationDice = r.validationCurve.meanDice[best];
-    r.testIou = testSubset.empty() ? 0.0 : r.testCurve.meanIou[best];
-    r.testDice = testSubset.empty() ? 0.0 : r.testCurve.meanDice[best];
-    return r;
-}
-
 std::vector<size_t> allPositions(size_t n)
 {
     std::vector<size_t> v(n);
@@ -235,6 +203,37 @@ std::vector<size_t> largePositions(const CropDataset& dataset, const std::vector
 }
 
 } // namespace
+
+SubsetResult chooseSetting(const std::vector<std::vector<Overlap>>& validation,
+                           const std::vector<size_t>& validationSubset, const std::vector<std::vector<Overlap>>& test,
+                           const std::vector<size_t>& testSubset, const std::vector<double>& values,
+                           const std::string& unitFormat, int minimumValidationCrops)
+{
+    SubsetResult r;
+    r.validationCurve = meanCurve(validation, validationSubset, values.size());
+    r.testCurve = meanCurve(test, testSubset, values.size());
+    r.validationCrops = r.validationCurve.crops;
+    r.testCrops = r.testCurve.crops;
+    // One candidate tunes nothing (the whole-crop baseline): it needs no validation crops.
+    const int needed = values.size() > 1 ? std::max(1, minimumValidationCrops) : 0;
+    if (r.validationCrops < needed || values.empty()) {
+        r.notChosen = std::to_string(r.validationCrops) + (r.validationCrops == 1 ? " val crop" : " val crops");
+        r.setting = "n/a (" + r.notChosen + ")";
+        return r;
+    }
+    const size_t best = static_cast<size_t>(
+        std::max_element(r.validationCurve.meanIou.begin(), r.validationCurve.meanIou.end()) -
+        r.validationCurve.meanIou.begin());
+    r.threshold = values[best];
+    char setting[64];
+    std::snprintf(setting, sizeof setting, unitFormat.c_str(), values[best]);
+    r.setting = setting;
+    r.validationIou = validationSubset.empty() ? 0.0 : r.validationCurve.meanIou[best];
+    r.validationDice = validationSubset.empty() ? 0.0 : r.validationCurve.meanDice[best];
+    r.testIou = testSubset.empty() ? 0.0 : r.testCurve.meanIou[best];
+    r.testDice = testSubset.empty() ? 0.0 : r.testCurve.meanDice[best];
+    return r;
+}
 
 EvaluationResult evaluateModel(const Classifier& classifier, const CropDataset& dataset, const EvaluationOptions& o)
 {
@@ -322,8 +321,10 @@ EvaluationResult evaluateModel(const Classifier& classifier, const CropDataset& 
                     result.examples[e].maps.push_back(maps[examplePositions[e]].upsampled);
         }
         m.msPerCrop = computedMaps ? 1000.0 * seconds / static_cast<double>(computedMaps) : 0.0;
-        m.all = choose(perCrop[0], validationAll, perCrop[1], testAll, result.thresholds, "t = %.2f");
-        m.large = choose(perCrop[0], validationLarge, perCrop[1], testLarge, result.thresholds, "t = %.2f");
+        m.all = chooseSetting(perCrop[0], validationAll, perCrop[1], testAll, result.thresholds, "t = %.2f",
+                              o.minimumValidationCrops);
+        m.large = chooseSetting(perCrop[0], validationLarge, perCrop[1], testLarge, result.thresholds, "t = %.2f",
+                              o.minimumValidationCrops);
         result.methods.push_back(std::move(m));
     }
 
@@ -351,15 +352,19 @@ EvaluationResult evaluateModel(const Classifier& classifier, const CropDataset& 
     MethodResult wholeCrop;
     wholeCrop.name = "baseline: whole crop";
     wholeCrop.baseline = true;
-    wholeCrop.all = choose(whole[0], validationAll, whole[1], testAll, {0.0}, "-");
-    wholeCrop.large = choose(whole[0], validationLarge, whole[1], testLarge, {0.0}, "-");
+    wholeCrop.all = chooseSetting(whole[0], validationAll, whole[1], testAll, {0.0}, "-",
+                              o.minimumValidationCrops);
+    wholeCrop.large = chooseSetting(whole[0], validationLarge, whole[1], testLarge, {0.0}, "-",
+                              o.minimumValidationCrops);
     wholeCrop.all.validationCurve = wholeCrop.all.testCurve = {};
     wholeCrop.large.validationCurve = wholeCrop.large.testCurve = {};
     MethodResult centredDisc;
     centredDisc.name = "baseline: centred disc";
     centredDisc.baseline = true;
-    centredDisc.all = choose(disc[0], validationAll, disc[1], testAll, radii, "r = %.0f px");
-    centredDisc.large = choose(disc[0], validationLarge, disc[1], testLarge, radii, "r = %.0f px");
+    centredDisc.all = chooseSetting(disc[0], validationAll, disc[1], testAll, radii, "r = %.0f px",
+                              o.minimumValidationCrops);
+    centredDisc.large = chooseSetting(disc[0], validationLarge, disc[1], testLarge, radii, "r = %.0f px",
+                              o.minimumValidationCrops);
     centredDisc.all.validationCurve = centredDisc.all.testCurve = {};
     centredDisc.large.validationCurve = centredDisc.large.testCurve = {};
     result.methods.push_back(std::move(wholeCrop));

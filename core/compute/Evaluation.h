@@ -18,6 +18,7 @@
 
 #include <atomic>
 #include <functional>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -46,13 +47,44 @@ struct OverlapCurve {
 };
 
 struct SubsetResult {
-    std::string setting;         ///< "t = 0.15", "r = 40 px", "-"
+    std::string setting;         ///< "t = 0.15", "r = 40 px", "-", or "n/a (1 val crop)"
     double threshold = 0;        ///< the chosen threshold (or disc radius for the disc baseline)
     double validationIou = 0, validationDice = 0;
     double testIou = 0, testDice = 0;
     int validationCrops = 0, testCrops = 0;
     OverlapCurve validationCurve, testCurve; ///< CAM methods only
+    /// Why no setting was chosen (fewer validation crops than EvaluationOptions::
+    /// minimumValidationCrops, e.g. "1 val crop"); empty when one was. The numbers are then
+    /// meaningless and every report prints n/a, never a confident 0.000.
+    std::string notChosen;
+    bool chosen() const { return notChosen.empty(); }
+    /// A validation / test figure where it means something (a setting was chosen and the split's
+    /// subset has crops), else nullopt: reports print n/a.
+    std::optional<double> validationFigure(double value) const
+    {
+        return chosen() && validationCrops > 0 ? std::optional<double>(value) : std::nullopt;
+    }
+    std::optional<double> testFigure(double value) const
+    {
+        return chosen() && testCrops > 0 ? std::optional<double>(value) : std::nullopt;
+    }
 };
+
+/// IoU and Dice of one proposal against its ground truth.
+struct Overlap {
+    double iou = 0, dice = 0;
+};
+
+/// The protocol's choice on one subset: `values` are the candidate settings (thresholds or disc
+/// radii), `validation[n][j]` / `test[n][j]` crop n's overlap at setting j; the subsets are
+/// positions in those. The setting with the best mean validation IoU is chosen (the first on a
+/// tie) and reported on both; with one candidate nothing is tuned and any number of validation
+/// crops will do, otherwise at least `minimumValidationCrops` are needed (else notChosen says why).
+SubsetResult chooseSetting(const std::vector<std::vector<Overlap>>& validation,
+                           const std::vector<size_t>& validationSubset,
+                           const std::vector<std::vector<Overlap>>& test,
+                           const std::vector<size_t>& testSubset, const std::vector<double>& values,
+                           const std::string& unitFormat, int minimumValidationCrops);
 
 struct MethodResult {
     std::string name;
@@ -75,6 +107,9 @@ struct EvaluationOptions {
     double thresholdStep = 0.05;
     MapNormalisation normalisation = MapNormalisation::PerCrop;
     double largeLesionFraction = 0.02;
+    /// Fewer validation crops in a subset than this: no threshold (or radius) is chosen there and
+    /// the subset's row says n/a with the count.
+    int minimumValidationCrops = 3;
     int batchSize = 16;
     int examples = 6;
     CamCache* cache = nullptr;

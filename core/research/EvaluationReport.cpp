@@ -35,14 +35,20 @@ nlohmann::json metricsJson(const ClassificationMetrics& m)
             {"confusion", {{"tp", m.truePositives}, {"fp", m.falsePositives}, {"tn", m.trueNegatives}, {"fn", m.falseNegatives}}}};
 }
 
+nlohmann::json figureJson(const std::optional<double>& value)
+{
+    return value ? nlohmann::json(*value) : nlohmann::json(nullptr);
+}
+
 nlohmann::json subsetJson(const SubsetResult& s)
 {
     return {{"setting", s.setting},
-            {"threshold", s.threshold},
-            {"val_iou", s.validationIou},
-            {"val_dice", s.validationDice},
-            {"test_iou", s.testIou},
-            {"test_dice", s.testDice},
+            {"chosen", s.chosen()},
+            {"threshold", s.chosen() ? nlohmann::json(s.threshold) : nlohmann::json(nullptr)},
+            {"val_iou", figureJson(s.validationFigure(s.validationIou))},
+            {"val_dice", figureJson(s.validationFigure(s.validationDice))},
+            {"test_iou", figureJson(s.testFigure(s.testIou))},
+            {"test_dice", figureJson(s.testFigure(s.testDice))},
             {"val_crops", s.validationCrops},
             {"test_crops", s.testCrops},
             {"val_curve_iou", s.validationCurve.meanIou},
@@ -50,6 +56,11 @@ nlohmann::json subsetJson(const SubsetResult& s)
 }
 
 } // namespace
+
+std::string figureText(const std::optional<double>& value, int decimals, const std::string& missing)
+{
+    return value ? fmt::format("{:.{}f}", *value, decimals) : missing;
+}
 
 void writeEvaluationReport(const EvaluationResult& result, const CropDataset& dataset,
                            const EvaluationReportContext& context, const fs::path& out)
@@ -89,9 +100,12 @@ void writeEvaluationReport(const EvaluationResult& result, const CropDataset& da
         md << "|---|---|---|---|---|---|---|---|---|---|\n";
         for (const auto& m : result.methods) {
             const SubsetResult& s = large ? m.large : m.all;
-            md << fmt::format("| {}{} | {} | {:.3f} | {:.3f} | {:.3f} | {:.3f} | {} | {} | {} | {} |\n", m.name,
-                              m.approximate ? " (approximate)" : "", s.setting, s.validationIou, s.validationDice,
-                              s.testIou, s.testDice, s.validationCrops, s.testCrops, m.baseline ? "-" : std::to_string(m.degenerateMaps),
+            md << fmt::format("| {}{} | {} | {} | {} | {} | {} | {} | {} | {} | {} |\n", m.name,
+                              m.approximate ? " (approximate)" : "", s.setting,
+                              figureText(s.validationFigure(s.validationIou)),
+                              figureText(s.validationFigure(s.validationDice)), figureText(s.testFigure(s.testIou)),
+                              figureText(s.testFigure(s.testDice)), s.validationCrops, s.testCrops,
+                              m.baseline ? "-" : std::to_string(m.degenerateMaps),
                               m.baseline || m.msPerCrop == 0 ? std::string("-") : fmt::format("{:.1f}", m.msPerCrop));
         }
     };
@@ -124,7 +138,8 @@ void writeEvaluationReport(const EvaluationResult& result, const CropDataset& da
             std::string ours = "not evaluated", oursThreshold = "-";
             for (const auto& m : result.methods)
                 if (m.name == row.method) {
-                    ours = fmt::format("{:.3f} / {:.3f}", m.all.validationIou, m.all.testIou);
+                    ours = figureText(m.all.validationFigure(m.all.validationIou)) + " / " +
+                           figureText(m.all.testFigure(m.all.testIou));
                     oursThreshold = m.all.setting;
                 }
             md << fmt::format("| {} | {} | {} | {} | {} |\n", row.method, row.threshold, row.iou, oursThreshold, ours);
@@ -148,10 +163,13 @@ void writeEvaluationReport(const EvaluationResult& result, const CropDataset& da
             "crops,degenerate,ms_per_crop\n";
     for (const auto& m : result.methods)
         for (const auto& [subset, s] : {std::pair{"all", m.all}, std::pair{"large", m.large}})
-            cams << fmt::format("\"{}\",{},{},{},\"{}\",{:.4f},{:.6f},{:.6f},{:.6f},{:.6f},{},{},{},{:.3f}\n", m.name,
-                                subset, m.approximate ? 1 : 0, m.baseline ? 1 : 0, s.setting, s.threshold,
-                                s.validationIou, s.validationDice, s.testIou, s.testDice, s.validationCrops,
-                                s.testCrops, m.degenerateMaps, m.msPerCrop);
+            cams << fmt::format("\"{}\",{},{},{},\"{}\",{},{},{},{},{},{},{},{},{:.3f}\n", m.name, subset,
+                                m.approximate ? 1 : 0, m.baseline ? 1 : 0, s.setting,
+                                figureText(s.chosen() ? std::optional<double>(s.threshold) : std::nullopt, 4, ""),
+                                figureText(s.validationFigure(s.validationIou), 6, ""),
+                                figureText(s.validationFigure(s.validationDice), 6, ""),
+                                figureText(s.testFigure(s.testIou), 6, ""), figureText(s.testFigure(s.testDice), 6, ""),
+                                s.validationCrops, s.testCrops, m.degenerateMaps, m.msPerCrop);
     writeText(out / "cams.csv", cams.str());
     std::ostringstream curves;
     curves << "method,subset,threshold,val_mean_iou,val_mean_dice,test_mean_iou,test_mean_dice\n";

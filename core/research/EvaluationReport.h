@@ -6,6 +6,7 @@
 #include "core/compute/Evaluation.h"
 
 #include <filesystem>
+#include <optional>
 #include <string>
 
 namespace weaksight {
@@ -16,6 +17,10 @@ struct EvaluationReportContext {
     std::string normalisation; ///< crop, case, none
     double seconds = 0;
 };
+
+/// A figure with `decimals` decimals, or `missing` where it means nothing (SubsetResult's
+/// validationFigure / testFigure): tables print "n/a", CSV an empty field.
+std::string figureText(const std::optional<double>& value, int decimals = 3, const std::string& missing = "n/a");
 
 /// Writes report.md, classification.csv, cams.csv, threshold_curves.csv and results.json into
 /// `out` (created). With a dataset built from real KiTS data (not synthetic), the report also

@@ -40,6 +40,8 @@ compute::EvaluationResult sampleResult()
     gradcam.all.threshold = 0.15;
     gradcam.all.validationIou = 0.4123;
     gradcam.all.testIou = 0.3456;
+    gradcam.all.validationCrops = 20;
+    gradcam.all.testCrops = 22;
     gradcam.all.validationCurve.meanIou.assign(21, 0.2);
     gradcam.all.validationCurve.meanDice.assign(21, 0.3);
     gradcam.all.testCurve = gradcam.all.validationCurve;
@@ -48,7 +50,14 @@ compute::EvaluationResult sampleResult()
     disc.name = "baseline: centred disc";
     disc.baseline = true;
     disc.all.setting = "r = 40 px";
-    r.methods = {gradcam, disc};
+    compute::MethodResult scorecam; // too few validation crops to choose a threshold on
+    scorecam.name = "scorecam";
+    scorecam.all.notChosen = "1 val crop";
+    scorecam.all.setting = "n/a (1 val crop)";
+    scorecam.all.validationCrops = 1;
+    scorecam.all.testCrops = 22;
+    scorecam.large = scorecam.all;
+    r.methods = {gradcam, disc, scorecam};
     return r;
 }
 
@@ -80,7 +89,11 @@ TEST(EvaluationReport, WritesTablesCsvAndJsonWithThePublishedNumbersOnRealData)
     EXPECT_NE(md.find("published numbers"), std::string::npos);
     EXPECT_NE(md.find("| gradcam | 0.15 | 0.367 / 0.316 | t = 0.15 | 0.412 / 0.346 |"), std::string::npos) << md;
     const std::string csv = readText(dir / "out" / "cams.csv");
-    EXPECT_EQ(std::count(csv.begin(), csv.end(), '\n'), 5); // header + 2 methods x (all, large)
+    EXPECT_EQ(std::count(csv.begin(), csv.end(), '\n'), 7); // header + 3 methods x (all, large)
+    // No threshold where validation had too few crops: n/a, empty CSV fields, JSON null.
+    EXPECT_NE(md.find("| scorecam | n/a (1 val crop) | n/a | n/a | n/a | n/a | 1 | 22 |"), std::string::npos) << md;
+    EXPECT_NE(md.find("| scorecam | 0.15 | 0.370 / 0.323 | n/a (1 val crop) | n/a / n/a |"), std::string::npos) << md;
+    EXPECT_NE(csv.find("\"scorecam\",all,0,0,\"n/a (1 val crop)\",,,,,,1,22,"), std::string::npos) << csv;
     const std::string curves = readText(dir / "out" / "threshold_curves.csv");
     EXPECT_EQ(std::count(curves.begin(), curves.end(), '\n'), 1 + 2 * 21); // gradcam all + large
     std::ifstream jsonFile(dir / "out" / "results.json");
@@ -88,6 +101,8 @@ TEST(EvaluationReport, WritesTablesCsvAndJsonWithThePublishedNumbersOnRealData)
     EXPECT_DOUBLE_EQ(json["classification"]["test"]["f1"].get<double>(), 0.75);
     EXPECT_EQ(json["methods"][0]["all"]["setting"], "t = 0.15");
     EXPECT_EQ(json["thresholds"].size(), 21u);
+    EXPECT_TRUE(json["methods"][2]["all"]["test_iou"].is_null());
+    EXPECT_EQ(json["methods"][2]["all"]["chosen"], false);
 
     const auto synthetic = compute::CropDataset::open(writeDataset(dir / "synthetic", true));
     writeEvaluationReport(sampleResult(), synthetic, context, dir / "out2");

@@ -108,7 +108,8 @@ void drawThresholdCurves(const compute::EvaluationResult& result, const QString&
         }
         p.setPen(QPen(c, 1));
         p.setBrush(c);
-        p.drawEllipse(toPoint(m.all.threshold, m.all.validationIou), 4, 4);
+        if (m.all.chosen())
+            p.drawEllipse(toPoint(m.all.threshold, m.all.validationIou), 4, 4);
         p.setBrush(Qt::NoBrush);
         p.setPen(QPen(c, 3));
         p.drawLine(width - right + 15, legendY + 8, width - right + 40, legendY + 8);
