@@ -7,10 +7,9 @@
 #include "core/common/LogLine.h"
 #include "core/compute/ClassifierImpl.h"
 
+#include <sstream>
 #include <torch/csrc/jit/passes/freeze_module.h>
 #include <torch/csrc/jit/passes/frozen_graph_optimizations.h>
-
-#include <sstream>
 
 namespace weaksight::compute {
 
@@ -42,17 +41,20 @@ public:
         // conv() in Classifier.cpp makes them.
         const int64_t kernel = c.weight.size(2), stride = c.options.stride()->at(0), padding = kernel / 2;
         std::ostringstream out;
-        out << "torch.conv2d(" << input << ", self." << attributeName(name + ".weight") << ", None, [" << stride << ", "
-            << stride << "], [" << padding << ", " << padding << "], [1, 1], 1)";
+        out << "torch.conv2d(" << input << ", self." << attributeName(name + ".weight") << ", None, ["
+            << stride << ", " << stride << "], [" << padding << ", " << padding << "], [1, 1], 1)";
         return out.str();
     }
     std::string norm(const std::string& input, const std::string& name, const nn::BatchNorm2dImpl& b) const
     {
         std::ostringstream out;
         out.precision(17);
-        const auto a = [&](const char* leaf) { return "self." + attributeName(name + "." + leaf); };
-        out << "torch.batch_norm(" << input << ", " << a("weight") << ", " << a("bias") << ", " << a("running_mean")
-            << ", " << a("running_var") << ", False, 0.0, " << b.options.eps() << ", True)";
+        const auto a = [&](const char* leaf) {
+            return "self." + attributeName(name + "." + leaf);
+        };
+        out << "torch.batch_norm(" << input << ", " << a("weight") << ", " << a("bias") << ", "
+            << a("running_mean") << ", " << a("running_var") << ", False, 0.0, " << b.options.eps()
+            << ", True)";
         return out.str();
     }
     /// y = the block's output; `i` holds its input for the residual path.
@@ -61,13 +63,21 @@ public:
         out << "    i = y\n";
         nn::Sequential downsample{nullptr};
         if (auto* basic = module.as<BasicBlockImpl>()) {
-            out << "    y = torch.relu(" << norm(conv("y", name + ".conv1", *basic->conv1), name + ".bn1", *basic->bn1) << ")\n"
-                << "    y = " << norm(conv("y", name + ".conv2", *basic->conv2), name + ".bn2", *basic->bn2) << "\n";
+            out << "    y = torch.relu("
+                << norm(conv("y", name + ".conv1", *basic->conv1), name + ".bn1", *basic->bn1) << ")\n"
+                << "    y = " << norm(conv("y", name + ".conv2", *basic->conv2), name + ".bn2", *basic->bn2)
+                << "\n";
             downsample = basic->downsample;
         } else if (auto* bottleneck = module.as<BottleneckImpl>()) {
-            out << "    y = torch.relu(" << norm(conv("y", name + ".conv1", *bottleneck->conv1), name + ".bn1", *bottleneck->bn1) << ")\n"
-                << "    y = torch.relu(" << norm(conv("y", name + ".conv2", *bottleneck->conv2), name + ".bn2", *bottleneck->bn2) << ")\n"
-                << "    y = " << norm(conv("y", name + ".conv3", *bottleneck->conv3), name + ".bn3", *bottleneck->bn3) << "\n";
+            out << "    y = torch.relu("
+                << norm(conv("y", name + ".conv1", *bottleneck->conv1), name + ".bn1", *bottleneck->bn1)
+                << ")\n"
+                << "    y = torch.relu("
+                << norm(conv("y", name + ".conv2", *bottleneck->conv2), name + ".bn2", *bottleneck->bn2)
+                << ")\n"
+                << "    y = "
+                << norm(conv("y", name + ".conv3", *bottleneck->conv3), name + ".bn3", *bottleneck->bn3)
+                << "\n";
             downsample = bottleneck->downsample;
         } else {
             throw std::logic_error("unknown ResNet block in " + name);
@@ -77,7 +87,8 @@ public:
             const auto* b = downsample[1]->as<nn::BatchNorm2dImpl>();
             if (!c || !b)
                 throw std::logic_error("unexpected projection in " + name);
-            out << "    y = torch.relu(y + " << norm(conv("i", name + ".downsample.0", *c), name + ".downsample.1", *b) << ")\n";
+            out << "    y = torch.relu(y + "
+                << norm(conv("i", name + ".downsample.0", *c), name + ".downsample.1", *b) << ")\n";
         } else {
             out << "    y = torch.relu(y + i)\n";
         }
@@ -96,7 +107,8 @@ public:
         }
         out << "    return y\n"
             << "def forward_head(self, a):\n"
-            << "    return torch.linear(torch.flatten(torch.adaptive_avg_pool2d(a, [1, 1]), 1), self.fc_weight, "
+            << "    return torch.linear(torch.flatten(torch.adaptive_avg_pool2d(a, [1, 1]), 1), "
+               "self.fc_weight, "
                "self.fc_bias)\n"
             << kForwardSource;
         return out.str();
