@@ -52,9 +52,10 @@ int runCam(const CamCommandOptions& o)
         crop = readImage2D(o.input);
     }
     const auto model = compute::Classifier::load(o.model, o.device);
+    const auto flavour = compute::camFlavourFromString(o.flavour);
     std::vector<compute::CamMethod> methods;
     if (o.method == "all")
-        methods = compute::allCamMethods();
+        methods = compute::camMethodsOf(flavour);
     else
         methods.push_back(compute::camMethodFromString(o.method));
 
@@ -65,6 +66,7 @@ int runCam(const CamCommandOptions& o)
     for (const auto method : methods) {
         compute::CamOptions options;
         options.method = method;
+        options.flavour = flavour;
         options.targetClass = o.target;
         options.score = o.score == "probability" ? compute::CamScore::Probability : compute::CamScore::Logit;
         options.fastScoreTopK = o.topK;

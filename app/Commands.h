@@ -56,6 +56,7 @@ struct CamCommandOptions {
     std::string input;
     int slice = -1;
     std::string method = "gradcam";
+    std::string flavour = "weaksight"; ///< whose definitions (weaksight, pytorch-grad-cam, torchcam)
     int target = 1;
     std::string score = "logit";
     std::string out;
@@ -104,6 +105,7 @@ struct BatchCamOptions {
     std::string model;
     std::string out;
     std::vector<std::string> methods{"cam", "gradcam", "gradcam++", "smoothgradcam++", "scorecam"};
+    std::string flavour = "weaksight"; ///< whose definitions (weaksight, pytorch-grad-cam, torchcam)
     int target = 1;
     std::string score = "logit";
     int smoothSamples = 4;

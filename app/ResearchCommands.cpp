@@ -128,12 +128,13 @@ int runTrain(const TrainCommandOptions& o)
 
 namespace {
 
-std::vector<compute::CamMethod> parseMethods(const std::vector<std::string>& names)
+/// The methods named (or "all" of the flavour's); a method the flavour's library lacks is an error.
+std::vector<compute::CamMethod> parseMethods(const std::vector<std::string>& names, compute::CamFlavour flavour)
 {
     std::vector<compute::CamMethod> methods;
     for (const auto& name : names) {
         if (name == "all") {
-            for (auto m : compute::allCamMethods())
+            for (auto m : compute::camMethodsOf(flavour))
                 methods.push_back(m);
             continue;
         }
@@ -142,6 +143,13 @@ std::vector<compute::CamMethod> parseMethods(const std::vector<std::string>& nam
         } catch (const std::invalid_argument& e) {
             throw InputError(e.what());
         }
+        if (!compute::flavourHas(flavour, methods.back())) {
+            std::string has;
+            for (auto m : compute::camMethodsOf(flavour))
+                has += (has.empty() ? "" : ", ") + compute::toString(m);
+            throw InputError(fmt::format("the {} flavour has no {} (it has {}); leave it out or use --flavour weaksight",
+                                         compute::toString(flavour), name, has));
+        }
     }
     return methods;
 }
@@ -149,6 +157,7 @@ std::vector<compute::CamMethod> parseMethods(const std::vector<std::string>& nam
 compute::CamOptions camOptionsOf(const BatchCamOptions& o)
 {
     compute::CamOptions cam;
+    cam.flavour = compute::camFlavourFromString(o.flavour);
     cam.targetClass = o.target;
     cam.score = o.score == "probability" ? compute::CamScore::Probability : compute::CamScore::Logit;
     cam.smoothSamples = o.smoothSamples;
@@ -207,8 +216,8 @@ int runEvaluate(const EvaluateCommandOptions& o)
               << std::flush;
 
     compute::EvaluationOptions options;
-    options.methods = parseMethods(o.methods);
     options.cam = camOptionsOf(o);
+    options.methods = parseMethods(o.methods, options.cam.flavour);
     options.thresholdStep = o.step;
     options.normalisation = compute::mapNormalisationFromString(o.normalise);
     options.batchSize = o.batch;
@@ -289,7 +298,7 @@ int runCamBatch(const CamBatchCommandOptions& o)
     compute::CamOptions cam = camOptionsOf(o);
     size_t computedTotal = 0;
     const auto start = std::chrono::steady_clock::now();
-    for (const auto method : parseMethods(o.methods)) {
+    for (const auto method : parseMethods(o.methods, cam.flavour)) {
         cam.method = method;
         size_t computed = 0;
         compute::camsForCrops(

@@ -89,6 +89,9 @@ int main(int argc, char** argv)
     camCmd->add_option("--method", cam.method,
                        "cam, gradcam, gradcam++, smoothgradcam++, scorecam, scorecam-fast, xgradcam, layercam, "
                        "hirescam, eigencam, or all");
+    camCmd->add_option("--flavour", cam.flavour,
+                       "Whose definitions: weaksight (default), pytorch-grad-cam or torchcam (README: Reference flavours)")
+        ->check(CLI::IsMember({"weaksight", "pytorch-grad-cam", "torchcam"}));
     camCmd->add_option("--target", cam.target, "Target class (default 1 = lesion)");
     camCmd->add_option("--score", cam.score, "Target score: logit or probability")
         ->check(CLI::IsMember({"logit", "probability"}));
@@ -181,6 +184,10 @@ int main(int argc, char** argv)
 
     for (auto [cmd, shared] : {std::pair<CLI::App*, app::BatchCamOptions*>{evaluateCmd, &evaluate},
                                std::pair<CLI::App*, app::BatchCamOptions*>{camBatchCmd, &camBatch}}) {
+        cmd->add_option("--flavour", shared->flavour,
+                        "Whose definitions: weaksight (default), pytorch-grad-cam or torchcam; 'all' methods are the "
+                        "flavour's (README: Reference flavours)")
+            ->check(CLI::IsMember({"weaksight", "pytorch-grad-cam", "torchcam"}));
         cmd->add_option("--target", shared->target, "Target class (default 1 = lesion)");
         cmd->add_option("--score", shared->score, "logit or probability")->check(CLI::IsMember({"logit", "probability"}));
         cmd->add_option("--smooth-samples", shared->smoothSamples, "Smooth Grad-CAM++ samples (default 4)");

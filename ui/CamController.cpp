@@ -254,6 +254,13 @@ void CamController::setScoreReducedPrecision(bool reduced)
         requestSlice(m_wantedSlice);
 }
 
+void CamController::setFlavour(compute::CamFlavour flavour)
+{
+    m_options.flavour = flavour;
+    if (m_wantedSlice >= 0)
+        requestSlice(m_wantedSlice);
+}
+
 void CamController::setNormalisation(compute::MapNormalisation normalisation)
 {
     m_normalisation = normalisation;
@@ -263,7 +270,9 @@ void CamController::setNormalisation(compute::MapNormalisation normalisation)
 
 QString CamController::colorBarTitle() const
 {
-    const QString method = QString::fromStdString(compute::toString(m_options.method));
+    QString method = QString::fromStdString(compute::toString(m_options.method));
+    if (m_options.flavour != compute::CamFlavour::Weaksight)
+        method += QStringLiteral(" [%1]").arg(QString::fromStdString(compute::toString(m_options.flavour)));
     switch (m_normalisation) {
     case compute::MapNormalisation::PerCrop:
         return tr("%1\n(per crop)").arg(method);

@@ -95,6 +95,11 @@ public:
     /// maps are cached apart from float32 ones.
     void setScoreReducedPrecision(bool reduced);
     bool scoreReducedPrecision() const { return m_options.scoreReducedPrecision; }
+    /// Whose definitions the maps follow (README: Reference flavours); part of each map's key, so
+    /// cached maps and stored proposals of different flavours never mix. A method the flavour
+    /// lacks fails with a message naming what it has.
+    void setFlavour(compute::CamFlavour flavour);
+    compute::CamFlavour flavour() const { return m_options.flavour; }
     /// For the colour bar: method, normalisation and, per volume, the raw range.
     QString colorBarTitle() const;
     /// Each method keeps its own threshold (default 0.5).

@@ -130,6 +130,13 @@ void ComparisonView::setScoreReducedPrecision(bool reduced)
     setSlice(m_slice);
 }
 
+void ComparisonView::setFlavour(compute::CamFlavour flavour)
+{
+    for (auto& pane : m_panes)
+        pane.cams->setFlavour(flavour);
+    setSlice(m_slice);
+}
+
 void ComparisonView::setTargetLayer(const QString& layer)
 {
     for (auto& pane : m_panes)

@@ -39,6 +39,7 @@ public:
     /// CAM settings every pane follows (CAM itself keeps the model's last stage: it needs it).
     void setNormalisation(compute::MapNormalisation normalisation);
     void setScoreReducedPrecision(bool reduced);
+    void setFlavour(compute::CamFlavour flavour);
     void setTargetLayer(const QString& layer);
     void setCropSize(int pixels);
     void setSlice(int slice);

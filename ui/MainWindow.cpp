@@ -47,6 +47,8 @@
 #include <QWidgetAction>
 #include <QGridLayout>
 #include <QMenu>
+#include <QActionGroup>
+#include <QStandardItemModel>
 #include <QToolBar>
 #include <QtConcurrent/QtConcurrentRun>
 #include <spdlog/spdlog.h>
@@ -274,6 +276,23 @@ void MainWindow::buildUi()
             m_comparison->setScoreReducedPrecision(on);
         showHeatmaps(m_view->slice());
     });
+    // Whose CAM definitions: Weaksight's or a reference library's (README: Reference flavours).
+    auto* flavourMenu = viewMenu->addMenu(tr("CAM &definitions"));
+    auto* flavours = new QActionGroup(flavourMenu);
+    const auto savedFlavour = QSettings().value(QStringLiteral("camFlavour"), QStringLiteral("weaksight")).toString();
+    for (const auto flavour : compute::allCamFlavours()) {
+        const QString name = QString::fromStdString(compute::toString(flavour));
+        auto* action = flavourMenu->addAction(flavour == compute::CamFlavour::Weaksight ? tr("Weaksight (documented)") : name);
+        action->setObjectName(QStringLiteral("camFlavour:") + name);
+        action->setCheckable(true);
+        action->setChecked(name == savedFlavour);
+        flavours->addAction(action);
+        connect(action, &QAction::triggered, this, [this, flavour, name] {
+            QSettings().setValue(QStringLiteral("camFlavour"), name);
+            applyCamFlavour(flavour);
+            showHeatmaps(m_view->slice());
+        });
+    }
     connect(m_dashboardDock, &QDockWidget::visibilityChanged, this, [this](bool visible) {
         if (visible)
             m_dashboard->refresh();
@@ -337,6 +356,12 @@ void MainWindow::buildHeatmapToolbar()
     m_camMethod->setMinimumContentsLength(12);
     m_cams->setMethod(compute::CamMethod::GradCam);
     toolbar->addWidget(m_camMethod);
+    try {
+        applyCamFlavour(compute::camFlavourFromString(
+            QSettings().value(QStringLiteral("camFlavour"), QStringLiteral("weaksight")).toString().toStdString()));
+    } catch (const std::invalid_argument&) {
+        // A settings file from elsewhere: keep Weaksight's definitions.
+    }
     m_targetLayer = new QComboBox(toolbar);
     m_targetLayer->setToolTip(tr("Target layer: earlier stages give finer maps (CAM itself needs the last stage)"));
     m_targetLayer->setEnabled(false);
@@ -576,6 +601,21 @@ void MainWindow::buildHeatmapToolbar()
     });
     m_view->heatmapLayer().setThreshold(0.5);
     m_view->heatmapLayer().setOpacity(0.5);
+}
+
+void MainWindow::applyCamFlavour(compute::CamFlavour flavour)
+{
+    m_cams->setFlavour(flavour);
+    m_comparison->setFlavour(flavour);
+    // Methods the flavour's library lacks cannot be chosen; the current one falls back to Grad-CAM.
+    auto* items = qobject_cast<QStandardItemModel*>(m_camMethod->model());
+    for (int i = 0; i < m_camMethod->count(); ++i) {
+        const auto method = static_cast<compute::CamMethod>(m_camMethod->itemData(i).toInt());
+        if (auto* item = items ? items->item(i) : nullptr)
+            item->setEnabled(compute::flavourHas(flavour, method));
+    }
+    if (!compute::flavourHas(flavour, m_cams->method()))
+        m_camMethod->setCurrentIndex(m_camMethod->findData(static_cast<int>(compute::CamMethod::GradCam)));
 }
 
 bool MainWindow::comparisonMode() const { return m_centre->currentWidget() == m_comparison; }

@@ -1,5 +1,6 @@
 #pragma once
 
+#include "core/compute/CamEngine.h"
 #include "core/cases/KitsCase.h"
 #include "core/research/DemoSetup.h"
 #include "ui/EditJournal.h"
@@ -55,6 +56,8 @@ public:
     /// Switches between the single view and the side-by-side comparison of CAM methods.
     void setComparisonMode(bool on);
     bool comparisonMode() const;
+    /// Sets whose CAM definitions the maps follow and which methods can be chosen.
+    void applyCamFlavour(compute::CamFlavour flavour);
     /// Loads a classifier for the heatmap overlay (background; the Heatmaps toolbar shows it).
     void loadModel(const QString& path);
     const LoadedCase* currentCase() const { return m_current.get(); }

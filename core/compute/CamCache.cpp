@@ -62,6 +62,8 @@ std::string camMethodKey(const CamOptions& o, const std::string& targetLayer)
     std::ostringstream key;
     key << toString(o.method) << " layer=" << (o.targetLayer.empty() ? targetLayer : o.targetLayer) << " target=" << o.targetClass
         << " score=" << (o.score == CamScore::Logit ? "logit" : "probability");
+    if (o.flavour != CamFlavour::Weaksight) // older keys stay valid: they are all Weaksight's
+        key << " flavour=" << toString(o.flavour);
     if (o.method == CamMethod::SmoothGradCamPlusPlus)
         key << " samples=" << o.smoothSamples << " noise=" << o.smoothNoise << " seed=" << o.smoothSeed;
     if (o.method == CamMethod::FastScoreCam)

@@ -1,4 +1,5 @@
 #include "core/compute/CamEngine.h"
+#include "core/compute/CamCache.h"
 #include "core/compute/CropDataset.h"
 
 #include "core/compute/CamKernels.h"
@@ -30,6 +31,12 @@ const std::pair<CamMethod, const char*> kNames[] = {
     {CamMethod::LayerCam, "layercam"},
     {CamMethod::HiResCam, "hirescam"},
     {CamMethod::EigenCam, "eigencam"},
+};
+
+const std::pair<CamFlavour, const char*> kFlavourNames[] = {
+    {CamFlavour::Weaksight, "weaksight"},
+    {CamFlavour::PytorchGradCam, "pytorch-grad-cam"},
+    {CamFlavour::TorchCam, "torchcam"},
 };
 
 CamMap toMap(const torch::Tensor& t)
@@ -74,6 +81,55 @@ std::vector<CamMethod> allCamMethods()
     for (const auto& [m, n] : kNames)
         all.push_back(m);
     return all;
+}
+
+std::string toString(CamFlavour flavour)
+{
+    for (const auto& [f, name] : kFlavourNames)
+        if (f == flavour)
+            return name;
+    return "weaksight";
+}
+
+CamFlavour camFlavourFromString(const std::string& name)
+{
+    for (const auto& [f, n] : kFlavourNames)
+        if (name == n)
+            return f;
+    std::string known;
+    for (const auto& [f, n] : kFlavourNames)
+        known += std::string(known.empty() ? "" : ", ") + n;
+    throw std::invalid_argument("unknown CAM flavour '" + name + "' (" + known + ")");
+}
+
+std::vector<CamFlavour> allCamFlavours()
+{
+    std::vector<CamFlavour> all;
+    for (const auto& [f, n] : kFlavourNames)
+        all.push_back(f);
+    return all;
+}
+
+bool flavourHas(CamFlavour flavour, CamMethod method)
+{
+    switch (flavour) {
+    case CamFlavour::Weaksight: return true;
+    case CamFlavour::PytorchGradCam:
+        return method != CamMethod::Cam && method != CamMethod::SmoothGradCamPlusPlus &&
+               method != CamMethod::FastScoreCam;
+    case CamFlavour::TorchCam:
+        return method != CamMethod::HiResCam && method != CamMethod::EigenCam && method != CamMethod::FastScoreCam;
+    }
+    return false;
+}
+
+std::vector<CamMethod> camMethodsOf(CamFlavour flavour)
+{
+    std::vector<CamMethod> methods;
+    for (const auto method : allCamMethods())
+        if (flavourHas(flavour, method))
+            methods.push_back(method);
+    return methods;
 }
 
 float CamMap::max() const { return values.empty() ? 0.f : *std::max_element(values.begin(), values.end()); }
@@ -139,13 +195,62 @@ ActivationAndGradient activationAndGradientFor(const ClassifierImpl& model, cons
     return activationAndGradient(model, input, options.targetClass, options.score, split);
 }
 
-torch::Tensor gradCamPlusPlusWeights(const torch::Tensor& a, const torch::Tensor& g)
+torch::Tensor gradCamPlusPlusWeights(const torch::Tensor& a, const torch::Tensor& g, CamFlavour flavour)
 {
     const auto g2 = g.pow(2);
-    const auto g3 = g.pow(3);
-    const auto denominator = 2 * g2 + a.sum({2, 3}, true) * g3;
-    const auto alpha = g2 / torch::where(denominator != 0, denominator, torch::ones_like(denominator));
+    torch::Tensor alpha;
+    switch (flavour) {
+    case CamFlavour::TorchCam: alpha = g2; break; // TorchCAM's division acts on a copy
+    case CamFlavour::PytorchGradCam: {
+        const auto denominator = 2 * g2 + a.sum({2, 3}, true) * g2 * g + 1e-6;
+        alpha = torch::where(g != 0, g2 / denominator, torch::zeros_like(g2));
+        break;
+    }
+    case CamFlavour::Weaksight: {
+        const auto denominator = 2 * g2 + a.sum({2, 3}, true) * g2 * g;
+        alpha = g2 / torch::where(denominator != 0, denominator, torch::ones_like(denominator));
+        break;
+    }
+    }
     return (alpha * torch::relu(g)).sum({2, 3}, true);
+}
+
+torch::Tensor xGradCamWeights(const torch::Tensor& a, const torch::Tensor& g, CamFlavour flavour)
+{
+    const auto sum = a.sum({2, 3}, true);
+    switch (flavour) {
+    case CamFlavour::PytorchGradCam: return (g * a / (sum + 1e-7)).sum({2, 3}, true);
+    case CamFlavour::TorchCam: return (g * a).sum({2, 3}, true) / (sum + 1e-8);
+    case CamFlavour::Weaksight: break;
+    }
+    return (g * a / torch::where(sum != 0, sum, torch::ones_like(sum))).sum({2, 3}, true);
+}
+
+torch::Tensor scoreCamMasks(const torch::Tensor& channels, int64_t height, int64_t width, CamFlavour flavour)
+{
+    const auto upsample = [&](const torch::Tensor& t, bool alignCorners) {
+        return F::interpolate(t, F::InterpolateFuncOptions()
+                                     .size(std::vector<int64_t>{height, width})
+                                     .mode(torch::kBilinear)
+                                     .align_corners(alignCorners));
+    };
+    switch (flavour) {
+    case CamFlavour::TorchCam: { // normalised at the target layer's resolution, then upsampled
+        auto shifted = channels - channels.amin({2, 3}, true);
+        return upsample(shifted / (shifted.amax({2, 3}, true) + 1e-8), false);
+    }
+    case CamFlavour::PytorchGradCam: { // UpsamplingBilinear2d: align_corners = true
+        const auto masks = upsample(channels, true);
+        const auto low = masks.amin({2, 3}, true);
+        return (masks - low) / (masks.amax({2, 3}, true) - low + 1e-8);
+    }
+    case CamFlavour::Weaksight: break;
+    }
+    auto masks = upsample(channels, false);
+    const auto low = masks.amin({2, 3}, true), high = masks.amax({2, 3}, true);
+    const auto range = high - low;
+    return torch::where(range > 0, (masks - low) / torch::where(range > 0, range, torch::ones_like(range)),
+                        torch::zeros_like(masks));
 }
 
 ReducedPrecision::ReducedPrecision(const torch::Device& device) : m_type(device.is_cuda() ? torch::kCUDA : torch::kCPU)
@@ -193,7 +298,7 @@ torch::ScalarType ReducedPrecision::dtype() const { return m_type == torch::kCUD
 torch::Tensor scoreCamWeights(const ClassifierImpl& model, const torch::Tensor& input, const torch::Tensor& activation,
                               const std::vector<int64_t>& channels, int targetClass, CamScore score, int batch,
                               const std::function<void(int64_t)>& afterChunk, bool reducedPrecision,
-                              bool optimisedForward)
+                              bool optimisedForward, CamFlavour flavour)
 {
     c10::InferenceMode guard;
     // Only the masked forwards run in reduced precision; masks, scores and the softmax stay float32.
@@ -208,15 +313,8 @@ torch::Tensor scoreCamWeights(const ClassifierImpl& model, const torch::Tensor& 
     auto buffer = torch::empty({batch, 1, H, W}, input.options());
     for (int64_t start = 0; start < n; start += batch) {
         const int64_t count = std::min<int64_t>(batch, n - start);
-        auto chunk = activation.index_select(0, index.slice(0, start, start + count)).unsqueeze(1);
-        auto masks = F::interpolate(chunk, F::InterpolateFuncOptions()
-                                               .size(std::vector<int64_t>{H, W})
-                                               .mode(torch::kBilinear)
-                                               .align_corners(false));
-        const auto low = masks.amin({2, 3}, true), high = masks.amax({2, 3}, true);
-        const auto range = high - low;
-        masks = torch::where(range > 0, (masks - low) / torch::where(range > 0, range, torch::ones_like(range)),
-                             torch::zeros_like(masks));
+        const auto chunk = activation.index_select(0, index.slice(0, start, start + count)).unsqueeze(1);
+        const auto masks = scoreCamMasks(chunk, H, W, flavour);
         auto view = buffer.slice(0, 0, count);
         torch::mul_out(view, masks, input.unsqueeze(0));
         const auto logits = optimisedForward ? model.inferenceForward(view) : model.forward(view);
@@ -224,9 +322,12 @@ torch::Tensor scoreCamWeights(const ClassifierImpl& model, const torch::Tensor& 
         if (afterChunk)
             afterChunk(start + count);
     }
-    const auto zeros = torch::zeros_like(input).unsqueeze(0);
+    if (flavour == CamFlavour::PytorchGradCam) // no baseline
+        return torch::softmax(scores, 0);
+    // The softmax ignores a constant; subtracting it keeps the library's rounding.
+    const auto base = flavour == CamFlavour::TorchCam ? input.unsqueeze(0) : torch::zeros_like(input).unsqueeze(0);
     const auto baseline =
-        targetScore((optimisedForward ? model.inferenceForward(zeros) : model.forward(zeros)).to(torch::kFloat),
+        targetScore((optimisedForward ? model.inferenceForward(base) : model.forward(base)).to(torch::kFloat),
                     targetClass, score);
     return torch::softmax(scores - baseline, 0);
 }
@@ -269,6 +370,15 @@ std::vector<CamResult> computeCams(const Classifier& classifier, const std::vect
 {
     using namespace kernels;
     const ClassifierImpl& model = classifier.impl();
+    if (!flavourHas(options.flavour, options.method))
+        throw std::invalid_argument(toString(options.flavour) + " has no " + toString(options.method) +
+                                    " (it has: " + [&] {
+                                        std::string names;
+                                        for (const auto m : camMethodsOf(options.flavour))
+                                            names += (names.empty() ? "" : ", ") + toString(m);
+                                        return names;
+                                    }() + ")");
+    const CamFlavour flavour = options.flavour;
     const int split = model.splitFor(options.targetLayer);
     if (split >= 0 && options.method == CamMethod::Cam)
         throw std::invalid_argument("CAM weights the last stage's channels by the linear layer: it cannot target " +
@@ -297,6 +407,15 @@ std::vector<CamResult> computeCams(const Classifier& classifier, const std::vect
             const auto ai = a[i];
             const int64_t C = ai.size(0), h = ai.size(1), w = ai.size(2);
             auto m = ai.reshape({C, h * w}).t().to(torch::kDouble);
+            if (flavour == CamFlavour::PytorchGradCam) {
+                // The library's own computation: float32 SVD, the sign LAPACK returns.
+                auto centred = ai.reshape({C, h * w}).t();
+                centred = centred - centred.mean(0, true);
+                const auto vh = std::get<2>(torch::linalg_svd(centred.to(torch::kCPU), false));
+                const auto projection = torch::matmul(centred, vh[0].to(centred.device()));
+                per.push_back(torch::relu(projection).reshape({h, w}));
+                continue;
+            }
             m = m - m.mean(0, true);
             // The projection on the first right singular vector, m v1 = s1 u1, from the
             // eigenvectors of the smaller Gram matrix (positions or channels), in double precision:
@@ -339,6 +458,8 @@ std::vector<CamResult> computeCams(const Classifier& classifier, const std::vect
         // Noisy copies go through the network together, as many as keep a pass at about 64
         // inputs; the clean input rides along in the first pass for the reported score.
         const int64_t perPass = std::clamp<int64_t>(64 / std::max<int64_t>(N, 1), 1, samples);
+        // TorchCAM's flavour: gradient powers averaged over the noisy inputs (below).
+        torch::Tensor cleanActivation, g2Sum, g3Sum, lastActivation, lastGradient;
         for (int first = 0; first < samples; first += static_cast<int>(perPass)) {
             const int count = static_cast<int>(std::min<int64_t>(perPass, samples - first));
             std::vector<torch::Tensor> inputs;
@@ -351,10 +472,27 @@ std::vector<CamResult> computeCams(const Classifier& classifier, const std::vect
             if (first == 0)
                 scores = ag.score.slice(0, 0, N);
             const auto a = ag.activation.slice(0, skip), g = ag.gradient.slice(0, skip);
+            if (flavour == CamFlavour::TorchCam) {
+                if (first == 0)
+                    cleanActivation = ag.activation.slice(0, 0, N);
+                const auto perSample = [&](const torch::Tensor& t) { return t.view({count, N, t.size(1), t.size(2), t.size(3)}); };
+                const auto g2 = perSample(g.pow(2)).sum(0), g3 = perSample(g.pow(3)).sum(0);
+                g2Sum = first == 0 ? g2 : g2Sum + g2;
+                g3Sum = first == 0 ? g3 : g3Sum + g3;
+                lastActivation = perSample(a)[count - 1];
+                lastGradient = perSample(g)[count - 1];
+                continue;
+            }
             const auto m = weighted(gradCamPlusPlusWeights(a, g), a).view({count, N, a.size(2), a.size(3)}).sum(0);
             sum = first == 0 ? m : sum + m;
         }
-        maps = sum / samples;
+        if (flavour == CamFlavour::TorchCam) {
+            const auto g2 = g2Sum / samples, g3 = g3Sum / samples;
+            const auto alpha = g2 / (2 * g2 + (g3 * cleanActivation).sum({2, 3}, true) + 1e-8);
+            maps = weighted((alpha * torch::relu(lastGradient)).sum({2, 3}, true), lastActivation);
+        } else {
+            maps = sum / samples;
+        }
         break;
     }
     case CamMethod::ScoreCam:
@@ -393,7 +531,7 @@ std::vector<CamResult> computeCams(const Classifier& classifier, const std::vect
                 scoreCamWeights(model, x[i], a[i], channels, options.targetClass, options.score, batch, afterChunk,
                                 options.scoreReducedPrecision,
                                 // Autocast reaches the eager operators only (not oneDNN's fused ones).
-                                !options.referencePath && !options.scoreReducedPrecision);
+                                !options.referencePath && !options.scoreReducedPrecision, flavour);
             const auto index = torch::tensor(channels, torch::kLong).to(a.device());
             const auto selected = a[i].index_select(0, index);
             per.push_back(torch::relu((weights.view({-1, 1, 1}) * selected).sum(0)));
@@ -408,18 +546,14 @@ std::vector<CamResult> computeCams(const Classifier& classifier, const std::vect
         scores = ag.score;
         switch (options.method) {
         case CamMethod::Cam: {
-            const auto w = model.classWeights().detach()[options.targetClass];
-            maps = weighted(w.view({1, -1, 1, 1}), a);
+            const auto w = model.classWeights().detach()[options.targetClass].view({1, -1, 1, 1});
+            // TorchCAM's CAM keeps negative values (its extractor applies no ReLU).
+            maps = flavour == CamFlavour::TorchCam ? (w * a).sum(1) : weighted(w, a);
             break;
         }
         case CamMethod::GradCam: maps = weighted(g.mean({2, 3}, true), a); break;
-        case CamMethod::GradCamPlusPlus: maps = weighted(gradCamPlusPlusWeights(a, g), a); break;
-        case CamMethod::XGradCam: {
-            const auto sum = a.sum({2, 3}, true);
-            const auto w = (g * a / torch::where(sum != 0, sum, torch::ones_like(sum))).sum({2, 3}, true);
-            maps = weighted(w, a);
-            break;
-        }
+        case CamMethod::GradCamPlusPlus: maps = weighted(gradCamPlusPlusWeights(a, g, flavour), a); break;
+        case CamMethod::XGradCam: maps = weighted(xGradCamWeights(a, g, flavour), a); break;
         case CamMethod::LayerCam: maps = torch::relu((torch::relu(g) * a).sum(1)); break;
         case CamMethod::HiResCam: maps = torch::relu((g * a).sum(1)); break;
         default: throw std::logic_error("unhandled CAM method");
@@ -460,6 +594,31 @@ std::vector<CamResult> computeCams(const Classifier& classifier, const std::vect
         }
     }
     return results;
+}
+
+CamMap libraryFinalMap(const CamResult& result, CamFlavour flavour)
+{
+    // (v - min) / (max(v - min) + eps), as both libraries write it.
+    const auto shiftAndScale = [](CamMap map, float eps) {
+        const float low = map.min();
+        for (auto& v : map.values)
+            v -= low;
+        const float high = map.max();
+        for (auto& v : map.values)
+            v /= high + eps;
+        return map;
+    };
+    switch (flavour) {
+    case CamFlavour::PytorchGradCam:
+        return shiftAndScale(upsampleBilinear(shiftAndScale(result.raw, 1e-7f), result.upsampled.rows,
+                                              result.upsampled.cols),
+                             1e-7f);
+    case CamFlavour::TorchCam: return shiftAndScale(result.raw, 1e-8f);
+    case CamFlavour::Weaksight: break;
+    }
+    CamMap shown = result.upsampled;
+    normaliseMinMax(shown);
+    return shown;
 }
 
 void normaliseMinMax(CamMap& map)

@@ -52,11 +52,45 @@ std::string toString(CamMethod method);
 CamMethod camMethodFromString(const std::string& name);
 std::vector<CamMethod> allCamMethods();
 
+/// Whose definitions a map follows. The methods above are Weaksight's (`weaksight`, the default);
+/// `pytorch-grad-cam` (jacobgil/pytorch-grad-cam 1.5) and `torchcam` (frgfm/torch-cam 0.5) reproduce
+/// those libraries' raw maps (before their normalisation) for the methods each has, quirks
+/// included, proved against maps the libraries computed (tests/fixtures/library-cams):
+///  - pytorch-grad-cam: Grad-CAM++ adds 1e-6 to the alpha denominator (it dominates where the
+///    gradients are small, as at the last stage of a trained network) and sets alpha = 0 where
+///    g = 0; XGrad-CAM adds 1e-7 to sum A; Score-CAM upsamples each channel with align_corners =
+///    true, min-max normalises with 1e-8 in the denominator and takes the softmax of the scores
+///    (no baseline); Eigen-CAM keeps the sign of the singular vector that LAPACK returns (no
+///    orientation). Grad-CAM, LayerCAM and HiResCAM are Weaksight's. No CAM, Smooth Grad-CAM++ or
+///    fast Score-CAM.
+///  - torchcam: CAM has no ReLU; Grad-CAM++'s alpha is g^2 undivided (the library divides a copy,
+///    so w = sum_ij g^2 ReLU(g)); Smooth Grad-CAM++ averages g^2 and g^3 over the noisy inputs,
+///    alpha = mean g^2 / (2 mean g^2 + sum_ab mean g^3 * A_ab + 1e-8) with the clean input's A,
+///    w = sum_ij alpha ReLU(g of the last noisy input), and weighs the LAST NOISY input's
+///    activation (TorchCAM's hooks keep it); Score-CAM min-max normalises each channel at the
+///    target layer's resolution ((A - min) / (max - min + 1e-8)) before upsampling
+///    (align_corners = false) and subtracts the clean input's score; XGrad-CAM adds 1e-8 to sum A.
+///    Grad-CAM and LayerCAM are Weaksight's. No HiResCAM, Eigen-CAM or fast Score-CAM.
+/// The noise of Smooth Grad-CAM++ is Weaksight's in every flavour (seeded per crop): TorchCAM
+/// draws it from torch's global generator, which no other program can replay.
+enum class CamFlavour { Weaksight, PytorchGradCam, TorchCam };
+std::string toString(CamFlavour flavour);
+/// Accepts the names toString() gives ("weaksight", "pytorch-grad-cam", "torchcam"); throws std::invalid_argument.
+CamFlavour camFlavourFromString(const std::string& name);
+std::vector<CamFlavour> allCamFlavours();
+/// Whether the flavour's library has the method (Weaksight has all).
+bool flavourHas(CamFlavour flavour, CamMethod method);
+/// The methods the flavour has, in allCamMethods() order.
+std::vector<CamMethod> camMethodsOf(CamFlavour flavour);
+
 /// What Y is: the target class's logit (default) or its softmax probability.
 enum class CamScore { Logit, Probability };
 
 struct CamOptions {
     CamMethod method = CamMethod::GradCam;
+    /// Whose definition of the method (part of a map's identity); computeCams refuses a method
+    /// the flavour's library does not have.
+    CamFlavour flavour = CamFlavour::Weaksight;
     int targetClass = 1; ///< the lesion class by default; any class index
     CamScore score = CamScore::Logit;
     int smoothSamples = 4;
@@ -105,6 +139,13 @@ struct CamResult {
     bool degenerate = false;
     std::string degenerateReason; ///< "all zero" or "not finite" (non-finite values set to 0)
 };
+
+/// The map the flavour's library hands its user, from a result of that flavour:
+/// pytorch-grad-cam: at the crop's size, s(resize(s(raw))) with s(v) = (v - min) / (max(v - min) + 1e-7)
+/// and a bilinear resize (OpenCV's, which is align_corners = false); torchcam: at the target
+/// layer's resolution, (raw - min) / (max(raw - min) + 1e-8); weaksight: the upsampled map min-max
+/// normalised (normaliseMinMax), as the workstation shows one crop.
+CamMap libraryFinalMap(const CamResult& result, CamFlavour flavour);
 
 /// Computes one map per crop (crops of one call share one size) on the classifier's device.
 std::vector<CamResult> computeCams(const Classifier& classifier, const std::vector<Image2D>& crops,

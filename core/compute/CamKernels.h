@@ -29,13 +29,18 @@ ActivationAndGradient activationAndGradientFor(const ClassifierImpl& model, cons
                                                const CamOptions& options, int split);
 torch::Tensor targetScore(const torch::Tensor& logits, int targetClass, CamScore score);
 /// N x C x 1 x 1 Grad-CAM++ channel weights.
-torch::Tensor gradCamPlusPlusWeights(const torch::Tensor& activation, const torch::Tensor& gradient);
+torch::Tensor gradCamPlusPlusWeights(const torch::Tensor& activation, const torch::Tensor& gradient,
+                                     CamFlavour flavour = CamFlavour::Weaksight);
+/// N x C x 1 x 1 XGrad-CAM channel weights.
+torch::Tensor xGradCamWeights(const torch::Tensor& activation, const torch::Tensor& gradient, CamFlavour flavour);
+/// Score-CAM's masks (K x 1 x height x width in [0, 1]) from K target-layer channels (K x 1 x h x w).
+torch::Tensor scoreCamMasks(const torch::Tensor& channels, int64_t height, int64_t width, CamFlavour flavour);
 /// Score-CAM channel weights for one input (1 x H x W) and its activation (C x h x w).
 /// `afterChunk(done)` is called after each chunk of masked inputs (may throw to stop).
 torch::Tensor scoreCamWeights(const ClassifierImpl& model, const torch::Tensor& input, const torch::Tensor& activation,
                               const std::vector<int64_t>& channels, int targetClass, CamScore score, int batch,
                               const std::function<void(int64_t done)>& afterChunk = {}, bool reducedPrecision = false,
-                              bool optimisedForward = false);
+                              bool optimisedForward = false, CamFlavour flavour = CamFlavour::Weaksight);
 
 /// While alive, this thread's operations on `device` run under autocast in reduced precision:
 /// float16 on CUDA, bfloat16 on the CPU. Restores the previous state when destroyed.

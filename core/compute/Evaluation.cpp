@@ -297,6 +297,7 @@ EvaluationResult evaluateModel(const Classifier& classifier, const CropDataset& 
         cam.method = method;
         MethodResult m;
         m.name = toString(method);
+        m.flavour = toString(cam.flavour);
         m.approximate = method == CamMethod::FastScoreCam;
         std::vector<std::vector<Overlap>> perCrop[2];
         size_t computedMaps = 0;

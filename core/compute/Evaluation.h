@@ -88,6 +88,7 @@ SubsetResult chooseSetting(const std::vector<std::vector<Overlap>>& validation,
 
 struct MethodResult {
     std::string name;
+    std::string flavour;      ///< whose definitions made the maps (CamFlavour's name); empty for a baseline
     bool approximate = false; ///< scorecam-fast
     bool baseline = false;
     SubsetResult all, large;

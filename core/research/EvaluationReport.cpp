@@ -5,6 +5,7 @@
 #include <nlohmann/json.hpp>
 #include <spdlog/fmt/fmt.h>
 
+#include <algorithm>
 #include <fstream>
 #include <sstream>
 
@@ -62,6 +63,23 @@ std::string figureText(const std::optional<double>& value, int decimals, const s
     return value ? fmt::format("{:.{}f}", *value, decimals) : missing;
 }
 
+namespace {
+
+/// "torchcam" or "weaksight, torchcam": the flavours of the CAM rows (baselines have none).
+std::string flavoursOf(const EvaluationResult& result)
+{
+    std::vector<std::string> names;
+    for (const auto& m : result.methods)
+        if (!m.flavour.empty() && std::find(names.begin(), names.end(), m.flavour) == names.end())
+            names.push_back(m.flavour);
+    std::string text;
+    for (const auto& name : names)
+        text += (text.empty() ? "" : ", ") + name;
+    return text;
+}
+
+} // namespace
+
 void writeEvaluationReport(const EvaluationResult& result, const CropDataset& dataset,
                            const EvaluationReportContext& context, const fs::path& out)
 {
@@ -81,6 +99,9 @@ void writeEvaluationReport(const EvaluationResult& result, const CropDataset& da
     md << fmt::format("- Heatmaps normalised per {}; proposal = map > t; t swept 0 .. 1 in steps of {:.2f}, chosen on "
                       "validation by mean IoU\n",
                       context.normalisation, result.thresholds.size() > 1 ? result.thresholds[1] : 0.0);
+    if (const auto flavours = flavoursOf(result); !flavours.empty())
+        md << fmt::format("- CAM definitions: {} (README, \"Reference flavours\": what each flavour reproduces)\n",
+                          flavours);
     md << "- IoU = |X ∩ Y| / |X ∪ Y|, Dice = 2 |X ∩ Y| / (|X| + |Y|), averaged over the correctly classified lesion "
           "crops\n";
     md << fmt::format("- Run time {:.1f} s\n\n", context.seconds);
@@ -96,12 +117,13 @@ void writeEvaluationReport(const EvaluationResult& result, const CropDataset& da
     md << "![confusion matrix](confusion_matrix.png)\n\n";
 
     const auto camTable = [&](bool large) {
-        md << "| method | threshold | val IoU | val Dice | test IoU | test Dice | val crops | test crops | degenerate | ms/crop |\n";
-        md << "|---|---|---|---|---|---|---|---|---|---|\n";
+        md << "| method | definitions | threshold | val IoU | val Dice | test IoU | test Dice | val crops | test crops | "
+              "degenerate | ms/crop |\n";
+        md << "|---|---|---|---|---|---|---|---|---|---|---|\n";
         for (const auto& m : result.methods) {
             const SubsetResult& s = large ? m.large : m.all;
-            md << fmt::format("| {}{} | {} | {} | {} | {} | {} | {} | {} | {} | {} |\n", m.name,
-                              m.approximate ? " (approximate)" : "", s.setting,
+            md << fmt::format("| {}{} | {} | {} | {} | {} | {} | {} | {} | {} | {} | {} |\n", m.name,
+                              m.approximate ? " (approximate)" : "", m.flavour.empty() ? "-" : m.flavour, s.setting,
                               figureText(s.validationFigure(s.validationIou)),
                               figureText(s.validationFigure(s.validationDice)), figureText(s.testFigure(s.testIou)),
                               figureText(s.testFigure(s.testDice)), s.validationCrops, s.testCrops,
@@ -160,16 +182,16 @@ void writeEvaluationReport(const EvaluationResult& result, const CropDataset& da
     writeText(out / "classification.csv", classification.str());
     std::ostringstream cams;
     cams << "method,subset,approximate,baseline,setting,threshold,val_iou,val_dice,test_iou,test_dice,val_crops,test_"
-            "crops,degenerate,ms_per_crop\n";
+            "crops,degenerate,ms_per_crop,flavour\n";
     for (const auto& m : result.methods)
         for (const auto& [subset, s] : {std::pair{"all", m.all}, std::pair{"large", m.large}})
-            cams << fmt::format("\"{}\",{},{},{},\"{}\",{},{},{},{},{},{},{},{},{:.3f}\n", m.name, subset,
+            cams << fmt::format("\"{}\",{},{},{},\"{}\",{},{},{},{},{},{},{},{},{:.3f},{}\n", m.name, subset,
                                 m.approximate ? 1 : 0, m.baseline ? 1 : 0, s.setting,
                                 figureText(s.chosen() ? std::optional<double>(s.threshold) : std::nullopt, 4, ""),
                                 figureText(s.validationFigure(s.validationIou), 6, ""),
                                 figureText(s.validationFigure(s.validationDice), 6, ""),
                                 figureText(s.testFigure(s.testIou), 6, ""), figureText(s.testFigure(s.testDice), 6, ""),
-                                s.validationCrops, s.testCrops, m.degenerateMaps, m.msPerCrop);
+                                s.validationCrops, s.testCrops, m.degenerateMaps, m.msPerCrop, m.flavour);
     writeText(out / "cams.csv", cams.str());
     std::ostringstream curves;
     curves << "method,subset,threshold,val_mean_iou,val_mean_dice,test_mean_iou,test_mean_dice\n";
@@ -186,6 +208,7 @@ void writeEvaluationReport(const EvaluationResult& result, const CropDataset& da
     nlohmann::json methods = nlohmann::json::array();
     for (const auto& m : result.methods)
         methods.push_back({{"method", m.name},
+                           {"flavour", m.flavour.empty() ? nlohmann::json() : nlohmann::json(m.flavour)},
                            {"approximate", m.approximate},
                            {"baseline", m.baseline},
                            {"degenerate_maps", m.degenerateMaps},

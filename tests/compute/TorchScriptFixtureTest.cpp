@@ -191,3 +191,128 @@ TEST_F(TorchScriptFixture, TorchvisionResNet18ExportMatchesTheNativeResNet18)
         }
     }
 }
+
+// ---- Flavours against the libraries themselves ---------------------------------------------
+// tests/fixtures/library-cams: a trained tiny model and the maps pytorch-grad-cam and TorchCAM
+// computed for four of its crops (tools/make_library_fixtures.py; SOURCES.txt names the commits).
+
+namespace {
+
+fs::path libraryFixtureDir() { return fs::path(WEAKSIGHT_TEST_FIXTURES) / "library-cams"; }
+
+std::string libraryKey(CamFlavour flavour, CamMethod method, const std::string& layer, const char* stage)
+{
+    return toString(flavour) + "__" + toString(method) + "__" + layer + "__" + stage;
+}
+
+/// max |map - expected| / max |expected|: the relative error the 1e-4 bounds.
+double relativeError(const CamMap& map, const at::Tensor& expected)
+{
+    const auto e = expected.contiguous().to(torch::kFloat32);
+    if (map.rows != e.size(0) || map.cols != e.size(1))
+        return INFINITY;
+    const float* values = e.data_ptr<float>();
+    double worst = 0, scale = 1e-12;
+    for (size_t j = 0; j < map.values.size(); ++j) {
+        worst = std::max(worst, std::abs(static_cast<double>(map.values[j]) - values[j]));
+        scale = std::max(scale, std::abs(static_cast<double>(values[j])));
+    }
+    return worst / scale;
+}
+
+class LibraryFlavour : public ::testing::Test {
+protected:
+    static void SetUpTestSuite() { configureCpuThreads(2); }
+};
+
+} // namespace
+
+TEST_F(LibraryFlavour, MapsEqualTheLibrariesOwnAtTheLastAndAnIntermediateStage)
+{
+    const auto scripted = Classifier::load((libraryFixtureDir() / "tiny_trained.pt").string(), "cpu");
+    const auto native = nativeTwin(scripted);
+    const auto references = torch::jit::load((libraryFixtureDir() / "references.pt").string());
+    const auto crops = referenceCrops(references);
+    ASSERT_EQ(crops.size(), 4u);
+    const auto logits = references.attr("logits").toTensor();
+    const auto probability = native.lesionProbability(crops);
+    for (size_t i = 0; i < crops.size(); ++i)
+        EXPECT_NEAR(probability[i], torch::softmax(logits, 1)[static_cast<int64_t>(i)][1].item<float>(), 1e-5f);
+
+    int rawCompared = 0, finalCompared = 0;
+    for (const auto flavour : {CamFlavour::PytorchGradCam, CamFlavour::TorchCam})
+        for (const auto method : camMethodsOf(flavour))
+            for (const std::string layer : {"layer3", "layer2"}) {
+                const auto rawKey = libraryKey(flavour, method, layer, "raw");
+                if (method == CamMethod::Cam && layer == "layer2") {
+                    EXPECT_FALSE(references.hasattr(rawKey)); // CAM needs the last stage, in both
+                    continue;
+                }
+                ASSERT_TRUE(references.hasattr(rawKey)) << rawKey;
+                const auto raw = references.attr(rawKey).toTensor();
+                const auto finalKey = libraryKey(flavour, method, layer, "final");
+                // The model's own layer through the optimised module and the closed-form
+                // gradient (native and TorchScript), and the eager reference path; layer2 eager.
+                struct Run {
+                    const Classifier* model;
+                    bool referencePath;
+                    const char* name;
+                };
+                std::vector<Run> runs{{&native, false, "native"}};
+                if (layer == "layer3")
+                    runs.insert(runs.end(), {{&native, true, "native, reference path"}, {&scripted, false, "TorchScript"}});
+                for (const auto& run : runs) {
+                    SCOPED_TRACE(rawKey + " (" + run.name + ")");
+                    CamOptions options;
+                    options.method = method;
+                    options.flavour = flavour;
+                    options.targetLayer = layer;
+                    options.referencePath = run.referencePath;
+                    const auto maps = computeCams(*run.model, crops, options);
+                    for (size_t i = 0; i < crops.size(); ++i) {
+                        const auto index = static_cast<int64_t>(i);
+                        EXPECT_LE(relativeError(maps[i].raw, raw[index]), 1e-4) << "crop " << i;
+                        if (references.hasattr(finalKey)) {
+                            EXPECT_LE(relativeError(libraryFinalMap(maps[i], flavour),
+                                                    references.attr(finalKey).toTensor()[index]),
+                                      1e-4)
+                                << "final map, crop " << i;
+                        }
+                    }
+                }
+                ++rawCompared;
+                finalCompared += references.hasattr(finalKey) ? 1 : 0;
+            }
+    // pytorch-grad-cam: 7 methods x 2 layers; TorchCAM: 7 methods at layer3, 6 at layer2.
+    EXPECT_EQ(rawCompared, 27);
+    EXPECT_EQ(finalCompared, 4 + 13);
+}
+
+TEST_F(LibraryFlavour, WeaksightsDefinitionsEqualTheLibrariesWhereTheReadmeSaysSo)
+{
+    // README "Reference flavours": what equals what with the default (weaksight) flavour.
+    const auto native = nativeTwin(Classifier::load((libraryFixtureDir() / "tiny_trained.pt").string(), "cpu"));
+    const auto references = torch::jit::load((libraryFixtureDir() / "references.pt").string());
+    const auto crops = referenceCrops(references);
+    const auto worst = [&](CamFlavour library, CamMethod method, const std::string& layer) {
+        CamOptions options;
+        options.method = method;
+        options.targetLayer = layer;
+        const auto maps = computeCams(native, crops, options);
+        const auto raw = references.attr(libraryKey(library, method, layer, "raw")).toTensor();
+        double error = 0;
+        for (size_t i = 0; i < crops.size(); ++i)
+            error = std::max(error, relativeError(maps[i].raw, raw[static_cast<int64_t>(i)]));
+        return error;
+    };
+    for (const std::string layer : {"layer3", "layer2"}) {
+        SCOPED_TRACE(layer);
+        for (const auto method : {CamMethod::GradCam, CamMethod::LayerCam, CamMethod::HiResCam})
+            EXPECT_LE(worst(CamFlavour::PytorchGradCam, method, layer), 1e-4) << toString(method);
+        for (const auto method : {CamMethod::GradCam, CamMethod::LayerCam})
+            EXPECT_LE(worst(CamFlavour::TorchCam, method, layer), 1e-4) << toString(method);
+        // Grad-CAM++ is where the definitions part: pytorch-grad-cam's epsilon, TorchCAM's lost division.
+        EXPECT_GT(worst(CamFlavour::PytorchGradCam, CamMethod::GradCamPlusPlus, layer), 1e-2);
+        EXPECT_GT(worst(CamFlavour::TorchCam, CamMethod::GradCamPlusPlus, layer), 1e-2);
+    }
+}

@@ -36,6 +36,7 @@ compute::EvaluationResult sampleResult()
         r.thresholds.push_back(j * 0.05);
     compute::MethodResult gradcam;
     gradcam.name = "gradcam";
+    gradcam.flavour = "weaksight";
     gradcam.all.setting = "t = 0.15";
     gradcam.all.threshold = 0.15;
     gradcam.all.validationIou = 0.4123;
@@ -52,6 +53,7 @@ compute::EvaluationResult sampleResult()
     disc.all.setting = "r = 40 px";
     compute::MethodResult scorecam; // too few validation crops to choose a threshold on
     scorecam.name = "scorecam";
+    scorecam.flavour = "torchcam"; // rows say whose definitions made them
     scorecam.all.notChosen = "1 val crop";
     scorecam.all.setting = "n/a (1 val crop)";
     scorecam.all.validationCrops = 1;
@@ -85,13 +87,15 @@ TEST(EvaluationReport, WritesTablesCsvAndJsonWithThePublishedNumbersOnRealData)
     writeEvaluationReport(sampleResult(), real, context, dir / "out");
     const std::string md = readText(dir / "out" / "report.md");
     EXPECT_NE(md.find("| test | 100 | 75.00 % | 75.00 % | 75.00 % | 80.00 % | 30 | 10 | 50 | 10 |"), std::string::npos) << md;
-    EXPECT_NE(md.find("| gradcam | t = 0.15 | 0.412 |"), std::string::npos) << md;
+    EXPECT_NE(md.find("| gradcam | weaksight | t = 0.15 | 0.412 |"), std::string::npos) << md;
+    EXPECT_NE(md.find("| baseline: centred disc | - | r = 40 px |"), std::string::npos) << md;
+    EXPECT_NE(md.find("- CAM definitions: weaksight, torchcam"), std::string::npos) << md;
     EXPECT_NE(md.find("published numbers"), std::string::npos);
     EXPECT_NE(md.find("| gradcam | 0.15 | 0.367 / 0.316 | t = 0.15 | 0.412 / 0.346 |"), std::string::npos) << md;
     const std::string csv = readText(dir / "out" / "cams.csv");
     EXPECT_EQ(std::count(csv.begin(), csv.end(), '\n'), 7); // header + 3 methods x (all, large)
     // No threshold where validation had too few crops: n/a, empty CSV fields, JSON null.
-    EXPECT_NE(md.find("| scorecam | n/a (1 val crop) | n/a | n/a | n/a | n/a | 1 | 22 |"), std::string::npos) << md;
+    EXPECT_NE(md.find("| scorecam | torchcam | n/a (1 val crop) | n/a | n/a | n/a | n/a | 1 | 22 |"), std::string::npos) << md;
     EXPECT_NE(md.find("| scorecam | 0.15 | 0.370 / 0.323 | n/a (1 val crop) | n/a / n/a |"), std::string::npos) << md;
     EXPECT_NE(csv.find("\"scorecam\",all,0,0,\"n/a (1 val crop)\",,,,,,1,22,"), std::string::npos) << csv;
     const std::string curves = readText(dir / "out" / "threshold_curves.csv");
@@ -103,6 +107,9 @@ TEST(EvaluationReport, WritesTablesCsvAndJsonWithThePublishedNumbersOnRealData)
     EXPECT_EQ(json["thresholds"].size(), 21u);
     EXPECT_TRUE(json["methods"][2]["all"]["test_iou"].is_null());
     EXPECT_EQ(json["methods"][2]["all"]["chosen"], false);
+    EXPECT_EQ(json["methods"][2]["flavour"], "torchcam");
+    EXPECT_TRUE(json["methods"][1]["flavour"].is_null());
+    EXPECT_NE(csv.find(",torchcam\n"), std::string::npos) << csv;
 
     const auto synthetic = compute::CropDataset::open(writeDataset(dir / "synthetic", true));
     writeEvaluationReport(sampleResult(), synthetic, context, dir / "out2");
