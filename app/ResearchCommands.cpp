@@ -259,6 +259,7 @@ int runEvaluate(const EvaluateCommandOptions& o)
     std::cout << fmt::format("test: P {:.2f} % R {:.2f} % F1 {:.2f} % (majority baseline F1 {:.2f} %)\n",
                              100 * result.test.precision(), 100 * result.test.recall(), 100 * result.test.f1(),
                              100 * result.testMajorityBaselineF1);
+    std::cout << fmt::format("CAM definitions: {}\n", compute::toString(options.cam.flavour));
     std::cout << fmt::format("{:<26} {:>12} {:>8} {:>8} {:>9} {:>9}\n", "method", "setting", "val IoU", "test IoU",
                              "test Dice", ">2% test");
     for (const auto& m : result.methods)

@@ -23,7 +23,6 @@ of the windowed crop, as CamEngine.cpp does), so the maps can be compared at all
 """
 import argparse
 import os
-import shutil
 import sys
 
 import numpy as np
@@ -212,8 +211,12 @@ def main() -> None:
         torchcam_maps(net, x, layer, out)
     torch.jit.script(References(out)).save(os.path.join(args.out, "references.pt"))
     sources = os.path.join(os.path.abspath(args.libraries), "SOURCES.txt")
-    if os.path.exists(sources):
-        shutil.copyfile(sources, os.path.join(args.out, "SOURCES.txt"))
+    if os.path.exists(sources):  # "commit date path": keep the repository's name, not this machine's path
+        with open(sources) as given, open(os.path.join(args.out, "SOURCES.txt"), "w") as kept:
+            for line in given:
+                commit, date, path = line.split()
+                name = next((part for part in path.split("/") if "+" in part), path).replace("+", "/", 1)
+                kept.write(f"{commit} {date} {name}\n")
     print(f"wrote {args.out}: {len(out) - 2} maps with PyTorch {torch.__version__}")
 
 

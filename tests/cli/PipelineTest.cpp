@@ -93,7 +93,8 @@ TEST(Pipeline, BuildTrainEvaluateBeatsTheBaselines)
         EXPECT_GT(fs::file_size(dir / "report" / file), 100u) << file;
     std::ifstream md(dir / "report" / "report.md");
     const std::string report((std::istreambuf_iterator<char>(md)), std::istreambuf_iterator<char>());
-    EXPECT_NE(report.find("| method | threshold | val IoU"), std::string::npos);
+    EXPECT_NE(report.find("| method | definitions | threshold | val IoU"), std::string::npos);
+    EXPECT_NE(report.find("| gradcam | weaksight |"), std::string::npos) << report;
     EXPECT_NE(report.find("Lesions larger than 2 %"), std::string::npos);
     EXPECT_EQ(report.find("published numbers"), std::string::npos) << "synthetic data: no comparison with the thesis";
 
@@ -106,6 +107,24 @@ TEST(Pipeline, BuildTrainEvaluateBeatsTheBaselines)
         EXPECT_EQ(methodResult(cached, method)["all"]["test_iou"], methodResult(results, method)["all"]["test_iou"]);
         EXPECT_EQ(methodResult(cached, method)["ms_per_crop"].get<double>(), 0.0) << method << " was recomputed";
     }
+
+    // TorchCAM's definitions: rows say so; its Grad-CAM is Weaksight's (same numbers), its
+    // Grad-CAM++ is not; a method the library lacks is refused by name.
+    const auto torchcam = run("evaluate --data " + (dir / "crops").string() + " --model " + (dir / "model.wsm").string() +
+                              " --out " + (dir / "report-torchcam").string() + " --flavour torchcam --methods gradcam,gradcam++");
+    ASSERT_EQ(torchcam.exitCode, 0) << torchcam.out;
+    const auto flavoured = readJson(dir / "report-torchcam" / "results.json");
+    EXPECT_EQ(methodResult(flavoured, "gradcam")["flavour"], "torchcam");
+    EXPECT_EQ(methodResult(flavoured, "gradcam")["all"]["setting"], methodResult(results, "gradcam")["all"]["setting"]);
+    EXPECT_NEAR(methodResult(flavoured, "gradcam")["all"]["test_iou"].get<double>(), gradcam, 1e-3);
+    std::ifstream flavouredMd(dir / "report-torchcam" / "report.md");
+    const std::string flavouredReport((std::istreambuf_iterator<char>(flavouredMd)), std::istreambuf_iterator<char>());
+    EXPECT_NE(flavouredReport.find("- CAM definitions: torchcam"), std::string::npos) << flavouredReport;
+    EXPECT_NE(flavouredReport.find("| gradcam++ | torchcam |"), std::string::npos) << flavouredReport;
+    const auto lacking = run("evaluate --data " + (dir / "crops").string() + " --model " + (dir / "model.wsm").string() +
+                             " --out " + (dir / "report-lacking").string() + " --flavour pytorch-grad-cam --methods cam");
+    EXPECT_NE(lacking.exitCode, 0);
+    EXPECT_NE(lacking.out.find("the pytorch-grad-cam flavour has no cam"), std::string::npos) << lacking.out;
 }
 
 TEST(Pipeline, CamBatchShardsMergeIntoTheFullRun)
