@@ -256,15 +256,20 @@ int runEvaluate(const EvaluateCommandOptions& o)
     ui::drawExampleGrid(result, dataset, QString::fromStdString(o.colorMap),
                         QString::fromStdString((out / "examples.png").string()));
 
-    std::cout << fmt::format("test: P {:.2f} % R {:.2f} % F1 {:.2f} % (majority baseline F1 {:.2f} %)\n",
+    std::cout << fmt::format("test: P {:.2f} % R {:.2f} % F1 {:.2f} % accuracy {:.2f} % (always lesion: F1 {:.2f} %; "
+                             "always no lesion: accuracy {:.2f} %)\n",
                              100 * result.test.precision(), 100 * result.test.recall(), 100 * result.test.f1(),
-                             100 * result.testMajorityBaselineF1);
+                             100 * result.test.accuracy(), 100 * result.test.alwaysLesionF1(),
+                             100 * result.test.alwaysNoLesionAccuracy());
+    if (!result.test.beatsConstantAnswers())
+        std::cout << "WARNING: the classifier does not beat a constant answer on test; its heatmaps mean little\n";
     std::cout << fmt::format("CAM definitions: {}\n", compute::toString(options.cam.flavour));
     std::cout << fmt::format("{:<26} {:>12} {:>8} {:>8} {:>9} {:>9}\n", "method", "setting", "val IoU", "test IoU",
                              "test Dice", ">2% test");
     for (const auto& m : result.methods)
         std::cout << fmt::format("{:<26} {:>12} {:>8} {:>8} {:>9} {:>9}\n",
-                                 m.name + (m.approximate ? " (approx.)" : ""), m.all.setting,
+                                 m.name + (m.approximate ? " (approx.)" : "") + (m.sameAs.empty() ? "" : " =" + m.sameAs),
+                                 m.all.setting,
                                  figureText(m.all.validationFigure(m.all.validationIou)),
                                  figureText(m.all.testFigure(m.all.testIou)), figureText(m.all.testFigure(m.all.testDice)),
                                  figureText(m.large.testFigure(m.large.testIou)));

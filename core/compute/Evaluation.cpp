@@ -1,9 +1,11 @@
 #include "core/compute/Evaluation.h"
 
 #include <algorithm>
+#include <array>
 #include <chrono>
 #include <cmath>
 #include <map>
+#include <random>
 #include <stdexcept>
 
 namespace weaksight::compute {
@@ -134,6 +136,8 @@ std::vector<Overlap> overlapsAtThresholds(const CamMap& map, const uint8_t* trut
         out[j].dice = (proposed + truthSize) ? 2.0 * static_cast<double>(intersection) /
                                                    static_cast<double>(proposed + truthSize)
                                              : 1.0;
+        out[j].intersection = intersection;
+        out[j].unionSize = unionSize;
     }
     return out;
 }
@@ -148,7 +152,7 @@ Overlap overlapOf(const std::vector<uint8_t>& proposal, const uint8_t* truth)
     }
     const long long unionSize = a + b - both;
     return {unionSize ? static_cast<double>(both) / static_cast<double>(unionSize) : 1.0,
-            (a + b) ? 2.0 * static_cast<double>(both) / static_cast<double>(a + b) : 1.0};
+            (a + b) ? 2.0 * static_cast<double>(both) / static_cast<double>(a + b) : 1.0, both, unionSize};
 }
 
 void normalise(std::vector<CamResult>& maps, const std::vector<size_t>& indices, const CropDataset& dataset,
@@ -185,6 +189,66 @@ OverlapCurve meanCurve(const std::vector<std::vector<Overlap>>& perCrop, const s
     return curve;
 }
 
+/// Patient-level figures of the crops `subset` (positions in perCrop) at setting `best`.
+SplitStatistics splitStatistics(const std::vector<std::vector<Overlap>>& perCrop, const std::vector<size_t>& subset,
+                                const std::vector<std::string>& patients, size_t best, int samples, uint64_t seed)
+{
+    SplitStatistics s;
+    long long intersection = 0, unionSize = 0;
+    for (size_t n : subset) {
+        intersection += perCrop[n][best].intersection;
+        unionSize += perCrop[n][best].unionSize;
+    }
+    s.pooledIou = unionSize ? static_cast<double>(intersection) / static_cast<double>(unionSize) : 0.0;
+    s.pooledDice = unionSize + intersection
+                       ? 2.0 * static_cast<double>(intersection) / static_cast<double>(unionSize + intersection)
+                       : 0.0;
+    if (patients.empty() || subset.empty())
+        return s;
+    // Each patient's crops (positions), in a fixed order.
+    std::map<std::string, std::vector<size_t>> byPatient;
+    for (size_t n : subset)
+        byPatient[patients.at(n)].push_back(n);
+    std::vector<const std::vector<size_t>*> groups;
+    for (const auto& [patient, crops] : byPatient)
+        groups.push_back(&crops);
+    s.patients = static_cast<int>(groups.size());
+    for (const auto* crops : groups) {
+        double sum = 0;
+        for (size_t n : *crops)
+            sum += perCrop[n][best].iou;
+        s.patientMeanIou += sum / static_cast<double>(crops->size());
+    }
+    s.patientMeanIou /= static_cast<double>(groups.size());
+    if (groups.size() < 2 || samples < 1)
+        return s;
+    std::mt19937_64 generator(seed);
+    std::uniform_int_distribution<size_t> pick(0, groups.size() - 1);
+    std::vector<double> ious, dices;
+    for (int b = 0; b < samples; ++b) {
+        double iou = 0, dice = 0;
+        size_t count = 0;
+        for (size_t g = 0; g < groups.size(); ++g)
+            for (size_t n : *groups[pick(generator)]) {
+                iou += perCrop[n][best].iou;
+                dice += perCrop[n][best].dice;
+                ++count;
+            }
+        ious.push_back(iou / static_cast<double>(count));
+        dices.push_back(dice / static_cast<double>(count));
+    }
+    const auto percentiles = [](std::vector<double>& v) {
+        std::sort(v.begin(), v.end());
+        const auto at = [&](double q) {
+            return v[std::min(v.size() - 1, static_cast<size_t>(std::floor(q * static_cast<double>(v.size()))))];
+        };
+        return Interval{at(0.025), at(0.975)};
+    };
+    s.iouInterval = percentiles(ious);
+    s.diceInterval = percentiles(dices);
+    return s;
+}
+
 std::vector<size_t> allPositions(size_t n)
 {
     std::vector<size_t> v(n);
@@ -207,7 +271,9 @@ std::vector<size_t> largePositions(const CropDataset& dataset, const std::vector
 SubsetResult chooseSetting(const std::vector<std::vector<Overlap>>& validation,
                            const std::vector<size_t>& validationSubset, const std::vector<std::vector<Overlap>>& test,
                            const std::vector<size_t>& testSubset, const std::vector<double>& values,
-                           const std::string& unitFormat, int minimumValidationCrops)
+                           const std::string& unitFormat, int minimumValidationCrops,
+                           const std::vector<std::string>& validationPatients,
+                           const std::vector<std::string>& testPatients, int bootstrapSamples)
 {
     SubsetResult r;
     r.validationCurve = meanCurve(validation, validationSubset, values.size());
@@ -232,6 +298,17 @@ SubsetResult chooseSetting(const std::vector<std::vector<Overlap>>& validation,
     r.validationDice = validationSubset.empty() ? 0.0 : r.validationCurve.meanDice[best];
     r.testIou = testSubset.empty() ? 0.0 : r.testCurve.meanIou[best];
     r.testDice = testSubset.empty() ? 0.0 : r.testCurve.meanDice[best];
+    // Fixed seeds: a report is the same every run.
+    r.validationStatistics = splitStatistics(validation, validationSubset, validationPatients, best, bootstrapSamples, 1);
+    r.testStatistics = splitStatistics(test, testSubset, testPatients, best, bootstrapSamples, 2);
+    if (!testSubset.empty() && values.size() > 1) {
+        const size_t oracle = static_cast<size_t>(
+            std::max_element(r.testCurve.meanIou.begin(), r.testCurve.meanIou.end()) - r.testCurve.meanIou.begin());
+        r.oracleThreshold = values[oracle];
+        r.oracleTestIou = r.testCurve.meanIou[oracle];
+        std::snprintf(setting, sizeof setting, unitFormat.c_str(), values[oracle]);
+        r.oracleSetting = setting;
+    }
     return r;
 }
 
@@ -291,6 +368,21 @@ EvaluationResult evaluateModel(const Classifier& classifier, const CropDataset& 
     const std::vector<size_t> testAll = allPositions(correctLesion[1].size());
     const std::vector<size_t> validationLarge = largePositions(dataset, correctLesion[0], o.largeLesionFraction);
     const std::vector<size_t> testLarge = largePositions(dataset, correctLesion[1], o.largeLesionFraction);
+    std::vector<std::string> patients[2]; // the case of each evaluated crop
+    for (int s = 0; s < 2; ++s)
+        for (size_t index : correctLesion[s])
+            patients[s].push_back(dataset.records()[index].caseId);
+    // Each method's per-crop overlaps, to find methods whose results are identical.
+    std::vector<std::array<std::vector<std::vector<Overlap>>, 2>> overlapsOfMethod;
+    const auto identical = [](const std::vector<std::vector<Overlap>>& a, const std::vector<std::vector<Overlap>>& b) {
+        if (a.size() != b.size())
+            return false;
+        for (size_t n = 0; n < a.size(); ++n)
+            for (size_t j = 0; j < a[n].size(); ++j)
+                if (a[n][j].intersection != b[n][j].intersection || a[n][j].unionSize != b[n][j].unionSize)
+                    return false;
+        return true;
+    };
 
     for (const CamMethod method : o.methods) {
         CamOptions cam = o.cam;
@@ -323,9 +415,23 @@ EvaluationResult evaluateModel(const Classifier& classifier, const CropDataset& 
         }
         m.msPerCrop = computedMaps ? 1000.0 * seconds / static_cast<double>(computedMaps) : 0.0;
         m.all = chooseSetting(perCrop[0], validationAll, perCrop[1], testAll, result.thresholds, "t = %.2f",
-                              o.minimumValidationCrops);
+                              o.minimumValidationCrops, patients[0], patients[1], o.bootstrapSamples);
         m.large = chooseSetting(perCrop[0], validationLarge, perCrop[1], testLarge, result.thresholds, "t = %.2f",
-                              o.minimumValidationCrops);
+                              o.minimumValidationCrops, patients[0], patients[1], o.bootstrapSamples);
+        if (m.all.chosen()) {
+            const auto chosen = static_cast<size_t>(
+                std::find(result.thresholds.begin(), result.thresholds.end(), m.all.threshold) - result.thresholds.begin());
+            for (int s = 0; s < 2; ++s)
+                for (size_t n = 0; n < correctLesion[s].size(); ++n)
+                    m.crops.push_back({s == 1, correctLesion[s][n], perCrop[s][n][chosen]});
+        }
+        for (size_t earlier = 0; earlier < overlapsOfMethod.size(); ++earlier)
+            if (identical(overlapsOfMethod[earlier][0], perCrop[0]) && identical(overlapsOfMethod[earlier][1], perCrop[1])) {
+                const auto& first = result.methods[earlier];
+                m.sameAs = first.sameAs.empty() ? first.name : first.sameAs;
+                break;
+            }
+        overlapsOfMethod.push_back({std::move(perCrop[0]), std::move(perCrop[1])});
         result.methods.push_back(std::move(m));
     }
 
@@ -354,18 +460,18 @@ EvaluationResult evaluateModel(const Classifier& classifier, const CropDataset& 
     wholeCrop.name = "baseline: whole crop";
     wholeCrop.baseline = true;
     wholeCrop.all = chooseSetting(whole[0], validationAll, whole[1], testAll, {0.0}, "-",
-                              o.minimumValidationCrops);
+                              o.minimumValidationCrops, patients[0], patients[1], o.bootstrapSamples);
     wholeCrop.large = chooseSetting(whole[0], validationLarge, whole[1], testLarge, {0.0}, "-",
-                              o.minimumValidationCrops);
+                              o.minimumValidationCrops, patients[0], patients[1], o.bootstrapSamples);
     wholeCrop.all.validationCurve = wholeCrop.all.testCurve = {};
     wholeCrop.large.validationCurve = wholeCrop.large.testCurve = {};
     MethodResult centredDisc;
     centredDisc.name = "baseline: centred disc";
     centredDisc.baseline = true;
     centredDisc.all = chooseSetting(disc[0], validationAll, disc[1], testAll, radii, "r = %.0f px",
-                              o.minimumValidationCrops);
+                              o.minimumValidationCrops, patients[0], patients[1], o.bootstrapSamples);
     centredDisc.large = chooseSetting(disc[0], validationLarge, disc[1], testLarge, radii, "r = %.0f px",
-                              o.minimumValidationCrops);
+                              o.minimumValidationCrops, patients[0], patients[1], o.bootstrapSamples);
     centredDisc.all.validationCurve = centredDisc.all.testCurve = {};
     centredDisc.large.validationCurve = centredDisc.large.testCurve = {};
     result.methods.push_back(std::move(wholeCrop));

@@ -46,6 +46,23 @@ struct OverlapCurve {
     int crops = 0;
 };
 
+/// A 95 % interval: the 2.5th and 97.5th percentiles of a bootstrap distribution.
+struct Interval {
+    double low = 0, high = 0;
+};
+
+/// Patient-level figures of one split at the chosen setting.
+struct SplitStatistics {
+    int patients = 0;
+    /// Patients resampled with replacement (each brings all its crops), the crop mean taken each
+    /// time, EvaluationOptions::bootstrapSamples times, seeded: the same report every run. The
+    /// setting stays the chosen one (the choice itself is not resampled). Empty with < 2 patients.
+    std::optional<Interval> iouInterval, diceInterval;
+    double patientMeanIou = 0; ///< mean over patients of each patient's mean crop IoU
+    double pooledIou = 0;      ///< sum |X n Y| / sum |X u Y| over the crops
+    double pooledDice = 0;     ///< 2 sum |X n Y| / sum (|X| + |Y|)
+};
+
 struct SubsetResult {
     std::string setting;         ///< "t = 0.15", "r = 40 px", "-", or "n/a (1 val crop)"
     double threshold = 0;        ///< the chosen threshold (or disc radius for the disc baseline)
@@ -53,6 +70,11 @@ struct SubsetResult {
     double testIou = 0, testDice = 0;
     int validationCrops = 0, testCrops = 0;
     OverlapCurve validationCurve, testCurve; ///< CAM methods only
+    SplitStatistics validationStatistics, testStatistics; ///< where patients were given
+    /// The best setting on test itself (what a perfect threshold choice would give): the gap to
+    /// testIou is what choosing on validation costs. Empty without test crops or with one setting.
+    std::optional<double> oracleThreshold, oracleTestIou;
+    std::string oracleSetting; ///< the oracle's setting as `setting` prints it, e.g. "t = 0.50"
     /// Why no setting was chosen (fewer validation crops than EvaluationOptions::
     /// minimumValidationCrops, e.g. "1 val crop"); empty when one was. The numbers are then
     /// meaningless and every report prints n/a, never a confident 0.000.
@@ -70,9 +92,10 @@ struct SubsetResult {
     }
 };
 
-/// IoU and Dice of one proposal against its ground truth.
+/// IoU and Dice of one proposal against its ground truth, and the pixel counts behind them.
 struct Overlap {
     double iou = 0, dice = 0;
+    long long intersection = 0, unionSize = 0;
 };
 
 /// The protocol's choice on one subset: `values` are the candidate settings (thresholds or disc
@@ -80,17 +103,33 @@ struct Overlap {
 /// positions in those. The setting with the best mean validation IoU is chosen (the first on a
 /// tie) and reported on both; with one candidate nothing is tuned and any number of validation
 /// crops will do, otherwise at least `minimumValidationCrops` are needed (else notChosen says why).
+/// `validationPatients[n]` / `testPatients[n]` name crop n's patient (empty: no patient-level
+/// statistics); `bootstrapSamples` resamples for the intervals.
 SubsetResult chooseSetting(const std::vector<std::vector<Overlap>>& validation,
                            const std::vector<size_t>& validationSubset,
                            const std::vector<std::vector<Overlap>>& test,
                            const std::vector<size_t>& testSubset, const std::vector<double>& values,
-                           const std::string& unitFormat, int minimumValidationCrops);
+                           const std::string& unitFormat, int minimumValidationCrops,
+                           const std::vector<std::string>& validationPatients = {},
+                           const std::vector<std::string>& testPatients = {}, int bootstrapSamples = 2000);
+
+/// One evaluated crop's result at its method's chosen threshold (the "all" subset).
+struct CropOutcome {
+    bool test = false;     ///< else validation
+    size_t datasetIndex = 0;
+    Overlap overlap;
+};
 
 struct MethodResult {
     std::string name;
     std::string flavour;      ///< whose definitions made the maps (CamFlavour's name); empty for a baseline
     bool approximate = false; ///< scorecam-fast
     bool baseline = false;
+    /// The earlier method whose results are identical on every crop at every threshold (e.g. CAM,
+    /// Grad-CAM, XGrad-CAM and HiResCAM at a pooled linear head, whose maps are proportional);
+    /// empty when none.
+    std::string sameAs;
+    std::vector<CropOutcome> crops; ///< every evaluated crop at the chosen threshold (empty if none chosen)
     SubsetResult all, large;
     int degenerateMaps = 0;
     double msPerCrop = 0;     ///< of the maps computed in this run (0 when all came from the cache)
@@ -111,6 +150,7 @@ struct EvaluationOptions {
     /// Fewer validation crops in a subset than this: no threshold (or radius) is chosen there and
     /// the subset's row says n/a with the count.
     int minimumValidationCrops = 3;
+    int bootstrapSamples = 2000; ///< patient-level bootstrap resamples for the 95 % intervals
     int batchSize = 16;
     int examples = 6;
     CamCache* cache = nullptr;
@@ -120,7 +160,7 @@ struct EvaluationOptions {
 
 struct EvaluationResult {
     ClassificationMetrics test, validation;
-    double testMajorityBaselineF1 = 0;
+    double testMajorityBaselineF1 = 0; ///< see ClassificationMetrics for always-lesion / no-lesion
     std::vector<double> thresholds;
     std::vector<MethodResult> methods; ///< CAM methods in order, then the baselines
     std::vector<ExampleCrop> examples; ///< correctly classified lesion crops of the test split

@@ -51,6 +51,23 @@ double ClassificationMetrics::majorityBaselineF1() const
     return 2 * p / (p + 1);
 }
 
+double ClassificationMetrics::alwaysLesionF1() const
+{
+    const auto positives = truePositives + falseNegatives;
+    return total() ? 2.0 * static_cast<double>(positives) / static_cast<double>(positives + total()) : 0.0;
+}
+
+double ClassificationMetrics::alwaysNoLesionAccuracy() const
+{
+    return total() ? static_cast<double>(trueNegatives + falsePositives) / static_cast<double>(total()) : 0.0;
+}
+
+bool ClassificationMetrics::beatsConstantAnswers() const
+{
+    const double majorityAccuracy = std::max(alwaysNoLesionAccuracy(), total() ? 1.0 - alwaysNoLesionAccuracy() : 0.0);
+    return f1() > alwaysLesionF1() && accuracy() > majorityAccuracy;
+}
+
 std::string toString(ClassBalance balance)
 {
     switch (balance) {

@@ -24,6 +24,13 @@ struct ClassificationMetrics {
     long long total() const { return truePositives + falsePositives + trueNegatives + falseNegatives; }
     /// F1 of always answering the majority class of these crops (0 when that class is "no lesion").
     double majorityBaselineF1() const;
+    /// F1 of answering "lesion" for every crop: precision = prevalence, recall = 1.
+    double alwaysLesionF1() const;
+    /// Accuracy of answering "no lesion" for every crop (its F1 for the lesion class is 0).
+    double alwaysNoLesionAccuracy() const;
+    /// Whether the classifier beats both constant answers: F1 above always-lesion's and accuracy
+    /// above the majority answer's. When not, its heatmaps mean little.
+    bool beatsConstantAnswers() const;
 };
 
 /// Predicts crops `indices` of the dataset in inference mode (the model's own preprocessing);

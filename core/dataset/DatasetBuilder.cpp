@@ -50,8 +50,15 @@ std::vector<Split> assignSplits(size_t caseCount, uint64_t seed, double trainFra
 
 namespace {
 
+/// How much of a case's ground truth the crops hold (voxel counts).
+struct Coverage {
+    long long lesion = 0, lesionOnSampledSlices = 0, lesionInCrops = 0;
+    long long tumour = 0, tumourOnSampledSlices = 0, tumourInCrops = 0;
+};
+
 struct CaseCrops {
     std::string caseId;
+    Coverage coverage;
     std::string error;
     std::vector<CropRecord> records;
     std::vector<int16_t> images;
@@ -75,6 +82,30 @@ CaseCrops cropCase(const CaseFiles& files, Split split, const DatasetBuildOption
         const KidneyCentres centres(labels);
         std::vector<int16_t> image(pixels);
         std::vector<uint8_t> mask(pixels);
+        // Ground truth inside the crops: every slice's lesion voxels, those on sampled slices, and
+        // those inside at least one crop box (boxes of the two sides may overlap).
+        const size_t sliceSize = static_cast<size_t>(labels.rows()) * labels.cols();
+        std::vector<uint8_t> covered(sliceSize);
+        for (int k = 0; k < labels.slices(); ++k) {
+            const bool sampled = k % options.sliceStep == 0;
+            std::fill(covered.begin(), covered.end(), uint8_t{0});
+            if (sampled)
+                for (const CropBox& box : centres.boxes(k, rows, cols, options.keepNoKidney))
+                    for (int r = std::max(0, box.row0); r < std::min(labels.rows(), box.row0 + rows); ++r)
+                        for (int c = std::max(0, box.col0); c < std::min(labels.cols(), box.col0 + cols); ++c)
+                            covered[static_cast<size_t>(r) * labels.cols() + c] = 1;
+            const uint8_t* slice = labels.slice(k);
+            for (size_t p = 0; p < sliceSize; ++p) {
+                const bool lesion = labels::isLesion(slice[p]), tumour = slice[p] == labels::Tumour;
+                Coverage& c = out.coverage;
+                c.lesion += lesion;
+                c.tumour += tumour;
+                c.lesionOnSampledSlices += sampled && lesion;
+                c.tumourOnSampledSlices += sampled && tumour;
+                c.lesionInCrops += covered[p] && lesion;
+                c.tumourInCrops += covered[p] && tumour;
+            }
+        }
         for (int k = 0; k < labels.slices(); k += options.sliceStep) {
             for (const CropBox& box : centres.boxes(k, rows, cols, options.keepNoKidney)) {
                 CropRecord record;
@@ -193,10 +224,17 @@ DatasetBuildSummary buildCropDataset(const DatasetBuildOptions& options, const s
             count.crops += static_cast<long long>(crops.records.size());
             count.lesionCrops += lesionCrops;
             ++summary.casesUsed;
+            const Coverage& c = crops.coverage;
             caseList.push_back({{"case_id", crops.caseId},
                                 {"split", compute::toString(splits[done])},
                                 {"crops", crops.records.size()},
-                                {"lesion_crops", lesionCrops}});
+                                {"lesion_crops", lesionCrops},
+                                {"lesion_voxels", c.lesion},
+                                {"lesion_voxels_on_sampled_slices", c.lesionOnSampledSlices},
+                                {"lesion_voxels_in_crops", c.lesionInCrops},
+                                {"tumour_voxels", c.tumour},
+                                {"tumour_voxels_on_sampled_slices", c.tumourOnSampledSlices},
+                                {"tumour_voxels_in_crops", c.tumourInCrops}});
         }
         if (progress)
             progress(static_cast<int>(done + 1), static_cast<int>(cases.size()));

@@ -7,6 +7,7 @@
 
 #include <algorithm>
 #include <fstream>
+#include <map>
 #include <sstream>
 
 namespace fs = std::filesystem;
@@ -41,9 +42,31 @@ nlohmann::json figureJson(const std::optional<double>& value)
     return value ? nlohmann::json(*value) : nlohmann::json(nullptr);
 }
 
+nlohmann::json intervalJson(const std::optional<compute::Interval>& interval)
+{
+    return interval ? nlohmann::json::array({interval->low, interval->high}) : nlohmann::json(nullptr);
+}
+
+nlohmann::json statisticsJson(const compute::SplitStatistics& s, bool meaningful)
+{
+    if (!meaningful)
+        return nullptr;
+    return {{"patients", s.patients},
+            {"iou_95ci", intervalJson(s.iouInterval)},
+            {"dice_95ci", intervalJson(s.diceInterval)},
+            {"patient_mean_iou", s.patientMeanIou},
+            {"pooled_iou", s.pooledIou},
+            {"pooled_dice", s.pooledDice}};
+}
+
 nlohmann::json subsetJson(const SubsetResult& s)
 {
     return {{"setting", s.setting},
+            {"val", statisticsJson(s.validationStatistics, s.validationFigure(0).has_value())},
+            {"test", statisticsJson(s.testStatistics, s.testFigure(0).has_value())},
+            {"oracle_setting", s.oracleThreshold ? nlohmann::json(s.oracleSetting) : nlohmann::json(nullptr)},
+            {"oracle_threshold", s.oracleThreshold ? nlohmann::json(*s.oracleThreshold) : nlohmann::json(nullptr)},
+            {"oracle_test_iou", s.oracleTestIou ? nlohmann::json(*s.oracleTestIou) : nlohmann::json(nullptr)},
             {"chosen", s.chosen()},
             {"threshold", s.chosen() ? nlohmann::json(s.threshold) : nlohmann::json(nullptr)},
             {"val_iou", figureJson(s.validationFigure(s.validationIou))},
@@ -66,6 +89,56 @@ std::string figureText(const std::optional<double>& value, int decimals, const s
 namespace {
 
 /// "torchcam" or "weaksight, torchcam": the flavours of the CAM rows (baselines have none).
+/// One case's ground truth and how much of it the crops hold, from the dataset's manifest.json.
+struct CaseCoverage {
+    std::string caseId, split;
+    long long lesion = 0, lesionOnSampledSlices = 0, lesionInCrops = 0;
+    long long tumour = 0, tumourInCrops = 0;
+};
+
+/// Empty when the manifest is missing or was written before coverage was recorded.
+std::vector<CaseCoverage> readCoverage(const fs::path& datasetDirectory)
+{
+    std::vector<CaseCoverage> cases;
+    try {
+        std::ifstream in(datasetDirectory / "manifest.json");
+        if (!in)
+            return {};
+        const auto manifest = nlohmann::json::parse(in);
+        for (const auto& c : manifest.at("cases")) {
+            if (!c.contains("lesion_voxels_in_crops"))
+                return {};
+            cases.push_back({c.at("case_id"), c.at("split"), c.at("lesion_voxels"), c.at("lesion_voxels_on_sampled_slices"),
+                             c.at("lesion_voxels_in_crops"), c.at("tumour_voxels"), c.at("tumour_voxels_in_crops")});
+        }
+    } catch (const std::exception&) {
+        return {};
+    }
+    return cases;
+}
+
+double outsideFraction(long long inside, long long total)
+{
+    return total > 0 ? 1.0 - static_cast<double>(inside) / static_cast<double>(total) : 0.0;
+}
+
+/// "0.412 [0.35, 0.47]" or "0.412" without an interval; n/a where the figure means nothing.
+std::string withInterval(const std::optional<double>& value, const std::optional<compute::Interval>& interval,
+                         int patients)
+{
+    if (!value)
+        return "n/a";
+    if (interval)
+        return fmt::format("{:.3f} [{:.3f}, {:.3f}]", *value, interval->low, interval->high);
+    return fmt::format("{:.3f} [n/a: {} patient{}]", *value, patients, patients == 1 ? "" : "s");
+}
+
+/// The method's name as tables print it: "(approximate)", "(= gradcam)" where results are identical.
+std::string methodCell(const compute::MethodResult& m)
+{
+    return m.name + (m.approximate ? " (approximate)" : "") + (m.sameAs.empty() ? "" : " (= " + m.sameAs + ")");
+}
+
 std::string flavoursOf(const EvaluationResult& result)
 {
     std::vector<std::string> names;
@@ -113,7 +186,17 @@ void writeEvaluationReport(const EvaluationResult& result, const CropDataset& da
         md << fmt::format("| {} | {} | {} | {} | {} | {} | {} | {} | {} | {} |\n", name, m.total(), percent(m.precision()),
                           percent(m.recall()), percent(m.f1()), percent(m.accuracy()), m.truePositives,
                           m.falsePositives, m.trueNegatives, m.falseNegatives);
-    md << fmt::format("\nMajority-class baseline F1 on test: {}.\n\n", percent(result.testMajorityBaselineF1));
+    const auto& t = result.test;
+    md << fmt::format("\nConstant answers on test: always lesion F1 {} (accuracy {}), always no lesion F1 0.00 % "
+                      "(accuracy {}).\n\n",
+                      percent(t.alwaysLesionF1()), percent(1.0 - t.alwaysNoLesionAccuracy()),
+                      percent(t.alwaysNoLesionAccuracy()));
+    if (!t.beatsConstantAnswers())
+        md << fmt::format("**Warning: the classifier does not beat a constant answer on test** (F1 {} vs always "
+                          "lesion {}, accuracy {} vs {}): its heatmaps explain a classifier that has not learned "
+                          "the lesion, and mean little.\n\n",
+                          percent(t.f1()), percent(t.alwaysLesionF1()), percent(t.accuracy()),
+                          percent(std::max(t.alwaysNoLesionAccuracy(), 1.0 - t.alwaysNoLesionAccuracy())));
     md << "![confusion matrix](confusion_matrix.png)\n\n";
 
     const auto camTable = [&](bool large) {
@@ -122,8 +205,8 @@ void writeEvaluationReport(const EvaluationResult& result, const CropDataset& da
         md << "|---|---|---|---|---|---|---|---|---|---|---|\n";
         for (const auto& m : result.methods) {
             const SubsetResult& s = large ? m.large : m.all;
-            md << fmt::format("| {}{} | {} | {} | {} | {} | {} | {} | {} | {} | {} | {} |\n", m.name,
-                              m.approximate ? " (approximate)" : "", m.flavour.empty() ? "-" : m.flavour, s.setting,
+            md << fmt::format("| {} | {} | {} | {} | {} | {} | {} | {} | {} | {} | {} |\n", methodCell(m),
+                              m.flavour.empty() ? "-" : m.flavour, s.setting,
                               figureText(s.validationFigure(s.validationIou)),
                               figureText(s.validationFigure(s.validationDice)), figureText(s.testFigure(s.testIou)),
                               figureText(s.testFigure(s.testDice)), s.validationCrops, s.testCrops,
@@ -131,12 +214,106 @@ void writeEvaluationReport(const EvaluationResult& result, const CropDataset& da
                               m.baseline || m.msPerCrop == 0 ? std::string("-") : fmt::format("{:.1f}", m.msPerCrop));
         }
     };
+    // Uncertainty, patient-level figures and what the threshold choice costs.
+    const auto statisticsTable = [&](bool large) {
+        md << "\n| method | test IoU [95 % CI] | test Dice [95 % CI] | val IoU [95 % CI] | per-patient IoU | pooled IoU "
+              "| pooled Dice | test patients | oracle threshold | oracle test IoU |\n";
+        md << "|---|---|---|---|---|---|---|---|---|---|\n";
+        for (const auto& m : result.methods) {
+            const SubsetResult& s = large ? m.large : m.all;
+            const auto& test = s.testStatistics;
+            const bool hasTest = s.testFigure(0).has_value();
+            md << fmt::format("| {} | {} | {} | {} | {} | {} | {} | {} | {} | {} |\n", methodCell(m),
+                              withInterval(s.testFigure(s.testIou), test.iouInterval, test.patients),
+                              withInterval(s.testFigure(s.testDice), test.diceInterval, test.patients),
+                              withInterval(s.validationFigure(s.validationIou), s.validationStatistics.iouInterval,
+                                           s.validationStatistics.patients),
+                              figureText(hasTest ? std::optional<double>(test.patientMeanIou) : std::nullopt),
+                              figureText(hasTest ? std::optional<double>(test.pooledIou) : std::nullopt),
+                              figureText(hasTest ? std::optional<double>(test.pooledDice) : std::nullopt),
+                              hasTest ? std::to_string(test.patients) : "-",
+                              s.oracleThreshold ? s.oracleSetting : "-",
+                              figureText(s.oracleTestIou));
+        }
+    };
+    const auto identicalNote = [&] {
+        std::vector<std::string> groups;
+        for (const auto& first : result.methods) {
+            if (!first.sameAs.empty())
+                continue;
+            std::string group = first.name;
+            for (const auto& m : result.methods)
+                if (m.sameAs == first.name)
+                    group += " = " + m.name;
+            if (group != first.name)
+                groups.push_back(group);
+        }
+        for (const auto& group : groups)
+            md << fmt::format("\nIdentical results on every crop at every threshold: {} (at a global-average-pooling + "
+                              "linear head CAM, Grad-CAM, XGrad-CAM and HiResCAM maps are proportional).\n",
+                              group);
+    };
     md << fmt::format("## Heatmap proposals (correctly classified lesion crops: {} val, {} test)\n\n",
                       result.validationLesionCrops, result.testLesionCrops);
     camTable(false);
+    identicalNote();
+    statisticsTable(false);
+    md << "\n95 % intervals: patients resampled with replacement (" << "each with all its crops), the threshold "
+          "kept; per-patient IoU: the mean of each patient's mean; pooled: Σ|X ∩ Y| / Σ|X ∪ Y| over the crops; "
+          "oracle: the threshold best on test itself (the gap to test IoU is the cost of choosing on validation). "
+          "Per-crop results: `per_crop.csv`.\n";
     md << fmt::format("\n## Lesions larger than 2 % of the crop (threshold chosen again on that subset)\n\n");
     camTable(true);
+    statisticsTable(true);
     md << "\n![threshold-IoU curves](threshold_iou.png)\n\n";
+
+    // How much ground truth the crops hold: what no heatmap can find.
+    const auto coverage = readCoverage(context.datasetDirectory);
+    nlohmann::json coverageJson = nullptr;
+    md << "## Ground-truth lesion outside the crops\n\n";
+    if (coverage.empty()) {
+        md << "Not recorded: the dataset was built by an older Weaksight (rebuild it with `dataset build`).\n\n";
+    } else {
+        std::ostringstream csv;
+        csv << "case,split,lesion_voxels,lesion_voxels_on_sampled_slices,lesion_voxels_in_crops,outside_fraction,"
+               "outside_fraction_sampled_slices,tumour_voxels,tumour_voxels_in_crops,tumour_outside_fraction\n";
+        struct Sum {
+            long long lesion = 0, sampled = 0, inCrops = 0, tumour = 0, tumourIn = 0;
+        };
+        std::map<std::string, Sum> bySplit;
+        for (const auto& c : coverage) {
+            for (Sum* sum : {&bySplit[c.split], &bySplit["all"]}) {
+                sum->lesion += c.lesion;
+                sum->sampled += c.lesionOnSampledSlices;
+                sum->inCrops += c.lesionInCrops;
+                sum->tumour += c.tumour;
+                sum->tumourIn += c.tumourInCrops;
+            }
+            csv << fmt::format("\"{}\",{},{},{},{},{:.6f},{:.6f},{},{},{:.6f}\n", c.caseId, c.split, c.lesion,
+                               c.lesionOnSampledSlices, c.lesionInCrops, outsideFraction(c.lesionInCrops, c.lesion),
+                               outsideFraction(c.lesionInCrops, c.lesionOnSampledSlices), c.tumour, c.tumourInCrops,
+                               outsideFraction(c.tumourInCrops, c.tumour));
+        }
+        writeText(out / "coverage.csv", csv.str());
+        md << "Lesion (tumour or cyst) voxels of the cases' label volumes that lie in no crop box: on the slices the "
+              "dataset samples (`--every`), and in all. Per case: `coverage.csv`.\n\n";
+        md << "| cases | lesion voxels | outside the crops (sampled slices) | outside the crops (all slices) | tumour "
+              "outside (all slices) |\n|---|---|---|---|---|\n";
+        coverageJson = nlohmann::json::object();
+        for (const char* split : {"all", "train", "val", "test"}) {
+            const auto it = bySplit.find(split);
+            if (it == bySplit.end())
+                continue;
+            const Sum& s = it->second;
+            md << fmt::format("| {} | {} | {} | {} | {} |\n", split, s.lesion, percent(outsideFraction(s.inCrops, s.sampled)),
+                              percent(outsideFraction(s.inCrops, s.lesion)), percent(outsideFraction(s.tumourIn, s.tumour)));
+            coverageJson[split] = {{"lesion_voxels", s.lesion},
+                                   {"outside_fraction_sampled_slices", outsideFraction(s.inCrops, s.sampled)},
+                                   {"outside_fraction", outsideFraction(s.inCrops, s.lesion)},
+                                   {"tumour_outside_fraction", outsideFraction(s.tumourIn, s.tumour)}};
+        }
+        md << "\n";
+    }
     md << "Examples (test; green: ground truth, white: proposal at the chosen threshold):\n\n"
           "![examples](examples.png)\n\n";
     if (published) {
@@ -193,6 +370,17 @@ void writeEvaluationReport(const EvaluationResult& result, const CropDataset& da
                                 figureText(s.testFigure(s.testIou), 6, ""), figureText(s.testFigure(s.testDice), 6, ""),
                                 s.validationCrops, s.testCrops, m.degenerateMaps, m.msPerCrop, m.flavour);
     writeText(out / "cams.csv", cams.str());
+    std::ostringstream perCrop;
+    perCrop << "method,flavour,split,case,slice,side,lesion_fraction,threshold,iou,dice,intersection,union\n";
+    for (const auto& m : result.methods)
+        for (const auto& c : m.crops) {
+            const auto& record = dataset.records().at(c.datasetIndex);
+            perCrop << fmt::format("\"{}\",{},{},\"{}\",{},{},{:.6f},{:.4f},{:.6f},{:.6f},{},{}\n", m.name, m.flavour,
+                                   c.test ? "test" : "val", record.caseId, record.slice, record.side,
+                                   record.lesionFraction, m.all.threshold, c.overlap.iou, c.overlap.dice,
+                                   c.overlap.intersection, c.overlap.unionSize);
+        }
+    writeText(out / "per_crop.csv", perCrop.str());
     std::ostringstream curves;
     curves << "method,subset,threshold,val_mean_iou,val_mean_dice,test_mean_iou,test_mean_dice\n";
     for (const auto& m : result.methods)
@@ -209,6 +397,7 @@ void writeEvaluationReport(const EvaluationResult& result, const CropDataset& da
     for (const auto& m : result.methods)
         methods.push_back({{"method", m.name},
                            {"flavour", m.flavour.empty() ? nlohmann::json() : nlohmann::json(m.flavour)},
+                           {"same_as", m.sameAs.empty() ? nlohmann::json() : nlohmann::json(m.sameAs)},
                            {"approximate", m.approximate},
                            {"baseline", m.baseline},
                            {"degenerate_maps", m.degenerateMaps},
@@ -223,9 +412,13 @@ void writeEvaluationReport(const EvaluationResult& result, const CropDataset& da
         {"normalisation", context.normalisation},
         {"thresholds", result.thresholds},
         {"classification", {{"test", metricsJson(result.test)}, {"val", metricsJson(result.validation)},
-                            {"test_majority_baseline_f1", result.testMajorityBaselineF1}}},
+                            {"test_majority_baseline_f1", result.testMajorityBaselineF1},
+                            {"test_always_lesion_f1", result.test.alwaysLesionF1()},
+                            {"test_always_no_lesion_accuracy", result.test.alwaysNoLesionAccuracy()},
+                            {"beats_constant_answers", result.test.beatsConstantAnswers()}}},
         {"evaluated_lesion_crops", {{"val", result.validationLesionCrops}, {"test", result.testLesionCrops}}},
         {"methods", methods},
+        {"ground_truth_outside_crops", coverageJson},
         {"seconds", context.seconds},
     };
     writeText(out / "results.json", json.dump(2) + "\n");

@@ -76,7 +76,7 @@ TEST(Pipeline, BuildTrainEvaluateBeatsTheBaselines)
 
     const auto evaluate = run("evaluate --data " + (dir / "crops").string() + " --model " +
                               (dir / "model.wsm").string() + " --out " + (dir / "report").string() +
-                              " --methods gradcam,gradcam++,scorecam");
+                              " --methods gradcam,gradcam++,scorecam,hirescam");
     ASSERT_EQ(evaluate.exitCode, 0) << evaluate.out;
     const auto results = readJson(dir / "report" / "results.json");
     const double f1 = results["classification"]["test"]["f1"];
@@ -88,7 +88,11 @@ TEST(Pipeline, BuildTrainEvaluateBeatsTheBaselines)
     EXPECT_GT(gradcam, whole) << evaluate.out;
     EXPECT_GT(gradcam, disc) << evaluate.out;
     EXPECT_EQ(results["thresholds"].size(), 21u);
-    for (const char* file : {"report.md", "classification.csv", "cams.csv", "threshold_curves.csv", "threshold_iou.png",
+    // A pooled linear head makes HiResCAM's maps Grad-CAM's: the report groups them.
+    EXPECT_EQ(methodResult(results, "hirescam")["same_as"], "gradcam") << evaluate.out;
+    EXPECT_TRUE(methodResult(results, "gradcam")["same_as"].is_null());
+    for (const char* file : {"report.md", "classification.csv", "cams.csv", "per_crop.csv", "threshold_curves.csv",
+                             "threshold_iou.png",
                              "confusion_matrix.png", "examples.png"})
         EXPECT_GT(fs::file_size(dir / "report" / file), 100u) << file;
     std::ifstream md(dir / "report" / "report.md");
@@ -100,7 +104,7 @@ TEST(Pipeline, BuildTrainEvaluateBeatsTheBaselines)
 
     // A second run reads every heatmap from the cache and reports the same numbers.
     const auto again = run("evaluate --data " + (dir / "crops").string() + " --model " + (dir / "model.wsm").string() +
-                           " --out " + (dir / "report").string() + " --methods gradcam,gradcam++,scorecam");
+                           " --out " + (dir / "report").string() + " --methods gradcam,gradcam++,scorecam,hirescam");
     ASSERT_EQ(again.exitCode, 0) << again.out;
     const auto cached = readJson(dir / "report" / "results.json");
     for (const char* method : {"gradcam", "gradcam++", "scorecam"}) {

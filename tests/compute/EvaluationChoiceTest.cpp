@@ -79,3 +79,79 @@ TEST(EvaluationChoice, ASingleCandidateNeedsNoValidationCrops)
     EXPECT_FALSE(r.validationFigure(r.validationIou).has_value());
     EXPECT_NEAR(*r.testFigure(r.testIou), 0.5, 1e-12);
 }
+
+// ---- Statistics that cannot mislead (issue 18), on hand-computed crops -------------------
+
+namespace {
+
+/// A crop's overlap from its pixel counts: |X n Y| = i, |X u Y| = u, |X| + |Y| = u + i.
+Overlap counted(long long i, long long u)
+{
+    return {static_cast<double>(i) / static_cast<double>(u), 2.0 * static_cast<double>(i) / static_cast<double>(u + i),
+            i, u};
+}
+
+} // namespace
+
+TEST(EvaluationStatistics, OracleThresholdIsTheBestOnTestAndShowsWhatTheChoiceCosts)
+{
+    const auto validation = overlaps({{0.6, 0.2, 0.0}, {0.4, 0.2, 0.0}}); // validation prefers t = 0
+    const auto test = overlaps({{0.1, 0.7, 0.0}, {0.3, 0.5, 0.0}});       // test prefers t = 0.5
+    const auto r = chooseSetting(validation, {0, 1}, test, {0, 1}, kThresholds, "t = %.2f", 2);
+    EXPECT_EQ(r.setting, "t = 0.00");
+    EXPECT_NEAR(r.testIou, 0.2, 1e-12);
+    ASSERT_TRUE(r.oracleThreshold);
+    EXPECT_DOUBLE_EQ(*r.oracleThreshold, 0.5);
+    EXPECT_EQ(r.oracleSetting, "t = 0.50");
+    EXPECT_NEAR(*r.oracleTestIou, 0.6, 1e-12); // choosing on validation costs 0.4 here
+    // One candidate (nothing to tune) has no oracle; neither has a subset without test crops.
+    EXPECT_FALSE(chooseSetting(validation, {0, 1}, test, {0, 1}, {0.0}, "-", 2).oracleThreshold);
+    EXPECT_FALSE(chooseSetting(validation, {0, 1}, test, {}, kThresholds, "t = %.2f", 2).oracleThreshold);
+}
+
+TEST(EvaluationStatistics, PooledPerPatientAndBootstrapIntervalsFollowTheirDefinitions)
+{
+    // One setting; test crops of patients A (IoU 0.2 and 0.4) and B (0.9).
+    const std::vector<std::vector<Overlap>> validation{{counted(1, 2)}, {counted(1, 2)}, {counted(1, 2)}};
+    const std::vector<std::vector<Overlap>> test{{counted(2, 10)}, {counted(4, 10)}, {counted(9, 10)}};
+    const std::vector<std::string> testPatients{"A", "A", "B"};
+    const auto r = chooseSetting(validation, {0, 1, 2}, test, {0, 1, 2}, {0.5}, "t = %.2f", 3,
+                                 {"C", "C", "C"}, testPatients);
+    ASSERT_TRUE(r.chosen());
+    EXPECT_NEAR(r.testIou, 0.5, 1e-12);                          // crop mean (0.2 + 0.4 + 0.9) / 3
+    EXPECT_EQ(r.testStatistics.patients, 2);
+    EXPECT_NEAR(r.testStatistics.patientMeanIou, 0.6, 1e-12);    // (0.3 + 0.9) / 2
+    EXPECT_NEAR(r.testStatistics.pooledIou, 15.0 / 30.0, 1e-12); // sum i / sum u
+    EXPECT_NEAR(r.testStatistics.pooledDice, 30.0 / 45.0, 1e-12); // 2 sum i / sum (u + i)
+    // Resampling two patients: AA (crop mean 0.3, p = 1/4), AB or BA (0.5), BB (0.9, p = 1/4):
+    // the 2.5th percentile is 0.3 and the 97.5th 0.9 exactly.
+    ASSERT_TRUE(r.testStatistics.iouInterval);
+    EXPECT_NEAR(r.testStatistics.iouInterval->low, 0.3, 1e-12);
+    EXPECT_NEAR(r.testStatistics.iouInterval->high, 0.9, 1e-12);
+    ASSERT_TRUE(r.testStatistics.diceInterval);
+    EXPECT_LT(r.testStatistics.diceInterval->low, r.testDice);
+    EXPECT_GT(r.testStatistics.diceInterval->high, r.testDice);
+    // One validation patient: no interval (a bootstrap over one patient says nothing).
+    EXPECT_EQ(r.validationStatistics.patients, 1);
+    EXPECT_FALSE(r.validationStatistics.iouInterval);
+    // The same report every run: the resampling is seeded.
+    const auto again = chooseSetting(validation, {0, 1, 2}, test, {0, 1, 2}, {0.5}, "t = %.2f", 3, {"C", "C", "C"},
+                                     testPatients);
+    EXPECT_EQ(again.testStatistics.diceInterval->low, r.testStatistics.diceInterval->low);
+}
+
+TEST(EvaluationStatistics, ConstantAnswersAreTheBaselinesAClassifierMustBeat)
+{
+    ClassificationMetrics m; // 10 lesion crops of 40
+    m.truePositives = 8;
+    m.falseNegatives = 2;
+    m.trueNegatives = 20;
+    m.falsePositives = 10;
+    EXPECT_NEAR(m.alwaysLesionF1(), 2.0 * 10 / (10 + 40), 1e-12); // precision 0.25, recall 1
+    EXPECT_NEAR(m.alwaysNoLesionAccuracy(), 0.75, 1e-12);
+    // F1 16/28 = 0.571 > 0.4, but accuracy 0.7 < 0.75: it does not beat "always no lesion".
+    EXPECT_FALSE(m.beatsConstantAnswers());
+    m.falsePositives = 2;
+    m.trueNegatives = 28; // accuracy 0.9, F1 0.8
+    EXPECT_TRUE(m.beatsConstantAnswers());
+}

@@ -12,6 +12,7 @@
 
 #include <cmath>
 #include <fstream>
+#include <iostream>
 #include <map>
 #include <set>
 
@@ -87,6 +88,51 @@ int verifyCrops(const CropDataset& dataset, const std::map<std::string, LoadedCa
 
 } // namespace
 
+/// The manifest's ground-truth coverage of each case against a count made here from the crop
+/// boxes the dataset records; returns the cases checked.
+int verifyCoverage(const fs::path& datasetDir, const CropDataset& dataset, const std::map<std::string, LoadedCase>& cases,
+                   int rows, int cols)
+{
+    std::ifstream in(datasetDir / "manifest.json");
+    const auto manifest = nlohmann::json::parse(in);
+    int checked = 0;
+    for (const auto& entry : manifest.at("cases")) {
+        const std::string id = entry.at("case_id");
+        const LabelVolume& labels = *cases.at(id).labels;
+        std::map<int, std::vector<uint8_t>> inBox; // slice -> covered pixels
+        for (const auto& r : dataset.records()) {
+            if (r.caseId != id)
+                continue;
+            auto& covered = inBox[r.slice];
+            covered.resize(static_cast<size_t>(labels.rows()) * labels.cols());
+            for (int y = std::max(0, r.row0); y < std::min(labels.rows(), r.row0 + rows); ++y)
+                for (int x = std::max(0, r.col0); x < std::min(labels.cols(), r.col0 + cols); ++x)
+                    covered[static_cast<size_t>(y) * labels.cols() + x] = 1;
+        }
+        long long lesion = 0, inside = 0, tumour = 0, tumourInside = 0;
+        for (int k = 0; k < labels.slices(); ++k) {
+            const auto it = inBox.find(k);
+            for (size_t p = 0; p < labels.sliceSize(); ++p) {
+                const uint8_t v = labels.slice(k)[p];
+                const bool in = it != inBox.end() && it->second[p];
+                lesion += labels::isLesion(v);
+                inside += in && labels::isLesion(v);
+                tumour += v == labels::Tumour;
+                tumourInside += in && v == labels::Tumour;
+            }
+        }
+        EXPECT_EQ(entry.at("lesion_voxels").get<long long>(), lesion) << id;
+        EXPECT_EQ(entry.at("lesion_voxels_in_crops").get<long long>(), inside) << id;
+        EXPECT_EQ(entry.at("tumour_voxels").get<long long>(), tumour) << id;
+        EXPECT_EQ(entry.at("tumour_voxels_in_crops").get<long long>(), tumourInside) << id;
+        EXPECT_LE(inside, entry.at("lesion_voxels_on_sampled_slices").get<long long>()) << id;
+        std::cout << id << ": " << lesion << " lesion voxels, " << inside << " in crops, " << tumour << " tumour, "
+                  << tumourInside << " in crops\n";
+        ++checked;
+    }
+    return checked;
+}
+
 TEST(DatasetBuilder, SplitsByPatientWithFixedFractions)
 {
     const auto a = assignSplits(10, 3, 0.6, 0.2);
@@ -133,6 +179,7 @@ TEST(DatasetBuilder, CropsEveryKidneySideCentredWithLesionLabelsAndMasks)
         if (c.caseId != "case_00099")
             cases.emplace(c.caseId, loadCase(c));
     EXPECT_EQ(verifyCrops(dataset, cases, false), static_cast<int>(dataset.size()));
+    EXPECT_EQ(verifyCoverage(options.out, dataset, cases, 64, 64), 5);
 
     // Patient split: one split per case, all three used.
     std::map<std::string, std::set<Split>> splitsOfCase;
@@ -233,6 +280,8 @@ TEST(DatasetBuilder, RealKits23MasksCentredOnTheKidneys)
     const CropDataset dataset = CropDataset::open(options.out);
     EXPECT_FALSE(dataset.parameters().synthetic);
     EXPECT_EQ(verifyCrops(dataset, cases, false), static_cast<int>(dataset.size()));
+    // How much of the real ground truth the 150-pixel kidney-centred crops hold, per case.
+    EXPECT_EQ(verifyCoverage(options.out, dataset, cases, 150, 150), 2);
     // case_00502: a tiny tumour on 2 slices and a small cyst: a few lesion crops with small fractions.
     int lesionCrops502 = 0;
     double largest502 = 0;

@@ -46,7 +46,19 @@ compute::EvaluationResult sampleResult()
     gradcam.all.validationCurve.meanIou.assign(21, 0.2);
     gradcam.all.validationCurve.meanDice.assign(21, 0.3);
     gradcam.all.testCurve = gradcam.all.validationCurve;
+    gradcam.all.testStatistics.patients = 4;
+    gradcam.all.testStatistics.iouInterval = compute::Interval{0.30, 0.39};
+    gradcam.all.testStatistics.patientMeanIou = 0.333;
+    gradcam.all.testStatistics.pooledIou = 0.36;
+    gradcam.all.oracleThreshold = 0.25;
+    gradcam.all.oracleSetting = "t = 0.25";
+    gradcam.all.oracleTestIou = 0.37;
     gradcam.large = gradcam.all;
+    gradcam.crops.push_back({true, 0, {0.25, 0.4, 1, 4}});
+    compute::MethodResult hirescam = gradcam; // identical results: grouped and named
+    hirescam.name = "hirescam";
+    hirescam.sameAs = "gradcam";
+    hirescam.crops.clear();
     compute::MethodResult disc;
     disc.name = "baseline: centred disc";
     disc.baseline = true;
@@ -59,7 +71,7 @@ compute::EvaluationResult sampleResult()
     scorecam.all.validationCrops = 1;
     scorecam.all.testCrops = 22;
     scorecam.large = scorecam.all;
-    r.methods = {gradcam, disc, scorecam};
+    r.methods = {gradcam, hirescam, disc, scorecam};
     return r;
 }
 
@@ -93,22 +105,40 @@ TEST(EvaluationReport, WritesTablesCsvAndJsonWithThePublishedNumbersOnRealData)
     EXPECT_NE(md.find("published numbers"), std::string::npos);
     EXPECT_NE(md.find("| gradcam | 0.15 | 0.367 / 0.316 | t = 0.15 | 0.412 / 0.346 |"), std::string::npos) << md;
     const std::string csv = readText(dir / "out" / "cams.csv");
-    EXPECT_EQ(std::count(csv.begin(), csv.end(), '\n'), 7); // header + 3 methods x (all, large)
+    EXPECT_EQ(std::count(csv.begin(), csv.end(), '\n'), 9); // header + 4 methods x (all, large)
+    // Constant answers beside the classifier (it beats them here: no warning).
+    EXPECT_NE(md.find("always lesion F1 57.14 % (accuracy 40.00 %), always no lesion F1 0.00 % (accuracy 60.00 %)"),
+              std::string::npos) << md;
+    EXPECT_EQ(md.find("does not beat"), std::string::npos);
+    // Intervals, patient-level and pooled IoU, the oracle; identical methods grouped.
+    EXPECT_NE(md.find("| gradcam | 0.346 [0.300, 0.390] |"), std::string::npos) << md;
+    EXPECT_NE(md.find("| 0.333 | 0.360 |"), std::string::npos) << md;
+    EXPECT_NE(md.find("| 4 | t = 0.25 | 0.370 |"), std::string::npos) << md;
+    EXPECT_NE(md.find("| hirescam (= gradcam) |"), std::string::npos) << md;
+    EXPECT_NE(md.find("Identical results on every crop at every threshold: gradcam = hirescam"), std::string::npos) << md;
+    // Per-crop results, recomputable: one row per evaluated crop.
+    const std::string perCrop = readText(dir / "out" / "per_crop.csv");
+    EXPECT_NE(perCrop.find("\"gradcam\",weaksight,test,"), std::string::npos) << perCrop;
+    EXPECT_NE(perCrop.find(",0.250000,0.400000,1,4\n"), std::string::npos) << perCrop;
     // No threshold where validation had too few crops: n/a, empty CSV fields, JSON null.
     EXPECT_NE(md.find("| scorecam | torchcam | n/a (1 val crop) | n/a | n/a | n/a | n/a | 1 | 22 |"), std::string::npos) << md;
     EXPECT_NE(md.find("| scorecam | 0.15 | 0.370 / 0.323 | n/a (1 val crop) | n/a / n/a |"), std::string::npos) << md;
     EXPECT_NE(csv.find("\"scorecam\",all,0,0,\"n/a (1 val crop)\",,,,,,1,22,"), std::string::npos) << csv;
     const std::string curves = readText(dir / "out" / "threshold_curves.csv");
-    EXPECT_EQ(std::count(curves.begin(), curves.end(), '\n'), 1 + 2 * 21); // gradcam all + large
+    EXPECT_EQ(std::count(curves.begin(), curves.end(), '\n'), 1 + 4 * 21); // gradcam, hirescam: all + large
     std::ifstream jsonFile(dir / "out" / "results.json");
     const auto json = nlohmann::json::parse(jsonFile);
     EXPECT_DOUBLE_EQ(json["classification"]["test"]["f1"].get<double>(), 0.75);
     EXPECT_EQ(json["methods"][0]["all"]["setting"], "t = 0.15");
     EXPECT_EQ(json["thresholds"].size(), 21u);
-    EXPECT_TRUE(json["methods"][2]["all"]["test_iou"].is_null());
-    EXPECT_EQ(json["methods"][2]["all"]["chosen"], false);
-    EXPECT_EQ(json["methods"][2]["flavour"], "torchcam");
-    EXPECT_TRUE(json["methods"][1]["flavour"].is_null());
+    EXPECT_TRUE(json["methods"][3]["all"]["test_iou"].is_null());
+    EXPECT_EQ(json["methods"][3]["all"]["chosen"], false);
+    EXPECT_EQ(json["methods"][3]["flavour"], "torchcam");
+    EXPECT_TRUE(json["methods"][2]["flavour"].is_null());
+    EXPECT_EQ(json["methods"][1]["same_as"], "gradcam");
+    EXPECT_DOUBLE_EQ(json["methods"][0]["all"]["test"]["iou_95ci"][0].get<double>(), 0.30);
+    EXPECT_EQ(json["methods"][0]["all"]["oracle_setting"], "t = 0.25");
+    EXPECT_TRUE(json["classification"]["beats_constant_answers"].get<bool>());
     EXPECT_NE(csv.find(",torchcam\n"), std::string::npos) << csv;
 
     const auto synthetic = compute::CropDataset::open(writeDataset(dir / "synthetic", true));
