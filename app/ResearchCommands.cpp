@@ -98,6 +98,16 @@ int runTrain(const TrainCommandOptions& o)
                              o.data, dataset.indicesOf(compute::Split::Train).size(),
                              dataset.indicesOf(compute::Split::Validation).size(), device.name, threads)
               << std::flush;
+    // The table grows an epoch at a time, also when stdout is a file (a batch job's log).
+    const auto row = [](const compute::EpochRecord& e, const char* mark) {
+        return fmt::format("{:5}  {:<8.3g}  {:.4f}   {:.3f}   {:.3f}   {:.3f}   {:.1f}{}\n", e.epoch, e.learningRate,
+                           e.trainLoss, e.validation.precision(), e.validation.recall(), e.validation.f1(), e.seconds,
+                           mark);
+    };
+    std::cout << "epoch  lr        loss     val P   val R   val F1  s\n" << std::flush;
+    options.epochFinished = [&row](const compute::EpochRecord& e, bool best) {
+        std::cout << row(e, best ? "  best so far" : "") << std::flush;
+    };
     const bool terminal = ::isatty(STDERR_FILENO);
     auto lastPrint = std::chrono::steady_clock::now() - std::chrono::hours(1);
     const auto result = compute::trainClassifier(dataset, options, [&](const compute::TrainProgress& p) {
@@ -111,11 +121,11 @@ int runTrain(const TrainCommandOptions& o)
                                  formatDuration(p.etaSeconds), terminal && !last ? "   " : "\n")
                   << std::flush;
     });
-    std::cout << "epoch  lr        loss     val P   val R   val F1  s\n";
-    for (const auto& e : result.history)
-        std::cout << fmt::format("{:5}  {:<8.3g}  {:.4f}   {:.3f}   {:.3f}   {:.3f}   {:.1f}{}\n", e.epoch, e.learningRate,
-                                 e.trainLoss, e.validation.precision(), e.validation.recall(), e.validation.f1(),
-                                 e.seconds, e.epoch == result.bestEpoch ? "  best" : "");
+    if (result.resumed) { // the epochs before the resumption too
+        std::cout << "the whole run (resumed):\n";
+        for (const auto& e : result.history)
+            std::cout << row(e, e.epoch == result.bestEpoch ? "  best" : "");
+    }
     const fs::path historyFile = writeTrainingReport(
         {o.out, o.data, device.name, options, dataset.parameters().rows, dataset.parameters().cols}, result);
     std::cout << fmt::format("best model (epoch {}, val F1 {:.3f}) -> {} (hash {}); history -> {}\n", result.bestEpoch,

@@ -87,7 +87,23 @@ std::vector<CamResult> camsForCrops(const Classifier& classifier, const CropData
         std::vector<Image2D> crops;
         for (size_t j = 0; j < count; ++j)
             crops.push_back(dataset.image(indices[missing[start + j]]));
-        auto batch = computeCams(classifier, crops, options);
+        // Score-CAM runs minutes per batch on a CPU: report (and honour a cancel) per masked chunk.
+        CamOptions batchOptions = options;
+        batchOptions.progress = [&, count, done](int64_t inner, int64_t innerTotal) {
+            if (options.progress && !options.progress(inner, innerTotal))
+                return false;
+            if (progress && innerTotal > 0)
+                progress(done + static_cast<size_t>(static_cast<double>(count) * static_cast<double>(inner) /
+                                                    static_cast<double>(innerTotal)),
+                         indices.size());
+            return !(cancel && cancel->load());
+        };
+        std::vector<CamResult> batch;
+        try {
+            batch = computeCams(classifier, crops, batchOptions);
+        } catch (const CamCancelled&) {
+            throw std::runtime_error("heatmap computation cancelled (finished maps are kept in the cache)");
+        }
         for (size_t j = 0; j < count; ++j) {
             const size_t n = missing[start + j];
             if (cache)
@@ -372,15 +388,21 @@ EvaluationResult evaluateModel(const Classifier& classifier, const CropDataset& 
     for (int s = 0; s < 2; ++s)
         for (size_t index : correctLesion[s])
             patients[s].push_back(dataset.records()[index].caseId);
-    // Each method's per-crop overlaps, to find methods whose results are identical.
-    std::vector<std::array<std::vector<std::vector<Overlap>>, 2>> overlapsOfMethod;
-    const auto identical = [](const std::vector<std::vector<Overlap>>& a, const std::vector<std::vector<Overlap>>& b) {
+    // Each method's raw maps of every evaluated crop (normalised per crop unless the protocol uses
+    // raw values), to name methods whose maps are the same: proportional maps (CAM, Grad-CAM,
+    // XGrad-CAM, HiResCAM at a pooled linear head) agree to float rounding, not bit for bit.
+    std::vector<std::vector<CamMap>> mapsOfMethod;
+    const auto sameMaps = [](const std::vector<CamMap>& a, const std::vector<CamMap>& b) {
         if (a.size() != b.size())
             return false;
-        for (size_t n = 0; n < a.size(); ++n)
-            for (size_t j = 0; j < a[n].size(); ++j)
-                if (a[n][j].intersection != b[n][j].intersection || a[n][j].unionSize != b[n][j].unionSize)
+        for (size_t n = 0; n < a.size(); ++n) {
+            if (a[n].values.size() != b[n].values.size())
+                return false;
+            const float scale = std::max({1e-12f, std::abs(a[n].max()), std::abs(a[n].min())});
+            for (size_t p = 0; p < a[n].values.size(); ++p)
+                if (std::abs(a[n].values[p] - b[n].values[p]) > 1e-4f * scale)
                     return false;
+        }
         return true;
     };
 
@@ -392,6 +414,7 @@ EvaluationResult evaluateModel(const Classifier& classifier, const CropDataset& 
         m.flavour = toString(cam.flavour);
         m.approximate = method == CamMethod::FastScoreCam;
         std::vector<std::vector<Overlap>> perCrop[2];
+        std::vector<CamMap> rawMaps; // validation then test
         size_t computedMaps = 0;
         double seconds = 0;
         for (int s = 0; s < 2; ++s) {
@@ -403,6 +426,12 @@ EvaluationResult evaluateModel(const Classifier& classifier, const CropDataset& 
                 &computed);
             seconds += std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
             computedMaps += computed;
+            for (const auto& map : maps) {
+                CamMap raw = map.raw;
+                if (o.normalisation != MapNormalisation::None)
+                    normaliseMinMax(raw);
+                rawMaps.push_back(std::move(raw));
+            }
             normalise(maps, correctLesion[s], dataset, o.normalisation);
             for (size_t n = 0; n < maps.size(); ++n) {
                 m.degenerateMaps += maps[n].degenerate;
@@ -425,13 +454,13 @@ EvaluationResult evaluateModel(const Classifier& classifier, const CropDataset& 
                 for (size_t n = 0; n < correctLesion[s].size(); ++n)
                     m.crops.push_back({s == 1, correctLesion[s][n], perCrop[s][n][chosen]});
         }
-        for (size_t earlier = 0; earlier < overlapsOfMethod.size(); ++earlier)
-            if (identical(overlapsOfMethod[earlier][0], perCrop[0]) && identical(overlapsOfMethod[earlier][1], perCrop[1])) {
+        for (size_t earlier = 0; earlier < mapsOfMethod.size(); ++earlier)
+            if (sameMaps(mapsOfMethod[earlier], rawMaps)) {
                 const auto& first = result.methods[earlier];
                 m.sameAs = first.sameAs.empty() ? first.name : first.sameAs;
                 break;
             }
-        overlapsOfMethod.push_back({std::move(perCrop[0]), std::move(perCrop[1])});
+        mapsOfMethod.push_back(std::move(rawMaps));
         result.methods.push_back(std::move(m));
     }
 

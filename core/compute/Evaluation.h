@@ -125,9 +125,10 @@ struct MethodResult {
     std::string flavour;      ///< whose definitions made the maps (CamFlavour's name); empty for a baseline
     bool approximate = false; ///< scorecam-fast
     bool baseline = false;
-    /// The earlier method whose results are identical on every crop at every threshold (e.g. CAM,
-    /// Grad-CAM, XGrad-CAM and HiResCAM at a pooled linear head, whose maps are proportional);
-    /// empty when none.
+    /// The earlier method whose maps are the same on every evaluated crop, to 1e-4 of each map's
+    /// range after the protocol's normalisation (e.g. CAM, Grad-CAM, XGrad-CAM and HiResCAM at a
+    /// pooled linear head, whose maps are proportional); empty when none. Their figures can still
+    /// differ by a pixel that float rounding puts on the other side of a threshold.
     std::string sameAs;
     std::vector<CropOutcome> crops; ///< every evaluated crop at the chosen threshold (empty if none chosen)
     SubsetResult all, large;

@@ -443,6 +443,8 @@ TrainResult trainClassifier(const CropDataset& dataset, const TrainOptions& opti
             archive.write("history", c10::IValue(serialiseHistory(result.history)));
             archive.save_to(p.string());
         });
+        if (options.epochFinished)
+            options.epochFinished(record, result.bestEpoch == epoch);
     }
     model.net->eval();
     if (!fs::exists(options.out))

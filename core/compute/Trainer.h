@@ -43,6 +43,8 @@ enum class ClassBalance { None, ClassWeights, Sampling };
 std::string toString(ClassBalance balance);
 ClassBalance classBalanceFromString(const std::string& name);
 
+struct EpochRecord;
+
 struct TrainOptions {
     std::string architecture = "tiny"; ///< tiny, resnet18, resnet34, resnet50, resnet101
     int epochs = 50;
@@ -64,6 +66,9 @@ struct TrainOptions {
     bool resume = false; ///< continue from the checkpoint (same options required)
     /// Stop after this many batches of an epoch (0 = all): benchmarks and interruption tests.
     int maxBatches = 0;
+    /// Called after each epoch is validated and saved (a resumed run's earlier epochs are not
+    /// repeated); `best` says whether it became the best model. The CLI prints its table row here.
+    std::function<void(const EpochRecord& record, bool best)> epochFinished;
 };
 
 struct EpochRecord {

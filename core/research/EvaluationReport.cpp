@@ -249,8 +249,9 @@ void writeEvaluationReport(const EvaluationResult& result, const CropDataset& da
                 groups.push_back(group);
         }
         for (const auto& group : groups)
-            md << fmt::format("\nIdentical results on every crop at every threshold: {} (at a global-average-pooling + "
-                              "linear head CAM, Grad-CAM, XGrad-CAM and HiResCAM maps are proportional).\n",
+            md << fmt::format("\nThe same maps on every crop (to 1e-4 after normalisation): {} (at a global-average-"
+                              "pooling + linear head CAM, Grad-CAM, XGrad-CAM and HiResCAM maps are proportional; "
+                              "figures may differ by a pixel that rounding puts across a threshold).\n",
                               group);
     };
     md << fmt::format("## Heatmap proposals (correctly classified lesion crops: {} val, {} test)\n\n",
