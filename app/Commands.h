@@ -78,6 +78,9 @@ struct DatasetBuildCommandOptions {
     uint64_t seed = 1;
     std::vector<double> split{0.6, 0.2, 0.2};
     int sanitySquare = 0;
+    std::string centring = "kidney";
+    std::string lesionLabels = "tumour+cyst";
+    double pixelSpacingMm = 0;
     int threads = 0;
 };
 

@@ -56,6 +56,9 @@ int runDatasetBuild(const DatasetBuildCommandOptions& o)
     options.trainFraction = o.split[0];
     options.validationFraction = o.split[1];
     options.sanitySquare = o.sanitySquare;
+    options.centring = o.centring;
+    options.lesionLabels = o.lesionLabels;
+    options.pixelSpacingMm = o.pixelSpacingMm;
     options.threads = o.threads;
     const bool terminal = ::isatty(STDERR_FILENO);
     const auto summary = buildCropDataset(options, [&](int done, int total) {

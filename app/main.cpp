@@ -122,6 +122,17 @@ int main(int argc, char** argv)
     datasetBuildCmd->add_option("--seed", datasetBuild.seed, "Patient split seed");
     datasetBuildCmd->add_option("--split", datasetBuild.split, "Train,val,test fractions (default 0.6,0.2,0.2)")
         ->delimiter(',');
+    datasetBuildCmd->add_option("--centre", datasetBuild.centring,
+                                "Crop centres: kidney (the method's, default) or kidney+lesion (keeps sides whose "
+                                "lesion has no kidney label around it)")
+        ->check(CLI::IsMember({"kidney", "kidney+lesion"}));
+    datasetBuildCmd->add_option("--lesion", datasetBuild.lesionLabels,
+                                "What counts as lesion: tumour+cyst (default) or tumour")
+        ->check(CLI::IsMember({"tumour+cyst", "tumour"}));
+    datasetBuildCmd->add_option("--spacing", datasetBuild.pixelSpacingMm,
+                                "Resample crops to this in-plane pixel spacing in mm (a fixed field of view, e.g. "
+                                "0.78: 150 px = 117 mm); default 0 = each scan's own pixels")
+        ->check(CLI::Range(0.0, 20.0));
     datasetBuildCmd->add_option("--sanity-square", datasetBuild.sanitySquare,
                                 "Paste an N-pixel black square top-left in every lesion crop (the method's sanity check)");
     datasetBuildCmd->add_option("--threads", datasetBuild.threads, "Cases read in parallel (default: cores, at most 4)");

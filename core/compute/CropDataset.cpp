@@ -97,7 +97,10 @@ std::string DatasetParameters::serialise() const
         << "source: " << source << "\n"
         << "source_layout: " << sourceLayout << "\n"
         << "synthetic: " << (synthetic ? 1 : 0) << "\n"
-        << "sanity_square: " << sanitySquare << "\n";
+        << "sanity_square: " << sanitySquare << "\n"
+        << "centring: " << centring << "\n"
+        << "lesion_labels: " << lesionLabels << "\n"
+        << "pixel_spacing_mm: " << pixelSpacingMm << "\n";
     return out.str();
 }
 
@@ -141,6 +144,12 @@ DatasetParameters DatasetParameters::parse(const std::string& text)
         p.synthetic = *v == "1";
     if (auto v = get("sanity_square"))
         p.sanitySquare = std::stoi(*v);
+    if (auto v = get("centring"))
+        p.centring = *v;
+    if (auto v = get("lesion_labels"))
+        p.lesionLabels = *v;
+    if (auto v = get("pixel_spacing_mm"))
+        p.pixelSpacingMm = std::stod(*v);
     if (p.rows <= 0 || p.cols <= 0)
         throw std::runtime_error("crop size " + std::to_string(p.rows) + " x " + std::to_string(p.cols) +
                                  " is not valid");

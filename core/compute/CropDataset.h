@@ -44,6 +44,13 @@ struct DatasetParameters {
     /// Side length of a black square pasted into the top-left corner of every lesion crop (the
     /// method's sanity experiment); its masks then hold the square, not the lesion. 0 = off.
     int sanitySquare = 0;
+    /// Crop geometry (`dataset build --centre/--lesion/--spacing`); older datasets read as the
+    /// defaults, which are what they were built with.
+    std::string centring = "kidney";         ///< "kidney" or "kidney+lesion" (lesion-only sides kept)
+    std::string lesionLabels = "tumour+cyst"; ///< what a lesion is: "tumour+cyst" or "tumour"
+    /// In-plane pixel spacing (mm) the crops were resampled to; 0 = each scan's own pixels (a crop
+    /// then covers rows x its spacing: 68 mm at 0.45 mm pixels, 117 mm at 0.78 mm).
+    double pixelSpacingMm = 0;
 
     std::string serialise() const;
     static DatasetParameters parse(const std::string& text);

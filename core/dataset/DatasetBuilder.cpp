@@ -65,6 +65,10 @@ struct CaseCrops {
     std::vector<uint8_t> masks;
 };
 
+bool isTumour(uint8_t v) { return v == labels::Tumour; }
+bool isKidneyOrLesion(uint8_t v) { return v == labels::Kidney || labels::isLesion(v); }
+bool isKidneyOrTumour(uint8_t v) { return v == labels::Kidney || v == labels::Tumour; }
+
 CaseCrops cropCase(const CaseFiles& files, Split split, const DatasetBuildOptions& options)
 {
     CaseCrops out;
@@ -79,9 +83,19 @@ CaseCrops cropCase(const CaseFiles& files, Split split, const DatasetBuildOption
         const LabelVolume& labels = *loaded.labels;
         const int rows = options.cropRows, cols = options.cropCols;
         const size_t pixels = static_cast<size_t>(rows) * cols;
-        const KidneyCentres centres(labels);
+        const bool tumourOnly = options.lesionLabels == "tumour";
+        bool (*const isLesionLabel)(uint8_t) = tumourOnly ? isTumour : labels::isLesion;
+        const KidneyCentres centres(labels, options.centring == "kidney+lesion"
+                                                ? (tumourOnly ? isKidneyOrTumour : isKidneyOrLesion)
+                                                : nullptr);
+        // A fixed physical field of view: each crop pixel spans `step` slice pixels.
+        const bool resample = options.pixelSpacingMm > 0;
+        const double rowStep = resample ? options.pixelSpacingMm / ct.spacing[1] : 1.0;
+        const double colStep = resample ? options.pixelSpacingMm / ct.spacing[2] : 1.0;
+        const int extentRows = resample ? std::max(1, static_cast<int>(std::lround(rows * rowStep))) : rows;
+        const int extentCols = resample ? std::max(1, static_cast<int>(std::lround(cols * colStep))) : cols;
         std::vector<int16_t> image(pixels);
-        std::vector<uint8_t> mask(pixels);
+        std::vector<uint8_t> mask(pixels), cropLabels(pixels);
         // Ground truth inside the crops: every slice's lesion voxels, those on sampled slices, and
         // those inside at least one crop box (boxes of the two sides may overlap).
         const size_t sliceSize = static_cast<size_t>(labels.rows()) * labels.cols();
@@ -90,13 +104,13 @@ CaseCrops cropCase(const CaseFiles& files, Split split, const DatasetBuildOption
             const bool sampled = k % options.sliceStep == 0;
             std::fill(covered.begin(), covered.end(), uint8_t{0});
             if (sampled)
-                for (const CropBox& box : centres.boxes(k, rows, cols, options.keepNoKidney))
-                    for (int r = std::max(0, box.row0); r < std::min(labels.rows(), box.row0 + rows); ++r)
-                        for (int c = std::max(0, box.col0); c < std::min(labels.cols(), box.col0 + cols); ++c)
+                for (const CropBox& box : centres.boxes(k, extentRows, extentCols, options.keepNoKidney))
+                    for (int r = std::max(0, box.row0); r < std::min(labels.rows(), box.row0 + extentRows); ++r)
+                        for (int c = std::max(0, box.col0); c < std::min(labels.cols(), box.col0 + extentCols); ++c)
                             covered[static_cast<size_t>(r) * labels.cols() + c] = 1;
             const uint8_t* slice = labels.slice(k);
             for (size_t p = 0; p < sliceSize; ++p) {
-                const bool lesion = labels::isLesion(slice[p]), tumour = slice[p] == labels::Tumour;
+                const bool lesion = isLesionLabel(slice[p]), tumour = slice[p] == labels::Tumour;
                 Coverage& c = out.coverage;
                 c.lesion += lesion;
                 c.tumour += tumour;
@@ -107,7 +121,7 @@ CaseCrops cropCase(const CaseFiles& files, Split split, const DatasetBuildOption
             }
         }
         for (int k = 0; k < labels.slices(); k += options.sliceStep) {
-            for (const CropBox& box : centres.boxes(k, rows, cols, options.keepNoKidney)) {
+            for (const CropBox& box : centres.boxes(k, extentRows, extentCols, options.keepNoKidney)) {
                 CropRecord record;
                 record.caseId = files.caseId;
                 record.split = split;
@@ -116,16 +130,25 @@ CaseCrops cropCase(const CaseFiles& files, Split split, const DatasetBuildOption
                 record.kidneyOnSlice = box.kidneyOnSlice;
                 record.row0 = box.row0;
                 record.col0 = box.col0;
-                cutCrop(ct, k, box.row0, box.col0, rows, cols, image.data());
                 long long lesionPixels = 0;
-                for (int r = 0; r < rows; ++r)
-                    for (int c = 0; c < cols; ++c) {
-                        const int sr = box.row0 + r, sc = box.col0 + c;
-                        const bool inside = sr >= 0 && sr < labels.rows() && sc >= 0 && sc < labels.cols();
-                        const size_t at = static_cast<size_t>(r) * cols + c;
-                        mask[at] = inside && labels::isLesion(labels.at(k, sr, sc)) ? 1 : 0;
+                if (resample) {
+                    cutResampledCrop(ct, &labels, k, box.row0, box.col0, rowStep, colStep, rows, cols, image.data(),
+                                     cropLabels.data());
+                    for (size_t at = 0; at < pixels; ++at) {
+                        mask[at] = isLesionLabel(cropLabels[at]) ? 1 : 0;
                         lesionPixels += mask[at];
                     }
+                } else {
+                    cutCrop(ct, k, box.row0, box.col0, rows, cols, image.data());
+                    for (int r = 0; r < rows; ++r)
+                        for (int c = 0; c < cols; ++c) {
+                            const int sr = box.row0 + r, sc = box.col0 + c;
+                            const bool inside = sr >= 0 && sr < labels.rows() && sc >= 0 && sc < labels.cols();
+                            const size_t at = static_cast<size_t>(r) * cols + c;
+                            mask[at] = inside && isLesionLabel(labels.at(k, sr, sc)) ? 1 : 0;
+                            lesionPixels += mask[at];
+                        }
+                }
                 record.lesion = lesionPixels > 0 ? 1 : 0;
                 record.lesionFraction = static_cast<double>(lesionPixels) / static_cast<double>(pixels);
                 if (options.sanitySquare > 0 && record.lesion) {
@@ -168,6 +191,12 @@ DatasetBuildSummary buildCropDataset(const DatasetBuildOptions& options, const s
         throw InputError("crop size must be at least 8 x 8");
     if (options.sliceStep < 1)
         throw InputError("slice step must be 1 or more");
+    if (options.centring != "kidney" && options.centring != "kidney+lesion")
+        throw InputError("crop centring must be kidney or kidney+lesion, not '" + options.centring + "'");
+    if (options.lesionLabels != "tumour+cyst" && options.lesionLabels != "tumour")
+        throw InputError("lesion labels must be tumour+cyst or tumour, not '" + options.lesionLabels + "'");
+    if (!(options.pixelSpacingMm >= 0 && options.pixelSpacingMm <= 20))
+        throw InputError("pixel spacing must be 0 (the scan's own) or up to 20 mm");
     if (!(options.huHigh > options.huLow))
         throw InputError("the HU window's upper bound must be above its lower bound");
     if (options.trainFraction <= 0 || options.validationFraction < 0 ||
@@ -261,6 +290,9 @@ DatasetBuildSummary buildCropDataset(const DatasetBuildOptions& options, const s
         }
     }();
     parameters.sanitySquare = options.sanitySquare;
+    parameters.centring = options.centring;
+    parameters.lesionLabels = options.lesionLabels;
+    parameters.pixelSpacingMm = options.pixelSpacingMm;
 
     summary.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
     summary.cropsPerSecond = static_cast<double>(summary.crops()) / std::max(summary.seconds, 1e-9);
@@ -276,8 +308,16 @@ DatasetBuildSummary buildCropDataset(const DatasetBuildOptions& options, const s
           {"split_fractions", {options.trainFraction, options.validationFraction,
                                1.0 - options.trainFraction - options.validationFraction}},
           {"sanity_square", options.sanitySquare},
-          {"centring", "rounded centroid of label 1 (kidney) in the side's half of the slice; box shifted "
-                       "inside the slice, padded with -1024 HU where the slice is smaller"}}},
+          {"centring", options.centring},
+          {"lesion_labels", options.lesionLabels},
+          {"pixel_spacing_mm", options.pixelSpacingMm},
+          {"geometry", std::string("rounded centroid of ") +
+                           (options.centring == "kidney" ? "label 1 (kidney)" : "kidney and lesion labels") +
+                           " in the side's half of the slice; box shifted inside the slice, padded with -1024 HU "
+                           "where the slice is smaller" +
+                           (options.pixelSpacingMm > 0 ? "; crops resampled bilinearly (labels: nearest) to the "
+                                                         "pixel spacing"
+                                                       : "")}}},
         {"source", parameters.source},
         {"source_layout", parameters.sourceLayout},
         {"synthetic", parameters.synthetic},

@@ -25,6 +25,11 @@ struct DatasetBuildOptions {
     double trainFraction = 0.6;
     double validationFraction = 0.2;
     int sanitySquare = 0;       ///< >0: the method's sanity experiment (see DatasetParameters)
+    /// "kidney": boxes centred on the kidney label (the method's); "kidney+lesion": on kidney and
+    /// lesion voxels together, so sides whose lesion has no kidney label around it are kept.
+    std::string centring = "kidney";
+    std::string lesionLabels = "tumour+cyst"; ///< what counts as lesion: "tumour+cyst" or "tumour"
+    double pixelSpacingMm = 0; ///< > 0: crops resampled to this in-plane spacing (fixed field of view)
     int threads = 0;            ///< cases read in parallel; 0 = hardware threads (at most 4)
 };
 

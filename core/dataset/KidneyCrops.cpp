@@ -30,7 +30,37 @@ void cutCrop(const CtVolume& ct, int slice, int row0, int col0, int rows, int co
         }
 }
 
-KidneyCentres::KidneyCentres(const LabelVolume& labels)
+void cutResampledCrop(const CtVolume& ct, const LabelVolume* labels, int slice, int row0, int col0, double rowStep,
+                      double colStep, int rows, int cols, int16_t* out, uint8_t* labelsOut)
+{
+    const auto hu = [&](int r, int c) -> double {
+        return r >= 0 && r < ct.rows() && c >= 0 && c < ct.cols() ? ct.at(slice, r, c) : -1024.0;
+    };
+    for (int r = 0; r < rows; ++r) {
+        // Pixel centres: crop pixel r covers [row0 + r * step, row0 + (r + 1) * step) of the slice.
+        const double y = row0 + (r + 0.5) * rowStep - 0.5;
+        const int y0 = static_cast<int>(std::floor(y));
+        const double fy = y - y0;
+        for (int c = 0; c < cols; ++c) {
+            const double x = col0 + (c + 0.5) * colStep - 0.5;
+            const int x0 = static_cast<int>(std::floor(x));
+            const double fx = x - x0;
+            const double v = (1 - fy) * ((1 - fx) * hu(y0, x0) + fx * hu(y0, x0 + 1)) +
+                             fy * ((1 - fx) * hu(y0 + 1, x0) + fx * hu(y0 + 1, x0 + 1));
+            const size_t at = static_cast<size_t>(r) * cols + c;
+            out[at] = static_cast<int16_t>(std::lround(std::clamp(v, -32768.0, 32767.0)));
+            if (labelsOut) {
+                const int ny = static_cast<int>(std::floor(row0 + (r + 0.5) * rowStep));
+                const int nx = static_cast<int>(std::floor(col0 + (c + 0.5) * colStep));
+                labelsOut[at] = labels && ny >= 0 && ny < labels->rows() && nx >= 0 && nx < labels->cols()
+                                    ? labels->at(slice, ny, nx)
+                                    : uint8_t{0};
+            }
+        }
+    }
+}
+
+KidneyCentres::KidneyCentres(const LabelVolume& labels, bool (*isCentreVoxel)(uint8_t))
     : m_slices(labels.slices())
     , m_rows(labels.rows())
     , m_cols(labels.cols())
@@ -49,7 +79,7 @@ KidneyCentres::KidneyCentres(const LabelVolume& labels)
             for (int r = 0; r < labels.rows(); ++r) {
                 const uint8_t* row = slice + static_cast<size_t>(r) * labels.cols();
                 for (int c = begin; c < end; ++c)
-                    if (row[c] == labels::Kidney) {
+                    if (isCentreVoxel ? isCentreVoxel(row[c]) : row[c] == labels::Kidney) {
                         sumRow += r;
                         sumCol += c;
                         ++n;

@@ -23,10 +23,18 @@ struct CropBox {
 /// so their heatmap cache keys agree.
 void cutCrop(const CtVolume& ct, int slice, int row0, int col0, int rows, int cols, int16_t* out);
 
+/// A crop of rows x cols pixels of `rowStep` x `colStep` slice pixels each, starting at (row0,
+/// col0): a fixed physical field of view whatever the scan's spacing. CT is interpolated
+/// bilinearly (-1024 HU outside the slice); `labelsOut` (optional) takes the nearest label.
+void cutResampledCrop(const CtVolume& ct, const LabelVolume* labels, int slice, int row0, int col0, double rowStep,
+                      double colStep, int rows, int cols, int16_t* out, uint8_t* labelsOut);
+
 /// The kidney label's centroid per slice and side of a label volume (one pass over the voxels).
 class KidneyCentres {
 public:
-    explicit KidneyCentres(const LabelVolume& labels);
+    /// `isCentreVoxel(label)` picks the voxels whose centroid places a box: the kidney label by
+    /// default; kidney or lesion keeps sides where the lesion has no kidney label around it.
+    explicit KidneyCentres(const LabelVolume& labels, bool (*isCentreVoxel)(uint8_t) = nullptr);
 
     /// Boxes of rows x cols on `slice`: per side, centred on the rounded centroid of the kidney
     /// label (label 1) in that half of the slice, shifted to lie inside the slice when it is large

@@ -296,8 +296,9 @@ void writeEvaluationReport(const EvaluationResult& result, const CropDataset& da
                                outsideFraction(c.tumourInCrops, c.tumour));
         }
         writeText(out / "coverage.csv", csv.str());
-        md << "Lesion (tumour or cyst) voxels of the cases' label volumes that lie in no crop box: on the slices the "
-              "dataset samples (`--every`), and in all. Per case: `coverage.csv`.\n\n";
+        md << fmt::format("Lesion ({}) voxels of the cases' label volumes that lie in no crop box: on the slices the "
+                          "dataset samples (`--every`), and in all. Per case: `coverage.csv`.\n\n",
+                          parameters.lesionLabels == "tumour" ? "tumour" : "tumour or cyst");
         md << "| cases | lesion voxels | outside the crops (sampled slices) | outside the crops (all slices) | tumour "
               "outside (all slices) |\n|---|---|---|---|---|\n";
         coverageJson = nlohmann::json::object();

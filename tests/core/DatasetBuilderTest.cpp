@@ -4,6 +4,7 @@
 #include "core/cases/KitsCase.h"
 #include "core/common/Error.h"
 #include "core/dataset/DatasetBuilder.h"
+#include "core/dataset/KidneyCrops.h"
 #include "core/io/VolumeIo.h"
 #include "core/phantom/Phantom.h"
 
@@ -12,6 +13,7 @@
 
 #include <cmath>
 #include <fstream>
+#include <functional>
 #include <iostream>
 #include <map>
 #include <set>
@@ -91,7 +93,7 @@ int verifyCrops(const CropDataset& dataset, const std::map<std::string, LoadedCa
 /// The manifest's ground-truth coverage of each case against a count made here from the crop
 /// boxes the dataset records; returns the cases checked.
 int verifyCoverage(const fs::path& datasetDir, const CropDataset& dataset, const std::map<std::string, LoadedCase>& cases,
-                   int rows, int cols)
+                   int rows, int cols, bool (*isLesion)(uint8_t) = labels::isLesion)
 {
     std::ifstream in(datasetDir / "manifest.json");
     const auto manifest = nlohmann::json::parse(in);
@@ -114,11 +116,11 @@ int verifyCoverage(const fs::path& datasetDir, const CropDataset& dataset, const
             const auto it = inBox.find(k);
             for (size_t p = 0; p < labels.sliceSize(); ++p) {
                 const uint8_t v = labels.slice(k)[p];
-                const bool in = it != inBox.end() && it->second[p];
-                lesion += labels::isLesion(v);
-                inside += in && labels::isLesion(v);
+                const bool boxed = it != inBox.end() && it->second[p];
+                lesion += isLesion(v);
+                inside += boxed && isLesion(v);
                 tumour += v == labels::Tumour;
-                tumourInside += in && v == labels::Tumour;
+                tumourInside += boxed && v == labels::Tumour;
             }
         }
         EXPECT_EQ(entry.at("lesion_voxels").get<long long>(), lesion) << id;
@@ -251,6 +253,36 @@ TEST(DatasetBuilder, RefusesBadOptionsAndEmptyFolders)
     EXPECT_THROW(buildCropDataset(options), InputError);
 }
 
+TEST(DatasetBuilder, ResampledCropHasTheRequestedFieldOfView)
+{
+    // 0.5 mm pixels; HU = 10 x column (a ramp, which bilinear interpolation reproduces exactly);
+    // a 20 x 20-pixel (10 mm) tumour square at rows/cols 20..39.
+    const auto geometry = StorageGeometry::canonical({1, 64, 64}, {2.0, 0.5, 0.5});
+    CtVolume ct(geometry);
+    LabelVolume labels(geometry);
+    for (int r = 0; r < 64; ++r)
+        for (int c = 0; c < 64; ++c) {
+            ct.voxels[ct.index(0, r, c)] = static_cast<int16_t>(10 * c);
+            labels.voxels[labels.index(0, r, c)] = r >= 20 && r < 40 && c >= 20 && c < 40 ? labels::Tumour : 0;
+        }
+    // 1 mm crop pixels: each spans 2 x 2 slice pixels; 16 x 16 pixels cover 32 x 32 slice pixels.
+    std::vector<int16_t> image(16 * 16);
+    std::vector<uint8_t> cropLabels(16 * 16);
+    cutResampledCrop(ct, &labels, 0, 16, 16, 2.0, 2.0, 16, 16, image.data(), cropLabels.data());
+    int tumourPixels = 0;
+    for (int r = 0; r < 16; ++r)
+        for (int c = 0; c < 16; ++c) {
+            // Crop pixel c's centre is slice column 16 + 2c + 0.5: HU 10 x that.
+            EXPECT_EQ(image[static_cast<size_t>(r) * 16 + c], static_cast<int16_t>(std::lround(10 * (16 + 2 * c + 0.5))));
+            tumourPixels += cropLabels[static_cast<size_t>(r) * 16 + c] == labels::Tumour;
+        }
+    EXPECT_EQ(tumourPixels, 10 * 10); // 10 mm = 10 crop pixels a side
+    // Outside the slice: air.
+    cutResampledCrop(ct, &labels, 0, 60, 60, 2.0, 2.0, 4, 4, image.data(), cropLabels.data());
+    EXPECT_EQ(image[3 * 4 + 3], -1024);
+    EXPECT_EQ(cropLabels[3 * 4 + 3], 0);
+}
+
 TEST(DatasetBuilder, RealKits23MasksCentredOnTheKidneys)
 {
     const auto data = realDataDirectory();
@@ -297,4 +329,88 @@ TEST(DatasetBuilder, RealKits23MasksCentredOnTheKidneys)
         if (r.kidneyOnSlice) {
             EXPECT_GT(r.row0 + 75, 200) << r.caseId << " slice " << r.slice;
         }
+}
+
+TEST(DatasetBuilder, CropGeometryOptionsOnRealKits23Masks)
+{
+    const auto data = realDataDirectory();
+    if (!data || !fs::exists(*data / "kits23" / "case_00160"))
+        GTEST_SKIP() << "real KiTS23 masks not found (../shared/data or $WEAKSIGHT_REAL_DATA)";
+    TempDir dir;
+    std::map<std::string, LoadedCase> cases;
+    for (const char* id : {"case_00110", "case_00160", "case_00502"}) {
+        const fs::path caseDir = dir / "cases" / id;
+        fs::create_directories(caseDir);
+        fs::create_symlink(*data / "kits23" / id / "segmentation.nii.gz", caseDir / "segmentation.nii.gz");
+        const LabelVolume labels = readLabelVolume(caseDir / "segmentation.nii.gz");
+        CtVolume ct(labels.geometry);
+        for (size_t v = 0; v < ct.voxels.size(); ++v)
+            ct.voxels[v] = static_cast<int16_t>(labels.voxels[v] == 0 ? -100 : 100 + 20 * labels.voxels[v]);
+        writeVolume(ct, caseDir / "imaging.nii.gz");
+    }
+    for (const auto& c : scanDataset(dir / "cases"))
+        cases.emplace(c.caseId, loadCase(c));
+    const auto build = [&](const std::string& name, const std::function<void(DatasetBuildOptions&)>& set) {
+        DatasetBuildOptions options;
+        options.cases = dir / "cases";
+        options.out = dir / name;
+        set(options);
+        buildCropDataset(options);
+        std::ifstream in(options.out / "manifest.json");
+        const auto manifest = nlohmann::json::parse(in);
+        std::map<std::string, nlohmann::json> byCase;
+        for (const auto& c : manifest.at("cases"))
+            byCase[c.at("case_id").get<std::string>()] = c;
+        return byCase;
+    };
+    const auto kidney = build("kidney", [](DatasetBuildOptions&) {});
+
+    // Centred on kidney and lesion: every case keeps at least as much lesion, and the counts
+    // match the boxes the dataset records.
+    const auto both = build("both", [](DatasetBuildOptions& o) { o.centring = "kidney+lesion"; });
+    const CropDataset bothSet = CropDataset::open(dir / "both");
+    EXPECT_EQ(bothSet.parameters().centring, "kidney+lesion");
+    EXPECT_EQ(verifyCoverage(dir / "both", bothSet, cases, 150, 150), 3);
+    long long kidneyInside = 0, bothInside = 0;
+    for (const auto& [id, c] : kidney) {
+        kidneyInside += c.at("lesion_voxels_in_crops").get<long long>();
+        bothInside += both.at(id).at("lesion_voxels_in_crops").get<long long>();
+        std::cout << id << ": lesion in crops " << c.at("lesion_voxels_in_crops") << " (kidney) / "
+                  << both.at(id).at("lesion_voxels_in_crops") << " (kidney+lesion) of " << c.at("lesion_voxels") << "\n";
+    }
+    EXPECT_GE(bothInside, kidneyInside);
+
+    // Tumour only: cysts are not lesions; masks hold tumour voxels only.
+    const auto tumour = build("tumour", [](DatasetBuildOptions& o) { o.lesionLabels = "tumour"; });
+    const CropDataset tumourSet = CropDataset::open(dir / "tumour");
+    EXPECT_EQ(tumourSet.parameters().lesionLabels, "tumour");
+    EXPECT_EQ(verifyCoverage(dir / "tumour", tumourSet, cases, 150, 150, [](uint8_t v) { return v == labels::Tumour; }), 3);
+    for (const auto& [id, c] : tumour)
+        EXPECT_EQ(c.at("lesion_voxels"), c.at("tumour_voxels")) << id;
+    EXPECT_LT(tumour.at("case_00502").at("lesion_voxels").get<long long>(),
+              kidney.at("case_00502").at("lesion_voxels").get<long long>()); // it has a cyst
+
+    // A fixed field of view: 150 pixels of 0.78 mm = 117 mm whatever the scan's pixels.
+    build("fov", [](DatasetBuildOptions& o) { o.pixelSpacingMm = 0.78; });
+    const CropDataset fov = CropDataset::open(dir / "fov");
+    EXPECT_DOUBLE_EQ(fov.parameters().pixelSpacingMm, 0.78);
+    int checked = 0;
+    for (size_t i = 0; i < fov.size(); ++i) {
+        const auto& r = fov.records()[i];
+        if (r.lesionFraction < 0.01)
+            continue;
+        // Lesion area inside the crop's box on the slice, in mm^2, against the crop's lesion pixels x 0.78^2.
+        const LabelVolume& labels = *cases.at(r.caseId).labels;
+        const int extentRows = static_cast<int>(std::lround(150 * 0.78 / labels.spacing[1]));
+        const int extentCols = static_cast<int>(std::lround(150 * 0.78 / labels.spacing[2]));
+        long long native = 0;
+        for (int y = std::max(0, r.row0); y < std::min(labels.rows(), r.row0 + extentRows); ++y)
+            for (int x = std::max(0, r.col0); x < std::min(labels.cols(), r.col0 + extentCols); ++x)
+                native += labels::isLesion(labels.at(r.slice, y, x));
+        const double nativeMm2 = static_cast<double>(native) * labels.spacing[1] * labels.spacing[2];
+        const double cropMm2 = r.lesionFraction * 150 * 150 * 0.78 * 0.78;
+        EXPECT_NEAR(cropMm2, nativeMm2, 0.1 * nativeMm2 + 20.0) << r.caseId << " slice " << r.slice;
+        ++checked;
+    }
+    EXPECT_GT(checked, 10);
 }
