@@ -3,6 +3,8 @@
 #include "core/common/Error.h"
 #include "core/compute/CamEngine.h"
 #include "core/compute/Device.h"
+#include "core/compute/PhysicalScale.h"
+#include "core/dataset/KidneyCrops.h"
 #include "core/io/VolumeIo.h"
 
 #include <spdlog/fmt/fmt.h>
@@ -32,6 +34,20 @@ fs::path withSuffix(const fs::path& path, const std::string& suffix)
     return path.parent_path() / (name + "_" + suffix + extension);
 }
 
+/// The image resampled (bilinear) to square pixels of `spacing` mm: the scale a model was trained at.
+Image2DFile resampledTo(const Image2DFile& image, double spacing)
+{
+    CtVolume slice(StorageGeometry::canonical({1, image.rows, image.cols}, {1.0, image.rowSpacing, image.colSpacing}));
+    for (size_t i = 0; i < image.pixels.size(); ++i)
+        slice.voxels[i] = static_cast<int16_t>(std::lround(std::clamp(image.pixels[i], -32768.0f, 32767.0f)));
+    const double rowStep = spacing / image.rowSpacing, colStep = spacing / image.colSpacing;
+    const int rows = std::max(8, static_cast<int>(std::lround(image.rows / rowStep)));
+    const int cols = std::max(8, static_cast<int>(std::lround(image.cols / colStep)));
+    std::vector<int16_t> hu(static_cast<size_t>(rows) * cols);
+    cutResampledCrop(slice, nullptr, 0, 0, 0, rowStep, colStep, rows, cols, hu.data(), nullptr);
+    return {rows, cols, spacing, spacing, std::vector<float>(hu.begin(), hu.end())};
+}
+
 } // namespace
 
 int runCam(const CamCommandOptions& o)
@@ -52,6 +68,18 @@ int runCam(const CamCommandOptions& o)
         crop = readImage2D(o.input);
     }
     const auto model = compute::Classifier::load(o.model, o.device);
+    // The model's physical scale: resample to the spacing it was trained at, or say it is unknown.
+    if (compute::needsResampling(model.description(), crop.rowSpacing, crop.colSpacing)) {
+        std::cout << fmt::format("note: {}; resampled from {:.2f} x {:.2f} mm to {:.2f} mm pixels\n",
+                                 compute::physicalScaleNote(model.description(), crop.rows, crop.cols, crop.rowSpacing,
+                                                            crop.colSpacing),
+                                 crop.rowSpacing, crop.colSpacing, model.description().pixelSpacingMm);
+        crop = resampledTo(crop, model.description().pixelSpacingMm);
+    } else if (const auto note = compute::physicalScaleNote(model.description(), crop.rows, crop.cols, crop.rowSpacing,
+                                                            crop.colSpacing);
+               !note.empty()) {
+        std::cout << "note: " << note << "\n";
+    }
     const auto flavour = compute::camFlavourFromString(o.flavour);
     std::vector<compute::CamMethod> methods;
     if (o.method == "all")

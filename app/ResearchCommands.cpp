@@ -180,6 +180,18 @@ compute::CamOptions camOptionsOf(const BatchCamOptions& o)
     return cam;
 }
 
+/// The crops were cut at one physical scale, the model trained at another: say so before hours of work.
+void warnIfScalesDiffer(const compute::ModelDescription& model, const compute::DatasetParameters& dataset)
+{
+    const auto text = [](double spacing) {
+        return spacing > 0 ? fmt::format("{:.2f} mm pixels", spacing) : std::string("each scan's own pixels");
+    };
+    if (std::abs(model.pixelSpacingMm - dataset.pixelSpacingMm) > 0.05 * std::max(model.pixelSpacingMm, dataset.pixelSpacingMm))
+        std::cout << fmt::format("note: the model was trained on crops at {}, this dataset's crops are at {}: the "
+                                 "heatmaps show another physical scale than it learned\n",
+                                 text(model.pixelSpacingMm), text(dataset.pixelSpacingMm));
+}
+
 /// A progress line on the terminal (rewritten in place) or every 10 s in a log.
 class ProgressLine {
 public:
@@ -219,6 +231,7 @@ int runEvaluate(const EvaluateCommandOptions& o)
         spdlog::warn("evaluate: the model's HU window ({} .. {}) differs from the dataset's ({} .. {}); the model's is used",
                      model.description().huLow, model.description().huHigh, dataset.parameters().huLow,
                      dataset.parameters().huHigh);
+    warnIfScalesDiffer(model.description(), dataset.parameters());
     const fs::path out = o.out;
     fs::create_directories(out);
     const fs::path cacheFile = o.cache.empty() ? out / "cams.wscam" : fs::path(o.cache);
@@ -307,6 +320,7 @@ int runCamBatch(const CamBatchCommandOptions& o)
             continue;
         indices.push_back(i);
     }
+    warnIfScalesDiffer(model.description(), dataset.parameters());
     const auto part = compute::shardOf(indices, shardIndex, shardCount);
     compute::CamCache cache(o.out, model.contentHash());
     std::cout << fmt::format("shard {}/{}: {} of {} crops, {} methods, on {}; {} heatmaps already in {}\n", shardIndex,

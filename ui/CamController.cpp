@@ -1,4 +1,5 @@
 #include "ui/CamController.h"
+#include "core/compute/PhysicalScale.h"
 
 #include "core/common/Log.h"
 #include "core/compute/CamCache.h"
@@ -266,6 +267,15 @@ void CamController::setNormalisation(compute::MapNormalisation normalisation)
     m_normalisation = normalisation;
     if (m_wantedSlice >= 0)
         requestSlice(m_wantedSlice);
+}
+
+QString CamController::physicalScaleNote() const
+{
+    if (!m_model || !m_case)
+        return {};
+    const auto& spacing = m_case->geometry().canonicalSpacing();
+    return QString::fromStdString(
+        compute::physicalScaleNote(m_model->description(), m_cropSize, m_cropSize, spacing[1], spacing[2]));
 }
 
 QString CamController::colorBarTitle() const

@@ -100,6 +100,10 @@ public:
     /// lacks fails with a message naming what it has.
     void setFlavour(compute::CamFlavour flavour);
     compute::CamFlavour flavour() const { return m_options.flavour; }
+    /// Empty, or a sentence on the physical scale: the case's pixels against the spacing the model
+    /// was trained at (or that it records none). The workstation cuts crops of the scan's own
+    /// pixels; it does not resample yet, so such heatmaps show another scale than the model learned.
+    QString physicalScaleNote() const;
     /// For the colour bar: method, normalisation and, per volume, the raw range.
     QString colorBarTitle() const;
     /// Each method keeps its own threshold (default 0.5).

@@ -560,7 +560,7 @@ void MainWindow::buildHeatmapToolbar()
         }
         if (comparisonMode())
             m_comparison->shareModel(*m_cams);
-        statusBar()->showMessage(tr("Model loaded: %1").arg(summary), 5000);
+        showPhysicalScaleNote(tr("Model loaded: %1").arg(summary));
         showHeatmaps(m_view->slice());
     });
     connect(m_cams, &CamController::modelFailed, this, [this](const QString& message) {
@@ -601,6 +601,17 @@ void MainWindow::buildHeatmapToolbar()
     });
     m_view->heatmapLayer().setThreshold(0.5);
     m_view->heatmapLayer().setOpacity(0.5);
+}
+
+void MainWindow::showPhysicalScaleNote(const QString& prefix)
+{
+    const QString note = m_cams->physicalScaleNote();
+    m_modelLabel->setToolTip(m_cams->hasModel() ? m_cams->modelSummary() + (note.isEmpty() ? QString() : QStringLiteral("\n") + note)
+                                                : QString());
+    if (!note.isEmpty())
+        statusBar()->showMessage((prefix.isEmpty() ? QString() : prefix + QStringLiteral(" — ")) + tr("Scale: %1").arg(note), 15000);
+    else if (!prefix.isEmpty())
+        statusBar()->showMessage(prefix, 5000);
 }
 
 void MainWindow::applyCamFlavour(compute::CamFlavour flavour)
@@ -1192,6 +1203,7 @@ void MainWindow::onCaseLoaded()
     auto previous = m_current;
     m_current = result.loaded;
     m_cams->setCase(m_current);
+    showPhysicalScaleNote({});
     m_review->setCase(m_current);
     if (comparisonMode())
         m_comparison->setCase(m_current);

@@ -58,6 +58,8 @@ public:
     bool comparisonMode() const;
     /// Sets whose CAM definitions the maps follow and which methods can be chosen.
     void applyCamFlavour(compute::CamFlavour flavour);
+    /// The model's physical scale against the case's, in the status bar and the model's tooltip.
+    void showPhysicalScaleNote(const QString& prefix);
     /// Loads a classifier for the heatmap overlay (background; the Heatmaps toolbar shows it).
     void loadModel(const QString& path);
     const LoadedCase* currentCase() const { return m_current.get(); }

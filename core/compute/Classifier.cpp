@@ -27,6 +27,8 @@ std::string ModelDescription::serialise() const
         << "target_layer: " << targetLayer << "\n";
     if (!head.empty())
         out << "head: " << head << "\n";
+    if (pixelSpacingMm > 0)
+        out << "pixel_spacing_mm: " << pixelSpacingMm << "\n";
     return out.str();
 }
 
@@ -46,6 +48,8 @@ ModelDescription ModelDescription::parse(const std::string& text)
             d.targetLayer = value;
         else if (key == "head")
             d.head = value;
+        else if (key == "pixel_spacing_mm")
+            d.pixelSpacingMm = std::stod(value);
     }
     return d;
 }
@@ -53,7 +57,7 @@ ModelDescription ModelDescription::parse(const std::string& text)
 bool ModelDescription::operator==(const ModelDescription& o) const
 {
     return architecture == o.architecture && numClasses == o.numClasses && huLow == o.huLow && huHigh == o.huHigh &&
-           targetLayer == o.targetLayer && head == o.head;
+           targetLayer == o.targetLayer && head == o.head && pixelSpacingMm == o.pixelSpacingMm;
 }
 
 // ---- ResNet -----------------------------------------------------------------------------

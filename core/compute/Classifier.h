@@ -35,6 +35,9 @@ struct ModelDescription {
     /// gradient's closed form instead of a backward pass. Empty: not declared (native models know
     /// their own head; an empty value is not serialised, so their content hashes stay as they were).
     std::string head;
+    /// In-plane pixel spacing (mm) of the crops it was trained on (`dataset build --spacing`); 0 =
+    /// not recorded (crops cut at each scan's own pixels). Serialised only when recorded.
+    double pixelSpacingMm = 0;
 
     /// "key: value" lines; parse() accepts what serialise() writes.
     std::string serialise() const;

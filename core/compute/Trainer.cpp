@@ -305,6 +305,7 @@ TrainResult trainClassifier(const CropDataset& dataset, const TrainOptions& opti
     description.architecture = options.architecture;
     description.huLow = dataset.parameters().huLow;
     description.huHigh = dataset.parameters().huHigh;
+    description.pixelSpacingMm = dataset.parameters().pixelSpacingMm; // the physical scale travels with it
     description.targetLayer = options.architecture == "tiny" ? "layer3" : "layer4";
     torch::manual_seed(options.seed);
     at::globalContext().setDeterministicAlgorithms(true, /*warn_only=*/true);

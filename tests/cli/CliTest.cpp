@@ -133,6 +133,41 @@ TEST(Cli, ImportStatsExportAndMergeOnAStore)
     EXPECT_NE(table.out.find("evil\\x1b[2J\\x0ax"), std::string::npos) << table.out;
 }
 
+TEST(Cli, CamResamplesToTheModelsPhysicalScale)
+{
+    TempDir dir;
+    weaksight::compute::ModelDescription description;
+    description.architecture = "tiny";
+    description.targetLayer = "layer3";
+    const auto unscaled = (dir / "unscaled.pt").string();
+    weaksight::compute::Classifier::create(description, 3).save(unscaled);
+    description.pixelSpacingMm = 0.8; // trained on 0.8 mm crops
+    const auto scaled = (dir / "scaled.pt").string();
+    weaksight::compute::Classifier::create(description, 3).save(scaled);
+    EXPECT_EQ(weaksight::compute::Classifier::load(scaled, "cpu").description().pixelSpacingMm, 0.8);
+    // A 40 x 48 crop of 1.6 mm pixels: 64 x 77 mm.
+    weaksight::Image2DFile crop{40, 48, 1.6, 1.6, std::vector<float>(40 * 48)};
+    for (size_t i = 0; i < crop.pixels.size(); ++i)
+        crop.pixels[i] = static_cast<float>((i * 37) % 400) - 100.f;
+    const auto input = dir / "crop.nii.gz";
+    weaksight::writeImage2D(crop, input);
+
+    const auto resampled = run("cam --model " + scaled + " --input " + input.string() + " --method gradcam --out " +
+                               (dir / "map.nii.gz").string());
+    ASSERT_EQ(resampled.exitCode, 0) << resampled.out;
+    EXPECT_NE(resampled.out.find("resampled from 1.60 x 1.60 mm to 0.80 mm pixels"), std::string::npos) << resampled.out;
+    const auto map = weaksight::readImage2D(dir / "map.nii.gz");
+    EXPECT_EQ(map.rows, 80); // the same 64 x 77 mm at 0.8 mm
+    EXPECT_EQ(map.cols, 96);
+    EXPECT_NEAR(map.rowSpacing, 0.8, 1e-6); // NIfTI stores float32
+
+    const auto unknown = run("cam --model " + unscaled + " --input " + input.string() + " --method gradcam --out " +
+                             (dir / "map2.nii.gz").string());
+    ASSERT_EQ(unknown.exitCode, 0) << unknown.out;
+    EXPECT_NE(unknown.out.find("the model records no pixel spacing"), std::string::npos) << unknown.out;
+    EXPECT_EQ(weaksight::readImage2D(dir / "map2.nii.gz").rows, 40);
+}
+
 TEST(Cli, CamWritesOneMapPerMethod)
 {
     TempDir dir;

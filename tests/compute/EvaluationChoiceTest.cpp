@@ -2,6 +2,7 @@
 // IoU is chosen and reported on test; a subset with too few validation crops gets no threshold and
 // no numbers (n/a), never a confident 0.000.
 #include "core/compute/Evaluation.h"
+#include "core/compute/PhysicalScale.h"
 
 #include <gtest/gtest.h>
 
@@ -154,4 +155,23 @@ TEST(EvaluationStatistics, ConstantAnswersAreTheBaselinesAClassifierMustBeat)
     m.falsePositives = 2;
     m.trueNegatives = 28; // accuracy 0.9, F1 0.8
     EXPECT_TRUE(m.beatsConstantAnswers());
+}
+
+TEST(PhysicalScale, TheModelsSpacingTravelsInItsDescriptionAndIsComparedWithTheScans)
+{
+    ModelDescription model;
+    EXPECT_EQ(model.serialise().find("pixel_spacing_mm"), std::string::npos) << "unrecorded: older hashes stay";
+    // No recorded spacing: always said, with what a crop covers here (64 px of 3 mm = 192 mm).
+    const auto unknown = physicalScaleNote(model, 64, 64, 3.0, 3.0);
+    EXPECT_NE(unknown.find("records no pixel spacing"), std::string::npos) << unknown;
+    EXPECT_NE(unknown.find("192 mm"), std::string::npos) << unknown;
+    EXPECT_FALSE(needsResampling(model, 3.0, 3.0));
+
+    model.pixelSpacingMm = 0.78;
+    EXPECT_EQ(ModelDescription::parse(model.serialise()).pixelSpacingMm, 0.78);
+    EXPECT_TRUE(physicalScaleNote(model, 150, 150, 0.8, 0.8).empty()); // within 5 %
+    EXPECT_FALSE(needsResampling(model, 0.8, 0.8));
+    EXPECT_TRUE(needsResampling(model, 3.0, 3.0));
+    const auto coarse = physicalScaleNote(model, 150, 150, 3.0, 3.0);
+    EXPECT_NE(coarse.find("450 mm instead of 117 mm"), std::string::npos) << coarse;
 }
