@@ -169,6 +169,11 @@ void writeEvaluationReport(const EvaluationResult& result, const CropDataset& da
                       context.datasetDirectory, dataset.size(), parameters.rows, parameters.cols, parameters.huLow,
                       parameters.huHigh, parameters.sliceStep, parameters.synthetic ? ", synthetic phantom cases" : "",
                       parameters.sanitySquare ? fmt::format(", sanity square of {} px", parameters.sanitySquare) : "");
+    md << fmt::format("- Crop geometry: centred on {}, lesion = {}, pixels {}\n",
+                      parameters.centring == "kidney" ? "the kidney label" : "kidney and lesion labels",
+                      parameters.lesionLabels == "tumour" ? "tumour" : "tumour or cyst",
+                      parameters.pixelSpacingMm > 0 ? fmt::format("resampled to {:.2f} mm", parameters.pixelSpacingMm)
+                                                    : std::string("of each scan (no fixed field of view)"));
     md << fmt::format("- Heatmaps normalised per {}; proposal = map > t; t swept 0 .. 1 in steps of {:.2f}, chosen on "
                       "validation by mean IoU\n",
                       context.normalisation, result.thresholds.size() > 1 ? result.thresholds[1] : 0.0);
@@ -411,6 +416,8 @@ void writeEvaluationReport(const EvaluationResult& result, const CropDataset& da
         {"device", context.device},
         {"dataset", {{"directory", context.datasetDirectory}, {"synthetic", parameters.synthetic},
                      {"sanity_square", parameters.sanitySquare}, {"crops", dataset.size()}}},
+        {"crop_geometry", {{"centring", parameters.centring}, {"lesion_labels", parameters.lesionLabels},
+                           {"pixel_spacing_mm", parameters.pixelSpacingMm}}},
         {"normalisation", context.normalisation},
         {"thresholds", result.thresholds},
         {"classification", {{"test", metricsJson(result.test)}, {"val", metricsJson(result.validation)},

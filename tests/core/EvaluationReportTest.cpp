@@ -102,6 +102,8 @@ TEST(EvaluationReport, WritesTablesCsvAndJsonWithThePublishedNumbersOnRealData)
     EXPECT_NE(md.find("| gradcam | weaksight | t = 0.15 | 0.412 |"), std::string::npos) << md;
     EXPECT_NE(md.find("| baseline: centred disc | - | r = 40 px |"), std::string::npos) << md;
     EXPECT_NE(md.find("- CAM definitions: weaksight, torchcam"), std::string::npos) << md;
+    EXPECT_NE(md.find("- Crop geometry: centred on the kidney label, lesion = tumour or cyst, pixels of each scan"),
+              std::string::npos) << md;
     EXPECT_NE(md.find("published numbers"), std::string::npos);
     EXPECT_NE(md.find("| gradcam | 0.15 | 0.367 / 0.316 | t = 0.15 | 0.412 / 0.346 |"), std::string::npos) << md;
     const std::string csv = readText(dir / "out" / "cams.csv");
