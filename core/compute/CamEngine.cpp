@@ -56,59 +56,47 @@ torch::Tensor weighted(const torch::Tensor& weights, const torch::Tensor& activa
 
 } // namespace
 
-std::string toString(CamMethod method)
+namespace {
+
+// One name table per enumeration drives its names, its parsing and its list.
+template <typename Enum, size_t N>
+std::string nameIn(const std::pair<Enum, const char*> (&table)[N], Enum value)
 {
-    for (const auto& [m, name] : kNames)
-        if (m == method)
+    for (const auto& [v, name] : table)
+        if (v == value)
             return name;
-    return "gradcam";
+    return table[0].second;
 }
 
-CamMethod camMethodFromString(const std::string& name)
+template <typename Enum, size_t N>
+Enum valueIn(const std::pair<Enum, const char*> (&table)[N], const std::string& name, const char* what)
 {
-    for (const auto& [m, n] : kNames)
-        if (name == n)
-            return m;
     std::string known;
-    for (const auto& [m, n] : kNames)
+    for (const auto& [v, n] : table) {
+        if (name == n)
+            return v;
         known += std::string(known.empty() ? "" : ", ") + n;
-    throw std::invalid_argument("unknown CAM method '" + name + "' (" + known + ")");
+    }
+    throw std::invalid_argument("unknown " + std::string(what) + " '" + name + "' (" + known + ")");
 }
 
-std::vector<CamMethod> allCamMethods()
+template <typename Enum, size_t N> std::vector<Enum> valuesIn(const std::pair<Enum, const char*> (&table)[N])
 {
-    std::vector<CamMethod> all;
-    for (const auto& [m, n] : kNames)
-        all.push_back(m);
+    std::vector<Enum> all;
+    for (const auto& [v, n] : table)
+        all.push_back(v);
     return all;
 }
 
-std::string toString(CamFlavour flavour)
-{
-    for (const auto& [f, name] : kFlavourNames)
-        if (f == flavour)
-            return name;
-    return "weaksight";
-}
+} // namespace
 
-CamFlavour camFlavourFromString(const std::string& name)
-{
-    for (const auto& [f, n] : kFlavourNames)
-        if (name == n)
-            return f;
-    std::string known;
-    for (const auto& [f, n] : kFlavourNames)
-        known += std::string(known.empty() ? "" : ", ") + n;
-    throw std::invalid_argument("unknown CAM flavour '" + name + "' (" + known + ")");
-}
+std::string toString(CamMethod method) { return nameIn(kNames, method); }
+CamMethod camMethodFromString(const std::string& name) { return valueIn(kNames, name, "CAM method"); }
+std::vector<CamMethod> allCamMethods() { return valuesIn(kNames); }
 
-std::vector<CamFlavour> allCamFlavours()
-{
-    std::vector<CamFlavour> all;
-    for (const auto& [f, n] : kFlavourNames)
-        all.push_back(f);
-    return all;
-}
+std::string toString(CamFlavour flavour) { return nameIn(kFlavourNames, flavour); }
+CamFlavour camFlavourFromString(const std::string& name) { return valueIn(kFlavourNames, name, "CAM flavour"); }
+std::vector<CamFlavour> allCamFlavours() { return valuesIn(kFlavourNames); }
 
 bool flavourHas(CamFlavour flavour, CamMethod method)
 {

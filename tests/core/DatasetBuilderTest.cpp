@@ -90,6 +90,28 @@ int verifyCrops(const CropDataset& dataset, const std::map<std::string, LoadedCa
 
 } // namespace
 
+/// Real KiTS23 cases in a KiTS folder: KiTS imaging is not distributed and the builder needs a
+/// CT, so one is made from the labels on the real grid (boxes, masks and lesion fractions then
+/// come from the real labels).
+std::map<std::string, LoadedCase> realKitsCases(const fs::path& data, const fs::path& casesDir,
+                                                std::initializer_list<const char*> ids)
+{
+    for (const char* id : ids) {
+        const fs::path caseDir = casesDir / id;
+        fs::create_directories(caseDir);
+        fs::create_symlink(data / "kits23" / id / "segmentation.nii.gz", caseDir / "segmentation.nii.gz");
+        const LabelVolume labels = readLabelVolume(caseDir / "segmentation.nii.gz");
+        CtVolume ct(labels.geometry);
+        for (size_t v = 0; v < ct.voxels.size(); ++v)
+            ct.voxels[v] = static_cast<int16_t>(labels.voxels[v] == 0 ? -100 : 100 + 20 * labels.voxels[v]);
+        writeVolume(ct, caseDir / "imaging.nii.gz");
+    }
+    std::map<std::string, LoadedCase> cases;
+    for (const auto& c : scanDataset(casesDir))
+        cases.emplace(c.caseId, loadCase(c));
+    return cases;
+}
+
 /// The manifest's ground-truth coverage of each case against a count made here from the crop
 /// boxes the dataset records; returns the cases checked.
 int verifyCoverage(const fs::path& datasetDir, const CropDataset& dataset, const std::map<std::string, LoadedCase>& cases,
@@ -288,22 +310,8 @@ TEST(DatasetBuilder, RealKits23MasksCentredOnTheKidneys)
     const auto data = realDataDirectory();
     if (!data || !fs::exists(*data / "kits23" / "case_00502"))
         GTEST_SKIP() << "real KiTS23 masks not found (../shared/data or $WEAKSIGHT_REAL_DATA)";
-    // KiTS imaging is not distributed; the builder needs a CT, so one is made from the labels on
-    // the real grid (the crops' boxes, masks and lesion fractions come from the real labels).
     TempDir dir;
-    std::map<std::string, LoadedCase> cases;
-    for (const char* id : {"case_00110", "case_00502"}) {
-        const fs::path caseDir = dir / "cases" / id;
-        fs::create_directories(caseDir);
-        fs::create_symlink(*data / "kits23" / id / "segmentation.nii.gz", caseDir / "segmentation.nii.gz");
-        const LabelVolume labels = readLabelVolume(caseDir / "segmentation.nii.gz");
-        CtVolume ct(labels.geometry);
-        for (size_t v = 0; v < ct.voxels.size(); ++v)
-            ct.voxels[v] = static_cast<int16_t>(labels.voxels[v] == 0 ? -100 : 100 + 20 * labels.voxels[v]);
-        writeVolume(ct, caseDir / "imaging.nii.gz");
-    }
-    for (const auto& c : scanDataset(dir / "cases"))
-        cases.emplace(c.caseId, loadCase(c));
+    const auto cases = realKitsCases(*data, dir / "cases", {"case_00110", "case_00502"});
     DatasetBuildOptions options;
     options.cases = dir / "cases";
     options.out = dir / "crops";
@@ -337,19 +345,7 @@ TEST(DatasetBuilder, CropGeometryOptionsOnRealKits23Masks)
     if (!data || !fs::exists(*data / "kits23" / "case_00160"))
         GTEST_SKIP() << "real KiTS23 masks not found (../shared/data or $WEAKSIGHT_REAL_DATA)";
     TempDir dir;
-    std::map<std::string, LoadedCase> cases;
-    for (const char* id : {"case_00110", "case_00160", "case_00502"}) {
-        const fs::path caseDir = dir / "cases" / id;
-        fs::create_directories(caseDir);
-        fs::create_symlink(*data / "kits23" / id / "segmentation.nii.gz", caseDir / "segmentation.nii.gz");
-        const LabelVolume labels = readLabelVolume(caseDir / "segmentation.nii.gz");
-        CtVolume ct(labels.geometry);
-        for (size_t v = 0; v < ct.voxels.size(); ++v)
-            ct.voxels[v] = static_cast<int16_t>(labels.voxels[v] == 0 ? -100 : 100 + 20 * labels.voxels[v]);
-        writeVolume(ct, caseDir / "imaging.nii.gz");
-    }
-    for (const auto& c : scanDataset(dir / "cases"))
-        cases.emplace(c.caseId, loadCase(c));
+    const auto cases = realKitsCases(*data, dir / "cases", {"case_00110", "case_00160", "case_00502"});
     const auto build = [&](const std::string& name, const std::function<void(DatasetBuildOptions&)>& set) {
         DatasetBuildOptions options;
         options.cases = dir / "cases";
