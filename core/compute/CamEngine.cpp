@@ -560,6 +560,8 @@ std::vector<CamResult> computeCams(const Classifier& classifier, const std::vect
                         .squeeze(1);
     }
     const auto scoresCpu = scores.detach().to(torch::kCPU, torch::kFloat32).contiguous();
+    // TorchCAM's CAM has no ReLU: a map below zero everywhere still has a shape; only a flat one is empty.
+    const bool keepsNegatives = flavour == CamFlavour::TorchCam && options.method == CamMethod::Cam;
     std::vector<CamResult> results(static_cast<size_t>(N));
     for (int64_t i = 0; i < N; ++i) {
         CamResult& r = results[static_cast<size_t>(i)];
@@ -576,9 +578,9 @@ std::vector<CamResult> computeCams(const Classifier& classifier, const std::vect
         if (!finite) {
             r.degenerate = true;
             r.degenerateReason = "not finite";
-        } else if (r.raw.max() <= 0) {
+        } else if (keepsNegatives ? r.raw.max() <= r.raw.min() : r.raw.max() <= 0) {
             r.degenerate = true;
-            r.degenerateReason = "all zero";
+            r.degenerateReason = keepsNegatives ? "flat" : "all zero";
         }
     }
     return results;
