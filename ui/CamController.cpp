@@ -57,14 +57,14 @@ constexpr int kScanChunk = 8; ///< slices per probability-scan job (jobs stay sh
 
 } // namespace
 
-std::vector<CropBox> cropBoxes(const LoadedCase& loaded, const KidneyCentres* centres, int slice, int cropSize)
+std::vector<CropBox> cropBoxes(const LoadedCase& loaded, const KidneyCentres* centres, int slice, int rows, int cols)
 {
     if (centres)
-        return centres->boxes(slice, cropSize, cropSize);
+        return centres->boxes(slice, rows, cols);
     // No labels: the centre of each half of the slice.
     const CtVolume& ct = *loaded.imaging;
-    return {{"right", ct.rows() / 2 - cropSize / 2, ct.cols() / 4 - cropSize / 2, false},
-            {"left", ct.rows() / 2 - cropSize / 2, 3 * ct.cols() / 4 - cropSize / 2, false}};
+    return {{"right", ct.rows() / 2 - rows / 2, ct.cols() / 4 - cols / 2, false},
+            {"left", ct.rows() / 2 - rows / 2, 3 * ct.cols() / 4 - cols / 2, false}};
 }
 
 std::optional<double> proposalIouAgainstTruth(const SliceHeatmaps& heatmaps, const LabelVolume& labels, int slice,
@@ -269,13 +269,37 @@ void CamController::setNormalisation(compute::MapNormalisation normalisation)
         requestSlice(m_wantedSlice);
 }
 
+std::pair<int, int> CamController::cropExtent() const
+{
+    if (!m_model || !m_case)
+        return {m_cropSize, m_cropSize};
+    const auto spacing = m_case->geometry().canonicalSpacing();
+    const double modelSpacing = m_model->description().pixelSpacingMm;
+    if (!compute::needsResampling(m_model->description(), spacing[1], spacing[2]))
+        return {m_cropSize, m_cropSize};
+    return {std::max(1, static_cast<int>(std::lround(m_cropSize * modelSpacing / spacing[1]))),
+            std::max(1, static_cast<int>(std::lround(m_cropSize * modelSpacing / spacing[2])))};
+}
+
 QString CamController::physicalScaleNote() const
 {
     if (!m_model || !m_case)
         return {};
-    const auto& spacing = m_case->geometry().canonicalSpacing();
+    const auto spacing = m_case->geometry().canonicalSpacing();
+    const auto& description = m_model->description();
+    if (compute::needsResampling(description, spacing[1], spacing[2])) {
+        const auto [rows, cols] = cropExtent();
+        return tr("crops resampled to the model's %1 mm pixels (this scan's are %2 mm): each %3-pixel crop is cut "
+                  "from %4 x %5 scan pixels, %6 mm across")
+            .arg(description.pixelSpacingMm, 0, 'f', 2)
+            .arg(std::max(spacing[1], spacing[2]), 0, 'f', 2)
+            .arg(m_cropSize)
+            .arg(rows)
+            .arg(cols)
+            .arg(m_cropSize * description.pixelSpacingMm, 0, 'f', 0);
+    }
     return QString::fromStdString(
-        compute::physicalScaleNote(m_model->description(), m_cropSize, m_cropSize, spacing[1], spacing[2]));
+        compute::physicalScaleNote(description, m_cropSize, m_cropSize, spacing[1], spacing[2]));
 }
 
 QString CamController::colorBarTitle() const
@@ -341,8 +365,8 @@ std::string CamController::volumeKey() const
 {
     // The case's folder, not just its id: two datasets both have a case_00000.
     return (m_case ? m_case->files.directory.string() + "/" + m_case->files.caseId : std::string()) + "|" +
-           std::to_string(m_cropSize) + "|" + m_modelHash + "|" +
-           compute::camMethodKey(m_options, m_model ? m_model->description().targetLayer : std::string());
+           std::to_string(m_cropSize) + "|" + std::to_string(cropExtent().first) + "x" +
+           std::to_string(cropExtent().second) + "|" + m_modelHash + "|" + compute::camMethodKey(m_options, m_model ? m_model->description().targetLayer : std::string());
 }
 
 std::string CamController::cacheKey(int slice) const { return volumeKey() + "|" + std::to_string(slice); }
@@ -350,7 +374,8 @@ std::string CamController::cacheKey(int slice) const { return volumeKey() + "|" 
 std::string CamController::scanKey() const
 {
     return (m_case ? m_case->files.directory.string() + "/" + m_case->files.caseId : std::string()) + "|" +
-           std::to_string(m_cropSize) + "|" + m_modelHash;
+           std::to_string(m_cropSize) + "|" + std::to_string(cropExtent().first) + "x" +
+           std::to_string(cropExtent().second) + "|" + m_modelHash;
 }
 
 void CamController::touch(const std::string& key) const
@@ -535,6 +560,14 @@ void CamController::startJob(Job job)
     const auto centres = m_centres;
     const auto options = m_options;
     const int cropSize = m_cropSize;
+    // The model's physical scale: boxes of `extent` slice pixels resampled to cropSize pixels.
+    const auto [extentRows, extentCols] = cropExtent();
+    const bool resample = m_model && m_case &&
+                          compute::needsResampling(m_model->description(), m_case->geometry().canonicalSpacing()[1],
+                                                   m_case->geometry().canonicalSpacing()[2]);
+    // Steps as the dataset builder takes them, so resampled crops equal a `--spacing` dataset's.
+    const double rowStep = resample ? m_model->description().pixelSpacingMm / m_case->geometry().canonicalSpacing()[1] : 1.0;
+    const double colStep = resample ? m_model->description().pixelSpacingMm / m_case->geometry().canonicalSpacing()[2] : 1.0;
     const std::string volume = volumeKey();
     const std::string scan = scanKey();
     // Slices a whole-volume job can take from memory instead of recomputing: their ranges.
@@ -560,6 +593,14 @@ void CamController::startJob(Job job)
                 result.centres = std::make_shared<const KidneyCentres>(*loaded->labels);
             const QString methodName = QString::fromStdString(compute::toString(options.method));
             std::vector<int16_t> pixels(static_cast<size_t>(cropSize) * cropSize);
+            // Cut as the dataset builder does (the same keys as `evaluate` and cam-batch).
+            const auto cut = [&](int slice, const CropBox& box, int16_t* out) {
+                if (resample)
+                    cutResampledCrop(ct, nullptr, slice, box.row0, box.col0, rowStep, colStep, cropSize, cropSize, out,
+                                     nullptr);
+                else
+                    cutCrop(ct, slice, box.row0, box.col0, cropSize, cropSize, out);
+            };
 
             if (job.kind == JobKind::Scan) {
                 const int end = std::min(ct.slices(), job.slice + kScanChunk);
@@ -568,8 +609,8 @@ void CamController::startJob(Job job)
                 std::vector<compute::Image2D> crops;
                 std::vector<int> sliceOf;
                 for (int k = job.slice; k < end; ++k)
-                    for (const auto& box : cropBoxes(*loaded, result.centres.get(), k, cropSize)) {
-                        cutCrop(ct, k, box.row0, box.col0, cropSize, cropSize, pixels.data());
+                    for (const auto& box : cropBoxes(*loaded, result.centres.get(), k, extentRows, extentCols)) {
+                        cut(k, box, pixels.data());
                         crops.push_back({cropSize, cropSize, std::vector<float>(pixels.begin(), pixels.end())});
                         sliceOf.push_back(k);
                     }
@@ -597,7 +638,8 @@ void CamController::startJob(Job job)
             std::vector<std::vector<CropBox>> boxes;
             int total = 0;
             for (int k : slices) {
-                boxes.push_back(known.count(k) ? std::vector<CropBox>{} : cropBoxes(*loaded, result.centres.get(), k, cropSize));
+                boxes.push_back(known.count(k) ? std::vector<CropBox>{}
+                                               : cropBoxes(*loaded, result.centres.get(), k, extentRows, extentCols));
                 total += static_cast<int>(boxes.back().size());
             }
             // Hundredths of a crop: Score-CAM reports its masked inputs within a crop.
@@ -627,7 +669,7 @@ void CamController::startJob(Job job)
                     const CropBox& box = boxes[s][b];
                     // Cut and keyed as the dataset builder does, so the disk cache shares keys with
                     // `weaksight evaluate` and cam-batch.
-                    cutCrop(ct, raw.slice, box.row0, box.col0, cropSize, cropSize, pixels.data());
+                    cut(raw.slice, box, pixels.data());
                     const uint64_t cropKey = compute::cropContentKey(pixels.data(), cropSize, cropSize);
                     compute::CamMap map;
                     bool degenerate = false;
@@ -654,11 +696,12 @@ void CamController::startJob(Job job)
                         }
                     }
                     raw.rawMaps.push_back(map);
-                    map = compute::upsampleBilinear(map, cropSize, cropSize);
+                    // Upsampled onto the box's slice pixels (the crop's own size unless resampled).
+                    map = compute::upsampleBilinear(map, extentRows, extentCols);
                     const auto range = std::make_pair(map.min(), map.max());
                     raw.ranges.push_back(range);
                     raw.sides.push_back(box.side);
-                    raw.patches.push_back({box.row0, box.col0, cropSize, cropSize, std::move(map.values), degenerate});
+                    raw.patches.push_back({box.row0, box.col0, extentRows, extentCols, std::move(map.values), degenerate});
                     if (!degenerate) {
                         volumeLow = std::min(volumeLow, range.first);
                         volumeHigh = std::max(volumeHigh, range.second);

@@ -37,7 +37,8 @@ namespace weaksight::ui {
 
 /// The kidney crops of a slice the heatmaps are computed on: from the kidney centres when the case
 /// has labels, else the centre of each half of the slice. The review decides on the same boxes.
-std::vector<CropBox> cropBoxes(const LoadedCase& loaded, const KidneyCentres* centres, int slice, int cropSize);
+/// `rows` x `cols` are the box's extent in slice pixels (CamController::cropExtent()).
+std::vector<CropBox> cropBoxes(const LoadedCase& loaded, const KidneyCentres* centres, int slice, int rows, int cols);
 
 /// The heatmaps of one slice: a patch per kidney crop, normalised as the controller is set
 /// (per crop or per volume to [0, 1], or raw values).
@@ -112,6 +113,11 @@ public:
     void setThreshold(compute::CamMethod method, double threshold) { m_thresholds[method] = threshold; }
     void setCropSize(int pixels);
     int cropSize() const { return m_cropSize; }
+    /// The crop box's extent in the case's slice pixels (rows, cols): the crop size, or, where the
+    /// model records a pixel spacing the scan does not have, the slice pixels that hold the model's
+    /// field of view (crops are then resampled to its spacing and the heatmaps mapped back, so
+    /// patches, proposals and decisions stay on the slice grid).
+    std::pair<int, int> cropExtent() const;
 
     /// Shows a slice: heatmapsReady at once when cached, else after a background job (which
     /// replaces a job for another slice still running).

@@ -321,12 +321,12 @@ const KidneyCentres* ReviewController::centres() const
 
 bool ReviewController::sliceDecided(int64_t caseId, int slice) const
 {
-    const int size = m_cams.cropSize();
+    const auto [rows, cols] = m_cams.cropExtent();
     const KidneyCentres* kidneys = centres();
     std::vector<CropBox> boxes;
     if (m_wholeSlice) {
         // Slices with kidney crops need one decision of the whole slice.
-        if (kidneys && kidneys->boxes(slice, size, size).empty())
+        if (kidneys && kidneys->boxes(slice, rows, cols).empty())
             return true;
         if (!m_store)
             return false;
@@ -337,7 +337,7 @@ bool ReviewController::sliceDecided(int64_t caseId, int slice) const
         });
     }
     if (m_case && m_case->imaging)
-        boxes = cropBoxes(*m_case, kidneys, slice, size);
+        boxes = cropBoxes(*m_case, kidneys, slice, rows, cols);
     if (boxes.empty())
         return true; // nothing to decide on this slice
     if (!m_store)
@@ -345,8 +345,8 @@ bool ReviewController::sliceDecided(int64_t caseId, int slice) const
     const auto decisions = m_store->decisionsForSlice(caseId, slice);
     for (const auto& box : boxes) {
         const bool decided = std::any_of(decisions.begin(), decisions.end(), [&](const storage::StoredDecision& d) {
-            return !d.undone && d.crop.row == box.row0 && d.crop.col == box.col0 && d.crop.rows == size &&
-                   d.crop.cols == size;
+            return !d.undone && d.crop.row == box.row0 && d.crop.col == box.col0 && d.crop.rows == rows &&
+                   d.crop.cols == cols;
         });
         if (!decided)
             return false;

@@ -484,3 +484,54 @@ TEST(HeatmapSettings, NormalisationTargetLayerProbabilityScanAndMemoryBudget)
     EXPECT_NE(cams.heatmaps(slice), nullptr) << "the slice used last is kept";
     unsetenv("XDG_DATA_HOME");
 }
+
+TEST(HeatmapSettings, AModelsPhysicalScaleIsKeptByResamplingItsCrops)
+{
+    TempDir dir;
+    writeCaseAndModel(dir, 12, 96);
+    auto loaded = std::make_shared<const LoadedCase>(loadCase(scanDataset(dir / "cases").front()));
+    const double spacing = loaded->imaging->spacing[1];
+    ASSERT_DOUBLE_EQ(loaded->imaging->spacing[2], spacing);
+    // A model trained on pixels 1.5 x this scan's: its 32-pixel crops hold 48 scan pixels.
+    compute::ModelDescription description;
+    description.architecture = "tiny";
+    description.targetLayer = "layer3";
+    description.pixelSpacingMm = 1.5 * spacing;
+    compute::Classifier::create(description, 12).save((dir / "scaled.wsm").string());
+    const auto model = compute::Classifier::load((dir / "scaled.wsm").string(), "cpu");
+
+    ui::CamController cams;
+    cams.setCropSize(32);
+    QSignalSpy modelLoaded(&cams, &ui::CamController::modelLoaded);
+    cams.loadModel(QString::fromStdString((dir / "scaled.wsm").string()), "cpu");
+    ASSERT_TRUE(modelLoaded.wait(20000));
+    cams.setCase(loaded);
+    EXPECT_EQ(cams.cropExtent(), std::make_pair(48, 48));
+    EXPECT_TRUE(cams.physicalScaleNote().contains(QStringLiteral("resampled"))) << cams.physicalScaleNote().toStdString();
+    const KidneyCentres centres(*loaded->labels);
+    int slice = 0;
+    while (slice < loaded->imaging->slices() && centres.boxes(slice, 48, 48).empty())
+        ++slice;
+    ASSERT_LT(slice, loaded->imaging->slices());
+    cams.setNormalisation(compute::MapNormalisation::None);
+    cams.requestSlice(slice);
+    ASSERT_TRUE(QTest::qWaitFor([&] { return cams.heatmaps(slice) != nullptr; }, 60000));
+
+    // Patches cover the 48-pixel boxes on the slice grid; their values are the engine's map of the
+    // crop resampled to the model's spacing, upsampled back onto those 48 x 48 slice pixels.
+    const auto boxes = centres.boxes(slice, 48, 48);
+    const auto& patches = cams.heatmaps(slice)->patches;
+    ASSERT_EQ(patches.size(), boxes.size());
+    std::vector<int16_t> pixels(32 * 32);
+    cutResampledCrop(*loaded->imaging, nullptr, slice, boxes[0].row0, boxes[0].col0, 1.5, 1.5, 32, 32, pixels.data(),
+                     nullptr);
+    const auto direct =
+        compute::computeCams(model, {{32, 32, std::vector<float>(pixels.begin(), pixels.end())}}, compute::CamOptions{});
+    const auto expected = compute::upsampleBilinear(direct.front().raw, 48, 48);
+    EXPECT_EQ(patches[0].row0, boxes[0].row0);
+    EXPECT_EQ(patches[0].rows, 48);
+    EXPECT_EQ(patches[0].cols, 48);
+    ASSERT_EQ(patches[0].values.size(), expected.values.size());
+    for (size_t i = 0; i < expected.values.size(); ++i)
+        ASSERT_NEAR(patches[0].values[i], expected.values[i], 1e-5f + 1e-4f * std::abs(expected.values[i]));
+}
