@@ -18,6 +18,7 @@
 #include "ui/SliceView.h"
 
 #include <QAction>
+#include <sqlite3.h>
 
 #include <cstdlib>
 #include <QDockWidget>
@@ -324,4 +325,43 @@ TEST(Review, WholeSliceDecisionsUniteTheCropsProposals)
     const BinaryMask truth = lesionMask(labels, slice, 0, 0, labels.rows(), labels.cols());
     EXPECT_NEAR(*decisions.front().overlap.proposalGtIou, overlap(expected, truth).iou, 1e-12);
     unsetenv("XDG_DATA_HOME");
+}
+
+TEST(Review, TheCamFlavourIsStoredWithTheDecision)
+{
+    TempDir dir;
+    writeCaseAndModel(dir, 23, 128);
+    ui::MainWindow window;
+    ASSERT_TRUE(openCasesWithModel(window, dir, 40));
+    ui::CamController& cams = *window.camController();
+    ui::ReviewController& review = *window.reviewController();
+    review.setAnnotator("ana");
+    // View > CAM definitions > torchcam: the maps and the stored settings follow it.
+    auto* torchcam = window.findChild<QAction*>(QStringLiteral("camFlavour:torchcam"));
+    ASSERT_NE(torchcam, nullptr);
+    torchcam->trigger();
+    EXPECT_EQ(cams.flavour(), compute::CamFlavour::TorchCam);
+    const KidneyCentres centres(*window.currentCase()->labels);
+    int slice = 0; // a slice with a kidney crop
+    while (slice < window.currentCase()->labels->slices() && centres.boxes(slice, 40, 40).empty())
+        ++slice;
+    window.sliceView()->setSlice(slice);
+    const bool ready = QTest::qWaitFor([&] { return cams.heatmaps(slice) != nullptr && review.proposal(); }, 30000);
+    ASSERT_TRUE(ready) << "heatmaps " << (cams.heatmaps(slice) != nullptr) << ", proposal " << review.proposal().has_value();
+    actionWithShortcut(window, QKeySequence(Qt::Key_A))->trigger();
+    ASSERT_TRUE(review.store()) << review.lastError().toStdString();
+    sqlite3* db = nullptr;
+    ASSERT_EQ(sqlite3_open_v2((dir / "cases" / "weaksight.sqlite").c_str(), &db, SQLITE_OPEN_READONLY, nullptr), SQLITE_OK);
+    sqlite3_stmt* statement = nullptr;
+    ASSERT_EQ(sqlite3_prepare_v2(db, "SELECT s.parameters FROM proposals p JOIN cam_settings s ON s.id = p.cam_settings_id",
+                                 -1, &statement, nullptr),
+              SQLITE_OK)
+        << sqlite3_errmsg(db);
+    ASSERT_EQ(sqlite3_step(statement), SQLITE_ROW);
+    const std::string parameters = reinterpret_cast<const char*>(sqlite3_column_text(statement, 0));
+    EXPECT_NE(parameters.find("flavour=torchcam"), std::string::npos) << parameters;
+    sqlite3_finalize(statement);
+    sqlite3_close(db);
+    window.findChild<QAction*>(QStringLiteral("camFlavour:weaksight"))->trigger();
+    EXPECT_EQ(cams.flavour(), compute::CamFlavour::Weaksight);
 }
