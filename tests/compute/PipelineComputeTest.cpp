@@ -8,6 +8,8 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
+#include <atomic>
 #include <filesystem>
 #include <fstream>
 #include <random>
@@ -208,6 +210,31 @@ TEST(Evaluation, ShardsPartitionTheCropsDeterministically)
     }
     EXPECT_EQ(seen.size(), indices.size());
     EXPECT_THROW(shardOf(indices, 4, 4), std::invalid_argument);
+}
+
+TEST(Evaluation, ScoreCamReportsProgressWithinABatchAndStopsOnCancel)
+{
+    const fs::path dir = writeSquaresDataset("progress", 4);
+    const auto dataset = CropDataset::open(dir);
+    ModelDescription description;
+    description.architecture = "tiny";
+    description.targetLayer = "layer3";
+    const auto model = Classifier::create(description, 3);
+    const std::vector<size_t> crops{1, 3, 5, 7};
+    CamOptions options;
+    options.method = CamMethod::ScoreCam;
+    options.scoreBatch = 8; // 64 channels: 8 chunks per crop
+    std::vector<size_t> reports;
+    camsForCrops(model, dataset, crops, options, nullptr, 16, [&](size_t done, size_t) { reports.push_back(done); });
+    // One batch of 4 crops, yet progress moves crop by crop (not only at the batch's end).
+    EXPECT_GE(reports.size(), 5u);
+    EXPECT_TRUE(std::find(reports.begin(), reports.end(), 2u) != reports.end());
+    EXPECT_EQ(reports.back(), 4u);
+    std::atomic<bool> cancel{false};
+    EXPECT_THROW(camsForCrops(model, dataset, crops, options, nullptr, 16,
+                              [&](size_t done, size_t) { cancel = done >= 1; }, &cancel),
+                 std::runtime_error);
+    fs::remove_all(dir);
 }
 
 TEST(Evaluation, MetricsAndBaselinesFollowTheirDefinitions)

@@ -118,6 +118,8 @@ TEST(EvaluationReport, WritesTablesCsvAndJsonWithThePublishedNumbersOnRealData)
     EXPECT_NE(md.find("| 4 | t = 0.25 | 0.370 |"), std::string::npos) << md;
     EXPECT_NE(md.find("| hirescam (= gradcam) |"), std::string::npos) << md;
     EXPECT_NE(md.find("The same maps on every crop (to 1e-4 after normalisation): gradcam = hirescam"), std::string::npos) << md;
+    // No coverage in this dataset's manifest: said, not invented.
+    EXPECT_NE(md.find("Not recorded: the dataset was built by an older Weaksight"), std::string::npos) << md;
     // Per-crop results, recomputable: one row per evaluated crop.
     const std::string perCrop = readText(dir / "out" / "per_crop.csv");
     EXPECT_NE(perCrop.find("\"gradcam\",weaksight,test,"), std::string::npos) << perCrop;
@@ -146,4 +148,29 @@ TEST(EvaluationReport, WritesTablesCsvAndJsonWithThePublishedNumbersOnRealData)
     const auto synthetic = compute::CropDataset::open(writeDataset(dir / "synthetic", true));
     writeEvaluationReport(sampleResult(), synthetic, context, dir / "out2");
     EXPECT_EQ(readText(dir / "out2" / "report.md").find("published numbers"), std::string::npos);
+}
+
+TEST(EvaluationReport, GroundTruthOutsideTheCropsPerSplitFromTheManifest)
+{
+    TempDir dir;
+    const auto data = writeDataset(dir / "real", false);
+    // Two cases: 100 lesion voxels with 60 in crops (train), 50 with 50 (test); 10 of the train
+    // case's voxels on slices the dataset does not sample.
+    std::ofstream(data / "manifest.json") << R"({"cases": [
+        {"case_id": "case_a", "split": "train", "lesion_voxels": 100, "lesion_voxels_on_sampled_slices": 90,
+         "lesion_voxels_in_crops": 60, "tumour_voxels": 80, "tumour_voxels_in_crops": 40},
+        {"case_id": "case_b", "split": "test", "lesion_voxels": 50, "lesion_voxels_on_sampled_slices": 50,
+         "lesion_voxels_in_crops": 50, "tumour_voxels": 0, "tumour_voxels_in_crops": 0}]})";
+    EvaluationReportContext context;
+    context.datasetDirectory = data.string();
+    writeEvaluationReport(sampleResult(), compute::CropDataset::open(data), context, dir / "out");
+    const std::string md = readText(dir / "out" / "report.md");
+    EXPECT_NE(md.find("| all | 150 | 21.43 % | 26.67 % | 50.00 % |"), std::string::npos) << md; // 30/140, 40/150, 40/80
+    EXPECT_NE(md.find("| train | 100 | 33.33 % | 40.00 % | 50.00 % |"), std::string::npos) << md;
+    EXPECT_NE(md.find("| test | 50 | 0.00 % | 0.00 % | 0.00 % |"), std::string::npos) << md;
+    const std::string csv = readText(dir / "out" / "coverage.csv");
+    EXPECT_NE(csv.find("\"case_a\",train,100,90,60,0.400000,0.333333,80,40,0.500000"), std::string::npos) << csv;
+    std::ifstream jsonFile(dir / "out" / "results.json");
+    const auto json = nlohmann::json::parse(jsonFile);
+    EXPECT_NEAR(json["ground_truth_outside_crops"]["all"]["outside_fraction"].get<double>(), 100.0 / 150.0 * 0.4, 1e-12);
 }
