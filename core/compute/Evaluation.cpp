@@ -1,7 +1,6 @@
 #include "core/compute/Evaluation.h"
 
 #include <algorithm>
-#include <array>
 #include <chrono>
 #include <cmath>
 #include <map>
@@ -238,8 +237,9 @@ SplitStatistics splitStatistics(const std::vector<std::vector<Overlap>>& perCrop
     s.patientMeanIou /= static_cast<double>(groups.size());
     if (groups.size() < 2 || samples < 1)
         return s;
+    // Raw mt19937_64 draws (the standard fixes them; distributions differ between libraries).
     std::mt19937_64 generator(seed);
-    std::uniform_int_distribution<size_t> pick(0, groups.size() - 1);
+    const auto pick = [&](std::mt19937_64& g) { return static_cast<size_t>(g() % groups.size()); };
     std::vector<double> ious, dices;
     for (int b = 0; b < samples; ++b) {
         double iou = 0, dice = 0;
