@@ -81,6 +81,7 @@ struct DatasetBuildCommandOptions {
     std::string centring = "kidney";
     std::string lesionLabels = "tumour+cyst";
     double pixelSpacingMm = 0;
+    std::string spacingOfModel; ///< take --spacing from this model's description
     int threads = 0;
 };
 

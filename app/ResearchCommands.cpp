@@ -59,6 +59,15 @@ int runDatasetBuild(const DatasetBuildCommandOptions& o)
     options.centring = o.centring;
     options.lesionLabels = o.lesionLabels;
     options.pixelSpacingMm = o.pixelSpacingMm;
+    if (!o.spacingOfModel.empty()) {
+        const auto model = compute::Classifier::load(o.spacingOfModel, "cpu");
+        if (model.description().pixelSpacingMm <= 0)
+            throw InputError(o.spacingOfModel, "records no pixel spacing (it was trained on crops of each scan's own "
+                                               "pixels); give --spacing instead");
+        options.pixelSpacingMm = model.description().pixelSpacingMm;
+        std::cout << fmt::format("crops at {:.2f} mm pixels, the spacing {} was trained at\n", options.pixelSpacingMm,
+                                 o.spacingOfModel);
+    }
     options.threads = o.threads;
     const bool terminal = ::isatty(STDERR_FILENO);
     const auto summary = buildCropDataset(options, [&](int done, int total) {

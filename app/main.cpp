@@ -133,6 +133,10 @@ int main(int argc, char** argv)
                                 "Resample crops to this in-plane pixel spacing in mm (a fixed field of view, e.g. "
                                 "0.78: 150 px = 117 mm); default 0 = each scan's own pixels")
         ->check(CLI::Range(0.0, 20.0));
+    datasetBuildCmd->add_option("--spacing-of", datasetBuild.spacingOfModel,
+                                "Cut crops at the pixel spacing a model records (to evaluate it on other cases at "
+                                "the scale it learned)")
+        ->excludes("--spacing");
     datasetBuildCmd->add_option("--sanity-square", datasetBuild.sanitySquare,
                                 "Paste an N-pixel black square top-left in every lesion crop (the method's sanity check)");
     datasetBuildCmd->add_option("--threads", datasetBuild.threads, "Cases read in parallel (default: cores, at most 4)");

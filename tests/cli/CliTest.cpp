@@ -2,6 +2,7 @@
 #include "../core/TestSupport.h"
 #include "RunBinary.h"
 #include "core/compute/Classifier.h"
+#include "core/compute/CropDataset.h"
 #include "core/io/VolumeIo.h"
 
 #include <gtest/gtest.h>
@@ -166,6 +167,18 @@ TEST(Cli, CamResamplesToTheModelsPhysicalScale)
     ASSERT_EQ(unknown.exitCode, 0) << unknown.out;
     EXPECT_NE(unknown.out.find("the model records no pixel spacing"), std::string::npos) << unknown.out;
     EXPECT_EQ(weaksight::readImage2D(dir / "map2.nii.gz").rows, 40);
+
+    // Crops for evaluating the model on other cases, cut at the spacing it learned.
+    ASSERT_EQ(run("phantom --out " + (dir / "cases").string() + " --cases 3 --min-size 96 --max-size 96").exitCode, 0);
+    const auto build = run("dataset build --cases " + (dir / "cases").string() + " --out " + (dir / "crops").string() +
+                           " --crop 32 --spacing-of " + scaled);
+    ASSERT_EQ(build.exitCode, 0) << build.out;
+    EXPECT_DOUBLE_EQ(weaksight::compute::CropDataset::open(dir / "crops").parameters().pixelSpacingMm, 0.8);
+    const auto refused = runWeaksight("dataset build --cases " + (dir / "cases").string() + " --out " +
+                                          (dir / "crops2").string() + " --crop 32 --spacing-of " + unscaled,
+                                      true);
+    EXPECT_EQ(refused.exitCode, 1);
+    EXPECT_NE(refused.out.find("records no pixel spacing"), std::string::npos) << refused.out;
 }
 
 TEST(Cli, CamWritesOneMapPerMethod)
