@@ -229,10 +229,18 @@ MergeReport mergeStores(const fs::path& target, const std::vector<fs::path>& sou
                     copyOverlap.bind(1, static_cast<int64_t>(sqlite3_last_insert_rowid(db))).bind(2, decisions.int64(0)).run();
                     ++report.decisionsCopied;
                 }
+                // Entries already merged (the same source merged again) are not copied twice: an
+                // entry is the same when all its fields but `merged_from` are.
                 Statement auditCopy(db, R"SQL(
                     INSERT INTO audit_log(at, annotator, action, entity, entity_id, details)
-                        SELECT at, annotator, action, entity, entity_id,
-                               json_set(details, '$.merged_from', ?) FROM src.audit_log ORDER BY id)SQL");
+                        SELECT s.at, s.annotator, s.action, s.entity, s.entity_id,
+                               json_set(s.details, '$.merged_from', ?) FROM src.audit_log s
+                        WHERE NOT EXISTS (
+                            SELECT 1 FROM main.audit_log t
+                            WHERE t.entity = s.entity AND t.entity_id IS s.entity_id AND t.at = s.at
+                              AND t.annotator = s.annotator AND t.action = s.action
+                              AND json_remove(t.details, '$.merged_from') = json_remove(s.details, '$.merged_from'))
+                        ORDER BY s.id)SQL");
                 auditCopy.bind(1, source.string()).run();
                 Statement mergeEntry(db, "INSERT INTO audit_log(action, entity, details) VALUES ('merge', 'store', ?)");
                 mergeEntry.bind(1, nlohmann::json{{"source", source.string()}}.dump()).run();

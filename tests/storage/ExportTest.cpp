@@ -3,6 +3,7 @@
 #include "core/io/VolumeIo.h"
 #include "core/phantom/Phantom.h"
 #include "storage/Exporter.h"
+#include "storage/Statement.h"
 #include "storage/StoreTools.h"
 
 #include <gtest/gtest.h>
@@ -218,9 +219,17 @@ TEST(Merge, KeepsProvenanceReportsAgreementAndSkipsDuplicates)
         EXPECT_EQ(store.caseProgress().size(), 1u);
         EXPECT_TRUE(store.integrityOk());
     }
+    const auto auditRows = [&] {
+        AnnotationStore store(merged);
+        Statement count(store.database().handle(), "SELECT count(*) FROM audit_log WHERE action != 'merge'");
+        count.step();
+        return count.int64(0);
+    };
+    const auto auditBefore = auditRows();
     const auto again = mergeStores(merged, {anaDb});
     EXPECT_EQ(again.decisionsCopied, 0);
     EXPECT_EQ(again.duplicatesSkipped, 1);
+    EXPECT_EQ(auditRows(), auditBefore) << "re-merging a source does not duplicate its audit log";
 
     // A store whose case holds other data under the same name is refused.
     const fs::path otherDb = s.dir.path / "other.sqlite";
