@@ -7,7 +7,10 @@ namespace weaksight::compute {
 
 namespace {
 
-bool close(double a, double b) { return std::abs(a - b) <= 0.05 * b; }
+bool close(double a, double b)
+{
+    return std::abs(a - b) <= 0.05 * b;
+}
 
 std::string format(const char* pattern, double a, double b = 0, double c = 0, double d = 0)
 {
@@ -20,7 +23,8 @@ std::string format(const char* pattern, double a, double b = 0, double c = 0, do
 
 bool needsResampling(const ModelDescription& model, double rowSpacing, double colSpacing)
 {
-    return model.pixelSpacingMm > 0 && !(close(rowSpacing, model.pixelSpacingMm) && close(colSpacing, model.pixelSpacingMm));
+    return model.pixelSpacingMm > 0 &&
+           !(close(rowSpacing, model.pixelSpacingMm) && close(colSpacing, model.pixelSpacingMm));
 }
 
 std::string physicalScaleNote(const ModelDescription& model, int cropRows, int cropCols, double rowSpacing,
@@ -28,16 +32,18 @@ std::string physicalScaleNote(const ModelDescription& model, int cropRows, int c
 {
     const double here = std::max(cropRows * rowSpacing, cropCols * colSpacing);
     if (model.pixelSpacingMm <= 0)
-        return format("the model records no pixel spacing (its crops were cut at each scan's own pixels): here a "
-                      "crop covers %.0f mm at %.2f mm pixels; its heatmaps mean something only near the scale it "
-                      "was trained at",
-                      here, std::max(rowSpacing, colSpacing));
+        return format(
+            "the model records no pixel spacing (its crops were cut at each scan's own pixels): here a "
+            "crop covers %.0f mm at %.2f mm pixels; its heatmaps mean something only near the scale it "
+            "was trained at",
+            here, std::max(rowSpacing, colSpacing));
     if (!needsResampling(model, rowSpacing, colSpacing))
         return {};
-    return format("this scan's pixels are %.2f mm, the model was trained on %.2f mm pixels: a crop of the scan's "
-                  "pixels covers %.0f mm instead of %.0f mm",
-                  std::max(rowSpacing, colSpacing), model.pixelSpacingMm, here,
-                  std::max(cropRows, cropCols) * model.pixelSpacingMm);
+    return format(
+        "this scan's pixels are %.2f mm, the model was trained on %.2f mm pixels: a crop of the scan's "
+        "pixels covers %.0f mm instead of %.0f mm",
+        std::max(rowSpacing, colSpacing), model.pixelSpacingMm, here,
+        std::max(cropRows, cropCols) * model.pixelSpacingMm);
 }
 
 } // namespace weaksight::compute

@@ -134,24 +134,34 @@ TEST(Cli, ImportStatsExportAndMergeOnAStore)
     EXPECT_NE(table.out.find("evil\\x1b[2J\\x0ax"), std::string::npos) << table.out;
 }
 
-TEST(Cli, CamResamplesToTheModelsPhysicalScale)
+/// A random tiny ResNet saved at `path` (pixel spacing recorded when > 0); returns the path.
+std::string saveTinyModel(const std::filesystem::path& path, double pixelSpacingMm = 0)
 {
-    TempDir dir;
     weaksight::compute::ModelDescription description;
     description.architecture = "tiny";
     description.targetLayer = "layer3";
-    const auto unscaled = (dir / "unscaled.pt").string();
-    weaksight::compute::Classifier::create(description, 3).save(unscaled);
-    description.pixelSpacingMm = 0.8; // trained on 0.8 mm crops
-    const auto scaled = (dir / "scaled.pt").string();
-    weaksight::compute::Classifier::create(description, 3).save(scaled);
-    EXPECT_EQ(weaksight::compute::Classifier::load(scaled, "cpu").description().pixelSpacingMm, 0.8);
-    // A 40 x 48 crop of 1.6 mm pixels: 64 x 77 mm.
-    weaksight::Image2DFile crop{40, 48, 1.6, 1.6, std::vector<float>(40 * 48)};
+    description.pixelSpacingMm = pixelSpacingMm;
+    weaksight::compute::Classifier::create(description, 3).save(path.string());
+    return path.string();
+}
+
+/// A 40 x 48 crop of `spacing` mm pixels with a deterministic HU pattern, written to `path`.
+std::filesystem::path writeTestCrop(const std::filesystem::path& path, double spacing)
+{
+    weaksight::Image2DFile crop{40, 48, spacing, spacing, std::vector<float>(40 * 48)};
     for (size_t i = 0; i < crop.pixels.size(); ++i)
         crop.pixels[i] = static_cast<float>((i * 37) % 400) - 100.f;
-    const auto input = dir / "crop.nii.gz";
-    weaksight::writeImage2D(crop, input);
+    weaksight::writeImage2D(crop, path);
+    return path;
+}
+
+TEST(Cli, CamResamplesToTheModelsPhysicalScale)
+{
+    TempDir dir;
+    const auto unscaled = saveTinyModel(dir / "unscaled.pt");
+    const auto scaled = saveTinyModel(dir / "scaled.pt", 0.8); // trained on 0.8 mm crops
+    EXPECT_EQ(weaksight::compute::Classifier::load(scaled, "cpu").description().pixelSpacingMm, 0.8);
+    const auto input = writeTestCrop(dir / "crop.nii.gz", 1.6); // 40 x 48 pixels of 1.6 mm: 64 x 77 mm
 
     const auto resampled = run("cam --model " + scaled + " --input " + input.string() + " --method gradcam --out " +
                                (dir / "map.nii.gz").string());
@@ -184,16 +194,8 @@ TEST(Cli, CamResamplesToTheModelsPhysicalScale)
 TEST(Cli, CamWritesOneMapPerMethod)
 {
     TempDir dir;
-    weaksight::compute::ModelDescription description;
-    description.architecture = "tiny";
-    description.targetLayer = "layer3";
-    const auto modelPath = (dir / "tiny.pt").string();
-    weaksight::compute::Classifier::create(description, 3).save(modelPath);
-    weaksight::Image2DFile crop{40, 48, 0.8, 0.8, std::vector<float>(40 * 48)};
-    for (size_t i = 0; i < crop.pixels.size(); ++i)
-        crop.pixels[i] = static_cast<float>((i * 37) % 400) - 100.f;
-    const auto input = dir / "crop.nii.gz";
-    weaksight::writeImage2D(crop, input);
+    const auto modelPath = saveTinyModel(dir / "tiny.pt");
+    const auto input = writeTestCrop(dir / "crop.nii.gz", 0.8);
 
     const auto all = run("cam --model " + modelPath + " --input " + input.string() + " --method all --out " +
                          (dir / "map.nii.gz").string() + " --out-raw " + (dir / "raw.nii.gz").string() + " --threads 2");
