@@ -1,6 +1,7 @@
 // The headless research pipeline: weaksight dataset build, train, evaluate, cam-batch, cam-merge
 // (bench train is in main.cpp).
 #include "app/Commands.h"
+#include "core/compute/PhysicalScale.h"
 #include "core/common/Error.h"
 #include "core/compute/CamCache.h"
 #include "core/compute/Device.h"
@@ -195,7 +196,7 @@ void warnIfScalesDiffer(const compute::ModelDescription& model, const compute::D
     const auto text = [](double spacing) {
         return spacing > 0 ? fmt::format("{:.2f} mm pixels", spacing) : std::string("each scan's own pixels");
     };
-    if (std::abs(model.pixelSpacingMm - dataset.pixelSpacingMm) > 0.05 * std::max(model.pixelSpacingMm, dataset.pixelSpacingMm))
+    if (!compute::spacingsAgree(model.pixelSpacingMm, dataset.pixelSpacingMm))
         std::cout << fmt::format("note: the model was trained on crops at {}, this dataset's crops are at {}: the "
                                  "heatmaps show another physical scale than it learned\n",
                                  text(model.pixelSpacingMm), text(dataset.pixelSpacingMm));

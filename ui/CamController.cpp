@@ -269,16 +269,31 @@ void CamController::setNormalisation(compute::MapNormalisation normalisation)
         requestSlice(m_wantedSlice);
 }
 
-std::pair<int, int> CamController::cropExtent() const
+std::optional<std::pair<double, double>> CamController::resampleSteps() const
 {
     if (!m_model || !m_case)
-        return {m_cropSize, m_cropSize};
+        return std::nullopt;
     const auto spacing = m_case->geometry().canonicalSpacing();
-    const double modelSpacing = m_model->description().pixelSpacingMm;
-    if (!compute::needsResampling(m_model->description(), spacing[1], spacing[2]))
+    const auto& description = m_model->description();
+    if (!compute::needsResampling(description, spacing[1], spacing[2]))
+        return std::nullopt;
+    // As the dataset builder takes them, so resampled crops equal a `--spacing` dataset's.
+    return std::make_pair(description.pixelSpacingMm / spacing[1], description.pixelSpacingMm / spacing[2]);
+}
+
+std::pair<int, int> CamController::cropExtent() const
+{
+    const auto steps = resampleSteps();
+    if (!steps)
         return {m_cropSize, m_cropSize};
-    return {std::max(1, static_cast<int>(std::lround(m_cropSize * modelSpacing / spacing[1]))),
-            std::max(1, static_cast<int>(std::lround(m_cropSize * modelSpacing / spacing[2])))};
+    return {std::max(1, static_cast<int>(std::lround(m_cropSize * steps->first))),
+            std::max(1, static_cast<int>(std::lround(m_cropSize * steps->second)))};
+}
+
+std::string CamController::cropKey() const
+{
+    const auto [rows, cols] = cropExtent();
+    return std::to_string(m_cropSize) + "|" + std::to_string(rows) + "x" + std::to_string(cols);
 }
 
 QString CamController::physicalScaleNote() const
@@ -287,7 +302,7 @@ QString CamController::physicalScaleNote() const
         return {};
     const auto spacing = m_case->geometry().canonicalSpacing();
     const auto& description = m_model->description();
-    if (compute::needsResampling(description, spacing[1], spacing[2])) {
+    if (resampleSteps()) {
         const auto [rows, cols] = cropExtent();
         return tr("crops resampled to the model's %1 mm pixels (this scan's are %2 mm): each %3-pixel crop is cut "
                   "from %4 x %5 scan pixels, %6 mm across")
@@ -365,8 +380,7 @@ std::string CamController::volumeKey() const
 {
     // The case's folder, not just its id: two datasets both have a case_00000.
     return (m_case ? m_case->files.directory.string() + "/" + m_case->files.caseId : std::string()) + "|" +
-           std::to_string(m_cropSize) + "|" + std::to_string(cropExtent().first) + "x" +
-           std::to_string(cropExtent().second) + "|" + m_modelHash + "|" + compute::camMethodKey(m_options, m_model ? m_model->description().targetLayer : std::string());
+           cropKey() + "|" + m_modelHash + "|" + compute::camMethodKey(m_options, m_model ? m_model->description().targetLayer : std::string());
 }
 
 std::string CamController::cacheKey(int slice) const { return volumeKey() + "|" + std::to_string(slice); }
@@ -374,8 +388,7 @@ std::string CamController::cacheKey(int slice) const { return volumeKey() + "|" 
 std::string CamController::scanKey() const
 {
     return (m_case ? m_case->files.directory.string() + "/" + m_case->files.caseId : std::string()) + "|" +
-           std::to_string(m_cropSize) + "|" + std::to_string(cropExtent().first) + "x" +
-           std::to_string(cropExtent().second) + "|" + m_modelHash;
+           cropKey() + "|" + m_modelHash;
 }
 
 void CamController::touch(const std::string& key) const
@@ -562,12 +575,9 @@ void CamController::startJob(Job job)
     const int cropSize = m_cropSize;
     // The model's physical scale: boxes of `extent` slice pixels resampled to cropSize pixels.
     const auto [extentRows, extentCols] = cropExtent();
-    const bool resample = m_model && m_case &&
-                          compute::needsResampling(m_model->description(), m_case->geometry().canonicalSpacing()[1],
-                                                   m_case->geometry().canonicalSpacing()[2]);
-    // Steps as the dataset builder takes them, so resampled crops equal a `--spacing` dataset's.
-    const double rowStep = resample ? m_model->description().pixelSpacingMm / m_case->geometry().canonicalSpacing()[1] : 1.0;
-    const double colStep = resample ? m_model->description().pixelSpacingMm / m_case->geometry().canonicalSpacing()[2] : 1.0;
+    const auto steps = resampleSteps();
+    const bool resample = steps.has_value();
+    const double rowStep = resample ? steps->first : 1.0, colStep = resample ? steps->second : 1.0;
     const std::string volume = volumeKey();
     const std::string scan = scanKey();
     // Slices a whole-volume job can take from memory instead of recomputing: their ranges.

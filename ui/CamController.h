@@ -201,6 +201,10 @@ private:
     };
     std::string cacheKey(int slice) const;
     std::string volumeKey() const;
+    /// Slice pixels per crop pixel (rows, cols) where crops are resampled to the model's spacing.
+    std::optional<std::pair<double, double>> resampleSteps() const;
+    /// The crop size and its extent on the slice, for the keys of computed maps.
+    std::string cropKey() const;
     std::string scanKey() const;
     void adoptModel(const ModelLoad& loaded);
     void startJob(Job job);

@@ -1,16 +1,12 @@
 #include "core/compute/PhysicalScale.h"
 
+#include <algorithm>
 #include <cmath>
 #include <cstdio>
 
 namespace weaksight::compute {
 
 namespace {
-
-bool close(double a, double b)
-{
-    return std::abs(a - b) <= 0.05 * b;
-}
 
 std::string format(const char* pattern, double a, double b = 0, double c = 0, double d = 0)
 {
@@ -21,10 +17,12 @@ std::string format(const char* pattern, double a, double b = 0, double c = 0, do
 
 } // namespace
 
+bool spacingsAgree(double a, double b) { return std::abs(a - b) <= 0.05 * std::max(a, b); }
+
 bool needsResampling(const ModelDescription& model, double rowSpacing, double colSpacing)
 {
     return model.pixelSpacingMm > 0 &&
-           !(close(rowSpacing, model.pixelSpacingMm) && close(colSpacing, model.pixelSpacingMm));
+           !(spacingsAgree(rowSpacing, model.pixelSpacingMm) && spacingsAgree(colSpacing, model.pixelSpacingMm));
 }
 
 std::string physicalScaleNote(const ModelDescription& model, int cropRows, int cropCols, double rowSpacing,

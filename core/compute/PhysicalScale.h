@@ -11,6 +11,9 @@
 
 namespace weaksight::compute {
 
+/// Whether two pixel spacings (mm; 0 = not recorded) are the same scale: within 5 %.
+bool spacingsAgree(double a, double b);
+
 /// Whether a scan with these in-plane pixel spacings (mm) must be resampled for the model: it
 /// records a spacing and the scan's differs from it by more than 5 %.
 bool needsResampling(const ModelDescription& model, double rowSpacing, double colSpacing);

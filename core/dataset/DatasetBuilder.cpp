@@ -102,12 +102,13 @@ CaseCrops cropCase(const CaseFiles& files, Split split, const DatasetBuildOption
         std::vector<uint8_t> covered(sliceSize);
         for (int k = 0; k < labels.slices(); ++k) {
             const bool sampled = k % options.sliceStep == 0;
+            const std::vector<CropBox> boxes =
+                sampled ? centres.boxes(k, extentRows, extentCols, options.keepNoKidney) : std::vector<CropBox>{};
             std::fill(covered.begin(), covered.end(), uint8_t{0});
-            if (sampled)
-                for (const CropBox& box : centres.boxes(k, extentRows, extentCols, options.keepNoKidney))
-                    for (int r = std::max(0, box.row0); r < std::min(labels.rows(), box.row0 + extentRows); ++r)
-                        for (int c = std::max(0, box.col0); c < std::min(labels.cols(), box.col0 + extentCols); ++c)
-                            covered[static_cast<size_t>(r) * labels.cols() + c] = 1;
+            for (const CropBox& box : boxes)
+                for (int r = std::max(0, box.row0); r < std::min(labels.rows(), box.row0 + extentRows); ++r)
+                    for (int c = std::max(0, box.col0); c < std::min(labels.cols(), box.col0 + extentCols); ++c)
+                        covered[static_cast<size_t>(r) * labels.cols() + c] = 1;
             const uint8_t* slice = labels.slice(k);
             for (size_t p = 0; p < sliceSize; ++p) {
                 const bool lesion = isLesionLabel(slice[p]), tumour = slice[p] == labels::Tumour;
@@ -119,9 +120,7 @@ CaseCrops cropCase(const CaseFiles& files, Split split, const DatasetBuildOption
                 c.lesionInCrops += covered[p] && lesion;
                 c.tumourInCrops += covered[p] && tumour;
             }
-        }
-        for (int k = 0; k < labels.slices(); k += options.sliceStep) {
-            for (const CropBox& box : centres.boxes(k, extentRows, extentCols, options.keepNoKidney)) {
+            for (const CropBox& box : boxes) {
                 CropRecord record;
                 record.caseId = files.caseId;
                 record.split = split;
