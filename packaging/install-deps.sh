@@ -13,6 +13,7 @@ PACKAGES=(
   libcli11-dev nlohmann-json3-dev libgtest-dev libgmock-dev
   xvfb xauth libgl1-mesa-dri
   lintian
+  clang libclang-rt-14-dev
   python3-torch python3-torchvision
 )
 

@@ -36,5 +36,7 @@ case "$mode" in
     cd "$build_dir"
     # The gui test starts its own X server through xvfb-run; benchmarks (label bench) are not tests.
     ctest --output-on-failure -j"$jobs" -LE bench --timeout 900
+    # Fuzz targets (clang, libFuzzer, ASan + UBSan): each reader of untrusted input for 30 s.
+    bash "$root/tests/fuzz/run.sh" "${WEAKSIGHT_FUZZ_SECONDS:-30}"
     ;;
 esac

@@ -243,14 +243,16 @@ Database::Mode effectiveMode(const fs::path& file, Database::Mode requested)
 
 int64_t lastInsertId(Database& db) { return sqlite3_last_insert_rowid(db.handle()); }
 
-/// The mask of a row, which must be its crop box's size (checked before decoding allocates).
-BinaryMask maskFromBlob(const std::vector<uint8_t>& blob, const char* what, int64_t id, int rows, int cols)
+/// Most pixels a stored crop box or heatmap may have (8192 x 8192): a damaged or crafted store can
+/// hold any size, and decoding allocates it.
+constexpr int64_t kMaxStoredPixels = int64_t(1) << 26;
+
+/// Refuses a grid size read from a row that is not positive or larger than kMaxStoredPixels.
+void checkStoredGrid(int64_t rows, int64_t cols, const char* what, int64_t id)
 {
-    try {
-        return decodeMask(blob, rows, cols);
-    } catch (const std::invalid_argument& e) {
-        throw DatabaseError(std::string("damaged ") + what + " mask in row " + std::to_string(id) + ": " + e.what());
-    }
+    if (rows <= 0 || cols <= 0 || rows > kMaxStoredPixels || cols > kMaxStoredPixels || rows * cols > kMaxStoredPixels)
+        throw DatabaseError(std::string("damaged ") + what + " in row " + std::to_string(id) + ": a " +
+                            std::to_string(rows) + "x" + std::to_string(cols) + " grid");
 }
 
 void readOverlap(const Statement& s, int first, OverlapRecord& o)
@@ -521,7 +523,7 @@ BinaryMask AnnotationStore::proposalMask(int64_t proposalId) const
     s.bind(1, proposalId);
     if (!s.step())
         throw std::invalid_argument("no proposal with id " + std::to_string(proposalId));
-    return maskFromBlob(s.blob(0), "proposal", proposalId, s.integer(1), s.integer(2));
+    return decodeStoredMask(s.blob(0), s.int64(1), s.int64(2), "proposal", proposalId);
 }
 
 std::pair<std::optional<BinaryMask>, OverlapRecord> AnnotationStore::evaluateDecision(const DecisionInput& d,
@@ -589,9 +591,9 @@ DecisionResult AnnotationStore::recordDecision(const DecisionInput& d)
 {
     const BinaryMask proposal = proposalMask(d.proposalId);
     DecisionResult result;
-    auto [finalMask, overlapRecord] = evaluateDecision(d, proposal);
-    result.overlap = overlapRecord;
-    m_db.transaction([&] { result.decisionId = insertDecision(d, finalMask, result.overlap); });
+    const auto evaluated = evaluateDecision(d, proposal);
+    result.overlap = evaluated.second;
+    m_db.transaction([&] { result.decisionId = insertDecision(d, evaluated.first, result.overlap); });
     return result;
 }
 
@@ -600,11 +602,11 @@ DecisionResult AnnotationStore::recordProposalDecision(const ProposalInput& prop
 {
     checkProposal(proposal);
     DecisionResult result;
-    auto [finalMask, overlapRecord] = evaluateDecision(decision, proposal.mask);
-    result.overlap = overlapRecord;
+    const auto evaluated = evaluateDecision(decision, proposal.mask); // final mask and overlap record
+    result.overlap = evaluated.second;
     m_db.transaction([&] {
         decision.proposalId = insertProposal(proposal);
-        result.decisionId = insertDecision(decision, finalMask, result.overlap);
+        result.decisionId = insertDecision(decision, evaluated.first, result.overlap);
     });
     if (proposalId)
         *proposalId = decision.proposalId;
@@ -710,7 +712,7 @@ StoredDecision readDecision(const Statement& s)
     d.modelHash = s.text(11);
     d.threshold = s.real(12);
     if (!s.isNull(13))
-        d.finalMask = maskFromBlob(s.blob(13), "final", d.id, d.crop.rows, d.crop.cols);
+        d.finalMask = decodeStoredMask(s.blob(13), s.int64(6), s.int64(7), "final", d.id);
     readOverlap(s, 14, d.overlap);
     d.timeSpentMs = s.int64(22);
     d.createdAt = s.text(23);
@@ -762,6 +764,7 @@ std::vector<HeatmapDecision> AnnotationStore::heatmapDecisions() const
         h.cropCols = static_cast<int>(s.int64(2));
         h.rows = static_cast<int>(s.int64(3));
         h.cols = static_cast<int>(s.int64(4));
+        checkStoredGrid(s.int64(3), s.int64(4), "heatmap", s.int64(10));
         const auto bytes = s.blob(5);
         if (bytes.size() != static_cast<size_t>(h.rows) * h.cols * sizeof(float))
             throw DatabaseError("damaged heatmap of decision " + std::to_string(s.int64(10)));
@@ -769,7 +772,7 @@ std::vector<HeatmapDecision> AnnotationStore::heatmapDecisions() const
         std::memcpy(h.raw.data(), bytes.data(), bytes.size());
         h.low = s.real(6);
         h.high = s.real(7);
-        h.finalMask = maskFromBlob(s.blob(8), "decision", s.int64(10), h.cropRows, h.cropCols);
+        h.finalMask = decodeStoredMask(s.blob(8), s.int64(1), s.int64(2), "decision", s.int64(10));
         out.push_back(std::move(h));
     }
     return out;
@@ -786,6 +789,17 @@ bool AnnotationStore::integrityOk() const
 {
     Statement s(m_db.handle(), "PRAGMA integrity_check");
     return s.step() && s.text(0) == "ok";
+}
+
+BinaryMask decodeStoredMask(const std::vector<uint8_t>& blob, int64_t rows, int64_t cols, const std::string& what,
+                            int64_t id)
+{
+    checkStoredGrid(rows, cols, "crop box", id);
+    try {
+        return decodeMask(blob, static_cast<int>(rows), static_cast<int>(cols));
+    } catch (const std::invalid_argument& e) {
+        throw DatabaseError("damaged " + what + " mask in row " + std::to_string(id) + ": " + e.what());
+    }
 }
 
 std::string fileFingerprint(const fs::path& file)

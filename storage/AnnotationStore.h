@@ -230,6 +230,12 @@ private:
     Database m_db;
 };
 
+/// The mask blob of a store row whose crop box is rows x cols, as a damaged or crafted store may
+/// hold them: the box must be positive and at most 8192 x 8192 pixels and the blob must declare
+/// it, all checked before decoding allocates. Throws DatabaseError ("damaged <what> mask in row <id>").
+BinaryMask decodeStoredMask(const std::vector<uint8_t>& blob, int64_t rows, int64_t cols, const std::string& what,
+                            int64_t id);
+
 /// SHA-256 of a file's bytes as lowercase hex (content fingerprints of imaging and labels).
 std::string fileFingerprint(const std::filesystem::path& file);
 

@@ -92,10 +92,9 @@ void checkMergeSource(const fs::path& source, const fs::path& target)
         FROM decisions d JOIN proposals p ON p.id = d.proposal_id WHERE d.final_mask IS NOT NULL)SQL");
     while (masks.step()) {
         try {
-            decodeMask(masks.blob(4), masks.integer(2), masks.integer(3));
-        } catch (const std::invalid_argument& e) {
-            throw DatabaseError(source.string() + ": damaged " + masks.text(0) + " mask in row " +
-                                std::to_string(masks.int64(1)) + " (" + e.what() + "); not merged");
+            decodeStoredMask(masks.blob(4), masks.int64(2), masks.int64(3), masks.text(0), masks.int64(1));
+        } catch (const DatabaseError& e) {
+            throw DatabaseError(source.string() + ": " + e.what() + "; not merged");
         }
     }
 }

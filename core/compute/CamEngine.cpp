@@ -20,25 +20,6 @@ namespace F = torch::nn::functional;
 
 namespace {
 
-const std::pair<CamMethod, const char*> kNames[] = {
-    {CamMethod::Cam, "cam"},
-    {CamMethod::GradCam, "gradcam"},
-    {CamMethod::GradCamPlusPlus, "gradcam++"},
-    {CamMethod::SmoothGradCamPlusPlus, "smoothgradcam++"},
-    {CamMethod::ScoreCam, "scorecam"},
-    {CamMethod::FastScoreCam, "scorecam-fast"},
-    {CamMethod::XGradCam, "xgradcam"},
-    {CamMethod::LayerCam, "layercam"},
-    {CamMethod::HiResCam, "hirescam"},
-    {CamMethod::EigenCam, "eigencam"},
-};
-
-const std::pair<CamFlavour, const char*> kFlavourNames[] = {
-    {CamFlavour::Weaksight, "weaksight"},
-    {CamFlavour::PytorchGradCam, "pytorch-grad-cam"},
-    {CamFlavour::TorchCam, "torchcam"},
-};
-
 CamMap toMap(const torch::Tensor& t)
 {
     const auto cpu = t.detach().to(torch::kCPU, torch::kFloat32).contiguous();
@@ -55,73 +36,6 @@ torch::Tensor weighted(const torch::Tensor& weights, const torch::Tensor& activa
 }
 
 } // namespace
-
-namespace {
-
-// One name table per enumeration drives its names, its parsing and its list.
-template <typename Enum, size_t N>
-std::string nameIn(const std::pair<Enum, const char*> (&table)[N], Enum value)
-{
-    for (const auto& [v, name] : table)
-        if (v == value)
-            return name;
-    return table[0].second;
-}
-
-template <typename Enum, size_t N>
-Enum valueIn(const std::pair<Enum, const char*> (&table)[N], const std::string& name, const char* what)
-{
-    std::string known;
-    for (const auto& [v, n] : table) {
-        if (name == n)
-            return v;
-        known += std::string(known.empty() ? "" : ", ") + n;
-    }
-    throw std::invalid_argument("unknown " + std::string(what) + " '" + name + "' (" + known + ")");
-}
-
-template <typename Enum, size_t N> std::vector<Enum> valuesIn(const std::pair<Enum, const char*> (&table)[N])
-{
-    std::vector<Enum> all;
-    for (const auto& [v, n] : table)
-        all.push_back(v);
-    return all;
-}
-
-} // namespace
-
-std::string toString(CamMethod method) { return nameIn(kNames, method); }
-CamMethod camMethodFromString(const std::string& name) { return valueIn(kNames, name, "CAM method"); }
-std::vector<CamMethod> allCamMethods() { return valuesIn(kNames); }
-
-std::string toString(CamFlavour flavour) { return nameIn(kFlavourNames, flavour); }
-CamFlavour camFlavourFromString(const std::string& name) { return valueIn(kFlavourNames, name, "CAM flavour"); }
-std::vector<CamFlavour> allCamFlavours() { return valuesIn(kFlavourNames); }
-
-bool flavourHas(CamFlavour flavour, CamMethod method)
-{
-    switch (flavour) {
-    case CamFlavour::Weaksight: return true;
-    case CamFlavour::PytorchGradCam:
-        return method != CamMethod::Cam && method != CamMethod::SmoothGradCamPlusPlus &&
-               method != CamMethod::FastScoreCam;
-    case CamFlavour::TorchCam:
-        return method != CamMethod::HiResCam && method != CamMethod::EigenCam && method != CamMethod::FastScoreCam;
-    }
-    return false;
-}
-
-std::vector<CamMethod> camMethodsOf(CamFlavour flavour)
-{
-    std::vector<CamMethod> methods;
-    for (const auto method : allCamMethods())
-        if (flavourHas(flavour, method))
-            methods.push_back(method);
-    return methods;
-}
-
-float CamMap::max() const { return values.empty() ? 0.f : *std::max_element(values.begin(), values.end()); }
-float CamMap::min() const { return values.empty() ? 0.f : *std::min_element(values.begin(), values.end()); }
 
 // ---- Kernels (also used directly by the tests) -----------------------------------------
 

@@ -17,7 +17,7 @@ std::vector<uint32_t> cocoRleCounts(const BinaryMask& mask)
     uint8_t current = 0;
     uint32_t run = 0;
     const size_t stride = static_cast<size_t>(mask.cols);
-    for (int c = 0; c < mask.cols; ++c) {
+    for (int c = 0; mask.rows > 0 && c < mask.cols; ++c) { // a 0 x N grid has no pixels to point into
         const uint8_t* p = mask.pixels.data() + c;
         for (int r = 0; r < mask.rows; ++r, p += stride) {
             const uint8_t value = *p != 0;

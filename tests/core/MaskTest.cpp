@@ -689,6 +689,9 @@ TEST(MaskCoco, CountsAreColumnMajor)
     std::fill(full.pixels.begin(), full.pixels.end(), 1);
     EXPECT_EQ(cocoRleCounts(full), (std::vector<uint32_t>{0, 20}));
     EXPECT_EQ(cocoRleCounts(BinaryMask(0, 0)), (std::vector<uint32_t>{0}));
+    // Found by fuzz_coco_rle (UBSan): a 0 x 5 grid made the encoder offset a null pixel pointer.
+    EXPECT_EQ(cocoRleCounts(BinaryMask(0, 5)), (std::vector<uint32_t>{0}));
+    EXPECT_EQ(cocoRleCounts(cocoRleDecode({0}, 0, 5)), (std::vector<uint32_t>{0}));
 }
 
 TEST(MaskCoco, StringKnownEncodings)

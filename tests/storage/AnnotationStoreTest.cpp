@@ -648,3 +648,50 @@ TEST(AnnotationStore, AMaskBlobDeclaringAnotherSizeThanItsCropIsRefusedWithoutDe
     getrusage(RUSAGE_SELF, &after);
     EXPECT_LT(after.ru_maxrss - before.ru_maxrss, 64 * 1024) << "KB of peak memory grown while refusing it";
 }
+
+TEST(AnnotationStore, CropBoxesAndHeatmapsOfImpossibleSizesAreRefusedAsDamage)
+{
+    // Found by fuzz_store_blobs: a crafted store (CHECK constraints need not hold in a file someone
+    // edited) with a 0 x 0 heatmap made the reader copy from a null pointer, and a -1 x -4 heatmap
+    // whose product matched its 16 bytes was handed on with negative rows. A crop box of 0 or of
+    // more than 8192 x 8192 pixels is damage too, found before decoding allocates.
+    TempDb db;
+    AnnotationStore store(db.path);
+    ProposalInput p = proposalOnANewCase(store);
+    p.heatmap = ProposalHeatmap{2, 2, {0.f, 0.25f, 0.5f, 1.f}, 0, 1};
+    DecisionInput d;
+    d.annotator = "ana";
+    d.kind = DecisionKind::Accept;
+    int64_t proposal = 0;
+    store.recordProposalDecision(p, d, &proposal);
+    ASSERT_EQ(store.heatmapDecisions().size(), 1u);
+    sqlite3* handle = store.database().handle();
+    ASSERT_EQ(sqlite3_exec(handle, "PRAGMA ignore_check_constraints = ON", nullptr, nullptr, nullptr), SQLITE_OK);
+    const auto expectDamage = [&](const char* what, const std::string& expected) {
+        try {
+            store.heatmapDecisions();
+            ADD_FAILURE() << what << ": expected a DatabaseError";
+        } catch (const DatabaseError& e) {
+            EXPECT_NE(std::string(e.what()).find(expected), std::string::npos) << what << ": " << e.what();
+        }
+    };
+    const std::vector<uint8_t> sixteenBytes(16, 0);
+    Statement empty(handle, "UPDATE proposals SET heatmap_rows = 0, heatmap_cols = 0, heatmap = x'' WHERE id = ?");
+    empty.bind(1, proposal).run();
+    expectDamage("0 x 0 heatmap", "damaged heatmap in row");
+    Statement heatmap(handle, "UPDATE proposals SET heatmap_rows = ?, heatmap_cols = ?, heatmap = ? WHERE id = ?");
+    heatmap.bind(1, -1).bind(2, -4).bind(3, sixteenBytes).bind(4, proposal).run();
+    heatmap.reset();
+    expectDamage("-1 x -4 heatmap", "a -1x-4 grid");
+    heatmap.bind(1, 2).bind(2, 2).bind(3, sixteenBytes).bind(4, proposal).run();
+    ASSERT_EQ(store.heatmapDecisions().size(), 1u) << "a 2 x 2 heatmap of 16 bytes is whole again";
+
+    Statement crop(handle, "UPDATE proposals SET crop_rows = ?, crop_cols = ? WHERE id = ?");
+    for (const auto& [rows, cols] : std::vector<std::pair<int64_t, int64_t>>{{0, 8}, {8, -3}, {16384, 16384}}) {
+        crop.bind(1, rows).bind(2, cols).bind(3, proposal).run();
+        crop.reset();
+        EXPECT_THROW(store.proposalMask(proposal), DatabaseError) << rows << " x " << cols;
+        EXPECT_THROW(store.standingDecisions({DecisionKind::Accept}), DatabaseError) << rows << " x " << cols;
+        expectDamage("crop box", "damaged crop box in row");
+    }
+}
