@@ -216,10 +216,13 @@ INSERT INTO iou_summary(settings_key, threshold, decisions, pg_sum, pg_n, pf_sum
     WHERE d.undone = 0 GROUP BY coalesce(p.cam_settings_id, 0), p.threshold;
 )SQL";
 
+/// A store that exists but cannot be written: the file, or its folder (where SQLite keeps the
+/// write-ahead log and its index), is not writable.
 bool fileIsReadOnly(const fs::path& file)
 {
     std::error_code ec;
-    return fs::exists(file, ec) && ::access(file.c_str(), W_OK) != 0;
+    const fs::path folder = file.has_parent_path() ? file.parent_path() : fs::path(".");
+    return fs::exists(file, ec) && (::access(file.c_str(), W_OK) != 0 || ::access(folder.c_str(), W_OK) != 0);
 }
 
 Database::Mode effectiveMode(const fs::path& file, Database::Mode requested)

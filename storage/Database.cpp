@@ -1,11 +1,15 @@
 #include "storage/Database.h"
+#include "storage/Statement.h"
 
 #include <spdlog/spdlog.h>
 #include <sqlite3.h>
 
 #include <algorithm>
+#include <cctype>
 #include <cstring>
 #include <fstream>
+#include <memory>
+#include <unistd.h>
 
 namespace fs = std::filesystem;
 
@@ -24,11 +28,60 @@ bool looksLikeSqlite(const fs::path& file)
     return in.gcount() == 16 && std::memcmp(header, "SQLite format 3\0", 16) == 0;
 }
 
+bool folderIsWritable(const fs::path& file)
+{
+    const fs::path folder = file.has_parent_path() ? file.parent_path() : fs::path(".");
+    return ::access(folder.c_str(), W_OK) == 0;
+}
+
+/// Whether the file's write-ahead log holds frames not yet copied into the file.
+bool walPending(const fs::path& file)
+{
+    std::error_code ec;
+    const auto bytes = fs::file_size(fs::path(file.string() + "-wal"), ec);
+    return !ec && bytes > 0;
+}
+
+std::vector<std::string> columnsOf(sqlite3* db, const std::string& table)
+{
+    Statement columns(db, "SELECT name FROM pragma_table_info(?1, 'main')");
+    columns.bind(1, table);
+    std::vector<std::string> names;
+    while (columns.step())
+        names.push_back(columns.text(0));
+    return names;
+}
+
+std::string joined(const std::vector<std::string>& names)
+{
+    std::string text;
+    for (const auto& name : names)
+        text += (text.empty() ? "" : ", ") + name;
+    return text;
+}
+
 } // namespace
+
+std::string Database::uri(const fs::path& file, const std::string& query)
+{
+    static const char* const kHex = "0123456789ABCDEF";
+    std::string text = "file:";
+    for (const unsigned char c : fs::absolute(file).string()) {
+        if (std::isalnum(c) || c == '/' || c == '-' || c == '.' || c == '_' || c == '~') {
+            text += static_cast<char>(c);
+        } else {
+            text += '%';
+            text += kHex[c >> 4];
+            text += kHex[c & 15];
+        }
+    }
+    return query.empty() ? text : text + "?" + query;
+}
 
 Database::Database(const fs::path& file, const std::vector<Migration>& migrations, Mode mode, int applicationId)
     : m_file(file)
-    , m_readOnly(mode == Mode::ReadOnly)
+    , m_readOnly(mode != Mode::ReadWrite)
+    , m_inspectOnly(mode == Mode::Inspect)
 {
     std::error_code ec;
     const bool exists = fs::exists(file, ec);
@@ -37,8 +90,25 @@ Database::Database(const fs::path& file, const std::vector<Migration>& migration
     if (!exists && m_readOnly)
         throw DatabaseError(file.string() + ": database not found");
 
-    int flags = m_readOnly ? SQLITE_OPEN_READONLY : (SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE);
-    if (sqlite3_open_v2(file.c_str(), &m_db, flags | SQLITE_OPEN_FULLMUTEX, nullptr) != SQLITE_OK) {
+    std::string query = m_readOnly ? "mode=ro" : "mode=rwc";
+    if (m_readOnly && !folderIsWritable(file)) {
+        // A reader of a WAL database needs its -shm file, which a read-only folder cannot hold. When
+        // every change is already in the file, the file can be read as immutable instead.
+        if (walPending(file) && !fs::exists(file.string() + "-shm", ec))
+            throw DatabaseError(file.string() + ": in a read-only folder with changes still in its write-ahead log (" +
+                                file.filename().string() + "-wal); open it once where the folder is writable, or "
+                                "copy the folder somewhere writable");
+        if (!walPending(file)) {
+            query += "&immutable=1";
+            m_immutable = true;
+            spdlog::info("{}: in a read-only folder: opened read-only and immutable (changes other processes make "
+                         "are seen when it is opened again)",
+                         file.string());
+        }
+    }
+    const int flags = SQLITE_OPEN_URI | SQLITE_OPEN_FULLMUTEX |
+                      (m_readOnly ? SQLITE_OPEN_READONLY : (SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE));
+    if (sqlite3_open_v2(uri(file, query).c_str(), &m_db, flags, nullptr) != SQLITE_OK) {
         const std::string message = m_db ? sqlite3_errmsg(m_db) : "out of memory";
         sqlite3_close(m_db);
         m_db = nullptr;
@@ -148,12 +218,26 @@ void Database::migrate(const std::vector<Migration>& migrations, int application
     const int known = migrations.empty() ? 0 : std::max_element(migrations.begin(), migrations.end(), [](auto& a, auto& b) {
                                                    return a.version < b.version;
                                                })->version;
-    const int current = schemaVersion();
-    if (current > known)
-        throw DatabaseError(m_file.string() + ": schema version " + std::to_string(current) +
-                            " is newer than this program understands (" + std::to_string(known) +
-                            "); update Weaksight");
-    if (current == known)
+    // The version and the tables it describes are read in one snapshot: another connection may be
+    // migrating the file at this moment.
+    int current = 0;
+    execute("BEGIN");
+    try {
+        current = schemaVersion();
+        if (current > known)
+            throw DatabaseError(m_file.string() + ": schema version " + std::to_string(current) +
+                                " is newer than this program understands (" + std::to_string(known) +
+                                "); update Weaksight");
+        if (current > 0)
+            checkTables(migrations, current);
+        execute("COMMIT");
+    } catch (...) {
+        sqlite3_exec(m_db, "ROLLBACK", nullptr, nullptr, nullptr);
+        throw;
+    }
+    if (current == 0 && m_inspectOnly)
+        throw DatabaseError(m_file.string() + ": an empty SQLite database, not a store of this program");
+    if (current == known || m_inspectOnly)
         return;
     if (m_readOnly)
         throw DatabaseError(m_file.string() + ": schema version " + std::to_string(current) +
@@ -169,9 +253,45 @@ void Database::migrate(const std::vector<Migration>& migrations, int application
                 continue;
             execute(m.sql);
             execute("PRAGMA user_version = " + std::to_string(m.version));
-            spdlog::info("{}: schema migrated to version {}", m_file.string(), m.version);
+            if (locked > 0)
+                spdlog::info("{}: schema migrated to version {}", m_file.string(), m.version);
         }
+        if (locked == 0)
+            spdlog::info("{}: created (schema version {})", m_file.string(), known);
     });
+}
+
+void Database::checkTables(const std::vector<Migration>& migrations, int version) const
+{
+    // The tables our own migrations make up to that version, in an in-memory database.
+    sqlite3* reference = nullptr;
+    if (sqlite3_open(":memory:", &reference) != SQLITE_OK) {
+        sqlite3_close(reference);
+        throw DatabaseError(m_file.string() + ": cannot check its tables: out of memory");
+    }
+    const std::unique_ptr<sqlite3, int (*)(sqlite3*)> closer(reference, &sqlite3_close);
+    auto ordered = migrations;
+    std::sort(ordered.begin(), ordered.end(), [](auto& a, auto& b) { return a.version < b.version; });
+    for (const auto& m : ordered)
+        if (m.version <= version && sqlite3_exec(reference, m.sql.c_str(), nullptr, nullptr, nullptr) != SQLITE_OK)
+            throw DatabaseError("schema version " + std::to_string(m.version) + " does not apply: " +
+                                sqlite3_errmsg(reference));
+    Statement tables(reference, "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' "
+                                "ORDER BY name");
+    const std::string refusal = "; not a store of this program at that version (or a damaged one): refusing to "
+                                "open or change it";
+    while (tables.step()) {
+        const std::string table = tables.text(0);
+        const auto expected = columnsOf(reference, table);
+        const auto found = columnsOf(m_db, table);
+        if (found.empty())
+            throw DatabaseError(m_file.string() + ": says schema version " + std::to_string(version) +
+                                " but has no table '" + table + "'" + refusal);
+        if (found != expected)
+            throw DatabaseError(m_file.string() + ": table '" + table + "' has the columns (" + joined(found) +
+                                "), schema version " + std::to_string(version) + " has (" + joined(expected) + ")" +
+                                refusal);
+    }
 }
 
 } // namespace weaksight::storage
