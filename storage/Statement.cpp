@@ -7,9 +7,11 @@
 namespace weaksight::storage {
 
 namespace {
+/// Every error names its file ("attempt to write a readonly database" alone does not say which).
 [[noreturn]] void fail(sqlite3* db, const std::string& what)
 {
-    throw DatabaseError(what + ": " + sqlite3_errmsg(db));
+    const char* file = sqlite3_db_filename(db, "main");
+    throw DatabaseError((file && *file ? std::string(file) + ": " : std::string()) + what + ": " + sqlite3_errmsg(db));
 }
 } // namespace
 
@@ -70,7 +72,8 @@ bool Statement::step()
         return true;
     if (rc == SQLITE_DONE)
         return false;
-    const std::string message = sqlite3_errmsg(m_db);
+    const char* file = sqlite3_db_filename(m_db, "main");
+    const std::string message = (file && *file ? std::string(file) + ": " : std::string()) + sqlite3_errmsg(m_db);
     sqlite3_reset(m_statement);
     throw DatabaseError(message);
 }

@@ -313,6 +313,10 @@ struct DicomSlice {
     int instance = 0;
     std::string seriesUid;
     std::array<double, 3> normal{0, 0, 1};
+    std::array<double, 3> imagePosition{}; // ImagePositionPatient
+    std::array<double, 6> orientation{};   // ImageOrientationPatient: row then column direction
+    std::array<int64_t, 2> size{};         // columns, rows
+    std::array<double, 2> pixelSpacing{};  // along a row, along a column
 };
 
 std::string dicomTag(itk::GDCMImageIO* io, const char* tag)
@@ -335,6 +339,8 @@ std::vector<double> parseDicomNumbers(const std::string& text)
         } catch (...) {
             return {};
         }
+        if (!std::isfinite(values.back())) // "nan" and "inf" parse, and would break the slice order
+            return {};
         start = end + 1;
     }
     return values;
@@ -377,6 +383,10 @@ CtVolume readDicomSeries(const fs::path& dir, ReadReport& report)
         }
         s.normal = {iop[1] * iop[5] - iop[2] * iop[4], iop[2] * iop[3] - iop[0] * iop[5],
                     iop[0] * iop[4] - iop[1] * iop[3]};
+        std::copy(ipp.begin(), ipp.end(), s.imagePosition.begin());
+        std::copy(iop.begin(), iop.end(), s.orientation.begin());
+        s.size = {static_cast<int64_t>(io->GetDimensions(0)), static_cast<int64_t>(io->GetDimensions(1))};
+        s.pixelSpacing = {io->GetSpacing(0), io->GetSpacing(1)};
         for (int m = 0; m < 3; ++m)
             s.position += ipp[m] * s.normal[m];
         all.push_back(s);
@@ -433,6 +443,20 @@ CtVolume readDicomSeries(const fs::path& dir, ReadReport& report)
         }
     for (const auto& s : kept)
         report.slicePositionsMm.push_back(s.position);
+    // Before ITK allocates the series: one slice size, finite positive geometry, within the budget.
+    const DicomSlice& first = kept.front();
+    for (const auto& s : kept)
+        if (s.size != first.size)
+            throw InputError(dir, fmt::format("DICOM series mixes slice sizes: {} is {} x {}, {} is {} x {}",
+                                              first.file.filename().string(), first.size[0], first.size[1],
+                                              s.file.filename().string(), s.size[0], s.size[1]));
+    const std::array<double, 9> direction{first.orientation[0], first.orientation[3], first.normal[0],
+                                          first.orientation[1], first.orientation[4], first.normal[1],
+                                          first.orientation[2], first.orientation[5], first.normal[2]};
+    const std::array<int64_t, 3> size{first.size[0], first.size[1], static_cast<int64_t>(kept.size())};
+    io::checkGeometry(dir, size, {first.pixelSpacing[0], first.pixelSpacing[1], median}, first.imagePosition,
+                      direction);
+    io::checkVoxelBudget(dir, io::checkedProduct(dir, {uint64_t(size[0]), uint64_t(size[1]), uint64_t(size[2])}));
 
     std::vector<std::string> files;
     for (const auto& s : kept)

@@ -4,6 +4,8 @@
 #include "core/io/VolumeIo.h"
 
 #include <gtest/gtest.h>
+#include <cmath>
+#include <cstdlib>
 #include <itkGDCMImageIO.h>
 #include <itkImage.h>
 #include <itkImageFileWriter.h>
@@ -111,5 +113,47 @@ TEST(DicomSeries, DirectoryWithoutDicomIsAClearError)
         FAIL() << "expected an error";
     } catch (const InputError& e) {
         EXPECT_NE(std::string(e.what()).find("no readable DICOM"), std::string::npos) << e.what();
+    }
+}
+
+TEST(DicomSeries, HeadersAreCheckedBeforeTheSeriesIsRead)
+{
+    // Issue 14: the header validator covers DICOM too. Before ITK allocates a series: the voxel
+    // budget, one slice size, finite positions (a "nan" position made the slice order undefined).
+    {
+        TempDir dir;
+        for (int i = 0; i < 4; ++i)
+            writeDicomSlice(dir / ("s" + std::to_string(i) + ".dcm"), i + 1, 2.5 * i, 16, 20, 0);
+        ::setenv("WEAKSIGHT_MAX_VOXELS", "1000", 1);
+        try {
+            readCtVolume(dir.path());
+            ADD_FAILURE() << "expected the budget to refuse 16 x 20 x 4 voxels";
+        } catch (const InputError& e) {
+            EXPECT_NE(std::string(e.what()).find("declares 1280 voxels"), std::string::npos) << e.what();
+        }
+        ::unsetenv("WEAKSIGHT_MAX_VOXELS");
+        EXPECT_EQ(readCtVolume(dir.path()).slices(), 4);
+    }
+    {
+        TempDir dir;
+        for (int i = 0; i < 3; ++i)
+            writeDicomSlice(dir / ("s" + std::to_string(i) + ".dcm"), i + 1, 2.5 * i, 8, 8, 0);
+        writeDicomSlice(dir / "s3.dcm", 4, 7.5, 8, 10, 0);
+        try {
+            readCtVolume(dir.path());
+            ADD_FAILURE() << "expected mixed slice sizes to be refused";
+        } catch (const InputError& e) {
+            EXPECT_NE(std::string(e.what()).find("mixes slice sizes"), std::string::npos) << e.what();
+        }
+    }
+    {
+        TempDir dir;
+        for (int i = 0; i < 3; ++i)
+            writeDicomSlice(dir / ("s" + std::to_string(i) + ".dcm"), i + 1, 2.5 * i, 8, 8, 0);
+        writeDicomSlice(dir / "s3.dcm", 4, std::nan(""), 8, 8, 0);
+        ReadReport report;
+        const CtVolume ct = readCtVolume(dir.path(), &report);
+        EXPECT_EQ(ct.slices(), 3) << "the slice without a finite position is left out";
+        EXPECT_EQ(report.slicePositionsMm, (std::vector<double>{0, 2.5, 5}));
     }
 }

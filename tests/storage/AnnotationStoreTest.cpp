@@ -370,11 +370,31 @@ TEST(AnnotationStore, ReadOnlyStoreRefusesWrites)
     EXPECT_TRUE(reader.database().readOnly());
     EXPECT_EQ(reader.caseProgress()[0].decided, 1);
     EXPECT_THROW(reader.registerDataset("/x", "kits19"), DatabaseError);
-    if (::geteuid() == 0)
-        GTEST_SKIP() << "running as root: file permissions cannot make the file read-only";
-    fs::permissions(f.db.path, fs::perms::owner_read);
-    AnnotationStore byPermission(f.db.path);
-    EXPECT_TRUE(byPermission.database().readOnly());
+    // A file its user cannot write opens read-only, and a refused write names the file. Root ignores
+    // permissions, so the check runs in a child that drops to nobody; the folder stays writable.
+    fs::permissions(f.db.path, fs::perms::owner_read | fs::perms::group_read | fs::perms::others_read);
+    fs::permissions(f.db.dir, fs::perms::all);
+    const pid_t child = fork();
+    if (child == 0) {
+        if (::geteuid() == 0 && (::setgid(65534) != 0 || ::setuid(65534) != 0))
+            _exit(3);
+        try {
+            AnnotationStore byPermission(f.db.path);
+            if (!byPermission.database().readOnly() || byPermission.caseProgress()[0].decided != 1)
+                _exit(1);
+            byPermission.registerDataset("/x", "kits19");
+            _exit(1);
+        } catch (const DatabaseError& e) {
+            _exit(std::string(e.what()).find(f.db.path.string()) != std::string::npos ? 0 : 2);
+        } catch (...) {
+            _exit(4);
+        }
+    }
+    int status = 0;
+    ASSERT_EQ(waitpid(child, &status, 0), child);
+    ASSERT_TRUE(WIFEXITED(status));
+    EXPECT_EQ(WEXITSTATUS(status), 0) << "1: opened writable or read wrong, 2: the error omits the file, "
+                                         "3: could not drop privileges, 4: another exception";
 }
 
 // ---- Processes -------------------------------------------------------------------------
