@@ -441,11 +441,8 @@ const SliceHeatmaps* CamController::heatmaps(int slice) const
         m_memoryBytes += patch.values.size() * sizeof(float);
         if (m_normalisation == compute::MapNormalisation::None)
             continue;
-        // Min-max as compute::normaliseMinMax (a flat map becomes zeros).
         const auto [low, high] = m_normalisation == compute::MapNormalisation::PerCrop ? raw.ranges[p] : volume;
-        const float scale = high > low ? 1.0f / (high - low) : 0.0f;
-        for (float& v : patch.values)
-            v = (v - low) * scale;
+        compute::normaliseToRange(patch.values, low, high);
     }
     return &m_normalised.emplace(shownKey, std::move(heatmaps)).first->second;
 }

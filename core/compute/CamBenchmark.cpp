@@ -1,4 +1,5 @@
 #include "core/compute/CamBenchmark.h"
+#include "core/common/Overlap.h"
 
 #include "core/compute/CamEngine.h"
 #include "core/compute/ClassifierImpl.h"
@@ -96,7 +97,7 @@ MapAgreement compareMaps(CamMap a, CamMap b)
         unionSize += a.values[i] >= 0.5f || b.values[i] >= 0.5f;
     }
     agreement.meanAbsDifference /= std::max<size_t>(1, a.values.size());
-    agreement.iou = unionSize ? double(intersection) / unionSize : 1.0;
+    agreement.iou = overlapRatios(intersection, unionSize).iou;
     return agreement;
 }
 

@@ -525,24 +525,4 @@ CamMap libraryFinalMap(const CamResult& result, CamFlavour flavour)
     return shown;
 }
 
-void normaliseMinMax(CamMap& map)
-{
-    const float low = map.min(), high = map.max();
-    for (auto& v : map.values)
-        v = high > low ? (v - low) / (high - low) : 0.f;
-}
-
-void normaliseJointly(std::vector<CamMap*>& maps)
-{
-    float low = INFINITY, high = -INFINITY;
-    for (const auto* m : maps)
-        if (!m->values.empty()) {
-            low = std::min(low, m->min());
-            high = std::max(high, m->max());
-        }
-    for (auto* m : maps)
-        for (auto& v : m->values)
-            v = high > low ? (v - low) / (high - low) : 0.f;
-}
-
 } // namespace weaksight::compute

@@ -151,8 +151,10 @@ CamMap libraryFinalMap(const CamResult& result, CamFlavour flavour);
 std::vector<CamResult> computeCams(const Classifier& classifier, const std::vector<Image2D>& crops,
                                    const CamOptions& options);
 
-/// Normalisation is a separate, explicit step. Per crop: (v - min) / (max - min); a flat map
-/// becomes all zero (never noise).
+/// Normalisation is a separate, explicit step: v' = (v - low) / (high - low); a flat range
+/// (high <= low) makes every value 0 (never noise). The workstation applies stored ranges with it.
+void normaliseToRange(std::vector<float>& values, float low, float high);
+/// Per crop: low and high are the map's own min and max.
 void normaliseMinMax(CamMap& map);
 /// Per volume: one min and max over all maps (e.g. every slice of a case) for all of them.
 void normaliseJointly(std::vector<CamMap*>& maps);

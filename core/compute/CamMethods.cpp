@@ -1,9 +1,10 @@
-// The CAM methods' and flavours' name tables, what each flavour has, and the map type: Torch-free,
-// so every tool that names a method or holds a map (cache keys, the heatmap cache, the fuzz
-// targets) links without LibTorch.
+// The CAM methods' and flavours' name tables, what each flavour has, the map type and its
+// normalisation: Torch-free, so every tool that names a method or holds a map (cache keys, the
+// heatmap cache, the store, the workstation, the fuzz targets) links without LibTorch.
 #include "core/compute/CamEngine.h"
 
 #include <algorithm>
+#include <cmath>
 #include <stdexcept>
 
 namespace weaksight::compute {
@@ -118,6 +119,27 @@ float CamMap::max() const
 float CamMap::min() const
 {
     return values.empty() ? 0.f : *std::min_element(values.begin(), values.end());
+}
+
+void normaliseToRange(std::vector<float>& values, float low, float high)
+{
+    const float scale = high > low ? 1.0f / (high - low) : 0.0f;
+    for (auto& v : values)
+        v = (v - low) * scale;
+}
+
+void normaliseMinMax(CamMap& map) { normaliseToRange(map.values, map.min(), map.max()); }
+
+void normaliseJointly(std::vector<CamMap*>& maps)
+{
+    float low = INFINITY, high = -INFINITY;
+    for (const auto* m : maps)
+        if (!m->values.empty()) {
+            low = std::min(low, m->min());
+            high = std::max(high, m->max());
+        }
+    for (auto* m : maps)
+        normaliseToRange(m->values, low, high);
 }
 
 } // namespace weaksight::compute

@@ -1,4 +1,5 @@
 #include "core/compute/Evaluation.h"
+#include "core/common/Overlap.h"
 
 #include <algorithm>
 #include <chrono>
@@ -147,10 +148,9 @@ std::vector<Overlap> overlapsAtThresholds(const CamMap& map, const uint8_t* trut
         proposed += all[j + 1];
         intersection += inTruth[j + 1];
         const long long unionSize = proposed + truthSize - intersection;
-        out[j].iou = unionSize ? static_cast<double>(intersection) / static_cast<double>(unionSize) : 1.0;
-        out[j].dice = (proposed + truthSize) ? 2.0 * static_cast<double>(intersection) /
-                                                   static_cast<double>(proposed + truthSize)
-                                             : 1.0;
+        const auto ratios = overlapRatios(intersection, unionSize);
+        out[j].iou = ratios.iou;
+        out[j].dice = ratios.dice;
         out[j].intersection = intersection;
         out[j].unionSize = unionSize;
     }
@@ -166,8 +166,8 @@ Overlap overlapOf(const std::vector<uint8_t>& proposal, const uint8_t* truth)
         both += proposal[p] && truth[p];
     }
     const long long unionSize = a + b - both;
-    return {unionSize ? static_cast<double>(both) / static_cast<double>(unionSize) : 1.0,
-            (a + b) ? 2.0 * static_cast<double>(both) / static_cast<double>(a + b) : 1.0, both, unionSize};
+    const auto ratios = overlapRatios(both, unionSize);
+    return {ratios.iou, ratios.dice, both, unionSize};
 }
 
 void normalise(std::vector<CamResult>& maps, const std::vector<size_t>& indices, const CropDataset& dataset,
@@ -214,10 +214,11 @@ SplitStatistics splitStatistics(const std::vector<std::vector<Overlap>>& perCrop
         intersection += perCrop[n][best].intersection;
         unionSize += perCrop[n][best].unionSize;
     }
-    s.pooledIou = unionSize ? static_cast<double>(intersection) / static_cast<double>(unionSize) : 0.0;
-    s.pooledDice = unionSize + intersection
-                       ? 2.0 * static_cast<double>(intersection) / static_cast<double>(unionSize + intersection)
-                       : 0.0;
+    if (!subset.empty()) {
+        const auto pooled = overlapRatios(intersection, unionSize);
+        s.pooledIou = pooled.iou;
+        s.pooledDice = pooled.dice;
+    }
     if (patients.empty() || subset.empty())
         return s;
     // Each patient's crops (positions), in a fixed order.

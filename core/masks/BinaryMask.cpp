@@ -2,6 +2,7 @@
 // annotation workflow reports. Any nonzero pixel counts as "set", so a mask that was filled with
 // 255 by some drawing code still scores correctly.
 #include "core/masks/BinaryMask.h"
+#include "core/common/Overlap.h"
 
 #include <cstring>
 #include <stdexcept>
@@ -75,14 +76,9 @@ OverlapScores overlap(const BinaryMask& a, const BinaryMask& b)
         s.intersection += x & y;
     }
     s.unionSize = s.sizeA + s.sizeB - s.intersection;
-    if (s.unionSize == 0) {
-        // Both empty: the two annotators agree that there is nothing here.
-        s.iou = 1.0;
-        s.dice = 1.0;
-    } else {
-        s.iou = static_cast<double>(s.intersection) / static_cast<double>(s.unionSize);
-        s.dice = 2.0 * static_cast<double>(s.intersection) / static_cast<double>(s.sizeA + s.sizeB);
-    }
+    const auto ratios = overlapRatios(s.intersection, s.unionSize);
+    s.iou = ratios.iou;
+    s.dice = ratios.dice;
     return s;
 }
 
