@@ -244,7 +244,7 @@ int runGuiBench(const GuiBenchOptions& o, int argc, char** argv)
     writePhantomDataset(phantom, dir / "cases", 1);
     compute::ModelDescription tiny;
     tiny.architecture = "tiny";
-    tiny.targetLayer = "layer3";
+    tiny.targetLayer = compute::defaultTargetLayer("tiny");
     compute::Classifier::create(tiny, 1).save((dir / "tiny.wsm").string());
 
     ui::MainWindow window;

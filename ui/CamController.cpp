@@ -6,9 +6,7 @@
 #include "core/compute/CropDataset.h"
 #include "core/dataset/KidneyCrops.h"
 
-#include <QFile>
-#include <QJsonDocument>
-#include <QJsonObject>
+#include "core/research/TrainingReport.h"
 #include <QPromise>
 #include <QThreadPool>
 #include <QtConcurrent/QtConcurrentRun>
@@ -185,9 +183,7 @@ void CamController::loadModel(const QString& path, const QString& device)
                 spdlog::warn("heatmap disk cache unavailable: {}", e.what());
             }
             // The crop size the model was trained on (written by `weaksight train` and the demo).
-            QFile history(path + QStringLiteral(".training.json"));
-            if (history.open(QIODevice::ReadOnly))
-                result.cropSize = QJsonDocument::fromJson(history.readAll()).object().value("crop_rows").toInt();
+            result.cropSize = trainedCropRows(path.toStdString());
             result.model = std::move(model);
         } catch (const std::bad_alloc&) {
             result.error = tr("Not enough memory to load the model %1.").arg(path);

@@ -230,7 +230,7 @@ void ComparisonView::showPane(Pane& pane)
 void ComparisonView::updateTitle(Pane& pane)
 {
     QString text = QString::fromStdString(compute::toString(pane.cams->method()));
-    if (pane.cams->method() == compute::CamMethod::FastScoreCam)
+    if (compute::isApproximate(pane.cams->method()))
         text += tr(" (approximate)");
     text += tr("  t %1").arg(pane.cams->threshold(), 0, 'f', 2);
     const SliceHeatmaps* maps = pane.cams->heatmaps(m_slice);

@@ -346,8 +346,7 @@ void MainWindow::buildHeatmapToolbar()
     m_camMethod = new QComboBox(toolbar);
     for (const auto method : compute::allCamMethods()) {
         const QString name = QString::fromStdString(compute::toString(method));
-        // The fast Score-CAM is an approximation and says so.
-        m_camMethod->addItem(method == compute::CamMethod::FastScoreCam ? tr("%1 (approximate)").arg(name) : name,
+        m_camMethod->addItem(compute::isApproximate(method) ? tr("%1 (approximate)").arg(name) : name,
                              static_cast<int>(method));
     }
     m_camMethod->setCurrentIndex(m_camMethod->findData(static_cast<int>(compute::CamMethod::GradCam)));

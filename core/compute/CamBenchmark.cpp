@@ -153,7 +153,7 @@ void runCamBenchmark(const CamBenchmarkOptions& options, std::ostream& out)
     for (const auto& architecture : options.architectures) {
         ModelDescription d;
         d.architecture = architecture;
-        d.targetLayer = architecture == "tiny" ? "layer3" : "layer4";
+        d.targetLayer = defaultTargetLayer(architecture);
         Classifier model = Classifier::create(d, 1);
         model.moveTo(info.name);
         const auto& impl = model.impl();

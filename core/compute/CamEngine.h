@@ -80,6 +80,8 @@ CamFlavour camFlavourFromString(const std::string& name);
 std::vector<CamFlavour> allCamFlavours();
 /// Whether the flavour's library has the method (Weaksight has all).
 bool flavourHas(CamFlavour flavour, CamMethod method);
+/// Methods that approximate another (fast Score-CAM: the top-k channels only); shown as such.
+bool isApproximate(CamMethod method);
 /// The methods the flavour has, in allCamMethods() order.
 std::vector<CamMethod> camMethodsOf(CamFlavour flavour);
 

@@ -103,6 +103,8 @@ bool flavourHas(CamFlavour flavour, CamMethod method)
     return false;
 }
 
+bool isApproximate(CamMethod method) { return method == CamMethod::FastScoreCam; }
+
 std::vector<CamMethod> camMethodsOf(CamFlavour flavour)
 {
     std::vector<CamMethod> methods;

@@ -465,4 +465,6 @@ std::vector<float> Classifier::lesionProbability(const std::vector<Image2D>& cro
     return {p.data_ptr<float>(), p.data_ptr<float>() + p.numel()};
 }
 
+std::string defaultTargetLayer(const std::string& architecture) { return lastStageName(architectureOf(architecture)); }
+
 } // namespace weaksight::compute

@@ -18,6 +18,10 @@ struct Image2D {
     std::vector<float> pixels;
 };
 
+/// The last stage of a native architecture ("layer3" for tiny, "layer4" for the ResNets): where the
+/// CAM methods look unless told otherwise. Throws std::invalid_argument for an unknown architecture.
+std::string defaultTargetLayer(const std::string& architecture);
+
 /// Everything needed to rebuild and feed a model: architecture and input preprocessing
 /// (part of the model, never guessed by the caller).
 struct ModelDescription {
@@ -28,7 +32,7 @@ struct ModelDescription {
     /// HU window mapped linearly to [0, 1] (values outside are clamped).
     double huLow = -200.0;
     double huHigh = 300.0;
-    /// Layer whose activations the CAM methods use ("layer4" for ResNets; the last stage).
+    /// Layer whose activations the CAM methods use (defaultTargetLayer(): the last stage).
     std::string targetLayer = "layer4";
     /// What follows the target layer, where a TorchScript model declares it: "avgpool-linear"
     /// (global average pooling, then one linear layer) lets the gradient methods use the

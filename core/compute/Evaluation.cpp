@@ -413,7 +413,7 @@ EvaluationResult evaluateModel(const Classifier& classifier, const CropDataset& 
         MethodResult m;
         m.name = toString(method);
         m.flavour = toString(cam.flavour);
-        m.approximate = method == CamMethod::FastScoreCam;
+        m.approximate = isApproximate(method);
         std::vector<std::vector<Overlap>> perCrop[2];
         std::vector<CamMap> rawMaps; // validation then test
         size_t computedMaps = 0;

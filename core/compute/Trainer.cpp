@@ -306,7 +306,7 @@ TrainResult trainClassifier(const CropDataset& dataset, const TrainOptions& opti
     description.huLow = dataset.parameters().huLow;
     description.huHigh = dataset.parameters().huHigh;
     description.pixelSpacingMm = dataset.parameters().pixelSpacingMm; // the physical scale travels with it
-    description.targetLayer = options.architecture == "tiny" ? "layer3" : "layer4";
+    description.targetLayer = defaultTargetLayer(options.architecture);
     torch::manual_seed(options.seed);
     at::globalContext().setDeterministicAlgorithms(true, /*warn_only=*/true);
     Classifier classifier = Classifier::create(description, options.seed);
@@ -505,7 +505,7 @@ bool runTrainBenchmark(const TrainBenchmarkOptions& options, std::ostream& out)
     for (const auto& architecture : options.architectures) {
         ModelDescription description;
         description.architecture = architecture;
-        description.targetLayer = architecture == "tiny" ? "layer3" : "layer4";
+        description.targetLayer = defaultTargetLayer(architecture);
         Classifier classifier = Classifier::create(description, 1);
         classifier.moveTo(device.name);
         ClassifierImpl& model = classifier.impl();

@@ -1,4 +1,6 @@
 #include "core/research/TrainingReport.h"
+#include "core/common/Error.h"
+#include "core/io/AtomicFile.h"
 
 #include <fstream>
 #include <stdexcept>
@@ -44,15 +46,26 @@ nlohmann::json trainingReportJson(const TrainingRun& run, const compute::TrainRe
 fs::path writeTrainingReport(const TrainingRun& run, const compute::TrainResult& result)
 {
     const fs::path file = run.model.string() + ".training.json";
-    const fs::path temporary = file.string() + ".tmp";
-    {
-        std::ofstream out(temporary);
-        out << trainingReportJson(run, result).dump(2) << "\n";
+    const std::string text = trainingReportJson(run, result).dump(2) + "\n";
+    io::writeAtomically(file, [&](const fs::path& temporary) {
+        std::ofstream out(temporary, std::ios::binary);
+        out << text;
         if (!out.flush())
-            throw std::runtime_error("cannot write " + temporary.string());
-    }
-    fs::rename(temporary, file);
+            throw InputError(file, "cannot write the training record");
+    });
     return file;
+}
+
+int trainedCropRows(const fs::path& model)
+{
+    std::ifstream in(model.string() + ".training.json");
+    if (!in)
+        return 0;
+    const auto record = nlohmann::json::parse(in, nullptr, false);
+    if (record.is_discarded() || !record.is_object())
+        return 0;
+    const auto rows = record.find("crop_rows");
+    return rows != record.end() && rows->is_number_integer() ? rows->get<int>() : 0;
 }
 
 } // namespace weaksight

@@ -22,7 +22,11 @@ struct TrainingRun {
 };
 
 nlohmann::json trainingReportJson(const TrainingRun& run, const compute::TrainResult& result);
-/// Writes `model`.training.json (through a temporary file renamed into place); returns its path.
+/// Writes `model`.training.json (whole or not at all: io::writeAtomically); returns its path.
 std::filesystem::path writeTrainingReport(const TrainingRun& run, const compute::TrainResult& result);
+
+/// The crop size (rows) `model` was trained on, from its MODEL.training.json; 0 when there is no
+/// such file or it does not say (a model made elsewhere).
+int trainedCropRows(const std::filesystem::path& model);
 
 } // namespace weaksight
