@@ -480,6 +480,13 @@ void AnnotationStore::checkProposal(const ProposalInput& p) const
         throw std::invalid_argument("proposal mask is " + std::to_string(p.mask.rows) + "x" +
                                     std::to_string(p.mask.cols) + " but its crop box is " +
                                     std::to_string(p.crop.rows) + "x" + std::to_string(p.crop.cols));
+    try { // the reader's bounds (checkStoredGrid), so that nothing is written that cannot be read
+        checkStoredGrid(p.crop.rows, p.crop.cols, "crop box", 0);
+        if (p.heatmap)
+            checkStoredGrid(p.heatmap->rows, p.heatmap->cols, "heatmap", 0);
+    } catch (const DatabaseError&) {
+        throw std::invalid_argument("proposal crop box or heatmap of an impossible size");
+    }
     const auto registration = caseRegistration(p.caseId);
     if (p.slice < 0 || p.slice >= registration.shape[0] || p.crop.row < 0 || p.crop.col < 0 ||
         p.crop.row + p.crop.rows > registration.shape[1] || p.crop.col + p.crop.cols > registration.shape[2])

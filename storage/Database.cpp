@@ -65,7 +65,7 @@ std::string joined(const std::vector<std::string>& names)
 std::string Database::uri(const fs::path& file, const std::string& query)
 {
     static const char* const kHex = "0123456789ABCDEF";
-    std::string text = "file:";
+    std::string text = "file://"; // then the absolute path: "file:///…" (a path starting "//" is no host)
     for (const unsigned char c : fs::absolute(file).string()) {
         if (std::isalnum(c) || c == '/' || c == '-' || c == '.' || c == '_' || c == '~') {
             text += static_cast<char>(c);
@@ -94,11 +94,14 @@ Database::Database(const fs::path& file, const std::vector<Migration>& migration
     if (m_readOnly && !folderIsWritable(file)) {
         // A reader of a WAL database needs its -shm file, which a read-only folder cannot hold. When
         // every change is already in the file, the file can be read as immutable instead.
-        if (walPending(file) && !fs::exists(file.string() + "-shm", ec))
+        const bool shm = fs::exists(file.string() + "-shm", ec), wal = fs::exists(file.string() + "-wal", ec);
+        if (walPending(file) && !shm)
             throw DatabaseError(file.string() + ": in a read-only folder with changes still in its write-ahead log (" +
                                 file.filename().string() + "-wal); open it once where the folder is writable, or "
                                 "copy the folder somewhere writable");
-        if (!walPending(file)) {
+        // With a -shm file someone may have it open to write (a folder others can write): SQLite
+        // reads it through the existing -shm. With neither file, nobody does: immutable is safe.
+        if (!shm && !wal) {
             query += "&immutable=1";
             m_immutable = true;
             spdlog::info("{}: in a read-only folder: opened read-only and immutable (changes other processes make "
@@ -274,8 +277,8 @@ void Database::checkTables(const std::vector<Migration>& migrations, int version
     std::sort(ordered.begin(), ordered.end(), [](auto& a, auto& b) { return a.version < b.version; });
     for (const auto& m : ordered)
         if (m.version <= version && sqlite3_exec(reference, m.sql.c_str(), nullptr, nullptr, nullptr) != SQLITE_OK)
-            throw DatabaseError("schema version " + std::to_string(m.version) + " does not apply: " +
-                                sqlite3_errmsg(reference));
+            throw DatabaseError(m_file.string() + ": cannot check its tables: schema version " +
+                                std::to_string(m.version) + " does not apply: " + sqlite3_errmsg(reference));
     Statement tables(reference, "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' "
                                 "ORDER BY name");
     const std::string refusal = "; not a store of this program at that version (or a damaged one): refusing to "

@@ -11,7 +11,10 @@
 #include <spdlog/spdlog.h>
 #include <sqlite3.h>
 
-#include <atomic>
+#include <cerrno>
+#include <cstdlib>
+#include <cstring>
+#include <limits>
 #include <chrono>
 #include <map>
 #include <memory>
@@ -82,6 +85,31 @@ namespace {
 /// are one file name, every mask blob of its crop box's size. The source is opened read-only
 /// (`mode=ro`) and never written, migrated or switched to WAL: a source of an older schema is merged
 /// from a migrated copy in a private temporary folder, removed afterwards.
+/// A private folder (mkdtemp: mode 0700, unpredictable name) removed with everything in it.
+class PrivateFolder {
+public:
+    PrivateFolder() = default;
+    PrivateFolder(const PrivateFolder&) = delete;
+    PrivateFolder& operator=(const PrivateFolder&) = delete;
+    ~PrivateFolder()
+    {
+        std::error_code ec;
+        if (!m_path.empty())
+            fs::remove_all(m_path, ec);
+    }
+    const fs::path& create(const std::string& what)
+    {
+        std::string pattern = (fs::temp_directory_path() / "weaksight-merge-XXXXXX").string();
+        if (!::mkdtemp(pattern.data()))
+            throw DatabaseError("cannot make a temporary folder for " + what + ": " + std::strerror(errno));
+        m_path = pattern;
+        return m_path;
+    }
+
+private:
+    fs::path m_path;
+};
+
 class MergeSource {
 public:
     MergeSource(const fs::path& source, const fs::path& target)
@@ -98,12 +126,6 @@ public:
             migratedCopy(inspected);
         checkContents();
     }
-    ~MergeSource()
-    {
-        std::error_code ec;
-        if (!m_copyFolder.empty())
-            fs::remove_all(m_copyFolder, ec);
-    }
     MergeSource(const MergeSource&) = delete;
     MergeSource& operator=(const MergeSource&) = delete;
 
@@ -114,11 +136,7 @@ public:
 private:
     void migratedCopy(Database& inspected)
     {
-        static std::atomic<int> counter{0};
-        m_copyFolder = fs::temp_directory_path() /
-                       ("weaksight-merge-" + std::to_string(::getpid()) + "-" + std::to_string(counter++));
-        fs::create_directories(m_copyFolder);
-        const fs::path copy = m_copyFolder / "source.sqlite";
+        const fs::path copy = m_copyFolder.create("a copy of " + m_source.string()) / "source.sqlite";
         sqlite3* out = nullptr;
         int rc = sqlite3_open_v2(Database::uri(copy, "mode=rwc").c_str(), &out,
                                  SQLITE_OPEN_URI | SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, nullptr);
@@ -160,7 +178,8 @@ private:
         }
     }
 
-    fs::path m_source, m_readable, m_copyFolder;
+    PrivateFolder m_copyFolder; // first member: removed also when the constructor throws
+    fs::path m_source, m_readable;
     std::string m_attachQuery;
 };
 
@@ -253,7 +272,7 @@ private:
         Statement caseId(m_db, "SELECT c.id FROM main.cases c JOIN main.datasets d ON d.id = c.dataset_id "
                                "WHERE d.root_path = ? AND c.case_key = ?");
         Statement duplicate(m_db, R"SQL(
-            SELECT 1 FROM main.decisions d JOIN main.proposals p ON p.id = d.proposal_id
+            SELECT p.id FROM main.decisions d JOIN main.proposals p ON p.id = d.proposal_id
             JOIN main.annotators a ON a.id = d.annotator_id
             WHERE p.case_id = ? AND p.slice = ? AND p.crop_row = ? AND p.crop_col = ? AND a.name = ?
               AND d.created_at = ? AND d.kind = ?)SQL");
@@ -279,13 +298,17 @@ private:
         int64_t after = 0;
         for (bool more = true; more;) {
             more = false;
+            // Counted and remembered only once the chunk is committed (a failed chunk rolls back).
+            int64_t chunkAfter = after;
+            ChunkCounts counts;
+            auto chunkMap = proposalMap;
             transaction([&] {
                 const auto start = std::chrono::steady_clock::now();
                 decisions.bind(1, after);
                 while (decisions.step()) {
-                    after = decisions.int64(0);
+                    chunkAfter = decisions.int64(0);
                     copyDecision(decisions, caseId, duplicate, insertProposal, insertDecision, copyOverlap,
-                                 copyHeatmap, proposalMap);
+                                 copyHeatmap, chunkMap, counts);
                     if (overBudget(start)) {
                         more = true;
                         break;
@@ -293,27 +316,42 @@ private:
                 }
                 decisions.reset();
             });
+            after = chunkAfter;
+            proposalMap = std::move(chunkMap);
+            m_report.decisionsCopied += counts.copied;
+            m_report.duplicatesSkipped += counts.duplicates;
         }
     }
 
+    struct ChunkCounts {
+        int copied = 0;
+        int duplicates = 0;
+    };
+
     void copyDecision(Statement& decisions, Statement& caseId, Statement& duplicate, Statement& insertProposal,
                       Statement& insertDecision, Statement& copyOverlap, Statement& copyHeatmap,
-                      std::unordered_map<int64_t, int64_t>& proposalMap)
+                      std::unordered_map<int64_t, int64_t>& proposalMap, ChunkCounts& counts)
     {
         caseId.bind(1, decisions.text(2)).bind(2, decisions.text(3));
-        caseId.step();
+        if (!caseId.step())
+            throw DatabaseError(m_sourceName + ": case " + printable(decisions.text(3)) +
+                                " appeared while it was being merged (the source was written meanwhile); merge it "
+                                "again when no one writes to it");
         const int64_t targetCase = caseId.int64(0);
         caseId.reset();
+        const int64_t sourceProposal = decisions.int64(1);
         duplicate.bind(1, targetCase).bind(2, decisions.integer(4)).bind(3, decisions.integer(5));
         duplicate.bind(4, decisions.integer(6)).bind(5, decisions.text(18)).bind(6, decisions.text(23));
         duplicate.bind(7, decisions.text(19));
-        const bool isDuplicate = duplicate.step();
-        duplicate.reset();
-        if (isDuplicate) {
-            ++m_report.duplicatesSkipped;
+        if (duplicate.step()) {
+            // Already merged (a second merge, or one resumed): later decisions on the same source
+            // proposal join the proposal it was merged into.
+            proposalMap.emplace(sourceProposal, duplicate.int64(0));
+            duplicate.reset();
+            ++counts.duplicates;
             return;
         }
-        const int64_t sourceProposal = decisions.int64(1);
+        duplicate.reset();
         auto mapped = proposalMap.find(sourceProposal);
         if (mapped == proposalMap.end()) {
             insertProposal.bind(1, targetCase);
@@ -334,18 +372,14 @@ private:
         insertDecision.bind(5, decisions.int64(21)).bind(6, decisions.text(22));
         insertDecision.bind(7, decisions.text(23)).bind(8, decisions.int64(24)).run();
         copyOverlap.bind(1, static_cast<int64_t>(sqlite3_last_insert_rowid(m_db))).bind(2, decisions.int64(0)).run();
-        ++m_report.decisionsCopied;
+        ++counts.copied;
     }
 
     void copyAuditLog()
     {
         // Entries already merged (the same source merged again) are not copied twice: an entry is
         // the same when all its fields but `merged_from` are. Copied in blocks of source ids.
-        const int64_t lastId = [&] {
-            Statement last(m_db, "SELECT coalesce(max(id), 0) FROM src.audit_log");
-            last.step();
-            return last.int64(0);
-        }();
+        Statement blockEnd(m_db, "SELECT max(id) FROM (SELECT id FROM src.audit_log WHERE id > ? ORDER BY id LIMIT 2000)");
         Statement auditCopy(m_db, R"SQL(
             INSERT INTO main.audit_log(at, annotator, action, entity, entity_id, details)
                 SELECT s.at, s.annotator, s.action, s.entity, s.entity_id,
@@ -356,12 +390,19 @@ private:
                       AND t.annotator = s.annotator AND t.action = s.action
                       AND json_remove(t.details, '$.merged_from') = json_remove(s.details, '$.merged_from'))
                 ORDER BY s.id)SQL");
-        constexpr int64_t kBlock = 2000;
-        for (int64_t from = 0; from < lastId; from += kBlock)
+        for (int64_t from = std::numeric_limits<int64_t>::min();;) {
+            blockEnd.bind(1, from);
+            const bool more = blockEnd.step() && !blockEnd.isNull(0);
+            const int64_t to = more ? blockEnd.int64(0) : from;
+            blockEnd.reset();
+            if (!more)
+                break;
             transaction([&] {
-                auditCopy.bind(1, m_sourceName).bind(2, from).bind(3, from + kBlock).run();
+                auditCopy.bind(1, m_sourceName).bind(2, from).bind(3, to).run();
                 auditCopy.reset();
             });
+            from = to;
+        }
         transaction([&] {
             Statement mergeEntry(m_db, "INSERT INTO main.audit_log(action, entity, details) VALUES ('merge', 'store', ?)");
             mergeEntry.bind(1, nlohmann::json{{"source", m_sourceName}}.dump()).run();

@@ -2,6 +2,7 @@
 #include "core/compute/PhysicalScale.h"
 
 #include "core/common/Log.h"
+#include "core/common/Overlap.h"
 #include "core/compute/CamCache.h"
 #include "core/compute/CropDataset.h"
 #include "core/dataset/KidneyCrops.h"
@@ -70,14 +71,16 @@ std::optional<double> proposalIouAgainstTruth(const SliceHeatmaps& heatmaps, con
 {
     if (heatmaps.patches.empty() || slice < 0 || slice >= labels.slices())
         return std::nullopt;
-    // Union of the crop boxes on the slice grid: proposal and truth are compared there only.
+    // Union of the crop boxes on the slice grid: proposal and truth are compared there only. The
+    // proposal is the review's (ReviewController::proposal on the whole slice): the union of every
+    // non-degenerate crop's {map > t}.
     std::vector<uint8_t> inBox(labels.sliceSize(), 0), proposed(labels.sliceSize(), 0);
     for (const auto& p : heatmaps.patches)
         for (int r = std::max(0, -p.row0); r < p.rows && p.row0 + r < labels.rows(); ++r)
             for (int c = std::max(0, -p.col0); c < p.cols && p.col0 + c < labels.cols(); ++c) {
                 const size_t at = static_cast<size_t>(p.row0 + r) * labels.cols() + p.col0 + c;
                 inBox[at] = 1;
-                proposed[at] = p.values[static_cast<size_t>(r) * p.cols + c] > threshold;
+                proposed[at] |= !p.degenerate && compute::isProposed(p.values[static_cast<size_t>(r) * p.cols + c], threshold);
             }
     const uint8_t* truth = labels.slice(slice);
     long long both = 0, either = 0;
@@ -88,7 +91,7 @@ std::optional<double> proposalIouAgainstTruth(const SliceHeatmaps& heatmaps, con
         both += t && proposed[i];
         either += t || proposed[i];
     }
-    return either ? static_cast<double>(both) / static_cast<double>(either) : 1.0;
+    return overlapRatios(both, either).iou;
 }
 
 std::optional<int> nextLesionSlice(const LabelVolume& labels, int from, int direction)

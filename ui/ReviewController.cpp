@@ -94,7 +94,7 @@ std::optional<BinaryMask> ReviewController::proposal() const
     const auto box = cropBox();
     if (!maps || !box)
         return std::nullopt;
-    const float t = static_cast<float>(m_cams.threshold());
+    const double t = m_cams.threshold();
     BinaryMask mask(box->rows, box->cols);
     // Per crop: that crop's {map > t}; whole slice: the union of every crop's, on the slice grid.
     for (int i = 0; i < static_cast<int>(maps->patches.size()); ++i) {
@@ -105,7 +105,7 @@ std::optional<BinaryMask> ReviewController::proposal() const
             for (int c = 0; c < p.cols; ++c) {
                 const int row = p.row0 + r - box->row, col = p.col0 + c - box->col;
                 if (row >= 0 && col >= 0 && row < box->rows && col < box->cols && !p.degenerate &&
-                    p.values[static_cast<size_t>(r) * p.cols + c] > t)
+                    compute::isProposed(p.values[static_cast<size_t>(r) * p.cols + c], t))
                     mask.at(row, col) = 1;
             }
     }

@@ -153,6 +153,12 @@ CamMap libraryFinalMap(const CamResult& result, CamFlavour flavour);
 std::vector<CamResult> computeCams(const Classifier& classifier, const std::vector<Image2D>& crops,
                                    const CamOptions& options);
 
+/// The one rule that turns a (normalised) heatmap value into a proposal pixel: value > t, compared
+/// in double (the evaluation's threshold sweep, the review's proposal and the IoU shown agree).
+constexpr bool isProposed(float value, double threshold) { return static_cast<double>(value) > threshold; }
+/// Proposal of a map at threshold t: {p : isProposed(map(p), t)}.
+std::vector<uint8_t> proposalMask(const CamMap& map, double threshold);
+
 /// Normalisation is a separate, explicit step: v' = (v - low) / (high - low); a flat range
 /// (high <= low) makes every value 0 (never noise). The workstation applies stored ranges with it.
 void normaliseToRange(std::vector<float>& values, float low, float high);

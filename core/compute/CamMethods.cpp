@@ -123,11 +123,19 @@ float CamMap::min() const
     return values.empty() ? 0.f : *std::min_element(values.begin(), values.end());
 }
 
+std::vector<uint8_t> proposalMask(const CamMap& map, double threshold)
+{
+    std::vector<uint8_t> mask(map.values.size());
+    for (size_t i = 0; i < mask.size(); ++i)
+        mask[i] = isProposed(map.values[i], threshold) ? 1 : 0;
+    return mask;
+}
+
 void normaliseToRange(std::vector<float>& values, float low, float high)
 {
-    const float scale = high > low ? 1.0f / (high - low) : 0.0f;
+    // A division, not a multiply by 1 / (high - low): the maximum becomes exactly 1.
     for (auto& v : values)
-        v = (v - low) * scale;
+        v = high > low ? (v - low) / (high - low) : 0.f;
 }
 
 void normaliseMinMax(CamMap& map) { normaliseToRange(map.values, map.min(), map.max()); }

@@ -34,14 +34,6 @@ MapNormalisation mapNormalisationFromString(const std::string& name)
     throw std::invalid_argument("unknown normalisation '" + name + "' (crop, case, none)");
 }
 
-std::vector<uint8_t> proposalMask(const CamMap& map, double threshold)
-{
-    std::vector<uint8_t> mask(map.values.size());
-    for (size_t i = 0; i < mask.size(); ++i)
-        mask[i] = map.values[i] > threshold ? 1 : 0;
-    return mask;
-}
-
 std::vector<size_t> shardOf(const std::vector<size_t>& indices, int index, int count)
 {
     if (count < 1 || index < 0 || index >= count)

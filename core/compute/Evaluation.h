@@ -171,7 +171,4 @@ struct EvaluationResult {
 EvaluationResult evaluateModel(const Classifier& classifier, const CropDataset& dataset,
                                const EvaluationOptions& options);
 
-/// Proposal of a normalised map at threshold t: {p : map(p) > t}.
-std::vector<uint8_t> proposalMask(const CamMap& map, double threshold);
-
 } // namespace weaksight::compute

@@ -38,6 +38,9 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size)
     if (size < 1)
         return 0;
     const int format = data[0] % 5;
+    // Only this input's file: a header naming a data file must not find an earlier input's.
+    for (const char* name : kNames)
+        std::filesystem::remove(weaksight::fuzz::scratchFolder() / name);
     const auto path = weaksight::fuzz::scratchFolder() / kNames[format];
     if (format == 1)
         writeGzip(path, data + 1, size - 1);

@@ -3,8 +3,8 @@
 #   bash tests/fuzz/run.sh [SECONDS_PER_TARGET] [TARGET...]    (default 30 s, every target)
 # Seeds: the project's own writers, plus the real files in ../shared/data when that folder exists.
 # The inputs in tests/fuzz/regressions/<target>/ (crashes found before, fixed) run first, every time.
-# Exit status 1 if any target crashes, leaks, hangs (> 10 s on one input) or runs out of memory;
-# the inputs that did are kept in $build/artifacts/<target>/ with the command to replay them.
+# Exit status non-zero if any target crashes, leaks, hangs (> 10 s on one input) or runs out of
+# memory; the inputs that did are kept in $build/artifacts/<target>/ (replay: fuzz_<target> FILE).
 set -euo pipefail
 seconds="${1:-30}"
 shift || true
@@ -22,6 +22,9 @@ data=()
 [ -d "$root/../shared/data" ] && data=("$root/../shared/data")
 "$build/weaksight_fuzz_seeds" "$build/seeds" "${data[@]}" | head -1
 
+# The harnesses' scratch folders go here, and are removed with the last run.
+export TMPDIR="$build/tmp"
+rm -rf "$TMPDIR" && mkdir -p "$TMPDIR"
 export LSAN_OPTIONS="suppressions=$here/lsan.supp:print_suppressions=0"
 export UBSAN_OPTIONS="print_stacktrace=1"
 run_target() {
@@ -29,7 +32,7 @@ run_target() {
   local corpus="$build/corpus/$target" artifacts="$build/artifacts/$target" log="$build/logs/$target.log"
   mkdir -p "$corpus" "$artifacts" "$(dirname "$log")"
   local options=(-timeout=10 -rss_limit_mb=2048 -print_final_stats=1 -artifact_prefix="$artifacts/")
-  if [ -d "$here/regressions/$target" ] && ! "$build/fuzz_$target" "${options[@]}" \
+  if compgen -G "$here/regressions/$target/*" >/dev/null && ! "$build/fuzz_$target" "${options[@]}" \
       "$here/regressions/$target"/* >"$log" 2>&1; then
     echo "fuzz_$target: a regression input fails again (see $log)"
     return 1
@@ -44,4 +47,8 @@ run_target() {
     "$(grep -o 'number_of_executed_units: [0-9]*' "$log" | cut -d' ' -f2)" "$(ls "$corpus" | wc -l)"
 }
 export -f run_target
-printf '%s\n' "${targets[@]}" | xargs -P "$(nproc)" -I{} bash -c 'run_target "$@"' _ {} "$seconds" "$build" "$here"
+status=0
+printf '%s\n' "${targets[@]}" | xargs -P "$(nproc)" -I{} bash -c 'run_target "$@"' _ {} "$seconds" "$build" "$here" ||
+  status=$?
+rm -rf "$TMPDIR"
+exit "$status"

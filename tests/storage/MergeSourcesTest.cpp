@@ -14,6 +14,7 @@
 #include <gtest/gtest.h>
 #include <iostream>
 #include <random>
+#include <set>
 #include <sqlite3.h>
 #include <sys/wait.h>
 #include <thread>
@@ -54,7 +55,7 @@ struct RawDb {
 
 /// A store of schema version 3 (before issue 14's version 4), written as that version's Weaksight
 /// did, with one accepted decision, left in rollback-journal mode.
-void writeVersion3Store(const fs::path& file)
+void writeVersion3Store(const fs::path& file, bool damagedMask = false)
 {
     const auto& all = AnnotationStore::migrations();
     {
@@ -77,6 +78,8 @@ void writeVersion3Store(const fs::path& file)
         Statement decision(v3.handle(), "INSERT INTO decisions(proposal_id, annotator_id, kind, final_mask) "
                                         "VALUES (1, 1, 'accept', ?)");
         decision.bind(1, encodeMask(mask)).run();
+        if (damagedMask)
+            Statement(v3.handle(), "UPDATE proposals SET mask = x'01100001' WHERE id = 1").run();
     }
     RawDb raw(file);
     sql(raw.db, "PRAGMA journal_mode = DELETE");
@@ -90,13 +93,14 @@ int64_t countOf(const fs::path& store, const std::string& table)
     return count.int64(0);
 }
 
-size_t leftoverCopies()
+/// The merge's temporary folders now present.
+std::set<std::string> mergeCopies()
 {
-    size_t count = 0;
-    const std::string prefix = "weaksight-merge-" + std::to_string(::getpid()) + "-";
+    std::set<std::string> names;
     for (const auto& entry : fs::directory_iterator(fs::temp_directory_path()))
-        count += entry.path().filename().string().rfind(prefix, 0) == 0;
-    return count;
+        if (entry.path().filename().string().rfind("weaksight-merge-", 0) == 0)
+            names.insert(entry.path().filename().string());
+    return names;
 }
 
 } // namespace
@@ -121,13 +125,21 @@ TEST(MergeSources, AreOnlyReadWhateverTheirSchemaVersion)
     const auto oldBytes = fileFingerprint(old), currentBytes = fileFingerprint(current);
 
     const fs::path target = folder.path / "merged.sqlite";
+    const auto copiesBefore = mergeCopies();
     const auto report = mergeStores(target, {old, current});
     EXPECT_EQ(report.decisionsCopied, 2);
     EXPECT_EQ(fileFingerprint(old), oldBytes) << "the older source was changed";
     EXPECT_EQ(fileFingerprint(current), currentBytes) << "the current source was changed";
     EXPECT_EQ(Database::schemaVersionOf(old), 3);
     EXPECT_FALSE(fs::exists(old.string() + "-wal")) << "the older source was switched to WAL";
-    EXPECT_EQ(leftoverCopies(), 0u) << "the migrated copy of the older source was left behind";
+    EXPECT_EQ(mergeCopies(), copiesBefore) << "the migrated copy of the older source was left behind";
+
+    // An older source refused after it was copied (a damaged mask) leaves no copy behind either.
+    const fs::path damaged = folder.path / "damaged.sqlite";
+    writeVersion3Store(damaged, true);
+    EXPECT_THROW(mergeStores(folder.path / "other.sqlite", {damaged}), DatabaseError);
+    EXPECT_EQ(mergeCopies(), copiesBefore) << "a refused source's copy was left behind";
+    EXPECT_FALSE(fs::exists(folder.path / "other.sqlite"));
 
     AnnotationStore merged(target, Database::Mode::ReadOnly);
     EXPECT_EQ(merged.standingDecisions({DecisionKind::Accept}).size(), 2u);
@@ -276,4 +288,34 @@ TEST(AnnotationStore, AStoreInAReadOnlyFolderOpensReadOnlyAndImmutable)
     ASSERT_TRUE(WIFEXITED(status));
     EXPECT_EQ(WEXITSTATUS(status), 0)
         << "1: read wrong, 2: refused (see stderr), 3: could not drop privileges";
+}
+
+TEST(MergeSources, AMergeRunAgainAddsTheRestToTheSameProposals)
+{
+    // A merge stopped midway is finished by running it again: decisions already merged are skipped
+    // and the rest join the proposals they belong to instead of copies of them.
+    TempFolder folder;
+    const fs::path early = folder.path / "early.sqlite", late = folder.path / "late.sqlite";
+    int64_t proposal = 0;
+    {
+        AnnotationStore store(late);
+        ProposalInput p;
+        p.caseId = store.registerCase(store.registerDataset("/data/kits", "kits23"),
+                                      {"case_00005", "", "", "", "", {4, 16, 16}});
+        p.crop = {0, 0, 8, 8};
+        p.mask = BinaryMask(8, 8);
+        const auto first =
+            store.recordProposalDecision(p, {0, "ana", DecisionKind::Accept, {}, {}, 10, ""}, &proposal);
+        sql(store.database().handle(), "PRAGMA wal_checkpoint(TRUNCATE)");
+        fs::copy_file(late, early); // what a first, interrupted merge had copied
+        store.undoDecision(first.decisionId, "ana");
+        store.recordDecision({proposal, "ana", DecisionKind::Reject, {}, {}, 20, ""});
+    }
+    const fs::path target = folder.path / "merged.sqlite";
+    EXPECT_EQ(mergeStores(target, {early}).decisionsCopied, 1);
+    const auto again = mergeStores(target, {late});
+    EXPECT_EQ(again.decisionsCopied, 1);
+    EXPECT_EQ(again.duplicatesSkipped, 1);
+    EXPECT_EQ(countOf(target, "proposals"), 1) << "the second decision got a copy of its proposal";
+    EXPECT_EQ(countOf(target, "decisions"), 2);
 }
