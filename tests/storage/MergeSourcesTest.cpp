@@ -93,6 +93,17 @@ int64_t countOf(const fs::path& store, const std::string& table)
     return count.int64(0);
 }
 
+/// An 8 x 8 proposal on a new 4 x 16 x 16 case of dataset /data/kits.
+ProposalInput proposalOnNewCase(AnnotationStore& store, const std::string& caseKey)
+{
+    ProposalInput p;
+    p.caseId = store.registerCase(store.registerDataset("/data/kits", "kits23"),
+                                  {caseKey, "", "", "i-" + caseKey, "l-" + caseKey, {4, 16, 16}});
+    p.crop = {0, 0, 8, 8};
+    p.mask = BinaryMask(8, 8);
+    return p;
+}
+
 /// The merge's temporary folders now present.
 std::set<std::string> mergeCopies()
 {
@@ -114,11 +125,7 @@ TEST(MergeSources, AreOnlyReadWhateverTheirSchemaVersion)
     writeVersion3Store(old);
     {
         AnnotationStore store(current);
-        const auto dataset = store.registerDataset("/data/kits", "kits23");
-        ProposalInput p;
-        p.caseId = store.registerCase(dataset, {"case_00002", "", "", "i2", "l2", {4, 16, 16}});
-        p.crop = {0, 0, 8, 8};
-        p.mask = BinaryMask(8, 8);
+        ProposalInput p = proposalOnNewCase(store, "case_00002");
         p.heatmap = ProposalHeatmap{2, 2, {0.f, 0.5f, 0.75f, 1.f}, 0, 1};
         store.recordProposalDecision(p, {0, "ben", DecisionKind::Accept, {}, {}, 10, ""});
     }
@@ -256,11 +263,7 @@ TEST(AnnotationStore, AStoreInAReadOnlyFolderOpensReadOnlyAndImmutable)
     const fs::path file = folder.path / "annotations.sqlite";
     {
         AnnotationStore store(file);
-        ProposalInput p;
-        p.caseId = store.registerCase(store.registerDataset("/data/kits", "kits23"),
-                                      {"case_00004", "", "", "", "", {4, 16, 16}});
-        p.crop = {0, 0, 8, 8};
-        p.mask = BinaryMask(8, 8);
+        ProposalInput p = proposalOnNewCase(store, "case_00004");
         store.recordProposalDecision(p, {0, "ana", DecisionKind::Accept, {}, {}, 10, ""});
     }
     ASSERT_FALSE(fs::exists(file.string() + "-wal")) << "a cleanly closed store keeps no log";
@@ -299,11 +302,7 @@ TEST(MergeSources, AMergeRunAgainAddsTheRestToTheSameProposals)
     int64_t proposal = 0;
     {
         AnnotationStore store(late);
-        ProposalInput p;
-        p.caseId = store.registerCase(store.registerDataset("/data/kits", "kits23"),
-                                      {"case_00005", "", "", "", "", {4, 16, 16}});
-        p.crop = {0, 0, 8, 8};
-        p.mask = BinaryMask(8, 8);
+        ProposalInput p = proposalOnNewCase(store, "case_00005");
         const auto first =
             store.recordProposalDecision(p, {0, "ana", DecisionKind::Accept, {}, {}, 10, ""}, &proposal);
         sql(store.database().handle(), "PRAGMA wal_checkpoint(TRUNCATE)");
