@@ -20,8 +20,27 @@ namespace {
 
 constexpr const char* kParametersFile = "weaksight-dataset.txt";
 constexpr const char* kIndexFile = "crops.tsv";
-constexpr const char* kImagesFile = "images.i16";
-constexpr const char* kMasksFile = "masks.u8";
+constexpr const char* kImagesFile = "images.npy";
+constexpr const char* kMasksFile = "masks.npy";
+// Before the .npy files: the same bytes without a header.
+constexpr const char* kLegacyImagesFile = "images.i16";
+constexpr const char* kLegacyMasksFile = "masks.u8";
+constexpr size_t kNpyHeaderBytes = 128;
+
+/// NumPy's .npy header (format 1.0) for a C-ordered count x rows x cols array, padded as numpy.save
+/// pads it (to a multiple of 64 bytes, here always 128): a file numpy writes has the same bytes.
+std::string npyHeader(const char* descr, size_t count, int rows, int cols)
+{
+    std::string dict = std::string("{'descr': '") + descr + "', 'fortran_order': False, 'shape': (" +
+                       std::to_string(count) + ", " + std::to_string(rows) + ", " + std::to_string(cols) + "), }";
+    dict.resize(kNpyHeaderBytes - 10 - 1, ' ');
+    dict += '\n';
+    const uint16_t length = static_cast<uint16_t>(dict.size());
+    std::string header("\x93NUMPY\x01\x00", 8);
+    header += static_cast<char>(length & 0xff);
+    header += static_cast<char>(length >> 8);
+    return header + dict;
+}
 constexpr int kFormatVersion = 1;
 
 [[noreturn]] void fail(const fs::path& where, const std::string& what)
@@ -161,8 +180,11 @@ DatasetParameters DatasetParameters::parse(const std::string& text)
 struct CropDataset::Mapping {
     void* address = MAP_FAILED;
     size_t bytes = 0;
-    Mapping(const fs::path& path, size_t expectedBytes)
+    const char* data = nullptr; ///< past the header
+    /// Maps `path`, which must hold `header` (when not empty) followed by `payloadBytes`.
+    Mapping(const fs::path& path, const std::string& header, size_t payloadBytes)
     {
+        const size_t expectedBytes = header.size() + payloadBytes;
         const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
         if (fd < 0)
             fail(path, std::string("cannot open: ") + std::strerror(errno));
@@ -182,6 +204,12 @@ struct CropDataset::Mapping {
             }
         }
         ::close(fd);
+        if (!header.empty() && std::memcmp(address, header.data(), header.size()) != 0) {
+            ::munmap(address, bytes);
+            address = MAP_FAILED;
+            fail(path, "its .npy header does not describe this dataset's " + header.substr(10, header.find('}') - 9));
+        }
+        data = static_cast<const char*>(address == MAP_FAILED ? nullptr : address) + header.size();
     }
     ~Mapping()
     {
@@ -259,21 +287,29 @@ CropDataset CropDataset::open(const fs::path& directory)
         }
     }
     const size_t pixels = static_cast<size_t>(dataset.m_parameters.rows) * dataset.m_parameters.cols;
-    dataset.m_images = std::make_unique<Mapping>(directory / kImagesFile, dataset.size() * pixels * 2);
-    dataset.m_masks = std::make_unique<Mapping>(directory / kMasksFile, dataset.size() * pixels);
+    const int rows = dataset.m_parameters.rows, cols = dataset.m_parameters.cols;
+    if (fs::exists(directory / kImagesFile) || !fs::exists(directory / kLegacyImagesFile)) {
+        dataset.m_images = std::make_unique<Mapping>(directory / kImagesFile, npyHeader("<i2", dataset.size(), rows, cols),
+                                                     dataset.size() * pixels * 2);
+        dataset.m_masks = std::make_unique<Mapping>(directory / kMasksFile, npyHeader("|u1", dataset.size(), rows, cols),
+                                                    dataset.size() * pixels);
+    } else {
+        dataset.m_images = std::make_unique<Mapping>(directory / kLegacyImagesFile, "", dataset.size() * pixels * 2);
+        dataset.m_masks = std::make_unique<Mapping>(directory / kLegacyMasksFile, "", dataset.size() * pixels);
+    }
     return dataset;
 }
 
 const int16_t* CropDataset::imagePixels(size_t i) const
 {
     const size_t pixels = static_cast<size_t>(m_parameters.rows) * m_parameters.cols;
-    return static_cast<const int16_t*>(m_images->address) + i * pixels;
+    return reinterpret_cast<const int16_t*>(m_images->data) + i * pixels;
 }
 
 const uint8_t* CropDataset::maskPixels(size_t i) const
 {
     const size_t pixels = static_cast<size_t>(m_parameters.rows) * m_parameters.cols;
-    return static_cast<const uint8_t*>(m_masks->address) + i * pixels;
+    return reinterpret_cast<const uint8_t*>(m_masks->data) + i * pixels;
 }
 
 Image2D CropDataset::image(size_t i) const
@@ -322,6 +358,9 @@ CropDatasetWriter::CropDatasetWriter(const fs::path& directory, int rows, int co
     fs::remove(directory / kParametersFile);
     m_files->images.open(directory / (std::string(kImagesFile) + ".tmp"), std::ios::binary | std::ios::trunc);
     m_files->masks.open(directory / (std::string(kMasksFile) + ".tmp"), std::ios::binary | std::ios::trunc);
+    // The .npy headers are written again with the final count in finish(); they keep their length.
+    m_files->images << npyHeader("<i2", 0, rows, cols);
+    m_files->masks << npyHeader("|u1", 0, rows, cols);
     if (!m_files->images || !m_files->masks)
         fail(directory, "cannot create the dataset files (not writable?)");
 }
@@ -341,12 +380,20 @@ void CropDatasetWriter::append(const CropRecord& record, const int16_t* image, c
 
 void CropDatasetWriter::finish(const DatasetParameters& parameters)
 {
+    m_files->images.seekp(0);
+    m_files->images << npyHeader("<i2", m_records.size(), m_rows, m_cols);
+    m_files->masks.seekp(0);
+    m_files->masks << npyHeader("|u1", m_records.size(), m_rows, m_cols);
     m_files->images.close();
     m_files->masks.close();
     if (!m_files->images || !m_files->masks)
         fail(m_directory, "closing the dataset files failed (disk full?)");
     fs::rename(m_directory / (std::string(kImagesFile) + ".tmp"), m_directory / kImagesFile);
     fs::rename(m_directory / (std::string(kMasksFile) + ".tmp"), m_directory / kMasksFile);
+    // An older build's headerless files: superseded (the reader prefers the .npy files).
+    std::error_code ec;
+    fs::remove(m_directory / kLegacyImagesFile, ec);
+    fs::remove(m_directory / kLegacyMasksFile, ec);
     std::ostringstream index;
     index << std::setprecision(9);
     index << "index\tcase\tsplit\tslice\tside\trow0\tcol0\tlesion\tlesion_fraction\tkidney_on_slice\n";

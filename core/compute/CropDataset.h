@@ -7,8 +7,11 @@
 // A dataset is a folder:
 //   weaksight-dataset.txt  "key: value" parameters (written last: its presence marks a complete build)
 //   crops.tsv              one line per crop (CropRecord), in crop-index order, with a header line
-//   images.i16             int16 little-endian HU, count x rows x cols, memory-mapped for reading
-//   masks.u8               uint8 0/1 lesion masks of the crops (evaluation only, never training)
+//   images.npy             int16 little-endian HU, count x rows x cols (NumPy .npy: numpy.load reads
+//                          it; memory-mapped here past its 128-byte header)
+//   masks.npy              uint8 0/1 lesion masks of the crops (evaluation only, never training)
+// Datasets built before the .npy files hold the same data headerless in images.i16 and masks.u8;
+// they are still read.
 //   manifest.json          human-readable summary written by the builder (not read here)
 
 #include "core/compute/Classifier.h"

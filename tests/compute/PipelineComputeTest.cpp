@@ -10,6 +10,7 @@
 
 #include <algorithm>
 #include <atomic>
+#include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <random>
@@ -105,12 +106,12 @@ TEST(CropDataset, WritesAndMapsCropsWithTheirRecords)
 TEST(CropDataset, RefusesIncompleteAndTruncatedDatasets)
 {
     const fs::path dir = writeSquaresDataset("broken", 2);
-    fs::resize_file(dir / "images.i16", fs::file_size(dir / "images.i16") - 10);
+    fs::resize_file(dir / "images.npy", fs::file_size(dir / "images.npy") - 10);
     try {
         CropDataset::open(dir);
         FAIL() << "a truncated image file was accepted";
     } catch (const std::runtime_error& e) {
-        EXPECT_NE(std::string(e.what()).find("images.i16"), std::string::npos) << e.what();
+        EXPECT_NE(std::string(e.what()).find("images.npy"), std::string::npos) << e.what();
         EXPECT_NE(std::string(e.what()).find("truncated"), std::string::npos) << e.what();
     }
     fs::remove(dir / "weaksight-dataset.txt");
@@ -121,6 +122,83 @@ TEST(CropDataset, RefusesIncompleteAndTruncatedDatasets)
         EXPECT_NE(std::string(e.what()).find("did not finish"), std::string::npos) << e.what();
     }
     EXPECT_THROW(CropDataset::open(dir / "absent"), std::runtime_error);
+    fs::remove_all(dir);
+}
+
+TEST(CropDataset, NumpyReadsItAsWeaksightDoes)
+{
+    // Issue 20: the crop dataset is readable without Weaksight, with the README's three lines.
+    if (std::system("/usr/bin/python3 -c 'import numpy' > /dev/null 2>&1") != 0)
+        GTEST_SKIP() << "no Python with NumPy here";
+    const fs::path dir = writeSquaresDataset("numpy", 4);
+    const CropDataset d = CropDataset::open(dir);
+    const fs::path out = dir / "numpy.txt";
+    const std::string script =
+        "import csv, sys, numpy as np\n"
+        "images = np.load(sys.argv[1] + '/images.npy', mmap_mode='r')\n"
+        "masks = np.load(sys.argv[1] + '/masks.npy', mmap_mode='r')\n"
+        "crops = list(csv.DictReader(open(sys.argv[1] + '/crops.tsv'), delimiter='\\t'))\n"
+        "print(images.dtype, masks.dtype, *images.shape, *masks.shape, len(crops))\n"
+        "print(int(images[13].astype(np.int64).sum()), int(masks[13].sum()), crops[13]['case'], crops[13]['side'])\n";
+    std::ofstream(dir / "read.py") << script;
+    ASSERT_EQ(std::system(("/usr/bin/python3 " + (dir / "read.py").string() + " " + dir.string() + " > " + out.string())
+                              .c_str()),
+              0);
+    std::ifstream in(out);
+    std::string imageType, maskType, caseId, side;
+    size_t shape[6] = {}, crops = 0;
+    long long imageSum = 0, maskSum = 0;
+    in >> imageType >> maskType >> shape[0] >> shape[1] >> shape[2] >> shape[3] >> shape[4] >> shape[5] >> crops;
+    in >> imageSum >> maskSum >> caseId >> side;
+    EXPECT_EQ(imageType, "int16");
+    EXPECT_EQ(maskType, "uint8");
+    EXPECT_EQ(shape[0], d.size());
+    EXPECT_EQ(shape[1], static_cast<size_t>(kSize));
+    EXPECT_EQ(shape[2], static_cast<size_t>(kSize));
+    EXPECT_EQ(shape[3], d.size());
+    EXPECT_EQ(crops, d.size());
+    long long expectedImage = 0, expectedMask = 0;
+    for (size_t p = 0; p < static_cast<size_t>(kSize) * kSize; ++p) {
+        expectedImage += d.imagePixels(13)[p];
+        expectedMask += d.maskPixels(13)[p];
+    }
+    EXPECT_EQ(imageSum, expectedImage);
+    EXPECT_EQ(maskSum, expectedMask);
+    EXPECT_EQ(caseId, d.records()[13].caseId);
+    EXPECT_EQ(side, d.records()[13].side);
+    fs::remove_all(dir);
+}
+
+TEST(CropDataset, ReadsDatasetsBuiltBeforeTheNpyFilesAndRefusesAForeignHeader)
+{
+    const fs::path dir = writeSquaresDataset("legacy", 2);
+    const auto pixelsOf = [](const CropDataset& d) {
+        return std::vector<int16_t>(d.imagePixels(0), d.imagePixels(0) + static_cast<size_t>(kSize) * kSize * d.size());
+    };
+    const auto expected = pixelsOf(CropDataset::open(dir));
+    // An older build: the same bytes without the 128-byte header, as images.i16 and masks.u8.
+    for (const auto& [npy, legacy] : {std::pair{"images.npy", "images.i16"}, std::pair{"masks.npy", "masks.u8"}}) {
+        std::ifstream in(dir / npy, std::ios::binary);
+        in.seekg(128);
+        std::ofstream(dir / legacy, std::ios::binary) << in.rdbuf();
+    }
+    fs::remove(dir / "images.npy");
+    fs::remove(dir / "masks.npy");
+    EXPECT_EQ(pixelsOf(CropDataset::open(dir)), expected);
+    // A .npy whose header describes another array is refused, naming the file.
+    writeSquaresDataset("legacy", 2);
+    {
+        std::fstream npy(dir / "images.npy", std::ios::in | std::ios::out | std::ios::binary);
+        npy.seekp(10 + std::string("{'descr': '").size());
+        npy << ">i2"; // big-endian
+    }
+    try {
+        CropDataset::open(dir);
+        FAIL() << "a big-endian images.npy was accepted";
+    } catch (const std::runtime_error& e) {
+        EXPECT_NE(std::string(e.what()).find("images.npy"), std::string::npos) << e.what();
+        EXPECT_NE(std::string(e.what()).find(".npy header"), std::string::npos) << e.what();
+    }
     fs::remove_all(dir);
 }
 

@@ -228,18 +228,24 @@ void cropDatasetSeed(Corpus& corpus)
     }
     const Bytes parameters = readFile(folder / "weaksight-dataset.txt");
     const Bytes index = readFile(folder / "crops.tsv");
-    const Bytes images = readFile(folder / "images.i16");
-    const Bytes masks = readFile(folder / "masks.u8");
-    Bytes seed;
-    putU16(seed, static_cast<unsigned>(parameters.size()));
-    seed.insert(seed.end(), parameters.begin(), parameters.end());
-    putU16(seed, static_cast<unsigned>(index.size()));
-    seed.insert(seed.end(), index.begin(), index.end());
-    // The harness splits the data in halves: pad the masks to the images' length.
-    seed.insert(seed.end(), images.begin(), images.end());
-    seed.insert(seed.end(), masks.begin(), masks.end());
-    seed.resize(seed.size() + images.size() - masks.size(), 0);
-    corpus.add("crop_dataset", seed);
+    for (const bool legacy : {false, true}) {
+        // Older builds wrote the same bytes without the 128-byte .npy header.
+        Bytes images = readFile(folder / "images.npy"), masks = readFile(folder / "masks.npy");
+        if (legacy) {
+            images.erase(images.begin(), images.begin() + 128);
+            masks.erase(masks.begin(), masks.begin() + 128);
+        }
+        Bytes seed{static_cast<uint8_t>(legacy ? 1 : 0)};
+        putU16(seed, static_cast<unsigned>(parameters.size()));
+        seed.insert(seed.end(), parameters.begin(), parameters.end());
+        putU16(seed, static_cast<unsigned>(index.size()));
+        seed.insert(seed.end(), index.begin(), index.end());
+        for (int shift = 0; shift < 32; shift += 8)
+            seed.push_back(static_cast<uint8_t>((images.size() >> shift) & 0xff));
+        seed.insert(seed.end(), images.begin(), images.end());
+        seed.insert(seed.end(), masks.begin(), masks.end());
+        corpus.add("crop_dataset", seed);
+    }
 }
 
 void camCacheSeed(Corpus& corpus)
