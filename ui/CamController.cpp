@@ -6,8 +6,8 @@
 #include "core/compute/CamCache.h"
 #include "core/compute/CropDataset.h"
 #include "core/dataset/KidneyCrops.h"
-
 #include "core/research/TrainingReport.h"
+
 #include <QPromise>
 #include <QThreadPool>
 #include <QtConcurrent/QtConcurrentRun>
@@ -80,7 +80,8 @@ std::optional<double> proposalIouAgainstTruth(const SliceHeatmaps& heatmaps, con
             for (int c = std::max(0, -p.col0); c < p.cols && p.col0 + c < labels.cols(); ++c) {
                 const size_t at = static_cast<size_t>(p.row0 + r) * labels.cols() + p.col0 + c;
                 inBox[at] = 1;
-                proposed[at] |= !p.degenerate && compute::isProposed(p.values[static_cast<size_t>(r) * p.cols + c], threshold);
+                const float value = p.values[static_cast<size_t>(r) * p.cols + c];
+                proposed[at] |= !p.degenerate && compute::isProposed(value, threshold);
             }
     const uint8_t* truth = labels.slice(slice);
     long long both = 0, either = 0;
