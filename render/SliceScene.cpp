@@ -126,32 +126,10 @@ void SliceScene::setVolumes(const CtVolume* imaging, const LabelVolume* labelVol
     // then traces a fraction of the slice.
     int r0 = 0, r1 = 0, c0 = 0, c1 = 0;
     if (m_labels) {
-        r0 = m_labels->rows();
-        c0 = m_labels->cols();
-        r1 = c1 = -1;
-        for (int k = 0; k < m_labels->slices(); ++k) {
-            const uint8_t* s = m_labels->slice(k);
-            for (int r = 0; r < m_labels->rows(); ++r) {
-                const uint8_t* row = s + static_cast<size_t>(r) * m_labels->cols();
-                const uint8_t* first = std::find_if(row, row + m_labels->cols(), [](uint8_t v) { return v != 0; });
-                if (first == row + m_labels->cols())
-                    continue;
-                const uint8_t* last = std::find_if(std::make_reverse_iterator(row + m_labels->cols()),
-                                                   std::make_reverse_iterator(row), [](uint8_t v) { return v != 0; })
-                                          .base() - 1;
-                r0 = std::min(r0, r);
-                r1 = std::max(r1, r);
-                c0 = std::min(c0, static_cast<int>(first - row));
-                c1 = std::max(c1, static_cast<int>(last - row));
-            }
-        }
-        if (r1 < 0) {
-            r0 = r1 = c0 = c1 = 0;
-        } else {
-            r0 = std::max(0, r0 - 1);
-            c0 = std::max(0, c0 - 1);
-            r1 = std::min(m_labels->rows() - 1, r1 + 1);
-            c1 = std::min(m_labels->cols() - 1, c1 + 1);
+        if (const auto bounds = labelBounds(*m_labels)) {
+            const VoxelBox box = bounds->grown(1, m_labels->shape);
+            r0 = box.first[Row], r1 = box.last[Row];
+            c0 = box.first[Column], c1 = box.last[Column];
         }
     }
     m_labelBox = {r0, r1, c0, c1};

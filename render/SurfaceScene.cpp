@@ -16,31 +16,23 @@
 
 #include <algorithm>
 #include <cstring>
+#include <iterator>
 
 namespace weaksight::render {
 
 std::vector<LabelSurface> buildLabelSurfaces(const LabelVolume& labels, const std::vector<uint8_t>& values,
                                              bool curated, int smoothingIterations)
 {
-    // Bounding box of the wanted labels, padded by one voxel so every surface closes.
-    int k0 = labels.slices(), k1 = -1, r0 = labels.rows(), r1 = -1, c0 = labels.cols(), c1 = -1;
-    for (int k = 0; k < labels.slices(); ++k) {
-        const uint8_t* s = labels.slice(k);
-        for (int r = 0; r < labels.rows(); ++r)
-            for (int c = 0; c < labels.cols(); ++c) {
-                const uint8_t v = s[static_cast<size_t>(r) * labels.cols() + c];
-                if (v && std::find(values.begin(), values.end(), v) != values.end()) {
-                    k0 = std::min(k0, k), k1 = std::max(k1, k);
-                    r0 = std::min(r0, r), r1 = std::max(r1, r);
-                    c0 = std::min(c0, c), c1 = std::max(c1, c);
-                }
-            }
-    }
-    if (k1 < 0)
+    // Bounding box of the wanted labels, padded by one voxel so every surface closes. Background
+    // (0) has no surface; an empty list finds nothing (labelBounds would take it as every label).
+    std::vector<uint8_t> wanted;
+    std::copy_if(values.begin(), values.end(), std::back_inserter(wanted), [](uint8_t v) { return v != 0; });
+    const auto bounds = wanted.empty() ? std::nullopt : labelBounds(labels, wanted);
+    if (!bounds)
         return {};
-    k0 = std::max(0, k0 - 1), r0 = std::max(0, r0 - 1), c0 = std::max(0, c0 - 1);
-    k1 = std::min(labels.slices() - 1, k1 + 1), r1 = std::min(labels.rows() - 1, r1 + 1);
-    c1 = std::min(labels.cols() - 1, c1 + 1);
+    const VoxelBox box = bounds->grown(1, labels.shape);
+    const int k0 = box.first[Axial], r0 = box.first[Row], c0 = box.first[Column];
+    const int k1 = box.last[Axial], r1 = box.last[Row], c1 = box.last[Column];
     // The box as a VTK image (x = column, y = row, z = slice), origin at its first voxel.
     auto image = vtkSmartPointer<vtkImageData>::New();
     image->SetDimensions(c1 - c0 + 1, r1 - r0 + 1, k1 - k0 + 1);

@@ -1,4 +1,5 @@
 #include "core/compute/CamCache.h"
+
 #include "core/common/LogLine.h"
 #include "core/compute/CropDataset.h"
 
@@ -55,13 +56,63 @@ std::string parseHeader(const fs::path& file, const char*& p, const char* end)
     return hash;
 }
 
+/// Opens `file` for appending (creating its folder) and takes the one-writer lock.
+std::FILE* openLockedForAppending(const fs::path& file)
+{
+    if (!file.parent_path().empty())
+        fs::create_directories(file.parent_path());
+    std::FILE* out = std::fopen(file.c_str(), "ab");
+    if (!out)
+        throw std::runtime_error(file.string() + ": cannot open for writing");
+    if (::flock(fileno(out), LOCK_EX | LOCK_NB) != 0) {
+        std::fclose(out);
+        throw std::runtime_error(file.string() +
+                                 ": in use by another process (one writer per heatmap file; give "
+                                 "each shard its own file and merge them)");
+    }
+    return out;
+}
+
+/// Reads the record at `p` and moves `p` past it; false at a truncated or corrupt record.
+bool readRecord(const char*& p, const char* end, uint64_t& cropKey, std::string& methodKey, CachedCam& cam)
+{
+    uint32_t bytes = 0;
+    const char* q = p;
+    if (!get(q, end, bytes) || static_cast<size_t>(end - q) < static_cast<size_t>(bytes) + 8u)
+        return false;
+    const char* payload = q;
+    uint64_t checksum = 0;
+    q = payload + bytes;
+    get(q, end, checksum);
+    if (checksum != fnv1a64(payload, bytes))
+        return false;
+    const char* r = payload;
+    const char* payloadEnd = payload + bytes;
+    uint16_t keyLength = 0, rows = 0, cols = 0;
+    uint8_t degenerate = 0;
+    if (!get(r, payloadEnd, cropKey) || !get(r, payloadEnd, keyLength) ||
+        static_cast<size_t>(payloadEnd - r) < keyLength)
+        return false;
+    methodKey.assign(r, keyLength);
+    r += keyLength;
+    if (!get(r, payloadEnd, rows) || !get(r, payloadEnd, cols) || !get(r, payloadEnd, cam.targetScore) ||
+        !get(r, payloadEnd, degenerate) ||
+        static_cast<size_t>(payloadEnd - r) != static_cast<size_t>(rows) * cols * sizeof(float))
+        return false;
+    cam.raw = {rows, cols, std::vector<float>(static_cast<size_t>(rows) * cols)};
+    std::memcpy(cam.raw.values.data(), r, cam.raw.values.size() * sizeof(float));
+    cam.degenerate = degenerate != 0;
+    p = q;
+    return true;
+}
+
 } // namespace
 
 std::string camMethodKey(const CamOptions& o, const std::string& targetLayer)
 {
     std::ostringstream key;
-    key << toString(o.method) << " layer=" << (o.targetLayer.empty() ? targetLayer : o.targetLayer) << " target=" << o.targetClass
-        << " score=" << (o.score == CamScore::Logit ? "logit" : "probability");
+    key << toString(o.method) << " layer=" << (o.targetLayer.empty() ? targetLayer : o.targetLayer)
+        << " target=" << o.targetClass << " score=" << (o.score == CamScore::Logit ? "logit" : "probability");
     if (o.flavour != CamFlavour::Weaksight) // older keys stay valid: they are all Weaksight's
         key << " flavour=" << toString(o.flavour);
     if (o.method == CamMethod::SmoothGradCamPlusPlus)
@@ -93,9 +144,12 @@ CamMap upsampleBilinear(const CamMap& raw, int rows, int cols)
             int c0, c1;
             float wc;
             source(c, raw.cols, cols, c0, c1, wc);
-            const auto at = [&](int y, int x) { return raw.values[static_cast<size_t>(y) * raw.cols + x]; };
+            const auto at = [&](int y, int x) {
+                return raw.values[static_cast<size_t>(y) * raw.cols + x];
+            };
             out.values[static_cast<size_t>(r) * cols + c] =
-                (1 - wr) * ((1 - wc) * at(r0, c0) + wc * at(r0, c1)) + wr * ((1 - wc) * at(r1, c0) + wc * at(r1, c1));
+                (1 - wr) * ((1 - wc) * at(r0, c0) + wc * at(r0, c1)) +
+                wr * ((1 - wc) * at(r1, c0) + wc * at(r1, c1));
         }
     }
     return out;
@@ -106,21 +160,10 @@ CamCache::CamCache(const fs::path& file, const std::string& modelHash, Mode mode
     , m_modelHash(modelHash)
 {
     std::error_code ec;
-    if (mode == Mode::ReadWrite) {
-        if (!file.parent_path().empty())
-            fs::create_directories(file.parent_path());
-        m_out = std::fopen(file.c_str(), "ab");
-        if (!m_out)
-            throw std::runtime_error(file.string() + ": cannot open for writing");
-        if (::flock(fileno(m_out), LOCK_EX | LOCK_NB) != 0) {
-            std::fclose(m_out);
-            m_out = nullptr;
-            throw std::runtime_error(file.string() + ": in use by another process (one writer per heatmap file; give "
-                                     "each shard its own file and merge them)");
-        }
-    } else if (!fs::exists(file, ec)) {
+    if (mode == Mode::ReadWrite)
+        m_out = openLockedForAppending(file);
+    else if (!fs::exists(file, ec))
         throw std::runtime_error(file.string() + ": heatmap file not found");
-    }
     size_t validEnd = 0;
     if (fs::exists(file, ec) && fs::file_size(file, ec) > 0) {
         const std::string data = readAll(file);
@@ -129,45 +172,16 @@ CamCache::CamCache(const fs::path& file, const std::string& modelHash, Mode mode
         const char* end = begin + data.size();
         const std::string stored = parseHeader(file, p, end);
         if (stored != modelHash)
-            throw std::runtime_error(file.string() + ": heatmaps of model " + stored + ", not of " + modelHash +
-                                     " (use another file for another model)");
+            throw std::runtime_error(file.string() + ": heatmaps of model " + stored + ", not of " +
+                                     modelHash + " (use another file for another model)");
         validEnd = static_cast<size_t>(p - begin);
         while (p < end) {
-            uint32_t bytes = 0;
-            const char* record = p;
-            if (!get(p, end, bytes) || static_cast<size_t>(end - p) < static_cast<size_t>(bytes) + 8u)
-                break;
-            const char* payload = p;
-            uint64_t checksum = 0;
-            const char* q = payload + bytes;
-            get(q, end, checksum);
-            if (checksum != fnv1a64(payload, bytes))
-                break;
-            const char* r = payload;
-            const char* payloadEnd = payload + bytes;
             uint64_t cropKey = 0;
-            uint16_t keyLength = 0, rows = 0, cols = 0;
-            uint8_t degenerate = 0;
-            CachedCam cam;
-            bool ok = get(r, payloadEnd, cropKey) && get(r, payloadEnd, keyLength) &&
-                      static_cast<size_t>(payloadEnd - r) >= keyLength;
             std::string methodKey;
-            if (ok) {
-                methodKey.assign(r, keyLength);
-                r += keyLength;
-                ok = get(r, payloadEnd, rows) && get(r, payloadEnd, cols) && get(r, payloadEnd, cam.targetScore) &&
-                     get(r, payloadEnd, degenerate) &&
-                     static_cast<size_t>(payloadEnd - r) == static_cast<size_t>(rows) * cols * sizeof(float);
-            }
-            if (!ok) {
-                p = record;
+            CachedCam cam;
+            if (!readRecord(p, end, cropKey, methodKey, cam))
                 break;
-            }
-            cam.raw = {rows, cols, std::vector<float>(static_cast<size_t>(rows) * cols)};
-            std::memcpy(cam.raw.values.data(), r, cam.raw.values.size() * sizeof(float));
-            cam.degenerate = degenerate != 0;
             m_entries[{cropKey, methodKey}] = std::move(cam);
-            p = q;
             validEnd = static_cast<size_t>(p - begin);
         }
         if (validEnd < data.size()) {
@@ -175,9 +189,10 @@ CamCache::CamCache(const fs::path& file, const std::string& modelHash, Mode mode
             // valid record.
             m_dropped = 1;
             logging::writeLine(logging::Level::Warning,
-                               file.string() + ": " + (m_out ? "dropped" : "ignored") + " an incomplete record at byte " +
-                                   std::to_string(validEnd) + " (interrupted writer); " +
-                                   std::to_string(m_entries.size()) + " heatmaps kept");
+                               file.string() + ": " + (m_out ? "dropped" : "ignored") +
+                                   " an incomplete record at byte " + std::to_string(validEnd) +
+                                   " (interrupted writer); " + std::to_string(m_entries.size()) +
+                                   " heatmaps kept");
             if (m_out)
                 fs::resize_file(file, validEnd);
         }
@@ -221,7 +236,8 @@ void CamCache::insert(uint64_t cropKey, const std::string& methodKey, const Cach
     put(payload, static_cast<uint16_t>(cam.raw.cols));
     put(payload, cam.targetScore);
     put(payload, static_cast<uint8_t>(cam.degenerate ? 1 : 0));
-    payload.append(reinterpret_cast<const char*>(cam.raw.values.data()), cam.raw.values.size() * sizeof(float));
+    payload.append(reinterpret_cast<const char*>(cam.raw.values.data()),
+                   cam.raw.values.size() * sizeof(float));
     std::string record;
     put(record, static_cast<uint32_t>(payload.size()));
     record += payload;
@@ -257,8 +273,8 @@ size_t CamCache::merge(const std::vector<fs::path>& inputs, const fs::path& out)
     const size_t before = target.size();
     for (const auto& input : inputs) {
         if (modelHashOf(input) != hash)
-            throw std::runtime_error(input.string() + ": heatmaps of model " + modelHashOf(input) + ", the others are of " +
-                                     hash);
+            throw std::runtime_error(input.string() + ": heatmaps of model " + modelHashOf(input) +
+                                     ", the others are of " + hash);
         const CamCache source(input, hash, Mode::ReadOnly);
         source.forEach([&](uint64_t cropKey, const std::string& methodKey, const CachedCam& cam) {
             target.insert(cropKey, methodKey, cam);

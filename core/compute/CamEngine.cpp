@@ -1,18 +1,17 @@
 #include "core/compute/CamEngine.h"
-#include "core/compute/CamCache.h"
-#include "core/compute/CropDataset.h"
 
+#include "core/compute/CamCache.h"
 #include "core/compute/CamKernels.h"
 #include "core/compute/ClassifierImpl.h"
+#include "core/compute/CropDataset.h"
 #include "core/compute/Device.h"
 
 #include <ATen/autocast_mode.h>
-#include <torch/version.h>
-
 #include <algorithm>
 #include <cmath>
 #include <fstream>
 #include <stdexcept>
+#include <torch/version.h>
 
 namespace weaksight::compute {
 
@@ -44,8 +43,9 @@ namespace kernels {
 torch::Tensor targetScore(const torch::Tensor& logits, int targetClass, CamScore score)
 {
     if (targetClass < 0 || targetClass >= logits.size(1))
-        throw std::invalid_argument("target class " + std::to_string(targetClass) + " does not exist (the model has " +
-                                    std::to_string(logits.size(1)) + " classes)");
+        throw std::invalid_argument("target class " + std::to_string(targetClass) +
+                                    " does not exist (the model has " + std::to_string(logits.size(1)) +
+                                    " classes)");
     return score == CamScore::Logit ? logits.select(1, targetClass)
                                     : torch::softmax(logits, 1).select(1, targetClass);
 }
@@ -102,7 +102,9 @@ torch::Tensor gradCamPlusPlusWeights(const torch::Tensor& a, const torch::Tensor
     const auto g2 = g.pow(2);
     torch::Tensor alpha;
     switch (flavour) {
-    case CamFlavour::TorchCam: alpha = g2; break; // TorchCAM's division acts on a copy
+    case CamFlavour::TorchCam:
+        alpha = g2;
+        break; // TorchCAM's division acts on a copy
     case CamFlavour::PytorchGradCam: {
         const auto denominator = 2 * g2 + a.sum({2, 3}, true) * g2 * g + 1e-6;
         alpha = torch::where(g != 0, g2 / denominator, torch::zeros_like(g2));
@@ -121,9 +123,12 @@ torch::Tensor xGradCamWeights(const torch::Tensor& a, const torch::Tensor& g, Ca
 {
     const auto sum = a.sum({2, 3}, true);
     switch (flavour) {
-    case CamFlavour::PytorchGradCam: return (g * a / (sum + 1e-7)).sum({2, 3}, true);
-    case CamFlavour::TorchCam: return (g * a).sum({2, 3}, true) / (sum + 1e-8);
-    case CamFlavour::Weaksight: break;
+    case CamFlavour::PytorchGradCam:
+        return (g * a / (sum + 1e-7)).sum({2, 3}, true);
+    case CamFlavour::TorchCam:
+        return (g * a).sum({2, 3}, true) / (sum + 1e-8);
+    case CamFlavour::Weaksight:
+        break;
     }
     return (g * a / torch::where(sum != 0, sum, torch::ones_like(sum))).sum({2, 3}, true);
 }
@@ -146,7 +151,8 @@ torch::Tensor scoreCamMasks(const torch::Tensor& channels, int64_t height, int64
         const auto low = masks.amin({2, 3}, true);
         return (masks - low) / (masks.amax({2, 3}, true) - low + 1e-8);
     }
-    case CamFlavour::Weaksight: break;
+    case CamFlavour::Weaksight:
+        break;
     }
     auto masks = upsample(channels, false);
     const auto low = masks.amin({2, 3}, true), high = masks.amax({2, 3}, true);
@@ -155,7 +161,8 @@ torch::Tensor scoreCamMasks(const torch::Tensor& channels, int64_t height, int64
                         torch::zeros_like(masks));
 }
 
-ReducedPrecision::ReducedPrecision(const torch::Device& device) : m_type(device.is_cuda() ? torch::kCUDA : torch::kCPU)
+ReducedPrecision::ReducedPrecision(const torch::Device& device)
+    : m_type(device.is_cuda() ? torch::kCUDA : torch::kCPU)
 {
 #if TORCH_VERSION_MAJOR > 2 || (TORCH_VERSION_MAJOR == 2 && TORCH_VERSION_MINOR >= 4)
     m_wasEnabled = at::autocast::is_autocast_enabled(m_type);
@@ -195,10 +202,14 @@ ReducedPrecision::~ReducedPrecision()
         at::autocast::clear_cache();
 }
 
-torch::ScalarType ReducedPrecision::dtype() const { return m_type == torch::kCUDA ? torch::kHalf : torch::kBFloat16; }
+torch::ScalarType ReducedPrecision::dtype() const
+{
+    return m_type == torch::kCUDA ? torch::kHalf : torch::kBFloat16;
+}
 
-torch::Tensor scoreCamWeights(const ClassifierImpl& model, const torch::Tensor& input, const torch::Tensor& activation,
-                              const std::vector<int64_t>& channels, int targetClass, CamScore score, int batch,
+torch::Tensor scoreCamWeights(const ClassifierImpl& model, const torch::Tensor& input,
+                              const torch::Tensor& activation, const std::vector<int64_t>& channels,
+                              int targetClass, CamScore score, int batch,
                               const std::function<void(int64_t)>& afterChunk, bool reducedPrecision,
                               bool optimisedForward, CamFlavour flavour)
 {
@@ -220,14 +231,16 @@ torch::Tensor scoreCamWeights(const ClassifierImpl& model, const torch::Tensor& 
         auto view = buffer.slice(0, 0, count);
         torch::mul_out(view, masks, input.unsqueeze(0));
         const auto logits = optimisedForward ? model.inferenceForward(view) : model.forward(view);
-        scores.slice(0, start, start + count).copy_(targetScore(logits.to(torch::kFloat), targetClass, score));
+        scores.slice(0, start, start + count)
+            .copy_(targetScore(logits.to(torch::kFloat), targetClass, score));
         if (afterChunk)
             afterChunk(start + count);
     }
     if (flavour == CamFlavour::PytorchGradCam) // no baseline
         return torch::softmax(scores, 0);
     // The softmax ignores a constant; subtracting it keeps the library's rounding.
-    const auto base = flavour == CamFlavour::TorchCam ? input.unsqueeze(0) : torch::zeros_like(input).unsqueeze(0);
+    const auto base =
+        flavour == CamFlavour::TorchCam ? input.unsqueeze(0) : torch::zeros_like(input).unsqueeze(0);
     const auto baseline =
         targetScore((optimisedForward ? model.inferenceForward(base) : model.forward(base)).to(torch::kFloat),
                     targetClass, score);
@@ -267,237 +280,345 @@ int scoreBatchFor(const torch::Device& device, int64_t height, int64_t width, in
 
 // ---- Methods ----------------------------------------------------------------------------
 
-std::vector<CamResult> computeCams(const Classifier& classifier, const std::vector<Image2D>& crops,
-                                   const CamOptions& options)
+namespace {
+
+/// "gradcam, gradcam++, ...": the methods `flavour` has.
+std::string camMethodNames(CamFlavour flavour)
 {
-    using namespace kernels;
-    const ClassifierImpl& model = classifier.impl();
+    std::string names;
+    for (const auto m : camMethodsOf(flavour))
+        names += (names.empty() ? "" : ", ") + toString(m);
+    return names;
+}
+
+/// Checks that the flavour has the method and that CAM targets the last stage; the target layer's split.
+int checkedSplit(const Classifier& classifier, const CamOptions& options)
+{
     if (!flavourHas(options.flavour, options.method))
         throw std::invalid_argument(toString(options.flavour) + " has no " + toString(options.method) +
-                                    " (it has: " + [&] {
-                                        std::string names;
-                                        for (const auto m : camMethodsOf(options.flavour))
-                                            names += (names.empty() ? "" : ", ") + toString(m);
-                                        return names;
-                                    }() + ")");
-    const CamFlavour flavour = options.flavour;
-    const int split = model.splitFor(options.targetLayer);
+                                    " (it has: " + camMethodNames(options.flavour) + ")");
+    const int split = classifier.impl().splitFor(options.targetLayer);
     if (split >= 0 && options.method == CamMethod::Cam)
-        throw std::invalid_argument("CAM weights the last stage's channels by the linear layer: it cannot target " +
-                                    options.targetLayer + " (choose " + classifier.description().targetLayer + ")");
-    const auto x = model.preprocess(crops);
-    const int64_t N = x.size(0), H = x.size(2), W = x.size(3);
+        throw std::invalid_argument(
+            "CAM weights the last stage's channels by the linear layer: it cannot target " +
+            options.targetLayer + " (choose " + classifier.description().targetLayer + ")");
+    return split;
+}
 
+/// One computeCams call: the model, the options and the preprocessed crops.
+struct CamRun {
+    const ClassifierImpl& model;
+    const CamOptions& options;
+    int split;
+    torch::Tensor x; ///< N x 1 x H x W
+    int64_t N, H, W;
     // The optimised inference module serves the model's own target layer; an earlier layer and
     // the reference path use the eager modules.
-    const bool optimised = !options.referencePath && split < 0;
-    const auto activationAndScore = [&](const torch::Tensor& input) {
-        c10::InferenceMode guard;
-        auto a = optimised ? model.inferenceFeatures(input) : model.features(input, split);
-        auto y = targetScore(model.head(a, split), options.targetClass, options.score);
-        return std::pair{a, y};
-    };
+    bool optimised;
+};
 
-    torch::Tensor maps; // N x h x w
+struct MapsAndScores {
+    torch::Tensor maps; ///< N x h x w
     torch::Tensor scores;
-    switch (options.method) {
-    case CamMethod::EigenCam: {
-        torch::Tensor a;
-        std::tie(a, scores) = activationAndScore(x);
-        std::vector<torch::Tensor> per;
-        for (int64_t i = 0; i < N; ++i) {
-            const auto ai = a[i];
-            const int64_t C = ai.size(0), h = ai.size(1), w = ai.size(2);
-            auto m = ai.reshape({C, h * w}).t().to(torch::kDouble);
-            if (flavour == CamFlavour::PytorchGradCam) {
-                // The library's own computation: float32 SVD, the sign LAPACK returns.
-                auto centred = ai.reshape({C, h * w}).t();
-                centred = centred - centred.mean(0, true);
-                const auto vh = std::get<2>(torch::linalg_svd(centred.to(torch::kCPU), false));
-                const auto projection = torch::matmul(centred, vh[0].to(centred.device()));
-                per.push_back(torch::relu(projection).reshape({h, w}));
-                continue;
-            }
-            m = m - m.mean(0, true);
-            // The projection on the first right singular vector, m v1 = s1 u1, from the
-            // eigenvectors of the smaller Gram matrix (positions or channels), in double precision:
-            // an SVD of the whole matrix costs more than the forward at 150 x 150 crops.
-            torch::Tensor projection;
-            if (h * w <= C) {
-                const auto [values, vectors] = torch::linalg_eigh(torch::matmul(m, m.t()));
-                projection = vectors.select(1, h * w - 1) * values[h * w - 1].clamp_min(0).sqrt();
-            } else {
-                const auto [values, vectors] = torch::linalg_eigh(torch::matmul(m.t(), m));
-                projection = torch::matmul(m, vectors.select(1, C - 1));
-            }
-            projection = projection.to(ai.dtype());
-            // The component's sign is arbitrary: orient it along the summed activation.
-            if ((projection * ai.sum(0).reshape({h * w})).sum().item<float>() < 0)
-                projection = -projection;
-            per.push_back(torch::relu(projection).reshape({h, w}));
-        }
-        maps = torch::stack(per);
-        break;
-    }
-    case CamMethod::SmoothGradCamPlusPlus: {
-        torch::Tensor sum;
-        const int samples = std::max(1, options.smoothSamples);
-        // Each crop's noise comes from a generator seeded by (seed, the crop's content): a map never
-        // depends on the batch it was computed in, the batch size, the device or the cache.
-        torch::Tensor noise;
-        if (options.smoothNoise > 0) {
-            const auto xCpu = x.to(torch::kCPU).contiguous();
-            std::vector<torch::Tensor> perCrop;
-            for (int64_t i = 0; i < xCpu.size(0); ++i) {
-                const auto crop = xCpu[i];
-                const uint64_t seed = fnv1a64(crop.data_ptr<float>(), static_cast<size_t>(crop.numel()) * sizeof(float),
-                                              options.smoothSeed * 0x9E3779B97F4A7C15ULL + 1469598103934665603ULL);
-                torch::Generator generator = at::detail::createCPUGenerator(seed);
-                perCrop.push_back(at::normal(0.0, 1.0, {samples, crop.size(0), crop.size(1), crop.size(2)}, generator));
-            }
-            noise = torch::stack(perCrop, 1).to(x.device()); // samples x N x 1 x H x W
-        }
-        // Noisy copies go through the network together, as many as keep a pass at about 64
-        // inputs; the clean input rides along in the first pass for the reported score.
-        const int64_t perPass = std::clamp<int64_t>(64 / std::max<int64_t>(N, 1), 1, samples);
-        // TorchCAM's flavour: gradient powers averaged over the noisy inputs (below).
-        torch::Tensor cleanActivation, g2Sum, g3Sum, lastActivation, lastGradient;
-        for (int first = 0; first < samples; first += static_cast<int>(perPass)) {
-            const int count = static_cast<int>(std::min<int64_t>(perPass, samples - first));
-            std::vector<torch::Tensor> inputs;
-            if (first == 0)
-                inputs.push_back(x);
-            for (int s = first; s < first + count; ++s)
-                inputs.push_back(options.smoothNoise > 0 ? x + options.smoothNoise * noise[s] : x);
-            const auto ag = activationAndGradientFor(model, torch::cat(inputs), options, split);
-            const int64_t skip = first == 0 ? N : 0;
-            if (first == 0)
-                scores = ag.score.slice(0, 0, N);
-            const auto a = ag.activation.slice(0, skip), g = ag.gradient.slice(0, skip);
-            if (flavour == CamFlavour::TorchCam) {
-                if (first == 0)
-                    cleanActivation = ag.activation.slice(0, 0, N);
-                const auto perSample = [&](const torch::Tensor& t) { return t.view({count, N, t.size(1), t.size(2), t.size(3)}); };
-                const auto g2 = perSample(g.pow(2)).sum(0), g3 = perSample(g.pow(3)).sum(0);
-                g2Sum = first == 0 ? g2 : g2Sum + g2;
-                g3Sum = first == 0 ? g3 : g3Sum + g3;
-                lastActivation = perSample(a)[count - 1];
-                lastGradient = perSample(g)[count - 1];
-                continue;
-            }
-            const auto m = weighted(gradCamPlusPlusWeights(a, g), a).view({count, N, a.size(2), a.size(3)}).sum(0);
-            sum = first == 0 ? m : sum + m;
-        }
-        if (flavour == CamFlavour::TorchCam) {
-            const auto g2 = g2Sum / samples, g3 = g3Sum / samples;
-            const auto alpha = g2 / (2 * g2 + (g3 * cleanActivation).sum({2, 3}, true) + 1e-8);
-            maps = weighted((alpha * torch::relu(lastGradient)).sum({2, 3}, true), lastActivation);
-        } else {
-            maps = sum / samples;
-        }
-        break;
-    }
-    case CamMethod::ScoreCam:
-    case CamMethod::FastScoreCam: {
-        torch::Tensor a, g;
-        if (options.method == CamMethod::FastScoreCam) {
-            const auto ag = activationAndGradientFor(model, x, options, split);
-            a = ag.activation;
-            g = ag.gradient;
-            scores = ag.score;
-        } else {
-            std::tie(a, scores) = activationAndScore(x);
-        }
-        const int batch = scoreBatchFor(x.device(), H, W, options.scoreBatch);
-        std::vector<torch::Tensor> per;
-        for (int64_t i = 0; i < N; ++i) {
-            const int64_t C = a.size(1);
-            std::vector<int64_t> channels;
-            if (options.method == CamMethod::FastScoreCam) {
-                const auto contribution = (g[i].mean({1, 2}) * a[i].mean({1, 2})).to(torch::kCPU);
-                const int64_t k = std::clamp<int64_t>(options.fastScoreTopK, 1, C);
-                const auto top = std::get<1>(contribution.topk(k)).contiguous();
-                channels.assign(top.data_ptr<int64_t>(), top.data_ptr<int64_t>() + k);
-            } else {
-                channels.resize(static_cast<size_t>(C));
-                for (int64_t k = 0; k < C; ++k)
-                    channels[static_cast<size_t>(k)] = k;
-            }
-            // Progress over all crops' masked inputs; the caller may stop between chunks.
-            const int64_t perCrop = static_cast<int64_t>(channels.size());
-            const auto afterChunk = [&](int64_t done) {
-                if (options.progress && !options.progress(i * perCrop + done, N * perCrop))
-                    throw CamCancelled();
-            };
-            const auto weights =
-                scoreCamWeights(model, x[i], a[i], channels, options.targetClass, options.score, batch, afterChunk,
-                                options.scoreReducedPrecision,
-                                // Autocast reaches the eager operators only (not oneDNN's fused ones).
-                                !options.referencePath && !options.scoreReducedPrecision, flavour);
-            const auto index = torch::tensor(channels, torch::kLong).to(a.device());
-            const auto selected = a[i].index_select(0, index);
-            per.push_back(torch::relu((weights.view({-1, 1, 1}) * selected).sum(0)));
-        }
-        maps = torch::stack(per);
-        break;
-    }
-    default: {
-        const auto ag = activationAndGradientFor(model, x, options, split);
-        const auto& a = ag.activation;
-        const auto& g = ag.gradient;
-        scores = ag.score;
-        switch (options.method) {
-        case CamMethod::Cam: {
-            const auto w = model.classWeights().detach()[options.targetClass].view({1, -1, 1, 1});
-            // TorchCAM's CAM keeps negative values (its extractor applies no ReLU).
-            maps = flavour == CamFlavour::TorchCam ? (w * a).sum(1) : weighted(w, a);
-            break;
-        }
-        case CamMethod::GradCam: maps = weighted(g.mean({2, 3}, true), a); break;
-        case CamMethod::GradCamPlusPlus: maps = weighted(gradCamPlusPlusWeights(a, g, flavour), a); break;
-        case CamMethod::XGradCam: maps = weighted(xGradCamWeights(a, g, flavour), a); break;
-        case CamMethod::LayerCam: maps = torch::relu((torch::relu(g) * a).sum(1)); break;
-        case CamMethod::HiResCam: maps = torch::relu((g * a).sum(1)); break;
-        default: throw std::logic_error("unhandled CAM method");
-        }
-    }
-    }
+};
 
+std::pair<torch::Tensor, torch::Tensor> activationAndScore(const CamRun& run, const torch::Tensor& input)
+{
+    c10::InferenceMode guard;
+    auto a = run.optimised ? run.model.inferenceFeatures(input) : run.model.features(input, run.split);
+    auto y = kernels::targetScore(run.model.head(a, run.split), run.options.targetClass, run.options.score);
+    return std::pair{a, y};
+}
+
+/// Eigen-CAM of one crop's activation (C x h x w): its first principal component.
+torch::Tensor eigenCamMap(const torch::Tensor& ai, CamFlavour flavour)
+{
+    const int64_t C = ai.size(0), h = ai.size(1), w = ai.size(2);
+    auto m = ai.reshape({C, h * w}).t().to(torch::kDouble);
+    if (flavour == CamFlavour::PytorchGradCam) {
+        // The library's own computation: float32 SVD, the sign LAPACK returns.
+        auto centred = ai.reshape({C, h * w}).t();
+        centred = centred - centred.mean(0, true);
+        const auto vh = std::get<2>(torch::linalg_svd(centred.to(torch::kCPU), false));
+        const auto projection = torch::matmul(centred, vh[0].to(centred.device()));
+        return torch::relu(projection).reshape({h, w});
+    }
+    m = m - m.mean(0, true);
+    // The projection on the first right singular vector, m v1 = s1 u1, from the
+    // eigenvectors of the smaller Gram matrix (positions or channels), in double precision:
+    // an SVD of the whole matrix costs more than the forward at 150 x 150 crops.
+    torch::Tensor projection;
+    if (h * w <= C) {
+        const auto [values, vectors] = torch::linalg_eigh(torch::matmul(m, m.t()));
+        projection = vectors.select(1, h * w - 1) * values[h * w - 1].clamp_min(0).sqrt();
+    } else {
+        const auto [values, vectors] = torch::linalg_eigh(torch::matmul(m.t(), m));
+        projection = torch::matmul(m, vectors.select(1, C - 1));
+    }
+    projection = projection.to(ai.dtype());
+    // The component's sign is arbitrary: orient it along the summed activation.
+    if ((projection * ai.sum(0).reshape({h * w})).sum().item<float>() < 0)
+        projection = -projection;
+    return torch::relu(projection).reshape({h, w});
+}
+
+MapsAndScores eigenCam(const CamRun& run)
+{
+    MapsAndScores out;
+    torch::Tensor a;
+    std::tie(a, out.scores) = activationAndScore(run, run.x);
+    std::vector<torch::Tensor> per;
+    for (int64_t i = 0; i < run.N; ++i)
+        per.push_back(eigenCamMap(a[i], run.options.flavour));
+    out.maps = torch::stack(per);
+    return out;
+}
+
+/// Smooth Grad-CAM++'s noise, samples x N x 1 x H x W.
+torch::Tensor smoothGradNoise(const torch::Tensor& x, const CamOptions& options, int samples)
+{
+    // Each crop's noise comes from a generator seeded by (seed, the crop's content): a map never
+    // depends on the batch it was computed in, the batch size, the device or the cache.
+    const auto xCpu = x.to(torch::kCPU).contiguous();
+    std::vector<torch::Tensor> perCrop;
+    for (int64_t i = 0; i < xCpu.size(0); ++i) {
+        const auto crop = xCpu[i];
+        const uint64_t seed =
+            fnv1a64(crop.data_ptr<float>(), static_cast<size_t>(crop.numel()) * sizeof(float),
+                    options.smoothSeed * 0x9E3779B97F4A7C15ULL + 1469598103934665603ULL);
+        torch::Generator generator = at::detail::createCPUGenerator(seed);
+        perCrop.push_back(
+            at::normal(0.0, 1.0, {samples, crop.size(0), crop.size(1), crop.size(2)}, generator));
+    }
+    return torch::stack(perCrop, 1).to(x.device());
+}
+
+MapsAndScores smoothGradCamPlusPlus(const CamRun& run)
+{
+    const auto& options = run.options;
+    const auto& x = run.x;
+    const int64_t N = run.N;
+    const bool torchCam = options.flavour == CamFlavour::TorchCam;
+    MapsAndScores out;
+    torch::Tensor sum;
+    const int samples = std::max(1, options.smoothSamples);
+    torch::Tensor noise;
+    if (options.smoothNoise > 0)
+        noise = smoothGradNoise(x, options, samples);
+    // Noisy copies go through the network together, as many as keep a pass at about 64
+    // inputs; the clean input rides along in the first pass for the reported score.
+    const int64_t perPass = std::clamp<int64_t>(64 / std::max<int64_t>(N, 1), 1, samples);
+    // TorchCAM's flavour: gradient powers averaged over the noisy inputs (below).
+    torch::Tensor cleanActivation, g2Sum, g3Sum, lastActivation, lastGradient;
+    for (int first = 0; first < samples; first += static_cast<int>(perPass)) {
+        const int count = static_cast<int>(std::min<int64_t>(perPass, samples - first));
+        std::vector<torch::Tensor> inputs;
+        if (first == 0)
+            inputs.push_back(x);
+        for (int s = first; s < first + count; ++s)
+            inputs.push_back(options.smoothNoise > 0 ? x + options.smoothNoise * noise[s] : x);
+        const auto ag = kernels::activationAndGradientFor(run.model, torch::cat(inputs), options, run.split);
+        const int64_t skip = first == 0 ? N : 0;
+        if (first == 0)
+            out.scores = ag.score.slice(0, 0, N);
+        const auto a = ag.activation.slice(0, skip), g = ag.gradient.slice(0, skip);
+        if (torchCam) {
+            if (first == 0)
+                cleanActivation = ag.activation.slice(0, 0, N);
+            const auto perSample = [&](const torch::Tensor& t) {
+                return t.view({count, N, t.size(1), t.size(2), t.size(3)});
+            };
+            const auto g2 = perSample(g.pow(2)).sum(0), g3 = perSample(g.pow(3)).sum(0);
+            g2Sum = first == 0 ? g2 : g2Sum + g2;
+            g3Sum = first == 0 ? g3 : g3Sum + g3;
+            lastActivation = perSample(a)[count - 1];
+            lastGradient = perSample(g)[count - 1];
+            continue;
+        }
+        const auto m =
+            weighted(kernels::gradCamPlusPlusWeights(a, g), a).view({count, N, a.size(2), a.size(3)}).sum(0);
+        sum = first == 0 ? m : sum + m;
+    }
+    if (torchCam) {
+        const auto g2 = g2Sum / samples, g3 = g3Sum / samples;
+        const auto alpha = g2 / (2 * g2 + (g3 * cleanActivation).sum({2, 3}, true) + 1e-8);
+        out.maps = weighted((alpha * torch::relu(lastGradient)).sum({2, 3}, true), lastActivation);
+    } else {
+        out.maps = sum / samples;
+    }
+    return out;
+}
+
+/// The channels Score-CAM weighs for crop i: the top k by gradient x activation (fast), else all.
+std::vector<int64_t> scoreCamChannels(const CamOptions& options, const torch::Tensor& a,
+                                      const torch::Tensor& g, int64_t i)
+{
+    const int64_t C = a.size(1);
+    std::vector<int64_t> channels;
+    if (options.method == CamMethod::FastScoreCam) {
+        const auto contribution = (g[i].mean({1, 2}) * a[i].mean({1, 2})).to(torch::kCPU);
+        const int64_t k = std::clamp<int64_t>(options.fastScoreTopK, 1, C);
+        const auto top = std::get<1>(contribution.topk(k)).contiguous();
+        channels.assign(top.data_ptr<int64_t>(), top.data_ptr<int64_t>() + k);
+    } else {
+        channels.resize(static_cast<size_t>(C));
+        for (int64_t k = 0; k < C; ++k)
+            channels[static_cast<size_t>(k)] = k;
+    }
+    return channels;
+}
+
+MapsAndScores scoreCam(const CamRun& run)
+{
+    const auto& options = run.options;
+    const auto& x = run.x;
+    const int64_t N = run.N;
+    MapsAndScores out;
+    torch::Tensor a, g;
+    if (options.method == CamMethod::FastScoreCam) {
+        const auto ag = kernels::activationAndGradientFor(run.model, x, options, run.split);
+        a = ag.activation;
+        g = ag.gradient;
+        out.scores = ag.score;
+    } else {
+        std::tie(a, out.scores) = activationAndScore(run, x);
+    }
+    const int batch = kernels::scoreBatchFor(x.device(), run.H, run.W, options.scoreBatch);
+    std::vector<torch::Tensor> per;
+    for (int64_t i = 0; i < N; ++i) {
+        const std::vector<int64_t> channels = scoreCamChannels(options, a, g, i);
+        // Progress over all crops' masked inputs; the caller may stop between chunks.
+        const int64_t perCrop = static_cast<int64_t>(channels.size());
+        const auto afterChunk = [&](int64_t done) {
+            if (options.progress && !options.progress(i * perCrop + done, N * perCrop))
+                throw CamCancelled();
+        };
+        const auto weights = kernels::scoreCamWeights(
+            run.model, x[i], a[i], channels, options.targetClass, options.score, batch, afterChunk,
+            options.scoreReducedPrecision,
+            // Autocast reaches the eager operators only (not oneDNN's fused ones).
+            !options.referencePath && !options.scoreReducedPrecision, options.flavour);
+        const auto index = torch::tensor(channels, torch::kLong).to(a.device());
+        const auto selected = a[i].index_select(0, index);
+        per.push_back(torch::relu((weights.view({-1, 1, 1}) * selected).sum(0)));
+    }
+    out.maps = torch::stack(per);
+    return out;
+}
+
+/// The methods that weigh the activation by one forward and its gradient (or the class weights).
+MapsAndScores gradientCam(const CamRun& run)
+{
+    const auto& options = run.options;
+    const CamFlavour flavour = options.flavour;
+    const auto ag = kernels::activationAndGradientFor(run.model, run.x, options, run.split);
+    const auto& a = ag.activation;
+    const auto& g = ag.gradient;
+    MapsAndScores out;
+    out.scores = ag.score;
+    switch (options.method) {
+    case CamMethod::Cam: {
+        const auto w = run.model.classWeights().detach()[options.targetClass].view({1, -1, 1, 1});
+        // TorchCAM's CAM keeps negative values (its extractor applies no ReLU).
+        out.maps = flavour == CamFlavour::TorchCam ? (w * a).sum(1) : weighted(w, a);
+        break;
+    }
+    case CamMethod::GradCam:
+        out.maps = weighted(g.mean({2, 3}, true), a);
+        break;
+    case CamMethod::GradCamPlusPlus:
+        out.maps = weighted(kernels::gradCamPlusPlusWeights(a, g, flavour), a);
+        break;
+    case CamMethod::XGradCam:
+        out.maps = weighted(kernels::xGradCamWeights(a, g, flavour), a);
+        break;
+    case CamMethod::LayerCam:
+        out.maps = torch::relu((torch::relu(g) * a).sum(1));
+        break;
+    case CamMethod::HiResCam:
+        out.maps = torch::relu((g * a).sum(1));
+        break;
+    default:
+        throw std::logic_error("unhandled CAM method");
+    }
+    return out;
+}
+
+/// Zeroes non-finite values and flags a map that is not finite, all zero or (keepsNegatives) flat.
+void flagDegenerate(CamResult& r, bool keepsNegatives)
+{
+    bool finite = true;
+    for (auto* map : {&r.raw, &r.upsampled})
+        for (auto& v : map->values)
+            if (!std::isfinite(v)) {
+                finite = false;
+                v = 0;
+            }
+    if (!finite) {
+        r.degenerate = true;
+        r.degenerateReason = "not finite";
+    } else if (keepsNegatives ? r.raw.max() <= r.raw.min() : r.raw.max() <= 0) {
+        r.degenerate = true;
+        r.degenerateReason = keepsNegatives ? "flat" : "all zero";
+    }
+}
+
+/// Raw and upsampled maps and scores, per crop.
+std::vector<CamResult> camResults(MapsAndScores computed, const CamRun& run)
+{
+    torch::Tensor& maps = computed.maps;
     torch::Tensor upsampled;
     {
         torch::NoGradGuard noGrad;
         maps = maps.detach();
         upsampled = F::interpolate(maps.unsqueeze(1), F::InterpolateFuncOptions()
-                                                          .size(std::vector<int64_t>{H, W})
+                                                          .size(std::vector<int64_t>{run.H, run.W})
                                                           .mode(torch::kBilinear)
                                                           .align_corners(false))
                         .squeeze(1);
     }
-    const auto scoresCpu = scores.detach().to(torch::kCPU, torch::kFloat32).contiguous();
+    const auto scoresCpu = computed.scores.detach().to(torch::kCPU, torch::kFloat32).contiguous();
     // TorchCAM's CAM has no ReLU: a map below zero everywhere still has a shape; only a flat one is empty.
-    const bool keepsNegatives = flavour == CamFlavour::TorchCam && options.method == CamMethod::Cam;
-    std::vector<CamResult> results(static_cast<size_t>(N));
-    for (int64_t i = 0; i < N; ++i) {
+    const bool keepsNegatives =
+        run.options.flavour == CamFlavour::TorchCam && run.options.method == CamMethod::Cam;
+    std::vector<CamResult> results(static_cast<size_t>(run.N));
+    for (int64_t i = 0; i < run.N; ++i) {
         CamResult& r = results[static_cast<size_t>(i)];
         r.raw = toMap(maps[i]);
         r.upsampled = toMap(upsampled[i]);
         r.targetScore = scoresCpu.data_ptr<float>()[i];
-        bool finite = true;
-        for (auto* map : {&r.raw, &r.upsampled})
-            for (auto& v : map->values)
-                if (!std::isfinite(v)) {
-                    finite = false;
-                    v = 0;
-                }
-        if (!finite) {
-            r.degenerate = true;
-            r.degenerateReason = "not finite";
-        } else if (keepsNegatives ? r.raw.max() <= r.raw.min() : r.raw.max() <= 0) {
-            r.degenerate = true;
-            r.degenerateReason = keepsNegatives ? "flat" : "all zero";
-        }
+        flagDegenerate(r, keepsNegatives);
     }
     return results;
+}
+
+} // namespace
+
+std::vector<CamResult> computeCams(const Classifier& classifier, const std::vector<Image2D>& crops,
+                                   const CamOptions& options)
+{
+    const ClassifierImpl& model = classifier.impl();
+    const int split = checkedSplit(classifier, options);
+    const auto x = model.preprocess(crops);
+    const CamRun run{model,     options,   split,     x,
+                     x.size(0), x.size(2), x.size(3), !options.referencePath && split < 0};
+    MapsAndScores computed;
+    switch (options.method) {
+    case CamMethod::EigenCam:
+        computed = eigenCam(run);
+        break;
+    case CamMethod::SmoothGradCamPlusPlus:
+        computed = smoothGradCamPlusPlus(run);
+        break;
+    case CamMethod::ScoreCam:
+    case CamMethod::FastScoreCam:
+        computed = scoreCam(run);
+        break;
+    default:
+        computed = gradientCam(run);
+        break;
+    }
+    return camResults(std::move(computed), run);
 }
 
 CamMap libraryFinalMap(const CamResult& result, CamFlavour flavour)
@@ -514,11 +635,13 @@ CamMap libraryFinalMap(const CamResult& result, CamFlavour flavour)
     };
     switch (flavour) {
     case CamFlavour::PytorchGradCam:
-        return shiftAndScale(upsampleBilinear(shiftAndScale(result.raw, 1e-7f), result.upsampled.rows,
-                                              result.upsampled.cols),
-                             1e-7f);
-    case CamFlavour::TorchCam: return shiftAndScale(result.raw, 1e-8f);
-    case CamFlavour::Weaksight: break;
+        return shiftAndScale(
+            upsampleBilinear(shiftAndScale(result.raw, 1e-7f), result.upsampled.rows, result.upsampled.cols),
+            1e-7f);
+    case CamFlavour::TorchCam:
+        return shiftAndScale(result.raw, 1e-8f);
+    case CamFlavour::Weaksight:
+        break;
     }
     CamMap shown = result.upsampled;
     normaliseMinMax(shown);

@@ -1,6 +1,7 @@
 #include "core/compute/Trainer.h"
 
 #include "core/common/LogLine.h"
+#include "core/compute/BenchmarkSupport.h"
 #include "core/compute/ClassifierImpl.h"
 #include "core/compute/Device.h"
 
@@ -64,7 +65,8 @@ double ClassificationMetrics::alwaysNoLesionAccuracy() const
 
 bool ClassificationMetrics::beatsConstantAnswers() const
 {
-    const double majorityAccuracy = std::max(alwaysNoLesionAccuracy(), total() ? 1.0 - alwaysNoLesionAccuracy() : 0.0);
+    const double majorityAccuracy =
+        std::max(alwaysNoLesionAccuracy(), total() ? 1.0 - alwaysNoLesionAccuracy() : 0.0);
     return f1() > alwaysLesionF1() && accuracy() > majorityAccuracy;
 }
 
@@ -194,7 +196,8 @@ void recalibrateBatchNorm(ClassifierImpl& model, const CropDataset& dataset, con
             const size_t count = std::min(batchSize, indices.size() - start);
             if (count < 2)
                 break;
-            auto inputs = loadBatch(dataset, indices.data() + start, count, model.description).to(model.device);
+            auto inputs =
+                loadBatch(dataset, indices.data() + start, count, model.description).to(model.device);
             if (model.channelsLast)
                 inputs = inputs.contiguous(at::MemoryFormat::ChannelsLast);
             model.net->features(inputs);
@@ -209,9 +212,9 @@ std::string serialiseHistory(const std::vector<EpochRecord>& history)
     std::ostringstream out;
     out << std::setprecision(17);
     for (const auto& e : history)
-        out << e.epoch << ' ' << e.learningRate << ' ' << e.trainLoss << ' ' << e.validation.truePositives << ' '
-            << e.validation.falsePositives << ' ' << e.validation.trueNegatives << ' ' << e.validation.falseNegatives
-            << ' ' << e.seconds << ' ' << e.trainCropsPerSecond << '\n';
+        out << e.epoch << ' ' << e.learningRate << ' ' << e.trainLoss << ' ' << e.validation.truePositives
+            << ' ' << e.validation.falsePositives << ' ' << e.validation.trueNegatives << ' '
+            << e.validation.falseNegatives << ' ' << e.seconds << ' ' << e.trainCropsPerSecond << '\n';
     return out.str();
 }
 
@@ -221,8 +224,8 @@ std::vector<EpochRecord> parseHistory(const std::string& text)
     std::istringstream in(text);
     EpochRecord e;
     while (in >> e.epoch >> e.learningRate >> e.trainLoss >> e.validation.truePositives >>
-           e.validation.falsePositives >> e.validation.trueNegatives >> e.validation.falseNegatives >> e.seconds >>
-           e.trainCropsPerSecond)
+           e.validation.falsePositives >> e.validation.trueNegatives >> e.validation.falseNegatives >>
+           e.seconds >> e.trainCropsPerSecond)
         history.push_back(e);
     return history;
 }
@@ -281,26 +284,29 @@ ClassificationMetrics classifyCrops(const Classifier& classifier, const CropData
     return metrics;
 }
 
-TrainResult trainClassifier(const CropDataset& dataset, const TrainOptions& options,
-                            const std::function<void(const TrainProgress&)>& progress,
-                            const std::atomic<bool>* cancel)
-{
-    if (options.out.empty())
-        throw std::invalid_argument("no output model file given");
-    if (options.epochs < 1 || options.batchSize < 2 || options.learningRate <= 0 || options.stepEpochs < 1)
-        throw std::invalid_argument("epochs >= 1, batch size >= 2, learning rate > 0 and step >= 1 are required");
-    const auto train = dataset.indicesOf(Split::Train);
-    const auto validation = dataset.indicesOf(Split::Validation);
-    if (train.empty() || validation.empty())
-        throw std::invalid_argument(dataset.directory().string() + ": the dataset needs crops in the train and val splits");
-    long long positives = 0;
-    for (size_t i : train)
-        positives += dataset.records()[i].lesion;
-    const long long negatives = static_cast<long long>(train.size()) - positives;
-    if (positives == 0 || negatives == 0)
-        throw std::invalid_argument(dataset.directory().string() + ": the train split has only one class (" +
-                                    std::to_string(positives) + " lesion crops of " + std::to_string(train.size()) + ")");
+namespace {
 
+struct ClassCounts {
+    long long positives = 0, negatives = 0;
+};
+
+/// The train split's lesion and clear crops; throws unless both classes are present.
+ClassCounts trainClassCounts(const CropDataset& dataset, const std::vector<size_t>& train)
+{
+    ClassCounts counts;
+    for (size_t i : train)
+        counts.positives += dataset.records()[i].lesion;
+    counts.negatives = static_cast<long long>(train.size()) - counts.positives;
+    if (counts.positives == 0 || counts.negatives == 0)
+        throw std::invalid_argument(dataset.directory().string() + ": the train split has only one class (" +
+                                    std::to_string(counts.positives) + " lesion crops of " +
+                                    std::to_string(train.size()) + ")");
+    return counts;
+}
+
+/// A new model for `options` (seeded, deterministic algorithms) on the requested device.
+Classifier createTrainingModel(const CropDataset& dataset, const TrainOptions& options)
+{
     ModelDescription description;
     description.architecture = options.architecture;
     description.huLow = dataset.parameters().huLow;
@@ -311,142 +317,250 @@ TrainResult trainClassifier(const CropDataset& dataset, const TrainOptions& opti
     at::globalContext().setDeterministicAlgorithms(true, /*warn_only=*/true);
     Classifier classifier = Classifier::create(description, options.seed);
     classifier.moveTo(options.device);
+    return classifier;
+}
+
+/// Restores the model, the optimiser and the history from `checkpoint`; returns the first epoch to run.
+int resumeFromCheckpoint(const fs::path& checkpoint, const std::string& fingerprint, ClassifierImpl& model,
+                         torch::optim::Optimizer& optimiser, TrainResult& result)
+{
+    torch::serialize::InputArchive archive;
+    archive.load_from(checkpoint.string(), model.device);
+    c10::IValue value;
+    archive.read("fingerprint", value);
+    if (value.toStringRef() != fingerprint)
+        throw std::invalid_argument(checkpoint.string() +
+                                    ": was written with other training options or another "
+                                    "dataset; resume with the same options, or start without --resume");
+    torch::serialize::InputArchive weights, optimiserState;
+    archive.read("model", weights);
+    model.net->load(weights);
+    archive.read("optimiser", optimiserState);
+    optimiser.load(optimiserState);
+    archive.read("epoch", value);
+    const int firstEpoch = static_cast<int>(value.toInt()) + 1;
+    archive.read("best_f1", value);
+    result.bestValidationF1 = value.toDouble();
+    archive.read("best_epoch", value);
+    result.bestEpoch = static_cast<int>(value.toInt());
+    archive.read("history", value);
+    result.history = parseHistory(value.toStringRef());
+    result.resumed = true;
+    logging::writeLine(logging::Level::Info, "train: resuming after epoch " + std::to_string(firstEpoch - 1) +
+                                                 " from " + checkpoint.string());
+    return firstEpoch;
+}
+
+/// Inverse class frequencies for the loss (ClassBalance::ClassWeights), else none.
+torch::Tensor lossClassWeights(ClassBalance balance, size_t trainSize, const ClassCounts& counts,
+                               const torch::Device& device)
+{
+    torch::Tensor classWeights;
+    if (balance == ClassBalance::ClassWeights) {
+        const double n = static_cast<double>(trainSize);
+        classWeights = torch::tensor({static_cast<float>(n / (2.0 * static_cast<double>(counts.negatives))),
+                                      static_cast<float>(n / (2.0 * static_cast<double>(counts.positives)))})
+                           .to(device);
+    }
+    return classWeights;
+}
+
+/// The epoch's crop order: shuffled, or drawn class-balanced with replacement.
+std::vector<size_t> epochOrder(const CropDataset& dataset, const std::vector<size_t>& train,
+                               ClassBalance balance, std::mt19937_64& rng)
+{
+    std::vector<size_t> order = train;
+    if (balance == ClassBalance::Sampling) {
+        // Each class drawn with equal probability, crops with replacement.
+        std::vector<size_t> lesion, clear;
+        for (size_t i : train)
+            (dataset.records()[i].lesion ? lesion : clear).push_back(i);
+        for (auto& slot : order) {
+            const auto& pool = (rng() & 1) ? lesion : clear;
+            slot = pool[rng() % pool.size()];
+        }
+    } else {
+        for (size_t i = order.size(); i > 1; --i)
+            std::swap(order[i - 1], order[rng() % i]);
+    }
+    return order;
+}
+
+void saveCheckpoint(const fs::path& checkpoint, const std::string& fingerprint, ClassifierImpl& model,
+                    torch::optim::Optimizer& optimiser, int epoch, const TrainResult& result)
+{
+    saveAtomically(checkpoint, [&](const fs::path& p) {
+        torch::serialize::OutputArchive archive, weights, optimiserState;
+        archive.write("fingerprint", c10::IValue(fingerprint));
+        model.net->save(weights);
+        archive.write("model", weights);
+        optimiser.save(optimiserState);
+        archive.write("optimiser", optimiserState);
+        archive.write("epoch", c10::IValue(static_cast<int64_t>(epoch)));
+        archive.write("best_f1", c10::IValue(result.bestValidationF1));
+        archive.write("best_epoch", c10::IValue(static_cast<int64_t>(result.bestEpoch)));
+        archive.write("history", c10::IValue(serialiseHistory(result.history)));
+        archive.save_to(p.string());
+    });
+}
+
+/// What every epoch of one training run shares.
+struct TrainingRun {
+    const CropDataset& dataset;
+    const TrainOptions& options;
+    const std::function<void(const TrainProgress&)>& progress;
+    const std::atomic<bool>* cancel;
+    const Classifier& classifier;
+    ClassifierImpl& model;
+    torch::optim::Adam& optimiser;
+    const std::vector<size_t>& train;
+    const std::vector<size_t>& validation;
+    const fs::path& checkpoint;
+    const std::string& fingerprint;
+    torch::Tensor classWeights;
+    size_t batchSize;
+    int batches; ///< per epoch
+    Clock::time_point runStart;
+    int batchesThisRun;
+    int batchesDoneThisRun = 0;
+};
+
+struct EpochLoss {
+    double lossSum = 0; ///< loss x crops, summed over the batches
+    size_t cropsSeen = 0;
+};
+
+/// The epoch's optimisation steps over `order`, reporting progress after each.
+EpochLoss trainEpochBatches(TrainingRun& run, int epoch, const std::vector<size_t>& order,
+                            std::mt19937_64& rng, Clock::time_point epochStart)
+{
+    EpochLoss sum;
+    for (int b = 0; b < run.batches; ++b) {
+        if (run.cancel && run.cancel->load())
+            throw std::runtime_error(
+                "training cancelled (the checkpoint of the last finished epoch is kept)");
+        const size_t start = static_cast<size_t>(b) * run.batchSize;
+        const size_t count = std::min(run.batchSize, order.size() - start);
+        const double loss = trainingStep(run.model, run.optimiser, run.dataset, order.data() + start, count,
+                                         run.options, run.classWeights, rng);
+        sum.lossSum += loss * static_cast<double>(count);
+        sum.cropsSeen += count;
+        ++run.batchesDoneThisRun;
+        if (run.progress) {
+            const double elapsed = std::chrono::duration<double>(Clock::now() - run.runStart).count();
+            const double epochElapsed = std::chrono::duration<double>(Clock::now() - epochStart).count();
+            TrainProgress p;
+            p.epoch = epoch;
+            p.epochs = run.options.epochs;
+            p.batch = b + 1;
+            p.batches = run.batches;
+            p.loss = sum.lossSum / static_cast<double>(sum.cropsSeen);
+            p.cropsPerSecond = static_cast<double>(sum.cropsSeen) / std::max(epochElapsed, 1e-9);
+            p.etaSeconds = elapsed / run.batchesDoneThisRun * (run.batchesThisRun - run.batchesDoneThisRun);
+            run.progress(p);
+        }
+    }
+    return sum;
+}
+
+/// Recalibrates batch norm and validates: the epoch's record.
+EpochRecord validateEpoch(TrainingRun& run, int epoch, double lr, const EpochLoss& loss,
+                          Clock::time_point epochStart)
+{
+    recalibrateBatchNorm(run.model, run.dataset, run.train, run.batchSize);
+    EpochRecord record;
+    record.epoch = epoch;
+    record.learningRate = lr;
+    record.trainLoss = loss.lossSum / static_cast<double>(std::max<size_t>(loss.cropsSeen, 1));
+    record.trainCropsPerSecond =
+        static_cast<double>(loss.cropsSeen) /
+        std::max(std::chrono::duration<double>(Clock::now() - epochStart).count(), 1e-9);
+    record.validation = classifyCrops(run.classifier, run.dataset, run.validation);
+    record.seconds = std::chrono::duration<double>(Clock::now() - epochStart).count();
+    return record;
+}
+
+void logEpoch(const EpochRecord& record, int epochs)
+{
+    char line[192];
+    std::snprintf(line, sizeof line,
+                  "train: epoch %d/%d lr %.3g loss %.4f val P %.3f R %.3f F1 %.3f (%.1f crops/s)",
+                  record.epoch, epochs, record.learningRate, record.trainLoss, record.validation.precision(),
+                  record.validation.recall(), record.validation.f1(), record.trainCropsPerSecond);
+    logging::writeLine(logging::Level::Info, line);
+}
+
+/// One epoch: train, validate, keep the best model, write the checkpoint.
+void runEpoch(TrainingRun& run, int epoch, TrainResult& result)
+{
+    const auto& options = run.options;
+    const auto epochStart = Clock::now();
+    const double lr = options.learningRate * std::pow(options.stepGamma, (epoch - 1) / options.stepEpochs);
+    for (auto& group : run.optimiser.param_groups())
+        static_cast<torch::optim::AdamOptions&>(group.options()).lr(lr);
+
+    std::mt19937_64 rng = epochGenerator(options.seed, epoch, 1);
+    const std::vector<size_t> order = epochOrder(run.dataset, run.train, options.balance, rng);
+    run.model.net->train();
+    const EpochLoss loss = trainEpochBatches(run, epoch, order, rng, epochStart);
+    const EpochRecord record = validateEpoch(run, epoch, lr, loss, epochStart);
+    result.history.push_back(record);
+    logEpoch(record, options.epochs);
+    if (record.validation.f1() > result.bestValidationF1) {
+        result.bestValidationF1 = record.validation.f1();
+        result.bestEpoch = epoch;
+        run.model.net->eval();
+        saveAtomically(options.out, [&](const fs::path& p) { run.classifier.save(p.string()); });
+    }
+    saveCheckpoint(run.checkpoint, run.fingerprint, run.model, run.optimiser, epoch, result);
+    if (options.epochFinished)
+        options.epochFinished(record, result.bestEpoch == epoch);
+}
+
+} // namespace
+
+TrainResult trainClassifier(const CropDataset& dataset, const TrainOptions& options,
+                            const std::function<void(const TrainProgress&)>& progress,
+                            const std::atomic<bool>* cancel)
+{
+    if (options.out.empty())
+        throw std::invalid_argument("no output model file given");
+    if (options.epochs < 1 || options.batchSize < 2 || options.learningRate <= 0 || options.stepEpochs < 1)
+        throw std::invalid_argument(
+            "epochs >= 1, batch size >= 2, learning rate > 0 and step >= 1 are required");
+    const auto train = dataset.indicesOf(Split::Train);
+    const auto validation = dataset.indicesOf(Split::Validation);
+    if (train.empty() || validation.empty())
+        throw std::invalid_argument(dataset.directory().string() +
+                                    ": the dataset needs crops in the train and val splits");
+    const ClassCounts counts = trainClassCounts(dataset, train);
+    Classifier classifier = createTrainingModel(dataset, options);
     ClassifierImpl& model = classifier.impl();
 
     torch::optim::Adam optimiser(model.net->parameters(), torch::optim::AdamOptions(options.learningRate));
-    const fs::path checkpoint = options.checkpoint.empty() ? fs::path(options.out.string() + ".ckpt") : options.checkpoint;
+    const fs::path checkpoint =
+        options.checkpoint.empty() ? fs::path(options.out.string() + ".ckpt") : options.checkpoint;
     const std::string fingerprint = optionsFingerprint(options, dataset);
     TrainResult result;
     int firstEpoch = 1;
     if (options.resume && fs::exists(checkpoint)) {
-        torch::serialize::InputArchive archive;
-        archive.load_from(checkpoint.string(), model.device);
-        c10::IValue value;
-        archive.read("fingerprint", value);
-        if (value.toStringRef() != fingerprint)
-            throw std::invalid_argument(checkpoint.string() + ": was written with other training options or another "
-                                        "dataset; resume with the same options, or start without --resume");
-        torch::serialize::InputArchive weights, optimiserState;
-        archive.read("model", weights);
-        model.net->load(weights);
-        archive.read("optimiser", optimiserState);
-        optimiser.load(optimiserState);
-        archive.read("epoch", value);
-        firstEpoch = static_cast<int>(value.toInt()) + 1;
-        archive.read("best_f1", value);
-        result.bestValidationF1 = value.toDouble();
-        archive.read("best_epoch", value);
-        result.bestEpoch = static_cast<int>(value.toInt());
-        archive.read("history", value);
-        result.history = parseHistory(value.toStringRef());
-        result.resumed = true;
-        logging::writeLine(logging::Level::Info, "train: resuming after epoch " + std::to_string(firstEpoch - 1) +
-                                                     " from " + checkpoint.string());
+        firstEpoch = resumeFromCheckpoint(checkpoint, fingerprint, model, optimiser, result);
     } else if (options.resume) {
         logging::writeLine(logging::Level::Warning,
                            "train: no checkpoint " + checkpoint.string() + "; starting from scratch");
     }
 
-    torch::Tensor classWeights;
-    if (options.balance == ClassBalance::ClassWeights) {
-        const double n = static_cast<double>(train.size());
-        classWeights = torch::tensor({static_cast<float>(n / (2.0 * static_cast<double>(negatives))),
-                                      static_cast<float>(n / (2.0 * static_cast<double>(positives)))})
-                           .to(model.device);
-    }
+    const torch::Tensor classWeights = lossClassWeights(options.balance, train.size(), counts, model.device);
     const size_t batchSize = static_cast<size_t>(options.batchSize);
     const int batchesPerEpoch = static_cast<int>((train.size() + batchSize - 1) / batchSize);
-    const int batches = options.maxBatches > 0 ? std::min(options.maxBatches, batchesPerEpoch) : batchesPerEpoch;
-    const auto runStart = Clock::now();
-    int batchesDoneThisRun = 0;
-    const int batchesThisRun = (options.epochs - firstEpoch + 1) * batches;
-
-    for (int epoch = firstEpoch; epoch <= options.epochs; ++epoch) {
-        const auto epochStart = Clock::now();
-        const double lr = options.learningRate * std::pow(options.stepGamma, (epoch - 1) / options.stepEpochs);
-        for (auto& group : optimiser.param_groups())
-            static_cast<torch::optim::AdamOptions&>(group.options()).lr(lr);
-
-        std::mt19937_64 rng = epochGenerator(options.seed, epoch, 1);
-        std::vector<size_t> order = train;
-        if (options.balance == ClassBalance::Sampling) {
-            // Each class drawn with equal probability, crops with replacement.
-            std::vector<size_t> lesion, clear;
-            for (size_t i : train)
-                (dataset.records()[i].lesion ? lesion : clear).push_back(i);
-            for (auto& slot : order) {
-                const auto& pool = (rng() & 1) ? lesion : clear;
-                slot = pool[rng() % pool.size()];
-            }
-        } else {
-            for (size_t i = order.size(); i > 1; --i)
-                std::swap(order[i - 1], order[rng() % i]);
-        }
-        model.net->train();
-        double lossSum = 0;
-        size_t cropsSeen = 0;
-        for (int b = 0; b < batches; ++b) {
-            if (cancel && cancel->load())
-                throw std::runtime_error("training cancelled (the checkpoint of the last finished epoch is kept)");
-            const size_t start = static_cast<size_t>(b) * batchSize;
-            const size_t count = std::min(batchSize, order.size() - start);
-            const double loss =
-                trainingStep(model, optimiser, dataset, order.data() + start, count, options, classWeights, rng);
-            lossSum += loss * static_cast<double>(count);
-            cropsSeen += count;
-            ++batchesDoneThisRun;
-            if (progress) {
-                const double elapsed = std::chrono::duration<double>(Clock::now() - runStart).count();
-                const double epochElapsed = std::chrono::duration<double>(Clock::now() - epochStart).count();
-                TrainProgress p;
-                p.epoch = epoch;
-                p.epochs = options.epochs;
-                p.batch = b + 1;
-                p.batches = batches;
-                p.loss = lossSum / static_cast<double>(cropsSeen);
-                p.cropsPerSecond = static_cast<double>(cropsSeen) / std::max(epochElapsed, 1e-9);
-                p.etaSeconds = elapsed / batchesDoneThisRun * (batchesThisRun - batchesDoneThisRun);
-                progress(p);
-            }
-        }
-        recalibrateBatchNorm(model, dataset, train, batchSize);
-        EpochRecord record;
-        record.epoch = epoch;
-        record.learningRate = lr;
-        record.trainLoss = lossSum / static_cast<double>(std::max<size_t>(cropsSeen, 1));
-        record.trainCropsPerSecond = static_cast<double>(cropsSeen) /
-                                     std::max(std::chrono::duration<double>(Clock::now() - epochStart).count(), 1e-9);
-        record.validation = classifyCrops(classifier, dataset, validation);
-        record.seconds = std::chrono::duration<double>(Clock::now() - epochStart).count();
-        result.history.push_back(record);
-        char line[192];
-        std::snprintf(line, sizeof line,
-                      "train: epoch %d/%d lr %.3g loss %.4f val P %.3f R %.3f F1 %.3f (%.1f crops/s)", epoch,
-                      options.epochs, lr, record.trainLoss, record.validation.precision(),
-                      record.validation.recall(), record.validation.f1(), record.trainCropsPerSecond);
-        logging::writeLine(logging::Level::Info, line);
-        if (record.validation.f1() > result.bestValidationF1) {
-            result.bestValidationF1 = record.validation.f1();
-            result.bestEpoch = epoch;
-            model.net->eval();
-            saveAtomically(options.out, [&](const fs::path& p) { classifier.save(p.string()); });
-        }
-        saveAtomically(checkpoint, [&](const fs::path& p) {
-            torch::serialize::OutputArchive archive, weights, optimiserState;
-            archive.write("fingerprint", c10::IValue(fingerprint));
-            model.net->save(weights);
-            archive.write("model", weights);
-            optimiser.save(optimiserState);
-            archive.write("optimiser", optimiserState);
-            archive.write("epoch", c10::IValue(static_cast<int64_t>(epoch)));
-            archive.write("best_f1", c10::IValue(result.bestValidationF1));
-            archive.write("best_epoch", c10::IValue(static_cast<int64_t>(result.bestEpoch)));
-            archive.write("history", c10::IValue(serialiseHistory(result.history)));
-            archive.save_to(p.string());
-        });
-        if (options.epochFinished)
-            options.epochFinished(record, result.bestEpoch == epoch);
-    }
+    const int batches =
+        options.maxBatches > 0 ? std::min(options.maxBatches, batchesPerEpoch) : batchesPerEpoch;
+    TrainingRun run{dataset,    options,    progress,     cancel,
+                    classifier, model,      optimiser,    train,
+                    validation, checkpoint, fingerprint,  classWeights,
+                    batchSize,  batches,    Clock::now(), (options.epochs - firstEpoch + 1) * batches};
+    for (int epoch = firstEpoch; epoch <= options.epochs; ++epoch)
+        runEpoch(run, epoch, result);
     model.net->eval();
     if (!fs::exists(options.out))
         throw std::runtime_error(options.out.string() + ": no model was written");
@@ -458,112 +572,127 @@ TrainResult trainClassifier(const CropDataset& dataset, const TrainOptions& opti
 
 namespace {
 
-double median(std::vector<double> v)
+using bench::median;
+
+/// Synthetic crops: tissue noise plus a bright disc on a third of them.
+void writeSyntheticCrops(const fs::path& folder, int cropSize, size_t cropCount)
 {
-    std::sort(v.begin(), v.end());
-    return v.empty() ? 0.0 : v[v.size() / 2];
+    CropDatasetWriter writer(folder, cropSize, cropSize);
+    std::mt19937 rng(7);
+    std::normal_distribution<float> tissue(40.f, 30.f);
+    const size_t pixels = static_cast<size_t>(cropSize) * cropSize;
+    std::vector<int16_t> image(pixels);
+    std::vector<uint8_t> mask(pixels, 0);
+    for (size_t i = 0; i < cropCount; ++i) {
+        for (auto& v : image)
+            v = static_cast<int16_t>(tissue(rng));
+        CropRecord r;
+        r.caseId = "bench";
+        r.lesion = (i % 3 == 0);
+        if (r.lesion)
+            for (int y = 40; y < 80; ++y)
+                for (int x = 40; x < 80; ++x)
+                    image[static_cast<size_t>(y * cropSize + x)] += 150;
+        writer.append(r, image.data(), mask.data());
+    }
+    writer.finish(DatasetParameters{});
+}
+
+/// Crops per second of each measurement.
+struct TrainThroughput {
+    std::vector<double> bare, pipeline, evaluation;
+};
+
+/// Bare forward+backward steps on one fixed batch, training steps through the data pipeline,
+/// and evaluation, of a new `architecture` model.
+TrainThroughput measureTrainThroughput(const TrainBenchmarkOptions& options, const std::string& architecture,
+                                       const DeviceInfo& device, const CropDataset& dataset)
+{
+    Classifier classifier = bench::createBenchmarkModel(architecture, device.name);
+    ClassifierImpl& model = classifier.impl();
+    torch::optim::Adam optimiser(model.net->parameters(), torch::optim::AdamOptions(1e-3));
+    model.net->train();
+    const int64_t b = options.batchSize;
+    auto bareInput = torch::rand({b, 1, options.cropSize, options.cropSize}).to(device.name);
+    if (model.channelsLast)
+        bareInput = bareInput.contiguous(at::MemoryFormat::ChannelsLast);
+    const auto bareTarget = torch::randint(0, 2, {b}, torch::kLong).to(device.name);
+    const auto synchronise = [&] {
+        if (model.device.is_cuda())
+            torch::cuda::synchronize();
+    };
+    const auto bareStep = [&] {
+        optimiser.zero_grad();
+        auto loss = F::cross_entropy(model.net->forward(bareInput), bareTarget);
+        loss.backward();
+        optimiser.step();
+    };
+    TrainOptions trainOptions;
+    trainOptions.blurProbability = 0.5; // augmentation included in the pipeline's figure
+    std::mt19937_64 rng(3);
+    std::vector<size_t> order(dataset.size());
+    for (size_t i = 0; i < order.size(); ++i)
+        order[i] = i;
+    const auto pipelineStep = [&](int batch) {
+        trainingStep(model, optimiser, dataset,
+                     order.data() + static_cast<size_t>(batch) * static_cast<size_t>(b),
+                     static_cast<size_t>(b), trainOptions, torch::Tensor(), rng);
+    };
+    TrainThroughput t;
+    bareStep(); // warm-up
+    pipelineStep(0);
+    synchronise();
+    for (int repeat = 0; repeat < options.repeats; ++repeat) {
+        auto t0 = Clock::now();
+        for (int i = 0; i < options.batches; ++i)
+            bareStep();
+        synchronise();
+        t.bare.push_back(static_cast<double>(b * options.batches) /
+                         std::chrono::duration<double>(Clock::now() - t0).count());
+        t0 = Clock::now();
+        for (int i = 0; i < options.batches; ++i)
+            pipelineStep(i + 1);
+        synchronise();
+        t.pipeline.push_back(static_cast<double>(b * options.batches) /
+                             std::chrono::duration<double>(Clock::now() - t0).count());
+        t0 = Clock::now();
+        (void)classifyCrops(classifier, dataset, order);
+        t.evaluation.push_back(static_cast<double>(order.size()) /
+                               std::chrono::duration<double>(Clock::now() - t0).count());
+        model.net->train();
+    }
+    return t;
 }
 
 } // namespace
 
 bool runTrainBenchmark(const TrainBenchmarkOptions& options, std::ostream& out)
 {
-    const fs::path scratch = options.scratch.empty()
-                                 ? fs::temp_directory_path() / ("weaksight-bench-train-" + std::to_string(::getpid()))
-                                 : options.scratch;
-    const size_t cropCount = static_cast<size_t>(options.batchSize) * static_cast<size_t>(options.batches + 1);
-    {
-        // Synthetic crops: tissue noise plus a bright disc on a third of them.
-        CropDatasetWriter writer(scratch, options.cropSize, options.cropSize);
-        std::mt19937 rng(7);
-        std::normal_distribution<float> tissue(40.f, 30.f);
-        const size_t pixels = static_cast<size_t>(options.cropSize) * options.cropSize;
-        std::vector<int16_t> image(pixels);
-        std::vector<uint8_t> mask(pixels, 0);
-        for (size_t i = 0; i < cropCount; ++i) {
-            for (auto& v : image)
-                v = static_cast<int16_t>(tissue(rng));
-            CropRecord r;
-            r.caseId = "bench";
-            r.lesion = (i % 3 == 0);
-            if (r.lesion)
-                for (int y = 40; y < 80; ++y)
-                    for (int x = 40; x < 80; ++x)
-                        image[static_cast<size_t>(y * options.cropSize + x)] += 150;
-            writer.append(r, image.data(), mask.data());
-        }
-        writer.finish(DatasetParameters{});
-    }
+    const fs::path scratch =
+        options.scratch.empty()
+            ? fs::temp_directory_path() / ("weaksight-bench-train-" + std::to_string(::getpid()))
+            : options.scratch;
+    const size_t cropCount =
+        static_cast<size_t>(options.batchSize) * static_cast<size_t>(options.batches + 1);
+    writeSyntheticCrops(scratch, options.cropSize, cropCount);
     const CropDataset dataset = CropDataset::open(scratch);
     const DeviceInfo device = selectDevice(options.device);
     out << "weaksight bench train: device " << device.name << ", " << device.detail << ", batch "
         << options.batchSize << ", " << options.cropSize << "x" << options.cropSize << " crops, medians of "
         << options.repeats << " x " << options.batches << " batches\n";
-    out << std::left << std::setw(10) << "model" << std::right << std::setw(16) << "bare fwd+bwd/s" << std::setw(18)
-        << "training crops/s" << std::setw(8) << "ratio" << std::setw(20) << "evaluation crops/s" << "\n";
+    out << std::left << std::setw(10) << "model" << std::right << std::setw(16) << "bare fwd+bwd/s"
+        << std::setw(18) << "training crops/s" << std::setw(8) << "ratio" << std::setw(20)
+        << "evaluation crops/s"
+        << "\n";
     bool ok = true;
     for (const auto& architecture : options.architectures) {
-        ModelDescription description;
-        description.architecture = architecture;
-        description.targetLayer = defaultTargetLayer(architecture);
-        Classifier classifier = Classifier::create(description, 1);
-        classifier.moveTo(device.name);
-        ClassifierImpl& model = classifier.impl();
-        torch::optim::Adam optimiser(model.net->parameters(), torch::optim::AdamOptions(1e-3));
-        model.net->train();
-        const int64_t b = options.batchSize;
-        auto bareInput = torch::rand({b, 1, options.cropSize, options.cropSize}).to(device.name);
-        if (model.channelsLast)
-            bareInput = bareInput.contiguous(at::MemoryFormat::ChannelsLast);
-        const auto bareTarget = torch::randint(0, 2, {b}, torch::kLong).to(device.name);
-        const auto synchronise = [&] {
-            if (model.device.is_cuda())
-                torch::cuda::synchronize();
-        };
-        const auto bareStep = [&] {
-            optimiser.zero_grad();
-            auto loss = F::cross_entropy(model.net->forward(bareInput), bareTarget);
-            loss.backward();
-            optimiser.step();
-        };
-        TrainOptions trainOptions;
-        trainOptions.blurProbability = 0.5; // augmentation included in the pipeline's figure
-        std::mt19937_64 rng(3);
-        std::vector<size_t> order(dataset.size());
-        for (size_t i = 0; i < order.size(); ++i)
-            order[i] = i;
-        const auto pipelineStep = [&](int batch) {
-            trainingStep(model, optimiser, dataset, order.data() + static_cast<size_t>(batch) * static_cast<size_t>(b),
-                         static_cast<size_t>(b), trainOptions, torch::Tensor(), rng);
-        };
-        std::vector<double> bare, pipeline, evaluation;
-        bareStep(); // warm-up
-        pipelineStep(0);
-        synchronise();
-        for (int repeat = 0; repeat < options.repeats; ++repeat) {
-            auto t0 = Clock::now();
-            for (int i = 0; i < options.batches; ++i)
-                bareStep();
-            synchronise();
-            bare.push_back(static_cast<double>(b * options.batches) /
-                           std::chrono::duration<double>(Clock::now() - t0).count());
-            t0 = Clock::now();
-            for (int i = 0; i < options.batches; ++i)
-                pipelineStep(i + 1);
-            synchronise();
-            pipeline.push_back(static_cast<double>(b * options.batches) /
-                               std::chrono::duration<double>(Clock::now() - t0).count());
-            t0 = Clock::now();
-            (void)classifyCrops(classifier, dataset, order);
-            evaluation.push_back(static_cast<double>(order.size()) /
-                                 std::chrono::duration<double>(Clock::now() - t0).count());
-            model.net->train();
-        }
-        const double ratio = median(pipeline) / median(bare);
+        const TrainThroughput t = measureTrainThroughput(options, architecture, device, dataset);
+        const double ratio = median(t.pipeline) / median(t.bare);
         ok = ok && ratio >= 0.85;
         out << std::left << std::setw(10) << architecture << std::right << std::fixed << std::setprecision(1)
-            << std::setw(16) << median(bare) << std::setw(18) << median(pipeline) << std::setw(8)
-            << std::setprecision(2) << ratio << std::setw(20) << std::setprecision(1) << median(evaluation) << "\n";
+            << std::setw(16) << median(t.bare) << std::setw(18) << median(t.pipeline) << std::setw(8)
+            << std::setprecision(2) << ratio << std::setw(20) << std::setprecision(1) << median(t.evaluation)
+            << "\n";
     }
     out << "target: training >= 0.85 x bare fwd+bwd (data loading and augmentation not the bottleneck): "
         << (ok ? "met" : "NOT met") << "\n";

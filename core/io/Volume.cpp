@@ -1,6 +1,8 @@
 #include "core/io/Volume.h"
 
+#include <algorithm>
 #include <cmath>
+#include <iterator>
 #include <stdexcept>
 
 namespace weaksight {
@@ -8,7 +10,75 @@ namespace weaksight {
 namespace {
 // LPS component m (0 = x towards L, 1 = y towards P, 2 = z towards S) -> canonical axis.
 constexpr int kCanonicalOfLps[3] = {Column, Row, Axial};
+
+/// Which of the 256 label values count: a table, so the scan costs one look-up per voxel.
+std::array<bool, 256> wantedLabels(const std::vector<uint8_t>& values)
+{
+    std::array<bool, 256> wanted{};
+    if (values.empty()) {
+        wanted.fill(true);
+        wanted[0] = false;
+    }
+    for (uint8_t v : values)
+        wanted[v] = true;
+    return wanted;
+}
+
+std::optional<VoxelBox> labelBoundsOfSlices(const LabelVolume& labels, int firstSlice, int lastSlice,
+                                            const std::vector<uint8_t>& values)
+{
+    const auto wanted = wantedLabels(values);
+    const auto isWanted = [&wanted](uint8_t v) {
+        return wanted[v];
+    };
+    const int cols = labels.cols();
+    std::optional<VoxelBox> box;
+    for (int k = firstSlice; k <= lastSlice; ++k)
+        for (int r = 0; r < labels.rows(); ++r) {
+            const uint8_t* row = labels.slice(k) + static_cast<size_t>(r) * cols;
+            const uint8_t* end = row + cols;
+            const uint8_t* first = std::find_if(row, end, isWanted);
+            if (first == end)
+                continue;
+            // From both ends of the row: the labels' middle is never read.
+            const uint8_t* last =
+                std::find_if(std::make_reverse_iterator(end), std::make_reverse_iterator(first), isWanted)
+                    .base() -
+                1;
+            const std::array<int, 3> low{k, r, static_cast<int>(first - row)};
+            const std::array<int, 3> high{k, r, static_cast<int>(last - row)};
+            if (!box) {
+                box = VoxelBox{low, high};
+                continue;
+            }
+            for (int a = 0; a < 3; ++a) {
+                box->first[a] = std::min(box->first[a], low[a]);
+                box->last[a] = std::max(box->last[a], high[a]);
+            }
+        }
+    return box;
+}
 } // namespace
+
+VoxelBox VoxelBox::grown(int margin, const std::array<int, 3>& shape) const
+{
+    VoxelBox box;
+    for (int a = 0; a < 3; ++a) {
+        box.first[a] = std::max(0, first[a] - margin);
+        box.last[a] = std::min(shape[a] - 1, last[a] + margin);
+    }
+    return box;
+}
+
+std::optional<VoxelBox> labelBounds(const LabelVolume& labels, const std::vector<uint8_t>& values)
+{
+    return labelBoundsOfSlices(labels, 0, labels.slices() - 1, values);
+}
+
+std::optional<VoxelBox> labelBounds(const LabelVolume& labels, int slice, const std::vector<uint8_t>& values)
+{
+    return labelBoundsOfSlices(labels, slice, slice, values);
+}
 
 void StorageGeometry::deriveCanonicalMapping()
 {

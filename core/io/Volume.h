@@ -3,6 +3,7 @@
 #include <array>
 #include <cstddef>
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -67,7 +68,7 @@ struct StorageGeometry {
 /// voxels[(k * rows + r) * cols + c].
 template <typename T> struct Volume {
     StorageGeometry geometry;
-    std::array<int, 3> shape{0, 0, 0}; ///< [axial, rows, cols]
+    std::array<int, 3> shape{0, 0, 0};      ///< [axial, rows, cols]
     std::array<double, 3> spacing{1, 1, 1}; ///< mm, [axial, row, col]
     std::vector<T> voxels;
 
@@ -84,7 +85,10 @@ template <typename T> struct Volume {
     int rows() const { return shape[1]; }
     int cols() const { return shape[2]; }
     size_t sliceSize() const { return static_cast<size_t>(shape[1]) * shape[2]; }
-    size_t index(int k, int r, int c) const { return (k * sliceSize()) + static_cast<size_t>(r) * shape[2] + c; }
+    size_t index(int k, int r, int c) const
+    {
+        return (k * sliceSize()) + static_cast<size_t>(r) * shape[2] + c;
+    }
     T& at(int k, int r, int c) { return voxels[index(k, r, c)]; }
     const T& at(int k, int r, int c) const { return voxels[index(k, r, c)]; }
     const T* slice(int k) const { return voxels.data() + k * sliceSize(); }
@@ -103,7 +107,26 @@ constexpr uint8_t Kidney = 1;
 constexpr uint8_t Tumour = 2;
 constexpr uint8_t Cyst = 3;
 /// "Lesion" is tumour or cyst.
-constexpr bool isLesion(uint8_t v) { return v == Tumour || v == Cyst; }
+constexpr bool isLesion(uint8_t v)
+{
+    return v == Tumour || v == Cyst;
+}
 } // namespace labels
+
+/// A box of voxel indices [slice, row, col], inclusive at both ends.
+struct VoxelBox {
+    std::array<int, 3> first{0, 0, 0};
+    std::array<int, 3> last{0, 0, 0};
+
+    /// The box widened by `margin` voxels on every side, clipped to a volume of `shape`.
+    VoxelBox grown(int margin, const std::array<int, 3>& shape) const;
+};
+
+/// The smallest box holding every voxel whose label is one of `values` (every non-zero label when
+/// `values` is empty); nullopt when there is none.
+std::optional<VoxelBox> labelBounds(const LabelVolume& labels, const std::vector<uint8_t>& values = {});
+/// The same within axial slice `slice` alone (the box's first and last slice are `slice`).
+std::optional<VoxelBox> labelBounds(const LabelVolume& labels, int slice,
+                                    const std::vector<uint8_t>& values = {});
 
 } // namespace weaksight

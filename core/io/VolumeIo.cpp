@@ -4,27 +4,27 @@
 #include "core/io/AtomicFile.h"
 #include "core/io/HeaderCheck.h"
 
+#include <algorithm>
+#include <cerrno>
+#include <cmath>
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <fstream>
 #include <itkGDCMImageIO.h>
 #include <itkImage.h>
 #include <itkImageFileReader.h>
 #include <itkImageFileWriter.h>
 #include <itkImageIOFactory.h>
-#include <itkImageSeriesReader.h>
 #include <itkImageRegionConstIterator.h>
+#include <itkImageSeriesReader.h>
 #include <itkMetaDataObject.h>
+#include <limits>
+#include <map>
+#include <optional>
 #include <spdlog/fmt/fmt.h>
 #include <spdlog/spdlog.h>
 #include <zlib.h>
-
-#include <algorithm>
-#include <cerrno>
-#include <cmath>
-#include <cstdlib>
-#include <cstdio>
-#include <cstring>
-#include <fstream>
-#include <limits>
-#include <map>
 
 namespace fs = std::filesystem;
 
@@ -55,7 +55,10 @@ std::string describeItkError(const itk::ExceptionObject& e)
     return description.empty() ? firstLine(e.what()) : description;
 }
 
-bool hasGzipExtension(const fs::path& path) { return io::isGzipName(path); }
+bool hasGzipExtension(const fs::path& path)
+{
+    return io::isGzipName(path);
+}
 
 std::string formatName(const fs::path& path)
 {
@@ -106,7 +109,8 @@ public:
             return;
         std::string pattern = (fs::temp_directory_path() / "weaksight-read-XXXXXX").string();
         if (!::mkdtemp(pattern.data()))
-            throw InputError(path, "cannot make a private folder to read it from (" + std::string(std::strerror(errno)) + ")");
+            throw InputError(path, "cannot make a private folder to read it from (" +
+                                       std::string(std::strerror(errno)) + ")");
         const fs::path folder = pattern;
         const fs::path link = folder / (hasGzipExtension(path) ? "volume.nii.gz" : "volume.nii");
         fs::create_symlink(fs::absolute(path, ec), link, ec);
@@ -152,7 +156,8 @@ void checkBeforeItk(const fs::path& path, OpenFor purpose)
 }
 
 /// Opens `path` (as ITK sees it: `itkPath`) and reads its header after our own checks.
-itk::ImageIOBase::Pointer openImageIo(const fs::path& path, const fs::path& itkPath, OpenFor purpose = OpenFor::Voxels)
+itk::ImageIOBase::Pointer openImageIo(const fs::path& path, const fs::path& itkPath,
+                                      OpenFor purpose = OpenFor::Voxels)
 {
     checkBeforeItk(path, purpose);
     auto io = itk::ImageIOFactory::CreateImageIO(itkPath.c_str(), itk::CommonEnums::IOFileMode::ReadMode);
@@ -191,7 +196,8 @@ itk::ImageIOBase::Pointer openImageIo(const fs::path& path, const fs::path& itkP
     }
     io::checkGeometry(path, size, spacing, origin, direction);
     if (purpose == OpenFor::Voxels)
-        io::checkVoxelBudget(path, io::checkedProduct(path, {uint64_t(size[0]), uint64_t(size[1]), uint64_t(size[2])}));
+        io::checkVoxelBudget(
+            path, io::checkedProduct(path, {uint64_t(size[0]), uint64_t(size[1]), uint64_t(size[2])}));
     return io;
 }
 
@@ -217,7 +223,8 @@ template <typename TImage> StorageGeometry geometryOf(const TImage* image, const
 /// Visits the storage offsets of all voxels in canonical order.
 template <typename F> void forEachCanonical(const StorageGeometry& g, F&& visit)
 {
-    const std::array<std::ptrdiff_t, 3> stride{1, g.size[0], static_cast<std::ptrdiff_t>(g.size[0]) * g.size[1]};
+    const std::array<std::ptrdiff_t, 3> stride{1, g.size[0],
+                                               static_cast<std::ptrdiff_t>(g.size[0]) * g.size[1]};
     std::array<std::ptrdiff_t, 3> start{}, step{};
     for (int a = 0; a < 3; ++a) {
         const int s = g.storageAxisOf[a];
@@ -247,7 +254,8 @@ template <typename F> void forEachCanonical(const StorageGeometry& g, F&& visit)
 
 /// Reads voxels; `path` names the file in errors, `itkPath` is what ITK opens (see ItkReadPath).
 template <typename TImage>
-typename TImage::Pointer readItkImage(const fs::path& path, itk::ImageIOBase* io, const fs::path& itkPath = {})
+typename TImage::Pointer readItkImage(const fs::path& path, itk::ImageIOBase* io,
+                                      const fs::path& itkPath = {})
 {
     auto reader = itk::ImageFileReader<TImage>::New();
     reader->SetFileName((itkPath.empty() ? path : itkPath).string());
@@ -346,60 +354,74 @@ std::vector<double> parseDicomNumbers(const std::string& text)
     return values;
 }
 
-CtVolume readDicomSeries(const fs::path& dir, ReadReport& report)
+/// One file's slice header; nullopt (with a warning where it is a DICOM file) when it cannot be
+/// a slice of the series.
+std::optional<DicomSlice> readSliceHeader(const fs::path& file, ReadReport& report)
 {
-    report.format = "DICOM series";
+    auto io = itk::GDCMImageIO::New();
+    if (!io->CanReadFile(file.c_str()))
+        return std::nullopt;
+    io->SetFileName(file.c_str());
+    try {
+        io->ReadImageInformation();
+    } catch (const itk::ExceptionObject& e) {
+        report.warnings.push_back("skipped unreadable DICOM file " + file.filename().string() + ": " +
+                                  describeItkError(e));
+        return std::nullopt;
+    }
+    DicomSlice s;
+    s.file = file;
+    s.seriesUid = dicomTag(io, "0020|000e");
+    try {
+        s.instance = std::stoi(dicomTag(io, "0020|0013"));
+    } catch (...) {
+    }
+    // Position along the slice normal from the tags themselves: single-slice files may be
+    // reported as 2D by the IO, without a usable third axis.
+    const auto ipp = parseDicomNumbers(dicomTag(io, "0020|0032"));
+    const auto iop = parseDicomNumbers(dicomTag(io, "0020|0037"));
+    if (ipp.size() != 3 || iop.size() != 6) {
+        report.warnings.push_back("skipped " + file.filename().string() +
+                                  ": no image position/orientation (not a cross-sectional slice)");
+        return std::nullopt;
+    }
+    s.normal = {iop[1] * iop[5] - iop[2] * iop[4], iop[2] * iop[3] - iop[0] * iop[5],
+                iop[0] * iop[4] - iop[1] * iop[3]};
+    std::copy(ipp.begin(), ipp.end(), s.imagePosition.begin());
+    std::copy(iop.begin(), iop.end(), s.orientation.begin());
+    s.size = {static_cast<int64_t>(io->GetDimensions(0)), static_cast<int64_t>(io->GetDimensions(1))};
+    s.pixelSpacing = {io->GetSpacing(0), io->GetSpacing(1)};
+    for (int m = 0; m < 3; ++m)
+        s.position += ipp[m] * s.normal[m];
+    return s;
+}
+
+std::vector<DicomSlice> readSliceHeaders(const fs::path& dir, ReadReport& report)
+{
     std::vector<DicomSlice> all;
     std::error_code ec;
     for (const auto& entry : fs::directory_iterator(dir, ec)) {
         if (!entry.is_regular_file())
             continue;
-        auto io = itk::GDCMImageIO::New();
-        if (!io->CanReadFile(entry.path().c_str()))
-            continue;
-        io->SetFileName(entry.path().c_str());
-        try {
-            io->ReadImageInformation();
-        } catch (const itk::ExceptionObject& e) {
-            report.warnings.push_back("skipped unreadable DICOM file " + entry.path().filename().string() + ": " +
-                                      describeItkError(e));
-            continue;
-        }
-        DicomSlice s;
-        s.file = entry.path();
-        s.seriesUid = dicomTag(io, "0020|000e");
-        try {
-            s.instance = std::stoi(dicomTag(io, "0020|0013"));
-        } catch (...) {
-        }
-        // Position along the slice normal from the tags themselves: single-slice files may be
-        // reported as 2D by the IO, without a usable third axis.
-        const auto ipp = parseDicomNumbers(dicomTag(io, "0020|0032"));
-        const auto iop = parseDicomNumbers(dicomTag(io, "0020|0037"));
-        if (ipp.size() != 3 || iop.size() != 6) {
-            report.warnings.push_back("skipped " + entry.path().filename().string() +
-                                      ": no image position/orientation (not a cross-sectional slice)");
-            continue;
-        }
-        s.normal = {iop[1] * iop[5] - iop[2] * iop[4], iop[2] * iop[3] - iop[0] * iop[5],
-                    iop[0] * iop[4] - iop[1] * iop[3]};
-        std::copy(ipp.begin(), ipp.end(), s.imagePosition.begin());
-        std::copy(iop.begin(), iop.end(), s.orientation.begin());
-        s.size = {static_cast<int64_t>(io->GetDimensions(0)), static_cast<int64_t>(io->GetDimensions(1))};
-        s.pixelSpacing = {io->GetSpacing(0), io->GetSpacing(1)};
-        for (int m = 0; m < 3; ++m)
-            s.position += ipp[m] * s.normal[m];
-        all.push_back(s);
+        if (auto slice = readSliceHeader(entry.path(), report))
+            all.push_back(*slice);
     }
     if (all.empty())
-        throw InputError(dir, "directory holds no readable DICOM image files" +
-                                  (report.warnings.empty() ? std::string() : " (" + report.warnings.front() + ")"));
+        throw InputError(
+            dir, "directory holds no readable DICOM image files" +
+                     (report.warnings.empty() ? std::string() : " (" + report.warnings.front() + ")"));
+    return all;
+}
 
+/// The slices of the series with the most, in position order (instance number on a tie).
+std::vector<DicomSlice> largestSeries(const std::vector<DicomSlice>& all, ReadReport& report)
+{
     std::map<std::string, std::vector<DicomSlice>> bySeries;
     for (auto& s : all)
         bySeries[s.seriesUid].push_back(s);
-    auto chosen = std::max_element(bySeries.begin(), bySeries.end(),
-                                   [](const auto& a, const auto& b) { return a.second.size() < b.second.size(); });
+    auto chosen = std::max_element(bySeries.begin(), bySeries.end(), [](const auto& a, const auto& b) {
+        return a.second.size() < b.second.size();
+    });
     if (bySeries.size() > 1)
         report.warnings.push_back("directory holds " + std::to_string(bySeries.size()) +
                                   " series; reading the largest (" + chosen->first + ", " +
@@ -408,17 +430,23 @@ CtVolume readDicomSeries(const fs::path& dir, ReadReport& report)
     std::sort(slices.begin(), slices.end(), [](const DicomSlice& a, const DicomSlice& b) {
         return a.position != b.position ? a.position < b.position : a.instance < b.instance;
     });
+    return slices;
+}
 
-    // Duplicate positions: keep the first (lowest instance number), report the rest.
+/// Duplicate positions: keep the first (lowest instance number), report the rest.
+std::vector<DicomSlice> distinctPositions(const fs::path& dir, const std::vector<DicomSlice>& slices,
+                                          ReadReport& report)
+{
     std::vector<DicomSlice> kept;
     for (const auto& s : slices) {
         if (!kept.empty() && std::abs(s.position - kept.back().position) < 0.01) {
             report.droppedDuplicates.push_back(s.file);
-            report.warnings.push_back(fmt::format(
-                "duplicate slice position {:.2f} mm: {} (instance {}) has the same position as {} (instance {}) "
-                "and was left out",
-                s.position, s.file.filename().string(), s.instance, kept.back().file.filename().string(),
-                kept.back().instance));
+            report.warnings.push_back(fmt::format("duplicate slice position {:.2f} mm: {} (instance {}) has "
+                                                  "the same position as {} (instance {}) "
+                                                  "and was left out",
+                                                  s.position, s.file.filename().string(), s.instance,
+                                                  kept.back().file.filename().string(),
+                                                  kept.back().instance));
             continue;
         }
         kept.push_back(s);
@@ -426,7 +454,13 @@ CtVolume readDicomSeries(const fs::path& dir, ReadReport& report)
     if (kept.size() < 2)
         throw InputError(dir, "DICOM series has " + std::to_string(kept.size()) +
                                   " distinct slice position(s); a 3D volume needs at least 2");
+    return kept;
+}
 
+/// The median gap between neighbouring slices (the volume's slice spacing); gaps far from it are
+/// reported.
+double medianSliceGap(const std::vector<DicomSlice>& kept, ReadReport& report)
+{
     std::vector<double> gaps;
     for (size_t i = 1; i < kept.size(); ++i)
         gaps.push_back(kept[i].position - kept[i - 1].position);
@@ -436,14 +470,18 @@ CtVolume readDicomSeries(const fs::path& dir, ReadReport& report)
     for (size_t i = 0; i < gaps.size(); ++i)
         if (std::abs(gaps[i] - median) > 0.1 * median + 0.01) {
             report.evenlySpaced = false;
-            report.warnings.push_back(fmt::format(
-                "uneven slice spacing: {:.2f} mm between {} and {} (median {:.2f} mm); the volume uses the median "
-                "spacing and is not geometrically exact there",
-                gaps[i], kept[i].file.filename().string(), kept[i + 1].file.filename().string(), median));
+            report.warnings.push_back(fmt::format("uneven slice spacing: {:.2f} mm between {} and {} (median "
+                                                  "{:.2f} mm); the volume uses the median "
+                                                  "spacing and is not geometrically exact there",
+                                                  gaps[i], kept[i].file.filename().string(),
+                                                  kept[i + 1].file.filename().string(), median));
         }
-    for (const auto& s : kept)
-        report.slicePositionsMm.push_back(s.position);
-    // Before ITK allocates the series: one slice size, finite positive geometry, within the budget.
+    return median;
+}
+
+/// Before ITK allocates the series: one slice size, finite positive geometry, within the budget.
+void checkSeriesGeometry(const fs::path& dir, const std::vector<DicomSlice>& kept, double sliceSpacing)
+{
     const DicomSlice& first = kept.front();
     for (const auto& s : kept)
         if (s.size != first.size)
@@ -454,9 +492,21 @@ CtVolume readDicomSeries(const fs::path& dir, ReadReport& report)
                                           first.orientation[1], first.orientation[4], first.normal[1],
                                           first.orientation[2], first.orientation[5], first.normal[2]};
     const std::array<int64_t, 3> size{first.size[0], first.size[1], static_cast<int64_t>(kept.size())};
-    io::checkGeometry(dir, size, {first.pixelSpacing[0], first.pixelSpacing[1], median}, first.imagePosition,
-                      direction);
-    io::checkVoxelBudget(dir, io::checkedProduct(dir, {uint64_t(size[0]), uint64_t(size[1]), uint64_t(size[2])}));
+    io::checkGeometry(dir, size, {first.pixelSpacing[0], first.pixelSpacing[1], sliceSpacing},
+                      first.imagePosition, direction);
+    io::checkVoxelBudget(dir,
+                         io::checkedProduct(dir, {uint64_t(size[0]), uint64_t(size[1]), uint64_t(size[2])}));
+}
+
+CtVolume readDicomSeries(const fs::path& dir, ReadReport& report)
+{
+    report.format = "DICOM series";
+    const std::vector<DicomSlice> slices = largestSeries(readSliceHeaders(dir, report), report);
+    const std::vector<DicomSlice> kept = distinctPositions(dir, slices, report);
+    const double median = medianSliceGap(kept, report);
+    for (const auto& s : kept)
+        report.slicePositionsMm.push_back(s.position);
+    checkSeriesGeometry(dir, kept, median);
 
     std::vector<std::string> files;
     for (const auto& s : kept)
@@ -519,7 +569,8 @@ void verifyWritten(const fs::path& file)
         }
         const auto headerBytes = static_cast<uint64_t>(in.tellg());
         if (!in || bytes < headerBytes + declared)
-            throw InputError(file, "the written file holds " + std::to_string(bytes) + " bytes, its header declares " +
+            throw InputError(file, "the written file holds " + std::to_string(bytes) +
+                                       " bytes, its header declares " +
                                        std::to_string(headerBytes + declared));
     }
 }
@@ -571,7 +622,8 @@ template <typename TVolume> void writeImpl(const TVolume& volume, const fs::path
     image->SetDirection(direction);
     image->Allocate();
     Pixel* data = image->GetBufferPointer();
-    forEachCanonical(g, [&](size_t canonical, std::ptrdiff_t storage) { data[storage] = volume.voxels[canonical]; });
+    forEachCanonical(
+        g, [&](size_t canonical, std::ptrdiff_t storage) { data[storage] = volume.voxels[canonical]; });
 
     writeItkImage(image.GetPointer(), path);
 }
@@ -660,7 +712,8 @@ LabelVolume readLabelVolume(const fs::path& path, ReadReport* reportOut)
         auto image = readItkImage<ByteImage>(path, io, itkPath.path());
         LabelVolume volume(geometryOf(image.GetPointer(), path));
         const uint8_t* data = image->GetBufferPointer();
-        forEachCanonical(volume.geometry, [&](size_t out, std::ptrdiff_t in) { volume.voxels[out] = data[in]; });
+        forEachCanonical(volume.geometry,
+                         [&](size_t out, std::ptrdiff_t in) { volume.voxels[out] = data[in]; });
         return volume;
     }
     // Other types (KiTS instance masks are float64 0/1): values must be whole numbers in 0..255.
@@ -680,9 +733,9 @@ LabelVolume readLabelVolume(const fs::path& path, ReadReport* reportOut)
         volume.voxels[out] = static_cast<uint8_t>(v);
     });
     if (bad)
-        throw InputError(path, "not a label volume: " + std::to_string(bad) +
-                                   " voxels are not whole numbers in 0..255 (first: " + std::to_string(firstBad) +
-                                   ")");
+        throw InputError(
+            path, "not a label volume: " + std::to_string(bad) +
+                      " voxels are not whole numbers in 0..255 (first: " + std::to_string(firstBad) + ")");
     return volume;
 }
 
@@ -739,26 +792,30 @@ void writeLabelsLikeSource(const LabelVolume& labels, const fs::path& sourceFile
     const VolumeHeader source = readVolumeHeader(sourceFile);
     if (!source.geometry.sameGrid(labels.geometry))
         throw InputError(sourceFile, "the exported labels are not on this file's grid");
-    std::vector<uint8_t> header =
-        (source.format == "NIfTI" && formatName(path) == "NIfTI") ? readNiftiHeader(sourceFile) : std::vector<uint8_t>{};
+    std::vector<uint8_t> header = (source.format == "NIfTI" && formatName(path) == "NIfTI")
+                                      ? readNiftiHeader(sourceFile)
+                                      : std::vector<uint8_t>{};
     if (header.empty()) {
         writeVolume(labels, path);
         return;
     }
-    const uint8_t maxLabel = labels.voxels.empty() ? 0 : *std::max_element(labels.voxels.begin(), labels.voxels.end());
-    putValue<int16_t>(header, 70, 2);        // datatype: unsigned char
-    putValue<int16_t>(header, 72, 8);        // bitpix
+    const uint8_t maxLabel =
+        labels.voxels.empty() ? 0 : *std::max_element(labels.voxels.begin(), labels.voxels.end());
+    putValue<int16_t>(header, 70, 2);                      // datatype: unsigned char
+    putValue<int16_t>(header, 72, 8);                      // bitpix
     putValue<float>(header, 108, float(kNiftiDataOffset)); // vox_offset
-    putValue<float>(header, 112, 1.0f);      // scl_slope
-    putValue<float>(header, 116, 0.0f);      // scl_inter
-    putValue<float>(header, 124, float(maxLabel)); // cal_max
-    putValue<float>(header, 128, 0.0f);      // cal_min
+    putValue<float>(header, 112, 1.0f);                    // scl_slope
+    putValue<float>(header, 116, 0.0f);                    // scl_inter
+    putValue<float>(header, 124, float(maxLabel));         // cal_max
+    putValue<float>(header, 128, 0.0f);                    // cal_min
     char description[80] = "Weaksight curated labels";
     std::memcpy(header.data() + 148, description, sizeof description);
     std::vector<uint8_t> bytes(kNiftiDataOffset + labels.voxels.size(), 0);
     std::copy(header.begin(), header.end(), bytes.begin());
     uint8_t* data = bytes.data() + kNiftiDataOffset;
-    forEachCanonical(labels.geometry, [&](size_t canonical, std::ptrdiff_t storage) { data[storage] = labels.voxels[canonical]; });
+    forEachCanonical(labels.geometry, [&](size_t canonical, std::ptrdiff_t storage) {
+        data[storage] = labels.voxels[canonical];
+    });
     writeBytesMaybeGz(path, bytes);
 }
 
@@ -766,7 +823,8 @@ Image2DFile readImage2D(const fs::path& path)
 {
     checkBeforeItk(path, OpenFor::Header); // 2D images are small: no voxel budget, as before
     const ItkReadPath itkPath(path);
-    auto io = itk::ImageIOFactory::CreateImageIO(itkPath.path().c_str(), itk::CommonEnums::IOFileMode::ReadMode);
+    auto io =
+        itk::ImageIOFactory::CreateImageIO(itkPath.path().c_str(), itk::CommonEnums::IOFileMode::ReadMode);
     if (!io)
         throw InputError(path, "not a recognised image format");
     io->SetFileName(itkPath.path().c_str());
@@ -787,7 +845,8 @@ Image2DFile readImage2D(const fs::path& path)
     out.rows = static_cast<int>(size[1]);
     out.colSpacing = image->GetSpacing()[0];
     out.rowSpacing = image->GetSpacing()[1];
-    out.pixels.assign(image->GetBufferPointer(), image->GetBufferPointer() + static_cast<size_t>(out.rows) * out.cols);
+    out.pixels.assign(image->GetBufferPointer(),
+                      image->GetBufferPointer() + static_cast<size_t>(out.rows) * out.cols);
     return out;
 }
 
@@ -829,7 +888,13 @@ std::vector<uint8_t> readPng8(const fs::path& path, int& rows, int& cols)
     return {p, p + static_cast<size_t>(rows) * cols};
 }
 
-void writeVolume(const CtVolume& volume, const fs::path& path) { writeImpl(volume, path); }
-void writeVolume(const LabelVolume& volume, const fs::path& path) { writeImpl(volume, path); }
+void writeVolume(const CtVolume& volume, const fs::path& path)
+{
+    writeImpl(volume, path);
+}
+void writeVolume(const LabelVolume& volume, const fs::path& path)
+{
+    writeImpl(volume, path);
+}
 
 } // namespace weaksight

@@ -43,7 +43,10 @@ uint64_t splitmix64(uint64_t x)
     return x ^ (x >> 31);
 }
 
-double unitFromBits(uint64_t bits) { return static_cast<double>(bits >> 11) * 0x1.0p-53; }
+double unitFromBits(uint64_t bits)
+{
+    return static_cast<double>(bits >> 11) * 0x1.0p-53;
+}
 
 class Rng {
 public:
@@ -107,11 +110,26 @@ double texture(uint64_t seed, double x, double y, double z, double scaleMm)
 struct Vec3 {
     double x = 0, y = 0, z = 0;
 };
-Vec3 operator+(Vec3 a, Vec3 b) { return {a.x + b.x, a.y + b.y, a.z + b.z}; }
-Vec3 operator-(Vec3 a, Vec3 b) { return {a.x - b.x, a.y - b.y, a.z - b.z}; }
-Vec3 operator*(Vec3 a, double s) { return {a.x * s, a.y * s, a.z * s}; }
-double dot(Vec3 a, Vec3 b) { return a.x * b.x + a.y * b.y + a.z * b.z; }
-double length(Vec3 a) { return std::sqrt(dot(a, a)); }
+Vec3 operator+(Vec3 a, Vec3 b)
+{
+    return {a.x + b.x, a.y + b.y, a.z + b.z};
+}
+Vec3 operator-(Vec3 a, Vec3 b)
+{
+    return {a.x - b.x, a.y - b.y, a.z - b.z};
+}
+Vec3 operator*(Vec3 a, double s)
+{
+    return {a.x * s, a.y * s, a.z * s};
+}
+double dot(Vec3 a, Vec3 b)
+{
+    return a.x * b.x + a.y * b.y + a.z * b.z;
+}
+double length(Vec3 a)
+{
+    return std::sqrt(dot(a, a));
+}
 
 /// Orthonormal axes (in patient coordinates) of a rotated object.
 struct Frame {
@@ -177,7 +195,10 @@ enum Tissue : uint8_t {
     Muscle,
 };
 
-constexpr uint32_t bit(Tissue t) { return 1u << t; }
+constexpr uint32_t bit(Tissue t)
+{
+    return 1u << t;
+}
 constexpr uint32_t kAnyTissue = ~0u;
 constexpr uint32_t kFatOnly = bit(VisceralFat);
 constexpr uint32_t kInsideBody = ~(bit(Air) | bit(Table) | bit(Skin) | bit(SubcutFat));
@@ -381,7 +402,10 @@ struct Anatomy {
 // ---------------------------------------------------------------------------------------------
 // Painters. Each paints one structure over its bounding box at height z.
 
-double bodyScale(const Anatomy& a, double z) { return 1.0 + 0.03 * std::sin(z / 70.0 + a.bodyWavePhase); }
+double bodyScale(const Anatomy& a, double z)
+{
+    return 1.0 + 0.03 * std::sin(z / 70.0 + a.bodyWavePhase);
+}
 
 /// A wall pixel where a rib may cross, depending on z.
 struct RibCandidate {
@@ -1046,10 +1070,12 @@ bool placeLesion(Rng& rng, const Kidney& k, uint8_t label, std::vector<Lesion>& 
     return true;
 }
 
-Anatomy makeAnatomy(Rng& rng, uint64_t caseSeed, bool lesionFree)
+// makeAnatomy's parts, in the order it calls them: each one's random draws must stay in this
+// order (and in the same expressions), or every phantom case changes.
+
+/// Body outline, skin, fat and muscle layers, the table.
+void drawBodyWall(Rng& rng, Anatomy& a)
 {
-    Anatomy a;
-    a.seed = caseSeed;
     a.bodyA = rng.uniform(300, 360) / 2;
     a.bodyB = rng.uniform(220, 260) / 2;
     a.bodyWavePhase = rng.uniform(0, 2 * kPi);
@@ -1068,7 +1094,11 @@ Anatomy makeAnatomy(Rng& rng, uint64_t caseSeed, bool lesionFree)
     a.huVisceralFat = rng.uniform(-100, -85);
     a.tableY = a.bodyB * 1.03 + rng.uniform(0, 6);
     a.tableCurvatureMm = rng.uniform(1200, 2500);
+}
 
+/// Vertebrae, discs, spinal canal and the back muscles around them.
+void drawSpine(Rng& rng, Anatomy& a)
+{
     a.vertebraA = rng.uniform(20, 24);
     a.vertebraB = rng.uniform(14, 17);
     a.canalRadius = rng.uniform(8, 10);
@@ -1085,7 +1115,11 @@ Anatomy makeAnatomy(Rng& rng, uint64_t caseSeed, bool lesionFree)
     a.huDisc = rng.uniform(70, 90);
     a.huCanal = rng.uniform(15, 30);
     a.huPosterior = rng.uniform(380, 480);
+}
 
+/// Ribs, costal cartilage and psoas.
+void drawRibsAndPsoas(Rng& rng, Anatomy& a)
+{
     a.zRight = 0;
     a.zLeft = rng.uniform(5, 20);
     a.ribPeriod = rng.uniform(24, 30);
@@ -1100,7 +1134,10 @@ Anatomy makeAnatomy(Rng& rng, uint64_t caseSeed, bool lesionFree)
     a.huCartilage = rng.uniform(100, 180);
     a.psoasTop = rng.uniform(25, 50);
     a.huPsoas = a.huMuscle + rng.uniform(-3, 5);
+}
 
+void drawAortaAndIvc(Rng& rng, Anatomy& a)
+{
     a.aortaR = rng.uniform(10, 12);
     a.aortaX = rng.uniform(8, 20);
     a.aortaY = a.vertebraY - a.vertebraB - a.aortaR - rng.uniform(1, 4);
@@ -1111,7 +1148,11 @@ Anatomy makeAnatomy(Rng& rng, uint64_t caseSeed, bool lesionFree)
     a.ivcX = -rng.uniform(18, 28);
     a.ivcY = a.vertebraY - a.vertebraB - a.ivcB - rng.uniform(2, 8);
     a.huIvc = rng.uniform(120, 160);
+}
 
+/// Liver, spleen, stomach, gallbladder and the bowel wall.
+void drawUpperOrgans(Rng& rng, Anatomy& a)
+{
     const double A = a.cavityA, B = a.cavityB;
     a.liverTip = a.zRight - rng.uniform(10, 60);
     a.liverTop = a.zRight + rng.uniform(120, 160);
@@ -1127,8 +1168,11 @@ Anatomy makeAnatomy(Rng& rng, uint64_t caseSeed, bool lesionFree)
                            a.zRight + rng.uniform(10, 40)};
     a.gallbladderSemi = {rng.uniform(11, 16), rng.uniform(10, 14), rng.uniform(25, 40)};
     a.huBowelWall = rng.uniform(40, 60);
+}
 
-    // Liver vessels: branches from the IVC / porta hepatis into the right lobe.
+// Liver vessels: branches from the IVC / porta hepatis into the right lobe.
+void addLiverVessels(Rng& rng, Anatomy& a)
+{
     const uint32_t liverOnly = bit(Liver);
     for (int k = rng.uniformInt(5, 9); k > 0; --k) {
         const Vec3 start{a.ivcX - rng.uniform(0, 25), a.ivcY - rng.uniform(10, 40),
@@ -1140,8 +1184,12 @@ Anatomy makeAnatomy(Rng& rng, uint64_t caseSeed, bool lesionFree)
         a.liverVessels.push_back(
             makeVessel({start, mid, end}, rng.uniform(2.5, 6), a.huLiver + rng.uniform(40, 70), liverOnly));
     }
+}
 
-    // Pancreas with the splenic vein behind it, then colon, small bowel and mesenteric vessels.
+/// The pancreas with the splenic vein behind it; returns the pancreas's height (z).
+double addPancreas(Rng& rng, Anatomy& a)
+{
+    const double A = a.cavityA, B = a.cavityB;
     const double zPancreas = a.zRight + rng.uniform(5, 25);
     const double pancreasR = rng.uniform(9, 12);
     std::vector<Vec3> pancreas{{-0.25 * A, a.ivcY - a.ivcB - pancreasR - 4, zPancreas},
@@ -1158,7 +1206,13 @@ Anatomy makeAnatomy(Rng& rng, uint64_t caseSeed, bool lesionFree)
     for (size_t k = 1; k < pancreas.size(); ++k)
         splenicVein.push_back(pancreas[k] + Vec3{0, pancreasR * 0.9, 0});
     a.organTubes.push_back(makeVessel(splenicVein, rng.uniform(3.5, 5), a.huIvc + 20, kFatOnly));
+    return zPancreas;
+}
 
+/// Colon, small-bowel loops and mesenteric vessels; returns the root of the superior mesenteric artery.
+Vec3 addBowel(Rng& rng, Anatomy& a)
+{
+    const double A = a.cavityA, B = a.cavityB;
     const double zMinAll = a.zRight - 160;
     const double zHepatic = a.zRight + rng.uniform(5, 35), zSplenic = a.zLeft + rng.uniform(40, 70);
     const Vec3 ascendingTop{-0.78 * A, -0.1 * B, zHepatic};
@@ -1185,11 +1239,12 @@ Anatomy makeAnatomy(Rng& rng, uint64_t caseSeed, bool lesionFree)
         a.organTubes.push_back(
             makeVessel({mid, end}, rng.uniform(1.5, 2.8), rng.uniform(140, 200), kFatOnly));
     }
+    return smaRoot;
+}
 
-    a.kidneys[0] = makeKidney(rng, a, -1);
-    a.kidneys[1] = makeKidney(rng, a, +1);
-
-    // Renal arteries behind the renal veins; the left renal vein crosses in front of the aorta.
+// Renal arteries behind the renal veins; the left renal vein crosses in front of the aorta.
+void addRenalVessels(Rng& rng, Anatomy& a)
+{
     for (const Kidney& k : a.kidneys) {
         const Vec3 hilumVein = k.toWorld({-k.semi.x * 0.85, -k.semi.y * 0.2, 0});
         const Vec3 hilumArtery = k.toWorld({-k.semi.x * 0.85, k.semi.y * 0.05, k.semi.z * 0.05});
@@ -1206,7 +1261,12 @@ Anatomy makeAnatomy(Rng& rng, uint64_t caseSeed, bool lesionFree)
         a.vessels.push_back(
             makeVessel(vein, k.side > 0 ? rng.uniform(4.5, 6) : rng.uniform(4, 5), a.huIvc + 25));
     }
-    // SMA and SMV in front of the aorta, portal vein towards the liver hilum.
+}
+
+// SMA and SMV in front of the aorta, portal vein towards the liver hilum.
+void addMesentericAndPortalVessels(Rng& rng, Anatomy& a, const Vec3& smaRoot, double zPancreas)
+{
+    const double A = a.cavityA, B = a.cavityB;
     const double smaR = rng.uniform(3, 4);
     const Vec3 smaMid{a.aortaX - 3, a.aortaY - a.aortaR - 14, smaRoot.z - 20};
     a.vessels.push_back(
@@ -1217,18 +1277,39 @@ Anatomy makeAnatomy(Rng& rng, uint64_t caseSeed, bool lesionFree)
         rng.uniform(4.5, 6), a.huIvc + 15));
     a.vessels.push_back(makeVessel({confluence, {-0.35 * A, -0.15 * B, confluence.z + 40}}, rng.uniform(6, 8),
                                    a.huIvc + 15, bit(VisceralFat) | bit(Liver) | bit(Organ) | bit(Bowel)));
+}
 
-    if (!lesionFree) {
-        const double u = rng.uniform();
-        const int count = 1 + (u < 0.35 ? 1 : 0) + (u < 0.12 ? 1 : 0);
-        for (int n = 0; n < count; ++n) {
-            const uint8_t label = rng.chance(0.7) ? labels::Tumour : labels::Cyst;
-            const Kidney& k = a.kidneys[rng.chance(0.5) ? 1 : 0];
-            for (int attempt = 0; attempt < 20; ++attempt)
-                if (placeLesion(rng, k, label, a.lesions))
-                    break;
-        }
+void addLesions(Rng& rng, Anatomy& a)
+{
+    const double u = rng.uniform();
+    const int count = 1 + (u < 0.35 ? 1 : 0) + (u < 0.12 ? 1 : 0);
+    for (int n = 0; n < count; ++n) {
+        const uint8_t label = rng.chance(0.7) ? labels::Tumour : labels::Cyst;
+        const Kidney& k = a.kidneys[rng.chance(0.5) ? 1 : 0];
+        for (int attempt = 0; attempt < 20; ++attempt)
+            if (placeLesion(rng, k, label, a.lesions))
+                break;
     }
+}
+
+Anatomy makeAnatomy(Rng& rng, uint64_t caseSeed, bool lesionFree)
+{
+    Anatomy a;
+    a.seed = caseSeed;
+    drawBodyWall(rng, a);
+    drawSpine(rng, a);
+    drawRibsAndPsoas(rng, a);
+    drawAortaAndIvc(rng, a);
+    drawUpperOrgans(rng, a);
+    addLiverVessels(rng, a);
+    const double zPancreas = addPancreas(rng, a);
+    const Vec3 smaRoot = addBowel(rng, a);
+    a.kidneys[0] = makeKidney(rng, a, -1);
+    a.kidneys[1] = makeKidney(rng, a, +1);
+    addRenalVessels(rng, a);
+    addMesentericAndPortalVessels(rng, a, smaRoot, zPancreas);
+    if (!lesionFree)
+        addLesions(rng, a);
     return a;
 }
 
@@ -1304,38 +1385,48 @@ void validate(const PhantomOptions& o)
         throw InputError("phantom lesion-free fraction must lie in 0..1");
 }
 
-} // namespace
+/// A case's acquisition: matrix, field of view, slice thickness, coverage, noise; the first draws
+/// of the case's generator, in this order.
+struct Acquisition {
+    int n = 0; ///< in-plane matrix (pixels)
+    double thickness = 0;
+    double coverageWanted = 0;
+    double noiseSigma = 0;
+    double blurSigma = 0;
+    uint64_t anatomySeed = 0;
+    uint64_t noiseSeed = 0;
+    double shiftX = 0, shiftY = 0;
+    double fovWanted = 0;
+    double belowFraction = 0;
+};
 
-PhantomCase generatePhantomCase(const PhantomOptions& options, int index)
+Acquisition drawAcquisition(Rng& rng, const PhantomOptions& options)
 {
-    validate(options);
-    if (index < 0)
-        throw InputError("phantom case index must not be negative");
-    const auto start = std::chrono::steady_clock::now();
-    const uint64_t caseSeed = splitmix64(splitmix64(options.seed) ^
-                                         (static_cast<uint64_t>(index) * 0xD1B54A32D192ED03ULL + 0x5bd1e995));
-    Rng rng(caseSeed);
-
-    // Acquisition: matrix, field of view, slice thickness, coverage.
-    const int n = rng.uniformInt(options.minInPlace, options.maxInPlace);
-    const double thickness =
+    Acquisition q;
+    q.n = rng.uniformInt(options.minInPlace, options.maxInPlace);
+    q.thickness =
         options.sliceThicknesses[rng.uniformInt(0, static_cast<int>(options.sliceThicknesses.size()) - 1)];
-    const double coverageWanted = rng.uniform(150, 220);
-    const double noiseSigma = rng.uniform(8, 20);
-    const double blurSigma = rng.uniform(0.5, 0.8);
-    const uint64_t anatomySeed = rng.bits();
-    const uint64_t noiseSeed = rng.bits();
-    const double shiftX = rng.uniform(-8, 8), shiftY = rng.uniform(-25, -5);
-    const double fovWanted = rng.uniform(330, 420);
-    const double belowFraction = rng.uniform(0.3, 0.7);
+    q.coverageWanted = rng.uniform(150, 220);
+    q.noiseSigma = rng.uniform(8, 20);
+    q.blurSigma = rng.uniform(0.5, 0.8);
+    q.anatomySeed = rng.bits();
+    q.noiseSeed = rng.bits();
+    q.shiftX = rng.uniform(-8, 8);
+    q.shiftY = rng.uniform(-25, -5);
+    q.fovWanted = rng.uniform(330, 420);
+    q.belowFraction = rng.uniform(0.3, 0.7);
+    return q;
+}
 
-    Rng anatomyRng(anatomySeed);
-    const Anatomy a =
-        makeAnatomy(anatomyRng, anatomySeed, isLesionFree(options.seed, index, options.lesionFreeFraction));
-    const double fov = std::max(fovWanted, 2 * a.bodyA * 1.04 + 15);
-    const double pixel = fov / n;
+/// The axial range the case covers: slice count and the lower edge (mm) of slice 0.
+struct Slab {
+    int slices = 0;
+    double zMin = 0;
+};
 
-    // z range: both kidneys and every lesion centre, then the wanted coverage around them.
+/// Both kidneys and every lesion centre, then the wanted coverage around them.
+Slab axialSlab(const Anatomy& a, const Acquisition& q)
+{
     double zLow = 1e9, zHigh = -1e9;
     for (const Kidney& k : a.kidneys) {
         const double ez = k.extent().z;
@@ -1347,10 +1438,16 @@ PhantomCase generatePhantomCase(const PhantomOptions& options, int index)
         zHigh = std::max(zHigh, l.centre.z + 0.5 * l.info.diameterMm);
     }
     const double span = zHigh - zLow;
-    const double coverage = std::max(coverageWanted, span + 10);
-    const int slices = std::max(4, static_cast<int>(std::lround(coverage / thickness)));
-    const double zMin = zLow - belowFraction * (slices * thickness - span);
+    const double coverage = std::max(q.coverageWanted, span + 10);
+    Slab slab;
+    slab.slices = std::max(4, static_cast<int>(std::lround(coverage / q.thickness)));
+    slab.zMin = zLow - q.belowFraction * (slab.slices * q.thickness - span);
+    return slab;
+}
 
+/// The case with its name, grid and lesion list, its volumes still empty.
+PhantomCase emptyCase(int index, const Anatomy& a, int slices, int n, double thickness, double pixel)
+{
     PhantomCase out;
     char id[32];
     std::snprintf(id, sizeof id, "case_%05d", index);
@@ -1362,60 +1459,123 @@ PhantomCase generatePhantomCase(const PhantomOptions& options, int index)
         throw std::logic_error("KiTS storage geometry does not map back to the canonical shape");
     for (const Lesion& l : a.lesions)
         out.lesions.push_back(l.info);
+    return out;
+}
 
+Canvas makeCanvas(const Acquisition& q, double pixel)
+{
+    const int n = q.n;
     Canvas canvas;
     canvas.n = n;
     canvas.pixel = pixel;
-    canvas.x0 = -0.5 * (n - 1) * pixel - shiftX;
-    canvas.y0 = -0.5 * (n - 1) * pixel - shiftY;
+    canvas.x0 = -0.5 * (n - 1) * pixel - q.shiftX;
+    canvas.y0 = -0.5 * (n - 1) * pixel - q.shiftY;
     canvas.hu.assign(static_cast<size_t>(n) * n, 0.0f);
     canvas.tissue.assign(static_cast<size_t>(n) * n, 0);
+    return canvas;
+}
 
+/// How each slice is formed from the scene: partial volume, correlated noise, blur.
+struct SliceFormation {
+    double zMin = 0;
+    double thickness = 0;
+    int subSamples = 1;
+    std::vector<float> kernel;
+    double preBlurSigma = 0;
+    uint64_t noiseSeed = 0;
+};
+
+SliceFormation sliceFormation(const Acquisition& q, double zMin)
+{
+    SliceFormation f;
+    f.zMin = zMin;
+    f.thickness = q.thickness;
     // Partial volume across the slab: average sub-slices about 1.25 mm apart.
-    const int subSamples = std::clamp(static_cast<int>(std::ceil(thickness / 1.25)), 1, 8);
-    const std::vector<float> kernel = gaussianKernel(blurSigma);
+    f.subSamples = std::clamp(static_cast<int>(std::ceil(q.thickness / 1.25)), 1, 8);
+    f.kernel = gaussianKernel(q.blurSigma);
     // Noise is added before the blur (CT noise is spatially correlated); scale it so the final
     // standard deviation is noiseSigma.
     double kernelEnergy = 0;
-    for (float w : kernel)
+    for (float w : f.kernel)
         kernelEnergy += double(w) * w;
-    const double preBlurSigma = noiseSigma / kernelEnergy; // 2D: (sqrt of 1D energy)^2
-    const size_t pixels = static_cast<size_t>(n) * n;
-    std::vector<float> accum(pixels), tmp(pixels);
-    BodyLayer body;
+    f.preBlurSigma = q.noiseSigma / kernelEnergy; // 2D: (sqrt of 1D energy)^2
+    f.noiseSeed = q.noiseSeed;
+    return f;
+}
 
-    for (int k = 0; k < slices; ++k) {
-        const double zCentre = zMin + (k + 0.5) * thickness;
-        std::fill(accum.begin(), accum.end(), 0.0f);
-        paintBodyLayer(a, zCentre, canvas, body);
-        for (int s = 0; s < subSamples; ++s) {
-            const double z = zCentre + ((s + 0.5) / subSamples - 0.5) * thickness;
-            paintScene(a, z, body, canvas);
-            for (size_t i = 0; i < pixels; ++i)
-                accum[i] += canvas.hu[i];
-        }
-        const float inv = 1.0f / subSamples;
-        // Near-Gaussian noise from the sum of four 16-bit uniforms of one hash (Irwin-Hall):
-        // cheap, and identical on every platform.
-        const float noiseScale = static_cast<float>(preBlurSigma * std::sqrt(12.0 / 4.0) / 65536.0);
-        const uint64_t sliceKey = noiseSeed ^ (static_cast<uint64_t>(k) << 40);
-        for (size_t i = 0; i < pixels; ++i) {
-            const uint64_t h = mix64(sliceKey + i * 0x9E3779B97F4A7C15ULL);
-            const auto sum =
-                static_cast<int32_t>((h & 0xffff) + ((h >> 16) & 0xffff) + ((h >> 32) & 0xffff) + (h >> 48)) -
-                131070;
-            accum[i] = accum[i] * inv + noiseScale * static_cast<float>(sum);
-        }
-        blurSlice(accum, tmp, n, kernel);
-        int16_t* dst = out.imaging.slice(k);
+/// Buffers reused from slice to slice.
+struct SliceWork {
+    std::vector<float> accum, tmp;
+    BodyLayer body;
+};
+
+/// Slice k of the case: CT values (partial volume, noise, blur) and labels.
+void formSlice(const Anatomy& a, const SliceFormation& f, int k, Canvas& canvas, SliceWork& work,
+               PhantomCase& out)
+{
+    const size_t pixels = static_cast<size_t>(canvas.n) * canvas.n;
+    std::vector<float>& accum = work.accum;
+    const double zCentre = f.zMin + (k + 0.5) * f.thickness;
+    std::fill(accum.begin(), accum.end(), 0.0f);
+    paintBodyLayer(a, zCentre, canvas, work.body);
+    for (int s = 0; s < f.subSamples; ++s) {
+        const double z = zCentre + ((s + 0.5) / f.subSamples - 0.5) * f.thickness;
+        paintScene(a, z, work.body, canvas);
         for (size_t i = 0; i < pixels; ++i)
-            dst[i] = static_cast<int16_t>(std::floor(std::clamp(accum[i], -1024.0f, 3071.0f) + 0.5f));
-        paintLabels(a, zCentre, canvas, out.segmentation.slice(k));
+            accum[i] += canvas.hu[i];
     }
+    const float inv = 1.0f / f.subSamples;
+    // Near-Gaussian noise from the sum of four 16-bit uniforms of one hash (Irwin-Hall):
+    // cheap, and identical on every platform.
+    const float noiseScale = static_cast<float>(f.preBlurSigma * std::sqrt(12.0 / 4.0) / 65536.0);
+    const uint64_t sliceKey = f.noiseSeed ^ (static_cast<uint64_t>(k) << 40);
+    for (size_t i = 0; i < pixels; ++i) {
+        const uint64_t h = mix64(sliceKey + i * 0x9E3779B97F4A7C15ULL);
+        const auto sum =
+            static_cast<int32_t>((h & 0xffff) + ((h >> 16) & 0xffff) + ((h >> 32) & 0xffff) + (h >> 48)) -
+            131070;
+        accum[i] = accum[i] * inv + noiseScale * static_cast<float>(sum);
+    }
+    blurSlice(accum, work.tmp, canvas.n, f.kernel);
+    int16_t* dst = out.imaging.slice(k);
+    for (size_t i = 0; i < pixels; ++i)
+        dst[i] = static_cast<int16_t>(std::floor(std::clamp(accum[i], -1024.0f, 3071.0f) + 0.5f));
+    paintLabels(a, zCentre, canvas, out.segmentation.slice(k));
+}
+
+} // namespace
+
+PhantomCase generatePhantomCase(const PhantomOptions& options, int index)
+{
+    validate(options);
+    if (index < 0)
+        throw InputError("phantom case index must not be negative");
+    const auto start = std::chrono::steady_clock::now();
+    const uint64_t caseSeed = splitmix64(splitmix64(options.seed) ^
+                                         (static_cast<uint64_t>(index) * 0xD1B54A32D192ED03ULL + 0x5bd1e995));
+    Rng rng(caseSeed);
+    const Acquisition q = drawAcquisition(rng, options);
+
+    Rng anatomyRng(q.anatomySeed);
+    const Anatomy a =
+        makeAnatomy(anatomyRng, q.anatomySeed, isLesionFree(options.seed, index, options.lesionFreeFraction));
+    const double fov = std::max(q.fovWanted, 2 * a.bodyA * 1.04 + 15);
+    const double pixel = fov / q.n;
+    const Slab slab = axialSlab(a, q);
+
+    PhantomCase out = emptyCase(index, a, slab.slices, q.n, q.thickness, pixel);
+    Canvas canvas = makeCanvas(q, pixel);
+    const SliceFormation formation = sliceFormation(q, slab.zMin);
+    const size_t pixels = static_cast<size_t>(q.n) * q.n;
+    SliceWork work;
+    work.accum.resize(pixels);
+    work.tmp.resize(pixels);
+    for (int k = 0; k < slab.slices; ++k)
+        formSlice(a, formation, k, canvas, work, out);
 
     const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
     spdlog::debug("phantom {}: {}x{}x{} voxels, {:.2f} mm pixels, {:.1f} mm slices, {} lesion(s), {:.2f} s",
-                  out.caseId, n, n, slices, pixel, thickness, out.lesions.size(), seconds);
+                  out.caseId, q.n, q.n, slab.slices, pixel, q.thickness, out.lesions.size(), seconds);
     return out;
 }
 

@@ -2,12 +2,11 @@
 
 #include "core/common/Error.h"
 
-#include <nlohmann/json.hpp>
-#include <spdlog/fmt/fmt.h>
-
 #include <algorithm>
 #include <fstream>
 #include <map>
+#include <nlohmann/json.hpp>
+#include <spdlog/fmt/fmt.h>
 #include <sstream>
 
 namespace fs = std::filesystem;
@@ -26,7 +25,10 @@ void writeText(const fs::path& path, const std::string& text)
         throw InputError(path, "cannot write (disk full or not writable?)");
 }
 
-std::string percent(double v) { return fmt::format("{:.2f} %", 100.0 * v); }
+std::string percent(double v)
+{
+    return fmt::format("{:.2f} %", 100.0 * v);
+}
 
 nlohmann::json metricsJson(const ClassificationMetrics& m)
 {
@@ -34,7 +36,11 @@ nlohmann::json metricsJson(const ClassificationMetrics& m)
             {"recall", m.recall()},
             {"f1", m.f1()},
             {"accuracy", m.accuracy()},
-            {"confusion", {{"tp", m.truePositives}, {"fp", m.falsePositives}, {"tn", m.trueNegatives}, {"fn", m.falseNegatives}}}};
+            {"confusion",
+             {{"tp", m.truePositives},
+              {"fp", m.falsePositives},
+              {"tn", m.trueNegatives},
+              {"fn", m.falseNegatives}}}};
 }
 
 nlohmann::json figureJson(const std::optional<double>& value)
@@ -65,7 +71,8 @@ nlohmann::json subsetJson(const SubsetResult& s)
             {"val", statisticsJson(s.validationStatistics, s.validationFigure(0).has_value())},
             {"test", statisticsJson(s.testStatistics, s.testFigure(0).has_value())},
             {"oracle_setting", s.oracleThreshold ? nlohmann::json(s.oracleSetting) : nlohmann::json(nullptr)},
-            {"oracle_threshold", s.oracleThreshold ? nlohmann::json(*s.oracleThreshold) : nlohmann::json(nullptr)},
+            {"oracle_threshold",
+             s.oracleThreshold ? nlohmann::json(*s.oracleThreshold) : nlohmann::json(nullptr)},
             {"oracle_test_iou", s.oracleTestIou ? nlohmann::json(*s.oracleTestIou) : nlohmann::json(nullptr)},
             {"chosen", s.chosen()},
             {"threshold", s.chosen() ? nlohmann::json(s.threshold) : nlohmann::json(nullptr)},
@@ -108,8 +115,9 @@ std::vector<CaseCoverage> readCoverage(const fs::path& datasetDirectory)
         for (const auto& c : manifest.at("cases")) {
             if (!c.contains("lesion_voxels_in_crops"))
                 return {};
-            cases.push_back({c.at("case_id"), c.at("split"), c.at("lesion_voxels"), c.at("lesion_voxels_on_sampled_slices"),
-                             c.at("lesion_voxels_in_crops"), c.at("tumour_voxels"), c.at("tumour_voxels_in_crops")});
+            cases.push_back({c.at("case_id"), c.at("split"), c.at("lesion_voxels"),
+                             c.at("lesion_voxels_on_sampled_slices"), c.at("lesion_voxels_in_crops"),
+                             c.at("tumour_voxels"), c.at("tumour_voxels_in_crops")});
         }
     } catch (const std::exception&) {
         return {};
@@ -136,7 +144,8 @@ std::string withInterval(const std::optional<double>& value, const std::optional
 /// The method's name as tables print it: "(approximate)", "(= gradcam)" where results are identical.
 std::string methodCell(const compute::MethodResult& m)
 {
-    return m.name + (m.approximate ? " (approximate)" : "") + (m.sameAs.empty() ? "" : " (= " + m.sameAs + ")");
+    return m.name + (m.approximate ? " (approximate)" : "") +
+           (m.sameAs.empty() ? "" : " (= " + m.sameAs + ")");
 }
 
 std::string flavoursOf(const EvaluationResult& result)
@@ -151,138 +160,167 @@ std::string flavoursOf(const EvaluationResult& result)
     return text;
 }
 
-} // namespace
-
-void writeEvaluationReport(const EvaluationResult& result, const CropDataset& dataset,
-                           const EvaluationReportContext& context, const fs::path& out)
+/// The run: model, dataset, crop geometry, how heatmaps became proposals.
+void writeOverview(std::ostream& md, const EvaluationResult& result, const CropDataset& dataset,
+                   const EvaluationReportContext& context)
 {
-    fs::create_directories(out);
     const auto& parameters = dataset.parameters();
-    const bool published = !parameters.synthetic && parameters.sanitySquare == 0;
-
-    // ---- Markdown ----
-    std::ostringstream md;
     md << "# Weaksight evaluation report\n\n";
     md << fmt::format("- Model: `{}` ({}, hash `{}`), device {}\n", context.modelFile, context.architecture,
                       context.modelHash, context.device);
-    md << fmt::format("- Dataset: `{}` ({} crops of {}x{}, HU window {} .. {}, every {} slice(s){}{})\n",
-                      context.datasetDirectory, dataset.size(), parameters.rows, parameters.cols, parameters.huLow,
-                      parameters.huHigh, parameters.sliceStep, parameters.synthetic ? ", synthetic phantom cases" : "",
-                      parameters.sanitySquare ? fmt::format(", sanity square of {} px", parameters.sanitySquare) : "");
+    md << fmt::format(
+        "- Dataset: `{}` ({} crops of {}x{}, HU window {} .. {}, every {} slice(s){}{})\n",
+        context.datasetDirectory, dataset.size(), parameters.rows, parameters.cols, parameters.huLow,
+        parameters.huHigh, parameters.sliceStep, parameters.synthetic ? ", synthetic phantom cases" : "",
+        parameters.sanitySquare ? fmt::format(", sanity square of {} px", parameters.sanitySquare) : "");
     md << fmt::format("- Crop geometry: centred on {}, lesion = {}, pixels {}\n",
                       parameters.centring == "kidney" ? "the kidney label" : "kidney and lesion labels",
                       parameters.lesionLabels == "tumour" ? "tumour" : "tumour or cyst",
-                      parameters.pixelSpacingMm > 0 ? fmt::format("resampled to {:.2f} mm", parameters.pixelSpacingMm)
-                                                    : std::string("of each scan (no fixed field of view)"));
-    md << fmt::format("- Heatmaps normalised per {}; proposal = map > t; t swept 0 .. 1 in steps of {:.2f}, chosen on "
-                      "validation by mean IoU\n",
-                      context.normalisation, result.thresholds.size() > 1 ? result.thresholds[1] : 0.0);
+                      parameters.pixelSpacingMm > 0
+                          ? fmt::format("resampled to {:.2f} mm", parameters.pixelSpacingMm)
+                          : std::string("of each scan (no fixed field of view)"));
+    md << fmt::format(
+        "- Heatmaps normalised per {}; proposal = map > t; t swept 0 .. 1 in steps of {:.2f}, chosen on "
+        "validation by mean IoU\n",
+        context.normalisation, result.thresholds.size() > 1 ? result.thresholds[1] : 0.0);
     if (const auto flavours = flavoursOf(result); !flavours.empty())
-        md << fmt::format("- CAM definitions: {} (README, \"Reference flavours\": what each flavour reproduces)\n",
-                          flavours);
-    md << "- IoU = |X ∩ Y| / |X ∪ Y|, Dice = 2 |X ∩ Y| / (|X| + |Y|), averaged over the correctly classified lesion "
+        md << fmt::format(
+            "- CAM definitions: {} (README, \"Reference flavours\": what each flavour reproduces)\n",
+            flavours);
+    md << "- IoU = |X ∩ Y| / |X ∪ Y|, Dice = 2 |X ∩ Y| / (|X| + |Y|), averaged over the correctly classified "
+          "lesion "
           "crops\n";
     md << fmt::format("- Run time {:.1f} s\n\n", context.seconds);
+}
 
+/// The classifier on test and validation, against constant answers.
+void writeClassification(std::ostream& md, const EvaluationResult& result)
+{
     md << "## Classification (test split)\n\n";
     md << "| split | crops | precision | recall | F1 | accuracy | TP | FP | TN | FN |\n";
     md << "|---|---|---|---|---|---|---|---|---|---|\n";
     for (const auto& [name, m] : {std::pair{"test", result.test}, std::pair{"val", result.validation}})
-        md << fmt::format("| {} | {} | {} | {} | {} | {} | {} | {} | {} | {} |\n", name, m.total(), percent(m.precision()),
-                          percent(m.recall()), percent(m.f1()), percent(m.accuracy()), m.truePositives,
-                          m.falsePositives, m.trueNegatives, m.falseNegatives);
+        md << fmt::format("| {} | {} | {} | {} | {} | {} | {} | {} | {} | {} |\n", name, m.total(),
+                          percent(m.precision()), percent(m.recall()), percent(m.f1()), percent(m.accuracy()),
+                          m.truePositives, m.falsePositives, m.trueNegatives, m.falseNegatives);
     const auto& t = result.test;
-    md << fmt::format("\nConstant answers on test: always lesion F1 {} (accuracy {}), always no lesion F1 0.00 % "
-                      "(accuracy {}).\n\n",
-                      percent(t.alwaysLesionF1()), percent(1.0 - t.alwaysNoLesionAccuracy()),
-                      percent(t.alwaysNoLesionAccuracy()));
+    md << fmt::format(
+        "\nConstant answers on test: always lesion F1 {} (accuracy {}), always no lesion F1 0.00 % "
+        "(accuracy {}).\n\n",
+        percent(t.alwaysLesionF1()), percent(1.0 - t.alwaysNoLesionAccuracy()),
+        percent(t.alwaysNoLesionAccuracy()));
     if (!t.beatsConstantAnswers())
-        md << fmt::format("**Warning: the classifier does not beat a constant answer on test** (F1 {} vs always "
-                          "lesion {}, accuracy {} vs {}): its heatmaps explain a classifier that has not learned "
-                          "the lesion, and mean little.\n\n",
-                          percent(t.f1()), percent(t.alwaysLesionF1()), percent(t.accuracy()),
-                          percent(std::max(t.alwaysNoLesionAccuracy(), 1.0 - t.alwaysNoLesionAccuracy())));
+        md << fmt::format(
+            "**Warning: the classifier does not beat a constant answer on test** (F1 {} vs always "
+            "lesion {}, accuracy {} vs {}): its heatmaps explain a classifier that has not learned "
+            "the lesion, and mean little.\n\n",
+            percent(t.f1()), percent(t.alwaysLesionF1()), percent(t.accuracy()),
+            percent(std::max(t.alwaysNoLesionAccuracy(), 1.0 - t.alwaysNoLesionAccuracy())));
     md << "![confusion matrix](confusion_matrix.png)\n\n";
+}
 
-    const auto camTable = [&](bool large) {
-        md << "| method | definitions | threshold | val IoU | val Dice | test IoU | test Dice | val crops | test crops | "
-              "degenerate | ms/crop |\n";
-        md << "|---|---|---|---|---|---|---|---|---|---|---|\n";
-        for (const auto& m : result.methods) {
-            const SubsetResult& s = large ? m.large : m.all;
-            md << fmt::format("| {} | {} | {} | {} | {} | {} | {} | {} | {} | {} | {} |\n", methodCell(m),
-                              m.flavour.empty() ? "-" : m.flavour, s.setting,
-                              figureText(s.validationFigure(s.validationIou)),
-                              figureText(s.validationFigure(s.validationDice)), figureText(s.testFigure(s.testIou)),
-                              figureText(s.testFigure(s.testDice)), s.validationCrops, s.testCrops,
-                              m.baseline ? "-" : std::to_string(m.degenerateMaps),
-                              m.baseline || m.msPerCrop == 0 ? std::string("-") : fmt::format("{:.1f}", m.msPerCrop));
-        }
-    };
-    // Uncertainty, patient-level figures and what the threshold choice costs.
-    const auto statisticsTable = [&](bool large) {
-        md << "\n| method | test IoU [95 % CI] | test Dice [95 % CI] | val IoU [95 % CI] | per-patient IoU | pooled IoU "
-              "| pooled Dice | test patients | oracle threshold | oracle test IoU |\n";
-        md << "|---|---|---|---|---|---|---|---|---|---|\n";
-        for (const auto& m : result.methods) {
-            const SubsetResult& s = large ? m.large : m.all;
-            const auto& test = s.testStatistics;
-            const bool hasTest = s.testFigure(0).has_value();
-            md << fmt::format("| {} | {} | {} | {} | {} | {} | {} | {} | {} | {} |\n", methodCell(m),
-                              withInterval(s.testFigure(s.testIou), test.iouInterval, test.patients),
-                              withInterval(s.testFigure(s.testDice), test.diceInterval, test.patients),
-                              withInterval(s.validationFigure(s.validationIou), s.validationStatistics.iouInterval,
-                                           s.validationStatistics.patients),
-                              figureText(hasTest ? std::optional<double>(test.patientMeanIou) : std::nullopt),
-                              figureText(hasTest ? std::optional<double>(test.pooledIou) : std::nullopt),
-                              figureText(hasTest ? std::optional<double>(test.pooledDice) : std::nullopt),
-                              hasTest ? std::to_string(test.patients) : "-",
-                              s.oracleThreshold ? s.oracleSetting : "-",
-                              figureText(s.oracleTestIou));
-        }
-    };
-    const auto identicalNote = [&] {
-        std::vector<std::string> groups;
-        for (const auto& first : result.methods) {
-            if (!first.sameAs.empty())
-                continue;
-            std::string group = first.name;
-            for (const auto& m : result.methods)
-                if (m.sameAs == first.name)
-                    group += " = " + m.name;
-            if (group != first.name)
-                groups.push_back(group);
-        }
-        for (const auto& group : groups)
-            md << fmt::format("\nThe same maps on every crop (to 1e-4 after normalisation): {} (at a global-average-"
-                              "pooling + linear head CAM, Grad-CAM, XGrad-CAM and HiResCAM maps are proportional; "
-                              "figures may differ by a pixel that rounding puts across a threshold).\n",
-                              group);
-    };
+void writeCamTable(std::ostream& md, const EvaluationResult& result, bool large)
+{
+    md << "| method | definitions | threshold | val IoU | val Dice | test IoU | test Dice | val crops | test "
+          "crops | "
+          "degenerate | ms/crop |\n";
+    md << "|---|---|---|---|---|---|---|---|---|---|---|\n";
+    for (const auto& m : result.methods) {
+        const SubsetResult& s = large ? m.large : m.all;
+        md << fmt::format(
+            "| {} | {} | {} | {} | {} | {} | {} | {} | {} | {} | {} |\n", methodCell(m),
+            m.flavour.empty() ? "-" : m.flavour, s.setting, figureText(s.validationFigure(s.validationIou)),
+            figureText(s.validationFigure(s.validationDice)), figureText(s.testFigure(s.testIou)),
+            figureText(s.testFigure(s.testDice)), s.validationCrops, s.testCrops,
+            m.baseline ? "-" : std::to_string(m.degenerateMaps),
+            m.baseline || m.msPerCrop == 0 ? std::string("-") : fmt::format("{:.1f}", m.msPerCrop));
+    }
+}
+
+/// Uncertainty, patient-level figures and what the threshold choice costs.
+void writeStatisticsTable(std::ostream& md, const EvaluationResult& result, bool large)
+{
+    md << "\n| method | test IoU [95 % CI] | test Dice [95 % CI] | val IoU [95 % CI] | per-patient IoU | "
+          "pooled IoU "
+          "| pooled Dice | test patients | oracle threshold | oracle test IoU |\n";
+    md << "|---|---|---|---|---|---|---|---|---|---|\n";
+    for (const auto& m : result.methods) {
+        const SubsetResult& s = large ? m.large : m.all;
+        const auto& test = s.testStatistics;
+        const bool hasTest = s.testFigure(0).has_value();
+        md << fmt::format("| {} | {} | {} | {} | {} | {} | {} | {} | {} | {} |\n", methodCell(m),
+                          withInterval(s.testFigure(s.testIou), test.iouInterval, test.patients),
+                          withInterval(s.testFigure(s.testDice), test.diceInterval, test.patients),
+                          withInterval(s.validationFigure(s.validationIou),
+                                       s.validationStatistics.iouInterval, s.validationStatistics.patients),
+                          figureText(hasTest ? std::optional<double>(test.patientMeanIou) : std::nullopt),
+                          figureText(hasTest ? std::optional<double>(test.pooledIou) : std::nullopt),
+                          figureText(hasTest ? std::optional<double>(test.pooledDice) : std::nullopt),
+                          hasTest ? std::to_string(test.patients) : "-",
+                          s.oracleThreshold ? s.oracleSetting : "-", figureText(s.oracleTestIou));
+    }
+}
+
+/// Which methods gave the same maps on every crop.
+void writeIdenticalNote(std::ostream& md, const EvaluationResult& result)
+{
+    std::vector<std::string> groups;
+    for (const auto& first : result.methods) {
+        if (!first.sameAs.empty())
+            continue;
+        std::string group = first.name;
+        for (const auto& m : result.methods)
+            if (m.sameAs == first.name)
+                group += " = " + m.name;
+        if (group != first.name)
+            groups.push_back(group);
+    }
+    for (const auto& group : groups)
+        md << fmt::format(
+            "\nThe same maps on every crop (to 1e-4 after normalisation): {} (at a global-average-"
+            "pooling + linear head CAM, Grad-CAM, XGrad-CAM and HiResCAM maps are proportional; "
+            "figures may differ by a pixel that rounding puts across a threshold).\n",
+            group);
+}
+
+/// The heatmap proposals' tables: all correctly classified lesion crops, then the larger lesions.
+void writeHeatmapProposals(std::ostream& md, const EvaluationResult& result)
+{
     md << fmt::format("## Heatmap proposals (correctly classified lesion crops: {} val, {} test)\n\n",
                       result.validationLesionCrops, result.testLesionCrops);
-    camTable(false);
-    identicalNote();
-    statisticsTable(false);
-    md << "\n95 % intervals: patients resampled with replacement (" << "each with all its crops), the threshold "
-          "kept; per-patient IoU: the mean of each patient's mean; pooled: Σ|X ∩ Y| / Σ|X ∪ Y| over the crops; "
-          "oracle: the threshold best on test itself (the gap to test IoU is the cost of choosing on validation). "
+    writeCamTable(md, result, false);
+    writeIdenticalNote(md, result);
+    writeStatisticsTable(md, result, false);
+    md << "\n95 % intervals: patients resampled with replacement ("
+       << "each with all its crops), the threshold "
+          "kept; per-patient IoU: the mean of each patient's mean; pooled: Σ|X ∩ Y| / Σ|X ∪ Y| over the "
+          "crops; "
+          "oracle: the threshold best on test itself (the gap to test IoU is the cost of choosing on "
+          "validation). "
           "Per-crop results: `per_crop.csv`.\n";
     md << fmt::format("\n## Lesions larger than 2 % of the crop (threshold chosen again on that subset)\n\n");
-    camTable(true);
-    statisticsTable(true);
+    writeCamTable(md, result, true);
+    writeStatisticsTable(md, result, true);
     md << "\n![threshold-IoU curves](threshold_iou.png)\n\n";
+}
 
-    // How much ground truth the crops hold: what no heatmap can find.
+/// How much ground truth the crops hold: what no heatmap can find. Writes coverage.csv; returns
+/// the per-split figures for results.json (null when the dataset did not record them).
+nlohmann::json writeCoverage(std::ostream& md, const EvaluationReportContext& context,
+                             const DatasetParameters& parameters, const fs::path& out)
+{
     const auto coverage = readCoverage(context.datasetDirectory);
     nlohmann::json coverageJson = nullptr;
     md << "## Ground-truth lesion outside the crops\n\n";
     if (coverage.empty()) {
-        md << "Not recorded: the dataset was built by an older Weaksight (rebuild it with `dataset build`).\n\n";
+        md << "Not recorded: the dataset was built by an older Weaksight (rebuild it with `dataset "
+              "build`).\n\n";
     } else {
         std::ostringstream csv;
-        csv << "case,split,lesion_voxels,lesion_voxels_on_sampled_slices,lesion_voxels_in_crops,outside_fraction,"
-               "outside_fraction_sampled_slices,tumour_voxels,tumour_voxels_in_crops,tumour_outside_fraction\n";
+        csv << "case,split,lesion_voxels,lesion_voxels_on_sampled_slices,lesion_voxels_in_crops,outside_"
+               "fraction,"
+               "outside_fraction_sampled_slices,tumour_voxels,tumour_voxels_in_crops,tumour_outside_"
+               "fraction\n";
         struct Sum {
             long long lesion = 0, sampled = 0, inCrops = 0, tumour = 0, tumourIn = 0;
         };
@@ -296,15 +334,18 @@ void writeEvaluationReport(const EvaluationResult& result, const CropDataset& da
                 sum->tumourIn += c.tumourInCrops;
             }
             csv << fmt::format("\"{}\",{},{},{},{},{:.6f},{:.6f},{},{},{:.6f}\n", c.caseId, c.split, c.lesion,
-                               c.lesionOnSampledSlices, c.lesionInCrops, outsideFraction(c.lesionInCrops, c.lesion),
-                               outsideFraction(c.lesionInCrops, c.lesionOnSampledSlices), c.tumour, c.tumourInCrops,
-                               outsideFraction(c.tumourInCrops, c.tumour));
+                               c.lesionOnSampledSlices, c.lesionInCrops,
+                               outsideFraction(c.lesionInCrops, c.lesion),
+                               outsideFraction(c.lesionInCrops, c.lesionOnSampledSlices), c.tumour,
+                               c.tumourInCrops, outsideFraction(c.tumourInCrops, c.tumour));
         }
         writeText(out / "coverage.csv", csv.str());
-        md << fmt::format("Lesion ({}) voxels of the cases' label volumes that lie in no crop box: on the slices the "
-                          "dataset samples (`--every`), and in all. Per case: `coverage.csv`.\n\n",
-                          parameters.lesionLabels == "tumour" ? "tumour" : "tumour or cyst");
-        md << "| cases | lesion voxels | outside the crops (sampled slices) | outside the crops (all slices) | tumour "
+        md << fmt::format(
+            "Lesion ({}) voxels of the cases' label volumes that lie in no crop box: on the slices the "
+            "dataset samples (`--every`), and in all. Per case: `coverage.csv`.\n\n",
+            parameters.lesionLabels == "tumour" ? "tumour" : "tumour or cyst");
+        md << "| cases | lesion voxels | outside the crops (sampled slices) | outside the crops (all slices) "
+              "| tumour "
               "outside (all slices) |\n|---|---|---|---|---|\n";
         coverageJson = nlohmann::json::object();
         for (const char* split : {"all", "train", "val", "test"}) {
@@ -312,8 +353,10 @@ void writeEvaluationReport(const EvaluationResult& result, const CropDataset& da
             if (it == bySplit.end())
                 continue;
             const Sum& s = it->second;
-            md << fmt::format("| {} | {} | {} | {} | {} |\n", split, s.lesion, percent(outsideFraction(s.inCrops, s.sampled)),
-                              percent(outsideFraction(s.inCrops, s.lesion)), percent(outsideFraction(s.tumourIn, s.tumour)));
+            md << fmt::format("| {} | {} | {} | {} | {} |\n", split, s.lesion,
+                              percent(outsideFraction(s.inCrops, s.sampled)),
+                              percent(outsideFraction(s.inCrops, s.lesion)),
+                              percent(outsideFraction(s.tumourIn, s.tumour)));
             coverageJson[split] = {{"lesion_voxels", s.lesion},
                                    {"outside_fraction_sampled_slices", outsideFraction(s.inCrops, s.sampled)},
                                    {"outside_fraction", outsideFraction(s.inCrops, s.lesion)},
@@ -321,71 +364,83 @@ void writeEvaluationReport(const EvaluationResult& result, const CropDataset& da
         }
         md << "\n";
     }
-    md << "Examples (test; green: ground truth, white: proposal at the chosen threshold):\n\n"
-          "![examples](examples.png)\n\n";
-    if (published) {
-        md << "## The method's published numbers (KiTS21, 2023 thesis) beside ours\n\n";
-        md << "Classification on test: ResNet-101 (all slices) P 75.75 %, R 57.53 %, F1 65.39 %; ResNet-50 (every "
-              "5th slice) F1 65.31 %; ResNet-101 (every 5th slice) F1 57.35 %; with blur augmentation F1 63.56 %.\n"
-              "Ours: "
-           << fmt::format("P {}, R {}, F1 {}.\n\n", percent(result.test.precision()), percent(result.test.recall()),
-                          percent(result.test.f1()));
-        md << "| method | published threshold | published IoU (val / test) | our threshold | our IoU (val / test) |\n"
-              "|---|---|---|---|---|\n";
-        const struct {
-            const char* method;
-            const char* threshold;
-            const char* iou;
-        } rows[] = {{"gradcam", "0.15", "0.367 / 0.316"},
-                    {"gradcam++", "0", "0.303 / 0.251"},
-                    {"smoothgradcam++", "0", "0.303 / 0.251"},
-                    {"scorecam", "0.15", "0.370 / 0.323"}};
-        for (const auto& row : rows) {
-            std::string ours = "not evaluated", oursThreshold = "-";
-            for (const auto& m : result.methods)
-                if (m.name == row.method) {
-                    ours = figureText(m.all.validationFigure(m.all.validationIou)) + " / " +
-                           figureText(m.all.testFigure(m.all.testIou));
-                    oursThreshold = m.all.setting;
-                }
-            md << fmt::format("| {} | {} | {} | {} | {} |\n", row.method, row.threshold, row.iou, oursThreshold, ours);
-        }
-        md << "\nPublished, lesions > 2 %: Grad-CAM 0.332, Score-CAM (t = 0.1) 0.338 (test IoU). A supervised U-Net on "
-              "the same data: test IoU 0.542. (The thesis prints IoU as |X∩Y| / (|X|+|Y|); the numbers are read as "
-              "standard IoU.)\n";
-    }
-    writeText(out / "report.md", md.str());
+    return coverageJson;
+}
 
-    // ---- CSV ----
+/// The method's published numbers (KiTS21, 2023 thesis) beside ours.
+void writePublishedComparison(std::ostream& md, const EvaluationResult& result)
+{
+    md << "## The method's published numbers (KiTS21, 2023 thesis) beside ours\n\n";
+    md << "Classification on test: ResNet-101 (all slices) P 75.75 %, R 57.53 %, F1 65.39 %; ResNet-50 "
+          "(every "
+          "5th slice) F1 65.31 %; ResNet-101 (every 5th slice) F1 57.35 %; with blur augmentation F1 63.56 "
+          "%.\n"
+          "Ours: "
+       << fmt::format("P {}, R {}, F1 {}.\n\n", percent(result.test.precision()),
+                      percent(result.test.recall()), percent(result.test.f1()));
+    md << "| method | published threshold | published IoU (val / test) | our threshold | our IoU (val / "
+          "test) |\n"
+          "|---|---|---|---|---|\n";
+    const struct {
+        const char* method;
+        const char* threshold;
+        const char* iou;
+    } rows[] = {{"gradcam", "0.15", "0.367 / 0.316"},
+                {"gradcam++", "0", "0.303 / 0.251"},
+                {"smoothgradcam++", "0", "0.303 / 0.251"},
+                {"scorecam", "0.15", "0.370 / 0.323"}};
+    for (const auto& row : rows) {
+        std::string ours = "not evaluated", oursThreshold = "-";
+        for (const auto& m : result.methods)
+            if (m.name == row.method) {
+                ours = figureText(m.all.validationFigure(m.all.validationIou)) + " / " +
+                       figureText(m.all.testFigure(m.all.testIou));
+                oursThreshold = m.all.setting;
+            }
+        md << fmt::format("| {} | {} | {} | {} | {} |\n", row.method, row.threshold, row.iou, oursThreshold,
+                          ours);
+    }
+    md << "\nPublished, lesions > 2 %: Grad-CAM 0.332, Score-CAM (t = 0.1) 0.338 (test IoU). A supervised "
+          "U-Net on "
+          "the same data: test IoU 0.542. (The thesis prints IoU as |X∩Y| / (|X|+|Y|); the numbers are read "
+          "as "
+          "standard IoU.)\n";
+}
+
+/// classification.csv, cams.csv, per_crop.csv and threshold_curves.csv.
+void writeCsvFiles(const EvaluationResult& result, const CropDataset& dataset, const fs::path& out)
+{
     std::ostringstream classification;
     classification << "split,crops,precision,recall,f1,accuracy,tp,fp,tn,fn\n";
     for (const auto& [name, m] : {std::pair{"test", result.test}, std::pair{"val", result.validation}})
-        classification << fmt::format("{},{},{:.6f},{:.6f},{:.6f},{:.6f},{},{},{},{}\n", name, m.total(), m.precision(),
-                                      m.recall(), m.f1(), m.accuracy(), m.truePositives, m.falsePositives,
-                                      m.trueNegatives, m.falseNegatives);
+        classification << fmt::format("{},{},{:.6f},{:.6f},{:.6f},{:.6f},{},{},{},{}\n", name, m.total(),
+                                      m.precision(), m.recall(), m.f1(), m.accuracy(), m.truePositives,
+                                      m.falsePositives, m.trueNegatives, m.falseNegatives);
     writeText(out / "classification.csv", classification.str());
     std::ostringstream cams;
-    cams << "method,subset,approximate,baseline,setting,threshold,val_iou,val_dice,test_iou,test_dice,val_crops,test_"
+    cams << "method,subset,approximate,baseline,setting,threshold,val_iou,val_dice,test_iou,test_dice,val_"
+            "crops,test_"
             "crops,degenerate,ms_per_crop,flavour\n";
     for (const auto& m : result.methods)
         for (const auto& [subset, s] : {std::pair{"all", m.all}, std::pair{"large", m.large}})
-            cams << fmt::format("\"{}\",{},{},{},\"{}\",{},{},{},{},{},{},{},{},{:.3f},{}\n", m.name, subset,
-                                m.approximate ? 1 : 0, m.baseline ? 1 : 0, s.setting,
-                                figureText(s.chosen() ? std::optional<double>(s.threshold) : std::nullopt, 4, ""),
-                                figureText(s.validationFigure(s.validationIou), 6, ""),
-                                figureText(s.validationFigure(s.validationDice), 6, ""),
-                                figureText(s.testFigure(s.testIou), 6, ""), figureText(s.testFigure(s.testDice), 6, ""),
-                                s.validationCrops, s.testCrops, m.degenerateMaps, m.msPerCrop, m.flavour);
+            cams << fmt::format(
+                "\"{}\",{},{},{},\"{}\",{},{},{},{},{},{},{},{},{:.3f},{}\n", m.name, subset,
+                m.approximate ? 1 : 0, m.baseline ? 1 : 0, s.setting,
+                figureText(s.chosen() ? std::optional<double>(s.threshold) : std::nullopt, 4, ""),
+                figureText(s.validationFigure(s.validationIou), 6, ""),
+                figureText(s.validationFigure(s.validationDice), 6, ""),
+                figureText(s.testFigure(s.testIou), 6, ""), figureText(s.testFigure(s.testDice), 6, ""),
+                s.validationCrops, s.testCrops, m.degenerateMaps, m.msPerCrop, m.flavour);
     writeText(out / "cams.csv", cams.str());
     std::ostringstream perCrop;
     perCrop << "method,flavour,split,case,slice,side,lesion_fraction,threshold,iou,dice,intersection,union\n";
     for (const auto& m : result.methods)
         for (const auto& c : m.crops) {
             const auto& record = dataset.records().at(c.datasetIndex);
-            perCrop << fmt::format("\"{}\",{},{},\"{}\",{},{},{:.6f},{:.4f},{:.6f},{:.6f},{},{}\n", m.name, m.flavour,
-                                   c.test ? "test" : "val", record.caseId, record.slice, record.side,
-                                   record.lesionFraction, m.all.threshold, c.overlap.iou, c.overlap.dice,
-                                   c.overlap.intersection, c.overlap.unionSize);
+            perCrop << fmt::format("\"{}\",{},{},\"{}\",{},{},{:.6f},{:.4f},{:.6f},{:.6f},{},{}\n", m.name,
+                                   m.flavour, c.test ? "test" : "val", record.caseId, record.slice,
+                                   record.side, record.lesionFraction, m.all.threshold, c.overlap.iou,
+                                   c.overlap.dice, c.overlap.intersection, c.overlap.unionSize);
         }
     writeText(out / "per_crop.csv", perCrop.str());
     std::ostringstream curves;
@@ -393,13 +448,19 @@ void writeEvaluationReport(const EvaluationResult& result, const CropDataset& da
     for (const auto& m : result.methods)
         for (const auto& [subset, s] : {std::pair{"all", m.all}, std::pair{"large", m.large}})
             for (size_t j = 0; j < s.validationCurve.meanIou.size(); ++j)
-                curves << fmt::format("\"{}\",{},{:.2f},{:.6f},{:.6f},{:.6f},{:.6f}\n", m.name, subset, result.thresholds[j],
-                                      s.validationCurve.meanIou[j], s.validationCurve.meanDice[j],
+                curves << fmt::format("\"{}\",{},{:.2f},{:.6f},{:.6f},{:.6f},{:.6f}\n", m.name, subset,
+                                      result.thresholds[j], s.validationCurve.meanIou[j],
+                                      s.validationCurve.meanDice[j],
                                       j < s.testCurve.meanIou.size() ? s.testCurve.meanIou[j] : 0.0,
                                       j < s.testCurve.meanDice.size() ? s.testCurve.meanDice[j] : 0.0);
     writeText(out / "threshold_curves.csv", curves.str());
+}
 
-    // ---- JSON ----
+void writeResultsJson(const EvaluationResult& result, const CropDataset& dataset,
+                      const EvaluationReportContext& context, const nlohmann::json& coverageJson,
+                      const fs::path& out)
+{
+    const auto& parameters = dataset.parameters();
     nlohmann::json methods = nlohmann::json::array();
     for (const auto& m : result.methods)
         methods.push_back({{"method", m.name},
@@ -412,25 +473,58 @@ void writeEvaluationReport(const EvaluationResult& result, const CropDataset& da
                            {"all", subsetJson(m.all)},
                            {"large", subsetJson(m.large)}});
     const nlohmann::json json = {
-        {"model", {{"file", context.modelFile}, {"hash", context.modelHash}, {"architecture", context.architecture}}},
+        {"model",
+         {{"file", context.modelFile}, {"hash", context.modelHash}, {"architecture", context.architecture}}},
         {"device", context.device},
-        {"dataset", {{"directory", context.datasetDirectory}, {"synthetic", parameters.synthetic},
-                     {"sanity_square", parameters.sanitySquare}, {"crops", dataset.size()}}},
-        {"crop_geometry", {{"centring", parameters.centring}, {"lesion_labels", parameters.lesionLabels},
-                           {"pixel_spacing_mm", parameters.pixelSpacingMm}}},
+        {"dataset",
+         {{"directory", context.datasetDirectory},
+          {"synthetic", parameters.synthetic},
+          {"sanity_square", parameters.sanitySquare},
+          {"crops", dataset.size()}}},
+        {"crop_geometry",
+         {{"centring", parameters.centring},
+          {"lesion_labels", parameters.lesionLabels},
+          {"pixel_spacing_mm", parameters.pixelSpacingMm}}},
         {"normalisation", context.normalisation},
         {"thresholds", result.thresholds},
-        {"classification", {{"test", metricsJson(result.test)}, {"val", metricsJson(result.validation)},
-                            {"test_majority_baseline_f1", result.testMajorityBaselineF1},
-                            {"test_always_lesion_f1", result.test.alwaysLesionF1()},
-                            {"test_always_no_lesion_accuracy", result.test.alwaysNoLesionAccuracy()},
-                            {"beats_constant_answers", result.test.beatsConstantAnswers()}}},
+        {"classification",
+         {{"test", metricsJson(result.test)},
+          {"val", metricsJson(result.validation)},
+          {"test_majority_baseline_f1", result.testMajorityBaselineF1},
+          {"test_always_lesion_f1", result.test.alwaysLesionF1()},
+          {"test_always_no_lesion_accuracy", result.test.alwaysNoLesionAccuracy()},
+          {"beats_constant_answers", result.test.beatsConstantAnswers()}}},
         {"evaluated_lesion_crops", {{"val", result.validationLesionCrops}, {"test", result.testLesionCrops}}},
         {"methods", methods},
         {"ground_truth_outside_crops", coverageJson},
         {"seconds", context.seconds},
     };
     writeText(out / "results.json", json.dump(2) + "\n");
+}
+
+} // namespace
+
+void writeEvaluationReport(const EvaluationResult& result, const CropDataset& dataset,
+                           const EvaluationReportContext& context, const fs::path& out)
+{
+    fs::create_directories(out);
+    const auto& parameters = dataset.parameters();
+    const bool published = !parameters.synthetic && parameters.sanitySquare == 0;
+
+    // report.md; coverage.csv is written on the way, before it.
+    std::ostringstream md;
+    writeOverview(md, result, dataset, context);
+    writeClassification(md, result);
+    writeHeatmapProposals(md, result);
+    const nlohmann::json coverageJson = writeCoverage(md, context, parameters, out);
+    md << "Examples (test; green: ground truth, white: proposal at the chosen threshold):\n\n"
+          "![examples](examples.png)\n\n";
+    if (published)
+        writePublishedComparison(md, result);
+    writeText(out / "report.md", md.str());
+
+    writeCsvFiles(result, dataset, out);
+    writeResultsJson(result, dataset, context, coverageJson, out);
 }
 
 } // namespace weaksight
