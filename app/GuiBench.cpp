@@ -8,31 +8,35 @@
 #include "ui/MainWindow.h"
 #include "ui/ReviewController.h"
 #include "ui/SliceView.h"
-
 #include "ui/VtkViewport.h"
 
 #include <QApplication>
+#include <QElapsedTimer>
 #include <QMouseEvent>
 #include <QOpenGLContext>
 #include <QOpenGLFunctions>
 #include <QSlider>
-#include <QElapsedTimer>
 #include <QThread>
-#include <QWindow>
 #include <QToolBar>
-
+#include <QWindow>
+#include <algorithm>
+#include <chrono>
+#include <cmath>
+#include <cstdlib>
+#include <cstring>
+#include <filesystem>
+#include <fstream>
+#include <iostream>
+#include <optional>
 #include <spdlog/fmt/fmt.h>
+#include <unistd.h>
+#include <vector>
 #include <vtkActor.h>
 #include <vtkAlgorithmOutput.h>
 #include <vtkCamera.h>
 #include <vtkCellArray.h>
 #include <vtkDiscreteFlyingEdges2D.h>
 #include <vtkFlyingEdges2D.h>
-#include <vtkPoints.h>
-#include <vtkPolyData.h>
-#include <vtkPolyDataMapper.h>
-#include <vtkProperty.h>
-#include <vtkScalarBarActor.h>
 #include <vtkGenericOpenGLRenderWindow.h>
 #include <vtkImageActor.h>
 #include <vtkImageData.h>
@@ -40,19 +44,12 @@
 #include <vtkImageProperty.h>
 #include <vtkLookupTable.h>
 #include <vtkNew.h>
+#include <vtkPoints.h>
+#include <vtkPolyData.h>
+#include <vtkPolyDataMapper.h>
+#include <vtkProperty.h>
 #include <vtkRenderer.h>
-
-#include <algorithm>
-#include <cmath>
-#include <cstring>
-#include <chrono>
-#include <cstdlib>
-#include <filesystem>
-#include <fstream>
-#include <iostream>
-#include <vector>
-
-#include <unistd.h>
+#include <vtkScalarBarActor.h>
 
 namespace weaksight::app {
 
@@ -61,7 +58,10 @@ namespace {
 namespace fs = std::filesystem;
 using Clock = std::chrono::steady_clock;
 
-double ms(Clock::duration d) { return std::chrono::duration<double, std::milli>(d).count(); }
+double ms(Clock::duration d)
+{
+    return std::chrono::duration<double, std::milli>(d).count();
+}
 
 double median(std::vector<double> v)
 {
@@ -96,8 +96,7 @@ double renderNow(ui::SliceView& view)
 }
 
 /// Runs the event loop until `done` or the timeout (ms); the app binary does not link QtTest.
-template <typename Predicate>
-bool waitFor(Predicate done, int timeoutMs)
+template <typename Predicate> bool waitFor(Predicate done, int timeoutMs)
 {
     QElapsedTimer timer;
     timer.start();
@@ -144,18 +143,17 @@ struct BareScene {
         renderer->AddActor(actor);
     }
 
-    BareScene(ui::VtkViewport& viewport, const CtVolume& volume, const ui::SliceHeatmaps& maps, vtkCamera* camera)
+    BareScene(ui::VtkViewport& viewport, const CtVolume& volume, const review::SliceHeatmaps& maps,
+              vtkCamera* camera)
     {
         ct->SetDimensions(volume.cols(), volume.rows(), 1);
         ct->SetSpacing(volume.spacing[2], volume.spacing[1], 1);
         ct->AllocateScalars(VTK_SHORT, 1);
-        int r0 = volume.rows(), r1 = 0, c0 = volume.cols(), c1 = 0;
-        for (const auto& p : maps.patches) {
-            r0 = std::min(r0, std::max(0, p.row0));
-            c0 = std::min(c0, std::max(0, p.col0));
-            r1 = std::max(r1, std::min(volume.rows() - 1, p.row0 + p.rows - 1));
-            c1 = std::max(c1, std::min(volume.cols() - 1, p.col0 + p.cols - 1));
-        }
+        std::vector<CropBox> cropBoxes;
+        for (const auto& crop : maps.crops)
+            cropBoxes.push_back(crop.box);
+        const CropBox bounds = boundsOnSlice(cropBoxes, volume.rows(), volume.cols());
+        const int r0 = bounds.row0, c0 = bounds.col0, r1 = r0 + bounds.rows - 1, c1 = c0 + bounds.cols - 1;
         heat->SetExtent(c0, std::max(c0, c1), r0, std::max(r0, r1), 0, 0);
         heat->SetSpacing(volume.spacing[2], volume.spacing[1], 1);
         heat->AllocateScalars(VTK_FLOAT, 1);
@@ -194,7 +192,8 @@ struct BareScene {
         // The app's camera: the same pixels covered (fragment work dominates software GL).
         renderer->GetActiveCamera()->DeepCopy(camera);
     }
-    void show(const CtVolume& volume, const LabelVolume& labelVolume, int slice, const ui::SliceHeatmaps& maps)
+    void show(const CtVolume& volume, const LabelVolume& labelVolume, int slice,
+              const review::SliceHeatmaps& maps)
     {
         std::memcpy(ct->GetScalarPointer(), volume.slice(slice), volume.sliceSize() * sizeof(int16_t));
         ct->Modified();
@@ -202,9 +201,12 @@ struct BareScene {
         labels->Modified();
         vtkNew<vtkPoints> points;
         vtkNew<vtkCellArray> lines;
-        for (const auto& p : maps.patches) {
-            const double x0 = (p.col0 - 0.5) * volume.spacing[2], x1 = (p.col0 + p.cols - 0.5) * volume.spacing[2];
-            const double y0 = (p.row0 - 0.5) * volume.spacing[1], y1 = (p.row0 + p.rows - 0.5) * volume.spacing[1];
+        for (const auto& crop : maps.crops) {
+            const CropBox& p = crop.box;
+            const double x0 = (p.col0 - 0.5) * volume.spacing[2],
+                         x1 = (p.col0 + p.cols - 0.5) * volume.spacing[2];
+            const double y0 = (p.row0 - 0.5) * volume.spacing[1],
+                         y1 = (p.row0 + p.rows - 0.5) * volume.spacing[1];
             const vtkIdType first = points->InsertNextPoint(x0, y0, 0);
             points->InsertNextPoint(x1, y0, 0);
             points->InsertNextPoint(x1, y1, 0);
@@ -216,22 +218,20 @@ struct BareScene {
         boxes->SetLines(lines);
         int extent[6];
         heat->GetExtent(extent);
-        for (const auto& p : maps.patches)
+        for (const auto& crop : maps.crops) {
+            const CropBox& p = crop.box;
             for (int r = std::max(extent[2], p.row0); r <= std::min(extent[3], p.row0 + p.rows - 1); ++r)
                 for (int c = std::max(extent[0], p.col0); c <= std::min(extent[1], p.col0 + p.cols - 1); ++c)
                     *static_cast<float*>(heat->GetScalarPointer(c, r, 0)) =
-                        p.values[static_cast<size_t>(r - p.row0) * p.cols + (c - p.col0)];
+                        crop.values[static_cast<size_t>(r - p.row0) * p.cols + (c - p.col0)];
+        }
         heat->Modified();
     }
 };
 
-} // namespace
-
-int runGuiBench(const GuiBenchOptions& o, int argc, char** argv)
+/// The benchmark's inputs in a fresh folder: a 512 x 512 phantom case and an untrained tiny model.
+fs::path writeBenchInputs(const GuiBenchOptions& o)
 {
-    configureOpenGlFormat();
-    QApplication application(argc, argv);
-    QApplication::setOrganizationName("WeaksightBench");
     const fs::path dir = fs::temp_directory_path() / ("weaksight-bench-gui-" + std::to_string(::getpid()));
     fs::create_directories(dir);
     setenv("XDG_DATA_HOME", (dir / "data").c_str(), 1); // a cold heatmap cache
@@ -246,6 +246,279 @@ int runGuiBench(const GuiBenchOptions& o, int argc, char** argv)
     tiny.architecture = "tiny";
     tiny.targetLayer = compute::defaultTargetLayer("tiny");
     compute::Classifier::create(tiny, 1).save((dir / "tiny.wsm").string());
+    return dir;
+}
+
+struct OpeningTimes {
+    double caseLoadedMs = 0; ///< the case read and shown
+    double firstImageMs = 0; ///< its first frame rendered
+};
+
+/// Opening a case: from the call to the first frame that shows it.
+OpeningTimes openCase(ui::MainWindow& window, const fs::path& cases)
+{
+    ui::SliceView& view = *window.sliceView();
+    int loaded = 0;
+    int rendersAtLoad = 0;
+    auto firstFrameAt = Clock::now();
+    const auto connection = QObject::connect(&window, &ui::MainWindow::caseLoaded, [&] {
+        ++loaded;
+        firstFrameAt = Clock::now();
+        rendersAtLoad = view.renderCount(); // the case's first frame is rendered after this
+    });
+    const auto openStart = Clock::now();
+    window.openPath(QString::fromStdString(cases.string()));
+    if (!waitFor([&] { return loaded > 0; }, 60000))
+        throw std::runtime_error("the case did not load");
+    OpeningTimes times;
+    times.caseLoadedMs = ms(firstFrameAt - openStart);
+    waitFor([&] { return view.renderCount() > rendersAtLoad; }, 10000);
+    times.firstImageMs = ms(Clock::now() - openStart);
+    QObject::disconnect(connection); // the lambda refers to this function's locals
+    return times;
+}
+
+struct HeatmapSlices {
+    int centre = 0;          ///< the slice the case opened on
+    std::vector<int> slices; ///< up to four either side of it
+};
+
+/// Heatmaps of the slices used by the measurements, computed and cached first.
+HeatmapSlices cacheHeatmaps(ui::MainWindow& window, const fs::path& model, const int& modelsLoaded)
+{
+    ui::SliceView& view = *window.sliceView();
+    ui::CamController& cams = *window.camController();
+    const auto& ct = *window.currentCase()->imaging;
+    window.loadModel(QString::fromStdString(model.string()));
+    waitFor([&] { return modelsLoaded == 1; }, 30000);
+    HeatmapSlices cached;
+    cached.centre = view.slice();
+    for (int k = std::max(0, cached.centre - 4); k <= std::min(ct.slices() - 1, cached.centre + 4); ++k)
+        cached.slices.push_back(k);
+    for (int k : cached.slices) {
+        view.setSlice(k);
+        waitFor([&] { return cams.heatmaps(k) != nullptr; }, 60000);
+    }
+    cams.cancel(); // no background work during the measurements
+    waitFor([&] { return !cams.busy(); }, 60000);
+    return cached;
+}
+
+/// The bare VTK scene in a window of its own; kept until the benchmark ends, as it always was.
+struct BareFloor {
+    ui::VtkViewport view;
+    std::optional<BareScene> scene;
+};
+
+struct UpdateTimes {
+    std::vector<double> bare, bareChange, sliceWork, sliceFrame, thresholdWork, thresholdFrame;
+    int coalesced = 0; ///< renders after 50 requests in one event-loop turn
+};
+
+/// Slice changes and threshold moves in the app against the bare scene's frames, then coalescing.
+UpdateTimes measureUpdates(ui::MainWindow& window, BareFloor& floor, const std::vector<int>& slices,
+                           const GuiBenchOptions& o)
+{
+    ui::SliceView& view = *window.sliceView();
+    ui::CamController& cams = *window.camController();
+    const auto& ct = *window.currentCase()->imaging;
+    QSlider* sliceSlider = window.findChild<QToolBar*>("viewToolbar")->findChild<QSlider*>();
+    QSlider* threshold = window.findChild<QToolBar*>("heatmapToolbar")->findChild<QSlider*>();
+
+    // The bare VTK scene in a window of the same size, fed the same slices and heatmaps.
+    floor.view.setFixedSize(o.viewSize, o.viewSize);
+    floor.view.show();
+    waitFor([&] { return floor.view.windowHandle() && floor.view.windowHandle()->isExposed(); }, 10000);
+    waitMs(200);
+    BareScene& bareScene = floor.scene.emplace(floor.view, ct, *cams.heatmaps(slices.front()),
+                                               view.scene().renderer()->GetActiveCamera());
+    const auto bareFrame = [&](int r) {
+        const int k = slices[static_cast<size_t>(r) % slices.size()];
+        const auto start = Clock::now();
+        bareScene.show(ct, *window.currentCase()->labels, k, *cams.heatmaps(k));
+        floor.view.renderImmediately();
+        return ms(Clock::now() - start);
+    };
+    for (int r = 0; r < 3; ++r)
+        bareFrame(r); // warm-up
+
+    UpdateTimes t;
+    for (int i = 0; i < 3; ++i)
+        renderNow(view); // warm-up
+    // Interleaved with the bare scene's frames, so both see the same machine load.
+    for (int r = 0; r < o.repeats; ++r) {
+        t.bareChange.push_back(bareFrame(r));
+        t.bare.push_back(renderNow(view));
+        // A slice change with cached heatmaps: the app's work is everything the slider's signal
+        // does synchronously (scene, label contours, heatmap patches, LUT, IoU); VTK's lazy filters
+        // run inside the render, so the whole frame is measured too.
+        const int k = slices[static_cast<size_t>(r) % slices.size()];
+        auto start = Clock::now();
+        sliceSlider->setValue(k == view.slice() ? slices[(static_cast<size_t>(r) + 1) % slices.size()] : k);
+        t.sliceWork.push_back(ms(Clock::now() - start));
+        t.sliceFrame.push_back(t.sliceWork.back() + renderNow(view));
+        // A threshold move (no CAM recomputation).
+        start = Clock::now();
+        threshold->setValue(r % 2 ? 30 : 70);
+        t.thresholdWork.push_back(ms(Clock::now() - start));
+        t.thresholdFrame.push_back(t.thresholdWork.back() + renderNow(view));
+    }
+    floor.view.hide();
+    // Coalescing: many requests in one event-loop turn give one render.
+    const int before = view.renderCount();
+    for (int i = 0; i < 50; ++i)
+        view.requestRender();
+    waitMs(200);
+    t.coalesced = view.renderCount() - before;
+    return t;
+}
+
+struct BrushTimes {
+    std::vector<double> work, frame;
+    int renders = 0; ///< renders after 50 moves in one event-loop turn
+    long long pixels = 0;
+    int steps = 0; ///< undo steps
+};
+
+/// Mouse events on the slice view at canonical (row, col) positions of the case.
+struct MouseOnView {
+    ui::SliceView& view;
+    const CtVolume& ct;
+
+    QPointF toWidget(double row, double col) const
+    {
+        vtkRenderer* renderer = view.scene().renderer();
+        renderer->SetWorldPoint(col * ct.spacing[2], row * ct.spacing[1], 0, 1);
+        renderer->WorldToDisplay();
+        double d[3];
+        renderer->GetDisplayPoint(d);
+        return QPointF(d[0], view.height() - 1 - d[1]);
+    }
+    void send(QEvent::Type type, double row, double col, Qt::MouseButtons buttons) const
+    {
+        const QPointF at = toWidget(row, col);
+        QMouseEvent event(type, at, view.mapToGlobal(at),
+                          type == QEvent::MouseMove ? Qt::NoButton : Qt::LeftButton, buttons, Qt::NoModifier);
+        QApplication::sendEvent(&view, &event);
+    }
+};
+
+/// Brush strokes while correcting a proposal: the app's work per mouse-move event (mask update,
+/// undo delta at the stroke's end, overlay update; the GL render excluded), and one render per
+/// frame however many moves arrive.
+BrushTimes measureBrush(ui::MainWindow& window, int centre, int repeats)
+{
+    ui::SliceView& view = *window.sliceView();
+    ui::CamController& cams = *window.camController();
+    view.setSlice(centre);
+    waitFor([&] { return cams.heatmaps(centre) != nullptr; }, 60000);
+    ui::ReviewController& review = *window.reviewController();
+    review.setTarget(centre, 0);
+    BrushTimes t;
+    if (!review.startCorrection())
+        return t;
+    const auto box = *review.cropBox();
+    const MouseOnView mouse{view, *window.currentCase()->imaging};
+    view.setBrushRadiusMm(5.0);
+    for (int strokeIndex = 0; strokeIndex < 3; ++strokeIndex) {
+        const double row = box.row0 + 30 + 40 * strokeIndex;
+        mouse.send(QEvent::MouseButtonPress, row, box.col0 + 10, Qt::LeftButton);
+        for (int m = 1; m <= repeats; ++m) {
+            const auto start = Clock::now();
+            mouse.send(QEvent::MouseMove, row + 3 * std::sin(m / 3.0), box.col0 + 10 + m * 4.0,
+                       Qt::LeftButton);
+            t.work.push_back(ms(Clock::now() - start));
+            if (m % 5 == 0)
+                t.frame.push_back(t.work.back() + renderNow(view));
+        }
+        mouse.send(QEvent::MouseButtonRelease, row, box.col0 + 130, Qt::NoButton);
+    }
+    // 50 moves in one event-loop turn: coalesced into one render.
+    const int rendersBefore = view.renderCount();
+    mouse.send(QEvent::MouseButtonPress, box.row0 + 20, box.col0 + 20, Qt::LeftButton);
+    for (int m = 0; m < 50; ++m)
+        mouse.send(QEvent::MouseMove, box.row0 + 20 + m, box.col0 + 20 + m, Qt::LeftButton);
+    mouse.send(QEvent::MouseButtonRelease, box.row0 + 70, box.col0 + 70, Qt::NoButton);
+    waitMs(200);
+    t.renders = view.renderCount() - rendersBefore;
+    t.pixels = review.editor()->mask().count();
+    t.steps = static_cast<int>(review.editor()->undoSteps());
+    review.cancelCorrection();
+    return t;
+}
+
+struct ResidentMemory {
+    long rssKb = 0, peakKb = 0;
+};
+
+/// Memory with the case open and a ResNet-50 loaded, after one slice of Grad-CAM.
+ResidentMemory measureResnet50Memory(ui::MainWindow& window, const fs::path& dir, const int& modelsLoaded,
+                                     int centre)
+{
+    ui::CamController& cams = *window.camController();
+    compute::ModelDescription big;
+    big.architecture = "resnet50";
+    compute::Classifier::create(big, 1).save((dir / "resnet50.wsm").string());
+    window.loadModel(QString::fromStdString((dir / "resnet50.wsm").string()));
+    waitFor([&] { return modelsLoaded == 2; }, 120000);
+    cams.setCropSize(150);
+    window.sliceView()->setSlice(centre);
+    cams.requestSlice(centre);
+    waitFor([&] { return cams.heatmaps(centre) != nullptr; }, 300000);
+    cams.cancel();
+    waitFor([&] { return !cams.busy(); }, 300000);
+    return {statusKb("VmRSS:"), statusKb("VmHWM:")};
+}
+
+void printReport(const GuiBenchOptions& o, const CtVolume& ct, const OpeningTimes& opening,
+                 const UpdateTimes& updates, const BrushTimes& brush, const ResidentMemory& memory)
+{
+    const double bareMs = median(updates.bare);
+    const double floorMs = median(updates.bareChange);
+    std::cout
+        << fmt::format(
+               "weaksight bench gui: case {}x{}x{} (axial x rows x cols), view {}x{} px, {} repeats\n",
+               ct.slices(), ct.rows(), ct.cols(), o.viewSize, o.viewSize, o.repeats)
+        << fmt::format(
+               "  first image after opening the case  {:8.0f} ms   (target <= 2000; case read and shown "
+               "after {:.0f} ms)\n",
+               opening.firstImageMs, opening.caseLoadedMs)
+        << fmt::format("  bare VTK frame of the same scene    {:8.2f} ms   (plain VTK: new slice, heatmap, "
+                       "colour bar, "
+                       "label contours, proposal, boxes)\n",
+                       floorMs)
+        << fmt::format("  app frame, nothing changed          {:8.2f} ms\n", bareMs)
+        << fmt::format(
+               "  slice change, cached heatmap: app work {:6.2f} ms (target <= 5), frame {:6.2f} ms = "
+               "{:.2f} x bare (target <= 1.2, <= 35 ms)\n",
+               median(updates.sliceWork), median(updates.sliceFrame), median(updates.sliceFrame) / floorMs)
+        << fmt::format(
+               "  threshold move:               app work {:6.2f} ms (target <= 5), frame {:6.2f} ms = "
+               "{:.2f} x app frame unchanged (target <= 1.2, <= 35 ms)\n",
+               median(updates.thresholdWork), median(updates.thresholdFrame),
+               median(updates.thresholdFrame) / bareMs)
+        << fmt::format("  50 render requests in one turn -> {} render(s)\n", updates.coalesced)
+        << fmt::format(
+               "  brush stroke, 150 x 150 crop: app work per mouse move {:.3f} ms (p95 {:.3f}; target <= 2), "
+               "frame {:.2f} ms = {:.2f} x bare; 50 moves in one turn -> {} render(s); {} pixels painted "
+               "in {} undo steps\n",
+               median(brush.work), percentile(brush.work, 0.95), median(brush.frame),
+               median(brush.frame) / floorMs, brush.renders, brush.pixels, brush.steps);
+    if (!o.skipResnet50)
+        std::cout << fmt::format(
+            "  resident memory, case + ResNet-50 + one slice of Grad-CAM: {:.0f} MB (peak {:.0f} MB; "
+            "target <= 2048)\n",
+            memory.rssKb / 1024.0, memory.peakKb / 1024.0);
+}
+
+} // namespace
+
+int runGuiBench(const GuiBenchOptions& o, int argc, char** argv)
+{
+    configureOpenGlFormat();
+    QApplication application(argc, argv);
+    QApplication::setOrganizationName("WeaksightBench");
+    const fs::path dir = writeBenchInputs(o);
 
     ui::MainWindow window;
     ui::SliceView& view = *window.sliceView();
@@ -255,187 +528,19 @@ int runGuiBench(const GuiBenchOptions& o, int argc, char** argv)
         throw std::runtime_error("no window: run under xvfb-run");
     waitMs(300);
 
-    // Opening a case: from the call to the first frame that shows it.
-    int loaded = 0;
-    int rendersAtLoad = 0;
-    auto firstFrameAt = Clock::now();
-    QObject::connect(&window, &ui::MainWindow::caseLoaded, [&] {
-        ++loaded;
-        firstFrameAt = Clock::now();
-        rendersAtLoad = view.renderCount(); // the case's first frame is rendered after this
-    });
-    const auto openStart = Clock::now();
-    window.openPath(QString::fromStdString((dir / "cases").string()));
-    if (!waitFor([&] { return loaded > 0; }, 60000))
-        throw std::runtime_error("the case did not load");
-    const double caseLoadedMs = ms(firstFrameAt - openStart);
-    waitFor([&] { return view.renderCount() > rendersAtLoad; }, 10000);
-    const double firstImage = ms(Clock::now() - openStart);
-    const auto& ct = *window.currentCase()->imaging;
-
-    // Heatmaps of the slices used below, computed and cached first.
-    ui::CamController& cams = *window.camController();
+    const OpeningTimes opening = openCase(window, dir / "cases");
     int modelsLoaded = 0;
-    QObject::connect(&cams, &ui::CamController::modelLoaded, [&modelsLoaded] { ++modelsLoaded; });
-    window.loadModel(QString::fromStdString((dir / "tiny.wsm").string()));
-    waitFor([&] { return modelsLoaded == 1; }, 30000);
-    const int centre = view.slice();
-    std::vector<int> slices;
-    for (int k = std::max(0, centre - 4); k <= std::min(ct.slices() - 1, centre + 4); ++k)
-        slices.push_back(k);
-    for (int k : slices) {
-        view.setSlice(k);
-        waitFor([&] { return cams.heatmaps(k) != nullptr; }, 60000);
-    }
-    cams.cancel(); // no background work during the measurements
-    waitFor([&] { return !cams.busy(); }, 60000);
-    QSlider* sliceSlider = window.findChild<QToolBar*>("viewToolbar")->findChild<QSlider*>();
-    QSlider* threshold = window.findChild<QToolBar*>("heatmapToolbar")->findChild<QSlider*>();
-
-    // The bare VTK scene in a window of the same size, fed the same slices and heatmaps.
-    ui::VtkViewport bareView;
-    bareView.setFixedSize(o.viewSize, o.viewSize);
-    bareView.show();
-    waitFor([&] { return bareView.windowHandle() && bareView.windowHandle()->isExposed(); }, 10000);
-    waitMs(200);
-    BareScene bareScene(bareView, ct, *cams.heatmaps(slices.front()), view.scene().renderer()->GetActiveCamera());
-    std::vector<double> bareChange;
-    const auto bareFrame = [&](int r) {
-        const int k = slices[static_cast<size_t>(r) % slices.size()];
-        const auto start = Clock::now();
-        bareScene.show(ct, *window.currentCase()->labels, k, *cams.heatmaps(k));
-        bareView.renderImmediately();
-        return ms(Clock::now() - start);
-    };
-    for (int r = 0; r < 3; ++r)
-        bareFrame(r); // warm-up
-
-    std::vector<double> bare, sliceWork, sliceFrame, thresholdWork, thresholdFrame;
-    for (int i = 0; i < 3; ++i)
-        renderNow(view); // warm-up
-    // Interleaved with the bare scene's frames, so both see the same machine load.
-    for (int r = 0; r < o.repeats; ++r) {
-        bareChange.push_back(bareFrame(r));
-        bare.push_back(renderNow(view));
-        // A slice change with cached heatmaps: the app's work is everything the slider's signal
-        // does synchronously (scene, label contours, heatmap patches, LUT, IoU); VTK's lazy filters
-        // run inside the render, so the whole frame is measured too.
-        const int k = slices[static_cast<size_t>(r) % slices.size()];
-        auto start = Clock::now();
-        sliceSlider->setValue(k == view.slice() ? slices[(static_cast<size_t>(r) + 1) % slices.size()] : k);
-        sliceWork.push_back(ms(Clock::now() - start));
-        sliceFrame.push_back(sliceWork.back() + renderNow(view));
-        // A threshold move (no CAM recomputation).
-        start = Clock::now();
-        threshold->setValue(r % 2 ? 30 : 70);
-        thresholdWork.push_back(ms(Clock::now() - start));
-        thresholdFrame.push_back(thresholdWork.back() + renderNow(view));
-    }
-    bareView.hide();
-    // Coalescing: many requests in one event-loop turn give one render.
-    const int before = view.renderCount();
-    for (int i = 0; i < 50; ++i)
-        view.requestRender();
-    waitMs(200);
-    const int coalesced = view.renderCount() - before;
-
-    // Brush strokes while correcting a proposal: the app's work per mouse-move event (mask update,
-    // undo delta at the stroke's end, overlay update; the GL render excluded), and one render per
-    // frame however many moves arrive.
-    view.setSlice(centre);
-    waitFor([&] { return cams.heatmaps(centre) != nullptr; }, 60000);
-    ui::ReviewController& review = *window.reviewController();
-    review.setTarget(centre, 0);
-    std::vector<double> brushWork, brushFrame;
-    int brushRenders = 0;
-    long long brushPixels = 0;
-    int brushSteps = 0;
-    if (review.startCorrection()) {
-        const auto box = *review.cropBox();
-        const auto toWidget = [&](double row, double col) {
-            vtkRenderer* renderer = view.scene().renderer();
-            renderer->SetWorldPoint(col * ct.spacing[2], row * ct.spacing[1], 0, 1);
-            renderer->WorldToDisplay();
-            double d[3];
-            renderer->GetDisplayPoint(d);
-            return QPointF(d[0], view.height() - 1 - d[1]);
-        };
-        const auto send = [&](QEvent::Type type, QPointF at, Qt::MouseButtons buttons) {
-            QMouseEvent event(type, at, view.mapToGlobal(at), type == QEvent::MouseMove ? Qt::NoButton : Qt::LeftButton,
-                              buttons, Qt::NoModifier);
-            QApplication::sendEvent(&view, &event);
-        };
-        view.setBrushRadiusMm(5.0);
-        for (int strokeIndex = 0; strokeIndex < 3; ++strokeIndex) {
-            const double row = box.row + 30 + 40 * strokeIndex;
-            send(QEvent::MouseButtonPress, toWidget(row, box.col + 10), Qt::LeftButton);
-            for (int m = 1; m <= o.repeats; ++m) {
-                const auto start = Clock::now();
-                send(QEvent::MouseMove, toWidget(row + 3 * std::sin(m / 3.0), box.col + 10 + m * 4.0), Qt::LeftButton);
-                brushWork.push_back(ms(Clock::now() - start));
-                if (m % 5 == 0)
-                    brushFrame.push_back(brushWork.back() + renderNow(view));
-            }
-            send(QEvent::MouseButtonRelease, toWidget(row, box.col + 130), Qt::NoButton);
-        }
-        // 50 moves in one event-loop turn: coalesced into one render.
-        const int rendersBefore = view.renderCount();
-        send(QEvent::MouseButtonPress, toWidget(box.row + 20, box.col + 20), Qt::LeftButton);
-        for (int m = 0; m < 50; ++m)
-            send(QEvent::MouseMove, toWidget(box.row + 20 + m, box.col + 20 + m), Qt::LeftButton);
-        send(QEvent::MouseButtonRelease, toWidget(box.row + 70, box.col + 70), Qt::NoButton);
-        waitMs(200);
-        brushRenders = view.renderCount() - rendersBefore;
-        brushPixels = review.editor()->mask().count();
-        brushSteps = static_cast<int>(review.editor()->undoSteps());
-        review.cancelCorrection();
-    }
-
-    // Memory with the case open and a ResNet-50 loaded, after one slice of Grad-CAM.
-    long rssResnet = 0, peakResnet = 0;
-    if (!o.skipResnet50) {
-        compute::ModelDescription big;
-        big.architecture = "resnet50";
-        compute::Classifier::create(big, 1).save((dir / "resnet50.wsm").string());
-        window.loadModel(QString::fromStdString((dir / "resnet50.wsm").string()));
-        waitFor([&] { return modelsLoaded == 2; }, 120000);
-        cams.setCropSize(150);
-        view.setSlice(centre);
-        cams.requestSlice(centre);
-        waitFor([&] { return cams.heatmaps(centre) != nullptr; }, 300000);
-        cams.cancel();
-        waitFor([&] { return !cams.busy(); }, 300000);
-        rssResnet = statusKb("VmRSS:");
-        peakResnet = statusKb("VmHWM:");
-    }
-
-    const double bareMs = median(bare);
-    const double floorMs = median(bareChange);
-    std::cout << fmt::format("weaksight bench gui: case {}x{}x{} (axial x rows x cols), view {}x{} px, {} repeats\n",
-                             ct.slices(), ct.rows(), ct.cols(), o.viewSize, o.viewSize, o.repeats)
-              << fmt::format("  first image after opening the case  {:8.0f} ms   (target <= 2000; case read and shown "
-                             "after {:.0f} ms)\n",
-                             firstImage, caseLoadedMs)
-              << fmt::format("  bare VTK frame of the same scene    {:8.2f} ms   (plain VTK: new slice, heatmap, colour bar, "
-                             "label contours, proposal, boxes)\n",
-                             floorMs)
-              << fmt::format("  app frame, nothing changed          {:8.2f} ms\n", bareMs)
-              << fmt::format("  slice change, cached heatmap: app work {:6.2f} ms (target <= 5), frame {:6.2f} ms = "
-                             "{:.2f} x bare (target <= 1.2, <= 35 ms)\n",
-                             median(sliceWork), median(sliceFrame), median(sliceFrame) / floorMs)
-              << fmt::format("  threshold move:               app work {:6.2f} ms (target <= 5), frame {:6.2f} ms = "
-                             "{:.2f} x app frame unchanged (target <= 1.2, <= 35 ms)\n",
-                             median(thresholdWork), median(thresholdFrame), median(thresholdFrame) / bareMs)
-              << fmt::format("  50 render requests in one turn -> {} render(s)\n", coalesced)
-              << fmt::format("  brush stroke, 150 x 150 crop: app work per mouse move {:.3f} ms (p95 {:.3f}; target <= 2), "
-                             "frame {:.2f} ms = {:.2f} x bare; 50 moves in one turn -> {} render(s); {} pixels painted "
-                             "in {} undo steps\n",
-                             median(brushWork), percentile(brushWork, 0.95), median(brushFrame),
-                             median(brushFrame) / floorMs, brushRenders, brushPixels, brushSteps);
+    QObject::connect(window.camController(), &ui::CamController::modelLoaded,
+                     [&modelsLoaded] { ++modelsLoaded; });
+    const HeatmapSlices cached = cacheHeatmaps(window, dir / "tiny.wsm", modelsLoaded);
+    BareFloor bareFloor;
+    const UpdateTimes updates = measureUpdates(window, bareFloor, cached.slices, o);
+    const BrushTimes brush = measureBrush(window, cached.centre, o.repeats);
+    ResidentMemory memory;
     if (!o.skipResnet50)
-        std::cout << fmt::format("  resident memory, case + ResNet-50 + one slice of Grad-CAM: {:.0f} MB (peak {:.0f} MB; "
-                                 "target <= 2048)\n",
-                                 rssResnet / 1024.0, peakResnet / 1024.0);
+        memory = measureResnet50Memory(window, dir, modelsLoaded, cached.centre);
+
+    printReport(o, *window.currentCase()->imaging, opening, updates, brush, memory);
     window.close();
     std::error_code ec;
     fs::remove_all(dir, ec);

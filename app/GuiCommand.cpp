@@ -1,6 +1,7 @@
 #include "app/Commands.h"
 #include "render/VtkLogBridge.h"
 #include "ui/MainWindow.h"
+#include "ui/Workspace.h"
 #include "ui/QtLogBridge.h"
 #include "ui/Translations.h"
 
@@ -44,7 +45,7 @@ int runGui(const GuiOptions& options, int argc, char** argv)
         if (window.offerRecovery())
             return;
         // A path given, else the demo when asked for or on a first start, else the last dataset.
-        const QStringList recent = ui::MainWindow::recentDatasets();
+        const QStringList recent = ui::Workspace::recentDatasets();
         if (!path.isEmpty())
             window.openPath(path);
         else if (demo || recent.isEmpty() || !QFileInfo::exists(recent.front()))

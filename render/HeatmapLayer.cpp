@@ -2,10 +2,13 @@
 
 #include "core/common/ColorMaps.h"
 
+#include <algorithm>
+#include <stdexcept>
 #include <vtkActor.h>
 #include <vtkCellArray.h>
-#include <vtkFlyingEdges2D.h>
+#include <vtkCellData.h>
 #include <vtkFloatArray.h>
+#include <vtkFlyingEdges2D.h>
 #include <vtkImageData.h>
 #include <vtkImageProperty.h>
 #include <vtkImageSlice.h>
@@ -14,16 +17,12 @@
 #include <vtkPointData.h>
 #include <vtkPoints.h>
 #include <vtkPolyData.h>
-#include <vtkUnsignedCharArray.h>
-#include <vtkCellData.h>
 #include <vtkPolyDataMapper.h>
 #include <vtkProperty.h>
 #include <vtkRenderer.h>
 #include <vtkScalarBarActor.h>
 #include <vtkTextProperty.h>
-
-#include <algorithm>
-#include <stdexcept>
+#include <vtkUnsignedCharArray.h>
 
 namespace weaksight::render {
 
@@ -111,7 +110,10 @@ void HeatmapLayer::setColorBarVisible(bool visible)
     updateVisibility();
 }
 
-vtkScalarBarActor* HeatmapLayer::colorBar() const { return m_colorBar; }
+vtkScalarBarActor* HeatmapLayer::colorBar() const
+{
+    return m_colorBar;
+}
 
 void HeatmapLayer::setSliceGeometry(int rows, int cols, double rowSpacing, double colSpacing)
 {
@@ -122,9 +124,12 @@ void HeatmapLayer::setSliceGeometry(int rows, int cols, double rowSpacing, doubl
     clear();
 }
 
-void HeatmapLayer::clear() { setPatches({}, m_low, m_high); }
+void HeatmapLayer::clear()
+{
+    setPatches({}, m_low, m_high);
+}
 
-void HeatmapLayer::setPatches(const std::vector<HeatmapPatch>& patches, double low, double high)
+void HeatmapLayer::setPatches(const std::vector<review::CropHeatmap>& patches, double low, double high)
 {
     if (!(high > low))
         throw std::invalid_argument("heatmap value range must have high > low");
@@ -134,15 +139,13 @@ void HeatmapLayer::setPatches(const std::vector<HeatmapPatch>& patches, double l
     // The image covers only the patches' bounding box on the slice (its corner is the image's
     // origin; flying edges ignores a non-zero extent start): a slice change uploads and
     // colour-maps two crops, not the whole slice.
-    int r0 = std::max(m_rows, 1), r1 = -1, c0 = std::max(m_cols, 1), c1 = -1;
-    for (const auto& patch : patches) {
-        r0 = std::min(r0, std::max(0, patch.row0));
-        c0 = std::min(c0, std::max(0, patch.col0));
-        r1 = std::max(r1, std::min(m_rows - 1, patch.row0 + patch.rows - 1));
-        c1 = std::max(c1, std::min(m_cols - 1, patch.col0 + patch.cols - 1));
-    }
-    if (r1 < r0 || c1 < c0)
-        r0 = r1 = c0 = c1 = 0;
+    std::vector<CropBox> boxes;
+    for (const auto& patch : patches)
+        boxes.push_back(patch.box);
+    const CropBox bounds = boundsOnSlice(boxes, m_rows, m_cols);
+    const int r0 = bounds.row0, c0 = bounds.col0;
+    const int r1 = bounds.empty() ? 0 : bounds.row0 + bounds.rows - 1;
+    const int c1 = bounds.empty() ? 0 : bounds.col0 + bounds.cols - 1;
     const int width = c1 - c0 + 1;
     const double* spacing = m_image->GetSpacing();
     m_image->SetExtent(0, c1 - c0, 0, r1 - r0, 0, 0);
@@ -161,17 +164,22 @@ void HeatmapLayer::setPatches(const std::vector<HeatmapPatch>& patches, double l
     colours->SetNumberOfComponents(3);
     colours->SetName("box colours");
     for (const auto& patch : patches) {
-        if (patch.values.size() != static_cast<size_t>(patch.rows) * patch.cols)
+        if (patch.values.size() != static_cast<size_t>(patch.box.rows) * patch.box.cols)
             throw std::invalid_argument("heatmap patch values do not match its size");
-        for (int r = std::max(0, -patch.row0); patch.degenerate && r < patch.rows && patch.row0 + r < m_rows; ++r)
-            for (int c = std::max(0, -patch.col0); c < patch.cols && patch.col0 + c < m_cols; ++c)
-                at(patch.row0 + r, patch.col0 + c) = outside;
-        for (int r = std::max(0, -patch.row0); r < patch.rows && patch.row0 + r < m_rows; ++r)
-            for (int c = std::max(0, -patch.col0); !patch.degenerate && c < patch.cols && patch.col0 + c < m_cols; ++c)
-                at(patch.row0 + r, patch.col0 + c) = patch.values[static_cast<size_t>(r) * patch.cols + c];
+        for (int r = std::max(0, -patch.box.row0);
+             patch.degenerate && r < patch.box.rows && patch.box.row0 + r < m_rows; ++r)
+            for (int c = std::max(0, -patch.box.col0); c < patch.box.cols && patch.box.col0 + c < m_cols; ++c)
+                at(patch.box.row0 + r, patch.box.col0 + c) = outside;
+        for (int r = std::max(0, -patch.box.row0); r < patch.box.rows && patch.box.row0 + r < m_rows; ++r)
+            for (int c = std::max(0, -patch.box.col0);
+                 !patch.degenerate && c < patch.box.cols && patch.box.col0 + c < m_cols; ++c)
+                at(patch.box.row0 + r, patch.box.col0 + c) =
+                    patch.values[static_cast<size_t>(r) * patch.box.cols + c];
         // The box around the patch's pixel footprints (pixel centres sit at index * spacing).
-        const double x0 = (patch.col0 - 0.5) * spacing[0], x1 = (patch.col0 + patch.cols - 0.5) * spacing[0];
-        const double y0 = (patch.row0 - 0.5) * spacing[1], y1 = (patch.row0 + patch.rows - 0.5) * spacing[1];
+        const double x0 = (patch.box.col0 - 0.5) * spacing[0],
+                     x1 = (patch.box.col0 + patch.box.cols - 0.5) * spacing[0];
+        const double y0 = (patch.box.row0 - 0.5) * spacing[1],
+                     y1 = (patch.box.row0 + patch.box.rows - 0.5) * spacing[1];
         const vtkIdType first = points->InsertNextPoint(x0, y0, 0);
         points->InsertNextPoint(x1, y0, 0);
         points->InsertNextPoint(x1, y1, 0);
@@ -229,7 +237,10 @@ void HeatmapLayer::setProposalOpacity(double opacity)
     m_contourActor->GetProperty()->SetOpacity(std::clamp(opacity, 0.0, 1.0));
 }
 
-void HeatmapLayer::setBoxesOpacity(double opacity) { m_boxActor->GetProperty()->SetOpacity(std::clamp(opacity, 0.0, 1.0)); }
+void HeatmapLayer::setBoxesOpacity(double opacity)
+{
+    m_boxActor->GetProperty()->SetOpacity(std::clamp(opacity, 0.0, 1.0));
+}
 
 void HeatmapLayer::setBoxesVisible(bool visible)
 {
@@ -247,9 +258,15 @@ std::array<double, 4> HeatmapLayer::colourOf(double value) const
     return {rgba[0], rgba[1], rgba[2], rgba[3]};
 }
 
-vtkImageData* HeatmapLayer::heatmapImage() const { return m_image; }
+vtkImageData* HeatmapLayer::heatmapImage() const
+{
+    return m_image;
+}
 
-vtkPolyData* HeatmapLayer::boxes() const { return m_boxes; }
+vtkPolyData* HeatmapLayer::boxes() const
+{
+    return m_boxes;
+}
 
 vtkPolyData* HeatmapLayer::proposalContour()
 {

@@ -4,11 +4,12 @@
 // perceptually uniform map and an opacity, the proposal contour {map > t} at the method's
 // threshold, and the crop boxes. Owns its VTK pipeline; a SliceScene's renderer shows it.
 
-#include <vtkSmartPointer.h>
+#include "core/review/SliceHeatmaps.h"
 
 #include <array>
 #include <string>
 #include <vector>
+#include <vtkSmartPointer.h>
 
 class vtkActor;
 class vtkFlyingEdges2D;
@@ -21,15 +22,6 @@ class vtkScalarBarActor;
 
 namespace weaksight::render {
 
-/// A heatmap over a box of the slice (canonical rows/cols; the box may extend past the slice).
-struct HeatmapPatch {
-    int row0 = 0, col0 = 0;
-    int rows = 0, cols = 0;
-    std::vector<float> values; ///< row-major, rows x cols, in the layer's value range
-    /// An all-zero or non-finite map: drawn as nothing (never as noise), its box in red.
-    bool degenerate = false;
-};
-
 class HeatmapLayer {
 public:
     HeatmapLayer();
@@ -40,9 +32,10 @@ public:
     void addTo(vtkRenderer* renderer);
     /// The slice grid (pixels and mm) the patches are placed on.
     void setSliceGeometry(int rows, int cols, double rowSpacing, double colSpacing);
-    /// Replaces the patches; values are mapped from [low, high] to the colour map. Overlapping
-    /// patches: the later one wins.
-    void setPatches(const std::vector<HeatmapPatch>& patches, double low = 0.0, double high = 1.0);
+    /// Replaces the patches: each crop's shown values on its box (which may extend past the slice),
+    /// mapped from [low, high] to the colour map; a degenerate map is drawn as nothing (never as
+    /// noise), its box in red. Overlapping patches: the later one wins.
+    void setPatches(const std::vector<review::CropHeatmap>& patches, double low = 0.0, double high = 1.0);
     void clear();
     size_t patchCount() const { return m_patchCount; }
 

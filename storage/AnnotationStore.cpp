@@ -1,20 +1,18 @@
 #include "storage/AnnotationStore.h"
 
 #include "core/cases/CaseKey.h"
-
 #include "storage/Statement.h"
-
-#include <nlohmann/json.hpp>
-#include <openssl/evp.h>
-#include <spdlog/spdlog.h>
-#include <sqlite3.h>
-#include <unistd.h>
 
 #include <cstring>
 #include <fstream>
 #include <iomanip>
+#include <nlohmann/json.hpp>
+#include <openssl/evp.h>
+#include <spdlog/spdlog.h>
+#include <sqlite3.h>
 #include <sstream>
 #include <stdexcept>
+#include <unistd.h>
 
 namespace fs = std::filesystem;
 
@@ -235,8 +233,8 @@ Database::Mode effectiveMode(const fs::path& file, Database::Mode requested)
     if (requested == Database::Mode::ReadOnly) {
         const auto version = Database::schemaVersionOf(file);
         if (version && *version > 0 && *version < AnnotationStore::kSchemaVersion) {
-            spdlog::info("{}: schema version {} is older than {}; migrating before reading", file.string(), *version,
-                         AnnotationStore::kSchemaVersion);
+            spdlog::info("{}: schema version {} is older than {}; migrating before reading", file.string(),
+                         *version, AnnotationStore::kSchemaVersion);
             Database migrated(file, AnnotationStore::migrations(), Database::Mode::ReadWrite,
                               AnnotationStore::kApplicationId);
         }
@@ -244,7 +242,10 @@ Database::Mode effectiveMode(const fs::path& file, Database::Mode requested)
     return requested;
 }
 
-int64_t lastInsertId(Database& db) { return sqlite3_last_insert_rowid(db.handle()); }
+int64_t lastInsertId(Database& db)
+{
+    return sqlite3_last_insert_rowid(db.handle());
+}
 
 /// Most pixels a stored crop box or heatmap may have (8192 x 8192): a damaged or crafted store can
 /// hold any size, and decoding allocates it.
@@ -253,7 +254,8 @@ constexpr int64_t kMaxStoredPixels = int64_t(1) << 26;
 /// Refuses a grid size read from a row that is not positive or larger than kMaxStoredPixels.
 void checkStoredGrid(int64_t rows, int64_t cols, const char* what, int64_t id)
 {
-    if (rows <= 0 || cols <= 0 || rows > kMaxStoredPixels || cols > kMaxStoredPixels || rows * cols > kMaxStoredPixels)
+    if (rows <= 0 || cols <= 0 || rows > kMaxStoredPixels || cols > kMaxStoredPixels ||
+        rows * cols > kMaxStoredPixels)
         throw DatabaseError(std::string("damaged ") + what + " in row " + std::to_string(id) + ": a " +
                             std::to_string(rows) + "x" + std::to_string(cols) + " grid");
 }
@@ -277,10 +279,14 @@ void readOverlap(const Statement& s, int first, OverlapRecord& o)
 std::string toString(DecisionKind kind)
 {
     switch (kind) {
-    case DecisionKind::Accept: return "accept";
-    case DecisionKind::Correct: return "correct";
-    case DecisionKind::Reject: return "reject";
-    case DecisionKind::Skip: return "skip";
+    case DecisionKind::Accept:
+        return "accept";
+    case DecisionKind::Correct:
+        return "correct";
+    case DecisionKind::Reject:
+        return "reject";
+    case DecisionKind::Skip:
+        return "skip";
     }
     return "skip";
 }
@@ -351,7 +357,8 @@ INSERT INTO audit_log(annotator, action, entity, entity_id, details)
 
 const std::vector<Migration>& AnnotationStore::migrations()
 {
-    static const std::vector<Migration> all = {{1, kSchemaV1}, {2, kSchemaV2}, {3, kSchemaV3}, {4, kSchemaV4}};
+    static const std::vector<Migration> all = {
+        {1, kSchemaV1}, {2, kSchemaV2}, {3, kSchemaV3}, {4, kSchemaV4}};
     return all;
 }
 
@@ -361,11 +368,12 @@ AnnotationStore::AnnotationStore(const fs::path& file, Database::Mode mode)
 {
 }
 
-void AnnotationStore::audit(const std::string& annotator, const std::string& action, const std::string& entity,
-                            int64_t entityId, const std::string& detailsJson)
+void AnnotationStore::audit(const std::string& annotator, const std::string& action,
+                            const std::string& entity, int64_t entityId, const std::string& detailsJson)
 {
-    Statement s(m_db.handle(),
-                "INSERT INTO audit_log(annotator, action, entity, entity_id, details) VALUES (?, ?, ?, ?, ?)");
+    Statement s(
+        m_db.handle(),
+        "INSERT INTO audit_log(annotator, action, entity, entity_id, details) VALUES (?, ?, ?, ?, ?)");
     s.bind(1, annotator).bind(2, action).bind(3, entity).bind(4, entityId).bind(5, detailsJson).run();
 }
 
@@ -425,12 +433,14 @@ std::optional<int64_t> AnnotationStore::findCase(const std::string& caseKey) con
 
 CaseRegistration AnnotationStore::caseRegistration(int64_t caseId) const
 {
-    Statement s(m_db.handle(), "SELECT case_key, imaging_path, labels_path, imaging_fingerprint, labels_fingerprint, "
-                               "slices, rows, cols FROM cases WHERE id = ?");
+    Statement s(m_db.handle(),
+                "SELECT case_key, imaging_path, labels_path, imaging_fingerprint, labels_fingerprint, "
+                "slices, rows, cols FROM cases WHERE id = ?");
     s.bind(1, caseId);
     if (!s.step())
         throw DatabaseError(m_file.string() + ": no case with id " + std::to_string(caseId));
-    return {s.text(0), s.text(1), s.text(2), s.text(3), s.text(4), {s.integer(5), s.integer(6), s.integer(7)}};
+    return {s.text(0), s.text(1), s.text(2),
+            s.text(3), s.text(4), {s.integer(5), s.integer(6), s.integer(7)}};
 }
 
 int64_t AnnotationStore::annotatorId(const std::string& name)
@@ -463,13 +473,19 @@ int64_t AnnotationStore::registerModel(const ModelRecord& model)
 
 int64_t AnnotationStore::registerCamSettings(const CamSettingsRecord& c)
 {
-    Statement insert(m_db.handle(), "INSERT OR IGNORE INTO cam_settings(method, layer, target, normalisation, "
-                                    "parameters) VALUES (?, ?, ?, ?, ?)");
-    insert.bind(1, c.method).bind(2, c.layer).bind(3, c.target).bind(4, c.normalisation).bind(5, c.parametersJson);
+    // The settings are their own key: the same five fields find the row they inserted.
+    const auto bindFields = [&c](Statement& s) {
+        s.bind(1, c.method).bind(2, c.layer).bind(3, c.target).bind(4, c.normalisation).bind(5, c.parametersJson);
+    };
+    Statement insert(m_db.handle(),
+                     "INSERT OR IGNORE INTO cam_settings(method, layer, target, normalisation, "
+                     "parameters) VALUES (?, ?, ?, ?, ?)");
+    bindFields(insert);
     insert.run();
-    Statement find(m_db.handle(), "SELECT id FROM cam_settings WHERE method = ? AND layer = ? AND target = ? AND "
-                                  "normalisation = ? AND parameters = ?");
-    find.bind(1, c.method).bind(2, c.layer).bind(3, c.target).bind(4, c.normalisation).bind(5, c.parametersJson);
+    Statement find(m_db.handle(),
+                   "SELECT id FROM cam_settings WHERE method = ? AND layer = ? AND target = ? AND "
+                   "normalisation = ? AND parameters = ?");
+    bindFields(find);
     find.step();
     return find.int64(0);
 }
@@ -488,8 +504,9 @@ void AnnotationStore::checkProposal(const ProposalInput& p) const
         throw std::invalid_argument("proposal crop box or heatmap of an impossible size");
     }
     const auto registration = caseRegistration(p.caseId);
-    if (p.slice < 0 || p.slice >= registration.shape[0] || p.crop.row < 0 || p.crop.col < 0 ||
-        p.crop.row + p.crop.rows > registration.shape[1] || p.crop.col + p.crop.cols > registration.shape[2])
+    if (p.slice < 0 || p.slice >= registration.shape[0] || p.crop.row0 < 0 || p.crop.col0 < 0 ||
+        p.crop.row0 + p.crop.rows > registration.shape[1] ||
+        p.crop.col0 + p.crop.cols > registration.shape[2])
         throw std::invalid_argument("proposal slice or crop box lies outside case " + registration.caseKey);
     if (p.heatmap && p.heatmap->raw.size() != static_cast<size_t>(p.heatmap->rows) * p.heatmap->cols)
         throw std::invalid_argument("proposal heatmap values do not match its size");
@@ -497,10 +514,11 @@ void AnnotationStore::checkProposal(const ProposalInput& p) const
 
 int64_t AnnotationStore::insertProposal(const ProposalInput& p)
 {
-    Statement insert(m_db.handle(), "INSERT INTO proposals(case_id, slice, crop_row, crop_col, crop_rows, crop_cols, "
-                                    "model_id, cam_settings_id, threshold, mask, heatmap_rows, heatmap_cols, heatmap, "
-                                    "heatmap_low, heatmap_high) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)");
-    insert.bind(1, p.caseId).bind(2, p.slice).bind(3, p.crop.row).bind(4, p.crop.col).bind(5, p.crop.rows);
+    Statement insert(m_db.handle(),
+                     "INSERT INTO proposals(case_id, slice, crop_row, crop_col, crop_rows, crop_cols, "
+                     "model_id, cam_settings_id, threshold, mask, heatmap_rows, heatmap_cols, heatmap, "
+                     "heatmap_low, heatmap_high) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)");
+    insert.bind(1, p.caseId).bind(2, p.slice).bind(3, p.crop.row0).bind(4, p.crop.col0).bind(5, p.crop.rows);
     insert.bind(6, p.crop.cols).bind(7, p.modelId).bind(8, p.camSettingsId).bind(9, p.threshold);
     insert.bind(10, encodeMask(p.mask));
     if (p.heatmap) {
@@ -514,7 +532,8 @@ int64_t AnnotationStore::insertProposal(const ProposalInput& p)
     insert.run();
     const int64_t id = lastInsertId(m_db);
     audit("", "propose", "proposal", id,
-          nlohmann::json{{"case", caseRegistration(p.caseId).caseKey}, {"slice", p.slice}, {"threshold", p.threshold}}
+          nlohmann::json{
+              {"case", caseRegistration(p.caseId).caseKey}, {"slice", p.slice}, {"threshold", p.threshold}}
               .dump());
     return id;
 }
@@ -536,12 +555,14 @@ BinaryMask AnnotationStore::proposalMask(int64_t proposalId) const
     return decodeStoredMask(s.blob(0), s.int64(1), s.int64(2), "proposal", proposalId);
 }
 
-std::pair<std::optional<BinaryMask>, OverlapRecord> AnnotationStore::evaluateDecision(const DecisionInput& d,
-                                                                                       const BinaryMask& proposal) const
+std::pair<std::optional<BinaryMask>, OverlapRecord>
+AnnotationStore::evaluateDecision(const DecisionInput& d, const BinaryMask& proposal) const
 {
     std::optional<BinaryMask> finalMask;
     switch (d.kind) {
-    case DecisionKind::Accept: finalMask = d.finalMask ? *d.finalMask : proposal; break;
+    case DecisionKind::Accept:
+        finalMask = d.finalMask ? *d.finalMask : proposal;
+        break;
     case DecisionKind::Correct:
         if (!d.finalMask)
             throw std::invalid_argument("a correction needs the corrected mask");
@@ -590,7 +611,10 @@ int64_t AnnotationStore::insertDecision(const DecisionInput& d, const std::optio
     const int64_t id = lastInsertId(m_db);
     Statement record(m_db.handle(), "INSERT INTO overlap_records VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)");
     record.bind(1, id).bind(2, o.proposalGtIou).bind(3, o.proposalGtDice);
-    record.bind(4, o.proposalFinalIou).bind(5, o.proposalFinalDice).bind(6, o.finalGtIou).bind(7, o.finalGtDice);
+    record.bind(4, o.proposalFinalIou)
+        .bind(5, o.proposalFinalDice)
+        .bind(6, o.finalGtIou)
+        .bind(7, o.finalGtDice);
     record.bind(8, o.voxelsAdded).bind(9, o.voxelsRemoved).run();
     audit(d.annotator, toString(d.kind), "decision", id,
           nlohmann::json{{"proposal", d.proposalId}, {"time_spent_ms", d.timeSpentMs}}.dump());
@@ -608,7 +632,7 @@ DecisionResult AnnotationStore::recordDecision(const DecisionInput& d)
 }
 
 DecisionResult AnnotationStore::recordProposalDecision(const ProposalInput& proposal, DecisionInput decision,
-                                                      int64_t* proposalId)
+                                                       int64_t* proposalId)
 {
     checkProposal(proposal);
     DecisionResult result;
@@ -629,7 +653,8 @@ void AnnotationStore::undoDecision(int64_t decisionId, const std::string& annota
         Statement s(m_db.handle(), "UPDATE decisions SET undone = 1 WHERE id = ? AND undone = 0");
         s.bind(1, decisionId).run();
         if (sqlite3_changes(m_db.handle()) != 1)
-            throw std::invalid_argument("decision " + std::to_string(decisionId) + " does not exist or is already undone");
+            throw std::invalid_argument("decision " + std::to_string(decisionId) +
+                                        " does not exist or is already undone");
         audit(annotator, "undo", "decision", decisionId, "{}");
     });
 }
@@ -673,8 +698,8 @@ std::vector<MethodThresholdIou> AnnotationStore::iouByMethodAndThreshold() const
         ORDER BY cs.method, s.threshold)SQL");
     std::vector<MethodThresholdIou> out;
     while (s.step())
-        out.push_back({s.text(0), s.real(1), s.int64(2), s.optionalReal(3), s.optionalReal(4), s.optionalReal(5),
-                       s.real(6)});
+        out.push_back({s.text(0), s.real(1), s.int64(2), s.optionalReal(3), s.optionalReal(4),
+                       s.optionalReal(5), s.real(6)});
     return out;
 }
 
@@ -733,11 +758,27 @@ StoredDecision readDecision(const Statement& s)
 
 std::vector<StoredDecision> AnnotationStore::decisionsForSlice(int64_t caseId, int slice) const
 {
-    Statement s(m_db.handle(), std::string(kDecisionSelect) + " WHERE p.case_id = ? AND p.slice = ? ORDER BY d.id DESC");
+    Statement s(m_db.handle(),
+                std::string(kDecisionSelect) + " WHERE p.case_id = ? AND p.slice = ? ORDER BY d.id DESC");
     s.bind(1, caseId).bind(2, slice);
     std::vector<StoredDecision> out;
     while (s.step())
         out.push_back(readDecision(s));
+    return out;
+}
+
+std::vector<AnnotationStore::StandingCrop> AnnotationStore::standingCrops(int64_t caseId) const
+{
+    Statement s(m_db.handle(), R"SQL(
+        SELECT p.slice, p.crop_row, p.crop_col, p.crop_rows, p.crop_cols, ps.kind
+        FROM proposal_state ps JOIN proposals p ON p.id = ps.proposal_id
+        WHERE ps.case_id = ? AND ps.kind IS NOT NULL ORDER BY ps.proposal_id DESC)SQL");
+    s.bind(1, caseId);
+    std::vector<StandingCrop> out;
+    while (s.step())
+        out.push_back({s.integer(0),
+                       {s.integer(1), s.integer(2), s.integer(3), s.integer(4)},
+                       decisionKindFromString(s.text(5))});
     return out;
 }
 
@@ -801,8 +842,8 @@ bool AnnotationStore::integrityOk() const
     return s.step() && s.text(0) == "ok";
 }
 
-BinaryMask decodeStoredMask(const std::vector<uint8_t>& blob, int64_t rows, int64_t cols, const std::string& what,
-                            int64_t id)
+BinaryMask decodeStoredMask(const std::vector<uint8_t>& blob, int64_t rows, int64_t cols,
+                            const std::string& what, int64_t id)
 {
     checkStoredGrid(rows, cols, "crop box", id);
     try {

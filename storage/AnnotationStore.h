@@ -1,14 +1,15 @@
 #pragma once
 
 #include "core/masks/BinaryMask.h"
+#include "core/masks/CropBox.h"
 #include "storage/Database.h"
 
 #include <array>
 #include <cstdint>
 #include <filesystem>
 #include <optional>
-#include <utility>
 #include <string>
+#include <utility>
 #include <vector>
 
 namespace weaksight::storage {
@@ -18,13 +19,8 @@ std::string toString(DecisionKind kind);
 /// Throws std::invalid_argument for an unknown name.
 DecisionKind decisionKindFromString(const std::string& name);
 
-/// A rectangle on the canonical slice grid; the whole slice when it covers it.
-struct CropBox {
-    int row = 0;
-    int col = 0;
-    int rows = 0;
-    int cols = 0;
-};
+/// A proposal's rectangle on the canonical slice grid (the whole slice when it covers it).
+using CropBox = weaksight::CropBox;
 
 struct CaseRegistration {
     std::string caseKey; ///< e.g. "case_00110"
@@ -170,7 +166,8 @@ public:
     static const std::vector<Migration>& migrations();
 
     /// Opens or creates the store. A file without write permission opens read-only.
-    explicit AnnotationStore(const std::filesystem::path& file, Database::Mode mode = Database::Mode::ReadWrite);
+    explicit AnnotationStore(const std::filesystem::path& file,
+                             Database::Mode mode = Database::Mode::ReadWrite);
 
     Database& database() { return m_db; }
     const std::filesystem::path& file() const { return m_file; }
@@ -203,6 +200,14 @@ public:
     std::vector<AnnotatorIou> iouByAnnotator() const;
     /// Decisions on one slice of one case, newest first.
     std::vector<StoredDecision> decisionsForSlice(int64_t caseId, int slice) const;
+    /// Where a case's standing decisions were made and their kind, newest first: one indexed query
+    /// over the triggers' proposal_state (no masks read), for the review order and status.
+    struct StandingCrop {
+        int slice = 0;
+        CropBox crop;
+        DecisionKind kind = DecisionKind::Accept;
+    };
+    std::vector<StandingCrop> standingCrops(int64_t caseId) const;
     /// Standing (not undone) decisions of the given kinds, oldest first; all cases when caseKey is empty.
     std::vector<StoredDecision> standingDecisions(const std::vector<DecisionKind>& kinds,
                                                   const std::string& caseKey = {}) const;
@@ -222,9 +227,10 @@ private:
     std::pair<std::optional<BinaryMask>, OverlapRecord> evaluateDecision(const DecisionInput& d,
                                                                          const BinaryMask& proposal) const;
     /// Inserts a decision, its overlap record and audit entry; the caller holds the transaction.
-    int64_t insertDecision(const DecisionInput& d, const std::optional<BinaryMask>& finalMask, const OverlapRecord& o);
-    void audit(const std::string& annotator, const std::string& action, const std::string& entity, int64_t entityId,
-               const std::string& detailsJson);
+    int64_t insertDecision(const DecisionInput& d, const std::optional<BinaryMask>& finalMask,
+                           const OverlapRecord& o);
+    void audit(const std::string& annotator, const std::string& action, const std::string& entity,
+               int64_t entityId, const std::string& detailsJson);
 
     std::filesystem::path m_file;
     Database m_db;
@@ -233,8 +239,8 @@ private:
 /// The mask blob of a store row whose crop box is rows x cols, as a damaged or crafted store may
 /// hold them: the box must be positive and at most 8192 x 8192 pixels and the blob must declare
 /// it, all checked before decoding allocates. Throws DatabaseError ("damaged <what> mask in row <id>").
-BinaryMask decodeStoredMask(const std::vector<uint8_t>& blob, int64_t rows, int64_t cols, const std::string& what,
-                            int64_t id);
+BinaryMask decodeStoredMask(const std::vector<uint8_t>& blob, int64_t rows, int64_t cols,
+                            const std::string& what, int64_t id);
 
 /// SHA-256 of a file's bytes as lowercase hex (content fingerprints of imaging and labels).
 std::string fileFingerprint(const std::filesystem::path& file);

@@ -7,17 +7,16 @@
 #include "core/masks/BinaryMask.h"
 #include "storage/Statement.h"
 
-#include <nlohmann/json.hpp>
-#include <spdlog/spdlog.h>
-#include <sqlite3.h>
-
 #include <cerrno>
+#include <chrono>
 #include <cstdlib>
 #include <cstring>
 #include <limits>
-#include <chrono>
 #include <map>
 #include <memory>
+#include <nlohmann/json.hpp>
+#include <spdlog/spdlog.h>
+#include <sqlite3.h>
 #include <thread>
 #include <tuple>
 #include <unistd.h>
@@ -27,7 +26,7 @@ namespace fs = std::filesystem;
 
 namespace weaksight::storage {
 
-int64_t registerCaseFiles(AnnotationStore& store, int64_t datasetId, const CaseFiles& c)
+CaseRegistration caseRegistration(const CaseFiles& c)
 {
     CaseRegistration r;
     r.caseKey = c.caseId;
@@ -41,14 +40,20 @@ int64_t registerCaseFiles(AnnotationStore& store, int64_t datasetId, const CaseF
         r.labelsPath = fs::absolute(*c.segmentation).string();
         r.labelsFingerprint = fileFingerprint(*c.segmentation);
     }
-    return store.registerCase(datasetId, r);
+    return r;
+}
+
+int64_t registerCaseFiles(AnnotationStore& store, int64_t datasetId, const CaseFiles& c)
+{
+    return store.registerCase(datasetId, caseRegistration(c));
 }
 
 ImportReport importDataset(AnnotationStore& store, const fs::path& root)
 {
     const auto cases = scanDataset(root);
     ImportReport report;
-    report.datasetId = store.registerDataset(fs::absolute(root).lexically_normal().string(), toString(cases.front().layout));
+    report.datasetId =
+        store.registerDataset(fs::absolute(root).lexically_normal().string(), toString(cases.front().layout));
     for (const auto& c : cases) {
         registerCaseFiles(store, report.datasetId, c);
         report.withLabels += c.segmentation.has_value();
@@ -63,7 +68,8 @@ std::vector<AgreementRow> annotatorAgreement(const AnnotationStore& store)
     using Key = std::tuple<std::string, int, int, int, int, int>;
     std::map<Key, std::map<std::string, BinaryMask>> masks;
     for (auto& d : store.standingDecisions({DecisionKind::Accept, DecisionKind::Correct}))
-        masks[{d.caseKey, d.slice, d.crop.row, d.crop.col, d.crop.rows, d.crop.cols}][d.annotator] = *d.finalMask;
+        masks[{d.caseKey, d.slice, d.crop.row0, d.crop.col0, d.crop.rows, d.crop.cols}][d.annotator] =
+            *d.finalMask;
     std::map<std::pair<std::string, std::string>, std::pair<int, double>> pairs;
     for (const auto& [key, byAnnotator] : masks)
         for (auto a = byAnnotator.begin(); a != byAnnotator.end(); ++a)
@@ -151,7 +157,8 @@ private:
         if (rc != SQLITE_DONE)
             throw DatabaseError(m_source.string() + ": cannot copy it to migrate the copy (" + problem +
                                 "); not merged");
-        spdlog::info("{}: schema version {} is older than {}: merging from a migrated copy (the source is not changed)",
+        spdlog::info("{}: schema version {} is older than {}: merging from a migrated copy (the source is "
+                     "not changed)",
                      m_source.string(), inspected.schemaVersion(), AnnotationStore::kSchemaVersion);
         AnnotationStore migrated(copy);
         m_readable = copy;
@@ -160,7 +167,8 @@ private:
 
     void checkContents() const
     {
-        Database db(m_readable, AnnotationStore::migrations(), Database::Mode::Inspect, AnnotationStore::kApplicationId);
+        Database db(m_readable, AnnotationStore::migrations(), Database::Mode::Inspect,
+                    AnnotationStore::kApplicationId);
         Statement keys(db.handle(), "SELECT case_key FROM main.cases");
         while (keys.step())
             checkCaseKey(keys.text(0), m_source.string());
@@ -171,7 +179,8 @@ private:
             FROM main.decisions d JOIN main.proposals p ON p.id = d.proposal_id WHERE d.final_mask IS NOT NULL)SQL");
         while (masks.step()) {
             try {
-                decodeStoredMask(masks.blob(4), masks.int64(2), masks.int64(3), masks.text(0), masks.int64(1));
+                decodeStoredMask(masks.blob(4), masks.int64(2), masks.int64(3), masks.text(0),
+                                 masks.int64(1));
             } catch (const DatabaseError& e) {
                 throw DatabaseError(m_source.string() + ": " + e.what() + "; not merged");
             }
@@ -187,7 +196,8 @@ private:
 /// `budget` each, so that a labeller writing to the target meanwhile never waits long.
 class SourceCopy {
 public:
-    SourceCopy(Database& target, const std::string& sourceName, const MergeOptions& options, MergeReport& report)
+    SourceCopy(Database& target, const std::string& sourceName, const MergeOptions& options,
+               MergeReport& report)
         : m_target(target)
         , m_db(target.handle())
         , m_sourceName(sourceName)
@@ -241,8 +251,9 @@ private:
             WHERE c.labels_fingerprint != sc.labels_fingerprint
                OR c.imaging_fingerprint != sc.imaging_fingerprint)SQL");
         if (conflicts.step())
-            throw DatabaseError(m_sourceName + ": case " + printable(conflicts.text(0)) + " has other file fingerprints than in " +
-                                m_target.file().string() + " (different data under the same name); not merged");
+            throw DatabaseError(m_sourceName + ": case " + printable(conflicts.text(0)) +
+                                " has other file fingerprints than in " + m_target.file().string() +
+                                " (different data under the same name); not merged");
         m_target.execute(R"SQL(
             INSERT OR IGNORE INTO main.cases(dataset_id, case_key, imaging_path, labels_path,
                                              imaging_fingerprint, labels_fingerprint, slices, rows, cols)
@@ -286,9 +297,10 @@ private:
             INSERT INTO main.decisions(proposal_id, annotator_id, kind, final_mask, time_spent_ms, comment,
                                        created_at, undone)
             VALUES (?, (SELECT id FROM main.annotators WHERE name = ?), ?, ?, ?, ?, ?, ?))SQL");
-        Statement copyOverlap(m_db, "INSERT INTO main.overlap_records SELECT ?, proposal_gt_iou, proposal_gt_dice, "
-                                    "proposal_final_iou, proposal_final_dice, final_gt_iou, final_gt_dice, "
-                                    "voxels_added, voxels_removed FROM src.overlap_records WHERE decision_id = ?");
+        Statement copyOverlap(m_db,
+                              "INSERT INTO main.overlap_records SELECT ?, proposal_gt_iou, proposal_gt_dice, "
+                              "proposal_final_iou, proposal_final_dice, final_gt_iou, final_gt_dice, "
+                              "voxels_added, voxels_removed FROM src.overlap_records WHERE decision_id = ?");
         // The source is at the current schema (or a migrated copy): proposals carry their heatmaps.
         Statement copyHeatmap(m_db, R"SQL(
             UPDATE main.proposals SET (heatmap_rows, heatmap_cols, heatmap, heatmap_low, heatmap_high) =
@@ -328,15 +340,17 @@ private:
         int duplicates = 0;
     };
 
-    void copyDecision(Statement& decisions, Statement& caseId, Statement& duplicate, Statement& insertProposal,
-                      Statement& insertDecision, Statement& copyOverlap, Statement& copyHeatmap,
-                      std::unordered_map<int64_t, int64_t>& proposalMap, ChunkCounts& counts)
+    void copyDecision(Statement& decisions, Statement& caseId, Statement& duplicate,
+                      Statement& insertProposal, Statement& insertDecision, Statement& copyOverlap,
+                      Statement& copyHeatmap, std::unordered_map<int64_t, int64_t>& proposalMap,
+                      ChunkCounts& counts)
     {
         caseId.bind(1, decisions.text(2)).bind(2, decisions.text(3));
         if (!caseId.step())
-            throw DatabaseError(m_sourceName + ": case " + printable(decisions.text(3)) +
-                                " appeared while it was being merged (the source was written meanwhile); merge it "
-                                "again when no one writes to it");
+            throw DatabaseError(
+                m_sourceName + ": case " + printable(decisions.text(3)) +
+                " appeared while it was being merged (the source was written meanwhile); merge it "
+                "again when no one writes to it");
         const int64_t targetCase = caseId.int64(0);
         caseId.reset();
         const int64_t sourceProposal = decisions.int64(1);
@@ -361,7 +375,9 @@ private:
                 insertProposal.bind(i, decisions.text(i + 2));
             insertProposal.bind(13, decisions.real(15)).bind(14, decisions.blob(16));
             insertProposal.bind(15, decisions.text(17)).run();
-            mapped = proposalMap.emplace(sourceProposal, static_cast<int64_t>(sqlite3_last_insert_rowid(m_db))).first;
+            mapped =
+                proposalMap.emplace(sourceProposal, static_cast<int64_t>(sqlite3_last_insert_rowid(m_db)))
+                    .first;
             copyHeatmap.bind(1, mapped->second).bind(2, sourceProposal).run();
         }
         insertDecision.bind(1, mapped->second).bind(2, decisions.text(18)).bind(3, decisions.text(19));
@@ -371,7 +387,9 @@ private:
             insertDecision.bind(4, decisions.blob(20));
         insertDecision.bind(5, decisions.int64(21)).bind(6, decisions.text(22));
         insertDecision.bind(7, decisions.text(23)).bind(8, decisions.int64(24)).run();
-        copyOverlap.bind(1, static_cast<int64_t>(sqlite3_last_insert_rowid(m_db))).bind(2, decisions.int64(0)).run();
+        copyOverlap.bind(1, static_cast<int64_t>(sqlite3_last_insert_rowid(m_db)))
+            .bind(2, decisions.int64(0))
+            .run();
         ++counts.copied;
     }
 
@@ -379,7 +397,8 @@ private:
     {
         // Entries already merged (the same source merged again) are not copied twice: an entry is
         // the same when all its fields but `merged_from` are. Copied in blocks of source ids.
-        Statement blockEnd(m_db, "SELECT max(id) FROM (SELECT id FROM src.audit_log WHERE id > ? ORDER BY id LIMIT 2000)");
+        Statement blockEnd(
+            m_db, "SELECT max(id) FROM (SELECT id FROM src.audit_log WHERE id > ? ORDER BY id LIMIT 2000)");
         Statement auditCopy(m_db, R"SQL(
             INSERT INTO main.audit_log(at, annotator, action, entity, entity_id, details)
                 SELECT s.at, s.annotator, s.action, s.entity, s.entity_id,
@@ -404,7 +423,8 @@ private:
             from = to;
         }
         transaction([&] {
-            Statement mergeEntry(m_db, "INSERT INTO main.audit_log(action, entity, details) VALUES ('merge', 'store', ?)");
+            Statement mergeEntry(
+                m_db, "INSERT INTO main.audit_log(action, entity, details) VALUES ('merge', 'store', ?)");
             mergeEntry.bind(1, nlohmann::json{{"source", m_sourceName}}.dump()).run();
         });
     }
@@ -419,7 +439,8 @@ private:
 
 } // namespace
 
-MergeReport mergeStores(const fs::path& target, const std::vector<fs::path>& sources, const MergeOptions& options)
+MergeReport mergeStores(const fs::path& target, const std::vector<fs::path>& sources,
+                        const MergeOptions& options)
 {
     // Every source passes before the target is created or changed.
     std::vector<std::unique_ptr<MergeSource>> checked;
@@ -439,9 +460,10 @@ MergeReport mergeStores(const fs::path& target, const std::vector<fs::path>& sou
                 if (report.decisionsCopied == before)
                     throw;
                 // Earlier transactions are committed: say so, and that running it again finishes it.
-                throw DatabaseError(std::string(e.what()) + " (the merge of " + source->source().string() +
-                                    " stopped after " + std::to_string(report.decisionsCopied - before) +
-                                    " decisions were committed; merging it again copies the rest, skipping those)");
+                throw DatabaseError(
+                    std::string(e.what()) + " (the merge of " + source->source().string() +
+                    " stopped after " + std::to_string(report.decisionsCopied - before) +
+                    " decisions were committed; merging it again copies the rest, skipping those)");
             }
         } catch (...) {
             sqlite3_exec(db, "DETACH DATABASE src", nullptr, nullptr, nullptr);

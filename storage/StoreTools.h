@@ -19,12 +19,16 @@ struct ImportReport {
 /// Registers a KiTS dataset's cases as ground-truth references: paths, shapes and SHA-256
 /// fingerprints of imaging and labels (the files are not copied).
 ImportReport importDataset(AnnotationStore& store, const std::filesystem::path& root);
+/// What a case's registration holds: paths, shape (from the header) and SHA-256 fingerprints. The
+/// slow part (hashing a CT file costs about a second per 100 MB): the workstation makes it on a
+/// worker thread when a case loads.
+CaseRegistration caseRegistration(const CaseFiles& files);
 /// Registers (or updates) one case of a dataset: paths, shape and fingerprints; returns its id.
 int64_t registerCaseFiles(AnnotationStore& store, int64_t datasetId, const CaseFiles& files);
 
 struct AgreementRow {
     std::string annotatorA, annotatorB;
-    int slices = 0;    ///< case slices (and crops) both decided with a final mask
+    int slices = 0; ///< case slices (and crops) both decided with a final mask
     double meanIou = 0;
 };
 
@@ -56,8 +60,8 @@ struct MergeOptions {
 /// Every source is checked before the target is made; sources are only read (see MergeSource in
 /// StoreTools.cpp). The copy commits in short transactions (MergeOptions): a merge stopped midway
 /// keeps what it committed, and running it again copies the rest.
-MergeReport mergeStores(const std::filesystem::path& target, const std::vector<std::filesystem::path>& sources,
-                        const MergeOptions& options = {});
+MergeReport mergeStores(const std::filesystem::path& target,
+                        const std::vector<std::filesystem::path>& sources, const MergeOptions& options = {});
 
 /// Agreement between annotators in one store (see MergeReport::agreement).
 std::vector<AgreementRow> annotatorAgreement(const AnnotationStore& store);

@@ -19,37 +19,37 @@
         <translation>IoU залежно від порогу: валідація (суцільна лінія), тест (штрихова)</translation>
     </message>
     <message>
-        <location filename="../ui/figures/ReportFigures.cpp" line="133"/>
+        <location filename="../ui/figures/ReportFigures.cpp" line="134"/>
         <source>no lesion</source>
         <translation>без ураження</translation>
     </message>
     <message>
-        <location filename="../ui/figures/ReportFigures.cpp" line="133"/>
+        <location filename="../ui/figures/ReportFigures.cpp" line="134"/>
         <source>lesion</source>
         <translation>ураження</translation>
     </message>
     <message>
-        <location filename="../ui/figures/ReportFigures.cpp" line="139"/>
+        <location filename="../ui/figures/ReportFigures.cpp" line="140"/>
         <source>predicted</source>
         <translation>прогноз</translation>
     </message>
     <message>
-        <location filename="../ui/figures/ReportFigures.cpp" line="143"/>
+        <location filename="../ui/figures/ReportFigures.cpp" line="144"/>
         <source>true </source>
         <translation>фактично </translation>
     </message>
     <message>
-        <location filename="../ui/figures/ReportFigures.cpp" line="181"/>
+        <location filename="../ui/figures/ReportFigures.cpp" line="182"/>
         <source>CT crop</source>
         <translation>Фрагмент КТ</translation>
     </message>
     <message>
-        <location filename="../ui/figures/ReportFigures.cpp" line="187"/>
+        <location filename="../ui/figures/ReportFigures.cpp" line="188"/>
         <source>no correctly classified lesion crop in test</source>
         <translation>у тестовій вибірці немає правильно класифікованих фрагментів з ураженням</translation>
     </message>
     <message>
-        <location filename="../ui/figures/ReportFigures.cpp" line="197"/>
+        <location filename="../ui/figures/ReportFigures.cpp" line="198"/>
         <source>side</source>
         <translation>бік</translation>
     </message>
@@ -57,31 +57,36 @@
 <context>
     <name>weaksight::ui::CamController</name>
     <message>
-        <location filename="../ui/CamController.cpp" line="175"/>
+        <location filename="../ui/CamController.cpp" line="127"/>
         <source>%1 (%2, %3, %4)</source>
         <translation>%1 (%2, %3, %4)</translation>
     </message>
     <message>
-        <location filename="../ui/CamController.cpp" line="192"/>
+        <location filename="../ui/CamController.cpp" line="141"/>
         <source>Not enough memory to load the model %1.</source>
         <translation>Недостатньо пам’яті для завантаження моделі %1.</translation>
     </message>
     <message>
-        <location filename="../ui/CamController.cpp" line="269"/>
+        <location filename="../ui/CamController.cpp" line="298"/>
+        <source>crops resampled to the model&apos;s %1 mm pixels (this scan&apos;s are %2 mm): each %3-pixel crop is cut from %4 x %5 scan pixels, %6 mm across</source>
+        <translation>фрагменти перераховано на пікселі моделі %1 мм (у цього скану %2 мм): кожен фрагмент у %3 пікселів вирізано з %4 x %5 пікселів скану, %6 мм завширшки</translation>
+    </message>
+    <message>
+        <location filename="../ui/CamController.cpp" line="319"/>
         <source>%1
 (per crop)</source>
         <translation>%1
 (на фрагмент)</translation>
     </message>
     <message>
-        <location filename="../ui/CamController.cpp" line="273"/>
+        <location filename="../ui/CamController.cpp" line="322"/>
         <source>%1
 (per volume)</source>
         <translation>%1
 (на об’єм)</translation>
     </message>
     <message>
-        <location filename="../ui/CamController.cpp" line="274"/>
+        <location filename="../ui/CamController.cpp" line="323"/>
         <source>%1
 (per volume,
 raw %2–%3)</source>
@@ -90,34 +95,34 @@ raw %2–%3)</source>
 сирі %2–%3)</translation>
     </message>
     <message>
-        <location filename="../ui/CamController.cpp" line="277"/>
+        <location filename="../ui/CamController.cpp" line="329"/>
         <source>%1
 (raw values)</source>
         <translation>%1
 (сирі значення)</translation>
     </message>
     <message>
-        <location filename="../ui/CamController.cpp" line="548"/>
+        <location filename="../ui/CamController.cpp" line="567"/>
         <source>lesion probability: slice %1 of %2</source>
         <translation>ймовірність ураження: зріз %1 з %2</translation>
     </message>
     <message>
-        <location filename="../ui/CamController.cpp" line="601"/>
+        <location filename="../ui/CamController.cpp" line="661"/>
         <source>%1 per volume: crop %2 of %3</source>
         <translation>%1 на об’єм: фрагмент %2 з %3</translation>
     </message>
     <message>
-        <location filename="../ui/CamController.cpp" line="602"/>
+        <location filename="../ui/CamController.cpp" line="662"/>
         <source>%1: crop %2 of %3, slice %4</source>
         <translation>%1: фрагмент %2 з %3, зріз %4</translation>
     </message>
     <message>
-        <location filename="../ui/CamController.cpp" line="626"/>
+        <location filename="../ui/CamController.cpp" line="599"/>
         <source>%1 (masked inputs %2 of %3)</source>
         <translation>%1 (замасковані входи: %2 з %3)</translation>
     </message>
     <message>
-        <location filename="../ui/CamController.cpp" line="658"/>
+        <location filename="../ui/CamController.cpp" line="533"/>
         <source>Out of memory while computing heatmaps.</source>
         <translation>Недостатньо пам’яті під час обчислення теплових карт.</translation>
     </message>
@@ -205,27 +210,27 @@ Status: %1 (%2 of %3 proposals decided: %4 accepted, %5 corrected, %6 rejected)<
 <context>
     <name>weaksight::ui::ComparisonView</name>
     <message>
-        <location filename="../ui/ComparisonView.cpp" line="71"/>
+        <location filename="../ui/ComparisonView.cpp" line="72"/>
         <source>: failed — </source>
         <translation>: помилка — </translation>
     </message>
     <message>
-        <location filename="../ui/ComparisonView.cpp" line="227"/>
+        <location filename="../ui/ComparisonView.cpp" line="229"/>
         <source> (approximate)</source>
         <translation> (наближено)</translation>
     </message>
     <message>
-        <location filename="../ui/ComparisonView.cpp" line="228"/>
+        <location filename="../ui/ComparisonView.cpp" line="230"/>
         <source>  t %1</source>
         <translation>  t %1</translation>
     </message>
     <message>
-        <location filename="../ui/ComparisonView.cpp" line="232"/>
+        <location filename="../ui/ComparisonView.cpp" line="235"/>
         <source>  IoU %1</source>
         <translation>  IoU %1</translation>
     </message>
     <message>
-        <location filename="../ui/ComparisonView.cpp" line="234"/>
+        <location filename="../ui/ComparisonView.cpp" line="237"/>
         <source>  (computing…)</source>
         <translation>  (обчислення…)</translation>
     </message>
@@ -233,196 +238,242 @@ Status: %1 (%2 of %3 proposals decided: %4 accepted, %5 corrected, %6 rejected)<
 <context>
     <name>weaksight::ui::Dashboard</name>
     <message>
-        <location filename="../ui/Dashboard.cpp" line="106"/>
+        <location filename="../ui/Dashboard.cpp" line="109"/>
         <source>IoU per method and threshold</source>
         <translation>IoU за методами та порогами</translation>
     </message>
     <message>
-        <location filename="../ui/Dashboard.cpp" line="107"/>
+        <location filename="../ui/Dashboard.cpp" line="110"/>
         <source>Correction effort per method</source>
         <translation>Трудомісткість виправлень за методами</translation>
     </message>
     <message>
-        <location filename="../ui/Dashboard.cpp" line="108"/>
-        <location filename="../ui/Dashboard.cpp" line="237"/>
+        <location filename="../ui/Dashboard.cpp" line="111"/>
+        <location filename="../ui/Dashboard.cpp" line="268"/>
         <source>Progress per case</source>
         <translation>Прогрес за випадками</translation>
     </message>
     <message>
-        <location filename="../ui/Dashboard.cpp" line="112"/>
+        <location filename="../ui/Dashboard.cpp" line="115"/>
         <source>Method</source>
         <translation>Метод</translation>
     </message>
     <message>
-        <location filename="../ui/Dashboard.cpp" line="112"/>
+        <location filename="../ui/Dashboard.cpp" line="115"/>
         <source>Decisions</source>
         <translation>Рішення</translation>
     </message>
     <message>
-        <location filename="../ui/Dashboard.cpp" line="112"/>
+        <location filename="../ui/Dashboard.cpp" line="115"/>
         <source>Learned threshold</source>
         <translation>Вивчений поріг</translation>
     </message>
     <message>
-        <location filename="../ui/Dashboard.cpp" line="112"/>
+        <location filename="../ui/Dashboard.cpp" line="115"/>
         <source>Pixels to correct</source>
         <translation>Пікселів для виправлення</translation>
     </message>
     <message>
-        <location filename="../ui/Dashboard.cpp" line="116"/>
+        <location filename="../ui/Dashboard.cpp" line="119"/>
         <source>Export curated masks…</source>
         <translation>Експортувати затверджені маски…</translation>
     </message>
     <message>
-        <location filename="../ui/Dashboard.cpp" line="119"/>
+        <location filename="../ui/Dashboard.cpp" line="123"/>
         <source>&lt;b&gt;Learned threshold&lt;/b&gt; (the least correction of the final masks so far)</source>
         <translation>&lt;b&gt;Вивчений поріг&lt;/b&gt; (найменший обсяг виправлень до остаточних масок на цей момент)</translation>
     </message>
     <message>
-        <location filename="../ui/Dashboard.cpp" line="166"/>
+        <location filename="../ui/Dashboard.cpp" line="185"/>
         <source>Store unavailable: %1</source>
         <translation>Сховище анотацій недоступне: %1</translation>
     </message>
     <message>
-        <location filename="../ui/Dashboard.cpp" line="167"/>
+        <location filename="../ui/Dashboard.cpp" line="186"/>
         <source>%1 of %2 proposals decided in %3 cases by %4 annotators.</source>
         <translation>Ухвалено рішення щодо %1 з %2 пропозицій (випадків: %3, анотаторів: %4).</translation>
     </message>
     <message>
-        <location filename="../ui/Dashboard.cpp" line="181"/>
+        <location filename="../ui/Dashboard.cpp" line="203"/>
         <source>%1 vs truth</source>
         <translation>%1 відносно еталонної розмітки</translation>
     </message>
     <message>
-        <location filename="../ui/Dashboard.cpp" line="183"/>
+        <location filename="../ui/Dashboard.cpp" line="205"/>
         <source>%1 vs final</source>
         <translation>%1 відносно остаточної маски</translation>
     </message>
     <message>
-        <location filename="../ui/Dashboard.cpp" line="192"/>
+        <location filename="../ui/Dashboard.cpp" line="214"/>
         <source>threshold</source>
         <translation>поріг</translation>
     </message>
     <message>
-        <location filename="../ui/Dashboard.cpp" line="195"/>
+        <location filename="../ui/Dashboard.cpp" line="217"/>
         <source>mean IoU</source>
         <translation>середній IoU</translation>
     </message>
     <message>
-        <location filename="../ui/Dashboard.cpp" line="212"/>
+        <location filename="../ui/Dashboard.cpp" line="237"/>
         <source>pixels changed per correction</source>
         <translation>змінених пікселів на виправлення</translation>
     </message>
     <message>
-        <location filename="../ui/Dashboard.cpp" line="213"/>
+        <location filename="../ui/Dashboard.cpp" line="238"/>
         <source>seconds per decision</source>
         <translation>секунд на рішення</translation>
     </message>
     <message>
-        <location filename="../ui/Dashboard.cpp" line="224"/>
+        <location filename="../ui/Dashboard.cpp" line="252"/>
         <source>decided</source>
         <translation>вирішені</translation>
     </message>
     <message>
-        <location filename="../ui/Dashboard.cpp" line="225"/>
+        <location filename="../ui/Dashboard.cpp" line="253"/>
         <source>open</source>
         <translation>невирішені</translation>
     </message>
     <message>
-        <location filename="../ui/Dashboard.cpp" line="235"/>
+        <location filename="../ui/Dashboard.cpp" line="263"/>
         <source>%1: %2 decisions, %3 min</source>
         <translation>%1: рішень — %2, %3 хв</translation>
     </message>
     <message>
-        <location filename="../ui/Dashboard.cpp" line="246"/>
+        <location filename="../ui/Dashboard.cpp" line="282"/>
         <source>Use</source>
         <translation>Застосувати</translation>
     </message>
 </context>
 <context>
+    <name>weaksight::ui::DashboardDock</name>
+    <message>
+        <location filename="../ui/Dashboard.cpp" line="293"/>
+        <source>Dashboard</source>
+        <translation>Панель показників</translation>
+    </message>
+</context>
+<context>
+    <name>weaksight::ui::DemoPreparation</name>
+    <message>
+        <location filename="../ui/DemoPreparation.cpp" line="27"/>
+        <source>Generating synthetic CT cases: %1 of %2</source>
+        <translation>Створення синтетичних випадків КТ: %1 з %2</translation>
+    </message>
+    <message>
+        <location filename="../ui/DemoPreparation.cpp" line="28"/>
+        <source>Cutting kidney crops: case %1 of %2</source>
+        <translation>Вирізання фрагментів нирок: випадок %1 з %2</translation>
+    </message>
+    <message>
+        <location filename="../ui/DemoPreparation.cpp" line="29"/>
+        <source>Training the demo classifier: %1 %</source>
+        <translation>Навчання демонстраційного класифікатора: %1 %</translation>
+    </message>
+    <message>
+        <location filename="../ui/DemoPreparation.cpp" line="36"/>
+        <source>  (%1 s)</source>
+        <translation>  (%1 с)</translation>
+    </message>
+    <message>
+        <location filename="../ui/DemoPreparation.cpp" line="42"/>
+        <source>Preparing the demo…</source>
+        <translation>Підготовка демонстрації…</translation>
+    </message>
+    <message>
+        <location filename="../ui/DemoPreparation.cpp" line="42"/>
+        <source>Cancel</source>
+        <translation>Скасувати</translation>
+    </message>
+    <message>
+        <location filename="../ui/DemoPreparation.cpp" line="43"/>
+        <source>Weaksight demo</source>
+        <translation>Демонстрація Weaksight</translation>
+    </message>
+</context>
+<context>
     <name>weaksight::ui::ExportDialog</name>
     <message>
-        <location filename="../ui/ExportDialog.cpp" line="21"/>
+        <location filename="../ui/ExportDialog.cpp" line="23"/>
         <source>Export curated masks</source>
         <translation>Експорт затверджених масок</translation>
     </message>
     <message>
-        <location filename="../ui/ExportDialog.cpp" line="24"/>
+        <location filename="../ui/ExportDialog.cpp" line="26"/>
         <source>NIfTI label volumes + provenance</source>
         <translation>Об’єми міток NIfTI + дані про походження</translation>
     </message>
     <message>
-        <location filename="../ui/ExportDialog.cpp" line="25"/>
+        <location filename="../ui/ExportDialog.cpp" line="27"/>
         <source>PNG per slice</source>
         <translation>PNG для кожного зрізу</translation>
     </message>
     <message>
-        <location filename="../ui/ExportDialog.cpp" line="26"/>
+        <location filename="../ui/ExportDialog.cpp" line="28"/>
         <source>COCO (RLE)</source>
         <translation>COCO (RLE)</translation>
     </message>
     <message>
-        <location filename="../ui/ExportDialog.cpp" line="31"/>
+        <location filename="../ui/ExportDialog.cpp" line="33"/>
         <source>Formats:</source>
         <translation>Формати:</translation>
     </message>
     <message>
-        <location filename="../ui/ExportDialog.cpp" line="33"/>
+        <location filename="../ui/ExportDialog.cpp" line="35"/>
         <source>accepted</source>
         <translation>прийняті</translation>
     </message>
     <message>
-        <location filename="../ui/ExportDialog.cpp" line="34"/>
+        <location filename="../ui/ExportDialog.cpp" line="36"/>
         <source>corrected</source>
         <translation>виправлені</translation>
     </message>
     <message>
-        <location filename="../ui/ExportDialog.cpp" line="39"/>
+        <location filename="../ui/ExportDialog.cpp" line="41"/>
         <source>Decisions:</source>
         <translation>Рішення:</translation>
     </message>
     <message>
-        <location filename="../ui/ExportDialog.cpp" line="41"/>
+        <location filename="../ui/ExportDialog.cpp" line="43"/>
         <source>all cases</source>
         <translation>усі випадки</translation>
     </message>
     <message>
-        <location filename="../ui/ExportDialog.cpp" line="42"/>
+        <location filename="../ui/ExportDialog.cpp" line="44"/>
         <source>this case (%1)</source>
         <translation>цей випадок (%1)</translation>
     </message>
     <message>
-        <location filename="../ui/ExportDialog.cpp" line="47"/>
+        <location filename="../ui/ExportDialog.cpp" line="49"/>
         <source>Cases:</source>
         <translation>Випадки:</translation>
     </message>
     <message>
-        <location filename="../ui/ExportDialog.cpp" line="50"/>
+        <location filename="../ui/ExportDialog.cpp" line="52"/>
         <source>Choose…</source>
         <translation>Вибрати…</translation>
     </message>
     <message>
-        <location filename="../ui/ExportDialog.cpp" line="53"/>
+        <location filename="../ui/ExportDialog.cpp" line="55"/>
         <source>Folder:</source>
         <translation>Тека:</translation>
     </message>
     <message>
-        <location filename="../ui/ExportDialog.cpp" line="55"/>
+        <location filename="../ui/ExportDialog.cpp" line="57"/>
         <source>Export into</source>
         <translation>Експортувати в теку</translation>
     </message>
     <message>
-        <location filename="../ui/ExportDialog.cpp" line="67"/>
+        <location filename="../ui/ExportDialog.cpp" line="69"/>
         <source>Export</source>
         <translation>Експортувати</translation>
     </message>
     <message>
-        <location filename="../ui/ExportDialog.cpp" line="77"/>
+        <location filename="../ui/ExportDialog.cpp" line="79"/>
         <source>Export failed: %1</source>
         <translation>Помилка експорту: %1</translation>
     </message>
     <message>
-        <location filename="../ui/ExportDialog.cpp" line="81"/>
+        <location filename="../ui/ExportDialog.cpp" line="84"/>
         <source>Wrote %1 files: %2 cases, %3 slices, %4 decisions (%5 older decisions superseded).</source>
         <translation>Записано файлів: %1; випадків: %2, зрізів: %3, рішень: %4 (замінено давніших рішень: %5).</translation>
     </message>
@@ -435,6 +486,192 @@ Status: %1 (%2 of %3 proposals decided: %4 accepted, %5 corrected, %6 rejected)<
         <location filename="../ui/ExportDialog.cpp" line="133"/>
         <source>Exporting…</source>
         <translation>Експорт…</translation>
+    </message>
+</context>
+<context>
+    <name>weaksight::ui::HeatmapToolbar</name>
+    <message>
+        <location filename="../ui/HeatmapToolbar.cpp" line="54"/>
+        <source>Kidney contour (ground truth)</source>
+        <translation>Контур нирки (еталонна розмітка)</translation>
+    </message>
+    <message>
+        <location filename="../ui/HeatmapToolbar.cpp" line="55"/>
+        <source>Tumour contour (ground truth)</source>
+        <translation>Контур пухлини (еталонна розмітка)</translation>
+    </message>
+    <message>
+        <location filename="../ui/HeatmapToolbar.cpp" line="56"/>
+        <source>Cyst contour (ground truth)</source>
+        <translation>Контур кісти (еталонна розмітка)</translation>
+    </message>
+    <message>
+        <location filename="../ui/HeatmapToolbar.cpp" line="99"/>
+        <source>Heatmaps</source>
+        <translation>Теплові карти</translation>
+    </message>
+    <message>
+        <location filename="../ui/HeatmapToolbar.cpp" line="103"/>
+        <source>Load model…</source>
+        <translation>Завантажити модель…</translation>
+    </message>
+    <message>
+        <location filename="../ui/HeatmapToolbar.cpp" line="104"/>
+        <source>Load a classifier</source>
+        <translation>Завантажити класифікатор</translation>
+    </message>
+    <message>
+        <location filename="../ui/HeatmapToolbar.cpp" line="105"/>
+        <source>Models (*.wsm *.pt *.pth);;All files (*)</source>
+        <translation>Моделі (*.wsm *.pt *.pth);;Усі файли (*)</translation>
+    </message>
+    <message>
+        <location filename="../ui/HeatmapToolbar.cpp" line="109"/>
+        <location filename="../ui/HeatmapToolbar.cpp" line="330"/>
+        <source>no model</source>
+        <translation>модель не завантажено</translation>
+    </message>
+    <message>
+        <location filename="../ui/HeatmapToolbar.cpp" line="116"/>
+        <source>%1 (approximate)</source>
+        <translation>%1 (наближено)</translation>
+    </message>
+    <message>
+        <location filename="../ui/HeatmapToolbar.cpp" line="126"/>
+        <source>Target layer: earlier stages give finer maps (CAM itself needs the last stage)</source>
+        <translation>Цільовий шар: ранніші етапи дають детальніші карти (для самого CAM потрібен останній етап)</translation>
+    </message>
+    <message>
+        <location filename="../ui/HeatmapToolbar.cpp" line="130"/>
+        <source>per crop</source>
+        <translation>на фрагмент</translation>
+    </message>
+    <message>
+        <location filename="../ui/HeatmapToolbar.cpp" line="131"/>
+        <source>per volume</source>
+        <translation>на об’єм</translation>
+    </message>
+    <message>
+        <location filename="../ui/HeatmapToolbar.cpp" line="132"/>
+        <source>raw values</source>
+        <translation>сирі значення</translation>
+    </message>
+    <message>
+        <location filename="../ui/HeatmapToolbar.cpp" line="134"/>
+        <source>Heatmap normalisation: min-max per crop, one min-max over the whole case, or none</source>
+        <translation>Нормалізація теплової карти: min-max на фрагмент, один min-max для всього випадку або без нормалізації</translation>
+    </message>
+    <message>
+        <location filename="../ui/HeatmapToolbar.cpp" line="140"/>
+        <source> px</source>
+        <translation> пікс.</translation>
+    </message>
+    <message>
+        <location filename="../ui/HeatmapToolbar.cpp" line="142"/>
+        <source>Kidney crop size (a model&apos;s own, from its training record, is set when it loads)</source>
+        <translation>Розмір фрагмента нирки (власний розмір моделі з її журналу навчання встановлюється під час завантаження)</translation>
+    </message>
+    <message>
+        <location filename="../ui/HeatmapToolbar.cpp" line="144"/>
+        <source> threshold </source>
+        <translation> поріг </translation>
+    </message>
+    <message>
+        <location filename="../ui/HeatmapToolbar.cpp" line="153"/>
+        <source>IoU of the proposal with the ground-truth lesion inside the crop boxes</source>
+        <translation>IoU пропозиції з ураженням за еталонною розміткою в межах рамок фрагментів</translation>
+    </message>
+    <message>
+        <location filename="../ui/HeatmapToolbar.cpp" line="165"/>
+        <source>Cancel</source>
+        <translation>Скасувати</translation>
+    </message>
+    <message>
+        <location filename="../ui/HeatmapToolbar.cpp" line="174"/>
+        <source>Overlay</source>
+        <translation>Накладання</translation>
+    </message>
+    <message>
+        <location filename="../ui/HeatmapToolbar.cpp" line="178"/>
+        <source> opacity </source>
+        <translation> непрозорість </translation>
+    </message>
+    <message>
+        <location filename="../ui/HeatmapToolbar.cpp" line="189"/>
+        <location filename="../ui/HeatmapToolbar.cpp" line="232"/>
+        <source>Heatmap</source>
+        <translation>Теплова карта</translation>
+    </message>
+    <message>
+        <location filename="../ui/HeatmapToolbar.cpp" line="190"/>
+        <source>Proposal</source>
+        <translation>Пропозиція</translation>
+    </message>
+    <message>
+        <location filename="../ui/HeatmapToolbar.cpp" line="191"/>
+        <location filename="../ui/HeatmapToolbar.cpp" line="222"/>
+        <source>Crop boxes</source>
+        <translation>Рамки фрагментів</translation>
+    </message>
+    <message>
+        <location filename="../ui/HeatmapToolbar.cpp" line="203"/>
+        <source>Overlays</source>
+        <translation>Накладання</translation>
+    </message>
+    <message>
+        <location filename="../ui/HeatmapToolbar.cpp" line="219"/>
+        <source>&lt;b&gt;Overlay&lt;/b&gt;</source>
+        <translation>&lt;b&gt;Накладання&lt;/b&gt;</translation>
+    </message>
+    <message>
+        <location filename="../ui/HeatmapToolbar.cpp" line="220"/>
+        <source>&lt;b&gt;Opacity&lt;/b&gt;</source>
+        <translation>&lt;b&gt;Непрозорість&lt;/b&gt;</translation>
+    </message>
+    <message>
+        <location filename="../ui/HeatmapToolbar.cpp" line="227"/>
+        <source>Proposal contour</source>
+        <translation>Контур пропозиції</translation>
+    </message>
+    <message>
+        <location filename="../ui/HeatmapToolbar.cpp" line="334"/>
+        <source>Heatmaps failed: %1</source>
+        <translation>Не вдалося обчислити теплові карти: %1</translation>
+    </message>
+    <message>
+        <location filename="../ui/HeatmapToolbar.cpp" line="336"/>
+        <source>Heatmaps failed</source>
+        <translation>Не вдалося обчислити теплові карти</translation>
+    </message>
+    <message>
+        <location filename="../ui/HeatmapToolbar.cpp" line="365"/>
+        <source>Score-CAM in &amp;reduced precision</source>
+        <translation>Score-CAM зі &amp;зниженою точністю</translation>
+    </message>
+    <message>
+        <location filename="../ui/HeatmapToolbar.cpp" line="369"/>
+        <source>Score-CAM&apos;s masked forward passes in float16 on a GPU (about twice as fast); bfloat16 on a CPU, where it is slower. Maps differ slightly and are cached apart.</source>
+        <translation>Прямі проходи Score-CAM з масками у float16 на GPU (приблизно вдвічі швидше); bfloat16 на CPU, де це повільніше. Карти трохи відрізняються і кешуються окремо.</translation>
+    </message>
+    <message>
+        <location filename="../ui/HeatmapToolbar.cpp" line="377"/>
+        <source>CAM &amp;definitions</source>
+        <translation>&amp;Визначення CAM</translation>
+    </message>
+    <message>
+        <location filename="../ui/HeatmapToolbar.cpp" line="384"/>
+        <source>Weaksight (documented)</source>
+        <translation>Weaksight (задокументовані)</translation>
+    </message>
+    <message>
+        <location filename="../ui/HeatmapToolbar.cpp" line="429"/>
+        <source>loading %1…</source>
+        <translation>завантаження %1…</translation>
+    </message>
+    <message>
+        <location filename="../ui/HeatmapToolbar.cpp" line="442"/>
+        <source> IoU %1 </source>
+        <translation> IoU %1 </translation>
     </message>
 </context>
 <context>
@@ -453,731 +690,430 @@ Status: %1 (%2 of %3 proposals decided: %4 accepted, %5 corrected, %6 rejected)<
 <context>
     <name>weaksight::ui::MainWindow</name>
     <message>
-        <location filename="../ui/MainWindow.cpp" line="72"/>
-        <source>Abdomen (W 350 / L 40)</source>
-        <translation>Черевна порожнина (W 350 / L 40)</translation>
-    </message>
-    <message>
-        <location filename="../ui/MainWindow.cpp" line="73"/>
-        <source>Kidney (W 300 / L 40)</source>
-        <translation>Нирка (W 300 / L 40)</translation>
-    </message>
-    <message>
-        <location filename="../ui/MainWindow.cpp" line="74"/>
-        <source>Tumour (W 60 / L 35)</source>
-        <translation>Пухлина (W 60 / L 35)</translation>
-    </message>
-    <message>
-        <location filename="../ui/MainWindow.cpp" line="75"/>
-        <source>Bone (W 1000 / L 400)</source>
-        <translation>Кістки (W 1000 / L 400)</translation>
-    </message>
-    <message>
-        <location filename="../ui/MainWindow.cpp" line="76"/>
-        <source>Lung (W 1400 / L -500)</source>
-        <translation>Легені (W 1400 / L -500)</translation>
-    </message>
-    <message>
-        <location filename="../ui/MainWindow.cpp" line="116"/>
+        <location filename="../ui/MainWindow.cpp" line="40"/>
         <source>Weaksight</source>
         <translation>Weaksight</translation>
     </message>
     <message>
-        <location filename="../ui/MainWindow.cpp" line="126"/>
+        <location filename="../ui/MainWindow.cpp" line="89"/>
         <source>&amp;File</source>
         <translation>&amp;Файл</translation>
     </message>
     <message>
-        <location filename="../ui/MainWindow.cpp" line="127"/>
+        <location filename="../ui/MainWindow.cpp" line="91"/>
         <source>Open &amp;dataset or case folder…</source>
         <translation>Відкрити набір &amp;даних або теку випадку…</translation>
     </message>
     <message>
-        <location filename="../ui/MainWindow.cpp" line="129"/>
+        <location filename="../ui/MainWindow.cpp" line="99"/>
         <source>Open &amp;volume file…</source>
         <translation>Відкрити файл &amp;об’єму…</translation>
     </message>
     <message>
-        <location filename="../ui/MainWindow.cpp" line="130"/>
+        <location filename="../ui/MainWindow.cpp" line="106"/>
         <source>Open &amp;recent</source>
         <translation>Відкрити &amp;недавні</translation>
     </message>
     <message>
-        <location filename="../ui/MainWindow.cpp" line="136"/>
+        <location filename="../ui/MainWindow.cpp" line="112"/>
         <source>(none yet)</source>
         <translation>(поки що немає)</translation>
     </message>
     <message>
-        <location filename="../ui/MainWindow.cpp" line="138"/>
+        <location filename="../ui/MainWindow.cpp" line="114"/>
         <source>Open d&amp;emo dataset</source>
         <translation>Відкрити де&amp;монстраційний набір даних</translation>
     </message>
     <message>
-        <location filename="../ui/MainWindow.cpp" line="139"/>
+        <location filename="../ui/MainWindow.cpp" line="115"/>
         <source>E&amp;xport curated masks…</source>
         <translation>&amp;Експортувати затверджені маски…</translation>
     </message>
     <message>
-        <location filename="../ui/MainWindow.cpp" line="141"/>
+        <location filename="../ui/MainWindow.cpp" line="118"/>
         <source>&amp;Settings…</source>
         <translation>&amp;Налаштування…</translation>
     </message>
     <message>
-        <location filename="../ui/MainWindow.cpp" line="144"/>
+        <location filename="../ui/MainWindow.cpp" line="122"/>
         <source>The new language applies when Weaksight starts again.</source>
         <translation>Нова мова застосується після перезапуску Weaksight.</translation>
     </message>
     <message>
-        <location filename="../ui/MainWindow.cpp" line="147"/>
+        <location filename="../ui/MainWindow.cpp" line="126"/>
         <source>&amp;Quit</source>
         <translation>&amp;Вийти</translation>
     </message>
     <message>
-        <location filename="../ui/MainWindow.cpp" line="149"/>
+        <location filename="../ui/MainWindow.cpp" line="131"/>
         <source>&amp;Navigate</source>
         <translation>&amp;Навігація</translation>
     </message>
     <message>
-        <location filename="../ui/MainWindow.cpp" line="151"/>
+        <location filename="../ui/MainWindow.cpp" line="135"/>
         <source>&amp;Next slice with lesion</source>
         <translation>&amp;Наступний зріз з ураженням</translation>
     </message>
     <message>
-        <location filename="../ui/MainWindow.cpp" line="154"/>
+        <location filename="../ui/MainWindow.cpp" line="138"/>
         <source>&amp;Previous slice with lesion</source>
         <translation>&amp;Попередній зріз з ураженням</translation>
     </message>
     <message>
-        <location filename="../ui/MainWindow.cpp" line="156"/>
+        <location filename="../ui/MainWindow.cpp" line="141"/>
         <source>&amp;Reset view</source>
         <translation>&amp;Скинути вигляд</translation>
     </message>
     <message>
-        <location filename="../ui/MainWindow.cpp" line="164"/>
+        <location filename="../ui/MainWindow.cpp" line="152"/>
         <source>&amp;Compare methods side by side</source>
         <translation>Порівняти &amp;методи пліч-о-пліч</translation>
     </message>
     <message>
-        <location filename="../ui/MainWindow.cpp" line="170"/>
-        <source>View</source>
-        <translation>Перегляд</translation>
+        <location filename="../ui/MainWindow.cpp" line="254"/>
+        <source>Scale: %1</source>
+        <translation>Масштаб: %1</translation>
     </message>
     <message>
-        <location filename="../ui/MainWindow.cpp" line="172"/>
-        <source>Window: </source>
-        <translation>Вікно: </translation>
-    </message>
-    <message>
-        <location filename="../ui/MainWindow.cpp" line="181"/>
-        <source>Label contours</source>
-        <translation>Контури міток</translation>
-    </message>
-    <message>
-        <location filename="../ui/MainWindow.cpp" line="203"/>
+        <location filename="../ui/MainWindow.cpp" line="161"/>
         <source>Cases</source>
         <translation>Випадки</translation>
     </message>
     <message>
-        <location filename="../ui/MainWindow.cpp" line="211"/>
-        <source>3D view</source>
-        <translation>3D-вигляд</translation>
-    </message>
-    <message>
-        <location filename="../ui/MainWindow.cpp" line="219"/>
-        <source>Ground truth</source>
-        <translation>Еталонна розмітка</translation>
-    </message>
-    <message>
-        <location filename="../ui/MainWindow.cpp" line="220"/>
-        <source>Curated masks</source>
-        <translation>Затверджені маски</translation>
-    </message>
-    <message>
-        <location filename="../ui/MainWindow.cpp" line="223"/>
-        <source>Accepted and corrected masks from the annotation store (magenta)</source>
-        <translation>Прийняті й виправлені маски зі сховища анотацій (пурпурові)</translation>
-    </message>
-    <message>
-        <location filename="../ui/MainWindow.cpp" line="244"/>
+        <location filename="../ui/MainWindow.cpp" line="189"/>
         <source>&amp;3D view</source>
         <translation>&amp;3D-вигляд</translation>
     </message>
     <message>
-        <location filename="../ui/MainWindow.cpp" line="246"/>
+        <location filename="../ui/MainWindow.cpp" line="187"/>
         <source>&amp;View</source>
         <translation>&amp;Вигляд</translation>
     </message>
     <message>
-        <location filename="../ui/MainWindow.cpp" line="251"/>
-        <source>Dashboard</source>
-        <translation>Панель показників</translation>
-    </message>
-    <message>
-        <location filename="../ui/MainWindow.cpp" line="258"/>
+        <location filename="../ui/MainWindow.cpp" line="194"/>
         <source>&amp;Dashboard</source>
         <translation>&amp;Панель показників</translation>
     </message>
     <message>
-        <location filename="../ui/MainWindow.cpp" line="287"/>
+        <location filename="../ui/MainWindow.cpp" line="179"/>
         <source>%1: threshold %2 (learned from the final masks)</source>
         <translation>%1: поріг %2 (вивчений за остаточними масками)</translation>
     </message>
     <message>
-        <location filename="../ui/MainWindow.cpp" line="294"/>
-        <source>row %1, column %2</source>
-        <translation>рядок %1, стовпець %2</translation>
-    </message>
-    <message>
-        <location filename="../ui/MainWindow.cpp" line="296"/>
-        <source>  |  %1 HU</source>
-        <translation>  |  %1 HU</translation>
-    </message>
-    <message>
-        <location filename="../ui/MainWindow.cpp" line="298"/>
-        <source>  |  label %1</source>
-        <translation>  |  мітка %1</translation>
-    </message>
-    <message>
-        <location filename="../ui/MainWindow.cpp" line="305"/>
+        <location filename="../ui/MainWindow.cpp" line="67"/>
         <source>Open a KiTS dataset, a case folder or a volume (File menu).</source>
         <translation>Відкрийте набір даних KiTS, теку випадку або об’єм (меню «Файл»).</translation>
     </message>
     <message>
-        <location filename="../ui/MainWindow.cpp" line="312"/>
-        <source>Heatmaps</source>
-        <translation>Теплові карти</translation>
-    </message>
-    <message>
-        <location filename="../ui/MainWindow.cpp" line="316"/>
-        <source>Load model…</source>
-        <translation>Завантажити модель…</translation>
-    </message>
-    <message>
-        <location filename="../ui/MainWindow.cpp" line="317"/>
-        <source>Load a classifier</source>
-        <translation>Завантажити класифікатор</translation>
-    </message>
-    <message>
-        <location filename="../ui/MainWindow.cpp" line="318"/>
-        <source>Models (*.wsm *.pt *.pth);;All files (*)</source>
-        <translation>Моделі (*.wsm *.pt *.pth);;Усі файли (*)</translation>
-    </message>
-    <message>
-        <location filename="../ui/MainWindow.cpp" line="322"/>
-        <location filename="../ui/MainWindow.cpp" line="541"/>
-        <source>no model</source>
-        <translation>модель не завантажено</translation>
-    </message>
-    <message>
-        <location filename="../ui/MainWindow.cpp" line="330"/>
-        <source>%1 (approximate)</source>
-        <translation>%1 (наближено)</translation>
-    </message>
-    <message>
-        <location filename="../ui/MainWindow.cpp" line="340"/>
-        <source>Target layer: earlier stages give finer maps (CAM itself needs the last stage)</source>
-        <translation>Цільовий шар: ранніші етапи дають детальніші карти (для самого CAM потрібен останній етап)</translation>
-    </message>
-    <message>
-        <location filename="../ui/MainWindow.cpp" line="344"/>
-        <source>per crop</source>
-        <translation>на фрагмент</translation>
-    </message>
-    <message>
-        <location filename="../ui/MainWindow.cpp" line="345"/>
-        <source>per volume</source>
-        <translation>на об’єм</translation>
-    </message>
-    <message>
-        <location filename="../ui/MainWindow.cpp" line="346"/>
-        <source>raw values</source>
-        <translation>сирі значення</translation>
-    </message>
-    <message>
-        <location filename="../ui/MainWindow.cpp" line="347"/>
-        <source>Heatmap normalisation: min-max per crop, one min-max over the whole case, or none</source>
-        <translation>Нормалізація теплової карти: min-max на фрагмент, один min-max для всього випадку або без нормалізації</translation>
-    </message>
-    <message>
-        <location filename="../ui/MainWindow.cpp" line="353"/>
-        <source> px</source>
-        <translation> пікс.</translation>
-    </message>
-    <message>
-        <location filename="../ui/MainWindow.cpp" line="354"/>
-        <source>Kidney crop size (a model&apos;s own, from its training record, is set when it loads)</source>
-        <translation>Розмір фрагмента нирки (власний розмір моделі з її журналу навчання встановлюється під час завантаження)</translation>
-    </message>
-    <message>
-        <location filename="../ui/MainWindow.cpp" line="356"/>
-        <source> threshold </source>
-        <translation> поріг </translation>
-    </message>
-    <message>
-        <location filename="../ui/MainWindow.cpp" line="377"/>
-        <source>Overlay</source>
-        <translation>Накладання</translation>
-    </message>
-    <message>
-        <location filename="../ui/MainWindow.cpp" line="382"/>
-        <source> opacity </source>
-        <translation> непрозорість </translation>
-    </message>
-    <message>
-        <location filename="../ui/MainWindow.cpp" line="393"/>
-        <location filename="../ui/MainWindow.cpp" line="434"/>
-        <source>Heatmap</source>
-        <translation>Теплова карта</translation>
-    </message>
-    <message>
-        <location filename="../ui/MainWindow.cpp" line="394"/>
-        <source>Proposal</source>
-        <translation>Пропозиція</translation>
-    </message>
-    <message>
-        <location filename="../ui/MainWindow.cpp" line="395"/>
-        <location filename="../ui/MainWindow.cpp" line="430"/>
-        <source>Crop boxes</source>
-        <translation>Рамки фрагментів</translation>
-    </message>
-    <message>
-        <location filename="../ui/MainWindow.cpp" line="866"/>
-        <source>Every kidney crop of this case has a decision.</source>
-        <translation>Для кожного фрагмента нирки цього випадку вже є рішення.</translation>
-    </message>
-    <message>
-        <location filename="../ui/MainWindow.cpp" line="365"/>
-        <source>IoU of the proposal with the ground-truth lesion inside the crop boxes</source>
-        <translation>IoU пропозиції з ураженням за еталонною розміткою в межах рамок фрагментів</translation>
-    </message>
-    <message>
-        <location filename="../ui/MainWindow.cpp" line="263"/>
-        <source>Score-CAM in &amp;reduced precision</source>
-        <translation>Score-CAM зі &amp;зниженою точністю</translation>
-    </message>
-    <message>
-        <location filename="../ui/MainWindow.cpp" line="266"/>
-        <source>Score-CAM&apos;s masked forward passes in float16 on a GPU (about twice as fast); bfloat16 on a CPU, where it is slower. Maps differ slightly and are cached apart.</source>
-        <translation>Прямі проходи Score-CAM з масками у float16 на GPU (приблизно вдвічі швидше); bfloat16 на CPU, де це повільніше. Карти трохи відрізняються і кешуються окремо.</translation>
-    </message>
-    <message>
-        <location filename="../ui/MainWindow.cpp" line="372"/>
-        <location filename="../ui/MainWindow.cpp" line="1202"/>
-        <source>Cancel</source>
-        <translation>Скасувати</translation>
-    </message>
-    <message>
-        <location filename="../ui/MainWindow.cpp" line="407"/>
-        <source>Overlays</source>
-        <translation>Накладання</translation>
-    </message>
-    <message>
-        <location filename="../ui/MainWindow.cpp" line="412"/>
-        <source>&lt;b&gt;Overlay&lt;/b&gt;</source>
-        <translation>&lt;b&gt;Накладання&lt;/b&gt;</translation>
-    </message>
-    <message>
-        <location filename="../ui/MainWindow.cpp" line="413"/>
-        <source>&lt;b&gt;Opacity&lt;/b&gt;</source>
-        <translation>&lt;b&gt;Непрозорість&lt;/b&gt;</translation>
-    </message>
-    <message>
-        <location filename="../ui/MainWindow.cpp" line="421"/>
-        <source>Kidney contour (ground truth)</source>
-        <translation>Контур нирки (еталонна розмітка)</translation>
-    </message>
-    <message>
-        <location filename="../ui/MainWindow.cpp" line="424"/>
-        <source>Tumour contour (ground truth)</source>
-        <translation>Контур пухлини (еталонна розмітка)</translation>
-    </message>
-    <message>
-        <location filename="../ui/MainWindow.cpp" line="427"/>
-        <source>Cyst contour (ground truth)</source>
-        <translation>Контур кісти (еталонна розмітка)</translation>
-    </message>
-    <message>
-        <location filename="../ui/MainWindow.cpp" line="432"/>
-        <source>Proposal contour</source>
-        <translation>Контур пропозиції</translation>
-    </message>
-    <message>
-        <location filename="../ui/MainWindow.cpp" line="537"/>
+        <location filename="../ui/MainWindow.cpp" line="221"/>
         <source>Model loaded: %1</source>
         <translation>Модель завантажено: %1</translation>
     </message>
     <message>
-        <location filename="../ui/MainWindow.cpp" line="542"/>
+        <location filename="../ui/MainWindow.cpp" line="225"/>
         <source>Cannot load the model</source>
         <translation>Не вдалося завантажити модель</translation>
     </message>
     <message>
-        <location filename="../ui/MainWindow.cpp" line="547"/>
-        <source>Heatmaps failed: %1</source>
-        <translation>Не вдалося обчислити теплові карти: %1</translation>
-    </message>
-    <message>
-        <location filename="../ui/MainWindow.cpp" line="549"/>
-        <source>Heatmaps failed</source>
-        <translation>Не вдалося обчислити теплові карти</translation>
-    </message>
-    <message>
-        <location filename="../ui/MainWindow.cpp" line="616"/>
-        <source>&amp;Review</source>
-        <translation>&amp;Перевірка</translation>
-    </message>
-    <message>
-        <location filename="../ui/MainWindow.cpp" line="628"/>
-        <source>&amp;Accept proposal</source>
-        <translation>&amp;Прийняти пропозицію</translation>
-    </message>
-    <message>
-        <location filename="../ui/MainWindow.cpp" line="629"/>
-        <source>Re&amp;ject proposal</source>
-        <translation>&amp;Відхилити пропозицію</translation>
-    </message>
-    <message>
-        <location filename="../ui/MainWindow.cpp" line="630"/>
-        <source>&amp;Skip</source>
-        <translation>Пропус&amp;тити</translation>
-    </message>
-    <message>
-        <location filename="../ui/MainWindow.cpp" line="631"/>
-        <source>&amp;Correct (edit the proposal)</source>
-        <translation>В&amp;иправити (редагувати пропозицію)</translation>
-    </message>
-    <message>
-        <location filename="../ui/MainWindow.cpp" line="632"/>
-        <source>&amp;Finish correction</source>
-        <translation>&amp;Завершити виправлення</translation>
-    </message>
-    <message>
-        <location filename="../ui/MainWindow.cpp" line="636"/>
-        <source>Cancel correction</source>
-        <translation>Скасувати виправлення</translation>
-    </message>
-    <message>
-        <location filename="../ui/MainWindow.cpp" line="643"/>
-        <source>&amp;Undo</source>
-        <translation>&amp;Скасувати</translation>
-    </message>
-    <message>
-        <location filename="../ui/MainWindow.cpp" line="650"/>
-        <source>Decision undone.</source>
-        <translation>Рішення скасовано.</translation>
-    </message>
-    <message>
-        <location filename="../ui/MainWindow.cpp" line="652"/>
-        <source>&amp;Redo</source>
-        <translation>Повто&amp;рити</translation>
-    </message>
-    <message>
-        <location filename="../ui/MainWindow.cpp" line="666"/>
-        <source>Fill &amp;holes</source>
-        <translation>Заповнити &amp;отвори</translation>
-    </message>
-    <message>
-        <location filename="../ui/MainWindow.cpp" line="667"/>
-        <source>&amp;Keep the largest component</source>
-        <translation>Залишити найбільший &amp;компонент</translation>
-    </message>
-    <message>
-        <location filename="../ui/MainWindow.cpp" line="668"/>
-        <source>Remove small &amp;islands</source>
-        <translation>Видалити дрібні остр&amp;івці</translation>
-    </message>
-    <message>
-        <location filename="../ui/MainWindow.cpp" line="671"/>
-        <source>Apply the &amp;proposal</source>
-        <translation>З&amp;астосувати пропозицію</translation>
-    </message>
-    <message>
-        <location filename="../ui/MainWindow.cpp" line="692"/>
-        <source>Polygon (subtract): click the corners, Shift+G closes it, Esc cancels.</source>
-        <translation>Полігон (віднімання): клацайте вершини, Shift+G замикає його, Esc скасовує.</translation>
-    </message>
-    <message>
-        <location filename="../ui/MainWindow.cpp" line="693"/>
-        <source>Polygon (add): click the corners, G closes it, Esc cancels.</source>
-        <translation>Полігон (додавання): клацайте вершини, G замикає його, Esc скасовує.</translation>
-    </message>
-    <message>
-        <location filename="../ui/MainWindow.cpp" line="696"/>
-        <source>Polygon: &amp;add (G to start, G to close)</source>
-        <translation>Полігон: &amp;додати (G — почати, G — замкнути)</translation>
-    </message>
-    <message>
-        <location filename="../ui/MainWindow.cpp" line="698"/>
-        <source>Polygon: s&amp;ubtract (Shift+G)</source>
-        <translation>Полігон: відн&amp;яти (Shift+G)</translation>
-    </message>
-    <message>
-        <location filename="../ui/MainWindow.cpp" line="700"/>
-        <source>Keep an &amp;HU range within the mask…</source>
-        <translation>Залишити в масці діапазон &amp;HU…</translation>
-    </message>
-    <message>
-        <location filename="../ui/MainWindow.cpp" line="708"/>
-        <source>HU range</source>
-        <translation>Діапазон HU</translation>
-    </message>
-    <message>
-        <location filename="../ui/MainWindow.cpp" line="708"/>
-        <source>Keep mask pixels from … to … HU:</source>
-        <translation>Залишити пікселі маски від … до … HU:</translation>
-    </message>
-    <message>
-        <location filename="../ui/MainWindow.cpp" line="720"/>
-        <source>Kept the mask&apos;s pixels from %1 to %2 HU.</source>
-        <translation>У масці залишено пікселі від %1 до %2 HU.</translation>
-    </message>
-    <message>
-        <location filename="../ui/MainWindow.cpp" line="722"/>
-        <source>Larger brush</source>
-        <translation>Більший пензель</translation>
-    </message>
-    <message>
-        <location filename="../ui/MainWindow.cpp" line="724"/>
-        <source>Smaller brush</source>
-        <translation>Менший пензель</translation>
-    </message>
-    <message>
-        <location filename="../ui/MainWindow.cpp" line="727"/>
-        <source>&amp;Next undecided</source>
-        <translation>&amp;Наступна пропозиція без рішення</translation>
-    </message>
-    <message>
-        <location filename="../ui/MainWindow.cpp" line="728"/>
-        <source>Previous undecided</source>
-        <translation>Попередня пропозиція без рішення</translation>
-    </message>
-    <message>
-        <location filename="../ui/MainWindow.cpp" line="730"/>
-        <source>Review whole slices (not kidney crops)</source>
-        <translation>Перевіряти цілі зрізи (а не фрагменти нирок)</translation>
-    </message>
-    <message>
-        <location filename="../ui/MainWindow.cpp" line="736"/>
-        <source>Advance after a decision</source>
-        <translation>Переходити далі після рішення</translation>
-    </message>
-    <message>
-        <location filename="../ui/MainWindow.cpp" line="740"/>
-        <source>Set the annotator&apos;s name…</source>
-        <translation>Вказати ім’я анотатора…</translation>
-    </message>
-    <message>
-        <location filename="../ui/MainWindow.cpp" line="781"/>
-        <source>Slice %1, crop %2: %3 (saved)</source>
-        <translation>Зріз %1, фрагмент %2: %3 (збережено)</translation>
-    </message>
-    <message>
-        <location filename="../ui/MainWindow.cpp" line="807"/>
+        <location filename="../ui/MainWindow.cpp" line="59"/>
         <source>&amp;Help</source>
         <translation>&amp;Довідка</translation>
     </message>
     <message>
-        <location filename="../ui/MainWindow.cpp" line="808"/>
+        <location filename="../ui/MainWindow.cpp" line="61"/>
         <source>&amp;Keyboard shortcuts</source>
         <translation>&amp;Клавіатурні скорочення</translation>
     </message>
     <message>
-        <location filename="../ui/MainWindow.cpp" line="829"/>
+        <location filename="../ui/MainWindow.cpp" line="325"/>
+        <source>No decisions to export yet: this dataset has no annotation store.</source>
+        <translation>Поки що немає рішень для експорту: цей набір даних не має сховища анотацій.</translation>
+    </message>
+    <message>
+        <location filename="../ui/MainWindow.cpp" line="372"/>
+        <source>No further slice with lesion in this direction.</source>
+        <translation>У цьому напрямку більше немає зрізів з ураженням.</translation>
+    </message>
+    <message>
+        <location filename="../ui/MainWindow.cpp" line="375"/>
+        <source>No labels: load a model to find lesion slices by its lesion probability.</source>
+        <translation>Немає міток: завантажте модель, щоб шукати зрізи з ураженням за передбаченою нею ймовірністю ураження.</translation>
+    </message>
+    <message>
+        <location filename="../ui/MainWindow.cpp" line="388"/>
+        <source>Finish (Enter) or cancel (Esc) the correction first.</source>
+        <translation>Спершу завершіть (Enter) або скасуйте (Esc) виправлення.</translation>
+    </message>
+    <message>
+        <location filename="../ui/MainWindow.cpp" line="94"/>
+        <source>Open a KiTS dataset or case folder</source>
+        <translation>Відкрити набір даних KiTS або теку випадку</translation>
+    </message>
+    <message>
+        <location filename="../ui/MainWindow.cpp" line="101"/>
+        <source>Open a volume</source>
+        <translation>Відкрити об’єм</translation>
+    </message>
+    <message>
+        <location filename="../ui/MainWindow.cpp" line="102"/>
+        <source>Volumes (*.nii *.nii.gz *.nrrd *.nhdr *.mha *.mhd);;All files (*)</source>
+        <translation>Об’єми (*.nii *.nii.gz *.nrrd *.nhdr *.mha *.mhd);;Усі файли (*)</translation>
+    </message>
+    <message>
+        <location filename="../ui/MainWindow.cpp" line="66"/>
+        <source>Loading %1…</source>
+        <translation>Завантаження %1…</translation>
+    </message>
+    <message>
+        <location filename="../ui/MainWindow.cpp" line="465"/>
+        <source>%1: %2</source>
+        <translation>%1: %2</translation>
+    </message>
+    <message>
+        <location filename="../ui/MainWindow.cpp" line="492"/>
+        <source>Demo preparation cancelled; what was finished is kept.</source>
+        <translation>Підготовку демонстрації скасовано; завершені кроки збережено.</translation>
+    </message>
+    <message>
+        <location filename="../ui/MainWindow.cpp" line="495"/>
+        <source>Cannot prepare the demo</source>
+        <translation>Не вдалося підготувати демонстрацію</translation>
+    </message>
+</context>
+<context>
+    <name>weaksight::ui::ReviewActions</name>
+    <message>
+        <location filename="../ui/ReviewActions.cpp" line="38"/>
+        <source>&amp;Review</source>
+        <translation>&amp;Перевірка</translation>
+    </message>
+    <message>
+        <location filename="../ui/ReviewActions.cpp" line="70"/>
+        <source>&amp;Accept proposal</source>
+        <translation>&amp;Прийняти пропозицію</translation>
+    </message>
+    <message>
+        <location filename="../ui/ReviewActions.cpp" line="72"/>
+        <source>Re&amp;ject proposal</source>
+        <translation>&amp;Відхилити пропозицію</translation>
+    </message>
+    <message>
+        <location filename="../ui/ReviewActions.cpp" line="74"/>
+        <source>&amp;Skip</source>
+        <translation>Пропус&amp;тити</translation>
+    </message>
+    <message>
+        <location filename="../ui/ReviewActions.cpp" line="76"/>
+        <source>&amp;Correct (edit the proposal)</source>
+        <translation>В&amp;иправити (редагувати пропозицію)</translation>
+    </message>
+    <message>
+        <location filename="../ui/ReviewActions.cpp" line="78"/>
+        <source>&amp;Finish correction</source>
+        <translation>&amp;Завершити виправлення</translation>
+    </message>
+    <message>
+        <location filename="../ui/ReviewActions.cpp" line="83"/>
+        <source>Cancel correction</source>
+        <translation>Скасувати виправлення</translation>
+    </message>
+    <message>
+        <location filename="../ui/ReviewActions.cpp" line="90"/>
+        <source>&amp;Undo</source>
+        <translation>&amp;Скасувати</translation>
+    </message>
+    <message>
+        <location filename="../ui/ReviewActions.cpp" line="95"/>
+        <source>Decision undone.</source>
+        <translation>Рішення скасовано.</translation>
+    </message>
+    <message>
+        <location filename="../ui/ReviewActions.cpp" line="97"/>
+        <source>&amp;Redo</source>
+        <translation>Повто&amp;рити</translation>
+    </message>
+    <message>
+        <location filename="../ui/ReviewActions.cpp" line="115"/>
+        <source>Fill &amp;holes</source>
+        <translation>Заповнити &amp;отвори</translation>
+    </message>
+    <message>
+        <location filename="../ui/ReviewActions.cpp" line="117"/>
+        <source>&amp;Keep the largest component</source>
+        <translation>Залишити найбільший &amp;компонент</translation>
+    </message>
+    <message>
+        <location filename="../ui/ReviewActions.cpp" line="119"/>
+        <source>Remove small &amp;islands</source>
+        <translation>Видалити дрібні остр&amp;івці</translation>
+    </message>
+    <message>
+        <location filename="../ui/ReviewActions.cpp" line="121"/>
+        <source>Apply the &amp;proposal</source>
+        <translation>З&amp;астосувати пропозицію</translation>
+    </message>
+    <message>
+        <location filename="../ui/ReviewActions.cpp" line="127"/>
+        <source>Keep an &amp;HU range within the mask…</source>
+        <translation>Залишити в масці діапазон &amp;HU…</translation>
+    </message>
+    <message>
+        <location filename="../ui/ReviewActions.cpp" line="129"/>
+        <source>Larger brush</source>
+        <translation>Більший пензель</translation>
+    </message>
+    <message>
+        <location filename="../ui/ReviewActions.cpp" line="131"/>
+        <source>Smaller brush</source>
+        <translation>Менший пензель</translation>
+    </message>
+    <message>
+        <location filename="../ui/ReviewActions.cpp" line="137"/>
+        <source>Polygon: &amp;add (G to start, G to close)</source>
+        <translation>Полігон: &amp;додати (G — почати, G — замкнути)</translation>
+    </message>
+    <message>
+        <location filename="../ui/ReviewActions.cpp" line="139"/>
+        <source>Polygon: s&amp;ubtract (Shift+G)</source>
+        <translation>Полігон: відн&amp;яти (Shift+G)</translation>
+    </message>
+    <message>
+        <location filename="../ui/ReviewActions.cpp" line="154"/>
+        <source>Polygon (subtract): click the corners, Shift+G closes it, Esc cancels.</source>
+        <translation>Полігон (віднімання): клацайте вершини, Shift+G замикає його, Esc скасовує.</translation>
+    </message>
+    <message>
+        <location filename="../ui/ReviewActions.cpp" line="155"/>
+        <source>Polygon (add): click the corners, G closes it, Esc cancels.</source>
+        <translation>Полігон (додавання): клацайте вершини, G замикає його, Esc скасовує.</translation>
+    </message>
+    <message>
+        <location filename="../ui/ReviewActions.cpp" line="171"/>
+        <source>HU range</source>
+        <translation>Діапазон HU</translation>
+    </message>
+    <message>
+        <location filename="../ui/ReviewActions.cpp" line="171"/>
+        <source>Keep mask pixels from … to … HU:</source>
+        <translation>Залишити пікселі маски від … до … HU:</translation>
+    </message>
+    <message>
+        <location filename="../ui/ReviewActions.cpp" line="181"/>
+        <source>Kept the mask&apos;s pixels from %1 to %2 HU.</source>
+        <translation>У масці залишено пікселі від %1 до %2 HU.</translation>
+    </message>
+    <message>
+        <location filename="../ui/ReviewActions.cpp" line="186"/>
+        <source>&amp;Next undecided</source>
+        <translation>&amp;Наступна пропозиція без рішення</translation>
+    </message>
+    <message>
+        <location filename="../ui/ReviewActions.cpp" line="188"/>
+        <source>Previous undecided</source>
+        <translation>Попередня пропозиція без рішення</translation>
+    </message>
+    <message>
+        <location filename="../ui/ReviewActions.cpp" line="190"/>
+        <source>Review whole slices (not kidney crops)</source>
+        <translation>Перевіряти цілі зрізи (а не фрагменти нирок)</translation>
+    </message>
+    <message>
+        <location filename="../ui/ReviewActions.cpp" line="196"/>
+        <source>Advance after a decision</source>
+        <translation>Переходити далі після рішення</translation>
+    </message>
+    <message>
+        <location filename="../ui/ReviewActions.cpp" line="201"/>
+        <source>Set the annotator&apos;s name…</source>
+        <translation>Вказати ім’я анотатора…</translation>
+    </message>
+    <message>
+        <location filename="../ui/ReviewActions.cpp" line="248"/>
+        <source>Slice %1, crop %2: %3 (saved)</source>
+        <translation>Зріз %1, фрагмент %2: %3 (збережено)</translation>
+    </message>
+    <message>
+        <location filename="../ui/ReviewActions.cpp" line="274"/>
         <source>Set the annotator&apos;s name first (Review menu).</source>
         <translation>Спершу вкажіть ім’я анотатора (меню «Перевірка»).</translation>
     </message>
     <message>
-        <location filename="../ui/MainWindow.cpp" line="833"/>
+        <location filename="../ui/ReviewActions.cpp" line="279"/>
         <source>Annotator</source>
         <translation>Анотатор</translation>
     </message>
     <message>
-        <location filename="../ui/MainWindow.cpp" line="833"/>
+        <location filename="../ui/ReviewActions.cpp" line="279"/>
         <source>Your name (stored with every decision):</source>
         <translation>Ваше ім’я (зберігається з кожним рішенням):</translation>
     </message>
     <message>
-        <location filename="../ui/MainWindow.cpp" line="881"/>
+        <location filename="../ui/ReviewActions.cpp" line="313"/>
+        <source>Every kidney crop of this case has a decision.</source>
+        <translation>Для кожного фрагмента нирки цього випадку вже є рішення.</translation>
+    </message>
+    <message>
+        <location filename="../ui/ReviewActions.cpp" line="327"/>
         <source>Review: crop %1 of %2%3%4</source>
         <translation>Перевірка: фрагмент %1 з %2%3%4</translation>
     </message>
     <message>
-        <location filename="../ui/MainWindow.cpp" line="884"/>
+        <location filename="../ui/ReviewActions.cpp" line="330"/>
         <source> — %1</source>
         <translation> — %1</translation>
     </message>
     <message>
-        <location filename="../ui/MainWindow.cpp" line="885"/>
+        <location filename="../ui/ReviewActions.cpp" line="331"/>
         <source> — editing</source>
         <translation> — редагування</translation>
     </message>
     <message>
-        <location filename="../ui/MainWindow.cpp" line="897"/>
+        <location filename="../ui/ReviewActions.cpp" line="346"/>
         <source>Unfinished correction</source>
         <translation>Незавершене виправлення</translation>
     </message>
     <message>
-        <location filename="../ui/MainWindow.cpp" line="898"/>
+        <location filename="../ui/ReviewActions.cpp" line="347"/>
         <source>Weaksight stopped while a correction was being edited (case %1, slice %2, by %3, %4).
 Restore it?</source>
         <translation>Weaksight припинив роботу під час редагування виправлення (випадок %1, зріз %2, анотатор %3, %4).
 Відновити його?</translation>
     </message>
     <message>
-        <location filename="../ui/MainWindow.cpp" line="930"/>
+        <location filename="../ui/ReviewActions.cpp" line="388"/>
         <source>The unfinished correction is back: finish it with Enter.</source>
         <translation>Незавершене виправлення відновлено: завершіть його клавішею Enter.</translation>
     </message>
     <message>
-        <location filename="../ui/MainWindow.cpp" line="937"/>
+        <location filename="../ui/ReviewActions.cpp" line="396"/>
         <source>Unsaved correction</source>
         <translation>Незбережене виправлення</translation>
     </message>
     <message>
-        <location filename="../ui/MainWindow.cpp" line="938"/>
+        <location filename="../ui/ReviewActions.cpp" line="397"/>
         <source>The correction in progress is not recorded yet. Record it before closing?</source>
         <translation>Поточне виправлення ще не записано. Записати його перед закриттям?</translation>
-    </message>
-    <message>
-        <location filename="../ui/MainWindow.cpp" line="953"/>
-        <source>No decisions to export yet: this dataset has no annotation store.</source>
-        <translation>Поки що немає рішень для експорту: цей набір даних не має сховища анотацій.</translation>
-    </message>
-    <message>
-        <location filename="../ui/MainWindow.cpp" line="980"/>
-        <source> IoU %1 </source>
-        <translation> IoU %1 </translation>
-    </message>
-    <message>
-        <location filename="../ui/MainWindow.cpp" line="994"/>
-        <source>No further slice with lesion in this direction.</source>
-        <translation>У цьому напрямку більше немає зрізів з ураженням.</translation>
-    </message>
-    <message>
-        <location filename="../ui/MainWindow.cpp" line="996"/>
-        <source>No labels: load a model to find lesion slices by its lesion probability.</source>
-        <translation>Немає міток: завантажте модель, щоб шукати зрізи з ураженням за передбаченою нею ймовірністю ураження.</translation>
-    </message>
-    <message>
-        <location filename="../ui/MainWindow.cpp" line="1001"/>
-        <source>loading %1…</source>
-        <translation>завантаження %1…</translation>
-    </message>
-    <message>
-        <location filename="../ui/MainWindow.cpp" line="1009"/>
-        <source>Finish (Enter) or cancel (Esc) the correction first.</source>
-        <translation>Спершу завершіть (Enter) або скасуйте (Esc) виправлення.</translation>
-    </message>
-    <message>
-        <location filename="../ui/MainWindow.cpp" line="1038"/>
-        <source>slice %1 / %2  (z = %3 mm)</source>
-        <translation>зріз %1 / %2  (z = %3 mm)</translation>
-    </message>
-    <message>
-        <location filename="../ui/MainWindow.cpp" line="1043"/>
-        <source>  p(lesion) %1</source>
-        <translation>  p(lesion) %1</translation>
-    </message>
-    <message>
-        <location filename="../ui/MainWindow.cpp" line="1059"/>
-        <source>Open a KiTS dataset or case folder</source>
-        <translation>Відкрити набір даних KiTS або теку випадку</translation>
-    </message>
-    <message>
-        <location filename="../ui/MainWindow.cpp" line="1067"/>
-        <source>Open a volume</source>
-        <translation>Відкрити об’єм</translation>
-    </message>
-    <message>
-        <location filename="../ui/MainWindow.cpp" line="1068"/>
-        <source>Volumes (*.nii *.nii.gz *.nrrd *.nhdr *.mha *.mhd);;All files (*)</source>
-        <translation>Об’єми (*.nii *.nii.gz *.nrrd *.nhdr *.mha *.mhd);;Усі файли (*)</translation>
-    </message>
-    <message>
-        <location filename="../ui/MainWindow.cpp" line="1090"/>
-        <source>Cannot open</source>
-        <translation>Не вдалося відкрити</translation>
-    </message>
-    <message>
-        <location filename="../ui/MainWindow.cpp" line="1125"/>
-        <source>Loading %1…</source>
-        <translation>Завантаження %1…</translation>
-    </message>
-    <message>
-        <location filename="../ui/MainWindow.cpp" line="1132"/>
-        <source>Not enough memory to load %1.</source>
-        <translation>Недостатньо пам’яті для завантаження %1.</translation>
-    </message>
-    <message>
-        <location filename="../ui/MainWindow.cpp" line="1146"/>
-        <source>Cannot load case</source>
-        <translation>Не вдалося завантажити випадок</translation>
-    </message>
-    <message>
-        <location filename="../ui/MainWindow.cpp" line="1181"/>
-        <source>%1: %2</source>
-        <translation>%1: %2</translation>
-    </message>
-    <message>
-        <location filename="../ui/MainWindow.cpp" line="1202"/>
-        <source>Preparing the demo…</source>
-        <translation>Підготовка демонстрації…</translation>
-    </message>
-    <message>
-        <location filename="../ui/MainWindow.cpp" line="1203"/>
-        <source>Weaksight demo</source>
-        <translation>Демонстрація Weaksight</translation>
-    </message>
-    <message>
-        <location filename="../ui/MainWindow.cpp" line="1220"/>
-        <source>Demo preparation cancelled; what was finished is kept.</source>
-        <translation>Підготовку демонстрації скасовано; завершені кроки збережено.</translation>
-    </message>
-    <message>
-        <location filename="../ui/MainWindow.cpp" line="1227"/>
-        <source>Cannot prepare the demo</source>
-        <translation>Не вдалося підготувати демонстрацію</translation>
-    </message>
-    <message>
-        <location filename="../ui/MainWindow.cpp" line="1236"/>
-        <source>Generating synthetic CT cases: %1 of %2</source>
-        <translation>Створення синтетичних випадків КТ: %1 з %2</translation>
-    </message>
-    <message>
-        <location filename="../ui/MainWindow.cpp" line="1237"/>
-        <source>Cutting kidney crops: case %1 of %2</source>
-        <translation>Вирізання фрагментів нирок: випадок %1 з %2</translation>
-    </message>
-    <message>
-        <location filename="../ui/MainWindow.cpp" line="1238"/>
-        <source>Training the demo classifier: %1 %</source>
-        <translation>Навчання демонстраційного класифікатора: %1 %</translation>
-    </message>
-    <message>
-        <location filename="../ui/MainWindow.cpp" line="1245"/>
-        <source>  (%1 s)</source>
-        <translation>  (%1 с)</translation>
     </message>
 </context>
 <context>
     <name>weaksight::ui::ReviewController</name>
     <message>
-        <location filename="../ui/ReviewController.cpp" line="134"/>
+        <location filename="../ui/ReviewController.cpp" line="184"/>
         <source>Cannot open the annotation store %1: %2</source>
         <translation>Не вдалося відкрити сховище анотацій %1: %2</translation>
     </message>
     <message>
-        <location filename="../ui/ReviewController.cpp" line="156"/>
+        <location filename="../ui/ReviewController.cpp" line="264"/>
         <source>No proposal on this slice to decide on.</source>
         <translation>На цьому зрізі немає пропозиції для ухвалення рішення.</translation>
     </message>
     <message>
-        <location filename="../ui/ReviewController.cpp" line="161"/>
+        <location filename="../ui/ReviewController.cpp" line="269"/>
         <source>Set the annotator&apos;s name first.</source>
         <translation>Спершу вкажіть ім’я анотатора.</translation>
     </message>
     <message>
-        <location filename="../ui/ReviewController.cpp" line="209"/>
+        <location filename="../ui/ReviewController.cpp" line="292"/>
         <source>The decision was not saved: %1</source>
         <translation>Рішення не збережено: %1</translation>
     </message>
@@ -1238,6 +1174,115 @@ Restore it?</source>
         <location filename="../ui/SettingsDialog.cpp" line="96"/>
         <source>Key conflict</source>
         <translation>Конфлікт клавіш</translation>
+    </message>
+</context>
+<context>
+    <name>weaksight::ui::SliceToolbar</name>
+    <message>
+        <location filename="../ui/SliceToolbar.cpp" line="27"/>
+        <source>Abdomen (W 350 / L 40)</source>
+        <translation>Черевна порожнина (W 350 / L 40)</translation>
+    </message>
+    <message>
+        <location filename="../ui/SliceToolbar.cpp" line="28"/>
+        <source>Kidney (W 300 / L 40)</source>
+        <translation>Нирка (W 300 / L 40)</translation>
+    </message>
+    <message>
+        <location filename="../ui/SliceToolbar.cpp" line="29"/>
+        <source>Tumour (W 60 / L 35)</source>
+        <translation>Пухлина (W 60 / L 35)</translation>
+    </message>
+    <message>
+        <location filename="../ui/SliceToolbar.cpp" line="30"/>
+        <source>Bone (W 1000 / L 400)</source>
+        <translation>Кістки (W 1000 / L 400)</translation>
+    </message>
+    <message>
+        <location filename="../ui/SliceToolbar.cpp" line="31"/>
+        <source>Lung (W 1400 / L -500)</source>
+        <translation>Легені (W 1400 / L -500)</translation>
+    </message>
+    <message>
+        <location filename="../ui/SliceToolbar.cpp" line="43"/>
+        <source>View</source>
+        <translation>Перегляд</translation>
+    </message>
+    <message>
+        <location filename="../ui/SliceToolbar.cpp" line="45"/>
+        <source>Window: </source>
+        <translation>Вікно: </translation>
+    </message>
+    <message>
+        <location filename="../ui/SliceToolbar.cpp" line="54"/>
+        <source>Label contours</source>
+        <translation>Контури міток</translation>
+    </message>
+    <message>
+        <location filename="../ui/SliceToolbar.cpp" line="88"/>
+        <source>row %1, column %2</source>
+        <translation>рядок %1, стовпець %2</translation>
+    </message>
+    <message>
+        <location filename="../ui/SliceToolbar.cpp" line="90"/>
+        <source>  |  %1 HU</source>
+        <translation>  |  %1 HU</translation>
+    </message>
+    <message>
+        <location filename="../ui/SliceToolbar.cpp" line="92"/>
+        <source>  |  label %1</source>
+        <translation>  |  мітка %1</translation>
+    </message>
+    <message>
+        <location filename="../ui/SliceToolbar.cpp" line="109"/>
+        <source>slice %1 / %2  (z = %3 mm)</source>
+        <translation>зріз %1 / %2  (z = %3 mm)</translation>
+    </message>
+    <message>
+        <location filename="../ui/SliceToolbar.cpp" line="114"/>
+        <source>  p(lesion) %1</source>
+        <translation>  p(lesion) %1</translation>
+    </message>
+</context>
+<context>
+    <name>weaksight::ui::SurfaceDock</name>
+    <message>
+        <location filename="../ui/SurfaceView.cpp" line="102"/>
+        <source>3D view</source>
+        <translation>3D-вигляд</translation>
+    </message>
+    <message>
+        <location filename="../ui/SurfaceView.cpp" line="111"/>
+        <source>Ground truth</source>
+        <translation>Еталонна розмітка</translation>
+    </message>
+    <message>
+        <location filename="../ui/SurfaceView.cpp" line="112"/>
+        <source>Curated masks</source>
+        <translation>Затверджені маски</translation>
+    </message>
+    <message>
+        <location filename="../ui/SurfaceView.cpp" line="115"/>
+        <source>Accepted and corrected masks from the annotation store (magenta)</source>
+        <translation>Прийняті й виправлені маски зі сховища анотацій (пурпурові)</translation>
+    </message>
+</context>
+<context>
+    <name>weaksight::ui::Workspace</name>
+    <message>
+        <location filename="../ui/Workspace.cpp" line="66"/>
+        <source>Cannot open</source>
+        <translation>Не вдалося відкрити</translation>
+    </message>
+    <message>
+        <location filename="../ui/Workspace.cpp" line="99"/>
+        <source>Not enough memory to load %1.</source>
+        <translation>Недостатньо пам’яті для завантаження %1.</translation>
+    </message>
+    <message>
+        <location filename="../ui/Workspace.cpp" line="113"/>
+        <source>Cannot load case</source>
+        <translation>Не вдалося завантажити випадок</translation>
     </message>
 </context>
 </TS>

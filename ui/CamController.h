@@ -9,53 +9,40 @@
 #include "core/cases/KitsCase.h"
 #include "core/compute/CamEngine.h"
 #include "core/compute/Evaluation.h"
-#include "render/HeatmapLayer.h"
+#include "core/review/CamSettings.h"
+#include "core/review/HeatmapMemory.h"
 
 #include <QFutureWatcher>
 #include <QObject>
+#include <QPromise>
 #include <QString>
 #include <QStringList>
-
-#include <list>
 #include <map>
 #include <memory>
 #include <optional>
 #include <set>
-#include <unordered_map>
 #include <vector>
 
 namespace weaksight {
 class KidneyCentres;
-struct CropBox;
-}
+struct KidneyCrop;
+} // namespace weaksight
 
 namespace weaksight::compute {
 class CamCache;
 }
 
+namespace weaksight::render {
+class HeatmapLayer;
+}
+
 namespace weaksight::ui {
 
-/// The kidney crops of a slice the heatmaps are computed on: from the kidney centres when the case
-/// has labels, else the centre of each half of the slice. The review decides on the same boxes.
-/// `rows` x `cols` are the box's extent in slice pixels (CamController::cropExtent()).
-std::vector<CropBox> cropBoxes(const LoadedCase& loaded, const KidneyCentres* centres, int slice, int rows, int cols);
+class CamController;
 
-/// The heatmaps of one slice: a patch per kidney crop, normalised as the controller is set
-/// (per crop or per volume to [0, 1], or raw values).
-struct SliceHeatmaps {
-    int slice = -1;
-    std::vector<render::HeatmapPatch> patches;
-    std::vector<std::string> sides;
-    int degenerate = 0; ///< all-zero or non-finite maps (drawn as nothing, their box in red)
-};
-
-/// IoU of the slice's proposal {map > threshold} against the ground-truth lesion (tumour or cyst)
-/// within the crop boxes; nullopt without heatmaps. Both empty counts as 1.
-std::optional<double> proposalIouAgainstTruth(const SliceHeatmaps& heatmaps, const LabelVolume& labels, int slice,
-                                              double threshold);
-
-/// The next slice after `from` in `direction` (+1 / -1) that has lesion voxels, if any.
-std::optional<int> nextLesionSlice(const LabelVolume& labels, int from, int direction);
+/// Puts a slice's heatmaps on a view's layer: at once when computed, else clears the layer and asks
+/// the controller for them (heatmapsReady follows). Returns them, or null while they are computed.
+const review::SliceHeatmaps* placeHeatmaps(CamController& cams, render::HeatmapLayer& layer, int slice);
 
 class CamController : public QObject {
     Q_OBJECT
@@ -83,24 +70,29 @@ public:
     /// The case whose slices are requested next (owned jointly; cached maps of other cases stay).
     void setCase(std::shared_ptr<const LoadedCase> loaded);
 
+    /// Everything that decides the maps and the proposal, as one value (the toolbar edits it; the
+    /// comparison panes take it whole). A change of the maps fetches the slice on screen again.
+    void setSettings(const review::CamSettings& settings);
+    const review::CamSettings& settings() const { return m_settings; }
+
     void setMethod(compute::CamMethod method);
-    compute::CamMethod method() const { return m_options.method; }
+    compute::CamMethod method() const { return m_settings.method; }
     /// "" = the model's own (last) stage.
     void setTargetLayer(const QString& layer);
-    QString targetLayer() const { return QString::fromStdString(m_options.targetLayer); }
+    QString targetLayer() const { return QString::fromStdString(m_settings.targetLayer); }
     /// Per crop (min-max of each crop), per volume (one min-max over every crop of the case: a
     /// whole-case job computes them first) or none (raw values; the threshold is absolute).
     void setNormalisation(compute::MapNormalisation normalisation);
-    compute::MapNormalisation normalisation() const { return m_normalisation; }
+    compute::MapNormalisation normalisation() const { return m_settings.normalisation; }
     /// Score-CAM's masked forwards in float16 on a GPU (bfloat16, and slower, on the CPU); such
     /// maps are cached apart from float32 ones.
     void setScoreReducedPrecision(bool reduced);
-    bool scoreReducedPrecision() const { return m_options.scoreReducedPrecision; }
+    bool scoreReducedPrecision() const { return m_settings.scoreReducedPrecision; }
     /// Whose definitions the maps follow (README: Reference flavours); part of each map's key, so
     /// cached maps and stored proposals of different flavours never mix. A method the flavour
     /// lacks fails with a message naming what it has.
     void setFlavour(compute::CamFlavour flavour);
-    compute::CamFlavour flavour() const { return m_options.flavour; }
+    compute::CamFlavour flavour() const { return m_settings.flavour; }
     /// Empty, or a sentence on the physical scale: the case's pixels against the spacing the model
     /// was trained at (or that it records none). The workstation cuts crops of the scan's own
     /// pixels; it does not resample yet, so such heatmaps show another scale than the model learned.
@@ -108,11 +100,14 @@ public:
     /// For the colour bar: method, normalisation and, per volume, the raw range.
     QString colorBarTitle() const;
     /// Each method keeps its own threshold (default 0.5).
-    double threshold() const;
-    void setThreshold(double threshold);
-    void setThreshold(compute::CamMethod method, double threshold) { m_thresholds[method] = threshold; }
+    double threshold() const { return m_settings.threshold(); }
+    void setThreshold(double threshold) { m_settings.setThreshold(threshold); }
+    void setThreshold(compute::CamMethod method, double threshold)
+    {
+        m_settings.thresholds[method] = threshold;
+    }
     void setCropSize(int pixels);
-    int cropSize() const { return m_cropSize; }
+    int cropSize() const { return m_settings.cropSize; }
     /// The crop box's extent in the case's slice pixels (rows, cols): the crop size, or, where the
     /// model records a pixel spacing the scan does not have, the slice pixels that hold the model's
     /// field of view (crops are then resampled to its spacing and the heatmaps mapped back, so
@@ -122,15 +117,9 @@ public:
     /// Shows a slice: heatmapsReady at once when cached, else after a background job (which
     /// replaces a job for another slice still running).
     void requestSlice(int slice);
-    /// The heatmaps of a slice of the current case and method, when computed.
-    const SliceHeatmaps* heatmaps(int slice) const;
-    /// One crop's map as computed (target-layer grid) and the normalisation shown: value shown =
-    /// (bilinear upsample - low) / (high - low). Stored with decisions for the learned threshold.
-    struct PatchHeatmap {
-        compute::CamMap raw;
-        double low = 0, high = 1;
-    };
-    std::optional<PatchHeatmap> patchHeatmap(int slice, int crop) const;
+    /// The heatmaps of a slice of the current case and method, when computed: each crop's box, map
+    /// as computed and map as shown with its normalisation (stored with decisions).
+    const review::SliceHeatmaps* heatmaps(int slice) const;
     bool busy() const { return m_running; }
     /// Stops the running job, prefetching and the probability scan (until the next requestSlice).
     void cancel();
@@ -140,6 +129,8 @@ public:
     std::optional<float> lesionProbability(int slice) const;
     /// Slices of the current case scanned so far.
     int scannedSlices() const;
+    /// Every slice's lesion probability (NaN: not scanned yet); empty before the scan starts.
+    std::vector<float> lesionProbabilities() const;
     /// The next slice after `from` in `direction` whose lesion probability exceeds `minimum`.
     std::optional<int> nextProbableLesionSlice(int from, int direction, double minimum = 0.5) const;
 
@@ -148,7 +139,7 @@ public:
     void setProbabilityScanEnabled(bool enabled) { m_scanEnabled = enabled; }
 
     /// Bytes of heatmaps held in memory (least recently used slices go beyond the budget).
-    size_t memoryBytes() const { return m_memoryBytes; }
+    size_t memoryBytes() const { return m_memory.bytes(); }
     /// The case's kidney centres, once a heatmap job has built them (on its worker); null before.
     std::shared_ptr<const KidneyCentres> kidneyCentres() const { return m_centres; }
     void setMemoryBudget(size_t bytes);
@@ -169,19 +160,26 @@ private:
         JobKind kind = JobKind::Slice;
         int slice = -1; ///< Scan: the first slice of the chunk
     };
-    /// A slice's maps as computed: upsampled, not normalised, with each patch's range.
-    struct RawSlice {
-        int slice = -1;
-        std::vector<render::HeatmapPatch> patches;
-        std::vector<std::string> sides;
-        std::vector<std::pair<float, float>> ranges;
-        std::vector<compute::CamMap> rawMaps; ///< at the target layer's resolution
-        size_t bytes() const;
+    /// Everything a job's worker needs, by value: the controller may change (or go) meanwhile.
+    struct JobInputs {
+        Job job;
+        std::string key;
+        std::shared_ptr<const compute::Classifier> model;
+        std::shared_ptr<compute::CamCache> diskCache;
+        std::shared_ptr<const LoadedCase> loaded;
+        std::shared_ptr<const KidneyCentres> centres;
+        compute::CamOptions options;
+        int cropSize = 0;
+        int extentRows = 0, extentCols = 0; ///< the crop's box on the slice
+        std::optional<std::pair<double, double>> resampleSteps;
+        std::string volumeKey, scanKey;
+        /// Slices a whole-volume job takes from memory instead of recomputing: their ranges.
+        std::map<int, std::pair<float, float>> known;
     };
     struct JobResult {
         Job job;
-        std::string key;       ///< Slice / Prefetch: the slice's key
-        std::vector<std::pair<std::string, RawSlice>> slices;
+        std::string key; ///< Slice / Prefetch: the slice's key
+        std::vector<std::pair<std::string, review::RawSliceMaps>> slices;
         std::optional<std::pair<float, float>> volumeRange;
         std::string volumeKey;
         std::vector<float> probabilities; ///< Scan: one per slice of the chunk
@@ -199,6 +197,14 @@ private:
         int cropSize = 0; ///< from MODEL.training.json when present: the crops it was trained on
         QString path;
     };
+    static ModelLoad readModel(const QString& path, const QString& device);
+    static void runJob(const JobInputs& in, QPromise<JobResult>& promise);
+    static void runScanJob(const JobInputs& in, QPromise<JobResult>& promise, JobResult& result);
+    static void runMapsJob(const JobInputs& in, QPromise<JobResult>& promise, JobResult& result);
+    static review::CropHeatmap cropHeatmap(const JobInputs& in, int slice, const KidneyCrop& crop,
+                                           QPromise<JobResult>& promise, const QString& step, int done);
+
+    compute::CamOptions camOptions() const;
     std::string cacheKey(int slice) const;
     std::string volumeKey() const;
     /// Slice pixels per crop pixel (rows, cols) where crops are resampled to the model's spacing.
@@ -206,14 +212,14 @@ private:
     /// The crop size and its extent on the slice, for the keys of computed maps.
     std::string cropKey() const;
     std::string scanKey() const;
+    JobInputs jobInputs(Job job) const;
     void adoptModel(const ModelLoad& loaded);
     void startJob(Job job);
     void onJobFinished();
+    void adoptScan(const JobResult& result);
     void startNext();
+    void refetch();
     std::optional<Job> backgroundJob() const;
-    void remember(const std::string& key, RawSlice slice);
-    void touch(const std::string& key) const;
-    void forget(const std::string& key);
     bool needsVolumeRange() const;
 
     std::shared_ptr<const compute::Classifier> m_model;
@@ -223,23 +229,11 @@ private:
     std::shared_ptr<compute::CamCache> m_diskCache;
     std::shared_ptr<const LoadedCase> m_case;
     std::shared_ptr<const KidneyCentres> m_centres;
-    compute::CamOptions m_options;
-    compute::MapNormalisation m_normalisation = compute::MapNormalisation::PerCrop;
-    std::map<compute::CamMethod, double> m_thresholds;
-    int m_cropSize = 150;
+    review::CamSettings m_settings;
 
-    // Memory cache of raw slices, least recently used first in m_lru.
-    std::map<std::string, RawSlice> m_memory;
-    mutable std::list<std::string> m_lru;
-    /// Each key's place in m_lru: heatmaps() moves it to the back in O(1) on every repaint.
-    mutable std::unordered_map<std::string, std::list<std::string>::iterator> m_lruPosition;
-    mutable size_t m_memoryBytes = 0;
-    size_t m_memoryBudget = size_t(256) << 20;
+    review::HeatmapMemory m_memory;
     std::map<std::string, std::pair<float, float>> m_volumeRanges;
     std::map<std::string, std::vector<float>> m_probabilities; ///< NaN: not scanned yet
-    // Normalised copies handed out by heatmaps(), keyed by slice key + normalisation; dropped with
-    // their raw slice (pointers stay valid until then).
-    mutable std::map<std::string, SliceHeatmaps> m_normalised;
 
     int m_wantedSlice = -1;
     std::optional<Job> m_pending;

@@ -4,11 +4,10 @@
 #include "ui/SliceView.h"
 
 #include <QGridLayout>
-#include <QSignalBlocker>
 #include <QLabel>
+#include <QSignalBlocker>
 #include <QSlider>
 #include <QVBoxLayout>
-
 #include <cmath>
 
 namespace weaksight::ui {
@@ -20,7 +19,8 @@ std::vector<compute::CamMethod> ComparisonView::defaultMethods()
             CamMethod::ScoreCam};
 }
 
-ComparisonView::ComparisonView(QWidget* parent) : QWidget(parent)
+ComparisonView::ComparisonView(QWidget* parent)
+    : QWidget(parent)
 {
     new QGridLayout(this);
     setMethods(defaultMethods());
@@ -68,8 +68,8 @@ void ComparisonView::setMethods(const std::vector<compute::CamMethod>& methods)
                 showPane(*pane);
         });
         connect(pane->cams, &CamController::computeFailed, this, [pane](const QString& message) {
-            pane->title->setText(QString::fromStdString(compute::toString(pane->cams->method())) + tr(": failed — ") +
-                                 message);
+            pane->title->setText(QString::fromStdString(compute::toString(pane->cams->method())) +
+                                 tr(": failed — ") + message);
         });
         connect(pane->view, &SliceView::sliceChanged, this, [this](int slice) {
             if (!m_linking)
@@ -116,39 +116,35 @@ void ComparisonView::shareModel(const CamController& source)
     setSlice(m_slice);
 }
 
-void ComparisonView::setNormalisation(compute::MapNormalisation normalisation)
+void ComparisonView::follow(std::shared_ptr<const LoadedCase> loaded, const CamController& main,
+                            SliceView& mainView)
 {
-    for (auto& pane : m_panes)
-        pane.cams->setNormalisation(normalisation);
-    setSlice(m_slice);
+    // The slice is read first and set last: setting the case reports the panes' old slice back.
+    const int slice = mainView.slice();
+    setCase(std::move(loaded));
+    shareModel(main);
+    setSettings(main.settings());
+    setWindowLevel(mainView.scene().windowLevel());
+    setSlice(slice);
+    m_followSlice = connect(&mainView, &SliceView::sliceChanged, this, &ComparisonView::setSlice);
+    m_followWindow =
+        connect(&mainView, &SliceView::windowLevelChanged, this, [this](double window, double level) {
+            setWindowLevel({window, level});
+        });
+    m_reportSlice = connect(this, &ComparisonView::sliceChanged, &mainView, &SliceView::setSlice);
 }
 
-void ComparisonView::setScoreReducedPrecision(bool reduced)
+void ComparisonView::setSettings(const review::CamSettings& settings)
 {
-    for (auto& pane : m_panes)
-        pane.cams->setScoreReducedPrecision(reduced);
-    setSlice(m_slice);
-}
-
-void ComparisonView::setFlavour(compute::CamFlavour flavour)
-{
-    for (auto& pane : m_panes)
-        pane.cams->setFlavour(flavour);
-    setSlice(m_slice);
-}
-
-void ComparisonView::setTargetLayer(const QString& layer)
-{
-    for (auto& pane : m_panes)
-        if (pane.cams->method() != compute::CamMethod::Cam)
-            pane.cams->setTargetLayer(layer);
-    setSlice(m_slice);
-}
-
-void ComparisonView::setCropSize(int pixels)
-{
-    for (auto& pane : m_panes)
-        pane.cams->setCropSize(pixels);
+    for (auto& pane : m_panes) {
+        const review::CamSettings& own = pane.cams->settings();
+        review::CamSettings paneSettings = settings;
+        paneSettings.method = own.method;
+        paneSettings.thresholds = own.thresholds;
+        if (own.method == compute::CamMethod::Cam)
+            paneSettings.targetLayer = own.targetLayer;
+        pane.cams->setSettings(paneSettings);
+    }
     setSlice(m_slice);
 }
 
@@ -202,6 +198,9 @@ void ComparisonView::forEachView(const std::function<void(SliceView&)>& apply)
 
 void ComparisonView::release()
 {
+    disconnect(m_followSlice);
+    disconnect(m_followWindow);
+    disconnect(m_reportSlice);
     const QSignalBlocker blocker(this); // emptied panes must not send slice 0 to the window
     m_linking = true;
     for (auto& pane : m_panes) {
@@ -215,14 +214,10 @@ void ComparisonView::release()
 
 void ComparisonView::showPane(Pane& pane)
 {
-    if (!m_case) {
+    if (m_case)
+        placeHeatmaps(*pane.cams, pane.view->heatmapLayer(), m_slice);
+    else
         pane.view->heatmapLayer().clear();
-    } else if (const SliceHeatmaps* maps = pane.cams->heatmaps(m_slice)) {
-        pane.view->heatmapLayer().setPatches(maps->patches);
-    } else {
-        pane.view->heatmapLayer().clear();
-        pane.cams->requestSlice(m_slice);
-    }
     updateTitle(pane);
     pane.view->requestRender();
 }
@@ -233,9 +228,10 @@ void ComparisonView::updateTitle(Pane& pane)
     if (compute::isApproximate(pane.cams->method()))
         text += tr(" (approximate)");
     text += tr("  t %1").arg(pane.cams->threshold(), 0, 'f', 2);
-    const SliceHeatmaps* maps = pane.cams->heatmaps(m_slice);
+    const review::SliceHeatmaps* maps = pane.cams->heatmaps(m_slice);
     if (maps && m_case && m_case->labels)
-        if (const auto iou = proposalIouAgainstTruth(*maps, *m_case->labels, m_slice, pane.cams->threshold()))
+        if (const auto iou =
+                review::proposalIouAgainstTruth(*maps, *m_case->labels, m_slice, pane.cams->threshold()))
             text += tr("  IoU %1").arg(*iou, 0, 'f', 3);
     if (!maps && pane.cams->hasModel())
         text += tr("  (computing…)");

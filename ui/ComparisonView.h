@@ -6,6 +6,7 @@
 #include "core/cases/KitsCase.h"
 #include "core/compute/CamEngine.h"
 #include "core/compute/Evaluation.h"
+#include "core/review/CamSettings.h"
 #include "render/HeatmapLayer.h"
 #include "render/SliceScene.h"
 
@@ -36,12 +37,12 @@ public:
     void setCase(std::shared_ptr<const LoadedCase> loaded);
     /// Every pane uses the model loaded by `source` (one model in memory).
     void shareModel(const CamController& source);
-    /// CAM settings every pane follows (CAM itself keeps the model's last stage: it needs it).
-    void setNormalisation(compute::MapNormalisation normalisation);
-    void setScoreReducedPrecision(bool reduced);
-    void setFlavour(compute::CamFlavour flavour);
-    void setTargetLayer(const QString& layer);
-    void setCropSize(int pixels);
+    /// Takes over from the single view: its case, model, CAM settings, window and slice, and follows
+    /// its slice and window (until release()); a slice changed in a pane goes back to it.
+    void follow(std::shared_ptr<const LoadedCase> loaded, const CamController& main, SliceView& mainView);
+    /// The CAM settings every pane follows, each with its own method and threshold (CAM itself
+    /// keeps the model's last stage: it needs it).
+    void setSettings(const review::CamSettings& settings);
     void setSlice(int slice);
     int slice() const { return m_slice; }
     void setWindowLevel(render::WindowLevel windowLevel);
@@ -78,6 +79,7 @@ private:
     std::shared_ptr<const LoadedCase> m_case;
     int m_slice = 0;
     bool m_linking = false; ///< set while one pane's change is copied to the others
+    QMetaObject::Connection m_followSlice, m_followWindow, m_reportSlice;
 };
 
 } // namespace weaksight::ui

@@ -15,7 +15,6 @@
 #include <QVBoxLayout>
 #include <QValueAxis>
 #include <QtConcurrent/QtConcurrentRun>
-
 #include <algorithm>
 #include <array>
 #include <map>
@@ -32,18 +31,21 @@ DashboardData readDashboard(const std::string& storePath)
         data.annotators = store.annotatorProgress();
         data.learned = storage::learnedThresholds(store);
         std::map<std::string, std::array<double, 4>> effort; // decisions, corrections, pixels, ms
-        for (const auto& d : store.standingDecisions({storage::DecisionKind::Accept, storage::DecisionKind::Correct,
-                                                      storage::DecisionKind::Reject, storage::DecisionKind::Skip})) {
+        for (const auto& d :
+             store.standingDecisions({storage::DecisionKind::Accept, storage::DecisionKind::Correct,
+                                      storage::DecisionKind::Reject, storage::DecisionKind::Skip})) {
             auto& e = effort[d.method.empty() ? "(no method)" : d.method];
             e[0] += 1;
             e[3] += static_cast<double>(d.timeSpentMs);
             if (d.kind == storage::DecisionKind::Correct) {
                 e[1] += 1;
-                e[2] += static_cast<double>(d.overlap.voxelsAdded.value_or(0) + d.overlap.voxelsRemoved.value_or(0));
+                e[2] += static_cast<double>(d.overlap.voxelsAdded.value_or(0) +
+                                            d.overlap.voxelsRemoved.value_or(0));
             }
         }
         for (const auto& [method, e] : effort)
-            data.effort.push_back({method, static_cast<int>(e[0]), e[1] > 0 ? e[2] / e[1] : 0.0, e[3] / e[0] / 1000.0});
+            data.effort.push_back(
+                {method, static_cast<int>(e[0]), e[1] > 0 ? e[2] / e[1] : 0.0, e[3] / e[0] / 1000.0});
     } catch (const std::exception& e) {
         data.error = QString::fromStdString(e.what());
     }
@@ -93,7 +95,8 @@ void showBars(QChart* chart, const QList<QBarSet*>& sets, const QStringList& cat
 
 } // namespace
 
-Dashboard::Dashboard(QWidget* parent) : QWidget(parent)
+Dashboard::Dashboard(QWidget* parent)
+    : QWidget(parent)
 {
     auto* outer = new QVBoxLayout(this);
     outer->setContentsMargins(0, 0, 0, 0);
@@ -116,7 +119,8 @@ Dashboard::Dashboard(QWidget* parent) : QWidget(parent)
     auto* exportButton = new QPushButton(tr("Export curated masks…"), content);
     connect(exportButton, &QPushButton::clicked, this, &Dashboard::exportRequested);
     layout->addWidget(m_summary);
-    layout->addWidget(new QLabel(tr("<b>Learned threshold</b> (the least correction of the final masks so far)"), content));
+    layout->addWidget(
+        new QLabel(tr("<b>Learned threshold</b> (the least correction of the final masks so far)"), content));
     layout->addWidget(m_learned);
     layout->addWidget(m_iouChart);
     layout->addWidget(m_effortChart);
@@ -125,7 +129,7 @@ Dashboard::Dashboard(QWidget* parent) : QWidget(parent)
     scroll->setWidget(content);
     outer->addWidget(scroll);
     connect(&m_watcher, &QFutureWatcher<DashboardData>::finished, this, [this] {
-        show(m_watcher.result());
+        showData(m_watcher.result());
         if (m_again) {
             m_again = false;
             refresh();
@@ -133,7 +137,10 @@ Dashboard::Dashboard(QWidget* parent) : QWidget(parent)
     });
 }
 
-Dashboard::~Dashboard() { m_watcher.waitForFinished(); }
+Dashboard::~Dashboard()
+{
+    m_watcher.waitForFinished();
+}
 
 void Dashboard::setStorePath(const QString& path)
 {
@@ -150,16 +157,26 @@ void Dashboard::refresh()
         return;
     }
     if (m_storePath.isEmpty() || !QFileInfo::exists(m_storePath)) {
-        show({});
+        showData({});
         return;
     }
     const std::string path = m_storePath.toStdString();
     m_watcher.setFuture(QtConcurrent::run([path] { return readDashboard(path); }));
 }
 
-void Dashboard::show(const DashboardData& data)
+void Dashboard::showData(const DashboardData& data)
 {
     m_data = data;
+    showSummary(data);
+    showIou(data);
+    showEffort(data);
+    showProgress(data);
+    showLearned(data);
+    Q_EMIT dataReady();
+}
+
+void Dashboard::showSummary(const DashboardData& data)
+{
     long long decided = 0, proposals = 0;
     for (const auto& c : data.cases) {
         decided += c.decided;
@@ -171,7 +188,10 @@ void Dashboard::show(const DashboardData& data)
                                                    .arg(proposals)
                                                    .arg(data.cases.size())
                                                    .arg(data.annotators.size()));
+}
 
+void Dashboard::showIou(const DashboardData& data)
+{
     // IoU per method and threshold: solid = proposal vs ground truth, dashed = proposal vs final.
     QChart* iou = m_iouChart->chart();
     resetChart(iou);
@@ -209,7 +229,10 @@ void Dashboard::show(const DashboardData& data)
             series->attachAxis(tAxis);
             series->attachAxis(iouAxis);
         }
+}
 
+void Dashboard::showEffort(const DashboardData& data)
+{
     // Effort: pixels changed per correction and seconds per decision, per method.
     QBarSet* pixels = new QBarSet(tr("pixels changed per correction"));
     QBarSet* seconds = new QBarSet(tr("seconds per decision"));
@@ -220,7 +243,10 @@ void Dashboard::show(const DashboardData& data)
         *seconds << e.meanSeconds;
     }
     showBars(m_effortChart->chart(), {pixels, seconds}, methods);
+}
 
+void Dashboard::showProgress(const DashboardData& data)
+{
     // Progress: decided and still open proposals per case, and decisions per annotator in the title.
     QChart* progress = m_progressChart->chart();
     QBarSet* done = new QBarSet(tr("decided"));
@@ -234,10 +260,18 @@ void Dashboard::show(const DashboardData& data)
     showBars(progress, {done, open}, cases);
     QStringList people;
     for (const auto& a : data.annotators)
-        people << tr("%1: %2 decisions, %3 min").arg(QString::fromStdString(a.annotator)).arg(a.decisions).arg(
-            a.timeSpentMs / 60000.0, 0, 'f', 1);
-    progress->setTitle(tr("Progress per case") + (people.isEmpty() ? QString() : QStringLiteral("  (") + people.join(QStringLiteral("; ")) + QStringLiteral(")")));
+        people << tr("%1: %2 decisions, %3 min")
+                      .arg(QString::fromStdString(a.annotator))
+                      .arg(a.decisions)
+                      .arg(a.timeSpentMs / 60000.0, 0, 'f', 1);
+    progress->setTitle(
+        tr("Progress per case") +
+        (people.isEmpty() ? QString()
+                          : QStringLiteral("  (") + people.join(QStringLiteral("; ")) + QStringLiteral(")")));
+}
 
+void Dashboard::showLearned(const DashboardData& data)
+{
     m_learned->setRowCount(static_cast<int>(data.learned.size()));
     for (int r = 0; r < static_cast<int>(data.learned.size()); ++r) {
         const auto& l = data.learned[static_cast<size_t>(r)];
@@ -247,12 +281,24 @@ void Dashboard::show(const DashboardData& data)
         m_learned->setItem(r, 3, new QTableWidgetItem(QString::number(l.meanCorrection, 'f', 1)));
         auto* use = new QPushButton(tr("Use"), m_learned);
         use->setObjectName("use-" + QString::fromStdString(l.method));
-        connect(use, &QPushButton::clicked, this, [this, method = QString::fromStdString(l.method), t = l.threshold] {
-            Q_EMIT useThreshold(method, t);
-        });
+        connect(use, &QPushButton::clicked, this,
+                [this, method = QString::fromStdString(l.method), t = l.threshold] {
+                    Q_EMIT useThreshold(method, t);
+                });
         m_learned->setCellWidget(r, 4, use);
     }
-    Q_EMIT dataReady();
+}
+
+DashboardDock::DashboardDock(QWidget* parent)
+    : QDockWidget(tr("Dashboard"), parent)
+{
+    setObjectName("dashboardDock");
+    m_dashboard = new Dashboard(this);
+    setWidget(m_dashboard);
+    connect(this, &QDockWidget::visibilityChanged, this, [this](bool visible) {
+        if (visible)
+            m_dashboard->refresh();
+    });
 }
 
 } // namespace weaksight::ui

@@ -8,6 +8,7 @@
 #include "storage/AnnotationStore.h"
 #include "storage/LearnedThreshold.h"
 
+#include <QDockWidget>
 #include <QFutureWatcher>
 #include <QWidget>
 
@@ -54,7 +55,12 @@ Q_SIGNALS:
     void exportRequested();
 
 private:
-    void show(const DashboardData& data);
+    void showData(const DashboardData& data);
+    void showSummary(const DashboardData& data);
+    void showIou(const DashboardData& data);
+    void showEffort(const DashboardData& data);
+    void showProgress(const DashboardData& data);
+    void showLearned(const DashboardData& data);
 
     QString m_storePath;
     DashboardData m_data;
@@ -65,6 +71,17 @@ private:
     QLabel* m_summary = nullptr;
     QFutureWatcher<DashboardData> m_watcher;
     bool m_again = false; ///< a refresh asked for while one runs
+};
+
+/// The dashboard's dock (on the right, tabbed with the 3D view): reads the store again whenever shown.
+class DashboardDock : public QDockWidget {
+    Q_OBJECT
+public:
+    explicit DashboardDock(QWidget* parent = nullptr);
+    Dashboard* dashboard() const { return m_dashboard; }
+
+private:
+    Dashboard* m_dashboard = nullptr;
 };
 
 } // namespace weaksight::ui

@@ -36,7 +36,7 @@ bool EditJournal::save(const EditRecovery& state)
     QDataStream out(&file);
     out.setVersion(QDataStream::Qt_6_4);
     out << kMagic << state.storePath << state.datasetPath << state.caseId << qint32(state.slice) << qint32(state.crop)
-        << qint32(state.box.row) << qint32(state.box.col) << qint32(state.box.rows) << qint32(state.box.cols)
+        << qint32(state.box.row0) << qint32(state.box.col0) << qint32(state.box.rows) << qint32(state.box.cols)
         << state.annotator << QDateTime::currentMSecsSinceEpoch()
         << QByteArray(reinterpret_cast<const char*>(blob.data()), static_cast<qsizetype>(blob.size()));
     if (out.status() != QDataStream::Ok || !file.commit()) {

@@ -16,7 +16,9 @@
 namespace weaksight::ui {
 
 ExportDialog::ExportDialog(const QString& storePath, const QString& currentCase, QWidget* parent)
-    : QDialog(parent), m_storePath(storePath), m_currentCase(currentCase)
+    : QDialog(parent)
+    , m_storePath(storePath)
+    , m_currentCase(currentCase)
 {
     setWindowTitle(tr("Export curated masks"));
     auto* form = new QFormLayout(this);
@@ -75,22 +77,29 @@ ExportDialog::ExportDialog(const QString& storePath, const QString& currentCase,
         const Outcome outcome = m_watcher.result();
         if (!outcome.error.isEmpty()) {
             m_result->setText(tr("Export failed: %1").arg(outcome.error));
-            Q_EMIT finished(false);
+            Q_EMIT exportFinished(false);
             return;
         }
-        m_result->setText(tr("Wrote %1 files: %2 cases, %3 slices, %4 decisions (%5 older decisions superseded).")
-                              .arg(outcome.report.files.size())
-                              .arg(outcome.report.cases)
-                              .arg(outcome.report.slices)
-                              .arg(outcome.report.decisions)
-                              .arg(outcome.report.superseded));
-        Q_EMIT finished(true);
+        m_result->setText(
+            tr("Wrote %1 files: %2 cases, %3 slices, %4 decisions (%5 older decisions superseded).")
+                .arg(outcome.report.files.size())
+                .arg(outcome.report.cases)
+                .arg(outcome.report.slices)
+                .arg(outcome.report.decisions)
+                .arg(outcome.report.superseded));
+        Q_EMIT exportFinished(true);
     });
 }
 
-ExportDialog::~ExportDialog() { m_watcher.waitForFinished(); }
+ExportDialog::~ExportDialog()
+{
+    m_watcher.waitForFinished();
+}
 
-void ExportDialog::setOutputFolder(const QString& folder) { m_folder->setText(folder); }
+void ExportDialog::setOutputFolder(const QString& folder)
+{
+    m_folder->setText(folder);
+}
 
 storage::ExportOptions ExportDialog::options() const
 {
@@ -138,6 +147,9 @@ void ExportDialog::start()
     }));
 }
 
-QString ExportDialog::resultText() const { return m_result->text(); }
+QString ExportDialog::resultText() const
+{
+    return m_result->text();
+}
 
 } // namespace weaksight::ui

@@ -26,12 +26,12 @@ public:
     void setOutputFolder(const QString& folder);
     /// The options the dialog's controls describe.
     storage::ExportOptions options() const;
-    /// Starts the export (the Export button); finished follows.
+    /// Starts the export (the Export button); exportFinished follows.
     void start();
     QString resultText() const;
 
 Q_SIGNALS:
-    void finished(bool ok);
+    void exportFinished(bool ok);
 
 private:
     struct Outcome {

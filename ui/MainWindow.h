@@ -1,44 +1,39 @@
 #pragma once
 
-#include "core/compute/CamEngine.h"
 #include "core/cases/KitsCase.h"
+#include "core/compute/CamEngine.h"
 #include "core/research/DemoSetup.h"
 #include "ui/EditJournal.h"
 #include "ui/KeyBindings.h"
 
-#include <QFutureWatcher>
 #include <QMainWindow>
-
-#include <array>
 #include <memory>
 #include <optional>
-#include <vector>
 
-class QAction;
-class QComboBox;
-class QStackedWidget;
-class QProgressBar;
-class QPushButton;
-class QCheckBox;
-class QLabel;
-class QMenu;
 class QDockWidget;
-class QSlider;
-class QSpinBox;
+class QMenu;
+class QStackedWidget;
 
 namespace weaksight::ui {
 
-class SliceView;
 class CamController;
-class ComparisonView;
 class CaseBrowser;
-class SurfaceView;
+class ComparisonView;
 class Dashboard;
+class DashboardDock;
+class HeatmapToolbar;
+class ReviewActions;
 class ReviewController;
+class SliceView;
+class SliceToolbar;
+class SurfaceDock;
+class SurfaceView;
+class Workspace;
 
-/// The first workstation window: a case list, the axial slice viewer with CT window
-/// presets and label contours, and a status bar with slice, position and HU under the cursor.
-/// Case loading and demo generation run in the background (QtConcurrent + QPromise).
+/// The workstation window: the case list, the axial slice viewer (or the comparison of CAM
+/// methods) with CT window presets, label contours and the heatmap overlay, the review menu, the 3D
+/// view and the dashboard. It assembles the widgets and the models below them (Workspace,
+/// CamController, ReviewController) and passes their news between them; it computes nothing.
 class MainWindow : public QMainWindow {
     Q_OBJECT
 public:
@@ -63,25 +58,21 @@ public:
     /// Loads a classifier for the heatmap overlay (background; the Heatmaps toolbar shows it).
     void loadModel(const QString& path);
     const LoadedCase* currentCase() const { return m_current.get(); }
-    int caseCount() const { return static_cast<int>(m_cases.size()); }
+    int caseCount() const;
     void selectCase(int index);
 
     /// Where the demo (cases and model) lives (made on first use).
     static QString demoRootPath();
     /// Demo size and training (tests make a smaller one).
     void setDemoOptions(const DemoOptions& options);
-    /// The annotation store of a dataset: `weaksight.sqlite` in its folder (a file's folder for a
-    /// single volume).
-    static QString storePathFor(const QString& datasetPath);
-    /// Datasets opened before, newest first (kept in the settings).
-    static QStringList recentDatasets();
     CaseBrowser* caseBrowser() const { return m_caseBrowser; }
-    QString storePath() const { return m_storePath; }
-    SurfaceView* surfaceView() const { return m_surfaceView; }
+    Workspace* workspace() const { return m_workspace; }
+    QString storePath() const;
+    SurfaceView* surfaceView() const;
     ReviewController* reviewController() const { return m_review; }
     KeyBindings& keyBindings() { return m_keys; }
     Dashboard* dashboard() const { return m_dashboard; }
-    QDockWidget* dashboardDock() const { return m_dashboardDock; }
+    QDockWidget* dashboardDock() const;
     /// File > Export curated masks… (also the dashboard's button).
     void showExportDialog();
     /// Help > Keyboard shortcuts (F1): the overlay listing every command's key.
@@ -104,76 +95,39 @@ protected:
     void closeEvent(QCloseEvent* event) override;
 
 private:
-    struct LoadResult {
-        std::shared_ptr<LoadedCase> loaded;
-        QString error;
-        int generation = 0;
-    };
-
-    void buildUi();
-    void showCases(std::vector<CaseFiles> cases, const QString& datasetPath);
-    void rememberDataset(const QString& path);
-    void onCaseLoaded();
+    void buildFileMenu();
+    void buildNavigateMenu();
+    void buildCaseDock();
+    void buildDashboardDock();
+    void buildViewMenu();
+    void buildHeatmaps();
+    void connectHeatmaps();
+    void buildReview();
+    void showCases();
+    void onCaseLoaded(std::shared_ptr<const LoadedCase> loaded);
     void showError(const QString& title, const QString& message);
-    void updateSliceControls();
-    void chooseDataset();
-    void chooseVolumeFile();
-    void buildHeatmapToolbar();
     void showHeatmaps(int slice);
     void updateProposalIou();
     void goToLesionSlice(int direction);
-    void update3dView();
-    void buildReviewMenu();
-    bool ensureAnnotator();
-    bool askAnnotator();
-    void showEditedMask();
-    void endPolygon();
-    void goToNextUndecided(int direction);
-    void updateReviewStatus();
-    void resumeRecoveredEdit();
+    void refreshStoreViews();
 
+    Workspace* m_workspace = nullptr;
     SliceView* m_view = nullptr;
-    CaseBrowser* m_caseBrowser = nullptr;
-    SurfaceView* m_surfaceView = nullptr;
-    Dashboard* m_dashboard = nullptr;
-    QDockWidget* m_dashboardDock = nullptr;
-    ReviewController* m_review = nullptr;
-    QAction* m_autoAdvance = nullptr;
-    QLabel* m_reviewLabel = nullptr;
-    KeyBindings m_keys;
-    std::vector<std::array<double, 2>> m_polygonPoints; ///< slice pixels (row, col)
-    bool m_polygonSubtract = false;
-    std::optional<EditRecovery> m_recovery; ///< waiting for its case to load
-    QDockWidget* m_surfaceDock = nullptr;
-    QString m_storePath; ///< the annotation store of the open dataset
-    std::shared_ptr<const LoadedCase> m_surfaceCase; ///< the case the 3D view shows
-    QMenu* m_recentMenu = nullptr;
-    QSlider* m_sliceSlider = nullptr;
-    QLabel* m_sliceLabel = nullptr;
-    QComboBox* m_presets = nullptr;
-    QCheckBox* m_showLabels = nullptr;
-    QLabel* m_cursorLabel = nullptr;
-    CamController* m_cams = nullptr;
     ComparisonView* m_comparison = nullptr;
     QStackedWidget* m_centre = nullptr;
+    CaseBrowser* m_caseBrowser = nullptr;
+    SurfaceDock* m_surfaceDock = nullptr;
+    Dashboard* m_dashboard = nullptr;
+    DashboardDock* m_dashboardDock = nullptr;
+    CamController* m_cams = nullptr;
+    HeatmapToolbar* m_heatmaps = nullptr;
+    ReviewController* m_review = nullptr;
+    ReviewActions* m_reviewActions = nullptr;
+    KeyBindings m_keys;
+    std::shared_ptr<const LoadedCase> m_current;
+    QMenu* m_recentMenu = nullptr;
+    SliceToolbar* m_sliceToolbar = nullptr;
     QAction* m_compareAction = nullptr;
-    QComboBox* m_camMethod = nullptr;
-    QComboBox* m_targetLayer = nullptr;
-    QComboBox* m_normalisation = nullptr;
-    QSpinBox* m_cropSize = nullptr;
-    QSlider* m_threshold = nullptr;
-    QLabel* m_thresholdLabel = nullptr;
-    QSlider* m_opacity = nullptr;
-    QComboBox* m_colorMap = nullptr;
-    QLabel* m_modelLabel = nullptr;
-    QLabel* m_iouLabel = nullptr;
-    QProgressBar* m_camProgress = nullptr;
-    QPushButton* m_camCancel = nullptr;
-
-    std::vector<CaseFiles> m_cases;
-    std::shared_ptr<LoadedCase> m_current;
-    QFutureWatcher<LoadResult> m_loadWatcher;
-    int m_loadGeneration = 0;
     DemoOptions m_demoOptions;
 };
 

@@ -1,48 +1,109 @@
 #include "ui/ReviewController.h"
 
 #include "core/dataset/KidneyCrops.h"
+#include "core/review/SliceHeatmaps.h"
 #include "storage/StoreTools.h"
 #include "ui/CamController.h"
 
-
+#include <QFileInfo>
+#include <QtConcurrent/QtConcurrentRun>
 #include <spdlog/spdlog.h>
 
 namespace weaksight::ui {
 
 namespace fs = std::filesystem;
 
-ReviewController::ReviewController(CamController& cams, QObject* parent) : QObject(parent), m_cams(cams)
+ReviewController::ReviewController(CamController& cams, QObject* parent)
+    : QObject(parent)
+    , m_cams(cams)
 {
     m_shownSince.start();
+    connect(&m_storeOpening, &QFutureWatcher<OpenedStore>::finished, this, [this] {
+        adoptOpenedStore();
+        refreshStanding();
+    });
 }
 
-ReviewController::~ReviewController() = default;
+ReviewController::~ReviewController()
+{
+    m_storeOpening.waitForFinished();
+    m_registration.waitForFinished();
+}
 
 void ReviewController::setDataset(const QString& datasetRoot, const QString& storePath)
 {
     if (storePath == m_storePath)
         return;
-    if (m_editor)
+    if (m_edit)
         stopEditing(/*discardJournal=*/false); // kept in the journal
     m_datasetRoot = datasetRoot;
     m_storePath = storePath;
     m_store.reset();
+    m_datasetId = 0;
+    m_storeCaseId.reset();
+    m_standing.clear();
     m_session.clear();
+    m_storeOpening.waitForFinished(); // a store of the previous dataset still opening
+    if (!QFileInfo::exists(storePath))
+        return; // made at the first decision
+    m_storeOpening.setFuture(QtConcurrent::run([path = storePath] {
+        OpenedStore opened{nullptr, path, {}};
+        try {
+            opened.store = std::make_shared<storage::AnnotationStore>(path.toStdString());
+        } catch (const std::exception& e) {
+            opened.error = QString::fromStdString(e.what());
+        }
+        return opened;
+    }));
+}
+
+void ReviewController::adoptOpenedStore()
+{
+    if (m_store || !m_storeOpening.future().isValid() || m_storeOpening.future().resultCount() == 0)
+        return;
+    m_storeOpening.waitForFinished();
+    const OpenedStore opened = m_storeOpening.result();
+    if (opened.path != m_storePath)
+        return;
+    if (!opened.store) {
+        // Shown at the first decision, which tries again.
+        spdlog::warn("annotation store {}: {}", opened.path.toStdString(), opened.error.toStdString());
+        return;
+    }
+    m_store = opened.store;
 }
 
 void ReviewController::setCase(std::shared_ptr<const LoadedCase> loaded)
 {
     // Another case while editing: the correction stays in the journal (offered back at start-up).
-    if (m_editor)
+    if (m_edit)
         stopEditing(/*discardJournal=*/false);
     m_case = std::move(loaded);
     m_centres.reset(); // built on first use unless the heatmap worker has built them already
     m_slice = -1;
+    m_storeCaseId.reset();
+    m_standing.clear();
+    m_registration.waitForFinished();
+    if (m_case && m_case->imaging) {
+        // The fingerprints (SHA-256 of the files) are made now, in the background, so the first
+        // decision on the case does not hash a CT file on the GUI thread.
+        m_registration.setFuture(QtConcurrent::run([files = m_case->files] {
+            Registration made{files.caseId, std::nullopt};
+            try {
+                made.registration = storage::caseRegistration(files);
+            } catch (const std::exception& e) {
+                spdlog::warn("case {}: registration deferred: {}", files.caseId,
+                             e.what()); // retried at the decision
+            }
+            return made;
+        }));
+    }
+    refreshStanding();
 }
 
 void ReviewController::setTarget(int slice, int crop)
 {
-    if ((slice == m_slice && crop == m_crop) || m_editor)
+    if ((slice == m_slice && crop == m_crop) || m_edit)
         return; // a correction keeps its slice and crop until finished or cancelled
     m_slice = slice;
     m_crop = crop;
@@ -51,18 +112,18 @@ void ReviewController::setTarget(int slice, int crop)
 
 void ReviewController::setWholeSlice(bool whole)
 {
-    if (whole == m_wholeSlice || m_editor)
+    if (whole == m_wholeSlice || m_edit)
         return;
     m_wholeSlice = whole;
     m_crop = 0;
     m_shownSince.restart();
 }
 
-std::optional<storage::CropBox> ReviewController::wholeSliceBox() const
+std::optional<CropBox> ReviewController::wholeSliceBox() const
 {
     if (!m_case || !m_case->imaging)
         return std::nullopt;
-    return storage::CropBox{0, 0, m_case->imaging->rows(), m_case->imaging->cols()};
+    return CropBox{0, 0, m_case->imaging->rows(), m_case->imaging->cols()};
 }
 
 int ReviewController::cropCount() const
@@ -70,22 +131,21 @@ int ReviewController::cropCount() const
     const auto* maps = m_cams.heatmaps(m_slice);
     if (!maps)
         return 0;
-    return m_wholeSlice ? 1 : static_cast<int>(maps->patches.size());
+    return m_wholeSlice ? 1 : static_cast<int>(maps->crops.size());
 }
 
-std::optional<storage::CropBox> ReviewController::cropBox() const
+std::optional<CropBox> ReviewController::cropBox() const
 {
-    if (m_editor && m_editBox)
-        return m_editBox;
+    if (m_edit)
+        return m_edit->box();
     const auto* maps = m_cams.heatmaps(m_slice);
     if (!maps)
         return std::nullopt;
     if (m_wholeSlice)
         return wholeSliceBox();
-    if (m_crop < 0 || m_crop >= static_cast<int>(maps->patches.size()))
+    if (m_crop < 0 || m_crop >= static_cast<int>(maps->crops.size()))
         return std::nullopt;
-    const auto& p = maps->patches[static_cast<size_t>(m_crop)];
-    return storage::CropBox{p.row0, p.col0, p.rows, p.cols};
+    return maps->crops[static_cast<size_t>(m_crop)].box;
 }
 
 std::optional<BinaryMask> ReviewController::proposal() const
@@ -94,57 +154,112 @@ std::optional<BinaryMask> ReviewController::proposal() const
     const auto box = cropBox();
     if (!maps || !box)
         return std::nullopt;
-    const double t = m_cams.threshold();
-    BinaryMask mask(box->rows, box->cols);
     // Per crop: that crop's {map > t}; whole slice: the union of every crop's, on the slice grid.
-    for (int i = 0; i < static_cast<int>(maps->patches.size()); ++i) {
-        if (!m_wholeSlice && i != m_crop)
-            continue;
-        const auto& p = maps->patches[static_cast<size_t>(i)];
-        for (int r = 0; r < p.rows; ++r)
-            for (int c = 0; c < p.cols; ++c) {
-                const int row = p.row0 + r - box->row, col = p.col0 + c - box->col;
-                if (row >= 0 && col >= 0 && row < box->rows && col < box->cols && !p.degenerate &&
-                    compute::isProposed(p.values[static_cast<size_t>(r) * p.cols + c], t))
-                    mask.at(row, col) = 1;
-            }
-    }
-    return mask;
+    if (m_wholeSlice)
+        return review::proposalOn(*maps, *box, m_cams.threshold());
+    if (m_crop < 0 || m_crop >= static_cast<int>(maps->crops.size()))
+        return BinaryMask(box->rows, box->cols);
+    return review::proposalOn(maps->crops[static_cast<size_t>(m_crop)], *box, m_cams.threshold());
 }
 
 bool ReviewController::openStore()
 {
-    if (m_store)
-        return true;
+    // A store being opened in the background: the decision waits for it (usually done by now).
+    if (!m_store && m_storeOpening.isRunning())
+        m_storeOpening.waitForFinished();
+    adoptOpenedStore();
     try {
-        m_store = std::make_unique<storage::AnnotationStore>(m_storePath.toStdString());
-        const fs::path root = m_datasetRoot.toStdString();
-        m_datasetId = m_store->registerDataset(fs::absolute(root).lexically_normal().string(),
-                                               m_case ? toString(m_case->files.layout) : std::string("single-file"));
+        if (!m_store)
+            m_store = std::make_shared<storage::AnnotationStore>(m_storePath.toStdString());
+        if (m_datasetId == 0) {
+            const fs::path root = m_datasetRoot.toStdString();
+            m_datasetId = m_store->registerDataset(fs::absolute(root).lexically_normal().string(),
+                                                   m_case ? toString(m_case->files.layout)
+                                                          : std::string("single-file"));
+        }
         return true;
     } catch (const std::exception& e) {
         m_store.reset();
-        m_lastError = tr("Cannot open the annotation store %1: %2").arg(m_storePath, QString::fromStdString(e.what()));
+        m_lastError =
+            tr("Cannot open the annotation store %1: %2").arg(m_storePath, QString::fromStdString(e.what()));
         Q_EMIT failed(m_lastError);
         return false;
     }
+}
+
+std::optional<storage::CaseRegistration> ReviewController::takeRegistration()
+{
+    m_registration.waitForFinished();
+    if (!m_registration.future().isValid() || m_registration.future().resultCount() == 0)
+        return std::nullopt;
+    const Registration made = m_registration.result();
+    return m_case && made.caseKey == m_case->files.caseId ? made.registration : std::nullopt;
 }
 
 std::optional<int64_t> ReviewController::caseId()
 {
     if (!m_case || !openStore())
         return std::nullopt;
-    if (auto id = m_store->findCase(m_case->files.caseId))
-        return id;
-    // First decision on this case: register its files (paths, shape, fingerprints).
-    return storage::registerCaseFiles(*m_store, m_datasetId, m_case->files);
+    if (!m_storeCaseId)
+        m_storeCaseId = m_store->findCase(m_case->files.caseId);
+    if (!m_storeCaseId) {
+        // First decision on this case: its files (paths, shape, fingerprints) as hashed in the
+        // background; again here if that failed, so the error reaches the labeller.
+        const auto made = takeRegistration();
+        m_storeCaseId = made ? m_store->registerCase(m_datasetId, *made)
+                             : storage::registerCaseFiles(*m_store, m_datasetId, m_case->files);
+    }
+    return m_storeCaseId;
+}
+
+void ReviewController::refreshStanding()
+{
+    m_standing.clear();
+    if (!m_store || !m_case)
+        return;
+    try {
+        if (!m_storeCaseId)
+            m_storeCaseId = m_store->findCase(m_case->files.caseId);
+        if (m_storeCaseId)
+            m_standing = m_store->standingCrops(*m_storeCaseId);
+    } catch (const std::exception& e) {
+        spdlog::warn("annotation store {}: {}", m_storePath.toStdString(), e.what());
+    }
+}
+
+storage::ProposalInput ReviewController::proposalInput(int64_t caseId, const CropBox& box,
+                                                       BinaryMask proposed)
+{
+    storage::ProposalInput input;
+    input.caseId = caseId;
+    input.slice = m_slice;
+    input.crop = box;
+    input.threshold = m_cams.threshold();
+    input.mask = std::move(proposed);
+    const auto* maps = m_cams.heatmaps(m_slice);
+    if (!m_wholeSlice && maps && m_crop >= 0 && m_crop < static_cast<int>(maps->crops.size())) {
+        const review::CropHeatmap& heatmap = maps->crops[static_cast<size_t>(m_crop)];
+        input.heatmap = storage::ProposalHeatmap{heatmap.raw.rows, heatmap.raw.cols, heatmap.raw.values,
+                                                 heatmap.low, heatmap.high};
+    }
+    if (!m_cams.modelHash().empty()) {
+        input.modelId = m_store->registerModel(
+            {m_cams.modelHash(), m_cams.modelArchitecture(), m_cams.modelPath().toStdString(), "{}"});
+        storage::CamSettingsRecord settings;
+        settings.method = compute::toString(m_cams.method());
+        settings.layer = m_cams.targetLayer().toStdString();
+        settings.normalisation = compute::toString(m_cams.normalisation());
+        settings.parametersJson = "{\"key\": \"" + m_cams.methodKey() + "\"}";
+        input.camSettingsId = m_store->registerCamSettings(settings);
+    }
+    return input;
 }
 
 bool ReviewController::record(storage::DecisionKind kind, std::optional<BinaryMask> finalMask)
 {
     m_lastError.clear();
     const auto box = cropBox();
-    const auto proposed = proposal();
+    auto proposed = proposal();
     if (!m_case || !box || !proposed) {
         m_lastError = tr("No proposal on this slice to decide on.");
         Q_EMIT failed(m_lastError);
@@ -159,37 +274,19 @@ bool ReviewController::record(storage::DecisionKind kind, std::optional<BinaryMa
         const auto id = caseId();
         if (!id)
             return false;
-        storage::ProposalInput proposalInput;
-        proposalInput.caseId = *id;
-        proposalInput.slice = m_slice;
-        proposalInput.crop = *box;
-        proposalInput.threshold = m_cams.threshold();
-        proposalInput.mask = *proposed;
-        if (const auto heatmap = m_wholeSlice ? std::nullopt : m_cams.patchHeatmap(m_slice, m_crop))
-            proposalInput.heatmap = storage::ProposalHeatmap{heatmap->raw.rows, heatmap->raw.cols, heatmap->raw.values,
-                                                             heatmap->low, heatmap->high};
-        if (!m_cams.modelHash().empty()) {
-            proposalInput.modelId = m_store->registerModel(
-                {m_cams.modelHash(), m_cams.modelArchitecture(), m_cams.modelPath().toStdString(), "{}"});
-            storage::CamSettingsRecord settings;
-            settings.method = compute::toString(m_cams.method());
-            settings.layer = m_cams.targetLayer().toStdString();
-            settings.normalisation = compute::toString(m_cams.normalisation());
-            settings.parametersJson = "{\"key\": \"" + m_cams.methodKey() + "\"}";
-            proposalInput.camSettingsId = m_store->registerCamSettings(settings);
-        }
         storage::DecisionInput decision;
         decision.annotator = m_annotator.toStdString();
         decision.kind = kind;
         decision.finalMask = std::move(finalMask);
         const auto& labels = m_case->labels;
         // Only a box inside the slice gets ground truth; the store refuses any other proposal.
-        if (labels && m_slice >= 0 && m_slice < labels->slices() && box->row >= 0 && box->col >= 0 &&
-            box->row + box->rows <= labels->rows() && box->col + box->cols <= labels->cols())
-            decision.groundTruth = lesionMask(*m_case->labels, m_slice, box->row, box->col, box->rows, box->cols);
+        if (labels && m_slice >= 0 && m_slice < labels->slices() &&
+            box->liesWithin(labels->rows(), labels->cols()))
+            decision.groundTruth = lesionMask(*labels, m_slice, *box);
         decision.timeSpentMs = m_shownSince.elapsed();
         // Proposal and decision in one transaction: a crash leaves both or neither.
-        const auto result = m_store->recordProposalDecision(proposalInput, std::move(decision));
+        const auto result = m_store->recordProposalDecision(proposalInput(*id, *box, std::move(*proposed)),
+                                                            std::move(decision));
         m_session.push_back({result.decisionId, m_slice, m_crop});
     } catch (const std::exception& e) {
         m_lastError = tr("The decision was not saved: %1").arg(QString::fromStdString(e.what()));
@@ -198,22 +295,33 @@ bool ReviewController::record(storage::DecisionKind kind, std::optional<BinaryMa
         return false;
     }
     m_shownSince.restart();
+    refreshStanding();
     Q_EMIT decisionRecorded(m_slice, m_crop, QString::fromStdString(storage::toString(kind)));
     return true;
 }
 
 // An accepted decision's final mask is its proposal: the store takes the one just written.
-bool ReviewController::accept() { return !editing() && record(storage::DecisionKind::Accept, std::nullopt); }
-bool ReviewController::reject() { return !editing() && record(storage::DecisionKind::Reject, std::nullopt); }
-bool ReviewController::skip() { return !editing() && record(storage::DecisionKind::Skip, std::nullopt); }
+bool ReviewController::accept()
+{
+    return !editing() && record(storage::DecisionKind::Accept, std::nullopt);
+}
+bool ReviewController::reject()
+{
+    return !editing() && record(storage::DecisionKind::Reject, std::nullopt);
+}
+bool ReviewController::skip()
+{
+    return !editing() && record(storage::DecisionKind::Skip, std::nullopt);
+}
 
 bool ReviewController::startCorrection()
 {
     const auto start = proposal();
-    if (!start || editing())
+    const auto box = cropBox();
+    if (!start || !box || editing())
         return false;
-    m_editBox = cropBox(); // fixed while editing, whatever the heatmaps do meanwhile
-    m_editor = std::make_unique<MaskEditor>(*start);
+    // The box stays fixed while editing, whatever the heatmaps do meanwhile.
+    m_edit = std::make_unique<review::EditSession>(*box, *start);
     editChanged();
     Q_EMIT editingChanged(true);
     return true;
@@ -221,11 +329,10 @@ bool ReviewController::startCorrection()
 
 void ReviewController::editChanged()
 {
-    const auto box = cropBox();
-    if (!m_editor || !box || !m_case)
+    if (!m_edit || !m_case)
         return;
-    m_journal.save({m_storePath, m_datasetRoot, QString::fromStdString(m_case->files.caseId), m_slice, m_crop, *box,
-                    m_annotator, 0, m_editor->mask()});
+    m_journal.save({m_storePath, m_datasetRoot, QString::fromStdString(m_case->files.caseId), m_slice, m_crop,
+                    m_edit->box(), m_annotator, 0, m_edit->mask()});
 }
 
 bool ReviewController::restoreCorrection(const EditRecovery& recovery)
@@ -236,8 +343,7 @@ bool ReviewController::restoreCorrection(const EditRecovery& recovery)
     m_slice = recovery.slice;
     m_crop = recovery.crop;
     m_shownSince.restart();
-    m_editor = std::make_unique<MaskEditor>(recovery.mask);
-    m_editBox = recovery.box;
+    m_edit = std::make_unique<review::EditSession>(recovery.box, recovery.mask);
     if (m_annotator.isEmpty())
         m_annotator = recovery.annotator;
     Q_EMIT editingChanged(true);
@@ -246,10 +352,10 @@ bool ReviewController::restoreCorrection(const EditRecovery& recovery)
 
 bool ReviewController::finishCorrection()
 {
-    if (!m_editor)
+    if (!m_edit)
         return false;
-    m_editor->endStroke();
-    BinaryMask final = m_editor->mask();
+    m_edit->endStroke();
+    BinaryMask final = m_edit->mask();
     if (!record(storage::DecisionKind::Correct, std::move(final)))
         return false; // nothing is lost: still editing, the journal keeps the mask
     stopEditing(/*discardJournal=*/true);
@@ -258,14 +364,13 @@ bool ReviewController::finishCorrection()
 
 void ReviewController::cancelCorrection()
 {
-    if (m_editor)
+    if (m_edit)
         stopEditing(/*discardJournal=*/true);
 }
 
 void ReviewController::stopEditing(bool discardJournal)
 {
-    m_editor.reset();
-    m_editBox.reset();
+    m_edit.reset();
     if (discardJournal)
         m_journal.discard();
     Q_EMIT editingChanged(false);
@@ -284,6 +389,7 @@ bool ReviewController::undoLastDecision()
         return false;
     }
     m_session.pop_back();
+    refreshStanding();
     Q_EMIT decisionUndone(last.slice, last.crop);
     return true;
 }
@@ -291,21 +397,11 @@ bool ReviewController::undoLastDecision()
 std::optional<storage::DecisionKind> ReviewController::decisionOf(int slice, int crop) const
 {
     const auto* maps = m_cams.heatmaps(slice);
-    if (!m_store || !m_case || !maps || crop < 0 || crop >= (m_wholeSlice ? 1 : static_cast<int>(maps->patches.size())))
+    if (!m_case || !maps || crop < 0 || crop >= (m_wholeSlice ? 1 : static_cast<int>(maps->crops.size())))
         return std::nullopt;
-    const auto id = m_store->findCase(m_case->files.caseId);
-    if (!id)
-        return std::nullopt;
-    storage::CropBox box;
-    if (m_wholeSlice) {
-        box = *wholeSliceBox();
-    } else {
-        const auto& p = maps->patches[static_cast<size_t>(crop)];
-        box = {p.row0, p.col0, p.rows, p.cols};
-    }
-    for (const auto& d : m_store->decisionsForSlice(*id, slice)) // newest first
-        if (!d.undone && d.crop.row == box.row && d.crop.col == box.col && d.crop.rows == box.rows &&
-            d.crop.cols == box.cols)
+    const CropBox box = m_wholeSlice ? *wholeSliceBox() : maps->crops[static_cast<size_t>(crop)].box;
+    for (const auto& d : m_standing) // newest first
+        if (d.slice == slice && d.crop == box)
             return d.kind;
     return std::nullopt;
 }
@@ -319,80 +415,43 @@ const KidneyCentres* ReviewController::centres() const
     return m_centres.get();
 }
 
-bool ReviewController::sliceDecided(int64_t caseId, int slice) const
+review::ReviewOrderInput ReviewController::reviewOrderInput() const
 {
+    review::ReviewOrderInput input;
+    if (!m_case || !m_case->imaging)
+        return input;
+    const CtVolume& ct = *m_case->imaging;
+    input.sliceCount = ct.slices();
     const auto [rows, cols] = m_cams.cropExtent();
     const KidneyCentres* kidneys = centres();
-    std::vector<CropBox> boxes;
-    if (m_wholeSlice) {
-        // Slices with kidney crops need one decision of the whole slice.
-        if (kidneys && kidneys->boxes(slice, rows, cols).empty())
-            return true;
-        if (!m_store)
-            return false;
-        const auto whole = wholeSliceBox();
-        const auto decisions = m_store->decisionsForSlice(caseId, slice);
-        return std::any_of(decisions.begin(), decisions.end(), [&](const storage::StoredDecision& d) {
-            return !d.undone && d.crop.row == 0 && d.crop.col == 0 && d.crop.rows == whole->rows && d.crop.cols == whole->cols;
-        });
-    }
-    if (m_case && m_case->imaging)
-        boxes = cropBoxes(*m_case, kidneys, slice, rows, cols);
-    if (boxes.empty())
-        return true; // nothing to decide on this slice
-    if (!m_store)
-        return false;
-    const auto decisions = m_store->decisionsForSlice(caseId, slice);
-    for (const auto& box : boxes) {
-        const bool decided = std::any_of(decisions.begin(), decisions.end(), [&](const storage::StoredDecision& d) {
-            return !d.undone && d.crop.row == box.row0 && d.crop.col == box.col0 && d.crop.rows == rows &&
-                   d.crop.cols == cols;
-        });
-        if (!decided)
-            return false;
-    }
-    return true;
+    const auto whole = *wholeSliceBox();
+    input.boxesToDecide = [=, wholeSlice = m_wholeSlice](int slice) {
+        std::vector<CropBox> boxes;
+        for (const auto& crop : cropsOnSlice(kidneys, slice, ct.rows(), ct.cols(), rows, cols))
+            boxes.push_back(crop.box);
+        // Whole slices: every slice with kidney crops needs one decision of the whole slice.
+        if (wholeSlice && !boxes.empty())
+            boxes = {whole};
+        return boxes;
+    };
+    for (const auto& d : m_standing)
+        input.decided.push_back({d.slice, d.crop});
+    input.probabilities = m_cams.lesionProbabilities();
+    return input;
 }
 
-std::vector<int> ReviewController::reviewOrder() const
+std::vector<int> ReviewController::reviewOrder()
 {
-    std::vector<int> order;
-    if (!m_case || !m_case->imaging)
-        return order;
-    const auto id = m_store && m_case ? m_store->findCase(m_case->files.caseId) : std::nullopt;
-    for (int k = 0; k < m_case->imaging->slices(); ++k)
-        if (!sliceDecided(id.value_or(-1), k))
-            order.push_back(k);
-    // Most probable lesions first once the scan has covered the case; slice order otherwise.
-    if (m_cams.scannedSlices() == m_case->imaging->slices())
-        std::stable_sort(order.begin(), order.end(), [this](int a, int b) {
-            return m_cams.lesionProbability(a).value_or(0) > m_cams.lesionProbability(b).value_or(0);
-        });
-    return order;
+    refreshStanding();
+    return review::reviewOrder(reviewOrderInput());
 }
 
-std::optional<int> ReviewController::nextUndecidedSlice(int direction) const
+std::optional<int> ReviewController::nextUndecidedSlice(int direction)
 {
-    const auto order = reviewOrder();
-    if (order.empty())
-        return std::nullopt;
-    const auto here = std::find(order.begin(), order.end(), m_slice);
-    if (here == order.end()) {
-        // The current slice is decided: in slice order, the next undecided one in `direction`;
-        // with probabilities, the most probable (forward) or the least (backward).
-        if (m_cams.scannedSlices() == m_case->imaging->slices())
-            return direction > 0 ? order.front() : order.back();
-        for (int k = m_slice + direction; k >= 0 && k < m_case->imaging->slices(); k += direction)
-            if (std::find(order.begin(), order.end(), k) != order.end())
-                return k;
-        return direction > 0 ? order.front() : order.back();
-    }
-    // Along the order, wrapping around.
-    const auto index = static_cast<long>(here - order.begin());
-    const auto size = static_cast<long>(order.size());
-    if (size == 1)
-        return std::nullopt;
-    return order[static_cast<size_t>(((index + (direction > 0 ? 1 : -1)) % size + size) % size)];
+    refreshStanding();
+    const auto input = reviewOrderInput();
+    return review::nextInReviewOrder(review::reviewOrder(input), m_slice, direction,
+                                     review::ordersByProbability(input));
 }
 
 } // namespace weaksight::ui

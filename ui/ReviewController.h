@@ -8,13 +8,15 @@
 
 #include "core/cases/KitsCase.h"
 #include "core/masks/MaskEditing.h"
-#include "ui/EditJournal.h"
+#include "core/review/EditSession.h"
+#include "core/review/ReviewOrder.h"
 #include "storage/AnnotationStore.h"
+#include "ui/EditJournal.h"
 
 #include <QElapsedTimer>
+#include <QFutureWatcher>
 #include <QObject>
 #include <QString>
-
 #include <memory>
 #include <optional>
 #include <vector>
@@ -38,6 +40,7 @@ public:
     /// The dataset folder and its store file (opened for writing at the first decision).
     void setDataset(const QString& datasetRoot, const QString& storePath);
     void setCase(std::shared_ptr<const LoadedCase> loaded);
+    const LoadedCase* currentCase() const { return m_case.get(); }
     /// Review whole slices (one decision per slice: the union of its crops' proposals on the
     /// slice grid) instead of one decision per kidney crop.
     void setWholeSlice(bool whole);
@@ -50,16 +53,18 @@ public:
 
     /// The proposal of the current crop: {map > threshold} on the crop grid (nullopt without heatmaps).
     std::optional<BinaryMask> proposal() const;
-    /// The crop's box on the slice: row0, col0, rows, cols.
-    std::optional<storage::CropBox> cropBox() const;
+    /// The crop's box on the slice.
+    std::optional<CropBox> cropBox() const;
 
     bool accept();
     bool reject();
     bool skip();
     /// Enters editing with the proposal as the starting mask.
     bool startCorrection();
-    bool editing() const { return m_editor != nullptr; }
-    MaskEditor* editor() const { return m_editor.get(); }
+    bool editing() const { return m_edit != nullptr; }
+    /// The correction in progress (brush, eraser, polygon and mask operations in slice pixels).
+    review::EditSession* edit() const { return m_edit.get(); }
+    MaskEditor* editor() const { return m_edit ? &m_edit->editor() : nullptr; }
     /// Records the edited mask as a correction.
     bool finishCorrection();
     void cancelCorrection();
@@ -71,15 +76,17 @@ public:
     bool restoreCorrection(const EditRecovery& recovery);
     EditJournal& journal() { return m_journal; }
 
-    /// The standing decision kind of a slice's crop in the store, if any.
+    /// The standing decision kind of a slice's crop, from the case's standing crops as last read
+    /// (when the case opened, after each decision, at each step through the review order).
     std::optional<storage::DecisionKind> decisionOf(int slice, int crop) const;
     /// The next slice that needs a decision: slices with kidney crops of which one has no standing
     /// decision, ordered by the classifier's lesion probability (highest first, once the scan has
     /// covered the case), then by slice; the one after (direction +1) or before (-1) the current
     /// slice in that order, wrapping around.
-    std::optional<int> nextUndecidedSlice(int direction = +1) const;
-    /// That order, for the dashboard and tests.
-    std::vector<int> reviewOrder() const;
+    /// One store query: the case's standing crops, read again so other annotators' decisions count.
+    std::optional<int> nextUndecidedSlice(int direction = +1);
+    /// That order, for the dashboard and tests (the same one query).
+    std::vector<int> reviewOrder();
     /// The store, once opened (tests and the dashboard read it).
     storage::AnnotationStore* store() const { return m_store.get(); }
     QString lastError() const { return m_lastError; }
@@ -92,25 +99,46 @@ Q_SIGNALS:
 
 private:
     bool record(storage::DecisionKind kind, std::optional<BinaryMask> finalMask);
-    bool sliceDecided(int64_t caseId, int slice) const;
+    storage::ProposalInput proposalInput(int64_t caseId, const CropBox& box, BinaryMask proposed);
+    review::ReviewOrderInput reviewOrderInput() const;
     void stopEditing(bool discardJournal);
     /// The case's kidney centres: the heatmap worker's when it has built them, else built here once.
     const KidneyCentres* centres() const;
-    std::optional<storage::CropBox> wholeSliceBox() const;
+    std::optional<CropBox> wholeSliceBox() const;
+    /// The store: opened in the background when the dataset is set and its file exists (checks and
+    /// migrations cost time on a large store), else created here at the first decision.
     bool openStore();
+    void adoptOpenedStore();
+    /// The case's row in the store, registered at its first decision (its fingerprints were made
+    /// in the background when the case loaded).
     std::optional<int64_t> caseId();
+    /// Reads the case's standing crops (one query once the case's row is known).
+    void refreshStanding();
+    std::optional<storage::CaseRegistration> takeRegistration();
 
     CamController& m_cams;
     QString m_annotator;
     QString m_datasetRoot, m_storePath;
-    std::unique_ptr<storage::AnnotationStore> m_store;
+    std::shared_ptr<storage::AnnotationStore> m_store;
     int64_t m_datasetId = 0;
+    struct OpenedStore {
+        std::shared_ptr<storage::AnnotationStore> store;
+        QString path;
+        QString error;
+    };
+    QFutureWatcher<OpenedStore> m_storeOpening;
+    struct Registration {
+        std::string caseKey;
+        std::optional<storage::CaseRegistration> registration;
+    };
+    QFutureWatcher<Registration> m_registration;
+    std::optional<int64_t> m_storeCaseId;                           ///< the case's row, once known
+    std::vector<storage::AnnotationStore::StandingCrop> m_standing; ///< newest first
     std::shared_ptr<const LoadedCase> m_case;
     mutable std::shared_ptr<const KidneyCentres> m_centres;
     int m_slice = -1, m_crop = 0;
     bool m_wholeSlice = false;
-    std::unique_ptr<MaskEditor> m_editor;
-    std::optional<storage::CropBox> m_editBox; ///< the crop being corrected, fixed while editing
+    std::unique_ptr<review::EditSession> m_edit; ///< its box stays fixed while editing
     EditJournal m_journal;
     QElapsedTimer m_shownSince; ///< time spent on the current proposal
     struct Recorded {

@@ -3,11 +3,13 @@
 #include "core/cases/KitsCase.h"
 #include "storage/Exporter.h"
 
+#include <QCheckBox>
 #include <QFileInfo>
+#include <QHBoxLayout>
 #include <QMouseEvent>
+#include <QVBoxLayout>
 #include <QWheelEvent>
 #include <QtConcurrent/QtConcurrentRun>
-
 #include <spdlog/spdlog.h>
 #include <vtkCamera.h>
 #include <vtkGenericOpenGLRenderWindow.h>
@@ -15,7 +17,8 @@
 
 namespace weaksight::ui {
 
-SurfaceView::SurfaceView(QWidget* parent) : VtkViewport(parent)
+SurfaceView::SurfaceView(QWidget* parent)
+    : VtkViewport(parent)
 {
     renderWindow()->AddRenderer(m_scene.renderer());
     connect(&m_watcher, &QFutureWatcher<Built>::finished, this, [this] {
@@ -30,7 +33,10 @@ SurfaceView::SurfaceView(QWidget* parent) : VtkViewport(parent)
     });
 }
 
-SurfaceView::~SurfaceView() { m_watcher.waitForFinished(); }
+SurfaceView::~SurfaceView()
+{
+    m_watcher.waitForFinished();
+}
 
 void SurfaceView::showCase(std::shared_ptr<const LoadedCase> loaded, const QString& storePath)
 {
@@ -44,7 +50,8 @@ void SurfaceView::showCase(std::shared_ptr<const LoadedCase> loaded, const QStri
     m_watcher.setFuture(QtConcurrent::run([loaded, store, generation] {
         Built built;
         built.generation = generation;
-        built.truth = render::buildLabelSurfaces(*loaded->labels, {labels::Kidney, labels::Tumour, labels::Cyst}, false);
+        built.truth = render::buildLabelSurfaces(*loaded->labels,
+                                                 {labels::Kidney, labels::Tumour, labels::Cyst}, false);
         if (!store.empty()) {
             try {
                 const storage::AnnotationStore annotations(store, storage::Database::Mode::ReadOnly);
@@ -65,7 +72,10 @@ void SurfaceView::resetView()
     requestRender();
 }
 
-void SurfaceView::mousePressEvent(QMouseEvent* event) { m_last = event->position(); }
+void SurfaceView::mousePressEvent(QMouseEvent* event)
+{
+    m_last = event->position();
+}
 
 void SurfaceView::mouseMoveEvent(QMouseEvent* event)
 {
@@ -86,6 +96,55 @@ void SurfaceView::wheelEvent(QWheelEvent* event)
     m_scene.renderer()->GetActiveCamera()->Dolly(event->angleDelta().y() > 0 ? 1.15 : 1 / 1.15);
     m_scene.renderer()->ResetCameraClippingRange();
     requestRender();
+}
+
+SurfaceDock::SurfaceDock(QWidget* parent)
+    : QDockWidget(tr("3D view"), parent)
+{
+    setObjectName("surfaceDock");
+    auto* panel = new QWidget(this);
+    auto* layout = new QVBoxLayout(panel);
+    layout->setContentsMargins(2, 2, 2, 2);
+    m_view = new SurfaceView(panel);
+    m_view->setMinimumSize(260, 260);
+    auto* toggles = new QHBoxLayout;
+    auto* showTruth = new QCheckBox(tr("Ground truth"), panel);
+    auto* showCurated = new QCheckBox(tr("Curated masks"), panel);
+    showTruth->setChecked(true);
+    showCurated->setChecked(true);
+    showCurated->setToolTip(tr("Accepted and corrected masks from the annotation store (magenta)"));
+    toggles->addWidget(showTruth);
+    toggles->addWidget(showCurated);
+    layout->addWidget(m_view, 1);
+    layout->addLayout(toggles);
+    setWidget(panel);
+    connect(showTruth, &QCheckBox::toggled, this, [this](bool on) {
+        m_view->scene().setTruthVisible(on);
+        m_view->requestRender();
+    });
+    connect(showCurated, &QCheckBox::toggled, this, [this](bool on) {
+        m_view->scene().setCuratedVisible(on);
+        m_view->requestRender();
+    });
+    connect(this, &QDockWidget::visibilityChanged, this, [this](bool visible) {
+        if (visible)
+            showPendingCase();
+    });
+}
+
+void SurfaceDock::setCase(std::shared_ptr<const LoadedCase> loaded, const QString& storePath)
+{
+    m_case = std::move(loaded);
+    m_storePath = storePath;
+    showPendingCase();
+}
+
+void SurfaceDock::showPendingCase()
+{
+    if (!isVisible() || m_case == m_shown)
+        return;
+    m_shown = m_case;
+    m_view->showCase(m_case, m_storePath);
 }
 
 } // namespace weaksight::ui

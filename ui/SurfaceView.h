@@ -3,9 +3,9 @@
 #include "render/SurfaceScene.h"
 #include "ui/VtkViewport.h"
 
+#include <QDockWidget>
 #include <QFutureWatcher>
 #include <QPointF>
-
 #include <memory>
 
 namespace weaksight {
@@ -46,6 +46,25 @@ private:
     QFutureWatcher<Built> m_watcher;
     int m_generation = 0;
     QPointF m_last;
+};
+
+/// The 3D view's dock: the view and its switches (ground truth, curated masks). Surfaces cost a
+/// second or so: they are built only while the dock is shown, once per case.
+class SurfaceDock : public QDockWidget {
+    Q_OBJECT
+public:
+    explicit SurfaceDock(QWidget* parent = nullptr);
+
+    SurfaceView* view() const { return m_view; }
+    /// The case on screen and its store: shown now when the dock is visible, else when it opens.
+    void setCase(std::shared_ptr<const LoadedCase> loaded, const QString& storePath);
+
+private:
+    void showPendingCase();
+
+    SurfaceView* m_view = nullptr;
+    std::shared_ptr<const LoadedCase> m_case, m_shown;
+    QString m_storePath;
 };
 
 } // namespace weaksight::ui

@@ -208,12 +208,14 @@ LoadedCase loadCase(const CaseFiles& files)
     return loaded;
 }
 
-BinaryMask lesionMask(const LabelVolume& labels, int slice, int row, int col, int rows, int cols)
+BinaryMask lesionMask(const LabelVolume& labels, int slice, const CropBox& box)
 {
-    BinaryMask mask(rows, cols);
-    for (int r = 0; r < rows; ++r)
-        for (int c = 0; c < cols; ++c)
-            mask.at(r, c) = labels::isLesion(labels.at(slice, row + r, col + c));
+    BinaryMask mask(box.rows, box.cols);
+    if (slice < 0 || slice >= labels.slices())
+        return mask;
+    for (int r = std::max(0, -box.row0); r < box.rows && box.row0 + r < labels.rows(); ++r)
+        for (int c = std::max(0, -box.col0); c < box.cols && box.col0 + c < labels.cols(); ++c)
+            mask.at(r, c) = labels::isLesion(labels.at(slice, box.row0 + r, box.col0 + c));
     return mask;
 }
 

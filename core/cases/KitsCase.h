@@ -2,6 +2,7 @@
 
 #include "core/io/Volume.h"
 #include "core/masks/BinaryMask.h"
+#include "core/masks/CropBox.h"
 #include "core/io/VolumeIo.h"
 
 #include <filesystem>
@@ -70,8 +71,8 @@ struct LabelStatistics {
 };
 LabelStatistics computeLabelStatistics(const LabelVolume& labels);
 
-/// The ground-truth lesion mask (tumour or cyst) of a rectangle of one slice.
-BinaryMask lesionMask(const LabelVolume& labels, int slice, int row, int col, int rows, int cols);
+/// The ground-truth lesion mask (tumour or cyst) of a box of one slice; pixels off the slice are 0.
+BinaryMask lesionMask(const LabelVolume& labels, int slice, const CropBox& box);
 
 /// Checks that a label volume sits on the imaging grid; throws InputError naming the label file.
 void requireMatchingGrid(const StorageGeometry& image, const StorageGeometry& labels,

@@ -74,6 +74,10 @@ std::vector<CamMethod> allCamMethods();
 /// The noise of Smooth Grad-CAM++ is Weaksight's in every flavour (seeded per crop): TorchCAM
 /// draws it from torch's global generator, which no other program can replay.
 enum class CamFlavour { Weaksight, PytorchGradCam, TorchCam };
+/// How maps are scaled for display and thresholds: min-max per crop, one min-max per case, or raw.
+enum class MapNormalisation { PerCrop, PerCase, None };
+std::string toString(MapNormalisation normalisation);
+MapNormalisation mapNormalisationFromString(const std::string& name);
 std::string toString(CamFlavour flavour);
 /// Accepts the names toString() gives ("weaksight", "pytorch-grad-cam", "torchcam"); throws std::invalid_argument.
 CamFlavour camFlavourFromString(const std::string& name);

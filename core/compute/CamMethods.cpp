@@ -75,6 +75,30 @@ std::vector<CamMethod> allCamMethods()
     return valuesIn(kNames);
 }
 
+std::string toString(MapNormalisation normalisation)
+{
+    switch (normalisation) {
+    case MapNormalisation::PerCrop:
+        return "crop";
+    case MapNormalisation::PerCase:
+        return "case";
+    case MapNormalisation::None:
+        return "none";
+    }
+    return "crop";
+}
+
+MapNormalisation mapNormalisationFromString(const std::string& name)
+{
+    if (name == "crop" || name == "minmax")
+        return MapNormalisation::PerCrop;
+    if (name == "case" || name == "volume")
+        return MapNormalisation::PerCase;
+    if (name == "none")
+        return MapNormalisation::None;
+    throw std::invalid_argument("unknown normalisation '" + name + "' (crop, case, none)");
+}
+
 std::string toString(CamFlavour flavour)
 {
     return nameIn(kFlavourNames, flavour);

@@ -1,4 +1,5 @@
 #include "core/compute/Evaluation.h"
+
 #include "core/common/Overlap.h"
 
 #include <algorithm>
@@ -9,30 +10,6 @@
 #include <stdexcept>
 
 namespace weaksight::compute {
-
-std::string toString(MapNormalisation normalisation)
-{
-    switch (normalisation) {
-    case MapNormalisation::PerCrop:
-        return "crop";
-    case MapNormalisation::PerCase:
-        return "case";
-    case MapNormalisation::None:
-        return "none";
-    }
-    return "crop";
-}
-
-MapNormalisation mapNormalisationFromString(const std::string& name)
-{
-    if (name == "crop" || name == "minmax")
-        return MapNormalisation::PerCrop;
-    if (name == "case" || name == "volume")
-        return MapNormalisation::PerCase;
-    if (name == "none")
-        return MapNormalisation::None;
-    throw std::invalid_argument("unknown normalisation '" + name + "' (crop, case, none)");
-}
 
 std::vector<size_t> shardOf(const std::vector<size_t>& indices, int index, int count)
 {
@@ -50,66 +27,16 @@ std::vector<CamResult> camsForCrops(const Classifier& classifier, const CropData
                                     int batchSize, const std::function<void(size_t, size_t)>& progress,
                                     const std::atomic<bool>* cancel, size_t* computed)
 {
-    if (batchSize < 1)
-        throw std::invalid_argument("the CAM batch size must be 1 or more");
-    const std::string methodKey = camMethodKey(options, classifier.description().targetLayer);
-    const int rows = dataset.parameters().rows, cols = dataset.parameters().cols;
-    std::vector<CamResult> results(indices.size());
-    std::vector<size_t> missing; // positions in indices
-    for (size_t n = 0; n < indices.size(); ++n) {
-        const CachedCam* hit = cache ? cache->find(dataset.contentKey(indices[n]), methodKey) : nullptr;
-        if (!hit) {
-            missing.push_back(n);
-            continue;
-        }
-        results[n].raw = hit->raw;
-        results[n].targetScore = hit->targetScore;
-        results[n].degenerate = hit->degenerate;
-        results[n].degenerateReason = hit->degenerate ? "degenerate (cached)" : "";
-    }
-    if (computed)
-        *computed = missing.size();
-    size_t done = indices.size() - missing.size();
-    if (progress)
-        progress(done, indices.size());
-    for (size_t start = 0; start < missing.size(); start += static_cast<size_t>(batchSize)) {
-        if (cancel && cancel->load())
-            throw std::runtime_error("heatmap computation cancelled (finished maps are kept in the cache)");
-        const size_t count = std::min(static_cast<size_t>(batchSize), missing.size() - start);
-        std::vector<Image2D> crops;
-        for (size_t j = 0; j < count; ++j)
-            crops.push_back(dataset.image(indices[missing[start + j]]));
-        // Score-CAM runs minutes per batch on a CPU: report (and honour a cancel) per masked chunk.
-        CamOptions batchOptions = options;
-        batchOptions.progress = [&, count, done](int64_t inner, int64_t innerTotal) {
-            if (options.progress && !options.progress(inner, innerTotal))
-                return false;
-            if (progress && innerTotal > 0)
-                progress(done + static_cast<size_t>(static_cast<double>(count) * static_cast<double>(inner) /
-                                                    static_cast<double>(innerTotal)),
-                         indices.size());
-            return !(cancel && cancel->load());
-        };
-        std::vector<CamResult> batch;
-        try {
-            batch = computeCams(classifier, crops, batchOptions);
-        } catch (const CamCancelled&) {
-            throw std::runtime_error("heatmap computation cancelled (finished maps are kept in the cache)");
-        }
-        for (size_t j = 0; j < count; ++j) {
-            const size_t n = missing[start + j];
-            if (cache)
-                cache->insert(dataset.contentKey(indices[n]), methodKey,
-                              CachedCam{batch[j].raw, batch[j].targetScore, batch[j].degenerate});
-            results[n] = std::move(batch[j]);
-        }
-        if (cache)
-            cache->flush();
-        done += count;
-        if (progress)
-            progress(done, indices.size());
+    const CropSource crops{indices.size(), [&](size_t n) { return dataset.contentKey(indices[n]); },
+                           [&](size_t n) { return dataset.image(indices[n]); }};
+    std::vector<CamResult> results;
+    try {
+        results = cachedCams(classifier, crops, options, cache, batchSize, progress, cancel, computed);
+    } catch (const CamCancelled&) {
+        throw std::runtime_error("heatmap computation cancelled (finished maps are kept in the cache)");
     }
     // One upsampling for cached and fresh maps alike, so a result never depends on the cache.
+    const int rows = dataset.parameters().rows, cols = dataset.parameters().cols;
     for (auto& r : results)
         r.upsampled = upsampleBilinear(r.raw, rows, cols);
     return results;
@@ -118,16 +45,17 @@ std::vector<CamResult> camsForCrops(const Classifier& classifier, const CropData
 namespace {
 
 /// IoU and Dice of {map > t} against the mask for every threshold, in one pass over the pixels.
-std::vector<Overlap> overlapsAtThresholds(const CamMap& map, const uint8_t* truth, const std::vector<double>& thresholds)
+std::vector<Overlap> overlapsAtThresholds(const CamMap& map, const uint8_t* truth,
+                                          const std::vector<double>& thresholds)
 {
     const size_t bins = thresholds.size() + 1;
     std::vector<long long> all(bins, 0), inTruth(bins, 0);
     long long truthSize = 0;
     for (size_t p = 0; p < map.values.size(); ++p) {
         // bin = number of thresholds strictly below the value: the pixel is proposed for t_j, j < bin.
-        const auto bin = static_cast<size_t>(std::lower_bound(thresholds.begin(), thresholds.end(),
-                                                              static_cast<double>(map.values[p])) -
-                                             thresholds.begin());
+        const auto bin = static_cast<size_t>(
+            std::lower_bound(thresholds.begin(), thresholds.end(), static_cast<double>(map.values[p])) -
+            thresholds.begin());
         ++all[bin];
         if (truth[p]) {
             ++inTruth[bin];
@@ -178,7 +106,8 @@ void normalise(std::vector<CamResult>& maps, const std::vector<size_t>& indices,
 }
 
 /// Mean curves over a subset of crops (positions in `perCrop`).
-OverlapCurve meanCurve(const std::vector<std::vector<Overlap>>& perCrop, const std::vector<size_t>& subset, size_t count)
+OverlapCurve meanCurve(const std::vector<std::vector<Overlap>>& perCrop, const std::vector<size_t>& subset,
+                       size_t count)
 {
     OverlapCurve curve;
     curve.meanIou.assign(count, 0.0);
@@ -197,8 +126,9 @@ OverlapCurve meanCurve(const std::vector<std::vector<Overlap>>& perCrop, const s
 }
 
 /// Patient-level figures of the crops `subset` (positions in perCrop) at setting `best`.
-SplitStatistics splitStatistics(const std::vector<std::vector<Overlap>>& perCrop, const std::vector<size_t>& subset,
-                                const std::vector<std::string>& patients, size_t best, int samples, uint64_t seed)
+SplitStatistics splitStatistics(const std::vector<std::vector<Overlap>>& perCrop,
+                                const std::vector<size_t>& subset, const std::vector<std::string>& patients,
+                                size_t best, int samples, uint64_t seed)
 {
     SplitStatistics s;
     long long intersection = 0, unionSize = 0;
@@ -232,7 +162,9 @@ SplitStatistics splitStatistics(const std::vector<std::vector<Overlap>>& perCrop
         return s;
     // Raw mt19937_64 draws (the standard fixes them; distributions differ between libraries).
     std::mt19937_64 generator(seed);
-    const auto pick = [&](std::mt19937_64& g) { return static_cast<size_t>(g() % groups.size()); };
+    const auto pick = [&](std::mt19937_64& g) {
+        return static_cast<size_t>(g() % groups.size());
+    };
     std::vector<double> ious, dices;
     for (int b = 0; b < samples; ++b) {
         double iou = 0, dice = 0;
@@ -249,7 +181,8 @@ SplitStatistics splitStatistics(const std::vector<std::vector<Overlap>>& perCrop
     const auto percentiles = [](std::vector<double>& v) {
         std::sort(v.begin(), v.end());
         const auto at = [&](double q) {
-            return v[std::min(v.size() - 1, static_cast<size_t>(std::floor(q * static_cast<double>(v.size()))))];
+            return v[std::min(v.size() - 1,
+                              static_cast<size_t>(std::floor(q * static_cast<double>(v.size()))))];
         };
         return Interval{at(0.025), at(0.975)};
     };
@@ -266,7 +199,8 @@ std::vector<size_t> allPositions(size_t n)
     return v;
 }
 
-std::vector<size_t> largePositions(const CropDataset& dataset, const std::vector<size_t>& indices, double fraction)
+std::vector<size_t> largePositions(const CropDataset& dataset, const std::vector<size_t>& indices,
+                                   double fraction)
 {
     std::vector<size_t> v;
     for (size_t n = 0; n < indices.size(); ++n)
@@ -278,7 +212,8 @@ std::vector<size_t> largePositions(const CropDataset& dataset, const std::vector
 } // namespace
 
 SubsetResult chooseSetting(const std::vector<std::vector<Overlap>>& validation,
-                           const std::vector<size_t>& validationSubset, const std::vector<std::vector<Overlap>>& test,
+                           const std::vector<size_t>& validationSubset,
+                           const std::vector<std::vector<Overlap>>& test,
                            const std::vector<size_t>& testSubset, const std::vector<double>& values,
                            const std::string& unitFormat, int minimumValidationCrops,
                            const std::vector<std::string>& validationPatients,
@@ -292,7 +227,8 @@ SubsetResult chooseSetting(const std::vector<std::vector<Overlap>>& validation,
     // One candidate tunes nothing (the whole-crop baseline): it needs no validation crops.
     const int needed = values.size() > 1 ? std::max(1, minimumValidationCrops) : 0;
     if (r.validationCrops < needed || values.empty()) {
-        r.notChosen = std::to_string(r.validationCrops) + (r.validationCrops == 1 ? " val crop" : " val crops");
+        r.notChosen =
+            std::to_string(r.validationCrops) + (r.validationCrops == 1 ? " val crop" : " val crops");
         r.setting = "n/a (" + r.notChosen + ")";
         return r;
     }
@@ -308,11 +244,13 @@ SubsetResult chooseSetting(const std::vector<std::vector<Overlap>>& validation,
     r.testIou = testSubset.empty() ? 0.0 : r.testCurve.meanIou[best];
     r.testDice = testSubset.empty() ? 0.0 : r.testCurve.meanDice[best];
     // Fixed seeds: a report is the same every run.
-    r.validationStatistics = splitStatistics(validation, validationSubset, validationPatients, best, bootstrapSamples, 1);
+    r.validationStatistics =
+        splitStatistics(validation, validationSubset, validationPatients, best, bootstrapSamples, 1);
     r.testStatistics = splitStatistics(test, testSubset, testPatients, best, bootstrapSamples, 2);
     if (!testSubset.empty() && values.size() > 1) {
-        const size_t oracle = static_cast<size_t>(
-            std::max_element(r.testCurve.meanIou.begin(), r.testCurve.meanIou.end()) - r.testCurve.meanIou.begin());
+        const size_t oracle =
+            static_cast<size_t>(std::max_element(r.testCurve.meanIou.begin(), r.testCurve.meanIou.end()) -
+                                r.testCurve.meanIou.begin());
         r.oracleThreshold = values[oracle];
         r.oracleTestIou = r.testCurve.meanIou[oracle];
         std::snprintf(setting, sizeof setting, unitFormat.c_str(), values[oracle]);
@@ -321,132 +259,239 @@ SubsetResult chooseSetting(const std::vector<std::vector<Overlap>>& validation,
     return r;
 }
 
-EvaluationResult evaluateModel(const Classifier& classifier, const CropDataset& dataset, const EvaluationOptions& o)
-{
-    if (!(o.thresholdStep > 0 && o.thresholdStep <= 0.5))
-        throw std::invalid_argument("threshold step must be in (0, 0.5]");
-    const int rows = dataset.parameters().rows, cols = dataset.parameters().cols;
-    const size_t pixels = static_cast<size_t>(rows) * cols;
-    EvaluationResult result;
-    const auto report = [&](const std::string& stage, size_t done, size_t total) {
+namespace {
+
+const Split kSplits[2] = {Split::Validation, Split::Test};
+
+using PerCropOverlaps = std::vector<std::vector<Overlap>>;
+
+/// What every step of one evaluation shares.
+struct EvaluationContext {
+    EvaluationContext(const Classifier& classifier, const CropDataset& dataset, const EvaluationOptions& o)
+        : classifier(classifier)
+        , dataset(dataset)
+        , o(o)
+    {
+    }
+    void report(const std::string& stage, size_t done, size_t total) const
+    {
         if (o.progress)
             o.progress(stage, done, total);
-    };
+    }
 
-    // Classification, and the correctly classified lesion crops the heatmaps are scored on.
-    std::vector<size_t> correctLesion[2]; // validation, test
-    const Split splits[2] = {Split::Validation, Split::Test};
+    const Classifier& classifier;
+    const CropDataset& dataset;
+    const EvaluationOptions& o;
+    std::vector<size_t> correctLesion[2]; ///< validation, test: the correctly classified lesion crops
+    // Positions within correctLesion: all crops, those with large lesions, the examples (test).
+    std::vector<size_t> validationAll, testAll, validationLarge, testLarge, examplePositions;
+    std::vector<std::string> patients[2]; ///< the case of each evaluated crop
+};
+
+/// Classification, and the correctly classified lesion crops the heatmaps are scored on.
+void classifySplits(EvaluationContext& c, EvaluationResult& result)
+{
+    const CropDataset& dataset = c.dataset;
     for (int s = 0; s < 2; ++s) {
-        const auto indices = dataset.indicesOf(splits[s]);
+        const auto indices = dataset.indicesOf(kSplits[s]);
         if (indices.empty())
-            throw std::invalid_argument(dataset.directory().string() + ": no crops in the " + toString(splits[s]) + " split");
-        report("classify " + toString(splits[s]), 0, indices.size());
+            throw std::invalid_argument(dataset.directory().string() + ": no crops in the " +
+                                        toString(kSplits[s]) + " split");
+        c.report("classify " + toString(kSplits[s]), 0, indices.size());
         std::vector<float> probabilities;
-        const auto metrics = classifyCrops(classifier, dataset, indices, &probabilities);
+        const auto metrics = classifyCrops(c.classifier, dataset, indices, &probabilities);
         (s == 0 ? result.validation : result.test) = metrics;
         for (size_t n = 0; n < indices.size(); ++n)
             if (dataset.records()[indices[n]].lesion && probabilities[n] > 0.5f)
-                correctLesion[s].push_back(indices[n]);
-        report("classify " + toString(splits[s]), indices.size(), indices.size());
+                c.correctLesion[s].push_back(indices[n]);
+        c.report("classify " + toString(kSplits[s]), indices.size(), indices.size());
     }
     result.testMajorityBaselineF1 = result.test.majorityBaselineF1();
-    result.validationLesionCrops = static_cast<int>(correctLesion[0].size());
-    result.testLesionCrops = static_cast<int>(correctLesion[1].size());
+    result.validationLesionCrops = static_cast<int>(c.correctLesion[0].size());
+    result.testLesionCrops = static_cast<int>(c.correctLesion[1].size());
+}
 
-    const int steps = static_cast<int>(std::lround(1.0 / o.thresholdStep));
-    for (int j = 0; j <= steps; ++j)
-        result.thresholds.push_back(std::min(1.0, j * o.thresholdStep));
-
-    // Examples: test crops spread over lesion sizes.
-    std::vector<size_t> exampleIndices = correctLesion[1];
+/// Examples: test crops spread over lesion sizes.
+void pickExamples(EvaluationContext& c, EvaluationResult& result)
+{
+    const auto& testCrops = c.correctLesion[1];
+    std::vector<size_t> exampleIndices = testCrops;
     std::sort(exampleIndices.begin(), exampleIndices.end(), [&](size_t a, size_t b) {
-        return dataset.records()[a].lesionFraction < dataset.records()[b].lesionFraction;
+        return c.dataset.records()[a].lesionFraction < c.dataset.records()[b].lesionFraction;
     });
-    std::vector<size_t> examplePositions; // positions within correctLesion[1]
-    const size_t exampleCount = std::min(exampleIndices.size(), static_cast<size_t>(std::max(o.examples, 0)));
+    const size_t exampleCount =
+        std::min(exampleIndices.size(), static_cast<size_t>(std::max(c.o.examples, 0)));
     for (size_t e = 0; e < exampleCount; ++e) {
         const size_t pick = exampleIndices[(e * 2 + 1) * exampleIndices.size() / (2 * exampleCount)];
         ExampleCrop example;
         example.index = pick;
         result.examples.push_back(example);
-        examplePositions.push_back(static_cast<size_t>(
-            std::find(correctLesion[1].begin(), correctLesion[1].end(), pick) - correctLesion[1].begin()));
+        c.examplePositions.push_back(
+            static_cast<size_t>(std::find(testCrops.begin(), testCrops.end(), pick) - testCrops.begin()));
     }
+}
 
-    const std::vector<size_t> validationAll = allPositions(correctLesion[0].size());
-    const std::vector<size_t> testAll = allPositions(correctLesion[1].size());
-    const std::vector<size_t> validationLarge = largePositions(dataset, correctLesion[0], o.largeLesionFraction);
-    const std::vector<size_t> testLarge = largePositions(dataset, correctLesion[1], o.largeLesionFraction);
-    std::vector<std::string> patients[2]; // the case of each evaluated crop
+void selectSubsets(EvaluationContext& c)
+{
+    c.validationAll = allPositions(c.correctLesion[0].size());
+    c.testAll = allPositions(c.correctLesion[1].size());
+    c.validationLarge = largePositions(c.dataset, c.correctLesion[0], c.o.largeLesionFraction);
+    c.testLarge = largePositions(c.dataset, c.correctLesion[1], c.o.largeLesionFraction);
     for (int s = 0; s < 2; ++s)
-        for (size_t index : correctLesion[s])
-            patients[s].push_back(dataset.records()[index].caseId);
-    // Each method's raw maps of every evaluated crop (normalised per crop unless the protocol uses
-    // raw values), to name methods whose maps are the same: proportional maps (CAM, Grad-CAM,
-    // XGrad-CAM, HiResCAM at a pooled linear head) agree to float rounding, not bit for bit.
-    std::vector<std::vector<CamMap>> mapsOfMethod;
-    const auto sameMaps = [](const std::vector<CamMap>& a, const std::vector<CamMap>& b) {
-        if (a.size() != b.size())
-            return false;
-        for (size_t n = 0; n < a.size(); ++n) {
-            if (a[n].values.size() != b[n].values.size())
-                return false;
-            const float scale = std::max({1e-12f, std::abs(a[n].max()), std::abs(a[n].min())});
-            for (size_t p = 0; p < a[n].values.size(); ++p)
-                if (std::abs(a[n].values[p] - b[n].values[p]) > 1e-4f * scale)
-                    return false;
-        }
-        return true;
-    };
+        for (size_t index : c.correctLesion[s])
+            c.patients[s].push_back(c.dataset.records()[index].caseId);
+}
 
+/// Whether two methods' maps agree to float rounding (proportional maps do, not bit for bit).
+bool sameMaps(const std::vector<CamMap>& a, const std::vector<CamMap>& b)
+{
+    if (a.size() != b.size())
+        return false;
+    for (size_t n = 0; n < a.size(); ++n) {
+        if (a[n].values.size() != b[n].values.size())
+            return false;
+        const float scale = std::max({1e-12f, std::abs(a[n].max()), std::abs(a[n].min())});
+        for (size_t p = 0; p < a[n].values.size(); ++p)
+            if (std::abs(a[n].values[p] - b[n].values[p]) > 1e-4f * scale)
+                return false;
+    }
+    return true;
+}
+
+/// The setting chosen on validation, for all crops and for those with large lesions.
+void chooseSettings(MethodResult& m, const PerCropOverlaps (&perCrop)[2], const std::vector<double>& values,
+                    const std::string& unitFormat, const EvaluationContext& c)
+{
+    m.all = chooseSetting(perCrop[0], c.validationAll, perCrop[1], c.testAll, values, unitFormat,
+                          c.o.minimumValidationCrops, c.patients[0], c.patients[1], c.o.bootstrapSamples);
+    m.large = chooseSetting(perCrop[0], c.validationLarge, perCrop[1], c.testLarge, values, unitFormat,
+                            c.o.minimumValidationCrops, c.patients[0], c.patients[1], c.o.bootstrapSamples);
+}
+
+/// One CAM method's maps of every evaluated crop, scored; appends its raw maps (validation, then
+/// test; normalised per crop unless the protocol uses raw values) to `rawMaps`.
+MethodResult evaluateMethod(const EvaluationContext& c, CamMethod method, EvaluationResult& result,
+                            std::vector<CamMap>& rawMaps)
+{
+    const EvaluationOptions& o = c.o;
+    CamOptions cam = o.cam;
+    cam.method = method;
+    MethodResult m;
+    m.name = toString(method);
+    m.flavour = toString(cam.flavour);
+    m.approximate = isApproximate(method);
+    PerCropOverlaps perCrop[2];
+    size_t computedMaps = 0;
+    double seconds = 0;
+    for (int s = 0; s < 2; ++s) {
+        const auto start = std::chrono::steady_clock::now();
+        size_t computed = 0;
+        auto maps = camsForCrops(
+            c.classifier, c.dataset, c.correctLesion[s], cam, o.cache, o.batchSize,
+            [&](size_t done, size_t total) { c.report(m.name + " " + toString(kSplits[s]), done, total); },
+            o.cancel, &computed);
+        seconds += std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+        computedMaps += computed;
+        for (const auto& map : maps) {
+            CamMap raw = map.raw;
+            if (o.normalisation != MapNormalisation::None)
+                normaliseMinMax(raw);
+            rawMaps.push_back(std::move(raw));
+        }
+        normalise(maps, c.correctLesion[s], c.dataset, o.normalisation);
+        for (size_t n = 0; n < maps.size(); ++n) {
+            m.degenerateMaps += maps[n].degenerate;
+            perCrop[s].push_back(overlapsAtThresholds(
+                maps[n].upsampled, c.dataset.maskPixels(c.correctLesion[s][n]), result.thresholds));
+        }
+        if (s == 1)
+            for (size_t e = 0; e < c.examplePositions.size(); ++e)
+                result.examples[e].maps.push_back(maps[c.examplePositions[e]].upsampled);
+    }
+    m.msPerCrop = computedMaps ? 1000.0 * seconds / static_cast<double>(computedMaps) : 0.0;
+    chooseSettings(m, perCrop, result.thresholds, "t = %.2f", c);
+    if (m.all.chosen()) {
+        const auto chosen = static_cast<size_t>(
+            std::find(result.thresholds.begin(), result.thresholds.end(), m.all.threshold) -
+            result.thresholds.begin());
+        for (int s = 0; s < 2; ++s)
+            for (size_t n = 0; n < c.correctLesion[s].size(); ++n)
+                m.crops.push_back({s == 1, c.correctLesion[s][n], perCrop[s][n][chosen]});
+    }
+    return m;
+}
+
+/// {pixel within `radius` of the crop's centre}.
+std::vector<uint8_t> centredDiscMask(int rows, int cols, double radius)
+{
+    std::vector<uint8_t> proposal(static_cast<size_t>(rows) * cols, 0);
+    for (int r = 0; r < rows; ++r)
+        for (int c = 0; c < cols; ++c) {
+            const double dr = r + 0.5 - rows / 2.0, dc = c + 0.5 - cols / 2.0;
+            proposal[static_cast<size_t>(r) * cols + c] = dr * dr + dc * dc <= radius * radius;
+        }
+    return proposal;
+}
+
+MethodResult baselineMethod(const std::string& name, const PerCropOverlaps (&perCrop)[2],
+                            const std::vector<double>& values, const std::string& unitFormat,
+                            const EvaluationContext& c)
+{
+    MethodResult m;
+    m.name = name;
+    m.baseline = true;
+    chooseSettings(m, perCrop, values, unitFormat, c);
+    m.all.validationCurve = m.all.testCurve = {};
+    m.large.validationCurve = m.large.testCurve = {};
+    return m;
+}
+
+/// Baselines that use no model: the whole crop, and a centred disc (radius tuned on validation).
+void addBaselines(const EvaluationContext& c, EvaluationResult& result)
+{
+    const int rows = c.dataset.parameters().rows, cols = c.dataset.parameters().cols;
+    const size_t pixels = static_cast<size_t>(rows) * cols;
+    std::vector<double> radii;
+    for (int r = 5; r <= std::max(rows, cols) / 2 + 5; r += 5)
+        radii.push_back(r);
+    PerCropOverlaps whole[2], disc[2];
+    for (int s = 0; s < 2; ++s)
+        for (size_t index : c.correctLesion[s]) {
+            const uint8_t* truth = c.dataset.maskPixels(index);
+            whole[s].push_back({overlapOf(std::vector<uint8_t>(pixels, 1), truth)});
+            std::vector<Overlap> byRadius;
+            for (double radius : radii)
+                byRadius.push_back(overlapOf(centredDiscMask(rows, cols, radius), truth));
+            disc[s].push_back(std::move(byRadius));
+        }
+    MethodResult wholeCrop = baselineMethod("baseline: whole crop", whole, {0.0}, "-", c);
+    MethodResult centredDisc = baselineMethod("baseline: centred disc", disc, radii, "r = %.0f px", c);
+    result.methods.push_back(std::move(wholeCrop));
+    result.methods.push_back(std::move(centredDisc));
+}
+
+} // namespace
+
+EvaluationResult evaluateModel(const Classifier& classifier, const CropDataset& dataset,
+                               const EvaluationOptions& o)
+{
+    if (!(o.thresholdStep > 0 && o.thresholdStep <= 0.5))
+        throw std::invalid_argument("threshold step must be in (0, 0.5]");
+    EvaluationResult result;
+    EvaluationContext c(classifier, dataset, o);
+    classifySplits(c, result);
+    const int steps = static_cast<int>(std::lround(1.0 / o.thresholdStep));
+    for (int j = 0; j <= steps; ++j)
+        result.thresholds.push_back(std::min(1.0, j * o.thresholdStep));
+    pickExamples(c, result);
+    selectSubsets(c);
+    // Each method's raw maps of every evaluated crop, to name methods whose maps are the same:
+    // proportional maps (CAM, Grad-CAM, XGrad-CAM, HiResCAM at a pooled linear head) agree to
+    // float rounding, not bit for bit.
+    std::vector<std::vector<CamMap>> mapsOfMethod;
     for (const CamMethod method : o.methods) {
-        CamOptions cam = o.cam;
-        cam.method = method;
-        MethodResult m;
-        m.name = toString(method);
-        m.flavour = toString(cam.flavour);
-        m.approximate = isApproximate(method);
-        std::vector<std::vector<Overlap>> perCrop[2];
-        std::vector<CamMap> rawMaps; // validation then test
-        size_t computedMaps = 0;
-        double seconds = 0;
-        for (int s = 0; s < 2; ++s) {
-            const auto start = std::chrono::steady_clock::now();
-            size_t computed = 0;
-            auto maps = camsForCrops(
-                classifier, dataset, correctLesion[s], cam, o.cache, o.batchSize,
-                [&](size_t done, size_t total) { report(m.name + " " + toString(splits[s]), done, total); }, o.cancel,
-                &computed);
-            seconds += std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-            computedMaps += computed;
-            for (const auto& map : maps) {
-                CamMap raw = map.raw;
-                if (o.normalisation != MapNormalisation::None)
-                    normaliseMinMax(raw);
-                rawMaps.push_back(std::move(raw));
-            }
-            normalise(maps, correctLesion[s], dataset, o.normalisation);
-            for (size_t n = 0; n < maps.size(); ++n) {
-                m.degenerateMaps += maps[n].degenerate;
-                perCrop[s].push_back(
-                    overlapsAtThresholds(maps[n].upsampled, dataset.maskPixels(correctLesion[s][n]), result.thresholds));
-            }
-            if (s == 1)
-                for (size_t e = 0; e < examplePositions.size(); ++e)
-                    result.examples[e].maps.push_back(maps[examplePositions[e]].upsampled);
-        }
-        m.msPerCrop = computedMaps ? 1000.0 * seconds / static_cast<double>(computedMaps) : 0.0;
-        m.all = chooseSetting(perCrop[0], validationAll, perCrop[1], testAll, result.thresholds, "t = %.2f",
-                              o.minimumValidationCrops, patients[0], patients[1], o.bootstrapSamples);
-        m.large = chooseSetting(perCrop[0], validationLarge, perCrop[1], testLarge, result.thresholds, "t = %.2f",
-                              o.minimumValidationCrops, patients[0], patients[1], o.bootstrapSamples);
-        if (m.all.chosen()) {
-            const auto chosen = static_cast<size_t>(
-                std::find(result.thresholds.begin(), result.thresholds.end(), m.all.threshold) - result.thresholds.begin());
-            for (int s = 0; s < 2; ++s)
-                for (size_t n = 0; n < correctLesion[s].size(); ++n)
-                    m.crops.push_back({s == 1, correctLesion[s][n], perCrop[s][n][chosen]});
-        }
+        std::vector<CamMap> rawMaps;
+        MethodResult m = evaluateMethod(c, method, result, rawMaps);
         for (size_t earlier = 0; earlier < mapsOfMethod.size(); ++earlier)
             if (sameMaps(mapsOfMethod[earlier], rawMaps)) {
                 const auto& first = result.methods[earlier];
@@ -456,48 +501,7 @@ EvaluationResult evaluateModel(const Classifier& classifier, const CropDataset& 
         mapsOfMethod.push_back(std::move(rawMaps));
         result.methods.push_back(std::move(m));
     }
-
-    // Baselines that use no model: the whole crop, and a centred disc (radius tuned on validation).
-    std::vector<double> radii;
-    for (int r = 5; r <= std::max(rows, cols) / 2 + 5; r += 5)
-        radii.push_back(r);
-    std::vector<std::vector<Overlap>> whole[2], disc[2];
-    for (int s = 0; s < 2; ++s)
-        for (size_t index : correctLesion[s]) {
-            const uint8_t* truth = dataset.maskPixels(index);
-            whole[s].push_back({overlapOf(std::vector<uint8_t>(pixels, 1), truth)});
-            std::vector<Overlap> byRadius;
-            for (double radius : radii) {
-                std::vector<uint8_t> proposal(pixels, 0);
-                for (int r = 0; r < rows; ++r)
-                    for (int c = 0; c < cols; ++c) {
-                        const double dr = r + 0.5 - rows / 2.0, dc = c + 0.5 - cols / 2.0;
-                        proposal[static_cast<size_t>(r) * cols + c] = dr * dr + dc * dc <= radius * radius;
-                    }
-                byRadius.push_back(overlapOf(proposal, truth));
-            }
-            disc[s].push_back(std::move(byRadius));
-        }
-    MethodResult wholeCrop;
-    wholeCrop.name = "baseline: whole crop";
-    wholeCrop.baseline = true;
-    wholeCrop.all = chooseSetting(whole[0], validationAll, whole[1], testAll, {0.0}, "-",
-                              o.minimumValidationCrops, patients[0], patients[1], o.bootstrapSamples);
-    wholeCrop.large = chooseSetting(whole[0], validationLarge, whole[1], testLarge, {0.0}, "-",
-                              o.minimumValidationCrops, patients[0], patients[1], o.bootstrapSamples);
-    wholeCrop.all.validationCurve = wholeCrop.all.testCurve = {};
-    wholeCrop.large.validationCurve = wholeCrop.large.testCurve = {};
-    MethodResult centredDisc;
-    centredDisc.name = "baseline: centred disc";
-    centredDisc.baseline = true;
-    centredDisc.all = chooseSetting(disc[0], validationAll, disc[1], testAll, radii, "r = %.0f px",
-                              o.minimumValidationCrops, patients[0], patients[1], o.bootstrapSamples);
-    centredDisc.large = chooseSetting(disc[0], validationLarge, disc[1], testLarge, radii, "r = %.0f px",
-                              o.minimumValidationCrops, patients[0], patients[1], o.bootstrapSamples);
-    centredDisc.all.validationCurve = centredDisc.all.testCurve = {};
-    centredDisc.large.validationCurve = centredDisc.large.testCurve = {};
-    result.methods.push_back(std::move(wholeCrop));
-    result.methods.push_back(std::move(centredDisc));
+    addBaselines(c, result);
     return result;
 }
 

@@ -24,9 +24,21 @@
 
 namespace weaksight::compute {
 
-enum class MapNormalisation { PerCrop, PerCase, None };
-std::string toString(MapNormalisation normalisation);
-MapNormalisation mapNormalisationFromString(const std::string& name);
+
+/// Crops to map, by position: each one's content key (the cache's key) and its pixels.
+struct CropSource {
+    size_t count = 0;
+    std::function<uint64_t(size_t)> contentKey;
+    std::function<Image2D(size_t)> image;
+};
+/// The maps of `crops` for `options` on the target layer's grid (not upsampled): from the cache
+/// when there, else computed in batches on the classifier's device, added to the cache (if given)
+/// and flushed. `progress(done, total)` counts crops (Score-CAM: fractions within a batch);
+/// throws CamCancelled when `cancel` or `options.progress` stops it (finished maps stay cached).
+/// The one cache-or-compute step of the pipeline (camsForCrops) and the workstation.
+std::vector<CamResult> cachedCams(const Classifier& classifier, const CropSource& crops, const CamOptions& options,
+                                  CamCache* cache, int batchSize, const std::function<void(size_t, size_t)>& progress,
+                                  const std::atomic<bool>* cancel, size_t* computed);
 
 /// Heatmaps of crops `indices` for `options`, from the cache when there, else computed in
 /// batches on the classifier's device and added to the cache (if given). Upsampled, unnormalised.

@@ -30,8 +30,8 @@ void cutCrop(const CtVolume& ct, int slice, int row0, int col0, int rows, int co
         }
 }
 
-void cutResampledCrop(const CtVolume& ct, const LabelVolume* labels, int slice, int row0, int col0, double rowStep,
-                      double colStep, int rows, int cols, int16_t* out, uint8_t* labelsOut)
+void cutResampledCrop(const CtVolume& ct, const LabelVolume* labels, int slice, int row0, int col0,
+                      double rowStep, double colStep, int rows, int cols, int16_t* out, uint8_t* labelsOut)
 {
     const auto hu = [&](int r, int c) -> double {
         return r >= 0 && r < ct.rows() && c >= 0 && c < ct.cols() ? ct.at(slice, r, c) : -1024.0;
@@ -92,9 +92,9 @@ KidneyCentres::KidneyCentres(const LabelVolume& labels, bool (*isCentreVoxel)(ui
     }
 }
 
-std::vector<CropBox> KidneyCentres::boxes(int slice, int rows, int cols, bool keepNoKidney) const
+std::vector<KidneyCrop> KidneyCentres::boxes(int slice, int rows, int cols, bool keepNoKidney) const
 {
-    std::vector<CropBox> result;
+    std::vector<KidneyCrop> result;
     if (slice < 0 || slice >= m_slices)
         return result;
     for (int s = 0; s < 2; ++s) {
@@ -110,10 +110,22 @@ std::vector<CropBox> KidneyCentres::boxes(int slice, int rows, int cols, bool ke
             }
         if (!centre)
             continue;
-        result.push_back({kSideNames[s], boxOrigin(centre->row, rows, m_rows), boxOrigin(centre->col, cols, m_cols),
-                          kidneyOnSlice});
+        result.push_back(
+            {kSideNames[s],
+             {boxOrigin(centre->row, rows, m_rows), boxOrigin(centre->col, cols, m_cols), rows, cols},
+             kidneyOnSlice});
     }
     return result;
+}
+
+std::vector<KidneyCrop> cropsOnSlice(const KidneyCentres* centres, int slice, int sliceRows, int sliceCols,
+                                     int rows, int cols)
+{
+    if (centres)
+        return centres->boxes(slice, rows, cols);
+    // No labels: the centre of each half of the slice.
+    return {{"right", {sliceRows / 2 - rows / 2, sliceCols / 4 - cols / 2, rows, cols}, false},
+            {"left", {sliceRows / 2 - rows / 2, 3 * sliceCols / 4 - cols / 2, rows, cols}, false}};
 }
 
 } // namespace weaksight

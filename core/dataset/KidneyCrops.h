@@ -4,6 +4,7 @@
 // Shared by the dataset builder and the workstation's CAM overlay, so both see the same crops.
 
 #include "core/io/Volume.h"
+#include "core/masks/CropBox.h"
 
 #include <array>
 #include <optional>
@@ -12,9 +13,10 @@
 
 namespace weaksight {
 
-struct CropBox {
+/// One side's crop on a slice.
+struct KidneyCrop {
     std::string side;          ///< "right" (patient's right: the image's left half) or "left"
-    int row0 = 0, col0 = 0;    ///< canonical slice coordinates of the box's first pixel
+    CropBox box;               ///< on the slice grid
     bool kidneyOnSlice = true; ///< false: centred from the nearest slice with kidney on that side
 };
 
@@ -26,8 +28,8 @@ void cutCrop(const CtVolume& ct, int slice, int row0, int col0, int rows, int co
 /// A crop of rows x cols pixels of `rowStep` x `colStep` slice pixels each, starting at (row0,
 /// col0): a fixed physical field of view whatever the scan's spacing. CT is interpolated
 /// bilinearly (-1024 HU outside the slice); `labelsOut` (optional) takes the nearest label.
-void cutResampledCrop(const CtVolume& ct, const LabelVolume* labels, int slice, int row0, int col0, double rowStep,
-                      double colStep, int rows, int cols, int16_t* out, uint8_t* labelsOut);
+void cutResampledCrop(const CtVolume& ct, const LabelVolume* labels, int slice, int row0, int col0,
+                      double rowStep, double colStep, int rows, int cols, int16_t* out, uint8_t* labelsOut);
 
 /// The kidney label's centroid per slice and side of a label volume (one pass over the voxels).
 class KidneyCentres {
@@ -41,7 +43,7 @@ public:
     /// enough (else it extends past the edge). Sides without kidney are left out, or with
     /// keepNoKidney centred where the kidney is on the nearest slice that has it (the lower slice
     /// on a tie); a side with no kidney on any slice is always left out.
-    std::vector<CropBox> boxes(int slice, int rows, int cols, bool keepNoKidney = false) const;
+    std::vector<KidneyCrop> boxes(int slice, int rows, int cols, bool keepNoKidney = false) const;
 
 private:
     struct Centroid {
@@ -50,5 +52,11 @@ private:
     int m_slices = 0, m_rows = 0, m_cols = 0;
     std::array<std::vector<std::optional<Centroid>>, 2> m_centroids; ///< right, left
 };
+
+/// The crops of a slice that heatmaps are computed on and the review decides on: the kidney centres'
+/// boxes when the case has labels (`centres`), else the centre of each half of a slice of
+/// sliceRows x sliceCols pixels. Boxes are rows x cols slice pixels.
+std::vector<KidneyCrop> cropsOnSlice(const KidneyCentres* centres, int slice, int sliceRows, int sliceCols,
+                                     int rows, int cols);
 
 } // namespace weaksight

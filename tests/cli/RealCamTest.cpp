@@ -35,7 +35,7 @@ TEST(RealData, OptimisedCamEngineGivesTheReferenceMapsOnRealCtCrops)
     std::vector<int16_t> pixels(kCrop * kCrop);
     for (const int slice : {80, 95})
         for (const auto& box : centres.boxes(slice, kCrop, kCrop)) {
-            cutCrop(ct, slice, box.row0, box.col0, kCrop, kCrop, pixels.data());
+            cutCrop(ct, slice, box.box.row0, box.box.col0, kCrop, kCrop, pixels.data());
             crops.push_back({kCrop, kCrop, std::vector<float>(pixels.begin(), pixels.end())});
         }
     ASSERT_EQ(crops.size(), 4u) << "both kidneys on both slices";

@@ -16,9 +16,18 @@
 
 using namespace weaksight;
 using render::HeatmapLayer;
-using render::HeatmapPatch;
+using HeatmapPatch = review::CropHeatmap;
 
 namespace {
+
+HeatmapPatch makePatch(CropBox box, std::vector<float> values, bool degenerate = false)
+{
+    HeatmapPatch p;
+    p.box = box;
+    p.values = std::move(values);
+    p.degenerate = degenerate;
+    return p;
+}
 
 /// A 256-entry table stored as bytes: one table step of the steepest map plus one byte.
 constexpr double kTableTolerance = 0.012;
@@ -26,7 +35,7 @@ constexpr double kTableTolerance = 0.012;
 /// A cone: 1 at the patch centre, falling linearly to 0 at `radius` pixels.
 HeatmapPatch cone(int row0, int col0, int size, double radius)
 {
-    HeatmapPatch p{row0, col0, size, size, std::vector<float>(static_cast<size_t>(size) * size)};
+    HeatmapPatch p = makePatch({row0, col0, size, size}, std::vector<float>(static_cast<size_t>(size) * size));
     const double centre = (size - 1) / 2.0;
     for (int r = 0; r < size; ++r)
         for (int c = 0; c < size; ++c)
@@ -102,7 +111,7 @@ TEST(HeatmapLayer, PatchesLandOnTheirCropBoxesAndAreClippedAtTheSliceEdge)
     boxes->GetPoint(2, p);
     EXPECT_NEAR(p[0], 49.5 * 0.7, 1e-5);
     EXPECT_NEAR(p[1], 39.5 * 0.8, 1e-5);
-    EXPECT_THROW(layer.setPatches({HeatmapPatch{0, 0, 2, 2, {1.f}}}), std::invalid_argument);
+    EXPECT_THROW(layer.setPatches({makePatch({0, 0, 2, 2}, {1.f})}), std::invalid_argument);
 }
 
 TEST(HeatmapLayer, ProposalContourIsTheThresholdsIsolineAndShrinksAsItRises)
@@ -146,7 +155,7 @@ TEST(HeatmapLayer, JoinsARendererAndKeepsItsRangeForRawMaps)
     EXPECT_EQ(renderer->GetViewProps()->GetNumberOfItems(), 4); // heatmap, contour, boxes, colour bar
     layer.setSliceGeometry(10, 10, 1, 1);
     // Raw (unnormalised) maps: the colour bar's range is the maps' own.
-    layer.setPatches({HeatmapPatch{0, 0, 2, 2, {0.f, 2.f, 4.f, 8.f}}}, 0.0, 8.0);
+    layer.setPatches({makePatch({0, 0, 2, 2}, {0.f, 2.f, 4.f, 8.f})}, 0.0, 8.0);
     EXPECT_EQ(layer.valueRange()[1], 8.0);
     const Rgb top = colorMapValue("viridis", 1.0);
     EXPECT_NEAR(layer.colourOf(8.0)[1], top.g, kTableTolerance);
@@ -188,8 +197,8 @@ TEST(HeatmapLayer, ADegenerateMapIsDrawnAsNothingWithARedBox)
 {
     render::HeatmapLayer layer;
     layer.setSliceGeometry(20, 20, 1.0, 1.0);
-    render::HeatmapPatch good{2, 2, 4, 4, std::vector<float>(16, 0.7f)};
-    render::HeatmapPatch flat{10, 10, 4, 4, std::vector<float>(16, 0.0f), true};
+    const HeatmapPatch good = makePatch({2, 2, 4, 4}, std::vector<float>(16, 0.7f));
+    const HeatmapPatch flat = makePatch({10, 10, 4, 4}, std::vector<float>(16, 0.0f), true);
     layer.setPatches({good, flat});
     auto* image = layer.heatmapImage();
     // Origin at the first patch's corner (2, 2).

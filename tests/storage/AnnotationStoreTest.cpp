@@ -231,7 +231,7 @@ TEST(AnnotationStore, EveryDecisionKindWithItsOverlapRecord)
     EXPECT_DOUBLE_EQ(onSlice[0].threshold, 0.15);
     ASSERT_TRUE(onSlice[0].finalMask.has_value());
     EXPECT_EQ(*onSlice[0].finalMask, kCorrected);
-    EXPECT_EQ(onSlice[0].crop.row, 2);
+    EXPECT_EQ(onSlice[0].crop.row0, 2);
     EXPECT_EQ(onSlice[0].timeSpentMs, 9000);
 }
 

@@ -6,14 +6,13 @@
 #include "storage/Statement.h"
 #include "storage/StoreTools.h"
 
-#include <gtest/gtest.h>
-#include <nlohmann/json.hpp>
-#include <sqlite3.h>
-#include <zlib.h>
-
 #include <fstream>
 #include <functional>
+#include <gtest/gtest.h>
+#include <nlohmann/json.hpp>
 #include <random>
+#include <sqlite3.h>
+#include <zlib.h>
 
 using namespace weaksight;
 using namespace weaksight::storage;
@@ -22,7 +21,8 @@ namespace fs = std::filesystem;
 namespace {
 
 struct TempFolder {
-    fs::path path = fs::temp_directory_path() / ("weaksight-export-" + std::to_string(std::random_device{}()));
+    fs::path path =
+        fs::temp_directory_path() / ("weaksight-export-" + std::to_string(std::random_device{}()));
     TempFolder() { fs::create_directories(path); }
     ~TempFolder()
     {
@@ -58,7 +58,7 @@ struct Scene {
         truth = readLabelVolume(dataset / "case_00000" / "segmentation.nii.gz");
         size_t best = 0;
         for (int k = 0; k < truth.slices(); ++k) {
-            const auto n = lesionMask(truth, k, 0, 0, truth.rows(), truth.cols()).count();
+            const auto n = lesionMask(truth, k, {0, 0, truth.rows(), truth.cols()}).count();
             if (static_cast<size_t>(n) > best) {
                 best = static_cast<size_t>(n);
                 lesionSlice = k;
@@ -81,7 +81,7 @@ TEST(Export, NiftiPngAndCocoRoundTripOnAKitsOrientedCase)
     const int k = s.lesionSlice;
 
     // Left half of the lesion slice: accepted as proposed (the ground-truth lesion itself).
-    const BinaryMask left = lesionMask(s.truth, k, 0, 0, s.truth.rows(), half);
+    const BinaryMask left = lesionMask(s.truth, k, {0, 0, s.truth.rows(), half});
     const auto p1 = store.addProposal({caseId, k, {0, 0, s.truth.rows(), half}, {}, settings, 0.2, left});
     store.recordDecision({p1, "ana", DecisionKind::Accept, {}, left, 1000, ""});
     // Right half: corrected to a 10 x 10 square.
@@ -89,8 +89,14 @@ TEST(Export, NiftiPngAndCocoRoundTripOnAKitsOrientedCase)
     for (int r = 20; r < 30; ++r)
         for (int c = 5; c < 15; ++c)
             square.at(r, c) = 1;
-    const auto p2 = store.addProposal({caseId, k, {0, half, s.truth.rows(), s.truth.cols() - half}, {}, settings,
-                                       0.3, lesionMask(s.truth, k, 0, half, s.truth.rows(), s.truth.cols() - half)});
+    const auto p2 =
+        store.addProposal({caseId,
+                           k,
+                           {0, half, s.truth.rows(), s.truth.cols() - half},
+                           {},
+                           settings,
+                           0.3,
+                           lesionMask(s.truth, k, {0, half, s.truth.rows(), s.truth.cols() - half})});
     store.recordDecision({p2, "ana", DecisionKind::Correct, square, {}, 5000, "trimmed"});
     // Another slice: rejected, so it must not appear.
     const int other = k > 0 ? k - 1 : k + 1;
@@ -142,7 +148,10 @@ TEST(Export, NiftiPngAndCocoRoundTripOnAKitsOrientedCase)
 
     // PNG: 255 where the slice's curated lesion is.
     int rows = 0, cols = 0;
-    const auto png = readPng8(options.outDir / "png" / "case_00000" / ("slice_" + std::string(4 - std::to_string(k).size(), '0') + std::to_string(k) + ".png"), rows, cols);
+    const auto png =
+        readPng8(options.outDir / "png" / "case_00000" /
+                     ("slice_" + std::string(4 - std::to_string(k).size(), '0') + std::to_string(k) + ".png"),
+                 rows, cols);
     ASSERT_EQ(rows, s.truth.rows());
     const uint8_t* slice = expected.slice(k);
     for (size_t i = 0; i < png.size(); ++i)
@@ -153,7 +162,8 @@ TEST(Export, NiftiPngAndCocoRoundTripOnAKitsOrientedCase)
     const auto coco = nlohmann::json::parse(cocoFile);
     ASSERT_EQ(coco["annotations"].size(), 1u);
     const auto& seg = coco["annotations"][0]["segmentation"];
-    const BinaryMask decoded = cocoRleDecode(cocoRleCountsFromString(seg["counts"]), seg["size"][0], seg["size"][1]);
+    const BinaryMask decoded =
+        cocoRleDecode(cocoRleCountsFromString(seg["counts"]), seg["size"][0], seg["size"][1]);
     for (size_t i = 0; i < decoded.pixels.size(); ++i)
         ASSERT_EQ(decoded.pixels[i], slice[i] ? 1 : 0);
 }
@@ -235,7 +245,8 @@ TEST(Merge, KeepsProvenanceReportsAgreementAndSkipsDuplicates)
     const fs::path otherDb = s.dir.path / "other.sqlite";
     {
         AnnotationStore other(otherDb);
-        const auto dataset = other.registerDataset(fs::absolute(s.dataset).lexically_normal().string(), "kits23");
+        const auto dataset =
+            other.registerDataset(fs::absolute(s.dataset).lexically_normal().string(), "kits23");
         other.registerCase(dataset, {"case_00000", "", "", "x", "y", {1, 1, 1}});
     }
     EXPECT_THROW(mergeStores(merged, {otherDb}), DatabaseError);
@@ -251,7 +262,8 @@ void renameCaseInStore(const fs::path& db, const std::string& key)
     sqlite3* handle = nullptr;
     ASSERT_EQ(sqlite3_open(db.c_str(), &handle), SQLITE_OK);
     sqlite3_stmt* statement = nullptr;
-    ASSERT_EQ(sqlite3_prepare_v2(handle, "UPDATE cases SET case_key = ?", -1, &statement, nullptr), SQLITE_OK);
+    ASSERT_EQ(sqlite3_prepare_v2(handle, "UPDATE cases SET case_key = ?", -1, &statement, nullptr),
+              SQLITE_OK);
     sqlite3_bind_text(statement, 1, key.c_str(), -1, SQLITE_TRANSIENT);
     EXPECT_EQ(sqlite3_step(statement), SQLITE_DONE);
     sqlite3_finalize(statement);
@@ -283,12 +295,14 @@ TEST(UntrustedKeys, RegisteringACaseRefusesKeysThatAreNotOneFileName)
     Scene s;
     AnnotationStore store(s.db);
     const auto datasetId = store.registerDataset((s.dir.path / "other").string(), "kits23");
-    for (const std::string& key : std::vector<std::string>{"../../escape", "/etc/cron.d/x", "", ".", "..", ".hidden",
-                                                            "a/b", "a\\b", "line\nbreak", " padded", std::string(129, 'k')}) {
+    for (const std::string& key :
+         std::vector<std::string>{"../../escape", "/etc/cron.d/x", "", ".", "..", ".hidden", "a/b", "a\\b",
+                                  "line\nbreak", " padded", std::string(129, 'k')}) {
         CaseRegistration c;
         c.caseKey = key;
         const auto message = errorOf([&] { store.registerCase(datasetId, c); });
-        EXPECT_NE(message.find("must be usable as one file name"), std::string::npos) << key << ": " << message;
+        EXPECT_NE(message.find("must be usable as one file name"), std::string::npos)
+            << key << ": " << message;
         EXPECT_EQ(message.find('\n'), std::string::npos) << "control characters are not echoed";
     }
     for (const std::string& key :
@@ -306,7 +320,8 @@ TEST(UntrustedKeys, ExportRefusesAStoredKeyThatWouldLeaveTheOutputFolder)
         AnnotationStore store(s.db);
         decideOnce(store, "case_00000");
     }
-    for (const std::string& key : std::vector<std::string>{"../../escape", "/tmp/weaksight-absolute-escape", ".."}) {
+    for (const std::string& key :
+         std::vector<std::string>{"../../escape", "/tmp/weaksight-absolute-escape", ".."}) {
         renameCaseInStore(s.db, key);
         AnnotationStore store(s.db);
         ExportOptions options;
@@ -318,6 +333,29 @@ TEST(UntrustedKeys, ExportRefusesAStoredKeyThatWouldLeaveTheOutputFolder)
         EXPECT_FALSE(fs::exists(s.dir.path / "escape.nii.gz"));
         EXPECT_FALSE(fs::exists("/tmp/weaksight-absolute-escape.nii.gz"));
     }
+}
+
+TEST(UntrustedKeys, ExportRefusesADecisionOnASliceOutsideTheCase)
+{
+    Scene s;
+    {
+        AnnotationStore store(s.db);
+        decideOnce(store, "case_00000");
+    }
+    // The store refuses such a proposal; a store changed by another tool may still hold one.
+    sqlite3* handle = nullptr;
+    ASSERT_EQ(sqlite3_open(s.db.c_str(), &handle), SQLITE_OK);
+    ASSERT_EQ(sqlite3_exec(handle, "UPDATE proposals SET slice = 9999", nullptr, nullptr, nullptr),
+              SQLITE_OK);
+    sqlite3_close(handle);
+    AnnotationStore store(s.db);
+    ExportOptions options;
+    options.outDir = s.dir.path / "out";
+    options.formats = {"nifti", "png", "coco"};
+    const auto message = errorOf([&] { exportMasks(store, options); });
+    EXPECT_NE(message.find("is on slice 9999, outside the case's"), std::string::npos) << message;
+    EXPECT_NE(message.find(s.db.filename().string()), std::string::npos) << message;
+    EXPECT_FALSE(fs::exists(options.outDir / "nifti" / "case_00000.nii.gz"));
 }
 
 TEST(UntrustedKeys, ExportNeverWritesThroughALinkPlantedInItsFolder)
@@ -332,7 +370,8 @@ TEST(UntrustedKeys, ExportNeverWritesThroughALinkPlantedInItsFolder)
     fs::create_directories(options.outDir / "nifti");
     // A link at the output file's name, pointing outside: refused, the target untouched.
     fs::create_symlink(victim, options.outDir / "nifti" / "case_00000.nii.gz");
-    EXPECT_NE(errorOf([&] { exportMasks(store, options); }).find("outside the output folder"), std::string::npos);
+    EXPECT_NE(errorOf([&] { exportMasks(store, options); }).find("outside the output folder"),
+              std::string::npos);
     std::ifstream in(victim);
     EXPECT_EQ(std::string(std::istreambuf_iterator<char>(in), {}), "precious");
     // A planted folder link: refused too.
@@ -340,7 +379,8 @@ TEST(UntrustedKeys, ExportNeverWritesThroughALinkPlantedInItsFolder)
     fs::create_directories(options.outDir);
     fs::create_symlink(s.dir.path, options.outDir / "png");
     options.formats = {"png"};
-    EXPECT_NE(errorOf([&] { exportMasks(store, options); }).find("outside the output folder"), std::string::npos);
+    EXPECT_NE(errorOf([&] { exportMasks(store, options); }).find("outside the output folder"),
+              std::string::npos);
     EXPECT_FALSE(fs::exists(s.dir.path / "case_00000"));
     // A link inside the folder that points inside it is replaced by the file, not followed.
     fs::remove_all(options.outDir);
@@ -364,7 +404,8 @@ TEST(UntrustedKeys, MergeRefusesASourceWithAnUnsafeKey)
     renameCaseInStore(s.db, "../../escape");
     const auto message = errorOf([&] { mergeStores(s.dir.path / "merged.sqlite", {s.db}); });
     EXPECT_NE(message.find("must be usable as one file name"), std::string::npos) << message;
-    EXPECT_FALSE(fs::exists(s.dir.path / "merged.sqlite")) << "the target is made only once every source passed";
+    EXPECT_FALSE(fs::exists(s.dir.path / "merged.sqlite"))
+        << "the target is made only once every source passed";
 }
 
 TEST(UntrustedKeys, MergeRefusesDamagedMaskBlobsAndItsOwnTargetBeforeWritingAnything)
@@ -380,8 +421,8 @@ TEST(UntrustedKeys, MergeRefusesDamagedMaskBlobsAndItsOwnTargetBeforeWritingAnyt
     {
         sqlite3* handle = nullptr;
         ASSERT_EQ(sqlite3_open(s.db.c_str(), &handle), SQLITE_OK);
-        ASSERT_EQ(sqlite3_exec(handle, "UPDATE proposals SET mask = X'01808001808001008080808001'", nullptr, nullptr,
-                               nullptr),
+        ASSERT_EQ(sqlite3_exec(handle, "UPDATE proposals SET mask = X'01808001808001008080808001'", nullptr,
+                               nullptr, nullptr),
                   SQLITE_OK);
         sqlite3_close(handle);
     }

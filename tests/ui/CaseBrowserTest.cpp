@@ -7,6 +7,7 @@
 #include "ui/CaseBrowser.h"
 #include "ui/ComparisonView.h"
 #include "ui/MainWindow.h"
+#include "ui/Workspace.h"
 #include "ui/SliceView.h"
 #include "ui/KeyBindings.h"
 #include "ui/KeyHelpOverlay.h"
@@ -41,7 +42,7 @@ TEST(CaseBrowser, ShowsEachCasesStatusFromTheStoreAndFilters)
     const QString root = QString::fromStdString((dir / "cases").string());
     {
         // case_00000: one of two proposals decided; case_00001: its only proposal decided.
-        storage::AnnotationStore store(ui::MainWindow::storePathFor(root).toStdString());
+        storage::AnnotationStore store(ui::Workspace::storePathFor(root).toStdString());
         storage::importDataset(store, dir / "cases");
         const auto propose = [&](const std::string& caseKey, int slice) {
             storage::ProposalInput proposal;
@@ -100,7 +101,7 @@ TEST(CaseBrowser, ShowsEachCasesStatusFromTheStoreAndFilters)
     EXPECT_EQ(loaded.last().at(0).toString(), "case_00002");
 
     // Remembered for File > Open recent.
-    EXPECT_EQ(ui::MainWindow::recentDatasets().value(0), QFileInfo(root).absoluteFilePath());
+    EXPECT_EQ(ui::Workspace::recentDatasets().value(0), QFileInfo(root).absoluteFilePath());
 }
 
 TEST(Translation, UkrainianIsEmbeddedAndChosenInTheSettings)
@@ -135,7 +136,7 @@ TEST(SurfaceView, ShowsGroundTruthAndCuratedSurfacesOfTheCase)
     const QString root = QString::fromStdString((dir / "cases").string());
     {
         // One accepted 6 x 6 mask on slice 10.
-        storage::AnnotationStore store(ui::MainWindow::storePathFor(root).toStdString());
+        storage::AnnotationStore store(ui::Workspace::storePathFor(root).toStdString());
         storage::importDataset(store, dir / "cases");
         storage::ProposalInput proposal;
         proposal.caseId = *store.findCase("case_00000");

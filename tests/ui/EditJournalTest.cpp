@@ -68,7 +68,7 @@ TEST(EditJournal, SurvivesSigkillWithTheLastFinishedStroke)
                     set == std::min<long long>((last + 1) * 37LL, 150 * 150))
             << "reported " << last << ", journal has " << set << " pixels";
         EXPECT_EQ(loaded->caseId, "case_00007");
-        EXPECT_EQ(loaded->box.col, 200);
+        EXPECT_EQ(loaded->box.col0, 200);
         EXPECT_EQ(loaded->slice, 41);
     }
     // A damaged journal is reported and set aside, never used.
@@ -200,14 +200,14 @@ TEST(GuiProcessChild, PaintsThenWaitsToBeKilled)
     const LabelVolume& labels = *window.currentCase()->labels;
     view.setBrushRadiusMm(3 * labels.spacing[2]);
     const auto box = *review.cropBox();
-    const double r0 = box.row + 12, c0 = box.col + 6;
+    const double r0 = box.row0 + 12, c0 = box.col0 + 6;
     stroke(view, labels, {r0, c0}, {r0 + 10, c0 + 24});                        // paint
     stroke(view, labels, {r0 + 5, c0 + 12}, {r0 + 6, c0 + 14}, Qt::ShiftModifier); // erase a bit
     const BinaryMask finished = review.editor()->mask();
     ASSERT_GT(finished.count(), 50);
     // A third stroke, pressed and moved but not released when the process dies.
-    mouse(&view, QEvent::MouseButtonPress, widgetPoint(view, labels, box.row + 30, box.col + 30), Qt::LeftButton, {});
-    mouse(&view, QEvent::MouseMove, widgetPoint(view, labels, box.row + 32, box.col + 36), Qt::LeftButton, {});
+    mouse(&view, QEvent::MouseButtonPress, widgetPoint(view, labels, box.row0 + 30, box.col0 + 30), Qt::LeftButton, {});
+    mouse(&view, QEvent::MouseMove, widgetPoint(view, labels, box.row0 + 32, box.col0 + 36), Qt::LeftButton, {});
     ASSERT_NE(review.editor()->mask(), finished);
     writeMask(dir / "finished.txt", finished, slice);
     QTest::qWait(120000); // the parent kills this process here

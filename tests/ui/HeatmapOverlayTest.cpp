@@ -5,6 +5,7 @@
 #include "core/compute/Classifier.h"
 #include "core/dataset/KidneyCrops.h"
 #include "core/phantom/Phantom.h"
+#include "core/review/ReviewOrder.h"
 #include "ui/CamController.h"
 #include "ui/ComparisonView.h"
 #include "ui/MainWindow.h"
@@ -43,7 +44,7 @@ QImage renderFrame(ui::SliceView& view)
 }
 
 /// Screen rectangle (top-left origin) of a crop box given in slice pixels.
-QRect screenRect(ui::SliceView& view, const render::HeatmapPatch& patch, double rowSpacing, double colSpacing)
+QRect screenRect(ui::SliceView& view, const review::CropHeatmap& patch, double rowSpacing, double colSpacing)
 {
     vtkRenderer* renderer = view.scene().renderer();
     const auto toScreen = [&](double row, double col) {
@@ -53,7 +54,7 @@ QRect screenRect(ui::SliceView& view, const render::HeatmapPatch& patch, double 
         renderer->GetDisplayPoint(d);
         return QPoint(int(d[0]), view.height() - 1 - int(d[1]));
     };
-    return QRect(toScreen(patch.row0 - 0.5, patch.col0 - 0.5), toScreen(patch.row0 + patch.rows - 0.5, patch.col0 + patch.cols - 0.5))
+    return QRect(toScreen(patch.box.row0 - 0.5, patch.box.col0 - 0.5), toScreen(patch.box.row0 + patch.box.rows - 0.5, patch.box.col0 + patch.box.cols - 0.5))
         .normalized();
 }
 
@@ -81,18 +82,18 @@ TEST(HeatmapOverlay, ModelHeatmapsAppearOnTheKidneyCropsAndFollowTheThreshold)
     ui::SliceView& view = *window.sliceView();
     const int slice = view.slice();
     ASSERT_TRUE(ready.wait(30000)) << "heatmaps of the slice computed in the background";
-    const ui::SliceHeatmaps* maps = cams.heatmaps(slice);
+    const review::SliceHeatmaps* maps = cams.heatmaps(slice);
     ASSERT_NE(maps, nullptr);
 
     // One patch per kidney side, exactly where the dataset builder would cut the crops.
     const LoadedCase& c = *window.currentCase();
     const auto boxes = KidneyCentres(*c.labels).boxes(slice, 64, 64);
-    ASSERT_EQ(maps->patches.size(), boxes.size());
+    ASSERT_EQ(maps->crops.size(), boxes.size());
     ASSERT_GE(boxes.size(), 1u);
     for (size_t i = 0; i < boxes.size(); ++i) {
-        EXPECT_EQ(maps->patches[i].row0, boxes[i].row0);
-        EXPECT_EQ(maps->patches[i].col0, boxes[i].col0);
-        EXPECT_EQ(maps->sides[i], boxes[i].side);
+        EXPECT_EQ(maps->crops[i].box.row0, boxes[i].box.row0);
+        EXPECT_EQ(maps->crops[i].box.col0, boxes[i].box.col0);
+        EXPECT_EQ(maps->crops[i].side, boxes[i].side);
     }
     render::HeatmapLayer& layer = view.heatmapLayer();
     EXPECT_EQ(layer.patchCount(), boxes.size());
@@ -108,7 +109,7 @@ TEST(HeatmapOverlay, ModelHeatmapsAppearOnTheKidneyCropsAndFollowTheThreshold)
     layer.setHeatmapVisible(true);
     ASSERT_EQ(with.size(), without.size());
     std::vector<QRect> rects;
-    for (const auto& p : maps->patches)
+    for (const auto& p : maps->crops)
         rects.push_back(screenRect(view, p, c.labels->spacing[1], c.labels->spacing[2]).adjusted(-2, -2, 2, 2));
     int changed = 0, changedOutside = 0;
     for (int y = 0; y < with.height(); ++y)
@@ -148,14 +149,14 @@ TEST(HeatmapOverlay, ModelHeatmapsAppearOnTheKidneyCropsAndFollowTheThreshold)
     long long both = 0, either = 0;
     {
         std::vector<uint8_t> inBox(c.labels->sliceSize(), 0), proposed(c.labels->sliceSize(), 0);
-        for (const auto& p : maps->patches)
-            for (int r = 0; r < p.rows; ++r)
-                for (int col = 0; col < p.cols; ++col) {
-                    const int sr = p.row0 + r, sc = p.col0 + col;
+        for (const auto& p : maps->crops)
+            for (int r = 0; r < p.box.rows; ++r)
+                for (int col = 0; col < p.box.cols; ++col) {
+                    const int sr = p.box.row0 + r, sc = p.box.col0 + col;
                     if (sr < 0 || sc < 0 || sr >= c.labels->rows() || sc >= c.labels->cols())
                         continue;
                     inBox[static_cast<size_t>(sr) * c.labels->cols() + sc] = 1;
-                    proposed[static_cast<size_t>(sr) * c.labels->cols() + sc] = p.values[static_cast<size_t>(r) * p.cols + col] > 0.9f;
+                    proposed[static_cast<size_t>(sr) * c.labels->cols() + sc] = p.values[static_cast<size_t>(r) * p.box.cols + col] > 0.9f;
                 }
         for (size_t i = 0; i < inBox.size(); ++i)
             if (inBox[i]) {
@@ -164,7 +165,7 @@ TEST(HeatmapOverlay, ModelHeatmapsAppearOnTheKidneyCropsAndFollowTheThreshold)
                 either += truth || proposed[i];
             }
     }
-    const auto iou = ui::proposalIouAgainstTruth(*maps, *c.labels, slice, 0.9);
+    const auto iou = review::proposalIouAgainstTruth(*maps, *c.labels, slice, 0.9);
     ASSERT_TRUE(iou.has_value());
     EXPECT_NEAR(*iou, either ? double(both) / double(either) : 1.0, 1e-12);
     bool shown = false;
@@ -195,9 +196,9 @@ TEST(HeatmapOverlay, ModelHeatmapsAppearOnTheKidneyCropsAndFollowTheThreshold)
     for (const auto& p : progress)
         inputsShown = inputsShown || p.at(0).toString().contains("masked inputs");
     EXPECT_TRUE(inputsShown);
-    const ui::SliceHeatmaps* score = cams.heatmaps(slice);
+    const review::SliceHeatmaps* score = cams.heatmaps(slice);
     ASSERT_NE(score, nullptr);
-    EXPECT_NE(score->patches[0].values, maps->patches[0].values);
+    EXPECT_NE(score->crops[0].values, maps->crops[0].values);
     cams.setMethod(compute::CamMethod::GradCam);
     EXPECT_DOUBLE_EQ(cams.threshold(), 0.9);
     EXPECT_NE(cams.heatmaps(slice), nullptr) << "cached in memory";
@@ -227,10 +228,10 @@ TEST(SliceNavigation, KeysBrowseSlicesAndNFindsTheNextLesionSlice)
     LabelVolume labels = makeLabels({12, 16, 16}, {5.0, 1.0, 1.0});
     labels.at(3, 8, 8) = labels::Tumour;
     labels.at(9, 2, 2) = labels::Cyst;
-    EXPECT_EQ(ui::nextLesionSlice(labels, 0, +1), 3);
-    EXPECT_EQ(ui::nextLesionSlice(labels, 3, +1), 9);
-    EXPECT_EQ(ui::nextLesionSlice(labels, 9, +1), std::nullopt);
-    EXPECT_EQ(ui::nextLesionSlice(labels, 9, -1), 3);
+    EXPECT_EQ(review::nextLesionSlice(labels, 0, +1), 3);
+    EXPECT_EQ(review::nextLesionSlice(labels, 3, +1), 9);
+    EXPECT_EQ(review::nextLesionSlice(labels, 9, +1), std::nullopt);
+    EXPECT_EQ(review::nextLesionSlice(labels, 9, -1), 3);
 
     CtVolume ct = makeCt({12, 16, 16}, {5.0, 1.0, 1.0}, 0);
     ui::SliceView view;
@@ -339,7 +340,7 @@ TEST(ComparisonView, OnePanePerMethodLinkedWithItsOwnThresholdAndIou)
     sliceSlider->setValue(2);
     for (int p = 0; p < compare.paneCount(); ++p)
         EXPECT_EQ(compare.paneView(p)->slice(), 2) << p;
-    const auto lesion = ui::nextLesionSlice(*window.currentCase()->labels, 2, +1);
+    const auto lesion = review::nextLesionSlice(*window.currentCase()->labels, 2, +1);
     ASSERT_TRUE(lesion.has_value());
     QAction* next = nullptr;
     for (auto* action : window.findChildren<QAction*>())
@@ -385,7 +386,7 @@ TEST(HeatmapSettings, NormalisationTargetLayerProbabilityScanAndMemoryBudget)
 
     // Per crop: every patch spans [0, 1].
     ASSERT_TRUE(waitForSlice(slice));
-    for (const auto& p : cams.heatmaps(slice)->patches) {
+    for (const auto& p : cams.heatmaps(slice)->crops) {
         EXPECT_FLOAT_EQ(*std::min_element(p.values.begin(), p.values.end()), 0.f);
         EXPECT_FLOAT_EQ(*std::max_element(p.values.begin(), p.values.end()), 1.f);
     }
@@ -395,10 +396,10 @@ TEST(HeatmapSettings, NormalisationTargetLayerProbabilityScanAndMemoryBudget)
     ASSERT_TRUE(waitForSlice(slice));
     const auto box = centres.boxes(slice, 40, 40).front();
     std::vector<int16_t> pixels(40 * 40);
-    cutCrop(*loaded->imaging, slice, box.row0, box.col0, 40, 40, pixels.data());
+    cutCrop(*loaded->imaging, slice, box.box.row0, box.box.col0, 40, 40, pixels.data());
     compute::CamOptions options;
     const auto direct = compute::computeCams(model, {{40, 40, std::vector<float>(pixels.begin(), pixels.end())}}, options);
-    const auto& raw = cams.heatmaps(slice)->patches.front().values;
+    const auto& raw = cams.heatmaps(slice)->crops.front().values;
     ASSERT_EQ(raw.size(), direct.front().upsampled.values.size());
     for (size_t i = 0; i < raw.size(); ++i)
         ASSERT_NEAR(raw[i], direct.front().upsampled.values[i], 1e-5f + 1e-4f * std::abs(raw[i]));
@@ -409,7 +410,7 @@ TEST(HeatmapSettings, NormalisationTargetLayerProbabilityScanAndMemoryBudget)
     options.targetLayer = "layer2";
     const auto finer = compute::computeCams(model, {{40, 40, std::vector<float>(pixels.begin(), pixels.end())}}, options);
     EXPECT_EQ(finer.front().raw.rows, 20);
-    const auto& layer2 = cams.heatmaps(slice)->patches.front().values;
+    const auto& layer2 = cams.heatmaps(slice)->crops.front().values;
     for (size_t i = 0; i < layer2.size(); ++i)
         ASSERT_NEAR(layer2[i], finer.front().upsampled.values[i], 1e-5f + 1e-4f * std::abs(layer2[i]));
     cams.setTargetLayer("layer3");
@@ -417,7 +418,7 @@ TEST(HeatmapSettings, NormalisationTargetLayerProbabilityScanAndMemoryBudget)
     // Score-CAM in reduced precision: the engine's bfloat16 map on this CPU, kept apart from float32.
     cams.setMethod(compute::CamMethod::ScoreCam);
     ASSERT_TRUE(waitForSlice(slice));
-    const std::vector<float> scoreFloat = cams.heatmaps(slice)->patches.front().values;
+    const std::vector<float> scoreFloat = cams.heatmaps(slice)->crops.front().values;
     cams.setScoreReducedPrecision(true);
     EXPECT_NE(cams.methodKey().find("precision=reduced"), std::string::npos);
     ASSERT_TRUE(waitForSlice(slice));
@@ -426,7 +427,7 @@ TEST(HeatmapSettings, NormalisationTargetLayerProbabilityScanAndMemoryBudget)
     reducedOptions.scoreReducedPrecision = true;
     const auto reduced =
         compute::computeCams(model, {{40, 40, std::vector<float>(pixels.begin(), pixels.end())}}, reducedOptions);
-    const auto& shownReduced = cams.heatmaps(slice)->patches.front().values;
+    const auto& shownReduced = cams.heatmaps(slice)->crops.front().values;
     float largestChange = 0;
     for (size_t i = 0; i < shownReduced.size(); ++i) {
         ASSERT_NEAR(shownReduced[i], reduced.front().upsampled.values[i], 1e-5f + 1e-4f * std::abs(shownReduced[i]));
@@ -443,19 +444,19 @@ TEST(HeatmapSettings, NormalisationTargetLayerProbabilityScanAndMemoryBudget)
         if (centres.boxes(k, 40, 40).empty())
             continue;
         ASSERT_TRUE(waitForSlice(k)) << k;
-        for (const auto& p : cams.heatmaps(k)->patches)
+        for (const auto& p : cams.heatmaps(k)->crops)
             if (!p.degenerate)
                 for (float v : p.values) {
                     low = std::min(low, v);
                     high = std::max(high, v);
                 }
     }
-    const std::vector<float> rawSlice = cams.heatmaps(slice)->patches.back().values;
+    const std::vector<float> rawSlice = cams.heatmaps(slice)->crops.back().values;
     cams.setNormalisation(compute::MapNormalisation::PerCase);
     EXPECT_EQ(cams.heatmaps(slice), nullptr) << "not before the volume's range is known";
     ASSERT_TRUE(waitForSlice(slice));
     EXPECT_TRUE(cams.colorBarTitle().contains("per volume"));
-    const auto& perVolume = cams.heatmaps(slice)->patches.back().values;
+    const auto& perVolume = cams.heatmaps(slice)->crops.back().values;
     for (size_t i = 0; i < perVolume.size(); ++i)
         ASSERT_NEAR(perVolume[i], (rawSlice[i] - low) / (high - low), 1e-4f);
 
@@ -464,7 +465,7 @@ TEST(HeatmapSettings, NormalisationTargetLayerProbabilityScanAndMemoryBudget)
     ASSERT_TRUE(QTest::qWaitFor([&] { return cams.scannedSlices() == slices; }, 60000));
     std::vector<compute::Image2D> crops;
     for (const auto& b : centres.boxes(slice, 40, 40)) {
-        cutCrop(*loaded->imaging, slice, b.row0, b.col0, 40, 40, pixels.data());
+        cutCrop(*loaded->imaging, slice, b.box.row0, b.box.col0, 40, 40, pixels.data());
         crops.push_back({40, 40, std::vector<float>(pixels.begin(), pixels.end())});
     }
     const auto probabilities = model.lesionProbability(crops);
@@ -520,17 +521,17 @@ TEST(HeatmapSettings, AModelsPhysicalScaleIsKeptByResamplingItsCrops)
     // Patches cover the 48-pixel boxes on the slice grid; their values are the engine's map of the
     // crop resampled to the model's spacing, upsampled back onto those 48 x 48 slice pixels.
     const auto boxes = centres.boxes(slice, 48, 48);
-    const auto& patches = cams.heatmaps(slice)->patches;
+    const auto& patches = cams.heatmaps(slice)->crops;
     ASSERT_EQ(patches.size(), boxes.size());
     std::vector<int16_t> pixels(32 * 32);
-    cutResampledCrop(*loaded->imaging, nullptr, slice, boxes[0].row0, boxes[0].col0, 1.5, 1.5, 32, 32, pixels.data(),
+    cutResampledCrop(*loaded->imaging, nullptr, slice, boxes[0].box.row0, boxes[0].box.col0, 1.5, 1.5, 32, 32, pixels.data(),
                      nullptr);
     const auto direct =
         compute::computeCams(model, {{32, 32, std::vector<float>(pixels.begin(), pixels.end())}}, compute::CamOptions{});
     const auto expected = compute::upsampleBilinear(direct.front().raw, 48, 48);
-    EXPECT_EQ(patches[0].row0, boxes[0].row0);
-    EXPECT_EQ(patches[0].rows, 48);
-    EXPECT_EQ(patches[0].cols, 48);
+    EXPECT_EQ(patches[0].box.row0, boxes[0].box.row0);
+    EXPECT_EQ(patches[0].box.rows, 48);
+    EXPECT_EQ(patches[0].box.cols, 48);
     ASSERT_EQ(patches[0].values.size(), expected.values.size());
     for (size_t i = 0; i < expected.values.size(); ++i)
         ASSERT_NEAR(patches[0].values[i], expected.values[i], 1e-5f + 1e-4f * std::abs(expected.values[i]));

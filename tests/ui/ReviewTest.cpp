@@ -18,17 +18,16 @@
 #include "ui/SliceView.h"
 
 #include <QAction>
-#include <sqlite3.h>
-
-#include <cstdlib>
-#include <QDockWidget>
-#include <QPushButton>
-#include <QTableWidget>
 #include <QApplication>
+#include <QDockWidget>
 #include <QMouseEvent>
+#include <QPushButton>
 #include <QSignalSpy>
+#include <QTableWidget>
 #include <QTest>
+#include <cstdlib>
 #include <gtest/gtest.h>
+#include <sqlite3.h>
 #include <vtkRenderer.h>
 
 using namespace weaksight;
@@ -89,7 +88,7 @@ TEST(Review, AcceptCorrectRejectUndoRedoThenTheStoreAndTheExportAgree)
     EXPECT_TRUE(view.brushMode());
     const auto box = *review.cropBox();
     view.setBrushRadiusMm(3 * labels.spacing[2]); // 3 pixels
-    const double r0 = box.row + 10, c0 = box.col + 8;
+    const double r0 = box.row0 + 10, c0 = box.col0 + 8;
     stroke(view, labels, {r0, c0}, {r0, c0 + 20});
     BinaryMask painted = review.editor()->mask();
     for (int c = 8; c <= 28; ++c)
@@ -127,7 +126,8 @@ TEST(Review, AcceptCorrectRejectUndoRedoThenTheStoreAndTheExportAgree)
     ASSERT_FALSE(order.empty());
     const KidneyCentres centres(labels);
     for (int decided : {first, second, third}) // crop 0 decided: the slice stays while it has another crop
-        EXPECT_EQ(std::count(order.begin(), order.end(), decided), centres.boxes(decided, 40, 40).size() > 1 ? 1 : 0)
+        EXPECT_EQ(std::count(order.begin(), order.end(), decided),
+                  centres.boxes(decided, 40, 40).size() > 1 ? 1 : 0)
             << decided;
     for (int k = 0; k < labels.slices(); ++k)
         EXPECT_EQ(std::count(order.begin(), order.end(), k), centres.boxes(k, 40, 40).empty() ? 0 : 1) << k;
@@ -135,13 +135,27 @@ TEST(Review, AcceptCorrectRejectUndoRedoThenTheStoreAndTheExportAgree)
         EXPECT_GE(*cams.lesionProbability(order[i - 1]), *cams.lesionProbability(order[i]));
     const auto here = std::find(order.begin(), order.end(), view.slice());
     const int expectedNext = here == order.end() || here + 1 == order.end() ? order.front() : *(here + 1);
+    // Space reads the store once (the case's standing crops, so decisions another annotator wrote
+    // meanwhile count), however many slices the case has.
+    int statements = 0;
+    sqlite3* connection = review.store()->database().handle();
+    sqlite3_trace_v2(
+        connection, SQLITE_TRACE_STMT,
+        [](unsigned, void* count, void*, void*) {
+            ++*static_cast<int*>(count);
+            return 0;
+        },
+        &statements);
     actionWithShortcut(window, QKeySequence(Qt::Key_Space))->trigger();
+    sqlite3_trace_v2(connection, 0, nullptr, nullptr);
     EXPECT_EQ(view.slice(), expectedNext) << "the next slice in the order of lesion probability";
+    EXPECT_EQ(statements, 1) << "store statements run by one Space";
 
     // The store: exactly these three standing decisions, with their masks and IoU records.
     const storage::AnnotationStore& store = *review.store();
-    const auto standing = store.standingDecisions(
-        {storage::DecisionKind::Accept, storage::DecisionKind::Correct, storage::DecisionKind::Reject, storage::DecisionKind::Skip});
+    const auto standing =
+        store.standingDecisions({storage::DecisionKind::Accept, storage::DecisionKind::Correct,
+                                 storage::DecisionKind::Reject, storage::DecisionKind::Skip});
     ASSERT_EQ(standing.size(), 3u);
     EXPECT_EQ(store.auditCount() >= 5, true) << "4 decisions + 1 undo in the audit log";
     const auto find = [&](int slice) {
@@ -155,7 +169,7 @@ TEST(Review, AcceptCorrectRejectUndoRedoThenTheStoreAndTheExportAgree)
     EXPECT_EQ(accepted.kind, storage::DecisionKind::Accept);
     EXPECT_EQ(accepted.annotator, "ana");
     EXPECT_EQ(*accepted.finalMask, acceptedProposal);
-    const BinaryMask truth = lesionMask(labels, first, acceptedBox.row, acceptedBox.col, acceptedBox.rows, acceptedBox.cols);
+    const BinaryMask truth = lesionMask(labels, first, acceptedBox);
     ASSERT_TRUE(accepted.overlap.proposalGtIou.has_value());
     EXPECT_NEAR(*accepted.overlap.proposalGtIou, overlap(acceptedProposal, truth).iou, 1e-12);
     EXPECT_EQ(accepted.method, "gradcam");
@@ -174,11 +188,13 @@ TEST(Review, AcceptCorrectRejectUndoRedoThenTheStoreAndTheExportAgree)
     const LabelVolume exported = readLabelVolume(dir / "export" / "nifti" / "case_00000.nii.gz");
     for (int r = 0; r < acceptedBox.rows; ++r)
         for (int c = 0; c < acceptedBox.cols; ++c)
-            ASSERT_EQ(exported.at(first, acceptedBox.row + r, acceptedBox.col + c) != 0, acceptedProposal.at(r, c) != 0);
+            ASSERT_EQ(exported.at(first, acceptedBox.row0 + r, acceptedBox.col0 + c) != 0,
+                      acceptedProposal.at(r, c) != 0);
     for (int r = 0; r < box.rows; ++r)
         for (int c = 0; c < box.cols; ++c)
-            ASSERT_EQ(exported.at(second, box.row + r, box.col + c) != 0, corrected.at(r, c) != 0);
-    EXPECT_EQ(std::count_if(exported.slice(third), exported.slice(third) + exported.sliceSize(), [](uint8_t v) { return v != 0; }),
+            ASSERT_EQ(exported.at(second, box.row0 + r, box.col0 + c) != 0, corrected.at(r, c) != 0);
+    EXPECT_EQ(std::count_if(exported.slice(third), exported.slice(third) + exported.sliceSize(),
+                            [](uint8_t v) { return v != 0; }),
               0);
 
     // `weaksight export` (the command line) writes the same volume.
@@ -206,7 +222,8 @@ TEST(Review, AcceptCorrectRejectUndoRedoThenTheStoreAndTheExportAgree)
     ASSERT_EQ(learned.size(), 1u) << "accepted + corrected gradcam decisions with their heatmaps";
     EXPECT_EQ(learned.front().decisions, 2);
     ASSERT_EQ(window.dashboard()->learnedTable()->rowCount(), 1);
-    EXPECT_EQ(window.dashboard()->learnedTable()->item(0, 2)->text(), QString::number(learned.front().threshold, 'f', 2));
+    EXPECT_EQ(window.dashboard()->learnedTable()->item(0, 2)->text(),
+              QString::number(learned.front().threshold, 'f', 2));
     if (const char* out = std::getenv("WEAKSIGHT_TEST_SCREENSHOTS")) {
         window.resize(1400, 900);
         QTest::qWait(400);
@@ -220,7 +237,7 @@ TEST(Review, AcceptCorrectRejectUndoRedoThenTheStoreAndTheExportAgree)
     auto* dialog = window.findChild<ui::ExportDialog*>("exportDialog");
     ASSERT_NE(dialog, nullptr);
     dialog->setOutputFolder(QString::fromStdString((dir / "export2").string()));
-    QSignalSpy exported2(dialog, &ui::ExportDialog::finished);
+    QSignalSpy exported2(dialog, &ui::ExportDialog::exportFinished);
     dialog->start();
     ASSERT_TRUE(exported2.wait(20000));
     EXPECT_TRUE(exported2.first().at(0).toBool()) << dialog->resultText().toStdString();
@@ -248,7 +265,7 @@ TEST(Review, PolygonAddAndSubtractAndAnHuRangeEditTheMask)
     const auto box = *review.cropBox();
     const LabelVolume& labels = *window.currentCase()->labels;
     const auto click = [&](double r, double c) {
-        const QPointF at = widgetPoint(view, labels, box.row + r, box.col + c);
+        const QPointF at = widgetPoint(view, labels, box.row0 + r, box.col0 + c);
         mouse(&view, QEvent::MouseButtonPress, at, Qt::LeftButton, Qt::NoModifier);
         mouse(&view, QEvent::MouseButtonRelease, at, Qt::NoButton, Qt::NoModifier);
     };
@@ -281,8 +298,9 @@ TEST(Review, PolygonAddAndSubtractAndAnHuRangeEditTheMask)
     const auto& ct = *window.currentCase()->imaging;
     for (int r = 0; r < 40; ++r)
         for (int c = 0; c < 40; ++c) {
-            const int hu = ct.at(slice, box.row + r, box.col + c);
-            ASSERT_EQ(review.editor()->mask().at(r, c), before.at(r, c) && hu >= 0 && hu <= 100 ? 1 : 0) << r << "," << c;
+            const int hu = ct.at(slice, box.row0 + r, box.col0 + c);
+            ASSERT_EQ(review.editor()->mask().at(r, c), before.at(r, c) && hu >= 0 && hu <= 100 ? 1 : 0)
+                << r << "," << c;
         }
     // Each action was one undo step.
     actionWithShortcut(window, QKeySequence::Undo)->trigger();
@@ -307,13 +325,13 @@ TEST(Review, WholeSliceDecisionsUniteTheCropsProposals)
     // The union of every crop's {map > t} on the slice grid, computed here from the patches.
     BinaryMask expected(labels.rows(), labels.cols());
     const auto& maps = *cams.heatmaps(slice);
-    ASSERT_GE(maps.patches.size(), 1u);
-    for (const auto& p : maps.patches)
-        for (int r = 0; r < p.rows; ++r)
-            for (int c = 0; c < p.cols; ++c)
-                if (p.values[static_cast<size_t>(r) * p.cols + c] > 0.5f && p.row0 + r >= 0 && p.col0 + c >= 0 &&
-                    p.row0 + r < labels.rows() && p.col0 + c < labels.cols())
-                    expected.at(p.row0 + r, p.col0 + c) = 1;
+    ASSERT_GE(maps.crops.size(), 1u);
+    for (const auto& p : maps.crops)
+        for (int r = 0; r < p.box.rows; ++r)
+            for (int c = 0; c < p.box.cols; ++c)
+                if (p.values[static_cast<size_t>(r) * p.box.cols + c] > 0.5f && p.box.row0 + r >= 0 &&
+                    p.box.col0 + c >= 0 && p.box.row0 + r < labels.rows() && p.box.col0 + c < labels.cols())
+                    expected.at(p.box.row0 + r, p.box.col0 + c) = 1;
     actionWithShortcut(window, QKeySequence(Qt::Key_A))->trigger();
     ASSERT_TRUE(review.store()) << review.lastError().toStdString();
     const auto decisions = review.store()->standingDecisions({storage::DecisionKind::Accept});
@@ -322,7 +340,7 @@ TEST(Review, WholeSliceDecisionsUniteTheCropsProposals)
     EXPECT_EQ(decisions.front().crop.cols, labels.cols());
     EXPECT_EQ(*decisions.front().finalMask, expected);
     EXPECT_EQ(review.decisionOf(slice, 0), storage::DecisionKind::Accept);
-    const BinaryMask truth = lesionMask(labels, slice, 0, 0, labels.rows(), labels.cols());
+    const BinaryMask truth = lesionMask(labels, slice, {0, 0, labels.rows(), labels.cols()});
     EXPECT_NEAR(*decisions.front().overlap.proposalGtIou, overlap(expected, truth).iou, 1e-12);
     unsetenv("XDG_DATA_HOME");
 }
@@ -346,15 +364,20 @@ TEST(Review, TheCamFlavourIsStoredWithTheDecision)
     while (slice < window.currentCase()->labels->slices() && centres.boxes(slice, 40, 40).empty())
         ++slice;
     window.sliceView()->setSlice(slice);
-    const bool ready = QTest::qWaitFor([&] { return cams.heatmaps(slice) != nullptr && review.proposal(); }, 30000);
-    ASSERT_TRUE(ready) << "heatmaps " << (cams.heatmaps(slice) != nullptr) << ", proposal " << review.proposal().has_value();
+    const bool ready =
+        QTest::qWaitFor([&] { return cams.heatmaps(slice) != nullptr && review.proposal(); }, 30000);
+    ASSERT_TRUE(ready) << "heatmaps " << (cams.heatmaps(slice) != nullptr) << ", proposal "
+                       << review.proposal().has_value();
     actionWithShortcut(window, QKeySequence(Qt::Key_A))->trigger();
     ASSERT_TRUE(review.store()) << review.lastError().toStdString();
     sqlite3* db = nullptr;
-    ASSERT_EQ(sqlite3_open_v2((dir / "cases" / "weaksight.sqlite").c_str(), &db, SQLITE_OPEN_READONLY, nullptr), SQLITE_OK);
+    ASSERT_EQ(
+        sqlite3_open_v2((dir / "cases" / "weaksight.sqlite").c_str(), &db, SQLITE_OPEN_READONLY, nullptr),
+        SQLITE_OK);
     sqlite3_stmt* statement = nullptr;
-    ASSERT_EQ(sqlite3_prepare_v2(db, "SELECT s.parameters FROM proposals p JOIN cam_settings s ON s.id = p.cam_settings_id",
-                                 -1, &statement, nullptr),
+    ASSERT_EQ(sqlite3_prepare_v2(
+                  db, "SELECT s.parameters FROM proposals p JOIN cam_settings s ON s.id = p.cam_settings_id",
+                  -1, &statement, nullptr),
               SQLITE_OK)
         << sqlite3_errmsg(db);
     ASSERT_EQ(sqlite3_step(statement), SQLITE_ROW);

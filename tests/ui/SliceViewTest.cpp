@@ -260,7 +260,7 @@ TEST(MainWindow, DemoTrainsItsModelOnceAndItsHeatmapsFindTheLesion)
     ui::SliceView& view = *window.sliceView();
     const int slice = view.slice(); // the slice with the most lesion
     ASSERT_TRUE(QTest::qWaitFor([&] { return cams.heatmaps(slice) != nullptr; }, 60000));
-    const ui::SliceHeatmaps& maps = *cams.heatmaps(slice);
+    const review::SliceHeatmaps& maps = *cams.heatmaps(slice);
 
     // Render the heatmap alone (opaque, no contours or boxes) and read the framebuffer: viridis
     // grows brighter with the value, so the lesion's pixels must be brighter than the rest of the crops.
@@ -277,10 +277,10 @@ TEST(MainWindow, DemoTrainsItsModelOnceAndItsHeatmapsFindTheLesion)
     vtkRenderer* renderer = view.scene().renderer();
     double lesionSum = 0, otherSum = 0;
     int lesionCount = 0, otherCount = 0;
-    for (const auto& p : maps.patches)
-        for (int r = 0; r < p.rows; r += 2)
-            for (int c = 0; c < p.cols; c += 2) {
-                const int row = p.row0 + r, col = p.col0 + c;
+    for (const auto& p : maps.crops)
+        for (int r = 0; r < p.box.rows; r += 2)
+            for (int c = 0; c < p.box.cols; c += 2) {
+                const int row = p.box.row0 + r, col = p.box.col0 + c;
                 if (row < 0 || col < 0 || row >= labels.rows() || col >= labels.cols())
                     continue;
                 renderer->SetWorldPoint(col * labels.spacing[2], row * labels.spacing[1], 0, 1);

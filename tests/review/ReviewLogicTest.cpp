@@ -1,0 +1,283 @@
+// The review's logic without a window, a store or LibTorch: proposals and their IoU, the review
+// order, the mapping of edits onto their crop, the heatmap memory and the crops of a slice.
+
+#include "core/cases/KitsCase.h"
+#include "core/dataset/KidneyCrops.h"
+#include "core/review/CamSettings.h"
+#include "core/review/EditSession.h"
+#include "core/review/HeatmapMemory.h"
+#include "core/review/ReviewOrder.h"
+#include "core/review/SliceHeatmaps.h"
+
+#include <gtest/gtest.h>
+
+#include <cmath>
+#include <limits>
+
+using namespace weaksight;
+using namespace weaksight::review;
+
+namespace {
+
+LabelVolume labelVolume(int slices, int rows, int cols)
+{
+    return LabelVolume(StorageGeometry::canonical({slices, rows, cols}, {2.0, 0.8, 0.8}));
+}
+
+/// A crop heatmap whose shown value at (r, c) is f(r, c).
+template <typename F> CropHeatmap heatmap(CropBox box, F f, bool degenerate = false)
+{
+    CropHeatmap h;
+    h.box = box;
+    h.degenerate = degenerate;
+    for (int r = 0; r < box.rows; ++r)
+        for (int c = 0; c < box.cols; ++c)
+            h.values.push_back(static_cast<float>(f(r, c)));
+    return h;
+}
+
+} // namespace
+
+TEST(CropBox, ComparesWholeAndKnowsItsSlice)
+{
+    const CropBox a{2, 3, 4, 5};
+    EXPECT_EQ(a, (CropBox{2, 3, 4, 5}));
+    EXPECT_NE(a, (CropBox{2, 3, 4, 6}));
+    EXPECT_EQ(a.pixelCount(), 20u);
+    EXPECT_TRUE(a.liesWithin(6, 8));
+    EXPECT_FALSE(a.liesWithin(5, 8));
+    EXPECT_FALSE((CropBox{-1, 0, 2, 2}).liesWithin(10, 10));
+    EXPECT_TRUE(a.contains(5, 7));
+    EXPECT_FALSE(a.contains(6, 7));
+}
+
+TEST(Proposal, IsTheMapAboveTheThresholdAndNothingForADegenerateMap)
+{
+    const auto h = heatmap({10, 20, 3, 4}, [](int r, int c) { return 0.1 * (r * 4 + c); });
+    const BinaryMask p = proposal(h, 0.5);
+    ASSERT_EQ(p.rows, 3);
+    ASSERT_EQ(p.cols, 4);
+    for (int r = 0; r < 3; ++r)
+        for (int c = 0; c < 4; ++c)
+            EXPECT_EQ(p.at(r, c), 0.1 * (r * 4 + c) > 0.5 + 1e-9 ? 1 : 0) << r << "," << c;
+    // Exactly at t is not proposed (strictly greater), as in the pipeline.
+    EXPECT_EQ(proposal(heatmap({0, 0, 1, 1}, [](int, int) { return 0.5; }), 0.5).count(), 0);
+    EXPECT_EQ(proposal(heatmap({0, 0, 2, 2}, [](int, int) { return 1.0; }, true), 0.1).count(), 0);
+}
+
+TEST(Proposal, PaintedOnAnotherBoxKeepsSlicePositions)
+{
+    // Two crops on a 20 x 20 slice; the whole-slice proposal is their union at their places.
+    SliceHeatmaps maps;
+    maps.crops.push_back(heatmap({2, 3, 4, 4}, [](int r, int c) { return r == 1 && c == 2 ? 1.0 : 0.0; }));
+    maps.crops.push_back(heatmap({-2, 15, 4, 8}, [](int, int) { return 1.0; })); // past the top and right edges
+    const BinaryMask whole = proposalOn(maps, {0, 0, 20, 20}, 0.5);
+    EXPECT_EQ(whole.at(3, 5), 1);
+    EXPECT_EQ(whole.count(), 1 + 2 * 5); // rows 0-1, columns 15-19 of the second crop
+    EXPECT_EQ(whole.at(0, 15), 1);
+    EXPECT_EQ(whole.at(1, 19), 1);
+    EXPECT_EQ(whole.at(2, 15), 0);
+    // One crop on a box that holds only part of it.
+    const BinaryMask part = proposalOn(maps.crops[0], {3, 4, 2, 2}, 0.5);
+    EXPECT_EQ(part.count(), 1);
+    EXPECT_EQ(part.at(0, 1), 1);
+}
+
+TEST(ProposalIou, CountsInsideTheCropBoxesOnly)
+{
+    LabelVolume truth = labelVolume(3, 16, 16);
+    // Lesion: a 2 x 2 square inside the box and one pixel outside every box.
+    truth.at(1, 4, 4) = truth.at(1, 4, 5) = truth.at(1, 5, 4) = truth.at(1, 5, 5) = labels::Tumour;
+    truth.at(1, 14, 14) = labels::Cyst;
+    SliceHeatmaps maps;
+    maps.slice = 1;
+    // Proposes rows 4-5, columns 4-6 of the slice (box at 2,2).
+    maps.crops.push_back(heatmap({2, 2, 6, 6}, [](int r, int c) { return r >= 2 && r <= 3 && c >= 2 && c <= 4; }));
+    const auto iou = proposalIouAgainstTruth(maps, truth, 1, 0.5);
+    ASSERT_TRUE(iou.has_value());
+    EXPECT_DOUBLE_EQ(*iou, 4.0 / 6.0); // the cyst pixel outside the box does not count
+    EXPECT_FALSE(proposalIouAgainstTruth(maps, truth, 3, 0.5).has_value());
+    EXPECT_FALSE(proposalIouAgainstTruth(SliceHeatmaps{}, truth, 1, 0.5).has_value());
+    // Nothing proposed and nothing there: agreement on "nothing".
+    EXPECT_DOUBLE_EQ(*proposalIouAgainstTruth(maps, truth, 0, 0.5), 0.0);
+    EXPECT_DOUBLE_EQ(*proposalIouAgainstTruth(maps, truth, 2, 2.0), 1.0);
+}
+
+TEST(LesionMask, ClipsABoxThatExtendsPastTheSlice)
+{
+    LabelVolume truth = labelVolume(2, 8, 8);
+    truth.at(0, 0, 0) = labels::Tumour;
+    truth.at(0, 7, 7) = labels::Kidney;
+    const BinaryMask m = lesionMask(truth, 0, {-2, -2, 4, 4});
+    EXPECT_EQ(m.count(), 1);
+    EXPECT_EQ(m.at(2, 2), 1);
+    EXPECT_EQ(lesionMask(truth, 5, {0, 0, 8, 8}).count(), 0); // a slice outside the volume
+}
+
+TEST(ReviewOrder, SlicesWithAnUndecidedCropInSliceOrderUntilEverySliceIsScanned)
+{
+    ReviewOrderInput input;
+    input.sliceCount = 6;
+    // Slices 1-4 have two crops; slice 2 has both decided, slice 3 one of them.
+    input.boxesToDecide = [](int k) {
+        return k >= 1 && k <= 4 ? std::vector<CropBox>{{0, 0, 4, 4}, {0, 10, 4, 4}} : std::vector<CropBox>{};
+    };
+    input.decided = {{2, {0, 0, 4, 4}}, {2, {0, 10, 4, 4}}, {3, {0, 10, 4, 4}}, {4, {0, 10, 4, 5}}};
+    EXPECT_EQ(reviewOrder(input), (std::vector<int>{1, 3, 4}));
+    EXPECT_FALSE(ordersByProbability(input));
+    // A partial scan keeps slice order.
+    const float nan = std::numeric_limits<float>::quiet_NaN();
+    input.probabilities = {0.1f, 0.2f, 0.9f, nan, 0.5f, 0.0f};
+    EXPECT_EQ(reviewOrder(input), (std::vector<int>{1, 3, 4}));
+    // A finished scan: most probable first (ties keep slice order).
+    input.probabilities = {0.1f, 0.2f, 0.9f, 0.6f, 0.6f, 0.0f};
+    EXPECT_TRUE(ordersByProbability(input));
+    EXPECT_EQ(reviewOrder(input), (std::vector<int>{3, 4, 1}));
+}
+
+TEST(ReviewOrder, NextSliceWrapsAndSkipsDecidedOnes)
+{
+    const std::vector<int> bySlice{1, 3, 4};
+    EXPECT_EQ(nextInReviewOrder(bySlice, 1, +1, false), 3);
+    EXPECT_EQ(nextInReviewOrder(bySlice, 4, +1, false), 1); // wraps
+    EXPECT_EQ(nextInReviewOrder(bySlice, 1, -1, false), 4);
+    // From a decided slice: the nearest undecided one in that direction, wrapping.
+    EXPECT_EQ(nextInReviewOrder(bySlice, 2, +1, false), 3);
+    EXPECT_EQ(nextInReviewOrder(bySlice, 2, -1, false), 1);
+    EXPECT_EQ(nextInReviewOrder(bySlice, 5, +1, false), 1);
+    EXPECT_EQ(nextInReviewOrder(bySlice, 0, -1, false), 4);
+    // By probability, from a decided slice: the most probable forward, the least backward.
+    const std::vector<int> byProbability{3, 4, 1};
+    EXPECT_EQ(nextInReviewOrder(byProbability, 2, +1, true), 3);
+    EXPECT_EQ(nextInReviewOrder(byProbability, 2, -1, true), 1);
+    EXPECT_EQ(nextInReviewOrder(byProbability, 4, +1, true), 1);
+    EXPECT_EQ(nextInReviewOrder({3}, 3, +1, false), std::nullopt); // only the current slice is left
+    EXPECT_EQ(nextInReviewOrder({}, 3, +1, false), std::nullopt);
+}
+
+TEST(ReviewOrder, LesionSlicesAndTheStartSlice)
+{
+    LabelVolume truth = labelVolume(10, 4, 4);
+    truth.at(3, 1, 1) = labels::Tumour;
+    truth.at(7, 0, 0) = truth.at(7, 0, 1) = labels::Cyst;
+    truth.at(5, 2, 2) = labels::Kidney;
+    EXPECT_EQ(nextLesionSlice(truth, 0, +1), 3);
+    EXPECT_EQ(nextLesionSlice(truth, 3, +1), 7);
+    EXPECT_EQ(nextLesionSlice(truth, 7, +1), std::nullopt);
+    EXPECT_EQ(nextLesionSlice(truth, 7, -1), 3);
+    EXPECT_EQ(startSlice(10, &truth), 7); // the most lesion voxels
+    EXPECT_EQ(startSlice(10, nullptr), 5);
+    const LabelVolume none = labelVolume(10, 4, 4);
+    EXPECT_EQ(startSlice(10, &none), 5);
+}
+
+TEST(EditSession, BrushAndPolygonInSlicePixelsLandOnTheCrop)
+{
+    const CropBox box{100, 200, 20, 30};
+    EditSession edit(box, BinaryMask(20, 30));
+    // A dab of radius 1.5 at slice (105, 210) is crop pixel (5, 10) and its neighbours.
+    edit.beginStroke(105, 210, 1.5, true);
+    edit.strokeTo(105, 220, 1.5); // a gap-free line to crop (5, 20)
+    edit.endStroke();
+    EXPECT_EQ(edit.mask().at(5, 10), 1);
+    EXPECT_EQ(edit.mask().at(5, 15), 1);
+    EXPECT_EQ(edit.mask().at(5, 20), 1);
+    EXPECT_EQ(edit.mask().at(0, 0), 0);
+    EXPECT_TRUE(edit.editor().undo());
+    EXPECT_EQ(edit.mask().count(), 0); // one stroke, one undo step
+    // Polygon: a square of slice pixels (110..114, 205..209) = crop rows 10-14, columns 5-9.
+    edit.startPolygon(false);
+    for (const auto& [r, c] : {std::pair{109.5, 204.5}, {109.5, 209.5}, {114.5, 209.5}, {114.5, 204.5}})
+        edit.addPolygonCorner(r, c);
+    EXPECT_EQ(edit.closedPolygon().size(), 5u);
+    EXPECT_TRUE(edit.applyPolygon());
+    EXPECT_FALSE(edit.drawingPolygon());
+    EXPECT_EQ(edit.mask().count(), 25);
+    EXPECT_EQ(edit.mask().at(10, 5), 1);
+    EXPECT_EQ(edit.mask().at(14, 9), 1);
+    EXPECT_EQ(edit.mask().at(15, 9), 0);
+    // Subtract two of its rows.
+    edit.startPolygon(true);
+    for (const auto& [r, c] : {std::pair{109.5, 200.0}, {109.5, 230.0}, {111.5, 230.0}, {111.5, 200.0}})
+        edit.addPolygonCorner(r, c);
+    EXPECT_TRUE(edit.applyPolygon());
+    EXPECT_EQ(edit.mask().count(), 15);
+    // Fewer than three corners change nothing.
+    edit.startPolygon(false);
+    edit.addPolygonCorner(100, 200);
+    EXPECT_FALSE(edit.applyPolygon());
+    EXPECT_EQ(edit.mask().count(), 15);
+}
+
+TEST(EditSession, KeepsTheHuRangeOfItsOwnCrop)
+{
+    CtVolume ct(StorageGeometry::canonical({2, 10, 10}, {2.0, 1.0, 1.0}));
+    for (int r = 0; r < 10; ++r)
+        for (int c = 0; c < 10; ++c)
+            ct.at(1, r, c) = static_cast<int16_t>(10 * c); // HU grows with the column
+    BinaryMask full(4, 4);
+    std::fill(full.pixels.begin(), full.pixels.end(), uint8_t{1});
+    EditSession edit({3, 2, 4, 4}, full); // columns 2-5 of the slice: 20, 30, 40, 50 HU
+    EXPECT_TRUE(edit.keepHuRange(ct, 1, 45, 25)); // either order
+    EXPECT_EQ(edit.mask().count(), 8);
+    EXPECT_EQ(edit.mask().at(0, 0), 0);
+    EXPECT_EQ(edit.mask().at(0, 1), 1);
+    EXPECT_EQ(edit.mask().at(3, 2), 1);
+    EXPECT_EQ(edit.mask().at(3, 3), 0);
+}
+
+TEST(HeatmapMemory, ShowsEachNormalisationAndEvictsTheLeastRecentlyUsed)
+{
+    HeatmapMemory memory;
+    RawSliceMaps raw;
+    raw.slice = 4;
+    CropHeatmap crop = heatmap({0, 0, 2, 2}, [](int r, int c) { return 2.0 + r * 2 + c; }); // 2, 3, 4, 5
+    crop.low = 2.f;
+    crop.high = 5.f;
+    raw.crops.push_back(crop);
+    memory.remember("a", raw);
+    const SliceHeatmaps* perCrop = memory.shown("a", compute::MapNormalisation::PerCrop);
+    ASSERT_NE(perCrop, nullptr);
+    EXPECT_FLOAT_EQ(perCrop->crops[0].values[0], 0.f);
+    EXPECT_FLOAT_EQ(perCrop->crops[0].values[3], 1.f);
+    EXPECT_EQ(memory.shown("a", compute::MapNormalisation::PerCrop), perCrop); // made once
+    const SliceHeatmaps* perVolume = memory.shown("a", compute::MapNormalisation::PerCase, {0.f, 10.f});
+    EXPECT_FLOAT_EQ(perVolume->crops[0].values[3], 0.5f);
+    EXPECT_FLOAT_EQ(perVolume->crops[0].low, 0.f);
+    EXPECT_FLOAT_EQ(perVolume->crops[0].high, 10.f);
+    const SliceHeatmaps* rawValues = memory.shown("a", compute::MapNormalisation::None);
+    EXPECT_FLOAT_EQ(rawValues->crops[0].values[3], 5.f);
+    EXPECT_FLOAT_EQ(rawValues->crops[0].high, 1.f);
+    // A budget for about one slice: the least recently used goes.
+    const size_t one = memory.bytes();
+    memory.setBudget(one + raw.bytes() / 2);
+    memory.remember("b", raw);
+    EXPECT_FALSE(memory.contains("a"));
+    EXPECT_TRUE(memory.contains("b"));
+    EXPECT_EQ(memory.shown("a", compute::MapNormalisation::PerCrop), nullptr);
+    EXPECT_LE(memory.bytes(), one + raw.bytes() / 2);
+    memory.clear();
+    EXPECT_EQ(memory.bytes(), 0u);
+}
+
+TEST(KidneyCrops, WithoutLabelsEachHalfOfTheSliceHasACentredCrop)
+{
+    const auto crops = cropsOnSlice(nullptr, 3, 100, 200, 40, 60);
+    ASSERT_EQ(crops.size(), 2u);
+    EXPECT_EQ(crops[0].side, "right");
+    EXPECT_EQ(crops[0].box, (CropBox{30, 20, 40, 60}));
+    EXPECT_EQ(crops[1].box, (CropBox{30, 120, 40, 60}));
+    EXPECT_FALSE(crops[0].kidneyOnSlice);
+}
+
+TEST(CamSettings, OnlyMapSettingsNeedNewMaps)
+{
+    CamSettings a;
+    CamSettings b = a;
+    b.setThreshold(0.3);
+    EXPECT_TRUE(a.sameMaps(b));
+    EXPECT_DOUBLE_EQ(b.threshold(), 0.3);
+    EXPECT_DOUBLE_EQ(b.thresholdOf(compute::CamMethod::ScoreCam), 0.5);
+    b.cropSize = 64;
+    EXPECT_FALSE(a.sameMaps(b));
+}

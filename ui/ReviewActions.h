@@ -1,0 +1,81 @@
+#pragma once
+
+// The Review menu and its keys: accept, reject, skip, correct, the editing tools (brush and
+// eraser through the view, polygon, fill holes, islands, HU range), undo / redo, and the review
+// order (Space). It binds the view's mouse input and the keys to the ReviewController and its
+// EditSession, shows their state in the view and the status bar, and decides nothing itself.
+
+#include "ui/EditJournal.h"
+
+#include <QObject>
+#include <QString>
+#include <functional>
+#include <optional>
+
+class QAction;
+class QKeySequence;
+class QLabel;
+class QMainWindow;
+class QMenu;
+
+namespace weaksight::ui {
+
+class KeyBindings;
+class ReviewController;
+class SliceView;
+class Workspace;
+
+class ReviewActions : public QObject {
+    Q_OBJECT
+public:
+    ReviewActions(QMainWindow& window, ReviewController& review, SliceView& view, KeyBindings& keys,
+                  Workspace& workspace);
+
+    /// The next (or previous) slice in the review order, or a note that every crop is decided.
+    void goToNextUndecided(int direction);
+    /// The status bar's "Review: crop i of n — decision — editing".
+    void updateStatus();
+    /// Asks for the annotator's name when none is set (false: still none).
+    bool ensureAnnotator();
+    bool askAnnotator();
+
+    /// Crash recovery: a correction left in the journal, offered back at start-up; restoring it
+    /// opens its dataset (through the workspace) and resumes once its case has loaded.
+    std::optional<EditRecovery> pendingRecovery() const;
+    bool offerRecovery();
+    void recoverEdit(const EditRecovery& recovery);
+    /// The case a recovery waits for ("" when none): the case list opens it first.
+    QString recoveryCaseId() const;
+    /// Call when a case has loaded and is on screen.
+    void resumeRecoveredEdit();
+    /// On closing the window with a correction in progress: record it, discard it, or stay (false).
+    bool confirmClose();
+
+private:
+    QAction* add(QMenu* menu, const QString& id, const QString& text, const QKeySequence& key,
+                 std::function<void()> run);
+    void addDecisionActions(QMenu* menu);
+    void addEditActions(QMenu* menu);
+    void addPolygonActions(QMenu* menu);
+    void addNavigationActions(QMenu* menu);
+    void connectView();
+    void connectReview();
+    /// Runs an editing step while a correction is open, journals it and shows the mask.
+    void edit(const std::function<void()>& step);
+    void polygonKey(bool subtract);
+    void keepHuRange();
+    void showEditedMask();
+    void endPolygon();
+    void showMessage(const QString& text, int ms);
+
+    QMainWindow& m_window;
+    ReviewController& m_review;
+    SliceView& m_view;
+    KeyBindings& m_keys;
+    Workspace& m_workspace;
+    std::optional<EditRecovery> m_recovery; ///< waiting for its case to load
+    QAction* m_autoAdvance = nullptr;
+    QLabel* m_statusLabel = nullptr;
+};
+
+} // namespace weaksight::ui

@@ -1,0 +1,68 @@
+#pragma once
+
+// What the workstation has open: a dataset (or one case, volume or DICOM series), its cases, its
+// annotation store and the case on screen. Opening lists the cases without reading voxels; a case
+// loads on a worker thread (the GUI thread never reads files) and a newer request supersedes an
+// older one. No widgets: the window shows what this reports.
+
+#include "core/cases/KitsCase.h"
+
+#include <QFutureWatcher>
+#include <QObject>
+#include <QString>
+#include <QStringList>
+#include <memory>
+#include <vector>
+
+namespace weaksight::ui {
+
+class Workspace : public QObject {
+    Q_OBJECT
+public:
+    explicit Workspace(QObject* parent = nullptr);
+    ~Workspace() override;
+
+    /// The annotation store of a dataset: `weaksight.sqlite` in its folder (a file's folder for a
+    /// single volume).
+    static QString storePathFor(const QString& datasetPath);
+    /// Datasets opened before, newest first (kept in the settings).
+    static QStringList recentDatasets();
+
+    /// A dataset folder, a case folder, a volume file or a DICOM series folder: lists its cases and
+    /// emits casesListed (or failed).
+    bool open(const QString& path);
+    const std::vector<CaseFiles>& cases() const { return m_cases; }
+    int caseCount() const { return static_cast<int>(m_cases.size()); }
+    /// The index of a case by its id, or -1.
+    int indexOf(const QString& caseId) const;
+    /// The dataset's folder (a file's folder for a single volume) and its store.
+    QString datasetRoot() const { return m_datasetRoot; }
+    QString storePath() const { return m_storePath; }
+
+    /// Loads a case in the background: caseLoaded or failed follows.
+    void loadCase(int index);
+    std::shared_ptr<const LoadedCase> currentCase() const { return m_current; }
+
+Q_SIGNALS:
+    void casesListed();
+    void caseLoading(const QString& caseId);
+    void caseLoaded(std::shared_ptr<const LoadedCase> loaded);
+    void failed(const QString& title, const QString& message);
+
+private:
+    struct LoadResult {
+        std::shared_ptr<LoadedCase> loaded;
+        QString error;
+        int generation = 0;
+    };
+    void rememberDataset(const QString& path);
+    void onLoaded();
+
+    std::vector<CaseFiles> m_cases;
+    QString m_datasetRoot, m_storePath;
+    std::shared_ptr<const LoadedCase> m_current;
+    QFutureWatcher<LoadResult> m_loadWatcher;
+    int m_loadGeneration = 0;
+};
+
+} // namespace weaksight::ui
