@@ -40,7 +40,7 @@ void ReviewController::setDataset(const QString& datasetRoot, const QString& sto
     m_storePath = storePath;
     m_store.reset();
     m_datasetId = 0;
-    m_storeCaseId.reset();
+    m_caseRow.reset();
     m_standing.clear();
     m_session.clear();
     m_storeOpening.waitForFinished(); // a store of the previous dataset still opening
@@ -81,7 +81,7 @@ void ReviewController::setCase(std::shared_ptr<const LoadedCase> loaded)
     m_case = std::move(loaded);
     m_centres.reset(); // built on first use unless the heatmap worker has built them already
     m_slice = -1;
-    m_storeCaseId.reset();
+    m_caseRow.reset();
     m_standing.clear();
     m_registration.waitForFinished();
     if (m_case && m_case->imaging) {
@@ -196,20 +196,20 @@ std::optional<storage::CaseRegistration> ReviewController::takeRegistration()
     return m_case && made.caseKey == m_case->files.caseId ? made.registration : std::nullopt;
 }
 
-std::optional<int64_t> ReviewController::caseId()
+std::optional<int64_t> ReviewController::caseRow()
 {
     if (!m_case || !openStore())
         return std::nullopt;
-    if (!m_storeCaseId)
-        m_storeCaseId = m_store->findCase(m_case->files.caseId);
-    if (!m_storeCaseId) {
+    if (!m_caseRow)
+        m_caseRow = m_store->findCase(m_case->files.caseId);
+    if (!m_caseRow) {
         // First decision on this case: its files (paths, shape, fingerprints) as hashed in the
         // background; again here if that failed, so the error reaches the labeller.
         const auto made = takeRegistration();
-        m_storeCaseId = made ? m_store->registerCase(m_datasetId, *made)
-                             : storage::registerCaseFiles(*m_store, m_datasetId, m_case->files);
+        m_caseRow = made ? m_store->registerCase(m_datasetId, *made)
+                         : storage::registerCaseFiles(*m_store, m_datasetId, m_case->files);
     }
-    return m_storeCaseId;
+    return m_caseRow;
 }
 
 void ReviewController::refreshStanding()
@@ -218,20 +218,20 @@ void ReviewController::refreshStanding()
     if (!m_store || !m_case)
         return;
     try {
-        if (!m_storeCaseId)
-            m_storeCaseId = m_store->findCase(m_case->files.caseId);
-        if (m_storeCaseId)
-            m_standing = m_store->standingCrops(*m_storeCaseId);
+        if (!m_caseRow)
+            m_caseRow = m_store->findCase(m_case->files.caseId);
+        if (m_caseRow)
+            m_standing = m_store->standingCrops(*m_caseRow);
     } catch (const std::exception& e) {
         spdlog::warn("annotation store {}: {}", m_storePath.toStdString(), e.what());
     }
 }
 
-storage::ProposalInput ReviewController::proposalInput(int64_t caseId, const CropBox& box,
+storage::ProposalInput ReviewController::proposalInput(int64_t caseRowId, const CropBox& box,
                                                        BinaryMask proposed)
 {
     storage::ProposalInput input;
-    input.caseId = caseId;
+    input.caseId = caseRowId;
     input.slice = m_slice;
     input.crop = box;
     input.threshold = m_cams.threshold();
@@ -271,7 +271,7 @@ bool ReviewController::record(storage::DecisionKind kind, std::optional<BinaryMa
         return false;
     }
     try {
-        const auto id = caseId();
+        const auto id = caseRow();
         if (!id)
             return false;
         storage::DecisionInput decision;

@@ -99,7 +99,7 @@ Q_SIGNALS:
 
 private:
     bool record(storage::DecisionKind kind, std::optional<BinaryMask> finalMask);
-    storage::ProposalInput proposalInput(int64_t caseId, const CropBox& box, BinaryMask proposed);
+    storage::ProposalInput proposalInput(int64_t caseRowId, const CropBox& box, BinaryMask proposed);
     review::ReviewOrderInput reviewOrderInput() const;
     void stopEditing(bool discardJournal);
     /// The case's kidney centres: the heatmap worker's when it has built them, else built here once.
@@ -111,7 +111,7 @@ private:
     void adoptOpenedStore();
     /// The case's row in the store, registered at its first decision (its fingerprints were made
     /// in the background when the case loaded).
-    std::optional<int64_t> caseId();
+    std::optional<int64_t> caseRow();
     /// Reads the case's standing crops (one query once the case's row is known).
     void refreshStanding();
     std::optional<storage::CaseRegistration> takeRegistration();
@@ -132,7 +132,7 @@ private:
         std::optional<storage::CaseRegistration> registration;
     };
     QFutureWatcher<Registration> m_registration;
-    std::optional<int64_t> m_storeCaseId;                           ///< the case's row, once known
+    std::optional<int64_t> m_caseRow;                               ///< the case's row, once known
     std::vector<storage::AnnotationStore::StandingCrop> m_standing; ///< newest first
     std::shared_ptr<const LoadedCase> m_case;
     mutable std::shared_ptr<const KidneyCentres> m_centres;

@@ -236,6 +236,8 @@ template <typename F> void forEachCanonical(const StorageGeometry& g, F&& visit)
     // In 16-voxel blocks along every axis: a file stored in another axis order (KiTS keeps axial
     // slices on its first axis) is then read and written a few cache lines at a time, not one
     // voxel per line (3x faster on a 512 x 512 x 100 case).
+    // Kept rather than itk::OrientImageFilter: reorienting, rounding and checking in this one pass
+    // took a third of the time ITK's filter plus the same checks took (weaksight_bench_itk).
     constexpr int kBlock = 16;
     for (int k0 = 0; k0 < shape[0]; k0 += kBlock)
         for (int r0 = 0; r0 < shape[1]; r0 += kBlock)

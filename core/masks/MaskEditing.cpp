@@ -2,6 +2,8 @@
 
 #include <algorithm>
 #include <cmath>
+#include <itkBinaryFillholeImageFilter.h>
+#include <itkImage.h>
 #include <stdexcept>
 
 namespace weaksight {
@@ -46,7 +48,9 @@ void applyDelta(BinaryMask& mask, const MaskDelta& delta)
 namespace {
 
 /// Labels 8-connected (or 4-connected) components of pixels equal to `value`; returns each
-/// pixel's component (-1 elsewhere) and the component sizes.
+/// pixel's component (-1 elsewhere) and the component sizes. Hand-written and kept: ITK's
+/// ConnectedComponent + RelabelComponent filters give the same islands and largest component but
+/// took 6-9x as long on a 512 x 512 mask (weaksight_bench_itk, README).
 std::vector<int> components(const BinaryMask& mask, uint8_t value, bool eight, std::vector<long long>& sizes)
 {
     std::vector<int> label(mask.size(), -1);
@@ -86,20 +90,25 @@ std::vector<int> components(const BinaryMask& mask, uint8_t value, bool eight, s
 
 BinaryMask fillHoles(const BinaryMask& mask)
 {
-    std::vector<long long> sizes;
-    const auto label = components(mask, 0, false, sizes);
-    std::vector<bool> touchesBorder(sizes.size(), false);
-    for (int r = 0; r < mask.rows; ++r)
-        for (int c = 0; c < mask.cols; ++c)
-            if (r == 0 || c == 0 || r == mask.rows - 1 || c == mask.cols - 1) {
-                const int id = label[static_cast<size_t>(r) * mask.cols + c];
-                if (id >= 0)
-                    touchesBorder[static_cast<size_t>(id)] = true;
-            }
-    BinaryMask out = mask;
-    for (size_t i = 0; i < out.size(); ++i)
-        if (label[i] >= 0 && !touchesBorder[static_cast<size_t>(label[i])])
-            out.pixels[i] = 1;
+    // ITK's hole filling (reconstruction by erosion; face-connected holes): the same pixels as a
+    // 4-connected flood of the background from the border; about 4x faster than the component
+    // labelling it replaced on a 512 x 512 mask, 1.3x slower than a bare flood (weaksight_bench_itk).
+    if (mask.rows == 0 || mask.cols == 0)
+        return mask;
+    using Image = itk::Image<uint8_t, 2>;
+    auto image = Image::New();
+    image->SetRegions(Image::RegionType({{0, 0}}, {{static_cast<itk::SizeValueType>(mask.cols),
+                                                    static_cast<itk::SizeValueType>(mask.rows)}}));
+    image->Allocate();
+    std::transform(mask.pixels.begin(), mask.pixels.end(), image->GetBufferPointer(),
+                   [](uint8_t v) { return static_cast<uint8_t>(v != 0); });
+    auto fill = itk::BinaryFillholeImageFilter<Image>::New();
+    fill->SetInput(image);
+    fill->SetForegroundValue(1);
+    fill->FullyConnectedOff();
+    fill->Update();
+    BinaryMask out(mask.rows, mask.cols);
+    std::copy_n(fill->GetOutput()->GetBufferPointer(), out.pixels.size(), out.pixels.begin());
     return out;
 }
 
@@ -164,7 +173,12 @@ BinaryMask thresholdWithin(const BinaryMask& mask, const std::vector<int16_t>& h
     return out;
 }
 
-MaskEditor::MaskEditor(BinaryMask start, size_t maxSteps) : m_mask(start), m_start(std::move(start)), m_maxSteps(maxSteps) {}
+MaskEditor::MaskEditor(BinaryMask start, size_t maxSteps)
+    : m_mask(start)
+    , m_start(std::move(start))
+    , m_maxSteps(maxSteps)
+{
+}
 
 void MaskEditor::push(MaskDelta delta)
 {

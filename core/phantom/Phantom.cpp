@@ -1,4 +1,5 @@
 #include "core/phantom/Phantom.h"
+#include "core/phantom/SliceBlur.h"
 
 #include "core/common/Error.h"
 #include "core/io/VolumeIo.h"
@@ -1316,49 +1317,6 @@ Anatomy makeAnatomy(Rng& rng, uint64_t caseSeed, bool lesionFree)
 // ---------------------------------------------------------------------------------------------
 // Image formation: partial-volume slab, correlated noise, light blur.
 
-std::vector<float> gaussianKernel(double sigma)
-{
-    const int radius = std::max(1, static_cast<int>(std::ceil(3 * sigma)));
-    std::vector<float> k(2 * radius + 1);
-    double sum = 0;
-    for (int i = -radius; i <= radius; ++i)
-        sum += k[i + radius] = static_cast<float>(std::exp(-0.5 * i * i / (sigma * sigma)));
-    for (float& v : k)
-        v = static_cast<float>(v / sum);
-    return k;
-}
-
-/// Separable blur with edge clamping.
-void blurSlice(std::vector<float>& img, std::vector<float>& tmp, int n, const std::vector<float>& k)
-{
-    const int radius = static_cast<int>(k.size() / 2);
-    for (int r = 0; r < n; ++r) {
-        const float* src = img.data() + static_cast<size_t>(r) * n;
-        float* dst = tmp.data() + static_cast<size_t>(r) * n;
-        for (int c = 0; c < n; ++c) {
-            float acc = 0;
-            if (c >= radius && c + radius < n) {
-                for (int j = -radius; j <= radius; ++j)
-                    acc += k[j + radius] * src[c + j];
-            } else {
-                for (int j = -radius; j <= radius; ++j)
-                    acc += k[j + radius] * src[std::clamp(c + j, 0, n - 1)];
-            }
-            dst[c] = acc;
-        }
-    }
-    std::fill(img.begin(), img.end(), 0.0f);
-    for (int r = 0; r < n; ++r) {
-        float* dst = img.data() + static_cast<size_t>(r) * n;
-        for (int j = -radius; j <= radius; ++j) {
-            const float w = k[j + radius];
-            const float* src = tmp.data() + static_cast<size_t>(std::clamp(r + j, 0, n - 1)) * n;
-            for (int c = 0; c < n; ++c)
-                dst[c] += w * src[c];
-        }
-    }
-}
-
 /// Lesion-free cases are spread evenly: case i is lesion-free when the running count of
 /// fraction * i steps up, so any 1/fraction consecutive cases hold one (seed-dependent offset).
 bool isLesionFree(uint64_t seed, int index, double fraction)
@@ -1492,7 +1450,7 @@ SliceFormation sliceFormation(const Acquisition& q, double zMin)
     f.thickness = q.thickness;
     // Partial volume across the slab: average sub-slices about 1.25 mm apart.
     f.subSamples = std::clamp(static_cast<int>(std::ceil(q.thickness / 1.25)), 1, 8);
-    f.kernel = gaussianKernel(q.blurSigma);
+    f.kernel = phantom::gaussianKernel(q.blurSigma);
     // Noise is added before the blur (CT noise is spatially correlated); scale it so the final
     // standard deviation is noiseSigma.
     double kernelEnergy = 0;
@@ -1536,7 +1494,7 @@ void formSlice(const Anatomy& a, const SliceFormation& f, int k, Canvas& canvas,
             131070;
         accum[i] = accum[i] * inv + noiseScale * static_cast<float>(sum);
     }
-    blurSlice(accum, work.tmp, canvas.n, f.kernel);
+    phantom::blurSlice(accum, work.tmp, canvas.n, f.kernel);
     int16_t* dst = out.imaging.slice(k);
     for (size_t i = 0; i < pixels; ++i)
         dst[i] = static_cast<int16_t>(std::floor(std::clamp(accum[i], -1024.0f, 3071.0f) + 0.5f));

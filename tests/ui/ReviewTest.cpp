@@ -32,6 +32,7 @@
 
 using namespace weaksight;
 using namespace weaksight::test;
+namespace fs = std::filesystem;
 
 namespace {
 
@@ -387,4 +388,82 @@ TEST(Review, TheCamFlavourIsStoredWithTheDecision)
     sqlite3_close(db);
     window.findChild<QAction*>(QStringLiteral("camFlavour:weaksight"))->trigger();
     EXPECT_EQ(cams.flavour(), compute::CamFlavour::Weaksight);
+}
+
+TEST(Review, ARealCtWithoutLabelsIsReviewedCropByCropAndSpaceReadsTheStoreOnce)
+{
+    // The real abdominal CT of ../shared/data (3 mm, RAS, int32 HU, no lesion labels): the crops are
+    // the halves of each slice, decisions go to a store beside a copy of the file.
+    const auto data = realDataDirectory();
+    if (!data || !fs::exists(*data / "totalsegmentator" / "example_ct.nii.gz"))
+        GTEST_SKIP() << "../shared/data/totalsegmentator is absent";
+    TempDir dir;
+    setenv("XDG_DATA_HOME", (dir / "data").c_str(), 1);
+    fs::copy_file(*data / "totalsegmentator" / "example_ct.nii.gz", dir / "example_ct.nii.gz");
+    compute::ModelDescription description;
+    description.architecture = "tiny";
+    description.targetLayer = "layer3";
+    compute::Classifier::create(description, 17).save((dir / "model.wsm").string());
+
+    ui::MainWindow window;
+    window.resize(1000, 800);
+    window.show();
+    ASSERT_TRUE(QTest::qWaitForWindowExposed(&window));
+    QSignalSpy loaded(&window, &ui::MainWindow::caseLoaded);
+    window.openPath(QString::fromStdString((dir / "example_ct.nii.gz").string()));
+    ASSERT_TRUE(loaded.wait(20000));
+    window.camController()->setCropSize(40);
+    QSignalSpy modelLoaded(window.camController(), &ui::CamController::modelLoaded);
+    window.loadModel(QString::fromStdString((dir / "model.wsm").string()));
+    ASSERT_TRUE(modelLoaded.wait(20000));
+    ui::SliceView& view = *window.sliceView();
+    const int slices = window.currentCase()->imaging->slices();
+    EXPECT_EQ(view.slice(), slices / 2) << "no labels: the middle slice first";
+    ASSERT_TRUE(waitForHeatmaps(window, view.slice()));
+    ui::ReviewController& review = *window.reviewController();
+    review.setAnnotator("real");
+    actionNamed(window, "Advance after a decision")->setChecked(true);
+    const auto* maps = window.camController()->heatmaps(view.slice());
+    ASSERT_EQ(maps->crops.size(), 2u);
+    EXPECT_EQ(maps->crops[0].side, "right");
+    EXPECT_EQ(review.cropCount(), 2);
+
+    // Accept the right half's proposal: the store is made beside the file, the case registered
+    // with its fingerprint, and the view moves to the left half.
+    const int first = view.slice();
+    const CropBox rightHalf = maps->crops[0].box;
+    actionWithShortcut(window, QKeySequence(Qt::Key_A))->trigger();
+    ASSERT_TRUE(review.store()) << review.lastError().toStdString();
+    EXPECT_TRUE(fs::exists(dir / "weaksight.sqlite"));
+    EXPECT_EQ(review.decisionOf(first, 0), storage::DecisionKind::Accept);
+    EXPECT_EQ(review.crop(), 1) << "advanced to the other half";
+    const auto stored = review.store()->standingDecisions({storage::DecisionKind::Accept});
+    ASSERT_EQ(stored.size(), 1u);
+    EXPECT_EQ(stored.front().caseKey, "example_ct.nii.gz");
+    EXPECT_EQ(stored.front().slice, first);
+    EXPECT_EQ(stored.front().crop, rightHalf);
+    EXPECT_EQ(review.store()
+                  ->caseRegistration(*review.store()->findCase("example_ct.nii.gz"))
+                  .imagingFingerprint.size(),
+              64u)
+        << "SHA-256, hex";
+
+    // Reject the other half; this slice leaves the order, and Space (one store statement) goes on.
+    actionWithShortcut(window, QKeySequence(Qt::Key_X))->trigger();
+    const auto order = review.reviewOrder();
+    EXPECT_EQ(std::count(order.begin(), order.end(), first), 0);
+    EXPECT_EQ(order.size(), static_cast<size_t>(slices - 1));
+    int statements = 0;
+    sqlite3* connection = review.store()->database().handle();
+    sqlite3_trace_v2(
+        connection, SQLITE_TRACE_STMT,
+        [](unsigned, void* count, void*, void*) {
+            ++*static_cast<int*>(count);
+            return 0;
+        },
+        &statements);
+    actionWithShortcut(window, QKeySequence(Qt::Key_Space))->trigger();
+    sqlite3_trace_v2(connection, 0, nullptr, nullptr);
+    EXPECT_EQ(statements, 1);
+    EXPECT_NE(view.slice(), first);
 }
