@@ -25,8 +25,8 @@
 
 namespace weaksight::ui {
 
-ReviewActions::ReviewActions(QMainWindow& window, ReviewController& review, SliceView& view, KeyBindings& keys,
-                             Workspace& workspace)
+ReviewActions::ReviewActions(QMainWindow& window, ReviewController& review, SliceView& view,
+                             KeyBindings& keys, Workspace& workspace)
     : QObject(&window)
     , m_window(window)
     , m_review(review)
@@ -261,6 +261,7 @@ void ReviewActions::connectReview()
     });
     connect(&m_review, &ReviewController::failed, this,
             [this](const QString& message) { showMessage(message, 8000); });
+    connect(&m_review, &ReviewController::standingRead, this, &ReviewActions::updateStatus);
 }
 
 bool ReviewActions::ensureAnnotator()

@@ -19,8 +19,11 @@ ReviewController::ReviewController(CamController& cams, QObject* parent)
 {
     m_shownSince.start();
     connect(&m_storeOpening, &QFutureWatcher<OpenedStore>::finished, this, [this] {
+        if (m_store)
+            return;
         adoptOpenedStore();
         refreshStanding();
+        Q_EMIT standingRead(); // the status and order may change: earlier sessions' decisions
     });
 }
 
@@ -43,7 +46,9 @@ void ReviewController::setDataset(const QString& datasetRoot, const QString& sto
     m_caseRow.reset();
     m_standing.clear();
     m_session.clear();
-    m_storeOpening.waitForFinished(); // a store of the previous dataset still opening
+    // A store of the previous dataset still opening is dropped with its future (adoptOpenedStore
+    // checks the path).
+    m_storeOpening.setFuture(QFuture<OpenedStore>());
     if (!QFileInfo::exists(storePath))
         return; // made at the first decision
     m_storeOpening.setFuture(QtConcurrent::run([path = storePath] {
@@ -59,9 +64,8 @@ void ReviewController::setDataset(const QString& datasetRoot, const QString& sto
 
 void ReviewController::adoptOpenedStore()
 {
-    if (m_store || !m_storeOpening.future().isValid() || m_storeOpening.future().resultCount() == 0)
+    if (m_store || !m_storeOpening.isFinished() || m_storeOpening.future().resultCount() == 0)
         return;
-    m_storeOpening.waitForFinished();
     const OpenedStore opened = m_storeOpening.result();
     if (opened.path != m_storePath)
         return;
@@ -83,7 +87,9 @@ void ReviewController::setCase(std::shared_ptr<const LoadedCase> loaded)
     m_slice = -1;
     m_caseRow.reset();
     m_standing.clear();
-    m_registration.waitForFinished();
+    // The previous case's fingerprints, if still being made, are dropped (takeRegistration checks
+    // the case key).
+    m_registration.setFuture(QFuture<Registration>());
     if (m_case && m_case->imaging) {
         // The fingerprints (SHA-256 of the files) are made now, in the background, so the first
         // decision on the case does not hash a CT file on the GUI thread.
@@ -212,9 +218,12 @@ std::optional<int64_t> ReviewController::caseRow()
     return m_caseRow;
 }
 
-void ReviewController::refreshStanding()
+void ReviewController::refreshStanding(bool waitForStore)
 {
     m_standing.clear();
+    if (!m_store && waitForStore && m_storeOpening.isRunning())
+        m_storeOpening.waitForFinished(); // usually done long before a labeller presses Space
+    adoptOpenedStore();
     if (!m_store || !m_case)
         return;
     try {
@@ -420,14 +429,13 @@ review::ReviewOrderInput ReviewController::reviewOrderInput() const
     review::ReviewOrderInput input;
     if (!m_case || !m_case->imaging)
         return input;
-    const CtVolume& ct = *m_case->imaging;
-    input.sliceCount = ct.slices();
+    input.sliceCount = m_case->imaging->slices();
     const auto [rows, cols] = m_cams.cropExtent();
     const KidneyCentres* kidneys = centres();
-    const auto whole = *wholeSliceBox();
+    const CropBox whole = *wholeSliceBox(); // the slice's size: all the crops need of the volume
     input.boxesToDecide = [=, wholeSlice = m_wholeSlice](int slice) {
         std::vector<CropBox> boxes;
-        for (const auto& crop : cropsOnSlice(kidneys, slice, ct.rows(), ct.cols(), rows, cols))
+        for (const auto& crop : cropsOnSlice(kidneys, slice, whole.rows, whole.cols, rows, cols))
             boxes.push_back(crop.box);
         // Whole slices: every slice with kidney crops needs one decision of the whole slice.
         if (wholeSlice && !boxes.empty())
@@ -442,13 +450,13 @@ review::ReviewOrderInput ReviewController::reviewOrderInput() const
 
 std::vector<int> ReviewController::reviewOrder()
 {
-    refreshStanding();
+    refreshStanding(/*waitForStore=*/true);
     return review::reviewOrder(reviewOrderInput());
 }
 
 std::optional<int> ReviewController::nextUndecidedSlice(int direction)
 {
-    refreshStanding();
+    refreshStanding(/*waitForStore=*/true);
     const auto input = reviewOrderInput();
     return review::nextInReviewOrder(review::reviewOrder(input), m_slice, direction,
                                      review::ordersByProbability(input));

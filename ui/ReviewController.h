@@ -96,6 +96,8 @@ Q_SIGNALS:
     void decisionUndone(int slice, int crop);
     void editingChanged(bool editing);
     void failed(const QString& message);
+    /// The case's standing decisions were read from a store that finished opening in the background.
+    void standingRead();
 
 private:
     bool record(storage::DecisionKind kind, std::optional<BinaryMask> finalMask);
@@ -112,8 +114,9 @@ private:
     /// The case's row in the store, registered at its first decision (its fingerprints were made
     /// in the background when the case loaded).
     std::optional<int64_t> caseRow();
-    /// Reads the case's standing crops (one query once the case's row is known).
-    void refreshStanding();
+    /// Reads the case's standing crops (one query once the case's row is known); with waitForStore
+    /// it first waits for a store still opening in the background.
+    void refreshStanding(bool waitForStore = false);
     std::optional<storage::CaseRegistration> takeRegistration();
 
     CamController& m_cams;

@@ -49,8 +49,8 @@ void Workspace::rememberDataset(const QString& path)
 bool Workspace::open(const QString& path)
 {
     const fs::path p = path.toStdString();
-    std::vector<CaseFiles> cases;
     try {
+        std::vector<CaseFiles> cases;
         std::error_code ec;
         if (fs::is_directory(p, ec)) {
             try {
@@ -62,16 +62,16 @@ bool Workspace::open(const QString& path)
         } else {
             cases = {describeVolumeFile(p)};
         }
+        m_cases = std::move(cases);
+        const QFileInfo info(path);
+        m_datasetRoot = info.isDir() ? info.absoluteFilePath() : info.absolutePath();
+        m_storePath = storePathFor(path);
+        Q_EMIT casesListed();
+        rememberDataset(path);
     } catch (const std::exception& e) {
         Q_EMIT failed(tr("Cannot open"), QString::fromStdString(e.what()));
         return false;
     }
-    m_cases = std::move(cases);
-    const QFileInfo info(path);
-    m_datasetRoot = info.isDir() ? info.absoluteFilePath() : info.absolutePath();
-    m_storePath = storePathFor(path);
-    rememberDataset(path);
-    Q_EMIT casesListed();
     return true;
 }
 

@@ -26,6 +26,7 @@
 #include <QTableWidget>
 #include <QTest>
 #include <cstdlib>
+#include <functional>
 #include <gtest/gtest.h>
 #include <sqlite3.h>
 #include <vtkRenderer.h>
@@ -42,6 +43,23 @@ QAction* actionWithShortcut(ui::MainWindow& window, const QKeySequence& key)
         if (action->shortcut() == key)
             return action;
     return nullptr;
+}
+
+/// How many SQL statements the review's store connection runs during `act`.
+int storeStatementsRunBy(ui::ReviewController& review, const std::function<void()>& act)
+{
+    int statements = 0;
+    sqlite3* connection = review.store()->database().handle();
+    sqlite3_trace_v2(
+        connection, SQLITE_TRACE_STMT,
+        [](unsigned, void* count, void*, void*) {
+            ++*static_cast<int*>(count);
+            return 0;
+        },
+        &statements);
+    act();
+    sqlite3_trace_v2(connection, 0, nullptr, nullptr);
+    return statements;
 }
 
 QAction* actionNamed(ui::MainWindow& window, const QString& text)
@@ -138,17 +156,8 @@ TEST(Review, AcceptCorrectRejectUndoRedoThenTheStoreAndTheExportAgree)
     const int expectedNext = here == order.end() || here + 1 == order.end() ? order.front() : *(here + 1);
     // Space reads the store once (the case's standing crops, so decisions another annotator wrote
     // meanwhile count), however many slices the case has.
-    int statements = 0;
-    sqlite3* connection = review.store()->database().handle();
-    sqlite3_trace_v2(
-        connection, SQLITE_TRACE_STMT,
-        [](unsigned, void* count, void*, void*) {
-            ++*static_cast<int*>(count);
-            return 0;
-        },
-        &statements);
-    actionWithShortcut(window, QKeySequence(Qt::Key_Space))->trigger();
-    sqlite3_trace_v2(connection, 0, nullptr, nullptr);
+    const int statements = storeStatementsRunBy(
+        review, [&] { actionWithShortcut(window, QKeySequence(Qt::Key_Space))->trigger(); });
     EXPECT_EQ(view.slice(), expectedNext) << "the next slice in the order of lesion probability";
     EXPECT_EQ(statements, 1) << "store statements run by one Space";
 
@@ -453,17 +462,29 @@ TEST(Review, ARealCtWithoutLabelsIsReviewedCropByCropAndSpaceReadsTheStoreOnce)
     const auto order = review.reviewOrder();
     EXPECT_EQ(std::count(order.begin(), order.end(), first), 0);
     EXPECT_EQ(order.size(), static_cast<size_t>(slices - 1));
-    int statements = 0;
-    sqlite3* connection = review.store()->database().handle();
-    sqlite3_trace_v2(
-        connection, SQLITE_TRACE_STMT,
-        [](unsigned, void* count, void*, void*) {
-            ++*static_cast<int*>(count);
-            return 0;
-        },
-        &statements);
-    actionWithShortcut(window, QKeySequence(Qt::Key_Space))->trigger();
-    sqlite3_trace_v2(connection, 0, nullptr, nullptr);
+    const int statements = storeStatementsRunBy(
+        review, [&] { actionWithShortcut(window, QKeySequence(Qt::Key_Space))->trigger(); });
     EXPECT_EQ(statements, 1);
     EXPECT_NE(view.slice(), first);
+
+    // Another session on the same file: the store opens in the background and the decisions made
+    // before count at once (the status, and the review order before any new decision).
+    ui::MainWindow again;
+    again.resize(1000, 800);
+    again.show();
+    ASSERT_TRUE(QTest::qWaitForWindowExposed(&again));
+    QSignalSpy loadedAgain(&again, &ui::MainWindow::caseLoaded);
+    again.openPath(QString::fromStdString((dir / "example_ct.nii.gz").string()));
+    ASSERT_TRUE(loadedAgain.wait(20000));
+    again.camController()->setCropSize(40);
+    QSignalSpy modelAgain(again.camController(), &ui::CamController::modelLoaded);
+    again.loadModel(QString::fromStdString((dir / "model.wsm").string()));
+    ASSERT_TRUE(modelAgain.wait(20000));
+    ASSERT_TRUE(waitForHeatmaps(again, first));
+    ui::ReviewController& later = *again.reviewController();
+    EXPECT_TRUE(QTest::qWaitFor([&] { return later.decisionOf(first, 0).has_value(); }, 10000));
+    EXPECT_EQ(later.decisionOf(first, 0), storage::DecisionKind::Accept);
+    EXPECT_EQ(later.decisionOf(first, 1), storage::DecisionKind::Reject);
+    const auto laterOrder = later.reviewOrder();
+    EXPECT_EQ(std::count(laterOrder.begin(), laterOrder.end(), first), 0) << "decided in the earlier session";
 }
