@@ -21,6 +21,9 @@ struct GuiBenchOptions {
 int runGuiBench(const GuiBenchOptions& options, int argc, char** argv);
 /// The OpenGL 3.2 core format VTK 9.1 needs; set before the QApplication exists.
 void configureOpenGlFormat();
+/// Whether Qt can open a window here (QT_QPA_PLATFORM, DISPLAY or WAYLAND_DISPLAY set); if not,
+/// says so on stderr with how to run headless (Qt itself would abort with an unhelpful message).
+bool displayAvailable(const char* command);
 
 struct CaseInfoOptions {
     std::string path;

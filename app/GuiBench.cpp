@@ -515,6 +515,8 @@ void printReport(const GuiBenchOptions& o, const CtVolume& ct, const OpeningTime
 
 int runGuiBench(const GuiBenchOptions& o, int argc, char** argv)
 {
+    if (!displayAvailable("bench gui"))
+        return 2;
     configureOpenGlFormat();
     QApplication application(argc, argv);
     QApplication::setOrganizationName("WeaksightBench");

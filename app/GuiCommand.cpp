@@ -1,14 +1,15 @@
 #include "app/Commands.h"
 #include "render/VtkLogBridge.h"
 #include "ui/MainWindow.h"
-#include "ui/Workspace.h"
 #include "ui/QtLogBridge.h"
 #include "ui/Translations.h"
+#include "ui/Workspace.h"
 
 #include <QApplication>
 #include <QFileInfo>
 #include <QSurfaceFormat>
 #include <QTimer>
+#include <cstdio>
 
 namespace weaksight::app {
 
@@ -28,8 +29,25 @@ void configureOpenGlFormat()
     QSurfaceFormat::setDefaultFormat(format);
 }
 
+bool displayAvailable(const char* command)
+{
+    for (const char* variable : {"QT_QPA_PLATFORM", "DISPLAY", "WAYLAND_DISPLAY"})
+        if (!qEnvironmentVariableIsEmpty(variable))
+            return true;
+    std::fprintf(stderr,
+                 "weaksight %s: no display found (neither DISPLAY nor WAYLAND_DISPLAY is set).\n"
+                 "The workstation needs a screen: run it on a desktop, over `ssh -X`, or under a virtual\n"
+                 "display: xvfb-run -a weaksight %s ...\n"
+                 "Everything else runs without one: case-info, phantom, dataset build, train, evaluate,\n"
+                 "cam, cam-batch, import, export, stats, merge (see weaksight --help).\n",
+                 command, command);
+    return false;
+}
+
 int runGui(const GuiOptions& options, int argc, char** argv)
 {
+    if (!displayAvailable("gui"))
+        return 2;
     configureOpenGlFormat();
     QApplication application(argc, argv);
     QApplication::setApplicationName("Weaksight");

@@ -86,8 +86,10 @@ void addGuiCommand(CLI::App& cli, app::GuiOptions& gui)
 
 void addCaseInfoCommand(CLI::App& cli, app::CaseInfoOptions& caseInfo, Commands& commands)
 {
-    auto* caseInfoCmd = cli.add_subcommand("case-info", "Print the facts of a case folder or a volume file");
-    caseInfoCmd->add_option("path", caseInfo.path, "Case folder, volume file or DICOM series folder")
+    auto* caseInfoCmd = cli.add_subcommand(
+        "case-info", "Print the facts of a case folder or a volume file (of a dataset folder: its cases)");
+    caseInfoCmd
+        ->add_option("path", caseInfo.path, "Case folder, volume file, DICOM series folder or dataset folder")
         ->required();
     caseInfoCmd->add_flag("--json", caseInfo.json, "Print JSON instead of text");
     caseInfoCmd

@@ -1,6 +1,8 @@
 #include "core/cases/CaseInfo.h"
+#include "core/common/Error.h"
 
 #include <algorithm>
+#include <optional>
 #include <sstream>
 
 namespace fs = std::filesystem;
@@ -27,10 +29,38 @@ bool isDicomDirectory(const fs::path& path, const CaseFiles& files)
 
 } // namespace
 
+namespace {
+
+/// A folder of case folders (a KiTS dataset root): what it holds, without reading voxels; nullopt
+/// for any other folder.
+std::optional<nlohmann::json> datasetInfo(const fs::path& path)
+{
+    std::vector<CaseFiles> cases;
+    try {
+        cases = scanDataset(path);
+    } catch (const InputError&) {
+        return std::nullopt; // not a dataset: a case or DICOM folder, or nothing readable
+    }
+    nlohmann::json info;
+    info["path"] = path.string();
+    info["dataset"] = true;
+    info["layout"] = toString(cases.front().layout);
+    info["case_count"] = cases.size();
+    info["cases"] = nlohmann::json::array();
+    for (const auto& c : cases)
+        info["cases"].push_back({{"case_id", c.caseId}, {"content", c.contentDescription()}});
+    return info;
+}
+
+} // namespace
+
 nlohmann::json caseInfo(const fs::path& path, VolumeRole role)
 {
     std::error_code ec;
     CaseFiles files;
+    if (fs::is_directory(path, ec) && !looksLikeCaseDirectory(path))
+        if (auto dataset = datasetInfo(path))
+            return *dataset;
     if (fs::is_directory(path, ec)) {
         // A KiTS case directory, or else a DICOM series directory.
         files = looksLikeCaseDirectory(path) ? describeCaseDirectory(path)
@@ -89,10 +119,19 @@ nlohmann::json caseInfo(const fs::path& path, VolumeRole role)
 std::string formatCaseInfo(const nlohmann::json& info)
 {
     std::ostringstream out;
+    if (info.value("dataset", false)) {
+        out << info.value("path", std::string()) << ": a dataset folder ("
+            << info.value("layout", std::string()) << " layout) with " << info["cases"].size()
+            << " case(s); give one of them for its facts\n";
+        for (const auto& c : info["cases"])
+            out << "  " << c.value("case_id", std::string()) << "  " << c.value("content", std::string())
+                << "\n";
+        return out.str();
+    }
     auto line = [&](const char* name, const std::string& key) {
         if (info.contains(key))
-            out << "  " << name << ": " << (info[key].is_string() ? info[key].get<std::string>() : info[key].dump())
-                << "\n";
+            out << "  " << name << ": "
+                << (info[key].is_string() ? info[key].get<std::string>() : info[key].dump()) << "\n";
     };
     out << info.value("case_id", std::string()) << "\n";
     line("layout", "layout");

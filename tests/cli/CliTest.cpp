@@ -5,12 +5,13 @@
 #include "core/compute/CropDataset.h"
 #include "core/io/VolumeIo.h"
 
-#include <gtest/gtest.h>
-#include <sqlite3.h>
-#include <nlohmann/json.hpp>
-
 #include <array>
 #include <cstdio>
+#include <cstdlib>
+#include <gtest/gtest.h>
+#include <map>
+#include <nlohmann/json.hpp>
+#include <sqlite3.h>
 #include <sys/wait.h>
 
 using namespace weaksight::test;
@@ -19,7 +20,10 @@ namespace {
 
 using Result = RunResult;
 
-Result run(const std::string& arguments) { return runWeaksight(arguments, false); }
+Result run(const std::string& arguments)
+{
+    return runWeaksight(arguments, false);
+}
 
 } // namespace
 
@@ -27,8 +31,8 @@ TEST(Cli, HelpForEverySubcommand)
 {
     const auto top = run("--help");
     EXPECT_EQ(top.exitCode, 0);
-    for (const char* sub : {"gui", "case-info", "phantom", "cam", "import", "export", "stats", "merge", "dataset build",
-                            "train", "evaluate", "cam-batch", "cam-merge", "bench train"}) {
+    for (const char* sub : {"gui", "case-info", "phantom", "cam", "import", "export", "stats", "merge",
+                            "dataset build", "train", "evaluate", "cam-batch", "cam-merge", "bench train"}) {
         const std::string name(sub);
         EXPECT_NE(top.out.find(name.substr(0, name.find(' '))), std::string::npos) << sub;
         const auto help = run(std::string(sub) + " --help");
@@ -66,6 +70,41 @@ TEST(Cli, PhantomThenCaseInfoJson)
     const auto text = run("case-info " + (dir / "case_00001").string());
     EXPECT_EQ(text.exitCode, 0);
     EXPECT_NE(text.out.find("axial slices"), std::string::npos);
+
+    // The dataset folder itself: what it holds, no voxels read (it used to say "no DICOM files").
+    const auto dataset = run("case-info --json " + dir.path().string());
+    ASSERT_EQ(dataset.exitCode, 0) << dataset.out;
+    const auto folder = nlohmann::json::parse(dataset.out);
+    EXPECT_TRUE(folder["dataset"].get<bool>());
+    EXPECT_EQ(folder["layout"], "kits23");
+    EXPECT_EQ(folder["case_count"], 2);
+    EXPECT_EQ(folder["cases"][1]["case_id"], "case_00001");
+    const auto listed = run("case-info " + dir.path().string());
+    EXPECT_EQ(listed.exitCode, 0);
+    EXPECT_NE(listed.out.find("a dataset folder (kits23 layout) with 2 case(s)"), std::string::npos)
+        << listed.out;
+    EXPECT_NE(listed.out.find("case_00000"), std::string::npos) << listed.out;
+}
+
+TEST(Cli, TheGuiWithoutADisplaySaysHowToRunHeadless)
+{
+    // Qt would abort with "reinstalling the application may fix this problem".
+    std::map<std::string, std::string> saved;
+    for (const char* variable : {"DISPLAY", "WAYLAND_DISPLAY", "QT_QPA_PLATFORM"})
+        if (const char* value = std::getenv(variable)) {
+            saved[variable] = value;
+            unsetenv(variable);
+        }
+    const auto gui = runWeaksight("gui", true);
+    const auto bench = runWeaksight("bench gui", true);
+    for (const auto& [variable, value] : saved)
+        setenv(variable.c_str(), value.c_str(), 1);
+    EXPECT_EQ(gui.exitCode, 2) << gui.out;
+    EXPECT_NE(gui.out.find("no display found"), std::string::npos) << gui.out;
+    EXPECT_NE(gui.out.find("xvfb-run -a weaksight gui"), std::string::npos) << gui.out;
+    EXPECT_EQ(gui.out.find("reinstalling"), std::string::npos) << gui.out;
+    EXPECT_EQ(bench.exitCode, 2) << bench.out;
+    EXPECT_NE(bench.out.find("xvfb-run -a weaksight bench gui"), std::string::npos) << bench.out;
 }
 
 TEST(Cli, CaseInfoErrorsNameTheFile)
@@ -87,7 +126,8 @@ TEST(Cli, BadArgumentsAreRejected)
 TEST(Cli, ImportStatsExportAndMergeOnAStore)
 {
     TempDir dir;
-    ASSERT_EQ(run("phantom --out " + (dir / "data").string() + " --cases 2 --seed 4 --min-size 96 --max-size 96 "
+    ASSERT_EQ(run("phantom --out " + (dir / "data").string() +
+                  " --cases 2 --seed 4 --min-size 96 --max-size 96 "
                   "--thickness 5")
                   .exitCode,
               0);
@@ -105,7 +145,8 @@ TEST(Cli, ImportStatsExportAndMergeOnAStore)
     EXPECT_TRUE(json["iou_per_annotator"].empty());
     EXPECT_EQ(run("stats --db " + db).exitCode, 0);
 
-    const auto exported = run("export --db " + db + " --out " + (dir / "out").string() + " --format nifti,coco");
+    const auto exported =
+        run("export --db " + db + " --out " + (dir / "out").string() + " --format nifti,coco");
     EXPECT_EQ(exported.exitCode, 0);
     EXPECT_NE(exported.out.find("exported 0 cases"), std::string::npos) << exported.out;
 
@@ -124,8 +165,10 @@ TEST(Cli, ImportStatsExportAndMergeOnAStore)
     // (as an old or hand-edited store may hold) neither recolours the screen nor breaks the table.
     sqlite3* handle = nullptr;
     ASSERT_EQ(sqlite3_open(db.c_str(), &handle), SQLITE_OK);
-    ASSERT_EQ(sqlite3_exec(handle, "UPDATE cases SET case_key = 'evil' || char(27) || '[2J' || char(10) || 'x' WHERE id = 1",
-                           nullptr, nullptr, nullptr),
+    ASSERT_EQ(sqlite3_exec(
+                  handle,
+                  "UPDATE cases SET case_key = 'evil' || char(27) || '[2J' || char(10) || 'x' WHERE id = 1",
+                  nullptr, nullptr, nullptr),
               SQLITE_OK);
     sqlite3_close(handle);
     const auto table = run("stats --db " + db);
@@ -163,25 +206,28 @@ TEST(Cli, CamResamplesToTheModelsPhysicalScale)
     EXPECT_EQ(weaksight::compute::Classifier::load(scaled, "cpu").description().pixelSpacingMm, 0.8);
     const auto input = writeTestCrop(dir / "crop.nii.gz", 1.6); // 40 x 48 pixels of 1.6 mm: 64 x 77 mm
 
-    const auto resampled = run("cam --model " + scaled + " --input " + input.string() + " --method gradcam --out " +
-                               (dir / "map.nii.gz").string());
+    const auto resampled = run("cam --model " + scaled + " --input " + input.string() +
+                               " --method gradcam --out " + (dir / "map.nii.gz").string());
     ASSERT_EQ(resampled.exitCode, 0) << resampled.out;
-    EXPECT_NE(resampled.out.find("resampled from 1.60 x 1.60 mm to 0.80 mm pixels"), std::string::npos) << resampled.out;
+    EXPECT_NE(resampled.out.find("resampled from 1.60 x 1.60 mm to 0.80 mm pixels"), std::string::npos)
+        << resampled.out;
     const auto map = weaksight::readImage2D(dir / "map.nii.gz");
     EXPECT_EQ(map.rows, 80); // the same 64 x 77 mm at 0.8 mm
     EXPECT_EQ(map.cols, 96);
     EXPECT_NEAR(map.rowSpacing, 0.8, 1e-6); // NIfTI stores float32
 
-    const auto unknown = run("cam --model " + unscaled + " --input " + input.string() + " --method gradcam --out " +
-                             (dir / "map2.nii.gz").string());
+    const auto unknown = run("cam --model " + unscaled + " --input " + input.string() +
+                             " --method gradcam --out " + (dir / "map2.nii.gz").string());
     ASSERT_EQ(unknown.exitCode, 0) << unknown.out;
     EXPECT_NE(unknown.out.find("the model records no pixel spacing"), std::string::npos) << unknown.out;
     EXPECT_EQ(weaksight::readImage2D(dir / "map2.nii.gz").rows, 40);
 
     // Crops for evaluating the model on other cases, cut at the spacing it learned.
-    ASSERT_EQ(run("phantom --out " + (dir / "cases").string() + " --cases 3 --min-size 96 --max-size 96").exitCode, 0);
-    const auto build = run("dataset build --cases " + (dir / "cases").string() + " --out " + (dir / "crops").string() +
-                           " --crop 32 --spacing-of " + scaled);
+    ASSERT_EQ(
+        run("phantom --out " + (dir / "cases").string() + " --cases 3 --min-size 96 --max-size 96").exitCode,
+        0);
+    const auto build = run("dataset build --cases " + (dir / "cases").string() + " --out " +
+                           (dir / "crops").string() + " --crop 32 --spacing-of " + scaled);
     ASSERT_EQ(build.exitCode, 0) << build.out;
     EXPECT_DOUBLE_EQ(weaksight::compute::CropDataset::open(dir / "crops").parameters().pixelSpacingMm, 0.8);
     const auto refused = runWeaksight("dataset build --cases " + (dir / "cases").string() + " --out " +
@@ -197,8 +243,9 @@ TEST(Cli, CamWritesOneMapPerMethod)
     const auto modelPath = saveTinyModel(dir / "tiny.pt");
     const auto input = writeTestCrop(dir / "crop.nii.gz", 0.8);
 
-    const auto all = run("cam --model " + modelPath + " --input " + input.string() + " --method all --out " +
-                         (dir / "map.nii.gz").string() + " --out-raw " + (dir / "raw.nii.gz").string() + " --threads 2");
+    const auto all =
+        run("cam --model " + modelPath + " --input " + input.string() + " --method all --out " +
+            (dir / "map.nii.gz").string() + " --out-raw " + (dir / "raw.nii.gz").string() + " --threads 2");
     ASSERT_EQ(all.exitCode, 0) << all.out;
     for (const char* method : {"cam", "gradcam", "gradcam++", "smoothgradcam++", "scorecam", "scorecam-fast",
                                "xgradcam", "layercam", "hirescam", "eigencam"}) {
@@ -217,16 +264,20 @@ TEST(Cli, CamWritesOneMapPerMethod)
     }
 
     // A slice of a volume, and clear errors.
-    ASSERT_EQ(run("phantom --out " + (dir / "data").string() + " --cases 1 --min-size 96 --max-size 96 --thickness 5")
+    ASSERT_EQ(run("phantom --out " + (dir / "data").string() +
+                  " --cases 1 --min-size 96 --max-size 96 --thickness 5")
                   .exitCode,
               0);
-    const auto sliceRun = run("cam --model " + modelPath + " --input " + (dir / "data/case_00000/imaging.nii.gz").string() +
-                              " --slice 5 --method gradcam --out " + (dir / "slice.nii.gz").string());
+    const auto sliceRun =
+        run("cam --model " + modelPath + " --input " + (dir / "data/case_00000/imaging.nii.gz").string() +
+            " --slice 5 --method gradcam --out " + (dir / "slice.nii.gz").string());
     EXPECT_EQ(sliceRun.exitCode, 0) << sliceRun.out;
     EXPECT_EQ(weaksight::readImage2D(dir / "slice.nii.gz").rows, 96);
     EXPECT_EQ(run("cam --model " + (dir / "missing.pt").string() + " --input " + input.string()).exitCode, 1);
-    EXPECT_NE(run("cam --model " + modelPath + " --input " + input.string() + " --method gradcam+++").exitCode, 0);
-    EXPECT_EQ(run("cam --model " + modelPath + " --input " + (dir / "data/case_00000/imaging.nii.gz").string())
-                  .exitCode,
-              1); // a 3D volume needs --slice
+    EXPECT_NE(
+        run("cam --model " + modelPath + " --input " + input.string() + " --method gradcam+++").exitCode, 0);
+    EXPECT_EQ(
+        run("cam --model " + modelPath + " --input " + (dir / "data/case_00000/imaging.nii.gz").string())
+            .exitCode,
+        1); // a 3D volume needs --slice
 }
