@@ -677,12 +677,97 @@ Status: %1 (%2 of %3 proposals decided: %4 accepted, %5 corrected, %6 rejected)<
 <context>
     <name>weaksight::ui::KeyHelpOverlay</name>
     <message>
-        <location filename="../ui/KeyHelpOverlay.cpp" line="16"/>
+        <location filename="../ui/KeyHelpOverlay.cpp" line="19"/>
         <source>(none)</source>
         <translation>(немає)</translation>
     </message>
     <message>
-        <location filename="../ui/KeyHelpOverlay.cpp" line="40"/>
+        <location filename="../ui/KeyHelpOverlay.cpp" line="22"/>
+        <source>Next / previous slice</source>
+        <translation>Наступний / попередній зріз</translation>
+    </message>
+    <message>
+        <location filename="../ui/KeyHelpOverlay.cpp" line="22"/>
+        <source>Wheel, Up / Down</source>
+        <translation>Коліщатко, Вгору / Вниз</translation>
+    </message>
+    <message>
+        <location filename="../ui/KeyHelpOverlay.cpp" line="23"/>
+        <source>Ten slices on / back</source>
+        <translation>На десять зрізів уперед / назад</translation>
+    </message>
+    <message>
+        <location filename="../ui/KeyHelpOverlay.cpp" line="23"/>
+        <source>Page Up / Page Down</source>
+        <translation>Page Up / Page Down</translation>
+    </message>
+    <message>
+        <location filename="../ui/KeyHelpOverlay.cpp" line="24"/>
+        <source>First / last slice</source>
+        <translation>Перший / останній зріз</translation>
+    </message>
+    <message>
+        <location filename="../ui/KeyHelpOverlay.cpp" line="24"/>
+        <source>Home / End</source>
+        <translation>Home / End</translation>
+    </message>
+    <message>
+        <location filename="../ui/KeyHelpOverlay.cpp" line="25"/>
+        <source>Window / level</source>
+        <translation>Вікно / рівень</translation>
+    </message>
+    <message>
+        <location filename="../ui/KeyHelpOverlay.cpp" line="25"/>
+        <source>Left-drag</source>
+        <translation>Перетягування лівою кнопкою</translation>
+    </message>
+    <message>
+        <location filename="../ui/KeyHelpOverlay.cpp" line="26"/>
+        <source>Zoom</source>
+        <translation>Масштаб</translation>
+    </message>
+    <message>
+        <location filename="../ui/KeyHelpOverlay.cpp" line="26"/>
+        <source>Right-drag, Ctrl+wheel</source>
+        <translation>Перетягування правою кнопкою, Ctrl+коліщатко</translation>
+    </message>
+    <message>
+        <location filename="../ui/KeyHelpOverlay.cpp" line="27"/>
+        <source>Pan</source>
+        <translation>Зсув</translation>
+    </message>
+    <message>
+        <location filename="../ui/KeyHelpOverlay.cpp" line="27"/>
+        <source>Middle-drag</source>
+        <translation>Перетягування середньою кнопкою</translation>
+    </message>
+    <message>
+        <location filename="../ui/KeyHelpOverlay.cpp" line="28"/>
+        <source>Brush / eraser (correcting)</source>
+        <translation>Пензель / гумка (під час виправлення)</translation>
+    </message>
+    <message>
+        <location filename="../ui/KeyHelpOverlay.cpp" line="28"/>
+        <source>Left-drag / Shift+left-drag</source>
+        <translation>Перетягування лівою кнопкою / Shift+перетягування лівою</translation>
+    </message>
+    <message>
+        <location filename="../ui/KeyHelpOverlay.cpp" line="29"/>
+        <source>Brush size (correcting)</source>
+        <translation>Розмір пензля (під час виправлення)</translation>
+    </message>
+    <message>
+        <location filename="../ui/KeyHelpOverlay.cpp" line="29"/>
+        <source>Shift+wheel</source>
+        <translation>Shift+коліщатко</translation>
+    </message>
+    <message>
+        <location filename="../ui/KeyHelpOverlay.cpp" line="30"/>
+        <source>This help</source>
+        <translation>Ця довідка</translation>
+    </message>
+    <message>
+        <location filename="../ui/KeyHelpOverlay.cpp" line="74"/>
         <source>Keyboard shortcuts (any key closes; File › Settings re-binds them)</source>
         <translation>Клавіатурні скорочення (будь-яка клавіша закриває; змінити їх можна в меню Файл › Налаштування)</translation>
     </message>
@@ -1033,64 +1118,64 @@ Status: %1 (%2 of %3 proposals decided: %4 accepted, %5 corrected, %6 rejected)<
         <translation>Зріз %1, фрагмент %2: %3 (збережено)</translation>
     </message>
     <message>
-        <location filename="../ui/ReviewActions.cpp" line="274"/>
+        <location filename="../ui/ReviewActions.cpp" line="275"/>
         <source>Set the annotator&apos;s name first (Review menu).</source>
         <translation>Спершу вкажіть ім’я анотатора (меню «Перевірка»).</translation>
     </message>
     <message>
-        <location filename="../ui/ReviewActions.cpp" line="279"/>
+        <location filename="../ui/ReviewActions.cpp" line="280"/>
         <source>Annotator</source>
         <translation>Анотатор</translation>
     </message>
     <message>
-        <location filename="../ui/ReviewActions.cpp" line="279"/>
+        <location filename="../ui/ReviewActions.cpp" line="280"/>
         <source>Your name (stored with every decision):</source>
         <translation>Ваше ім’я (зберігається з кожним рішенням):</translation>
     </message>
     <message>
-        <location filename="../ui/ReviewActions.cpp" line="313"/>
+        <location filename="../ui/ReviewActions.cpp" line="314"/>
         <source>Every kidney crop of this case has a decision.</source>
         <translation>Для кожного фрагмента нирки цього випадку вже є рішення.</translation>
     </message>
     <message>
-        <location filename="../ui/ReviewActions.cpp" line="327"/>
+        <location filename="../ui/ReviewActions.cpp" line="328"/>
         <source>Review: crop %1 of %2%3%4</source>
         <translation>Перевірка: фрагмент %1 з %2%3%4</translation>
     </message>
     <message>
-        <location filename="../ui/ReviewActions.cpp" line="330"/>
+        <location filename="../ui/ReviewActions.cpp" line="331"/>
         <source> — %1</source>
         <translation> — %1</translation>
     </message>
     <message>
-        <location filename="../ui/ReviewActions.cpp" line="331"/>
+        <location filename="../ui/ReviewActions.cpp" line="332"/>
         <source> — editing</source>
         <translation> — редагування</translation>
     </message>
     <message>
-        <location filename="../ui/ReviewActions.cpp" line="346"/>
+        <location filename="../ui/ReviewActions.cpp" line="347"/>
         <source>Unfinished correction</source>
         <translation>Незавершене виправлення</translation>
     </message>
     <message>
-        <location filename="../ui/ReviewActions.cpp" line="347"/>
+        <location filename="../ui/ReviewActions.cpp" line="348"/>
         <source>Weaksight stopped while a correction was being edited (case %1, slice %2, by %3, %4).
 Restore it?</source>
         <translation>Weaksight припинив роботу під час редагування виправлення (випадок %1, зріз %2, анотатор %3, %4).
 Відновити його?</translation>
     </message>
     <message>
-        <location filename="../ui/ReviewActions.cpp" line="388"/>
+        <location filename="../ui/ReviewActions.cpp" line="389"/>
         <source>The unfinished correction is back: finish it with Enter.</source>
         <translation>Незавершене виправлення відновлено: завершіть його клавішею Enter.</translation>
     </message>
     <message>
-        <location filename="../ui/ReviewActions.cpp" line="396"/>
+        <location filename="../ui/ReviewActions.cpp" line="397"/>
         <source>Unsaved correction</source>
         <translation>Незбережене виправлення</translation>
     </message>
     <message>
-        <location filename="../ui/ReviewActions.cpp" line="397"/>
+        <location filename="../ui/ReviewActions.cpp" line="398"/>
         <source>The correction in progress is not recorded yet. Record it before closing?</source>
         <translation>Поточне виправлення ще не записано. Записати його перед закриттям?</translation>
     </message>
@@ -1098,22 +1183,22 @@ Restore it?</source>
 <context>
     <name>weaksight::ui::ReviewController</name>
     <message>
-        <location filename="../ui/ReviewController.cpp" line="184"/>
+        <location filename="../ui/ReviewController.cpp" line="190"/>
         <source>Cannot open the annotation store %1: %2</source>
         <translation>Не вдалося відкрити сховище анотацій %1: %2</translation>
     </message>
     <message>
-        <location filename="../ui/ReviewController.cpp" line="264"/>
+        <location filename="../ui/ReviewController.cpp" line="273"/>
         <source>No proposal on this slice to decide on.</source>
         <translation>На цьому зрізі немає пропозиції для ухвалення рішення.</translation>
     </message>
     <message>
-        <location filename="../ui/ReviewController.cpp" line="269"/>
+        <location filename="../ui/ReviewController.cpp" line="278"/>
         <source>Set the annotator&apos;s name first.</source>
         <translation>Спершу вкажіть ім’я анотатора.</translation>
     </message>
     <message>
-        <location filename="../ui/ReviewController.cpp" line="292"/>
+        <location filename="../ui/ReviewController.cpp" line="301"/>
         <source>The decision was not saved: %1</source>
         <translation>Рішення не збережено: %1</translation>
     </message>
@@ -1270,7 +1355,7 @@ Restore it?</source>
 <context>
     <name>weaksight::ui::Workspace</name>
     <message>
-        <location filename="../ui/Workspace.cpp" line="66"/>
+        <location filename="../ui/Workspace.cpp" line="72"/>
         <source>Cannot open</source>
         <translation>Не вдалося відкрити</translation>
     </message>

@@ -3,17 +3,32 @@
 #include "ui/KeyBindings.h"
 
 #include <QAction>
+#include <QApplication>
 #include <QEvent>
 #include <QKeyEvent>
 #include <QPainter>
 
 namespace weaksight::ui {
 
-KeyHelpOverlay::KeyHelpOverlay(const KeyBindings& keys, QWidget* parent) : QWidget(parent)
+KeyHelpOverlay::KeyHelpOverlay(const KeyBindings& keys, QWidget* parent)
+    : QWidget(parent)
 {
     for (const auto& c : keys.commands())
         m_lines << keys.description(c.id) + QLatin1Char('\t') +
-                       (c.action->shortcut().isEmpty() ? tr("(none)") : c.action->shortcut().toString(QKeySequence::NativeText));
+                       (c.action->shortcut().isEmpty()
+                            ? tr("(none)")
+                            : c.action->shortcut().toString(QKeySequence::NativeText));
+    // The keys and mouse actions of the slice view, which cannot be re-bound.
+    m_lines << tr("Next / previous slice") + QLatin1Char('\t') + tr("Wheel, Up / Down")
+            << tr("Ten slices on / back") + QLatin1Char('\t') + tr("Page Up / Page Down")
+            << tr("First / last slice") + QLatin1Char('\t') + tr("Home / End")
+            << tr("Window / level") + QLatin1Char('\t') + tr("Left-drag")
+            << tr("Zoom") + QLatin1Char('\t') + tr("Right-drag, Ctrl+wheel")
+            << tr("Pan") + QLatin1Char('\t') + tr("Middle-drag")
+            << tr("Brush / eraser (correcting)") + QLatin1Char('\t') + tr("Left-drag / Shift+left-drag")
+            << tr("Brush size (correcting)") + QLatin1Char('\t') + tr("Shift+wheel")
+            << tr("This help") + QLatin1Char('\t') +
+                   QKeySequence(QKeySequence::HelpContents).toString(QKeySequence::NativeText);
     setAttribute(Qt::WA_DeleteOnClose);
     setFocusPolicy(Qt::StrongFocus);
     setGeometry(parent->rect());
@@ -21,10 +36,28 @@ KeyHelpOverlay::KeyHelpOverlay(const KeyBindings& keys, QWidget* parent) : QWidg
     setFocus();
 }
 
+void KeyHelpOverlay::showEvent(QShowEvent* event)
+{
+    QWidget::showEvent(event);
+    setFocus();
+    // Every key of the application comes here first while the overlay is shown, wherever the
+    // focus is: a shortcut (Esc: cancel the correction) must not run behind the help.
+    qApp->installEventFilter(this);
+}
+
 bool KeyHelpOverlay::eventFilter(QObject* watched, QEvent* event)
 {
     if (watched == parent() && event->type() == QEvent::Resize)
         setGeometry(parentWidget()->rect());
+    if (event->type() == QEvent::ShortcutOverride) {
+        event->accept(); // "this key is taken": no shortcut fires, a key press follows
+        return true;
+    }
+    if (event->type() == QEvent::KeyPress) {
+        qApp->removeEventFilter(this);
+        close();
+        return true;
+    }
     return QWidget::eventFilter(watched, event);
 }
 
@@ -37,7 +70,8 @@ void KeyHelpOverlay::paintEvent(QPaintEvent*)
     title.setPointSizeF(title.pointSizeF() * 1.4);
     title.setBold(true);
     p.setFont(title);
-    p.drawText(QRect(0, 20, width(), 40), Qt::AlignHCenter, tr("Keyboard shortcuts (any key closes; File › Settings re-binds them)"));
+    p.drawText(QRect(0, 20, width(), 40), Qt::AlignHCenter,
+               tr("Keyboard shortcuts (any key closes; File › Settings re-binds them)"));
     p.setFont(font());
     const int lineHeight = fontMetrics().height() + 4;
     const int columns = m_lines.size() * lineHeight > height() - 120 ? 2 : 1;
@@ -55,8 +89,14 @@ void KeyHelpOverlay::paintEvent(QPaintEvent*)
     }
 }
 
-void KeyHelpOverlay::keyPressEvent(QKeyEvent*) { close(); }
+void KeyHelpOverlay::keyPressEvent(QKeyEvent*)
+{
+    close();
+}
 
-void KeyHelpOverlay::mousePressEvent(QMouseEvent*) { close(); }
+void KeyHelpOverlay::mousePressEvent(QMouseEvent*)
+{
+    close();
+}
 
 } // namespace weaksight::ui

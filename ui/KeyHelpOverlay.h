@@ -6,8 +6,9 @@ namespace weaksight::ui {
 
 class KeyBindings;
 
-/// The help overlay: every keyboard command and its current key, drawn translucently over the
-/// window; any key or click closes it.
+/// The help overlay: every keyboard command and its current key, and the fixed keys and mouse
+/// actions, drawn translucently over the window. Modal for the keyboard: while it is shown no key
+/// reaches a command (Esc must never discard a correction behind it); any key or click closes it.
 class KeyHelpOverlay : public QWidget {
     Q_OBJECT
 public:
@@ -20,6 +21,7 @@ protected:
     void keyPressEvent(QKeyEvent* event) override;
     void mousePressEvent(QMouseEvent* event) override;
     bool eventFilter(QObject* watched, QEvent* event) override;
+    void showEvent(QShowEvent* event) override;
 
 private:
     QStringList m_lines;

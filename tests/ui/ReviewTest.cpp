@@ -13,6 +13,7 @@
 #include "ui/CamController.h"
 #include "ui/Dashboard.h"
 #include "ui/ExportDialog.h"
+#include "ui/KeyHelpOverlay.h"
 #include "ui/MainWindow.h"
 #include "ui/ReviewController.h"
 #include "ui/SliceView.h"
@@ -21,6 +22,7 @@
 #include <QApplication>
 #include <QDockWidget>
 #include <QMouseEvent>
+#include <QPointer>
 #include <QPushButton>
 #include <QSignalSpy>
 #include <QTableWidget>
@@ -487,4 +489,30 @@ TEST(Review, ARealCtWithoutLabelsIsReviewedCropByCropAndSpaceReadsTheStoreOnce)
     EXPECT_EQ(later.decisionOf(first, 1), storage::DecisionKind::Reject);
     const auto laterOrder = later.reviewOrder();
     EXPECT_EQ(std::count(laterOrder.begin(), laterOrder.end(), first), 0) << "decided in the earlier session";
+}
+
+TEST(Review, TheKeyHelpOverACorrectionTakesEscWithoutDiscardingIt)
+{
+    TempDir dir;
+    writeCaseAndModel(dir, 21, 96);
+    ui::MainWindow window;
+    ASSERT_TRUE(openCasesWithModel(window, dir, 40));
+    window.activateWindow();
+    ASSERT_TRUE(QTest::qWaitForWindowActive(&window));
+    ASSERT_TRUE(waitForHeatmaps(window, window.sliceView()->slice()));
+    ui::ReviewController& review = *window.reviewController();
+    ASSERT_TRUE(review.startCorrection());
+    window.showKeyHelp();
+    QPointer<ui::KeyHelpOverlay> help = window.findChild<ui::KeyHelpOverlay*>("keyHelp");
+    ASSERT_FALSE(help.isNull());
+    EXPECT_TRUE(help->lines().contains("Window / level\tLeft-drag"))
+        << help->lines().join(" | ").toStdString();
+    EXPECT_TRUE(help->lines().contains("Brush / eraser (correcting)\tLeft-drag / Shift+left-drag"));
+    // Esc while the help is shown, wherever the focus is: the help closes, the correction stays.
+    QTest::keyClick(window.sliceView(), Qt::Key_Escape);
+    EXPECT_TRUE(QTest::qWaitFor([&] { return help.isNull(); }, 2000)) << "Esc closes the help";
+    EXPECT_TRUE(review.editing()) << "and nothing else";
+    // Without the help the same key cancels the correction, as the Review menu says.
+    QTest::keyClick(window.sliceView(), Qt::Key_Escape);
+    EXPECT_FALSE(review.editing());
 }
