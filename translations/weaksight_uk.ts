@@ -215,22 +215,22 @@ Status: %1 (%2 of %3 proposals decided: %4 accepted, %5 corrected, %6 rejected)<
         <translation>: помилка — </translation>
     </message>
     <message>
-        <location filename="../ui/ComparisonView.cpp" line="229"/>
+        <location filename="../ui/ComparisonView.cpp" line="234"/>
         <source> (approximate)</source>
         <translation> (наближено)</translation>
     </message>
     <message>
-        <location filename="../ui/ComparisonView.cpp" line="230"/>
+        <location filename="../ui/ComparisonView.cpp" line="235"/>
         <source>  t %1</source>
         <translation>  t %1</translation>
     </message>
     <message>
-        <location filename="../ui/ComparisonView.cpp" line="235"/>
+        <location filename="../ui/ComparisonView.cpp" line="240"/>
         <source>  IoU %1</source>
         <translation>  IoU %1</translation>
     </message>
     <message>
-        <location filename="../ui/ComparisonView.cpp" line="237"/>
+        <location filename="../ui/ComparisonView.cpp" line="242"/>
         <source>  (computing…)</source>
         <translation>  (обчислення…)</translation>
     </message>
@@ -527,7 +527,7 @@ Status: %1 (%2 of %3 proposals decided: %4 accepted, %5 corrected, %6 rejected)<
     </message>
     <message>
         <location filename="../ui/HeatmapToolbar.cpp" line="109"/>
-        <location filename="../ui/HeatmapToolbar.cpp" line="330"/>
+        <location filename="../ui/HeatmapToolbar.cpp" line="331"/>
         <source>no model</source>
         <translation>модель не завантажено</translation>
     </message>
@@ -582,94 +582,94 @@ Status: %1 (%2 of %3 proposals decided: %4 accepted, %5 corrected, %6 rejected)<
         <translation>IoU пропозиції з ураженням за еталонною розміткою в межах рамок фрагментів</translation>
     </message>
     <message>
-        <location filename="../ui/HeatmapToolbar.cpp" line="165"/>
+        <location filename="../ui/HeatmapToolbar.cpp" line="166"/>
         <source>Cancel</source>
         <translation>Скасувати</translation>
     </message>
     <message>
-        <location filename="../ui/HeatmapToolbar.cpp" line="174"/>
+        <location filename="../ui/HeatmapToolbar.cpp" line="175"/>
         <source>Overlay</source>
         <translation>Накладання</translation>
     </message>
     <message>
-        <location filename="../ui/HeatmapToolbar.cpp" line="178"/>
+        <location filename="../ui/HeatmapToolbar.cpp" line="179"/>
         <source> opacity </source>
         <translation> непрозорість </translation>
     </message>
     <message>
-        <location filename="../ui/HeatmapToolbar.cpp" line="189"/>
-        <location filename="../ui/HeatmapToolbar.cpp" line="232"/>
+        <location filename="../ui/HeatmapToolbar.cpp" line="190"/>
+        <location filename="../ui/HeatmapToolbar.cpp" line="233"/>
         <source>Heatmap</source>
         <translation>Теплова карта</translation>
     </message>
     <message>
-        <location filename="../ui/HeatmapToolbar.cpp" line="190"/>
+        <location filename="../ui/HeatmapToolbar.cpp" line="191"/>
         <source>Proposal</source>
         <translation>Пропозиція</translation>
     </message>
     <message>
-        <location filename="../ui/HeatmapToolbar.cpp" line="191"/>
-        <location filename="../ui/HeatmapToolbar.cpp" line="222"/>
+        <location filename="../ui/HeatmapToolbar.cpp" line="192"/>
+        <location filename="../ui/HeatmapToolbar.cpp" line="223"/>
         <source>Crop boxes</source>
         <translation>Рамки фрагментів</translation>
     </message>
     <message>
-        <location filename="../ui/HeatmapToolbar.cpp" line="203"/>
+        <location filename="../ui/HeatmapToolbar.cpp" line="204"/>
         <source>Overlays</source>
         <translation>Накладання</translation>
     </message>
     <message>
-        <location filename="../ui/HeatmapToolbar.cpp" line="219"/>
+        <location filename="../ui/HeatmapToolbar.cpp" line="220"/>
         <source>&lt;b&gt;Overlay&lt;/b&gt;</source>
         <translation>&lt;b&gt;Накладання&lt;/b&gt;</translation>
     </message>
     <message>
-        <location filename="../ui/HeatmapToolbar.cpp" line="220"/>
+        <location filename="../ui/HeatmapToolbar.cpp" line="221"/>
         <source>&lt;b&gt;Opacity&lt;/b&gt;</source>
         <translation>&lt;b&gt;Непрозорість&lt;/b&gt;</translation>
     </message>
     <message>
-        <location filename="../ui/HeatmapToolbar.cpp" line="227"/>
+        <location filename="../ui/HeatmapToolbar.cpp" line="228"/>
         <source>Proposal contour</source>
         <translation>Контур пропозиції</translation>
     </message>
     <message>
-        <location filename="../ui/HeatmapToolbar.cpp" line="334"/>
+        <location filename="../ui/HeatmapToolbar.cpp" line="335"/>
         <source>Heatmaps failed: %1</source>
         <translation>Не вдалося обчислити теплові карти: %1</translation>
     </message>
     <message>
-        <location filename="../ui/HeatmapToolbar.cpp" line="336"/>
+        <location filename="../ui/HeatmapToolbar.cpp" line="337"/>
         <source>Heatmaps failed</source>
         <translation>Не вдалося обчислити теплові карти</translation>
     </message>
     <message>
-        <location filename="../ui/HeatmapToolbar.cpp" line="365"/>
+        <location filename="../ui/HeatmapToolbar.cpp" line="367"/>
         <source>Score-CAM in &amp;reduced precision</source>
         <translation>Score-CAM зі &amp;зниженою точністю</translation>
     </message>
     <message>
-        <location filename="../ui/HeatmapToolbar.cpp" line="369"/>
+        <location filename="../ui/HeatmapToolbar.cpp" line="371"/>
         <source>Score-CAM&apos;s masked forward passes in float16 on a GPU (about twice as fast); bfloat16 on a CPU, where it is slower. Maps differ slightly and are cached apart.</source>
         <translation>Прямі проходи Score-CAM з масками у float16 на GPU (приблизно вдвічі швидше); bfloat16 на CPU, де це повільніше. Карти трохи відрізняються і кешуються окремо.</translation>
     </message>
     <message>
-        <location filename="../ui/HeatmapToolbar.cpp" line="377"/>
+        <location filename="../ui/HeatmapToolbar.cpp" line="379"/>
         <source>CAM &amp;definitions</source>
         <translation>&amp;Визначення CAM</translation>
     </message>
     <message>
-        <location filename="../ui/HeatmapToolbar.cpp" line="384"/>
+        <location filename="../ui/HeatmapToolbar.cpp" line="386"/>
         <source>Weaksight (documented)</source>
         <translation>Weaksight (задокументовані)</translation>
     </message>
     <message>
-        <location filename="../ui/HeatmapToolbar.cpp" line="429"/>
+        <location filename="../ui/HeatmapToolbar.cpp" line="431"/>
         <source>loading %1…</source>
         <translation>завантаження %1…</translation>
     </message>
     <message>
-        <location filename="../ui/HeatmapToolbar.cpp" line="442"/>
+        <location filename="../ui/HeatmapToolbar.cpp" line="444"/>
         <source> IoU %1 </source>
         <translation> IoU %1 </translation>
     </message>

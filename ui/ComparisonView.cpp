@@ -124,6 +124,11 @@ void ComparisonView::follow(std::shared_ptr<const LoadedCase> loaded, const CamC
     setCase(std::move(loaded));
     shareModel(main);
     setSettings(main.settings());
+    // A method's threshold set in the main view is where its pane starts.
+    for (auto& pane : m_panes)
+        if (const auto set = main.settings().thresholds.find(pane.cams->method());
+            set != main.settings().thresholds.end())
+            pane.threshold->setValue(static_cast<int>(std::lround(set->second * 100)));
     setWindowLevel(mainView.scene().windowLevel());
     setSlice(slice);
     m_followSlice = connect(&mainView, &SliceView::sliceChanged, this, &ComparisonView::setSlice);

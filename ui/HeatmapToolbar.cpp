@@ -161,6 +161,7 @@ void HeatmapToolbar::buildProgress(QMainWindow& window)
     m_camProgress = new QProgressBar(&window);
     m_camProgress->setMaximumWidth(320);
     m_camProgress->setEnabled(false);
+    m_camProgress->setTextVisible(false);
     window.statusBar()->addPermanentWidget(m_camProgress);
     m_camCancel = new QPushButton(tr("Cancel"), &window);
     m_camCancel->setEnabled(false);
@@ -342,6 +343,7 @@ void HeatmapToolbar::connectController()
         m_camProgress->setRange(0, std::max(total, 1));
         m_camProgress->setValue(done);
         m_camProgress->setFormat(text.isEmpty() ? QStringLiteral("%v/%m") : text);
+        m_camProgress->setTextVisible(total > 0); // idle: an empty bar, not "0/1"
     });
 }
 

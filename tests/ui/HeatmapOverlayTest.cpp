@@ -13,23 +13,24 @@
 
 #include <QAction>
 #include <QApplication>
-#include <QImage>
-#include <QWheelEvent>
-#include <QSignalSpy>
 #include <QCheckBox>
+#include <QImage>
 #include <QLabel>
+#include <QProgressBar>
+#include <QSignalSpy>
 #include <QSlider>
+#include <QStatusBar>
 #include <QTest>
 #include <QToolBar>
-#include <gtest/gtest.h>
-#include <vtkPolyData.h>
-#include <vtkCamera.h>
-#include <vtkRenderer.h>
-
+#include <QWheelEvent>
 #include <cmath>
 #include <cstdlib>
-#include <limits>
 #include <fstream>
+#include <gtest/gtest.h>
+#include <limits>
+#include <vtkCamera.h>
+#include <vtkPolyData.h>
+#include <vtkRenderer.h>
 
 using namespace weaksight;
 using namespace weaksight::test;
@@ -54,7 +55,8 @@ QRect screenRect(ui::SliceView& view, const review::CropHeatmap& patch, double r
         renderer->GetDisplayPoint(d);
         return QPoint(int(d[0]), view.height() - 1 - int(d[1]));
     };
-    return QRect(toScreen(patch.box.row0 - 0.5, patch.box.col0 - 0.5), toScreen(patch.box.row0 + patch.box.rows - 0.5, patch.box.col0 + patch.box.cols - 0.5))
+    return QRect(toScreen(patch.box.row0 - 0.5, patch.box.col0 - 0.5),
+                 toScreen(patch.box.row0 + patch.box.rows - 0.5, patch.box.col0 + patch.box.cols - 0.5))
         .normalized();
 }
 
@@ -110,7 +112,8 @@ TEST(HeatmapOverlay, ModelHeatmapsAppearOnTheKidneyCropsAndFollowTheThreshold)
     ASSERT_EQ(with.size(), without.size());
     std::vector<QRect> rects;
     for (const auto& p : maps->crops)
-        rects.push_back(screenRect(view, p, c.labels->spacing[1], c.labels->spacing[2]).adjusted(-2, -2, 2, 2));
+        rects.push_back(
+            screenRect(view, p, c.labels->spacing[1], c.labels->spacing[2]).adjusted(-2, -2, 2, 2));
     int changed = 0, changedOutside = 0;
     for (int y = 0; y < with.height(); ++y)
         for (int x = 0; x < with.width(); ++x)
@@ -156,7 +159,8 @@ TEST(HeatmapOverlay, ModelHeatmapsAppearOnTheKidneyCropsAndFollowTheThreshold)
                     if (sr < 0 || sc < 0 || sr >= c.labels->rows() || sc >= c.labels->cols())
                         continue;
                     inBox[static_cast<size_t>(sr) * c.labels->cols() + sc] = 1;
-                    proposed[static_cast<size_t>(sr) * c.labels->cols() + sc] = p.values[static_cast<size_t>(r) * p.box.cols + col] > 0.9f;
+                    proposed[static_cast<size_t>(sr) * c.labels->cols() + sc] =
+                        p.values[static_cast<size_t>(r) * p.box.cols + col] > 0.9f;
                 }
         for (size_t i = 0; i < inBox.size(); ++i)
             if (inBox[i]) {
@@ -202,6 +206,12 @@ TEST(HeatmapOverlay, ModelHeatmapsAppearOnTheKidneyCropsAndFollowTheThreshold)
     cams.setMethod(compute::CamMethod::GradCam);
     EXPECT_DOUBLE_EQ(cams.threshold(), 0.9);
     EXPECT_NE(cams.heatmaps(slice), nullptr) << "cached in memory";
+    // Idle, the status bar's progress bar is empty (it showed "0/1"); busy, it has its text.
+    auto* bar = window.statusBar()->findChild<QProgressBar*>();
+    ASSERT_NE(bar, nullptr);
+    cams.cancel();
+    ASSERT_TRUE(QTest::qWaitFor([&] { return !cams.busy() && !bar->isEnabled(); }, 30000));
+    EXPECT_FALSE(bar->isTextVisible());
     if (const char* out = std::getenv("WEAKSIGHT_TEST_SCREENSHOTS")) {
         slider->setValue(50);
         layer.setOpacity(0.5);
@@ -219,7 +229,8 @@ TEST(HeatmapOverlay, AFileThatIsNoModelGivesAMessage)
     QSignalSpy failed(&cams, &ui::CamController::modelFailed);
     cams.loadModel(QString::fromStdString((dir / "bad.wsm").string()));
     ASSERT_TRUE(failed.wait(20000));
-    EXPECT_TRUE(failed.first().at(0).toString().contains("bad.wsm")) << failed.first().at(0).toString().toStdString();
+    EXPECT_TRUE(failed.first().at(0).toString().contains("bad.wsm"))
+        << failed.first().at(0).toString().toStdString();
     EXPECT_FALSE(cams.hasModel());
 }
 
@@ -253,8 +264,8 @@ TEST(SliceNavigation, KeysBrowseSlicesAndNFindsTheNextLesionSlice)
     EXPECT_EQ(view.slice(), 11);
     // Ctrl+wheel zooms instead of browsing.
     const double zoom = view.scene().zoomFactor();
-    QWheelEvent wheel(QPointF(100, 100), view.mapToGlobal(QPointF(100, 100)), QPoint(), QPoint(0, 120), Qt::NoButton,
-                      Qt::ControlModifier, Qt::NoScrollPhase, false);
+    QWheelEvent wheel(QPointF(100, 100), view.mapToGlobal(QPointF(100, 100)), QPoint(), QPoint(0, 120),
+                      Qt::NoButton, Qt::ControlModifier, Qt::NoScrollPhase, false);
     QApplication::sendEvent(&view, &wheel);
     EXPECT_EQ(view.slice(), 11);
     EXPECT_NEAR(view.scene().zoomFactor(), zoom * 1.2, 1e-9);
@@ -281,10 +292,15 @@ TEST(ComparisonView, OnePanePerMethodLinkedWithItsOwnThresholdAndIou)
     window.loadModel(QString::fromStdString((dir / "model.wsm").string()));
     ASSERT_TRUE(modelLoaded.wait(20000));
 
+    // A threshold chosen in the main view for Grad-CAM is where its pane starts.
+    window.camController()->setThreshold(compute::CamMethod::GradCam, 0.3);
     window.setComparisonMode(true);
     ASSERT_TRUE(window.comparisonMode());
     ui::ComparisonView& compare = *window.comparisonView();
     ASSERT_EQ(compare.paneCount(), 5);
+    EXPECT_EQ(compare.paneThreshold(1)->value(), 30);
+    EXPECT_DOUBLE_EQ(compare.paneController(1)->threshold(), 0.3);
+    EXPECT_DOUBLE_EQ(compare.paneController(2)->threshold(), 0.5) << "no threshold set for Grad-CAM++";
     const int slice = window.sliceView()->slice();
     EXPECT_GT(slice, 0) << "the case opened on its lesion slice and the comparison kept it";
     for (int p = 0; p < compare.paneCount(); ++p) {
@@ -303,7 +319,8 @@ TEST(ComparisonView, OnePanePerMethodLinkedWithItsOwnThresholdAndIou)
         << "every method's heatmaps computed";
     for (int p = 0; p < compare.paneCount(); ++p) {
         EXPECT_GT(compare.paneView(p)->heatmapLayer().patchCount(), 0u) << p;
-        EXPECT_TRUE(compare.paneTitle(p)->text().contains("IoU")) << compare.paneTitle(p)->text().toStdString();
+        EXPECT_TRUE(compare.paneTitle(p)->text().contains("IoU"))
+            << compare.paneTitle(p)->text().toStdString();
     }
     EXPECT_TRUE(compare.paneTitle(0)->text().startsWith("cam"));
     EXPECT_TRUE(compare.paneTitle(4)->text().startsWith("scorecam"));
@@ -320,8 +337,8 @@ TEST(ComparisonView, OnePanePerMethodLinkedWithItsOwnThresholdAndIou)
         EXPECT_EQ(compare.paneView(p)->slice(), slice - 1) << p;
     compare.paneView(2)->setWindowLevel({60, 35});
     EXPECT_EQ(compare.paneView(0)->scene().windowLevel().window, 60);
-    QWheelEvent wheel(QPointF(50, 50), compare.paneView(0)->mapToGlobal(QPointF(50, 50)), QPoint(), QPoint(0, 240),
-                      Qt::NoButton, Qt::ControlModifier, Qt::NoScrollPhase, false);
+    QWheelEvent wheel(QPointF(50, 50), compare.paneView(0)->mapToGlobal(QPointF(50, 50)), QPoint(),
+                      QPoint(0, 240), Qt::NoButton, Qt::ControlModifier, Qt::NoScrollPhase, false);
     QApplication::sendEvent(compare.paneView(0), &wheel);
     // Linked panes show the same region: the same camera (scale and centre).
     auto* zoomed = compare.paneView(0)->scene().renderer()->GetActiveCamera();
@@ -398,7 +415,8 @@ TEST(HeatmapSettings, NormalisationTargetLayerProbabilityScanAndMemoryBudget)
     std::vector<int16_t> pixels(40 * 40);
     cutCrop(*loaded->imaging, slice, box.box.row0, box.box.col0, 40, 40, pixels.data());
     compute::CamOptions options;
-    const auto direct = compute::computeCams(model, {{40, 40, std::vector<float>(pixels.begin(), pixels.end())}}, options);
+    const auto direct =
+        compute::computeCams(model, {{40, 40, std::vector<float>(pixels.begin(), pixels.end())}}, options);
     const auto& raw = cams.heatmaps(slice)->crops.front().values;
     ASSERT_EQ(raw.size(), direct.front().upsampled.values.size());
     for (size_t i = 0; i < raw.size(); ++i)
@@ -408,7 +426,8 @@ TEST(HeatmapSettings, NormalisationTargetLayerProbabilityScanAndMemoryBudget)
     cams.setTargetLayer("layer2");
     ASSERT_TRUE(waitForSlice(slice));
     options.targetLayer = "layer2";
-    const auto finer = compute::computeCams(model, {{40, 40, std::vector<float>(pixels.begin(), pixels.end())}}, options);
+    const auto finer =
+        compute::computeCams(model, {{40, 40, std::vector<float>(pixels.begin(), pixels.end())}}, options);
     EXPECT_EQ(finer.front().raw.rows, 20);
     const auto& layer2 = cams.heatmaps(slice)->crops.front().values;
     for (size_t i = 0; i < layer2.size(); ++i)
@@ -425,12 +444,13 @@ TEST(HeatmapSettings, NormalisationTargetLayerProbabilityScanAndMemoryBudget)
     compute::CamOptions reducedOptions;
     reducedOptions.method = compute::CamMethod::ScoreCam;
     reducedOptions.scoreReducedPrecision = true;
-    const auto reduced =
-        compute::computeCams(model, {{40, 40, std::vector<float>(pixels.begin(), pixels.end())}}, reducedOptions);
+    const auto reduced = compute::computeCams(
+        model, {{40, 40, std::vector<float>(pixels.begin(), pixels.end())}}, reducedOptions);
     const auto& shownReduced = cams.heatmaps(slice)->crops.front().values;
     float largestChange = 0;
     for (size_t i = 0; i < shownReduced.size(); ++i) {
-        ASSERT_NEAR(shownReduced[i], reduced.front().upsampled.values[i], 1e-5f + 1e-4f * std::abs(shownReduced[i]));
+        ASSERT_NEAR(shownReduced[i], reduced.front().upsampled.values[i],
+                    1e-5f + 1e-4f * std::abs(shownReduced[i]));
         largestChange = std::max(largestChange, std::abs(shownReduced[i] - scoreFloat[i]));
     }
     EXPECT_GT(largestChange, 0.f) << "a reduced-precision map, not the cached float32 one";
@@ -470,7 +490,8 @@ TEST(HeatmapSettings, NormalisationTargetLayerProbabilityScanAndMemoryBudget)
     }
     const auto probabilities = model.lesionProbability(crops);
     ASSERT_TRUE(cams.lesionProbability(slice).has_value());
-    EXPECT_NEAR(*cams.lesionProbability(slice), *std::max_element(probabilities.begin(), probabilities.end()), 1e-5);
+    EXPECT_NEAR(*cams.lesionProbability(slice), *std::max_element(probabilities.begin(), probabilities.end()),
+                1e-5);
     const float p = *cams.lesionProbability(slice);
     const auto next = cams.nextProbableLesionSlice(-1, +1, p - 1e-3);
     ASSERT_TRUE(next.has_value());
@@ -508,7 +529,8 @@ TEST(HeatmapSettings, AModelsPhysicalScaleIsKeptByResamplingItsCrops)
     ASSERT_TRUE(modelLoaded.wait(20000));
     cams.setCase(loaded);
     EXPECT_EQ(cams.cropExtent(), std::make_pair(48, 48));
-    EXPECT_TRUE(cams.physicalScaleNote().contains(QStringLiteral("resampled"))) << cams.physicalScaleNote().toStdString();
+    EXPECT_TRUE(cams.physicalScaleNote().contains(QStringLiteral("resampled")))
+        << cams.physicalScaleNote().toStdString();
     const KidneyCentres centres(*loaded->labels);
     int slice = 0;
     while (slice < loaded->imaging->slices() && centres.boxes(slice, 48, 48).empty())
@@ -524,10 +546,10 @@ TEST(HeatmapSettings, AModelsPhysicalScaleIsKeptByResamplingItsCrops)
     const auto& patches = cams.heatmaps(slice)->crops;
     ASSERT_EQ(patches.size(), boxes.size());
     std::vector<int16_t> pixels(32 * 32);
-    cutResampledCrop(*loaded->imaging, nullptr, slice, boxes[0].box.row0, boxes[0].box.col0, 1.5, 1.5, 32, 32, pixels.data(),
-                     nullptr);
-    const auto direct =
-        compute::computeCams(model, {{32, 32, std::vector<float>(pixels.begin(), pixels.end())}}, compute::CamOptions{});
+    cutResampledCrop(*loaded->imaging, nullptr, slice, boxes[0].box.row0, boxes[0].box.col0, 1.5, 1.5, 32, 32,
+                     pixels.data(), nullptr);
+    const auto direct = compute::computeCams(
+        model, {{32, 32, std::vector<float>(pixels.begin(), pixels.end())}}, compute::CamOptions{});
     const auto expected = compute::upsampleBilinear(direct.front().raw, 48, 48);
     EXPECT_EQ(patches[0].box.row0, boxes[0].box.row0);
     EXPECT_EQ(patches[0].box.rows, 48);
