@@ -13,11 +13,9 @@
 #include <QMouseEvent>
 #include <QSignalSpy>
 #include <QTest>
-#include <vtkRenderer.h>
-
 #include <array>
-
 #include <cstdlib>
+#include <vtkRenderer.h>
 
 namespace weaksight::test {
 
@@ -45,27 +43,40 @@ inline void writeCaseAndModel(const TempDir& dir, uint64_t seed, int inPlane, in
     compute::Classifier::create(description, seed).save((dir / "model.wsm").string());
 }
 
-/// Shows the window (1000 x 800) and opens DIR/cases; false on a timeout.
-inline bool openCases(ui::MainWindow& window, const std::filesystem::path& dir)
+/// Shows the window (1000 x 800) and opens `path` (a dataset, case or volume); false on a timeout.
+inline bool openPath(ui::MainWindow& window, const std::filesystem::path& path)
 {
     window.resize(1000, 800);
     window.show();
     if (!QTest::qWaitForWindowExposed(&window))
         return false;
     QSignalSpy loaded(&window, &ui::MainWindow::caseLoaded);
-    window.openPath(QString::fromStdString((dir / "cases").string()));
+    window.openPath(QString::fromStdString(path.string()));
     return loaded.wait(20000);
+}
+
+/// Shows the window and opens DIR/cases; false on a timeout.
+inline bool openCases(ui::MainWindow& window, const std::filesystem::path& dir)
+{
+    return openPath(window, dir / "cases");
+}
+
+/// Shows the window, opens `path` and loads `model` at `cropSize`; false on a timeout.
+inline bool openPathWithModel(ui::MainWindow& window, const std::filesystem::path& path,
+                              const std::filesystem::path& model, int cropSize)
+{
+    if (!openPath(window, path))
+        return false;
+    window.camController()->setCropSize(cropSize);
+    QSignalSpy modelLoaded(window.camController(), &ui::CamController::modelLoaded);
+    window.loadModel(QString::fromStdString(model.string()));
+    return modelLoaded.wait(20000);
 }
 
 /// Shows the window, opens DIR/cases and loads DIR/model.wsm at `cropSize`; false on a timeout.
 inline bool openCasesWithModel(ui::MainWindow& window, const std::filesystem::path& dir, int cropSize)
 {
-    if (!openCases(window, dir))
-        return false;
-    window.camController()->setCropSize(cropSize);
-    QSignalSpy modelLoaded(window.camController(), &ui::CamController::modelLoaded);
-    window.loadModel(QString::fromStdString((dir / "model.wsm").string()));
-    return modelLoaded.wait(20000);
+    return openPathWithModel(window, dir / "cases", dir / "model.wsm", cropSize);
 }
 
 inline bool openCasesWithModel(ui::MainWindow& window, const TempDir& dir, int cropSize)
@@ -91,23 +102,25 @@ inline QPointF widgetPoint(ui::SliceView& view, const LabelVolume& grid, double 
     return {d[0] / dpr, (view.height() * dpr - 1 - d[1]) / dpr};
 }
 
-inline void mouse(QWidget* widget, QEvent::Type type, QPointF at, Qt::MouseButtons buttons, Qt::KeyboardModifiers modifiers)
+inline void mouse(QWidget* widget, QEvent::Type type, QPointF at, Qt::MouseButtons buttons,
+                  Qt::KeyboardModifiers modifiers)
 {
-    QMouseEvent event(type, at, widget->mapToGlobal(at), type == QEvent::MouseMove ? Qt::NoButton : Qt::LeftButton,
-                      buttons, modifiers);
+    QMouseEvent event(type, at, widget->mapToGlobal(at),
+                      type == QEvent::MouseMove ? Qt::NoButton : Qt::LeftButton, buttons, modifiers);
     QApplication::sendEvent(widget, &event);
 }
 
 /// A brush stroke from one slice pixel to another, as the mouse does it.
-inline void stroke(ui::SliceView& view, const LabelVolume& grid, std::array<double, 2> from, std::array<double, 2> to,
-            Qt::KeyboardModifiers modifiers = Qt::NoModifier)
+inline void stroke(ui::SliceView& view, const LabelVolume& grid, std::array<double, 2> from,
+                   std::array<double, 2> to, Qt::KeyboardModifiers modifiers = Qt::NoModifier)
 {
-    mouse(&view, QEvent::MouseButtonPress, widgetPoint(view, grid, from[0], from[1]), Qt::LeftButton, modifiers);
+    mouse(&view, QEvent::MouseButtonPress, widgetPoint(view, grid, from[0], from[1]), Qt::LeftButton,
+          modifiers);
     for (int i = 1; i <= 8; ++i) {
         const double t = i / 8.0;
         mouse(&view, QEvent::MouseMove,
-              widgetPoint(view, grid, from[0] + t * (to[0] - from[0]), from[1] + t * (to[1] - from[1])), Qt::LeftButton,
-              modifiers);
+              widgetPoint(view, grid, from[0] + t * (to[0] - from[0]), from[1] + t * (to[1] - from[1])),
+              Qt::LeftButton, modifiers);
     }
     mouse(&view, QEvent::MouseButtonRelease, widgetPoint(view, grid, to[0], to[1]), Qt::NoButton, modifiers);
 }

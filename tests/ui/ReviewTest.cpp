@@ -417,16 +417,7 @@ TEST(Review, ARealCtWithoutLabelsIsReviewedCropByCropAndSpaceReadsTheStoreOnce)
     compute::Classifier::create(description, 17).save((dir / "model.wsm").string());
 
     ui::MainWindow window;
-    window.resize(1000, 800);
-    window.show();
-    ASSERT_TRUE(QTest::qWaitForWindowExposed(&window));
-    QSignalSpy loaded(&window, &ui::MainWindow::caseLoaded);
-    window.openPath(QString::fromStdString((dir / "example_ct.nii.gz").string()));
-    ASSERT_TRUE(loaded.wait(20000));
-    window.camController()->setCropSize(40);
-    QSignalSpy modelLoaded(window.camController(), &ui::CamController::modelLoaded);
-    window.loadModel(QString::fromStdString((dir / "model.wsm").string()));
-    ASSERT_TRUE(modelLoaded.wait(20000));
+    ASSERT_TRUE(openPathWithModel(window, dir / "example_ct.nii.gz", dir / "model.wsm", 40));
     ui::SliceView& view = *window.sliceView();
     const int slices = window.currentCase()->imaging->slices();
     EXPECT_EQ(view.slice(), slices / 2) << "no labels: the middle slice first";
@@ -472,16 +463,7 @@ TEST(Review, ARealCtWithoutLabelsIsReviewedCropByCropAndSpaceReadsTheStoreOnce)
     // Another session on the same file: the store opens in the background and the decisions made
     // before count at once (the status, and the review order before any new decision).
     ui::MainWindow again;
-    again.resize(1000, 800);
-    again.show();
-    ASSERT_TRUE(QTest::qWaitForWindowExposed(&again));
-    QSignalSpy loadedAgain(&again, &ui::MainWindow::caseLoaded);
-    again.openPath(QString::fromStdString((dir / "example_ct.nii.gz").string()));
-    ASSERT_TRUE(loadedAgain.wait(20000));
-    again.camController()->setCropSize(40);
-    QSignalSpy modelAgain(again.camController(), &ui::CamController::modelLoaded);
-    again.loadModel(QString::fromStdString((dir / "model.wsm").string()));
-    ASSERT_TRUE(modelAgain.wait(20000));
+    ASSERT_TRUE(openPathWithModel(again, dir / "example_ct.nii.gz", dir / "model.wsm", 40));
     ASSERT_TRUE(waitForHeatmaps(again, first));
     ui::ReviewController& later = *again.reviewController();
     EXPECT_TRUE(QTest::qWaitFor([&] { return later.decisionOf(first, 0).has_value(); }, 10000));
