@@ -2,6 +2,14 @@
 <!DOCTYPE TS>
 <TS version="2.1" language="uk_UA">
 <context>
+    <name>QObject</name>
+    <message>
+        <location filename="../ui/StoreOwner.h" line="117"/>
+        <source>No dataset is open.</source>
+        <translation>Жоден набір даних не відкрито.</translation>
+    </message>
+</context>
+<context>
     <name>weaksight::ui</name>
     <message>
         <location filename="../ui/figures/ReportFigures.cpp" line="79"/>
@@ -67,26 +75,26 @@
         <translation>Недостатньо пам’яті для завантаження моделі %1.</translation>
     </message>
     <message>
-        <location filename="../ui/CamController.cpp" line="298"/>
+        <location filename="../ui/CamController.cpp" line="299"/>
         <source>crops resampled to the model&apos;s %1 mm pixels (this scan&apos;s are %2 mm): each %3-pixel crop is cut from %4 x %5 scan pixels, %6 mm across</source>
         <translation>фрагменти перераховано на пікселі моделі %1 мм (у цього скану %2 мм): кожен фрагмент у %3 пікселів вирізано з %4 x %5 пікселів скану, %6 мм завширшки</translation>
     </message>
     <message>
-        <location filename="../ui/CamController.cpp" line="319"/>
+        <location filename="../ui/CamController.cpp" line="320"/>
         <source>%1
 (per crop)</source>
         <translation>%1
 (на фрагмент)</translation>
     </message>
     <message>
-        <location filename="../ui/CamController.cpp" line="322"/>
+        <location filename="../ui/CamController.cpp" line="323"/>
         <source>%1
 (per volume)</source>
         <translation>%1
 (на об’єм)</translation>
     </message>
     <message>
-        <location filename="../ui/CamController.cpp" line="323"/>
+        <location filename="../ui/CamController.cpp" line="324"/>
         <source>%1
 (per volume,
 raw %2–%3)</source>
@@ -95,34 +103,34 @@ raw %2–%3)</source>
 сирі %2–%3)</translation>
     </message>
     <message>
-        <location filename="../ui/CamController.cpp" line="329"/>
+        <location filename="../ui/CamController.cpp" line="330"/>
         <source>%1
 (raw values)</source>
         <translation>%1
 (сирі значення)</translation>
     </message>
     <message>
-        <location filename="../ui/CamController.cpp" line="567"/>
+        <location filename="../ui/CamController.cpp" line="568"/>
         <source>lesion probability: slice %1 of %2</source>
         <translation>ймовірність ураження: зріз %1 з %2</translation>
     </message>
     <message>
-        <location filename="../ui/CamController.cpp" line="661"/>
+        <location filename="../ui/CamController.cpp" line="662"/>
         <source>%1 per volume: crop %2 of %3</source>
         <translation>%1 на об’єм: фрагмент %2 з %3</translation>
     </message>
     <message>
-        <location filename="../ui/CamController.cpp" line="662"/>
+        <location filename="../ui/CamController.cpp" line="663"/>
         <source>%1: crop %2 of %3, slice %4</source>
         <translation>%1: фрагмент %2 з %3, зріз %4</translation>
     </message>
     <message>
-        <location filename="../ui/CamController.cpp" line="599"/>
+        <location filename="../ui/CamController.cpp" line="600"/>
         <source>%1 (masked inputs %2 of %3)</source>
         <translation>%1 (замасковані входи: %2 з %3)</translation>
     </message>
     <message>
-        <location filename="../ui/CamController.cpp" line="533"/>
+        <location filename="../ui/CamController.cpp" line="534"/>
         <source>Out of memory while computing heatmaps.</source>
         <translation>Недостатньо пам’яті під час обчислення теплових карт.</translation>
     </message>
@@ -130,79 +138,79 @@ raw %2–%3)</source>
 <context>
     <name>weaksight::ui::CaseBrowser</name>
     <message>
-        <location filename="../ui/CaseBrowser.cpp" line="23"/>
+        <location filename="../ui/CaseBrowser.cpp" line="20"/>
         <source>All cases</source>
         <translation>Усі випадки</translation>
     </message>
     <message>
-        <location filename="../ui/CaseBrowser.cpp" line="24"/>
+        <location filename="../ui/CaseBrowser.cpp" line="21"/>
         <source>Not started</source>
         <translation>Не розпочаті</translation>
     </message>
     <message>
-        <location filename="../ui/CaseBrowser.cpp" line="25"/>
+        <location filename="../ui/CaseBrowser.cpp" line="22"/>
         <source>In progress</source>
         <translation>У роботі</translation>
     </message>
     <message>
-        <location filename="../ui/CaseBrowser.cpp" line="26"/>
+        <location filename="../ui/CaseBrowser.cpp" line="23"/>
         <source>Done</source>
         <translation>Завершені</translation>
     </message>
     <message>
-        <location filename="../ui/CaseBrowser.cpp" line="27"/>
+        <location filename="../ui/CaseBrowser.cpp" line="24"/>
         <source>With ground truth</source>
         <translation>З еталонною розміткою</translation>
     </message>
     <message>
-        <location filename="../ui/CaseBrowser.cpp" line="28"/>
+        <location filename="../ui/CaseBrowser.cpp" line="25"/>
         <source>Without ground truth</source>
         <translation>Без еталонної розмітки</translation>
     </message>
     <message>
-        <location filename="../ui/CaseBrowser.cpp" line="32"/>
+        <location filename="../ui/CaseBrowser.cpp" line="29"/>
         <source>not started</source>
         <translation>не розпочато</translation>
     </message>
     <message>
-        <location filename="../ui/CaseBrowser.cpp" line="33"/>
+        <location filename="../ui/CaseBrowser.cpp" line="30"/>
         <source>in progress</source>
         <translation>у роботі</translation>
     </message>
     <message>
-        <location filename="../ui/CaseBrowser.cpp" line="34"/>
+        <location filename="../ui/CaseBrowser.cpp" line="31"/>
         <source>done</source>
         <translation>завершено</translation>
     </message>
     <message>
-        <location filename="../ui/CaseBrowser.cpp" line="43"/>
+        <location filename="../ui/CaseBrowser.cpp" line="41"/>
         <source>Filter cases…</source>
         <translation>Фільтр випадків…</translation>
     </message>
     <message>
-        <location filename="../ui/CaseBrowser.cpp" line="122"/>
+        <location filename="../ui/CaseBrowser.cpp" line="124"/>
         <source> (labels only)</source>
         <translation> (лише мітки)</translation>
     </message>
     <message>
-        <location filename="../ui/CaseBrowser.cpp" line="124"/>
+        <location filename="../ui/CaseBrowser.cpp" line="126"/>
         <source> (imaging only)</source>
         <translation> (лише зображення)</translation>
     </message>
     <message>
-        <location filename="../ui/CaseBrowser.cpp" line="127"/>
+        <location filename="../ui/CaseBrowser.cpp" line="129"/>
         <source>  — %1 %2/%3</source>
         <translation>  — %1 %2/%3</translation>
     </message>
     <message>
-        <location filename="../ui/CaseBrowser.cpp" line="131"/>
+        <location filename="../ui/CaseBrowser.cpp" line="133"/>
         <source>
 Status: %1 (%2 of %3 proposals decided: %4 accepted, %5 corrected, %6 rejected)</source>
         <translation>
 Статус: %1 (ухвалено рішення щодо %2 з %3 пропозицій: прийнято %4, виправлено %5, відхилено %6)</translation>
     </message>
     <message>
-        <location filename="../ui/CaseBrowser.cpp" line="176"/>
+        <location filename="../ui/CaseBrowser.cpp" line="178"/>
         <source>%1 of %2 cases shown, %3 done</source>
         <translation>Показано випадків: %1 з %2, завершено: %3</translation>
     </message>
@@ -238,108 +246,108 @@ Status: %1 (%2 of %3 proposals decided: %4 accepted, %5 corrected, %6 rejected)<
 <context>
     <name>weaksight::ui::Dashboard</name>
     <message>
-        <location filename="../ui/Dashboard.cpp" line="109"/>
+        <location filename="../ui/Dashboard.cpp" line="104"/>
         <source>IoU per method and threshold</source>
         <translation>IoU за методами та порогами</translation>
     </message>
     <message>
-        <location filename="../ui/Dashboard.cpp" line="110"/>
+        <location filename="../ui/Dashboard.cpp" line="105"/>
         <source>Correction effort per method</source>
         <translation>Трудомісткість виправлень за методами</translation>
     </message>
     <message>
-        <location filename="../ui/Dashboard.cpp" line="111"/>
-        <location filename="../ui/Dashboard.cpp" line="268"/>
+        <location filename="../ui/Dashboard.cpp" line="106"/>
+        <location filename="../ui/Dashboard.cpp" line="266"/>
         <source>Progress per case</source>
         <translation>Прогрес за випадками</translation>
     </message>
     <message>
-        <location filename="../ui/Dashboard.cpp" line="115"/>
+        <location filename="../ui/Dashboard.cpp" line="110"/>
         <source>Method</source>
         <translation>Метод</translation>
     </message>
     <message>
-        <location filename="../ui/Dashboard.cpp" line="115"/>
+        <location filename="../ui/Dashboard.cpp" line="110"/>
         <source>Decisions</source>
         <translation>Рішення</translation>
     </message>
     <message>
-        <location filename="../ui/Dashboard.cpp" line="115"/>
+        <location filename="../ui/Dashboard.cpp" line="110"/>
         <source>Learned threshold</source>
         <translation>Вивчений поріг</translation>
     </message>
     <message>
-        <location filename="../ui/Dashboard.cpp" line="115"/>
+        <location filename="../ui/Dashboard.cpp" line="110"/>
         <source>Pixels to correct</source>
         <translation>Пікселів для виправлення</translation>
     </message>
     <message>
-        <location filename="../ui/Dashboard.cpp" line="119"/>
+        <location filename="../ui/Dashboard.cpp" line="114"/>
         <source>Export curated masks…</source>
         <translation>Експортувати затверджені маски…</translation>
     </message>
     <message>
-        <location filename="../ui/Dashboard.cpp" line="123"/>
+        <location filename="../ui/Dashboard.cpp" line="118"/>
         <source>&lt;b&gt;Learned threshold&lt;/b&gt; (the least correction of the final masks so far)</source>
         <translation>&lt;b&gt;Вивчений поріг&lt;/b&gt; (найменший обсяг виправлень до остаточних масок на цей момент)</translation>
     </message>
     <message>
-        <location filename="../ui/Dashboard.cpp" line="185"/>
+        <location filename="../ui/Dashboard.cpp" line="183"/>
         <source>Store unavailable: %1</source>
         <translation>Сховище анотацій недоступне: %1</translation>
     </message>
     <message>
-        <location filename="../ui/Dashboard.cpp" line="186"/>
+        <location filename="../ui/Dashboard.cpp" line="184"/>
         <source>%1 of %2 proposals decided in %3 cases by %4 annotators.</source>
         <translation>Ухвалено рішення щодо %1 з %2 пропозицій (випадків: %3, анотаторів: %4).</translation>
     </message>
     <message>
-        <location filename="../ui/Dashboard.cpp" line="203"/>
+        <location filename="../ui/Dashboard.cpp" line="201"/>
         <source>%1 vs truth</source>
         <translation>%1 відносно еталонної розмітки</translation>
     </message>
     <message>
-        <location filename="../ui/Dashboard.cpp" line="205"/>
+        <location filename="../ui/Dashboard.cpp" line="203"/>
         <source>%1 vs final</source>
         <translation>%1 відносно остаточної маски</translation>
     </message>
     <message>
-        <location filename="../ui/Dashboard.cpp" line="214"/>
+        <location filename="../ui/Dashboard.cpp" line="212"/>
         <source>threshold</source>
         <translation>поріг</translation>
     </message>
     <message>
-        <location filename="../ui/Dashboard.cpp" line="217"/>
+        <location filename="../ui/Dashboard.cpp" line="215"/>
         <source>mean IoU</source>
         <translation>середній IoU</translation>
     </message>
     <message>
-        <location filename="../ui/Dashboard.cpp" line="237"/>
+        <location filename="../ui/Dashboard.cpp" line="235"/>
         <source>pixels changed per correction</source>
         <translation>змінених пікселів на виправлення</translation>
     </message>
     <message>
-        <location filename="../ui/Dashboard.cpp" line="238"/>
+        <location filename="../ui/Dashboard.cpp" line="236"/>
         <source>seconds per decision</source>
         <translation>секунд на рішення</translation>
     </message>
     <message>
-        <location filename="../ui/Dashboard.cpp" line="252"/>
+        <location filename="../ui/Dashboard.cpp" line="250"/>
         <source>decided</source>
         <translation>вирішені</translation>
     </message>
     <message>
-        <location filename="../ui/Dashboard.cpp" line="253"/>
+        <location filename="../ui/Dashboard.cpp" line="251"/>
         <source>open</source>
         <translation>невирішені</translation>
     </message>
     <message>
-        <location filename="../ui/Dashboard.cpp" line="263"/>
+        <location filename="../ui/Dashboard.cpp" line="261"/>
         <source>%1: %2 decisions, %3 min</source>
         <translation>%1: рішень — %2, %3 хв</translation>
     </message>
     <message>
-        <location filename="../ui/Dashboard.cpp" line="282"/>
+        <location filename="../ui/Dashboard.cpp" line="280"/>
         <source>Use</source>
         <translation>Застосувати</translation>
     </message>
@@ -347,7 +355,7 @@ Status: %1 (%2 of %3 proposals decided: %4 accepted, %5 corrected, %6 rejected)<
 <context>
     <name>weaksight::ui::DashboardDock</name>
     <message>
-        <location filename="../ui/Dashboard.cpp" line="293"/>
+        <location filename="../ui/Dashboard.cpp" line="291"/>
         <source>Dashboard</source>
         <translation>Панель показників</translation>
     </message>
@@ -393,97 +401,102 @@ Status: %1 (%2 of %3 proposals decided: %4 accepted, %5 corrected, %6 rejected)<
 <context>
     <name>weaksight::ui::ExportDialog</name>
     <message>
-        <location filename="../ui/ExportDialog.cpp" line="23"/>
+        <location filename="../ui/ExportDialog.cpp" line="21"/>
         <source>Export curated masks</source>
         <translation>Експорт затверджених масок</translation>
     </message>
     <message>
-        <location filename="../ui/ExportDialog.cpp" line="26"/>
+        <location filename="../ui/ExportDialog.cpp" line="24"/>
         <source>NIfTI label volumes + provenance</source>
         <translation>Об’єми міток NIfTI + дані про походження</translation>
     </message>
     <message>
-        <location filename="../ui/ExportDialog.cpp" line="27"/>
+        <location filename="../ui/ExportDialog.cpp" line="25"/>
         <source>PNG per slice</source>
         <translation>PNG для кожного зрізу</translation>
     </message>
     <message>
-        <location filename="../ui/ExportDialog.cpp" line="28"/>
+        <location filename="../ui/ExportDialog.cpp" line="26"/>
         <source>COCO (RLE)</source>
         <translation>COCO (RLE)</translation>
     </message>
     <message>
-        <location filename="../ui/ExportDialog.cpp" line="33"/>
+        <location filename="../ui/ExportDialog.cpp" line="31"/>
         <source>Formats:</source>
         <translation>Формати:</translation>
     </message>
     <message>
-        <location filename="../ui/ExportDialog.cpp" line="35"/>
+        <location filename="../ui/ExportDialog.cpp" line="33"/>
         <source>accepted</source>
         <translation>прийняті</translation>
     </message>
     <message>
-        <location filename="../ui/ExportDialog.cpp" line="36"/>
+        <location filename="../ui/ExportDialog.cpp" line="34"/>
         <source>corrected</source>
         <translation>виправлені</translation>
     </message>
     <message>
-        <location filename="../ui/ExportDialog.cpp" line="41"/>
+        <location filename="../ui/ExportDialog.cpp" line="39"/>
         <source>Decisions:</source>
         <translation>Рішення:</translation>
     </message>
     <message>
-        <location filename="../ui/ExportDialog.cpp" line="43"/>
+        <location filename="../ui/ExportDialog.cpp" line="41"/>
         <source>all cases</source>
         <translation>усі випадки</translation>
     </message>
     <message>
-        <location filename="../ui/ExportDialog.cpp" line="44"/>
+        <location filename="../ui/ExportDialog.cpp" line="42"/>
         <source>this case (%1)</source>
         <translation>цей випадок (%1)</translation>
     </message>
     <message>
-        <location filename="../ui/ExportDialog.cpp" line="49"/>
+        <location filename="../ui/ExportDialog.cpp" line="47"/>
         <source>Cases:</source>
         <translation>Випадки:</translation>
     </message>
     <message>
-        <location filename="../ui/ExportDialog.cpp" line="52"/>
+        <location filename="../ui/ExportDialog.cpp" line="50"/>
         <source>Choose…</source>
         <translation>Вибрати…</translation>
     </message>
     <message>
-        <location filename="../ui/ExportDialog.cpp" line="55"/>
+        <location filename="../ui/ExportDialog.cpp" line="53"/>
         <source>Folder:</source>
         <translation>Тека:</translation>
     </message>
     <message>
-        <location filename="../ui/ExportDialog.cpp" line="57"/>
+        <location filename="../ui/ExportDialog.cpp" line="55"/>
         <source>Export into</source>
         <translation>Експортувати в теку</translation>
     </message>
     <message>
-        <location filename="../ui/ExportDialog.cpp" line="69"/>
+        <location filename="../ui/ExportDialog.cpp" line="67"/>
         <source>Export</source>
         <translation>Експортувати</translation>
     </message>
     <message>
-        <location filename="../ui/ExportDialog.cpp" line="79"/>
+        <location filename="../ui/ExportDialog.cpp" line="78"/>
         <source>Export failed: %1</source>
         <translation>Помилка експорту: %1</translation>
     </message>
     <message>
-        <location filename="../ui/ExportDialog.cpp" line="84"/>
+        <location filename="../ui/ExportDialog.cpp" line="79"/>
+        <source>there is no annotation store yet.</source>
+        <translation>сховища анотацій ще немає.</translation>
+    </message>
+    <message>
+        <location filename="../ui/ExportDialog.cpp" line="85"/>
         <source>Wrote %1 files: %2 cases, %3 slices, %4 decisions (%5 older decisions superseded).</source>
         <translation>Записано файлів: %1; випадків: %2, зрізів: %3, рішень: %4 (замінено давніших рішень: %5).</translation>
     </message>
     <message>
-        <location filename="../ui/ExportDialog.cpp" line="129"/>
+        <location filename="../ui/ExportDialog.cpp" line="130"/>
         <source>Choose a folder, at least one format and at least one kind of decision.</source>
         <translation>Виберіть теку, щонайменше один формат і щонайменше один тип рішень.</translation>
     </message>
     <message>
-        <location filename="../ui/ExportDialog.cpp" line="133"/>
+        <location filename="../ui/ExportDialog.cpp" line="134"/>
         <source>Exporting…</source>
         <translation>Експорт…</translation>
     </message>
@@ -780,107 +793,107 @@ Status: %1 (%2 of %3 proposals decided: %4 accepted, %5 corrected, %6 rejected)<
         <translation>Weaksight</translation>
     </message>
     <message>
-        <location filename="../ui/MainWindow.cpp" line="89"/>
+        <location filename="../ui/MainWindow.cpp" line="84"/>
         <source>&amp;File</source>
         <translation>&amp;Файл</translation>
     </message>
     <message>
-        <location filename="../ui/MainWindow.cpp" line="91"/>
+        <location filename="../ui/MainWindow.cpp" line="86"/>
         <source>Open &amp;dataset or case folder…</source>
         <translation>Відкрити набір &amp;даних або теку випадку…</translation>
     </message>
     <message>
-        <location filename="../ui/MainWindow.cpp" line="99"/>
+        <location filename="../ui/MainWindow.cpp" line="94"/>
         <source>Open &amp;volume file…</source>
         <translation>Відкрити файл &amp;об’єму…</translation>
     </message>
     <message>
-        <location filename="../ui/MainWindow.cpp" line="106"/>
+        <location filename="../ui/MainWindow.cpp" line="101"/>
         <source>Open &amp;recent</source>
         <translation>Відкрити &amp;недавні</translation>
     </message>
     <message>
-        <location filename="../ui/MainWindow.cpp" line="112"/>
+        <location filename="../ui/MainWindow.cpp" line="107"/>
         <source>(none yet)</source>
         <translation>(поки що немає)</translation>
     </message>
     <message>
-        <location filename="../ui/MainWindow.cpp" line="114"/>
+        <location filename="../ui/MainWindow.cpp" line="109"/>
         <source>Open d&amp;emo dataset</source>
         <translation>Відкрити де&amp;монстраційний набір даних</translation>
     </message>
     <message>
-        <location filename="../ui/MainWindow.cpp" line="115"/>
+        <location filename="../ui/MainWindow.cpp" line="110"/>
         <source>E&amp;xport curated masks…</source>
         <translation>&amp;Експортувати затверджені маски…</translation>
     </message>
     <message>
-        <location filename="../ui/MainWindow.cpp" line="118"/>
+        <location filename="../ui/MainWindow.cpp" line="113"/>
         <source>&amp;Settings…</source>
         <translation>&amp;Налаштування…</translation>
     </message>
     <message>
-        <location filename="../ui/MainWindow.cpp" line="122"/>
+        <location filename="../ui/MainWindow.cpp" line="117"/>
         <source>The new language applies when Weaksight starts again.</source>
         <translation>Нова мова застосується після перезапуску Weaksight.</translation>
     </message>
     <message>
-        <location filename="../ui/MainWindow.cpp" line="126"/>
+        <location filename="../ui/MainWindow.cpp" line="121"/>
         <source>&amp;Quit</source>
         <translation>&amp;Вийти</translation>
     </message>
     <message>
-        <location filename="../ui/MainWindow.cpp" line="131"/>
+        <location filename="../ui/MainWindow.cpp" line="126"/>
         <source>&amp;Navigate</source>
         <translation>&amp;Навігація</translation>
     </message>
     <message>
-        <location filename="../ui/MainWindow.cpp" line="135"/>
+        <location filename="../ui/MainWindow.cpp" line="130"/>
         <source>&amp;Next slice with lesion</source>
         <translation>&amp;Наступний зріз з ураженням</translation>
     </message>
     <message>
-        <location filename="../ui/MainWindow.cpp" line="138"/>
+        <location filename="../ui/MainWindow.cpp" line="133"/>
         <source>&amp;Previous slice with lesion</source>
         <translation>&amp;Попередній зріз з ураженням</translation>
     </message>
     <message>
-        <location filename="../ui/MainWindow.cpp" line="141"/>
+        <location filename="../ui/MainWindow.cpp" line="136"/>
         <source>&amp;Reset view</source>
         <translation>&amp;Скинути вигляд</translation>
     </message>
     <message>
-        <location filename="../ui/MainWindow.cpp" line="152"/>
+        <location filename="../ui/MainWindow.cpp" line="147"/>
         <source>&amp;Compare methods side by side</source>
         <translation>Порівняти &amp;методи пліч-о-пліч</translation>
     </message>
     <message>
-        <location filename="../ui/MainWindow.cpp" line="254"/>
+        <location filename="../ui/MainWindow.cpp" line="251"/>
         <source>Scale: %1</source>
         <translation>Масштаб: %1</translation>
     </message>
     <message>
-        <location filename="../ui/MainWindow.cpp" line="161"/>
+        <location filename="../ui/MainWindow.cpp" line="156"/>
         <source>Cases</source>
         <translation>Випадки</translation>
     </message>
     <message>
-        <location filename="../ui/MainWindow.cpp" line="189"/>
+        <location filename="../ui/MainWindow.cpp" line="186"/>
         <source>&amp;3D view</source>
         <translation>&amp;3D-вигляд</translation>
     </message>
     <message>
-        <location filename="../ui/MainWindow.cpp" line="187"/>
+        <location filename="../ui/MainWindow.cpp" line="184"/>
         <source>&amp;View</source>
         <translation>&amp;Вигляд</translation>
     </message>
     <message>
-        <location filename="../ui/MainWindow.cpp" line="194"/>
+        <location filename="../ui/MainWindow.cpp" line="191"/>
         <source>&amp;Dashboard</source>
         <translation>&amp;Панель показників</translation>
     </message>
     <message>
-        <location filename="../ui/MainWindow.cpp" line="179"/>
+        <location filename="../ui/MainWindow.cpp" line="176"/>
         <source>%1: threshold %2 (learned from the final masks)</source>
         <translation>%1: поріг %2 (вивчений за остаточними масками)</translation>
     </message>
@@ -890,12 +903,12 @@ Status: %1 (%2 of %3 proposals decided: %4 accepted, %5 corrected, %6 rejected)<
         <translation>Відкрийте набір даних KiTS, теку випадку або об’єм (меню «Файл»).</translation>
     </message>
     <message>
-        <location filename="../ui/MainWindow.cpp" line="221"/>
+        <location filename="../ui/MainWindow.cpp" line="218"/>
         <source>Model loaded: %1</source>
         <translation>Модель завантажено: %1</translation>
     </message>
     <message>
-        <location filename="../ui/MainWindow.cpp" line="225"/>
+        <location filename="../ui/MainWindow.cpp" line="222"/>
         <source>Cannot load the model</source>
         <translation>Не вдалося завантажити модель</translation>
     </message>
@@ -910,37 +923,37 @@ Status: %1 (%2 of %3 proposals decided: %4 accepted, %5 corrected, %6 rejected)<
         <translation>&amp;Клавіатурні скорочення</translation>
     </message>
     <message>
-        <location filename="../ui/MainWindow.cpp" line="325"/>
+        <location filename="../ui/MainWindow.cpp" line="322"/>
         <source>No decisions to export yet: this dataset has no annotation store.</source>
         <translation>Поки що немає рішень для експорту: цей набір даних не має сховища анотацій.</translation>
     </message>
     <message>
-        <location filename="../ui/MainWindow.cpp" line="372"/>
+        <location filename="../ui/MainWindow.cpp" line="369"/>
         <source>No further slice with lesion in this direction.</source>
         <translation>У цьому напрямку більше немає зрізів з ураженням.</translation>
     </message>
     <message>
-        <location filename="../ui/MainWindow.cpp" line="375"/>
+        <location filename="../ui/MainWindow.cpp" line="372"/>
         <source>No labels: load a model to find lesion slices by its lesion probability.</source>
         <translation>Немає міток: завантажте модель, щоб шукати зрізи з ураженням за передбаченою нею ймовірністю ураження.</translation>
     </message>
     <message>
-        <location filename="../ui/MainWindow.cpp" line="388"/>
+        <location filename="../ui/MainWindow.cpp" line="385"/>
         <source>Finish (Enter) or cancel (Esc) the correction first.</source>
         <translation>Спершу завершіть (Enter) або скасуйте (Esc) виправлення.</translation>
     </message>
     <message>
-        <location filename="../ui/MainWindow.cpp" line="94"/>
+        <location filename="../ui/MainWindow.cpp" line="89"/>
         <source>Open a KiTS dataset or case folder</source>
         <translation>Відкрити набір даних KiTS або теку випадку</translation>
     </message>
     <message>
-        <location filename="../ui/MainWindow.cpp" line="101"/>
+        <location filename="../ui/MainWindow.cpp" line="96"/>
         <source>Open a volume</source>
         <translation>Відкрити об’єм</translation>
     </message>
     <message>
-        <location filename="../ui/MainWindow.cpp" line="102"/>
+        <location filename="../ui/MainWindow.cpp" line="97"/>
         <source>Volumes (*.nii *.nii.gz *.nrrd *.nhdr *.mha *.mhd);;All files (*)</source>
         <translation>Об’єми (*.nii *.nii.gz *.nrrd *.nhdr *.mha *.mhd);;Усі файли (*)</translation>
     </message>
@@ -950,17 +963,17 @@ Status: %1 (%2 of %3 proposals decided: %4 accepted, %5 corrected, %6 rejected)<
         <translation>Завантаження %1…</translation>
     </message>
     <message>
-        <location filename="../ui/MainWindow.cpp" line="465"/>
+        <location filename="../ui/MainWindow.cpp" line="462"/>
         <source>%1: %2</source>
         <translation>%1: %2</translation>
     </message>
     <message>
-        <location filename="../ui/MainWindow.cpp" line="492"/>
+        <location filename="../ui/MainWindow.cpp" line="489"/>
         <source>Demo preparation cancelled; what was finished is kept.</source>
         <translation>Підготовку демонстрації скасовано; завершені кроки збережено.</translation>
     </message>
     <message>
-        <location filename="../ui/MainWindow.cpp" line="495"/>
+        <location filename="../ui/MainWindow.cpp" line="492"/>
         <source>Cannot prepare the demo</source>
         <translation>Не вдалося підготувати демонстрацію</translation>
     </message>
@@ -968,214 +981,214 @@ Status: %1 (%2 of %3 proposals decided: %4 accepted, %5 corrected, %6 rejected)<
 <context>
     <name>weaksight::ui::ReviewActions</name>
     <message>
-        <location filename="../ui/ReviewActions.cpp" line="38"/>
+        <location filename="../ui/ReviewActions.cpp" line="37"/>
         <source>&amp;Review</source>
         <translation>&amp;Перевірка</translation>
     </message>
     <message>
-        <location filename="../ui/ReviewActions.cpp" line="70"/>
+        <location filename="../ui/ReviewActions.cpp" line="69"/>
         <source>&amp;Accept proposal</source>
         <translation>&amp;Прийняти пропозицію</translation>
     </message>
     <message>
-        <location filename="../ui/ReviewActions.cpp" line="72"/>
+        <location filename="../ui/ReviewActions.cpp" line="71"/>
         <source>Re&amp;ject proposal</source>
         <translation>&amp;Відхилити пропозицію</translation>
     </message>
     <message>
-        <location filename="../ui/ReviewActions.cpp" line="74"/>
+        <location filename="../ui/ReviewActions.cpp" line="73"/>
         <source>&amp;Skip</source>
         <translation>Пропус&amp;тити</translation>
     </message>
     <message>
-        <location filename="../ui/ReviewActions.cpp" line="76"/>
+        <location filename="../ui/ReviewActions.cpp" line="75"/>
         <source>&amp;Correct (edit the proposal)</source>
         <translation>В&amp;иправити (редагувати пропозицію)</translation>
     </message>
     <message>
-        <location filename="../ui/ReviewActions.cpp" line="78"/>
+        <location filename="../ui/ReviewActions.cpp" line="77"/>
         <source>&amp;Finish correction</source>
         <translation>&amp;Завершити виправлення</translation>
     </message>
     <message>
-        <location filename="../ui/ReviewActions.cpp" line="83"/>
+        <location filename="../ui/ReviewActions.cpp" line="82"/>
         <source>Cancel correction</source>
         <translation>Скасувати виправлення</translation>
     </message>
     <message>
-        <location filename="../ui/ReviewActions.cpp" line="90"/>
+        <location filename="../ui/ReviewActions.cpp" line="89"/>
         <source>&amp;Undo</source>
         <translation>&amp;Скасувати</translation>
     </message>
     <message>
-        <location filename="../ui/ReviewActions.cpp" line="95"/>
+        <location filename="../ui/ReviewActions.cpp" line="94"/>
         <source>Decision undone.</source>
         <translation>Рішення скасовано.</translation>
     </message>
     <message>
-        <location filename="../ui/ReviewActions.cpp" line="97"/>
+        <location filename="../ui/ReviewActions.cpp" line="96"/>
         <source>&amp;Redo</source>
         <translation>Повто&amp;рити</translation>
     </message>
     <message>
-        <location filename="../ui/ReviewActions.cpp" line="115"/>
+        <location filename="../ui/ReviewActions.cpp" line="114"/>
         <source>Fill &amp;holes</source>
         <translation>Заповнити &amp;отвори</translation>
     </message>
     <message>
-        <location filename="../ui/ReviewActions.cpp" line="117"/>
+        <location filename="../ui/ReviewActions.cpp" line="116"/>
         <source>&amp;Keep the largest component</source>
         <translation>Залишити найбільший &amp;компонент</translation>
     </message>
     <message>
-        <location filename="../ui/ReviewActions.cpp" line="119"/>
+        <location filename="../ui/ReviewActions.cpp" line="118"/>
         <source>Remove small &amp;islands</source>
         <translation>Видалити дрібні остр&amp;івці</translation>
     </message>
     <message>
-        <location filename="../ui/ReviewActions.cpp" line="121"/>
+        <location filename="../ui/ReviewActions.cpp" line="120"/>
         <source>Apply the &amp;proposal</source>
         <translation>З&amp;астосувати пропозицію</translation>
     </message>
     <message>
-        <location filename="../ui/ReviewActions.cpp" line="127"/>
+        <location filename="../ui/ReviewActions.cpp" line="126"/>
         <source>Keep an &amp;HU range within the mask…</source>
         <translation>Залишити в масці діапазон &amp;HU…</translation>
     </message>
     <message>
-        <location filename="../ui/ReviewActions.cpp" line="129"/>
+        <location filename="../ui/ReviewActions.cpp" line="128"/>
         <source>Larger brush</source>
         <translation>Більший пензель</translation>
     </message>
     <message>
-        <location filename="../ui/ReviewActions.cpp" line="131"/>
+        <location filename="../ui/ReviewActions.cpp" line="130"/>
         <source>Smaller brush</source>
         <translation>Менший пензель</translation>
     </message>
     <message>
-        <location filename="../ui/ReviewActions.cpp" line="137"/>
+        <location filename="../ui/ReviewActions.cpp" line="136"/>
         <source>Polygon: &amp;add (G to start, G to close)</source>
         <translation>Полігон: &amp;додати (G — почати, G — замкнути)</translation>
     </message>
     <message>
-        <location filename="../ui/ReviewActions.cpp" line="139"/>
+        <location filename="../ui/ReviewActions.cpp" line="138"/>
         <source>Polygon: s&amp;ubtract (Shift+G)</source>
         <translation>Полігон: відн&amp;яти (Shift+G)</translation>
     </message>
     <message>
-        <location filename="../ui/ReviewActions.cpp" line="154"/>
+        <location filename="../ui/ReviewActions.cpp" line="153"/>
         <source>Polygon (subtract): click the corners, Shift+G closes it, Esc cancels.</source>
         <translation>Полігон (віднімання): клацайте вершини, Shift+G замикає його, Esc скасовує.</translation>
     </message>
     <message>
-        <location filename="../ui/ReviewActions.cpp" line="155"/>
+        <location filename="../ui/ReviewActions.cpp" line="154"/>
         <source>Polygon (add): click the corners, G closes it, Esc cancels.</source>
         <translation>Полігон (додавання): клацайте вершини, G замикає його, Esc скасовує.</translation>
     </message>
     <message>
-        <location filename="../ui/ReviewActions.cpp" line="171"/>
+        <location filename="../ui/ReviewActions.cpp" line="170"/>
         <source>HU range</source>
         <translation>Діапазон HU</translation>
     </message>
     <message>
-        <location filename="../ui/ReviewActions.cpp" line="171"/>
+        <location filename="../ui/ReviewActions.cpp" line="170"/>
         <source>Keep mask pixels from … to … HU:</source>
         <translation>Залишити пікселі маски від … до … HU:</translation>
     </message>
     <message>
-        <location filename="../ui/ReviewActions.cpp" line="181"/>
+        <location filename="../ui/ReviewActions.cpp" line="180"/>
         <source>Kept the mask&apos;s pixels from %1 to %2 HU.</source>
         <translation>У масці залишено пікселі від %1 до %2 HU.</translation>
     </message>
     <message>
-        <location filename="../ui/ReviewActions.cpp" line="186"/>
+        <location filename="../ui/ReviewActions.cpp" line="185"/>
         <source>&amp;Next undecided</source>
         <translation>&amp;Наступна пропозиція без рішення</translation>
     </message>
     <message>
-        <location filename="../ui/ReviewActions.cpp" line="188"/>
+        <location filename="../ui/ReviewActions.cpp" line="187"/>
         <source>Previous undecided</source>
         <translation>Попередня пропозиція без рішення</translation>
     </message>
     <message>
-        <location filename="../ui/ReviewActions.cpp" line="190"/>
+        <location filename="../ui/ReviewActions.cpp" line="189"/>
         <source>Review whole slices (not kidney crops)</source>
         <translation>Перевіряти цілі зрізи (а не фрагменти нирок)</translation>
     </message>
     <message>
-        <location filename="../ui/ReviewActions.cpp" line="196"/>
+        <location filename="../ui/ReviewActions.cpp" line="195"/>
         <source>Advance after a decision</source>
         <translation>Переходити далі після рішення</translation>
     </message>
     <message>
-        <location filename="../ui/ReviewActions.cpp" line="201"/>
+        <location filename="../ui/ReviewActions.cpp" line="200"/>
         <source>Set the annotator&apos;s name…</source>
         <translation>Вказати ім’я анотатора…</translation>
     </message>
     <message>
-        <location filename="../ui/ReviewActions.cpp" line="248"/>
+        <location filename="../ui/ReviewActions.cpp" line="247"/>
         <source>Slice %1, crop %2: %3 (saved)</source>
         <translation>Зріз %1, фрагмент %2: %3 (збережено)</translation>
     </message>
     <message>
-        <location filename="../ui/ReviewActions.cpp" line="275"/>
+        <location filename="../ui/ReviewActions.cpp" line="282"/>
         <source>Set the annotator&apos;s name first (Review menu).</source>
         <translation>Спершу вкажіть ім’я анотатора (меню «Перевірка»).</translation>
     </message>
     <message>
-        <location filename="../ui/ReviewActions.cpp" line="280"/>
+        <location filename="../ui/ReviewActions.cpp" line="287"/>
         <source>Annotator</source>
         <translation>Анотатор</translation>
     </message>
     <message>
-        <location filename="../ui/ReviewActions.cpp" line="280"/>
+        <location filename="../ui/ReviewActions.cpp" line="287"/>
         <source>Your name (stored with every decision):</source>
         <translation>Ваше ім’я (зберігається з кожним рішенням):</translation>
     </message>
     <message>
-        <location filename="../ui/ReviewActions.cpp" line="314"/>
+        <location filename="../ui/ReviewActions.cpp" line="320"/>
         <source>Every kidney crop of this case has a decision.</source>
         <translation>Для кожного фрагмента нирки цього випадку вже є рішення.</translation>
     </message>
     <message>
-        <location filename="../ui/ReviewActions.cpp" line="328"/>
+        <location filename="../ui/ReviewActions.cpp" line="334"/>
         <source>Review: crop %1 of %2%3%4</source>
         <translation>Перевірка: фрагмент %1 з %2%3%4</translation>
     </message>
     <message>
-        <location filename="../ui/ReviewActions.cpp" line="331"/>
+        <location filename="../ui/ReviewActions.cpp" line="337"/>
         <source> — %1</source>
         <translation> — %1</translation>
     </message>
     <message>
-        <location filename="../ui/ReviewActions.cpp" line="332"/>
+        <location filename="../ui/ReviewActions.cpp" line="338"/>
         <source> — editing</source>
         <translation> — редагування</translation>
     </message>
     <message>
-        <location filename="../ui/ReviewActions.cpp" line="347"/>
+        <location filename="../ui/ReviewActions.cpp" line="353"/>
         <source>Unfinished correction</source>
         <translation>Незавершене виправлення</translation>
     </message>
     <message>
-        <location filename="../ui/ReviewActions.cpp" line="348"/>
+        <location filename="../ui/ReviewActions.cpp" line="354"/>
         <source>Weaksight stopped while a correction was being edited (case %1, slice %2, by %3, %4).
 Restore it?</source>
         <translation>Weaksight припинив роботу під час редагування виправлення (випадок %1, зріз %2, анотатор %3, %4).
 Відновити його?</translation>
     </message>
     <message>
-        <location filename="../ui/ReviewActions.cpp" line="389"/>
+        <location filename="../ui/ReviewActions.cpp" line="395"/>
         <source>The unfinished correction is back: finish it with Enter.</source>
         <translation>Незавершене виправлення відновлено: завершіть його клавішею Enter.</translation>
     </message>
     <message>
-        <location filename="../ui/ReviewActions.cpp" line="397"/>
+        <location filename="../ui/ReviewActions.cpp" line="403"/>
         <source>Unsaved correction</source>
         <translation>Незбережене виправлення</translation>
     </message>
     <message>
-        <location filename="../ui/ReviewActions.cpp" line="398"/>
+        <location filename="../ui/ReviewActions.cpp" line="404"/>
         <source>The correction in progress is not recorded yet. Record it before closing?</source>
         <translation>Поточне виправлення ще не записано. Записати його перед закриттям?</translation>
     </message>
@@ -1183,24 +1196,24 @@ Restore it?</source>
 <context>
     <name>weaksight::ui::ReviewController</name>
     <message>
-        <location filename="../ui/ReviewController.cpp" line="190"/>
-        <source>Cannot open the annotation store %1: %2</source>
-        <translation>Не вдалося відкрити сховище анотацій %1: %2</translation>
-    </message>
-    <message>
-        <location filename="../ui/ReviewController.cpp" line="273"/>
+        <location filename="../ui/ReviewController.cpp" line="241"/>
         <source>No proposal on this slice to decide on.</source>
         <translation>На цьому зрізі немає пропозиції для ухвалення рішення.</translation>
     </message>
     <message>
-        <location filename="../ui/ReviewController.cpp" line="278"/>
+        <location filename="../ui/ReviewController.cpp" line="246"/>
         <source>Set the annotator&apos;s name first.</source>
         <translation>Спершу вкажіть ім’я анотатора.</translation>
     </message>
     <message>
-        <location filename="../ui/ReviewController.cpp" line="301"/>
+        <location filename="../ui/ReviewController.cpp" line="293"/>
         <source>The decision was not saved: %1</source>
         <translation>Рішення не збережено: %1</translation>
+    </message>
+    <message>
+        <location filename="../ui/ReviewController.cpp" line="411"/>
+        <source>The undo was not saved: %1</source>
+        <translation>Скасування не збережено: %1</translation>
     </message>
 </context>
 <context>
@@ -1332,22 +1345,22 @@ Restore it?</source>
 <context>
     <name>weaksight::ui::SurfaceDock</name>
     <message>
-        <location filename="../ui/SurfaceView.cpp" line="102"/>
+        <location filename="../ui/SurfaceView.cpp" line="105"/>
         <source>3D view</source>
         <translation>3D-вигляд</translation>
     </message>
     <message>
-        <location filename="../ui/SurfaceView.cpp" line="111"/>
+        <location filename="../ui/SurfaceView.cpp" line="114"/>
         <source>Ground truth</source>
         <translation>Еталонна розмітка</translation>
     </message>
     <message>
-        <location filename="../ui/SurfaceView.cpp" line="112"/>
+        <location filename="../ui/SurfaceView.cpp" line="115"/>
         <source>Curated masks</source>
         <translation>Затверджені маски</translation>
     </message>
     <message>
-        <location filename="../ui/SurfaceView.cpp" line="115"/>
+        <location filename="../ui/SurfaceView.cpp" line="118"/>
         <source>Accepted and corrected masks from the annotation store (magenta)</source>
         <translation>Прийняті й виправлені маски зі сховища анотацій (пурпурові)</translation>
     </message>
@@ -1355,17 +1368,17 @@ Restore it?</source>
 <context>
     <name>weaksight::ui::Workspace</name>
     <message>
-        <location filename="../ui/Workspace.cpp" line="72"/>
+        <location filename="../ui/Workspace.cpp" line="73"/>
         <source>Cannot open</source>
         <translation>Не вдалося відкрити</translation>
     </message>
     <message>
-        <location filename="../ui/Workspace.cpp" line="99"/>
+        <location filename="../ui/Workspace.cpp" line="109"/>
         <source>Not enough memory to load %1.</source>
         <translation>Недостатньо пам’яті для завантаження %1.</translation>
     </message>
     <message>
-        <location filename="../ui/Workspace.cpp" line="113"/>
+        <location filename="../ui/Workspace.cpp" line="123"/>
         <source>Cannot load case</source>
         <translation>Не вдалося завантажити випадок</translation>
     </message>

@@ -207,12 +207,13 @@ void CamController::refetch()
 
 void CamController::setSettings(const review::CamSettings& settings)
 {
-    const bool sameMaps = settings.sameMaps(m_settings);
-    m_settings = settings;
-    m_settings.cropSize = std::max(8, settings.cropSize);
+    review::CamSettings next = settings;
+    next.cropSize = std::max(8, settings.cropSize);
     // The model's own stage is named "" in the keys, so both spellings share their maps.
-    if (m_model && m_settings.targetLayer == m_model->description().targetLayer)
-        m_settings.targetLayer.clear();
+    if (m_model && next.targetLayer == m_model->description().targetLayer)
+        next.targetLayer.clear();
+    const bool sameMaps = next.sameMaps(m_settings);
+    m_settings = std::move(next);
     if (!sameMaps)
         refetch();
 }

@@ -3,13 +3,10 @@
 #include "storage/AnnotationStore.h"
 
 #include <QComboBox>
-#include <QFileInfo>
 #include <QLabel>
 #include <QLineEdit>
 #include <QListWidget>
 #include <QVBoxLayout>
-#include <QtConcurrent/QtConcurrentRun>
-
 #include <spdlog/spdlog.h>
 
 namespace weaksight::ui {
@@ -35,7 +32,8 @@ constexpr StatusFilter kStatusFilters[] = {
 };
 } // namespace
 
-CaseBrowser::CaseBrowser(QWidget* parent) : QWidget(parent)
+CaseBrowser::CaseBrowser(QWidget* parent)
+    : QWidget(parent)
 {
     auto* layout = new QVBoxLayout(this);
     layout->setContentsMargins(2, 2, 2, 2);
@@ -57,22 +55,28 @@ CaseBrowser::CaseBrowser(QWidget* parent) : QWidget(parent)
         if (row >= 0)
             Q_EMIT caseSelected(row);
     });
-    connect(&m_statusWatcher, &QFutureWatcher<std::map<std::string, CaseStatus>>::finished, this, [this] {
-        m_status = m_statusWatcher.result();
-        for (int i = 0; i < caseCount(); ++i)
-            updateItem(i);
-        applyFilter();
-        Q_EMIT statusRead();
-    });
+    connect(&m_statusWatcher, &QFutureWatcher<StoreReply<std::map<std::string, CaseStatus>>>::finished, this,
+            [this] {
+                const auto reply = m_statusWatcher.result();
+                if (!reply.error.isEmpty())
+                    spdlog::warn("case status unavailable: {}", reply.error.toStdString());
+                m_status = reply.value.value_or(std::map<std::string, CaseStatus>{});
+                for (int i = 0; i < caseCount(); ++i)
+                    updateItem(i);
+                applyFilter();
+                Q_EMIT statusRead();
+            });
 }
 
-CaseBrowser::~CaseBrowser() { m_statusWatcher.waitForFinished(); }
+CaseBrowser::~CaseBrowser()
+{
+    m_statusWatcher.waitForFinished();
+}
 
-void CaseBrowser::setCases(const std::vector<CaseFiles>& cases, const QString& storePath)
+void CaseBrowser::setCases(const std::vector<CaseFiles>& cases)
 {
     m_cases = cases;
     m_status.clear();
-    m_storePath = storePath;
     {
         const QSignalBlocker blocker(m_list);
         m_list->clear();
@@ -87,22 +91,20 @@ void CaseBrowser::setCases(const std::vector<CaseFiles>& cases, const QString& s
 
 void CaseBrowser::refreshStatus()
 {
-    if (m_storePath.isEmpty() || !QFileInfo::exists(m_storePath))
+    if (!m_store || !m_store->exists())
         return;
-    const std::string path = m_storePath.toStdString();
-    m_statusWatcher.setFuture(QtConcurrent::run([path] {
-        std::map<std::string, CaseStatus> status;
-        try {
-            // Read-only: the browser never writes a store (an older one is migrated first, see effectiveMode).
-            const storage::AnnotationStore store(path, storage::Database::Mode::ReadOnly);
+    m_statusWatcher.setFuture(m_store->read<std::map<std::string, CaseStatus>>(
+        [](const storage::AnnotationStore& store, const StoreProgress&) {
+            std::map<std::string, CaseStatus> status;
             for (const auto& c : store.caseProgress())
-                status[c.caseKey] = {QString::fromStdString(c.status()), c.proposals, c.decided,
-                                     c.accepted, c.corrected, c.rejected};
-        } catch (const std::exception& e) {
-            spdlog::warn("case status unavailable: {}", e.what());
-        }
-        return status;
-    }));
+                status[c.caseKey] = {QString::fromStdString(c.status()),
+                                     c.proposals,
+                                     c.decided,
+                                     c.accepted,
+                                     c.corrected,
+                                     c.rejected};
+            return status;
+        }));
 }
 
 CaseStatus CaseBrowser::status(int index) const
@@ -176,7 +178,10 @@ void CaseBrowser::applyFilter()
     m_summary->setText(tr("%1 of %2 cases shown, %3 done").arg(shown).arg(caseCount()).arg(done));
 }
 
-int CaseBrowser::currentCase() const { return m_list->currentRow(); }
+int CaseBrowser::currentCase() const
+{
+    return m_list->currentRow();
+}
 
 void CaseBrowser::setCurrentCase(int index)
 {

@@ -5,11 +5,11 @@
 // in the background (it may be large, or on a network drive).
 
 #include "core/cases/KitsCase.h"
+#include "ui/StoreOwner.h"
 
 #include <QFutureWatcher>
 #include <QString>
 #include <QWidget>
-
 #include <map>
 #include <vector>
 
@@ -34,8 +34,10 @@ public:
     explicit CaseBrowser(QWidget* parent = nullptr);
     ~CaseBrowser() override;
 
-    /// Shows the cases; their status is read from `storePath` (when the file exists) in the background.
-    void setCases(const std::vector<CaseFiles>& cases, const QString& storePath);
+    /// The store the cases' status is read from (through its owner's read-only connection).
+    void setStore(StoreOwner* store) { m_store = store; }
+    /// Shows the cases; their status is read from the store (when there is one) in the background.
+    void setCases(const std::vector<CaseFiles>& cases);
     /// Reads the store again (after decisions were recorded).
     void refreshStatus();
     int caseCount() const { return static_cast<int>(m_cases.size()); }
@@ -59,12 +61,12 @@ private:
 
     std::vector<CaseFiles> m_cases;
     std::map<std::string, CaseStatus> m_status; ///< by case id
-    QString m_storePath;
+    StoreOwner* m_store = nullptr;
     QLineEdit* m_nameFilter = nullptr;
     QComboBox* m_statusFilter = nullptr;
     QListWidget* m_list = nullptr;
     QLabel* m_summary = nullptr;
-    QFutureWatcher<std::map<std::string, CaseStatus>> m_statusWatcher;
+    QFutureWatcher<StoreReply<std::map<std::string, CaseStatus>>> m_statusWatcher;
 };
 
 } // namespace weaksight::ui

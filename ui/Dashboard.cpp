@@ -5,7 +5,6 @@
 #include <QBarSet>
 #include <QChart>
 #include <QChartView>
-#include <QFileInfo>
 #include <QHeaderView>
 #include <QLabel>
 #include <QLineSeries>
@@ -14,18 +13,16 @@
 #include <QTableWidget>
 #include <QVBoxLayout>
 #include <QValueAxis>
-#include <QtConcurrent/QtConcurrentRun>
 #include <algorithm>
 #include <array>
 #include <map>
 
 namespace weaksight::ui {
 
-DashboardData readDashboard(const std::string& storePath)
+DashboardData readDashboard(const storage::AnnotationStore& store)
 {
     DashboardData data;
-    try {
-        const storage::AnnotationStore store(storePath, storage::Database::Mode::ReadOnly);
+    {
         data.iou = store.iouByMethodAndThreshold();
         data.cases = store.caseProgress();
         data.annotators = store.annotatorProgress();
@@ -46,8 +43,6 @@ DashboardData readDashboard(const std::string& storePath)
         for (const auto& [method, e] : effort)
             data.effort.push_back(
                 {method, static_cast<int>(e[0]), e[1] > 0 ? e[2] / e[1] : 0.0, e[3] / e[0] / 1000.0});
-    } catch (const std::exception& e) {
-        data.error = QString::fromStdString(e.what());
     }
     return data;
 }
@@ -128,8 +123,11 @@ Dashboard::Dashboard(QWidget* parent)
     layout->addWidget(exportButton);
     scroll->setWidget(content);
     outer->addWidget(scroll);
-    connect(&m_watcher, &QFutureWatcher<DashboardData>::finished, this, [this] {
-        showData(m_watcher.result());
+    connect(&m_watcher, &QFutureWatcher<StoreReply<DashboardData>>::finished, this, [this] {
+        const auto reply = m_watcher.result();
+        DashboardData data = reply.value.value_or(DashboardData{});
+        data.error = reply.error;
+        showData(data);
         if (m_again) {
             m_again = false;
             refresh();
@@ -142,9 +140,9 @@ Dashboard::~Dashboard()
     m_watcher.waitForFinished();
 }
 
-void Dashboard::setStorePath(const QString& path)
+void Dashboard::setStore(StoreOwner* store)
 {
-    m_storePath = path;
+    m_store = store;
     // Hidden (its dock closed, as at start): the main window refreshes it when it is shown.
     if (isVisible())
         refresh();
@@ -156,12 +154,12 @@ void Dashboard::refresh()
         m_again = true;
         return;
     }
-    if (m_storePath.isEmpty() || !QFileInfo::exists(m_storePath)) {
+    if (!m_store || !m_store->exists()) {
         showData({});
         return;
     }
-    const std::string path = m_storePath.toStdString();
-    m_watcher.setFuture(QtConcurrent::run([path] { return readDashboard(path); }));
+    m_watcher.setFuture(m_store->read<DashboardData>(
+        [](const storage::AnnotationStore& store, const StoreProgress&) { return readDashboard(store); }));
 }
 
 void Dashboard::showData(const DashboardData& data)

@@ -7,6 +7,7 @@
 
 #include "storage/AnnotationStore.h"
 #include "storage/LearnedThreshold.h"
+#include "ui/StoreOwner.h"
 
 #include <QDockWidget>
 #include <QFutureWatcher>
@@ -33,8 +34,8 @@ struct DashboardData {
     QString error;
 };
 
-/// Everything the dashboard shows, from a store file (read-only).
-DashboardData readDashboard(const std::string& storePath);
+/// Everything the dashboard shows, read from a store.
+DashboardData readDashboard(const storage::AnnotationStore& store);
 
 class Dashboard : public QWidget {
     Q_OBJECT
@@ -42,7 +43,8 @@ public:
     explicit Dashboard(QWidget* parent = nullptr);
     ~Dashboard() override;
 
-    void setStorePath(const QString& path);
+    /// The store it reads (through its owner's read-only connection).
+    void setStore(StoreOwner* store);
     /// Reads the store again in the background (dataReady follows).
     void refresh();
     const DashboardData& data() const { return m_data; }
@@ -62,14 +64,14 @@ private:
     void showProgress(const DashboardData& data);
     void showLearned(const DashboardData& data);
 
-    QString m_storePath;
+    StoreOwner* m_store = nullptr;
     DashboardData m_data;
     QChartView* m_iouChart = nullptr;
     QChartView* m_effortChart = nullptr;
     QChartView* m_progressChart = nullptr;
     QTableWidget* m_learned = nullptr;
     QLabel* m_summary = nullptr;
-    QFutureWatcher<DashboardData> m_watcher;
+    QFutureWatcher<StoreReply<DashboardData>> m_watcher;
     bool m_again = false; ///< a refresh asked for while one runs
 };
 

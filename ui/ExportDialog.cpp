@@ -8,16 +8,14 @@
 #include <QLabel>
 #include <QLineEdit>
 #include <QProgressBar>
-#include <QPromise>
 #include <QPushButton>
 #include <QRadioButton>
-#include <QtConcurrent/QtConcurrentRun>
 
 namespace weaksight::ui {
 
-ExportDialog::ExportDialog(const QString& storePath, const QString& currentCase, QWidget* parent)
+ExportDialog::ExportDialog(StoreOwner& store, const QString& currentCase, QWidget* parent)
     : QDialog(parent)
-    , m_storePath(storePath)
+    , m_store(store)
     , m_currentCase(currentCase)
 {
     setWindowTitle(tr("Export curated masks"));
@@ -75,18 +73,21 @@ ExportDialog::ExportDialog(const QString& storePath, const QString& currentCase,
     connect(&m_watcher, &QFutureWatcher<Outcome>::finished, this, [this] {
         m_exportButton->setEnabled(true);
         const Outcome outcome = m_watcher.result();
-        if (!outcome.error.isEmpty()) {
-            m_result->setText(tr("Export failed: %1").arg(outcome.error));
+        if (!outcome.ok()) {
+            m_result->setText(
+                tr("Export failed: %1")
+                    .arg(outcome.absent() ? tr("there is no annotation store yet.") : outcome.error));
             Q_EMIT exportFinished(false);
             return;
         }
+        const storage::ExportReport& report = *outcome.value;
         m_result->setText(
             tr("Wrote %1 files: %2 cases, %3 slices, %4 decisions (%5 older decisions superseded).")
-                .arg(outcome.report.files.size())
-                .arg(outcome.report.cases)
-                .arg(outcome.report.slices)
-                .arg(outcome.report.decisions)
-                .arg(outcome.report.superseded));
+                .arg(report.files.size())
+                .arg(report.cases)
+                .arg(report.slices)
+                .arg(report.decisions)
+                .arg(report.superseded));
         Q_EMIT exportFinished(true);
     });
 }
@@ -131,20 +132,10 @@ void ExportDialog::start()
     }
     m_exportButton->setEnabled(false);
     m_result->setText(tr("Exporting…"));
-    const std::string store = m_storePath.toStdString();
-    m_watcher.setFuture(QtConcurrent::run([store, o](QPromise<Outcome>& promise) {
-        Outcome outcome;
-        try {
-            const storage::AnnotationStore annotations(store, storage::Database::Mode::ReadOnly);
-            outcome.report = storage::exportMasks(annotations, o, [&promise](int done, int total) {
-                promise.setProgressRange(0, total);
-                promise.setProgressValue(done);
-            });
-        } catch (const std::exception& e) {
-            outcome.error = QString::fromStdString(e.what());
-        }
-        promise.addResult(outcome);
-    }));
+    m_watcher.setFuture(m_store.read<storage::ExportReport>(
+        [o](const storage::AnnotationStore& annotations, const StoreProgress& progress) {
+            return storage::exportMasks(annotations, o, progress);
+        }));
 }
 
 QString ExportDialog::resultText() const

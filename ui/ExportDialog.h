@@ -4,6 +4,7 @@
 // cases, the output folder; runs in the background with a progress bar and reports what it wrote.
 
 #include "storage/Exporter.h"
+#include "ui/StoreOwner.h"
 
 #include <QDialog>
 #include <QFutureWatcher>
@@ -20,7 +21,8 @@ namespace weaksight::ui {
 class ExportDialog : public QDialog {
     Q_OBJECT
 public:
-    ExportDialog(const QString& storePath, const QString& currentCase, QWidget* parent = nullptr);
+    /// Exports from `store` (read through its owner's read-only connection, so the labelling goes on).
+    ExportDialog(StoreOwner& store, const QString& currentCase, QWidget* parent = nullptr);
     ~ExportDialog() override;
 
     void setOutputFolder(const QString& folder);
@@ -34,11 +36,9 @@ Q_SIGNALS:
     void exportFinished(bool ok);
 
 private:
-    struct Outcome {
-        storage::ExportReport report;
-        QString error;
-    };
-    QString m_storePath, m_currentCase;
+    using Outcome = StoreReply<storage::ExportReport>;
+    StoreOwner& m_store;
+    QString m_currentCase;
     QCheckBox *m_nifti, *m_png, *m_coco, *m_accepted, *m_corrected;
     QRadioButton *m_allCases, *m_thisCase;
     QLineEdit* m_folder;

@@ -79,11 +79,6 @@ int MainWindow::caseCount() const
     return m_workspace->caseCount();
 }
 
-QString MainWindow::storePath() const
-{
-    return m_workspace->storePath();
-}
-
 void MainWindow::buildFileMenu()
 {
     auto* fileMenu = menuBar()->addMenu(tr("&File"));
@@ -161,6 +156,7 @@ void MainWindow::buildCaseDock()
     auto* dock = new QDockWidget(tr("Cases"), this);
     dock->setObjectName("casesDock");
     m_caseBrowser = new CaseBrowser(dock);
+    m_caseBrowser->setStore(&m_workspace->store());
     dock->setWidget(m_caseBrowser);
     addDockWidget(Qt::LeftDockWidgetArea, dock);
     connect(m_caseBrowser, &CaseBrowser::caseSelected, this, &MainWindow::selectCase);
@@ -172,6 +168,7 @@ void MainWindow::buildDashboardDock()
     addDockWidget(Qt::RightDockWidgetArea, m_dashboardDock);
     m_dashboardDock->hide();
     m_dashboard = m_dashboardDock->dashboard();
+    m_dashboard->setStore(&m_workspace->store());
     connect(m_dashboard, &Dashboard::useThreshold, this, [this](const QString& method, double threshold) {
         // One click: the learned threshold becomes the method's threshold.
         m_heatmaps->useThreshold(compute::camMethodFromString(method.toStdString()), threshold);
@@ -232,10 +229,10 @@ void MainWindow::connectHeatmaps()
 
 void MainWindow::buildReview()
 {
-    m_review = new ReviewController(*m_cams, this);
+    m_review = new ReviewController(*m_cams, *m_workspace, this);
     m_reviewActions = new ReviewActions(*this, *m_review, *m_view, m_keys, *m_workspace);
-    connect(m_review, &ReviewController::decisionRecorded, this, &MainWindow::refreshStoreViews);
-    connect(m_review, &ReviewController::decisionUndone, this, &MainWindow::refreshStoreViews);
+    // Every committed write (a decision, an undo) reaches the views of the store.
+    connect(&m_workspace->store(), &StoreOwner::written, this, &MainWindow::refreshStoreViews);
 }
 
 void MainWindow::refreshStoreViews()
@@ -321,16 +318,16 @@ void MainWindow::closeEvent(QCloseEvent* event)
 
 void MainWindow::showExportDialog()
 {
-    if (storePath().isEmpty() || !QFileInfo::exists(storePath())) {
+    if (!m_workspace->store().exists()) {
         statusBar()->showMessage(tr("No decisions to export yet: this dataset has no annotation store."),
                                  6000);
         return;
     }
     auto* dialog = new ExportDialog(
-        storePath(), m_current ? QString::fromStdString(m_current->files.caseId) : QString(), this);
+        m_workspace->store(), m_current ? QString::fromStdString(m_current->files.caseId) : QString(), this);
     dialog->setObjectName("exportDialog");
     dialog->setAttribute(Qt::WA_DeleteOnClose);
-    dialog->setOutputFolder(QFileInfo(storePath()).absolutePath() + QStringLiteral("/weaksight-export"));
+    dialog->setOutputFolder(QFileInfo(m_workspace->storePath()).absolutePath() + QStringLiteral("/weaksight-export"));
     dialog->show();
 }
 
@@ -421,9 +418,9 @@ void MainWindow::showCases()
 {
     {
         const QSignalBlocker blocker(m_caseBrowser);
-        m_caseBrowser->setCases(m_workspace->cases(), storePath());
-        m_dashboard->setStorePath(storePath());
-        m_review->setDataset(m_workspace->datasetRoot(), storePath());
+        m_caseBrowser->setCases(m_workspace->cases());
+        if (m_dashboardDock->isVisible())
+            m_dashboard->refresh();
     }
     if (caseCount() == 0)
         return;
@@ -458,7 +455,7 @@ void MainWindow::onCaseLoaded(std::shared_ptr<const LoadedCase> loaded)
     // Start on the slice with the most lesion voxels when labels exist: it is what a labeller looks for.
     m_view->setSlice(review::startSlice(slices, c.labels ? &*c.labels : nullptr));
     m_sliceToolbar->updateSliceLabel();
-    m_surfaceDock->setCase(m_current, storePath());
+    m_surfaceDock->setCase(m_current, &m_workspace->store());
     m_reviewActions->resumeRecoveredEdit();
     for (const auto& w : c.warnings)
         spdlog::warn("{}: {}", c.files.caseId, w);

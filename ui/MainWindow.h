@@ -67,7 +67,6 @@ public:
     void setDemoOptions(const DemoOptions& options);
     CaseBrowser* caseBrowser() const { return m_caseBrowser; }
     Workspace* workspace() const { return m_workspace; }
-    QString storePath() const;
     SurfaceView* surfaceView() const;
     ReviewController* reviewController() const { return m_review; }
     KeyBindings& keyBindings() { return m_keys; }

@@ -34,7 +34,6 @@ ReviewActions::ReviewActions(QMainWindow& window, ReviewController& review, Slic
     , m_keys(keys)
     , m_workspace(workspace)
 {
-    m_review.setAnnotator(QSettings().value(QStringLiteral("annotator")).toString());
     auto* menu = window.menuBar()->addMenu(tr("&Review"));
     addDecisionActions(menu);
     menu->addSeparator();
@@ -243,9 +242,17 @@ void ReviewActions::connectReview()
         m_view.requestRender();
         updateStatus();
     });
-    connect(&m_review, &ReviewController::decisionRecorded, this,
+    connect(&m_review, &ReviewController::decisionSaved, this,
             [this](int slice, int crop, const QString& kind) {
                 showMessage(tr("Slice %1, crop %2: %3 (saved)").arg(slice + 1).arg(crop + 1).arg(kind), 4000);
+                updateStatus();
+            });
+    connect(&m_review, &ReviewController::correctionReturned, this, [this](int slice, int) {
+        m_view.setSlice(slice);
+        updateStatus();
+    });
+    connect(&m_review, &ReviewController::decisionRecorded, this,
+            [this](int slice, int crop, const QString&) {
                 if (m_autoAdvance->isChecked()) {
                     if (crop + 1 < m_review.cropCount())
                         m_review.setTarget(slice, crop + 1);
@@ -266,7 +273,7 @@ void ReviewActions::connectReview()
 
 bool ReviewActions::ensureAnnotator()
 {
-    return !m_review.annotator().trimmed().isEmpty() || askAnnotator();
+    return !m_workspace.annotator().trimmed().isEmpty() || askAnnotator();
 }
 
 bool ReviewActions::askAnnotator()
@@ -278,12 +285,11 @@ bool ReviewActions::askAnnotator()
     bool ok = false;
     const QString name =
         QInputDialog::getText(&m_window, tr("Annotator"), tr("Your name (stored with every decision):"),
-                              QLineEdit::Normal, m_review.annotator(), &ok)
+                              QLineEdit::Normal, m_workspace.annotator(), &ok)
             .trimmed();
     if (!ok || name.isEmpty())
         return false;
-    m_review.setAnnotator(name);
-    QSettings().setValue(QStringLiteral("annotator"), name); // asked once, remembered
+    m_workspace.setAnnotator(name); // asked once, remembered
     return true;
 }
 

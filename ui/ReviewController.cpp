@@ -4,77 +4,37 @@
 #include "core/review/SliceHeatmaps.h"
 #include "storage/StoreTools.h"
 #include "ui/CamController.h"
+#include "ui/Workspace.h"
 
 #include <QFileInfo>
 #include <QtConcurrent/QtConcurrentRun>
+#include <algorithm>
 #include <spdlog/spdlog.h>
 
 namespace weaksight::ui {
 
 namespace fs = std::filesystem;
 
-ReviewController::ReviewController(CamController& cams, QObject* parent)
+ReviewController::ReviewController(CamController& cams, Workspace& workspace, QObject* parent)
     : QObject(parent)
     , m_cams(cams)
+    , m_workspace(workspace)
 {
     m_shownSince.start();
-    connect(&m_storeOpening, &QFutureWatcher<OpenedStore>::finished, this, [this] {
-        if (m_store)
-            return;
-        adoptOpenedStore();
-        refreshStanding();
-        Q_EMIT standingRead(); // the status and order may change: earlier sessions' decisions
-    });
+    connect(&m_workspace, &Workspace::casesListed, this, &ReviewController::onDatasetOpened);
 }
 
-ReviewController::~ReviewController()
-{
-    m_storeOpening.waitForFinished();
-    m_registration.waitForFinished();
-}
+ReviewController::~ReviewController() = default;
 
-void ReviewController::setDataset(const QString& datasetRoot, const QString& storePath)
+void ReviewController::onDatasetOpened()
 {
-    if (storePath == m_storePath)
-        return;
     if (m_edit)
         stopEditing(/*discardJournal=*/false); // kept in the journal
-    m_datasetRoot = datasetRoot;
-    m_storePath = storePath;
-    m_store.reset();
-    m_datasetId = 0;
     m_caseRow.reset();
     m_standing.clear();
+    m_pending.clear();
     m_session.clear();
-    // A store of the previous dataset still opening is dropped with its future (adoptOpenedStore
-    // checks the path).
-    m_storeOpening.setFuture(QFuture<OpenedStore>());
-    if (!QFileInfo::exists(storePath))
-        return; // made at the first decision
-    m_storeOpening.setFuture(QtConcurrent::run([path = storePath] {
-        OpenedStore opened{nullptr, path, {}};
-        try {
-            opened.store = std::make_shared<storage::AnnotationStore>(path.toStdString());
-        } catch (const std::exception& e) {
-            opened.error = QString::fromStdString(e.what());
-        }
-        return opened;
-    }));
-}
-
-void ReviewController::adoptOpenedStore()
-{
-    if (m_store || !m_storeOpening.isFinished() || m_storeOpening.future().resultCount() == 0)
-        return;
-    const OpenedStore opened = m_storeOpening.result();
-    if (opened.path != m_storePath)
-        return;
-    if (!opened.store) {
-        // Shown at the first decision, which tries again.
-        spdlog::warn("annotation store {}: {}", opened.path.toStdString(), opened.error.toStdString());
-        return;
-    }
-    m_store = opened.store;
+    m_standingRead = {};
 }
 
 void ReviewController::setCase(std::shared_ptr<const LoadedCase> loaded)
@@ -87,14 +47,13 @@ void ReviewController::setCase(std::shared_ptr<const LoadedCase> loaded)
     m_slice = -1;
     m_caseRow.reset();
     m_standing.clear();
-    // The previous case's fingerprints, if still being made, are dropped (takeRegistration checks
-    // the case key).
-    m_registration.setFuture(QFuture<Registration>());
+    m_pending.clear();
+    m_fingerprints = {};
     if (m_case && m_case->imaging) {
         // The fingerprints (SHA-256 of the files) are made now, in the background, so the first
-        // decision on the case does not hash a CT file on the GUI thread.
-        m_registration.setFuture(QtConcurrent::run([files = m_case->files] {
-            Registration made{files.caseId, std::nullopt};
+        // decision on the case waits for no hashing.
+        m_fingerprints = QtConcurrent::run([files = m_case->files] {
+            Fingerprints made{files.caseId, std::nullopt};
             try {
                 made.registration = storage::caseRegistration(files);
             } catch (const std::exception& e) {
@@ -102,9 +61,9 @@ void ReviewController::setCase(std::shared_ptr<const LoadedCase> loaded)
                              e.what()); // retried at the decision
             }
             return made;
-        }));
+        });
     }
-    refreshStanding();
+    readStanding();
 }
 
 void ReviewController::setTarget(int slice, int crop)
@@ -168,79 +127,58 @@ std::optional<BinaryMask> ReviewController::proposal() const
     return review::proposalOn(maps->crops[static_cast<size_t>(m_crop)], *box, m_cams.threshold());
 }
 
-bool ReviewController::openStore()
+void ReviewController::readStanding()
 {
-    // A store being opened in the background: the decision waits for it (usually done by now).
-    if (!m_store && m_storeOpening.isRunning())
-        m_storeOpening.waitForFinished();
-    adoptOpenedStore();
-    try {
-        if (!m_store)
-            m_store = std::make_shared<storage::AnnotationStore>(m_storePath.toStdString());
-        if (m_datasetId == 0) {
-            const fs::path root = m_datasetRoot.toStdString();
-            m_datasetId = m_store->registerDataset(fs::absolute(root).lexically_normal().string(),
-                                                   m_case ? toString(m_case->files.layout)
-                                                          : std::string("single-file"));
-        }
-        return true;
-    } catch (const std::exception& e) {
-        m_store.reset();
-        m_lastError =
-            tr("Cannot open the annotation store %1: %2").arg(m_storePath, QString::fromStdString(e.what()));
-        Q_EMIT failed(m_lastError);
-        return false;
-    }
-}
-
-std::optional<storage::CaseRegistration> ReviewController::takeRegistration()
-{
-    m_registration.waitForFinished();
-    if (!m_registration.future().isValid() || m_registration.future().resultCount() == 0)
-        return std::nullopt;
-    const Registration made = m_registration.result();
-    return m_case && made.caseKey == m_case->files.caseId ? made.registration : std::nullopt;
-}
-
-std::optional<int64_t> ReviewController::caseRow()
-{
-    if (!m_case || !openStore())
-        return std::nullopt;
-    if (!m_caseRow)
-        m_caseRow = m_store->findCase(m_case->files.caseId);
-    if (!m_caseRow) {
-        // First decision on this case: its files (paths, shape, fingerprints) as hashed in the
-        // background; again here if that failed, so the error reaches the labeller.
-        const auto made = takeRegistration();
-        m_caseRow = made ? m_store->registerCase(m_datasetId, *made)
-                         : storage::registerCaseFiles(*m_store, m_datasetId, m_case->files);
-    }
-    return m_caseRow;
-}
-
-void ReviewController::refreshStanding(bool waitForStore)
-{
-    m_standing.clear();
-    if (!m_store && waitForStore && m_storeOpening.isRunning())
-        m_storeOpening.waitForFinished(); // usually done long before a labeller presses Space
-    adoptOpenedStore();
-    if (!m_store || !m_case)
+    m_standingRead = {};
+    if (!m_case)
         return;
-    try {
-        if (!m_caseRow)
-            m_caseRow = m_store->findCase(m_case->files.caseId);
-        if (m_caseRow)
-            m_standing = m_store->standingCrops(*m_caseRow);
-    } catch (const std::exception& e) {
-        spdlog::warn("annotation store {}: {}", m_storePath.toStdString(), e.what());
-    }
+    const std::string key = m_case->files.caseId;
+    const std::optional<int64_t> knownRow = m_caseRow;
+    const int64_t askedAfter = m_sequence;
+    m_standingRead =
+        m_workspace.store().readInOrder<Standing>([key, knownRow](storage::AnnotationStore& store) {
+            Standing standing{key, 0, {}};
+            const auto row = knownRow ? knownRow : store.findCase(key);
+            if (row) {
+                standing.caseRow = *row;
+                standing.crops = store.standingCrops(*row);
+            }
+            return standing;
+        });
+    whenFinished(this, m_standingRead, [this, askedAfter](const StoreReply<Standing>& reply) {
+        if (reply.ok()) {
+            adoptStanding(*reply.value, askedAfter);
+            Q_EMIT standingRead();
+        } else if (!reply.absent()) {
+            spdlog::warn("annotation store {}: {}", m_workspace.storePath().toStdString(),
+                         reply.error.toStdString());
+        }
+    });
 }
 
-storage::ProposalInput ReviewController::proposalInput(int64_t caseRowId, const CropBox& box,
-                                                       BinaryMask proposed)
+void ReviewController::adoptStanding(const Standing& standing, int64_t confirmedUpTo)
+{
+    if (!m_case || standing.caseKey != m_case->files.caseId)
+        return; // read for a case no longer open
+    if (standing.caseRow != 0)
+        m_caseRow = standing.caseRow;
+    m_standing = standing.crops;
+    // Changes asked for before this read are in it now.
+    m_pending.erase(std::remove_if(m_pending.begin(), m_pending.end(),
+                                   [confirmedUpTo](const Pending& p) { return p.sequence <= confirmedUpTo; }),
+                    m_pending.end());
+}
+
+void ReviewController::dropPending(int64_t sequence)
+{
+    m_pending.erase(std::remove_if(m_pending.begin(), m_pending.end(),
+                                   [sequence](const Pending& p) { return p.sequence == sequence; }),
+                    m_pending.end());
+}
+
+storage::ProposalInput ReviewController::proposalInput(const CropBox& box, BinaryMask proposed) const
 {
     storage::ProposalInput input;
-    input.caseId = caseRowId;
     input.slice = m_slice;
     input.crop = box;
     input.threshold = m_cams.threshold();
@@ -251,17 +189,47 @@ storage::ProposalInput ReviewController::proposalInput(int64_t caseRowId, const 
         input.heatmap = storage::ProposalHeatmap{heatmap.raw.rows, heatmap.raw.cols, heatmap.raw.values,
                                                  heatmap.low, heatmap.high};
     }
+    return input;
+}
+
+std::function<ReviewController::Standing(storage::AnnotationStore&)>
+ReviewController::decisionWrite(storage::ProposalInput proposal, storage::DecisionInput decision,
+                                std::shared_ptr<int64_t> decisionId) const
+{
+    std::optional<storage::ModelRecord> model;
+    storage::CamSettingsRecord settings;
     if (!m_cams.modelHash().empty()) {
-        input.modelId = m_store->registerModel(
-            {m_cams.modelHash(), m_cams.modelArchitecture(), m_cams.modelPath().toStdString(), "{}"});
-        storage::CamSettingsRecord settings;
+        model = storage::ModelRecord{m_cams.modelHash(), m_cams.modelArchitecture(),
+                                     m_cams.modelPath().toStdString(), "{}"};
         settings.method = compute::toString(m_cams.method());
         settings.layer = m_cams.targetLayer().toStdString();
         settings.normalisation = compute::toString(m_cams.normalisation());
         settings.parametersJson = "{\"key\": \"" + m_cams.methodKey() + "\"}";
-        input.camSettingsId = m_store->registerCamSettings(settings);
     }
-    return input;
+    const fs::path root = m_workspace.datasetRoot().toStdString();
+    return [files = m_case->files, root = fs::absolute(root).lexically_normal().string(),
+            fingerprints = m_fingerprints, model = std::move(model), settings = std::move(settings),
+            proposal = std::move(proposal), decision = std::move(decision),
+            decisionId = std::move(decisionId)](storage::AnnotationStore& store) mutable {
+        auto caseRow = store.findCase(files.caseId);
+        if (!caseRow) {
+            // First decision on this case: its files (paths, shape, fingerprints) as hashed in the
+            // background; hashed again here if that failed, so the error reaches the labeller.
+            const int64_t dataset = store.registerDataset(root, toString(files.layout));
+            const Fingerprints made = fingerprints.isValid() ? fingerprints.result() : Fingerprints{};
+            caseRow = made.caseKey == files.caseId && made.registration
+                          ? store.registerCase(dataset, *made.registration)
+                          : storage::registerCaseFiles(store, dataset, files);
+        }
+        proposal.caseId = *caseRow;
+        if (model) {
+            proposal.modelId = store.registerModel(*model);
+            proposal.camSettingsId = store.registerCamSettings(settings);
+        }
+        // Proposal and decision in one transaction: a crash leaves both or neither.
+        *decisionId = store.recordProposalDecision(proposal, std::move(decision)).decisionId;
+        return Standing{files.caseId, *caseRow, store.standingCrops(*caseRow)};
+    };
 }
 
 bool ReviewController::record(storage::DecisionKind kind, std::optional<BinaryMask> finalMask)
@@ -274,39 +242,66 @@ bool ReviewController::record(storage::DecisionKind kind, std::optional<BinaryMa
         Q_EMIT failed(m_lastError);
         return false;
     }
-    if (m_annotator.trimmed().isEmpty()) {
+    if (m_workspace.annotator().trimmed().isEmpty()) {
         m_lastError = tr("Set the annotator's name first.");
         Q_EMIT failed(m_lastError);
         return false;
     }
-    try {
-        const auto id = caseRow();
-        if (!id)
-            return false;
-        storage::DecisionInput decision;
-        decision.annotator = m_annotator.toStdString();
-        decision.kind = kind;
-        decision.finalMask = std::move(finalMask);
-        const auto& labels = m_case->labels;
-        // Only a box inside the slice gets ground truth; the store refuses any other proposal.
-        if (labels && m_slice >= 0 && m_slice < labels->slices() &&
-            box->liesWithin(labels->rows(), labels->cols()))
-            decision.groundTruth = lesionMask(*labels, m_slice, *box);
-        decision.timeSpentMs = m_shownSince.elapsed();
-        // Proposal and decision in one transaction: a crash leaves both or neither.
-        const auto result = m_store->recordProposalDecision(proposalInput(*id, *box, std::move(*proposed)),
-                                                            std::move(decision));
-        m_session.push_back({result.decisionId, m_slice, m_crop});
-    } catch (const std::exception& e) {
-        m_lastError = tr("The decision was not saved: %1").arg(QString::fromStdString(e.what()));
-        spdlog::error("{}", m_lastError.toStdString());
-        Q_EMIT failed(m_lastError);
-        return false;
-    }
+    storage::DecisionInput decision;
+    decision.annotator = m_workspace.annotator().toStdString();
+    decision.kind = kind;
+    decision.finalMask = finalMask;
+    const auto& labels = m_case->labels;
+    // Only a box inside the slice gets ground truth; the store refuses any other proposal.
+    if (labels && m_slice >= 0 && m_slice < labels->slices() &&
+        box->liesWithin(labels->rows(), labels->cols()))
+        decision.groundTruth = lesionMask(*labels, m_slice, *box);
+    decision.timeSpentMs = m_shownSince.elapsed();
+
+    const Pending change{++m_sequence, m_slice, m_crop, *box, kind};
+    m_pending.push_back(change);
+    auto decisionId = std::make_shared<int64_t>(0);
+    m_session.push_back({decisionId, m_slice, m_crop, *box});
+    const auto written = m_workspace.store().write<Standing>(
+        decisionWrite(proposalInput(*box, std::move(*proposed)), std::move(decision), decisionId));
+    const std::optional<BinaryMask> correction =
+        kind == storage::DecisionKind::Correct ? finalMask : std::optional<BinaryMask>();
+    whenFinished(this, written, [this, change, correction, decisionId](const StoreReply<Standing>& reply) {
+        onDecisionWritten(reply, change, decisionId, correction);
+    });
     m_shownSince.restart();
-    refreshStanding();
     Q_EMIT decisionRecorded(m_slice, m_crop, QString::fromStdString(storage::toString(kind)));
     return true;
+}
+
+void ReviewController::onDecisionWritten(const StoreReply<Standing>& reply, const Pending& change,
+                                         const std::shared_ptr<int64_t>& decisionId,
+                                         const std::optional<BinaryMask>& correction)
+{
+    if (reply.ok()) {
+        adoptStanding(*reply.value, change.sequence);
+        if (correction && !m_edit)
+            m_journal.discard(); // the store has it now (a newer correction keeps its own journal)
+        Q_EMIT decisionSaved(change.slice, change.crop,
+                             QString::fromStdString(storage::toString(*change.kind)));
+        return;
+    }
+    dropPending(change.sequence);
+    m_session.erase(std::remove_if(m_session.begin(), m_session.end(),
+                                   [&](const Recorded& r) { return r.decisionId == decisionId; }),
+                    m_session.end());
+    m_lastError = tr("The decision was not saved: %1").arg(reply.error);
+    spdlog::error("{}", m_lastError.toStdString());
+    Q_EMIT failed(m_lastError);
+    if (correction && !m_edit && m_case) {
+        // Nothing is lost: the correction comes back for editing on its crop.
+        m_slice = change.slice;
+        m_crop = change.crop;
+        m_edit = std::make_unique<review::EditSession>(change.box, *correction);
+        editChanged();
+        Q_EMIT editingChanged(true);
+        Q_EMIT correctionReturned(change.slice, change.crop);
+    }
 }
 
 // An accepted decision's final mask is its proposal: the store takes the one just written.
@@ -340,8 +335,9 @@ void ReviewController::editChanged()
 {
     if (!m_edit || !m_case)
         return;
-    m_journal.save({m_storePath, m_datasetRoot, QString::fromStdString(m_case->files.caseId), m_slice, m_crop,
-                    m_edit->box(), m_annotator, 0, m_edit->mask()});
+    m_journal.save({m_workspace.storePath(), m_workspace.datasetRoot(),
+                    QString::fromStdString(m_case->files.caseId), m_slice, m_crop, m_edit->box(),
+                    m_workspace.annotator(), 0, m_edit->mask()});
 }
 
 bool ReviewController::restoreCorrection(const EditRecovery& recovery)
@@ -353,8 +349,8 @@ bool ReviewController::restoreCorrection(const EditRecovery& recovery)
     m_crop = recovery.crop;
     m_shownSince.restart();
     m_edit = std::make_unique<review::EditSession>(recovery.box, recovery.mask);
-    if (m_annotator.isEmpty())
-        m_annotator = recovery.annotator;
+    if (m_workspace.annotator().isEmpty())
+        m_workspace.setAnnotator(recovery.annotator);
     Q_EMIT editingChanged(true);
     return true;
 }
@@ -366,8 +362,8 @@ bool ReviewController::finishCorrection()
     m_edit->endStroke();
     BinaryMask final = m_edit->mask();
     if (!record(storage::DecisionKind::Correct, std::move(final)))
-        return false; // nothing is lost: still editing, the journal keeps the mask
-    stopEditing(/*discardJournal=*/true);
+        return false;                      // nothing is lost: still editing, the journal keeps the mask
+    stopEditing(/*discardJournal=*/false); // the journal goes once the store has the correction
     return true;
 }
 
@@ -387,18 +383,34 @@ void ReviewController::stopEditing(bool discardJournal)
 
 bool ReviewController::undoLastDecision()
 {
-    if (m_session.empty() || !m_store)
+    if (m_session.empty() || !m_case)
         return false;
     const Recorded last = m_session.back();
-    try {
-        m_store->undoDecision(last.decisionId, m_annotator.toStdString());
-    } catch (const std::exception& e) {
-        m_lastError = QString::fromStdString(e.what());
-        Q_EMIT failed(m_lastError);
-        return false;
-    }
     m_session.pop_back();
-    refreshStanding();
+    const Pending change{++m_sequence, last.slice, last.crop, last.box, std::nullopt};
+    m_pending.push_back(change);
+    // After the decision's own write (the store's thread runs them in order): its row is known then.
+    const auto undone = m_workspace.store().write<Standing>(
+        [decisionId = last.decisionId, annotator = m_workspace.annotator().toStdString(),
+         caseKey = m_case->files.caseId](storage::AnnotationStore& store) {
+            if (*decisionId == 0)
+                throw std::runtime_error("the decision was never saved");
+            store.undoDecision(*decisionId, annotator);
+            const auto caseRow = store.findCase(caseKey);
+            return Standing{caseKey, caseRow.value_or(0),
+                            caseRow ? store.standingCrops(*caseRow)
+                                    : std::vector<storage::AnnotationStore::StandingCrop>{}};
+        });
+    whenFinished(this, undone, [this, change, last](const StoreReply<Standing>& reply) {
+        if (reply.ok()) {
+            adoptStanding(*reply.value, change.sequence);
+            return;
+        }
+        dropPending(change.sequence);
+        m_session.push_back(last); // still standing: it can be undone again
+        m_lastError = tr("The undo was not saved: %1").arg(reply.error);
+        Q_EMIT failed(m_lastError);
+    });
     Q_EMIT decisionUndone(last.slice, last.crop);
     return true;
 }
@@ -409,10 +421,26 @@ std::optional<storage::DecisionKind> ReviewController::decisionOf(int slice, int
     if (!m_case || !maps || crop < 0 || crop >= (m_wholeSlice ? 1 : static_cast<int>(maps->crops.size())))
         return std::nullopt;
     const CropBox box = m_wholeSlice ? *wholeSliceBox() : maps->crops[static_cast<size_t>(crop)].box;
-    for (const auto& d : m_standing) // newest first
+    for (const auto& d : standingNow()) // newest first
         if (d.slice == slice && d.crop == box)
             return d.kind;
     return std::nullopt;
+}
+
+std::vector<storage::AnnotationStore::StandingCrop> ReviewController::standingNow() const
+{
+    auto crops = m_standing;               // newest first
+    for (const auto& change : m_pending) { // oldest first
+        if (change.kind) {
+            crops.insert(crops.begin(), {change.slice, change.box, *change.kind});
+        } else if (const auto undone = std::find_if(
+                       crops.begin(), crops.end(),
+                       [&](const auto& d) { return d.slice == change.slice && d.crop == change.box; });
+                   undone != crops.end()) {
+            crops.erase(undone);
+        }
+    }
+    return crops;
 }
 
 const KidneyCentres* ReviewController::centres() const
@@ -442,7 +470,7 @@ review::ReviewOrderInput ReviewController::reviewOrderInput() const
             boxes = {whole};
         return boxes;
     };
-    for (const auto& d : m_standing)
+    for (const auto& d : standingNow())
         input.decided.push_back({d.slice, d.crop});
     input.probabilities = m_cams.lesionProbabilities();
     return input;
@@ -450,16 +478,23 @@ review::ReviewOrderInput ReviewController::reviewOrderInput() const
 
 std::vector<int> ReviewController::reviewOrder()
 {
-    refreshStanding(/*waitForStore=*/true);
+    // Before the case's first read is back nothing is known of earlier sessions: wait for it (a
+    // moment after opening the case at most).
+    if (m_standingRead.isValid() && !m_standingRead.isFinished()) {
+        m_standingRead.waitForFinished();
+        if (const auto reply = m_standingRead.result(); reply.ok())
+            adoptStanding(*reply.value, 0);
+    }
     return review::reviewOrder(reviewOrderInput());
 }
 
 std::optional<int> ReviewController::nextUndecidedSlice(int direction)
 {
-    refreshStanding(/*waitForStore=*/true);
-    const auto input = reviewOrderInput();
-    return review::nextInReviewOrder(review::reviewOrder(input), m_slice, direction,
-                                     review::ordersByProbability(input));
+    const auto order = reviewOrder();
+    const auto next =
+        review::nextInReviewOrder(order, m_slice, direction, review::ordersByProbability(reviewOrderInput()));
+    readStanding(); // so decisions other annotators made meanwhile count at the next step
+    return next;
 }
 
 } // namespace weaksight::ui

@@ -2,9 +2,12 @@
 
 // UI model of the review loop (no widgets): for the slice on screen, one proposal per kidney crop
 // (the active method's heatmap above its threshold); the labeller accepts, rejects, skips, or
-// corrects it (editing starts from the proposal). Every decision is written to the dataset's
-// annotation store at once (one transaction, with the time spent and the IoU records against the
-// ground truth); the last decision can be undone (the audit log keeps both).
+// corrects it (editing starts from the proposal). Every decision goes to the dataset's annotation
+// store at once, written on the store's thread (StoreOwner: one transaction, with the time spent and
+// the IoU records against the ground truth) while the review goes on: until the store confirms it, a
+// decision counts as pending (the status and the review order include it); if the write fails the
+// labeller is told and a correction comes back for editing. The last decision can be undone (the
+// audit log keeps both).
 
 #include "core/cases/KitsCase.h"
 #include "core/masks/MaskEditing.h"
@@ -12,9 +15,10 @@
 #include "core/review/ReviewOrder.h"
 #include "storage/AnnotationStore.h"
 #include "ui/EditJournal.h"
+#include "ui/StoreOwner.h"
 
 #include <QElapsedTimer>
-#include <QFutureWatcher>
+#include <QFuture>
 #include <QObject>
 #include <QString>
 #include <memory>
@@ -28,17 +32,15 @@ class KidneyCentres;
 namespace weaksight::ui {
 
 class CamController;
+class Workspace;
 
 class ReviewController : public QObject {
     Q_OBJECT
 public:
-    explicit ReviewController(CamController& cams, QObject* parent = nullptr);
+    /// The annotator, the dataset and its store come from the workspace.
+    ReviewController(CamController& cams, Workspace& workspace, QObject* parent = nullptr);
     ~ReviewController() override;
 
-    void setAnnotator(const QString& name) { m_annotator = name; }
-    QString annotator() const { return m_annotator; }
-    /// The dataset folder and its store file (opened for writing at the first decision).
-    void setDataset(const QString& datasetRoot, const QString& storePath);
     void setCase(std::shared_ptr<const LoadedCase> loaded);
     const LoadedCase* currentCase() const { return m_case.get(); }
     /// Review whole slices (one decision per slice: the union of its crops' proposals on the
@@ -65,7 +67,7 @@ public:
     /// The correction in progress (brush, eraser, polygon and mask operations in slice pixels).
     review::EditSession* edit() const { return m_edit.get(); }
     MaskEditor* editor() const { return m_edit ? &m_edit->editor() : nullptr; }
-    /// Records the edited mask as a correction.
+    /// Records the edited mask as a correction (the journal keeps it until the store has it).
     bool finishCorrection();
     void cancelCorrection();
     /// Marks this session's last decision undone.
@@ -76,67 +78,91 @@ public:
     bool restoreCorrection(const EditRecovery& recovery);
     EditJournal& journal() { return m_journal; }
 
-    /// The standing decision kind of a slice's crop, from the case's standing crops as last read
-    /// (when the case opened, after each decision, at each step through the review order).
+    /// The standing decision kind of a slice's crop: this session's decisions not yet confirmed by
+    /// the store first, then the case's standing crops as last read (when the case opened, with
+    /// each decision written, after each step through the review order).
     std::optional<storage::DecisionKind> decisionOf(int slice, int crop) const;
     /// The next slice that needs a decision: slices with kidney crops of which one has no standing
     /// decision, ordered by the classifier's lesion probability (highest first, once the scan has
     /// covered the case), then by slice; the one after (direction +1) or before (-1) the current
-    /// slice in that order, wrapping around.
-    /// One store query: the case's standing crops, read again so other annotators' decisions count.
+    /// slice in that order, wrapping around. Then one store query in the background (the case's
+    /// standing crops), so decisions other annotators made meanwhile count at the next step.
     std::optional<int> nextUndecidedSlice(int direction = +1);
-    /// That order, for the dashboard and tests (the same one query).
+    /// That order, for the dashboard and tests.
     std::vector<int> reviewOrder();
-    /// The store, once opened (tests and the dashboard read it).
-    storage::AnnotationStore* store() const { return m_store.get(); }
     QString lastError() const { return m_lastError; }
 
 Q_SIGNALS:
+    /// A decision was made (its write is on its way: decisionSaved or failed follows).
     void decisionRecorded(int slice, int crop, const QString& kind);
+    void decisionSaved(int slice, int crop, const QString& kind);
     void decisionUndone(int slice, int crop);
     void editingChanged(bool editing);
+    /// A correction the store could not save is back for editing on its slice.
+    void correctionReturned(int slice, int crop);
     void failed(const QString& message);
-    /// The case's standing decisions were read from a store that finished opening in the background.
+    /// The case's standing decisions were read from the store (the status and order may change).
     void standingRead();
 
 private:
+    /// What the store's thread gives back after a decision or an undo: the case's row and its
+    /// standing crops after the write.
+    struct Standing {
+        std::string caseKey;
+        int64_t caseRow = 0;
+        std::vector<storage::AnnotationStore::StandingCrop> crops; ///< newest first
+    };
+    /// A decision of this session, its store row filled in on the store's thread when written.
+    struct Recorded {
+        std::shared_ptr<int64_t> decisionId;
+        int slice, crop;
+        CropBox box;
+    };
+    /// A change asked of the store and not yet confirmed (kind nullopt: an undo).
+    struct Pending {
+        int64_t sequence;
+        int slice, crop;
+        CropBox box;
+        std::optional<storage::DecisionKind> kind;
+    };
+    struct Fingerprints {
+        std::string caseKey;
+        std::optional<storage::CaseRegistration> registration;
+    };
+
     bool record(storage::DecisionKind kind, std::optional<BinaryMask> finalMask);
-    storage::ProposalInput proposalInput(int64_t caseRowId, const CropBox& box, BinaryMask proposed);
+    storage::ProposalInput proposalInput(const CropBox& box, BinaryMask proposed) const;
+    /// The write of one decision: the case registered at its first decision (with the fingerprints
+    /// made in the background), model and CAM settings registered, proposal and decision in one
+    /// transaction, then the case's standing crops.
+    std::function<Standing(storage::AnnotationStore&)>
+    decisionWrite(storage::ProposalInput proposal, storage::DecisionInput decision,
+                  std::shared_ptr<int64_t> decisionId) const;
+    void onDecisionWritten(const StoreReply<Standing>& reply, const Pending& change,
+                           const std::shared_ptr<int64_t>& decisionId,
+                           const std::optional<BinaryMask>& correction);
+    void adoptStanding(const Standing& standing, int64_t confirmedUpTo);
+    void dropPending(int64_t sequence);
+    /// The standing crops as last read with this session's unconfirmed changes applied (newest first).
+    std::vector<storage::AnnotationStore::StandingCrop> standingNow() const;
+    /// Reads the case's standing crops on the store's thread (one query once the case's row is known).
+    void readStanding();
     review::ReviewOrderInput reviewOrderInput() const;
     void stopEditing(bool discardJournal);
     /// The case's kidney centres: the heatmap worker's when it has built them, else built here once.
     const KidneyCentres* centres() const;
     std::optional<CropBox> wholeSliceBox() const;
-    /// The store: opened in the background when the dataset is set and its file exists (checks and
-    /// migrations cost time on a large store), else created here at the first decision.
-    bool openStore();
-    void adoptOpenedStore();
-    /// The case's row in the store, registered at its first decision (its fingerprints were made
-    /// in the background when the case loaded).
-    std::optional<int64_t> caseRow();
-    /// Reads the case's standing crops (one query once the case's row is known); with waitForStore
-    /// it first waits for a store still opening in the background.
-    void refreshStanding(bool waitForStore = false);
-    std::optional<storage::CaseRegistration> takeRegistration();
+    /// Clears what belonged to the previous dataset (the journal keeps a correction in progress).
+    void onDatasetOpened();
 
     CamController& m_cams;
-    QString m_annotator;
-    QString m_datasetRoot, m_storePath;
-    std::shared_ptr<storage::AnnotationStore> m_store;
-    int64_t m_datasetId = 0;
-    struct OpenedStore {
-        std::shared_ptr<storage::AnnotationStore> store;
-        QString path;
-        QString error;
-    };
-    QFutureWatcher<OpenedStore> m_storeOpening;
-    struct Registration {
-        std::string caseKey;
-        std::optional<storage::CaseRegistration> registration;
-    };
-    QFutureWatcher<Registration> m_registration;
-    std::optional<int64_t> m_caseRow;                               ///< the case's row, once known
+    Workspace& m_workspace;
+    QFuture<Fingerprints> m_fingerprints; ///< the case's files, hashed when it loaded
+    std::optional<int64_t> m_caseRow;     ///< the case's row, once known
     std::vector<storage::AnnotationStore::StandingCrop> m_standing; ///< newest first
+    QFuture<StoreReply<Standing>> m_standingRead;                   ///< the case's first read
+    std::vector<Pending> m_pending;                                 ///< oldest first
+    int64_t m_sequence = 0;
     std::shared_ptr<const LoadedCase> m_case;
     mutable std::shared_ptr<const KidneyCentres> m_centres;
     int m_slice = -1, m_crop = 0;
@@ -144,10 +170,6 @@ private:
     std::unique_ptr<review::EditSession> m_edit; ///< its box stays fixed while editing
     EditJournal m_journal;
     QElapsedTimer m_shownSince; ///< time spent on the current proposal
-    struct Recorded {
-        int64_t decisionId;
-        int slice, crop;
-    };
     std::vector<Recorded> m_session;
     QString m_lastError;
 };

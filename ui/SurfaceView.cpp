@@ -2,9 +2,9 @@
 
 #include "core/cases/KitsCase.h"
 #include "storage/Exporter.h"
+#include "ui/StoreOwner.h"
 
 #include <QCheckBox>
-#include <QFileInfo>
 #include <QHBoxLayout>
 #include <QMouseEvent>
 #include <QVBoxLayout>
@@ -38,7 +38,7 @@ SurfaceView::~SurfaceView()
     m_watcher.waitForFinished();
 }
 
-void SurfaceView::showCase(std::shared_ptr<const LoadedCase> loaded, const QString& storePath)
+void SurfaceView::showCase(std::shared_ptr<const LoadedCase> loaded, StoreOwner* store)
 {
     const int generation = ++m_generation;
     if (!loaded || !loaded->labels) {
@@ -46,21 +46,24 @@ void SurfaceView::showCase(std::shared_ptr<const LoadedCase> loaded, const QStri
         requestRender();
         return;
     }
-    const std::string store = QFileInfo::exists(storePath) ? storePath.toStdString() : std::string();
-    m_watcher.setFuture(QtConcurrent::run([loaded, store, generation] {
+    // The curated masks are painted on the store's reading thread; both surfaces are built here.
+    QFuture<StoreReply<LabelVolume>> curated;
+    if (store && store->exists())
+        curated = store->read<LabelVolume>([loaded](const storage::AnnotationStore& annotations,
+                                                    const StoreProgress&) {
+            return storage::curatedLesionMask(annotations, loaded->files.caseId, loaded->labels->geometry);
+        });
+    m_watcher.setFuture(QtConcurrent::run([loaded, curated, generation]() mutable {
         Built built;
         built.generation = generation;
         built.truth = render::buildLabelSurfaces(*loaded->labels,
                                                  {labels::Kidney, labels::Tumour, labels::Cyst}, false);
-        if (!store.empty()) {
-            try {
-                const storage::AnnotationStore annotations(store, storage::Database::Mode::ReadOnly);
-                const LabelVolume curated =
-                    storage::curatedLesionMask(annotations, loaded->files.caseId, loaded->labels->geometry);
-                built.curated = render::buildLabelSurfaces(curated, {2}, true);
-            } catch (const std::exception& e) {
-                spdlog::warn("3D view: curated masks unavailable: {}", e.what());
-            }
+        if (curated.isValid()) {
+            const auto reply = curated.result();
+            if (reply.ok())
+                built.curated = render::buildLabelSurfaces(*reply.value, {2}, true);
+            else if (!reply.error.isEmpty())
+                spdlog::warn("3D view: curated masks unavailable: {}", reply.error.toStdString());
         }
         return built;
     }));
@@ -132,10 +135,10 @@ SurfaceDock::SurfaceDock(QWidget* parent)
     });
 }
 
-void SurfaceDock::setCase(std::shared_ptr<const LoadedCase> loaded, const QString& storePath)
+void SurfaceDock::setCase(std::shared_ptr<const LoadedCase> loaded, StoreOwner* store)
 {
     m_case = std::move(loaded);
-    m_storePath = storePath;
+    m_store = store;
     showPendingCase();
 }
 
@@ -144,7 +147,7 @@ void SurfaceDock::showPendingCase()
     if (!isVisible() || m_case == m_shown)
         return;
     m_shown = m_case;
-    m_view->showCase(m_case, m_storePath);
+    m_view->showCase(m_case, m_store);
 }
 
 } // namespace weaksight::ui

@@ -14,6 +14,8 @@ struct LoadedCase;
 
 namespace weaksight::ui {
 
+class StoreOwner;
+
 /// The 3D view: ground-truth label surfaces and the store's curated lesion masks of the case,
 /// built on a worker thread. Left-drag rotates, the wheel zooms, resetView() returns to the front.
 class SurfaceView : public VtkViewport {
@@ -23,9 +25,9 @@ public:
     ~SurfaceView() override;
 
     render::SurfaceScene& scene() { return m_scene; }
-    /// Builds the surfaces of `loaded` (ground truth) and of its curated masks in `storePath`
-    /// (when the file exists) in the background; surfacesReady follows.
-    void showCase(std::shared_ptr<const LoadedCase> loaded, const QString& storePath);
+    /// Builds the surfaces of `loaded` (ground truth) and of its curated masks in `store` (when
+    /// there is one) in the background; surfacesReady follows.
+    void showCase(std::shared_ptr<const LoadedCase> loaded, StoreOwner* store);
     void resetView();
     bool busy() const { return m_watcher.isRunning(); }
 
@@ -57,14 +59,14 @@ public:
 
     SurfaceView* view() const { return m_view; }
     /// The case on screen and its store: shown now when the dock is visible, else when it opens.
-    void setCase(std::shared_ptr<const LoadedCase> loaded, const QString& storePath);
+    void setCase(std::shared_ptr<const LoadedCase> loaded, StoreOwner* store);
 
 private:
     void showPendingCase();
 
     SurfaceView* m_view = nullptr;
     std::shared_ptr<const LoadedCase> m_case, m_shown;
-    QString m_storePath;
+    StoreOwner* m_store = nullptr;
 };
 
 } // namespace weaksight::ui

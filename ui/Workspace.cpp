@@ -16,6 +16,7 @@ Workspace::Workspace(QObject* parent)
     : QObject(parent)
 {
     connect(&m_loadWatcher, &QFutureWatcher<LoadResult>::finished, this, &Workspace::onLoaded);
+    m_annotator = QSettings().value(QStringLiteral("annotator")).toString();
 }
 
 Workspace::~Workspace()
@@ -65,7 +66,7 @@ bool Workspace::open(const QString& path)
         m_cases = std::move(cases);
         const QFileInfo info(path);
         m_datasetRoot = info.isDir() ? info.absoluteFilePath() : info.absolutePath();
-        m_storePath = storePathFor(path);
+        m_store.setPath(storePathFor(path));
         Q_EMIT casesListed();
         rememberDataset(path);
     } catch (const std::exception& e) {
@@ -73,6 +74,15 @@ bool Workspace::open(const QString& path)
         return false;
     }
     return true;
+}
+
+void Workspace::setAnnotator(const QString& name)
+{
+    if (name == m_annotator)
+        return;
+    m_annotator = name;
+    QSettings().setValue(QStringLiteral("annotator"), name); // asked once, remembered
+    Q_EMIT annotatorChanged(name);
 }
 
 int Workspace::indexOf(const QString& caseId) const

@@ -1,11 +1,14 @@
 #pragma once
 
-// What the workstation has open: a dataset (or one case, volume or DICOM series), its cases, its
-// annotation store and the case on screen. Opening lists the cases without reading voxels; a case
-// loads on a worker thread (the GUI thread never reads files) and a newer request supersedes an
-// older one. No widgets: the window shows what this reports.
+// What the workstation has open and who works in it: a dataset (or one case, volume or DICOM
+// series), its cases, its annotation store (the process's one StoreOwner), the case on screen and
+// the annotator. Opening lists the cases without reading voxels; a case loads on a worker thread
+// (the GUI thread never reads files) and a newer request supersedes an older one. No widgets: the
+// window shows what this reports. (The CAM settings value lives in the main view's CamController,
+// which fits it to the model it has loaded: a second copy here could only drift from it.)
 
 #include "core/cases/KitsCase.h"
+#include "ui/StoreOwner.h"
 
 #include <QFutureWatcher>
 #include <QObject>
@@ -37,7 +40,13 @@ public:
     int indexOf(const QString& caseId) const;
     /// The dataset's folder (a file's folder for a single volume) and its store.
     QString datasetRoot() const { return m_datasetRoot; }
-    QString storePath() const { return m_storePath; }
+    QString storePath() const { return m_store.path(); }
+    /// The dataset's annotation store: every read and write goes through it.
+    StoreOwner& store() { return m_store; }
+
+    /// Who makes the decisions (stored with each); remembered in the settings.
+    QString annotator() const { return m_annotator; }
+    void setAnnotator(const QString& name);
 
     /// Loads a case in the background: caseLoaded or failed follows.
     void loadCase(int index);
@@ -48,6 +57,7 @@ Q_SIGNALS:
     void caseLoading(const QString& caseId);
     void caseLoaded(std::shared_ptr<const LoadedCase> loaded);
     void failed(const QString& title, const QString& message);
+    void annotatorChanged(const QString& name);
 
 private:
     struct LoadResult {
@@ -59,7 +69,9 @@ private:
     void onLoaded();
 
     std::vector<CaseFiles> m_cases;
-    QString m_datasetRoot, m_storePath;
+    QString m_datasetRoot;
+    StoreOwner m_store;
+    QString m_annotator;
     std::shared_ptr<const LoadedCase> m_current;
     QFutureWatcher<LoadResult> m_loadWatcher;
     int m_loadGeneration = 0;

@@ -1,11 +1,12 @@
 // Crash recovery of a correction in progress: the journal survives SIGKILL at any moment with the
 // last finished stroke (never a torn file), damaged journals are set aside, and a restarted window
 // resumes the correction and records it.
+#include "ui/EditJournal.h"
+
 #include "GuiTestSupport.h"
 #include "core/compute/Classifier.h"
 #include "core/phantom/Phantom.h"
 #include "ui/CamController.h"
-#include "ui/EditJournal.h"
 #include "ui/MainWindow.h"
 #include "ui/ReviewController.h"
 #include "ui/SliceView.h"
@@ -14,12 +15,11 @@
 #include <QFile>
 #include <QSignalSpy>
 #include <QTest>
-#include <gtest/gtest.h>
-
 #include <chrono>
 #include <csignal>
 #include <filesystem>
 #include <fstream>
+#include <gtest/gtest.h>
 #include <random>
 #include <sys/wait.h>
 #include <thread>
@@ -42,7 +42,8 @@ TEST(EditJournal, SurvivesSigkillWithTheLastFinishedStroke)
             dup2(fds[1], STDOUT_FILENO);
             close(fds[0]);
             close(fds[1]);
-            execl(WEAKSIGHT_JOURNAL_WRITER, WEAKSIGHT_JOURNAL_WRITER, file.c_str(), "100000", static_cast<char*>(nullptr));
+            execl(WEAKSIGHT_JOURNAL_WRITER, WEAKSIGHT_JOURNAL_WRITER, file.c_str(), "100000",
+                  static_cast<char*>(nullptr));
             _exit(127);
         }
         close(fds[1]);
@@ -50,7 +51,8 @@ TEST(EditJournal, SurvivesSigkillWithTheLastFinishedStroke)
         int last = 0, value = 0;
         if (std::fscanf(out, "%d", &value) == 1)
             last = value;
-        std::this_thread::sleep_for(std::chrono::milliseconds(std::uniform_int_distribution<int>(20, 300)(rng)));
+        std::this_thread::sleep_for(
+            std::chrono::milliseconds(std::uniform_int_distribution<int>(20, 300)(rng)));
         kill(pid, SIGKILL);
         int status = 0;
         waitpid(pid, &status, 0);
@@ -112,7 +114,7 @@ TEST(EditJournal, ARestartedWindowResumesTheCorrectionAndRecordsIt)
         ASSERT_TRUE(loaded.wait(20000));
         slice = window.sliceView()->slice();
         ui::ReviewController& review = *window.reviewController();
-        review.setAnnotator("bo");
+        window.workspace()->setAnnotator("bo");
         ASSERT_TRUE(waitForHeatmaps(window, slice));
         ASSERT_TRUE(review.startCorrection());
         review.editor()->beginStroke(true);
@@ -143,8 +145,9 @@ TEST(EditJournal, ARestartedWindowResumesTheCorrectionAndRecordsIt)
     EXPECT_EQ(expected.at(20, 20), 1);
     ASSERT_TRUE(waitForHeatmaps(window, slice));
     ASSERT_TRUE(review.finishCorrection()) << review.lastError().toStdString();
-    EXPECT_FALSE(window.pendingRecovery().has_value()) << "a recorded correction leaves no journal";
-    const auto decisions = review.store()->standingDecisions({storage::DecisionKind::Correct});
+    const auto decisions = storeOf(window)->standingDecisions({storage::DecisionKind::Correct});
+    EXPECT_TRUE(QTest::qWaitFor([&] { return !window.pendingRecovery().has_value(); }, 5000))
+        << "a recorded correction leaves no journal";
     ASSERT_EQ(decisions.size(), 1u);
     EXPECT_EQ(*decisions.front().finalMask, expected);
     EXPECT_EQ(decisions.front().annotator, "bo");
@@ -187,13 +190,14 @@ TEST(GuiProcessChild, PaintsThenWaitsToBeKilled)
 {
     const char* dirName = std::getenv("WEAKSIGHT_CRASH_CHILD_DIR");
     if (!dirName)
-        GTEST_SKIP() << "runs only as the child process of EditJournal.TheGuiProcessKilledMidStrokeLosesOnlyThatStroke";
+        GTEST_SKIP() << "runs only as the child process of "
+                        "EditJournal.TheGuiProcessKilledMidStrokeLosesOnlyThatStroke";
     const fs::path dir = dirName;
     ui::MainWindow window;
     ASSERT_TRUE(openCasesWithModel(window, dir, 40));
     ui::SliceView& view = *window.sliceView();
     ui::ReviewController& review = *window.reviewController();
-    review.setAnnotator("cy");
+    window.workspace()->setAnnotator("cy");
     const int slice = view.slice();
     ASSERT_TRUE(waitForHeatmaps(window, slice));
     ASSERT_TRUE(review.startCorrection());
@@ -201,13 +205,15 @@ TEST(GuiProcessChild, PaintsThenWaitsToBeKilled)
     view.setBrushRadiusMm(3 * labels.spacing[2]);
     const auto box = *review.cropBox();
     const double r0 = box.row0 + 12, c0 = box.col0 + 6;
-    stroke(view, labels, {r0, c0}, {r0 + 10, c0 + 24});                        // paint
+    stroke(view, labels, {r0, c0}, {r0 + 10, c0 + 24});                            // paint
     stroke(view, labels, {r0 + 5, c0 + 12}, {r0 + 6, c0 + 14}, Qt::ShiftModifier); // erase a bit
     const BinaryMask finished = review.editor()->mask();
     ASSERT_GT(finished.count(), 50);
     // A third stroke, pressed and moved but not released when the process dies.
-    mouse(&view, QEvent::MouseButtonPress, widgetPoint(view, labels, box.row0 + 30, box.col0 + 30), Qt::LeftButton, {});
-    mouse(&view, QEvent::MouseMove, widgetPoint(view, labels, box.row0 + 32, box.col0 + 36), Qt::LeftButton, {});
+    mouse(&view, QEvent::MouseButtonPress, widgetPoint(view, labels, box.row0 + 30, box.col0 + 30),
+          Qt::LeftButton, {});
+    mouse(&view, QEvent::MouseMove, widgetPoint(view, labels, box.row0 + 32, box.col0 + 36), Qt::LeftButton,
+          {});
     ASSERT_NE(review.editor()->mask(), finished);
     writeMask(dir / "finished.txt", finished, slice);
     QTest::qWait(120000); // the parent kills this process here
@@ -221,7 +227,8 @@ TEST(EditJournal, TheGuiProcessKilledMidStrokeLosesOnlyThatStroke)
     setenv("WEAKSIGHT_CRASH_CHILD_DIR", dir.path().c_str(), 1); // before fork: only exec runs in the child
     const pid_t pid = fork();
     if (pid == 0) {
-        execl("/proc/self/exe", "weaksight_gui_tests", "--gtest_filter=GuiProcessChild.*", static_cast<char*>(nullptr));
+        execl("/proc/self/exe", "weaksight_gui_tests", "--gtest_filter=GuiProcessChild.*",
+              static_cast<char*>(nullptr));
         _exit(127);
     }
     unsetenv("WEAKSIGHT_CRASH_CHILD_DIR");
@@ -258,11 +265,12 @@ TEST(EditJournal, TheGuiProcessKilledMidStrokeLosesOnlyThatStroke)
     window.offerRecovery();
     ASSERT_TRUE(QTest::qWaitFor([&] { return window.reviewController()->editing(); }, 30000));
     ui::ReviewController& review = *window.reviewController();
-    EXPECT_EQ(review.editor()->mask(), finished) << "exactly the finished strokes: the one in progress is lost";
+    EXPECT_EQ(review.editor()->mask(), finished)
+        << "exactly the finished strokes: the one in progress is lost";
     ASSERT_TRUE(waitForHeatmaps(window, slice));
-    review.setAnnotator("cy");
+    window.workspace()->setAnnotator("cy");
     ASSERT_TRUE(review.finishCorrection()) << review.lastError().toStdString();
-    const auto decisions = review.store()->standingDecisions({storage::DecisionKind::Correct});
+    const auto decisions = storeOf(window)->standingDecisions({storage::DecisionKind::Correct});
     ASSERT_EQ(decisions.size(), 1u);
     EXPECT_EQ(*decisions.front().finalMask, finished);
     unsetenv("XDG_DATA_HOME");

@@ -8,6 +8,7 @@
 #include "ui/CamController.h"
 #include "ui/MainWindow.h"
 #include "ui/SliceView.h"
+#include "ui/Workspace.h"
 
 #include <QApplication>
 #include <QMouseEvent>
@@ -85,6 +86,12 @@ inline bool openCasesWithModel(ui::MainWindow& window, const TempDir& dir, int c
 }
 
 /// Waits until the window's heatmap controller has the slice's heatmaps; false on a timeout.
+/// The window's annotation store once every write asked for is done (null when there is none).
+inline storage::AnnotationStore* storeOf(ui::MainWindow& window)
+{
+    return window.workspace()->store().storeAfterWrites();
+}
+
 inline bool waitForHeatmaps(ui::MainWindow& window, int slice, int timeoutMs = 30000)
 {
     return QTest::qWaitFor([&] { return window.camController()->heatmaps(slice) != nullptr; }, timeoutMs);

@@ -27,7 +27,9 @@
 #include <QSignalSpy>
 #include <QTableWidget>
 #include <QTest>
+#include <atomic>
 #include <cstdlib>
+#include <fstream>
 #include <functional>
 #include <gtest/gtest.h>
 #include <sqlite3.h>
@@ -47,19 +49,21 @@ QAction* actionWithShortcut(ui::MainWindow& window, const QKeySequence& key)
     return nullptr;
 }
 
-/// How many SQL statements the review's store connection runs during `act`.
-int storeStatementsRunBy(ui::ReviewController& review, const std::function<void()>& act)
+/// How many SQL statements the store's connection runs for `act` (the writes and in-order reads
+/// it asks for run on the store's thread: counted once they are done).
+int storeStatementsRunBy(ui::MainWindow& window, const std::function<void()>& act)
 {
-    int statements = 0;
-    sqlite3* connection = review.store()->database().handle();
+    std::atomic<int> statements{0};
+    sqlite3* connection = storeOf(window)->database().handle();
     sqlite3_trace_v2(
         connection, SQLITE_TRACE_STMT,
         [](unsigned, void* count, void*, void*) {
-            ++*static_cast<int*>(count);
+            ++*static_cast<std::atomic<int>*>(count);
             return 0;
         },
         &statements);
     act();
+    window.workspace()->store().waitForWrites();
     sqlite3_trace_v2(connection, 0, nullptr, nullptr);
     return statements;
 }
@@ -82,7 +86,7 @@ TEST(Review, AcceptCorrectRejectUndoRedoThenTheStoreAndTheExportAgree)
     ASSERT_TRUE(openCasesWithModel(window, dir, 40));
     ui::CamController& cams = *window.camController();
     ui::ReviewController& review = *window.reviewController();
-    review.setAnnotator("ana");
+    window.workspace()->setAnnotator("ana");
     actionNamed(window, "Advance after a decision")->setChecked(false);
     ui::SliceView& view = *window.sliceView();
     const LabelVolume& labels = *window.currentCase()->labels;
@@ -98,7 +102,7 @@ TEST(Review, AcceptCorrectRejectUndoRedoThenTheStoreAndTheExportAgree)
     const BinaryMask acceptedProposal = *review.proposal();
     const auto acceptedBox = *review.cropBox();
     actionWithShortcut(window, QKeySequence(Qt::Key_A))->trigger();
-    ASSERT_TRUE(review.store()) << review.lastError().toStdString();
+    ASSERT_TRUE(storeOf(window)) << review.lastError().toStdString();
     EXPECT_EQ(review.decisionOf(first, 0), storage::DecisionKind::Accept);
 
     // 2. Correct (key E) a crop on the next slice: a brush stroke, an eraser stroke, undo + redo.
@@ -159,12 +163,12 @@ TEST(Review, AcceptCorrectRejectUndoRedoThenTheStoreAndTheExportAgree)
     // Space reads the store once (the case's standing crops, so decisions another annotator wrote
     // meanwhile count), however many slices the case has.
     const int statements = storeStatementsRunBy(
-        review, [&] { actionWithShortcut(window, QKeySequence(Qt::Key_Space))->trigger(); });
+        window, [&] { actionWithShortcut(window, QKeySequence(Qt::Key_Space))->trigger(); });
     EXPECT_EQ(view.slice(), expectedNext) << "the next slice in the order of lesion probability";
     EXPECT_EQ(statements, 1) << "store statements run by one Space";
 
     // The store: exactly these three standing decisions, with their masks and IoU records.
-    const storage::AnnotationStore& store = *review.store();
+    const storage::AnnotationStore& store = *storeOf(window);
     const auto standing =
         store.standingDecisions({storage::DecisionKind::Accept, storage::DecisionKind::Correct,
                                  storage::DecisionKind::Reject, storage::DecisionKind::Skip});
@@ -211,7 +215,7 @@ TEST(Review, AcceptCorrectRejectUndoRedoThenTheStoreAndTheExportAgree)
 
     // `weaksight export` (the command line) writes the same volume.
     const std::string command = std::string(WEAKSIGHT_BINARY) + " --no-log-file export --db " +
-                                review.store()->file().string() + " --out " + (dir / "export-cli").string() +
+                                storeOf(window)->file().string() + " --out " + (dir / "export-cli").string() +
                                 " > /dev/null 2>&1";
     ASSERT_EQ(std::system(command.c_str()), 0) << command;
     EXPECT_EQ(readLabelVolume(dir / "export-cli" / "nifti" / "case_00000.nii.gz").voxels, exported.voxels);
@@ -330,7 +334,7 @@ TEST(Review, WholeSliceDecisionsUniteTheCropsProposals)
     const int slice = window.sliceView()->slice();
     ASSERT_TRUE(waitForHeatmaps(window, slice));
     ui::ReviewController& review = *window.reviewController();
-    review.setAnnotator("cy");
+    window.workspace()->setAnnotator("cy");
     actionNamed(window, "Review whole slices (not kidney crops)")->setChecked(true);
     EXPECT_EQ(review.cropCount(), 1);
     const LabelVolume& labels = *window.currentCase()->labels;
@@ -345,8 +349,8 @@ TEST(Review, WholeSliceDecisionsUniteTheCropsProposals)
                     p.box.col0 + c >= 0 && p.box.row0 + r < labels.rows() && p.box.col0 + c < labels.cols())
                     expected.at(p.box.row0 + r, p.box.col0 + c) = 1;
     actionWithShortcut(window, QKeySequence(Qt::Key_A))->trigger();
-    ASSERT_TRUE(review.store()) << review.lastError().toStdString();
-    const auto decisions = review.store()->standingDecisions({storage::DecisionKind::Accept});
+    ASSERT_TRUE(storeOf(window)) << review.lastError().toStdString();
+    const auto decisions = storeOf(window)->standingDecisions({storage::DecisionKind::Accept});
     ASSERT_EQ(decisions.size(), 1u);
     EXPECT_EQ(decisions.front().crop.rows, labels.rows());
     EXPECT_EQ(decisions.front().crop.cols, labels.cols());
@@ -365,7 +369,7 @@ TEST(Review, TheCamFlavourIsStoredWithTheDecision)
     ASSERT_TRUE(openCasesWithModel(window, dir, 40));
     ui::CamController& cams = *window.camController();
     ui::ReviewController& review = *window.reviewController();
-    review.setAnnotator("ana");
+    window.workspace()->setAnnotator("ana");
     // View > CAM definitions > torchcam: the maps and the stored settings follow it.
     auto* torchcam = window.findChild<QAction*>(QStringLiteral("camFlavour:torchcam"));
     ASSERT_NE(torchcam, nullptr);
@@ -381,7 +385,7 @@ TEST(Review, TheCamFlavourIsStoredWithTheDecision)
     ASSERT_TRUE(ready) << "heatmaps " << (cams.heatmaps(slice) != nullptr) << ", proposal "
                        << review.proposal().has_value();
     actionWithShortcut(window, QKeySequence(Qt::Key_A))->trigger();
-    ASSERT_TRUE(review.store()) << review.lastError().toStdString();
+    ASSERT_TRUE(storeOf(window)) << review.lastError().toStdString();
     sqlite3* db = nullptr;
     ASSERT_EQ(
         sqlite3_open_v2((dir / "cases" / "weaksight.sqlite").c_str(), &db, SQLITE_OPEN_READONLY, nullptr),
@@ -423,7 +427,7 @@ TEST(Review, ARealCtWithoutLabelsIsReviewedCropByCropAndSpaceReadsTheStoreOnce)
     EXPECT_EQ(view.slice(), slices / 2) << "no labels: the middle slice first";
     ASSERT_TRUE(waitForHeatmaps(window, view.slice()));
     ui::ReviewController& review = *window.reviewController();
-    review.setAnnotator("real");
+    window.workspace()->setAnnotator("real");
     actionNamed(window, "Advance after a decision")->setChecked(true);
     const auto* maps = window.camController()->heatmaps(view.slice());
     ASSERT_EQ(maps->crops.size(), 2u);
@@ -435,17 +439,17 @@ TEST(Review, ARealCtWithoutLabelsIsReviewedCropByCropAndSpaceReadsTheStoreOnce)
     const int first = view.slice();
     const CropBox rightHalf = maps->crops[0].box;
     actionWithShortcut(window, QKeySequence(Qt::Key_A))->trigger();
-    ASSERT_TRUE(review.store()) << review.lastError().toStdString();
+    ASSERT_TRUE(storeOf(window)) << review.lastError().toStdString();
     EXPECT_TRUE(fs::exists(dir / "weaksight.sqlite"));
     EXPECT_EQ(review.decisionOf(first, 0), storage::DecisionKind::Accept);
     EXPECT_EQ(review.crop(), 1) << "advanced to the other half";
-    const auto stored = review.store()->standingDecisions({storage::DecisionKind::Accept});
+    const auto stored = storeOf(window)->standingDecisions({storage::DecisionKind::Accept});
     ASSERT_EQ(stored.size(), 1u);
     EXPECT_EQ(stored.front().caseKey, "example_ct.nii.gz");
     EXPECT_EQ(stored.front().slice, first);
     EXPECT_EQ(stored.front().crop, rightHalf);
-    EXPECT_EQ(review.store()
-                  ->caseRegistration(*review.store()->findCase("example_ct.nii.gz"))
+    EXPECT_EQ(storeOf(window)
+                  ->caseRegistration(*storeOf(window)->findCase("example_ct.nii.gz"))
                   .imagingFingerprint.size(),
               64u)
         << "SHA-256, hex";
@@ -456,7 +460,7 @@ TEST(Review, ARealCtWithoutLabelsIsReviewedCropByCropAndSpaceReadsTheStoreOnce)
     EXPECT_EQ(std::count(order.begin(), order.end(), first), 0);
     EXPECT_EQ(order.size(), static_cast<size_t>(slices - 1));
     const int statements = storeStatementsRunBy(
-        review, [&] { actionWithShortcut(window, QKeySequence(Qt::Key_Space))->trigger(); });
+        window, [&] { actionWithShortcut(window, QKeySequence(Qt::Key_Space))->trigger(); });
     EXPECT_EQ(statements, 1);
     EXPECT_NE(view.slice(), first);
 
@@ -471,6 +475,49 @@ TEST(Review, ARealCtWithoutLabelsIsReviewedCropByCropAndSpaceReadsTheStoreOnce)
     EXPECT_EQ(later.decisionOf(first, 1), storage::DecisionKind::Reject);
     const auto laterOrder = later.reviewOrder();
     EXPECT_EQ(std::count(laterOrder.begin(), laterOrder.end(), first), 0) << "decided in the earlier session";
+}
+
+TEST(Review, ACorrectionTheStoreCannotSaveComesBackForEditing)
+{
+    // The store file is not a database: the write (on the store's thread) fails after the labeller
+    // has moved on; the error is shown and the correction is back for editing, nothing lost.
+    TempDir dir;
+    writeCaseAndModel(dir, 22, 96);
+    const fs::path storeFile = dir / "cases" / "weaksight.sqlite";
+    std::ofstream(storeFile) << std::string(4096, 'x');
+    ui::MainWindow window;
+    ASSERT_TRUE(openCasesWithModel(window, dir, 40));
+    const int slice = window.sliceView()->slice();
+    ASSERT_TRUE(waitForHeatmaps(window, slice));
+    window.workspace()->setAnnotator("dee");
+    ui::ReviewController& review = *window.reviewController();
+    ASSERT_TRUE(review.startCorrection());
+    review.editor()->beginStroke(true);
+    review.editor()->dab(12, 12, 5);
+    review.editor()->endStroke();
+    review.editChanged();
+    const BinaryMask corrected = review.editor()->mask();
+    QSignalSpy failed(&review, &ui::ReviewController::failed);
+    ASSERT_TRUE(review.finishCorrection());
+    EXPECT_FALSE(review.editing()) << "the review goes on while the store writes";
+    ASSERT_TRUE(failed.wait(10000));
+    EXPECT_TRUE(failed.first().at(0).toString().contains("not saved"))
+        << failed.first().at(0).toString().toStdString();
+    ASSERT_TRUE(review.editing()) << "the correction is back";
+    EXPECT_EQ(review.editor()->mask(), corrected);
+    EXPECT_EQ(review.slice(), slice);
+    EXPECT_EQ(review.decisionOf(slice, 0), std::nullopt) << "not counted as decided";
+    ASSERT_TRUE(window.pendingRecovery().has_value()) << "and journalled";
+
+    // The file is moved away: the same correction is saved.
+    fs::rename(storeFile, dir / "not-a-store");
+    ASSERT_TRUE(review.finishCorrection());
+    const auto decisions = storeOf(window)->standingDecisions({storage::DecisionKind::Correct});
+    ASSERT_EQ(decisions.size(), 1u);
+    EXPECT_EQ(*decisions.front().finalMask, corrected);
+    EXPECT_TRUE(QTest::qWaitFor([&] { return !window.pendingRecovery().has_value(); }, 5000));
+    EXPECT_EQ(review.decisionOf(slice, 0), storage::DecisionKind::Correct);
+    unsetenv("XDG_DATA_HOME");
 }
 
 TEST(Review, TheKeyHelpOverACorrectionTakesEscWithoutDiscardingIt)
