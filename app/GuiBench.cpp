@@ -9,6 +9,7 @@
 #include "ui/ReviewController.h"
 #include "ui/SliceView.h"
 #include "ui/VtkViewport.h"
+#include "ui/Workspace.h"
 
 #include <QApplication>
 #include <QElapsedTimer>
@@ -447,6 +448,42 @@ BrushTimes measureBrush(ui::MainWindow& window, int centre, int repeats)
     return t;
 }
 
+struct DecisionTimes {
+    std::vector<double> work;  ///< GUI thread: the key's action until the loop runs again
+    std::vector<double> saved; ///< until the store's thread has committed it
+};
+
+/// Accept (A) on slices whose heatmaps are cached, as a labeller does: the GUI thread's share of
+/// a decision (with the advance to the next crop) and the time until the store confirms it.
+DecisionTimes measureDecisions(ui::MainWindow& window, const std::vector<int>& slices)
+{
+    ui::SliceView& view = *window.sliceView();
+    ui::CamController& cams = *window.camController();
+    ui::ReviewController& review = *window.reviewController();
+    window.workspace()->setAnnotator(QStringLiteral("bench"));
+    DecisionTimes t;
+    Clock::time_point start;
+    bool saved = false;
+    const auto connection = QObject::connect(&review, &ui::ReviewController::decisionSaved, [&] {
+        saved = true;
+        t.saved.push_back(ms(Clock::now() - start));
+    });
+    for (const int slice : slices) {
+        view.setSlice(slice);
+        if (!waitFor([&] { return cams.heatmaps(slice) != nullptr; }, 60000))
+            continue;
+        review.setTarget(slice, 0);
+        saved = false;
+        start = Clock::now();
+        if (!review.accept())
+            continue;
+        t.work.push_back(ms(Clock::now() - start));
+        waitFor([&] { return saved; }, 10000);
+    }
+    QObject::disconnect(connection);
+    return t;
+}
+
 struct ResidentMemory {
     long rssKb = 0, peakKb = 0;
 };
@@ -471,7 +508,8 @@ ResidentMemory measureResnet50Memory(ui::MainWindow& window, const fs::path& dir
 }
 
 void printReport(const GuiBenchOptions& o, const CtVolume& ct, const OpeningTimes& opening,
-                 const UpdateTimes& updates, const BrushTimes& brush, const ResidentMemory& memory)
+                 const UpdateTimes& updates, const BrushTimes& brush, const DecisionTimes& decisions,
+                 const ResidentMemory& memory)
 {
     const double bareMs = median(updates.bare);
     const double floorMs = median(updates.bareChange);
@@ -503,7 +541,11 @@ void printReport(const GuiBenchOptions& o, const CtVolume& ct, const OpeningTime
                "frame {:.2f} ms = {:.2f} x bare; 50 moves in one turn -> {} render(s); {} pixels painted "
                "in {} undo steps\n",
                median(brush.work), percentile(brush.work, 0.95), median(brush.frame),
-               median(brush.frame) / floorMs, brush.renders, brush.pixels, brush.steps);
+               median(brush.frame) / floorMs, brush.renders, brush.pixels, brush.steps)
+        << fmt::format("  decision (A, with the advance): GUI thread {:.2f} ms (p95 {:.2f}), saved by the "
+                       "store's thread after {:.2f} ms ({} decisions)\n",
+                       median(decisions.work), percentile(decisions.work, 0.95), median(decisions.saved),
+                       decisions.saved.size());
     if (!o.skipResnet50)
         std::cout << fmt::format(
             "  resident memory, case + ResNet-50 + one slice of Grad-CAM: {:.0f} MB (peak {:.0f} MB; "
@@ -538,11 +580,12 @@ int runGuiBench(const GuiBenchOptions& o, int argc, char** argv)
     BareFloor bareFloor;
     const UpdateTimes updates = measureUpdates(window, bareFloor, cached.slices, o);
     const BrushTimes brush = measureBrush(window, cached.centre, o.repeats);
+    const DecisionTimes decisions = measureDecisions(window, cached.slices);
     ResidentMemory memory;
     if (!o.skipResnet50)
         memory = measureResnet50Memory(window, dir, modelsLoaded, cached.centre);
 
-    printReport(o, *window.currentCase()->imaging, opening, updates, brush, memory);
+    printReport(o, *window.currentCase()->imaging, opening, updates, brush, decisions, memory);
     window.close();
     std::error_code ec;
     fs::remove_all(dir, ec);
