@@ -6,6 +6,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstdio>
 #include <cstdlib>
 #include <cstring>
 #include <fstream>
@@ -144,6 +145,26 @@ bool allFinite(const double* values, size_t count)
     return true;
 }
 
+// A voxel from a micrometre to a kilometre, an origin within a thousand kilometres: any scan. Outside
+// these, geometry arithmetic in single precision (ITK's orientation SVD) overflows or underflows.
+constexpr const char* kVoxelSizeRange = " (must lie within 1e-6 to 1e6 mm)";
+constexpr const char* kOffsetRange = " (must lie within ±1e9 mm)";
+bool plausibleVoxelSize(double millimetres)
+{
+    return std::abs(millimetres) >= 1e-6 && std::abs(millimetres) <= 1e6;
+}
+bool plausibleOffset(double millimetres)
+{
+    return std::abs(millimetres) <= 1e9;
+}
+
+std::string formatNumber(double value)
+{
+    char text[32];
+    std::snprintf(text, sizeof text, "%g", value);
+    return text;
+}
+
 double determinant3(const double* m, size_t stride)
 {
     const auto a = [&](size_t r, size_t c) { return m[r * stride + c]; };
@@ -225,10 +246,14 @@ NiftiDeclaration checkNiftiHeader(const fs::path& path)
         throw InputError(path, "NIfTI header has an unknown datatype " + std::to_string(f.datatype));
     checkedProduct(path, {uint64_t(d.size[0]), uint64_t(d.size[1]), uint64_t(d.size[2]), uint64_t(d.extraVolumes),
                           uint64_t(d.bytesPerVoxel), 2}); // with room for the offset added below
-    for (size_t i = 1; i <= 3 && static_cast<int64_t>(i) <= f.dim[0]; ++i)
+    for (size_t i = 1; i <= 3 && static_cast<int64_t>(i) <= f.dim[0]; ++i) {
         if (!std::isfinite(f.pixdim[i]) || f.pixdim[i] == 0)
             throw InputError(path, "NIfTI header has pixel spacing pixdim[" + std::to_string(i) +
                                        "] = " + std::to_string(f.pixdim[i]) + " (must be finite and non-zero)");
+        if (!plausibleVoxelSize(f.pixdim[i]))
+            throw InputError(path, "NIfTI header has an implausible pixel spacing pixdim[" + std::to_string(i) +
+                                       "] = " + formatNumber(f.pixdim[i]) + " mm" + kVoxelSizeRange);
+    }
     if (!std::isfinite(f.pixdim[0]))
         throw InputError(path, "NIfTI header has a non-finite qfac (pixdim[0])");
     // Beyond 2^62 bytes no file is real, and the cast below stays defined.
@@ -254,7 +279,25 @@ NiftiDeclaration checkNiftiHeader(const fs::path& path)
                                        std::to_string(f.sformCode));
         if (determinant3(f.srow.data(), 4) == 0)
             throw InputError(path, "NIfTI header has a singular sform (its 3x3 part has determinant 0)");
+        // ITK takes the sform apart with a single-precision SVD, which never returns when a
+        // column's squared length overflows a float: such voxel sizes are refused first.
+        for (int column = 0; column < 3; ++column) {
+            const double size = std::sqrt(f.srow[column] * f.srow[column] + f.srow[4 + column] * f.srow[4 + column] +
+                                          f.srow[8 + column] * f.srow[8 + column]);
+            if (!plausibleVoxelSize(size))
+                throw InputError(path, "NIfTI header has an implausible sform: voxel size " + formatNumber(size) +
+                                           " mm along array axis " + std::to_string(column) + kVoxelSizeRange);
+        }
+        for (int row = 0; row < 3; ++row)
+            if (!plausibleOffset(f.srow[4 * row + 3]))
+                throw InputError(path, "NIfTI header has an implausible sform origin " +
+                                           formatNumber(f.srow[4 * row + 3]) + " mm" + kOffsetRange);
     }
+    if (f.qformCode > 0)
+        for (int i = 3; i < 6; ++i)
+            if (!plausibleOffset(f.quatern[i]))
+                throw InputError(path, "NIfTI header has an implausible qform origin " + formatNumber(f.quatern[i]) +
+                                           " mm" + kOffsetRange);
     return d;
 }
 

@@ -323,6 +323,18 @@ TEST(UntrustedHeaders, NonFiniteSformIsRefusedInsteadOfAbortingItk)
     expectRefused(patchedNifti(dir, "zero-sform.nii", 300, 0.f), "singular sform"); // srow_y[1] = 0
 }
 
+TEST(UntrustedHeaders, ImplausibleGeometryIsRefusedInsteadOfHangingItk)
+{
+    // Found by fuzz_volume_header: a finite sform with a 3.8e30 mm column sent ITK's single-precision
+    // SVD (NiftiImageIO::SetImageIOOrientationFromNIfTI) into an endless loop.
+    TempDir dir;
+    expectRefused(patchedNifti(dir, "huge-sform.nii", 296, 3.8e30f), "implausible sform: voxel size"); // srow_y[0]
+    expectRefused(patchedNifti(dir, "tiny-sform.nii", 280, 1e-30f), "implausible sform: voxel size");   // srow_x[0]
+    expectRefused(patchedNifti(dir, "far-sform.nii", 292, 1.7e38f), "implausible sform origin");        // srow_x[3]
+    expectRefused(patchedNifti(dir, "huge-pixdim.nii", 84, 1e30f, 1, 0), "implausible pixel spacing pixdim[2]");
+    expectRefused(patchedNifti(dir, "far-qform.nii", 268, 2e9f, 1, 0), "implausible qform origin"); // qoffset_x
+}
+
 TEST(UntrustedHeaders, NonFiniteOrInvalidQformIsRefused)
 {
     TempDir dir;
