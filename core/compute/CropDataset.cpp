@@ -22,6 +22,7 @@ constexpr const char* kParametersFile = "weaksight-dataset.txt";
 constexpr const char* kIndexFile = "crops.tsv";
 constexpr const char* kImagesFile = "images.npy";
 constexpr const char* kMasksFile = "masks.npy";
+constexpr const char* kLabelsFile = "labels.npy";
 // Before the .npy files: the same bytes without a header.
 constexpr const char* kLegacyImagesFile = "images.i16";
 constexpr const char* kLegacyMasksFile = "masks.u8";
@@ -293,6 +294,9 @@ CropDataset CropDataset::open(const fs::path& directory)
                                                      dataset.size() * pixels * 2);
         dataset.m_masks = std::make_unique<Mapping>(directory / kMasksFile, npyHeader("|u1", dataset.size(), rows, cols),
                                                     dataset.size() * pixels);
+        if (fs::exists(directory / kLabelsFile))
+            dataset.m_labels = std::make_unique<Mapping>(
+                directory / kLabelsFile, npyHeader("|u1", dataset.size(), rows, cols), dataset.size() * pixels);
     } else {
         dataset.m_images = std::make_unique<Mapping>(directory / kLegacyImagesFile, "", dataset.size() * pixels * 2);
         dataset.m_masks = std::make_unique<Mapping>(directory / kLegacyMasksFile, "", dataset.size() * pixels);
@@ -310,6 +314,12 @@ const uint8_t* CropDataset::maskPixels(size_t i) const
 {
     const size_t pixels = static_cast<size_t>(m_parameters.rows) * m_parameters.cols;
     return reinterpret_cast<const uint8_t*>(m_masks->data) + i * pixels;
+}
+
+const uint8_t* CropDataset::labelPixels(size_t i) const
+{
+    const size_t pixels = static_cast<size_t>(m_parameters.rows) * m_parameters.cols;
+    return m_labels ? reinterpret_cast<const uint8_t*>(m_labels->data) + i * pixels : nullptr;
 }
 
 Image2D CropDataset::image(size_t i) const
@@ -343,7 +353,7 @@ uint64_t CropDataset::contentKey(size_t i) const
 // ---- Writing ----------------------------------------------------------------------------
 
 struct CropDatasetWriter::Files {
-    std::ofstream images, masks;
+    std::ofstream images, masks, labels;
 };
 
 CropDatasetWriter::CropDatasetWriter(const fs::path& directory, int rows, int cols)
@@ -358,22 +368,29 @@ CropDatasetWriter::CropDatasetWriter(const fs::path& directory, int rows, int co
     fs::remove(directory / kParametersFile);
     m_files->images.open(directory / (std::string(kImagesFile) + ".tmp"), std::ios::binary | std::ios::trunc);
     m_files->masks.open(directory / (std::string(kMasksFile) + ".tmp"), std::ios::binary | std::ios::trunc);
+    m_files->labels.open(directory / (std::string(kLabelsFile) + ".tmp"), std::ios::binary | std::ios::trunc);
     // The .npy headers are written again with the final count in finish(); they keep their length.
     m_files->images << npyHeader("<i2", 0, rows, cols);
     m_files->masks << npyHeader("|u1", 0, rows, cols);
-    if (!m_files->images || !m_files->masks)
+    m_files->labels << npyHeader("|u1", 0, rows, cols);
+    if (!m_files->images || !m_files->masks || !m_files->labels)
         fail(directory, "cannot create the dataset files (not writable?)");
 }
 
 CropDatasetWriter::~CropDatasetWriter() = default;
 
-void CropDatasetWriter::append(const CropRecord& record, const int16_t* image, const uint8_t* mask)
+void CropDatasetWriter::append(const CropRecord& record, const int16_t* image, const uint8_t* mask,
+                               const uint8_t* labels)
 {
     static_assert(sizeof(int16_t) == 2, "int16 crops");
     const size_t pixels = static_cast<size_t>(m_rows) * m_cols;
     m_files->images.write(reinterpret_cast<const char*>(image), static_cast<std::streamsize>(pixels * 2));
     m_files->masks.write(reinterpret_cast<const char*>(mask), static_cast<std::streamsize>(pixels));
-    if (!m_files->images || !m_files->masks)
+    if (labels)
+        m_files->labels.write(reinterpret_cast<const char*>(labels), static_cast<std::streamsize>(pixels));
+    else
+        m_everyCropLabelled = false;
+    if (!m_files->images || !m_files->masks || !m_files->labels)
         fail(m_directory, "writing crop " + std::to_string(m_records.size()) + " failed (disk full?)");
     m_records.push_back(record);
 }
@@ -384,14 +401,23 @@ void CropDatasetWriter::finish(const DatasetParameters& parameters)
     m_files->images << npyHeader("<i2", m_records.size(), m_rows, m_cols);
     m_files->masks.seekp(0);
     m_files->masks << npyHeader("|u1", m_records.size(), m_rows, m_cols);
+    m_files->labels.seekp(0);
+    m_files->labels << npyHeader("|u1", m_records.size(), m_rows, m_cols);
     m_files->images.close();
     m_files->masks.close();
-    if (!m_files->images || !m_files->masks)
+    m_files->labels.close();
+    if (!m_files->images || !m_files->masks || !m_files->labels)
         fail(m_directory, "closing the dataset files failed (disk full?)");
     fs::rename(m_directory / (std::string(kImagesFile) + ".tmp"), m_directory / kImagesFile);
     fs::rename(m_directory / (std::string(kMasksFile) + ".tmp"), m_directory / kMasksFile);
-    // An older build's headerless files: superseded (the reader prefers the .npy files).
     std::error_code ec;
+    if (m_everyCropLabelled) {
+        fs::rename(m_directory / (std::string(kLabelsFile) + ".tmp"), m_directory / kLabelsFile);
+    } else { // no labels for these crops: none at all (an older build's would not match them)
+        fs::remove(m_directory / (std::string(kLabelsFile) + ".tmp"), ec);
+        fs::remove(m_directory / kLabelsFile, ec);
+    }
+    // An older build's headerless files: superseded (the reader prefers the .npy files).
     fs::remove(m_directory / kLegacyImagesFile, ec);
     fs::remove(m_directory / kLegacyMasksFile, ec);
     std::ostringstream index;

@@ -10,6 +10,10 @@
 //   images.npy             int16 little-endian HU, count x rows x cols (NumPy .npy: numpy.load reads
 //                          it; memory-mapped here past its 128-byte header)
 //   masks.npy              uint8 0/1 lesion masks of the crops (evaluation only, never training)
+//   labels.npy             uint8 KiTS labels of the crops (0 background, 1 kidney, 2 tumour, 3 cyst):
+//                          the organ region for anatomy-constrained proposals and the supervised
+//                          baseline; never a weak method's training target. Absent in builds made
+//                          before it (labelPixels() then gives nullptr).
 // Datasets built before the .npy files hold the same data headerless in images.i16 and masks.u8;
 // they are still read.
 //   manifest.json          human-readable summary written by the builder (not read here)
@@ -90,6 +94,9 @@ public:
     /// Memory-mapped pixels of crop i (rows x cols).
     const int16_t* imagePixels(size_t i) const;
     const uint8_t* maskPixels(size_t i) const;
+    /// The crop's KiTS labels, or nullptr when the dataset was built without them.
+    const uint8_t* labelPixels(size_t i) const;
+    bool hasLabels() const { return m_labels != nullptr; }
     Image2D image(size_t i) const;
     std::vector<size_t> indicesOf(Split split) const;
     /// 64-bit content key of crop i (FNV-1a of its pixels and size): the cache key of its heatmaps.
@@ -105,7 +112,7 @@ private:
     DatasetParameters m_parameters;
     std::vector<CropRecord> m_records;
     uint64_t m_identity = 0;
-    std::unique_ptr<Mapping> m_images, m_masks;
+    std::unique_ptr<Mapping> m_images, m_masks, m_labels;
 };
 
 /// Writes a dataset folder: crops are appended to temporary files, then finish() renames the data
@@ -115,7 +122,10 @@ class CropDatasetWriter {
 public:
     CropDatasetWriter(const std::filesystem::path& directory, int rows, int cols);
     ~CropDatasetWriter();
-    void append(const CropRecord& record, const int16_t* image, const uint8_t* mask);
+    /// `labels`: the crop's KiTS labels (rows x cols); when any crop comes without them the dataset
+    /// has none (labels.npy is not written).
+    void append(const CropRecord& record, const int16_t* image, const uint8_t* mask,
+                const uint8_t* labels = nullptr);
     void finish(const DatasetParameters& parameters);
     size_t count() const { return m_records.size(); }
 
@@ -123,6 +133,7 @@ private:
     std::filesystem::path m_directory;
     int m_rows, m_cols;
     std::vector<CropRecord> m_records;
+    bool m_everyCropLabelled = true;
     struct Files;
     std::unique_ptr<Files> m_files;
 };

@@ -64,7 +64,7 @@ struct CaseCrops {
     std::string error;
     std::vector<CropRecord> records;
     std::vector<int16_t> images;
-    std::vector<uint8_t> masks;
+    std::vector<uint8_t> masks, labels;
 };
 
 bool isTumour(uint8_t v)
@@ -141,8 +141,8 @@ struct CropBuffers {
     }
 };
 
-/// Cuts the crop at `box` on slice k into the buffers' image and lesion mask; returns its lesion
-/// pixels.
+/// Cuts the crop at `box` on slice k into the buffers' image, labels and lesion mask; returns its
+/// lesion pixels.
 long long cutImageAndMask(const CtVolume& ct, const LabelVolume& labels, int k, const CropBox& box,
                           const CropGeometry& g, CropBuffers& b)
 {
@@ -161,7 +161,8 @@ long long cutImageAndMask(const CtVolume& ct, const LabelVolume& labels, int k, 
                 const int sr = box.row0 + r, sc = box.col0 + c;
                 const bool inside = sr >= 0 && sr < labels.rows() && sc >= 0 && sc < labels.cols();
                 const size_t at = static_cast<size_t>(r) * g.cols + c;
-                b.mask[at] = inside && g.isLesionLabel(labels.at(k, sr, sc)) ? 1 : 0;
+                b.labels[at] = inside ? labels.at(k, sr, sc) : uint8_t{0};
+                b.mask[at] = g.isLesionLabel(b.labels[at]) ? 1 : 0;
                 lesionPixels += b.mask[at];
             }
     }
@@ -218,6 +219,7 @@ void cropSlices(const CtVolume& ct, const LabelVolume& labels, Split split,
             out.records.push_back(record);
             out.images.insert(out.images.end(), buffers.image.begin(), buffers.image.end());
             out.masks.insert(out.masks.end(), buffers.mask.begin(), buffers.mask.end());
+            out.labels.insert(out.labels.end(), buffers.labels.begin(), buffers.labels.end());
         }
     }
 }
@@ -297,7 +299,8 @@ nlohmann::json writeCaseCrops(const CaseCrops& crops, Split split, const Dataset
     ++count.cases;
     long long lesionCrops = 0;
     for (size_t i = 0; i < crops.records.size(); ++i) {
-        writer.append(crops.records[i], crops.images.data() + i * pixels, crops.masks.data() + i * pixels);
+        writer.append(crops.records[i], crops.images.data() + i * pixels, crops.masks.data() + i * pixels,
+                      crops.labels.data() + i * pixels);
         lesionCrops += crops.records[i].lesion;
     }
     count.crops += static_cast<long long>(crops.records.size());

@@ -76,7 +76,9 @@ int verifyCrops(const CropDataset& dataset, const std::map<std::string, LoadedCa
                 lesion += isLesion;
                 const size_t p = static_cast<size_t>(y) * cols + x;
                 const int16_t expectedHu = inside ? c.imaging->at(record.slice, sy, sx) : int16_t{-1024};
-                if (dataset.maskPixels(i)[p] != (isLesion ? 1 : 0) || dataset.imagePixels(i)[p] != expectedHu) {
+                const uint8_t expectedLabel = inside ? labels.at(record.slice, sy, sx) : uint8_t{0};
+                if (dataset.maskPixels(i)[p] != (isLesion ? 1 : 0) || dataset.imagePixels(i)[p] != expectedHu ||
+                    !dataset.hasLabels() || dataset.labelPixels(i)[p] != expectedLabel) {
                     ADD_FAILURE() << "crop " << i << " pixel " << y << "," << x << " differs from the volumes";
                     return -1;
                 }
