@@ -1,5 +1,6 @@
 #include "core/compute/ClassifierImpl.h"
 #include "core/compute/Device.h"
+#include "core/compute/HuWindow.h"
 #include "core/compute/KeyValueText.h"
 
 #include <algorithm>
@@ -234,13 +235,10 @@ torch::Tensor ClassifierImpl::preprocess(const std::vector<Image2D>& crops) cons
     const int rows = crops.front().rows, cols = crops.front().cols;
     auto batch = torch::empty({static_cast<int64_t>(crops.size()), 1, rows, cols}, torch::kFloat32);
     float* out = batch.data_ptr<float>();
-    const float low = static_cast<float>(description.huLow);
-    const float scale = static_cast<float>(1.0 / (description.huHigh - description.huLow));
+    const HuWindow window(description.huLow, description.huHigh);
     for (const auto& crop : crops) {
-        if (crop.rows != rows || crop.cols != cols || crop.pixels.size() != static_cast<size_t>(rows) * cols)
-            throw std::invalid_argument("crops of one batch must share one size");
-        for (float v : crop.pixels)
-            *out++ = std::clamp((v - low) * scale, 0.0f, 1.0f);
+        window.apply(crop, rows, cols, out);
+        out += static_cast<size_t>(rows) * cols;
     }
     batch = batch.to(device);
     return channelsLast ? batch.contiguous(at::MemoryFormat::ChannelsLast) : batch;

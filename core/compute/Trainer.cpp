@@ -4,6 +4,7 @@
 #include "core/compute/BenchmarkSupport.h"
 #include "core/compute/ClassifierImpl.h"
 #include "core/compute/Device.h"
+#include "core/compute/HuWindow.h"
 
 #include <algorithm>
 #include <chrono>
@@ -104,13 +105,12 @@ torch::Tensor loadBatch(const CropDataset& dataset, const size_t* indices, size_
     const int rows = dataset.parameters().rows, cols = dataset.parameters().cols;
     auto batch = torch::empty({static_cast<int64_t>(count), 1, rows, cols}, torch::kFloat32);
     float* out = batch.data_ptr<float>();
-    const float low = static_cast<float>(description.huLow);
-    const float scale = static_cast<float>(1.0 / (description.huHigh - description.huLow));
+    const HuWindow window(description.huLow, description.huHigh);
     const size_t pixels = static_cast<size_t>(rows) * cols;
     for (size_t i = 0; i < count; ++i) {
         const int16_t* p = dataset.imagePixels(indices[i]);
         for (size_t j = 0; j < pixels; ++j)
-            *out++ = std::clamp((static_cast<float>(p[j]) - low) * scale, 0.0f, 1.0f);
+            *out++ = window(static_cast<float>(p[j]));
     }
     return batch;
 }
