@@ -32,6 +32,8 @@ forbid "core/compute" "itk|gdcm|core/io/|core/cases/|core/phantom/|core/dataset/
 forbid "core/dataset core/research" "$torch" "the research code reaches LibTorch through the compute core's Torch-free headers"
 forbid "core/review" "$torch|core/research/|core/compute/(Classifier|ClassifierImpl|CamKernels|Device|Trainer|CamBenchmark)\\.h" \
   "the review core uses no LibTorch and no research code (only the compute core's Torch-free names and formats)"
+forbid "core/proposals" "$torch|core/research/|core/dataset/|core/compute/(Classifier|ClassifierImpl|CamKernels|Device|Trainer|Evaluation|CamBenchmark)\\.h" \
+  "the proposals use no LibTorch and no research code (only the compute core's Torch-free isProposed)"
 forbid "storage" "$gui|$torch|core/dataset/|core/research/|core/compute/(Classifier|ClassifierImpl|CamKernels|Device|Trainer|Evaluation|CamBenchmark)\\.h" \
   "storage uses no Qt, VTK, LibTorch or research code (only the compute core's Torch-free formats)"
 forbid "render" "Q[A-Za-z]+|qt|ui/|storage/|sqlite3|$torch|core/compute/|core/dataset/|core/research/" \
@@ -47,9 +49,9 @@ if [ -n "$public_torch" ]; then
   broken=1
 fi
 
-# The link graph: storage, render and their tests link no LibTorch.
+# The link graph: review, proposals, storage, render and their tests link no LibTorch.
 if [ -n "$bin" ]; then
-  for exe in weaksight_review_tests weaksight_storage_tests weaksight_render_tests weaksight_bench_store weaksight_store_writer; do
+  for exe in weaksight_review_tests weaksight_proposals_tests weaksight_bench_proposals weaksight_storage_tests weaksight_render_tests weaksight_bench_store weaksight_store_writer; do
     if [ ! -x "$bin/$exe" ]; then
       echo "note: $bin/$exe not built; its link check skipped"
       continue
