@@ -131,6 +131,11 @@ struct EvaluateCommandOptions : BatchCamOptions {
     std::string colorMap = "viridis";
     int examples = 6;
     int minimumValidationCrops = 3;
+    /// Issue 16's proposals: "refined" (anatomy, grow, watershed of one method's maps), "all" (those
+    /// and the supervised and pseudo-label U-Nets) or "none".
+    std::string proposals = "refined";
+    std::string refine; ///< whose maps are refined (default: the best on validation)
+    int unetEpochs = 30;
 };
 
 struct CamBatchCommandOptions : BatchCamOptions {

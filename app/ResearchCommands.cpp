@@ -1,28 +1,27 @@
 // The headless research pipeline: weaksight dataset build, train, evaluate, cam-batch, cam-merge
 // (bench train is in main.cpp).
 #include "app/Commands.h"
-#include "core/compute/PhysicalScale.h"
 #include "core/common/Error.h"
 #include "core/compute/CamCache.h"
 #include "core/compute/Device.h"
 #include "core/compute/Evaluation.h"
+#include "core/compute/PhysicalScale.h"
 #include "core/compute/Trainer.h"
 #include "core/dataset/DatasetBuilder.h"
 #include "core/research/EvaluationReport.h"
+#include "core/research/ProposalStudy.h"
 #include "core/research/TrainingReport.h"
 #include "ui/QtLogBridge.h"
 #include "ui/figures/ReportFigures.h"
 
 #include <QGuiApplication>
-
-#include <nlohmann/json.hpp>
-#include <spdlog/fmt/fmt.h>
-#include <spdlog/spdlog.h>
-
 #include <chrono>
 #include <cstdio>
 #include <fstream>
 #include <iostream>
+#include <nlohmann/json.hpp>
+#include <spdlog/fmt/fmt.h>
+#include <spdlog/spdlog.h>
 #include <unistd.h>
 
 namespace fs = std::filesystem;
@@ -262,7 +261,22 @@ int runEvaluate(const EvaluateCommandOptions& o)
     options.cache = &cache;
     ProgressLine progress;
     options.progress = std::ref(progress);
-    const auto result = compute::evaluateModel(model, dataset, options);
+    auto result = compute::evaluateModel(model, dataset, options);
+    if (o.proposals != "none") {
+        research::ProposalStudyOptions study;
+        study.supervisedSegmenter = study.pseudoLabelSegmenter = o.proposals == "all";
+        if (!o.refine.empty())
+            study.refine = compute::camMethodFromString(o.refine);
+        study.training.epochs = o.unetEpochs;
+        study.training.device = o.device;
+        study.training.seed = 0;
+        study.segmenterFolder = out;
+        const auto done = research::addProposalRows(result, model, dataset, options, study);
+        if (!done.refinedMethod.empty())
+            std::cout << fmt::format("refined proposals from the {} maps\n", done.refinedMethod);
+        for (const auto& file : done.segmenterFiles)
+            std::cout << "U-Net -> " << file.string() << "\n";
+    }
 
     EvaluationReportContext context;
     context.modelFile = o.model;

@@ -338,6 +338,15 @@ void addEvaluateCommand(CLI::App& cli, app::EvaluateCommandOptions& evaluate, Co
         ->add_option("--min-val-crops", evaluate.minimumValidationCrops,
                      "Fewest validation crops to choose a threshold on (default 3); fewer: the row says n/a")
         ->check(CLI::Range(1, 1000000));
+    evaluateCmd
+        ->add_option("--proposals", evaluate.proposals,
+                     "Proposals beyond map > t: refined (anatomy, region growing, watershed; default), all "
+                     "(and the supervised and pseudo-label U-Nets), or none")
+        ->check(CLI::IsMember({"refined", "all", "none"}));
+    evaluateCmd->add_option("--refine", evaluate.refine,
+                            "The CAM method whose maps are refined (default: the best on validation)");
+    evaluateCmd->add_option("--unet-epochs", evaluate.unetEpochs, "U-Net training epochs (default 30)")
+        ->check(CLI::Range(1, 10000));
     addBatchCamOptions(evaluateCmd, &evaluate);
     commands.push_back({evaluateCmd, [&evaluate] {
                             return app::runEvaluate(evaluate);

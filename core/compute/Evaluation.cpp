@@ -6,8 +6,10 @@
 #include <chrono>
 #include <cmath>
 #include <map>
+#include <mutex>
 #include <random>
 #include <stdexcept>
+#include <thread>
 
 namespace weaksight::compute {
 
@@ -45,16 +47,16 @@ std::vector<CamResult> camsForCrops(const Classifier& classifier, const CropData
 namespace {
 
 /// IoU and Dice of {map > t} against the mask for every threshold, in one pass over the pixels.
-std::vector<Overlap> overlapsAtThresholds(const CamMap& map, const uint8_t* truth,
+std::vector<Overlap> overlapsAtThresholds(const std::vector<float>& values, const uint8_t* truth,
                                           const std::vector<double>& thresholds)
 {
     const size_t bins = thresholds.size() + 1;
     std::vector<long long> all(bins, 0), inTruth(bins, 0);
     long long truthSize = 0;
-    for (size_t p = 0; p < map.values.size(); ++p) {
+    for (size_t p = 0; p < values.size(); ++p) {
         // bin = number of thresholds strictly below the value: the pixel is proposed for t_j, j < bin.
         const auto bin = static_cast<size_t>(
-            std::lower_bound(thresholds.begin(), thresholds.end(), static_cast<double>(map.values[p])) -
+            std::lower_bound(thresholds.begin(), thresholds.end(), static_cast<double>(values[p])) -
             thresholds.begin());
         ++all[bin];
         if (truth[p]) {
@@ -282,10 +284,8 @@ struct EvaluationContext {
     const Classifier& classifier;
     const CropDataset& dataset;
     const EvaluationOptions& o;
-    std::vector<size_t> correctLesion[2]; ///< validation, test: the correctly classified lesion crops
-    // Positions within correctLesion: all crops, those with large lesions, the examples (test).
-    std::vector<size_t> validationAll, testAll, validationLarge, testLarge, examplePositions;
-    std::vector<std::string> patients[2]; ///< the case of each evaluated crop
+    EvaluatedCrops crops;
+    std::vector<size_t> examplePositions; ///< positions within crops.indices[1]
 };
 
 /// Classification, and the correctly classified lesion crops the heatmaps are scored on.
@@ -303,18 +303,18 @@ void classifySplits(EvaluationContext& c, EvaluationResult& result)
         (s == 0 ? result.validation : result.test) = metrics;
         for (size_t n = 0; n < indices.size(); ++n)
             if (dataset.records()[indices[n]].lesion && probabilities[n] > 0.5f)
-                c.correctLesion[s].push_back(indices[n]);
+                c.crops.indices[s].push_back(indices[n]);
         c.report("classify " + toString(kSplits[s]), indices.size(), indices.size());
     }
     result.testMajorityBaselineF1 = result.test.majorityBaselineF1();
-    result.validationLesionCrops = static_cast<int>(c.correctLesion[0].size());
-    result.testLesionCrops = static_cast<int>(c.correctLesion[1].size());
+    result.validationLesionCrops = static_cast<int>(c.crops.indices[0].size());
+    result.testLesionCrops = static_cast<int>(c.crops.indices[1].size());
 }
 
 /// Examples: test crops spread over lesion sizes.
 void pickExamples(EvaluationContext& c, EvaluationResult& result)
 {
-    const auto& testCrops = c.correctLesion[1];
+    const auto& testCrops = c.crops.indices[1];
     std::vector<size_t> exampleIndices = testCrops;
     std::sort(exampleIndices.begin(), exampleIndices.end(), [&](size_t a, size_t b) {
         return c.dataset.records()[a].lesionFraction < c.dataset.records()[b].lesionFraction;
@@ -333,13 +333,12 @@ void pickExamples(EvaluationContext& c, EvaluationResult& result)
 
 void selectSubsets(EvaluationContext& c)
 {
-    c.validationAll = allPositions(c.correctLesion[0].size());
-    c.testAll = allPositions(c.correctLesion[1].size());
-    c.validationLarge = largePositions(c.dataset, c.correctLesion[0], c.o.largeLesionFraction);
-    c.testLarge = largePositions(c.dataset, c.correctLesion[1], c.o.largeLesionFraction);
-    for (int s = 0; s < 2; ++s)
-        for (size_t index : c.correctLesion[s])
-            c.patients[s].push_back(c.dataset.records()[index].caseId);
+    for (int s = 0; s < 2; ++s) {
+        c.crops.all[s] = allPositions(c.crops.indices[s].size());
+        c.crops.large[s] = largePositions(c.dataset, c.crops.indices[s], c.o.largeLesionFraction);
+        for (size_t index : c.crops.indices[s])
+            c.crops.patients[s].push_back(c.dataset.records()[index].caseId);
+    }
 }
 
 /// Whether two methods' maps agree to float rounding (proportional maps do, not bit for bit).
@@ -358,14 +357,23 @@ bool sameMaps(const std::vector<CamMap>& a, const std::vector<CamMap>& b)
     return true;
 }
 
-/// The setting chosen on validation, for all crops and for those with large lesions.
+/// The setting chosen on validation, for all crops and for those with large lesions; at the one
+/// chosen for all crops, each crop's outcome.
 void chooseSettings(MethodResult& m, const PerCropOverlaps (&perCrop)[2], const std::vector<double>& values,
-                    const std::string& unitFormat, const EvaluationContext& c)
+                    const std::string& unitFormat, const EvaluatedCrops& crops, const EvaluationOptions& o)
 {
-    m.all = chooseSetting(perCrop[0], c.validationAll, perCrop[1], c.testAll, values, unitFormat,
-                          c.o.minimumValidationCrops, c.patients[0], c.patients[1], c.o.bootstrapSamples);
-    m.large = chooseSetting(perCrop[0], c.validationLarge, perCrop[1], c.testLarge, values, unitFormat,
-                            c.o.minimumValidationCrops, c.patients[0], c.patients[1], c.o.bootstrapSamples);
+    m.all = chooseSetting(perCrop[0], crops.all[0], perCrop[1], crops.all[1], values, unitFormat,
+                          o.minimumValidationCrops, crops.patients[0], crops.patients[1], o.bootstrapSamples);
+    m.large =
+        chooseSetting(perCrop[0], crops.large[0], perCrop[1], crops.large[1], values, unitFormat,
+                      o.minimumValidationCrops, crops.patients[0], crops.patients[1], o.bootstrapSamples);
+    if (!m.all.chosen())
+        return;
+    const auto chosen =
+        static_cast<size_t>(std::find(values.begin(), values.end(), m.all.threshold) - values.begin());
+    for (int s = 0; s < 2; ++s)
+        for (size_t n = 0; n < crops.indices[s].size(); ++n)
+            m.crops.push_back({s == 1, crops.indices[s][n], perCrop[s][n][chosen]});
 }
 
 /// One CAM method's maps of every evaluated crop, scored; appends its raw maps (validation, then
@@ -374,11 +382,9 @@ MethodResult evaluateMethod(const EvaluationContext& c, CamMethod method, Evalua
                             std::vector<CamMap>& rawMaps)
 {
     const EvaluationOptions& o = c.o;
-    CamOptions cam = o.cam;
-    cam.method = method;
     MethodResult m;
     m.name = toString(method);
-    m.flavour = toString(cam.flavour);
+    m.flavour = toString(o.cam.flavour);
     m.approximate = isApproximate(method);
     PerCropOverlaps perCrop[2];
     size_t computedMaps = 0;
@@ -386,10 +392,10 @@ MethodResult evaluateMethod(const EvaluationContext& c, CamMethod method, Evalua
     for (int s = 0; s < 2; ++s) {
         const auto start = std::chrono::steady_clock::now();
         size_t computed = 0;
-        auto maps = camsForCrops(
-            c.classifier, c.dataset, c.correctLesion[s], cam, o.cache, o.batchSize,
+        auto maps = evaluatedMaps(
+            c.classifier, c.dataset, c.crops.indices[s], method, o,
             [&](size_t done, size_t total) { c.report(m.name + " " + toString(kSplits[s]), done, total); },
-            o.cancel, &computed);
+            &computed);
         seconds += std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
         computedMaps += computed;
         for (const auto& map : maps) {
@@ -398,26 +404,17 @@ MethodResult evaluateMethod(const EvaluationContext& c, CamMethod method, Evalua
                 normaliseMinMax(raw);
             rawMaps.push_back(std::move(raw));
         }
-        normalise(maps, c.correctLesion[s], c.dataset, o.normalisation);
         for (size_t n = 0; n < maps.size(); ++n) {
             m.degenerateMaps += maps[n].degenerate;
             perCrop[s].push_back(overlapsAtThresholds(
-                maps[n].upsampled, c.dataset.maskPixels(c.correctLesion[s][n]), result.thresholds));
+                maps[n].upsampled.values, c.dataset.maskPixels(c.crops.indices[s][n]), result.thresholds));
         }
         if (s == 1)
             for (size_t e = 0; e < c.examplePositions.size(); ++e)
                 result.examples[e].maps.push_back(maps[c.examplePositions[e]].upsampled);
     }
     m.msPerCrop = computedMaps ? 1000.0 * seconds / static_cast<double>(computedMaps) : 0.0;
-    chooseSettings(m, perCrop, result.thresholds, "t = %.2f", c);
-    if (m.all.chosen()) {
-        const auto chosen = static_cast<size_t>(
-            std::find(result.thresholds.begin(), result.thresholds.end(), m.all.threshold) -
-            result.thresholds.begin());
-        for (int s = 0; s < 2; ++s)
-            for (size_t n = 0; n < c.correctLesion[s].size(); ++n)
-                m.crops.push_back({s == 1, c.correctLesion[s][n], perCrop[s][n][chosen]});
-    }
+    chooseSettings(m, perCrop, result.thresholds, "t = %.2f", c.crops, c.o);
     return m;
 }
 
@@ -440,7 +437,8 @@ MethodResult baselineMethod(const std::string& name, const PerCropOverlaps (&per
     MethodResult m;
     m.name = name;
     m.baseline = true;
-    chooseSettings(m, perCrop, values, unitFormat, c);
+    chooseSettings(m, perCrop, values, unitFormat, c.crops, c.o);
+    m.crops.clear(); // the baselines' per-crop outcomes are not reported
     m.all.validationCurve = m.all.testCurve = {};
     m.large.validationCurve = m.large.testCurve = {};
     return m;
@@ -456,7 +454,7 @@ void addBaselines(const EvaluationContext& c, EvaluationResult& result)
         radii.push_back(r);
     PerCropOverlaps whole[2], disc[2];
     for (int s = 0; s < 2; ++s)
-        for (size_t index : c.correctLesion[s]) {
+        for (size_t index : c.crops.indices[s]) {
             const uint8_t* truth = c.dataset.maskPixels(index);
             whole[s].push_back({overlapOf(std::vector<uint8_t>(pixels, 1), truth)});
             std::vector<Overlap> byRadius;
@@ -502,7 +500,85 @@ EvaluationResult evaluateModel(const Classifier& classifier, const CropDataset& 
         result.methods.push_back(std::move(m));
     }
     addBaselines(c, result);
+    result.evaluated = std::move(c.crops);
     return result;
+}
+
+std::vector<CamResult> evaluatedMaps(const Classifier& classifier, const CropDataset& dataset,
+                                     const std::vector<size_t>& indices, CamMethod method,
+                                     const EvaluationOptions& options,
+                                     const std::function<void(size_t, size_t)>& progress, size_t* computed)
+{
+    CamOptions cam = options.cam;
+    cam.method = method;
+    auto maps = camsForCrops(classifier, dataset, indices, cam, options.cache, options.batchSize, progress,
+                             options.cancel, computed);
+    normalise(maps, indices, dataset, options.normalisation);
+    return maps;
+}
+
+std::vector<Overlap> overlapsAtLevels(const std::vector<float>& scores, const uint8_t* truth,
+                                      const std::vector<double>& levels)
+{
+    return overlapsAtThresholds(scores, truth, levels);
+}
+
+std::vector<Overlap> overlapsOfMasks(const std::vector<std::vector<uint8_t>>& masks, const uint8_t* truth)
+{
+    std::vector<Overlap> out;
+    out.reserve(masks.size());
+    for (const auto& mask : masks)
+        out.push_back(overlapOf(mask, truth));
+    return out;
+}
+
+MethodResult scoreProposal(const std::string& name, const EvaluationResult& result,
+                           const CropDataset& dataset, const EvaluationOptions& options,
+                           const std::vector<double>& levels, const std::string& unitFormat,
+                           const ProposalOverlaps& overlapsOf)
+{
+    MethodResult m;
+    m.name = name;
+    PerCropOverlaps perCrop[2];
+    // Crops are independent: spread over the cores (the proposals' ITK filters run one thread each).
+    const unsigned threads = std::max(1u, std::thread::hardware_concurrency());
+    for (int s = 0; s < 2; ++s) {
+        const auto& indices = result.evaluated.indices[static_cast<size_t>(s)];
+        perCrop[s].resize(indices.size());
+        std::atomic<size_t> next{0};
+        std::exception_ptr failure;
+        std::mutex failureMutex;
+        const auto work = [&] {
+            for (size_t n = next++; n < indices.size(); n = next++) {
+                if (options.cancel && options.cancel->load())
+                    return;
+                try {
+                    perCrop[s][n] = overlapsOf(indices[n], dataset.maskPixels(indices[n]));
+                    if (perCrop[s][n].size() != levels.size())
+                        throw std::logic_error(name + ": a proposal's overlaps do not match its levels");
+                } catch (...) {
+                    const std::lock_guard<std::mutex> lock(failureMutex);
+                    if (!failure)
+                        failure = std::current_exception();
+                    next = indices.size();
+                }
+            }
+        };
+        std::vector<std::thread> workers;
+        for (unsigned t = 1; t < threads; ++t)
+            workers.emplace_back(work);
+        work();
+        for (auto& worker : workers)
+            worker.join();
+        if (failure)
+            std::rethrow_exception(failure);
+        if (options.cancel && options.cancel->load())
+            throw std::runtime_error("evaluation cancelled");
+        if (options.progress)
+            options.progress(name + " " + toString(kSplits[s]), indices.size(), indices.size());
+    }
+    chooseSettings(m, perCrop, levels, unitFormat, result.evaluated, options);
+    return m;
 }
 
 } // namespace weaksight::compute

@@ -16,6 +16,7 @@
 #include "core/compute/CropDataset.h"
 #include "core/compute/Trainer.h"
 
+#include <array>
 #include <atomic>
 #include <functional>
 #include <optional>
@@ -134,6 +135,11 @@ struct CropOutcome {
 
 struct MethodResult {
     std::string name;
+    /// A refined proposal (core/proposals): the CAM method whose maps it starts from; empty otherwise.
+    std::string refines;
+    /// Pixel labels the proposal used: "" (none: a weak method), "organ" (restricted to the kidney
+    /// label, lesions included), "lesion" (trained on lesion masks: the supervised bound).
+    std::string pixelLabels;
     std::string flavour;      ///< whose definitions made the maps (CamFlavour's name); empty for a baseline
     bool approximate = false; ///< scorecam-fast
     bool baseline = false;
@@ -171,6 +177,15 @@ struct EvaluationOptions {
     const std::atomic<bool>* cancel = nullptr;
 };
 
+/// The crops an evaluation scores every proposal on: the correctly classified lesion crops of
+/// validation ([0]) and test ([1]), with their subsets (positions in `indices`) and patients.
+struct EvaluatedCrops {
+    std::array<std::vector<size_t>, 2> indices;       ///< dataset indices
+    std::array<std::vector<size_t>, 2> all;           ///< every position
+    std::array<std::vector<size_t>, 2> large;         ///< lesion above EvaluationOptions::largeLesionFraction
+    std::array<std::vector<std::string>, 2> patients; ///< each crop's case
+};
+
 struct EvaluationResult {
     ClassificationMetrics test, validation;
     double testMajorityBaselineF1 = 0; ///< see ClassificationMetrics for always-lesion / no-lesion
@@ -178,9 +193,36 @@ struct EvaluationResult {
     std::vector<MethodResult> methods; ///< CAM methods in order, then the baselines
     std::vector<ExampleCrop> examples; ///< correctly classified lesion crops of the test split
     int validationLesionCrops = 0, testLesionCrops = 0; ///< correctly classified ones evaluated
+    EvaluatedCrops evaluated;
 };
 
 EvaluationResult evaluateModel(const Classifier& classifier, const CropDataset& dataset,
                                const EvaluationOptions& options);
+
+/// One method's maps of crops `indices` as the evaluation scores them: upsampled to the crop and
+/// normalised as `options.normalisation` says (per crop, per case or raw); cache first.
+std::vector<CamResult> evaluatedMaps(const Classifier& classifier, const CropDataset& dataset,
+                                     const std::vector<size_t>& indices, CamMethod method,
+                                     const EvaluationOptions& options,
+                                     const std::function<void(size_t, size_t)>& progress = {},
+                                     size_t* computed = nullptr);
+
+/// IoU and Dice of {score > level} against `truth` for every level (ascending), in one pass.
+std::vector<Overlap> overlapsAtLevels(const std::vector<float>& scores, const uint8_t* truth,
+                                      const std::vector<double>& levels);
+/// IoU and Dice of each mask against `truth`.
+std::vector<Overlap> overlapsOfMasks(const std::vector<std::vector<uint8_t>>& masks, const uint8_t* truth);
+
+/// A proposal's overlap with a crop's lesion mask at each level: (dataset index, lesion mask) ->
+/// one Overlap per level. Called from several threads at once.
+using ProposalOverlaps = std::function<std::vector<Overlap>(size_t datasetIndex, const uint8_t* truth)>;
+
+/// Scores a proposal other than {CAM map > t} (a refinement, a segmenter) on the crops `result`
+/// evaluated, by the same protocol: the level with the best mean validation IoU among `levels`,
+/// test figures at it, patient-level intervals, the large-lesion subset, each crop's outcome.
+MethodResult scoreProposal(const std::string& name, const EvaluationResult& result,
+                           const CropDataset& dataset, const EvaluationOptions& options,
+                           const std::vector<double>& levels, const std::string& unitFormat,
+                           const ProposalOverlaps& overlapsOf);
 
 } // namespace weaksight::compute

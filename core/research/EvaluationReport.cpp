@@ -1,6 +1,7 @@
 #include "core/research/EvaluationReport.h"
 
 #include "core/common/Error.h"
+#include "core/research/ProposalStudy.h"
 
 #include <algorithm>
 #include <fstream>
@@ -304,6 +305,90 @@ void writeHeatmapProposals(std::ostream& md, const EvaluationResult& result)
     md << "\n![threshold-IoU curves](threshold_iou.png)\n\n";
 }
 
+/// The rows the gap is measured between: raw Score-CAM and the supervised U-Net (null when absent).
+struct GapEnds {
+    const compute::MethodResult* raw = nullptr;
+    const compute::MethodResult* supervised = nullptr;
+};
+
+GapEnds gapEnds(const EvaluationResult& result)
+{
+    GapEnds ends;
+    for (const auto& m : result.methods) {
+        if (m.name == "scorecam" && m.refines.empty() && !m.baseline)
+            ends.raw = &m;
+        if (m.pixelLabels == "lesion")
+            ends.supervised = &m;
+    }
+    return ends;
+}
+
+/// (test IoU - raw Score-CAM's) / (supervised U-Net's - raw Score-CAM's), where all three exist.
+std::optional<double> gapClosedBy(const compute::MethodResult& m, const GapEnds& ends)
+{
+    const auto figure = [](const compute::MethodResult* r) {
+        return r ? r->all.testFigure(r->all.testIou) : std::nullopt;
+    };
+    const auto method = figure(&m), raw = figure(ends.raw), supervised = figure(ends.supervised);
+    if (!method || !raw || !supervised)
+        return std::nullopt;
+    return research::gapClosed(*method, *raw, *supervised);
+}
+
+bool isStudyRow(const compute::MethodResult& m)
+{
+    return !m.refines.empty() || m.name.rfind("U-Net", 0) == 0;
+}
+
+/// Issue 16: the refined and learned proposals against raw Score-CAM and the supervised U-Net.
+void writeProposalStudy(std::ostream& md, const EvaluationResult& result)
+{
+    if (std::none_of(result.methods.begin(), result.methods.end(), isStudyRow))
+        return;
+    const GapEnds ends = gapEnds(result);
+    md << "## Proposals beyond the threshold\n\n"
+          "Refinements of one CAM method's maps (anatomy: map > t within the kidney and the lesion HU band; "
+          "grow: region growing from the map's peak; watershed: from markers), within a kidney region "
+          "derived from HU alone or within the kidney label, and U-Nets trained on the lesion masks "
+          "(supervised: the upper bound) or on the best weak refinement's proposals (pseudo-labels). "
+          "Every level is chosen on validation. Gap closed = (test IoU − raw Score-CAM's) / (supervised "
+          "U-Net's − raw Score-CAM's). Pixel labels: organ = restricted to the kidney label (lesions "
+          "included, so it knows a lesion's outer edge); lesion = trained on lesion masks; none = weak.\n\n";
+    md << "| proposal | pixel labels | setting | val IoU | test IoU [95 % CI] | test Dice | > 2 % test IoU | "
+          "gap "
+          "closed | ms/crop |\n|---|---|---|---|---|---|---|---|---|\n";
+    const compute::MethodResult* bestWeak = nullptr;
+    for (const auto& m : result.methods) {
+        if (!isStudyRow(m) && &m != ends.raw)
+            continue;
+        const SubsetResult& s = m.all;
+        md << fmt::format(
+            "| {} | {} | {} | {} | {} | {} | {} | {} | {} |\n", methodCell(m),
+            m.pixelLabels.empty() ? "none" : m.pixelLabels, s.setting,
+            figureText(s.validationFigure(s.validationIou)),
+            withInterval(s.testFigure(s.testIou), s.testStatistics.iouInterval, s.testStatistics.patients),
+            figureText(s.testFigure(s.testDice)), figureText(m.large.testFigure(m.large.testIou)),
+            figureText(gapClosedBy(m, ends)),
+            m.msPerCrop == 0 ? std::string("-") : fmt::format("{:.1f}", m.msPerCrop));
+        if (isStudyRow(m) && m.pixelLabels.empty() && s.validationFigure(s.validationIou) &&
+            (!bestWeak || s.validationIou > bestWeak->all.validationIou))
+            bestWeak = &m;
+    }
+    md << "\nms/crop: refinements, CPU time of one proposal at one level; U-Nets, training time per crop "
+          "and epoch.\n";
+    if (bestWeak) {
+        const auto gap = gapClosedBy(*bestWeak, ends);
+        md << fmt::format(
+            "\nBest weak proposal (by validation IoU): **{}**, test IoU {}; fraction of the gap "
+            "closed: **{}**{}.\n",
+            bestWeak->name, figureText(bestWeak->all.testFigure(bestWeak->all.testIou)), figureText(gap),
+            gap ? " (goal: 0.5)"
+                : " (needs raw Score-CAM and the supervised U-Net in this run: --methods with "
+                  "scorecam, --proposals all)");
+    }
+    md << "\n";
+}
+
 /// How much ground truth the crops hold: what no heatmap can find. Writes coverage.csv; returns
 /// the per-split figures for results.json (null when the dataset did not record them).
 nlohmann::json writeCoverage(std::ostream& md, const EvaluationReportContext& context,
@@ -462,16 +547,21 @@ void writeResultsJson(const EvaluationResult& result, const CropDataset& dataset
 {
     const auto& parameters = dataset.parameters();
     nlohmann::json methods = nlohmann::json::array();
+    const GapEnds ends = gapEnds(result);
     for (const auto& m : result.methods)
-        methods.push_back({{"method", m.name},
-                           {"flavour", m.flavour.empty() ? nlohmann::json() : nlohmann::json(m.flavour)},
-                           {"same_as", m.sameAs.empty() ? nlohmann::json() : nlohmann::json(m.sameAs)},
-                           {"approximate", m.approximate},
-                           {"baseline", m.baseline},
-                           {"degenerate_maps", m.degenerateMaps},
-                           {"ms_per_crop", m.msPerCrop},
-                           {"all", subsetJson(m.all)},
-                           {"large", subsetJson(m.large)}});
+        methods.push_back(
+            {{"method", m.name},
+             {"refines", m.refines.empty() ? nlohmann::json() : nlohmann::json(m.refines)},
+             {"pixel_labels", m.pixelLabels.empty() ? nlohmann::json() : nlohmann::json(m.pixelLabels)},
+             {"gap_closed", figureJson(gapClosedBy(m, ends))},
+             {"flavour", m.flavour.empty() ? nlohmann::json() : nlohmann::json(m.flavour)},
+             {"same_as", m.sameAs.empty() ? nlohmann::json() : nlohmann::json(m.sameAs)},
+             {"approximate", m.approximate},
+             {"baseline", m.baseline},
+             {"degenerate_maps", m.degenerateMaps},
+             {"ms_per_crop", m.msPerCrop},
+             {"all", subsetJson(m.all)},
+             {"large", subsetJson(m.large)}});
     const nlohmann::json json = {
         {"model",
          {{"file", context.modelFile}, {"hash", context.modelHash}, {"architecture", context.architecture}}},
@@ -516,6 +606,7 @@ void writeEvaluationReport(const EvaluationResult& result, const CropDataset& da
     writeOverview(md, result, dataset, context);
     writeClassification(md, result);
     writeHeatmapProposals(md, result);
+    writeProposalStudy(md, result);
     const nlohmann::json coverageJson = writeCoverage(md, context, parameters, out);
     md << "Examples (test; green: ground truth, white: proposal at the chosen threshold):\n\n"
           "![examples](examples.png)\n\n";

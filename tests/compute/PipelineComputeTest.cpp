@@ -463,3 +463,70 @@ TEST(CamEngine, SmoothGradCamPlusPlusDoesNotDependOnTheBatch)
     const auto reseeded = computeCams(model, {crops[2]}, o);
     EXPECT_NE(reseeded[0].raw.values, alone[0].raw.values);
 }
+
+TEST(Evaluation, AProposalScoredLikeTheMapsGetsTheCamRowAndTheTruthScoresOne)
+{
+    // scoreProposal (issue 16's refinements and segmenters) must follow the very protocol of the
+    // CAM rows: the same maps scored through it give the same choice and figures.
+    configureCpuThreads(2);
+    const fs::path dir = writeSquaresDataset("score-proposal", 16, 9);
+    const CropDataset dataset = CropDataset::open(dir);
+    TrainOptions t;
+    t.architecture = "tiny";
+    t.epochs = 4;
+    t.batchSize = 12;
+    t.learningRate = 3e-3;
+    t.device = "cpu";
+    t.seed = 3;
+    t.out = dir / "m.wsm";
+    trainClassifier(dataset, t);
+    const Classifier classifier = Classifier::load(t.out.string(), "cpu");
+    EvaluationOptions o;
+    o.methods = {CamMethod::GradCam};
+    o.minimumValidationCrops = 1;
+    o.bootstrapSamples = 50;
+    const EvaluationResult result = evaluateModel(classifier, dataset, o);
+    const auto& evaluated = result.evaluated.indices;
+    ASSERT_FALSE(evaluated[0].empty());
+    ASSERT_FALSE(evaluated[1].empty());
+    EXPECT_EQ(evaluated[1].size(), static_cast<size_t>(result.testLesionCrops));
+    const MethodResult& cam = result.methods.front();
+    ASSERT_TRUE(cam.all.chosen());
+
+    std::vector<size_t> all = evaluated[0];
+    all.insert(all.end(), evaluated[1].begin(), evaluated[1].end());
+    auto maps = evaluatedMaps(classifier, dataset, all, CamMethod::GradCam, o);
+    std::map<size_t, std::vector<float>> mapOf;
+    for (size_t n = 0; n < all.size(); ++n)
+        mapOf[all[n]] = maps[n].upsampled.values;
+    const MethodResult again = scoreProposal(
+        "again", result, dataset, o, result.thresholds, "t = %.2f", [&](size_t index, const uint8_t* truth) {
+            return overlapsAtLevels(mapOf.at(index), truth, result.thresholds);
+        });
+    EXPECT_EQ(again.all.setting, cam.all.setting);
+    EXPECT_DOUBLE_EQ(again.all.validationIou, cam.all.validationIou);
+    EXPECT_DOUBLE_EQ(again.all.testIou, cam.all.testIou);
+    EXPECT_DOUBLE_EQ(again.all.testDice, cam.all.testDice);
+    EXPECT_EQ(again.large.setting, cam.large.setting);
+    EXPECT_EQ(again.crops.size(), cam.crops.size());
+    EXPECT_LT(cam.all.testIou, 1.0);
+
+    // The lesion mask itself, at every level: IoU 1 everywhere.
+    const size_t pixels = static_cast<size_t>(kSize) * kSize;
+    const MethodResult truth =
+        scoreProposal("truth", result, dataset, o, {0.2, 0.4}, "l = %.1f", [&](size_t, const uint8_t* mask) {
+            const std::vector<uint8_t> m(mask, mask + pixels);
+            return overlapsOfMasks({m, m}, mask);
+        });
+    EXPECT_DOUBLE_EQ(truth.all.testIou, 1.0);
+    EXPECT_DOUBLE_EQ(truth.all.testDice, 1.0);
+    EXPECT_EQ(truth.all.setting, "l = 0.2") << "the first level on a tie";
+    // A failure in a worker thread reaches the caller; so does a wrong number of levels.
+    EXPECT_THROW(
+        scoreProposal("broken", result, dataset, o, {0.5}, "%.1f",
+                      [](size_t, const uint8_t*) -> std::vector<Overlap> { throw std::runtime_error("x"); }),
+        std::runtime_error);
+    EXPECT_THROW(scoreProposal("short", result, dataset, o, {0.2, 0.4}, "%.1f",
+                               [](size_t, const uint8_t*) { return std::vector<Overlap>(1); }),
+                 std::logic_error);
+}

@@ -1,0 +1,284 @@
+#include "core/research/ProposalStudy.h"
+
+#include <algorithm>
+#include <chrono>
+#include <spdlog/spdlog.h>
+#include <thread>
+#include <unordered_map>
+
+namespace weaksight::research {
+
+namespace {
+
+using compute::CropDataset;
+using compute::MethodResult;
+using proposals::ProposalKind;
+using MapsByIndex = std::unordered_map<size_t, std::vector<float>>;
+
+/// `method`'s maps of crops `indices`, normalised as the evaluation scores them, by dataset index.
+MapsByIndex mapsOf(const compute::Classifier& classifier, const CropDataset& dataset,
+                   const std::vector<size_t>& indices, compute::CamMethod method,
+                   const compute::EvaluationOptions& options)
+{
+    auto maps = compute::evaluatedMaps(classifier, dataset, indices, method, options);
+    MapsByIndex out;
+    for (size_t n = 0; n < indices.size(); ++n)
+        out[indices[n]] = std::move(maps[n].upsampled.values);
+    return out;
+}
+
+/// A crop as the refinements see it, without a region yet.
+proposals::CropView viewOf(const CropDataset& dataset, size_t index, const float* map)
+{
+    const auto& p = dataset.parameters();
+    return {p.rows, p.cols, dataset.imagePixels(index), map, nullptr, p.pixelSpacingMm};
+}
+
+/// The region a refinement searches in: the kidney label (kidney, tumour, cyst), or the region the
+/// crop's HU gives (derived once per crop and passed as the organ, so every level shares it).
+std::vector<uint8_t> regionOf(const CropDataset& dataset, size_t index, const float* map, bool organLabel)
+{
+    if (organLabel) {
+        const uint8_t* labels = dataset.labelPixels(index);
+        const size_t pixels = static_cast<size_t>(dataset.parameters().rows) * dataset.parameters().cols;
+        std::vector<uint8_t> organ(pixels);
+        for (size_t i = 0; i < pixels; ++i)
+            organ[i] = labels[i] >= 1 && labels[i] <= 3 ? 1 : 0;
+        return organ;
+    }
+    return proposals::deriveKidneyRegion(viewOf(dataset, index, map)).pixels;
+}
+
+BinaryMask refinedProposal(const CropDataset& dataset, size_t index, const std::vector<float>& map,
+                           ProposalKind kind, double level, bool organLabel)
+{
+    const auto region = regionOf(dataset, index, map.data(), organLabel);
+    proposals::CropView view = viewOf(dataset, index, map.data());
+    view.organ = region.data();
+    return proposals::propose(kind, view, level);
+}
+
+std::string levelFormat(ProposalKind kind)
+{
+    switch (kind) {
+    case ProposalKind::Grow:
+        return "seed >= %.2f";
+    case ProposalKind::Watershed:
+        return "marker >= %.2f";
+    default:
+        return "t = %.2f";
+    }
+}
+
+MethodResult scoreRefinement(const compute::EvaluationResult& result, const CropDataset& dataset,
+                             const compute::EvaluationOptions& options, const MapsByIndex& maps,
+                             const std::string& method, ProposalKind kind, bool organLabel)
+{
+    const auto& levels = result.thresholds;
+    const auto start = std::chrono::steady_clock::now();
+    MethodResult m = compute::scoreProposal(
+        proposals::toString(kind) + ": " + method + (organLabel ? ", kidney label" : ", derived kidney"),
+        result, dataset, options, levels, levelFormat(kind), [&](size_t index, const uint8_t* truth) {
+            const auto& map = maps.at(index);
+            const auto region = regionOf(dataset, index, map.data(), organLabel);
+            proposals::CropView view = viewOf(dataset, index, map.data());
+            view.organ = region.data();
+            std::vector<std::vector<uint8_t>> masks;
+            for (const double level : levels)
+                masks.push_back(proposals::propose(kind, view, level).pixels);
+            return compute::overlapsOfMasks(masks, truth);
+        });
+    m.refines = method;
+    m.pixelLabels = organLabel ? "organ" : "";
+    // CPU time of one refinement at one level (the crops ran on every core).
+    const size_t crops = result.evaluated.indices[0].size() + result.evaluated.indices[1].size();
+    const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+    if (crops > 0)
+        m.msPerCrop = 1000.0 * seconds * std::max(1u, std::thread::hardware_concurrency()) /
+                      static_cast<double>(crops * levels.size());
+    return m;
+}
+
+/// The CAM method whose maps are refined: the one asked for, else the best on validation.
+std::optional<compute::CamMethod> methodToRefine(const compute::EvaluationResult& result,
+                                                 const ProposalStudyOptions& study)
+{
+    if (study.refine)
+        return study.refine;
+    const MethodResult* best = nullptr;
+    for (const auto& m : result.methods)
+        if (!m.baseline && m.refines.empty() && m.pixelLabels.empty() && m.all.chosen() &&
+            (!best || m.all.validationIou > best->all.validationIou))
+            best = &m;
+    return best ? std::optional<compute::CamMethod>(compute::camMethodFromString(best->name)) : std::nullopt;
+}
+
+/// Training crops of a U-Net from one split: every lesion crop and an even spread of the others.
+std::vector<size_t> segmenterCrops(const CropDataset& dataset, compute::Split split,
+                                   double negativesPerLesion)
+{
+    std::vector<size_t> lesion, other;
+    for (size_t index : dataset.indicesOf(split))
+        (dataset.records()[index].lesion ? lesion : other).push_back(index);
+    const auto wanted = static_cast<size_t>(negativesPerLesion * static_cast<double>(lesion.size()));
+    std::vector<size_t> crops = lesion;
+    for (size_t k = 0; k < std::min(wanted, other.size()); ++k)
+        crops.push_back(other[k * other.size() / std::min(wanted, other.size())]);
+    return crops;
+}
+
+struct SegmenterSet {
+    std::vector<compute::Image2D> images;
+    std::vector<std::vector<uint8_t>> masks;
+};
+
+/// `crops` with their targets: `target(index)` for lesion crops, empty masks for the others.
+SegmenterSet segmenterSet(const CropDataset& dataset, const std::vector<size_t>& crops,
+                          const std::function<std::vector<uint8_t>(size_t)>& target)
+{
+    const size_t pixels = static_cast<size_t>(dataset.parameters().rows) * dataset.parameters().cols;
+    SegmenterSet set;
+    for (size_t index : crops) {
+        set.images.push_back(dataset.image(index));
+        set.masks.push_back(dataset.records()[index].lesion ? target(index)
+                                                            : std::vector<uint8_t>(pixels, 0));
+    }
+    return set;
+}
+
+/// Trains a U-Net, saves it where asked, and scores its probability maps on the evaluated crops.
+MethodResult trainAndScoreSegmenter(const std::string& name, const std::string& trainedOn,
+                                    const SegmenterSet& train, const SegmenterSet& validation,
+                                    compute::EvaluationResult& result, const CropDataset& dataset,
+                                    const compute::EvaluationOptions& options,
+                                    const ProposalStudyOptions& study, const std::string& fileName,
+                                    ProposalStudy& done)
+{
+    compute::SegmenterDescription description = study.segmenter;
+    description.huLow = dataset.parameters().huLow;
+    description.huHigh = dataset.parameters().huHigh;
+    description.pixelSpacingMm = dataset.parameters().pixelSpacingMm;
+    description.trainedOn = trainedOn;
+    compute::Segmenter segmenter = compute::Segmenter::create(description, study.training.seed);
+    if (study.training.device != "auto")
+        segmenter.moveTo(study.training.device);
+    if (options.progress)
+        options.progress(name + " training", 0, static_cast<size_t>(study.training.epochs));
+    const auto trained = compute::trainSegmenter(segmenter, train.images, train.masks, validation.images,
+                                                 validation.masks, study.training);
+    spdlog::info("{}: {} epochs in {:.1f} s, best validation soft Dice {:.3f} (epoch {})", name,
+                 trained.epochs, trained.seconds, trained.bestValidationDice, trained.bestEpoch);
+    if (!study.segmenterFolder.empty()) {
+        std::filesystem::create_directories(study.segmenterFolder);
+        done.segmenterFiles.push_back(study.segmenterFolder / fileName);
+        segmenter.save(done.segmenterFiles.back().string());
+    }
+    MapsByIndex probabilities;
+    for (const auto& indices : result.evaluated.indices) {
+        std::vector<compute::Image2D> images;
+        for (size_t index : indices)
+            images.push_back(dataset.image(index));
+        auto maps = segmenter.predict(images);
+        for (size_t n = 0; n < indices.size(); ++n)
+            probabilities[indices[n]] = std::move(maps[n]);
+    }
+    MethodResult m = compute::scoreProposal(name, result, dataset, options, result.thresholds, "p > %.2f",
+                                            [&](size_t index, const uint8_t* truth) {
+                                                return compute::overlapsAtLevels(probabilities.at(index),
+                                                                                 truth, result.thresholds);
+                                            });
+    m.msPerCrop = 1000.0 * trained.seconds /
+                  static_cast<double>(std::max<size_t>(1, train.images.size() * std::max(1, trained.epochs)));
+    return m;
+}
+
+/// The refinement row with the best validation IoU among the weak ones (derived kidney region).
+const MethodResult* bestWeakRefinement(const std::vector<MethodResult>& methods)
+{
+    const MethodResult* best = nullptr;
+    for (const auto& m : methods)
+        if (!m.refines.empty() && m.pixelLabels.empty() && m.all.chosen() &&
+            (!best || m.all.validationIou > best->all.validationIou))
+            best = &m;
+    return best;
+}
+
+} // namespace
+
+std::optional<double> gapClosed(double method, double raw, double supervised)
+{
+    if (!(supervised > raw))
+        return std::nullopt;
+    return (method - raw) / (supervised - raw);
+}
+
+ProposalStudy addProposalRows(compute::EvaluationResult& result, const compute::Classifier& classifier,
+                              const CropDataset& dataset, const compute::EvaluationOptions& options,
+                              const ProposalStudyOptions& study)
+{
+    ProposalStudy done;
+    const auto method = methodToRefine(result, study);
+    const auto& evaluated = result.evaluated.indices;
+    if (method && !study.refinements.empty()) {
+        done.refinedMethod = compute::toString(*method);
+        std::vector<size_t> all = evaluated[0];
+        all.insert(all.end(), evaluated[1].begin(), evaluated[1].end());
+        const MapsByIndex maps = mapsOf(classifier, dataset, all, *method, options);
+        for (const bool organLabel : {false, true}) {
+            if (organLabel && (!study.organLabelRows || !dataset.hasLabels()))
+                continue;
+            for (const ProposalKind kind : study.refinements)
+                result.methods.push_back(
+                    scoreRefinement(result, dataset, options, maps, done.refinedMethod, kind, organLabel));
+        }
+    }
+    if (study.supervisedSegmenter) {
+        const auto lesionMask = [&](size_t index) {
+            const uint8_t* mask = dataset.maskPixels(index);
+            return std::vector<uint8_t>(mask, mask + static_cast<size_t>(dataset.parameters().rows) *
+                                                         dataset.parameters().cols);
+        };
+        const auto train = segmenterSet(
+            dataset, segmenterCrops(dataset, compute::Split::Train, study.negativesPerLesionCrop),
+            lesionMask);
+        const auto validation = segmenterSet(
+            dataset, segmenterCrops(dataset, compute::Split::Validation, study.negativesPerLesionCrop),
+            lesionMask);
+        MethodResult m =
+            trainAndScoreSegmenter("U-Net: supervised (lesion masks)", "ground truth", train, validation,
+                                   result, dataset, options, study, "unet-supervised.wss", done);
+        m.pixelLabels = "lesion";
+        result.methods.push_back(std::move(m));
+    }
+    const MethodResult* weak = bestWeakRefinement(result.methods);
+    if (study.pseudoLabelSegmenter && weak && method) {
+        done.bestWeakRefinement = weak->name;
+        done.pseudoLabelLevel = weak->all.threshold;
+        const ProposalKind kind =
+            proposals::proposalKindFromString(weak->name.substr(0, weak->name.find(':')));
+        // Pseudo-labels from image-level labels only: the refined proposal of every lesion crop of
+        // training and validation (validation picks the epoch against them, never against masks).
+        const auto trainCrops = segmenterCrops(dataset, compute::Split::Train, study.negativesPerLesionCrop);
+        const auto validationCrops =
+            segmenterCrops(dataset, compute::Split::Validation, study.negativesPerLesionCrop);
+        std::vector<size_t> lesionCrops;
+        for (const auto* crops : {&trainCrops, &validationCrops})
+            for (size_t index : *crops)
+                if (dataset.records()[index].lesion)
+                    lesionCrops.push_back(index);
+        const MapsByIndex maps = mapsOf(classifier, dataset, lesionCrops, *method, options);
+        const double level = done.pseudoLabelLevel;
+        const auto pseudoLabel = [&](size_t index) {
+            return refinedProposal(dataset, index, maps.at(index), kind, level, false).pixels;
+        };
+        const std::string trainedOn = "pseudo-labels: " + weak->name;
+        MethodResult m = trainAndScoreSegmenter("U-Net: pseudo-labels (" + weak->name + ")", trainedOn,
+                                                segmenterSet(dataset, trainCrops, pseudoLabel),
+                                                segmenterSet(dataset, validationCrops, pseudoLabel), result,
+                                                dataset, options, study, "unet-pseudo-labels.wss", done);
+        result.methods.push_back(std::move(m));
+    }
+    return done;
+}
+
+} // namespace weaksight::research

@@ -1,0 +1,59 @@
+#pragma once
+
+// Issue 16's rows of `weaksight evaluate`: proposals beyond {CAM map > t}, scored on the same crops
+// by the same protocol (compute::scoreProposal: level chosen on validation, test figures with
+// patient-level intervals). Three refinements of one CAM method's maps (core/proposals: anatomy,
+// region growing, watershed), each within a kidney region derived from HU (weak: no pixel label)
+// and, where the dataset has them, within the kidney label (lesions included: it reveals a lesion's
+// outer edge, so those rows are marked and never the best weak proposal); and two U-Nets
+// (compute::Segmenter): the supervised bound, trained on the lesion masks of the training split,
+// and the weak one, trained on the best weak refinement's proposals of the training split's lesion
+// crops (image-level labels only) and on empty masks of its lesion-free crops.
+
+#include "core/compute/Evaluation.h"
+#include "core/compute/Segmenter.h"
+#include "core/proposals/Proposals.h"
+
+#include <filesystem>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace weaksight::research {
+
+struct ProposalStudyOptions {
+    std::vector<proposals::ProposalKind> refinements{
+        proposals::ProposalKind::Anatomy, proposals::ProposalKind::Grow, proposals::ProposalKind::Watershed};
+    /// Whose maps are refined; default: the CAM method with the best validation IoU.
+    std::optional<compute::CamMethod> refine;
+    /// Also the refinements within the kidney label (when the dataset has labels.npy).
+    bool organLabelRows = true;
+    bool supervisedSegmenter = false;        ///< the U-Net on lesion masks: the upper bound
+    bool pseudoLabelSegmenter = false;       ///< the U-Net on the best weak refinement's proposals
+    compute::SegmenterDescription segmenter; ///< its HU window is the dataset's
+    compute::SegmenterTrainOptions training;
+    /// Lesion-free training crops per lesion crop in the U-Nets' training sets (the crop dataset is
+    /// mostly lesion-free; all of it would teach "nothing here").
+    double negativesPerLesionCrop = 1.0;
+    std::filesystem::path segmenterFolder; ///< where the trained U-Nets are saved; empty: not saved
+};
+
+/// What the study did beyond its rows (for the report and the log).
+struct ProposalStudy {
+    std::string refinedMethod;      ///< whose maps were refined
+    std::string bestWeakRefinement; ///< the refinement row the pseudo-labels came from ("" if none)
+    double pseudoLabelLevel = 0;
+    std::vector<std::filesystem::path> segmenterFiles;
+};
+
+/// Scores the refinements and trains and scores the U-Nets, appending their rows to
+/// `result.methods` (after the CAM methods and the baselines).
+ProposalStudy addProposalRows(compute::EvaluationResult& result, const compute::Classifier& classifier,
+                              const compute::CropDataset& dataset, const compute::EvaluationOptions& options,
+                              const ProposalStudyOptions& study);
+
+/// The fraction of the gap closed: (method - raw) / (supervised - raw) on test IoU; nullopt when
+/// a figure is missing or the supervised bound is not above raw.
+std::optional<double> gapClosed(double method, double raw, double supervised);
+
+} // namespace weaksight::research

@@ -1,0 +1,177 @@
+// Issue 16's rows of `weaksight evaluate` on a small crop dataset with known anatomy: a kidney disc
+// (180 HU, label 1) on fat, and in lesion crops a tumour (70 HU, label 2) somewhere inside it. A
+// tiny classifier is trained on the image-level labels; its Grad-CAM maps are refined, and two
+// U-Nets are trained (on lesion masks, and on the best weak refinement's proposals); the report
+// shows them with the fraction of the gap closed.
+
+#include "core/research/ProposalStudy.h"
+
+#include "TestSupport.h"
+#include "core/compute/Device.h"
+#include "core/compute/Trainer.h"
+#include "core/research/EvaluationReport.h"
+
+#include <fstream>
+#include <gtest/gtest.h>
+#include <nlohmann/json.hpp>
+#include <random>
+#include <sstream>
+
+using namespace weaksight;
+using namespace weaksight::compute;
+namespace fs = std::filesystem;
+
+namespace {
+
+constexpr int kCrop = 48;
+
+void writeKidneyCrops(const fs::path& dir, int cases)
+{
+    CropDatasetWriter writer(dir, kCrop, kCrop);
+    std::mt19937 rng(11);
+    std::normal_distribution<double> noise(0, 12);
+    std::uniform_real_distribution<double> angle(0, 6.283), offset(0, 8), size(4, 7);
+    const size_t pixels = static_cast<size_t>(kCrop) * kCrop;
+    std::vector<int16_t> image(pixels);
+    std::vector<uint8_t> mask(pixels), labels(pixels);
+    for (int c = 0; c < cases; ++c)
+        for (int i = 0; i < 12; ++i) {
+            CropRecord r;
+            r.caseId = "case_" + std::to_string(c);
+            r.split = c < cases / 2 ? Split::Train : c < 3 * cases / 4 ? Split::Validation : Split::Test;
+            r.slice = i;
+            r.side = i % 2 ? "left" : "right";
+            r.lesion = i % 2;
+            const double a = angle(rng), d = offset(rng), radius = size(rng);
+            const double tumourRow = 24 + d * std::sin(a), tumourCol = 24 + d * std::cos(a);
+            long long lesionPixels = 0;
+            for (int y = 0; y < kCrop; ++y)
+                for (int x = 0; x < kCrop; ++x) {
+                    const size_t p = static_cast<size_t>(y) * kCrop + x;
+                    const bool kidney = (y - 24) * (y - 24) + (x - 24) * (x - 24) <= 16 * 16;
+                    const bool tumour =
+                        r.lesion && (y - tumourRow) * (y - tumourRow) + (x - tumourCol) * (x - tumourCol) <=
+                                        radius * radius;
+                    labels[p] = tumour ? 2 : kidney ? 1 : 0;
+                    mask[p] = tumour ? 1 : 0;
+                    lesionPixels += mask[p];
+                    const double hu = tumour ? 70 : kidney ? 180 : -100;
+                    image[p] = static_cast<int16_t>(std::lround(hu + noise(rng)));
+                }
+            r.lesionFraction = static_cast<double>(lesionPixels) / static_cast<double>(pixels);
+            writer.append(r, image.data(), mask.data(), labels.data());
+        }
+    DatasetParameters p;
+    p.huLow = -200;
+    p.huHigh = 300;
+    p.synthetic = true;
+    writer.finish(p);
+}
+
+const MethodResult* row(const EvaluationResult& result, const std::string& name)
+{
+    for (const auto& m : result.methods)
+        if (m.name == name)
+            return &m;
+    return nullptr;
+}
+
+} // namespace
+
+TEST(ProposalStudy, GapClosedIsTheShareOfTheWayFromRawToSupervised)
+{
+    EXPECT_DOUBLE_EQ(*research::gapClosed(0.4, 0.3, 0.5), 0.5);
+    EXPECT_DOUBLE_EQ(*research::gapClosed(0.25, 0.3, 0.5), -0.25) << "worse than raw: negative";
+    EXPECT_DOUBLE_EQ(*research::gapClosed(0.6, 0.3, 0.5), 1.5) << "beyond the supervised bound";
+    EXPECT_FALSE(research::gapClosed(0.4, 0.5, 0.5).has_value()) << "no gap to close";
+    EXPECT_FALSE(research::gapClosed(0.4, 0.5, 0.3).has_value());
+}
+
+TEST(ProposalStudy, RefinementsAndUNetsAreScoredBesideTheMapsAndReported)
+{
+    configureCpuThreads(2);
+    test::TempDir dir;
+    writeKidneyCrops(dir / "crops", 16);
+    const CropDataset dataset = CropDataset::open(dir / "crops");
+    ASSERT_TRUE(dataset.hasLabels());
+    TrainOptions t;
+    t.architecture = "tiny";
+    t.epochs = 6;
+    t.batchSize = 12;
+    t.learningRate = 3e-3;
+    t.device = "cpu";
+    t.seed = 1;
+    t.out = dir / "m.wsm";
+    trainClassifier(dataset, t);
+    const Classifier classifier = Classifier::load(t.out.string(), "cpu");
+    EvaluationOptions o;
+    o.methods = {CamMethod::GradCam};
+    o.minimumValidationCrops = 1;
+    o.bootstrapSamples = 50;
+    EvaluationResult result = evaluateModel(classifier, dataset, o);
+    const size_t camRows = result.methods.size();
+    const MethodResult raw = *row(result, "gradcam");
+    ASSERT_TRUE(raw.all.chosen()) << raw.all.setting;
+
+    research::ProposalStudyOptions study;
+    study.supervisedSegmenter = study.pseudoLabelSegmenter = true;
+    study.segmenter.baseChannels = 8;
+    study.segmenter.levels = 2;
+    study.training.epochs = 4;
+    study.training.batchSize = 8;
+    study.training.learningRate = 1e-2;
+    study.training.device = "cpu";
+    study.segmenterFolder = dir / "eval";
+    const auto done = research::addProposalRows(result, classifier, dataset, o, study);
+
+    EXPECT_EQ(done.refinedMethod, "gradcam") << "the only method: the best on validation";
+    for (const char* kind : {"anatomy", "grow", "watershed"})
+        for (const bool organ : {false, true}) {
+            const std::string name =
+                std::string(kind) + ": gradcam, " + (organ ? "kidney label" : "derived kidney");
+            const MethodResult* m = row(result, name);
+            ASSERT_NE(m, nullptr) << name;
+            EXPECT_EQ(m->refines, "gradcam");
+            EXPECT_EQ(m->pixelLabels, organ ? "organ" : "");
+            EXPECT_EQ(m->all.testCrops, raw.all.testCrops) << "scored on the same crops";
+            EXPECT_TRUE(m->all.chosen()) << name;
+        }
+    // Within the kidney and the lesion HU band the 180 HU cortex cannot be proposed: the refinement
+    // beats the thresholded map it starts from.
+    EXPECT_GT(row(result, "anatomy: gradcam, kidney label")->all.testIou, raw.all.testIou);
+    EXPECT_GT(row(result, "anatomy: gradcam, derived kidney")->all.testIou, raw.all.testIou);
+
+    const MethodResult* supervised = row(result, "U-Net: supervised (lesion masks)");
+    ASSERT_NE(supervised, nullptr);
+    EXPECT_EQ(supervised->pixelLabels, "lesion");
+    ASSERT_FALSE(done.bestWeakRefinement.empty());
+    EXPECT_EQ(row(result, done.bestWeakRefinement)->pixelLabels, "")
+        << "never a row that used the kidney label";
+    const MethodResult* pseudo = row(result, "U-Net: pseudo-labels (" + done.bestWeakRefinement + ")");
+    ASSERT_NE(pseudo, nullptr);
+    EXPECT_EQ(pseudo->pixelLabels, "");
+    EXPECT_EQ(result.methods.size(), camRows + 6 + 2);
+    ASSERT_EQ(done.segmenterFiles.size(), 2u);
+    for (const auto& file : done.segmenterFiles)
+        EXPECT_EQ(Segmenter::load(file.string(), "cpu").description().huLow, -200) << file;
+    EXPECT_EQ(Segmenter::load(done.segmenterFiles[1].string(), "cpu").description().trainedOn,
+              "pseudo-labels: " + done.bestWeakRefinement);
+
+    EvaluationReportContext context;
+    context.modelFile = "m.wsm";
+    context.normalisation = "crop";
+    writeEvaluationReport(result, dataset, context, dir / "eval");
+    std::stringstream report;
+    report << std::ifstream(dir / "eval" / "report.md").rdbuf();
+    EXPECT_NE(report.str().find("## Proposals beyond the threshold"), std::string::npos);
+    EXPECT_NE(report.str().find("| anatomy: gradcam, kidney label | organ |"), std::string::npos)
+        << report.str();
+    EXPECT_NE(report.str().find("Best weak proposal (by validation IoU)"), std::string::npos);
+    EXPECT_NE(report.str().find("needs raw Score-CAM"), std::string::npos)
+        << "no scorecam row: no gap figure";
+    const auto json = nlohmann::json::parse(std::ifstream(dir / "eval" / "results.json"));
+    bool organRow = false;
+    for (const auto& m : json["methods"])
+        organRow = organRow || (m["pixel_labels"] == "organ" && m["refines"] == "gradcam");
+    EXPECT_TRUE(organRow);
+}
