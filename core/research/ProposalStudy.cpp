@@ -2,8 +2,12 @@
 
 #include <algorithm>
 #include <chrono>
+#include <cmath>
+#include <limits>
+#include <map>
 #include <spdlog/spdlog.h>
 #include <thread>
+#include <tuple>
 #include <unordered_map>
 
 namespace weaksight::research {
@@ -203,7 +207,93 @@ const MethodResult* bestWeakRefinement(const std::vector<MethodResult>& methods)
     return best;
 }
 
+/// The maps of every evaluated crop smoothed across slices (the neighbours' maps computed too).
+MapsByIndex volumetricMaps(const compute::Classifier& classifier, const CropDataset& dataset,
+                           const std::vector<size_t>& crops, compute::CamMethod method,
+                           const compute::EvaluationOptions& options)
+{
+    const auto neighbours = neighbouringCrops(dataset);
+    std::vector<size_t> needed = crops;
+    for (size_t index : crops)
+        for (const auto& next : {neighbours[index].below, neighbours[index].above})
+            if (next)
+                needed.push_back(*next);
+    std::sort(needed.begin(), needed.end());
+    needed.erase(std::unique(needed.begin(), needed.end()), needed.end());
+    const MapsByIndex maps = mapsOf(classifier, dataset, needed, method, options);
+    MapsByIndex smoothed;
+    for (size_t index : crops)
+        smoothed[index] = volumetricMap(dataset, index, neighbours,
+                                        [&](size_t i) -> const std::vector<float>& { return maps.at(i); });
+    return smoothed;
+}
+
 } // namespace
+
+std::vector<CropNeighbours> neighbouringCrops(const CropDataset& dataset)
+{
+    std::map<std::tuple<std::string, std::string, int>, size_t> bySlice;
+    const auto& records = dataset.records();
+    for (size_t i = 0; i < records.size(); ++i)
+        bySlice[{records[i].caseId, records[i].side, records[i].slice}] = i;
+    const int step = std::max(1, dataset.parameters().sliceStep);
+    std::vector<CropNeighbours> neighbours(records.size());
+    for (size_t i = 0; i < records.size(); ++i) {
+        const auto& r = records[i];
+        if (const auto it = bySlice.find({r.caseId, r.side, r.slice - step}); it != bySlice.end())
+            neighbours[i].below = it->second;
+        if (const auto it = bySlice.find({r.caseId, r.side, r.slice + step}); it != bySlice.end())
+            neighbours[i].above = it->second;
+    }
+    return neighbours;
+}
+
+std::vector<float> placedOn(const CropDataset& dataset, size_t from, size_t to,
+                            const std::vector<float>& values, float missing)
+{
+    if (dataset.parameters().pixelSpacingMm > 0)
+        throw std::invalid_argument(dataset.directory().string() +
+                                    ": crops resampled to a fixed spacing share no pixel grid across slices");
+    const int rows = dataset.parameters().rows, cols = dataset.parameters().cols;
+    const auto& a = dataset.records()[from];
+    const auto& b = dataset.records()[to];
+    std::vector<float> out(static_cast<size_t>(rows) * cols, missing);
+    for (int r = 0; r < rows; ++r) {
+        const int fr = b.row0 + r - a.row0;
+        if (fr < 0 || fr >= rows)
+            continue;
+        for (int c = 0; c < cols; ++c) {
+            const int fc = b.col0 + c - a.col0;
+            if (fc >= 0 && fc < cols)
+                out[static_cast<size_t>(r) * cols + c] = values[static_cast<size_t>(fr) * cols + fc];
+        }
+    }
+    return out;
+}
+
+std::vector<float> volumetricMap(const CropDataset& dataset, size_t index,
+                                 const std::vector<CropNeighbours>& neighbours,
+                                 const std::function<const std::vector<float>&(size_t)>& mapOf)
+{
+    const std::vector<float>& own = mapOf(index);
+    std::vector<float> out(own.size());
+    std::vector<std::vector<float>> placed;
+    for (const auto& next : {neighbours[index].below, neighbours[index].above})
+        if (next)
+            placed.push_back(
+                placedOn(dataset, *next, index, mapOf(*next), std::numeric_limits<float>::quiet_NaN()));
+    for (size_t p = 0; p < own.size(); ++p) {
+        float sum = 0.5f * own[p], ownWeight = 0.5f;
+        for (size_t n = 0; n < 2; ++n) {
+            if (n < placed.size() && !std::isnan(placed[n][p]))
+                sum += 0.25f * placed[n][p];
+            else
+                ownWeight += 0.25f;
+        }
+        out[p] = sum + (ownWeight - 0.5f) * own[p];
+    }
+    return out;
+}
 
 std::optional<double> gapClosed(double method, double raw, double supervised)
 {
@@ -231,6 +321,20 @@ ProposalStudy addProposalRows(compute::EvaluationResult& result, const compute::
                 result.methods.push_back(
                     scoreRefinement(result, dataset, options, maps, done.refinedMethod, kind, organLabel));
         }
+        if (study.volumetric && dataset.parameters().pixelSpacingMm == 0) {
+            const std::string name = done.refinedMethod + " ±1 slice";
+            const MapsByIndex smoothed = volumetricMaps(classifier, dataset, all, *method, options);
+            MethodResult m = compute::scoreProposal(
+                "volumetric: " + name, result, dataset, options, result.thresholds, "t = %.2f",
+                [&](size_t index, const uint8_t* truth) {
+                    return compute::overlapsAtLevels(smoothed.at(index), truth, result.thresholds);
+                });
+            m.refines = name;
+            result.methods.push_back(std::move(m));
+            for (const ProposalKind kind : study.refinements)
+                result.methods.push_back(
+                    scoreRefinement(result, dataset, options, smoothed, name, kind, false));
+        }
     }
     if (study.supervisedSegmenter) {
         const auto lesionMask = [&](size_t index) {
@@ -254,8 +358,11 @@ ProposalStudy addProposalRows(compute::EvaluationResult& result, const compute::
     if (study.pseudoLabelSegmenter && weak && method) {
         done.bestWeakRefinement = weak->name;
         done.pseudoLabelLevel = weak->all.threshold;
+        // The best weak row's own maps (smoothed across slices or not) and rule ("volumetric": raw).
+        const std::string rule = weak->name.substr(0, weak->name.find(':'));
         const ProposalKind kind =
-            proposals::proposalKindFromString(weak->name.substr(0, weak->name.find(':')));
+            rule == "volumetric" ? ProposalKind::Raw : proposals::proposalKindFromString(rule);
+        const bool smoothedMaps = weak->refines != done.refinedMethod;
         // Pseudo-labels from image-level labels only: the refined proposal of every lesion crop of
         // training and validation (validation picks the epoch against them, never against masks).
         const auto trainCrops = segmenterCrops(dataset, compute::Split::Train, study.negativesPerLesionCrop);
@@ -266,7 +373,9 @@ ProposalStudy addProposalRows(compute::EvaluationResult& result, const compute::
             for (size_t index : *crops)
                 if (dataset.records()[index].lesion)
                     lesionCrops.push_back(index);
-        const MapsByIndex maps = mapsOf(classifier, dataset, lesionCrops, *method, options);
+        const MapsByIndex maps = smoothedMaps
+                                     ? volumetricMaps(classifier, dataset, lesionCrops, *method, options)
+                                     : mapsOf(classifier, dataset, lesionCrops, *method, options);
         const double level = done.pseudoLabelLevel;
         const auto pseudoLabel = [&](size_t index) {
             return refinedProposal(dataset, index, maps.at(index), kind, level, false).pixels;

@@ -8,13 +8,16 @@
 // outer edge, so those rows are marked and never the best weak proposal); and two U-Nets
 // (compute::Segmenter): the supervised bound, trained on the lesion masks of the training split,
 // and the weak one, trained on the best weak refinement's proposals of the training split's lesion
-// crops (image-level labels only) and on empty masks of its lesion-free crops.
+// crops (image-level labels only) and on empty masks of its lesion-free crops. With slice context:
+// the maps smoothed across the adjacent slices of the same kidney ("volumetric"), thresholded and
+// refined the same way.
 
 #include "core/compute/Evaluation.h"
 #include "core/compute/Segmenter.h"
 #include "core/proposals/Proposals.h"
 
 #include <filesystem>
+#include <functional>
 #include <optional>
 #include <string>
 #include <vector>
@@ -28,6 +31,8 @@ struct ProposalStudyOptions {
     std::optional<compute::CamMethod> refine;
     /// Also the refinements within the kidney label (when the dataset has labels.npy).
     bool organLabelRows = true;
+    /// The volumetric rows: the maps smoothed across the adjacent slices, thresholded and refined.
+    bool volumetric = true;
     bool supervisedSegmenter = false;        ///< the U-Net on lesion masks: the upper bound
     bool pseudoLabelSegmenter = false;       ///< the U-Net on the best weak refinement's proposals
     compute::SegmenterDescription segmenter; ///< its HU window is the dataset's
@@ -37,6 +42,26 @@ struct ProposalStudyOptions {
     double negativesPerLesionCrop = 1.0;
     std::filesystem::path segmenterFolder; ///< where the trained U-Nets are saved; empty: not saved
 };
+
+/// Slice context (part 3 of issue 16): a crop's neighbours, the crops of the same case and side on
+/// the adjacent sampled slices (slice -/+ the dataset's slice step).
+struct CropNeighbours {
+    std::optional<size_t> below, above;
+};
+std::vector<CropNeighbours> neighbouringCrops(const compute::CropDataset& dataset);
+
+/// Crop `from`'s `values` (its pixels, row-major) on crop `to`'s box: at `to`'s pixel (r, c) the
+/// value `from` has at the same slice position (row0 + r, col0 + c); `missing` where `from`'s box
+/// does not reach. Crops cut at each scan's own pixels only (a resampled dataset's crops have no
+/// common pixel grid): std::invalid_argument otherwise.
+std::vector<float> placedOn(const compute::CropDataset& dataset, size_t from, size_t to,
+                            const std::vector<float>& values, float missing);
+
+/// Each crop's map smoothed across slices: 1/2 its own + 1/4 each neighbour's placed on its box
+/// (a neighbour that is missing or does not reach a pixel gives its weight to the crop's own value).
+std::vector<float> volumetricMap(const compute::CropDataset& dataset, size_t index,
+                                 const std::vector<CropNeighbours>& neighbours,
+                                 const std::function<const std::vector<float>&(size_t)>& mapOf);
 
 /// What the study did beyond its rows (for the report and the log).
 struct ProposalStudy {

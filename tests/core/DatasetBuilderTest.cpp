@@ -1,21 +1,22 @@
 // The kidney-crop dataset builder on real NIfTI files: synthetic phantom cases and, when present,
 // the real KiTS23 masks. Every crop is checked against an independent recount from the labels.
+#include "core/dataset/DatasetBuilder.h"
+
 #include "TestSupport.h"
 #include "core/cases/KitsCase.h"
 #include "core/common/Error.h"
-#include "core/dataset/DatasetBuilder.h"
 #include "core/dataset/KidneyCrops.h"
 #include "core/io/VolumeIo.h"
 #include "core/phantom/Phantom.h"
-
-#include <gtest/gtest.h>
-#include <nlohmann/json.hpp>
+#include "core/research/ProposalStudy.h"
 
 #include <cmath>
 #include <fstream>
 #include <functional>
+#include <gtest/gtest.h>
 #include <iostream>
 #include <map>
+#include <nlohmann/json.hpp>
 #include <set>
 
 using namespace weaksight;
@@ -411,4 +412,60 @@ TEST(DatasetBuilder, CropGeometryOptionsOnRealKits23Masks)
         ++checked;
     }
     EXPECT_GT(checked, 10);
+}
+
+TEST(SliceContext, NeighbouringCropsLineUpOnRealKits23Masks)
+{
+    // The volumetric proposals (issue 16) average a crop's map with its neighbours' on the adjacent
+    // slices, placed by their boxes: on real KiTS23 masks, a neighbour's labels placed on a crop's
+    // box must be the volume's labels on the neighbour's slice at that box.
+    const auto data = realDataDirectory();
+    if (!data || !fs::exists(*data / "kits23" / "case_00110"))
+        GTEST_SKIP() << "real KiTS23 masks not found (../shared/data or $WEAKSIGHT_REAL_DATA)";
+    TempDir dir;
+    const auto cases = realKitsCases(*data, dir / "cases", {"case_00110"});
+    DatasetBuildOptions options;
+    options.cases = dir / "cases";
+    options.out = dir / "crops";
+    options.sliceStep = 2;
+    buildCropDataset(options);
+    const CropDataset dataset = CropDataset::open(options.out);
+    const auto neighbours = research::neighbouringCrops(dataset);
+    const int rows = dataset.parameters().rows, cols = dataset.parameters().cols;
+    const size_t pixels = static_cast<size_t>(rows) * cols;
+    int pairs = 0, moved = 0;
+    long long compared = 0;
+    for (size_t i = 0; i < dataset.size(); ++i) {
+        const auto& crop = dataset.records()[i];
+        for (const auto& [next, direction] :
+             {std::pair{neighbours[i].below, -1}, std::pair{neighbours[i].above, +1}}) {
+            if (!next)
+                continue;
+            const auto& other = dataset.records()[*next];
+            ASSERT_EQ(other.caseId, crop.caseId);
+            ASSERT_EQ(other.side, crop.side);
+            ASSERT_EQ(other.slice, crop.slice + 2 * direction) << "the adjacent sampled slice";
+            ++pairs;
+            moved += other.row0 != crop.row0 || other.col0 != crop.col0;
+            const uint8_t* labels = dataset.labelPixels(*next);
+            const auto placed =
+                research::placedOn(dataset, *next, i, std::vector<float>(labels, labels + pixels), -1.f);
+            const LabelVolume& volume = *cases.at(crop.caseId).labels;
+            for (int r = 0; r < rows; ++r)
+                for (int c = 0; c < cols; ++c) {
+                    const float value = placed[static_cast<size_t>(r) * cols + c];
+                    const int sr = crop.row0 + r, sc = crop.col0 + c;
+                    const bool covered = sr - other.row0 >= 0 && sr - other.row0 < rows &&
+                                         sc - other.col0 >= 0 && sc - other.col0 < cols;
+                    ASSERT_EQ(value >= 0, covered) << i << " " << r << "," << c;
+                    if (!covered || sr < 0 || sc < 0 || sr >= volume.rows() || sc >= volume.cols())
+                        continue;
+                    ASSERT_EQ(value, volume.at(other.slice, sr, sc)) << i << " " << r << "," << c;
+                    ++compared;
+                }
+        }
+    }
+    EXPECT_GT(pairs, 20);
+    EXPECT_GT(moved, 0) << "the kidney's centre moves between slices: the boxes differ";
+    EXPECT_GT(compared, 100000);
 }

@@ -150,7 +150,9 @@ TEST(ProposalStudy, RefinementsAndUNetsAreScoredBesideTheMapsAndReported)
     const MethodResult* pseudo = row(result, "U-Net: pseudo-labels (" + done.bestWeakRefinement + ")");
     ASSERT_NE(pseudo, nullptr);
     EXPECT_EQ(pseudo->pixelLabels, "");
-    EXPECT_EQ(result.methods.size(), camRows + 6 + 2);
+    ASSERT_NE(row(result, "volumetric: gradcam ±1 slice"), nullptr);
+    EXPECT_EQ(row(result, "anatomy: gradcam ±1 slice, derived kidney")->refines, "gradcam ±1 slice");
+    EXPECT_EQ(result.methods.size(), camRows + 6 + 4 + 2);
     ASSERT_EQ(done.segmenterFiles.size(), 2u);
     for (const auto& file : done.segmenterFiles)
         EXPECT_EQ(Segmenter::load(file.string(), "cpu").description().huLow, -200) << file;
