@@ -540,7 +540,7 @@ Status: %1 (%2 of %3 proposals decided: %4 accepted, %5 corrected, %6 rejected)<
     </message>
     <message>
         <location filename="../ui/HeatmapToolbar.cpp" line="109"/>
-        <location filename="../ui/HeatmapToolbar.cpp" line="331"/>
+        <location filename="../ui/HeatmapToolbar.cpp" line="356"/>
         <source>no model</source>
         <translation>модель не завантажено</translation>
     </message>
@@ -595,94 +595,124 @@ Status: %1 (%2 of %3 proposals decided: %4 accepted, %5 corrected, %6 rejected)<
         <translation>IoU пропозиції з ураженням за еталонною розміткою в межах рамок фрагментів</translation>
     </message>
     <message>
+        <location filename="../ui/HeatmapToolbar.cpp" line="164"/>
+        <source>map &gt; t</source>
+        <translation>мапа &gt; t</translation>
+    </message>
+    <message>
+        <location filename="../ui/HeatmapToolbar.cpp" line="165"/>
+        <source>anatomy</source>
+        <translation>анатомія</translation>
+    </message>
+    <message>
         <location filename="../ui/HeatmapToolbar.cpp" line="166"/>
+        <source>region growing</source>
+        <translation>нарощування області</translation>
+    </message>
+    <message>
+        <location filename="../ui/HeatmapToolbar.cpp" line="167"/>
+        <source>watershed</source>
+        <translation>вододіл</translation>
+    </message>
+    <message>
+        <location filename="../ui/HeatmapToolbar.cpp" line="169"/>
+        <source>Proposal: the map above the threshold, or refined with the CT: within the kidney and the lesion HU band (anatomy), grown from the map&apos;s peak (region growing), or flooded from markers (watershed); the threshold is the refinement&apos;s level</source>
+        <translation>Пропозиція: мапа вище порогу або уточнена за КТ: у межах нирки й діапазону HU уражень (анатомія), нарощена від піку мапи (нарощування області) або затоплена від маркерів (вододіл); поріг — рівень уточнення</translation>
+    </message>
+    <message>
+        <location filename="../ui/HeatmapToolbar.cpp" line="188"/>
         <source>Cancel</source>
         <translation>Скасувати</translation>
     </message>
     <message>
-        <location filename="../ui/HeatmapToolbar.cpp" line="175"/>
+        <location filename="../ui/HeatmapToolbar.cpp" line="197"/>
         <source>Overlay</source>
         <translation>Накладання</translation>
     </message>
     <message>
-        <location filename="../ui/HeatmapToolbar.cpp" line="179"/>
+        <location filename="../ui/HeatmapToolbar.cpp" line="201"/>
         <source> opacity </source>
         <translation> непрозорість </translation>
     </message>
     <message>
-        <location filename="../ui/HeatmapToolbar.cpp" line="190"/>
-        <location filename="../ui/HeatmapToolbar.cpp" line="233"/>
+        <location filename="../ui/HeatmapToolbar.cpp" line="212"/>
+        <location filename="../ui/HeatmapToolbar.cpp" line="258"/>
         <source>Heatmap</source>
         <translation>Теплова карта</translation>
     </message>
     <message>
-        <location filename="../ui/HeatmapToolbar.cpp" line="191"/>
+        <location filename="../ui/HeatmapToolbar.cpp" line="213"/>
         <source>Proposal</source>
         <translation>Пропозиція</translation>
     </message>
     <message>
-        <location filename="../ui/HeatmapToolbar.cpp" line="192"/>
-        <location filename="../ui/HeatmapToolbar.cpp" line="223"/>
+        <location filename="../ui/HeatmapToolbar.cpp" line="214"/>
+        <location filename="../ui/HeatmapToolbar.cpp" line="248"/>
         <source>Crop boxes</source>
         <translation>Рамки фрагментів</translation>
     </message>
     <message>
-        <location filename="../ui/HeatmapToolbar.cpp" line="204"/>
+        <location filename="../ui/HeatmapToolbar.cpp" line="226"/>
         <source>Overlays</source>
         <translation>Накладання</translation>
     </message>
     <message>
-        <location filename="../ui/HeatmapToolbar.cpp" line="220"/>
+        <location filename="../ui/HeatmapToolbar.cpp" line="235"/>
+        <source> proposal </source>
+        <translation> пропозиція </translation>
+    </message>
+    <message>
+        <location filename="../ui/HeatmapToolbar.cpp" line="245"/>
         <source>&lt;b&gt;Overlay&lt;/b&gt;</source>
         <translation>&lt;b&gt;Накладання&lt;/b&gt;</translation>
     </message>
     <message>
-        <location filename="../ui/HeatmapToolbar.cpp" line="221"/>
+        <location filename="../ui/HeatmapToolbar.cpp" line="246"/>
         <source>&lt;b&gt;Opacity&lt;/b&gt;</source>
         <translation>&lt;b&gt;Непрозорість&lt;/b&gt;</translation>
     </message>
     <message>
-        <location filename="../ui/HeatmapToolbar.cpp" line="228"/>
+        <location filename="../ui/HeatmapToolbar.cpp" line="253"/>
         <source>Proposal contour</source>
         <translation>Контур пропозиції</translation>
     </message>
     <message>
-        <location filename="../ui/HeatmapToolbar.cpp" line="335"/>
+        <location filename="../ui/HeatmapToolbar.cpp" line="360"/>
         <source>Heatmaps failed: %1</source>
         <translation>Не вдалося обчислити теплові карти: %1</translation>
     </message>
     <message>
-        <location filename="../ui/HeatmapToolbar.cpp" line="337"/>
+        <location filename="../ui/HeatmapToolbar.cpp" line="362"/>
         <source>Heatmaps failed</source>
         <translation>Не вдалося обчислити теплові карти</translation>
     </message>
     <message>
-        <location filename="../ui/HeatmapToolbar.cpp" line="367"/>
+        <location filename="../ui/HeatmapToolbar.cpp" line="392"/>
         <source>Score-CAM in &amp;reduced precision</source>
         <translation>Score-CAM зі &amp;зниженою точністю</translation>
     </message>
     <message>
-        <location filename="../ui/HeatmapToolbar.cpp" line="371"/>
+        <location filename="../ui/HeatmapToolbar.cpp" line="396"/>
         <source>Score-CAM&apos;s masked forward passes in float16 on a GPU (about twice as fast); bfloat16 on a CPU, where it is slower. Maps differ slightly and are cached apart.</source>
         <translation>Прямі проходи Score-CAM з масками у float16 на GPU (приблизно вдвічі швидше); bfloat16 на CPU, де це повільніше. Карти трохи відрізняються і кешуються окремо.</translation>
     </message>
     <message>
-        <location filename="../ui/HeatmapToolbar.cpp" line="379"/>
+        <location filename="../ui/HeatmapToolbar.cpp" line="404"/>
         <source>CAM &amp;definitions</source>
         <translation>&amp;Визначення CAM</translation>
     </message>
     <message>
-        <location filename="../ui/HeatmapToolbar.cpp" line="386"/>
+        <location filename="../ui/HeatmapToolbar.cpp" line="411"/>
         <source>Weaksight (documented)</source>
         <translation>Weaksight (задокументовані)</translation>
     </message>
     <message>
-        <location filename="../ui/HeatmapToolbar.cpp" line="431"/>
+        <location filename="../ui/HeatmapToolbar.cpp" line="456"/>
         <source>loading %1…</source>
         <translation>завантаження %1…</translation>
     </message>
     <message>
-        <location filename="../ui/HeatmapToolbar.cpp" line="444"/>
+        <location filename="../ui/HeatmapToolbar.cpp" line="469"/>
         <source> IoU %1 </source>
         <translation> IoU %1 </translation>
     </message>
@@ -868,7 +898,7 @@ Status: %1 (%2 of %3 proposals decided: %4 accepted, %5 corrected, %6 rejected)<
         <translation>Порівняти &amp;методи пліч-о-пліч</translation>
     </message>
     <message>
-        <location filename="../ui/MainWindow.cpp" line="251"/>
+        <location filename="../ui/MainWindow.cpp" line="253"/>
         <source>Scale: %1</source>
         <translation>Масштаб: %1</translation>
     </message>
@@ -903,12 +933,12 @@ Status: %1 (%2 of %3 proposals decided: %4 accepted, %5 corrected, %6 rejected)<
         <translation>Відкрийте набір даних KiTS, теку випадку або об’єм (меню «Файл»).</translation>
     </message>
     <message>
-        <location filename="../ui/MainWindow.cpp" line="218"/>
+        <location filename="../ui/MainWindow.cpp" line="220"/>
         <source>Model loaded: %1</source>
         <translation>Модель завантажено: %1</translation>
     </message>
     <message>
-        <location filename="../ui/MainWindow.cpp" line="222"/>
+        <location filename="../ui/MainWindow.cpp" line="224"/>
         <source>Cannot load the model</source>
         <translation>Не вдалося завантажити модель</translation>
     </message>
@@ -923,22 +953,22 @@ Status: %1 (%2 of %3 proposals decided: %4 accepted, %5 corrected, %6 rejected)<
         <translation>&amp;Клавіатурні скорочення</translation>
     </message>
     <message>
-        <location filename="../ui/MainWindow.cpp" line="322"/>
+        <location filename="../ui/MainWindow.cpp" line="324"/>
         <source>No decisions to export yet: this dataset has no annotation store.</source>
         <translation>Поки що немає рішень для експорту: цей набір даних не має сховища анотацій.</translation>
     </message>
     <message>
-        <location filename="../ui/MainWindow.cpp" line="369"/>
+        <location filename="../ui/MainWindow.cpp" line="372"/>
         <source>No further slice with lesion in this direction.</source>
         <translation>У цьому напрямку більше немає зрізів з ураженням.</translation>
     </message>
     <message>
-        <location filename="../ui/MainWindow.cpp" line="372"/>
+        <location filename="../ui/MainWindow.cpp" line="375"/>
         <source>No labels: load a model to find lesion slices by its lesion probability.</source>
         <translation>Немає міток: завантажте модель, щоб шукати зрізи з ураженням за передбаченою нею ймовірністю ураження.</translation>
     </message>
     <message>
-        <location filename="../ui/MainWindow.cpp" line="385"/>
+        <location filename="../ui/MainWindow.cpp" line="388"/>
         <source>Finish (Enter) or cancel (Esc) the correction first.</source>
         <translation>Спершу завершіть (Enter) або скасуйте (Esc) виправлення.</translation>
     </message>
@@ -963,17 +993,17 @@ Status: %1 (%2 of %3 proposals decided: %4 accepted, %5 corrected, %6 rejected)<
         <translation>Завантаження %1…</translation>
     </message>
     <message>
-        <location filename="../ui/MainWindow.cpp" line="462"/>
+        <location filename="../ui/MainWindow.cpp" line="465"/>
         <source>%1: %2</source>
         <translation>%1: %2</translation>
     </message>
     <message>
-        <location filename="../ui/MainWindow.cpp" line="489"/>
+        <location filename="../ui/MainWindow.cpp" line="492"/>
         <source>Demo preparation cancelled; what was finished is kept.</source>
         <translation>Підготовку демонстрації скасовано; завершені кроки збережено.</translation>
     </message>
     <message>
-        <location filename="../ui/MainWindow.cpp" line="492"/>
+        <location filename="../ui/MainWindow.cpp" line="495"/>
         <source>Cannot prepare the demo</source>
         <translation>Не вдалося підготувати демонстрацію</translation>
     </message>
@@ -1146,49 +1176,49 @@ Status: %1 (%2 of %3 proposals decided: %4 accepted, %5 corrected, %6 rejected)<
         <translation>Ваше ім’я (зберігається з кожним рішенням):</translation>
     </message>
     <message>
-        <location filename="../ui/ReviewActions.cpp" line="320"/>
+        <location filename="../ui/ReviewActions.cpp" line="321"/>
         <source>Every kidney crop of this case has a decision.</source>
         <translation>Для кожного фрагмента нирки цього випадку вже є рішення.</translation>
     </message>
     <message>
-        <location filename="../ui/ReviewActions.cpp" line="334"/>
+        <location filename="../ui/ReviewActions.cpp" line="335"/>
         <source>Review: crop %1 of %2%3%4</source>
         <translation>Перевірка: фрагмент %1 з %2%3%4</translation>
     </message>
     <message>
-        <location filename="../ui/ReviewActions.cpp" line="337"/>
+        <location filename="../ui/ReviewActions.cpp" line="338"/>
         <source> — %1</source>
         <translation> — %1</translation>
     </message>
     <message>
-        <location filename="../ui/ReviewActions.cpp" line="338"/>
+        <location filename="../ui/ReviewActions.cpp" line="339"/>
         <source> — editing</source>
         <translation> — редагування</translation>
     </message>
     <message>
-        <location filename="../ui/ReviewActions.cpp" line="353"/>
+        <location filename="../ui/ReviewActions.cpp" line="371"/>
         <source>Unfinished correction</source>
         <translation>Незавершене виправлення</translation>
     </message>
     <message>
-        <location filename="../ui/ReviewActions.cpp" line="354"/>
+        <location filename="../ui/ReviewActions.cpp" line="372"/>
         <source>Weaksight stopped while a correction was being edited (case %1, slice %2, by %3, %4).
 Restore it?</source>
         <translation>Weaksight припинив роботу під час редагування виправлення (випадок %1, зріз %2, анотатор %3, %4).
 Відновити його?</translation>
     </message>
     <message>
-        <location filename="../ui/ReviewActions.cpp" line="395"/>
+        <location filename="../ui/ReviewActions.cpp" line="413"/>
         <source>The unfinished correction is back: finish it with Enter.</source>
         <translation>Незавершене виправлення відновлено: завершіть його клавішею Enter.</translation>
     </message>
     <message>
-        <location filename="../ui/ReviewActions.cpp" line="403"/>
+        <location filename="../ui/ReviewActions.cpp" line="421"/>
         <source>Unsaved correction</source>
         <translation>Незбережене виправлення</translation>
     </message>
     <message>
-        <location filename="../ui/ReviewActions.cpp" line="404"/>
+        <location filename="../ui/ReviewActions.cpp" line="422"/>
         <source>The correction in progress is not recorded yet. Record it before closing?</source>
         <translation>Поточне виправлення ще не записано. Записати його перед закриттям?</translation>
     </message>
@@ -1196,22 +1226,22 @@ Restore it?</source>
 <context>
     <name>weaksight::ui::ReviewController</name>
     <message>
-        <location filename="../ui/ReviewController.cpp" line="241"/>
+        <location filename="../ui/ReviewController.cpp" line="253"/>
         <source>No proposal on this slice to decide on.</source>
         <translation>На цьому зрізі немає пропозиції для ухвалення рішення.</translation>
     </message>
     <message>
-        <location filename="../ui/ReviewController.cpp" line="246"/>
+        <location filename="../ui/ReviewController.cpp" line="258"/>
         <source>Set the annotator&apos;s name first.</source>
         <translation>Спершу вкажіть ім’я анотатора.</translation>
     </message>
     <message>
-        <location filename="../ui/ReviewController.cpp" line="293"/>
+        <location filename="../ui/ReviewController.cpp" line="305"/>
         <source>The decision was not saved: %1</source>
         <translation>Рішення не збережено: %1</translation>
     </message>
     <message>
-        <location filename="../ui/ReviewController.cpp" line="411"/>
+        <location filename="../ui/ReviewController.cpp" line="423"/>
         <source>The undo was not saved: %1</source>
         <translation>Скасування не збережено: %1</translation>
     </message>

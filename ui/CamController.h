@@ -101,6 +101,11 @@ public:
     QString colorBarTitle() const;
     /// Each method keeps its own threshold (default 0.5).
     double threshold() const { return m_settings.threshold(); }
+    /// How the proposals of `slice` are made: the settings' proposal kind on this case's CT.
+    review::ProposalRule proposalRule(int slice) const
+    {
+        return {m_settings.proposalKind, m_case && m_case->imaging ? &*m_case->imaging : nullptr, slice};
+    }
     void setThreshold(double threshold) { m_settings.setThreshold(threshold); }
     void setThreshold(compute::CamMethod method, double threshold)
     {

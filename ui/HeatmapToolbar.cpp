@@ -155,6 +155,28 @@ QToolBar* HeatmapToolbar::buildSettingsBar(QMainWindow& window)
     return toolbar;
 }
 
+void HeatmapToolbar::addProposalKind(QToolBar& toolbar)
+{
+    // The proposal a labeller decides on: the map above the threshold, or a refinement of it at the
+    // same level (core/proposals, within a kidney region derived from the CT).
+    m_proposalKind = new QComboBox(&toolbar);
+    m_proposalKind->setObjectName("proposalKind");
+    m_proposalKind->addItem(tr("map > t"), static_cast<int>(proposals::ProposalKind::Raw));
+    m_proposalKind->addItem(tr("anatomy"), static_cast<int>(proposals::ProposalKind::Anatomy));
+    m_proposalKind->addItem(tr("region growing"), static_cast<int>(proposals::ProposalKind::Grow));
+    m_proposalKind->addItem(tr("watershed"), static_cast<int>(proposals::ProposalKind::Watershed));
+    m_proposalKind->setToolTip(
+        tr("Proposal: the map above the threshold, or refined with the CT: within the kidney and the lesion "
+           "HU band (anatomy), grown from the map's peak (region growing), or flooded from markers "
+           "(watershed); the threshold is the refinement's level"));
+    toolbar.addWidget(m_proposalKind);
+    connect(m_proposalKind, &QComboBox::currentIndexChanged, this, [this](int index) {
+        auto settings = m_cams.settings();
+        settings.proposalKind = static_cast<proposals::ProposalKind>(m_proposalKind->itemData(index).toInt());
+        applySettings(settings);
+    });
+}
+
 void HeatmapToolbar::buildProgress(QMainWindow& window)
 {
     // Background progress lives in the status bar, so the heatmap row fits a 1000-pixel window.
@@ -209,6 +231,9 @@ QToolBar* HeatmapToolbar::buildOverlayBar(QMainWindow& window)
     menu->addAction(holder);
     overlays->setMenu(menu);
     toolbar->addWidget(overlays);
+    toolbar->addSeparator();
+    toolbar->addWidget(new QLabel(tr(" proposal "), toolbar));
+    addProposalKind(*toolbar);
     return toolbar;
 }
 

@@ -58,6 +58,7 @@ Q_SIGNALS:
 
 private:
     QToolBar* buildSettingsBar(QMainWindow& window);
+    void addProposalKind(QToolBar& toolbar);
     void buildProgress(QMainWindow& window);
     QToolBar* buildOverlayBar(QMainWindow& window);
     QWidget* buildOverlayPanel(QWidget* parent);
@@ -74,6 +75,7 @@ private:
     QComboBox* m_camMethod = nullptr;
     QComboBox* m_targetLayer = nullptr;
     QComboBox* m_normalisation = nullptr;
+    QComboBox* m_proposalKind = nullptr;
     QSpinBox* m_cropSize = nullptr;
     QSlider* m_threshold = nullptr;
     QLabel* m_thresholdLabel = nullptr;

@@ -209,6 +209,8 @@ void MainWindow::connectHeatmaps()
     connect(m_heatmaps, &HeatmapToolbar::settingsChanged, this, [this] { showHeatmaps(m_view->slice()); });
     connect(m_heatmaps, &HeatmapToolbar::thresholdChanged, this, [this] {
         updateProposalIou();
+        if (m_reviewActions)
+            m_reviewActions->updateStatus(); // a refined proposal follows the level
         m_view->requestRender();
     });
     connect(m_heatmaps, &HeatmapToolbar::loadModelRequested, this, &MainWindow::loadModel);
@@ -349,10 +351,11 @@ SurfaceView* MainWindow::surfaceView() const
 void MainWindow::updateProposalIou()
 {
     const auto* maps = m_cams->heatmaps(m_view->slice());
-    m_heatmaps->showIou(
-        maps && m_current && m_current->labels
-            ? review::proposalIouAgainstTruth(*maps, *m_current->labels, m_view->slice(), m_cams->threshold())
-            : std::nullopt);
+    m_heatmaps->showIou(maps && m_current && m_current->labels
+                            ? review::proposalIouAgainstTruth(*maps, *m_current->labels, m_view->slice(),
+                                                              m_cams->threshold(),
+                                                              m_cams->proposalRule(m_view->slice()))
+                            : std::nullopt);
 }
 
 void MainWindow::goToLesionSlice(int direction)

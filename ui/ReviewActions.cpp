@@ -307,6 +307,7 @@ void ReviewActions::showEditedMask()
     if (!m_review.editing())
         return;
     const CropBox& box = m_review.edit()->box();
+    m_view.maskLayer().setColour(1.0, 0.55, 0.0); // orange: the labeller's mask
     m_view.maskLayer().setMask(box.row0, box.col0, m_review.edit()->mask());
     m_view.requestRender();
 }
@@ -336,6 +337,23 @@ void ReviewActions::updateStatus()
             .arg(crops)
             .arg(decided ? tr(" — %1").arg(QString::fromStdString(storage::toString(*decided))) : QString())
             .arg(m_review.editing() ? tr(" — editing") : QString()));
+    showRefinedProposal();
+}
+
+void ReviewActions::showRefinedProposal()
+{
+    if (m_review.editing())
+        return;
+    // A refined proposal is not the map's isoline: it is drawn as a mask (blue; orange is an edit).
+    const auto box = m_review.cropBox();
+    const auto proposed = m_review.proposalsRefined() && box ? m_review.proposal() : std::nullopt;
+    if (proposed) {
+        m_view.maskLayer().setColour(0.2, 0.75, 1.0);
+        m_view.maskLayer().setMask(box->row0, box->col0, *proposed);
+    } else {
+        m_view.maskLayer().clear();
+    }
+    m_view.requestRender();
 }
 
 std::optional<EditRecovery> ReviewActions::pendingRecovery() const

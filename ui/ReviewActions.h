@@ -38,6 +38,8 @@ public:
     /// Asks for the annotator's name when none is set (false: still none).
     bool ensureAnnotator();
     bool askAnnotator();
+    /// Draws the current crop's proposal when it is a refinement (the isoline shows only map > t).
+    void showRefinedProposal();
 
     /// Crash recovery: a correction left in the journal, offered back at start-up; restoring it
     /// opens its dataset (through the workspace) and resumes once its case has loaded.

@@ -113,6 +113,11 @@ std::optional<CropBox> ReviewController::cropBox() const
     return maps->crops[static_cast<size_t>(m_crop)].box;
 }
 
+bool ReviewController::proposalsRefined() const
+{
+    return m_cams.settings().proposalKind != proposals::ProposalKind::Raw;
+}
+
 std::optional<BinaryMask> ReviewController::proposal() const
 {
     const auto* maps = m_cams.heatmaps(m_slice);
@@ -120,11 +125,12 @@ std::optional<BinaryMask> ReviewController::proposal() const
     if (!maps || !box)
         return std::nullopt;
     // Per crop: that crop's {map > t}; whole slice: the union of every crop's, on the slice grid.
+    const review::ProposalRule rule = m_cams.proposalRule(m_slice);
     if (m_wholeSlice)
-        return review::proposalOn(*maps, *box, m_cams.threshold());
+        return review::proposalOn(*maps, *box, m_cams.threshold(), rule);
     if (m_crop < 0 || m_crop >= static_cast<int>(maps->crops.size()))
         return BinaryMask(box->rows, box->cols);
-    return review::proposalOn(maps->crops[static_cast<size_t>(m_crop)], *box, m_cams.threshold());
+    return review::proposalOn(maps->crops[static_cast<size_t>(m_crop)], *box, m_cams.threshold(), rule);
 }
 
 void ReviewController::readStanding()
@@ -204,7 +210,13 @@ ReviewController::decisionWrite(storage::ProposalInput proposal, storage::Decisi
         settings.method = compute::toString(m_cams.method());
         settings.layer = m_cams.targetLayer().toStdString();
         settings.normalisation = compute::toString(m_cams.normalisation());
-        settings.parametersJson = "{\"key\": \"" + m_cams.methodKey() + "\"}";
+        // Which proposal the labeller saw: the map's key and, for a refinement, its kind.
+        const auto kind = m_cams.settings().proposalKind;
+        settings.parametersJson =
+            "{\"key\": \"" + m_cams.methodKey() + "\"" +
+            (kind == proposals::ProposalKind::Raw ? std::string()
+                                                  : ", \"proposal\": \"" + proposals::toString(kind) + "\"") +
+            "}";
     }
     const fs::path root = m_workspace.datasetRoot().toStdString();
     return [files = m_case->files, root = fs::absolute(root).lexically_normal().string(),

@@ -57,6 +57,8 @@ public:
     std::optional<BinaryMask> proposal() const;
     /// The crop's box on the slice.
     std::optional<CropBox> cropBox() const;
+    /// Whether proposals are refinements (drawn as masks: the map's isoline is not the proposal).
+    bool proposalsRefined() const;
 
     bool accept();
     bool reject();

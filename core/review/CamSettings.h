@@ -5,6 +5,7 @@
 // it, the controllers of the single view and of every comparison pane take it whole.
 
 #include "core/compute/CamEngine.h"
+#include "core/proposals/Proposals.h"
 
 #include <map>
 #include <string>
@@ -19,6 +20,8 @@ struct CamSettings {
     int cropSize = 150; ///< crop pixels the model sees
     bool scoreReducedPrecision = false;
     std::map<compute::CamMethod, double> thresholds; ///< each method's own; 0.5 where unset
+    /// How a map becomes the proposal: {map > t}, or a refinement at level t (the same maps).
+    proposals::ProposalKind proposalKind = proposals::ProposalKind::Raw;
 
     double thresholdOf(compute::CamMethod m) const
     {

@@ -9,6 +9,7 @@
 #include "core/io/Volume.h"
 #include "core/masks/BinaryMask.h"
 #include "core/masks/CropBox.h"
+#include "core/proposals/Proposals.h"
 
 #include <optional>
 #include <string>
@@ -35,19 +36,30 @@ struct SliceHeatmaps {
     int degenerate = 0; ///< how many of the crops' maps are degenerate
 };
 
-/// The proposal of one crop on its own box: {value > threshold} (compute::isProposed); nothing for a
-/// degenerate map.
-BinaryMask proposal(const CropHeatmap& heatmap, double threshold);
+/// How a crop's shown map becomes its proposal: {value > threshold} (raw), or a refinement of
+/// core/proposals at level = threshold, which also reads the slice's HU. The region is always the
+/// one derived from HU: the workstation proposes what a case without labels would get.
+struct ProposalRule {
+    proposals::ProposalKind kind = proposals::ProposalKind::Raw;
+    const CtVolume* ct = nullptr; ///< the case's CT (refinements need it; without it: raw)
+    int slice = -1;
+};
+
+/// The proposal of one crop on its own box: {value > threshold} (compute::isProposed) or the rule's
+/// refinement; nothing for a degenerate map.
+BinaryMask proposal(const CropHeatmap& heatmap, double threshold, const ProposalRule& rule = {});
 /// One crop's proposal painted on `target` (e.g. the box a correction keeps while editing).
-BinaryMask proposalOn(const CropHeatmap& heatmap, const CropBox& target, double threshold);
+BinaryMask proposalOn(const CropHeatmap& heatmap, const CropBox& target, double threshold,
+                      const ProposalRule& rule = {});
 /// The proposal painted on `target` (e.g. the whole slice): the union of every crop's proposal
 /// where it falls inside the target box.
-BinaryMask proposalOn(const SliceHeatmaps& heatmaps, const CropBox& target, double threshold);
+BinaryMask proposalOn(const SliceHeatmaps& heatmaps, const CropBox& target, double threshold,
+                      const ProposalRule& rule = {});
 
 /// IoU of the slice's proposal (the union of every crop's) against the ground-truth lesion, counted
 /// over the union of the crop boxes; nullopt without heatmaps or for a slice outside the volume.
 /// Both empty counts as 1.
 std::optional<double> proposalIouAgainstTruth(const SliceHeatmaps& heatmaps, const LabelVolume& labels,
-                                              int slice, double threshold);
+                                              int slice, double threshold, const ProposalRule& rule = {});
 
 } // namespace weaksight::review

@@ -9,9 +9,8 @@
 #include "core/review/ReviewOrder.h"
 #include "core/review/SliceHeatmaps.h"
 
-#include <gtest/gtest.h>
-
 #include <cmath>
+#include <gtest/gtest.h>
 #include <limits>
 
 using namespace weaksight;
@@ -62,7 +61,11 @@ TEST(Proposal, IsTheMapAboveTheThresholdAndNothingForADegenerateMap)
             EXPECT_EQ(p.at(r, c), 0.1 * (r * 4 + c) > 0.5 + 1e-9 ? 1 : 0) << r << "," << c;
     // Exactly at t is not proposed (strictly greater), as in the pipeline.
     EXPECT_EQ(proposal(heatmap({0, 0, 1, 1}, [](int, int) { return 0.5; }), 0.5).count(), 0);
-    EXPECT_EQ(proposal(heatmap({0, 0, 2, 2}, [](int, int) { return 1.0; }, true), 0.1).count(), 0);
+    EXPECT_EQ(proposal(heatmap(
+                           {0, 0, 2, 2}, [](int, int) { return 1.0; }, true),
+                       0.1)
+                  .count(),
+              0);
 }
 
 TEST(Proposal, PaintedOnAnotherBoxKeepsSlicePositions)
@@ -70,7 +73,8 @@ TEST(Proposal, PaintedOnAnotherBoxKeepsSlicePositions)
     // Two crops on a 20 x 20 slice; the whole-slice proposal is their union at their places.
     SliceHeatmaps maps;
     maps.crops.push_back(heatmap({2, 3, 4, 4}, [](int r, int c) { return r == 1 && c == 2 ? 1.0 : 0.0; }));
-    maps.crops.push_back(heatmap({-2, 15, 4, 8}, [](int, int) { return 1.0; })); // past the top and right edges
+    maps.crops.push_back(
+        heatmap({-2, 15, 4, 8}, [](int, int) { return 1.0; })); // past the top and right edges
     const BinaryMask whole = proposalOn(maps, {0, 0, 20, 20}, 0.5);
     EXPECT_EQ(whole.at(3, 5), 1);
     EXPECT_EQ(whole.count(), 1 + 2 * 5); // rows 0-1, columns 15-19 of the second crop
@@ -92,7 +96,8 @@ TEST(ProposalIou, CountsInsideTheCropBoxesOnly)
     SliceHeatmaps maps;
     maps.slice = 1;
     // Proposes rows 4-5, columns 4-6 of the slice (box at 2,2).
-    maps.crops.push_back(heatmap({2, 2, 6, 6}, [](int r, int c) { return r >= 2 && r <= 3 && c >= 2 && c <= 4; }));
+    maps.crops.push_back(
+        heatmap({2, 2, 6, 6}, [](int r, int c) { return r >= 2 && r <= 3 && c >= 2 && c <= 4; }));
     const auto iou = proposalIouAgainstTruth(maps, truth, 1, 0.5);
     ASSERT_TRUE(iou.has_value());
     EXPECT_DOUBLE_EQ(*iou, 4.0 / 6.0); // the cyst pixel outside the box does not count
@@ -217,7 +222,7 @@ TEST(EditSession, KeepsTheHuRangeOfItsOwnCrop)
             ct.at(1, r, c) = static_cast<int16_t>(10 * c); // HU grows with the column
     BinaryMask full(4, 4);
     std::fill(full.pixels.begin(), full.pixels.end(), uint8_t{1});
-    EditSession edit({3, 2, 4, 4}, full); // columns 2-5 of the slice: 20, 30, 40, 50 HU
+    EditSession edit({3, 2, 4, 4}, full);         // columns 2-5 of the slice: 20, 30, 40, 50 HU
     EXPECT_TRUE(edit.keepHuRange(ct, 1, 45, 25)); // either order
     EXPECT_EQ(edit.mask().count(), 8);
     EXPECT_EQ(edit.mask().at(0, 0), 0);
@@ -280,4 +285,55 @@ TEST(CamSettings, OnlyMapSettingsNeedNewMaps)
     EXPECT_DOUBLE_EQ(b.thresholdOf(compute::CamMethod::ScoreCam), 0.5);
     b.cropSize = 64;
     EXPECT_FALSE(a.sameMaps(b));
+}
+
+TEST(Proposal, ARefinementRuleReadsTheSlicesCtAndKeepsSlicePositions)
+{
+    // A kidney (180 HU) with a tumour (70 HU) on slice 1 of a 60 x 80 CT; the crop's map is a wide
+    // blob over both. Map > t takes cortex too; the anatomy refinement keeps the tumour.
+    CtVolume ct(StorageGeometry::canonical({3, 60, 80}, {3.0, 0.8, 0.8}));
+    std::fill(ct.voxels.begin(), ct.voxels.end(), int16_t{-100});
+    const auto inside = [](int r, int c, double row, double col, double radius) {
+        return (r - row) * (r - row) + (c - col) * (c - col) <= radius * radius;
+    };
+    for (int r = 0; r < 60; ++r)
+        for (int c = 0; c < 80; ++c)
+            ct.at(1, r, c) = inside(r, c, 30, 40, 18) ? (inside(r, c, 30, 44, 6) ? 70 : 180) : -100;
+    const CropBox box{10, 20, 40, 40}; // slice rows 10-49, columns 20-59
+    const CropHeatmap h = heatmap(box, [](int r, int c) {
+        return std::exp(-((r - 20.0) * (r - 20.0) + (c - 24.0) * (c - 24.0)) / (2 * 10.0 * 10.0));
+    });
+    const ProposalRule anatomy{proposals::ProposalKind::Anatomy, &ct, 1};
+    const BinaryMask refined = proposal(h, 0.3, anatomy);
+    const BinaryMask raw = proposal(h, 0.3);
+    EXPECT_EQ(proposal(h, 0.3, ProposalRule{}), raw) << "the default rule is map > t";
+    EXPECT_EQ(proposal(h, 0.3, ProposalRule{proposals::ProposalKind::Anatomy, nullptr, 1}), raw)
+        << "no CT: map > t";
+    // Exactly core/proposals' refinement of this crop (CT cut at the box, the shown values).
+    std::vector<int16_t> hu;
+    for (int r = 0; r < box.rows; ++r)
+        for (int c = 0; c < box.cols; ++c)
+            hu.push_back(ct.at(1, box.row0 + r, box.col0 + c));
+    const proposals::CropView view{box.rows, box.cols, hu.data(), h.values.data(), nullptr, 0.8};
+    EXPECT_EQ(refined, proposals::propose(proposals::ProposalKind::Anatomy, view, 0.3));
+    BinaryMask tumour(box.rows, box.cols);
+    for (int r = 0; r < box.rows; ++r)
+        for (int c = 0; c < box.cols; ++c)
+            tumour.at(r, c) = inside(box.row0 + r, box.col0 + c, 30, 44, 6) ? 1 : 0;
+    EXPECT_GT(overlap(refined, tumour).iou, 0.8);
+    EXPECT_LT(overlap(raw, tumour).iou, 0.5);
+    // Painted on the whole slice it stays where it was, and the IoU against truth follows the rule.
+    const BinaryMask onSlice = proposalOn(h, {0, 0, 60, 80}, 0.3, anatomy);
+    for (int r = 0; r < box.rows; ++r)
+        for (int c = 0; c < box.cols; ++c)
+            ASSERT_EQ(onSlice.at(box.row0 + r, box.col0 + c), refined.at(r, c));
+    EXPECT_EQ(onSlice.count(), refined.count());
+    LabelVolume labels = labelVolume(3, 60, 80);
+    for (int r = 0; r < 60; ++r)
+        for (int c = 0; c < 80; ++c)
+            labels.at(1, r, c) = inside(r, c, 30, 44, 6) ? labels::Tumour : 0;
+    SliceHeatmaps maps;
+    maps.slice = 1;
+    maps.crops = {h};
+    EXPECT_NEAR(*proposalIouAgainstTruth(maps, labels, 1, 0.3, anatomy), overlap(refined, tumour).iou, 1e-12);
 }

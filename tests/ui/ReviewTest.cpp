@@ -20,6 +20,7 @@
 
 #include <QAction>
 #include <QApplication>
+#include <QComboBox>
 #include <QDockWidget>
 #include <QMouseEvent>
 #include <QPointer>
@@ -403,6 +404,56 @@ TEST(Review, TheCamFlavourIsStoredWithTheDecision)
     sqlite3_close(db);
     window.findChild<QAction*>(QStringLiteral("camFlavour:weaksight"))->trigger();
     EXPECT_EQ(cams.flavour(), compute::CamFlavour::Weaksight);
+}
+
+TEST(Review, ARefinedProposalIsWhatTheLabellerDecidesOnAndTheStoreNamesIt)
+{
+    TempDir dir;
+    writeCaseAndModel(dir, 25, 128);
+    ui::MainWindow window;
+    ASSERT_TRUE(openCasesWithModel(window, dir, 40));
+    ui::CamController& cams = *window.camController();
+    ui::ReviewController& review = *window.reviewController();
+    window.workspace()->setAnnotator("ref");
+    actionNamed(window, "Advance after a decision")->setChecked(false);
+    auto* kind = window.findChild<QComboBox*>("proposalKind");
+    ASSERT_NE(kind, nullptr);
+    kind->setCurrentIndex(kind->findData(static_cast<int>(proposals::ProposalKind::Anatomy)));
+    EXPECT_EQ(cams.settings().proposalKind, proposals::ProposalKind::Anatomy);
+    EXPECT_TRUE(review.proposalsRefined());
+    const int slice = window.sliceView()->slice();
+    ASSERT_TRUE(waitForHeatmaps(window, slice));
+    const review::CropHeatmap& crop = cams.heatmaps(slice)->crops.front();
+    const review::ProposalRule rule{proposals::ProposalKind::Anatomy, &*window.currentCase()->imaging, slice};
+    const BinaryMask expected = review::proposal(crop, cams.threshold(), rule);
+    ASSERT_EQ(*review.proposal(), expected);
+    EXPECT_NE(expected, review::proposal(crop, cams.threshold()))
+        << "the refinement differs from map > t here";
+    if (const char* out = std::getenv("WEAKSIGHT_TEST_SCREENSHOTS")) {
+        window.sliceView()->requestRender();
+        QTest::qWait(300);
+        window.grab().save(QString(out) + "/refined-proposal.png");
+    }
+
+    actionWithShortcut(window, QKeySequence(Qt::Key_A))->trigger();
+    const auto decisions = storeOf(window)->standingDecisions({storage::DecisionKind::Accept});
+    ASSERT_EQ(decisions.size(), 1u);
+    EXPECT_EQ(*decisions.front().finalMask, expected) << "the accepted mask is the refined proposal";
+    sqlite3* db = nullptr;
+    ASSERT_EQ(
+        sqlite3_open_v2((dir / "cases" / "weaksight.sqlite").c_str(), &db, SQLITE_OPEN_READONLY, nullptr),
+        SQLITE_OK);
+    sqlite3_stmt* statement = nullptr;
+    ASSERT_EQ(sqlite3_prepare_v2(
+                  db, "SELECT s.parameters FROM proposals p JOIN cam_settings s ON s.id = p.cam_settings_id",
+                  -1, &statement, nullptr),
+              SQLITE_OK);
+    ASSERT_EQ(sqlite3_step(statement), SQLITE_ROW);
+    const std::string parameters = reinterpret_cast<const char*>(sqlite3_column_text(statement, 0));
+    EXPECT_NE(parameters.find("\"proposal\": \"anatomy\""), std::string::npos) << parameters;
+    sqlite3_finalize(statement);
+    sqlite3_close(db);
+    unsetenv("XDG_DATA_HOME");
 }
 
 TEST(Review, ARealCtWithoutLabelsIsReviewedCropByCropAndSpaceReadsTheStoreOnce)

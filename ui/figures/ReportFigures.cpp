@@ -56,7 +56,7 @@ void drawThresholdCurves(const compute::EvaluationResult& result, const QString&
     double maxIou = 0.1;
     for (const auto& m : result.methods)
         for (const auto& curve : {m.all.validationCurve, m.all.testCurve})
-            for (double v : curve.meanIou)
+            for (double v : m.isCamRow() ? curve.meanIou : std::vector<double>{})
                 maxIou = std::max(maxIou, v);
     maxIou = std::min(1.0, std::ceil(maxIou * 10.0 + 0.5) / 10.0);
     const auto toPoint = [&](double t, double iou) {
@@ -91,8 +91,8 @@ void drawThresholdCurves(const compute::EvaluationResult& result, const QString&
     int legendY = top;
     int colour = 0;
     for (const auto& m : result.methods) {
-        if (m.baseline || m.all.validationCurve.meanIou.empty())
-            continue;
+        if (!m.isCamRow() || m.all.validationCurve.meanIou.empty())
+            continue; // the proposal study's rows sweep other levels: its table has their figures
         const QColor c = kMethodColours[colour++ % 10];
         for (int dashed = 0; dashed < 2; ++dashed) {
             const auto& curve = dashed ? m.all.testCurve : m.all.validationCurve;
