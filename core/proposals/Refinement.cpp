@@ -14,14 +14,30 @@ namespace weaksight::proposals {
 
 using namespace detail;
 
+namespace {
+
+/// What every refinement starts from: the (median-filtered) HU and the region it searches in.
+struct Prepared {
+    std::vector<int16_t> hu;
+    BinaryMask region;
+};
+
+Prepared prepare(const CropView& crop, int medianRadius, const RegionOptions& region)
+{
+    Prepared p{medianHu(crop, medianRadius), {}};
+    p.region = detail::searchRegion(crop, region, &p.hu, medianRadius);
+    return p;
+}
+
+} // namespace
+
 BinaryMask refineWithAnatomy(const CropView& crop, double threshold, const AnatomyOptions& options)
 {
     checkCrop(crop);
     BinaryMask out(crop.rows, crop.cols);
     if (out.pixels.empty())
         return out;
-    const std::vector<int16_t> hu = medianHu(crop, options.medianRadius);
-    const BinaryMask region = detail::searchRegion(crop, options.region, &hu, options.medianRadius);
+    const auto [hu, region] = prepare(crop, options.medianRadius, options.region);
     for (size_t i = 0; i < out.pixels.size(); ++i)
         out.pixels[i] = region.pixels[i] && compute::isProposed(crop.map[i], threshold) &&
                                 options.lesionHu.contains(hu[i])
@@ -36,8 +52,7 @@ BinaryMask growFromSeeds(const CropView& crop, const GrowOptions& options)
     BinaryMask out(crop.rows, crop.cols);
     if (out.pixels.empty())
         return out;
-    const std::vector<int16_t> hu = medianHu(crop, options.medianRadius);
-    const BinaryMask region = detail::searchRegion(crop, options.region, &hu, options.medianRadius);
+    const auto [hu, region] = prepare(crop, options.medianRadius, options.region);
 
     auto grow = itk::ConfidenceConnectedImageFilter<HuImage, MaskImage>::New();
     long long seeds = 0;
@@ -77,8 +92,7 @@ BinaryMask watershedFromMarkers(const CropView& crop, const WatershedOptions& op
     BinaryMask out(crop.rows, crop.cols);
     if (out.pixels.empty())
         return out;
-    const std::vector<int16_t> hu = medianHu(crop, options.medianRadius);
-    const BinaryMask region = detail::searchRegion(crop, options.region, &hu, options.medianRadius);
+    const auto [hu, region] = prepare(crop, options.medianRadius, options.region);
 
     constexpr uint8_t kForeground = 1, kBackground = 2; // 0: not a marker, flooded
     auto markers = makeImage<uint8_t>(crop.rows, crop.cols);
