@@ -24,7 +24,19 @@ ReviewController::ReviewController(CamController& cams, Workspace& workspace, QO
     connect(&m_workspace, &Workspace::casesListed, this, &ReviewController::onDatasetOpened);
 }
 
-ReviewController::~ReviewController() = default;
+ReviewController::~ReviewController()
+{
+    // Closing with a correction on its way (the close dialog's "Save"): the store's owner has
+    // waited for it by now; once it is saved the journal must not offer it again.
+    if (m_correctionsInFlight > 0 && m_lastCorrectionWrite.isValid()) {
+        m_lastCorrectionWrite.waitForFinished();
+        if (m_lastCorrectionWrite.result().ok() && !m_edit)
+            m_journal.discard();
+    }
+    for (const auto& lost : m_returned)
+        spdlog::error("a correction the store could not save is lost at exit: case {}, slice {}",
+                      lost.caseKey, lost.slice + 1);
+}
 
 void ReviewController::onDatasetOpened()
 {
@@ -35,6 +47,7 @@ void ReviewController::onDatasetOpened()
     m_pending.clear();
     m_session.clear();
     m_standingRead = {};
+    ++m_datasetGeneration; // replies from the previous dataset's store are ignored
 }
 
 void ReviewController::setCase(std::shared_ptr<const LoadedCase> loaded)
@@ -64,6 +77,7 @@ void ReviewController::setCase(std::shared_ptr<const LoadedCase> loaded)
         });
     }
     readStanding();
+    giveBackCorrection();
 }
 
 void ReviewController::setTarget(int slice, int crop)
@@ -151,15 +165,18 @@ void ReviewController::readStanding()
             }
             return standing;
         });
-    whenFinished(this, m_standingRead, [this, askedAfter](const StoreReply<Standing>& reply) {
-        if (reply.ok()) {
-            adoptStanding(*reply.value, askedAfter);
-            Q_EMIT standingRead();
-        } else if (!reply.absent()) {
-            spdlog::warn("annotation store {}: {}", m_workspace.storePath().toStdString(),
-                         reply.error.toStdString());
-        }
-    });
+    whenFinished(this, m_standingRead,
+                 [this, askedAfter, generation = m_datasetGeneration](const StoreReply<Standing>& reply) {
+                     if (generation != m_datasetGeneration)
+                         return;
+                     if (reply.ok()) {
+                         adoptStanding(*reply.value, askedAfter);
+                         Q_EMIT standingRead();
+                     } else if (!reply.absent()) {
+                         spdlog::warn("annotation store {}: {}", m_workspace.storePath().toStdString(),
+                                      reply.error.toStdString());
+                     }
+                 });
 }
 
 void ReviewController::adoptStanding(const Standing& standing, int64_t confirmedUpTo)
@@ -270,7 +287,7 @@ bool ReviewController::record(storage::DecisionKind kind, std::optional<BinaryMa
         decision.groundTruth = lesionMask(*labels, m_slice, *box);
     decision.timeSpentMs = m_shownSince.elapsed();
 
-    const Pending change{++m_sequence, m_slice, m_crop, *box, kind};
+    const Pending change{++m_sequence, m_slice, m_crop, *box, kind, m_case->files.caseId};
     m_pending.push_back(change);
     auto decisionId = std::make_shared<int64_t>(0);
     m_session.push_back({decisionId, m_slice, m_crop, *box});
@@ -278,9 +295,18 @@ bool ReviewController::record(storage::DecisionKind kind, std::optional<BinaryMa
         decisionWrite(proposalInput(*box, std::move(*proposed)), std::move(decision), decisionId));
     const std::optional<BinaryMask> correction =
         kind == storage::DecisionKind::Correct ? finalMask : std::optional<BinaryMask>();
-    whenFinished(this, written, [this, change, correction, decisionId](const StoreReply<Standing>& reply) {
-        onDecisionWritten(reply, change, decisionId, correction);
-    });
+    if (correction) {
+        ++m_correctionsInFlight;
+        m_lastCorrectionWrite = written;
+    }
+    whenFinished(this, written,
+                 [this, change, correction, decisionId,
+                  generation = m_datasetGeneration](const StoreReply<Standing>& reply) {
+                     if (correction)
+                         --m_correctionsInFlight;
+                     if (generation == m_datasetGeneration)
+                         onDecisionWritten(reply, change, decisionId, correction);
+                 });
     m_shownSince.restart();
     Q_EMIT decisionRecorded(m_slice, m_crop, QString::fromStdString(storage::toString(kind)));
     return true;
@@ -292,8 +318,9 @@ void ReviewController::onDecisionWritten(const StoreReply<Standing>& reply, cons
 {
     if (reply.ok()) {
         adoptStanding(*reply.value, change.sequence);
-        if (correction && !m_edit)
-            m_journal.discard(); // the store has it now (a newer correction keeps its own journal)
+        // The store has it now; a newer correction, being edited or on its way, keeps the journal.
+        if (correction && !m_edit && m_correctionsInFlight == 0)
+            m_journal.discard();
         Q_EMIT decisionSaved(change.slice, change.crop,
                              QString::fromStdString(storage::toString(*change.kind)));
         return;
@@ -305,15 +332,27 @@ void ReviewController::onDecisionWritten(const StoreReply<Standing>& reply, cons
     m_lastError = tr("The decision was not saved: %1").arg(reply.error);
     spdlog::error("{}", m_lastError.toStdString());
     Q_EMIT failed(m_lastError);
-    if (correction && !m_edit && m_case) {
-        // Nothing is lost: the correction comes back for editing on its crop.
-        m_slice = change.slice;
-        m_crop = change.crop;
-        m_edit = std::make_unique<review::EditSession>(change.box, *correction);
-        editChanged();
-        Q_EMIT editingChanged(true);
-        Q_EMIT correctionReturned(change.slice, change.crop);
+    if (correction) {
+        // Nothing is lost: the correction comes back for editing on its crop, now or when the
+        // labeller has finished the one in hand (or opens its case again).
+        m_returned.push_back({change.caseKey, change.slice, change.crop, change.box, *correction});
+        giveBackCorrection();
     }
+}
+
+void ReviewController::giveBackCorrection()
+{
+    if (m_edit || !m_case || m_returned.empty() || m_returned.front().caseKey != m_case->files.caseId)
+        return;
+    const Returned back = m_returned.front();
+    m_returned.erase(m_returned.begin());
+    m_slice = back.slice;
+    m_crop = back.crop;
+    m_shownSince.restart();
+    m_edit = std::make_unique<review::EditSession>(back.box, back.mask);
+    editChanged();
+    Q_EMIT editingChanged(true);
+    Q_EMIT correctionReturned(back.slice, back.crop);
 }
 
 // An accepted decision's final mask is its proposal: the store takes the one just written.
@@ -356,7 +395,8 @@ bool ReviewController::restoreCorrection(const EditRecovery& recovery)
 {
     if (!m_case || QString::fromStdString(m_case->files.caseId) != recovery.caseId)
         return false;
-    cancelCorrection();
+    if (m_edit)
+        stopEditing(/*discardJournal=*/true);
     m_slice = recovery.slice;
     m_crop = recovery.crop;
     m_shownSince.restart();
@@ -376,6 +416,7 @@ bool ReviewController::finishCorrection()
     if (!record(storage::DecisionKind::Correct, std::move(final)))
         return false;                      // nothing is lost: still editing, the journal keeps the mask
     stopEditing(/*discardJournal=*/false); // the journal goes once the store has the correction
+    giveBackCorrection();
     return true;
 }
 
@@ -383,6 +424,7 @@ void ReviewController::cancelCorrection()
 {
     if (m_edit)
         stopEditing(/*discardJournal=*/true);
+    giveBackCorrection();
 }
 
 void ReviewController::stopEditing(bool discardJournal)
@@ -413,16 +455,20 @@ bool ReviewController::undoLastDecision()
                             caseRow ? store.standingCrops(*caseRow)
                                     : std::vector<storage::AnnotationStore::StandingCrop>{}};
         });
-    whenFinished(this, undone, [this, change, last](const StoreReply<Standing>& reply) {
-        if (reply.ok()) {
-            adoptStanding(*reply.value, change.sequence);
-            return;
-        }
-        dropPending(change.sequence);
-        m_session.push_back(last); // still standing: it can be undone again
-        m_lastError = tr("The undo was not saved: %1").arg(reply.error);
-        Q_EMIT failed(m_lastError);
-    });
+    whenFinished(this, undone,
+                 [this, change, last, generation = m_datasetGeneration](const StoreReply<Standing>& reply) {
+                     if (generation != m_datasetGeneration)
+                         return;
+                     if (reply.ok()) {
+                         adoptStanding(*reply.value, change.sequence);
+                         return;
+                     }
+                     dropPending(change.sequence);
+                     if (*last.decisionId != 0)
+                         m_session.push_back(last); // still standing: it can be undone again
+                     m_lastError = tr("The undo was not saved: %1").arg(reply.error);
+                     Q_EMIT failed(m_lastError);
+                 });
     Q_EMIT decisionUndone(last.slice, last.crop);
     return true;
 }

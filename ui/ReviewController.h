@@ -126,6 +126,14 @@ private:
         int slice, crop;
         CropBox box;
         std::optional<storage::DecisionKind> kind;
+        std::string caseKey;
+    };
+    /// A correction the store could not save, waiting to come back for editing.
+    struct Returned {
+        std::string caseKey;
+        int slice, crop;
+        CropBox box;
+        BinaryMask mask;
     };
     struct Fingerprints {
         std::string caseKey;
@@ -144,6 +152,8 @@ private:
                            const std::shared_ptr<int64_t>& decisionId,
                            const std::optional<BinaryMask>& correction);
     void adoptStanding(const Standing& standing, int64_t confirmedUpTo);
+    /// The first returned correction of the open case back for editing, when nothing is edited.
+    void giveBackCorrection();
     void dropPending(int64_t sequence);
     /// The standing crops as last read with this session's unconfirmed changes applied (newest first).
     std::vector<storage::AnnotationStore::StandingCrop> standingNow() const;
@@ -165,6 +175,10 @@ private:
     QFuture<StoreReply<Standing>> m_standingRead;                   ///< the case's first read
     std::vector<Pending> m_pending;                                 ///< oldest first
     int64_t m_sequence = 0;
+    int m_datasetGeneration = 0; ///< replies for an earlier dataset are ignored
+    std::vector<Returned> m_returned;
+    int m_correctionsInFlight = 0;
+    QFuture<StoreReply<Standing>> m_lastCorrectionWrite;
     std::shared_ptr<const LoadedCase> m_case;
     mutable std::shared_ptr<const KidneyCentres> m_centres;
     int m_slice = -1, m_crop = 0;

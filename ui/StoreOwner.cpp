@@ -32,7 +32,7 @@ void StoreOwner::setPath(const QString& path)
     m_connections = std::make_shared<Connections>();
     m_connections->path = path;
     if (QFileInfo::exists(path)) // checked and migrated now, not at the first decision
-        m_connections->opening = QtConcurrent::run(&m_writerThread, [c = m_connections] {
+        m_connections->opening = runOn<void>(m_writerThread, [c = m_connections](QPromise<void>&) {
             try {
                 writerOf(*c);
             } catch (const std::exception& e) {
@@ -53,10 +53,10 @@ storage::AnnotationStore& StoreOwner::writerOf(Connections& c)
         try {
             c.writer = std::make_shared<storage::AnnotationStore>(c.path.toStdString());
         } catch (const std::exception& e) {
+            const std::lock_guard<std::mutex> lock(c.errorLock);
             c.openError = QString::fromStdString(e.what());
             throw;
         }
-        c.openError.clear();
         c.writerOpen = true;
     }
     return *c.writer;
@@ -75,8 +75,10 @@ const storage::AnnotationStore* StoreOwner::readerOf(Connections& c)
         // The writer checks and migrates an existing file first: a reader never races a migration.
         if (c.opening.isValid()) {
             c.opening.waitForFinished();
-            if (!c.writerOpen) // the file is there but cannot be used
+            if (!c.writerOpen) { // the file is there but cannot be used
+                const std::lock_guard<std::mutex> lock(c.errorLock);
                 throw std::runtime_error(c.openError.toStdString());
+            }
         }
         if (!c.writerOpen)
             return nullptr; // no store yet: made at the first write

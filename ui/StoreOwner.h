@@ -20,10 +20,10 @@
 #include <QPromise>
 #include <QString>
 #include <QThreadPool>
-#include <QtConcurrent/QtConcurrentRun>
 #include <atomic>
 #include <functional>
 #include <memory>
+#include <mutex>
 #include <optional>
 
 namespace weaksight::ui {
@@ -94,7 +94,8 @@ private:
     struct Connections {
         QString path;
         std::shared_ptr<storage::AnnotationStore> writer, reader;
-        QString openError;                   ///< why the writer could not open (set on its thread)
+        QString openError; ///< why the writer could not open (under errorLock)
+        std::mutex errorLock;
         std::atomic<bool> writerOpen{false}; ///< checked and migrated: readers may open
         QFuture<void> opening;               ///< the writer opening an existing file
     };
@@ -102,28 +103,44 @@ private:
     /// The writer, or null when there is no store file yet (nothing is created).
     static storage::AnnotationStore* existingWriterOf(Connections& c);
     static const storage::AnnotationStore* readerOf(Connections& c);
+    /// Runs `work(promise)` on `pool`; the future is the promise's.
+    template <typename T, typename Work> static QFuture<T> runOn(QThreadPool& pool, Work work);
 
     QString m_path;
     std::shared_ptr<Connections> m_connections;
     QThreadPool m_writerThread, m_readerThread; ///< one thread each: work runs in order
 };
 
+template <typename T, typename Work> QFuture<T> StoreOwner::runOn(QThreadPool& pool, Work work)
+{
+    // A QPromise's future has no task attached: waiting on it blocks. (A QtConcurrent::run future
+    // would let the waiting thread take the queued task and run it itself, out of order and off
+    // the store's thread.)
+    auto promise = std::make_shared<QPromise<T>>();
+    QFuture<T> future = promise->future();
+    promise->start();
+    pool.start([promise, work = std::move(work)]() mutable {
+        work(*promise);
+        promise->finish();
+    });
+    return future;
+}
+
 template <typename T>
 QFuture<StoreReply<T>> StoreOwner::write(std::function<T(storage::AnnotationStore&)> work)
 {
-    auto done = QtConcurrent::run(&m_writerThread, [c = m_connections, work = std::move(work)] {
-        StoreReply<T> reply;
-        if (!c) {
-            reply.error = QObject::tr("No dataset is open.");
-            return reply;
-        }
-        try {
-            reply.value = work(writerOf(*c));
-        } catch (const std::exception& e) {
-            reply.error = QString::fromStdString(e.what());
-        }
-        return reply;
-    });
+    auto done = runOn<StoreReply<T>>(
+        m_writerThread, [c = m_connections, work = std::move(work)](QPromise<StoreReply<T>>& promise) {
+            StoreReply<T> reply;
+            try {
+                if (!c)
+                    throw std::runtime_error(QObject::tr("No dataset is open.").toStdString());
+                reply.value = work(writerOf(*c));
+            } catch (const std::exception& e) {
+                reply.error = QString::fromStdString(e.what());
+            }
+            promise.addResult(std::move(reply));
+        });
     whenFinished(this, done, [this](const StoreReply<T>& reply) {
         if (reply.ok())
             Q_EMIT written();
@@ -134,36 +151,37 @@ QFuture<StoreReply<T>> StoreOwner::write(std::function<T(storage::AnnotationStor
 template <typename T>
 QFuture<StoreReply<T>> StoreOwner::readInOrder(std::function<T(storage::AnnotationStore&)> work)
 {
-    return QtConcurrent::run(&m_writerThread, [c = m_connections, work = std::move(work)] {
-        StoreReply<T> reply;
-        try {
-            if (auto* store = c ? existingWriterOf(*c) : nullptr)
-                reply.value = work(*store);
-        } catch (const std::exception& e) {
-            reply.error = QString::fromStdString(e.what());
-        }
-        return reply;
-    });
+    return runOn<StoreReply<T>>(
+        m_writerThread, [c = m_connections, work = std::move(work)](QPromise<StoreReply<T>>& promise) {
+            StoreReply<T> reply;
+            try {
+                if (auto* store = c ? existingWriterOf(*c) : nullptr)
+                    reply.value = work(*store);
+            } catch (const std::exception& e) {
+                reply.error = QString::fromStdString(e.what());
+            }
+            promise.addResult(std::move(reply));
+        });
 }
 
 template <typename T>
 QFuture<StoreReply<T>>
 StoreOwner::read(std::function<T(const storage::AnnotationStore&, const StoreProgress&)> work)
 {
-    return QtConcurrent::run(&m_readerThread,
-                             [c = m_connections, work = std::move(work)](QPromise<StoreReply<T>>& promise) {
-                                 StoreReply<T> reply;
-                                 try {
-                                     if (const auto* store = c ? readerOf(*c) : nullptr)
-                                         reply.value = work(*store, [&promise](int done, int total) {
-                                             promise.setProgressRange(0, total);
-                                             promise.setProgressValue(done);
-                                         });
-                                 } catch (const std::exception& e) {
-                                     reply.error = QString::fromStdString(e.what());
-                                 }
-                                 promise.addResult(std::move(reply));
-                             });
+    return runOn<StoreReply<T>>(
+        m_readerThread, [c = m_connections, work = std::move(work)](QPromise<StoreReply<T>>& promise) {
+            StoreReply<T> reply;
+            try {
+                if (const auto* store = c ? readerOf(*c) : nullptr)
+                    reply.value = work(*store, [&promise](int done, int total) {
+                        promise.setProgressRange(0, total);
+                        promise.setProgressValue(done);
+                    });
+            } catch (const std::exception& e) {
+                reply.error = QString::fromStdString(e.what());
+            }
+            promise.addResult(std::move(reply));
+        });
 }
 
 } // namespace weaksight::ui
