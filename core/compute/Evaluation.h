@@ -140,6 +140,9 @@ struct MethodResult {
     /// Pixel labels the proposal used: "" (none: a weak method), "organ" (restricted to the kidney
     /// label, lesions included), "lesion" (trained on lesion masks: the supervised bound).
     std::string pixelLabels;
+    bool segmenter = false; ///< a trained segmenter's probability map thresholded
+    /// A CAM method's own maps thresholded: not a baseline, a refinement or a segmenter.
+    bool isCamRow() const { return !baseline && refines.empty() && !segmenter; }
     std::string flavour;      ///< whose definitions made the maps (CamFlavour's name); empty for a baseline
     bool approximate = false; ///< scorecam-fast
     bool baseline = false;

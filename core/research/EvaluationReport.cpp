@@ -337,7 +337,7 @@ std::optional<double> gapClosedBy(const compute::MethodResult& m, const GapEnds&
 
 bool isStudyRow(const compute::MethodResult& m)
 {
-    return !m.refines.empty() || m.name.rfind("U-Net", 0) == 0;
+    return !m.refines.empty() || m.segmenter;
 }
 
 /// Issue 16: the refined and learned proposals against raw Score-CAM and the supervised U-Net.

@@ -111,7 +111,7 @@ std::optional<compute::CamMethod> methodToRefine(const compute::EvaluationResult
         return study.refine;
     const MethodResult* best = nullptr;
     for (const auto& m : result.methods)
-        if (!m.baseline && m.refines.empty() && m.pixelLabels.empty() && m.all.chosen() &&
+        if (m.isCamRow() && m.all.chosen() &&
             (!best || m.all.validationIou > best->all.validationIou))
             best = &m;
     return best ? std::optional<compute::CamMethod>(compute::camMethodFromString(best->name)) : std::nullopt;
@@ -191,6 +191,7 @@ MethodResult trainAndScoreSegmenter(const std::string& name, const std::string& 
                                                 return compute::overlapsAtLevels(probabilities.at(index),
                                                                                  truth, result.thresholds);
                                             });
+    m.segmenter = true;
     m.msPerCrop = 1000.0 * trained.seconds /
                   static_cast<double>(std::max<size_t>(1, train.images.size() * std::max(1, trained.epochs)));
     return m;

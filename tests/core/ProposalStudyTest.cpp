@@ -144,6 +144,8 @@ TEST(ProposalStudy, RefinementsAndUNetsAreScoredBesideTheMapsAndReported)
     const MethodResult* supervised = row(result, "U-Net: supervised (lesion masks)");
     ASSERT_NE(supervised, nullptr);
     EXPECT_EQ(supervised->pixelLabels, "lesion");
+    EXPECT_TRUE(supervised->segmenter && !supervised->isCamRow());
+    EXPECT_TRUE(raw.isCamRow());
     ASSERT_FALSE(done.bestWeakRefinement.empty());
     EXPECT_EQ(row(result, done.bestWeakRefinement)->pixelLabels, "")
         << "never a row that used the kidney label";
