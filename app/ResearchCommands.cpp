@@ -230,6 +230,56 @@ private:
 
 } // namespace
 
+namespace {
+
+/// The classification line and one row per proposal on stdout (report.md has everything).
+void printEvaluationSummary(const compute::EvaluationResult& result,
+                            const compute::EvaluationOptions& options)
+{
+    std::cout << fmt::format(
+        "test: P {:.2f} % R {:.2f} % F1 {:.2f} % accuracy {:.2f} % (always lesion: F1 {:.2f} %; "
+        "always no lesion: accuracy {:.2f} %)\n",
+        100 * result.test.precision(), 100 * result.test.recall(), 100 * result.test.f1(),
+        100 * result.test.accuracy(), 100 * result.test.alwaysLesionF1(),
+        100 * result.test.alwaysNoLesionAccuracy());
+    if (!result.test.beatsConstantAnswers())
+        std::cout
+            << "WARNING: the classifier does not beat a constant answer on test; its heatmaps mean little\n";
+    std::cout << fmt::format("CAM definitions: {}\n", compute::toString(options.cam.flavour));
+    std::cout << fmt::format("{:<26} {:>12} {:>8} {:>8} {:>9} {:>9}\n", "method", "setting", "val IoU",
+                             "test IoU", "test Dice", ">2% test");
+    for (const auto& m : result.methods)
+        std::cout << fmt::format(
+            "{:<26} {:>12} {:>8} {:>8} {:>9} {:>9}\n",
+            m.name + (m.approximate ? " (approx.)" : "") + (m.sameAs.empty() ? "" : " =" + m.sameAs),
+            m.all.setting, figureText(m.all.validationFigure(m.all.validationIou)),
+            figureText(m.all.testFigure(m.all.testIou)), figureText(m.all.testFigure(m.all.testDice)),
+            figureText(m.large.testFigure(m.large.testIou)));
+}
+
+/// Issue 16's rows: refined and volumetric proposals, and with --proposals all the two U-Nets.
+void addProposalStudy(const EvaluateCommandOptions& o, compute::EvaluationResult& result,
+                      const compute::Classifier& model, const compute::CropDataset& dataset,
+                      const compute::EvaluationOptions& options, const fs::path& out)
+{
+    research::ProposalStudyOptions study;
+    study.supervisedSegmenter = study.pseudoLabelSegmenter = o.proposals == "all";
+    if (!o.refine.empty())
+        study.refine = compute::camMethodFromString(o.refine);
+    study.training.epochs = o.unetEpochs;
+    study.training.device = o.device;
+    study.training.seed = 0;
+    study.segmenterFolder = out;
+    const auto done = research::addProposalRows(result, model, dataset, options, study);
+    std::cout << (done.refinedMethod.empty()
+                      ? std::string("no refined proposals: no CAM method had a threshold chosen on validation\n")
+                      : fmt::format("refined proposals from the {} maps\n", done.refinedMethod));
+    for (const auto& file : done.segmenterFiles)
+        std::cout << "U-Net -> " << file.string() << "\n";
+}
+
+} // namespace
+
 int runEvaluate(const EvaluateCommandOptions& o)
 {
     const auto start = std::chrono::steady_clock::now();
@@ -262,21 +312,8 @@ int runEvaluate(const EvaluateCommandOptions& o)
     ProgressLine progress;
     options.progress = std::ref(progress);
     auto result = compute::evaluateModel(model, dataset, options);
-    if (o.proposals != "none") {
-        research::ProposalStudyOptions study;
-        study.supervisedSegmenter = study.pseudoLabelSegmenter = o.proposals == "all";
-        if (!o.refine.empty())
-            study.refine = compute::camMethodFromString(o.refine);
-        study.training.epochs = o.unetEpochs;
-        study.training.device = o.device;
-        study.training.seed = 0;
-        study.segmenterFolder = out;
-        const auto done = research::addProposalRows(result, model, dataset, options, study);
-        if (!done.refinedMethod.empty())
-            std::cout << fmt::format("refined proposals from the {} maps\n", done.refinedMethod);
-        for (const auto& file : done.segmenterFiles)
-            std::cout << "U-Net -> " << file.string() << "\n";
-    }
+    if (o.proposals != "none")
+        addProposalStudy(o, result, model, dataset, options, out);
 
     EvaluationReportContext context;
     context.modelFile = o.model;
@@ -306,23 +343,7 @@ int runEvaluate(const EvaluateCommandOptions& o)
     ui::drawExampleGrid(result, dataset, QString::fromStdString(o.colorMap),
                         QString::fromStdString((out / "examples.png").string()));
 
-    std::cout << fmt::format("test: P {:.2f} % R {:.2f} % F1 {:.2f} % accuracy {:.2f} % (always lesion: F1 {:.2f} %; "
-                             "always no lesion: accuracy {:.2f} %)\n",
-                             100 * result.test.precision(), 100 * result.test.recall(), 100 * result.test.f1(),
-                             100 * result.test.accuracy(), 100 * result.test.alwaysLesionF1(),
-                             100 * result.test.alwaysNoLesionAccuracy());
-    if (!result.test.beatsConstantAnswers())
-        std::cout << "WARNING: the classifier does not beat a constant answer on test; its heatmaps mean little\n";
-    std::cout << fmt::format("CAM definitions: {}\n", compute::toString(options.cam.flavour));
-    std::cout << fmt::format("{:<26} {:>12} {:>8} {:>8} {:>9} {:>9}\n", "method", "setting", "val IoU", "test IoU",
-                             "test Dice", ">2% test");
-    for (const auto& m : result.methods)
-        std::cout << fmt::format("{:<26} {:>12} {:>8} {:>8} {:>9} {:>9}\n",
-                                 m.name + (m.approximate ? " (approx.)" : "") + (m.sameAs.empty() ? "" : " =" + m.sameAs),
-                                 m.all.setting,
-                                 figureText(m.all.validationFigure(m.all.validationIou)),
-                                 figureText(m.all.testFigure(m.all.testIou)), figureText(m.all.testFigure(m.all.testDice)),
-                                 figureText(m.large.testFigure(m.large.testIou)));
+    printEvaluationSummary(result, options);
     std::cout << "report -> " << (out / "report.md").string() << "\n";
     return 0;
 }

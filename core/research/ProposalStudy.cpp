@@ -111,8 +111,7 @@ std::optional<compute::CamMethod> methodToRefine(const compute::EvaluationResult
         return study.refine;
     const MethodResult* best = nullptr;
     for (const auto& m : result.methods)
-        if (m.isCamRow() && m.all.chosen() &&
-            (!best || m.all.validationIou > best->all.validationIou))
+        if (m.isCamRow() && m.all.chosen() && (!best || m.all.validationIou > best->all.validationIou))
             best = &m;
     return best ? std::optional<compute::CamMethod>(compute::camMethodFromString(best->name)) : std::nullopt;
 }
@@ -303,90 +302,123 @@ std::optional<double> gapClosed(double method, double raw, double supervised)
     return (method - raw) / (supervised - raw);
 }
 
+namespace {
+
+/// What every part of the study reads and the result it adds rows to.
+struct Study {
+    compute::EvaluationResult& result;
+    const compute::Classifier& classifier;
+    const CropDataset& dataset;
+    const compute::EvaluationOptions& options;
+    const ProposalStudyOptions& study;
+};
+
+/// The refinements of `method`'s maps (derived kidney, kidney label) and the volumetric rows.
+void addRefinementRows(const Study& in, compute::CamMethod method, ProposalStudy& done)
+{
+    const auto& evaluated = in.result.evaluated.indices;
+    std::vector<size_t> all = evaluated[0];
+    all.insert(all.end(), evaluated[1].begin(), evaluated[1].end());
+    const MapsByIndex maps = mapsOf(in.classifier, in.dataset, all, method, in.options);
+    for (const bool organLabel : {false, true}) {
+        if (organLabel && (!in.study.organLabelRows || !in.dataset.hasLabels()))
+            continue;
+        for (const ProposalKind kind : in.study.refinements)
+            in.result.methods.push_back(scoreRefinement(in.result, in.dataset, in.options, maps,
+                                                        done.refinedMethod, kind, organLabel));
+    }
+    if (!in.study.volumetric || in.dataset.parameters().pixelSpacingMm != 0)
+        return;
+    const std::string name = done.refinedMethod + " ±1 slice";
+    const MapsByIndex smoothed = volumetricMaps(in.classifier, in.dataset, all, method, in.options);
+    MethodResult m = compute::scoreProposal(
+        "volumetric: " + name, in.result, in.dataset, in.options, in.result.thresholds, "t = %.2f",
+        [&](size_t index, const uint8_t* truth) {
+            return compute::overlapsAtLevels(smoothed.at(index), truth, in.result.thresholds);
+        });
+    m.refines = name;
+    in.result.methods.push_back(std::move(m));
+    for (const ProposalKind kind : in.study.refinements)
+        in.result.methods.push_back(
+            scoreRefinement(in.result, in.dataset, in.options, smoothed, name, kind, false));
+}
+
+/// The U-Net on the lesion masks of the training split: the supervised bound.
+void addSupervisedRow(const Study& in, ProposalStudy& done)
+{
+    const auto& dataset = in.dataset;
+    const auto lesionMask = [&](size_t index) {
+        const uint8_t* mask = dataset.maskPixels(index);
+        return std::vector<uint8_t>(mask, mask + static_cast<size_t>(dataset.parameters().rows) *
+                                                     dataset.parameters().cols);
+    };
+    const double negatives = in.study.negativesPerLesionCrop;
+    const auto train =
+        segmenterSet(dataset, segmenterCrops(dataset, compute::Split::Train, negatives), lesionMask);
+    const auto validation =
+        segmenterSet(dataset, segmenterCrops(dataset, compute::Split::Validation, negatives), lesionMask);
+    MethodResult m =
+        trainAndScoreSegmenter("U-Net: supervised (lesion masks)", "ground truth", train, validation,
+                               in.result, dataset, in.options, in.study, "unet-supervised.wss", done);
+    m.pixelLabels = "lesion";
+    in.result.methods.push_back(std::move(m));
+}
+
+/// The U-Net on the best weak row's proposals: pseudo-labels from image-level labels only, the
+/// refined proposal of every lesion crop of training and validation (validation picks the epoch
+/// against them, never against masks), with that row's own maps (smoothed or not) and rule.
+void addPseudoLabelRow(const Study& in, compute::CamMethod method, const MethodResult& weak,
+                       ProposalStudy& done)
+{
+    const auto& dataset = in.dataset;
+    done.bestWeakRefinement = weak.name;
+    done.pseudoLabelLevel = weak.all.threshold;
+    const std::string rule = weak.name.substr(0, weak.name.find(':'));
+    const ProposalKind kind =
+        rule == "volumetric" ? ProposalKind::Raw : proposals::proposalKindFromString(rule);
+    const bool smoothedMaps = weak.refines != done.refinedMethod;
+    const double negatives = in.study.negativesPerLesionCrop;
+    const auto trainCrops = segmenterCrops(dataset, compute::Split::Train, negatives);
+    const auto validationCrops = segmenterCrops(dataset, compute::Split::Validation, negatives);
+    std::vector<size_t> lesionCrops;
+    for (const auto* crops : {&trainCrops, &validationCrops})
+        for (size_t index : *crops)
+            if (dataset.records()[index].lesion)
+                lesionCrops.push_back(index);
+    const MapsByIndex maps = smoothedMaps
+                                 ? volumetricMaps(in.classifier, dataset, lesionCrops, method, in.options)
+                                 : mapsOf(in.classifier, dataset, lesionCrops, method, in.options);
+    const double level = done.pseudoLabelLevel;
+    const auto pseudoLabel = [&](size_t index) {
+        return refinedProposal(dataset, index, maps.at(index), kind, level, false).pixels;
+    };
+    const std::string name = "U-Net: pseudo-labels (" + weak.name + ")",
+                      trainedOn = "pseudo-labels: " + weak.name;
+    MethodResult m = trainAndScoreSegmenter(name, trainedOn, segmenterSet(dataset, trainCrops, pseudoLabel),
+                                            segmenterSet(dataset, validationCrops, pseudoLabel), in.result,
+                                            dataset, in.options, in.study, "unet-pseudo-labels.wss", done);
+    in.result.methods.push_back(std::move(m));
+}
+
+} // namespace
+
 ProposalStudy addProposalRows(compute::EvaluationResult& result, const compute::Classifier& classifier,
                               const CropDataset& dataset, const compute::EvaluationOptions& options,
                               const ProposalStudyOptions& study)
 {
     ProposalStudy done;
+    const Study in{result, classifier, dataset, options, study};
     const auto method = methodToRefine(result, study);
-    const auto& evaluated = result.evaluated.indices;
     if (method && !study.refinements.empty()) {
         done.refinedMethod = compute::toString(*method);
-        std::vector<size_t> all = evaluated[0];
-        all.insert(all.end(), evaluated[1].begin(), evaluated[1].end());
-        const MapsByIndex maps = mapsOf(classifier, dataset, all, *method, options);
-        for (const bool organLabel : {false, true}) {
-            if (organLabel && (!study.organLabelRows || !dataset.hasLabels()))
-                continue;
-            for (const ProposalKind kind : study.refinements)
-                result.methods.push_back(
-                    scoreRefinement(result, dataset, options, maps, done.refinedMethod, kind, organLabel));
-        }
-        if (study.volumetric && dataset.parameters().pixelSpacingMm == 0) {
-            const std::string name = done.refinedMethod + " ±1 slice";
-            const MapsByIndex smoothed = volumetricMaps(classifier, dataset, all, *method, options);
-            MethodResult m = compute::scoreProposal(
-                "volumetric: " + name, result, dataset, options, result.thresholds, "t = %.2f",
-                [&](size_t index, const uint8_t* truth) {
-                    return compute::overlapsAtLevels(smoothed.at(index), truth, result.thresholds);
-                });
-            m.refines = name;
-            result.methods.push_back(std::move(m));
-            for (const ProposalKind kind : study.refinements)
-                result.methods.push_back(
-                    scoreRefinement(result, dataset, options, smoothed, name, kind, false));
-        }
+        addRefinementRows(in, *method, done);
     }
-    if (study.supervisedSegmenter) {
-        const auto lesionMask = [&](size_t index) {
-            const uint8_t* mask = dataset.maskPixels(index);
-            return std::vector<uint8_t>(mask, mask + static_cast<size_t>(dataset.parameters().rows) *
-                                                         dataset.parameters().cols);
-        };
-        const auto train = segmenterSet(
-            dataset, segmenterCrops(dataset, compute::Split::Train, study.negativesPerLesionCrop),
-            lesionMask);
-        const auto validation = segmenterSet(
-            dataset, segmenterCrops(dataset, compute::Split::Validation, study.negativesPerLesionCrop),
-            lesionMask);
-        MethodResult m =
-            trainAndScoreSegmenter("U-Net: supervised (lesion masks)", "ground truth", train, validation,
-                                   result, dataset, options, study, "unet-supervised.wss", done);
-        m.pixelLabels = "lesion";
-        result.methods.push_back(std::move(m));
-    }
-    const MethodResult* weak = bestWeakRefinement(result.methods);
-    if (study.pseudoLabelSegmenter && weak && method) {
-        done.bestWeakRefinement = weak->name;
-        done.pseudoLabelLevel = weak->all.threshold;
-        // The best weak row's own maps (smoothed across slices or not) and rule ("volumetric": raw).
-        const std::string rule = weak->name.substr(0, weak->name.find(':'));
-        const ProposalKind kind =
-            rule == "volumetric" ? ProposalKind::Raw : proposals::proposalKindFromString(rule);
-        const bool smoothedMaps = weak->refines != done.refinedMethod;
-        // Pseudo-labels from image-level labels only: the refined proposal of every lesion crop of
-        // training and validation (validation picks the epoch against them, never against masks).
-        const auto trainCrops = segmenterCrops(dataset, compute::Split::Train, study.negativesPerLesionCrop);
-        const auto validationCrops =
-            segmenterCrops(dataset, compute::Split::Validation, study.negativesPerLesionCrop);
-        std::vector<size_t> lesionCrops;
-        for (const auto* crops : {&trainCrops, &validationCrops})
-            for (size_t index : *crops)
-                if (dataset.records()[index].lesion)
-                    lesionCrops.push_back(index);
-        const MapsByIndex maps = smoothedMaps
-                                     ? volumetricMaps(classifier, dataset, lesionCrops, *method, options)
-                                     : mapsOf(classifier, dataset, lesionCrops, *method, options);
-        const double level = done.pseudoLabelLevel;
-        const auto pseudoLabel = [&](size_t index) {
-            return refinedProposal(dataset, index, maps.at(index), kind, level, false).pixels;
-        };
-        const std::string trainedOn = "pseudo-labels: " + weak->name;
-        MethodResult m = trainAndScoreSegmenter("U-Net: pseudo-labels (" + weak->name + ")", trainedOn,
-                                                segmenterSet(dataset, trainCrops, pseudoLabel),
-                                                segmenterSet(dataset, validationCrops, pseudoLabel), result,
-                                                dataset, options, study, "unet-pseudo-labels.wss", done);
-        result.methods.push_back(std::move(m));
+    if (study.supervisedSegmenter)
+        addSupervisedRow(in, done);
+    if (const MethodResult* weak = bestWeakRefinement(result.methods);
+        study.pseudoLabelSegmenter && weak && method) {
+        const MethodResult best = *weak; // rows are appended below: keep a copy, not a pointer
+        addPseudoLabelRow(in, *method, best, done);
     }
     return done;
 }
