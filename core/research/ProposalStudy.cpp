@@ -208,6 +208,8 @@ const MethodResult* bestWeakRefinement(const std::vector<MethodResult>& methods)
 }
 
 /// The maps of every evaluated crop smoothed across slices (the neighbours' maps computed too).
+/// With per-case normalisation the neighbours join the cases' min-max, which then differs slightly
+/// from the CAM rows' (the default, per crop, is the same).
 MapsByIndex volumetricMaps(const compute::Classifier& classifier, const CropDataset& dataset,
                            const std::vector<size_t>& crops, compute::CamMethod method,
                            const compute::EvaluationOptions& options)
