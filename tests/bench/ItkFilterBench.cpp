@@ -4,6 +4,7 @@
 // median time of each on a 512 x 512 slice (the volume: a phantom case stored as KiTS stores it),
 // the ratio ITK / ours, and whether the results agree. Usage: weaksight_bench_itk [repeats]
 
+#include "MedianTime.h"
 #include "core/io/Volume.h"
 #include "core/io/VolumeIo.h"
 #include "core/masks/MaskEditing.h"
@@ -38,19 +39,7 @@ using Mask2D = itk::Image<uint8_t, 2>;
 using Labels2D = itk::Image<uint32_t, 2>;
 using Float2D = itk::Image<float, 2>;
 
-double medianMs(int repeats, const std::function<void()>& run)
-{
-    run(); // warm-up
-    std::vector<double> ms;
-    for (int i = 0; i < repeats; ++i) {
-        const auto start = std::chrono::steady_clock::now();
-        run();
-        ms.push_back(
-            std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start).count());
-    }
-    std::nth_element(ms.begin(), ms.begin() + static_cast<long>(ms.size() / 2), ms.end());
-    return ms[ms.size() / 2];
-}
+using bench::medianMs;
 
 void report(const char* what, double ours, double itk, const std::string& agreement)
 {

@@ -4,6 +4,7 @@
 // derived from HU on every call). Prints the median of `repeats` calls (default 50) after a warm-up.
 // Usage: weaksight_bench_proposals [repeats]
 
+#include "MedianTime.h"
 #include "../core/ProposalCrops.h"
 #include "core/proposals/Proposals.h"
 
@@ -20,19 +21,7 @@ using namespace weaksight::proposals;
 
 namespace {
 
-double medianMs(int repeats, const std::function<void()>& run)
-{
-    run(); // warm-up
-    std::vector<double> ms;
-    for (int i = 0; i < repeats; ++i) {
-        const auto start = std::chrono::steady_clock::now();
-        run();
-        ms.push_back(
-            std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start).count());
-    }
-    std::nth_element(ms.begin(), ms.begin() + static_cast<long>(ms.size() / 2), ms.end());
-    return ms[ms.size() / 2];
-}
+using bench::medianMs;
 
 } // namespace
 
