@@ -18,6 +18,7 @@ using compute::CropDataset;
 using compute::MethodResult;
 using proposals::ProposalKind;
 using MapsByIndex = std::unordered_map<size_t, std::vector<float>>;
+using RegionsByIndex = std::unordered_map<size_t, std::vector<uint8_t>>;
 
 /// `method`'s maps of crops `indices`, normalised as the evaluation scores them, by dataset index.
 MapsByIndex mapsOf(const compute::Classifier& classifier, const CropDataset& dataset,
@@ -74,9 +75,20 @@ std::string levelFormat(ProposalKind kind)
     }
 }
 
+/// Each crop's region, made once: it depends on the crop's HU (or labels) only, not on the map
+/// or the level, and every refinement row reads it.
+RegionsByIndex regionsOf(const CropDataset& dataset, const MapsByIndex& maps, bool organLabel)
+{
+    RegionsByIndex regions;
+    for (const auto& [index, map] : maps)
+        regions[index] = regionOf(dataset, index, map.data(), organLabel);
+    return regions;
+}
+
 MethodResult scoreRefinement(const compute::EvaluationResult& result, const CropDataset& dataset,
                              const compute::EvaluationOptions& options, const MapsByIndex& maps,
-                             const std::string& method, ProposalKind kind, bool organLabel)
+                             const RegionsByIndex& regions, const std::string& method, ProposalKind kind,
+                             bool organLabel)
 {
     const auto& levels = result.thresholds;
     const auto start = std::chrono::steady_clock::now();
@@ -84,9 +96,8 @@ MethodResult scoreRefinement(const compute::EvaluationResult& result, const Crop
         proposals::toString(kind) + ": " + method + (organLabel ? ", kidney label" : ", derived kidney"),
         result, dataset, options, levels, levelFormat(kind), [&](size_t index, const uint8_t* truth) {
             const auto& map = maps.at(index);
-            const auto region = regionOf(dataset, index, map.data(), organLabel);
             proposals::CropView view = viewOf(dataset, index, map.data());
-            view.organ = region.data();
+            view.organ = regions.at(index).data();
             std::vector<std::vector<uint8_t>> masks;
             for (const double level : levels)
                 masks.push_back(proposals::propose(kind, view, level).pixels);
@@ -322,12 +333,15 @@ void addRefinementRows(const Study& in, compute::CamMethod method, ProposalStudy
     std::vector<size_t> all = evaluated[0];
     all.insert(all.end(), evaluated[1].begin(), evaluated[1].end());
     const MapsByIndex maps = mapsOf(in.classifier, in.dataset, all, method, in.options);
+    const RegionsByIndex derived = regionsOf(in.dataset, maps, false);
     for (const bool organLabel : {false, true}) {
         if (organLabel && (!in.study.organLabelRows || !in.dataset.hasLabels()))
             continue;
+        const RegionsByIndex organ = organLabel ? regionsOf(in.dataset, maps, true) : RegionsByIndex{};
         for (const ProposalKind kind : in.study.refinements)
             in.result.methods.push_back(scoreRefinement(in.result, in.dataset, in.options, maps,
-                                                        done.refinedMethod, kind, organLabel));
+                                                        organLabel ? organ : derived, done.refinedMethod,
+                                                        kind, organLabel));
     }
     if (!in.study.volumetric || in.dataset.parameters().pixelSpacingMm != 0)
         return;
@@ -342,7 +356,7 @@ void addRefinementRows(const Study& in, compute::CamMethod method, ProposalStudy
     in.result.methods.push_back(std::move(m));
     for (const ProposalKind kind : in.study.refinements)
         in.result.methods.push_back(
-            scoreRefinement(in.result, in.dataset, in.options, smoothed, name, kind, false));
+            scoreRefinement(in.result, in.dataset, in.options, smoothed, derived, name, kind, false));
 }
 
 /// The U-Net on the lesion masks of the training split: the supervised bound.
