@@ -48,38 +48,82 @@ Image2DFile resampledTo(const Image2DFile& image, double spacing)
     return {rows, cols, spacing, spacing, std::vector<float>(hu.begin(), hu.end())};
 }
 
+/// The crop of `cam`: the model's input (planes of HU) and the grid its maps are written on.
+struct CamInput {
+    compute::Image2D input;
+    Image2DFile grid; ///< size and pixel spacing (its pixels unused)
+};
+
+/// The scale note, and whether the model's pixel spacing needs the image resampled.
+bool resampleToModel(const compute::ModelDescription& model, int rows, int cols, double rowSpacing,
+                     double colSpacing)
+{
+    const bool resample = compute::needsResampling(model, rowSpacing, colSpacing);
+    const auto note = compute::physicalScaleNote(model, rows, cols, rowSpacing, colSpacing);
+    if (resample)
+        std::cout << fmt::format("note: {}; resampled from {:.2f} x {:.2f} mm to {:.2f} mm pixels\n", note,
+                                 rowSpacing, colSpacing, model.pixelSpacingMm);
+    else if (!note.empty())
+        std::cout << "note: " << note << "\n";
+    return resample;
+}
+
+/// One canonical axial slice of a volume, with a 2.5D model's context planes, at the model's scale.
+CamInput volumeInput(const CamCommandOptions& o, const compute::ModelDescription& model)
+{
+    const CtVolume ct = readCtVolume(o.input);
+    if (o.slice >= ct.slices())
+        throw InputError(o.input,
+                         fmt::format("has {} axial slices; --slice {} does not exist", ct.slices(), o.slice));
+    CamInput in;
+    in.grid = {ct.rows(), ct.cols(), ct.spacing[1], ct.spacing[2], {}};
+    double rowStep = 1, colStep = 1;
+    const bool resample = resampleToModel(model, ct.rows(), ct.cols(), ct.spacing[1], ct.spacing[2]);
+    if (resample) {
+        rowStep = model.pixelSpacingMm / ct.spacing[1];
+        colStep = model.pixelSpacingMm / ct.spacing[2];
+        in.grid = {std::max(8, static_cast<int>(std::lround(ct.rows() / rowStep))),
+                   std::max(8, static_cast<int>(std::lround(ct.cols() / colStep))),
+                   model.pixelSpacingMm,
+                   model.pixelSpacingMm,
+                   {}};
+    }
+    in.input =
+        cutModelInput(ct, o.slice, model.context, in.grid.rows, in.grid.cols, [&](int k, int16_t* out) {
+            if (resample)
+                cutResampledCrop(ct, nullptr, k, 0, 0, rowStep, colStep, in.grid.rows, in.grid.cols, out,
+                                 nullptr);
+            else
+                cutCrop(ct, k, 0, 0, in.grid.rows, in.grid.cols, out);
+        });
+    return in;
+}
+
+/// A 2D image file (a crop), at the model's scale.
+CamInput imageInput(const CamCommandOptions& o, const compute::ModelDescription& model)
+{
+    if (model.context.slices > 0)
+        throw InputError(o.input, "is one 2D image; the model reads slice context (" +
+                                      model.context.describe() + "): give a volume and --slice");
+    Image2DFile crop = readImage2D(o.input);
+    if (resampleToModel(model, crop.rows, crop.cols, crop.rowSpacing, crop.colSpacing))
+        crop = resampledTo(crop, model.pixelSpacingMm);
+    CamInput in;
+    in.input = {crop.rows, crop.cols, crop.pixels};
+    in.grid = {crop.rows, crop.cols, crop.rowSpacing, crop.colSpacing, {}};
+    return in;
+}
+
 } // namespace
 
 int runCam(const CamCommandOptions& o)
 {
     compute::configureCpuThreads(o.threads);
-    // The crop: a 2D image, or one canonical axial slice of a volume.
-    Image2DFile crop;
-    if (o.slice >= 0) {
-        const CtVolume ct = readCtVolume(o.input);
-        if (o.slice >= ct.slices())
-            throw InputError(o.input, fmt::format("has {} axial slices; --slice {} does not exist", ct.slices(), o.slice));
-        crop.rows = ct.rows();
-        crop.cols = ct.cols();
-        crop.rowSpacing = ct.spacing[1];
-        crop.colSpacing = ct.spacing[2];
-        crop.pixels.assign(ct.slice(o.slice), ct.slice(o.slice) + ct.sliceSize());
-    } else {
-        crop = readImage2D(o.input);
-    }
     const auto model = compute::Classifier::load(o.model, o.device);
-    // The model's physical scale: resample to the spacing it was trained at, or say it is unknown.
-    if (compute::needsResampling(model.description(), crop.rowSpacing, crop.colSpacing)) {
-        std::cout << fmt::format("note: {}; resampled from {:.2f} x {:.2f} mm to {:.2f} mm pixels\n",
-                                 compute::physicalScaleNote(model.description(), crop.rows, crop.cols, crop.rowSpacing,
-                                                            crop.colSpacing),
-                                 crop.rowSpacing, crop.colSpacing, model.description().pixelSpacingMm);
-        crop = resampledTo(crop, model.description().pixelSpacingMm);
-    } else if (const auto note = compute::physicalScaleNote(model.description(), crop.rows, crop.cols, crop.rowSpacing,
-                                                            crop.colSpacing);
-               !note.empty()) {
-        std::cout << "note: " << note << "\n";
-    }
+    // The crop: a 2D image, or one canonical axial slice of a volume (with its context planes).
+    const CamInput in =
+        o.slice >= 0 ? volumeInput(o, model.description()) : imageInput(o, model.description());
+    const Image2DFile& crop = in.grid;
     const auto flavour = compute::camFlavourFromString(o.flavour);
     std::vector<compute::CamMethod> methods;
     if (o.method == "all")
@@ -87,7 +131,7 @@ int runCam(const CamCommandOptions& o)
     else
         methods.push_back(compute::camMethodFromString(o.method));
 
-    const std::vector<compute::Image2D> crops{{crop.rows, crop.cols, crop.pixels}};
+    const std::vector<compute::Image2D> crops{in.input};
     std::cout << fmt::format("model {} ({}, hash {}) on {}; crop {}x{}; lesion probability {:.4f}\n",
                              o.model, model.description().architecture, model.contentHash(), model.deviceName(),
                              crop.rows, crop.cols, model.lesionProbability(crops)[0]);

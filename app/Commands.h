@@ -85,6 +85,8 @@ struct DatasetBuildCommandOptions {
     std::string lesionLabels = "tumour+cyst";
     double pixelSpacingMm = 0;
     std::string spacingOfModel; ///< take --spacing from this model's description
+    int contextSlices = 0;      ///< planes each side for 2.5D models (context.npy)
+    double contextSpacingMm = 5.0;
     int threads = 0;
 };
 
@@ -104,6 +106,7 @@ struct TrainCommandOptions {
     std::string device = "auto";
     int threads = 0;
     bool resume = false;
+    int contextSlices = -1; ///< planes each side the model reads: -1 = the dataset's, 0 = 2D
 };
 
 /// What evaluate and cam-batch share: the model, the crops and how heatmaps are computed.
@@ -136,6 +139,7 @@ struct EvaluateCommandOptions : BatchCamOptions {
     std::string proposals = "refined";
     std::string refine; ///< whose maps are refined (default: the best on validation)
     int unetEpochs = 30;
+    std::string contextModel; ///< a 2.5D classifier whose maps join the proposal rows (issue 16)
 };
 
 struct CamBatchCommandOptions : BatchCamOptions {

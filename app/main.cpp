@@ -246,6 +246,15 @@ void addDatasetCommands(CLI::App& cli, app::DatasetBuildCommandOptions& datasetB
                      "Cut crops at the pixel spacing a model records (to evaluate it on other cases at "
                      "the scale it learned)")
         ->excludes("--spacing");
+    datasetBuildCmd
+        ->add_option("--context", datasetBuild.contextSlices,
+                     "Slice context for 2.5D models: also store N planes above and below each crop "
+                     "(context.npy; default 0)")
+        ->check(CLI::Range(0, 8));
+    datasetBuildCmd
+        ->add_option("--context-spacing", datasetBuild.contextSpacingMm,
+                     "Distance between those planes in mm, interpolated between slices (default 5)")
+        ->check(CLI::Range(0.1, 50.0));
     datasetBuildCmd->add_option(
         "--sanity-square", datasetBuild.sanitySquare,
         "Paste an N-pixel black square top-left in every lesion crop (the method's sanity check)");
@@ -282,6 +291,10 @@ void addTrainCommand(CLI::App& cli, app::TrainCommandOptions& train, Commands& c
     trainCmd->add_option("--seed", train.seed, "Seed of initialisation, shuffling and augmentation");
     trainCmd->add_option("--device", train.device, "auto, cpu, cuda or cuda:N");
     trainCmd->add_option("--threads", train.threads, "CPU threads (default: all cores)");
+    trainCmd
+        ->add_option("--context", train.contextSlices,
+                     "Planes each side a 2.5D model reads (default: all the dataset has; 0 = a 2D model)")
+        ->check(CLI::Range(0, 8));
     trainCmd->add_flag("--resume", train.resume,
                        "Continue from the checkpoint (MODEL.ckpt) of an interrupted run");
     commands.push_back({trainCmd, [&train] {
@@ -347,6 +360,10 @@ void addEvaluateCommand(CLI::App& cli, app::EvaluateCommandOptions& evaluate, Co
                             "The CAM method whose maps are refined (default: the best on validation)");
     evaluateCmd->add_option("--unet-epochs", evaluate.unetEpochs, "U-Net training epochs (default 30)")
         ->check(CLI::Range(1, 10000));
+    evaluateCmd->add_option(
+        "--context-model", evaluate.contextModel,
+        "A 2.5D classifier (train on a dataset built with --context): its maps of the same "
+        "crops join the proposal rows");
     addBatchCamOptions(evaluateCmd, &evaluate);
     commands.push_back({evaluateCmd, [&evaluate] {
                             return app::runEvaluate(evaluate);

@@ -538,18 +538,21 @@ void CamController::runJob(const JobInputs& in, QPromise<JobResult>& promise)
     promise.addResult(result);
 }
 
-namespace {
-
-/// Cuts a crop as the dataset builder does (the same keys as `evaluate` and cam-batch).
-void cutModelCrop(const CtVolume& ct, int slice, const CropBox& box, int cropSize,
-                  const std::optional<std::pair<double, double>>& steps, int16_t* out)
+compute::Image2D CamController::modelCrop(const JobInputs& in, int slice, const CropBox& box)
 {
-    if (steps)
-        cutResampledCrop(ct, nullptr, slice, box.row0, box.col0, steps->first, steps->second, cropSize,
-                         cropSize, out, nullptr);
-    else
-        cutCrop(ct, slice, box.row0, box.col0, cropSize, cropSize, out);
+    const CtVolume& ct = *in.loaded->imaging;
+    const auto& steps = in.resampleSteps;
+    return cutModelInput(ct, slice, in.model->description().context, in.cropSize, in.cropSize,
+                         [&](int k, int16_t* out) {
+                             if (steps)
+                                 cutResampledCrop(ct, nullptr, k, box.row0, box.col0, steps->first,
+                                                  steps->second, in.cropSize, in.cropSize, out, nullptr);
+                             else
+                                 cutCrop(ct, k, box.row0, box.col0, in.cropSize, in.cropSize, out);
+                         });
 }
+
+namespace {
 
 std::vector<KidneyCrop> jobCrops(const LoadedCase& loaded, const KidneyCentres* centres, int slice, int rows,
                                  int cols)
@@ -566,13 +569,11 @@ void CamController::runScanJob(const JobInputs& in, QPromise<JobResult>& promise
     promise.setProgressRange(0, ct.slices());
     promise.setProgressValueAndText(first,
                                     tr("lesion probability: slice %1 of %2").arg(first + 1).arg(ct.slices()));
-    std::vector<int16_t> pixels(static_cast<size_t>(in.cropSize) * in.cropSize);
     std::vector<compute::Image2D> crops;
     std::vector<int> sliceOf;
     for (int k = first; k < end; ++k)
         for (const auto& crop : jobCrops(*in.loaded, result.centres.get(), k, in.extentRows, in.extentCols)) {
-            cutModelCrop(ct, k, crop.box, in.cropSize, in.resampleSteps, pixels.data());
-            crops.push_back({in.cropSize, in.cropSize, std::vector<float>(pixels.begin(), pixels.end())});
+            crops.push_back(modelCrop(in, k, crop.box));
             sliceOf.push_back(k);
         }
     result.probabilities.assign(static_cast<size_t>(end - first), 0.0f);
@@ -589,8 +590,7 @@ void CamController::runScanJob(const JobInputs& in, QPromise<JobResult>& promise
 review::CropHeatmap CamController::cropHeatmap(const JobInputs& in, int slice, const KidneyCrop& crop,
                                                QPromise<JobResult>& promise, const QString& step, int done)
 {
-    std::vector<int16_t> pixels(static_cast<size_t>(in.cropSize) * in.cropSize);
-    cutModelCrop(*in.loaded->imaging, slice, crop.box, in.cropSize, in.resampleSteps, pixels.data());
+    const compute::Image2D input = modelCrop(in, slice, crop.box);
     compute::CamOptions options = in.options;
     // Score-CAM on a CPU takes seconds to minutes per crop: its masked inputs are the progress,
     // and Cancel stops it between chunks.
@@ -602,12 +602,10 @@ review::CropHeatmap CamController::cropHeatmap(const JobInputs& in, int slice, c
     };
     // Keyed as the dataset builder keys its crops, so the disk cache is shared with `weaksight
     // evaluate` and cam-batch.
-    const compute::CropSource source{
-        1, [&](size_t) { return compute::cropContentKey(pixels.data(), in.cropSize, in.cropSize); },
-        [&](size_t) {
-            return compute::Image2D{in.cropSize, in.cropSize,
-                                    std::vector<float>(pixels.begin(), pixels.end())};
-        }};
+    const compute::CropSource source{1, [&](size_t) { return compute::cropContentKey(input); },
+                                     [&](size_t) {
+                                         return input;
+                                     }};
     const compute::CamResult cam =
         compute::cachedCams(*in.model, source, options, in.diskCache.get(), 1, {}, nullptr, nullptr).front();
     review::CropHeatmap heatmap;

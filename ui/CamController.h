@@ -205,6 +205,9 @@ private:
     static ModelLoad readModel(const QString& path, const QString& device);
     static void runJob(const JobInputs& in, QPromise<JobResult>& promise);
     static void runScanJob(const JobInputs& in, QPromise<JobResult>& promise, JobResult& result);
+    /// A crop as the model reads it, cut as the dataset builder cuts it (the same keys as
+    /// `evaluate` and cam-batch): its own plane and a 2.5D model's context planes.
+    static compute::Image2D modelCrop(const JobInputs& in, int slice, const CropBox& box);
     static void runMapsJob(const JobInputs& in, QPromise<JobResult>& promise, JobResult& result);
     static review::CropHeatmap cropHeatmap(const JobInputs& in, int slice, const KidneyCrop& crop,
                                            QPromise<JobResult>& promise, const QString& step, int done);

@@ -218,12 +218,13 @@ torch::Tensor scoreCamWeights(const ClassifierImpl& model, const torch::Tensor& 
     std::optional<ReducedPrecision> reduced;
     if (reducedPrecision)
         reduced.emplace(input.device());
-    const int64_t H = input.size(1), W = input.size(2);
+    // input: planes x H x W (one plane, or a 2.5D crop's slices: each mask covers them all).
+    const int64_t planes = input.size(0), H = input.size(1), W = input.size(2);
     const auto n = static_cast<int64_t>(channels.size());
     auto scores = torch::empty({n}, input.options());
     const auto index = torch::tensor(channels, torch::kLong).to(activation.device());
     // One reusable buffer of masked inputs: memory stays at batch x H x W whatever the channel count.
-    auto buffer = torch::empty({batch, 1, H, W}, input.options());
+    auto buffer = torch::empty({batch, planes, H, W}, input.options());
     for (int64_t start = 0; start < n; start += batch) {
         const int64_t count = std::min<int64_t>(batch, n - start);
         const auto chunk = activation.index_select(0, index.slice(0, start, start + count)).unsqueeze(1);

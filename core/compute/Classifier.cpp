@@ -30,6 +30,9 @@ std::string ModelDescription::serialise() const
         out << "head: " << head << "\n";
     if (pixelSpacingMm > 0)
         out << "pixel_spacing_mm: " << pixelSpacingMm << "\n";
+    if (context.slices > 0)
+        out << "context_slices: " << context.slices << "\n"
+            << "context_spacing_mm: " << context.spacingMm << "\n";
     return out.str();
 }
 
@@ -51,14 +54,20 @@ ModelDescription ModelDescription::parse(const std::string& text)
             d.head = value;
         else if (key == "pixel_spacing_mm")
             d.pixelSpacingMm = std::stod(value);
+        else if (key == "context_slices")
+            d.context.slices = std::stoi(value);
+        else if (key == "context_spacing_mm")
+            d.context.spacingMm = std::stod(value);
     }
+    d.context.check();
     return d;
 }
 
 bool ModelDescription::operator==(const ModelDescription& o) const
 {
-    return architecture == o.architecture && numClasses == o.numClasses && huLow == o.huLow && huHigh == o.huHigh &&
-           targetLayer == o.targetLayer && head == o.head && pixelSpacingMm == o.pixelSpacingMm;
+    return architecture == o.architecture && numClasses == o.numClasses && huLow == o.huLow &&
+           huHigh == o.huHigh && targetLayer == o.targetLayer && head == o.head &&
+           pixelSpacingMm == o.pixelSpacingMm && context == o.context;
 }
 
 // ---- ResNet -----------------------------------------------------------------------------
@@ -148,7 +157,10 @@ ResNetImpl::ResNetImpl(const ModelDescription& description)
         throw std::invalid_argument("target layer '" + description.targetLayer + "' is not " + lastStageName(a) +
                                     ", the last stage of " + description.architecture);
     const int64_t stemWidth = a.widths.front();
-    stem = register_module("conv1", a.fullStem ? conv(1, stemWidth, 7, 2, 3) : conv(1, stemWidth, 3, 1, 1));
+    description.context.check();
+    const int64_t inputs = description.context.channels();
+    stem = register_module("conv1",
+                           a.fullStem ? conv(inputs, stemWidth, 7, 2, 3) : conv(inputs, stemWidth, 3, 1, 1));
     stemNorm = register_module("bn1", nn::BatchNorm2d(stemWidth));
     stemPool = a.fullStem ? 3 : 1;
     int64_t in = stemWidth;
@@ -232,13 +244,13 @@ torch::Tensor ClassifierImpl::preprocess(const std::vector<Image2D>& crops) cons
 {
     if (crops.empty())
         throw std::invalid_argument("no crops given");
-    const int rows = crops.front().rows, cols = crops.front().cols;
-    auto batch = torch::empty({static_cast<int64_t>(crops.size()), 1, rows, cols}, torch::kFloat32);
+    const int rows = crops.front().rows, cols = crops.front().cols, channels = description.context.channels();
+    auto batch = torch::empty({static_cast<int64_t>(crops.size()), channels, rows, cols}, torch::kFloat32);
     float* out = batch.data_ptr<float>();
     const HuWindow window(description.huLow, description.huHigh);
     for (const auto& crop : crops) {
-        window.apply(crop, rows, cols, out);
-        out += static_cast<size_t>(rows) * cols;
+        window.apply(crop, rows, cols, channels, out);
+        out += static_cast<size_t>(channels) * rows * cols;
     }
     batch = batch.to(device);
     return channelsLast ? batch.contiguous(at::MemoryFormat::ChannelsLast) : batch;
@@ -418,7 +430,9 @@ std::string Classifier::autotuneLayout(int rows, int cols, int repeats)
 {
     if (m_impl->script)
         return "NCHW (TorchScript models keep their own layout)";
-    const std::vector<Image2D> crops{{rows, cols, std::vector<float>(static_cast<size_t>(rows) * cols, 40.f)}};
+    const int channels = m_impl->description.context.channels();
+    const std::vector<Image2D> crops{
+        {rows, cols, std::vector<float>(static_cast<size_t>(channels) * rows * cols, 40.f), channels}};
     auto timeLayout = [&](bool channelsLast) {
         m_impl->setChannelsLast(channelsLast);
         const auto x = m_impl->preprocess(crops);

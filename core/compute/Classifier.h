@@ -3,6 +3,8 @@
 // Public, Torch-free API of the lesion classifier (the compute core keeps Torch inside its .cpp
 // files; see ClassifierImpl.h for the Torch side).
 
+#include "core/compute/SliceContext.h"
+
 #include <array>
 #include <cstdint>
 #include <memory>
@@ -11,11 +13,14 @@
 
 namespace weaksight::compute {
 
-/// A single-channel 2D crop in Hounsfield units, row-major.
+/// A 2D crop in Hounsfield units, row-major: `channels` planes of rows x cols one after another
+/// (one plane, the slice itself, for a 2D model; the slice and its neighbours for a 2.5D model, in
+/// the order SliceContext gives).
 struct Image2D {
     int rows = 0;
     int cols = 0;
     std::vector<float> pixels;
+    int channels = 1;
 };
 
 /// The last stage of a native architecture ("layer3" for tiny, "layer4" for the ResNets): where the
@@ -42,6 +47,9 @@ struct ModelDescription {
     /// In-plane pixel spacing (mm) of the crops it was trained on (`dataset build --spacing`); 0 =
     /// not recorded (crops cut at each scan's own pixels). Serialised only when recorded.
     double pixelSpacingMm = 0;
+    /// Slice context of a 2.5D model (input channels = context.channels()); serialised only when
+    /// it has neighbours, so 2D models keep their content hashes.
+    SliceContext context;
 
     /// "key: value" lines; parse() accepts what serialise() writes.
     std::string serialise() const;

@@ -23,17 +23,22 @@ constexpr const char* kIndexFile = "crops.tsv";
 constexpr const char* kImagesFile = "images.npy";
 constexpr const char* kMasksFile = "masks.npy";
 constexpr const char* kLabelsFile = "labels.npy";
+constexpr const char* kContextFile = "context.npy";
 // Before the .npy files: the same bytes without a header.
 constexpr const char* kLegacyImagesFile = "images.i16";
 constexpr const char* kLegacyMasksFile = "masks.u8";
 constexpr size_t kNpyHeaderBytes = 128;
 
-/// NumPy's .npy header (format 1.0) for a C-ordered count x rows x cols array, padded as numpy.save
-/// pads it (to a multiple of 64 bytes, here always 128): a file numpy writes has the same bytes.
-std::string npyHeader(const char* descr, size_t count, int rows, int cols)
+/// NumPy's .npy header (format 1.0) for a C-ordered count x rows x cols array (count x planes x
+/// rows x cols when planes > 0), padded as numpy.save pads it (to a multiple of 64 bytes, here always
+/// 128): a file numpy writes has the same bytes.
+std::string npyHeader(const char* descr, size_t count, int rows, int cols, int planes = 0)
 {
-    std::string dict = std::string("{'descr': '") + descr + "', 'fortran_order': False, 'shape': (" +
-                       std::to_string(count) + ", " + std::to_string(rows) + ", " + std::to_string(cols) + "), }";
+    const std::string shape = std::to_string(count) + ", " +
+                              (planes > 0 ? std::to_string(planes) + ", " : "") + std::to_string(rows) +
+                              ", " + std::to_string(cols);
+    std::string dict =
+        std::string("{'descr': '") + descr + "', 'fortran_order': False, 'shape': (" + shape + "), }";
     dict.resize(kNpyHeaderBytes - 10 - 1, ' ');
     dict += '\n';
     const uint16_t length = static_cast<uint16_t>(dict.size());
@@ -121,6 +126,9 @@ std::string DatasetParameters::serialise() const
         << "centring: " << centring << "\n"
         << "lesion_labels: " << lesionLabels << "\n"
         << "pixel_spacing_mm: " << pixelSpacingMm << "\n";
+    if (context.slices > 0) // older readers ignore the lines; 2D datasets keep their identity
+        out << "context_slices: " << context.slices << "\n"
+            << "context_spacing_mm: " << context.spacingMm << "\n";
     return out.str();
 }
 
@@ -170,6 +178,11 @@ DatasetParameters DatasetParameters::parse(const std::string& text)
         p.lesionLabels = *v;
     if (auto v = get("pixel_spacing_mm"))
         p.pixelSpacingMm = std::stod(*v);
+    if (auto v = get("context_slices"))
+        p.context.slices = std::stoi(*v);
+    if (auto v = get("context_spacing_mm"))
+        p.context.spacingMm = std::stod(*v);
+    p.context.check();
     if (p.rows <= 0 || p.cols <= 0)
         throw std::runtime_error("crop size " + std::to_string(p.rows) + " x " + std::to_string(p.cols) +
                                  " is not valid");
@@ -297,6 +310,10 @@ CropDataset CropDataset::open(const fs::path& directory)
         if (fs::exists(directory / kLabelsFile))
             dataset.m_labels = std::make_unique<Mapping>(
                 directory / kLabelsFile, npyHeader("|u1", dataset.size(), rows, cols), dataset.size() * pixels);
+        if (const int planes = 2 * dataset.m_parameters.context.slices; planes > 0)
+            dataset.m_context = std::make_unique<Mapping>(
+                directory / kContextFile, npyHeader("<i2", dataset.size(), rows, cols, planes),
+                dataset.size() * pixels * static_cast<size_t>(planes) * 2);
     } else {
         dataset.m_images = std::make_unique<Mapping>(directory / kLegacyImagesFile, "", dataset.size() * pixels * 2);
         dataset.m_masks = std::make_unique<Mapping>(directory / kLegacyMasksFile, "", dataset.size() * pixels);
@@ -322,11 +339,44 @@ const uint8_t* CropDataset::labelPixels(size_t i) const
     return m_labels ? reinterpret_cast<const uint8_t*>(m_labels->data) + i * pixels : nullptr;
 }
 
-Image2D CropDataset::image(size_t i) const
+const int16_t* CropDataset::planePixels(size_t i, int offset) const
 {
-    Image2D image{m_parameters.rows, m_parameters.cols, {}};
-    const int16_t* p = imagePixels(i);
-    image.pixels.assign(p, p + static_cast<size_t>(image.rows) * image.cols);
+    if (offset == 0)
+        return imagePixels(i);
+    const int slices = m_parameters.context.slices;
+    if (offset < -slices || offset > slices)
+        throw std::invalid_argument(m_directory.string() + ": plane " + std::to_string(offset) +
+                                    " asked of a dataset with " + m_parameters.context.describe());
+    const size_t pixels = static_cast<size_t>(m_parameters.rows) * m_parameters.cols;
+    // context.npy holds the planes -slices .. -1, 1 .. slices of each crop.
+    const size_t plane = static_cast<size_t>(offset < 0 ? offset + slices : offset + slices - 1);
+    return reinterpret_cast<const int16_t*>(m_context->data) +
+           (i * 2 * static_cast<size_t>(slices) + plane) * pixels;
+}
+
+void CropDataset::checkContext(const SliceContext& wanted) const
+{
+    const SliceContext& held = m_parameters.context;
+    if (wanted.slices == 0)
+        return;
+    if (wanted.slices > held.slices || wanted.spacingMm != held.spacingMm)
+        throw std::invalid_argument(m_directory.string() + ": a model of slice context '" +
+                                    wanted.describe() + "' cannot read this dataset's crops (" +
+                                    held.describe() + "); build it with dataset build --context " +
+                                    std::to_string(wanted.slices) + " --context-spacing " +
+                                    std::to_string(wanted.spacingMm));
+}
+
+Image2D CropDataset::image(size_t i, const SliceContext& context) const
+{
+    checkContext(context);
+    const size_t pixels = static_cast<size_t>(m_parameters.rows) * m_parameters.cols;
+    Image2D image{m_parameters.rows, m_parameters.cols, {}, context.channels()};
+    image.pixels.reserve(pixels * static_cast<size_t>(image.channels));
+    for (int channel = 0; channel < image.channels; ++channel) {
+        const int16_t* p = planePixels(i, context.offsetOf(channel));
+        image.pixels.insert(image.pixels.end(), p, p + pixels);
+    }
     return image;
 }
 
@@ -345,23 +395,40 @@ uint64_t cropContentKey(const int16_t* pixels, int rows, int cols)
     return fnv1a64(pixels, static_cast<size_t>(rows) * cols * sizeof(int16_t), fnv1a64(size, sizeof size));
 }
 
-uint64_t CropDataset::contentKey(size_t i) const
+uint64_t cropContentKey(const Image2D& crop)
 {
-    return cropContentKey(imagePixels(i), m_parameters.rows, m_parameters.cols);
+    if (crop.channels == 1) { // the 2D key (int16 pixels), so caches made before 2.5D stay valid
+        std::vector<int16_t> pixels(crop.pixels.size());
+        for (size_t p = 0; p < pixels.size(); ++p)
+            pixels[p] = static_cast<int16_t>(crop.pixels[p]);
+        return cropContentKey(pixels.data(), crop.rows, crop.cols);
+    }
+    const int size[3] = {crop.channels, crop.rows, crop.cols};
+    return fnv1a64(crop.pixels.data(), crop.pixels.size() * sizeof(float), fnv1a64(size, sizeof size));
+}
+
+uint64_t CropDataset::contentKey(size_t i, const SliceContext& context) const
+{
+    if (context.slices == 0)
+        return cropContentKey(imagePixels(i), m_parameters.rows, m_parameters.cols);
+    return cropContentKey(image(i, context));
 }
 
 // ---- Writing ----------------------------------------------------------------------------
 
 struct CropDatasetWriter::Files {
-    std::ofstream images, masks, labels;
+    std::ofstream images, masks, labels, context;
 };
 
-CropDatasetWriter::CropDatasetWriter(const fs::path& directory, int rows, int cols)
+CropDatasetWriter::CropDatasetWriter(const fs::path& directory, int rows, int cols,
+                                     const SliceContext& context)
     : m_directory(directory)
     , m_rows(rows)
     , m_cols(cols)
+    , m_context(context)
     , m_files(std::make_unique<Files>())
 {
+    context.check();
     fs::create_directories(directory);
     // A rebuild invalidates the old dataset first, so a half-written one is never opened; the data
     // goes to new files (renamed in finish()), so readers of the old build keep valid mappings.
@@ -373,24 +440,37 @@ CropDatasetWriter::CropDatasetWriter(const fs::path& directory, int rows, int co
     m_files->images << npyHeader("<i2", 0, rows, cols);
     m_files->masks << npyHeader("|u1", 0, rows, cols);
     m_files->labels << npyHeader("|u1", 0, rows, cols);
-    if (!m_files->images || !m_files->masks || !m_files->labels)
+    if (context.slices > 0) {
+        m_files->context.open(directory / (std::string(kContextFile) + ".tmp"),
+                              std::ios::binary | std::ios::trunc);
+        m_files->context << npyHeader("<i2", 0, rows, cols, 2 * context.slices);
+    }
+    if (!m_files->images || !m_files->masks || !m_files->labels || !m_files->context)
         fail(directory, "cannot create the dataset files (not writable?)");
 }
 
 CropDatasetWriter::~CropDatasetWriter() = default;
 
 void CropDatasetWriter::append(const CropRecord& record, const int16_t* image, const uint8_t* mask,
-                               const uint8_t* labels)
+                               const uint8_t* labels, const int16_t* contextPlanes)
 {
     static_assert(sizeof(int16_t) == 2, "int16 crops");
     const size_t pixels = static_cast<size_t>(m_rows) * m_cols;
+    if (m_context.slices > 0) {
+        if (!contextPlanes)
+            fail(m_directory,
+                 "crop " + std::to_string(m_records.size()) + " comes without its slice context");
+        m_files->context.write(
+            reinterpret_cast<const char*>(contextPlanes),
+            static_cast<std::streamsize>(pixels * 2 * 2 * static_cast<size_t>(m_context.slices)));
+    }
     m_files->images.write(reinterpret_cast<const char*>(image), static_cast<std::streamsize>(pixels * 2));
     m_files->masks.write(reinterpret_cast<const char*>(mask), static_cast<std::streamsize>(pixels));
     if (labels)
         m_files->labels.write(reinterpret_cast<const char*>(labels), static_cast<std::streamsize>(pixels));
     else
         m_everyCropLabelled = false;
-    if (!m_files->images || !m_files->masks || !m_files->labels)
+    if (!m_files->images || !m_files->masks || !m_files->labels || !m_files->context)
         fail(m_directory, "writing crop " + std::to_string(m_records.size()) + " failed (disk full?)");
     m_records.push_back(record);
 }
@@ -403,14 +483,23 @@ void CropDatasetWriter::finish(const DatasetParameters& parameters)
     m_files->masks << npyHeader("|u1", m_records.size(), m_rows, m_cols);
     m_files->labels.seekp(0);
     m_files->labels << npyHeader("|u1", m_records.size(), m_rows, m_cols);
+    if (m_context.slices > 0) {
+        m_files->context.seekp(0);
+        m_files->context << npyHeader("<i2", m_records.size(), m_rows, m_cols, 2 * m_context.slices);
+        m_files->context.close();
+    }
     m_files->images.close();
     m_files->masks.close();
     m_files->labels.close();
-    if (!m_files->images || !m_files->masks || !m_files->labels)
+    if (!m_files->images || !m_files->masks || !m_files->labels || !m_files->context)
         fail(m_directory, "closing the dataset files failed (disk full?)");
     fs::rename(m_directory / (std::string(kImagesFile) + ".tmp"), m_directory / kImagesFile);
     fs::rename(m_directory / (std::string(kMasksFile) + ".tmp"), m_directory / kMasksFile);
     std::error_code ec;
+    if (m_context.slices > 0)
+        fs::rename(m_directory / (std::string(kContextFile) + ".tmp"), m_directory / kContextFile);
+    else // a 2D build over an older 2.5D one
+        fs::remove(m_directory / kContextFile, ec);
     if (m_everyCropLabelled) {
         fs::rename(m_directory / (std::string(kLabelsFile) + ".tmp"), m_directory / kLabelsFile);
     } else { // no labels for these crops: none at all (an older build's would not match them)
@@ -433,6 +522,7 @@ void CropDatasetWriter::finish(const DatasetParameters& parameters)
     DatasetParameters p = parameters;
     p.rows = m_rows;
     p.cols = m_cols;
+    p.context = m_context;
     writeFileAtomically(m_directory / kParametersFile, p.serialise());
 }
 

@@ -14,6 +14,9 @@
 //                          the organ region for anatomy-constrained proposals and the supervised
 //                          baseline; never a weak method's training target. Absent in builds made
 //                          before it (labelPixels() then gives nullptr).
+//   context.npy            int16 HU, count x 2n x rows x cols: with slice context (dataset build
+//                          --context n), each crop's planes -n .. -1, +1 .. +n (SliceContext) on
+//                          the crop's box; 2.5D models read them around images.npy's plane.
 // Datasets built before the .npy files hold the same data headerless in images.i16 and masks.u8;
 // they are still read.
 //   manifest.json          human-readable summary written by the builder (not read here)
@@ -58,6 +61,9 @@ struct DatasetParameters {
     /// In-plane pixel spacing (mm) the crops were resampled to; 0 = each scan's own pixels (a crop
     /// then covers rows x its spacing: 68 mm at 0.45 mm pixels, 117 mm at 0.78 mm).
     double pixelSpacingMm = 0;
+    /// The planes above and below each crop (`dataset build --context`); 2D models read the
+    /// crop's own plane only, 2.5D models as many planes each side as they were trained with.
+    SliceContext context;
 
     std::string serialise() const;
     static DatasetParameters parse(const std::string& text);
@@ -97,10 +103,18 @@ public:
     /// The crop's KiTS labels, or nullptr when the dataset was built without them.
     const uint8_t* labelPixels(size_t i) const;
     bool hasLabels() const { return m_labels != nullptr; }
-    Image2D image(size_t i) const;
+    /// Plane `offset` (-n .. n of the dataset's context; 0 = imagePixels) of crop i.
+    const int16_t* planePixels(size_t i, int offset) const;
+    /// Crop i as a model of `context` reads it (2D by default). Throws std::invalid_argument naming
+    /// the folder when the dataset lacks those planes (checkContext).
+    Image2D image(size_t i, const SliceContext& context = {}) const;
+    /// Throws std::invalid_argument unless a model of `context` can read these crops: as many
+    /// planes or fewer, at the same spacing.
+    void checkContext(const SliceContext& context) const;
     std::vector<size_t> indicesOf(Split split) const;
-    /// 64-bit content key of crop i (FNV-1a of its pixels and size): the cache key of its heatmaps.
-    uint64_t contentKey(size_t i) const;
+    /// 64-bit content key of crop i as a model of `context` reads it (cropContentKey): the cache
+    /// key of its heatmaps.
+    uint64_t contentKey(size_t i, const SliceContext& context = {}) const;
     /// FNV-1a of the parameters file and the crop index: changes with any rebuild that changes
     /// crops, labels or splits (training refuses to resume on another dataset).
     uint64_t identity() const { return m_identity; }
@@ -112,7 +126,7 @@ private:
     DatasetParameters m_parameters;
     std::vector<CropRecord> m_records;
     uint64_t m_identity = 0;
-    std::unique_ptr<Mapping> m_images, m_masks, m_labels;
+    std::unique_ptr<Mapping> m_images, m_masks, m_labels, m_context;
 };
 
 /// Writes a dataset folder: crops are appended to temporary files, then finish() renames the data
@@ -120,18 +134,21 @@ private:
 /// process still reading an older build of the folder keeps its mapped files.
 class CropDatasetWriter {
 public:
-    CropDatasetWriter(const std::filesystem::path& directory, int rows, int cols);
+    CropDatasetWriter(const std::filesystem::path& directory, int rows, int cols,
+                      const SliceContext& context = {});
     ~CropDatasetWriter();
     /// `labels`: the crop's KiTS labels (rows x cols); when any crop comes without them the dataset
-    /// has none (labels.npy is not written).
+    /// has none (labels.npy is not written). `contextPlanes`: with slice context, the crop's 2n
+    /// other planes (-n .. -1, +1 .. +n), required.
     void append(const CropRecord& record, const int16_t* image, const uint8_t* mask,
-                const uint8_t* labels = nullptr);
+                const uint8_t* labels = nullptr, const int16_t* contextPlanes = nullptr);
     void finish(const DatasetParameters& parameters);
     size_t count() const { return m_records.size(); }
 
 private:
     std::filesystem::path m_directory;
     int m_rows, m_cols;
+    SliceContext m_context;
     std::vector<CropRecord> m_records;
     bool m_everyCropLabelled = true;
     struct Files;
@@ -143,5 +160,8 @@ uint64_t fnv1a64(const void* data, size_t bytes, uint64_t hash = 146959810393466
 /// Content key of an int16 HU crop (FNV-1a of its size and pixels): the heatmap cache key shared
 /// by the research pipeline and the workstation.
 uint64_t cropContentKey(const int16_t* pixels, int rows, int cols);
+/// The key of a crop as a model reads it: the 2D key above for one plane (HU are whole numbers),
+/// else FNV-1a of its planes, size and plane count.
+uint64_t cropContentKey(const Image2D& crop);
 
 } // namespace weaksight::compute

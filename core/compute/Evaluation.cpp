@@ -29,8 +29,12 @@ std::vector<CamResult> camsForCrops(const Classifier& classifier, const CropData
                                     int batchSize, const std::function<void(size_t, size_t)>& progress,
                                     const std::atomic<bool>* cancel, size_t* computed)
 {
-    const CropSource crops{indices.size(), [&](size_t n) { return dataset.contentKey(indices[n]); },
-                           [&](size_t n) { return dataset.image(indices[n]); }};
+    const SliceContext& context = classifier.description().context;
+    dataset.checkContext(context);
+    const CropSource crops{indices.size(), [&](size_t n) { return dataset.contentKey(indices[n], context); },
+                           [&](size_t n) {
+                               return dataset.image(indices[n], context);
+                           }};
     std::vector<CamResult> results;
     try {
         results = cachedCams(classifier, crops, options, cache, batchSize, progress, cancel, computed);

@@ -183,7 +183,7 @@ public:
         float* out = batch.data_ptr<float>();
         const HuWindow window(description.huLow, description.huHigh);
         for (size_t i = 0; i < count; ++i)
-            window.apply(crops[indices[i]], rows, cols, out + i * static_cast<size_t>(rows) * cols);
+            window.apply(crops[indices[i]], rows, cols, 1, out + i * static_cast<size_t>(rows) * cols);
         return batch.to(device);
     }
 

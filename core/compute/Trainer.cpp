@@ -97,34 +97,38 @@ ClassBalance classBalanceFromString(const std::string& name)
 
 namespace {
 
-/// Crops -> N x 1 x H x W windowed [0, 1] float tensor on the CPU (the model's preprocessing,
-/// read straight from the memory-mapped int16 pixels).
+/// Crops -> N x C x H x W windowed [0, 1] float tensor on the CPU (the model's preprocessing, C
+/// its slice context's planes, read straight from the memory-mapped int16 pixels).
 torch::Tensor loadBatch(const CropDataset& dataset, const size_t* indices, size_t count,
                         const ModelDescription& description)
 {
     const int rows = dataset.parameters().rows, cols = dataset.parameters().cols;
-    auto batch = torch::empty({static_cast<int64_t>(count), 1, rows, cols}, torch::kFloat32);
+    const SliceContext& context = description.context;
+    dataset.checkContext(context);
+    auto batch = torch::empty({static_cast<int64_t>(count), context.channels(), rows, cols}, torch::kFloat32);
     float* out = batch.data_ptr<float>();
     const HuWindow window(description.huLow, description.huHigh);
     const size_t pixels = static_cast<size_t>(rows) * cols;
-    for (size_t i = 0; i < count; ++i) {
-        const int16_t* p = dataset.imagePixels(indices[i]);
-        for (size_t j = 0; j < pixels; ++j)
-            *out++ = window(static_cast<float>(p[j]));
-    }
+    for (size_t i = 0; i < count; ++i)
+        for (int channel = 0; channel < context.channels(); ++channel) {
+            const int16_t* p = dataset.planePixels(indices[i], context.offsetOf(channel));
+            for (size_t j = 0; j < pixels; ++j)
+                *out++ = window(static_cast<float>(p[j]));
+        }
     return batch;
 }
 
-/// Gaussian blur of one 1 x 1 x H x W image, separable, edges replicated.
-torch::Tensor gaussianBlur(const torch::Tensor& image, double sigma)
+/// Gaussian blur of one 1 x C x H x W image, each plane alone, separable, edges replicated.
+torch::Tensor gaussianBlur(const torch::Tensor& crop, double sigma)
 {
+    const auto image = crop.reshape({-1, 1, crop.size(2), crop.size(3)});
     const int radius = std::max(1, static_cast<int>(std::ceil(3 * sigma)));
     auto kernel = torch::arange(-radius, radius + 1, torch::kFloat32);
     kernel = torch::exp(-(kernel * kernel) / static_cast<float>(2 * sigma * sigma));
     kernel = kernel / kernel.sum();
     auto padded = F::pad(image, F::PadFuncOptions({radius, radius, radius, radius}).mode(torch::kReplicate));
     auto horizontal = F::conv2d(padded, kernel.view({1, 1, 1, -1}));
-    return F::conv2d(horizontal, kernel.view({1, 1, -1, 1}));
+    return F::conv2d(horizontal, kernel.view({1, 1, -1, 1})).reshape(crop.sizes());
 }
 
 std::mt19937_64 epochGenerator(uint64_t seed, int epoch, uint64_t stream)
@@ -236,7 +240,8 @@ std::string optionsFingerprint(const TrainOptions& o, const CropDataset& dataset
     std::ostringstream out;
     out << std::setprecision(17) << o.architecture << ' ' << o.learningRate << ' ' << o.batchSize << ' '
         << o.stepEpochs << ' ' << o.stepGamma << ' ' << toString(o.balance) << ' ' << o.blurProbability << ' '
-        << o.blurSigmaMax << ' ' << o.seed << " dataset " << std::hex << dataset.identity();
+        << o.blurSigmaMax << ' ' << o.seed << " context " << o.contextSlices << " dataset " << std::hex
+        << dataset.identity();
     return out.str();
 }
 
@@ -313,6 +318,12 @@ Classifier createTrainingModel(const CropDataset& dataset, const TrainOptions& o
     description.huHigh = dataset.parameters().huHigh;
     description.pixelSpacingMm = dataset.parameters().pixelSpacingMm; // the physical scale travels with it
     description.targetLayer = defaultTargetLayer(options.architecture);
+    description.context = dataset.parameters().context;
+    if (options.contextSlices >= 0)
+        description.context.slices = options.contextSlices;
+    if (description.context.slices == 0)
+        description.context = {};
+    dataset.checkContext(description.context);
     torch::manual_seed(options.seed);
     at::globalContext().setDeterministicAlgorithms(true, /*warn_only=*/true);
     Classifier classifier = Classifier::create(description, options.seed);

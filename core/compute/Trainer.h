@@ -59,6 +59,9 @@ struct TrainOptions {
     double blurProbability = 0.0;
     double blurSigmaMax = 1.5;
     uint64_t seed = 0;
+    /// Planes each side a 2.5D model reads (SliceContext, at the dataset's spacing): -1 = all the
+    /// dataset has, 0 = a 2D model (the crop's own plane), up to the dataset's context.
+    int contextSlices = -1;
     std::string device = "auto";
     std::filesystem::path out; ///< the best model (by validation F1); a .json history beside it
     /// Checkpoint written after every epoch (model, optimiser, epoch, history); default out + ".ckpt".

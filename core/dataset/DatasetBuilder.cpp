@@ -63,7 +63,7 @@ struct CaseCrops {
     Coverage coverage;
     std::string error;
     std::vector<CropRecord> records;
-    std::vector<int16_t> images;
+    std::vector<int16_t> images, contextPlanes;
     std::vector<uint8_t> masks, labels;
 };
 
@@ -131,21 +131,36 @@ void addCoverage(const LabelVolume& labels, int k, bool sampled, const std::vect
 
 /// One crop's pixels, reused from crop to crop.
 struct CropBuffers {
-    std::vector<int16_t> image;
+    std::vector<int16_t> image, contextPlanes;
     std::vector<uint8_t> mask, labels;
-    explicit CropBuffers(size_t pixels)
+    CropBuffers(size_t pixels, const compute::SliceContext& context)
         : image(pixels)
+        , contextPlanes(pixels * 2 * static_cast<size_t>(context.slices))
         , mask(pixels)
         , labels(pixels)
     {
     }
 };
 
-/// Cuts the crop at `box` on slice k into the buffers' image, labels and lesion mask; returns its
-/// lesion pixels.
-long long cutImageAndMask(const CtVolume& ct, const LabelVolume& labels, int k, const CropBox& box,
-                          const CropGeometry& g, CropBuffers& b)
+/// The crop at `box` on slice k cut as every plane of it is cut (resampled or not).
+void cutPlane(const CtVolume& ct, int k, const CropBox& box, const CropGeometry& g, int16_t* out)
 {
+    if (g.resample)
+        cutResampledCrop(ct, nullptr, k, box.row0, box.col0, g.rowStep, g.colStep, g.rows, g.cols, out,
+                         nullptr);
+    else
+        cutCrop(ct, k, box.row0, box.col0, g.rows, g.cols, out);
+}
+
+/// Cuts the crop at `box` on slice k into the buffers' image, labels, lesion mask and slice-context
+/// planes; returns its lesion pixels.
+long long cutImageAndMask(const CtVolume& ct, const LabelVolume& labels, int k, const CropBox& box,
+                          const CropGeometry& g, const compute::SliceContext& context, CropBuffers& b)
+{
+    if (context.slices > 0)
+        cutContextPlanes(
+            ct, k, context, g.pixels, [&](int slice, int16_t* out) { cutPlane(ct, slice, box, g, out); },
+            b.contextPlanes.data());
     long long lesionPixels = 0;
     if (g.resample) {
         cutResampledCrop(ct, &labels, k, box.row0, box.col0, g.rowStep, g.colStep, g.rows, g.cols,
@@ -179,6 +194,8 @@ int pasteSanitySquare(int sanitySquare, const CropGeometry& g, CropBuffers& b)
         for (int c = 0; c < side; ++c) {
             b.image[static_cast<size_t>(r) * g.cols + c] = -1024;
             b.mask[static_cast<size_t>(r) * g.cols + c] = 1;
+            for (size_t plane = 0; plane < b.contextPlanes.size() / g.pixels; ++plane) // on every plane
+                b.contextPlanes[plane * g.pixels + static_cast<size_t>(r) * g.cols + c] = -1024;
         }
     return side;
 }
@@ -192,7 +209,8 @@ void cropSlices(const CtVolume& ct, const LabelVolume& labels, Split split,
     const KidneyCentres centres(labels, options.centring == "kidney+lesion"
                                             ? (tumourOnly ? isKidneyOrTumour : isKidneyOrLesion)
                                             : nullptr);
-    CropBuffers buffers(g.pixels);
+    const compute::SliceContext context{options.contextSlices, options.contextSpacingMm};
+    CropBuffers buffers(g.pixels, context);
     std::vector<uint8_t> covered(static_cast<size_t>(labels.rows()) * labels.cols());
     for (int k = 0; k < labels.slices(); ++k) {
         const bool sampled = k % options.sliceStep == 0;
@@ -209,7 +227,7 @@ void cropSlices(const CtVolume& ct, const LabelVolume& labels, Split split,
             record.kidneyOnSlice = box.kidneyOnSlice;
             record.row0 = box.box.row0;
             record.col0 = box.box.col0;
-            const long long lesionPixels = cutImageAndMask(ct, labels, k, box.box, g, buffers);
+            const long long lesionPixels = cutImageAndMask(ct, labels, k, box.box, g, context, buffers);
             record.lesion = lesionPixels > 0 ? 1 : 0;
             record.lesionFraction = static_cast<double>(lesionPixels) / static_cast<double>(g.pixels);
             if (options.sanitySquare > 0 && record.lesion) {
@@ -220,6 +238,8 @@ void cropSlices(const CtVolume& ct, const LabelVolume& labels, Split split,
             out.images.insert(out.images.end(), buffers.image.begin(), buffers.image.end());
             out.masks.insert(out.masks.end(), buffers.mask.begin(), buffers.mask.end());
             out.labels.insert(out.labels.end(), buffers.labels.begin(), buffers.labels.end());
+            out.contextPlanes.insert(out.contextPlanes.end(), buffers.contextPlanes.begin(),
+                                     buffers.contextPlanes.end());
         }
     }
 }
@@ -264,6 +284,11 @@ void validate(const DatasetBuildOptions& options)
         throw InputError("pixel spacing must be 0 (the scan's own) or up to 20 mm");
     if (!(options.huHigh > options.huLow))
         throw InputError("the HU window's upper bound must be above its lower bound");
+    try {
+        compute::SliceContext{options.contextSlices, options.contextSpacingMm}.check();
+    } catch (const std::invalid_argument& e) {
+        throw InputError(e.what());
+    }
     if (options.trainFraction <= 0 || options.validationFraction < 0 ||
         options.trainFraction + options.validationFraction >= 1.0)
         throw InputError("split fractions must be positive and leave a test split");
@@ -293,6 +318,7 @@ nlohmann::json writeCaseCrops(const CaseCrops& crops, Split split, const Dataset
                               compute::CropDatasetWriter& writer, DatasetBuildSummary& summary)
 {
     const size_t pixels = static_cast<size_t>(options.cropRows) * options.cropCols;
+    const size_t contextPixels = pixels * 2 * static_cast<size_t>(options.contextSlices);
     SplitCount& count = split == Split::Train        ? summary.train
                         : split == Split::Validation ? summary.validation
                                                      : summary.test;
@@ -300,7 +326,8 @@ nlohmann::json writeCaseCrops(const CaseCrops& crops, Split split, const Dataset
     long long lesionCrops = 0;
     for (size_t i = 0; i < crops.records.size(); ++i) {
         writer.append(crops.records[i], crops.images.data() + i * pixels, crops.masks.data() + i * pixels,
-                      crops.labels.data() + i * pixels);
+                      crops.labels.data() + i * pixels,
+                      contextPixels > 0 ? crops.contextPlanes.data() + i * contextPixels : nullptr);
         lesionCrops += crops.records[i].lesion;
     }
     count.crops += static_cast<long long>(crops.records.size());
@@ -381,6 +408,8 @@ compute::DatasetParameters datasetParameters(const DatasetBuildOptions& options,
     parameters.centring = options.centring;
     parameters.lesionLabels = options.lesionLabels;
     parameters.pixelSpacingMm = options.pixelSpacingMm;
+    if (options.contextSlices > 0)
+        parameters.context = {options.contextSlices, options.contextSpacingMm};
     return parameters;
 }
 
@@ -403,6 +432,8 @@ nlohmann::json manifestJson(const DatasetBuildOptions& options, const compute::D
           {"centring", options.centring},
           {"lesion_labels", options.lesionLabels},
           {"pixel_spacing_mm", options.pixelSpacingMm},
+          {"context_slices", options.contextSlices},
+          {"context_spacing_mm", options.contextSlices > 0 ? options.contextSpacingMm : 0.0},
           {"geometry",
            std::string("rounded centroid of ") +
                (options.centring == "kidney" ? "label 1 (kidney)" : "kidney and lesion labels") +
@@ -438,7 +469,8 @@ DatasetBuildSummary buildCropDataset(const DatasetBuildOptions& options,
     const auto splits =
         assignSplits(cases.size(), options.seed, options.trainFraction, options.validationFraction);
 
-    compute::CropDatasetWriter writer(options.out, options.cropRows, options.cropCols);
+    compute::CropDatasetWriter writer(options.out, options.cropRows, options.cropCols,
+                                      compute::SliceContext{options.contextSlices, options.contextSpacingMm});
     const nlohmann::json caseList = cropAllCases(cases, splits, options, writer, summary, progress, cancel);
     if (summary.casesUsed == 0)
         throw InputError(options.cases, "no case could be used (" + summary.skipped.front() + ")");

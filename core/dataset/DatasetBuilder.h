@@ -30,6 +30,10 @@ struct DatasetBuildOptions {
     std::string centring = "kidney";
     std::string lesionLabels = "tumour+cyst"; ///< what counts as lesion: "tumour+cyst" or "tumour"
     double pixelSpacingMm = 0; ///< > 0: crops resampled to this in-plane spacing (fixed field of view)
+    /// Slice context for 2.5D models (compute::SliceContext): planes each side of a crop, and
+    /// their distance in mm (context.npy); 0 = none.
+    int contextSlices = 0;
+    double contextSpacingMm = 5.0;
     int threads = 0;            ///< cases read in parallel; 0 = hardware threads (at most 4)
 };
 

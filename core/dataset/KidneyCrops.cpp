@@ -60,6 +60,48 @@ void cutResampledCrop(const CtVolume& ct, const LabelVolume* labels, int slice, 
     }
 }
 
+void cutContextPlanes(const CtVolume& ct, int slice, const compute::SliceContext& context, size_t planePixels,
+                      const std::function<void(int, int16_t*)>& cutSlice, int16_t* out)
+{
+    std::vector<int16_t> below(planePixels), above(planePixels);
+    const double lastSlice = ct.slices() - 1;
+    for (int channel = 0; channel < context.channels(); ++channel) {
+        const int offset = context.offsetOf(channel);
+        if (offset == 0)
+            continue;
+        const double z = std::clamp(slice + offset * context.spacingMm / ct.spacing[0], 0.0, lastSlice);
+        const int z0 = static_cast<int>(std::floor(z));
+        const double f = z - z0;
+        cutSlice(z0, below.data());
+        if (f < 1e-6) {
+            std::copy(below.begin(), below.end(), out);
+        } else {
+            cutSlice(z0 + 1, above.data());
+            for (size_t p = 0; p < planePixels; ++p)
+                out[p] = static_cast<int16_t>(std::lround((1 - f) * below[p] + f * above[p]));
+        }
+        out += planePixels;
+    }
+}
+
+compute::Image2D cutModelInput(const CtVolume& ct, int slice, const compute::SliceContext& context, int rows,
+                               int cols, const std::function<void(int, int16_t*)>& cutSlice)
+{
+    const size_t pixels = static_cast<size_t>(rows) * cols;
+    std::vector<int16_t> planes(pixels * static_cast<size_t>(context.channels()));
+    // Planes -n .. -1, then the slice itself, then +1 .. +n.
+    int16_t* own = planes.data() + static_cast<size_t>(context.slices) * pixels;
+    cutSlice(slice, own);
+    if (context.slices > 0) {
+        std::vector<int16_t> others(2 * static_cast<size_t>(context.slices) * pixels);
+        cutContextPlanes(ct, slice, context, pixels, cutSlice, others.data());
+        const auto half = others.begin() + static_cast<std::ptrdiff_t>(context.slices * pixels);
+        std::copy(others.begin(), half, planes.begin());
+        std::copy(half, others.end(), own + pixels);
+    }
+    return {rows, cols, std::vector<float>(planes.begin(), planes.end()), context.channels()};
+}
+
 KidneyCentres::KidneyCentres(const LabelVolume& labels, bool (*isCentreVoxel)(uint8_t))
     : m_slices(labels.slices())
     , m_rows(labels.rows())

@@ -3,10 +3,12 @@
 // Where the method's crops sit on a slice: one box per side, centred on that side's kidney.
 // Shared by the dataset builder and the workstation's CAM overlay, so both see the same crops.
 
+#include "core/compute/Classifier.h"
 #include "core/io/Volume.h"
 #include "core/masks/CropBox.h"
 
 #include <array>
+#include <functional>
 #include <optional>
 #include <string>
 #include <vector>
@@ -30,6 +32,20 @@ void cutCrop(const CtVolume& ct, int slice, int row0, int col0, int rows, int co
 /// bilinearly (-1024 HU outside the slice); `labelsOut` (optional) takes the nearest label.
 void cutResampledCrop(const CtVolume& ct, const LabelVolume* labels, int slice, int row0, int col0,
                       double rowStep, double colStep, int rows, int cols, int16_t* out, uint8_t* labelsOut);
+
+/// A 2.5D model's other planes of one crop (compute::SliceContext order without the crop's own
+/// plane: -n .. -1, +1 .. +n): the axial planes offset x spacingMm from `slice`, each
+/// interpolated linearly between the two nearest slices (positions past the first or last slice
+/// take that slice). `cutSlice(k, out)` cuts the crop on slice k (cutCrop or cutResampledCrop, as
+/// the crop's own plane was cut); `out` takes 2n planes of `planePixels`. One implementation for
+/// the dataset builder, the workstation and `cam`, so their 2.5D crops agree.
+void cutContextPlanes(const CtVolume& ct, int slice, const compute::SliceContext& context, size_t planePixels,
+                      const std::function<void(int, int16_t*)>& cutSlice, int16_t* out);
+
+/// A crop as a model of `context` reads it: its own plane (`cutSlice(slice, ...)`) and, for a 2.5D
+/// model, the context planes (cutContextPlanes) in channel order; rows x cols HU per plane.
+compute::Image2D cutModelInput(const CtVolume& ct, int slice, const compute::SliceContext& context, int rows,
+                               int cols, const std::function<void(int, int16_t*)>& cutSlice);
 
 /// The kidney label's centroid per slice and side of a label volume (one pass over the voxels).
 class KidneyCentres {

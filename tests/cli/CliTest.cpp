@@ -281,3 +281,54 @@ TEST(Cli, CamWritesOneMapPerMethod)
             .exitCode,
         1); // a 3D volume needs --slice
 }
+
+TEST(Cli, TwoPointFiveDFromTheDatasetToTheMaps)
+{
+    // Issue 16, slice context: a dataset with the planes 5 mm above and below each crop, a 2.5D
+    // classifier trained on it (and a 2D one on the same crops), and its maps of a volume's slice.
+    TempDir dir;
+    ASSERT_EQ(run("phantom --out " + (dir / "cases").string() +
+                  " --cases 3 --min-size 96 --max-size 96 --thickness 5")
+                  .exitCode,
+              0);
+    const auto build = run("dataset build --cases " + (dir / "cases").string() + " --out " +
+                           (dir / "crops").string() + " --crop 32 --context 1 --context-spacing 5");
+    ASSERT_EQ(build.exitCode, 0) << build.out;
+    const auto dataset = weaksight::compute::CropDataset::open(dir / "crops");
+    EXPECT_EQ(dataset.parameters().context, (weaksight::compute::SliceContext{1, 5.0}));
+    EXPECT_TRUE(std::filesystem::exists(dir / "crops" / "context.npy"));
+    for (const auto& [name, context] : {std::pair{"flat", " --context 0"}, std::pair{"deep", ""}})
+        ASSERT_EQ(run("train --data " + (dir / "crops").string() + " --out " + (dir / name).string() +
+                      ".wsm --epochs 1 --batch 8 --threads 2" + context)
+                      .exitCode,
+                  0);
+    const auto deep = (dir / "deep.wsm").string(), flat = (dir / "flat.wsm").string();
+    EXPECT_EQ(weaksight::compute::Classifier::load(deep, "cpu").description().context.slices, 1);
+    EXPECT_EQ(weaksight::compute::Classifier::load(flat, "cpu").description().context.slices, 0);
+
+    const std::string volume = (dir / "cases/case_00000/imaging.nii.gz").string();
+    const auto maps = run("cam --model " + deep + " --input " + volume +
+                          " --slice 5 --method gradcam --out " + (dir / "deep.nii.gz").string());
+    ASSERT_EQ(maps.exitCode, 0) << maps.out;
+    EXPECT_EQ(weaksight::readImage2D(dir / "deep.nii.gz").rows, 96);
+    // One 2D image has no neighbouring planes; the 2D model cannot stand in for the 2.5D one.
+    const auto crop = writeTestCrop(dir / "crop.nii.gz", 0.8);
+    const auto flatInput = runWeaksight("cam --model " + deep + " --input " + crop.string(), true);
+    EXPECT_EQ(flatInput.exitCode, 1);
+    EXPECT_NE(flatInput.out.find("give a volume and --slice"), std::string::npos) << flatInput.out;
+    const auto notDeep = runWeaksight("evaluate --data " + (dir / "crops").string() + " --model " + flat +
+                                          " --out " + (dir / "eval").string() + " --context-model " + flat,
+                                      true);
+    EXPECT_EQ(notDeep.exitCode, 1);
+    EXPECT_NE(notDeep.out.find("is a 2D model"), std::string::npos) << notDeep.out;
+    // A 2.5D model asked to read a 2D dataset is told how to build one it can read.
+    ASSERT_EQ(run("dataset build --cases " + (dir / "cases").string() + " --out " +
+                  (dir / "flat-crops").string() + " --crop 32")
+                  .exitCode,
+              0);
+    const auto refused = runWeaksight("evaluate --data " + (dir / "flat-crops").string() + " --model " +
+                                          deep + " --out " + (dir / "e2").string(),
+                                      true);
+    EXPECT_EQ(refused.exitCode, 1);
+    EXPECT_NE(refused.out.find("--context 1 --context-spacing"), std::string::npos) << refused.out;
+}

@@ -73,7 +73,176 @@ fs::path writeSquaresDataset(const std::string& name, int cases = 12, uint32_t s
     return dir;
 }
 
+/// A 2.5D dataset (issue 16, slice context): `slices` planes each side, 5 mm apart. Plane `offset`
+/// of crop i holds tissue + 1000 x offset HU; the own plane is tissue. With `squareAbove`, a lesion
+/// crop's bright square lies on plane +1 only: only a model that reads that plane can see it.
+fs::path writeContextDataset(const std::string& name, int slices, bool squareAbove, int cases = 12)
+{
+    const fs::path dir = scratch(name);
+    const SliceContext context{slices, 5.0};
+    CropDatasetWriter writer(dir, kSize, kSize, context);
+    std::mt19937 rng(3);
+    std::normal_distribution<float> tissue(40.f, 25.f);
+    std::uniform_int_distribution<int> position(2, kSize - kSquare - 2);
+    const size_t pixels = kSize * kSize;
+    std::vector<int16_t> image(pixels), planes(2 * static_cast<size_t>(slices) * pixels);
+    std::vector<uint8_t> mask(pixels);
+    for (int c = 0; c < cases; ++c)
+        for (int i = 0; i < 12; ++i) {
+            CropRecord r;
+            r.caseId = "case_" + std::to_string(c);
+            r.split = c < cases / 2 ? Split::Train : c < 3 * cases / 4 ? Split::Validation : Split::Test;
+            r.slice = i;
+            r.side = i % 2 ? "left" : "right";
+            r.lesion = i % 2;
+            for (auto& v : image)
+                v = static_cast<int16_t>(tissue(rng));
+            for (int channel = 0, plane = 0; channel < context.channels(); ++channel) {
+                const int offset = context.offsetOf(channel);
+                if (offset == 0)
+                    continue;
+                for (size_t p = 0; p < pixels; ++p)
+                    planes[plane * pixels + p] = static_cast<int16_t>((squareAbove ? tissue(rng) : 0.f) +
+                                                                      (squareAbove ? 0 : 1000 * offset));
+                ++plane;
+            }
+            std::fill(mask.begin(), mask.end(), uint8_t{0});
+            if (r.lesion && squareAbove) {
+                int16_t* above = planes.data() + static_cast<size_t>(slices) * pixels; // plane +1
+                const int top = position(rng), left = position(rng);
+                for (int y = top; y < top + kSquare; ++y)
+                    for (int x = left; x < left + kSquare; ++x) {
+                        above[static_cast<size_t>(y * kSize + x)] += 300;
+                        mask[static_cast<size_t>(y * kSize + x)] = 1;
+                    }
+                r.lesionFraction = double(kSquare * kSquare) / (kSize * kSize);
+            }
+            writer.append(r, image.data(), mask.data(), nullptr, planes.data());
+        }
+    DatasetParameters p;
+    p.huLow = -100;
+    p.huHigh = 500;
+    p.synthetic = true;
+    writer.finish(p);
+    return dir;
+}
+
 } // namespace
+
+TEST(CropDataset, SliceContextPlanesComeBackInChannelOrder)
+{
+    const fs::path dir = writeContextDataset("context", 2, false, 2);
+    const CropDataset d = CropDataset::open(dir);
+    EXPECT_EQ(d.parameters().context, (SliceContext{2, 5.0}));
+    const size_t pixels = kSize * kSize;
+    for (size_t i : {0u, 7u, 23u}) {
+        const Image2D all = d.image(i, {2, 5.0});
+        ASSERT_EQ(all.channels, 5);
+        ASSERT_EQ(all.pixels.size(), 5 * pixels);
+        for (int channel = 0; channel < 5; ++channel) {
+            const int offset = channel - 2;
+            const float expected = offset == 0 ? float(d.imagePixels(i)[17]) : float(1000 * offset);
+            EXPECT_EQ(all.pixels[channel * pixels + 17], expected) << "crop " << i << " plane " << offset;
+        }
+        // A model of one plane each side reads planes -1, 0, +1 of the same crop.
+        const Image2D three = d.image(i, {1, 5.0});
+        ASSERT_EQ(three.channels, 3);
+        EXPECT_TRUE(std::equal(three.pixels.begin(), three.pixels.end(), all.pixels.begin() + pixels));
+        EXPECT_EQ(d.image(i).channels, 1) << "2D models read the crop's own plane";
+        EXPECT_EQ(d.contentKey(i), cropContentKey(d.image(i))) << "the 2D key whatever the crop's type";
+        EXPECT_NE(d.contentKey(i, {1, 5.0}), d.contentKey(i)) << "a 2.5D crop has a key of its own";
+        EXPECT_NE(d.contentKey(i, {1, 5.0}), d.contentKey(i, {2, 5.0}));
+    }
+    // More planes than it has, or another spacing, is refused with the build command to run.
+    for (const SliceContext wanted : {SliceContext{3, 5.0}, SliceContext{1, 2.5}})
+        try {
+            d.image(0, wanted);
+            FAIL() << wanted.describe() << " was read";
+        } catch (const std::invalid_argument& e) {
+            EXPECT_NE(std::string(e.what()).find("--context " + std::to_string(wanted.slices)),
+                      std::string::npos)
+                << e.what();
+        }
+    // context.npy is a NumPy file of count x 4 x rows x cols; a truncated one is refused by name.
+    std::ifstream npy(dir / "context.npy", std::ios::binary);
+    std::string header(128, '\0');
+    npy.read(header.data(), 128);
+    EXPECT_NE(header.find("'shape': (24, 4, 48, 48)"), std::string::npos) << header;
+    npy.close();
+    fs::resize_file(dir / "context.npy", fs::file_size(dir / "context.npy") - 2);
+    try {
+        CropDataset::open(dir);
+        FAIL() << "a truncated context file was accepted";
+    } catch (const std::runtime_error& e) {
+        EXPECT_NE(std::string(e.what()).find("context.npy"), std::string::npos) << e.what();
+    }
+    // A writer with context refuses a crop without its planes.
+    CropDatasetWriter writer(scratch("context-missing"), kSize, kSize, {1, 5.0});
+    std::vector<int16_t> image(pixels);
+    std::vector<uint8_t> mask(pixels);
+    EXPECT_THROW(writer.append(CropRecord{}, image.data(), mask.data()), std::runtime_error);
+    fs::remove_all(scratch("context-missing"));
+    fs::remove_all(dir);
+}
+
+TEST(Training, ATwoPointFiveDModelSeesWhatLiesOnlyOnTheNeighbouringPlanes)
+{
+    // The lesion is drawn on the plane 5 mm above the crop: a 2D model sees tissue only, a 2.5D
+    // model of one plane each side sees the square.
+    configureCpuThreads(2);
+    const fs::path dir = writeContextDataset("context-train", 1, true);
+    const CropDataset dataset = CropDataset::open(dir);
+    TrainOptions o;
+    o.architecture = "tiny";
+    o.epochs = 4;
+    o.batchSize = 12;
+    o.learningRate = 3e-3;
+    o.device = "cpu";
+    o.seed = 7;
+    o.out = dir / "flat.wsm";
+    o.contextSlices = 0;
+    trainClassifier(dataset, o);
+    o.out = dir / "context.wsm";
+    o.contextSlices = -1; // all the dataset has
+    trainClassifier(dataset, o);
+    const Classifier flat = Classifier::load((dir / "flat.wsm").string(), "cpu");
+    const Classifier context = Classifier::load((dir / "context.wsm").string(), "cpu");
+    EXPECT_EQ(flat.description().context.slices, 0);
+    EXPECT_EQ(context.description().context, (SliceContext{1, 5.0})) << "saved and loaded with the model";
+    const auto test = dataset.indicesOf(Split::Test);
+    const auto seen = classifyCrops(context, dataset, test), unseen = classifyCrops(flat, dataset, test);
+    EXPECT_GT(seen.f1(), 0.9) << "P " << seen.precision() << " R " << seen.recall();
+    EXPECT_LT(unseen.f1(), seen.f1() - 0.2) << "the 2D model cannot see the plane above";
+
+    // Its maps: every method runs on three-plane crops, and Grad-CAM finds the square drawn above.
+    std::vector<size_t> lesion;
+    for (size_t i : test)
+        if (dataset.records()[i].lesion)
+            lesion.push_back(i);
+    for (const CamMethod method :
+         {CamMethod::GradCam, CamMethod::ScoreCam, CamMethod::SmoothGradCamPlusPlus}) {
+        CamOptions options;
+        options.method = method;
+        const auto maps = camsForCrops(context, dataset, lesion, options, nullptr);
+        ASSERT_EQ(maps.size(), lesion.size());
+        double inside = 0, outside = 0;
+        for (size_t n = 0; n < lesion.size(); ++n)
+            for (int p = 0; p < kSize * kSize; ++p)
+                (dataset.maskPixels(lesion[n])[p] ? inside : outside) +=
+                    maps[n].upsampled.values[static_cast<size_t>(p)] /
+                    (dataset.maskPixels(lesion[n])[p] ? kSquare * kSquare
+                                                      : kSize * kSize - kSquare * kSquare);
+        EXPECT_GT(inside, outside) << toString(method) << ": the map is higher on the square";
+    }
+    // A crop of one plane is refused by a three-channel model, with the reason.
+    try {
+        context.lesionProbability({dataset.image(test.front())});
+        FAIL() << "a 2D crop was fed to a 2.5D model";
+    } catch (const std::invalid_argument& e) {
+        EXPECT_NE(std::string(e.what()).find("2.5D"), std::string::npos) << e.what();
+    }
+    fs::remove_all(dir);
+}
 
 TEST(CropDataset, WritesAndMapsCropsWithTheirRecords)
 {

@@ -10,6 +10,7 @@
 #include "core/phantom/Phantom.h"
 #include "core/research/ProposalStudy.h"
 
+#include <algorithm>
 #include <cmath>
 #include <fstream>
 #include <functional>
@@ -468,4 +469,91 @@ TEST(SliceContext, NeighbouringCropsLineUpOnRealKits23Masks)
     EXPECT_GT(pairs, 20);
     EXPECT_GT(moved, 0) << "the kidney's centre moves between slices: the boxes differ";
     EXPECT_GT(compared, 100000);
+}
+
+TEST(SliceContext, TwoPointFiveDPlanesAreTheCropsBoxOnTheNeighbouringSlicesOfRealKits23Masks)
+{
+    // A 2.5D model's planes (issue 16) are the crop's own box on the planes k x spacing mm away: on
+    // a real 5 mm KiTS23 case, 10 mm apart they are the slices two away; 2.5 mm apart, every other
+    // plane lies halfway between two slices and is their mean. Past the volume's ends: the end slice.
+    const auto data = realDataDirectory();
+    if (!data || !fs::exists(*data / "kits23" / "case_00110"))
+        GTEST_SKIP() << "real KiTS23 masks not found (../shared/data or $WEAKSIGHT_REAL_DATA)";
+    TempDir dir;
+    const auto cases = realKitsCases(*data, dir / "cases", {"case_00110"});
+    const CtVolume& ct = *cases.at("case_00110").imaging;
+    ASSERT_DOUBLE_EQ(ct.spacing[0], 5.0);
+    for (const double spacing : {10.0, 2.5}) {
+        DatasetBuildOptions options;
+        options.cases = dir / "cases";
+        options.out = dir / ("crops-" + std::to_string(spacing));
+        options.contextSlices = 2;
+        options.contextSpacingMm = spacing;
+        buildCropDataset(options);
+        const CropDataset dataset = CropDataset::open(options.out);
+        ASSERT_EQ(dataset.parameters().context, (compute::SliceContext{2, spacing}));
+        const int rows = dataset.parameters().rows, cols = dataset.parameters().cols;
+        long long compared = 0, halfway = 0, clamped = 0, differs = 0;
+        for (size_t i = 0; i < dataset.size(); ++i) {
+            const auto& crop = dataset.records()[i];
+            for (int offset = -2; offset <= 2; ++offset) {
+                const double z = crop.slice + offset * spacing / 5.0;
+                const double inside = std::clamp(z, 0.0, ct.slices() - 1.0);
+                clamped += z != inside;
+                const int below = static_cast<int>(std::floor(inside));
+                const bool between = inside != below;
+                halfway += between;
+                const int16_t* plane = dataset.planePixels(i, offset);
+                for (int r = 0; r < rows; ++r)
+                    for (int c = 0; c < cols; ++c) {
+                        const int y = crop.row0 + r, x = crop.col0 + c;
+                        ASSERT_TRUE(y >= 0 && x >= 0 && y < ct.rows() && x < ct.cols());
+                        const int expected =
+                            between ? static_cast<int>(
+                                          std::lround((ct.at(below, y, x) + ct.at(below + 1, y, x)) / 2.0))
+                                    : ct.at(below, y, x);
+                        ASSERT_EQ(plane[static_cast<size_t>(r) * cols + c], expected)
+                            << "crop " << i << " plane " << offset << " at " << r << "," << c;
+                        differs +=
+                            offset != 0 && plane[static_cast<size_t>(r) * cols + c] !=
+                                               dataset.imagePixels(i)[static_cast<size_t>(r) * cols + c];
+                        ++compared;
+                    }
+            }
+        }
+        EXPECT_GT(compared, 1000000);
+        EXPECT_GT(differs, 10000) << "the planes are other slices, not copies of the crop";
+        std::cout << "context " << spacing << " mm: " << clamped << " planes past the volume's ends\n";
+        if (spacing == 2.5)
+            EXPECT_GT(halfway, 0);
+        else
+            EXPECT_EQ(halfway, 0);
+    }
+}
+
+TEST(SliceContext, PlanesInterpolateLinearlyAlongTheAxisAndStopAtTheVolumesEnds)
+{
+    // Slice k holds 30 k HU everywhere, slices 3 mm apart: a plane z mm away holds 30 (k + z / 3),
+    // rounded, until it passes the first or last slice.
+    CtVolume ct(StorageGeometry::canonical({6, 4, 4}, {3.0, 1.0, 1.0}));
+    for (int k = 0; k < 6; ++k)
+        std::fill(ct.voxels.begin() + k * 16, ct.voxels.begin() + (k + 1) * 16, static_cast<int16_t>(30 * k));
+    const auto planesAt = [&](int slice, const compute::SliceContext& context) {
+        std::vector<int16_t> out(2 * static_cast<size_t>(context.slices) * 4);
+        cutContextPlanes(
+            ct, slice, context, 4, [&](int k, int16_t* crop) { cutCrop(ct, k, 1, 1, 2, 2, crop); },
+            out.data());
+        std::vector<int> values;
+        for (size_t plane = 0; plane < out.size() / 4; ++plane)
+            values.push_back(out[plane * 4]);
+        return values;
+    };
+    EXPECT_EQ(planesAt(2, {2, 2.0}), (std::vector<int>{20, 40, 80, 100})) << "2 mm = 2/3 slice";
+    EXPECT_EQ(planesAt(0, {1, 4.0}), (std::vector<int>{0, 40})) << "below the first slice: the first";
+    EXPECT_EQ(planesAt(5, {2, 6.0}), (std::vector<int>{30, 90, 150, 150})) << "above the last: the last";
+    // The model's input in channel order: planes -n .. -1, the slice, +1 .. +n.
+    const compute::Image2D input =
+        cutModelInput(ct, 3, {1, 3.0}, 2, 2, [&](int k, int16_t* crop) { cutCrop(ct, k, 1, 1, 2, 2, crop); });
+    ASSERT_EQ(input.channels, 3);
+    EXPECT_EQ(input.pixels, (std::vector<float>{60, 60, 60, 60, 90, 90, 90, 90, 120, 120, 120, 120}));
 }

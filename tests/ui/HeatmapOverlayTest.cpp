@@ -558,3 +558,54 @@ TEST(HeatmapSettings, AModelsPhysicalScaleIsKeptByResamplingItsCrops)
     for (size_t i = 0; i < expected.values.size(); ++i)
         ASSERT_NEAR(patches[0].values[i], expected.values[i], 1e-5f + 1e-4f * std::abs(expected.values[i]));
 }
+
+TEST(HeatmapSettings, ATwoPointFiveDModelReadsTheSlicesAboveAndBelowItsCrops)
+{
+    // Issue 16, slice context: a model of one plane each side, one slice thickness apart, is fed
+    // the crop's box on the slice below, the slice and the slice above, in that order.
+    TempDir dir;
+    writeCaseAndModel(dir, 12, 96);
+    auto loaded = std::make_shared<const LoadedCase>(loadCase(scanDataset(dir / "cases").front()));
+    compute::ModelDescription description;
+    description.architecture = "tiny";
+    description.targetLayer = "layer3";
+    description.context = {1, loaded->imaging->spacing[0]};
+    compute::Classifier::create(description, 12).save((dir / "context.wsm").string());
+    const auto model = compute::Classifier::load((dir / "context.wsm").string(), "cpu");
+
+    ui::CamController cams;
+    cams.setCropSize(40);
+    QSignalSpy modelLoaded(&cams, &ui::CamController::modelLoaded);
+    cams.loadModel(QString::fromStdString((dir / "context.wsm").string()), "cpu");
+    ASSERT_TRUE(modelLoaded.wait(20000));
+    cams.setCase(loaded);
+    const KidneyCentres centres(*loaded->labels);
+    int slice = 1;
+    while (slice < loaded->imaging->slices() - 1 && centres.boxes(slice, 40, 40).empty())
+        ++slice;
+    ASSERT_LT(slice, loaded->imaging->slices() - 1);
+    cams.setNormalisation(compute::MapNormalisation::None);
+    cams.requestSlice(slice);
+    ASSERT_TRUE(QTest::qWaitFor([&] { return cams.heatmaps(slice) != nullptr; }, 60000));
+
+    const auto box = centres.boxes(slice, 40, 40).front().box;
+    std::vector<float> planes;
+    std::vector<int16_t> pixels(40 * 40);
+    for (const int k : {slice - 1, slice, slice + 1}) {
+        cutCrop(*loaded->imaging, k, box.row0, box.col0, 40, 40, pixels.data());
+        planes.insert(planes.end(), pixels.begin(), pixels.end());
+    }
+    const auto direct = compute::computeCams(model, {{40, 40, planes, 3}}, compute::CamOptions{});
+    const auto expected = compute::upsampleBilinear(direct.front().raw, 40, 40);
+    const auto& patch = cams.heatmaps(slice)->crops.front();
+    ASSERT_EQ(patch.values.size(), expected.values.size());
+    for (size_t i = 0; i < expected.values.size(); ++i)
+        ASSERT_NEAR(patch.values[i], expected.values[i], 1e-5f + 1e-4f * std::abs(expected.values[i]));
+    // The slice alone (a 2D crop) gives another map: the neighbours are really read.
+    const auto flatPlanes = std::vector<float>(planes.begin() + 1600, planes.begin() + 3200);
+    std::vector<float> repeated;
+    for (int k = 0; k < 3; ++k)
+        repeated.insert(repeated.end(), flatPlanes.begin(), flatPlanes.end());
+    const auto same = compute::computeCams(model, {{40, 40, repeated, 3}}, compute::CamOptions{});
+    EXPECT_NE(same.front().raw.values, direct.front().raw.values);
+}
