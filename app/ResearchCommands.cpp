@@ -20,6 +20,7 @@
 #include <fstream>
 #include <iostream>
 #include <nlohmann/json.hpp>
+#include <optional>
 #include <spdlog/fmt/fmt.h>
 #include <spdlog/spdlog.h>
 #include <unistd.h>
@@ -68,6 +69,8 @@ int runDatasetBuild(const DatasetBuildCommandOptions& o)
         std::cout << fmt::format("crops at {:.2f} mm pixels, the spacing {} was trained at\n", options.pixelSpacingMm,
                                  o.spacingOfModel);
     }
+    options.contextSlices = o.contextSlices;
+    options.contextSpacingMm = o.contextSpacingMm;
     options.threads = o.threads;
     const bool terminal = ::isatty(STDERR_FILENO);
     const auto summary = buildCropDataset(options, [&](int done, int total) {
@@ -105,6 +108,7 @@ int runTrain(const TrainCommandOptions& o)
     options.device = o.device;
     options.out = o.out;
     options.resume = o.resume;
+    options.contextSlices = o.contextSlices;
     const auto device = compute::selectDevice(o.device);
     std::cout << fmt::format("training {} on {} ({} train / {} val crops) on {} ({} CPU threads)\n", o.architecture,
                              o.data, dataset.indicesOf(compute::Split::Train).size(),
@@ -257,11 +261,13 @@ void printEvaluationSummary(const compute::EvaluationResult& result,
             figureText(m.large.testFigure(m.large.testIou)));
 }
 
-/// Issue 16's rows: refined and volumetric proposals, and with --proposals all the two U-Nets.
-void addProposalStudy(const EvaluateCommandOptions& o, compute::EvaluationResult& result,
-                      const compute::Classifier& model, const compute::CropDataset& dataset,
-                      const compute::EvaluationOptions& options, const fs::path& out)
+/// Issue 16's rows: refined, volumetric and 2.5D proposals, and with --proposals all the two
+/// U-Nets. Returns the report's note on the 2.5D classifier (empty without one).
+std::string addProposalStudy(const EvaluateCommandOptions& o, compute::EvaluationResult& result,
+                             const compute::Classifier& model, const compute::CropDataset& dataset,
+                             const compute::EvaluationOptions& options, const fs::path& out)
 {
+    std::string contextNote;
     research::ProposalStudyOptions study;
     study.supervisedSegmenter = study.pseudoLabelSegmenter = o.proposals == "all";
     if (!o.refine.empty())
@@ -270,12 +276,36 @@ void addProposalStudy(const EvaluateCommandOptions& o, compute::EvaluationResult
     study.training.device = o.device;
     study.training.seed = 0;
     study.segmenterFolder = out;
+    std::optional<compute::Classifier> contextModel;
+    std::optional<compute::CamCache> contextCache;
+    if (!o.contextModel.empty()) {
+        contextModel = compute::Classifier::load(o.contextModel, o.device);
+        const auto& description = contextModel->description();
+        if (description.context.slices == 0)
+            throw InputError(o.contextModel,
+                             "is a 2D model (no slice context): train it on a dataset built with "
+                             "--context");
+        dataset.checkContext(description.context);
+        warnIfScalesDiffer(description, dataset.parameters());
+        contextCache.emplace(out / "cams-2.5d.wscam", contextModel->contentHash());
+        study.contextClassifier = &*contextModel;
+        study.contextCache = &*contextCache;
+        const auto test = dataset.indicesOf(compute::Split::Test);
+        const auto metrics = compute::classifyCrops(*contextModel, dataset, test);
+        contextNote = fmt::format(
+            "2.5D classifier `{}` ({}, {}): test F1 {:.2f} %, accuracy {:.2f} %. Its maps are scored on the "
+            "crops the main model classified correctly, so every row shares one set of crops.",
+            fs::path(o.contextModel).filename().string(), description.architecture,
+            description.context.describe(), 100 * metrics.f1(), 100 * metrics.accuracy());
+        std::cout << contextNote << "\n";
+    }
     const auto done = research::addProposalRows(result, model, dataset, options, study);
     std::cout << (done.refinedMethod.empty()
                       ? std::string("no refined proposals: no CAM method had a threshold chosen on validation\n")
                       : fmt::format("refined proposals from the {} maps\n", done.refinedMethod));
     for (const auto& file : done.segmenterFiles)
         std::cout << "U-Net -> " << file.string() << "\n";
+    return contextNote;
 }
 
 } // namespace
@@ -283,9 +313,12 @@ void addProposalStudy(const EvaluateCommandOptions& o, compute::EvaluationResult
 int runEvaluate(const EvaluateCommandOptions& o)
 {
     const auto start = std::chrono::steady_clock::now();
+    if (!o.contextModel.empty() && o.proposals == "none")
+        throw InputError("--context-model needs the proposal rows (--proposals refined or all)");
     compute::configureCpuThreads(o.threads);
     const auto dataset = compute::CropDataset::open(o.data);
     const auto model = compute::Classifier::load(o.model, o.device);
+    dataset.checkContext(model.description().context);
     if (model.description().huLow != dataset.parameters().huLow || model.description().huHigh != dataset.parameters().huHigh)
         spdlog::warn("evaluate: the model's HU window ({} .. {}) differs from the dataset's ({} .. {}); the model's is used",
                      model.description().huLow, model.description().huHigh, dataset.parameters().huLow,
@@ -312,10 +345,9 @@ int runEvaluate(const EvaluateCommandOptions& o)
     ProgressLine progress;
     options.progress = std::ref(progress);
     auto result = compute::evaluateModel(model, dataset, options);
-    if (o.proposals != "none")
-        addProposalStudy(o, result, model, dataset, options, out);
-
     EvaluationReportContext context;
+    if (o.proposals != "none")
+        context.contextModelNote = addProposalStudy(o, result, model, dataset, options, out);
     context.modelFile = o.model;
     context.modelHash = model.contentHash();
     context.architecture = model.description().architecture;

@@ -135,8 +135,12 @@ struct CropOutcome {
 
 struct MethodResult {
     std::string name;
-    /// A refined proposal (core/proposals): the CAM method whose maps it starts from; empty otherwise.
+    /// A refined proposal (core/proposals): the maps it starts from (a CAM method's, or those maps
+    /// smoothed across slices, or a 2.5D classifier's); empty otherwise.
     std::string refines;
+    /// With `refines`: the proposal rule applied to those maps (a core/proposals kind name; "raw"
+    /// for the maps thresholded).
+    std::string rule;
     /// Pixel labels the proposal used: "" (none: a weak method), "organ" (restricted to the kidney
     /// label, lesions included), "lesion" (trained on lesion masks: the supervised bound).
     std::string pixelLabels;

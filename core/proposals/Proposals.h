@@ -158,6 +158,23 @@ struct WatershedOptions {
 /// empty. A crop under 4 pixels on a side has no edges to follow: the foreground markers, cleaned.
 BinaryMask watershedFromMarkers(const CropView& crop, const WatershedOptions& options = {});
 
+// ---- Slice context ---------------------------------------------------------------------------
+
+/// A crop's map with the same kidney's maps on the adjacent slices, placed on the crop's box
+/// (rows x cols each; a neighbour nullptr when there is none, NaN where its box does not reach).
+struct SliceStack {
+    int rows = 0, cols = 0;
+    const float* below = nullptr;
+    const float* own = nullptr;
+    const float* above = nullptr;
+};
+
+/// {own > level}, keeping only what continues onto an adjacent slice: the 3D components (face-
+/// connected, ITK's ConnectedComponentImageFilter) of the stack thresholded at `level` that also
+/// have voxels below or above. A lesion spans slices; a speck of the map on one slice does not.
+/// Without neighbours, {own > level} unchanged.
+BinaryMask linkedAcrossSlices(const SliceStack& stack, double level);
+
 // ---- One entry point for the evaluation -----------------------------------------------------
 enum class ProposalKind {
     Raw,       ///< {map > level}

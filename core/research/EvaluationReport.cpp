@@ -341,7 +341,8 @@ bool isStudyRow(const compute::MethodResult& m)
 }
 
 /// Issue 16: the refined and learned proposals against raw Score-CAM and the supervised U-Net.
-void writeProposalStudy(std::ostream& md, const EvaluationResult& result)
+void writeProposalStudy(std::ostream& md, const EvaluationResult& result,
+                        const EvaluationReportContext& context)
 {
     if (std::none_of(result.methods.begin(), result.methods.end(), isStudyRow))
         return;
@@ -349,11 +350,16 @@ void writeProposalStudy(std::ostream& md, const EvaluationResult& result)
     md << "## Proposals beyond the threshold\n\n"
           "Refinements of one CAM method's maps (anatomy: map > t within the kidney and the lesion HU band; "
           "grow: region growing from the map's peak; watershed: from markers), within a kidney region "
-          "derived from HU alone or within the kidney label, and U-Nets trained on the lesion masks "
+          "derived from HU alone or within the kidney label; with slice context, the maps smoothed "
+          "across the adjacent slices of the same kidney (volumetric) and a 2.5D classifier's maps (the "
+          "slice and its neighbours as input channels), thresholded and refined the same way; and "
+          "U-Nets trained on the lesion masks "
           "(supervised: the upper bound) or on the best weak refinement's proposals (pseudo-labels). "
           "Every level is chosen on validation. Gap closed = (test IoU − raw Score-CAM's) / (supervised "
           "U-Net's − raw Score-CAM's). Pixel labels: organ = restricted to the kidney label (lesions "
           "included, so it knows a lesion's outer edge); lesion = trained on lesion masks; none = weak.\n\n";
+    if (!context.contextModelNote.empty())
+        md << context.contextModelNote << "\n\n";
     md << "| proposal | pixel labels | setting | val IoU | test IoU [95 % CI] | test Dice | > 2 % test IoU | "
           "gap "
           "closed | ms/crop |\n|---|---|---|---|---|---|---|---|---|\n";
@@ -552,6 +558,7 @@ void writeResultsJson(const EvaluationResult& result, const CropDataset& dataset
         methods.push_back(
             {{"method", m.name},
              {"refines", m.refines.empty() ? nlohmann::json() : nlohmann::json(m.refines)},
+             {"rule", m.rule.empty() ? nlohmann::json() : nlohmann::json(m.rule)},
              {"pixel_labels", m.pixelLabels.empty() ? nlohmann::json() : nlohmann::json(m.pixelLabels)},
              {"gap_closed", figureJson(gapClosedBy(m, ends))},
              {"flavour", m.flavour.empty() ? nlohmann::json() : nlohmann::json(m.flavour)},
@@ -606,7 +613,7 @@ void writeEvaluationReport(const EvaluationResult& result, const CropDataset& da
     writeOverview(md, result, dataset, context);
     writeClassification(md, result);
     writeHeatmapProposals(md, result);
-    writeProposalStudy(md, result);
+    writeProposalStudy(md, result, context);
     const nlohmann::json coverageJson = writeCoverage(md, context, parameters, out);
     md << "Examples (test; green: ground truth, white: proposal at the chosen threshold):\n\n"
           "![examples](examples.png)\n\n";

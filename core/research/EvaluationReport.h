@@ -16,6 +16,9 @@ struct EvaluationReportContext {
     std::string datasetDirectory;
     std::string normalisation; ///< crop, case, none
     double seconds = 0;
+    /// The 2.5D classifier of the proposal rows, when one took part: its file, slice context and
+    /// test classification (its maps are scored on the crops the main model's evaluation chose).
+    std::string contextModelNote;
 };
 
 /// A figure with `decimals` decimals, or `missing` where it means nothing (SubsetResult's

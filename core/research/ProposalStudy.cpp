@@ -104,6 +104,7 @@ MethodResult scoreRefinement(const compute::EvaluationResult& result, const Crop
             return compute::overlapsOfMasks(masks, truth);
         });
     m.refines = method;
+    m.rule = proposals::toString(kind);
     m.pixelLabels = organLabel ? "organ" : "";
     // CPU time of one refinement at one level (the crops ran on every core).
     const size_t crops = result.evaluated.indices[0].size() + result.evaluated.indices[1].size();
@@ -218,28 +219,74 @@ const MethodResult* bestWeakRefinement(const std::vector<MethodResult>& methods)
     return best;
 }
 
-/// The maps of every evaluated crop smoothed across slices (the neighbours' maps computed too).
+/// The maps of `crops` and of their neighbours on the adjacent slices (computed too).
+struct MapsWithNeighbours {
+    std::vector<CropNeighbours> neighbours;
+    MapsByIndex maps;
+};
+
+MapsWithNeighbours mapsWithNeighbours(const compute::Classifier& classifier, const CropDataset& dataset,
+                                      const std::vector<size_t>& crops, compute::CamMethod method,
+                                      const compute::EvaluationOptions& options)
+{
+    MapsWithNeighbours out{neighbouringCrops(dataset), {}};
+    std::vector<size_t> needed = crops;
+    for (size_t index : crops)
+        for (const auto& next : {out.neighbours[index].below, out.neighbours[index].above})
+            if (next)
+                needed.push_back(*next);
+    std::sort(needed.begin(), needed.end());
+    needed.erase(std::unique(needed.begin(), needed.end()), needed.end());
+    out.maps = mapsOf(classifier, dataset, needed, method, options);
+    return out;
+}
+
+/// The maps of every evaluated crop smoothed across slices.
 /// With per-case normalisation the neighbours join the cases' min-max, which then differs slightly
 /// from the CAM rows' (the default, per crop, is the same).
 MapsByIndex volumetricMaps(const compute::Classifier& classifier, const CropDataset& dataset,
                            const std::vector<size_t>& crops, compute::CamMethod method,
                            const compute::EvaluationOptions& options)
 {
-    const auto neighbours = neighbouringCrops(dataset);
-    std::vector<size_t> needed = crops;
-    for (size_t index : crops)
-        for (const auto& next : {neighbours[index].below, neighbours[index].above})
-            if (next)
-                needed.push_back(*next);
-    std::sort(needed.begin(), needed.end());
-    needed.erase(std::unique(needed.begin(), needed.end()), needed.end());
-    const MapsByIndex maps = mapsOf(classifier, dataset, needed, method, options);
+    const MapsWithNeighbours all = mapsWithNeighbours(classifier, dataset, crops, method, options);
     MapsByIndex smoothed;
     for (size_t index : crops)
-        smoothed[index] = volumetricMap(dataset, index, neighbours,
-                                        [&](size_t i) -> const std::vector<float>& { return maps.at(i); });
+        smoothed[index] =
+            volumetricMap(dataset, index, all.neighbours,
+                          [&](size_t i) -> const std::vector<float>& { return all.maps.at(i); });
     return smoothed;
 }
+
+/// A crop's map with its neighbours' placed on its box (empty where there is no neighbour).
+struct PlacedStack {
+    std::vector<float> below, own, above;
+    proposals::SliceStack view(int rows, int cols) const
+    {
+        return {rows, cols, below.empty() ? nullptr : below.data(), own.data(),
+                above.empty() ? nullptr : above.data()};
+    }
+};
+using StacksByIndex = std::unordered_map<size_t, PlacedStack>;
+
+StacksByIndex sliceStacks(const compute::Classifier& classifier, const CropDataset& dataset,
+                          const std::vector<size_t>& crops, compute::CamMethod method,
+                          const compute::EvaluationOptions& options)
+{
+    const MapsWithNeighbours all = mapsWithNeighbours(classifier, dataset, crops, method, options);
+    const auto placed = [&](const std::optional<size_t>& from, size_t to) {
+        return from
+                   ? placedOn(dataset, *from, to, all.maps.at(*from), std::numeric_limits<float>::quiet_NaN())
+                   : std::vector<float>{};
+    };
+    StacksByIndex stacks;
+    for (size_t index : crops)
+        stacks[index] = {placed(all.neighbours[index].below, index), all.maps.at(index),
+                         placed(all.neighbours[index].above, index)};
+    return stacks;
+}
+
+/// The rule of the rows that keep what continues across slices (proposals::linkedAcrossSlices).
+constexpr const char* kLinkedRule = "linked";
 
 } // namespace
 
@@ -326,13 +373,61 @@ struct Study {
     const ProposalStudyOptions& study;
 };
 
-/// The refinements of `method`'s maps (derived kidney, kidney label) and the volumetric rows.
-void addRefinementRows(const Study& in, compute::CamMethod method, ProposalStudy& done)
+/// Where a refinement row's maps come from, by the name its rows carry in `refines`: the refined CAM
+/// method's maps, those maps smoothed across slices, or the 2.5D classifier's maps of the method.
+struct MapSource {
+    std::string name;
+    std::function<MapsByIndex(const std::vector<size_t>&)> mapsOf;
+};
+
+std::vector<MapSource> mapSources(const Study& in, compute::CamMethod method, const std::string& methodName)
+{
+    std::vector<MapSource> sources{{methodName, [&in, method](const std::vector<size_t>& crops) {
+                                        return mapsOf(in.classifier, in.dataset, crops, method, in.options);
+                                    }}};
+    if (in.study.volumetric && in.dataset.parameters().pixelSpacingMm == 0)
+        sources.push_back({methodName + " ±1 slice", [&in, method](const std::vector<size_t>& crops) {
+                               return volumetricMaps(in.classifier, in.dataset, crops, method, in.options);
+                           }});
+    if (in.study.contextClassifier)
+        sources.push_back({"2.5D " + methodName, [&in, method](const std::vector<size_t>& crops) {
+                               compute::EvaluationOptions options = in.options;
+                               options.cache = in.study.contextCache; // keyed by that model's hash
+                               return mapsOf(*in.study.contextClassifier, in.dataset, crops, method, options);
+                           }});
+    return sources;
+}
+
+/// {map > t} kept where it continues onto an adjacent slice (3D components of the stack).
+void addLinkedRow(const Study& in, compute::CamMethod method, const std::vector<size_t>& crops,
+                  const ProposalStudy& done)
+{
+    const StacksByIndex stacks = sliceStacks(in.classifier, in.dataset, crops, method, in.options);
+    const int rows = in.dataset.parameters().rows, cols = in.dataset.parameters().cols;
+    MethodResult m = compute::scoreProposal(
+        "volumetric: " + done.refinedMethod + " linked across slices", in.result, in.dataset, in.options,
+        in.result.thresholds, "t = %.2f", [&](size_t index, const uint8_t* truth) {
+            const proposals::SliceStack stack = stacks.at(index).view(rows, cols);
+            std::vector<std::vector<uint8_t>> masks;
+            for (const double level : in.result.thresholds)
+                masks.push_back(proposals::linkedAcrossSlices(stack, level).pixels);
+            return compute::overlapsOfMasks(masks, truth);
+        });
+    m.refines = done.refinedMethod;
+    m.rule = kLinkedRule;
+    in.result.methods.push_back(std::move(m));
+}
+
+/// The refinements of `method`'s maps (derived kidney, kidney label), then each other map source's
+/// maps thresholded ("volumetric: gradcam ±1 slice", "2.5D gradcam") and refined within the
+/// derived kidney, and the maps linked across slices.
+void addRefinementRows(const Study& in, compute::CamMethod method, const std::vector<MapSource>& sources,
+                       ProposalStudy& done)
 {
     const auto& evaluated = in.result.evaluated.indices;
     std::vector<size_t> all = evaluated[0];
     all.insert(all.end(), evaluated[1].begin(), evaluated[1].end());
-    const MapsByIndex maps = mapsOf(in.classifier, in.dataset, all, method, in.options);
+    const MapsByIndex maps = sources.front().mapsOf(all);
     const RegionsByIndex derived = regionsOf(in.dataset, maps, false);
     for (const bool organLabel : {false, true}) {
         if (organLabel && (!in.study.organLabelRows || !in.dataset.hasLabels()))
@@ -343,20 +438,24 @@ void addRefinementRows(const Study& in, compute::CamMethod method, ProposalStudy
                                                         organLabel ? organ : derived, done.refinedMethod,
                                                         kind, organLabel));
     }
-    if (!in.study.volumetric || in.dataset.parameters().pixelSpacingMm != 0)
-        return;
-    const std::string name = done.refinedMethod + " ±1 slice";
-    const MapsByIndex smoothed = volumetricMaps(in.classifier, in.dataset, all, method, in.options);
-    MethodResult m = compute::scoreProposal(
-        "volumetric: " + name, in.result, in.dataset, in.options, in.result.thresholds, "t = %.2f",
-        [&](size_t index, const uint8_t* truth) {
-            return compute::overlapsAtLevels(smoothed.at(index), truth, in.result.thresholds);
-        });
-    m.refines = name;
-    in.result.methods.push_back(std::move(m));
-    for (const ProposalKind kind : in.study.refinements)
-        in.result.methods.push_back(
-            scoreRefinement(in.result, in.dataset, in.options, smoothed, derived, name, kind, false));
+    for (size_t s = 1; s < sources.size(); ++s) {
+        const MapSource& source = sources[s];
+        const MapsByIndex sourceMaps = source.mapsOf(all);
+        const bool contextMaps = source.name.rfind("2.5D", 0) == 0; // "2.5D gradcam" says what it is
+        MethodResult m = compute::scoreProposal(
+            contextMaps ? source.name : "volumetric: " + source.name, in.result, in.dataset, in.options,
+            in.result.thresholds, "t = %.2f", [&](size_t index, const uint8_t* truth) {
+                return compute::overlapsAtLevels(sourceMaps.at(index), truth, in.result.thresholds);
+            });
+        m.refines = source.name;
+        m.rule = proposals::toString(ProposalKind::Raw);
+        in.result.methods.push_back(std::move(m));
+        for (const ProposalKind kind : in.study.refinements)
+            in.result.methods.push_back(scoreRefinement(in.result, in.dataset, in.options, sourceMaps,
+                                                        derived, source.name, kind, false));
+    }
+    if (in.study.volumetric && in.dataset.parameters().pixelSpacingMm == 0)
+        addLinkedRow(in, method, all, done);
 }
 
 /// The U-Net on the lesion masks of the training split: the supervised bound.
@@ -382,17 +481,13 @@ void addSupervisedRow(const Study& in, ProposalStudy& done)
 
 /// The U-Net on the best weak row's proposals: pseudo-labels from image-level labels only, the
 /// refined proposal of every lesion crop of training and validation (validation picks the epoch
-/// against them, never against masks), with that row's own maps (smoothed or not) and rule.
-void addPseudoLabelRow(const Study& in, compute::CamMethod method, const MethodResult& weak,
-                       ProposalStudy& done)
+/// against them, never against masks), with that row's own maps (its source) and rule.
+void addPseudoLabelRow(const Study& in, compute::CamMethod method, const std::vector<MapSource>& sources,
+                       const MethodResult& weak, ProposalStudy& done)
 {
     const auto& dataset = in.dataset;
     done.bestWeakRefinement = weak.name;
     done.pseudoLabelLevel = weak.all.threshold;
-    const std::string rule = weak.name.substr(0, weak.name.find(':'));
-    const ProposalKind kind =
-        rule == "volumetric" ? ProposalKind::Raw : proposals::proposalKindFromString(rule);
-    const bool smoothedMaps = weak.refines != done.refinedMethod;
     const double negatives = in.study.negativesPerLesionCrop;
     const auto trainCrops = segmenterCrops(dataset, compute::Split::Train, negatives);
     const auto validationCrops = segmenterCrops(dataset, compute::Split::Validation, negatives);
@@ -401,13 +496,27 @@ void addPseudoLabelRow(const Study& in, compute::CamMethod method, const MethodR
         for (size_t index : *crops)
             if (dataset.records()[index].lesion)
                 lesionCrops.push_back(index);
-    const MapsByIndex maps = smoothedMaps
-                                 ? volumetricMaps(in.classifier, dataset, lesionCrops, method, in.options)
-                                 : mapsOf(in.classifier, dataset, lesionCrops, method, in.options);
     const double level = done.pseudoLabelLevel;
-    const auto pseudoLabel = [&](size_t index) {
-        return refinedProposal(dataset, index, maps.at(index), kind, level, false).pixels;
-    };
+    std::function<std::vector<uint8_t>(size_t)> pseudoLabel;
+    MapsByIndex maps;
+    StacksByIndex stacks;
+    if (weak.rule == kLinkedRule) {
+        stacks = sliceStacks(in.classifier, dataset, lesionCrops, method, in.options);
+        const int rows = dataset.parameters().rows, cols = dataset.parameters().cols;
+        pseudoLabel = [&, rows, cols](size_t index) {
+            return proposals::linkedAcrossSlices(stacks.at(index).view(rows, cols), level).pixels;
+        };
+    } else {
+        const auto source = std::find_if(sources.begin(), sources.end(),
+                                         [&](const MapSource& s) { return s.name == weak.refines; });
+        if (source == sources.end())
+            throw std::logic_error("no map source named '" + weak.refines + "'");
+        maps = source->mapsOf(lesionCrops);
+        const ProposalKind kind = proposals::proposalKindFromString(weak.rule);
+        pseudoLabel = [&, kind](size_t index) {
+            return refinedProposal(dataset, index, maps.at(index), kind, level, false).pixels;
+        };
+    }
     const std::string name = "U-Net: pseudo-labels (" + weak.name + ")",
                       trainedOn = "pseudo-labels: " + weak.name;
     MethodResult m = trainAndScoreSegmenter(name, trainedOn, segmenterSet(dataset, trainCrops, pseudoLabel),
@@ -425,16 +534,18 @@ ProposalStudy addProposalRows(compute::EvaluationResult& result, const compute::
     ProposalStudy done;
     const Study in{result, classifier, dataset, options, study};
     const auto method = methodToRefine(result, study);
+    std::vector<MapSource> sources;
     if (method && !study.refinements.empty()) {
         done.refinedMethod = compute::toString(*method);
-        addRefinementRows(in, *method, done);
+        sources = mapSources(in, *method, done.refinedMethod);
+        addRefinementRows(in, *method, sources, done);
     }
     if (study.supervisedSegmenter)
         addSupervisedRow(in, done);
     if (const MethodResult* weak = bestWeakRefinement(result.methods);
         study.pseudoLabelSegmenter && weak && method) {
         const MethodResult best = *weak; // rows are appended below: keep a copy, not a pointer
-        addPseudoLabelRow(in, *method, best, done);
+        addPseudoLabelRow(in, *method, sources, best, done);
     }
     return done;
 }

@@ -10,7 +10,9 @@
 // and the weak one, trained on the best weak refinement's proposals of the training split's lesion
 // crops (image-level labels only) and on empty masks of its lesion-free crops. With slice context:
 // the maps smoothed across the adjacent slices of the same kidney ("volumetric"), thresholded and
-// refined the same way.
+// refined the same way, and {map > t} kept where it continues onto an adjacent slice (3D
+// components: proposals::linkedAcrossSlices). With a 2.5D classifier (the slice and its neighbours as input
+// channels): its maps of the same crops, thresholded and refined the same way.
 
 #include "core/compute/Evaluation.h"
 #include "core/compute/Segmenter.h"
@@ -33,6 +35,11 @@ struct ProposalStudyOptions {
     bool organLabelRows = true;
     /// The volumetric rows: the maps smoothed across the adjacent slices, thresholded and refined.
     bool volumetric = true;
+    /// The 2.5D rows: this classifier's maps of the same method on the same crops (its slice
+    /// context read from the dataset's context.npy), thresholded and refined; its own heatmap
+    /// cache (keyed by its hash), or none.
+    const compute::Classifier* contextClassifier = nullptr;
+    compute::CamCache* contextCache = nullptr;
     bool supervisedSegmenter = false;        ///< the U-Net on lesion masks: the upper bound
     bool pseudoLabelSegmenter = false;       ///< the U-Net on the best weak refinement's proposals
     compute::SegmenterDescription segmenter; ///< its HU window is the dataset's

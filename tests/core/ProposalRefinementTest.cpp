@@ -6,7 +6,9 @@
 #include "core/proposals/Proposals.h"
 
 #include <algorithm>
+#include <array>
 #include <gtest/gtest.h>
+#include <limits>
 #include <stdexcept>
 #include <string>
 #include <utility>
@@ -416,4 +418,61 @@ TEST(ProposalKinds, NamesRoundTripAndUnknownNamesAreRefused)
         EXPECT_NE(std::string(e.what()).find("snake"), std::string::npos);
         EXPECT_NE(std::string(e.what()).find("raw, anatomy, grow, watershed"), std::string::npos);
     }
+}
+
+// ---- Slice context ----------------------------------------------------------------------------
+
+namespace {
+
+/// A 20 x 20 map: 0.9 on the given discs (centre row, centre col, radius), 0.1 elsewhere.
+std::vector<float> discsMap(std::initializer_list<std::array<int, 3>> discs)
+{
+    std::vector<float> map(400, 0.1f);
+    for (const auto& [row, col, radius] : discs)
+        for (int r = 0; r < 20; ++r)
+            for (int c = 0; c < 20; ++c)
+                if ((r - row) * (r - row) + (c - col) * (c - col) <= radius * radius)
+                    map[static_cast<size_t>(r) * 20 + c] = 0.9f;
+    return map;
+}
+
+int count(const BinaryMask& mask)
+{
+    return static_cast<int>(std::count(mask.pixels.begin(), mask.pixels.end(), uint8_t{1}));
+}
+
+} // namespace
+
+TEST(SliceLinking, KeepsWhatContinuesOntoANeighbourAndDropsASpeckOfOneSlice)
+{
+    // The lesion at (6, 6) continues below (shifted a pixel); a speck at (15, 15) is on this slice only.
+    const auto own = discsMap({{6, 6, 3}, {15, 15, 1}});
+    const auto below = discsMap({{7, 6, 3}});
+    const SliceStack stack{20, 20, below.data(), own.data(), nullptr};
+    const BinaryMask linked = linkedAcrossSlices(stack, 0.5);
+    const BinaryMask lesionOnly =
+        linkedAcrossSlices({20, 20, nullptr, discsMap({{6, 6, 3}}).data(), nullptr}, 0.5);
+    EXPECT_EQ(linked.pixels, lesionOnly.pixels) << "the speck is gone, the lesion whole";
+    EXPECT_EQ(count(linked), count(lesionOnly));
+    EXPECT_EQ(linked.pixels[15 * 20 + 15], 0);
+    EXPECT_EQ(linked.pixels[6 * 20 + 6], 1);
+    // A lesion pixel touching the neighbour only through its component is kept (3D connectivity):
+    // the top row of the disc at (6, 6) has no neighbour voxel directly below it in the shifted disc.
+    EXPECT_EQ(linked.pixels[3 * 20 + 6], 1);
+    EXPECT_LT(below[3 * 20 + 6], 0.5f);
+
+    // Where the neighbour's box does not reach (NaN), it links nothing.
+    std::vector<float> unreachable(400, std::numeric_limits<float>::quiet_NaN());
+    EXPECT_EQ(count(linkedAcrossSlices({20, 20, unreachable.data(), own.data(), nullptr}, 0.5)), 0);
+    // No neighbour at all: nothing to judge by, {own > level} unchanged.
+    const BinaryMask alone = linkedAcrossSlices({20, 20, nullptr, own.data(), nullptr}, 0.5);
+    EXPECT_EQ(count(alone), count(lesionOnly) + 5);
+    // Above links as below does, through a face: the speck's pixel (15, 16) above keeps it; the pixel
+    // (16, 16) above touches the speck only diagonally and keeps nothing.
+    const auto faceAbove = discsMap({{15, 16, 0}}), diagonalAbove = discsMap({{16, 16, 0}});
+    EXPECT_EQ(linkedAcrossSlices({20, 20, nullptr, own.data(), faceAbove.data()}, 0.5).pixels[15 * 20 + 15],
+              1);
+    EXPECT_EQ(
+        linkedAcrossSlices({20, 20, nullptr, own.data(), diagonalAbove.data()}, 0.5).pixels[15 * 20 + 15], 0);
+    EXPECT_THROW(linkedAcrossSlices({0, 20, nullptr, own.data(), nullptr}, 0.5), std::invalid_argument);
 }

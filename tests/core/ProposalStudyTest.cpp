@@ -25,14 +25,16 @@ namespace {
 
 constexpr int kCrop = 48;
 
+/// With one plane of slice context each side (5 mm): the same anatomy with other noise, as the
+/// neighbouring slices of a lesion that spans them.
 void writeKidneyCrops(const fs::path& dir, int cases)
 {
-    CropDatasetWriter writer(dir, kCrop, kCrop);
+    CropDatasetWriter writer(dir, kCrop, kCrop, SliceContext{1, 5.0});
     std::mt19937 rng(11);
     std::normal_distribution<double> noise(0, 12);
     std::uniform_real_distribution<double> angle(0, 6.283), offset(0, 8), size(4, 7);
     const size_t pixels = static_cast<size_t>(kCrop) * kCrop;
-    std::vector<int16_t> image(pixels);
+    std::vector<int16_t> image(pixels), planes(2 * pixels);
     std::vector<uint8_t> mask(pixels), labels(pixels);
     for (int c = 0; c < cases; ++c)
         for (int i = 0; i < 12; ++i) {
@@ -57,9 +59,11 @@ void writeKidneyCrops(const fs::path& dir, int cases)
                     lesionPixels += mask[p];
                     const double hu = tumour ? 70 : kidney ? 180 : -100;
                     image[p] = static_cast<int16_t>(std::lround(hu + noise(rng)));
+                    for (size_t plane = 0; plane < 2; ++plane)
+                        planes[plane * pixels + p] = static_cast<int16_t>(std::lround(hu + noise(rng)));
                 }
             r.lesionFraction = static_cast<double>(lesionPixels) / static_cast<double>(pixels);
-            writer.append(r, image.data(), mask.data(), labels.data());
+            writer.append(r, image.data(), mask.data(), labels.data(), planes.data());
         }
     DatasetParameters p;
     p.huLow = -200;
@@ -102,8 +106,13 @@ TEST(ProposalStudy, RefinementsAndUNetsAreScoredBesideTheMapsAndReported)
     t.device = "cpu";
     t.seed = 1;
     t.out = dir / "m.wsm";
+    t.contextSlices = 0;
     trainClassifier(dataset, t);
     const Classifier classifier = Classifier::load(t.out.string(), "cpu");
+    t.out = dir / "m-2.5d.wsm";
+    t.contextSlices = 1;
+    trainClassifier(dataset, t);
+    const Classifier contextClassifier = Classifier::load(t.out.string(), "cpu");
     EvaluationOptions o;
     o.methods = {CamMethod::GradCam};
     o.minimumValidationCrops = 1;
@@ -122,6 +131,7 @@ TEST(ProposalStudy, RefinementsAndUNetsAreScoredBesideTheMapsAndReported)
     study.training.learningRate = 1e-2;
     study.training.device = "cpu";
     study.segmenterFolder = dir / "eval";
+    study.contextClassifier = &contextClassifier;
     const auto done = research::addProposalRows(result, classifier, dataset, o, study);
 
     EXPECT_EQ(done.refinedMethod, "gradcam") << "the only method: the best on validation";
@@ -154,7 +164,24 @@ TEST(ProposalStudy, RefinementsAndUNetsAreScoredBesideTheMapsAndReported)
     EXPECT_EQ(pseudo->pixelLabels, "");
     ASSERT_NE(row(result, "volumetric: gradcam ±1 slice"), nullptr);
     EXPECT_EQ(row(result, "anatomy: gradcam ±1 slice, derived kidney")->refines, "gradcam ±1 slice");
-    EXPECT_EQ(result.methods.size(), camRows + 6 + 4 + 2);
+    // The 2.5D classifier's maps of the same crops, thresholded and refined like the others.
+    const MethodResult* contextRow = row(result, "2.5D gradcam");
+    ASSERT_NE(contextRow, nullptr);
+    EXPECT_EQ(contextRow->rule, "raw");
+    EXPECT_EQ(contextRow->all.testCrops, raw.all.testCrops);
+    EXPECT_TRUE(contextRow->all.chosen());
+    for (const char* kind : {"anatomy", "grow", "watershed"}) {
+        const MethodResult* m = row(result, std::string(kind) + ": 2.5D gradcam, derived kidney");
+        ASSERT_NE(m, nullptr) << kind;
+        EXPECT_EQ(m->refines, "2.5D gradcam");
+        EXPECT_EQ(m->rule, kind);
+    }
+    // Its maps differ from the 2D model's (another model), so the rows are not copies.
+    EXPECT_NE(contextRow->all.validationIou, raw.all.validationIou);
+    const MethodResult* linked = row(result, "volumetric: gradcam linked across slices");
+    ASSERT_NE(linked, nullptr);
+    EXPECT_EQ(linked->rule, "linked");
+    EXPECT_EQ(result.methods.size(), camRows + 6 + 4 + 4 + 1 + 2);
     ASSERT_EQ(done.segmenterFiles.size(), 2u);
     for (const auto& file : done.segmenterFiles)
         EXPECT_EQ(Segmenter::load(file.string(), "cpu").description().huLow, -200) << file;
