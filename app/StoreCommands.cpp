@@ -72,7 +72,10 @@ int runStats(const StoreCommandOptions& o)
                                        {"time_spent_ms", a.timeSpentMs}});
         j["iou"] = nlohmann::json::array();
         for (const auto& r : iou)
-            j["iou"].push_back({{"method", r.method}, {"threshold", r.threshold}, {"decisions", r.decisions},
+            j["iou"].push_back({{"method", r.method},
+                                {"proposal", r.proposal},
+                                {"threshold", r.threshold},
+                                {"decisions", r.decisions},
                                 {"proposal_vs_truth", optional(r.meanProposalGtIou)},
                                 {"proposal_vs_final", optional(r.meanProposalFinalIou)},
                                 {"final_vs_truth", optional(r.meanFinalGtIou)},
@@ -98,14 +101,14 @@ int runStats(const StoreCommandOptions& o)
     std::cout << fmt::format("\n{:<16} {:>9} {:>12}\n", "annotator", "decisions", "time (min)");
     for (const auto& a : annotators)
         std::cout << fmt::format("{:<16} {:>9} {:>12.1f}\n", printable(a.annotator), a.decisions, a.timeSpentMs / 60000.0);
-    std::cout << fmt::format("\nIoU (mean over standing decisions)\n{:<14} {:>9} {:>9} {:>12} {:>12} {:>12} {:>9}\n",
-                             "method", "threshold", "decisions", "prop-truth", "prop-final", "final-truth",
-                             "changed");
+    std::cout << fmt::format(
+        "\nIoU (mean over standing decisions)\n{:<22} {:>9} {:>9} {:>12} {:>12} {:>12} {:>9}\n", "method",
+        "threshold", "decisions", "prop-truth", "prop-final", "final-truth", "changed");
     for (const auto& r : iou)
-        std::cout << fmt::format("{:<14} {:>9.3f} {:>9} {:>12} {:>12} {:>12} {:>9.1f}\n",
-                                 r.method.empty() ? "(none)" : printable(r.method), r.threshold, r.decisions,
-                                 cell(r.meanProposalGtIou), cell(r.meanProposalFinalIou), cell(r.meanFinalGtIou),
-                                 r.meanVoxelsChanged);
+        std::cout << fmt::format("{:<22} {:>9.3f} {:>9} {:>12} {:>12} {:>12} {:>9.1f}\n",
+                                 r.method.empty() ? "(none)" : printable(proposalLabel(r.method, r.proposal)),
+                                 r.threshold, r.decisions, cell(r.meanProposalGtIou),
+                                 cell(r.meanProposalFinalIou), cell(r.meanFinalGtIou), r.meanVoxelsChanged);
     std::cout << fmt::format("\nIoU per annotator\n{:<16} {:>9} {:>12} {:>12} {:>12}\n", "annotator", "decisions",
                              "prop-truth", "prop-final", "final-truth");
     for (const auto& r : iouPerAnnotator)

@@ -685,21 +685,35 @@ std::vector<AnnotatorProgress> AnnotationStore::annotatorProgress() const
     return out;
 }
 
+namespace {
+/// The proposal rule of a `cam_settings cs` row: its parameters' "proposal" (ReviewController
+/// writes it for refinements), else "raw". Parameters that are not JSON (never written by us) count
+/// as raw rather than failing the query.
+const char* kProposalRuleSql = "coalesce(CASE WHEN json_valid(cs.parameters) THEN "
+                               "json_extract(cs.parameters, '$.proposal') END, 'raw')";
+} // namespace
+
+std::string proposalLabel(const std::string& method, const std::string& proposal)
+{
+    return proposal.empty() || proposal == "raw" ? method : method + " + " + proposal;
+}
+
 std::vector<MethodThresholdIou> AnnotationStore::iouByMethodAndThreshold() const
 {
-    Statement s(m_db.handle(), R"SQL(
-        SELECT coalesce(cs.method, ''), s.threshold, s.decisions,
+    Statement s(m_db.handle(), std::string(R"SQL(
+        SELECT coalesce(cs.method, ''), )SQL") +
+                                   kProposalRuleSql + R"SQL(, s.threshold, s.decisions,
                CASE WHEN s.pg_n > 0 THEN s.pg_sum / s.pg_n END,
                CASE WHEN s.pf_n > 0 THEN s.pf_sum / s.pf_n END,
                CASE WHEN s.fg_n > 0 THEN s.fg_sum / s.fg_n END,
                s.changed_sum / s.decisions
         FROM iou_summary s LEFT JOIN cam_settings cs ON cs.id = s.settings_key
         WHERE s.decisions > 0
-        ORDER BY cs.method, s.threshold)SQL");
+        ORDER BY cs.method, 2, s.threshold)SQL");
     std::vector<MethodThresholdIou> out;
     while (s.step())
-        out.push_back({s.text(0), s.real(1), s.int64(2), s.optionalReal(3), s.optionalReal(4),
-                       s.optionalReal(5), s.real(6)});
+        out.push_back({s.text(0), s.text(1), s.real(2), s.int64(3), s.optionalReal(4), s.optionalReal(5),
+                       s.optionalReal(6), s.real(7)});
     return out;
 }
 
@@ -718,12 +732,13 @@ std::vector<AnnotatorIou> AnnotationStore::iouByAnnotator() const
 }
 
 namespace {
-const char* kDecisionSelect = R"SQL(
+const std::string kDecisionSelect = std::string(R"SQL(
     SELECT d.id, d.proposal_id, c.case_key, p.slice, p.crop_row, p.crop_col, p.crop_rows, p.crop_cols,
            d.kind, a.name, coalesce(cs.method, ''), coalesce(m.content_hash, ''), p.threshold, d.final_mask,
            o.proposal_gt_iou, o.proposal_gt_dice, o.proposal_final_iou, o.proposal_final_dice,
            o.final_gt_iou, o.final_gt_dice, o.voxels_added, o.voxels_removed,
-           d.time_spent_ms, d.created_at, d.undone
+           d.time_spent_ms, d.created_at, d.undone, )SQL") +
+                                    kProposalRuleSql + R"SQL(
     FROM decisions d
     JOIN proposals p ON p.id = d.proposal_id
     JOIN cases c ON c.id = p.case_id
@@ -752,6 +767,7 @@ StoredDecision readDecision(const Statement& s)
     d.timeSpentMs = s.int64(22);
     d.createdAt = s.text(23);
     d.undone = s.int64(24) != 0;
+    d.proposal = s.text(25);
     return d;
 }
 } // namespace
@@ -806,6 +822,8 @@ std::vector<HeatmapDecision> AnnotationStore::heatmapDecisions() const
         JOIN proposals p ON p.id = d.proposal_id
         LEFT JOIN cam_settings cs ON cs.id = p.cam_settings_id
         WHERE d.undone = 0 AND d.kind IN ('accept', 'correct') AND p.heatmap IS NOT NULL
+          AND )SQL" + std::string(kProposalRuleSql) +
+                                   R"SQL( = 'raw'
         ORDER BY d.id)SQL");
     std::vector<HeatmapDecision> out;
     while (s.step()) {

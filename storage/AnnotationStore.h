@@ -68,7 +68,8 @@ struct ProposalInput {
     std::optional<ProposalHeatmap> heatmap;
 };
 
-/// A standing accepted or corrected decision whose proposal kept its heatmap.
+/// A standing accepted or corrected decision whose proposal kept its heatmap and was the map
+/// thresholded ({map > t}; refined proposals follow other rules, so they teach no threshold).
 struct HeatmapDecision {
     std::string method;
     int cropRows = 0, cropCols = 0;
@@ -120,6 +121,9 @@ struct AnnotatorProgress {
 
 struct MethodThresholdIou {
     std::string method;
+    /// The proposal rule (core/proposals' names: "raw" = {map > t}, "anatomy", "grow",
+    /// "watershed"), from the CAM settings the review stored; "raw" for older stores.
+    std::string proposal = "raw";
     double threshold = 0;
     int64_t decisions = 0;
     std::optional<double> meanProposalGtIou;
@@ -127,6 +131,10 @@ struct MethodThresholdIou {
     std::optional<double> meanFinalGtIou;
     double meanVoxelsChanged = 0;
 };
+
+/// "scorecam" for a raw proposal, "scorecam + grow" for a refinement: how the dashboard and
+/// `stats` name what a labeller was shown.
+std::string proposalLabel(const std::string& method, const std::string& proposal);
 
 struct AnnotatorIou {
     std::string annotator;
@@ -145,6 +153,7 @@ struct StoredDecision {
     DecisionKind kind = DecisionKind::Skip;
     std::string annotator;
     std::string method; ///< empty when the proposal had no CAM settings
+    std::string proposal = "raw"; ///< the proposal rule shown (MethodThresholdIou::proposal)
     std::string modelHash;
     double threshold = 0;
     std::optional<BinaryMask> finalMask; ///< crop grid

@@ -35,6 +35,7 @@ nlohmann::json provenance(const StoredDecision& d)
         {"annotator", d.annotator},
         {"model_hash", d.modelHash},
         {"method", d.method},
+        {"proposal", d.proposal},
         {"threshold", d.threshold},
         {"time_spent_ms", d.timeSpentMs},
         {"decided_at", d.createdAt},

@@ -31,7 +31,8 @@ DashboardData readDashboard(const storage::AnnotationStore& store)
         for (const auto& d :
              store.standingDecisions({storage::DecisionKind::Accept, storage::DecisionKind::Correct,
                                       storage::DecisionKind::Reject, storage::DecisionKind::Skip})) {
-            auto& e = effort[d.method.empty() ? "(no method)" : d.method];
+            // Per proposal kind: a refinement of Score-CAM needs other brush work than its raw map.
+            auto& e = effort[d.method.empty() ? "(no method)" : storage::proposalLabel(d.method, d.proposal)];
             e[0] += 1;
             e[3] += static_cast<double>(d.timeSpentMs);
             if (d.kind == storage::DecisionKind::Correct) {
@@ -195,12 +196,13 @@ void Dashboard::showIou(const DashboardData& data)
     resetChart(iou);
     std::map<std::string, std::pair<QLineSeries*, QLineSeries*>> lines;
     for (const auto& row : data.iou) {
-        auto& [truth, final] = lines[row.method];
+        const QString label = QString::fromStdString(storage::proposalLabel(row.method, row.proposal));
+        auto& [truth, final] = lines[label.toStdString()];
         if (!truth) {
             truth = new QLineSeries;
-            truth->setName(tr("%1 vs truth").arg(QString::fromStdString(row.method)));
+            truth->setName(tr("%1 vs truth").arg(label));
             final = new QLineSeries;
-            final->setName(tr("%1 vs final").arg(QString::fromStdString(row.method)));
+            final->setName(tr("%1 vs final").arg(label));
         }
         if (row.meanProposalGtIou)
             truth->append(row.threshold, *row.meanProposalGtIou);

@@ -281,6 +281,58 @@ TEST(AnnotationStore, ProgressAndIouQueries)
     EXPECT_EQ(f.store.caseProgress()[0].decided, 1);
 }
 
+TEST(AnnotationStore, IouAndDecisionsAreKeptApartPerProposalKind)
+{
+    // Issue 16: the review stores which proposal the labeller saw (a refinement's kind in the CAM
+    // settings' parameters). The IoU per method and threshold, the decisions and the provenance
+    // keep raw and refined proposals of one method apart; learned thresholds ({map > t}) use the raw
+    // ones only.
+    Fixture f;
+    const auto grown = f.store.registerCamSettings(
+        {"gradcam", "layer4", "lesion", "minmax", R"({"key": "gradcam@layer4", "proposal": "grow"})"});
+    const auto notJson = f.store.registerCamSettings({"gradcam", "layer4", "lesion", "minmax", "not json"});
+    ProposalHeatmap heatmap;
+    heatmap.rows = heatmap.cols = 4;
+    heatmap.raw.assign(16, 0.5f);
+    const auto proposeWithMap = [&](int slice, int64_t settings) {
+        ProposalInput p;
+        p.caseId = f.caseId;
+        p.slice = slice;
+        p.crop = {2, 2, 4, 4};
+        p.modelId = f.model;
+        p.camSettingsId = settings;
+        p.threshold = 0.2;
+        p.mask = kProposal;
+        p.heatmap = heatmap;
+        return f.store.addProposal(p);
+    };
+    f.store.recordDecision({proposeWithMap(1, f.gradCam), "ana", DecisionKind::Accept, {}, kTruth, 1000, ""});
+    f.store.recordDecision(
+        {proposeWithMap(2, grown), "ana", DecisionKind::Correct, kCorrected, kTruth, 2000, ""});
+    f.store.recordDecision({proposeWithMap(3, notJson), "ana", DecisionKind::Accept, {}, kTruth, 1000, ""});
+
+    const auto iou = f.store.iouByMethodAndThreshold();
+    ASSERT_EQ(iou.size(), 3u) << "one row per CAM settings and threshold";
+    int raw = 0, grow = 0;
+    for (const auto& row : iou) {
+        EXPECT_EQ(row.method, "gradcam");
+        raw += row.proposal == "raw";
+        grow += row.proposal == "grow";
+        if (row.proposal == "grow")
+            EXPECT_DOUBLE_EQ(*row.meanProposalFinalIou, 2.0 / 6.0);
+    }
+    EXPECT_EQ(raw, 2) << "no proposal named, or parameters that are not JSON: raw";
+    EXPECT_EQ(grow, 1);
+    EXPECT_EQ(proposalLabel("gradcam", "grow"), "gradcam + grow");
+    EXPECT_EQ(proposalLabel("gradcam", "raw"), "gradcam");
+
+    const auto onSlice = f.store.decisionsForSlice(f.caseId, 2);
+    ASSERT_EQ(onSlice.size(), 1u);
+    EXPECT_EQ(onSlice[0].proposal, "grow");
+    EXPECT_EQ(f.store.decisionsForSlice(f.caseId, 1)[0].proposal, "raw");
+    EXPECT_EQ(f.store.heatmapDecisions().size(), 2u) << "the grown proposal teaches no threshold";
+}
+
 TEST(AnnotationStore, UndoKeepsBothInTheAuditLog)
 {
     Fixture f;

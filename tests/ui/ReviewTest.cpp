@@ -33,6 +33,8 @@
 #include <fstream>
 #include <functional>
 #include <gtest/gtest.h>
+#include <map>
+#include <set>
 #include <sqlite3.h>
 #include <vtkRenderer.h>
 
@@ -453,6 +455,31 @@ TEST(Review, ARefinedProposalIsWhatTheLabellerDecidesOnAndTheStoreNamesIt)
     EXPECT_NE(parameters.find("\"proposal\": \"anatomy\""), std::string::npos) << parameters;
     sqlite3_finalize(statement);
     sqlite3_close(db);
+
+    // A raw proposal rejected on another slice: the dashboard counts the brush work per proposal
+    // kind, so the refinement and the raw map are two rows.
+    kind->setCurrentIndex(kind->findData(static_cast<int>(proposals::ProposalKind::Raw)));
+    const KidneyCentres centres(*window.currentCase()->labels);
+    const auto [extentRows, extentCols] = cams.cropExtent();
+    int other = slice + 1;
+    while (other < window.currentCase()->imaging->slices() &&
+           centres.boxes(other, extentRows, extentCols).empty())
+        ++other;
+    ASSERT_LT(other, window.currentCase()->imaging->slices());
+    window.sliceView()->setSlice(other);
+    ASSERT_TRUE(waitForHeatmaps(window, other));
+    actionWithShortcut(window, QKeySequence(Qt::Key_X))->trigger();
+    QSignalSpy dataReady(window.dashboard(), &ui::Dashboard::dataReady);
+    window.dashboardDock()->show();
+    ASSERT_TRUE(dataReady.wait(20000));
+    std::map<std::string, int> effort;
+    for (const auto& e : window.dashboard()->data().effort)
+        effort[e.method] = e.decisions;
+    EXPECT_EQ(effort, (std::map<std::string, int>{{"gradcam", 1}, {"gradcam + anatomy", 1}}));
+    std::set<std::string> curves;
+    for (const auto& row : window.dashboard()->data().iou)
+        curves.insert(storage::proposalLabel(row.method, row.proposal));
+    EXPECT_EQ(curves, (std::set<std::string>{"gradcam", "gradcam + anatomy"}));
     unsetenv("XDG_DATA_HOME");
 }
 
