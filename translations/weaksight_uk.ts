@@ -4,7 +4,7 @@
 <context>
     <name>QObject</name>
     <message>
-        <location filename="../ui/StoreOwner.h" line="117"/>
+        <location filename="../ui/StoreOwner.h" line="137"/>
         <source>No dataset is open.</source>
         <translation>Жоден набір даних не відкрито.</translation>
     </message>
@@ -110,17 +110,17 @@ raw %2–%3)</source>
 (сирі значення)</translation>
     </message>
     <message>
-        <location filename="../ui/CamController.cpp" line="568"/>
+        <location filename="../ui/CamController.cpp" line="571"/>
         <source>lesion probability: slice %1 of %2</source>
         <translation>ймовірність ураження: зріз %1 з %2</translation>
     </message>
     <message>
-        <location filename="../ui/CamController.cpp" line="662"/>
+        <location filename="../ui/CamController.cpp" line="660"/>
         <source>%1 per volume: crop %2 of %3</source>
         <translation>%1 на об’єм: фрагмент %2 з %3</translation>
     </message>
     <message>
-        <location filename="../ui/CamController.cpp" line="663"/>
+        <location filename="../ui/CamController.cpp" line="661"/>
         <source>%1: crop %2 of %3, slice %4</source>
         <translation>%1: фрагмент %2 з %3, зріз %4</translation>
     </message>
@@ -218,27 +218,32 @@ Status: %1 (%2 of %3 proposals decided: %4 accepted, %5 corrected, %6 rejected)<
 <context>
     <name>weaksight::ui::ComparisonView</name>
     <message>
-        <location filename="../ui/ComparisonView.cpp" line="72"/>
+        <location filename="../ui/ComparisonView.cpp" line="56"/>
+        <source>This pane&apos;s proposal: the map above its threshold, or refined with the CT</source>
+        <translation>Пропозиція цієї панелі: карта понад її поріг або уточнена за КТ</translation>
+    </message>
+    <message>
+        <location filename="../ui/ComparisonView.cpp" line="91"/>
         <source>: failed — </source>
         <translation>: помилка — </translation>
     </message>
     <message>
-        <location filename="../ui/ComparisonView.cpp" line="234"/>
+        <location filename="../ui/ComparisonView.cpp" line="272"/>
         <source> (approximate)</source>
         <translation> (наближено)</translation>
     </message>
     <message>
-        <location filename="../ui/ComparisonView.cpp" line="235"/>
+        <location filename="../ui/ComparisonView.cpp" line="276"/>
         <source>  t %1</source>
         <translation>  t %1</translation>
     </message>
     <message>
-        <location filename="../ui/ComparisonView.cpp" line="240"/>
+        <location filename="../ui/ComparisonView.cpp" line="281"/>
         <source>  IoU %1</source>
         <translation>  IoU %1</translation>
     </message>
     <message>
-        <location filename="../ui/ComparisonView.cpp" line="242"/>
+        <location filename="../ui/ComparisonView.cpp" line="283"/>
         <source>  (computing…)</source>
         <translation>  (обчислення…)</translation>
     </message>
@@ -246,108 +251,108 @@ Status: %1 (%2 of %3 proposals decided: %4 accepted, %5 corrected, %6 rejected)<
 <context>
     <name>weaksight::ui::Dashboard</name>
     <message>
-        <location filename="../ui/Dashboard.cpp" line="104"/>
+        <location filename="../ui/Dashboard.cpp" line="105"/>
         <source>IoU per method and threshold</source>
         <translation>IoU за методами та порогами</translation>
     </message>
     <message>
-        <location filename="../ui/Dashboard.cpp" line="105"/>
+        <location filename="../ui/Dashboard.cpp" line="106"/>
         <source>Correction effort per method</source>
         <translation>Трудомісткість виправлень за методами</translation>
     </message>
     <message>
-        <location filename="../ui/Dashboard.cpp" line="106"/>
-        <location filename="../ui/Dashboard.cpp" line="266"/>
+        <location filename="../ui/Dashboard.cpp" line="107"/>
+        <location filename="../ui/Dashboard.cpp" line="268"/>
         <source>Progress per case</source>
         <translation>Прогрес за випадками</translation>
     </message>
     <message>
-        <location filename="../ui/Dashboard.cpp" line="110"/>
+        <location filename="../ui/Dashboard.cpp" line="111"/>
         <source>Method</source>
         <translation>Метод</translation>
     </message>
     <message>
-        <location filename="../ui/Dashboard.cpp" line="110"/>
+        <location filename="../ui/Dashboard.cpp" line="111"/>
         <source>Decisions</source>
         <translation>Рішення</translation>
     </message>
     <message>
-        <location filename="../ui/Dashboard.cpp" line="110"/>
+        <location filename="../ui/Dashboard.cpp" line="111"/>
         <source>Learned threshold</source>
         <translation>Вивчений поріг</translation>
     </message>
     <message>
-        <location filename="../ui/Dashboard.cpp" line="110"/>
+        <location filename="../ui/Dashboard.cpp" line="111"/>
         <source>Pixels to correct</source>
         <translation>Пікселів для виправлення</translation>
     </message>
     <message>
-        <location filename="../ui/Dashboard.cpp" line="114"/>
+        <location filename="../ui/Dashboard.cpp" line="115"/>
         <source>Export curated masks…</source>
         <translation>Експортувати затверджені маски…</translation>
     </message>
     <message>
-        <location filename="../ui/Dashboard.cpp" line="118"/>
+        <location filename="../ui/Dashboard.cpp" line="119"/>
         <source>&lt;b&gt;Learned threshold&lt;/b&gt; (the least correction of the final masks so far)</source>
         <translation>&lt;b&gt;Вивчений поріг&lt;/b&gt; (найменший обсяг виправлень до остаточних масок на цей момент)</translation>
     </message>
     <message>
-        <location filename="../ui/Dashboard.cpp" line="183"/>
+        <location filename="../ui/Dashboard.cpp" line="184"/>
         <source>Store unavailable: %1</source>
         <translation>Сховище анотацій недоступне: %1</translation>
     </message>
     <message>
-        <location filename="../ui/Dashboard.cpp" line="184"/>
+        <location filename="../ui/Dashboard.cpp" line="185"/>
         <source>%1 of %2 proposals decided in %3 cases by %4 annotators.</source>
         <translation>Ухвалено рішення щодо %1 з %2 пропозицій (випадків: %3, анотаторів: %4).</translation>
     </message>
     <message>
-        <location filename="../ui/Dashboard.cpp" line="201"/>
+        <location filename="../ui/Dashboard.cpp" line="203"/>
         <source>%1 vs truth</source>
         <translation>%1 відносно еталонної розмітки</translation>
     </message>
     <message>
-        <location filename="../ui/Dashboard.cpp" line="203"/>
+        <location filename="../ui/Dashboard.cpp" line="205"/>
         <source>%1 vs final</source>
         <translation>%1 відносно остаточної маски</translation>
     </message>
     <message>
-        <location filename="../ui/Dashboard.cpp" line="212"/>
+        <location filename="../ui/Dashboard.cpp" line="214"/>
         <source>threshold</source>
         <translation>поріг</translation>
     </message>
     <message>
-        <location filename="../ui/Dashboard.cpp" line="215"/>
+        <location filename="../ui/Dashboard.cpp" line="217"/>
         <source>mean IoU</source>
         <translation>середній IoU</translation>
     </message>
     <message>
-        <location filename="../ui/Dashboard.cpp" line="235"/>
+        <location filename="../ui/Dashboard.cpp" line="237"/>
         <source>pixels changed per correction</source>
         <translation>змінених пікселів на виправлення</translation>
     </message>
     <message>
-        <location filename="../ui/Dashboard.cpp" line="236"/>
+        <location filename="../ui/Dashboard.cpp" line="238"/>
         <source>seconds per decision</source>
         <translation>секунд на рішення</translation>
     </message>
     <message>
-        <location filename="../ui/Dashboard.cpp" line="250"/>
+        <location filename="../ui/Dashboard.cpp" line="252"/>
         <source>decided</source>
         <translation>вирішені</translation>
     </message>
     <message>
-        <location filename="../ui/Dashboard.cpp" line="251"/>
+        <location filename="../ui/Dashboard.cpp" line="253"/>
         <source>open</source>
         <translation>невирішені</translation>
     </message>
     <message>
-        <location filename="../ui/Dashboard.cpp" line="261"/>
+        <location filename="../ui/Dashboard.cpp" line="263"/>
         <source>%1: %2 decisions, %3 min</source>
         <translation>%1: рішень — %2, %3 хв</translation>
     </message>
     <message>
-        <location filename="../ui/Dashboard.cpp" line="280"/>
+        <location filename="../ui/Dashboard.cpp" line="282"/>
         <source>Use</source>
         <translation>Застосувати</translation>
     </message>
@@ -355,7 +360,7 @@ Status: %1 (%2 of %3 proposals decided: %4 accepted, %5 corrected, %6 rejected)<
 <context>
     <name>weaksight::ui::DashboardDock</name>
     <message>
-        <location filename="../ui/Dashboard.cpp" line="291"/>
+        <location filename="../ui/Dashboard.cpp" line="293"/>
         <source>Dashboard</source>
         <translation>Панель показників</translation>
     </message>
@@ -540,7 +545,7 @@ Status: %1 (%2 of %3 proposals decided: %4 accepted, %5 corrected, %6 rejected)<
     </message>
     <message>
         <location filename="../ui/HeatmapToolbar.cpp" line="109"/>
-        <location filename="../ui/HeatmapToolbar.cpp" line="356"/>
+        <location filename="../ui/HeatmapToolbar.cpp" line="361"/>
         <source>no model</source>
         <translation>модель не завантажено</translation>
     </message>
@@ -595,124 +600,124 @@ Status: %1 (%2 of %3 proposals decided: %4 accepted, %5 corrected, %6 rejected)<
         <translation>IoU пропозиції з ураженням за еталонною розміткою в межах рамок фрагментів</translation>
     </message>
     <message>
-        <location filename="../ui/HeatmapToolbar.cpp" line="164"/>
+        <location filename="../ui/HeatmapToolbar.cpp" line="160"/>
         <source>map &gt; t</source>
         <translation>мапа &gt; t</translation>
     </message>
     <message>
-        <location filename="../ui/HeatmapToolbar.cpp" line="165"/>
+        <location filename="../ui/HeatmapToolbar.cpp" line="161"/>
         <source>anatomy</source>
         <translation>анатомія</translation>
     </message>
     <message>
-        <location filename="../ui/HeatmapToolbar.cpp" line="166"/>
+        <location filename="../ui/HeatmapToolbar.cpp" line="162"/>
         <source>region growing</source>
         <translation>нарощування області</translation>
     </message>
     <message>
-        <location filename="../ui/HeatmapToolbar.cpp" line="167"/>
+        <location filename="../ui/HeatmapToolbar.cpp" line="163"/>
         <source>watershed</source>
         <translation>вододіл</translation>
     </message>
     <message>
-        <location filename="../ui/HeatmapToolbar.cpp" line="169"/>
+        <location filename="../ui/HeatmapToolbar.cpp" line="174"/>
         <source>Proposal: the map above the threshold, or refined with the CT: within the kidney and the lesion HU band (anatomy), grown from the map&apos;s peak (region growing), or flooded from markers (watershed); the threshold is the refinement&apos;s level</source>
         <translation>Пропозиція: мапа вище порогу або уточнена за КТ: у межах нирки й діапазону HU уражень (анатомія), нарощена від піку мапи (нарощування області) або затоплена від маркерів (вододіл); поріг — рівень уточнення</translation>
     </message>
     <message>
-        <location filename="../ui/HeatmapToolbar.cpp" line="188"/>
+        <location filename="../ui/HeatmapToolbar.cpp" line="193"/>
         <source>Cancel</source>
         <translation>Скасувати</translation>
     </message>
     <message>
-        <location filename="../ui/HeatmapToolbar.cpp" line="197"/>
+        <location filename="../ui/HeatmapToolbar.cpp" line="202"/>
         <source>Overlay</source>
         <translation>Накладання</translation>
     </message>
     <message>
-        <location filename="../ui/HeatmapToolbar.cpp" line="201"/>
+        <location filename="../ui/HeatmapToolbar.cpp" line="206"/>
         <source> opacity </source>
         <translation> непрозорість </translation>
     </message>
     <message>
-        <location filename="../ui/HeatmapToolbar.cpp" line="212"/>
-        <location filename="../ui/HeatmapToolbar.cpp" line="258"/>
+        <location filename="../ui/HeatmapToolbar.cpp" line="217"/>
+        <location filename="../ui/HeatmapToolbar.cpp" line="263"/>
         <source>Heatmap</source>
         <translation>Теплова карта</translation>
     </message>
     <message>
-        <location filename="../ui/HeatmapToolbar.cpp" line="213"/>
+        <location filename="../ui/HeatmapToolbar.cpp" line="218"/>
         <source>Proposal</source>
         <translation>Пропозиція</translation>
     </message>
     <message>
-        <location filename="../ui/HeatmapToolbar.cpp" line="214"/>
-        <location filename="../ui/HeatmapToolbar.cpp" line="248"/>
+        <location filename="../ui/HeatmapToolbar.cpp" line="219"/>
+        <location filename="../ui/HeatmapToolbar.cpp" line="253"/>
         <source>Crop boxes</source>
         <translation>Рамки фрагментів</translation>
     </message>
     <message>
-        <location filename="../ui/HeatmapToolbar.cpp" line="226"/>
+        <location filename="../ui/HeatmapToolbar.cpp" line="231"/>
         <source>Overlays</source>
         <translation>Накладання</translation>
     </message>
     <message>
-        <location filename="../ui/HeatmapToolbar.cpp" line="235"/>
+        <location filename="../ui/HeatmapToolbar.cpp" line="240"/>
         <source> proposal </source>
         <translation> пропозиція </translation>
     </message>
     <message>
-        <location filename="../ui/HeatmapToolbar.cpp" line="245"/>
+        <location filename="../ui/HeatmapToolbar.cpp" line="250"/>
         <source>&lt;b&gt;Overlay&lt;/b&gt;</source>
         <translation>&lt;b&gt;Накладання&lt;/b&gt;</translation>
     </message>
     <message>
-        <location filename="../ui/HeatmapToolbar.cpp" line="246"/>
+        <location filename="../ui/HeatmapToolbar.cpp" line="251"/>
         <source>&lt;b&gt;Opacity&lt;/b&gt;</source>
         <translation>&lt;b&gt;Непрозорість&lt;/b&gt;</translation>
     </message>
     <message>
-        <location filename="../ui/HeatmapToolbar.cpp" line="253"/>
+        <location filename="../ui/HeatmapToolbar.cpp" line="258"/>
         <source>Proposal contour</source>
         <translation>Контур пропозиції</translation>
     </message>
     <message>
-        <location filename="../ui/HeatmapToolbar.cpp" line="360"/>
+        <location filename="../ui/HeatmapToolbar.cpp" line="365"/>
         <source>Heatmaps failed: %1</source>
         <translation>Не вдалося обчислити теплові карти: %1</translation>
     </message>
     <message>
-        <location filename="../ui/HeatmapToolbar.cpp" line="362"/>
+        <location filename="../ui/HeatmapToolbar.cpp" line="367"/>
         <source>Heatmaps failed</source>
         <translation>Не вдалося обчислити теплові карти</translation>
     </message>
     <message>
-        <location filename="../ui/HeatmapToolbar.cpp" line="392"/>
+        <location filename="../ui/HeatmapToolbar.cpp" line="397"/>
         <source>Score-CAM in &amp;reduced precision</source>
         <translation>Score-CAM зі &amp;зниженою точністю</translation>
     </message>
     <message>
-        <location filename="../ui/HeatmapToolbar.cpp" line="396"/>
+        <location filename="../ui/HeatmapToolbar.cpp" line="401"/>
         <source>Score-CAM&apos;s masked forward passes in float16 on a GPU (about twice as fast); bfloat16 on a CPU, where it is slower. Maps differ slightly and are cached apart.</source>
         <translation>Прямі проходи Score-CAM з масками у float16 на GPU (приблизно вдвічі швидше); bfloat16 на CPU, де це повільніше. Карти трохи відрізняються і кешуються окремо.</translation>
     </message>
     <message>
-        <location filename="../ui/HeatmapToolbar.cpp" line="404"/>
+        <location filename="../ui/HeatmapToolbar.cpp" line="409"/>
         <source>CAM &amp;definitions</source>
         <translation>&amp;Визначення CAM</translation>
     </message>
     <message>
-        <location filename="../ui/HeatmapToolbar.cpp" line="411"/>
+        <location filename="../ui/HeatmapToolbar.cpp" line="416"/>
         <source>Weaksight (documented)</source>
         <translation>Weaksight (задокументовані)</translation>
     </message>
     <message>
-        <location filename="../ui/HeatmapToolbar.cpp" line="456"/>
+        <location filename="../ui/HeatmapToolbar.cpp" line="461"/>
         <source>loading %1…</source>
         <translation>завантаження %1…</translation>
     </message>
     <message>
-        <location filename="../ui/HeatmapToolbar.cpp" line="469"/>
+        <location filename="../ui/HeatmapToolbar.cpp" line="474"/>
         <source> IoU %1 </source>
         <translation> IoU %1 </translation>
     </message>
@@ -1226,22 +1231,22 @@ Restore it?</source>
 <context>
     <name>weaksight::ui::ReviewController</name>
     <message>
-        <location filename="../ui/ReviewController.cpp" line="253"/>
+        <location filename="../ui/ReviewController.cpp" line="270"/>
         <source>No proposal on this slice to decide on.</source>
         <translation>На цьому зрізі немає пропозиції для ухвалення рішення.</translation>
     </message>
     <message>
-        <location filename="../ui/ReviewController.cpp" line="258"/>
+        <location filename="../ui/ReviewController.cpp" line="275"/>
         <source>Set the annotator&apos;s name first.</source>
         <translation>Спершу вкажіть ім’я анотатора.</translation>
     </message>
     <message>
-        <location filename="../ui/ReviewController.cpp" line="305"/>
+        <location filename="../ui/ReviewController.cpp" line="332"/>
         <source>The decision was not saved: %1</source>
         <translation>Рішення не збережено: %1</translation>
     </message>
     <message>
-        <location filename="../ui/ReviewController.cpp" line="423"/>
+        <location filename="../ui/ReviewController.cpp" line="469"/>
         <source>The undo was not saved: %1</source>
         <translation>Скасування не збережено: %1</translation>
     </message>

@@ -1,9 +1,12 @@
 #include "ui/ComparisonView.h"
 
 #include "ui/CamController.h"
+#include "ui/HeatmapToolbar.h"
 #include "ui/SliceView.h"
 
+#include <QComboBox>
 #include <QGridLayout>
+#include <QHBoxLayout>
 #include <QLabel>
 #include <QSignalBlocker>
 #include <QSlider>
@@ -46,12 +49,20 @@ void ComparisonView::setMethods(const std::vector<compute::CamMethod>& methods)
         pane.threshold = new QSlider(Qt::Horizontal, pane.box);
         pane.threshold->setRange(0, 100);
         pane.threshold->setValue(50);
+        pane.proposal = new QComboBox(pane.box);
+        pane.proposal->setObjectName(QStringLiteral("paneProposal%1").arg(i));
+        HeatmapToolbar::addProposalKindItems(*pane.proposal);
+        pane.proposal->setToolTip(
+            tr("This pane's proposal: the map above its threshold, or refined with the CT"));
         pane.cams = new CamController(pane.box);
         pane.cams->setMethod(methods[i]);
         pane.cams->setProbabilityScanEnabled(false);
         column->addWidget(pane.title);
         column->addWidget(pane.view, 1);
-        column->addWidget(pane.threshold);
+        auto* controls = new QHBoxLayout;
+        controls->addWidget(pane.threshold, 1);
+        controls->addWidget(pane.proposal);
+        column->addLayout(controls);
         grid->addWidget(pane.box, static_cast<int>(i) / columns, static_cast<int>(i) % columns);
         m_panes.push_back(pane);
     }
@@ -60,8 +71,16 @@ void ComparisonView::setMethods(const std::vector<compute::CamMethod>& methods)
         connect(pane->threshold, &QSlider::valueChanged, this, [this, pane](int value) {
             pane->cams->setThreshold(value / 100.0);
             pane->view->heatmapLayer().setThreshold(value / 100.0);
+            showRefinedProposal(*pane);
             updateTitle(*pane);
             pane->view->requestRender();
+        });
+        connect(pane->proposal, &QComboBox::currentIndexChanged, this, [this, pane](int index) {
+            review::CamSettings settings = pane->cams->settings();
+            settings.proposalKind =
+                static_cast<proposals::ProposalKind>(pane->proposal->itemData(index).toInt());
+            pane->cams->setSettings(settings); // the same maps: nothing is recomputed
+            showPane(*pane);
         });
         connect(pane->cams, &CamController::heatmapsReady, this, [this, pane](int slice) {
             if (slice == m_slice)
@@ -146,6 +165,7 @@ void ComparisonView::setSettings(const review::CamSettings& settings)
         review::CamSettings paneSettings = settings;
         paneSettings.method = own.method;
         paneSettings.thresholds = own.thresholds;
+        paneSettings.proposalKind = own.proposalKind; // each pane's own choice
         if (own.method == compute::CamMethod::Cam)
             paneSettings.targetLayer = own.targetLayer;
         pane.cams->setSettings(paneSettings);
@@ -223,8 +243,26 @@ void ComparisonView::showPane(Pane& pane)
         placeHeatmaps(*pane.cams, pane.view->heatmapLayer(), m_slice);
     else
         pane.view->heatmapLayer().clear();
+    showRefinedProposal(pane);
     updateTitle(pane);
     pane.view->requestRender();
+}
+
+void ComparisonView::showRefinedProposal(Pane& pane)
+{
+    const review::SliceHeatmaps* maps = m_case ? pane.cams->heatmaps(m_slice) : nullptr;
+    const review::ProposalRule rule = pane.cams->proposalRule(m_slice);
+    if (!maps || maps->crops.empty() || rule.kind == proposals::ProposalKind::Raw || !m_case->imaging) {
+        pane.view->maskLayer().clear();
+        return;
+    }
+    std::vector<CropBox> boxes;
+    for (const auto& crop : maps->crops)
+        boxes.push_back(crop.box);
+    const CropBox bounds = boundsOnSlice(boxes, m_case->imaging->rows(), m_case->imaging->cols());
+    pane.view->maskLayer().setColour(0.2, 0.75, 1.0); // as the main view's refined proposal
+    pane.view->maskLayer().setMask(bounds.row0, bounds.col0,
+                                   review::proposalOn(*maps, bounds, pane.cams->threshold(), rule));
 }
 
 void ComparisonView::updateTitle(Pane& pane)
@@ -232,11 +270,14 @@ void ComparisonView::updateTitle(Pane& pane)
     QString text = QString::fromStdString(compute::toString(pane.cams->method()));
     if (compute::isApproximate(pane.cams->method()))
         text += tr(" (approximate)");
+    const review::ProposalRule rule = pane.cams->proposalRule(m_slice);
+    if (rule.kind != proposals::ProposalKind::Raw)
+        text += QStringLiteral(" + ") + pane.proposal->currentText();
     text += tr("  t %1").arg(pane.cams->threshold(), 0, 'f', 2);
     const review::SliceHeatmaps* maps = pane.cams->heatmaps(m_slice);
     if (maps && m_case && m_case->labels)
-        if (const auto iou =
-                review::proposalIouAgainstTruth(*maps, *m_case->labels, m_slice, pane.cams->threshold()))
+        if (const auto iou = review::proposalIouAgainstTruth(*maps, *m_case->labels, m_slice,
+                                                             pane.cams->threshold(), rule))
             text += tr("  IoU %1").arg(*iou, 0, 'f', 3);
     if (!maps && pane.cams->hasModel())
         text += tr("  (computing…)");

@@ -1,7 +1,8 @@
 #pragma once
 
 // Side-by-side CAM methods: a grid of linked panes, one per method, sharing slice, window/level,
-// zoom and pan; each pane has its own threshold and shows its proposal's IoU against ground truth.
+// zoom and pan; each pane has its own threshold and proposal kind (the map above the threshold or a
+// refinement of it, drawn as a blue mask) and shows its proposal's IoU against ground truth.
 
 #include "core/cases/KitsCase.h"
 #include "core/compute/CamEngine.h"
@@ -16,6 +17,7 @@
 #include <memory>
 #include <vector>
 
+class QComboBox;
 class QLabel;
 class QSlider;
 
@@ -60,6 +62,7 @@ public:
     CamController* paneController(int pane) const { return m_panes.at(static_cast<size_t>(pane)).cams; }
     QSlider* paneThreshold(int pane) const { return m_panes.at(static_cast<size_t>(pane)).threshold; }
     QLabel* paneTitle(int pane) const { return m_panes.at(static_cast<size_t>(pane)).title; }
+    QComboBox* paneProposal(int pane) const { return m_panes.at(static_cast<size_t>(pane)).proposal; }
 
 Q_SIGNALS:
     void sliceChanged(int slice);
@@ -70,9 +73,12 @@ private:
         QLabel* title = nullptr;
         SliceView* view = nullptr;
         QSlider* threshold = nullptr;
+        QComboBox* proposal = nullptr;
         CamController* cams = nullptr;
     };
     void showPane(Pane& pane);
+    /// A refined proposal as a mask over the slice's crops (the raw one is the heatmap's isoline).
+    void showRefinedProposal(Pane& pane);
     void updateTitle(Pane& pane);
 
     std::vector<Pane> m_panes;

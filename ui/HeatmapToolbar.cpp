@@ -155,16 +155,21 @@ QToolBar* HeatmapToolbar::buildSettingsBar(QMainWindow& window)
     return toolbar;
 }
 
+void HeatmapToolbar::addProposalKindItems(QComboBox& box)
+{
+    box.addItem(tr("map > t"), static_cast<int>(proposals::ProposalKind::Raw));
+    box.addItem(tr("anatomy"), static_cast<int>(proposals::ProposalKind::Anatomy));
+    box.addItem(tr("region growing"), static_cast<int>(proposals::ProposalKind::Grow));
+    box.addItem(tr("watershed"), static_cast<int>(proposals::ProposalKind::Watershed));
+}
+
 void HeatmapToolbar::addProposalKind(QToolBar& toolbar)
 {
     // The proposal a labeller decides on: the map above the threshold, or a refinement of it at the
     // same level (core/proposals, within a kidney region derived from the CT).
     m_proposalKind = new QComboBox(&toolbar);
     m_proposalKind->setObjectName("proposalKind");
-    m_proposalKind->addItem(tr("map > t"), static_cast<int>(proposals::ProposalKind::Raw));
-    m_proposalKind->addItem(tr("anatomy"), static_cast<int>(proposals::ProposalKind::Anatomy));
-    m_proposalKind->addItem(tr("region growing"), static_cast<int>(proposals::ProposalKind::Grow));
-    m_proposalKind->addItem(tr("watershed"), static_cast<int>(proposals::ProposalKind::Watershed));
+    addProposalKindItems(*m_proposalKind);
     m_proposalKind->setToolTip(
         tr("Proposal: the map above the threshold, or refined with the CT: within the kidney and the lesion "
            "HU band (anatomy), grown from the map's peak (region growing), or flooded from markers "

@@ -48,6 +48,9 @@ public:
     void updateModelToolTip();
     /// The proposal's IoU against the ground truth (empty: none).
     void showIou(std::optional<double> iou);
+    /// The proposal kinds as a combo box offers them (the toolbar's and each comparison pane's):
+    /// display name, with the kind as item data.
+    static void addProposalKindItems(QComboBox& box);
 
 Q_SIGNALS:
     /// The maps change (method, layer, normalisation, crop size, flavour, model): show the slice again.

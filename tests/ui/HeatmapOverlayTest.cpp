@@ -14,6 +14,7 @@
 #include <QAction>
 #include <QApplication>
 #include <QCheckBox>
+#include <QComboBox>
 #include <QImage>
 #include <QLabel>
 #include <QProgressBar>
@@ -330,6 +331,24 @@ TEST(ComparisonView, OnePanePerMethodLinkedWithItsOwnThresholdAndIou)
     EXPECT_DOUBLE_EQ(compare.paneController(1)->threshold(), 0.8);
     EXPECT_DOUBLE_EQ(compare.paneController(2)->threshold(), 0.5);
     EXPECT_TRUE(compare.paneTitle(1)->text().contains("t 0.80"));
+
+    // Each pane its own proposal: Grad-CAM++ grown from its map beside the raw maps; its IoU is the
+    // grown proposal's, and the other panes stay raw (issue 16).
+    compare.paneProposal(2)->setCurrentIndex(
+        compare.paneProposal(2)->findData(static_cast<int>(proposals::ProposalKind::Grow)));
+    EXPECT_EQ(compare.paneController(2)->settings().proposalKind, proposals::ProposalKind::Grow);
+    EXPECT_EQ(compare.paneController(3)->settings().proposalKind, proposals::ProposalKind::Raw);
+    const QString grownTitle = compare.paneTitle(2)->text();
+    EXPECT_TRUE(grownTitle.contains("+ region growing")) << grownTitle.toStdString();
+    const auto grownIou = review::proposalIouAgainstTruth(
+        *compare.paneController(2)->heatmaps(slice), *window.currentCase()->labels, slice, 0.5,
+        {proposals::ProposalKind::Grow, &*window.currentCase()->imaging, slice});
+    ASSERT_TRUE(grownIou.has_value());
+    EXPECT_TRUE(grownTitle.contains(QStringLiteral("IoU %1").arg(*grownIou, 0, 'f', 3)))
+        << grownTitle.toStdString();
+    // Settings from the main toolbar keep each pane's method, threshold and proposal.
+    compare.setSettings(window.camController()->settings());
+    EXPECT_EQ(compare.paneController(2)->settings().proposalKind, proposals::ProposalKind::Grow);
 
     // Slice, window and zoom are shared: a wheel step in one pane moves all of them.
     QTest::keyClick(compare.paneView(3), Qt::Key_Down);
