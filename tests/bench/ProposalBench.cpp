@@ -1,7 +1,7 @@
 // Milliseconds per crop of each proposal kind (issue 16: a refinement may add at most 20 ms per
 // crop on the CPU). A 150 x 150 crop (the dataset's crop size) with a kidney, a tumour, CT noise and
 // a heatmap spilling over both, with and without the organ label (without it, the kidney region is
-// derived from HU on every call). Prints the median of `repeats` calls (default 50) after a warm-up.
+// derived from HU on every call), and the map linked across three slices. Prints the median of `repeats` calls (default 50) after a warm-up.
 // Usage: weaksight_bench_proposals [repeats]
 
 #include "MedianTime.h"
@@ -59,5 +59,15 @@ int main(int argc, char** argv)
             std::printf("  %-34s %8.3f ms   added over raw %8.3f ms   %s\n", name, ms, ms - raw,
                         ms - raw <= 20 ? "within 20 ms" : "OVER 20 ms");
         }
+    // Slice context: the crop's map with the same map shifted two pixels on the slices around it.
+    std::vector<float> shifted(crop.map.size());
+    for (int r = 0; r < crop.rows; ++r)
+        for (int c = 0; c < crop.cols; ++c)
+            shifted[static_cast<size_t>(r) * crop.cols + c] =
+                crop.map[static_cast<size_t>(std::min(crop.rows - 1, r + 2)) * crop.cols + c];
+    const SliceStack stack{crop.rows, crop.cols, shifted.data(), crop.map.data(), shifted.data()};
+    const double linked = medianMs(repeats, [&] { linkedAcrossSlices(stack, 0.5); });
+    std::printf("  %-34s %8.3f ms   added over raw %8.3f ms   %s\n", "linked across slices (3 slices)", linked,
+                linked - raw, linked - raw <= 20 ? "within 20 ms" : "OVER 20 ms");
     return 0;
 }
