@@ -27,37 +27,53 @@
         <translation>IoU залежно від порогу: валідація (суцільна лінія), тест (штрихова)</translation>
     </message>
     <message>
-        <location filename="../ui/figures/ReportFigures.cpp" line="134"/>
+        <location filename="../ui/figures/ReportFigures.cpp" line="147"/>
+        <source>test IoU (mean over crops) with its patient-level 95 % interval</source>
+        <translation>IoU на тесті (середнє за кропами) з 95 % інтервалом на рівні пацієнтів</translation>
+    </message>
+    <message>
+        <location filename="../ui/figures/ReportFigures.cpp" line="151"/>
+        <source>Test IoU per method and proposal</source>
+        <translation>IoU на тесті за методом і пропозицією</translation>
+    </message>
+    <message>
+        <location filename="../ui/figures/ReportFigures.cpp" line="167"/>
+        <location filename="../ui/figures/ReportFigures.cpp" line="302"/>
+        <source>n/a</source>
+        <translation>н/д</translation>
+    </message>
+    <message>
+        <location filename="../ui/figures/ReportFigures.cpp" line="195"/>
         <source>no lesion</source>
         <translation>без ураження</translation>
     </message>
     <message>
-        <location filename="../ui/figures/ReportFigures.cpp" line="134"/>
+        <location filename="../ui/figures/ReportFigures.cpp" line="195"/>
         <source>lesion</source>
         <translation>ураження</translation>
     </message>
     <message>
-        <location filename="../ui/figures/ReportFigures.cpp" line="140"/>
+        <location filename="../ui/figures/ReportFigures.cpp" line="201"/>
         <source>predicted</source>
         <translation>прогноз</translation>
     </message>
     <message>
-        <location filename="../ui/figures/ReportFigures.cpp" line="144"/>
+        <location filename="../ui/figures/ReportFigures.cpp" line="205"/>
         <source>true </source>
         <translation>фактично </translation>
     </message>
     <message>
-        <location filename="../ui/figures/ReportFigures.cpp" line="182"/>
+        <location filename="../ui/figures/ReportFigures.cpp" line="243"/>
         <source>CT crop</source>
         <translation>Фрагмент КТ</translation>
     </message>
     <message>
-        <location filename="../ui/figures/ReportFigures.cpp" line="188"/>
+        <location filename="../ui/figures/ReportFigures.cpp" line="253"/>
         <source>no correctly classified lesion crop in test</source>
         <translation>у тестовій вибірці немає правильно класифікованих фрагментів з ураженням</translation>
     </message>
     <message>
-        <location filename="../ui/figures/ReportFigures.cpp" line="198"/>
+        <location filename="../ui/figures/ReportFigures.cpp" line="263"/>
         <source>side</source>
         <translation>бік</translation>
     </message>
@@ -65,36 +81,53 @@
 <context>
     <name>weaksight::ui::CamController</name>
     <message>
-        <location filename="../ui/CamController.cpp" line="127"/>
+        <location filename="../ui/CamController.cpp" line="144"/>
         <source>%1 (%2, %3, %4)</source>
         <translation>%1 (%2, %3, %4)</translation>
     </message>
     <message>
-        <location filename="../ui/CamController.cpp" line="141"/>
+        <location filename="../ui/CamController.cpp" line="158"/>
         <source>Not enough memory to load the model %1.</source>
         <translation>Недостатньо пам’яті для завантаження моделі %1.</translation>
     </message>
     <message>
-        <location filename="../ui/CamController.cpp" line="299"/>
+        <location filename="../ui/CamController.cpp" line="173"/>
+        <source>U-Net %1 (%2, %3)</source>
+        <translation>U-Net %1 (%2, %3)</translation>
+    </message>
+    <message>
+        <location filename="../ui/CamController.cpp" line="179"/>
+        <source>Not enough memory to load the U-Net %1.</source>
+        <translation>Недостатньо пам’яті, щоб завантажити U-Net %1.</translation>
+    </message>
+    <message>
+        <location filename="../ui/CamController.cpp" line="345"/>
         <source>crops resampled to the model&apos;s %1 mm pixels (this scan&apos;s are %2 mm): each %3-pixel crop is cut from %4 x %5 scan pixels, %6 mm across</source>
         <translation>фрагменти перераховано на пікселі моделі %1 мм (у цього скану %2 мм): кожен фрагмент у %3 пікселів вирізано з %4 x %5 пікселів скану, %6 мм завширшки</translation>
     </message>
     <message>
-        <location filename="../ui/CamController.cpp" line="320"/>
+        <location filename="../ui/CamController.cpp" line="362"/>
+        <source>U-Net
+(lesion probability)</source>
+        <translation>U-Net
+(імовірність ураження)</translation>
+    </message>
+    <message>
+        <location filename="../ui/CamController.cpp" line="368"/>
         <source>%1
 (per crop)</source>
         <translation>%1
 (на фрагмент)</translation>
     </message>
     <message>
-        <location filename="../ui/CamController.cpp" line="323"/>
+        <location filename="../ui/CamController.cpp" line="371"/>
         <source>%1
 (per volume)</source>
         <translation>%1
 (на об’єм)</translation>
     </message>
     <message>
-        <location filename="../ui/CamController.cpp" line="324"/>
+        <location filename="../ui/CamController.cpp" line="372"/>
         <source>%1
 (per volume,
 raw %2–%3)</source>
@@ -103,34 +136,39 @@ raw %2–%3)</source>
 сирі %2–%3)</translation>
     </message>
     <message>
-        <location filename="../ui/CamController.cpp" line="330"/>
+        <location filename="../ui/CamController.cpp" line="378"/>
         <source>%1
 (raw values)</source>
         <translation>%1
 (сирі значення)</translation>
     </message>
     <message>
-        <location filename="../ui/CamController.cpp" line="571"/>
+        <location filename="../ui/CamController.cpp" line="637"/>
         <source>lesion probability: slice %1 of %2</source>
         <translation>ймовірність ураження: зріз %1 з %2</translation>
     </message>
     <message>
-        <location filename="../ui/CamController.cpp" line="660"/>
+        <location filename="../ui/CamController.cpp" line="689"/>
+        <source>U-Net</source>
+        <translation>U-Net</translation>
+    </message>
+    <message>
+        <location filename="../ui/CamController.cpp" line="722"/>
         <source>%1 per volume: crop %2 of %3</source>
         <translation>%1 на об’єм: фрагмент %2 з %3</translation>
     </message>
     <message>
-        <location filename="../ui/CamController.cpp" line="661"/>
+        <location filename="../ui/CamController.cpp" line="723"/>
         <source>%1: crop %2 of %3, slice %4</source>
         <translation>%1: фрагмент %2 з %3, зріз %4</translation>
     </message>
     <message>
-        <location filename="../ui/CamController.cpp" line="600"/>
+        <location filename="../ui/CamController.cpp" line="671"/>
         <source>%1 (masked inputs %2 of %3)</source>
         <translation>%1 (замасковані входи: %2 з %3)</translation>
     </message>
     <message>
-        <location filename="../ui/CamController.cpp" line="534"/>
+        <location filename="../ui/CamController.cpp" line="583"/>
         <source>Out of memory while computing heatmaps.</source>
         <translation>Недостатньо пам’яті під час обчислення теплових карт.</translation>
     </message>
@@ -228,22 +266,22 @@ Status: %1 (%2 of %3 proposals decided: %4 accepted, %5 corrected, %6 rejected)<
         <translation>: помилка — </translation>
     </message>
     <message>
-        <location filename="../ui/ComparisonView.cpp" line="272"/>
+        <location filename="../ui/ComparisonView.cpp" line="273"/>
         <source> (approximate)</source>
         <translation> (наближено)</translation>
     </message>
     <message>
-        <location filename="../ui/ComparisonView.cpp" line="276"/>
+        <location filename="../ui/ComparisonView.cpp" line="277"/>
         <source>  t %1</source>
         <translation>  t %1</translation>
     </message>
     <message>
-        <location filename="../ui/ComparisonView.cpp" line="281"/>
+        <location filename="../ui/ComparisonView.cpp" line="282"/>
         <source>  IoU %1</source>
         <translation>  IoU %1</translation>
     </message>
     <message>
-        <location filename="../ui/ComparisonView.cpp" line="283"/>
+        <location filename="../ui/ComparisonView.cpp" line="284"/>
         <source>  (computing…)</source>
         <translation>  (обчислення…)</translation>
     </message>
@@ -545,179 +583,219 @@ Status: %1 (%2 of %3 proposals decided: %4 accepted, %5 corrected, %6 rejected)<
     </message>
     <message>
         <location filename="../ui/HeatmapToolbar.cpp" line="109"/>
-        <location filename="../ui/HeatmapToolbar.cpp" line="361"/>
+        <source>Load U-Net…</source>
+        <translation>Завантажити U-Net…</translation>
+    </message>
+    <message>
+        <location filename="../ui/HeatmapToolbar.cpp" line="111"/>
+        <source>Load a U-Net (evaluate --proposals all saves them)</source>
+        <translation>Завантажити U-Net (їх зберігає evaluate --proposals all)</translation>
+    </message>
+    <message>
+        <location filename="../ui/HeatmapToolbar.cpp" line="112"/>
+        <source>U-Nets (*.wss);;All files (*)</source>
+        <translation>U-Net (*.wss);;Усі файли (*)</translation>
+    </message>
+    <message>
+        <location filename="../ui/HeatmapToolbar.cpp" line="118"/>
+        <source>A U-Net&apos;s lesion probability as a proposal in the method list, on the classifier&apos;s crops</source>
+        <translation>Імовірність ураження від U-Net як пропозиція у списку методів, на кропах класифікатора</translation>
+    </message>
+    <message>
+        <location filename="../ui/HeatmapToolbar.cpp" line="119"/>
+        <location filename="../ui/HeatmapToolbar.cpp" line="382"/>
         <source>no model</source>
         <translation>модель не завантажено</translation>
     </message>
     <message>
-        <location filename="../ui/HeatmapToolbar.cpp" line="116"/>
+        <location filename="../ui/HeatmapToolbar.cpp" line="126"/>
         <source>%1 (approximate)</source>
         <translation>%1 (наближено)</translation>
     </message>
     <message>
-        <location filename="../ui/HeatmapToolbar.cpp" line="126"/>
+        <location filename="../ui/HeatmapToolbar.cpp" line="136"/>
         <source>Target layer: earlier stages give finer maps (CAM itself needs the last stage)</source>
         <translation>Цільовий шар: ранніші етапи дають детальніші карти (для самого CAM потрібен останній етап)</translation>
     </message>
     <message>
-        <location filename="../ui/HeatmapToolbar.cpp" line="130"/>
+        <location filename="../ui/HeatmapToolbar.cpp" line="140"/>
         <source>per crop</source>
         <translation>на фрагмент</translation>
     </message>
     <message>
-        <location filename="../ui/HeatmapToolbar.cpp" line="131"/>
+        <location filename="../ui/HeatmapToolbar.cpp" line="141"/>
         <source>per volume</source>
         <translation>на об’єм</translation>
     </message>
     <message>
-        <location filename="../ui/HeatmapToolbar.cpp" line="132"/>
+        <location filename="../ui/HeatmapToolbar.cpp" line="142"/>
         <source>raw values</source>
         <translation>сирі значення</translation>
     </message>
     <message>
-        <location filename="../ui/HeatmapToolbar.cpp" line="134"/>
+        <location filename="../ui/HeatmapToolbar.cpp" line="144"/>
         <source>Heatmap normalisation: min-max per crop, one min-max over the whole case, or none</source>
         <translation>Нормалізація теплової карти: min-max на фрагмент, один min-max для всього випадку або без нормалізації</translation>
     </message>
     <message>
-        <location filename="../ui/HeatmapToolbar.cpp" line="140"/>
+        <location filename="../ui/HeatmapToolbar.cpp" line="150"/>
         <source> px</source>
         <translation> пікс.</translation>
     </message>
     <message>
-        <location filename="../ui/HeatmapToolbar.cpp" line="142"/>
+        <location filename="../ui/HeatmapToolbar.cpp" line="152"/>
         <source>Kidney crop size (a model&apos;s own, from its training record, is set when it loads)</source>
         <translation>Розмір фрагмента нирки (власний розмір моделі з її журналу навчання встановлюється під час завантаження)</translation>
     </message>
     <message>
-        <location filename="../ui/HeatmapToolbar.cpp" line="144"/>
+        <location filename="../ui/HeatmapToolbar.cpp" line="154"/>
         <source> threshold </source>
         <translation> поріг </translation>
     </message>
     <message>
-        <location filename="../ui/HeatmapToolbar.cpp" line="153"/>
+        <location filename="../ui/HeatmapToolbar.cpp" line="163"/>
         <source>IoU of the proposal with the ground-truth lesion inside the crop boxes</source>
         <translation>IoU пропозиції з ураженням за еталонною розміткою в межах рамок фрагментів</translation>
     </message>
     <message>
-        <location filename="../ui/HeatmapToolbar.cpp" line="160"/>
+        <location filename="../ui/HeatmapToolbar.cpp" line="170"/>
         <source>map &gt; t</source>
         <translation>мапа &gt; t</translation>
     </message>
     <message>
-        <location filename="../ui/HeatmapToolbar.cpp" line="161"/>
+        <location filename="../ui/HeatmapToolbar.cpp" line="171"/>
         <source>anatomy</source>
         <translation>анатомія</translation>
     </message>
     <message>
-        <location filename="../ui/HeatmapToolbar.cpp" line="162"/>
+        <location filename="../ui/HeatmapToolbar.cpp" line="172"/>
         <source>region growing</source>
         <translation>нарощування області</translation>
     </message>
     <message>
-        <location filename="../ui/HeatmapToolbar.cpp" line="163"/>
+        <location filename="../ui/HeatmapToolbar.cpp" line="173"/>
         <source>watershed</source>
         <translation>вододіл</translation>
     </message>
     <message>
-        <location filename="../ui/HeatmapToolbar.cpp" line="174"/>
+        <location filename="../ui/HeatmapToolbar.cpp" line="184"/>
         <source>Proposal: the map above the threshold, or refined with the CT: within the kidney and the lesion HU band (anatomy), grown from the map&apos;s peak (region growing), or flooded from markers (watershed); the threshold is the refinement&apos;s level</source>
         <translation>Пропозиція: мапа вище порогу або уточнена за КТ: у межах нирки й діапазону HU уражень (анатомія), нарощена від піку мапи (нарощування області) або затоплена від маркерів (вододіл); поріг — рівень уточнення</translation>
     </message>
     <message>
-        <location filename="../ui/HeatmapToolbar.cpp" line="193"/>
+        <location filename="../ui/HeatmapToolbar.cpp" line="203"/>
         <source>Cancel</source>
         <translation>Скасувати</translation>
     </message>
     <message>
-        <location filename="../ui/HeatmapToolbar.cpp" line="202"/>
+        <location filename="../ui/HeatmapToolbar.cpp" line="212"/>
         <source>Overlay</source>
         <translation>Накладання</translation>
     </message>
     <message>
-        <location filename="../ui/HeatmapToolbar.cpp" line="206"/>
+        <location filename="../ui/HeatmapToolbar.cpp" line="216"/>
         <source> opacity </source>
         <translation> непрозорість </translation>
     </message>
     <message>
-        <location filename="../ui/HeatmapToolbar.cpp" line="217"/>
-        <location filename="../ui/HeatmapToolbar.cpp" line="263"/>
+        <location filename="../ui/HeatmapToolbar.cpp" line="227"/>
+        <location filename="../ui/HeatmapToolbar.cpp" line="273"/>
         <source>Heatmap</source>
         <translation>Теплова карта</translation>
     </message>
     <message>
-        <location filename="../ui/HeatmapToolbar.cpp" line="218"/>
+        <location filename="../ui/HeatmapToolbar.cpp" line="228"/>
         <source>Proposal</source>
         <translation>Пропозиція</translation>
     </message>
     <message>
-        <location filename="../ui/HeatmapToolbar.cpp" line="219"/>
-        <location filename="../ui/HeatmapToolbar.cpp" line="253"/>
+        <location filename="../ui/HeatmapToolbar.cpp" line="229"/>
+        <location filename="../ui/HeatmapToolbar.cpp" line="263"/>
         <source>Crop boxes</source>
         <translation>Рамки фрагментів</translation>
     </message>
     <message>
-        <location filename="../ui/HeatmapToolbar.cpp" line="231"/>
+        <location filename="../ui/HeatmapToolbar.cpp" line="241"/>
         <source>Overlays</source>
         <translation>Накладання</translation>
     </message>
     <message>
-        <location filename="../ui/HeatmapToolbar.cpp" line="240"/>
+        <location filename="../ui/HeatmapToolbar.cpp" line="250"/>
         <source> proposal </source>
         <translation> пропозиція </translation>
     </message>
     <message>
-        <location filename="../ui/HeatmapToolbar.cpp" line="250"/>
+        <location filename="../ui/HeatmapToolbar.cpp" line="260"/>
         <source>&lt;b&gt;Overlay&lt;/b&gt;</source>
         <translation>&lt;b&gt;Накладання&lt;/b&gt;</translation>
     </message>
     <message>
-        <location filename="../ui/HeatmapToolbar.cpp" line="251"/>
+        <location filename="../ui/HeatmapToolbar.cpp" line="261"/>
         <source>&lt;b&gt;Opacity&lt;/b&gt;</source>
         <translation>&lt;b&gt;Непрозорість&lt;/b&gt;</translation>
     </message>
     <message>
-        <location filename="../ui/HeatmapToolbar.cpp" line="258"/>
+        <location filename="../ui/HeatmapToolbar.cpp" line="268"/>
         <source>Proposal contour</source>
         <translation>Контур пропозиції</translation>
     </message>
     <message>
-        <location filename="../ui/HeatmapToolbar.cpp" line="365"/>
+        <location filename="../ui/HeatmapToolbar.cpp" line="377"/>
+        <source>The U-Net could not be loaded: %1</source>
+        <translation>Не вдалося завантажити U-Net: %1</translation>
+    </message>
+    <message>
+        <location filename="../ui/HeatmapToolbar.cpp" line="379"/>
+        <source>U-Net not loaded</source>
+        <translation>U-Net не завантажено</translation>
+    </message>
+    <message>
+        <location filename="../ui/HeatmapToolbar.cpp" line="386"/>
         <source>Heatmaps failed: %1</source>
         <translation>Не вдалося обчислити теплові карти: %1</translation>
     </message>
     <message>
-        <location filename="../ui/HeatmapToolbar.cpp" line="367"/>
+        <location filename="../ui/HeatmapToolbar.cpp" line="388"/>
         <source>Heatmaps failed</source>
         <translation>Не вдалося обчислити теплові карти</translation>
     </message>
     <message>
-        <location filename="../ui/HeatmapToolbar.cpp" line="397"/>
+        <location filename="../ui/HeatmapToolbar.cpp" line="405"/>
+        <source>U-Net</source>
+        <translation>U-Net</translation>
+    </message>
+    <message>
+        <location filename="../ui/HeatmapToolbar.cpp" line="407"/>
+        <source>Loaded %1: choose &quot;U-Net&quot; in the method list</source>
+        <translation>Завантажено %1: виберіть «U-Net» у списку методів</translation>
+    </message>
+    <message>
+        <location filename="../ui/HeatmapToolbar.cpp" line="428"/>
         <source>Score-CAM in &amp;reduced precision</source>
         <translation>Score-CAM зі &amp;зниженою точністю</translation>
     </message>
     <message>
-        <location filename="../ui/HeatmapToolbar.cpp" line="401"/>
+        <location filename="../ui/HeatmapToolbar.cpp" line="432"/>
         <source>Score-CAM&apos;s masked forward passes in float16 on a GPU (about twice as fast); bfloat16 on a CPU, where it is slower. Maps differ slightly and are cached apart.</source>
         <translation>Прямі проходи Score-CAM з масками у float16 на GPU (приблизно вдвічі швидше); bfloat16 на CPU, де це повільніше. Карти трохи відрізняються і кешуються окремо.</translation>
     </message>
     <message>
-        <location filename="../ui/HeatmapToolbar.cpp" line="409"/>
+        <location filename="../ui/HeatmapToolbar.cpp" line="440"/>
         <source>CAM &amp;definitions</source>
         <translation>&amp;Визначення CAM</translation>
     </message>
     <message>
-        <location filename="../ui/HeatmapToolbar.cpp" line="416"/>
+        <location filename="../ui/HeatmapToolbar.cpp" line="447"/>
         <source>Weaksight (documented)</source>
         <translation>Weaksight (задокументовані)</translation>
     </message>
     <message>
-        <location filename="../ui/HeatmapToolbar.cpp" line="461"/>
+        <location filename="../ui/HeatmapToolbar.cpp" line="500"/>
         <source>loading %1…</source>
         <translation>завантаження %1…</translation>
     </message>
     <message>
-        <location filename="../ui/HeatmapToolbar.cpp" line="474"/>
+        <location filename="../ui/HeatmapToolbar.cpp" line="513"/>
         <source> IoU %1 </source>
         <translation> IoU %1 </translation>
     </message>
@@ -903,7 +981,7 @@ Status: %1 (%2 of %3 proposals decided: %4 accepted, %5 corrected, %6 rejected)<
         <translation>Порівняти &amp;методи пліч-о-пліч</translation>
     </message>
     <message>
-        <location filename="../ui/MainWindow.cpp" line="253"/>
+        <location filename="../ui/MainWindow.cpp" line="258"/>
         <source>Scale: %1</source>
         <translation>Масштаб: %1</translation>
     </message>
@@ -913,22 +991,22 @@ Status: %1 (%2 of %3 proposals decided: %4 accepted, %5 corrected, %6 rejected)<
         <translation>Випадки</translation>
     </message>
     <message>
-        <location filename="../ui/MainWindow.cpp" line="186"/>
+        <location filename="../ui/MainWindow.cpp" line="191"/>
         <source>&amp;3D view</source>
         <translation>&amp;3D-вигляд</translation>
     </message>
     <message>
-        <location filename="../ui/MainWindow.cpp" line="184"/>
+        <location filename="../ui/MainWindow.cpp" line="189"/>
         <source>&amp;View</source>
         <translation>&amp;Вигляд</translation>
     </message>
     <message>
-        <location filename="../ui/MainWindow.cpp" line="191"/>
+        <location filename="../ui/MainWindow.cpp" line="196"/>
         <source>&amp;Dashboard</source>
         <translation>&amp;Панель показників</translation>
     </message>
     <message>
-        <location filename="../ui/MainWindow.cpp" line="176"/>
+        <location filename="../ui/MainWindow.cpp" line="181"/>
         <source>%1: threshold %2 (learned from the final masks)</source>
         <translation>%1: поріг %2 (вивчений за остаточними масками)</translation>
     </message>
@@ -938,12 +1016,12 @@ Status: %1 (%2 of %3 proposals decided: %4 accepted, %5 corrected, %6 rejected)<
         <translation>Відкрийте набір даних KiTS, теку випадку або об’єм (меню «Файл»).</translation>
     </message>
     <message>
-        <location filename="../ui/MainWindow.cpp" line="220"/>
+        <location filename="../ui/MainWindow.cpp" line="225"/>
         <source>Model loaded: %1</source>
         <translation>Модель завантажено: %1</translation>
     </message>
     <message>
-        <location filename="../ui/MainWindow.cpp" line="224"/>
+        <location filename="../ui/MainWindow.cpp" line="229"/>
         <source>Cannot load the model</source>
         <translation>Не вдалося завантажити модель</translation>
     </message>
@@ -958,22 +1036,22 @@ Status: %1 (%2 of %3 proposals decided: %4 accepted, %5 corrected, %6 rejected)<
         <translation>&amp;Клавіатурні скорочення</translation>
     </message>
     <message>
-        <location filename="../ui/MainWindow.cpp" line="324"/>
+        <location filename="../ui/MainWindow.cpp" line="329"/>
         <source>No decisions to export yet: this dataset has no annotation store.</source>
         <translation>Поки що немає рішень для експорту: цей набір даних не має сховища анотацій.</translation>
     </message>
     <message>
-        <location filename="../ui/MainWindow.cpp" line="372"/>
+        <location filename="../ui/MainWindow.cpp" line="377"/>
         <source>No further slice with lesion in this direction.</source>
         <translation>У цьому напрямку більше немає зрізів з ураженням.</translation>
     </message>
     <message>
-        <location filename="../ui/MainWindow.cpp" line="375"/>
+        <location filename="../ui/MainWindow.cpp" line="380"/>
         <source>No labels: load a model to find lesion slices by its lesion probability.</source>
         <translation>Немає міток: завантажте модель, щоб шукати зрізи з ураженням за передбаченою нею ймовірністю ураження.</translation>
     </message>
     <message>
-        <location filename="../ui/MainWindow.cpp" line="388"/>
+        <location filename="../ui/MainWindow.cpp" line="393"/>
         <source>Finish (Enter) or cancel (Esc) the correction first.</source>
         <translation>Спершу завершіть (Enter) або скасуйте (Esc) виправлення.</translation>
     </message>
@@ -998,17 +1076,17 @@ Status: %1 (%2 of %3 proposals decided: %4 accepted, %5 corrected, %6 rejected)<
         <translation>Завантаження %1…</translation>
     </message>
     <message>
-        <location filename="../ui/MainWindow.cpp" line="465"/>
+        <location filename="../ui/MainWindow.cpp" line="470"/>
         <source>%1: %2</source>
         <translation>%1: %2</translation>
     </message>
     <message>
-        <location filename="../ui/MainWindow.cpp" line="492"/>
+        <location filename="../ui/MainWindow.cpp" line="497"/>
         <source>Demo preparation cancelled; what was finished is kept.</source>
         <translation>Підготовку демонстрації скасовано; завершені кроки збережено.</translation>
     </message>
     <message>
-        <location filename="../ui/MainWindow.cpp" line="495"/>
+        <location filename="../ui/MainWindow.cpp" line="500"/>
         <source>Cannot prepare the demo</source>
         <translation>Не вдалося підготувати демонстрацію</translation>
     </message>
@@ -1231,22 +1309,22 @@ Restore it?</source>
 <context>
     <name>weaksight::ui::ReviewController</name>
     <message>
-        <location filename="../ui/ReviewController.cpp" line="270"/>
+        <location filename="../ui/ReviewController.cpp" line="279"/>
         <source>No proposal on this slice to decide on.</source>
         <translation>На цьому зрізі немає пропозиції для ухвалення рішення.</translation>
     </message>
     <message>
-        <location filename="../ui/ReviewController.cpp" line="275"/>
+        <location filename="../ui/ReviewController.cpp" line="284"/>
         <source>Set the annotator&apos;s name first.</source>
         <translation>Спершу вкажіть ім’я анотатора.</translation>
     </message>
     <message>
-        <location filename="../ui/ReviewController.cpp" line="332"/>
+        <location filename="../ui/ReviewController.cpp" line="341"/>
         <source>The decision was not saved: %1</source>
         <translation>Рішення не збережено: %1</translation>
     </message>
     <message>
-        <location filename="../ui/ReviewController.cpp" line="469"/>
+        <location filename="../ui/ReviewController.cpp" line="478"/>
         <source>The undo was not saved: %1</source>
         <translation>Скасування не збережено: %1</translation>
     </message>

@@ -4,6 +4,7 @@
 #include "core/compute/CamCache.h"
 #include "core/compute/CropDataset.h"
 #include "core/compute/PhysicalScale.h"
+#include "core/compute/Segmenter.h"
 #include "core/dataset/KidneyCrops.h"
 #include "core/research/TrainingReport.h"
 #include "render/HeatmapLayer.h"
@@ -82,6 +83,21 @@ CamController::CamController(QObject* parent)
         }
         adoptModel(loaded);
     });
+    connect(&m_segmenterWatcher, &QFutureWatcher<SegmenterLoad>::finished, this, [this] {
+        const SegmenterLoad loaded = m_segmenterWatcher.result();
+        if (!loaded.segmenter) {
+            Q_EMIT segmenterFailed(loaded.error);
+            return;
+        }
+        cancel();
+        m_segmenter = loaded.segmenter;
+        m_segmenterHash = loaded.hash;
+        m_segmenterSummary = loaded.summary;
+        m_segmenterPath = loaded.path;
+        Q_EMIT segmenterLoaded(m_segmenterSummary);
+        if (m_settings.segmenterMaps)
+            refetch();
+    });
 }
 
 CamController::~CamController()
@@ -91,6 +107,7 @@ CamController::~CamController()
     m_jobWatcher.cancel();
     disconnect(&m_jobWatcher, nullptr, this, nullptr);
     disconnect(&m_modelWatcher, nullptr, this, nullptr);
+    disconnect(&m_segmenterWatcher, nullptr, this, nullptr);
 }
 
 void CamController::adoptModel(const ModelLoad& loaded)
@@ -145,6 +162,33 @@ CamController::ModelLoad CamController::readModel(const QString& path, const QSt
     return result;
 }
 
+CamController::SegmenterLoad CamController::readSegmenter(const QString& path, const QString& device)
+{
+    SegmenterLoad result;
+    result.path = path;
+    try {
+        auto segmenter = std::make_shared<compute::Segmenter>(
+            compute::Segmenter::load(path.toStdString(), device.toStdString()));
+        result.hash = segmenter->contentHash();
+        result.summary = tr("U-Net %1 (%2, %3)")
+                             .arg(QString::fromStdString(fs::path(path.toStdString()).filename().string()),
+                                  QString::fromStdString(segmenter->description().trainedOn),
+                                  QString::fromStdString(result.hash.substr(0, 8)));
+        result.segmenter = std::move(segmenter);
+    } catch (const std::bad_alloc&) {
+        result.error = tr("Not enough memory to load the U-Net %1.").arg(path);
+    } catch (const std::exception& e) {
+        result.error = QString::fromStdString(e.what());
+    }
+    return result;
+}
+
+void CamController::loadSegmenter(const QString& path, const QString& device)
+{
+    m_segmenterWatcher.setFuture(
+        QtConcurrent::run(&camThreadPool(), [path, device] { return readSegmenter(path, device); }));
+}
+
 void CamController::loadModel(const QString& path, const QString& device)
 {
     m_modelWatcher.setFuture(
@@ -178,6 +222,8 @@ compute::CamOptions CamController::camOptions() const
 
 std::string CamController::methodKey() const
 {
+    if (showsSegmenterMaps())
+        return "unet@" + m_segmenterHash;
     return compute::camMethodKey(camOptions(), m_model ? m_model->description().targetLayer : std::string());
 }
 
@@ -312,6 +358,8 @@ QString CamController::physicalScaleNote() const
 
 QString CamController::colorBarTitle() const
 {
+    if (showsSegmenterMaps())
+        return tr("U-Net\n(lesion probability)");
     QString method = QString::fromStdString(compute::toString(m_settings.method));
     if (m_settings.flavour != compute::CamFlavour::Weaksight)
         method += QStringLiteral(" [%1]").arg(QString::fromStdString(compute::toString(m_settings.flavour)));
@@ -357,18 +405,17 @@ std::string CamController::scanKey() const
 
 bool CamController::needsVolumeRange() const
 {
-    return m_settings.normalisation == compute::MapNormalisation::PerCase &&
-           !m_volumeRanges.count(volumeKey());
+    return shownNormalisation() == compute::MapNormalisation::PerCase && !m_volumeRanges.count(volumeKey());
 }
 
 const review::SliceHeatmaps* CamController::heatmaps(int slice) const
 {
     if (needsVolumeRange())
         return nullptr;
-    const auto volume = m_settings.normalisation == compute::MapNormalisation::PerCase
+    const auto volume = shownNormalisation() == compute::MapNormalisation::PerCase
                             ? m_volumeRanges.at(volumeKey())
                             : std::make_pair(0.f, 1.f);
-    return m_memory.shown(cacheKey(slice), m_settings.normalisation, volume);
+    return m_memory.shown(cacheKey(slice), shownNormalisation(), volume);
 }
 
 std::optional<float> CamController::lesionProbability(int slice) const
@@ -483,6 +530,8 @@ CamController::JobInputs CamController::jobInputs(Job job) const
                                          : cacheKey(job.slice);
     in.model = m_model;
     in.diskCache = m_diskCache;
+    if (showsSegmenterMaps())
+        in.segmenter = m_segmenter;
     in.loaded = m_case;
     in.centres = m_centres;
     in.options = camOptions();
@@ -538,21 +587,38 @@ void CamController::runJob(const JobInputs& in, QPromise<JobResult>& promise)
     promise.addResult(result);
 }
 
-compute::Image2D CamController::modelCrop(const JobInputs& in, int slice, const CropBox& box)
+compute::Image2D CamController::modelCrop(const JobInputs& in, int slice, const CropBox& box,
+                                          const compute::SliceContext& context)
 {
     const CtVolume& ct = *in.loaded->imaging;
     const auto& steps = in.resampleSteps;
-    return cutModelInput(ct, slice, in.model->description().context, in.cropSize, in.cropSize,
-                         [&](int k, int16_t* out) {
-                             if (steps)
-                                 cutResampledCrop(ct, nullptr, k, box.row0, box.col0, steps->first,
-                                                  steps->second, in.cropSize, in.cropSize, out, nullptr);
-                             else
-                                 cutCrop(ct, k, box.row0, box.col0, in.cropSize, in.cropSize, out);
-                         });
+    return cutModelInput(ct, slice, context, in.cropSize, in.cropSize, [&](int k, int16_t* out) {
+        if (steps)
+            cutResampledCrop(ct, nullptr, k, box.row0, box.col0, steps->first, steps->second, in.cropSize,
+                             in.cropSize, out, nullptr);
+        else
+            cutCrop(ct, k, box.row0, box.col0, in.cropSize, in.cropSize, out);
+    });
 }
 
 namespace {
+
+/// A crop's heatmap from its map as computed, upsampled onto the box's slice pixels (the crop's own
+/// size unless resampled).
+review::CropHeatmap heatmapOf(const KidneyCrop& crop, const compute::CamMap& raw, bool degenerate,
+                              int extentRows, int extentCols)
+{
+    review::CropHeatmap heatmap;
+    heatmap.box = crop.box;
+    heatmap.side = crop.side;
+    heatmap.raw = raw;
+    heatmap.degenerate = degenerate;
+    compute::CamMap shown = compute::upsampleBilinear(raw, extentRows, extentCols);
+    heatmap.low = shown.min();
+    heatmap.high = shown.max();
+    heatmap.values = std::move(shown.values);
+    return heatmap;
+}
 
 std::vector<KidneyCrop> jobCrops(const LoadedCase& loaded, const KidneyCentres* centres, int slice, int rows,
                                  int cols)
@@ -573,7 +639,7 @@ void CamController::runScanJob(const JobInputs& in, QPromise<JobResult>& promise
     std::vector<int> sliceOf;
     for (int k = first; k < end; ++k)
         for (const auto& crop : jobCrops(*in.loaded, result.centres.get(), k, in.extentRows, in.extentCols)) {
-            crops.push_back(modelCrop(in, k, crop.box));
+            crops.push_back(modelCrop(in, k, crop.box, in.model->description().context));
             sliceOf.push_back(k);
         }
     result.probabilities.assign(static_cast<size_t>(end - first), 0.0f);
@@ -590,7 +656,12 @@ void CamController::runScanJob(const JobInputs& in, QPromise<JobResult>& promise
 review::CropHeatmap CamController::cropHeatmap(const JobInputs& in, int slice, const KidneyCrop& crop,
                                                QPromise<JobResult>& promise, const QString& step, int done)
 {
-    const compute::Image2D input = modelCrop(in, slice, crop.box);
+    if (in.segmenter) { // the U-Net's lesion probability on the crop's own plane
+        const compute::Image2D input = modelCrop(in, slice, crop.box, {});
+        const compute::CamMap probability{in.cropSize, in.cropSize, in.segmenter->predict({input}).front()};
+        return heatmapOf(crop, probability, false, in.extentRows, in.extentCols);
+    }
+    const compute::Image2D input = modelCrop(in, slice, crop.box, in.model->description().context);
     compute::CamOptions options = in.options;
     // Score-CAM on a CPU takes seconds to minutes per crop: its masked inputs are the progress,
     // and Cancel stops it between chunks.
@@ -608,23 +679,14 @@ review::CropHeatmap CamController::cropHeatmap(const JobInputs& in, int slice, c
                                      }};
     const compute::CamResult cam =
         compute::cachedCams(*in.model, source, options, in.diskCache.get(), 1, {}, nullptr, nullptr).front();
-    review::CropHeatmap heatmap;
-    heatmap.box = crop.box;
-    heatmap.side = crop.side;
-    heatmap.raw = cam.raw;
-    heatmap.degenerate = cam.degenerate;
-    // Upsampled onto the box's slice pixels (the crop's own size unless resampled).
-    compute::CamMap shown = compute::upsampleBilinear(cam.raw, in.extentRows, in.extentCols);
-    heatmap.low = shown.min();
-    heatmap.high = shown.max();
-    heatmap.values = std::move(shown.values);
-    return heatmap;
+    return heatmapOf(crop, cam.raw, cam.degenerate, in.extentRows, in.extentCols);
 }
 
 void CamController::runMapsJob(const JobInputs& in, QPromise<JobResult>& promise, JobResult& result)
 {
     const CtVolume& ct = *in.loaded->imaging;
-    const QString methodName = QString::fromStdString(compute::toString(in.options.method));
+    const QString methodName =
+        in.segmenter ? tr("U-Net") : QString::fromStdString(compute::toString(in.options.method));
     std::vector<int> slices;
     if (in.job.kind == JobKind::Volume)
         for (int k = 0; k < ct.slices(); ++k)

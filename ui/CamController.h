@@ -30,6 +30,7 @@ struct KidneyCrop;
 
 namespace weaksight::compute {
 class CamCache;
+class Segmenter;
 }
 
 namespace weaksight::render {
@@ -67,6 +68,19 @@ public:
     /// Layers the loaded model offers as CAM targets (empty without a model).
     QStringList targetLayers() const;
 
+    /// Loads a U-Net (`evaluate --proposals all` saves them: unet-supervised.wss,
+    /// unet-pseudo-labels.wss) in the background; segmenterLoaded or segmenterFailed follows. With
+    /// the settings' segmenterMaps its lesion probability on the classifier's crops is shown
+    /// instead of a CAM (the crops stay the classifier's: load a classifier too).
+    void loadSegmenter(const QString& path, const QString& device = QStringLiteral("auto"));
+    bool hasSegmenter() const { return m_segmenter != nullptr; }
+    QString segmenterSummary() const { return m_segmenterSummary; }
+    /// The loaded U-Net's content hash and file (empty without one).
+    std::string segmenterHash() const { return m_segmenterHash; }
+    QString segmenterPath() const { return m_segmenterPath; }
+    /// What the maps shown come from: the classifier's CAM, or the U-Net with segmenterMaps.
+    bool showsSegmenterMaps() const { return m_settings.segmenterMaps && m_segmenter; }
+
     /// The case whose slices are requested next (owned jointly; cached maps of other cases stay).
     void setCase(std::shared_ptr<const LoadedCase> loaded);
 
@@ -100,13 +114,23 @@ public:
     /// For the colour bar: method, normalisation and, per volume, the raw range.
     QString colorBarTitle() const;
     /// Each method keeps its own threshold (default 0.5).
-    double threshold() const { return m_settings.threshold(); }
+    double threshold() const
+    {
+        return showsSegmenterMaps() ? m_settings.segmenterThreshold
+                                    : m_settings.thresholdOf(m_settings.method);
+    }
     /// How the proposals of `slice` are made: the settings' proposal kind on this case's CT.
     review::ProposalRule proposalRule(int slice) const
     {
         return {m_settings.proposalKind, m_case && m_case->imaging ? &*m_case->imaging : nullptr, slice};
     }
-    void setThreshold(double threshold) { m_settings.setThreshold(threshold); }
+    void setThreshold(double threshold)
+    {
+        if (showsSegmenterMaps())
+            m_settings.segmenterThreshold = threshold;
+        else
+            m_settings.thresholds[m_settings.method] = threshold;
+    }
     void setThreshold(compute::CamMethod method, double threshold)
     {
         m_settings.thresholds[method] = threshold;
@@ -152,6 +176,8 @@ public:
 Q_SIGNALS:
     void modelLoaded(const QString& summary);
     void modelFailed(const QString& message);
+    void segmenterLoaded(const QString& summary);
+    void segmenterFailed(const QString& message);
     void heatmapsReady(int slice);
     /// Background progress: text, steps done, steps in the job (0 when idle).
     void progress(const QString& text, int done, int total);
@@ -171,6 +197,8 @@ private:
         std::string key;
         std::shared_ptr<const compute::Classifier> model;
         std::shared_ptr<compute::CamCache> diskCache;
+        /// Set when the maps are the U-Net's probabilities instead of the classifier's CAMs.
+        std::shared_ptr<const compute::Segmenter> segmenter;
         std::shared_ptr<const LoadedCase> loaded;
         std::shared_ptr<const KidneyCentres> centres;
         compute::CamOptions options;
@@ -203,11 +231,18 @@ private:
         QString path;
     };
     static ModelLoad readModel(const QString& path, const QString& device);
+    struct SegmenterLoad {
+        std::shared_ptr<const compute::Segmenter> segmenter;
+        std::string hash;
+        QString summary, error, path;
+    };
+    static SegmenterLoad readSegmenter(const QString& path, const QString& device);
     static void runJob(const JobInputs& in, QPromise<JobResult>& promise);
     static void runScanJob(const JobInputs& in, QPromise<JobResult>& promise, JobResult& result);
     /// A crop as the model reads it, cut as the dataset builder cuts it (the same keys as
     /// `evaluate` and cam-batch): its own plane and a 2.5D model's context planes.
-    static compute::Image2D modelCrop(const JobInputs& in, int slice, const CropBox& box);
+    static compute::Image2D modelCrop(const JobInputs& in, int slice, const CropBox& box,
+                                      const compute::SliceContext& context);
     static void runMapsJob(const JobInputs& in, QPromise<JobResult>& promise, JobResult& result);
     static review::CropHeatmap cropHeatmap(const JobInputs& in, int slice, const KidneyCrop& crop,
                                            QPromise<JobResult>& promise, const QString& step, int done);
@@ -229,12 +264,20 @@ private:
     void refetch();
     std::optional<Job> backgroundJob() const;
     bool needsVolumeRange() const;
+    /// The normalisation the maps are shown with: none for the U-Net's probabilities.
+    compute::MapNormalisation shownNormalisation() const
+    {
+        return showsSegmenterMaps() ? compute::MapNormalisation::None : m_settings.normalisation;
+    }
 
     std::shared_ptr<const compute::Classifier> m_model;
     QString m_modelSummary;
     std::string m_modelHash;
     QString m_modelPath;
     std::shared_ptr<compute::CamCache> m_diskCache;
+    std::shared_ptr<const compute::Segmenter> m_segmenter;
+    std::string m_segmenterHash;
+    QString m_segmenterSummary, m_segmenterPath;
     std::shared_ptr<const LoadedCase> m_case;
     std::shared_ptr<const KidneyCentres> m_centres;
     review::CamSettings m_settings;
@@ -252,6 +295,7 @@ private:
     std::set<std::string> m_failedKeys; ///< not retried automatically (one error message each)
     QFutureWatcher<JobResult> m_jobWatcher;
     QFutureWatcher<ModelLoad> m_modelWatcher;
+    QFutureWatcher<SegmenterLoad> m_segmenterWatcher;
 };
 
 } // namespace weaksight::ui

@@ -166,6 +166,7 @@ void ComparisonView::setSettings(const review::CamSettings& settings)
         paneSettings.method = own.method;
         paneSettings.thresholds = own.thresholds;
         paneSettings.proposalKind = own.proposalKind; // each pane's own choice
+        paneSettings.segmenterMaps = own.segmenterMaps; // the panes show CAM methods
         if (own.method == compute::CamMethod::Cam)
             paneSettings.targetLayer = own.targetLayer;
         pane.cams->setSettings(paneSettings);

@@ -238,7 +238,7 @@ void Dashboard::showEffort(const DashboardData& data)
     QBarSet* seconds = new QBarSet(tr("seconds per decision"));
     QStringList methods;
     for (const auto& e : data.effort) {
-        methods << QString::fromStdString(e.method);
+        methods << QString::fromStdString(e.label);
         *pixels << e.meanPixelsChanged;
         *seconds << e.meanSeconds;
     }

@@ -22,7 +22,7 @@ namespace weaksight::ui {
 struct DashboardData {
     std::vector<storage::MethodThresholdIou> iou;
     struct Effort {
-        std::string method;
+        std::string label; ///< method and proposal kind (storage::proposalLabel), e.g. "gradcam + grow"
         int decisions = 0;
         double meanPixelsChanged = 0; ///< corrections: pixels added + removed
         double meanSeconds = 0;       ///< every decision

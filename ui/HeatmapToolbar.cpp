@@ -106,6 +106,16 @@ QToolBar* HeatmapToolbar::buildSettingsBar(QMainWindow& window)
         if (!path.isEmpty())
             Q_EMIT loadModelRequested(path);
     });
+    auto* loadUnet = toolbar->addAction(tr("Load U-Net…"), this, [this] {
+        const QString path =
+            QFileDialog::getOpenFileName(m_window, tr("Load a U-Net (evaluate --proposals all saves them)"),
+                                         QString(), tr("U-Nets (*.wss);;All files (*)"));
+        if (!path.isEmpty())
+            m_cams.loadSegmenter(path);
+    });
+    loadUnet->setObjectName("loadSegmenter");
+    loadUnet->setToolTip(
+        tr("A U-Net's lesion probability as a proposal in the method list, on the classifier's crops"));
     m_modelLabel = new QLabel(tr("no model"), toolbar);
     m_modelLabel->setMaximumWidth(170);
     toolbar->addWidget(m_modelLabel);
@@ -306,7 +316,11 @@ void HeatmapToolbar::connectSettings()
         if (index < 0)
             return;
         auto settings = m_cams.settings();
-        settings.method = static_cast<compute::CamMethod>(m_camMethod->itemData(index).toInt());
+        const int entry = m_camMethod->itemData(index).toInt();
+        settings.segmenterMaps = entry == kSegmenterEntry;
+        if (!settings.segmenterMaps)
+            settings.method = static_cast<compute::CamMethod>(entry);
+        m_normalisation->setEnabled(!settings.segmenterMaps); // probabilities are shown as they are
         m_cams.setSettings(settings); // the panes keep their own methods
         const QSignalBlocker blocker(m_threshold);
         m_threshold->setValue(percent(m_cams.threshold()));
@@ -357,6 +371,13 @@ void HeatmapToolbar::connectSettings()
 void HeatmapToolbar::connectController()
 {
     connect(&m_cams, &CamController::modelLoaded, this, &HeatmapToolbar::onModelLoaded);
+    connect(&m_cams, &CamController::segmenterLoaded, this, &HeatmapToolbar::onSegmenterLoaded);
+    connect(&m_cams, &CamController::segmenterFailed, this, [this](const QString& message) {
+        spdlog::error("U-Net: {}", message.toStdString());
+        m_window->statusBar()->showMessage(tr("The U-Net could not be loaded: %1").arg(message), 15000);
+        if (dialogsAllowed())
+            QMessageBox::warning(m_window, tr("U-Net not loaded"), message);
+    });
     connect(&m_cams, &CamController::modelFailed, this,
             [this] { m_modelLabel->setText(m_cams.hasModel() ? m_cams.modelSummary() : tr("no model")); });
     connect(&m_cams, &CamController::computeFailed, this, [this](const QString& message) {
@@ -375,6 +396,16 @@ void HeatmapToolbar::connectController()
         m_camProgress->setFormat(text.isEmpty() ? QStringLiteral("%v/%m") : text);
         m_camProgress->setTextVisible(total > 0); // idle: an empty bar, not "0/1"
     });
+}
+
+void HeatmapToolbar::onSegmenterLoaded(const QString& summary)
+{
+    // One entry for the loaded U-Net, after the CAM methods; a second load replaces its model.
+    if (m_camMethod->findData(kSegmenterEntry) < 0)
+        m_camMethod->addItem(tr("U-Net"), kSegmenterEntry);
+    m_camMethod->setItemData(m_camMethod->findData(kSegmenterEntry), summary, Qt::ToolTipRole);
+    m_window->statusBar()->showMessage(tr("Loaded %1: choose \"U-Net\" in the method list").arg(summary),
+                                       10000);
 }
 
 void HeatmapToolbar::onModelLoaded(const QString& summary)
@@ -448,12 +479,20 @@ void HeatmapToolbar::setScoreReducedPrecision(bool reduced)
     applySettings(settings);
 }
 
-void HeatmapToolbar::useThreshold(compute::CamMethod method, double threshold)
+void HeatmapToolbar::useThreshold(const std::string& method, double threshold)
 {
-    if (method == m_cams.method())
-        m_threshold->setValue(percent(threshold));
+    const bool unet = method == "unet";
+    if (unet == m_cams.showsSegmenterMaps() &&
+        (unet || compute::camMethodFromString(method) == m_cams.method())) {
+        m_threshold->setValue(percent(threshold)); // the maps on screen: the slider moves
+        return;
+    }
+    auto settings = m_cams.settings();
+    if (unet)
+        settings.segmenterThreshold = threshold;
     else
-        m_cams.setThreshold(method, threshold);
+        settings.thresholds[compute::camMethodFromString(method)] = threshold;
+    m_cams.setSettings(settings);
 }
 
 void HeatmapToolbar::showModelLoading(const QString& fileName)

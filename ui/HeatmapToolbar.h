@@ -40,7 +40,7 @@ public:
     void applyCamFlavour(compute::CamFlavour flavour);
     void setScoreReducedPrecision(bool reduced);
     /// A method's threshold from elsewhere (the dashboard's learned threshold).
-    void useThreshold(compute::CamMethod method, double threshold);
+    void useThreshold(const std::string& method, double threshold);
     /// "loading FILE…" until the controller reports the model.
     void showModelLoading(const QString& fileName);
     /// The model's summary with the note on its physical scale (CamController), as the model
@@ -51,6 +51,8 @@ public:
     /// The proposal kinds as a combo box offers them (the toolbar's and each comparison pane's):
     /// display name, with the kind as item data.
     static void addProposalKindItems(QComboBox& box);
+    /// The method list's entry for the loaded U-Net (CAM methods are their enum values).
+    static constexpr int kSegmenterEntry = -1;
 
 Q_SIGNALS:
     /// The maps change (method, layer, normalisation, crop size, flavour, model): show the slice again.
@@ -68,6 +70,7 @@ private:
     void connectSettings();
     void connectController();
     void onModelLoaded(const QString& summary);
+    void onSegmenterLoaded(const QString& summary);
     /// Hands the settings to the main controller and the comparison panes.
     void applySettings(const review::CamSettings& settings);
 

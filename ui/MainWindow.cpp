@@ -171,7 +171,12 @@ void MainWindow::buildDashboardDock()
     m_dashboard->setStore(&m_workspace->store());
     connect(m_dashboard, &Dashboard::useThreshold, this, [this](const QString& method, double threshold) {
         // One click: the learned threshold becomes the method's threshold.
-        m_heatmaps->useThreshold(compute::camMethodFromString(method.toStdString()), threshold);
+        try {
+            m_heatmaps->useThreshold(method.toStdString(), threshold);
+        } catch (const std::invalid_argument& e) { // a method this version does not know
+            statusBar()->showMessage(QString::fromStdString(e.what()), 5000);
+            return;
+        }
         statusBar()->showMessage(
             tr("%1: threshold %2 (learned from the final masks)").arg(method).arg(threshold, 0, 'f', 2),
             5000);

@@ -221,12 +221,21 @@ ReviewController::decisionWrite(storage::ProposalInput proposal, storage::Decisi
 {
     std::optional<storage::ModelRecord> model;
     storage::CamSettingsRecord settings;
-    if (!m_cams.modelHash().empty()) {
+    if (m_cams.showsSegmenterMaps()) {
+        // A learned proposal: the U-Net is the model of record, "unet" the method.
+        model =
+            storage::ModelRecord{m_cams.segmenterHash(), "unet", m_cams.segmenterPath().toStdString(), "{}"};
+        settings.method = "unet";
+        settings.layer = "output";
+        settings.normalisation = compute::toString(compute::MapNormalisation::None);
+    } else if (!m_cams.modelHash().empty()) {
         model = storage::ModelRecord{m_cams.modelHash(), m_cams.modelArchitecture(),
                                      m_cams.modelPath().toStdString(), "{}"};
         settings.method = compute::toString(m_cams.method());
         settings.layer = m_cams.targetLayer().toStdString();
         settings.normalisation = compute::toString(m_cams.normalisation());
+    }
+    if (model) {
         // Which proposal the labeller saw: the map's key and, for a refinement, its kind.
         const auto kind = m_cams.settings().proposalKind;
         settings.parametersJson =
@@ -441,7 +450,7 @@ bool ReviewController::undoLastDecision()
         return false;
     const Recorded last = m_session.back();
     m_session.pop_back();
-    const Pending change{++m_sequence, last.slice, last.crop, last.box, std::nullopt};
+    const Pending change{++m_sequence, last.slice, last.crop, last.box, std::nullopt, m_case->files.caseId};
     m_pending.push_back(change);
     // After the decision's own write (the store's thread runs them in order): its row is known then.
     const auto undone = m_workspace.store().write<Standing>(

@@ -372,10 +372,11 @@ Classifier Classifier::load(const std::string& path, const std::string& device)
 
 const ModelDescription& Classifier::description() const { return m_impl->description; }
 
-std::string Classifier::contentHash() const
+std::string contentHashOf(const std::string& description,
+                          const std::vector<std::pair<std::string, torch::Tensor>>& tensors)
 {
     // Two FNV-1a 64-bit streams with different seeds over the description and the raw bytes of
-    // every parameter and buffer in registration order: a 128-bit identity, not a security hash.
+    // every tensor in order: a 128-bit identity, not a security hash.
     uint64_t a = 1469598103934665603ull, b = 0x9e3779b97f4a7c15ull;
     auto feed = [&](const void* data, size_t size) {
         const auto* p = static_cast<const uint8_t*>(data);
@@ -384,27 +385,32 @@ std::string Classifier::contentHash() const
             b = (b ^ p[i]) * 0x100000001b3ull + 0x632be59bd9b4e019ull;
         }
     };
-    const std::string text = m_impl->description.serialise();
-    feed(text.data(), text.size());
-    auto feedTensor = [&](const std::string& name, const torch::Tensor& tensor) {
+    feed(description.data(), description.size());
+    for (const auto& [name, tensor] : tensors) {
         feed(name.data(), name.size());
         const auto t = tensor.detach().to(torch::kCPU).contiguous();
         feed(t.data_ptr(), t.numel() * t.element_size());
-    };
-    if (m_impl->script) {
-        for (const auto& p : m_impl->script->named_parameters(true))
-            feedTensor(p.name, p.value);
-        for (const auto& buffer : m_impl->script->named_buffers(true))
-            feedTensor(buffer.name, buffer.value);
-    } else {
-        for (const auto& p : m_impl->net->named_parameters())
-            feedTensor(p.key(), p.value());
-        for (const auto& buffer : m_impl->net->named_buffers())
-            feedTensor(buffer.key(), buffer.value());
     }
     std::ostringstream hex;
     hex << std::hex << std::setfill('0') << std::setw(16) << a << std::setw(16) << b;
     return hex.str();
+}
+
+std::string Classifier::contentHash() const
+{
+    std::vector<std::pair<std::string, torch::Tensor>> tensors;
+    if (m_impl->script) {
+        for (const auto& p : m_impl->script->named_parameters(true))
+            tensors.emplace_back(p.name, p.value);
+        for (const auto& buffer : m_impl->script->named_buffers(true))
+            tensors.emplace_back(buffer.name, buffer.value);
+    } else {
+        for (const auto& p : m_impl->net->named_parameters())
+            tensors.emplace_back(p.key(), p.value());
+        for (const auto& buffer : m_impl->net->named_buffers())
+            tensors.emplace_back(buffer.key(), buffer.value());
+    }
+    return contentHashOf(m_impl->description.serialise(), tensors);
 }
 
 std::string Classifier::deviceName() const { return m_impl->device.str(); }

@@ -4,12 +4,14 @@
 
 #include "core/compute/Classifier.h"
 
-#include <torch/script.h>
-#include <torch/torch.h>
-
 #include <memory>
 #include <mutex>
 #include <optional>
+#include <string>
+#include <torch/script.h>
+#include <torch/torch.h>
+#include <utility>
+#include <vector>
 
 namespace weaksight::compute {
 
@@ -111,5 +113,10 @@ private:
 };
 
 torch::Device parseDevice(const std::string& request);
+
+/// The 128-bit content identity of a model (Classifier::contentHash, Segmenter::contentHash): two
+/// FNV-1a streams over its description text and every named tensor in order. Not a security hash.
+std::string contentHashOf(const std::string& description,
+                          const std::vector<std::pair<std::string, torch::Tensor>>& tensors);
 
 } // namespace weaksight::compute

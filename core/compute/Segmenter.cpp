@@ -332,6 +332,16 @@ std::vector<std::vector<float>> predictBatch(const SegmenterImpl& model, const s
 
 } // namespace
 
+std::string Segmenter::contentHash() const
+{
+    std::vector<std::pair<std::string, torch::Tensor>> tensors;
+    for (const auto& p : m_impl->net->named_parameters())
+        tensors.emplace_back(p.key(), p.value());
+    for (const auto& buffer : m_impl->net->named_buffers())
+        tensors.emplace_back(buffer.key(), buffer.value());
+    return contentHashOf(m_impl->description.serialise(), tensors);
+}
+
 std::vector<std::vector<float>> Segmenter::predict(const std::vector<Image2D>& crops, int batchSize) const
 {
     const size_t limit = static_cast<size_t>(std::max(batchSize, 1));

@@ -68,6 +68,9 @@ public:
     /// inference mode. Consecutive crops of one size are batched up to `batchSize`; sizes may vary
     /// across the list. Throws std::invalid_argument for a crop smaller than 2^levels pixels a side.
     std::vector<std::vector<float>> predict(const std::vector<Image2D>& crops, int batchSize = 32) const;
+    /// 128-bit hex identity of the description and every weight (as Classifier::contentHash): the
+    /// annotation store's model key for its proposals.
+    std::string contentHash() const;
 
 private:
     explicit Segmenter(std::unique_ptr<SegmenterImpl> impl);

@@ -22,6 +22,11 @@ struct CamSettings {
     std::map<compute::CamMethod, double> thresholds; ///< each method's own; 0.5 where unset
     /// How a map becomes the proposal: {map > t}, or a refinement at level t (the same maps).
     proposals::ProposalKind proposalKind = proposals::ProposalKind::Raw;
+    /// Show a loaded U-Net's lesion probability (issue 16: the learned proposals) instead of the
+    /// method's CAM, where one is loaded (ui::CamController::showsSegmenterMaps): the maps are
+    /// probabilities, shown unnormalised, with a threshold of their own.
+    bool segmenterMaps = false;
+    double segmenterThreshold = 0.5;
 
     double thresholdOf(compute::CamMethod m) const
     {
@@ -37,7 +42,7 @@ struct CamSettings {
     {
         return method == o.method && flavour == o.flavour && targetLayer == o.targetLayer &&
                normalisation == o.normalisation && cropSize == o.cropSize &&
-               scoreReducedPrecision == o.scoreReducedPrecision;
+               scoreReducedPrecision == o.scoreReducedPrecision && segmenterMaps == o.segmenterMaps;
     }
 };
 

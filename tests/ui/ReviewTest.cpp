@@ -4,6 +4,7 @@
 // records, and the export writes the matching NIfTI label volume.
 #include "GuiTestSupport.h"
 #include "core/compute/Classifier.h"
+#include "core/compute/Segmenter.h"
 #include "core/dataset/KidneyCrops.h"
 #include "core/io/VolumeIo.h"
 #include "core/phantom/Phantom.h"
@@ -13,6 +14,7 @@
 #include "ui/CamController.h"
 #include "ui/Dashboard.h"
 #include "ui/ExportDialog.h"
+#include "ui/HeatmapToolbar.h"
 #include "ui/KeyHelpOverlay.h"
 #include "ui/MainWindow.h"
 #include "ui/ReviewController.h"
@@ -231,7 +233,7 @@ TEST(Review, AcceptCorrectRejectUndoRedoThenTheStoreAndTheExportAgree)
     const ui::DashboardData& data = window.dashboard()->data();
     EXPECT_TRUE(data.error.isEmpty()) << data.error.toStdString();
     ASSERT_EQ(data.effort.size(), 1u);
-    EXPECT_EQ(data.effort.front().method, "gradcam");
+    EXPECT_EQ(data.effort.front().label, "gradcam");
     EXPECT_EQ(data.effort.front().decisions, 3);
     EXPECT_GT(data.effort.front().meanPixelsChanged, 0);
     ASSERT_EQ(data.cases.size(), 1u);
@@ -474,12 +476,68 @@ TEST(Review, ARefinedProposalIsWhatTheLabellerDecidesOnAndTheStoreNamesIt)
     ASSERT_TRUE(dataReady.wait(20000));
     std::map<std::string, int> effort;
     for (const auto& e : window.dashboard()->data().effort)
-        effort[e.method] = e.decisions;
+        effort[e.label] = e.decisions;
     EXPECT_EQ(effort, (std::map<std::string, int>{{"gradcam", 1}, {"gradcam + anatomy", 1}}));
     std::set<std::string> curves;
     for (const auto& row : window.dashboard()->data().iou)
         curves.insert(storage::proposalLabel(row.method, row.proposal));
     EXPECT_EQ(curves, (std::set<std::string>{"gradcam", "gradcam + anatomy"}));
+    unsetenv("XDG_DATA_HOME");
+}
+
+TEST(Review, AUNetsProbabilityIsAProposalInTheMethodListAndTheStoreNamesIt)
+{
+    // Issue 16, learned proposals in the workstation: a U-Net (as `evaluate --proposals all` saves
+    // them) loaded beside the classifier; "U-Net" in the method list shows its lesion probability on
+    // the classifier's crops, unnormalised, with a threshold of its own; a decision records the U-Net.
+    TempDir dir;
+    writeCaseAndModel(dir, 25, 128);
+    compute::SegmenterDescription description;
+    description.baseChannels = 4;
+    description.levels = 2;
+    description.trainedOn = "ground truth";
+    compute::Segmenter::create(description, 5).save((dir / "unet.wss").string());
+    const auto segmenter = compute::Segmenter::load((dir / "unet.wss").string(), "cpu");
+    ui::MainWindow window;
+    ASSERT_TRUE(openCasesWithModel(window, dir, 40));
+    ui::CamController& cams = *window.camController();
+    window.workspace()->setAnnotator("unet");
+    actionNamed(window, "Advance after a decision")->setChecked(false);
+    QSignalSpy loaded(&cams, &ui::CamController::segmenterLoaded);
+    cams.loadSegmenter(QString::fromStdString((dir / "unet.wss").string()), "cpu");
+    ASSERT_TRUE(loaded.wait(20000));
+    EXPECT_EQ(cams.segmenterHash(), segmenter.contentHash());
+    QComboBox* methods = nullptr;
+    for (auto* box : window.findChildren<QComboBox*>())
+        if (box->findData(ui::HeatmapToolbar::kSegmenterEntry) >= 0)
+            methods = box;
+    ASSERT_NE(methods, nullptr) << "the method list offers the U-Net";
+    const double camThreshold = cams.threshold();
+    methods->setCurrentIndex(methods->findData(ui::HeatmapToolbar::kSegmenterEntry));
+    ASSERT_TRUE(cams.showsSegmenterMaps());
+    EXPECT_DOUBLE_EQ(cams.threshold(), 0.5) << "its own threshold";
+    const int slice = window.sliceView()->slice();
+    ASSERT_TRUE(waitForHeatmaps(window, slice));
+    const review::CropHeatmap& crop = cams.heatmaps(slice)->crops.front();
+    std::vector<int16_t> pixels(40 * 40);
+    cutCrop(*window.currentCase()->imaging, slice, crop.box.row0, crop.box.col0, 40, 40, pixels.data());
+    const auto expected =
+        segmenter.predict({{40, 40, std::vector<float>(pixels.begin(), pixels.end())}}).front();
+    ASSERT_EQ(crop.values.size(), expected.size());
+    for (size_t i = 0; i < expected.size(); ++i)
+        ASSERT_NEAR(crop.values[i], expected[i], 1e-5f) << "the probability as it is (no min-max)";
+
+    actionWithShortcut(window, QKeySequence(Qt::Key_A))->trigger();
+    const auto decisions = storeOf(window)->standingDecisions({storage::DecisionKind::Accept});
+    ASSERT_EQ(decisions.size(), 1u);
+    EXPECT_EQ(decisions.front().method, "unet");
+    EXPECT_EQ(decisions.front().modelHash, segmenter.contentHash()) << "the U-Net is the model of record";
+    EXPECT_EQ(*decisions.front().finalMask, review::proposal(crop, 0.5));
+
+    // Back to the CAM method: its own threshold and maps again.
+    methods->setCurrentIndex(methods->findData(static_cast<int>(compute::CamMethod::GradCam)));
+    EXPECT_FALSE(cams.showsSegmenterMaps());
+    EXPECT_DOUBLE_EQ(cams.threshold(), camThreshold);
     unsetenv("XDG_DATA_HOME");
 }
 
