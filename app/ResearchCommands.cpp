@@ -71,6 +71,14 @@ int runDatasetBuild(const DatasetBuildCommandOptions& o)
     }
     options.contextSlices = o.contextSlices;
     options.contextSpacingMm = o.contextSpacingMm;
+    if (!o.spacingOfModel.empty() && o.contextSlices == 0) { // a 2.5D model's planes too
+        const auto context = compute::Classifier::load(o.spacingOfModel, "cpu").description().context;
+        if (context.slices > 0) {
+            options.contextSlices = context.slices;
+            options.contextSpacingMm = context.spacingMm;
+            std::cout << "with the planes it reads (" << context.describe() << ")\n";
+        }
+    }
     options.threads = o.threads;
     const bool terminal = ::isatty(STDERR_FILENO);
     const auto summary = buildCropDataset(options, [&](int done, int total) {
@@ -261,11 +269,32 @@ void printEvaluationSummary(const compute::EvaluationResult& result,
             figureText(m.large.testFigure(m.large.testIou)));
 }
 
+/// The 2.5D classifier of `--context-model`, checked against the dataset before any work: a 2D
+/// model or one the dataset's planes cannot feed is refused here, not after the evaluation.
+std::optional<compute::Classifier> loadContextModel(const EvaluateCommandOptions& o,
+                                                    const compute::CropDataset& dataset)
+{
+    if (o.contextModel.empty())
+        return std::nullopt;
+    if (o.proposals == "none")
+        throw InputError("--context-model needs the proposal rows (--proposals refined or all)");
+    auto model = compute::Classifier::load(o.contextModel, o.device);
+    const auto& description = model.description();
+    if (description.context.slices == 0)
+        throw InputError(o.contextModel, "is a 2D model (no slice context): train it on a dataset built with "
+                                         "--context");
+    dataset.checkContext(description.context);
+    warnIfScalesDiffer(description, dataset.parameters());
+    return model;
+}
+
 /// Issue 16's rows: refined, volumetric and 2.5D proposals, and with --proposals all the two
-/// U-Nets. Returns the report's note on the 2.5D classifier (empty without one).
+/// U-Nets. The 2.5D classifier's maps are cached beside the main cache file. Returns the report's
+/// note on the 2.5D classifier (empty without one).
 std::string addProposalStudy(const EvaluateCommandOptions& o, compute::EvaluationResult& result,
-                             const compute::Classifier& model, const compute::CropDataset& dataset,
-                             const compute::EvaluationOptions& options, const fs::path& out)
+                             const compute::Classifier& model, const compute::Classifier* contextModel,
+                             const compute::CropDataset& dataset, const compute::EvaluationOptions& options,
+                             const fs::path& out, const fs::path& cacheFile)
 {
     std::string contextNote;
     research::ProposalStudyOptions study;
@@ -276,22 +305,17 @@ std::string addProposalStudy(const EvaluateCommandOptions& o, compute::Evaluatio
     study.training.device = o.device;
     study.training.seed = 0;
     study.segmenterFolder = out;
-    std::optional<compute::Classifier> contextModel;
     std::optional<compute::CamCache> contextCache;
-    if (!o.contextModel.empty()) {
-        contextModel = compute::Classifier::load(o.contextModel, o.device);
-        const auto& description = contextModel->description();
-        if (description.context.slices == 0)
-            throw InputError(o.contextModel,
-                             "is a 2D model (no slice context): train it on a dataset built with "
-                             "--context");
-        dataset.checkContext(description.context);
-        warnIfScalesDiffer(description, dataset.parameters());
-        contextCache.emplace(out / "cams-2.5d.wscam", contextModel->contentHash());
-        study.contextClassifier = &*contextModel;
+    if (contextModel) {
+        fs::path contextCacheFile = cacheFile;
+        contextCacheFile.replace_filename(cacheFile.stem().string() + "-2.5d" +
+                                          cacheFile.extension().string());
+        contextCache.emplace(contextCacheFile, contextModel->contentHash());
+        study.contextClassifier = contextModel;
         study.contextCache = &*contextCache;
-        const auto test = dataset.indicesOf(compute::Split::Test);
-        const auto metrics = compute::classifyCrops(*contextModel, dataset, test);
+        const auto& description = contextModel->description();
+        const auto metrics =
+            compute::classifyCrops(*contextModel, dataset, dataset.indicesOf(compute::Split::Test));
         contextNote = fmt::format(
             "2.5D classifier `{}` ({}, {}): test F1 {:.2f} %, accuracy {:.2f} %. Its maps are scored on the "
             "crops the main model classified correctly, so every row shares one set of crops.",
@@ -313,12 +337,11 @@ std::string addProposalStudy(const EvaluateCommandOptions& o, compute::Evaluatio
 int runEvaluate(const EvaluateCommandOptions& o)
 {
     const auto start = std::chrono::steady_clock::now();
-    if (!o.contextModel.empty() && o.proposals == "none")
-        throw InputError("--context-model needs the proposal rows (--proposals refined or all)");
     compute::configureCpuThreads(o.threads);
     const auto dataset = compute::CropDataset::open(o.data);
     const auto model = compute::Classifier::load(o.model, o.device);
     dataset.checkContext(model.description().context);
+    const auto contextModel = loadContextModel(o, dataset);
     if (model.description().huLow != dataset.parameters().huLow || model.description().huHigh != dataset.parameters().huHigh)
         spdlog::warn("evaluate: the model's HU window ({} .. {}) differs from the dataset's ({} .. {}); the model's is used",
                      model.description().huLow, model.description().huHigh, dataset.parameters().huLow,
@@ -347,7 +370,8 @@ int runEvaluate(const EvaluateCommandOptions& o)
     auto result = compute::evaluateModel(model, dataset, options);
     EvaluationReportContext context;
     if (o.proposals != "none")
-        context.contextModelNote = addProposalStudy(o, result, model, dataset, options, out);
+        context.contextModelNote = addProposalStudy(o, result, model, contextModel ? &*contextModel : nullptr,
+                                                    dataset, options, out, cacheFile);
     context.modelFile = o.model;
     context.modelHash = model.contentHash();
     context.architecture = model.description().architecture;
@@ -369,6 +393,7 @@ int runEvaluate(const EvaluateCommandOptions& o)
         application = std::make_unique<QGuiApplication>(argc, argv);
     }
     ui::drawThresholdCurves(result, QString::fromStdString((out / "threshold_iou.png").string()));
+    ui::drawIouIntervals(result, QString::fromStdString((out / "iou_intervals.png").string()));
     // Reports are written in English, as report.md is (the CLI installs no translator).
     ui::drawConfusionMatrix(result.test, QStringLiteral("Test split"),
                             QString::fromStdString((out / "confusion_matrix.png").string()));

@@ -689,8 +689,8 @@ namespace {
 /// The proposal rule of a `cam_settings cs` row: its parameters' "proposal" (ReviewController
 /// writes it for refinements), else "raw". Parameters that are not JSON (never written by us) count
 /// as raw rather than failing the query.
-const char* kProposalRuleSql = "coalesce(CASE WHEN json_valid(cs.parameters) THEN "
-                               "json_extract(cs.parameters, '$.proposal') END, 'raw')";
+constexpr const char* kProposalRuleSql = "coalesce(CASE WHEN json_valid(cs.parameters) THEN "
+                                         "json_extract(cs.parameters, '$.proposal') END, 'raw')";
 } // namespace
 
 std::string proposalLabel(const std::string& method, const std::string& proposal)

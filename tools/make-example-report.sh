@@ -25,5 +25,5 @@ $weaksight train --data crops64 --out m64-2.5d.wsm --arch tiny --epochs 40 --lr 
 $weaksight evaluate --data crops64 --model m64.wsm --out eval --methods gradcam,gradcam++,scorecam \
   --proposals all --unet-epochs 20 --context-model m64-2.5d.wsm | tee evaluate.log
 out="$here/docs/example-report"
-cp eval/report.md eval/threshold_iou.png eval/confusion_matrix.png eval/examples.png "$out/"
+cp eval/report.md eval/threshold_iou.png eval/iou_intervals.png eval/confusion_matrix.png eval/examples.png "$out/"
 echo "example report -> $out ($(( $(date +%s) - start )) s; work files in $work)"

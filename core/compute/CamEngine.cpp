@@ -223,7 +223,8 @@ torch::Tensor scoreCamWeights(const ClassifierImpl& model, const torch::Tensor& 
     const auto n = static_cast<int64_t>(channels.size());
     auto scores = torch::empty({n}, input.options());
     const auto index = torch::tensor(channels, torch::kLong).to(activation.device());
-    // One reusable buffer of masked inputs: memory stays at batch x H x W whatever the channel count.
+    // One reusable buffer of masked inputs: memory stays at batch x planes x H x W whatever the
+    // activation's channel count.
     auto buffer = torch::empty({batch, planes, H, W}, input.options());
     for (int64_t start = 0; start < n; start += batch) {
         const int64_t count = std::min<int64_t>(batch, n - start);
@@ -375,7 +376,7 @@ MapsAndScores eigenCam(const CamRun& run)
     return out;
 }
 
-/// Smooth Grad-CAM++'s noise, samples x N x 1 x H x W.
+/// Smooth Grad-CAM++'s noise, samples x N x planes x H x W.
 torch::Tensor smoothGradNoise(const torch::Tensor& x, const CamOptions& options, int samples)
 {
     // Each crop's noise comes from a generator seeded by (seed, the crop's content): a map never

@@ -359,12 +359,14 @@ void CropDataset::checkContext(const SliceContext& wanted) const
     const SliceContext& held = m_parameters.context;
     if (wanted.slices == 0)
         return;
-    if (wanted.slices > held.slices || wanted.spacingMm != held.spacingMm)
+    if (wanted.slices > held.slices || wanted.spacingMm != held.spacingMm) {
+        std::ostringstream spacing; // "5", "2.5": as the option is written
+        spacing << (wanted.spacingMm > 0 ? wanted.spacingMm : 5.0);
         throw std::invalid_argument(m_directory.string() + ": a model of slice context '" +
                                     wanted.describe() + "' cannot read this dataset's crops (" +
                                     held.describe() + "); build it with dataset build --context " +
-                                    std::to_string(wanted.slices) + " --context-spacing " +
-                                    std::to_string(wanted.spacingMm));
+                                    std::to_string(wanted.slices) + " --context-spacing " + spacing.str());
+    }
 }
 
 Image2D CropDataset::image(size_t i, const SliceContext& context) const

@@ -31,7 +31,10 @@ std::vector<CamResult> camsForCrops(const Classifier& classifier, const CropData
 {
     const SliceContext& context = classifier.description().context;
     dataset.checkContext(context);
-    const CropSource crops{indices.size(), [&](size_t n) { return dataset.contentKey(indices[n], context); },
+    std::vector<uint64_t> keys(indices.size()); // once: a 2.5D crop's key reads all its planes
+    for (size_t n = 0; n < indices.size(); ++n)
+        keys[n] = dataset.contentKey(indices[n], context);
+    const CropSource crops{indices.size(), [&](size_t n) { return keys[n]; },
                            [&](size_t n) {
                                return dataset.image(indices[n], context);
                            }};
@@ -539,7 +542,7 @@ std::vector<Overlap> overlapsOfMasks(const std::vector<std::vector<uint8_t>>& ma
 MethodResult scoreProposal(const std::string& name, const EvaluationResult& result,
                            const CropDataset& dataset, const EvaluationOptions& options,
                            const std::vector<double>& levels, const std::string& unitFormat,
-                           const ProposalOverlaps& overlapsOf)
+                           const ProposalOverlaps& overlapsOf, const ProposalAt& proposalAt)
 {
     MethodResult m;
     m.name = name;
@@ -582,6 +585,9 @@ MethodResult scoreProposal(const std::string& name, const EvaluationResult& resu
             options.progress(name + " " + toString(kSplits[s]), indices.size(), indices.size());
     }
     chooseSettings(m, perCrop, levels, unitFormat, result.evaluated, options);
+    if (proposalAt && m.all.chosen())
+        for (const auto& example : result.examples)
+            m.exampleMasks.push_back(proposalAt(example.index, m.all.threshold));
     return m;
 }
 

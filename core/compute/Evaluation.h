@@ -138,8 +138,8 @@ struct MethodResult {
     /// A refined proposal (core/proposals): the maps it starts from (a CAM method's, or those maps
     /// smoothed across slices, or a 2.5D classifier's); empty otherwise.
     std::string refines;
-    /// With `refines`: the proposal rule applied to those maps (a core/proposals kind name; "raw"
-    /// for the maps thresholded).
+    /// With `refines`: the proposal rule applied to those maps (a core/proposals kind name, "raw"
+    /// for the maps thresholded; "linked" for {map > t} linked across slices).
     std::string rule;
     /// Pixel labels the proposal used: "" (none: a weak method), "organ" (restricted to the kidney
     /// label, lesions included), "lesion" (trained on lesion masks: the supervised bound).
@@ -156,6 +156,9 @@ struct MethodResult {
     /// differ by a pixel that float rounding puts on the other side of a threshold.
     std::string sameAs;
     std::vector<CropOutcome> crops; ///< every evaluated crop at the chosen threshold (empty if none chosen)
+    /// A proposal row's masks on the example crops (EvaluationResult::examples order) at the chosen
+    /// level, for the example grid; empty for the CAM rows (their maps are in the examples).
+    std::vector<std::vector<uint8_t>> exampleMasks;
     SubsetResult all, large;
     int degenerateMaps = 0;
     double msPerCrop = 0;     ///< of the maps computed in this run (0 when all came from the cache)
@@ -224,12 +227,16 @@ std::vector<Overlap> overlapsOfMasks(const std::vector<std::vector<uint8_t>>& ma
 /// one Overlap per level. Called from several threads at once.
 using ProposalOverlaps = std::function<std::vector<Overlap>(size_t datasetIndex, const uint8_t* truth)>;
 
+/// A proposal's mask (rows x cols of the crop, 0/1) of dataset crop `index` at `level`.
+using ProposalAt = std::function<std::vector<uint8_t>(size_t datasetIndex, double level)>;
+
 /// Scores a proposal other than {CAM map > t} (a refinement, a segmenter) on the crops `result`
 /// evaluated, by the same protocol: the level with the best mean validation IoU among `levels`,
-/// test figures at it, patient-level intervals, the large-lesion subset, each crop's outcome.
+/// test figures at it, patient-level intervals, the large-lesion subset, each crop's outcome; with
+/// `proposalAt`, the proposals of the example crops at the chosen level (`exampleMasks`).
 MethodResult scoreProposal(const std::string& name, const EvaluationResult& result,
                            const CropDataset& dataset, const EvaluationOptions& options,
                            const std::vector<double>& levels, const std::string& unitFormat,
-                           const ProposalOverlaps& overlapsOf);
+                           const ProposalOverlaps& overlapsOf, const ProposalAt& proposalAt = {});
 
 } // namespace weaksight::compute

@@ -19,7 +19,11 @@ struct SliceContext {
     int channels() const { return 2 * slices + 1; }
     /// Offset in planes of channel `channel`: -slices .. slices.
     int offsetOf(int channel) const { return channel - slices; }
-    bool operator==(const SliceContext& o) const { return slices == o.slices && spacingMm == o.spacingMm; }
+    /// Every 2D context is the same whatever its spacing.
+    bool operator==(const SliceContext& o) const
+    {
+        return slices == o.slices && (slices == 0 || spacingMm == o.spacingMm);
+    }
     bool operator!=(const SliceContext& o) const { return !(*this == o); }
     /// "2D" or "2.5D: 2 x 5 mm each side".
     std::string describe() const;

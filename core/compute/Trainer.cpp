@@ -234,14 +234,28 @@ std::vector<EpochRecord> parseHistory(const std::string& text)
     return history;
 }
 
+/// The planes a model trained with `options` reads: the dataset's, or as many as asked for at the
+/// dataset's spacing (checkContext refuses more than it holds, naming the build command).
+SliceContext trainingContext(const CropDataset& dataset, const TrainOptions& options)
+{
+    SliceContext context = dataset.parameters().context;
+    if (options.contextSlices >= 0)
+        context.slices = options.contextSlices;
+    if (context.slices == 0)
+        return {};
+    if (context.spacingMm <= 0)
+        context.spacingMm = 5.0; // the dataset has none: the message suggests the default spacing
+    return context;
+}
+
 /// What must not change between a run and its resumption.
 std::string optionsFingerprint(const TrainOptions& o, const CropDataset& dataset)
 {
     std::ostringstream out;
     out << std::setprecision(17) << o.architecture << ' ' << o.learningRate << ' ' << o.batchSize << ' '
         << o.stepEpochs << ' ' << o.stepGamma << ' ' << toString(o.balance) << ' ' << o.blurProbability << ' '
-        << o.blurSigmaMax << ' ' << o.seed << " context " << o.contextSlices << " dataset " << std::hex
-        << dataset.identity();
+        << o.blurSigmaMax << ' ' << o.seed << " context " << trainingContext(dataset, o).slices << " dataset "
+        << std::hex << dataset.identity();
     return out.str();
 }
 
@@ -318,11 +332,7 @@ Classifier createTrainingModel(const CropDataset& dataset, const TrainOptions& o
     description.huHigh = dataset.parameters().huHigh;
     description.pixelSpacingMm = dataset.parameters().pixelSpacingMm; // the physical scale travels with it
     description.targetLayer = defaultTargetLayer(options.architecture);
-    description.context = dataset.parameters().context;
-    if (options.contextSlices >= 0)
-        description.context.slices = options.contextSlices;
-    if (description.context.slices == 0)
-        description.context = {};
+    description.context = trainingContext(dataset, options);
     dataset.checkContext(description.context);
     torch::manual_seed(options.seed);
     at::globalContext().setDeterministicAlgorithms(true, /*warn_only=*/true);

@@ -172,7 +172,8 @@ struct SliceStack {
 /// {own > level}, keeping only what continues onto an adjacent slice: the 3D components (face-
 /// connected, ITK's ConnectedComponentImageFilter) of the stack thresholded at `level` that also
 /// have voxels below or above. A lesion spans slices; a speck of the map on one slice does not.
-/// Without neighbours, {own > level} unchanged.
+/// Without neighbours (none given, or none reaching any of the crop's pixels), {own > level}
+/// unchanged.
 BinaryMask linkedAcrossSlices(const SliceStack& stack, double level);
 
 // ---- One entry point for the evaluation -----------------------------------------------------

@@ -4,6 +4,7 @@
 #include "core/compute/CamEngine.h"
 #include "core/proposals/Proposals.h"
 
+#include <algorithm>
 #include <cmath>
 #include <itkConnectedComponentImageFilter.h>
 #include <itkImage.h>
@@ -20,7 +21,13 @@ BinaryMask linkedAcrossSlices(const SliceStack& stack, double level)
     const size_t pixels = own.pixels.size();
     for (size_t p = 0; p < pixels; ++p)
         own.pixels[p] = compute::isProposed(stack.own[p], level) ? 1 : 0;
-    if (!stack.below && !stack.above)
+    // A neighbour whose box reaches none of this crop's pixels (all NaN) is no neighbour.
+    const auto reaches = [pixels](const float* plane) {
+        return plane && std::any_of(plane, plane + pixels, [](float v) { return !std::isnan(v); });
+    };
+    const float* below = reaches(stack.below) ? stack.below : nullptr;
+    const float* above = reaches(stack.above) ? stack.above : nullptr;
+    if (!below && !above)
         return own; // no neighbour to link to: nothing to judge by
 
     // Planes below, own, above (a missing neighbour, or NaN where it does not reach: empty).
@@ -31,11 +38,11 @@ BinaryMask linkedAcrossSlices(const SliceStack& stack, double level)
                                                        static_cast<itk::SizeValueType>(stack.rows), 3}}));
     image->Allocate();
     uint8_t* voxels = image->GetBufferPointer();
-    const float* planes[3] = {stack.below, stack.own, stack.above};
+    const float* planes[3] = {below, stack.own, above};
     for (size_t z = 0; z < 3; ++z)
         for (size_t p = 0; p < pixels; ++p)
             voxels[z * pixels + p] =
-                planes[z] && !std::isnan(planes[z][p]) && compute::isProposed(planes[z][p], level) ? 1 : 0;
+                planes[z] && compute::isProposed(planes[z][p], level) ? 1 : 0; // NaN: never proposed
     auto components = itk::ConnectedComponentImageFilter<Stack, Labels>::New();
     components->SetInput(image);
     components->SetFullyConnected(false); // faces only: a lesion continues straight through

@@ -351,8 +351,9 @@ void writeProposalStudy(std::ostream& md, const EvaluationResult& result,
           "Refinements of one CAM method's maps (anatomy: map > t within the kidney and the lesion HU band; "
           "grow: region growing from the map's peak; watershed: from markers), within a kidney region "
           "derived from HU alone or within the kidney label; with slice context, the maps smoothed "
-          "across the adjacent slices of the same kidney (volumetric) and a 2.5D classifier's maps (the "
-          "slice and its neighbours as input channels), thresholded and refined the same way; and "
+          "across the adjacent slices of the same kidney (volumetric), the maps kept where they continue "
+          "onto an adjacent slice (linked across slices: 3D components) and a 2.5D classifier's maps "
+          "(the slice and its neighbours as input channels), thresholded and refined the same way; and "
           "U-Nets trained on the lesion masks "
           "(supervised: the upper bound) or on the best weak refinement's proposals (pseudo-labels). "
           "Every level is chosen on validation. Gap closed = (test IoU − raw Score-CAM's) / (supervised "
@@ -381,7 +382,7 @@ void writeProposalStudy(std::ostream& md, const EvaluationResult& result,
             bestWeak = &m;
     }
     md << "\nms/crop: refinements, CPU time of one proposal at one level; U-Nets, training time per crop "
-          "and epoch.\n";
+          "and epoch.\n\n![test IoU with intervals](iou_intervals.png)\n";
     if (bestWeak) {
         const auto gap = gapClosedBy(*bestWeak, ends);
         md << fmt::format(

@@ -32,6 +32,15 @@ MapsByIndex mapsOf(const compute::Classifier& classifier, const CropDataset& dat
     return out;
 }
 
+/// {value > level} (compute::isProposed) of a map or a probability map on its crop.
+std::vector<uint8_t> above(const std::vector<float>& values, double level)
+{
+    std::vector<uint8_t> mask(values.size());
+    for (size_t p = 0; p < values.size(); ++p)
+        mask[p] = compute::isProposed(values[p], level) ? 1 : 0;
+    return mask;
+}
+
 /// A crop as the refinements see it, without a region yet.
 proposals::CropView viewOf(const CropDataset& dataset, size_t index, const float* map)
 {
@@ -94,7 +103,8 @@ MethodResult scoreRefinement(const compute::EvaluationResult& result, const Crop
     const auto start = std::chrono::steady_clock::now();
     MethodResult m = compute::scoreProposal(
         proposals::toString(kind) + ": " + method + (organLabel ? ", kidney label" : ", derived kidney"),
-        result, dataset, options, levels, levelFormat(kind), [&](size_t index, const uint8_t* truth) {
+        result, dataset, options, levels, levelFormat(kind),
+        [&](size_t index, const uint8_t* truth) {
             const auto& map = maps.at(index);
             proposals::CropView view = viewOf(dataset, index, map.data());
             view.organ = regions.at(index).data();
@@ -102,6 +112,11 @@ MethodResult scoreRefinement(const compute::EvaluationResult& result, const Crop
             for (const double level : levels)
                 masks.push_back(proposals::propose(kind, view, level).pixels);
             return compute::overlapsOfMasks(masks, truth);
+        },
+        [&](size_t index, double level) {
+            proposals::CropView view = viewOf(dataset, index, maps.at(index).data());
+            view.organ = regions.at(index).data();
+            return proposals::propose(kind, view, level).pixels;
         });
     m.refines = method;
     m.rule = proposals::toString(kind);
@@ -197,11 +212,12 @@ MethodResult trainAndScoreSegmenter(const std::string& name, const std::string& 
         for (size_t n = 0; n < indices.size(); ++n)
             probabilities[indices[n]] = std::move(maps[n]);
     }
-    MethodResult m = compute::scoreProposal(name, result, dataset, options, result.thresholds, "p > %.2f",
-                                            [&](size_t index, const uint8_t* truth) {
-                                                return compute::overlapsAtLevels(probabilities.at(index),
-                                                                                 truth, result.thresholds);
-                                            });
+    MethodResult m = compute::scoreProposal(
+        name, result, dataset, options, result.thresholds, "p > %.2f",
+        [&](size_t index, const uint8_t* truth) {
+            return compute::overlapsAtLevels(probabilities.at(index), truth, result.thresholds);
+        },
+        [&](size_t index, double level) { return above(probabilities.at(index), level); });
     m.segmenter = true;
     m.msPerCrop = 1000.0 * trained.seconds /
                   static_cast<double>(std::max<size_t>(1, train.images.size() * std::max(1, trained.epochs)));
@@ -377,24 +393,27 @@ struct Study {
 /// method's maps, those maps smoothed across slices, or the 2.5D classifier's maps of the method.
 struct MapSource {
     std::string name;
+    std::string rowName; ///< of its maps thresholded (the first source's row is the CAM row itself)
     std::function<MapsByIndex(const std::vector<size_t>&)> mapsOf;
 };
 
 std::vector<MapSource> mapSources(const Study& in, compute::CamMethod method, const std::string& methodName)
 {
-    std::vector<MapSource> sources{{methodName, [&in, method](const std::vector<size_t>& crops) {
+    std::vector<MapSource> sources{{methodName, methodName, [&in, method](const std::vector<size_t>& crops) {
                                         return mapsOf(in.classifier, in.dataset, crops, method, in.options);
                                     }}};
     if (in.study.volumetric && in.dataset.parameters().pixelSpacingMm == 0)
-        sources.push_back({methodName + " ±1 slice", [&in, method](const std::vector<size_t>& crops) {
+        sources.push_back({methodName + " ±1 slice", "volumetric: " + methodName + " ±1 slice",
+                           [&in, method](const std::vector<size_t>& crops) {
                                return volumetricMaps(in.classifier, in.dataset, crops, method, in.options);
                            }});
     if (in.study.contextClassifier)
-        sources.push_back({"2.5D " + methodName, [&in, method](const std::vector<size_t>& crops) {
-                               compute::EvaluationOptions options = in.options;
-                               options.cache = in.study.contextCache; // keyed by that model's hash
-                               return mapsOf(*in.study.contextClassifier, in.dataset, crops, method, options);
-                           }});
+        sources.push_back(
+            {"2.5D " + methodName, "2.5D " + methodName, [&in, method](const std::vector<size_t>& crops) {
+                 compute::EvaluationOptions options = in.options;
+                 options.cache = in.study.contextCache; // keyed by that model's hash
+                 return mapsOf(*in.study.contextClassifier, in.dataset, crops, method, options);
+             }});
     return sources;
 }
 
@@ -406,12 +425,16 @@ void addLinkedRow(const Study& in, compute::CamMethod method, const std::vector<
     const int rows = in.dataset.parameters().rows, cols = in.dataset.parameters().cols;
     MethodResult m = compute::scoreProposal(
         "volumetric: " + done.refinedMethod + " linked across slices", in.result, in.dataset, in.options,
-        in.result.thresholds, "t = %.2f", [&](size_t index, const uint8_t* truth) {
+        in.result.thresholds, "t = %.2f",
+        [&](size_t index, const uint8_t* truth) {
             const proposals::SliceStack stack = stacks.at(index).view(rows, cols);
             std::vector<std::vector<uint8_t>> masks;
             for (const double level : in.result.thresholds)
                 masks.push_back(proposals::linkedAcrossSlices(stack, level).pixels);
             return compute::overlapsOfMasks(masks, truth);
+        },
+        [&](size_t index, double level) {
+            return proposals::linkedAcrossSlices(stacks.at(index).view(rows, cols), level).pixels;
         });
     m.refines = done.refinedMethod;
     m.rule = kLinkedRule;
@@ -441,12 +464,12 @@ void addRefinementRows(const Study& in, compute::CamMethod method, const std::ve
     for (size_t s = 1; s < sources.size(); ++s) {
         const MapSource& source = sources[s];
         const MapsByIndex sourceMaps = source.mapsOf(all);
-        const bool contextMaps = source.name.rfind("2.5D", 0) == 0; // "2.5D gradcam" says what it is
         MethodResult m = compute::scoreProposal(
-            contextMaps ? source.name : "volumetric: " + source.name, in.result, in.dataset, in.options,
-            in.result.thresholds, "t = %.2f", [&](size_t index, const uint8_t* truth) {
+            source.rowName, in.result, in.dataset, in.options, in.result.thresholds, "t = %.2f",
+            [&](size_t index, const uint8_t* truth) {
                 return compute::overlapsAtLevels(sourceMaps.at(index), truth, in.result.thresholds);
-            });
+            },
+            [&](size_t index, double level) { return above(sourceMaps.at(index), level); });
         m.refines = source.name;
         m.rule = proposals::toString(ProposalKind::Raw);
         in.result.methods.push_back(std::move(m));

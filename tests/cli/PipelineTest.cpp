@@ -91,9 +91,9 @@ TEST(Pipeline, BuildTrainEvaluateBeatsTheBaselines)
     // A pooled linear head makes HiResCAM's maps Grad-CAM's: the report groups them.
     EXPECT_EQ(methodResult(results, "hirescam")["same_as"], "gradcam") << evaluate.out;
     EXPECT_TRUE(methodResult(results, "gradcam")["same_as"].is_null());
-    for (const char* file : {"report.md", "classification.csv", "cams.csv", "per_crop.csv", "threshold_curves.csv",
-                             "threshold_iou.png",
-                             "confusion_matrix.png", "examples.png"})
+    for (const char* file :
+         {"report.md", "classification.csv", "cams.csv", "per_crop.csv", "threshold_curves.csv",
+          "threshold_iou.png", "iou_intervals.png", "confusion_matrix.png", "examples.png"})
         EXPECT_GT(fs::file_size(dir / "report" / file), 100u) << file;
     std::ifstream md(dir / "report" / "report.md");
     const std::string report((std::istreambuf_iterator<char>(md)), std::istreambuf_iterator<char>());

@@ -461,9 +461,15 @@ TEST(SliceLinking, KeepsWhatContinuesOntoANeighbourAndDropsASpeckOfOneSlice)
     EXPECT_EQ(linked.pixels[3 * 20 + 6], 1);
     EXPECT_LT(below[3 * 20 + 6], 0.5f);
 
-    // Where the neighbour's box does not reach (NaN), it links nothing.
+    // Where the neighbour's box does not reach (NaN), it links nothing; a neighbour that reaches no
+    // pixel at all is no neighbour.
+    std::vector<float> partly(below);
+    std::fill(partly.begin(), partly.begin() + 200, std::numeric_limits<float>::quiet_NaN()); // rows 0-9
+    EXPECT_EQ(linkedAcrossSlices({20, 20, partly.data(), own.data(), nullptr}, 0.5).pixels[6 * 20 + 6], 0)
+        << "the lesion's neighbour lies where the box does not reach";
     std::vector<float> unreachable(400, std::numeric_limits<float>::quiet_NaN());
-    EXPECT_EQ(count(linkedAcrossSlices({20, 20, unreachable.data(), own.data(), nullptr}, 0.5)), 0);
+    EXPECT_EQ(linkedAcrossSlices({20, 20, unreachable.data(), own.data(), nullptr}, 0.5).pixels,
+              linkedAcrossSlices({20, 20, nullptr, own.data(), nullptr}, 0.5).pixels);
     // No neighbour at all: nothing to judge by, {own > level} unchanged.
     const BinaryMask alone = linkedAcrossSlices({20, 20, nullptr, own.data(), nullptr}, 0.5);
     EXPECT_EQ(count(alone), count(lesionOnly) + 5);

@@ -9,8 +9,10 @@
 #include "TestSupport.h"
 #include "core/compute/Device.h"
 #include "core/compute/Trainer.h"
+#include "core/masks/BinaryMask.h"
 #include "core/research/EvaluationReport.h"
 
+#include <algorithm>
 #include <fstream>
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
@@ -178,6 +180,24 @@ TEST(ProposalStudy, RefinementsAndUNetsAreScoredBesideTheMapsAndReported)
     }
     // Its maps differ from the 2D model's (another model), so the rows are not copies.
     EXPECT_NE(contextRow->all.validationIou, raw.all.validationIou);
+    // Each chosen proposal row carries its masks on the example crops (the report's example grid):
+    // the mask at the chosen level, whose IoU is that crop's outcome.
+    ASSERT_FALSE(result.examples.empty());
+    for (const auto& m : result.methods) {
+        if (m.isCamRow() || m.baseline || !m.all.chosen())
+            continue;
+        ASSERT_EQ(m.exampleMasks.size(), result.examples.size()) << m.name;
+        for (size_t e = 0; e < result.examples.size(); ++e) {
+            const size_t index = result.examples[e].index;
+            const auto outcome = std::find_if(m.crops.begin(), m.crops.end(),
+                                              [&](const CropOutcome& c) { return c.datasetIndex == index; });
+            ASSERT_NE(outcome, m.crops.end()) << m.name;
+            BinaryMask proposed(kCrop, kCrop), truth(kCrop, kCrop);
+            proposed.pixels = m.exampleMasks[e];
+            truth.pixels.assign(dataset.maskPixels(index), dataset.maskPixels(index) + kCrop * kCrop);
+            EXPECT_NEAR(overlap(proposed, truth).iou, outcome->overlap.iou, 1e-9) << m.name;
+        }
+    }
     const MethodResult* linked = row(result, "volumetric: gradcam linked across slices");
     ASSERT_NE(linked, nullptr);
     EXPECT_EQ(linked->rule, "linked");

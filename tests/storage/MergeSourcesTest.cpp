@@ -10,6 +10,7 @@
 #include <algorithm>
 #include <atomic>
 #include <chrono>
+#include <cstdlib>
 #include <filesystem>
 #include <gtest/gtest.h>
 #include <iostream>
@@ -105,10 +106,12 @@ ProposalInput proposalOnNewCase(AnnotationStore& store, const std::string& caseK
 }
 
 /// The merge's temporary folders now present.
-std::set<std::string> mergeCopies()
+/// The merge's private copies in `folder` (its temporary folder while the test runs: other tests'
+/// merges, run beside it by ctest, make theirs in the shared /tmp).
+std::set<std::string> mergeCopies(const fs::path& folder)
 {
     std::set<std::string> names;
-    for (const auto& entry : fs::directory_iterator(fs::temp_directory_path()))
+    for (const auto& entry : fs::directory_iterator(folder))
         if (entry.path().filename().string().rfind("weaksight-merge-", 0) == 0)
             names.insert(entry.path().filename().string());
     return names;
@@ -132,20 +135,29 @@ TEST(MergeSources, AreOnlyReadWhateverTheirSchemaVersion)
     const auto oldBytes = fileFingerprint(old), currentBytes = fileFingerprint(current);
 
     const fs::path target = folder.path / "merged.sqlite";
-    const auto copiesBefore = mergeCopies();
+    const fs::path temporary = folder.path / "tmp";
+    fs::create_directories(temporary);
+    const std::string previousTmpdir = std::getenv("TMPDIR") ? std::getenv("TMPDIR") : "";
+    setenv("TMPDIR", temporary.c_str(), 1); // fs::temp_directory_path() reads it
+    const auto copiesBefore = mergeCopies(temporary);
     const auto report = mergeStores(target, {old, current});
     EXPECT_EQ(report.decisionsCopied, 2);
     EXPECT_EQ(fileFingerprint(old), oldBytes) << "the older source was changed";
     EXPECT_EQ(fileFingerprint(current), currentBytes) << "the current source was changed";
     EXPECT_EQ(Database::schemaVersionOf(old), 3);
     EXPECT_FALSE(fs::exists(old.string() + "-wal")) << "the older source was switched to WAL";
-    EXPECT_EQ(mergeCopies(), copiesBefore) << "the migrated copy of the older source was left behind";
+    EXPECT_EQ(mergeCopies(temporary), copiesBefore)
+        << "the migrated copy of the older source was left behind";
 
     // An older source refused after it was copied (a damaged mask) leaves no copy behind either.
     const fs::path damaged = folder.path / "damaged.sqlite";
     writeVersion3Store(damaged, true);
     EXPECT_THROW(mergeStores(folder.path / "other.sqlite", {damaged}), DatabaseError);
-    EXPECT_EQ(mergeCopies(), copiesBefore) << "a refused source's copy was left behind";
+    EXPECT_EQ(mergeCopies(temporary), copiesBefore) << "a refused source's copy was left behind";
+    if (previousTmpdir.empty())
+        unsetenv("TMPDIR");
+    else
+        setenv("TMPDIR", previousTmpdir.c_str(), 1);
     EXPECT_FALSE(fs::exists(folder.path / "other.sqlite"));
 
     AnnotationStore merged(target, Database::Mode::ReadOnly);
@@ -250,9 +262,10 @@ TEST(MergeSources, ALabellerWritingDuringALongMergeIsNeverLockedOut)
     // The control: the same merge in one transaction locks the labeller out.
     labellerWritesDuringMerge(std::chrono::milliseconds(600000), failures, writes, report, seconds);
     EXPECT_EQ(report.decisionsCopied, 2000);
-    if (seconds > 1.0)
+    if (seconds > 1.0) {
         EXPECT_GT(failures, 0) << "a " << seconds
                                << " s merge in one transaction should lock the labeller out";
+    }
 }
 
 TEST(AnnotationStore, AStoreInAReadOnlyFolderOpensReadOnlyAndImmutable)

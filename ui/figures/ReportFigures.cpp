@@ -123,6 +123,67 @@ void drawThresholdCurves(const compute::EvaluationResult& result, const QString&
     save(image, pngPath);
 }
 
+void drawIouIntervals(const compute::EvaluationResult& result, const QString& pngPath)
+{
+    const int labelWidth = 380, plotWidth = 460, rowHeight = 20, top = 44, bottom = 40;
+    const int width = labelWidth + plotWidth + 80;
+    const int height = top + rowHeight * static_cast<int>(result.methods.size()) + bottom;
+    QImage image(width, height, QImage::Format_RGB32);
+    image.fill(Qt::white);
+    QPainter p(&image);
+    p.setRenderHint(QPainter::Antialiasing);
+    const double left = labelWidth, plotBottom = height - bottom;
+    const auto xOf = [&](double iou) {
+        return left + std::clamp(iou, 0.0, 1.0) * plotWidth;
+    };
+    p.setPen(QPen(QColor(0xdd, 0xdd, 0xdd), 1));
+    for (int i = 0; i <= 10; ++i)
+        p.drawLine(QPointF(xOf(i / 10.0), top - 4), QPointF(xOf(i / 10.0), plotBottom));
+    p.setPen(Qt::black);
+    for (int i = 0; i <= 10; i += 2)
+        p.drawText(QRectF(xOf(i / 10.0) - 20, plotBottom + 4, 40, 16), Qt::AlignCenter,
+                   QString::number(i / 10.0, 'f', 1));
+    p.drawText(QRectF(left, plotBottom + 20, plotWidth, 18), Qt::AlignCenter,
+               tr("test IoU (mean over crops) with its patient-level 95 % interval"));
+    QFont bold = p.font();
+    bold.setBold(true);
+    p.setFont(bold);
+    p.drawText(QRectF(0, 8, width, 24), Qt::AlignCenter, tr("Test IoU per method and proposal"));
+    p.setFont(QFont());
+    for (size_t i = 0; i < result.methods.size(); ++i) {
+        const auto& m = result.methods[i];
+        const double y = top + (static_cast<double>(i) + 0.5) * rowHeight;
+        const QColor colour = m.baseline               ? QColor(Qt::black)
+                              : !m.pixelLabels.empty() ? QColor(0x88, 0x88, 0x88)
+                              : m.isCamRow()           ? QColor(0x1f, 0x77, 0xb4)
+                                                       : QColor(0xff, 0x7f, 0x0e);
+        p.setPen(colour);
+        p.drawText(
+            QRectF(4, y - rowHeight / 2.0, labelWidth - 12, rowHeight), Qt::AlignRight | Qt::AlignVCenter,
+            p.fontMetrics().elidedText(QString::fromStdString(m.name), Qt::ElideMiddle, labelWidth - 12));
+        const auto iou = m.all.testFigure(m.all.testIou);
+        if (!iou) {
+            p.drawText(QRectF(left + 4, y - rowHeight / 2.0, 60, rowHeight), Qt::AlignLeft | Qt::AlignVCenter,
+                       tr("n/a"));
+            continue;
+        }
+        if (const auto& interval = m.all.testStatistics.iouInterval) {
+            p.setPen(QPen(colour, 2));
+            p.drawLine(QPointF(xOf(interval->low), y), QPointF(xOf(interval->high), y));
+            p.drawLine(QPointF(xOf(interval->low), y - 4), QPointF(xOf(interval->low), y + 4));
+            p.drawLine(QPointF(xOf(interval->high), y - 4), QPointF(xOf(interval->high), y + 4));
+        }
+        p.setPen(QPen(colour, 1));
+        p.setBrush(colour);
+        p.drawEllipse(QPointF(xOf(*iou), y), 4, 4);
+        p.setBrush(Qt::NoBrush);
+        p.drawText(QRectF(left + plotWidth + 8, y - rowHeight / 2.0, 70, rowHeight),
+                   Qt::AlignLeft | Qt::AlignVCenter, QString::number(*iou, 'f', 3));
+    }
+    p.end();
+    save(image, pngPath);
+}
+
 void drawConfusionMatrix(const compute::ClassificationMetrics& m, const QString& title, const QString& pngPath)
 {
     const int cell = 150, left = 150, top = 70;
@@ -173,17 +234,21 @@ void drawExampleGrid(const compute::EvaluationResult& result, const compute::Cro
     for (const auto& m : result.methods)
         if (!m.baseline)
             methods.push_back(&m);
-    const int header = 40, gap = 6, labelWidth = 130;
+    const int header = 64, gap = 6, labelWidth = 130; // proposal rows have long names: 5 lines
     const int columns = 1 + static_cast<int>(methods.size());
     const int examples = std::max<int>(1, static_cast<int>(result.examples.size()));
     QImage grid(labelWidth + columns * (cols + gap), header + examples * (rows + gap), QImage::Format_RGB32);
     grid.fill(Qt::white);
     QPainter p(&grid);
     p.drawText(QRectF(labelWidth, 2, cols, header - 4), Qt::AlignCenter, tr("CT crop"));
+    QFont small = p.font();
+    small.setPointSizeF(small.pointSizeF() * 0.75);
+    p.setFont(small);
     for (size_t m = 0; m < methods.size(); ++m)
         p.drawText(QRectF(labelWidth + static_cast<int>(m + 1) * (cols + gap), 2, cols, header - 4),
                    Qt::AlignCenter | Qt::TextWordWrap,
                    QString::fromStdString(methods[m]->name) + "\n" + QString::fromStdString(methods[m]->all.setting));
+    p.setFont(QFont());
     if (result.examples.empty())
         p.drawText(QRectF(0, header, grid.width(), rows), Qt::AlignCenter, tr("no correctly classified lesion crop in test"));
     const double low = dataset.parameters().huLow, high = dataset.parameters().huHigh;
@@ -228,6 +293,27 @@ void drawExampleGrid(const compute::EvaluationResult& result, const compute::Cro
             const auto proposal = compute::proposalMask(map, methods[m]->all.threshold);
             drawMaskContour(overlay, proposal.data(), rows, cols, qRgb(255, 255, 255));
             p.drawImage(labelWidth + static_cast<int>(m + 1) * (cols + gap), y, overlay);
+        }
+        // The proposal rows (refinements, slice context, U-Nets): their mask at the chosen level,
+        // tinted blue, with the same contours.
+        for (size_t m = example.maps.size(); m < methods.size(); ++m) {
+            const int x = labelWidth + static_cast<int>(m + 1) * (cols + gap);
+            if (e >= methods[m]->exampleMasks.size()) {
+                p.drawText(QRectF(x, y, cols, rows), Qt::AlignCenter, tr("n/a"));
+                continue;
+            }
+            const auto& mask = methods[m]->exampleMasks[e];
+            QImage overlay = ct;
+            for (int r = 0; r < rows; ++r)
+                for (int c = 0; c < cols; ++c)
+                    if (mask[static_cast<size_t>(r) * cols + c]) {
+                        const QRgb base = overlay.pixel(c, r);
+                        overlay.setPixel(
+                            c, r, qRgb(qRed(base) / 2 + 25, qGreen(base) / 2 + 90, qBlue(base) / 2 + 127));
+                    }
+            drawMaskContour(overlay, truth, rows, cols, qRgb(0, 255, 0));
+            drawMaskContour(overlay, mask.data(), rows, cols, qRgb(255, 255, 255));
+            p.drawImage(x, y, overlay);
         }
     }
     p.end();
