@@ -32,6 +32,19 @@ fs::path scratch(const std::string& name)
 constexpr int kSize = 48;
 constexpr int kSquare = 14;
 
+/// Crop i of case c of `cases`: split by case (half train, a quarter each validation and test),
+/// sides alternating, every other crop a lesion crop.
+CropRecord alternatingRecord(int c, int i, int cases)
+{
+    CropRecord r;
+    r.caseId = "case_" + std::to_string(c);
+    r.split = c < cases / 2 ? Split::Train : c < 3 * cases / 4 ? Split::Validation : Split::Test;
+    r.slice = i;
+    r.side = i % 2 ? "left" : "right";
+    r.lesion = i % 2;
+    return r;
+}
+
 /// Crops whose label is a bright square at a random position (the mask is the square); cases of
 /// 12 crops each, split by case.
 fs::path writeSquaresDataset(const std::string& name, int cases = 12, uint32_t seed = 5)
@@ -45,12 +58,7 @@ fs::path writeSquaresDataset(const std::string& name, int cases = 12, uint32_t s
     std::vector<uint8_t> mask(kSize * kSize);
     for (int c = 0; c < cases; ++c)
         for (int i = 0; i < 12; ++i) {
-            CropRecord r;
-            r.caseId = "case_" + std::to_string(c);
-            r.split = c < cases / 2 ? Split::Train : c < 3 * cases / 4 ? Split::Validation : Split::Test;
-            r.slice = i;
-            r.side = i % 2 ? "left" : "right";
-            r.lesion = i % 2;
+            CropRecord r = alternatingRecord(c, i, cases);
             for (auto& v : image)
                 v = static_cast<int16_t>(tissue(rng));
             std::fill(mask.begin(), mask.end(), uint8_t{0});
@@ -89,12 +97,7 @@ fs::path writeContextDataset(const std::string& name, int slices, bool squareAbo
     std::vector<uint8_t> mask(pixels);
     for (int c = 0; c < cases; ++c)
         for (int i = 0; i < 12; ++i) {
-            CropRecord r;
-            r.caseId = "case_" + std::to_string(c);
-            r.split = c < cases / 2 ? Split::Train : c < 3 * cases / 4 ? Split::Validation : Split::Test;
-            r.slice = i;
-            r.side = i % 2 ? "left" : "right";
-            r.lesion = i % 2;
+            CropRecord r = alternatingRecord(c, i, cases);
             for (auto& v : image)
                 v = static_cast<int16_t>(tissue(rng));
             for (int channel = 0, plane = 0; channel < context.channels(); ++channel) {
