@@ -101,33 +101,33 @@
         <translation>Недостатньо пам’яті, щоб завантажити U-Net %1.</translation>
     </message>
     <message>
-        <location filename="../ui/CamController.cpp" line="345"/>
+        <location filename="../ui/CamController.cpp" line="352"/>
         <source>crops resampled to the model&apos;s %1 mm pixels (this scan&apos;s are %2 mm): each %3-pixel crop is cut from %4 x %5 scan pixels, %6 mm across</source>
         <translation>фрагменти перераховано на пікселі моделі %1 мм (у цього скану %2 мм): кожен фрагмент у %3 пікселів вирізано з %4 x %5 пікселів скану, %6 мм завширшки</translation>
     </message>
     <message>
-        <location filename="../ui/CamController.cpp" line="362"/>
+        <location filename="../ui/CamController.cpp" line="369"/>
         <source>U-Net
 (lesion probability)</source>
         <translation>U-Net
 (імовірність ураження)</translation>
     </message>
     <message>
-        <location filename="../ui/CamController.cpp" line="368"/>
+        <location filename="../ui/CamController.cpp" line="375"/>
         <source>%1
 (per crop)</source>
         <translation>%1
 (на фрагмент)</translation>
     </message>
     <message>
-        <location filename="../ui/CamController.cpp" line="371"/>
+        <location filename="../ui/CamController.cpp" line="378"/>
         <source>%1
 (per volume)</source>
         <translation>%1
 (на об’єм)</translation>
     </message>
     <message>
-        <location filename="../ui/CamController.cpp" line="372"/>
+        <location filename="../ui/CamController.cpp" line="379"/>
         <source>%1
 (per volume,
 raw %2–%3)</source>
@@ -136,39 +136,39 @@ raw %2–%3)</source>
 сирі %2–%3)</translation>
     </message>
     <message>
-        <location filename="../ui/CamController.cpp" line="378"/>
+        <location filename="../ui/CamController.cpp" line="385"/>
         <source>%1
 (raw values)</source>
         <translation>%1
 (сирі значення)</translation>
     </message>
     <message>
-        <location filename="../ui/CamController.cpp" line="637"/>
+        <location filename="../ui/CamController.cpp" line="644"/>
         <source>lesion probability: slice %1 of %2</source>
         <translation>ймовірність ураження: зріз %1 з %2</translation>
     </message>
     <message>
-        <location filename="../ui/CamController.cpp" line="689"/>
+        <location filename="../ui/CamController.cpp" line="696"/>
         <source>U-Net</source>
         <translation>U-Net</translation>
     </message>
     <message>
-        <location filename="../ui/CamController.cpp" line="722"/>
+        <location filename="../ui/CamController.cpp" line="729"/>
         <source>%1 per volume: crop %2 of %3</source>
         <translation>%1 на об’єм: фрагмент %2 з %3</translation>
     </message>
     <message>
-        <location filename="../ui/CamController.cpp" line="723"/>
+        <location filename="../ui/CamController.cpp" line="730"/>
         <source>%1: crop %2 of %3, slice %4</source>
         <translation>%1: фрагмент %2 з %3, зріз %4</translation>
     </message>
     <message>
-        <location filename="../ui/CamController.cpp" line="671"/>
+        <location filename="../ui/CamController.cpp" line="678"/>
         <source>%1 (masked inputs %2 of %3)</source>
         <translation>%1 (замасковані входи: %2 з %3)</translation>
     </message>
     <message>
-        <location filename="../ui/CamController.cpp" line="583"/>
+        <location filename="../ui/CamController.cpp" line="590"/>
         <source>Out of memory while computing heatmaps.</source>
         <translation>Недостатньо пам’яті під час обчислення теплових карт.</translation>
     </message>
@@ -256,32 +256,37 @@ Status: %1 (%2 of %3 proposals decided: %4 accepted, %5 corrected, %6 rejected)<
 <context>
     <name>weaksight::ui::ComparisonView</name>
     <message>
-        <location filename="../ui/ComparisonView.cpp" line="56"/>
+        <location filename="../ui/ComparisonView.cpp" line="64"/>
         <source>This pane&apos;s proposal: the map above its threshold, or refined with the CT</source>
         <translation>Пропозиція цієї панелі: карта понад її поріг або уточнена за КТ</translation>
     </message>
     <message>
-        <location filename="../ui/ComparisonView.cpp" line="91"/>
+        <location filename="../ui/ComparisonView.cpp" line="104"/>
         <source>: failed — </source>
         <translation>: помилка — </translation>
     </message>
     <message>
-        <location filename="../ui/ComparisonView.cpp" line="273"/>
+        <location filename="../ui/ComparisonView.cpp" line="289"/>
+        <source>U-Net</source>
+        <translation>U-Net</translation>
+    </message>
+    <message>
+        <location filename="../ui/ComparisonView.cpp" line="292"/>
         <source> (approximate)</source>
         <translation> (наближено)</translation>
     </message>
     <message>
-        <location filename="../ui/ComparisonView.cpp" line="277"/>
+        <location filename="../ui/ComparisonView.cpp" line="296"/>
         <source>  t %1</source>
         <translation>  t %1</translation>
     </message>
     <message>
-        <location filename="../ui/ComparisonView.cpp" line="282"/>
+        <location filename="../ui/ComparisonView.cpp" line="301"/>
         <source>  IoU %1</source>
         <translation>  IoU %1</translation>
     </message>
     <message>
-        <location filename="../ui/ComparisonView.cpp" line="284"/>
+        <location filename="../ui/ComparisonView.cpp" line="303"/>
         <source>  (computing…)</source>
         <translation>  (обчислення…)</translation>
     </message>

@@ -197,6 +197,13 @@ void CamController::loadModel(const QString& path, const QString& device)
 
 void CamController::shareModel(const CamController& other)
 {
+    if (other.m_segmenter && m_segmenter != other.m_segmenter) { // the U-Net too: one copy in memory
+        cancel();
+        m_segmenter = other.m_segmenter;
+        m_segmenterHash = other.m_segmenterHash;
+        m_segmenterSummary = other.m_segmenterSummary;
+        m_segmenterPath = other.m_segmenterPath;
+    }
     if (!other.m_model)
         return;
     if (m_model == other.m_model)

@@ -55,8 +55,8 @@ public:
     /// background; modelLoaded or modelFailed follows.
     void loadModel(const QString& path, const QString& device = QStringLiteral("auto"));
     bool hasModel() const { return m_model != nullptr; }
-    /// Uses the model (and disk cache) another controller has loaded: the comparison panes share
-    /// one model in memory. Emits modelLoaded.
+    /// Uses the model (and disk cache) and the U-Net another controller has loaded: the comparison
+    /// panes share one copy in memory. Emits modelLoaded for a new model.
     void shareModel(const CamController& other);
     QString modelSummary() const { return m_modelSummary; }
     /// The loaded model's content hash, architecture and file (empty without a model).

@@ -11,6 +11,7 @@
 #include <QSignalBlocker>
 #include <QSlider>
 #include <QVBoxLayout>
+#include <algorithm>
 #include <cmath>
 
 namespace weaksight::ui {
@@ -31,14 +32,21 @@ ComparisonView::ComparisonView(QWidget* parent)
 
 ComparisonView::~ComparisonView() = default;
 
-void ComparisonView::setMethods(const std::vector<compute::CamMethod>& methods)
+bool ComparisonView::hasSegmenterPane() const
+{
+    return std::any_of(m_panes.begin(), m_panes.end(),
+                       [](const Pane& pane) { return pane.cams->settings().segmenterMaps; });
+}
+
+void ComparisonView::setMethods(const std::vector<compute::CamMethod>& methods, bool segmenterPane)
 {
     auto* grid = static_cast<QGridLayout*>(layout());
     for (auto& pane : m_panes)
         delete pane.box;
     m_panes.clear();
-    const int columns = methods.size() > 4 ? 3 : 2;
-    for (size_t i = 0; i < methods.size(); ++i) {
+    const size_t paneCount = methods.size() + (segmenterPane ? 1 : 0);
+    const int columns = paneCount > 4 ? 3 : 2;
+    for (size_t i = 0; i < paneCount; ++i) {
         Pane pane;
         pane.box = new QWidget(this);
         auto* column = new QVBoxLayout(pane.box);
@@ -55,7 +63,12 @@ void ComparisonView::setMethods(const std::vector<compute::CamMethod>& methods)
         pane.proposal->setToolTip(
             tr("This pane's proposal: the map above its threshold, or refined with the CT"));
         pane.cams = new CamController(pane.box);
-        pane.cams->setMethod(methods[i]);
+        review::CamSettings settings = pane.cams->settings();
+        if (i < methods.size())
+            settings.method = methods[i];
+        else
+            settings.segmenterMaps = true; // the last pane: the U-Net
+        pane.cams->setSettings(settings);
         pane.cams->setProbabilityScanEnabled(false);
         column->addWidget(pane.title);
         column->addWidget(pane.view, 1);
@@ -140,13 +153,17 @@ void ComparisonView::follow(std::shared_ptr<const LoadedCase> loaded, const CamC
 {
     // The slice is read first and set last: setting the case reports the panes' old slice back.
     const int slice = mainView.slice();
+    if (main.hasSegmenter() != hasSegmenterPane()) // a U-Net loaded (or not) since the last time
+        setMethods(defaultMethods(), main.hasSegmenter());
     setCase(std::move(loaded));
     shareModel(main);
     setSettings(main.settings());
     // A method's threshold set in the main view is where its pane starts.
     for (auto& pane : m_panes)
-        if (const auto set = main.settings().thresholds.find(pane.cams->method());
-            set != main.settings().thresholds.end())
+        if (pane.cams->settings().segmenterMaps)
+            pane.threshold->setValue(static_cast<int>(std::lround(main.settings().segmenterThreshold * 100)));
+        else if (const auto set = main.settings().thresholds.find(pane.cams->method());
+                 set != main.settings().thresholds.end())
             pane.threshold->setValue(static_cast<int>(std::lround(set->second * 100)));
     setWindowLevel(mainView.scene().windowLevel());
     setSlice(slice);
@@ -166,7 +183,8 @@ void ComparisonView::setSettings(const review::CamSettings& settings)
         paneSettings.method = own.method;
         paneSettings.thresholds = own.thresholds;
         paneSettings.proposalKind = own.proposalKind; // each pane's own choice
-        paneSettings.segmenterMaps = own.segmenterMaps; // the panes show CAM methods
+        paneSettings.segmenterMaps = own.segmenterMaps; // the U-Net's pane, or a CAM method's
+        paneSettings.segmenterThreshold = own.segmenterThreshold;
         if (own.method == compute::CamMethod::Cam)
             paneSettings.targetLayer = own.targetLayer;
         pane.cams->setSettings(paneSettings);
@@ -268,8 +286,10 @@ void ComparisonView::showRefinedProposal(Pane& pane)
 
 void ComparisonView::updateTitle(Pane& pane)
 {
-    QString text = QString::fromStdString(compute::toString(pane.cams->method()));
-    if (compute::isApproximate(pane.cams->method()))
+    QString text = pane.cams->showsSegmenterMaps()
+                       ? tr("U-Net")
+                       : QString::fromStdString(compute::toString(pane.cams->method()));
+    if (!pane.cams->showsSegmenterMaps() && compute::isApproximate(pane.cams->method()))
         text += tr(" (approximate)");
     const review::ProposalRule rule = pane.cams->proposalRule(m_slice);
     if (rule.kind != proposals::ProposalKind::Raw)

@@ -2,7 +2,8 @@
 
 // Side-by-side CAM methods: a grid of linked panes, one per method, sharing slice, window/level,
 // zoom and pan; each pane has its own threshold and proposal kind (the map above the threshold or a
-// refinement of it, drawn as a blue mask) and shows its proposal's IoU against ground truth.
+// refinement of it, drawn as a blue mask) and shows its proposal's IoU against ground truth. With a
+// U-Net loaded in the main view, a pane shows its probability beside the CAM methods.
 
 #include "core/cases/KitsCase.h"
 #include "core/compute/CamEngine.h"
@@ -35,7 +36,10 @@ public:
     explicit ComparisonView(QWidget* parent = nullptr);
     ~ComparisonView() override;
 
-    void setMethods(const std::vector<compute::CamMethod>& methods);
+    /// One pane per method, and with `segmenterPane` one more for the U-Net's probability (the
+    /// learned proposal: the main view's loaded U-Net, shared).
+    void setMethods(const std::vector<compute::CamMethod>& methods, bool segmenterPane = false);
+    bool hasSegmenterPane() const;
     void setCase(std::shared_ptr<const LoadedCase> loaded);
     /// Every pane uses the model loaded by `source` (one model in memory).
     void shareModel(const CamController& source);

@@ -3,6 +3,7 @@
 // contour following the threshold slider, per-method thresholds and the in-memory cache.
 #include "GuiTestSupport.h"
 #include "core/compute/Classifier.h"
+#include "core/compute/Segmenter.h"
 #include "core/dataset/KidneyCrops.h"
 #include "core/phantom/Phantom.h"
 #include "core/review/ReviewOrder.h"
@@ -627,4 +628,44 @@ TEST(HeatmapSettings, ATwoPointFiveDModelReadsTheSlicesAboveAndBelowItsCrops)
         repeated.insert(repeated.end(), flatPlanes.begin(), flatPlanes.end());
     const auto same = compute::computeCams(model, {{40, 40, repeated, 3}}, compute::CamOptions{});
     EXPECT_NE(same.front().raw.values, direct.front().raw.values);
+}
+
+TEST(ComparisonView, AUNetLoadedInTheMainViewGetsAPaneBesideTheCamMethods)
+{
+    TempDir dir;
+    writeCaseAndModel(dir, 9, 128);
+    compute::SegmenterDescription description;
+    description.baseChannels = 4;
+    description.levels = 2;
+    compute::Segmenter::create(description, 3).save((dir / "unet.wss").string());
+    const auto segmenter = compute::Segmenter::load((dir / "unet.wss").string(), "cpu");
+
+    ui::MainWindow window;
+    ASSERT_TRUE(openCasesWithModel(window, dir, 48));
+    QSignalSpy loaded(window.camController(), &ui::CamController::segmenterLoaded);
+    window.camController()->loadSegmenter(QString::fromStdString((dir / "unet.wss").string()), "cpu");
+    ASSERT_TRUE(loaded.wait(20000));
+    window.setComparisonMode(true);
+    ui::ComparisonView& compare = *window.comparisonView();
+    ASSERT_EQ(compare.paneCount(), 6) << "five CAM methods and the U-Net";
+    ui::CamController& unet = *compare.paneController(5);
+    EXPECT_TRUE(unet.showsSegmenterMaps());
+    EXPECT_EQ(unet.segmenterHash(), segmenter.contentHash()) << "shared with the main view";
+    const int slice = window.sliceView()->slice();
+    unet.setCropSize(48);
+    compare.setSlice(slice);
+    ASSERT_TRUE(QTest::qWaitFor([&] { return unet.heatmaps(slice) != nullptr; }, 60000));
+    EXPECT_TRUE(compare.paneTitle(5)->text().startsWith("U-Net"))
+        << compare.paneTitle(5)->text().toStdString();
+    const review::CropHeatmap& crop = unet.heatmaps(slice)->crops.front();
+    std::vector<int16_t> pixels(48 * 48);
+    cutCrop(*window.currentCase()->imaging, slice, crop.box.row0, crop.box.col0, 48, 48, pixels.data());
+    const auto expected =
+        segmenter.predict({{48, 48, std::vector<float>(pixels.begin(), pixels.end())}}).front();
+    ASSERT_EQ(crop.values.size(), expected.size());
+    for (size_t i = 0; i < expected.size(); ++i)
+        ASSERT_NEAR(crop.values[i], expected[i], 1e-5f);
+    EXPECT_FALSE(compare.paneController(1)->showsSegmenterMaps()) << "the other panes stay CAM methods";
+    window.setComparisonMode(false);
+    unsetenv("XDG_DATA_HOME");
 }
