@@ -14,8 +14,15 @@ build="${WEAKSIGHT_FUZZ_BUILD_DIR:-$root/build-fuzz}"
 targets=("$@")
 ((${#targets[@]})) || targets=(volume_header mask_codec coco_rle crop_dataset cam_cache store_blobs)
 
-cmake -S "$here" -B "$build" -G Ninja -DCMAKE_C_COMPILER=clang -DCMAKE_CXX_COMPILER=clang++ >/dev/null
-cmake --build "$build" -j"$(nproc)" >/dev/null
+# Quiet when it works; the build's own messages when it does not (a reader source added to the
+# project but not to tests/fuzz/CMakeLists.txt fails to link here).
+mkdir -p "$build"
+if ! { cmake -S "$here" -B "$build" -G Ninja -DCMAKE_C_COMPILER=clang -DCMAKE_CXX_COMPILER=clang++ &&
+  cmake --build "$build" -j"$(nproc)"; } >"$build/build.log" 2>&1; then
+  echo "fuzz targets: the build failed ($build/build.log):"
+  grep -E 'error|undefined reference' "$build/build.log" | head -20
+  exit 1
+fi
 
 rm -rf "$build/seeds"
 data=()
