@@ -32,6 +32,20 @@ fs::path scratch(const std::string& name)
 constexpr int kSize = 48;
 constexpr int kSquare = 14;
 
+/// A tiny ResNet trained briefly on the CPU, written to `out`: the tests' training run.
+TrainOptions quickTraining(const fs::path& out, uint64_t seed)
+{
+    TrainOptions o;
+    o.architecture = "tiny";
+    o.epochs = 4;
+    o.batchSize = 12;
+    o.learningRate = 3e-3;
+    o.device = "cpu";
+    o.seed = seed;
+    o.out = out;
+    return o;
+}
+
 /// Crop i of case c of `cases`: split by case (half train, a quarter each validation and test),
 /// sides alternating, every other crop a lesion crop.
 CropRecord alternatingRecord(int c, int i, int cases)
@@ -195,14 +209,7 @@ TEST(Training, ATwoPointFiveDModelSeesWhatLiesOnlyOnTheNeighbouringPlanes)
     configureCpuThreads(2);
     const fs::path dir = writeContextDataset("context-train", 1, true);
     const CropDataset dataset = CropDataset::open(dir);
-    TrainOptions o;
-    o.architecture = "tiny";
-    o.epochs = 4;
-    o.batchSize = 12;
-    o.learningRate = 3e-3;
-    o.device = "cpu";
-    o.seed = 7;
-    o.out = dir / "flat.wsm";
+    TrainOptions o = quickTraining(dir / "flat.wsm", 7);
     o.contextSlices = 0;
     trainClassifier(dataset, o);
     o.out = dir / "context.wsm";
@@ -643,14 +650,7 @@ TEST(Evaluation, AProposalScoredLikeTheMapsGetsTheCamRowAndTheTruthScoresOne)
     configureCpuThreads(2);
     const fs::path dir = writeSquaresDataset("score-proposal", 16, 9);
     const CropDataset dataset = CropDataset::open(dir);
-    TrainOptions t;
-    t.architecture = "tiny";
-    t.epochs = 4;
-    t.batchSize = 12;
-    t.learningRate = 3e-3;
-    t.device = "cpu";
-    t.seed = 3;
-    t.out = dir / "m.wsm";
+    const TrainOptions t = quickTraining(dir / "m.wsm", 3);
     trainClassifier(dataset, t);
     const Classifier classifier = Classifier::load(t.out.string(), "cpu");
     EvaluationOptions o;

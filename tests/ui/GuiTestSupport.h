@@ -4,6 +4,7 @@
 // folder, a main window that has them open, and mouse strokes on the slice view.
 #include "../core/TestSupport.h"
 #include "core/compute/Classifier.h"
+#include "core/compute/Segmenter.h"
 #include "core/phantom/Phantom.h"
 #include "ui/CamController.h"
 #include "ui/MainWindow.h"
@@ -45,6 +46,18 @@ inline void writeCaseAndModel(const TempDir& dir, uint64_t seed, int inPlane, in
 }
 
 /// Shows the window (1000 x 800) and opens `path` (a dataset, case or volume); false on a timeout.
+/// An untrained small U-Net written to `path` (as `evaluate --proposals all` saves them), loaded back.
+inline compute::Segmenter saveTinySegmenter(const std::filesystem::path& path, uint64_t seed,
+                                            const std::string& trainedOn = "ground truth")
+{
+    compute::SegmenterDescription description;
+    description.baseChannels = 4;
+    description.levels = 2;
+    description.trainedOn = trainedOn;
+    compute::Segmenter::create(description, seed).save(path.string());
+    return compute::Segmenter::load(path.string(), "cpu");
+}
+
 inline bool openPath(ui::MainWindow& window, const std::filesystem::path& path)
 {
     window.resize(1000, 800);

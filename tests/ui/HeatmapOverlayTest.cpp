@@ -3,7 +3,6 @@
 // contour following the threshold slider, per-method thresholds and the in-memory cache.
 #include "GuiTestSupport.h"
 #include "core/compute/Classifier.h"
-#include "core/compute/Segmenter.h"
 #include "core/dataset/KidneyCrops.h"
 #include "core/phantom/Phantom.h"
 #include "core/review/ReviewOrder.h"
@@ -634,11 +633,7 @@ TEST(ComparisonView, AUNetLoadedInTheMainViewGetsAPaneBesideTheCamMethods)
 {
     TempDir dir;
     writeCaseAndModel(dir, 9, 128);
-    compute::SegmenterDescription description;
-    description.baseChannels = 4;
-    description.levels = 2;
-    compute::Segmenter::create(description, 3).save((dir / "unet.wss").string());
-    const auto segmenter = compute::Segmenter::load((dir / "unet.wss").string(), "cpu");
+    const auto segmenter = saveTinySegmenter(dir / "unet.wss", 3);
 
     ui::MainWindow window;
     ASSERT_TRUE(openCasesWithModel(window, dir, 48));

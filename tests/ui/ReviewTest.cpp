@@ -4,7 +4,6 @@
 // records, and the export writes the matching NIfTI label volume.
 #include "GuiTestSupport.h"
 #include "core/compute/Classifier.h"
-#include "core/compute/Segmenter.h"
 #include "core/dataset/KidneyCrops.h"
 #include "core/io/VolumeIo.h"
 #include "core/phantom/Phantom.h"
@@ -492,12 +491,7 @@ TEST(Review, AUNetsProbabilityIsAProposalInTheMethodListAndTheStoreNamesIt)
     // the classifier's crops, unnormalised, with a threshold of its own; a decision records the U-Net.
     TempDir dir;
     writeCaseAndModel(dir, 25, 128);
-    compute::SegmenterDescription description;
-    description.baseChannels = 4;
-    description.levels = 2;
-    description.trainedOn = "ground truth";
-    compute::Segmenter::create(description, 5).save((dir / "unet.wss").string());
-    const auto segmenter = compute::Segmenter::load((dir / "unet.wss").string(), "cpu");
+    const auto segmenter = saveTinySegmenter(dir / "unet.wss", 5);
     ui::MainWindow window;
     ASSERT_TRUE(openCasesWithModel(window, dir, 40));
     ui::CamController& cams = *window.camController();
