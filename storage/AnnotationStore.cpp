@@ -3,11 +3,14 @@
 #include "core/cases/CaseKey.h"
 #include "storage/Statement.h"
 
+#include <algorithm>
 #include <cstring>
 #include <fstream>
 #include <iomanip>
+#include <map>
 #include <nlohmann/json.hpp>
 #include <openssl/evp.h>
+#include <set>
 #include <spdlog/spdlog.h>
 #include <sqlite3.h>
 #include <sstream>
@@ -312,7 +315,48 @@ std::string CaseProgress::status() const
 {
     if (decided == 0)
         return "not started";
-    return decided >= proposals ? "done" : "in progress";
+    // Done only when every lesion slice has a decision: without knowing them, never.
+    return lesionSlices && decidedLesionSlices >= *lesionSlices ? "done" : "in progress";
+}
+
+std::string formatSliceList(const std::vector<int>& slices)
+{
+    std::vector<int> sorted = slices;
+    std::sort(sorted.begin(), sorted.end());
+    sorted.erase(std::unique(sorted.begin(), sorted.end()), sorted.end());
+    std::string text;
+    for (size_t i = 0; i < sorted.size();) {
+        size_t j = i;
+        while (j + 1 < sorted.size() && sorted[j + 1] == sorted[j] + 1)
+            ++j;
+        text += (text.empty() ? "" : ",") + std::to_string(sorted[i]) +
+                (j > i ? "-" + std::to_string(sorted[j]) : std::string());
+        i = j + 1;
+    }
+    return text;
+}
+
+std::vector<int> parseSliceList(const std::string& text)
+{
+    std::vector<int> slices;
+    std::istringstream in(text);
+    std::string part;
+    while (std::getline(in, part, ',')) {
+        if (part.empty())
+            continue;
+        const auto dash = part.find('-');
+        try {
+            const int first = std::stoi(part.substr(0, dash));
+            const int last = dash == std::string::npos ? first : std::stoi(part.substr(dash + 1));
+            if (first < 0 || last < first || last - first > 100000)
+                throw std::invalid_argument(part);
+            for (int k = first; k <= last; ++k)
+                slices.push_back(k);
+        } catch (const std::exception&) {
+            throw std::invalid_argument("not a slice list: '" + text + "'");
+        }
+    }
+    return slices;
 }
 
 // Version 3: the heatmap each proposal was cut from (raw, at the target layer's resolution, plus the
@@ -355,10 +399,31 @@ INSERT INTO audit_log(annotator, action, entity, entity_id, details)
     WHERE NOT EXISTS (SELECT 1 FROM audit_log a WHERE a.entity = 'decision' AND a.entity_id = d.id);
 )SQL";
 
+// Version 5: which slices of a case show a lesion (by its labels, or by the classifier's scan of a
+// case without labels), so its status counts the slices that need a decision, not the proposals
+// made so far ("done 1/1" after one decision on a 38-slice case); and what each decision's mask is
+// (tumour or cyst, kept apart from the review to the export; NULL: a lesion of either kind, as
+// every decision before).
+const char* kSchemaV5 = R"SQL(
+ALTER TABLE cases ADD COLUMN lesion_slices TEXT;        -- "12-20,25": canonical slice indices
+ALTER TABLE cases ADD COLUMN lesion_slices_source TEXT; -- 'labels' or 'classifier'
+ALTER TABLE decisions ADD COLUMN label INTEGER CHECK (label IS NULL OR label BETWEEN 1 AND 255);
+-- Where the labeller placed a side's crop on a case (its centre in mm on the axial plane, from the
+-- centre of canonical voxel (row 0, column 0)); it replaces the automatic centres on every slice.
+CREATE TABLE crop_placements(
+    case_id INTEGER NOT NULL REFERENCES cases(id),
+    side TEXT NOT NULL CHECK (side IN ('right', 'left')),
+    row_mm REAL NOT NULL,
+    col_mm REAL NOT NULL,
+    placed_by TEXT NOT NULL DEFAULT '',
+    placed_at TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%fZ', 'now')),
+    PRIMARY KEY (case_id, side));
+)SQL";
+
 const std::vector<Migration>& AnnotationStore::migrations()
 {
     static const std::vector<Migration> all = {
-        {1, kSchemaV1}, {2, kSchemaV2}, {3, kSchemaV3}, {4, kSchemaV4}};
+        {1, kSchemaV1}, {2, kSchemaV2}, {3, kSchemaV3}, {4, kSchemaV4}, {5, kSchemaV5}};
     return all;
 }
 
@@ -601,13 +666,18 @@ int64_t AnnotationStore::insertDecision(const DecisionInput& d, const std::optio
 {
     const int64_t annotator = annotatorId(d.annotator);
     Statement insert(m_db.handle(), "INSERT INTO decisions(proposal_id, annotator_id, kind, final_mask, "
-                                    "time_spent_ms, comment) VALUES (?, ?, ?, ?, ?, ?)");
+                                    "time_spent_ms, comment, label) VALUES (?, ?, ?, ?, ?, ?, ?)");
     insert.bind(1, d.proposalId).bind(2, annotator).bind(3, toString(d.kind));
     if (finalMask)
         insert.bind(4, encodeMask(*finalMask));
     else
         insert.bindNull(4);
-    insert.bind(5, d.timeSpentMs).bind(6, d.comment).run();
+    insert.bind(5, d.timeSpentMs).bind(6, d.comment);
+    if (d.label)
+        insert.bind(7, static_cast<int64_t>(*d.label));
+    else
+        insert.bindNull(7);
+    insert.run();
     const int64_t id = lastInsertId(m_db);
     Statement record(m_db.handle(), "INSERT INTO overlap_records VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)");
     record.bind(1, id).bind(2, o.proposalGtIou).bind(3, o.proposalGtDice);
@@ -664,13 +734,97 @@ std::vector<CaseProgress> AnnotationStore::caseProgress() const
     Statement s(m_db.handle(), R"SQL(
         SELECT c.case_key, coalesce(s.proposals, 0),
                coalesce(s.accepted + s.corrected + s.rejected + s.skipped, 0),
-               coalesce(s.accepted, 0), coalesce(s.corrected, 0), coalesce(s.rejected, 0), coalesce(s.skipped, 0)
+               coalesce(s.accepted, 0), coalesce(s.corrected, 0), coalesce(s.rejected, 0), coalesce(s.skipped, 0),
+               c.id, c.lesion_slices, coalesce(c.lesion_slices_source, '')
         FROM cases c LEFT JOIN case_summary s ON s.case_id = c.id
         ORDER BY c.case_key)SQL");
     std::vector<CaseProgress> out;
-    while (s.step())
-        out.push_back({s.text(0), s.int64(1), s.int64(2), s.int64(3), s.int64(4), s.int64(5), s.int64(6)});
+    std::map<int64_t, std::pair<size_t, std::set<int>>> lesionSlicesOf; // case id -> row, its lesion slices
+    while (s.step()) {
+        CaseProgress c;
+        c.caseKey = s.text(0);
+        c.proposals = s.int64(1);
+        c.decided = s.int64(2);
+        c.accepted = s.int64(3);
+        c.corrected = s.int64(4);
+        c.rejected = s.int64(5);
+        c.skipped = s.int64(6);
+        if (!s.isNull(8)) {
+            const auto slices = parseSliceList(s.text(8));
+            c.lesionSlices = static_cast<int64_t>(slices.size());
+            c.lesionSlicesSource = s.text(9);
+            lesionSlicesOf[s.int64(7)] = {out.size(), std::set<int>(slices.begin(), slices.end())};
+        }
+        out.push_back(std::move(c));
+    }
+    if (lesionSlicesOf.empty())
+        return out;
+    // The lesion slices with a standing decision (one indexed pass over the decided proposals).
+    Statement decided(m_db.handle(), R"SQL(
+        SELECT DISTINCT ps.case_id, p.slice FROM proposal_state ps JOIN proposals p ON p.id = ps.proposal_id
+        WHERE ps.kind IS NOT NULL)SQL");
+    while (decided.step())
+        if (const auto it = lesionSlicesOf.find(decided.int64(0));
+            it != lesionSlicesOf.end() && it->second.second.count(static_cast<int>(decided.int64(1))))
+            ++out[it->second.first].decidedLesionSlices;
     return out;
+}
+
+void AnnotationStore::setCropPlacement(int64_t caseId, const CropPlacement& placement,
+                                       const std::string& annotator)
+{
+    if (placement.side != "right" && placement.side != "left")
+        throw std::invalid_argument("a crop placement's side is right or left, not '" + placement.side + "'");
+    m_db.transaction([&] {
+        Statement s(m_db.handle(),
+                    "INSERT OR REPLACE INTO crop_placements(case_id, side, row_mm, col_mm, placed_by) "
+                    "VALUES (?, ?, ?, ?, ?)");
+        s.bind(1, caseId)
+            .bind(2, placement.side)
+            .bind(3, placement.rowMm)
+            .bind(4, placement.colMm)
+            .bind(5, annotator);
+        s.run();
+        audit(
+            annotator, "place", "case", caseId,
+            nlohmann::json{{"side", placement.side}, {"row_mm", placement.rowMm}, {"col_mm", placement.colMm}}
+                .dump());
+    });
+}
+
+void AnnotationStore::clearCropPlacements(int64_t caseId, const std::string& annotator)
+{
+    m_db.transaction([&] {
+        Statement s(m_db.handle(), "DELETE FROM crop_placements WHERE case_id = ?");
+        s.bind(1, caseId).run();
+        audit(annotator, "unplace", "case", caseId, "{}");
+    });
+}
+
+std::vector<CropPlacement> AnnotationStore::cropPlacements(int64_t caseId) const
+{
+    Statement s(m_db.handle(),
+                "SELECT side, row_mm, col_mm FROM crop_placements WHERE case_id = ? ORDER BY side DESC");
+    s.bind(1, caseId);
+    std::vector<CropPlacement> out;
+    while (s.step())
+        out.push_back({s.text(0), s.real(1), s.real(2)});
+    return out;
+}
+
+void AnnotationStore::setLesionSlices(int64_t caseId, const std::vector<int>& slices,
+                                      const std::string& source)
+{
+    Statement s(m_db.handle(),
+                "UPDATE cases SET lesion_slices = ?, lesion_slices_source = ? WHERE id = ? AND "
+                "(lesion_slices IS NOT ? OR lesion_slices_source IS NOT ?)");
+    const std::string list = formatSliceList(slices);
+    s.bind(1, list);
+    s.bind(2, source);
+    s.bind(3, caseId);
+    s.bind(4, list);
+    s.bind(5, source);
+    s.run();
 }
 
 std::vector<AnnotatorProgress> AnnotationStore::annotatorProgress() const
@@ -737,7 +891,7 @@ const std::string kDecisionSelect = std::string(R"SQL(
            d.kind, a.name, coalesce(cs.method, ''), coalesce(m.content_hash, ''), p.threshold, d.final_mask,
            o.proposal_gt_iou, o.proposal_gt_dice, o.proposal_final_iou, o.proposal_final_dice,
            o.final_gt_iou, o.final_gt_dice, o.voxels_added, o.voxels_removed,
-           d.time_spent_ms, d.created_at, d.undone, )SQL") +
+           d.time_spent_ms, d.created_at, d.undone, d.label, )SQL") +
                                     kProposalRuleSql + R"SQL(
     FROM decisions d
     JOIN proposals p ON p.id = d.proposal_id
@@ -767,7 +921,9 @@ StoredDecision readDecision(const Statement& s)
     d.timeSpentMs = s.int64(22);
     d.createdAt = s.text(23);
     d.undone = s.int64(24) != 0;
-    d.proposal = s.text(25);
+    if (!s.isNull(25))
+        d.label = static_cast<uint8_t>(s.int64(25));
+    d.proposal = s.text(26);
     return d;
 }
 } // namespace

@@ -65,7 +65,7 @@ struct ProposalInput {
     std::optional<int64_t> camSettingsId;
     double threshold = 0;
     BinaryMask mask; ///< on the crop grid (crop.rows x crop.cols)
-    std::optional<ProposalHeatmap> heatmap;
+    std::optional<ProposalHeatmap> heatmap = std::nullopt;
 };
 
 /// A standing accepted or corrected decision whose proposal kept its heatmap and was the map
@@ -90,6 +90,9 @@ struct DecisionInput {
     std::optional<BinaryMask> groundTruth;
     int64_t timeSpentMs = 0;
     std::string comment;
+    /// What the final mask is: labels::Tumour or labels::Cyst (the review's active label); unset:
+    /// a lesion of either kind (the export writes ExportOptions::label).
+    std::optional<uint8_t> label = std::nullopt;
 };
 
 /// The IoU/Dice record stored with every decision (NULL where not applicable).
@@ -110,8 +113,19 @@ struct CaseProgress {
     int64_t proposals = 0;
     int64_t decided = 0; ///< proposals with a standing (not undone) decision
     int64_t accepted = 0, corrected = 0, rejected = 0, skipped = 0;
-    std::string status() const; ///< "not started", "in progress" or "done"
+    /// The case's slices with a lesion (by its labels or the classifier's scan; unknown until the
+    /// review recorded them) and how many of them have a standing decision.
+    std::optional<int64_t> lesionSlices;
+    int64_t decidedLesionSlices = 0;
+    std::string lesionSlicesSource; ///< "labels" or "classifier"
+    /// "not started"; "done" once every lesion slice has a decision; else "in progress".
+    std::string status() const;
 };
+
+/// Slice indices as the store keeps them: "3-7,12" (sorted, each once); and back (invalid_argument
+/// for anything else).
+std::string formatSliceList(const std::vector<int>& slices);
+std::vector<int> parseSliceList(const std::string& text);
 
 struct AnnotatorProgress {
     std::string annotator;
@@ -161,6 +175,7 @@ struct StoredDecision {
     int64_t timeSpentMs = 0;
     std::string createdAt;
     bool undone = false;
+    std::optional<uint8_t> label; ///< DecisionInput::label
 };
 
 /// The annotation store: every labeller decision, its masks and IoU records, in one SQLite file
@@ -168,7 +183,7 @@ struct StoredDecision {
 /// the audit log is append-only (triggers refuse UPDATE and DELETE on it).
 class AnnotationStore {
 public:
-    static constexpr int kSchemaVersion = 4;
+    static constexpr int kSchemaVersion = 5;
     /// PRAGMA application_id of Weaksight stores ("WkSt").
     static constexpr int kApplicationId = 0x576b5374;
     /// The schema history; migrations()[i] moves version i to i + 1.
@@ -203,6 +218,13 @@ public:
     void undoDecision(int64_t decisionId, const std::string& annotator);
 
     std::vector<CaseProgress> caseProgress() const;
+    /// Where the labeller placed a side's crop on a case (replaced if placed before; audited), and
+    /// every placement of the case (none: the automatic centres).
+    void setCropPlacement(int64_t caseId, const CropPlacement& placement, const std::string& annotator);
+    void clearCropPlacements(int64_t caseId, const std::string& annotator);
+    std::vector<CropPlacement> cropPlacements(int64_t caseId) const;
+    /// Records which slices of a case show a lesion ("labels" or "classifier"); writes only a change.
+    void setLesionSlices(int64_t caseId, const std::vector<int>& slices, const std::string& source);
     std::vector<AnnotatorProgress> annotatorProgress() const;
     std::vector<MethodThresholdIou> iouByMethodAndThreshold() const;
     /// Mean IoUs of each annotator's standing decisions (a report query: it scans them).

@@ -5,9 +5,13 @@
 #include "core/io/AtomicFile.h"
 #include "core/io/VolumeIo.h"
 
+#include <algorithm>
+#include <array>
+#include <cmath>
 #include <fstream>
 #include <map>
 #include <nlohmann/json.hpp>
+#include <optional>
 #include <spdlog/fmt/fmt.h>
 #include <spdlog/spdlog.h>
 
@@ -25,6 +29,21 @@ nlohmann::json optionalJson(const std::optional<double>& v)
     return v ? nlohmann::json(*v) : nlohmann::json();
 }
 
+/// The name of a curated label value in the exports (COCO categories, Slicer segments).
+std::string labelName(uint8_t label)
+{
+    switch (label) {
+    case labels::Kidney:
+        return "kidney";
+    case labels::Tumour:
+        return "tumour";
+    case labels::Cyst:
+        return "cyst";
+    default:
+        return "lesion";
+    }
+}
+
 nlohmann::json provenance(const StoredDecision& d)
 {
     return {
@@ -36,6 +55,7 @@ nlohmann::json provenance(const StoredDecision& d)
         {"model_hash", d.modelHash},
         {"method", d.method},
         {"proposal", d.proposal},
+        {"label", d.label ? labelName(*d.label) : std::string("lesion (not said)")},
         {"threshold", d.threshold},
         {"time_spent_ms", d.timeSpentMs},
         {"decided_at", d.createdAt},
@@ -118,16 +138,27 @@ namespace {
 void checkFormats(const std::set<std::string>& formats)
 {
     for (const auto& f : formats)
-        if (f != "nifti" && f != "png" && f != "coco")
-            throw std::invalid_argument("unknown export format '" + f + "' (nifti, png or coco)");
+        if (f != "nifti" && f != "png" && f != "coco" && f != "seg-nrrd")
+            throw std::invalid_argument("unknown export format '" + f + "' (nifti, seg-nrrd, png or coco)");
 }
+
+/// The CT window of the COCO images: abdomen (W 350 / L 40), as the workstation opens.
+constexpr double kCocoWindow = 350, kCocoLevel = 40;
 
 nlohmann::json emptyCoco()
 {
-    return {{"info", {{"description", "Weaksight curated lesion masks"}, {"version", "1.0"}}},
-            {"images", nlohmann::json::array()},
-            {"annotations", nlohmann::json::array()},
-            {"categories", {{{"id", 1}, {"name", "lesion"}, {"supercategory", "kidney"}}}}};
+    return {
+        {"info",
+         {{"description", "Weaksight curated lesion masks"},
+          {"version", "1.0"},
+          {"images", "images/CASE/slice_NNNN.png: the CT slice (0-based, inferior first) windowed at W 350 / "
+                     "L 40 HU, anterior up, the patient's right on the left"}}},
+        {"images", nlohmann::json::array()},
+        {"annotations", nlohmann::json::array()},
+        // Category ids are the label values of the NIfTI export.
+        {"categories",
+         {{{"id", labels::Tumour}, {"name", labelName(labels::Tumour)}, {"supercategory", "kidney lesion"}},
+          {{"id", labels::Cyst}, {"name", labelName(labels::Cyst)}, {"supercategory", "kidney lesion"}}}}};
 }
 
 /// `path`, after checking that it lies inside the output folder.
@@ -144,6 +175,7 @@ struct CuratedCase {
     VolumeHeader header;
     LabelVolume labels;
     std::map<int, nlohmann::json> sliceProvenance; ///< per decided slice, its decisions
+    std::optional<CtVolume> ct;                    ///< for the COCO images (read when asked for and present)
 };
 
 CuratedCase paintCase(const AnnotationStore& store, const std::string& caseKey,
@@ -169,12 +201,71 @@ CuratedCase paintCase(const AnnotationStore& store, const std::string& caseKey,
             throw DatabaseError(store.file().string() + ": decision " + std::to_string(d.id) + " of " +
                                 caseKey + " is on slice " + std::to_string(d.slice) +
                                 ", outside the case's " + std::to_string(shape[0]) + " slices");
-        paintFinalMask(curated.labels, d, label);
+        // Tumour and cyst as the labeller said; decisions that did not say: `label`.
+        paintFinalMask(curated.labels, d, d.label.value_or(label));
         curated.sliceProvenance[d.slice].push_back(provenance(d));
         ++report.decisions;
     }
     report.slices += static_cast<int>(curated.sliceProvenance.size());
     return curated;
+}
+
+/// The case's CT for the COCO images, on the grid of its labels; nullopt (with a warning) when the
+/// case has no imaging file: its slices are then left out of coco.json, which would name images
+/// that do not exist.
+std::optional<CtVolume> cocoImaging(const CuratedCase& curated, const std::string& caseKey)
+{
+    std::error_code ec;
+    const fs::path imaging = curated.registration.imagingPath;
+    if (imaging.empty() || !fs::exists(imaging, ec)) {
+        spdlog::warn("export: {} has no imaging file; its masks are left out of coco.json (COCO needs the "
+                     "images)",
+                     caseKey);
+        return std::nullopt;
+    }
+    CtVolume ct = readCtVolume(imaging);
+    if (ct.shape != curated.labels.shape)
+        throw InputError(imaging, fmt::format("has shape {}x{}x{}, its labels {}x{}x{}", ct.shape[0],
+                                              ct.shape[1], ct.shape[2], curated.labels.shape[0],
+                                              curated.labels.shape[1], curated.labels.shape[2]));
+    return ct;
+}
+
+/// The case as Slicer's segmentation (.seg.nrrd: the labels on the source grid with one segment per
+/// label value), read back and compared.
+void writeSegNrrd(const CuratedCase& curated, const std::string& caseKey, const ExportOptions& options,
+                  ExportReport& report)
+{
+    const fs::path out = inside(options, options.outDir / "seg-nrrd" / (caseKey + ".seg.nrrd"));
+    const auto& size = curated.labels.geometry.size;
+    std::map<std::string, std::string> fields{
+        {"Segmentation_MasterRepresentation", "Binary labelmap"},
+        {"Segmentation_ContainedRepresentationNames", "Binary labelmap|"},
+        {"Segmentation_ReferenceImageExtentOffset", "0 0 0"}};
+    std::array<bool, 256> present{};
+    for (const uint8_t v : curated.labels.voxels)
+        present[v] = true;
+    int segment = 0;
+    for (int value = 1; value < 256; ++value) {
+        if (!present[static_cast<size_t>(value)])
+            continue;
+        const std::string key = "Segment" + std::to_string(segment++) + "_";
+        const auto label = static_cast<uint8_t>(value);
+        fields[key + "ID"] = "Segment_" + std::to_string(value);
+        fields[key + "Name"] = labelName(label);
+        fields[key + "LabelValue"] = std::to_string(value);
+        fields[key + "Layer"] = "0";
+        fields[key + "Color"] = label == labels::Kidney ? "0.9 0.75 0.3"
+                                : label == labels::Cyst ? "0.2 0.6 0.95"
+                                                        : "0.9 0.25 0.2";
+        fields[key + "Extent"] = fmt::format("0 {} 0 {} 0 {}", size[0] - 1, size[1] - 1, size[2] - 1);
+        fields[key + "Tags"] = "Source:Weaksight|";
+    }
+    writeVolume(curated.labels, out, fields);
+    const LabelVolume back = readLabelVolume(out);
+    if (back.voxels != curated.labels.voxels || !back.geometry.sameGrid(curated.header.geometry))
+        throw InputError(out, "read-back differs from what was exported");
+    report.files.push_back(out);
 }
 
 /// The case's NIfTI, read back and compared, and its provenance sidecar.
@@ -225,30 +316,50 @@ struct CocoSlice {
     const nlohmann::json& provenance;
 };
 
-void addCocoSlice(nlohmann::json& coco, int imageId, const CocoSlice& at, const BinaryMask& sliceMask,
-                  const LabelVolume& labels, uint8_t label)
+/// The CT slice windowed to 8 bits: COCO's image of a slice, read back and compared.
+void writeCocoImage(const CtVolume& ct, int slice, const fs::path& out, ExportReport& report)
+{
+    std::vector<uint8_t> pixels(ct.sliceSize());
+    const int16_t* hu = ct.slice(slice);
+    const double low = kCocoLevel - kCocoWindow / 2;
+    for (size_t i = 0; i < pixels.size(); ++i)
+        pixels[i] =
+            static_cast<uint8_t>(std::lround(std::clamp((hu[i] - low) / kCocoWindow, 0.0, 1.0) * 255));
+    writePng8(pixels, ct.rows(), ct.cols(), out);
+    int rows = 0, cols = 0;
+    if (readPng8(out, rows, cols) != pixels || rows != ct.rows() || cols != ct.cols())
+        throw InputError(out, "read-back differs from what was exported");
+    report.files.push_back(out);
+}
+
+void addCocoImage(nlohmann::json& coco, int imageId, const CocoSlice& at, const LabelVolume& labels)
 {
     coco["images"].push_back({{"id", imageId},
-                              {"file_name", at.caseKey + "/" + at.name},
-                              {"width", sliceMask.cols},
-                              {"height", sliceMask.rows},
+                              {"file_name", "images/" + at.caseKey + "/" + at.name + ".png"},
+                              {"width", labels.cols()},
+                              {"height", labels.rows()},
                               {"case", at.caseKey},
                               {"slice", at.slice}});
-    const auto counts = cocoRleCounts(sliceMask);
-    // COCO's bbox: [left, top, width, height] of the slice's curated pixels.
+}
+
+void addCocoAnnotation(nlohmann::json& coco, int imageId, const CocoSlice& at, const BinaryMask& mask,
+                       const LabelVolume& labels, uint8_t label)
+{
+    const auto counts = cocoRleCounts(mask);
+    // COCO's bbox: [left, top, width, height] of the slice's pixels of this label.
     const auto bounds = labelBounds(labels, at.slice, {label});
     const nlohmann::json bbox = bounds ? nlohmann::json{bounds->first[Column], bounds->first[Row],
                                                         bounds->last[Column] - bounds->first[Column] + 1,
                                                         bounds->last[Row] - bounds->first[Row] + 1}
                                        : nlohmann::json{0, 0, 0, 0};
     coco["annotations"].push_back(
-        {{"id", imageId},
+        {{"id", coco["annotations"].size() + 1},
          {"image_id", imageId},
-         {"category_id", 1},
+         {"category_id", label},
          {"iscrowd", 0},
-         {"area", sliceMask.count()},
+         {"area", mask.count()},
          {"bbox", bbox},
-         {"segmentation", {{"size", {sliceMask.rows, sliceMask.cols}}, {"counts", cocoRleString(counts)}}},
+         {"segmentation", {{"size", {mask.rows, mask.cols}}, {"counts", cocoRleString(counts)}}},
          {"provenance", at.provenance}});
 }
 
@@ -257,16 +368,29 @@ void writeSlices(const CuratedCase& curated, const std::string& caseKey, const E
                  nlohmann::json& coco, int& imageId, ExportReport& report)
 {
     const LabelVolume& labels = curated.labels;
-    for (const auto& [slice, entries] : curated.sliceProvenance) {
+    const auto maskOf = [&](int slice, const std::function<bool(uint8_t)>& wanted) {
         BinaryMask sliceMask(labels.rows(), labels.cols());
         const uint8_t* s = labels.slice(slice);
         for (size_t i = 0; i < sliceMask.pixels.size(); ++i)
-            sliceMask.pixels[i] = s[i] == options.label;
+            sliceMask.pixels[i] = wanted(s[i]);
+        return sliceMask;
+    };
+    for (const auto& [slice, entries] : curated.sliceProvenance) {
         const std::string name = fmt::format("slice_{:04d}", slice);
         if (options.formats.count("png"))
-            writePng(sliceMask, inside(options, options.outDir / "png" / caseKey / (name + ".png")), report);
-        if (options.formats.count("coco"))
-            addCocoSlice(coco, ++imageId, {caseKey, name, slice, entries}, sliceMask, labels, options.label);
+            writePng(maskOf(slice, [](uint8_t v) { return v != 0; }),
+                     inside(options, options.outDir / "png" / caseKey / (name + ".png")), report);
+        if (options.formats.count("coco") && curated.ct) {
+            writeCocoImage(*curated.ct, slice,
+                           inside(options, options.outDir / "images" / caseKey / (name + ".png")), report);
+            addCocoImage(coco, ++imageId, {caseKey, name, slice, entries}, labels);
+            // One annotation per curated label on the slice (tumour and cyst apart).
+            for (const uint8_t label : {labels::Tumour, labels::Cyst}) {
+                const BinaryMask mask = maskOf(slice, [label](uint8_t v) { return v == label; });
+                if (mask.count() > 0)
+                    addCocoAnnotation(coco, imageId, {caseKey, name, slice, entries}, mask, labels, label);
+            }
+        }
     }
 }
 
@@ -313,9 +437,13 @@ ExportReport exportMasks(const AnnotationStore& store, const ExportOptions& opti
     for (const auto& [caseKey, decisions] : byCase)
         checkCaseKey(caseKey, store.file().string());
     for (const auto& [caseKey, decisions] : byCase) {
-        const CuratedCase curated = paintCase(store, caseKey, decisions, options.label, report);
+        CuratedCase curated = paintCase(store, caseKey, decisions, options.label, report);
+        if (options.formats.count("coco"))
+            curated.ct = cocoImaging(curated, caseKey);
         if (options.formats.count("nifti"))
             writeNifti(curated, caseKey, options, report);
+        if (options.formats.count("seg-nrrd"))
+            writeSegNrrd(curated, caseKey, options, report);
         writeSlices(curated, caseKey, options, coco, imageId, report);
         ++report.cases;
         if (progress)

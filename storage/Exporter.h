@@ -14,7 +14,7 @@ namespace weaksight::storage {
 
 struct ExportOptions {
     std::filesystem::path outDir;
-    std::set<std::string> formats{"nifti"}; ///< any of nifti, png, coco
+    std::set<std::string> formats{"nifti"}; ///< any of nifti, seg-nrrd, png, coco
     std::vector<std::string> cases;         ///< empty: every case with decisions
     std::vector<DecisionKind> statuses{DecisionKind::Accept, DecisionKind::Correct};
     uint8_t label = 2; ///< value written for curated lesion voxels
@@ -34,8 +34,14 @@ struct ExportReport {
 ///    provenance (decision, annotator, model hash, method, threshold, IoUs);
 ///  - png:   <out>/png/<case>/slice_XXXX.png per decided slice (0 background, 255 lesion),
 ///    canonical orientation (anterior up, patient's right on the left);
+///  - seg-nrrd: <out>/seg-nrrd/<case>.seg.nrrd, 3D Slicer's segmentation: the same labels on the
+///    source grid with one segment (name, label value, colour) in its header;
 ///  - coco:  <out>/coco.json, one image per decided slice, one annotation per case slice with
-///    COCO compressed RLE (readable by pycocotools).
+///    COCO compressed RLE (readable by pycocotools), and the images it names:
+///    <out>/images/<case>/slice_XXXX.png, the CT slice windowed at W 350 / L 40 (cases without an
+///    imaging file are left out of coco.json, with a warning).
+/// Slice numbers in file names are 0-based canonical indices (inferior first), as in the
+/// workstation's slice label and the store.
 /// Per slice and crop the newest standing decision counts; crops on one slice are united.
 /// Every file is read back and compared before the export reports success; any mismatch throws.
 /// `progress(done, total)` is called per case.

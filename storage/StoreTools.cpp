@@ -256,11 +256,23 @@ private:
                                 " (different data under the same name); not merged");
         m_target.execute(R"SQL(
             INSERT OR IGNORE INTO main.cases(dataset_id, case_key, imaging_path, labels_path,
-                                             imaging_fingerprint, labels_fingerprint, slices, rows, cols)
+                                             imaging_fingerprint, labels_fingerprint, slices, rows, cols,
+                                             lesion_slices, lesion_slices_source)
                 SELECT d.id, sc.case_key, sc.imaging_path, sc.labels_path, sc.imaging_fingerprint,
-                       sc.labels_fingerprint, sc.slices, sc.rows, sc.cols
+                       sc.labels_fingerprint, sc.slices, sc.rows, sc.cols, sc.lesion_slices,
+                       sc.lesion_slices_source
                 FROM src.cases sc JOIN src.datasets sd ON sd.id = sc.dataset_id
-                JOIN main.datasets d ON d.root_path = sd.root_path;)SQL");
+                JOIN main.datasets d ON d.root_path = sd.root_path;
+            -- A case the target knew without its lesion slices takes the source's.
+            UPDATE main.cases SET
+                lesion_slices = (SELECT sc.lesion_slices FROM src.cases sc JOIN src.datasets sd ON sd.id = sc.dataset_id
+                                 JOIN main.datasets d ON d.root_path = sd.root_path
+                                 WHERE d.id = main.cases.dataset_id AND sc.case_key = main.cases.case_key),
+                lesion_slices_source = (SELECT sc.lesion_slices_source FROM src.cases sc
+                                        JOIN src.datasets sd ON sd.id = sc.dataset_id
+                                        JOIN main.datasets d ON d.root_path = sd.root_path
+                                        WHERE d.id = main.cases.dataset_id AND sc.case_key = main.cases.case_key)
+                WHERE lesion_slices IS NULL;)SQL");
     }
 
     void copyDecisions()
@@ -271,7 +283,8 @@ private:
             SELECT sd.id, sp.id, sds.root_path, sc.case_key, sp.slice, sp.crop_row, sp.crop_col,
                    sp.crop_rows, sp.crop_cols, sm.content_hash, scs.method, scs.layer, scs.target,
                    scs.normalisation, scs.parameters, sp.threshold, sp.mask, sp.created_at,
-                   sa.name, sd.kind, sd.final_mask, sd.time_spent_ms, sd.comment, sd.created_at, sd.undone
+                   sa.name, sd.kind, sd.final_mask, sd.time_spent_ms, sd.comment, sd.created_at, sd.undone,
+                   sd.label
             FROM src.decisions sd
             JOIN src.proposals sp ON sp.id = sd.proposal_id
             JOIN src.cases sc ON sc.id = sp.case_id
@@ -295,8 +308,8 @@ private:
                        AND normalisation = ?11 AND parameters = ?12), ?13, ?14, ?15))SQL");
         Statement insertDecision(m_db, R"SQL(
             INSERT INTO main.decisions(proposal_id, annotator_id, kind, final_mask, time_spent_ms, comment,
-                                       created_at, undone)
-            VALUES (?, (SELECT id FROM main.annotators WHERE name = ?), ?, ?, ?, ?, ?, ?))SQL");
+                                       created_at, undone, label)
+            VALUES (?, (SELECT id FROM main.annotators WHERE name = ?), ?, ?, ?, ?, ?, ?, ?))SQL");
         Statement copyOverlap(m_db,
                               "INSERT INTO main.overlap_records SELECT ?, proposal_gt_iou, proposal_gt_dice, "
                               "proposal_final_iou, proposal_final_dice, final_gt_iou, final_gt_dice, "
@@ -386,7 +399,12 @@ private:
         else
             insertDecision.bind(4, decisions.blob(20));
         insertDecision.bind(5, decisions.int64(21)).bind(6, decisions.text(22));
-        insertDecision.bind(7, decisions.text(23)).bind(8, decisions.int64(24)).run();
+        insertDecision.bind(7, decisions.text(23)).bind(8, decisions.int64(24));
+        if (decisions.isNull(25))
+            insertDecision.bindNull(9);
+        else
+            insertDecision.bind(9, decisions.int64(25));
+        insertDecision.run();
         copyOverlap.bind(1, static_cast<int64_t>(sqlite3_last_insert_rowid(m_db)))
             .bind(2, decisions.int64(0))
             .run();

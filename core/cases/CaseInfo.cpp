@@ -54,20 +54,25 @@ std::optional<nlohmann::json> datasetInfo(const fs::path& path)
 
 } // namespace
 
-nlohmann::json caseInfo(const fs::path& path, VolumeRole role)
+nlohmann::json caseInfo(const fs::path& path, VolumeRole role, const std::optional<fs::path>& segmentation,
+                        const std::optional<fs::path>& labelTable)
 {
     std::error_code ec;
     CaseFiles files;
-    if (fs::is_directory(path, ec) && !looksLikeCaseDirectory(path))
+    if (!segmentation && fs::is_directory(path, ec) && !looksLikeCaseDirectory(path))
         if (auto dataset = datasetInfo(path))
             return *dataset;
-    if (fs::is_directory(path, ec)) {
+    if (segmentation) {
+        files = pairedCase(path, *segmentation, labelTable);
+    } else if (fs::is_directory(path, ec)) {
         // A KiTS case directory, or else a DICOM series directory.
         files = looksLikeCaseDirectory(path) ? describeCaseDirectory(path)
                                              : describeVolumeFile(path, VolumeRole::Imaging);
     } else {
         files = describeVolumeFile(path, role);
     }
+    if (labelTable)
+        files.labelTable = LabelTable::read(*labelTable);
 
     nlohmann::json info;
     info["path"] = path.string();
@@ -94,21 +99,27 @@ nlohmann::json caseInfo(const fs::path& path, VolumeRole role)
         const auto& labels = *loaded.labels;
         if (!loaded.imaging)
             putGeometry(info, labels);
-        const auto stats = computeLabelStatistics(labels);
+        const auto& stats = loaded.fileLabels;
+        const LabelTable& table = loaded.files.labelTable;
         nlohmann::json slices = nlohmann::json::object(), voxels = nlohmann::json::object();
-        for (const auto& [label, count] : stats.slicesWithLabel)
+        nlohmann::json values = nlohmann::json::array();
+        for (const auto& [label, count] : stats.slicesWithLabel) {
             slices[std::to_string(label)] = count;
+            values.push_back({{"value", label},
+                              {"name", table.nameOf(label)},
+                              {"meaning", toString(table.meaningOf(label))},
+                              {"slices", count},
+                              {"voxels", stats.voxelsWithLabel.at(label)}});
+        }
         for (const auto& [label, count] : stats.voxelsWithLabel)
             voxels[std::to_string(label)] = count;
+        info["label_table"] = table.source();
+        info["labels"] = values;
         info["slices_with_label"] = slices;
         info["voxels_with_label"] = voxels;
-        int lesionSlices = 0;
-        for (int k = 0; k < labels.slices(); ++k) {
-            const uint8_t* s = labels.slice(k);
-            if (std::any_of(s, s + labels.sliceSize(), [](uint8_t v) { return labels::isLesion(v); }))
-                ++lesionSlices;
-        }
-        info["slices_with_lesion"] = lesionSlices;
+        // Lesions only where the table says what a lesion is: never KiTS's meanings on another file.
+        if (loaded.lesionSlices)
+            info["slices_with_lesion"] = loaded.lesionSlices->size();
     }
     if (isDicomDirectory(path, files))
         info["format"] = "DICOM series";
@@ -144,8 +155,13 @@ std::string formatCaseInfo(const nlohmann::json& info)
     line("orientation (stored)", "orientation");
     line("axial order", "axial_order");
     line("HU range", "hu_range");
-    line("slices with label", "slices_with_label");
-    line("voxels with label", "voxels_with_label");
+    line("label table", "label_table");
+    for (const auto& label : info.value("labels", nlohmann::json::array())) {
+        const auto name = label["name"].get<std::string>(), meaning = label["meaning"].get<std::string>();
+        out << "  label " << label["value"].get<int>() << (name == meaning ? "" : " \"" + name + "\"") << " ("
+            << meaning << "): " << label["slices"].get<int>() << " slices, "
+            << label["voxels"].get<long long>() << " voxels\n";
+    }
     line("slices with lesion", "slices_with_lesion");
     for (const auto& w : info.value("warnings", nlohmann::json::array()))
         out << "  warning: " << w.get<std::string>() << "\n";

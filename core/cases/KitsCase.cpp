@@ -103,6 +103,8 @@ CaseFiles describeCase(const fs::path& directory, bool inferFromSiblings)
     if (!c.imaging && !c.segmentation)
         throw InputError(directory, "holds neither imaging.nii.gz nor a segmentation "
                                     "(segmentation.nii.gz or aggregated_MAJ_seg.nii.gz)");
+    if (c.segmentation)
+        c.labelTable = LabelTable::kits();
     return c;
 }
 
@@ -128,10 +130,31 @@ CaseFiles describeVolumeFile(const fs::path& path, VolumeRole role)
     bool labels = role == VolumeRole::Labels;
     if (role == VolumeRole::Auto && !fs::is_directory(path, ec))
         labels = readVolumeHeader(path).looksLikeLabels();
-    if (labels)
+    if (labels) {
         c.segmentation = path;
-    else
+        // A KiTS case's own segmentation opened as a file keeps KiTS's meanings; any other file
+        // gets the table it carries or sits beside.
+        const std::string name = path.filename().string();
+        const bool kitsFile = (name == "segmentation.nii.gz" || name == "aggregated_MAJ_seg.nii.gz") &&
+                              looksLikeCaseDirectory(path.parent_path());
+        c.labelTable =
+            kitsFile ? LabelTable::kits() : LabelTable::besideSegmentation(path).value_or(LabelTable::none());
+    } else {
         c.imaging = path;
+    }
+    return c;
+}
+
+CaseFiles pairedCase(const fs::path& image, const fs::path& segmentation,
+                     const std::optional<fs::path>& labelTable)
+{
+    std::error_code ec;
+    if (!fs::exists(segmentation, ec))
+        throw InputError(segmentation, "segmentation not found");
+    CaseFiles c = describeVolumeFile(image, VolumeRole::Imaging);
+    c.segmentation = segmentation;
+    c.labelTable = labelTable ? LabelTable::read(*labelTable)
+                              : LabelTable::besideSegmentation(segmentation).value_or(LabelTable::none());
     return c;
 }
 
@@ -200,6 +223,20 @@ LoadedCase loadCase(const CaseFiles& files)
         loaded.warnings.insert(loaded.warnings.end(), labelReport.warnings.begin(), labelReport.warnings.end());
         if (loaded.imaging)
             requireMatchingGrid(loaded.imaging->geometry, loaded.labels->geometry, *files.segmentation);
+        loaded.fileLabels = files.labelTable.apply(*loaded.labels);
+        if (files.labelTable.hasMeanings()) {
+            loaded.lesionSlices.emplace();
+            for (int k = 0; k < loaded.labels->slices(); ++k) {
+                const uint8_t* s = loaded.labels->slice(k);
+                if (std::any_of(s, s + loaded.labels->sliceSize(), labels::isLesion))
+                    loaded.lesionSlices->push_back(k);
+            }
+        }
+        if (!files.labelTable.hasMeanings() && !loaded.fileLabels.voxelsWithLabel.empty())
+            loaded.warnings.push_back(
+                files.segmentation->filename().string() +
+                ": the meaning of its labels is unknown (no label table); they are shown, but no kidney, "
+                "tumour or cyst is taken from them. Give a table: File > Load label table, or --label-table");
         if (loaded.files.layout == KitsLayout::Kits19 &&
             std::find(loaded.labels->voxels.begin(), loaded.labels->voxels.end(), labels::Cyst) !=
                 loaded.labels->voxels.end())
@@ -217,24 +254,6 @@ BinaryMask lesionMask(const LabelVolume& labels, int slice, const CropBox& box)
         for (int c = std::max(0, -box.col0); c < box.cols && box.col0 + c < labels.cols(); ++c)
             mask.at(r, c) = labels::isLesion(labels.at(slice, box.row0 + r, box.col0 + c));
     return mask;
-}
-
-LabelStatistics computeLabelStatistics(const LabelVolume& labels)
-{
-    LabelStatistics stats;
-    const size_t sliceSize = labels.sliceSize();
-    for (int k = 0; k < labels.slices(); ++k) {
-        std::array<long long, 256> counts{};
-        const uint8_t* s = labels.slice(k);
-        for (size_t i = 0; i < sliceSize; ++i)
-            ++counts[s[i]];
-        for (int v = 1; v < 256; ++v)
-            if (counts[v]) {
-                ++stats.slicesWithLabel[v];
-                stats.voxelsWithLabel[v] += counts[v];
-            }
-    }
-    return stats;
 }
 
 } // namespace weaksight

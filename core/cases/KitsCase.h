@@ -1,9 +1,10 @@
 #pragma once
 
+#include "core/cases/LabelTable.h"
 #include "core/io/Volume.h"
+#include "core/io/VolumeIo.h"
 #include "core/masks/BinaryMask.h"
 #include "core/masks/CropBox.h"
-#include "core/io/VolumeIo.h"
 
 #include <filesystem>
 #include <map>
@@ -29,6 +30,9 @@ struct CaseFiles {
     std::optional<std::filesystem::path> segmentation; ///< reference labels (KiTS21: majority vote)
     /// Per-annotator or per-instance masks (KiTS21 segmentations/, KiTS23 instances/).
     std::vector<std::filesystem::path> annotatorMasks;
+    /// What the segmentation's values mean: KiTS's for KiTS layouts, else the segmentation's own
+    /// or the one beside it (LabelTable::besideSegmentation), else none.
+    LabelTable labelTable = LabelTable::none();
 
     bool hasImaging() const { return imaging.has_value(); }
     bool hasSegmentation() const { return segmentation.has_value(); }
@@ -47,6 +51,12 @@ CaseFiles describeCaseDirectory(const std::filesystem::path& directory);
 enum class VolumeRole { Auto, Imaging, Labels };
 CaseFiles describeVolumeFile(const std::filesystem::path& path, VolumeRole role = VolumeRole::Auto);
 
+/// A CT paired with a segmentation from anywhere (File › Load segmentation…, `--labels`): the
+/// case of `image` with `segmentation` as its labels, read with `labelTable` (a table file), else
+/// the table the segmentation carries or sits beside, else none. Nothing is read but the tables.
+CaseFiles pairedCase(const std::filesystem::path& image, const std::filesystem::path& segmentation,
+                     const std::optional<std::filesystem::path>& labelTable = std::nullopt);
+
 /// Lists the cases of a dataset: `root` is either a folder of case directories (KiTS's
 /// `dataset/` or `data/`) or a single case directory. Sorted by case id.
 std::vector<CaseFiles> scanDataset(const std::filesystem::path& root);
@@ -55,21 +65,18 @@ std::vector<CaseFiles> scanDataset(const std::filesystem::path& root);
 struct LoadedCase {
     CaseFiles files;
     std::optional<CtVolume> imaging;
-    std::optional<LabelVolume> labels;
+    std::optional<LabelVolume> labels; ///< in Weaksight's values (labels::), mapped by the case's table
+    LabelStatistics fileLabels;        ///< per value of the segmentation file, before the mapping
+    /// Axial slices with a tumour or cyst voxel, when the labels' table says what a lesion is.
+    std::optional<std::vector<int>> lesionSlices;
     std::vector<std::string> warnings;
 
     const StorageGeometry& geometry() const { return imaging ? imaging->geometry : labels->geometry; }
 };
 
-/// Reads a case's imaging and reference labels and checks that their grids match.
+/// Reads a case's imaging and reference labels, checks that their grids match and maps the labels
+/// through the case's table (a table without meanings adds a warning).
 LoadedCase loadCase(const CaseFiles& files);
-
-/// Facts printed by `weaksight case-info`.
-struct LabelStatistics {
-    std::map<int, int> slicesWithLabel;     ///< label value -> number of axial slices containing it
-    std::map<int, long long> voxelsWithLabel; ///< label value -> voxel count (background excluded)
-};
-LabelStatistics computeLabelStatistics(const LabelVolume& labels);
 
 /// The ground-truth lesion mask (tumour or cyst) of a box of one slice; pixels off the slice are 0.
 BinaryMask lesionMask(const LabelVolume& labels, int slice, const CropBox& box);

@@ -298,7 +298,15 @@ void validate(const DatasetBuildOptions& options)
 std::vector<CaseFiles> labelledCases(const DatasetBuildOptions& options, DatasetBuildSummary& summary)
 {
     std::vector<CaseFiles> cases;
+    const std::optional<LabelTable> table =
+        options.labelTable.empty() ? std::nullopt
+                                   : std::optional<LabelTable>(LabelTable::read(options.labelTable));
+    if (table && !table->hasMeanings())
+        throw InputError(options.labelTable,
+                         "names no kidney, tumour or cyst: crops need the kidney and the lesions");
     for (auto& c : scanDataset(options.cases)) {
+        if (table)
+            c.labelTable = *table;
         // Cases without labels (e.g. KiTS19's test cases) take no place in the split.
         if (c.hasImaging() && c.hasSegmentation())
             cases.push_back(std::move(c));

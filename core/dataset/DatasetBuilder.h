@@ -35,6 +35,8 @@ struct DatasetBuildOptions {
     int contextSlices = 0;
     double contextSpacingMm = 5.0;
     int threads = 0;            ///< cases read in parallel; 0 = hardware threads (at most 4)
+    /// What the segmentations' values mean (a LabelTable file); empty: KiTS's (the folders are KiTS).
+    std::filesystem::path labelTable;
 };
 
 struct SplitCount {

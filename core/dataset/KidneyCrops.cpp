@@ -1,5 +1,7 @@
 #include "core/dataset/KidneyCrops.h"
 
+#include "core/compute/PhysicalScale.h"
+
 #include <algorithm>
 #include <cmath>
 
@@ -160,14 +162,79 @@ std::vector<KidneyCrop> KidneyCentres::boxes(int slice, int rows, int cols, bool
     return result;
 }
 
-std::vector<KidneyCrop> cropsOnSlice(const KidneyCentres* centres, int slice, int sliceRows, int sliceCols,
-                                     int rows, int cols)
+std::pair<int, int> CropSampling::extent() const
 {
-    if (centres)
-        return centres->boxes(slice, rows, cols);
-    // No labels: the centre of each half of the slice.
-    return {{"right", {sliceRows / 2 - rows / 2, sliceCols / 4 - cols / 2, rows, cols}, false},
-            {"left", {sliceRows / 2 - rows / 2, 3 * sliceCols / 4 - cols / 2, rows, cols}, false}};
+    if (!steps)
+        return {cropSize, cropSize};
+    return {std::max(1, static_cast<int>(std::lround(cropSize * steps->first))),
+            std::max(1, static_cast<int>(std::lround(cropSize * steps->second)))};
+}
+
+CropSampling cropSampling(const compute::ModelDescription& model, int cropSize, double rowSpacing,
+                          double colSpacing)
+{
+    CropSampling sampling;
+    sampling.cropSize = cropSize;
+    // As the dataset builder takes them, so resampled crops equal a `--spacing` dataset's.
+    if (compute::needsResampling(model, rowSpacing, colSpacing))
+        sampling.steps = std::make_pair(model.pixelSpacingMm / rowSpacing, model.pixelSpacingMm / colSpacing);
+    return sampling;
+}
+
+compute::Image2D cutCropForModel(const CtVolume& ct, int slice, const CropBox& box,
+                                 const CropSampling& sampling, const compute::SliceContext& context)
+{
+    const int size = sampling.cropSize;
+    return cutModelInput(ct, slice, context, size, size, [&](int k, int16_t* out) {
+        if (sampling.steps)
+            cutResampledCrop(ct, nullptr, k, box.row0, box.col0, sampling.steps->first,
+                             sampling.steps->second, size, size, out, nullptr);
+        else
+            cutCrop(ct, k, box.row0, box.col0, size, size, out);
+    });
+}
+
+bool KidneyCentres::hasKidney() const
+{
+    for (const auto& centroids : m_centroids)
+        if (std::any_of(centroids.begin(), centroids.end(), [](const auto& c) { return c.has_value(); }))
+            return true;
+    return false;
+}
+
+std::vector<KidneyCrop> cropsOnSlice(const KidneyCentres* centres, int slice, int sliceRows, int sliceCols,
+                                     int rows, int cols, const PlacedCrops& placed)
+{
+    std::vector<KidneyCrop> automatic;
+    if (centres && centres->hasKidney())
+        automatic = centres->boxes(slice, rows, cols);
+    else // no labels, or none that is a kidney (a segmentation without a label table): the halves
+        automatic = {{"right", {sliceRows / 2 - rows / 2, sliceCols / 4 - cols / 2, rows, cols}, false},
+                     {"left", {sliceRows / 2 - rows / 2, 3 * sliceCols / 4 - cols / 2, rows, cols}, false}};
+    if (placed.placements.empty())
+        return automatic;
+    // A side the labeller placed is there on every slice; the other side stays automatic.
+    std::vector<KidneyCrop> crops;
+    for (const char* side : kSideNames) {
+        const auto place = std::find_if(placed.placements.begin(), placed.placements.end(),
+                                        [&](const CropPlacement& p) { return p.side == side; });
+        if (place != placed.placements.end()) {
+            const double row = place->rowMm / placed.rowSpacing, col = place->colMm / placed.colSpacing;
+            crops.push_back(
+                {side, {boxOrigin(row, rows, sliceRows), boxOrigin(col, cols, sliceCols), rows, cols}, true});
+            continue;
+        }
+        for (const auto& crop : automatic)
+            if (crop.side == side)
+                crops.push_back(crop);
+    }
+    return crops;
+}
+
+CropPlacement placementAt(double row, double col, int sliceCols, double rowSpacing, double colSpacing)
+{
+    // Canonical columns run from the patient's right to left: the image's left half is the right.
+    return {col < sliceCols / 2.0 ? "right" : "left", row * rowSpacing, col * colSpacing};
 }
 
 } // namespace weaksight

@@ -47,6 +47,22 @@ void cutContextPlanes(const CtVolume& ct, int slice, const compute::SliceContext
 compute::Image2D cutModelInput(const CtVolume& ct, int slice, const compute::SliceContext& context, int rows,
                                int cols, const std::function<void(int, int16_t*)>& cutSlice);
 
+/// How a model's crops of `cropSize` pixels are cut from a scan: at the scan's own pixels, or
+/// resampled (`steps`: slice pixels per crop pixel, rows and columns) when the model records a
+/// pixel spacing the scan lacks. The workstation and `cam --slice` cut crops alike through it.
+struct CropSampling {
+    int cropSize = 150;
+    std::optional<std::pair<double, double>> steps;
+    /// The crop's box size in slice pixels (rows, cols).
+    std::pair<int, int> extent() const;
+};
+CropSampling cropSampling(const compute::ModelDescription& model, int cropSize, double rowSpacing,
+                          double colSpacing);
+/// The crop of `box` (extent() slice pixels) as the model reads it: cutCrop or cutResampledCrop,
+/// with the context planes `context` asks for (cutModelInput).
+compute::Image2D cutCropForModel(const CtVolume& ct, int slice, const CropBox& box,
+                                 const CropSampling& sampling, const compute::SliceContext& context);
+
 /// The kidney label's centroid per slice and side of a label volume (one pass over the voxels).
 class KidneyCentres {
 public:
@@ -60,6 +76,8 @@ public:
     /// keepNoKidney centred where the kidney is on the nearest slice that has it (the lower slice
     /// on a tie); a side with no kidney on any slice is always left out.
     std::vector<KidneyCrop> boxes(int slice, int rows, int cols, bool keepNoKidney = false) const;
+    /// Whether any slice has a centre voxel (a segmentation without a kidney has none).
+    bool hasKidney() const;
 
 private:
     struct Centroid {
@@ -69,10 +87,25 @@ private:
     std::array<std::vector<std::optional<Centroid>>, 2> m_centroids; ///< right, left
 };
 
-/// The crops of a slice that heatmaps are computed on and the review decides on: the kidney centres'
-/// boxes when the case has labels (`centres`), else the centre of each half of a slice of
-/// sliceRows x sliceCols pixels. Boxes are rows x cols slice pixels.
+/// The crops the labeller placed on a case (CropPlacement, in mm) and the slice's pixel spacing.
+struct PlacedCrops {
+    std::vector<CropPlacement> placements;
+    double rowSpacing = 1, colSpacing = 1;
+    bool operator==(const PlacedCrops& o) const
+    {
+        return placements == o.placements && rowSpacing == o.rowSpacing && colSpacing == o.colSpacing;
+    }
+};
+
+/// The crops of a slice that heatmaps are computed on and the review decides on: a side the
+/// labeller placed is centred where it was placed (on every slice); the others are the kidney
+/// centres' boxes when the case has kidney labels (`centres`), else the centre of each half of a
+/// slice of sliceRows x sliceCols pixels. Boxes are rows x cols slice pixels.
 std::vector<KidneyCrop> cropsOnSlice(const KidneyCentres* centres, int slice, int sliceRows, int sliceCols,
-                                     int rows, int cols);
+                                     int rows, int cols, const PlacedCrops& placed = {});
+
+/// The placement of a Ctrl+click at slice pixel (row, col): the side of the slice's half it is in,
+/// the centre in mm.
+CropPlacement placementAt(double row, double col, int sliceCols, double rowSpacing, double colSpacing);
 
 } // namespace weaksight

@@ -106,6 +106,8 @@ constexpr uint8_t Background = 0;
 constexpr uint8_t Kidney = 1;
 constexpr uint8_t Tumour = 2;
 constexpr uint8_t Cyst = 3;
+/// A file's label that means none of the above (core/cases/LabelTable maps files onto these).
+constexpr uint8_t Other = 4;
 /// "Lesion" is tumour or cyst.
 constexpr bool isLesion(uint8_t v)
 {

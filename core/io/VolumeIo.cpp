@@ -601,7 +601,9 @@ template <typename TImage> void writeItkImage(TImage* image, const fs::path& pat
         verifyWritten);
 }
 
-template <typename TVolume> void writeImpl(const TVolume& volume, const fs::path& path)
+template <typename TVolume>
+void writeImpl(const TVolume& volume, const fs::path& path,
+               const std::map<std::string, std::string>& metadata = {})
 {
     using Pixel = typename std::decay_t<decltype(volume.voxels)>::value_type;
     using ImageType = itk::Image<Pixel, 3>;
@@ -626,6 +628,9 @@ template <typename TVolume> void writeImpl(const TVolume& volume, const fs::path
     Pixel* data = image->GetBufferPointer();
     forEachCanonical(
         g, [&](size_t canonical, std::ptrdiff_t storage) { data[storage] = volume.voxels[canonical]; });
+    // NRRD writes these as "key:=value" header fields (Slicer's segment metadata).
+    for (const auto& [key, value] : metadata)
+        itk::EncapsulateMetaData<std::string>(image->GetMetaDataDictionary(), key, value);
 
     writeItkImage(image.GetPointer(), path);
 }
@@ -894,9 +899,10 @@ void writeVolume(const CtVolume& volume, const fs::path& path)
 {
     writeImpl(volume, path);
 }
-void writeVolume(const LabelVolume& volume, const fs::path& path)
+void writeVolume(const LabelVolume& volume, const fs::path& path,
+                 const std::map<std::string, std::string>& metadata)
 {
-    writeImpl(volume, path);
+    writeImpl(volume, path, metadata);
 }
 
 } // namespace weaksight

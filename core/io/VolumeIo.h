@@ -4,6 +4,7 @@
 
 #include <cstdint>
 #include <filesystem>
+#include <map>
 #include <string>
 #include <vector>
 
@@ -45,7 +46,9 @@ VolumeHeader readVolumeHeader(const std::filesystem::path& path);
 /// Writes a volume in its own storage geometry (the file's axis order, spacing, origin and
 /// direction are those of volume.geometry). The format follows the extension; .gz compresses.
 void writeVolume(const CtVolume& volume, const std::filesystem::path& path);
-void writeVolume(const LabelVolume& volume, const std::filesystem::path& path);
+/// `metadata`: extra header fields where the format has them (NRRD's "key:=value" lines).
+void writeVolume(const LabelVolume& volume, const std::filesystem::path& path,
+                 const std::map<std::string, std::string>& metadata = {});
 
 /// Writes a label volume on the grid of `sourceFile` (the case's imaging or labels). For a NIfTI
 /// source the 348-byte header is copied and only the data type, scaling and description change,

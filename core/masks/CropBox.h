@@ -6,6 +6,7 @@
 
 #include <algorithm>
 #include <cstddef>
+#include <string>
 #include <tuple>
 #include <vector>
 
@@ -53,5 +54,18 @@ inline CropBox boundsOnSlice(const std::vector<CropBox>& boxes, int sliceRows, i
         return {};
     return {r0, c0, r1 - r0 + 1, c1 - c0 + 1};
 }
+
+/// A side's crop placed by the labeller (with Ctrl+click in the workstation): its centre on the
+/// axial plane in mm from the centre of canonical voxel (row 0, column 0), the same on every slice of
+/// the case. In mm, so it holds whatever crop size or pixel spacing a model has; the box around it
+/// is the model's field of view (cropsOnSlice). Stored per case in the annotation store.
+struct CropPlacement {
+    std::string side; ///< "right" or "left" (the patient's)
+    double rowMm = 0, colMm = 0;
+    friend bool operator==(const CropPlacement& a, const CropPlacement& b)
+    {
+        return a.side == b.side && a.rowMm == b.rowMm && a.colMm == b.colMm;
+    }
+};
 
 } // namespace weaksight

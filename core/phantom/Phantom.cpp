@@ -1576,7 +1576,8 @@ void writePhantomDataset(const PhantomOptions& options, const fs::path& outDir, 
                                     {"shape", c.imaging.shape},
                                     {"spacing_mm", c.imaging.spacing},
                                     {"lesions", lesions}});
-        spdlog::info("phantom {} written ({} lesion(s))", c.caseId, c.lesions.size());
+        // Per case at debug level: the command's progress line counts the cases.
+        spdlog::debug("phantom {} written ({} lesion(s))", c.caseId, c.lesions.size());
         if (progress)
             progress(i + 1, count);
     }

@@ -1,8 +1,8 @@
 #pragma once
 
 // What the heatmaps show, as one value: the method and whose definitions, the target layer, the
-// normalisation, the crop size, Score-CAM's precision, and a threshold per method. The toolbar edits
-// it, the controllers of the single view and of every comparison pane take it whole.
+// normalisation, the crop size, Score-CAM's precision, Smooth Grad-CAM++'s noise, and a threshold per method.
+// The toolbar edits it, the controllers of the single view and of every comparison pane take it whole.
 
 #include "core/compute/CamEngine.h"
 #include "core/proposals/Proposals.h"
@@ -19,6 +19,9 @@ struct CamSettings {
     compute::MapNormalisation normalisation = compute::MapNormalisation::PerCrop;
     int cropSize = 150; ///< crop pixels the model sees
     bool scoreReducedPrecision = false;
+    /// Smooth Grad-CAM++'s noisy copies per crop and their noise (std on the [0, 1] input).
+    int smoothSamples = 4;
+    double smoothNoise = 0.3;
     std::map<compute::CamMethod, double> thresholds; ///< each method's own; 0.5 where unset
     /// How a map becomes the proposal: {map > t}, or a refinement at level t (the same maps).
     proposals::ProposalKind proposalKind = proposals::ProposalKind::Raw;
@@ -42,7 +45,8 @@ struct CamSettings {
     {
         return method == o.method && flavour == o.flavour && targetLayer == o.targetLayer &&
                normalisation == o.normalisation && cropSize == o.cropSize &&
-               scoreReducedPrecision == o.scoreReducedPrecision && segmenterMaps == o.segmenterMaps;
+               scoreReducedPrecision == o.scoreReducedPrecision && segmenterMaps == o.segmenterMaps &&
+               smoothSamples == o.smoothSamples && smoothNoise == o.smoothNoise;
     }
 };
 

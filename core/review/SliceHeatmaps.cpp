@@ -47,6 +47,14 @@ void forEachProposedPixel(const CropHeatmap& heatmap, const CropBox& target, dou
 
 } // namespace
 
+std::optional<float> heatmapValueAt(const SliceHeatmaps& heatmaps, int row, int col)
+{
+    for (const auto& crop : heatmaps.crops)
+        if (!crop.degenerate && crop.box.contains(row, col))
+            return crop.valueAt(row - crop.box.row0, col - crop.box.col0);
+    return std::nullopt;
+}
+
 BinaryMask proposal(const CropHeatmap& heatmap, double threshold, const ProposalRule& rule)
 {
     return proposalOn(heatmap, heatmap.box, threshold, rule);

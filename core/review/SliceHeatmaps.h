@@ -36,6 +36,10 @@ struct SliceHeatmaps {
     int degenerate = 0; ///< how many of the crops' maps are degenerate
 };
 
+/// The shown heatmap value at a slice pixel (the status bar's readout): of the first crop whose box
+/// holds it and whose map is not degenerate; nullopt elsewhere.
+std::optional<float> heatmapValueAt(const SliceHeatmaps& heatmaps, int row, int col);
+
 /// How a crop's shown map becomes its proposal: {value > threshold} (raw), or a refinement of
 /// core/proposals at level = threshold, which also reads the slice's HU. The region is always the
 /// one derived from HU: the workstation proposes what a case without labels would get.

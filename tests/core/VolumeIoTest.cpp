@@ -303,8 +303,9 @@ void expectRefused(const std::filesystem::path& path, const std::string& expecte
         EXPECT_NE(message.find(expected), std::string::npos) << message;
         EXPECT_NE(message.find(path.filename().string()), std::string::npos) << message;
     }
-    if (headerToo)
+    if (headerToo) {
         EXPECT_NE(messageOf([&] { readVolumeHeader(path); }).find(expected), std::string::npos);
+    }
 }
 
 } // namespace

@@ -275,6 +275,29 @@ TEST(KidneyCrops, WithoutLabelsEachHalfOfTheSliceHasACentredCrop)
     EXPECT_FALSE(crops[0].kidneyOnSlice);
 }
 
+TEST(KidneyCrops, APlacedCropIsCentredWhereTheLabellerPutItOnEverySlice)
+{
+    // A Ctrl+click at slice pixel (70, 150) of a 100 x 200 slice of 0.5 x 0.8 mm pixels: the left
+    // half (the patient's left), centred there in mm.
+    const CropPlacement left = placementAt(70, 150, 200, 0.5, 0.8);
+    EXPECT_EQ(left.side, "left");
+    EXPECT_DOUBLE_EQ(left.rowMm, 35.0);
+    EXPECT_DOUBLE_EQ(left.colMm, 120.0);
+    EXPECT_EQ(placementAt(10, 20, 200, 0.5, 0.8).side, "right");
+    const PlacedCrops placed{{left}, 0.5, 0.8};
+    for (const int slice : {0, 3, 40}) {
+        const auto crops = cropsOnSlice(nullptr, slice, 100, 200, 40, 60, placed);
+        ASSERT_EQ(crops.size(), 2u);
+        EXPECT_EQ(crops[0].box, (CropBox{30, 20, 40, 60})) << "the right side stays automatic (the half)";
+        EXPECT_EQ(crops[1].side, "left");
+        EXPECT_EQ(crops[1].box, (CropBox{50, 120, 40, 60})) << "centred on (70, 150), inside the slice";
+        EXPECT_TRUE(crops[1].kidneyOnSlice);
+    }
+    // Near the edge the box is shifted inside the slice, as the automatic boxes are.
+    const PlacedCrops edge{{placementAt(95, 195, 200, 0.5, 0.8)}, 0.5, 0.8};
+    EXPECT_EQ(cropsOnSlice(nullptr, 0, 100, 200, 40, 60, edge)[1].box, (CropBox{60, 140, 40, 60}));
+}
+
 TEST(CamSettings, OnlyMapSettingsNeedNewMaps)
 {
     CamSettings a;

@@ -250,6 +250,41 @@ TEST(AnnotationStore, ProgressAndIouQueries)
     EXPECT_EQ(cases[0].accepted, 1);
     EXPECT_EQ(cases[0].corrected, 1);
     EXPECT_EQ(cases[0].status(), "in progress");
+    EXPECT_FALSE(cases[0].lesionSlices.has_value()) << "unknown until the review records them";
+    // The status counts the case's lesion slices: every one needs a decision to be done.
+    f.store.setLesionSlices(f.caseId, {1, 2, 5, 6, 7}, "labels");
+    auto withSlices = f.store.caseProgress()[0];
+    EXPECT_EQ(withSlices.lesionSlices, 5);
+    EXPECT_EQ(withSlices.decidedLesionSlices, 2);
+    EXPECT_EQ(withSlices.lesionSlicesSource, "labels");
+    EXPECT_EQ(withSlices.status(), "in progress");
+    f.store.setLesionSlices(f.caseId, {1, 2}, "classifier");
+    withSlices = f.store.caseProgress()[0];
+    EXPECT_EQ(withSlices.status(), "done") << "both lesion slices decided; slice 3 is not a lesion slice";
+    EXPECT_EQ(withSlices.lesionSlicesSource, "classifier");
+    EXPECT_EQ(storage::formatSliceList({7, 1, 2, 3, 5, 2}), "1-3,5,7");
+    EXPECT_EQ(storage::parseSliceList("1-3,5,7"), (std::vector<int>{1, 2, 3, 5, 7}));
+    EXPECT_THROW(storage::parseSliceList("3-1"), std::invalid_argument);
+    EXPECT_THROW(storage::parseSliceList("a"), std::invalid_argument);
+
+    // Crops placed by a labeller: one per side, replaced when placed again, forgotten together;
+    // every change in the audit log.
+    EXPECT_TRUE(f.store.cropPlacements(f.caseId).empty());
+    f.store.setCropPlacement(f.caseId, {"left", 40.5, 120.25}, "ana");
+    f.store.setCropPlacement(f.caseId, {"right", 41, 30}, "ana");
+    f.store.setCropPlacement(f.caseId, {"left", 42, 118}, "ben");
+    const auto placements = f.store.cropPlacements(f.caseId);
+    ASSERT_EQ(placements.size(), 2u);
+    EXPECT_EQ(placements[0], (CropPlacement{"right", 41, 30}));
+    EXPECT_EQ(placements[1], (CropPlacement{"left", 42, 118}));
+    EXPECT_THROW(f.store.setCropPlacement(f.caseId, {"middle", 0, 0}, "ana"), std::invalid_argument);
+    f.store.clearCropPlacements(f.caseId, "ana");
+    EXPECT_TRUE(f.store.cropPlacements(f.caseId).empty());
+    Statement placedAudit(
+        f.store.database().handle(),
+        "SELECT count(*) FROM audit_log WHERE entity = 'case' AND action IN ('place', 'unplace')");
+    ASSERT_TRUE(placedAudit.step());
+    EXPECT_EQ(placedAudit.int64(0), 4);
 
     const auto annotators = f.store.annotatorProgress();
     ASSERT_EQ(annotators.size(), 1u);
@@ -318,8 +353,9 @@ TEST(AnnotationStore, IouAndDecisionsAreKeptApartPerProposalKind)
         EXPECT_EQ(row.method, "gradcam");
         raw += row.proposal == "raw";
         grow += row.proposal == "grow";
-        if (row.proposal == "grow")
+        if (row.proposal == "grow") {
             EXPECT_DOUBLE_EQ(*row.meanProposalFinalIou, 2.0 / 6.0);
+        }
     }
     EXPECT_EQ(raw, 2) << "no proposal named, or parameters that are not JSON: raw";
     EXPECT_EQ(grow, 1);
@@ -590,7 +626,7 @@ TEST(AnnotationStore, SchemaFourRepairsWhatInterruptedWritesOfOlderVersionsLeft)
         const AnnotationStore old(db.path, Database::Mode::ReadOnly); // readers migrate a writable store
     }
     AnnotationStore store(db.path);
-    EXPECT_EQ(store.database().schemaVersion(), 4);
+    EXPECT_EQ(store.database().schemaVersion(), AnnotationStore::kSchemaVersion);
     EXPECT_TRUE(store.integrityOk());
     const auto count = [&](const std::string& sql) {
         Statement q(store.database().handle(), sql);

@@ -1,11 +1,13 @@
 // Export round trip on a KiTS-oriented synthetic case, and merging annotators' stores.
 #include "core/cases/KitsCase.h"
+#include "core/cases/LabelTable.h"
 #include "core/io/VolumeIo.h"
 #include "core/phantom/Phantom.h"
 #include "storage/Exporter.h"
 #include "storage/Statement.h"
 #include "storage/StoreTools.h"
 
+#include <algorithm>
 #include <fstream>
 #include <functional>
 #include <gtest/gtest.h>
@@ -105,7 +107,7 @@ TEST(Export, NiftiPngAndCocoRoundTripOnAKitsOrientedCase)
 
     ExportOptions options;
     options.outDir = s.dir.path / "out";
-    options.formats = {"nifti", "png", "coco"};
+    options.formats = {"nifti", "seg-nrrd", "png", "coco"};
     const auto report = exportMasks(store, options);
     EXPECT_EQ(report.cases, 1);
     EXPECT_EQ(report.slices, 1);
@@ -166,6 +168,32 @@ TEST(Export, NiftiPngAndCocoRoundTripOnAKitsOrientedCase)
         cocoRleDecode(cocoRleCountsFromString(seg["counts"]), seg["size"][0], seg["size"][1]);
     for (size_t i = 0; i < decoded.pixels.size(); ++i)
         ASSERT_EQ(decoded.pixels[i], slice[i] ? 1 : 0);
+    // ... and the image it names exists beside coco.json: the CT slice windowed at W 350 / L 40.
+    const std::string sliceName =
+        "slice_" + std::string(4 - std::to_string(k).size(), '0') + std::to_string(k);
+    ASSERT_EQ(coco["images"].size(), 1u);
+    EXPECT_EQ(coco["images"][0]["file_name"], "images/case_00000/" + sliceName + ".png");
+    EXPECT_EQ(coco["images"][0]["slice"], k) << "0-based, as in the file name";
+    const auto image =
+        readPng8(options.outDir / coco["images"][0]["file_name"].get<std::string>(), rows, cols);
+    const CtVolume ct = readCtVolume(s.dataset / "case_00000" / "imaging.nii.gz");
+    ASSERT_EQ(rows, ct.rows());
+    ASSERT_EQ(cols, ct.cols());
+    for (size_t i = 0; i < image.size(); ++i) {
+        const double windowed = std::clamp((ct.slice(k)[i] - (40.0 - 175.0)) / 350.0, 0.0, 1.0) * 255;
+        ASSERT_NEAR(image[i], windowed, 0.51) << "pixel " << i;
+    }
+
+    // 3D Slicer's segmentation: the same voxels on the same grid, its segment named in the header.
+    const fs::path segNrrd = options.outDir / "seg-nrrd" / "case_00000.seg.nrrd";
+    const LabelVolume slicer = readLabelVolume(segNrrd);
+    EXPECT_TRUE(slicer.geometry.sameGrid(s.truth.geometry));
+    EXPECT_EQ(slicer.voxels, expected.voxels);
+    const LabelTable segments = LabelTable::read(segNrrd);
+    ASSERT_EQ(segments.entries().size(), 1u);
+    EXPECT_EQ(segments.entries()[0].value, 2);
+    EXPECT_EQ(segments.entries()[0].name, "tumour") << "decisions that did not say which lesion: --label (2)";
+    EXPECT_EQ(segments.meaningOf(2), LabelMeaning::Tumour);
 }
 
 TEST(Export, NewestDecisionWinsAndMissingSourcesAreReported)
