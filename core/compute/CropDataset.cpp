@@ -29,10 +29,9 @@ constexpr const char* kLegacyImagesFile = "images.i16";
 constexpr const char* kLegacyMasksFile = "masks.u8";
 constexpr size_t kNpyHeaderBytes = 128;
 
-/// NumPy's .npy header (format 1.0) for a C-ordered count x rows x cols array (count x planes x
-/// rows x cols when planes > 0), padded as numpy.save pads it (to a multiple of 64 bytes, here always
-/// 128): a file numpy writes has the same bytes.
-std::string npyHeader(const char* descr, size_t count, int rows, int cols, int planes = 0)
+} // namespace
+
+std::string npyHeader(const char* descr, size_t count, int rows, int cols, int planes)
 {
     const std::string shape = std::to_string(count) + ", " +
                               (planes > 0 ? std::to_string(planes) + ", " : "") + std::to_string(rows) +
@@ -47,6 +46,9 @@ std::string npyHeader(const char* descr, size_t count, int rows, int cols, int p
     header += static_cast<char>(length >> 8);
     return header + dict;
 }
+
+namespace {
+
 constexpr int kFormatVersion = 1;
 
 [[noreturn]] void fail(const fs::path& where, const std::string& what)

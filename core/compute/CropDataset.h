@@ -33,8 +33,15 @@ namespace weaksight::compute {
 
 enum class Split { Train, Validation, Test };
 std::string toString(Split split);
+
 /// "train", "val"/"validation", "test"; throws std::invalid_argument.
 Split splitFromString(const std::string& name);
+
+/// NumPy's .npy header (format 1.0) for a C-ordered count x rows x cols array of `descr` ("<i2",
+/// "|u1"; count x planes x rows x cols when planes > 0), padded as numpy.save pads it (always 128
+/// bytes here): a file numpy writes has the same bytes. The dataset's files and cam-batch's
+/// proposal masks use it.
+std::string npyHeader(const char* descr, size_t count, int rows, int cols, int planes = 0);
 
 struct DatasetParameters {
     int rows = 150;

@@ -145,6 +145,7 @@ struct MethodResult {
     /// label, lesions included), "lesion" (trained on lesion masks: the supervised bound).
     std::string pixelLabels;
     bool segmenter = false; ///< a trained segmenter's probability map thresholded
+    std::string modelHash;  ///< a segmenter row's U-Net (Segmenter::contentHash), for cam-batch's levels
     /// A CAM method's own maps thresholded: not a baseline, a refinement or a segmenter.
     bool isCamRow() const { return !baseline && refines.empty() && !segmenter; }
     std::string flavour;      ///< whose definitions made the maps (CamFlavour's name); empty for a baseline

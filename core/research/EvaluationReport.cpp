@@ -568,11 +568,16 @@ void writeResultsJson(const EvaluationResult& result, const CropDataset& dataset
              {"baseline", m.baseline},
              {"degenerate_maps", m.degenerateMaps},
              {"ms_per_crop", m.msPerCrop},
+             {"model_hash", m.modelHash.empty() ? nlohmann::json() : nlohmann::json(m.modelHash)},
              {"all", subsetJson(m.all)},
              {"large", subsetJson(m.large)}});
     const nlohmann::json json = {
         {"model",
          {{"file", context.modelFile}, {"hash", context.modelHash}, {"architecture", context.architecture}}},
+        {"context_model",
+         context.contextModelHash.empty()
+             ? nlohmann::json()
+             : nlohmann::json{{"file", context.contextModelFile}, {"hash", context.contextModelHash}}},
         {"device", context.device},
         {"dataset",
          {{"directory", context.datasetDirectory},
@@ -624,6 +629,96 @@ void writeEvaluationReport(const EvaluationResult& result, const CropDataset& da
 
     writeCsvFiles(result, dataset, out);
     writeResultsJson(result, dataset, context, coverageJson, out);
+}
+
+ReportLevels ReportLevels::read(const fs::path& resultsJson)
+{
+    std::ifstream in(resultsJson);
+    if (!in)
+        throw InputError(resultsJson, "cannot be read (give the results.json of a weaksight evaluate run)");
+    ReportLevels levels;
+    levels.m_file = resultsJson;
+    const auto text = [](const nlohmann::json& value) {
+        return value.is_string() ? value.get<std::string>() : std::string();
+    };
+    try {
+        const auto json = nlohmann::json::parse(in);
+        levels.m_modelHash = json.at("model").at("hash").get<std::string>();
+        if (json.contains("context_model") && json["context_model"].is_object())
+            levels.m_contextModelHash = json["context_model"].at("hash").get<std::string>();
+        levels.m_normalisation = json.at("normalisation").get<std::string>();
+        for (const auto& m : json.at("methods")) {
+            Row row;
+            row.name = m.at("method").get<std::string>();
+            row.refines = text(m.value("refines", nlohmann::json()));
+            row.rule = text(m.value("rule", nlohmann::json()));
+            row.pixelLabels = text(m.value("pixel_labels", nlohmann::json()));
+            row.flavour = text(m.value("flavour", nlohmann::json()));
+            row.modelHash = text(m.value("model_hash", nlohmann::json()));
+            row.baseline = m.value("baseline", false);
+            const auto& threshold = m.at("all").at("threshold");
+            if (threshold.is_number())
+                row.level = threshold.get<double>();
+            levels.m_rows.push_back(std::move(row));
+        }
+    } catch (const nlohmann::json::exception& e) {
+        throw InputError(resultsJson, std::string("is not an evaluation's results.json: ") + e.what());
+    }
+    return levels;
+}
+
+ChosenLevel ReportLevels::levelOfRow(const Row& row) const
+{
+    if (!row.level)
+        throw InputError(m_file, "chose no level for '" + row.name +
+                                     "' (too few validation crops): give the level with --level");
+    return {*row.level, row.name};
+}
+
+ChosenLevel ReportLevels::levelOf(const research::ProposalRecipe& recipe, const std::string& classifierHash,
+                                  const std::string& flavour, const std::string& normalisation) const
+{
+    const bool contextModel = !m_contextModelHash.empty() && classifierHash == m_contextModelHash;
+    if (classifierHash != m_modelHash && !contextModel)
+        throw InputError(m_file, fmt::format("was made with the model {}{}, not with {}: its levels do not "
+                                             "belong to this model's maps",
+                                             m_modelHash,
+                                             m_contextModelHash.empty() ? "" : " and " + m_contextModelHash,
+                                             classifierHash));
+    if (normalisation != m_normalisation)
+        throw InputError(m_file, "chose its levels on maps normalised per " + m_normalisation + ", not per " +
+                                     normalisation + " (--normalise " + m_normalisation + ")");
+    const std::string maps = recipe.mapsName(contextModel);
+    const std::string method = compute::toString(recipe.method);
+    const bool camRow = recipe.rule == "raw" && maps == method;
+    const std::string pixelLabels = recipe.kidneyLabel ? "organ" : "";
+    for (const Row& row : m_rows) {
+        const bool same =
+            camRow ? row.name == method && row.refines.empty() && !row.baseline
+                   : row.refines == maps && row.rule == recipe.rule &&
+                         (recipe.rule == "raw" || recipe.rule == "linked" || row.pixelLabels == pixelLabels);
+        if (!same)
+            continue;
+        if (!row.flavour.empty() && row.flavour != flavour)
+            throw InputError(m_file, "chose the level of '" + row.name + "' on " + row.flavour +
+                                         " maps, not " + flavour + " ones (--flavour " + row.flavour + ")");
+        return levelOfRow(row);
+    }
+    throw InputError(m_file,
+                     "has no row for " + recipe.describe() +
+                         " (evaluate makes refinement rows of one method, --refine; the 2.5D rows need "
+                         "--context-model): give the level with --level");
+}
+
+ChosenLevel ReportLevels::segmenterLevel(const std::string& segmenterHash) const
+{
+    for (const Row& row : m_rows)
+        if (!row.modelHash.empty() && row.modelHash == segmenterHash)
+            return levelOfRow(row);
+    throw InputError(m_file,
+                     "has no row of the U-Net " + segmenterHash +
+                         " (the U-Nets evaluate --proposals all saved beside it): give the level with "
+                         "--level");
 }
 
 } // namespace weaksight

@@ -1,5 +1,7 @@
 #include "core/research/ProposalStudy.h"
 
+#include "core/common/Error.h"
+
 #include <algorithm>
 #include <chrono>
 #include <cmath>
@@ -120,6 +122,7 @@ MethodResult scoreRefinement(const compute::EvaluationResult& result, const Crop
         });
     m.refines = method;
     m.rule = proposals::toString(kind);
+    m.flavour = compute::toString(options.cam.flavour);
     m.pixelLabels = organLabel ? "organ" : "";
     // CPU time of one refinement at one level (the crops ran on every core).
     const size_t crops = result.evaluated.indices[0].size() + result.evaluated.indices[1].size();
@@ -176,6 +179,20 @@ SegmenterSet segmenterSet(const CropDataset& dataset, const std::vector<size_t>&
     return set;
 }
 
+/// A U-Net's probability maps of crops `indices`, by dataset index.
+MapsByIndex probabilitiesOf(const compute::Segmenter& segmenter, const CropDataset& dataset,
+                            const std::vector<size_t>& indices)
+{
+    std::vector<compute::Image2D> images;
+    for (size_t index : indices)
+        images.push_back(dataset.image(index));
+    auto maps = segmenter.predict(images);
+    MapsByIndex out;
+    for (size_t n = 0; n < indices.size(); ++n)
+        out[indices[n]] = std::move(maps[n]);
+    return out;
+}
+
 /// Trains a U-Net, saves it where asked, and scores its probability maps on the evaluated crops.
 MethodResult trainAndScoreSegmenter(const std::string& name, const std::string& trainedOn,
                                     const SegmenterSet& train, const SegmenterSet& validation,
@@ -204,14 +221,8 @@ MethodResult trainAndScoreSegmenter(const std::string& name, const std::string& 
         segmenter.save(done.segmenterFiles.back().string());
     }
     MapsByIndex probabilities;
-    for (const auto& indices : result.evaluated.indices) {
-        std::vector<compute::Image2D> images;
-        for (size_t index : indices)
-            images.push_back(dataset.image(index));
-        auto maps = segmenter.predict(images);
-        for (size_t n = 0; n < indices.size(); ++n)
-            probabilities[indices[n]] = std::move(maps[n]);
-    }
+    for (const auto& indices : result.evaluated.indices)
+        probabilities.merge(probabilitiesOf(segmenter, dataset, indices));
     MethodResult m = compute::scoreProposal(
         name, result, dataset, options, result.thresholds, "p > %.2f",
         [&](size_t index, const uint8_t* truth) {
@@ -219,6 +230,7 @@ MethodResult trainAndScoreSegmenter(const std::string& name, const std::string& 
         },
         [&](size_t index, double level) { return above(probabilities.at(index), level); });
     m.segmenter = true;
+    m.modelHash = segmenter.contentHash();
     m.msPerCrop = 1000.0 * trained.seconds /
                   static_cast<double>(std::max<size_t>(1, train.images.size() * std::max(1, trained.epochs)));
     return m;
@@ -303,6 +315,16 @@ StacksByIndex sliceStacks(const compute::Classifier& classifier, const CropDatas
 
 /// The rule of the rows that keep what continues across slices (proposals::linkedAcrossSlices).
 constexpr const char* kLinkedRule = "linked";
+
+/// The names of the map sources beyond a method's own maps (`MethodResult::refines`).
+std::string acrossSlicesName(const std::string& method)
+{
+    return method + " ±1 slice";
+}
+std::string contextModelName(const std::string& method)
+{
+    return "2.5D " + method;
+}
 
 } // namespace
 
@@ -403,17 +425,17 @@ std::vector<MapSource> mapSources(const Study& in, compute::CamMethod method, co
                                         return mapsOf(in.classifier, in.dataset, crops, method, in.options);
                                     }}};
     if (in.study.volumetric && in.dataset.parameters().pixelSpacingMm == 0)
-        sources.push_back({methodName + " ±1 slice", "volumetric: " + methodName + " ±1 slice",
+        sources.push_back({acrossSlicesName(methodName), "volumetric: " + acrossSlicesName(methodName),
                            [&in, method](const std::vector<size_t>& crops) {
                                return volumetricMaps(in.classifier, in.dataset, crops, method, in.options);
                            }});
     if (in.study.contextClassifier)
-        sources.push_back(
-            {"2.5D " + methodName, "2.5D " + methodName, [&in, method](const std::vector<size_t>& crops) {
-                 compute::EvaluationOptions options = in.options;
-                 options.cache = in.study.contextCache; // keyed by that model's hash
-                 return mapsOf(*in.study.contextClassifier, in.dataset, crops, method, options);
-             }});
+        sources.push_back({contextModelName(methodName), contextModelName(methodName),
+                           [&in, method](const std::vector<size_t>& crops) {
+                               compute::EvaluationOptions options = in.options;
+                               options.cache = in.study.contextCache; // keyed by that model's hash
+                               return mapsOf(*in.study.contextClassifier, in.dataset, crops, method, options);
+                           }});
     return sources;
 }
 
@@ -438,6 +460,7 @@ void addLinkedRow(const Study& in, compute::CamMethod method, const std::vector<
         });
     m.refines = done.refinedMethod;
     m.rule = kLinkedRule;
+    m.flavour = compute::toString(in.options.cam.flavour);
     in.result.methods.push_back(std::move(m));
 }
 
@@ -472,6 +495,7 @@ void addRefinementRows(const Study& in, compute::CamMethod method, const std::ve
             [&](size_t index, double level) { return above(sourceMaps.at(index), level); });
         m.refines = source.name;
         m.rule = proposals::toString(ProposalKind::Raw);
+        m.flavour = compute::toString(in.options.cam.flavour);
         in.result.methods.push_back(std::move(m));
         for (const ProposalKind kind : in.study.refinements)
             in.result.methods.push_back(scoreRefinement(in.result, in.dataset, in.options, sourceMaps,
@@ -571,6 +595,84 @@ ProposalStudy addProposalRows(compute::EvaluationResult& result, const compute::
         addPseudoLabelRow(in, *method, sources, best, done);
     }
     return done;
+}
+
+std::string ProposalRecipe::mapsName(bool contextModel) const
+{
+    const std::string method = compute::toString(this->method);
+    const std::string maps = acrossSlices ? acrossSlicesName(method) : method;
+    return contextModel ? contextModelName(maps) : maps;
+}
+
+std::string ProposalRecipe::describe() const
+{
+    if (rule == kLinkedRule || rule == proposals::toString(ProposalKind::Raw))
+        return mapsName() + ", " + rule;
+    return mapsName() + ", " + rule + (kidneyLabel ? ", kidney label" : ", derived kidney");
+}
+
+bool isProposalRule(const std::string& rule)
+{
+    if (rule == kLinkedRule)
+        return true;
+    try {
+        proposals::proposalKindFromString(rule);
+        return true;
+    } catch (const std::invalid_argument&) {
+        return false;
+    }
+}
+
+std::vector<std::vector<uint8_t>> proposalMasks(const compute::Classifier& classifier,
+                                                const CropDataset& dataset, const std::vector<size_t>& crops,
+                                                const ProposalRecipe& recipe,
+                                                const compute::EvaluationOptions& options)
+{
+    if (!isProposalRule(recipe.rule))
+        throw InputError("no proposal rule '" + recipe.rule + "' (raw, anatomy, grow, watershed or linked)");
+    const bool linked = recipe.rule == kLinkedRule;
+    if ((linked || recipe.acrossSlices) && dataset.parameters().pixelSpacingMm > 0)
+        throw InputError(dataset.directory(),
+                         "holds crops resampled to a fixed pixel spacing: they share no "
+                         "pixel grid across slices, so maps cannot be linked or smoothed "
+                         "across slices (build it without --spacing)");
+    if (linked && recipe.acrossSlices)
+        throw InputError("the linked rule reads the adjacent slices' maps itself: leave out the smoothing "
+                         "across slices");
+    if (recipe.kidneyLabel && !dataset.hasLabels())
+        throw InputError(dataset.directory(), "has no kidney labels (labels.npy): use the derived kidney");
+    const int rows = dataset.parameters().rows, cols = dataset.parameters().cols;
+    std::vector<std::vector<uint8_t>> masks;
+    masks.reserve(crops.size());
+    if (linked) {
+        const StacksByIndex stacks = sliceStacks(classifier, dataset, crops, recipe.method, options);
+        for (size_t index : crops)
+            masks.push_back(
+                proposals::linkedAcrossSlices(stacks.at(index).view(rows, cols), recipe.level).pixels);
+        return masks;
+    }
+    const MapsByIndex maps = recipe.acrossSlices
+                                 ? volumetricMaps(classifier, dataset, crops, recipe.method, options)
+                                 : mapsOf(classifier, dataset, crops, recipe.method, options);
+    const ProposalKind kind = proposals::proposalKindFromString(recipe.rule);
+    for (size_t index : crops)
+        masks.push_back(kind == ProposalKind::Raw ? above(maps.at(index), recipe.level)
+                                                  : refinedProposal(dataset, index, maps.at(index), kind,
+                                                                    recipe.level, recipe.kidneyLabel)
+                                                        .pixels);
+    return masks;
+}
+
+std::vector<std::vector<uint8_t>> segmenterMasks(const compute::Segmenter& segmenter,
+                                                 const CropDataset& dataset, const std::vector<size_t>& crops,
+                                                 double level)
+{
+    const MapsByIndex probabilities = probabilitiesOf(segmenter, dataset, crops);
+    std::vector<std::vector<uint8_t>> masks;
+    masks.reserve(crops.size());
+    for (size_t index : crops)
+        masks.push_back(above(probabilities.at(index), level));
+    return masks;
 }
 
 } // namespace weaksight::research

@@ -84,6 +84,40 @@ ProposalStudy addProposalRows(compute::EvaluationResult& result, const compute::
                               const compute::CropDataset& dataset, const compute::EvaluationOptions& options,
                               const ProposalStudyOptions& study);
 
+/// One proposal of the study made on any crops (`cam-batch --proposals`): a rule applied to one
+/// CAM method's maps, exactly as the study's row of that rule makes it.
+struct ProposalRecipe {
+    compute::CamMethod method = compute::CamMethod::GradCamPlusPlus;
+    /// The maps smoothed across the adjacent slices of the same kidney (the "±1 slice" rows).
+    bool acrossSlices = false;
+    std::string rule = "raw"; ///< a proposal kind's name (proposals::toString), or "linked"
+    bool kidneyLabel = false; ///< within the dataset's kidney label instead of the derived kidney
+    double level = 0.5;       ///< the rule's one parameter (threshold, seed or marker level)
+    /// The name the study's rows give these maps (`MethodResult::refines`): "gradcam++",
+    /// "gradcam++ ±1 slice", and with `contextModel` (the maps of evaluate's --context-model)
+    /// "2.5D gradcam++".
+    std::string mapsName(bool contextModel = false) const;
+    /// The recipe's description for files and logs, e.g. "gradcam++ ±1 slice, grow, derived kidney".
+    std::string describe() const;
+};
+
+/// The rules a recipe can name: the proposal kinds and "linked".
+bool isProposalRule(const std::string& rule);
+
+/// The recipe's masks on `crops` (row-major 0/1 on each crop), in `crops` order; the maps come
+/// through `options` (its cache first, its normalisation). InputError for a recipe the dataset
+/// cannot make: slice context on resampled crops, the kidney label on a dataset without labels.
+std::vector<std::vector<uint8_t>> proposalMasks(const compute::Classifier& classifier,
+                                                const compute::CropDataset& dataset,
+                                                const std::vector<size_t>& crops,
+                                                const ProposalRecipe& recipe,
+                                                const compute::EvaluationOptions& options);
+
+/// A U-Net's proposals on `crops`: {probability > level}, in `crops` order.
+std::vector<std::vector<uint8_t>> segmenterMasks(const compute::Segmenter& segmenter,
+                                                 const compute::CropDataset& dataset,
+                                                 const std::vector<size_t>& crops, double level);
+
 /// The fraction of the gap closed: (method - raw) / (supervised - raw) on test IoU; nullopt when
 /// a figure is missing or the supervised bound is not above raw.
 std::optional<double> gapClosed(double method, double raw, double supervised);

@@ -7,13 +7,16 @@
 #include "core/research/ProposalStudy.h"
 
 #include "TestSupport.h"
+#include "core/common/Error.h"
 #include "core/compute/Device.h"
 #include "core/compute/Trainer.h"
 #include "core/masks/BinaryMask.h"
 #include "core/research/EvaluationReport.h"
 
 #include <algorithm>
+#include <cmath>
 #include <fstream>
+#include <functional>
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
 #include <random>
@@ -210,6 +213,9 @@ TEST(ProposalStudy, RefinementsAndUNetsAreScoredBesideTheMapsAndReported)
 
     EvaluationReportContext context;
     context.modelFile = "m.wsm";
+    context.modelHash = classifier.contentHash();
+    context.contextModelFile = "m-2.5d.wsm";
+    context.contextModelHash = contextClassifier.contentHash();
     context.normalisation = "crop";
     writeEvaluationReport(result, dataset, context, dir / "eval");
     std::stringstream report;
@@ -225,4 +231,87 @@ TEST(ProposalStudy, RefinementsAndUNetsAreScoredBesideTheMapsAndReported)
     for (const auto& m : json["methods"])
         organRow = organRow || (m["pixel_labels"] == "organ" && m["refines"] == "gradcam");
     EXPECT_TRUE(organRow);
+
+    // cam-batch --proposals --levels-from: every proposal row made again from its recipe, at the
+    // level the report chose on validation, gives that row's masks on every crop it scored.
+    const ReportLevels levels = ReportLevels::read(dir / "eval" / "results.json");
+    const auto iouOf = [&](const std::vector<uint8_t>& mask, size_t index) {
+        BinaryMask proposed(kCrop, kCrop), truth(kCrop, kCrop);
+        proposed.pixels = mask;
+        truth.pixels.assign(dataset.maskPixels(index), dataset.maskPixels(index) + kCrop * kCrop);
+        return overlap(proposed, truth).iou;
+    };
+    const auto reproduces = [&](const MethodResult& m, const std::vector<std::vector<uint8_t>>& masks) {
+        for (size_t n = 0; n < m.crops.size(); ++n)
+            if (std::abs(iouOf(masks[n], m.crops[n].datasetIndex) - m.crops[n].overlap.iou) > 1e-9)
+                return false;
+        return true;
+    };
+    int remade = 0;
+    for (const auto& m : result.methods) {
+        if (m.baseline || !m.all.chosen() || m.segmenter)
+            continue;
+        const bool contextRows = m.refines.rfind("2.5D ", 0) == 0;
+        research::ProposalRecipe recipe;
+        recipe.method = CamMethod::GradCam;
+        recipe.acrossSlices = m.refines.find("±1 slice") != std::string::npos;
+        recipe.rule = m.isCamRow() ? "raw" : m.rule;
+        recipe.kidneyLabel = m.pixelLabels == "organ";
+        const Classifier& maker = contextRows ? contextClassifier : classifier;
+        const ChosenLevel chosen = levels.levelOf(recipe, maker.contentHash(), "weaksight", "crop");
+        EXPECT_EQ(chosen.row, m.name);
+        EXPECT_DOUBLE_EQ(chosen.level, m.all.threshold) << m.name;
+        recipe.level = chosen.level;
+        std::vector<size_t> crops;
+        for (const auto& c : m.crops)
+            crops.push_back(c.datasetIndex);
+        EXPECT_TRUE(reproduces(m, research::proposalMasks(maker, dataset, crops, recipe, o))) << m.name;
+        ++remade;
+    }
+    EXPECT_EQ(remade, 1 + 6 + 4 + 4 + 1) << "the CAM row and every map-based proposal row";
+    for (const auto& file : done.segmenterFiles) {
+        const Segmenter unet = Segmenter::load(file.string(), "cpu");
+        const ChosenLevel chosen = levels.segmenterLevel(unet.contentHash());
+        const MethodResult* m = row(result, chosen.row);
+        ASSERT_NE(m, nullptr) << chosen.row;
+        ASSERT_TRUE(m->segmenter);
+        std::vector<size_t> crops;
+        for (const auto& c : m->crops)
+            crops.push_back(c.datasetIndex);
+        EXPECT_TRUE(reproduces(*m, research::segmenterMasks(unet, dataset, crops, chosen.level))) << m->name;
+    }
+    // Levels chosen for another model's maps, other definitions or another normalisation, or for a
+    // proposal the report has no row of, are refused by name.
+    research::ProposalRecipe grow;
+    grow.method = CamMethod::GradCam;
+    grow.rule = "grow";
+    const auto refusal = [&](const std::function<void()>& lookup) {
+        try {
+            lookup();
+        } catch (const InputError& e) {
+            return std::string(e.what());
+        }
+        return std::string("accepted");
+    };
+    EXPECT_NE(
+        refusal([&] { levels.levelOf(grow, "another-model", "weaksight", "crop"); }).find("another-model"),
+        std::string::npos);
+    EXPECT_NE(refusal([&] {
+                  levels.levelOf(grow, classifier.contentHash(), "weaksight", "case");
+              }).find("--normalise crop"),
+              std::string::npos);
+    grow.method = CamMethod::ScoreCam;
+    EXPECT_NE(refusal([&] {
+                  levels.levelOf(grow, classifier.contentHash(), "weaksight", "crop");
+              }).find("has no row for scorecam, grow, derived kidney"),
+              std::string::npos);
+    research::ProposalRecipe rawMaps;
+    rawMaps.method = CamMethod::GradCam;
+    EXPECT_NE(refusal([&] {
+                  levels.levelOf(rawMaps, classifier.contentHash(), "torchcam", "crop");
+              }).find("--flavour weaksight"),
+              std::string::npos);
+    EXPECT_NE(
+        refusal([&] { levels.segmenterLevel(classifier.contentHash()); }).find("has no row of the U-Net"),
+        std::string::npos);
 }
