@@ -1,18 +1,19 @@
 // weaksight cam: class-activation maps of one crop with a saved model, written as NIfTI.
 #include "app/Commands.h"
+#include "core/cases/KitsCase.h"
 #include "core/common/Error.h"
 #include "core/compute/CamEngine.h"
 #include "core/compute/Device.h"
 #include "core/compute/PhysicalScale.h"
 #include "core/dataset/KidneyCrops.h"
 #include "core/io/VolumeIo.h"
-
-#include <spdlog/fmt/fmt.h>
-#include <spdlog/spdlog.h>
+#include "core/research/TrainingReport.h"
 
 #include <chrono>
 #include <filesystem>
 #include <iostream>
+#include <spdlog/fmt/fmt.h>
+#include <spdlog/spdlog.h>
 
 namespace fs = std::filesystem;
 
@@ -48,10 +49,12 @@ Image2DFile resampledTo(const Image2DFile& image, double spacing)
     return {rows, cols, spacing, spacing, std::vector<float>(hu.begin(), hu.end())};
 }
 
-/// The crop of `cam`: the model's input (planes of HU) and the grid its maps are written on.
+/// A crop of `cam`: the model's input (planes of HU) and the grid its maps are written on.
 struct CamInput {
     compute::Image2D input;
     Image2DFile grid; ///< size and pixel spacing (its pixels unused)
+    std::string side; ///< a kidney crop's side ("right", "left"); empty for a whole image
+    CropBox box;      ///< a kidney crop's box on the slice
 };
 
 /// The scale note, and whether the model's pixel spacing needs the image resampled.
@@ -68,8 +71,9 @@ bool resampleToModel(const compute::ModelDescription& model, int rows, int cols,
     return resample;
 }
 
-/// One canonical axial slice of a volume, with a 2.5D model's context planes, at the model's scale.
-CamInput volumeInput(const CamCommandOptions& o, const compute::ModelDescription& model)
+/// The whole canonical axial slice of a volume (--crop whole), with a 2.5D model's context
+/// planes, at the model's scale.
+CamInput wholeSliceInput(const CamCommandOptions& o, const compute::ModelDescription& model)
 {
     const CtVolume ct = readCtVolume(o.input);
     if (o.slice >= ct.slices())
@@ -99,6 +103,56 @@ CamInput volumeInput(const CamCommandOptions& o, const compute::ModelDescription
     return in;
 }
 
+/// The case of `cam`'s volume: with --labels that segmentation (and --label-table); a KiTS case's
+/// imaging file with its case's labels; else the volume alone.
+CaseFiles caseOfVolume(const CamCommandOptions& o)
+{
+    const fs::path input = o.input;
+    if (!o.labels.empty())
+        return pairedCase(input, o.labels,
+                          o.labelTable.empty() ? std::nullopt : std::optional<fs::path>(o.labelTable));
+    if (input.filename() == "imaging.nii.gz" && looksLikeCaseDirectory(input.parent_path()))
+        return describeCaseDirectory(input.parent_path());
+    return describeVolumeFile(input, VolumeRole::Imaging);
+}
+
+/// The workstation's crops of one axial slice (--crop kidney, the default): a box per kidney where
+/// the case has kidney labels, else one per half of the slice, of the model's crop size at its
+/// physical scale; with a 2.5D model's context planes.
+std::vector<CamInput> kidneyCropInputs(const CamCommandOptions& o, const compute::ModelDescription& model)
+{
+    const LoadedCase loaded = loadCase(caseOfVolume(o));
+    const CtVolume& ct = *loaded.imaging;
+    if (o.slice >= ct.slices())
+        throw InputError(o.input,
+                         fmt::format("has {} axial slices; --slice {} does not exist", ct.slices(), o.slice));
+    const int trained = trainedCropRows(o.model);
+    const int size = o.cropSize > 0 ? o.cropSize : trained > 0 ? trained : 150;
+    resampleToModel(model, size, size, ct.spacing[1], ct.spacing[2]);
+    const CropSampling sampling = cropSampling(model, size, ct.spacing[1], ct.spacing[2]);
+    const auto centres =
+        loaded.labels ? std::optional<KidneyCentres>(KidneyCentres(*loaded.labels)) : std::nullopt;
+    const auto [rows, cols] = sampling.extent();
+    const double rowSpacing = sampling.steps ? model.pixelSpacingMm : ct.spacing[1];
+    const double colSpacing = sampling.steps ? model.pixelSpacingMm : ct.spacing[2];
+    std::vector<CamInput> inputs;
+    for (const auto& crop :
+         cropsOnSlice(centres ? &*centres : nullptr, o.slice, ct.rows(), ct.cols(), rows, cols))
+        inputs.push_back({cutCropForModel(ct, o.slice, crop.box, sampling, model.context),
+                          {size, size, rowSpacing, colSpacing, {}},
+                          crop.side,
+                          crop.box});
+    if (inputs.empty())
+        throw InputError(o.input, fmt::format("has no kidney on or near slice {} (its labels place no crop): "
+                                              "give another slice or --crop whole",
+                                              o.slice));
+    std::cout << fmt::format("crops: {} ({}x{} pixels, {} x {} slice pixels each)\n",
+                             centres && centres->hasKidney() ? "on the kidneys of the labels"
+                                                             : "the slice's halves (no kidney labels)",
+                             size, size, rows, cols);
+    return inputs;
+}
+
 /// A 2D image file (a crop), at the model's scale.
 CamInput imageInput(const CamCommandOptions& o, const compute::ModelDescription& model)
 {
@@ -114,27 +168,25 @@ CamInput imageInput(const CamCommandOptions& o, const compute::ModelDescription&
     return in;
 }
 
-} // namespace
-
-int runCam(const CamCommandOptions& o)
+/// One crop's maps of every method, printed and written (NAME_SIDE_METHOD.nii.gz as needed).
+void writeCropMaps(const CamCommandOptions& o, const compute::Classifier& model, const CamInput& in,
+                   const std::vector<compute::CamMethod>& methods, compute::CamFlavour flavour,
+                   bool manyCrops)
 {
-    compute::configureCpuThreads(o.threads);
-    const auto model = compute::Classifier::load(o.model, o.device);
-    // The crop: a 2D image, or one canonical axial slice of a volume (with its context planes).
-    const CamInput in =
-        o.slice >= 0 ? volumeInput(o, model.description()) : imageInput(o, model.description());
     const Image2DFile& crop = in.grid;
-    const auto flavour = compute::camFlavourFromString(o.flavour);
-    std::vector<compute::CamMethod> methods;
-    if (o.method == "all")
-        methods = compute::camMethodsOf(flavour);
-    else
-        methods.push_back(compute::camMethodFromString(o.method));
-
     const std::vector<compute::Image2D> crops{in.input};
-    std::cout << fmt::format("model {} ({}, hash {}) on {}; crop {}x{}; lesion probability {:.4f}\n",
-                             o.model, model.description().architecture, model.contentHash(), model.deviceName(),
+    std::cout << fmt::format("{}crop {}x{}; lesion probability {:.4f}\n",
+                             in.side.empty()
+                                 ? std::string()
+                                 : fmt::format("{} kidney: box at row {}, column {} of the slice; ", in.side,
+                                               in.box.row0, in.box.col0),
                              crop.rows, crop.cols, model.lesionProbability(crops)[0]);
+    const auto fileFor = [&](const std::string& path, const std::string& method) {
+        fs::path file = path;
+        if (manyCrops)
+            file = withSuffix(file, in.side);
+        return methods.size() > 1 ? withSuffix(file, method) : file;
+    };
     for (const auto method : methods) {
         compute::CamOptions options;
         options.method = method;
@@ -152,18 +204,42 @@ int runCam(const CamCommandOptions& o)
         std::cout << fmt::format("{:<16} {:8.1f} ms  score {:.4f}  raw {}x{} max {:.4g}{}\n", name, ms,
                                  result.targetScore, result.raw.rows, result.raw.cols, result.raw.max(),
                                  result.degenerate ? "  DEGENERATE (" + result.degenerateReason + ")" : "");
-        const bool many = methods.size() > 1;
         if (!o.out.empty()) {
             Image2DFile map{crop.rows, crop.cols, crop.rowSpacing, crop.colSpacing, result.upsampled.values};
-            writeImage2D(map, many ? withSuffix(o.out, name) : fs::path(o.out));
+            writeImage2D(map, fileFor(o.out, name));
         }
         if (!o.outRaw.empty()) {
             // One raw cell covers (crop / map) pixels.
             Image2DFile raw{result.raw.rows, result.raw.cols, crop.rowSpacing * crop.rows / result.raw.rows,
                             crop.colSpacing * crop.cols / result.raw.cols, result.raw.values};
-            writeImage2D(raw, many ? withSuffix(o.outRaw, name) : fs::path(o.outRaw));
+            writeImage2D(raw, fileFor(o.outRaw, name));
         }
     }
+}
+
+} // namespace
+
+int runCam(const CamCommandOptions& o)
+{
+    compute::configureCpuThreads(o.threads);
+    const auto model = compute::Classifier::load(o.model, o.device);
+    // The crops: a 2D image, or a volume's slice (its kidney crops, or the whole slice), with a
+    // 2.5D model's context planes.
+    const std::vector<CamInput> inputs =
+        o.slice < 0         ? std::vector<CamInput>{imageInput(o, model.description())}
+        : o.crop == "whole" ? std::vector<CamInput>{wholeSliceInput(o, model.description())}
+                            : kidneyCropInputs(o, model.description());
+    const auto flavour = compute::camFlavourFromString(o.flavour);
+    std::vector<compute::CamMethod> methods;
+    if (o.method == "all")
+        methods = compute::camMethodsOf(flavour);
+    else
+        methods.push_back(compute::camMethodFromString(o.method));
+
+    std::cout << fmt::format("model {} ({}, hash {}) on {}\n", o.model, model.description().architecture,
+                             model.contentHash(), model.deviceName());
+    for (const CamInput& in : inputs)
+        writeCropMaps(o, model, in, methods, flavour, inputs.size() > 1);
     return 0;
 }
 

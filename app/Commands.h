@@ -8,6 +8,7 @@ namespace weaksight::app {
 
 struct GuiOptions {
     std::string path;
+    std::string image, labels, labelTable; ///< a CT paired with a segmentation (and its table)
     bool demo = false;
     std::string language; ///< "" = the settings' choice (or the system's), "en", "uk"
 };
@@ -29,6 +30,8 @@ struct CaseInfoOptions {
     std::string path;
     bool json = false;
     std::string role = "auto";
+    std::string labels;     ///< a segmentation paired with the image
+    std::string labelTable; ///< what the segmentation's values mean (JSON, ITK-SNAP, .seg.nrrd)
 };
 
 struct PhantomCommandOptions {
@@ -58,6 +61,10 @@ struct CamCommandOptions {
     std::string model;
     std::string input;
     int slice = -1;
+    std::string crop = "kidney"; ///< of a volume's slice: the workstation's kidney crops, or "whole"
+    int cropSize = 0;            ///< crop pixels; 0 = the model's training crops (else 150)
+    std::string labels;          ///< the volume's segmentation (places the kidney crops)
+    std::string labelTable;
     std::string method = "gradcam";
     std::string flavour = "weaksight"; ///< whose definitions (weaksight, pytorch-grad-cam, torchcam)
     int target = 1;
@@ -88,6 +95,7 @@ struct DatasetBuildCommandOptions {
     int contextSlices = 0;      ///< planes each side for 2.5D models (context.npy)
     double contextSpacingMm = 5.0;
     int threads = 0;
+    std::string labelTable; ///< what the segmentations' values mean (default: KiTS's)
 };
 
 struct TrainCommandOptions {
@@ -146,6 +154,17 @@ struct CamBatchCommandOptions : BatchCamOptions {
     std::string split = "all";
     std::string crops = "lesion";
     std::string shard = "0/1";
+    /// Issue 16's proposals of each method's maps: rules (raw, anatomy, grow, watershed, linked)
+    /// written as masks into `proposalsOut`, at `level` or at the levels `levelsFrom` (an
+    /// evaluation's results.json) chose on validation.
+    std::vector<std::string> proposals;
+    bool acrossSlices = false;      ///< the maps smoothed across the adjacent slices first
+    std::string region = "derived"; ///< derived (from HU) or label (the dataset's kidney label)
+    std::string segmenter;          ///< a U-Net whose proposals are written too
+    double level = 0.5;
+    std::string levelsFrom;
+    std::string proposalsOut;
+    std::string normalise;           ///< crop, case or none; default: the report's (--levels-from), else crop
     std::vector<std::string> inputs; ///< cam-merge
 };
 

@@ -58,15 +58,25 @@ int runGui(const GuiOptions& options, int argc, char** argv)
     ui::MainWindow window;
     window.show();
     const QString path = QString::fromStdString(options.path);
-    QTimer::singleShot(0, &window, [&window, path, demo = options.demo] {
+    QTimer::singleShot(0, &window, [&window, path, &options] {
         // A correction left by a crashed session comes first (its dataset and case).
         if (window.offerRecovery())
             return;
-        // A path given, else the demo when asked for or on a first start, else the last dataset.
+        // A CT with its segmentation, else a path given, else the demo when asked for or on a first
+        // start, else the last dataset.
         const QStringList recent = ui::Workspace::recentDatasets();
-        if (!path.isEmpty())
+        // `weaksight gui CT --labels SEG` pairs the path given too.
+        const QString image = !options.image.empty()    ? QString::fromStdString(options.image)
+                              : !options.labels.empty() ? path
+                                                        : QString();
+        if (!image.isEmpty() && !options.labels.empty())
+            window.openImageWithLabels(image, QString::fromStdString(options.labels),
+                                       QString::fromStdString(options.labelTable));
+        else if (!image.isEmpty())
+            window.openPath(image);
+        else if (!path.isEmpty())
             window.openPath(path);
-        else if (demo || recent.isEmpty() || !QFileInfo::exists(recent.front()))
+        else if (options.demo || recent.isEmpty() || !QFileInfo::exists(recent.front()))
             window.openDemo();
         else
             window.openPath(recent.front());

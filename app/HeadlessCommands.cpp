@@ -1,13 +1,13 @@
 #include "app/Commands.h"
+#include "app/ProgressLine.h"
 #include "core/cases/CaseInfo.h"
 #include "core/common/Error.h"
 #include "core/compute/Device.h"
 #include "core/phantom/Phantom.h"
 
-#include <spdlog/spdlog.h>
-
 #include <chrono>
 #include <iostream>
+#include <spdlog/spdlog.h>
 
 namespace weaksight::app {
 
@@ -29,7 +29,11 @@ int runCaseInfo(const CaseInfoOptions& options)
                             : options.role == "labels" ? VolumeRole::Labels
                                                        : VolumeRole::Auto;
     try {
-        const auto info = caseInfo(options.path, role);
+        const auto optionalPath = [](const std::string& path) {
+            return path.empty() ? std::nullopt : std::optional<std::filesystem::path>(path);
+        };
+        const auto info =
+            caseInfo(options.path, role, optionalPath(options.labels), optionalPath(options.labelTable));
         if (options.json)
             std::cout << info.dump(2) << "\n";
         else
@@ -53,13 +57,10 @@ int runPhantom(const PhantomCommandOptions& options)
         phantom.sliceThicknesses = options.thicknesses;
     phantom.lesionFreeFraction = options.lesionFreeFraction;
     phantom.firstIndex = options.first;
-    const auto start = std::chrono::steady_clock::now();
+    ProgressLine progress;
     writePhantomDataset(phantom, options.out, options.cases, [&](int done, int total) {
-        const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-        std::cerr << "\rphantom: " << done << " / " << total << " cases (" << static_cast<int>(seconds) << " s)"
-                  << std::flush;
+        progress("phantom cases", static_cast<size_t>(done), static_cast<size_t>(total));
     });
-    std::cerr << "\n";
     spdlog::info("wrote {} synthetic cases to {}", options.cases, options.out);
     return 0;
 }

@@ -1,6 +1,7 @@
 // The headless research pipeline: weaksight dataset build, train, evaluate, cam-batch, cam-merge
 // (bench train is in main.cpp).
 #include "app/Commands.h"
+#include "app/ProgressLine.h"
 #include "core/common/Error.h"
 #include "core/compute/CamCache.h"
 #include "core/compute/Device.h"
@@ -8,6 +9,7 @@
 #include "core/compute/PhysicalScale.h"
 #include "core/compute/Trainer.h"
 #include "core/dataset/DatasetBuilder.h"
+#include "core/io/AtomicFile.h"
 #include "core/research/EvaluationReport.h"
 #include "core/research/ProposalStudy.h"
 #include "core/research/TrainingReport.h"
@@ -28,16 +30,6 @@
 namespace fs = std::filesystem;
 
 namespace weaksight::app {
-
-std::string formatDuration(double seconds)
-{
-    const auto s = static_cast<long long>(seconds + 0.5);
-    if (s >= 3600)
-        return fmt::format("{}h{:02}m", s / 3600, (s % 3600) / 60);
-    if (s >= 60)
-        return fmt::format("{}m{:02}s", s / 60, s % 60);
-    return fmt::format("{}s", s);
-}
 
 int runDatasetBuild(const DatasetBuildCommandOptions& o)
 {
@@ -70,6 +62,7 @@ int runDatasetBuild(const DatasetBuildCommandOptions& o)
                                  o.spacingOfModel);
     }
     options.contextSlices = o.contextSlices;
+    options.labelTable = o.labelTable;
     options.contextSpacingMm = o.contextSpacingMm;
     if (!o.spacingOfModel.empty() && o.contextSlices == 0) { // a 2.5D model's planes too
         const auto context = compute::Classifier::load(o.spacingOfModel, "cpu").description().context;
@@ -159,7 +152,6 @@ int runTrain(const TrainCommandOptions& o)
 
 // ---- evaluate, cam-batch, cam-merge ------------------------------------------------------
 
-
 namespace {
 
 /// The methods named (or "all" of the flavour's); a method the flavour's library lacks is an error.
@@ -212,33 +204,6 @@ void warnIfScalesDiffer(const compute::ModelDescription& model, const compute::D
                                  "heatmaps show another physical scale than it learned\n",
                                  text(model.pixelSpacingMm), text(dataset.pixelSpacingMm));
 }
-
-/// A progress line on the terminal (rewritten in place) or every 10 s in a log.
-class ProgressLine {
-public:
-    void operator()(const std::string& stage, size_t done, size_t total)
-    {
-        const auto now = std::chrono::steady_clock::now();
-        const bool last = done == total;
-        if (stage != m_stage) {
-            m_stage = stage;
-            m_stageStart = now;
-        }
-        if (!last && now - m_last < std::chrono::milliseconds(m_terminal ? 200 : 10000))
-            return;
-        m_last = now;
-        const double elapsed = std::chrono::duration<double>(now - m_stageStart).count();
-        const double eta = done ? elapsed / static_cast<double>(done) * static_cast<double>(total - done) : 0.0;
-        std::cerr << fmt::format("{}{} {}/{} ETA {}{}", m_terminal ? "\r" : "", stage, done, total, formatDuration(eta),
-                                 m_terminal && !last ? "      " : "\n")
-                  << std::flush;
-    }
-
-private:
-    bool m_terminal = ::isatty(STDERR_FILENO);
-    std::string m_stage;
-    std::chrono::steady_clock::time_point m_last{}, m_stageStart{};
-};
 
 } // namespace
 
@@ -372,6 +337,10 @@ int runEvaluate(const EvaluateCommandOptions& o)
     if (o.proposals != "none")
         context.contextModelNote = addProposalStudy(o, result, model, contextModel ? &*contextModel : nullptr,
                                                     dataset, options, out, cacheFile);
+    if (contextModel) {
+        context.contextModelFile = o.contextModel;
+        context.contextModelHash = contextModel->contentHash();
+    }
     context.modelFile = o.model;
     context.modelHash = model.contentHash();
     context.architecture = model.description().architecture;
@@ -405,6 +374,139 @@ int runEvaluate(const EvaluateCommandOptions& o)
     return 0;
 }
 
+namespace {
+
+/// A proposal file's name: "gradcam++_grow_derived-kidney.npy", "gradcam++-across-slices_raw.npy".
+std::string proposalFileName(const research::ProposalRecipe& recipe)
+{
+    std::string name =
+        compute::toString(recipe.method) + (recipe.acrossSlices ? "-across-slices" : "") + "_" + recipe.rule;
+    if (recipe.rule != "raw" && recipe.rule != "linked")
+        name += recipe.kidneyLabel ? "_kidney-label" : "_derived-kidney";
+    return name + ".npy";
+}
+
+/// Masks as a NumPy uint8 array (count x rows x cols), whole or not at all.
+void writeMaskArray(const fs::path& path, const std::vector<std::vector<uint8_t>>& masks, int rows, int cols)
+{
+    io::writeAtomically(path, [&](const fs::path& temporary) {
+        std::ofstream out(temporary, std::ios::binary);
+        out << compute::npyHeader("|u1", masks.size(), rows, cols);
+        for (const auto& mask : masks)
+            out.write(reinterpret_cast<const char*>(mask.data()), static_cast<std::streamsize>(mask.size()));
+        out.flush();
+        if (!out)
+            throw InputError(path, "cannot be written (disk full?)");
+    });
+}
+
+double proposedFraction(const std::vector<std::vector<uint8_t>>& masks)
+{
+    double proposed = 0, pixels = 0;
+    for (const auto& mask : masks) {
+        proposed += static_cast<double>(std::count(mask.begin(), mask.end(), uint8_t{1}));
+        pixels += static_cast<double>(mask.size());
+    }
+    return pixels > 0 ? proposed / pixels : 0.0;
+}
+
+/// What cam-batch --proposals / --segmenter will write, settled (levels looked up, U-Net loaded)
+/// before any heatmap is computed, so a wrong report or file fails at once.
+struct BatchProposalPlan {
+    struct Item {
+        research::ProposalRecipe recipe;
+        std::string levelFrom;
+    };
+    std::vector<Item> recipes;
+    std::optional<compute::Segmenter> segmenter;
+    double segmenterLevel = 0.5;
+    std::string segmenterLevelFrom;
+    compute::MapNormalisation normalisation = compute::MapNormalisation::PerCrop;
+};
+
+BatchProposalPlan planBatchProposals(const CamBatchCommandOptions& o, const compute::Classifier& model)
+{
+    BatchProposalPlan plan;
+    if (o.proposals.empty() && o.segmenter.empty())
+        return plan;
+    if (o.proposalsOut.empty())
+        throw InputError("--proposals and --segmenter write masks: give the folder with --proposals-out");
+    std::optional<ReportLevels> report;
+    if (!o.levelsFrom.empty())
+        report = ReportLevels::read(o.levelsFrom);
+    // Asked for, else the report's (its levels were chosen on those maps), else per crop.
+    plan.normalisation = compute::mapNormalisationFromString(!o.normalise.empty() ? o.normalise
+                                                             : report             ? report->normalisation()
+                                                                                  : std::string("crop"));
+    const std::string from = "--level";
+    for (const auto method : parseMethods(o.methods, compute::camFlavourFromString(o.flavour)))
+        for (const auto& rule : o.proposals) {
+            if (!research::isProposalRule(rule))
+                throw InputError("--proposals: no rule '" + rule +
+                                 "' (raw, anatomy, grow, watershed, linked)");
+            BatchProposalPlan::Item item{{method, o.acrossSlices, rule, o.region == "label", o.level}, from};
+            if (report) {
+                const auto chosen = report->levelOf(item.recipe, model.contentHash(), o.flavour,
+                                                    compute::toString(plan.normalisation));
+                item.recipe.level = chosen.level;
+                item.levelFrom = "validation: " + chosen.row;
+            }
+            plan.recipes.push_back(std::move(item));
+        }
+    if (!o.segmenter.empty()) {
+        plan.segmenter = compute::Segmenter::load(o.segmenter, o.device);
+        plan.segmenterLevel = o.level;
+        plan.segmenterLevelFrom = from;
+        if (report) {
+            const auto chosen = report->segmenterLevel(plan.segmenter->contentHash());
+            plan.segmenterLevel = chosen.level;
+            plan.segmenterLevelFrom = "validation: " + chosen.row;
+        }
+    }
+    return plan;
+}
+
+/// Each planned proposal's masks of `crops` as OUT/NAME.npy (rows in OUT/crops.tsv order), listed
+/// with their levels in OUT/proposals.tsv.
+void writeBatchProposals(const BatchProposalPlan& plan, const fs::path& out, const compute::Classifier& model,
+                         const compute::CropDataset& dataset, const std::vector<size_t>& crops,
+                         const compute::EvaluationOptions& options, const std::string& segmenterFile)
+{
+    fs::create_directories(out);
+    std::ostringstream index;
+    index << "row\tdataset_index\tcase\tslice\tside\tsplit\tlesion\n";
+    for (size_t row = 0; row < crops.size(); ++row) {
+        const auto& r = dataset.records()[crops[row]];
+        index << row << "\t" << crops[row] << "\t" << r.caseId << "\t" << r.slice << "\t" << r.side << "\t"
+              << compute::toString(r.split) << "\t" << (r.lesion ? 1 : 0) << "\n";
+    }
+    io::writeAtomically(out / "crops.tsv",
+                        [&](const fs::path& temporary) { std::ofstream(temporary) << index.str(); });
+    const int rows = dataset.parameters().rows, cols = dataset.parameters().cols;
+    std::ostringstream table;
+    table << "file\tproposal\tlevel\tlevel_from\tproposed_fraction\n";
+    const auto write = [&](const std::string& file, const std::string& what, double level,
+                           const std::string& from, const std::vector<std::vector<uint8_t>>& masks) {
+        writeMaskArray(out / file, masks, rows, cols);
+        table << fmt::format("{}\t{}\t{:.4f}\t{}\t{:.6f}\n", file, what, level, from,
+                             proposedFraction(masks));
+        std::cout << fmt::format("{} (level {:.2f}, {}) -> {}\n", what, level, from, (out / file).string())
+                  << std::flush;
+    };
+    for (const auto& item : plan.recipes)
+        write(proposalFileName(item.recipe), item.recipe.describe(), item.recipe.level, item.levelFrom,
+              research::proposalMasks(model, dataset, crops, item.recipe, options));
+    if (plan.segmenter)
+        write("unet-" + plan.segmenter->contentHash().substr(0, 12) + ".npy",
+              "U-Net " + fs::path(segmenterFile).filename().string(), plan.segmenterLevel,
+              plan.segmenterLevelFrom,
+              research::segmenterMasks(*plan.segmenter, dataset, crops, plan.segmenterLevel));
+    io::writeAtomically(out / "proposals.tsv",
+                        [&](const fs::path& temporary) { std::ofstream(temporary) << table.str(); });
+}
+
+} // namespace
+
 int runCamBatch(const CamBatchCommandOptions& o)
 {
     int shardIndex = 0, shardCount = 1;
@@ -423,6 +525,7 @@ int runCamBatch(const CamBatchCommandOptions& o)
         indices.push_back(i);
     }
     warnIfScalesDiffer(model.description(), dataset.parameters());
+    const BatchProposalPlan plan = planBatchProposals(o, model);
     const auto part = compute::shardOf(indices, shardIndex, shardCount);
     compute::CamCache cache(o.out, model.contentHash());
     std::cout << fmt::format("shard {}/{}: {} of {} crops, {} methods, on {}; {} heatmaps already in {}\n", shardIndex,
@@ -444,6 +547,14 @@ int runCamBatch(const CamBatchCommandOptions& o)
     const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
     std::cout << fmt::format("{} heatmaps computed in {:.1f} s ({:.1f} maps/s); {} in {}\n", computedTotal, seconds,
                              computedTotal / std::max(seconds, 1e-9), cache.size(), o.out);
+    if (!plan.recipes.empty() || plan.segmenter) {
+        compute::EvaluationOptions options;
+        options.cam = camOptionsOf(o);
+        options.normalisation = plan.normalisation;
+        options.batchSize = o.batch;
+        options.cache = &cache;
+        writeBatchProposals(plan, o.proposalsOut, model, dataset, part, options, o.segmenter);
+    }
     return 0;
 }
 

@@ -82,6 +82,15 @@ void addGuiCommand(CLI::App& cli, app::GuiOptions& gui)
         ->add_option("--language", gui.language,
                      "Interface language for this run (default: the settings' choice)")
         ->check(CLI::IsMember({"en", "uk"}));
+    guiCmd->add_option("--image", gui.image, "A CT volume (file or DICOM folder) to open with --labels")
+        ->check(CLI::ExistingPath);
+    guiCmd->add_option("--labels", gui.labels, "A segmentation of --image (checked for the same grid)")
+        ->check(CLI::ExistingFile);
+    guiCmd
+        ->add_option("--label-table", gui.labelTable,
+                     "What the segmentation's values mean: JSON, ITK-SNAP label description or .seg.nrrd "
+                     "(default: the segmentation's own or the one beside it)")
+        ->check(CLI::ExistingFile);
 }
 
 void addCaseInfoCommand(CLI::App& cli, app::CaseInfoOptions& caseInfo, Commands& commands)
@@ -95,6 +104,14 @@ void addCaseInfoCommand(CLI::App& cli, app::CaseInfoOptions& caseInfo, Commands&
     caseInfoCmd
         ->add_option("--as", caseInfo.role, "Treat a single file as 'image' or 'labels' (default: by type)")
         ->check(CLI::IsMember({"auto", "image", "labels"}));
+    caseInfoCmd
+        ->add_option("--labels", caseInfo.labels, "A segmentation of the image (checked for the same grid)")
+        ->check(CLI::ExistingFile);
+    caseInfoCmd
+        ->add_option("--label-table", caseInfo.labelTable,
+                     "What the label values mean: a JSON table, an ITK-SNAP label description file or a "
+                     "Slicer .seg.nrrd (default: KiTS's for KiTS folders, else the segmentation's own)")
+        ->check(CLI::ExistingFile);
     commands.push_back({caseInfoCmd, [&caseInfo] {
                             return app::runCaseInfo(caseInfo);
                         }});
@@ -136,9 +153,11 @@ void addStoreCommands(CLI::App& cli, app::StoreCommandOptions& store, Commands& 
         cli.add_subcommand("export", "Export curated masks (NIfTI + provenance JSON, PNG, COCO)");
     exportCmd->add_option("--db", store.db, "Annotation store")->required()->check(CLI::ExistingFile);
     exportCmd->add_option("--out", store.out, "Output folder")->required();
-    exportCmd->add_option("--format", store.formats, "nifti, png and/or coco (comma-separated)")
+    exportCmd
+        ->add_option("--format", store.formats,
+                     "nifti, seg-nrrd (3D Slicer), png and/or coco (with the slice images; comma-separated)")
         ->delimiter(',')
-        ->check(CLI::IsMember({"nifti", "png", "coco"}));
+        ->check(CLI::IsMember({"nifti", "seg-nrrd", "png", "coco"}));
     exportCmd->add_option("--cases", store.cases, "Only these cases (comma-separated)")->delimiter(',');
     exportCmd->add_option("--status", store.statuses, "Decisions to export (default accepted,corrected)")
         ->delimiter(',')
@@ -177,6 +196,20 @@ void addCamCommand(CLI::App& cli, app::CamCommandOptions& cam, Commands& command
                      "2D crop in HU (NIfTI or any ITK 2D format), or a 3D volume with --slice")
         ->required();
     camCmd->add_option("--slice", cam.slice, "Axial slice of a 3D volume (canonical index, inferior = 0)");
+    camCmd
+        ->add_option(
+            "--crop", cam.crop,
+            "Of a volume's slice: kidney (the workstation's crops, one per kidney; default) or whole")
+        ->check(CLI::IsMember({"kidney", "whole"}));
+    camCmd
+        ->add_option("--crop-size", cam.cropSize,
+                     "Crop pixels (default: the model's training crops, else 150)")
+        ->check(CLI::Range(8, 4096));
+    camCmd
+        ->add_option("--labels", cam.labels, "The volume's segmentation: the kidney crops sit on its kidneys")
+        ->check(CLI::ExistingFile);
+    camCmd->add_option("--label-table", cam.labelTable, "What the segmentation's values mean")
+        ->check(CLI::ExistingFile);
     camCmd->add_option(
         "--method", cam.method,
         "cam, gradcam, gradcam++, smoothgradcam++, scorecam, scorecam-fast, xgradcam, layercam, "
@@ -255,6 +288,10 @@ void addDatasetCommands(CLI::App& cli, app::DatasetBuildCommandOptions& datasetB
         ->add_option("--context-spacing", datasetBuild.contextSpacingMm,
                      "Distance between those planes in mm, interpolated between slices (default 5)")
         ->check(CLI::Range(0.1, 50.0));
+    datasetBuildCmd
+        ->add_option("--label-table", datasetBuild.labelTable,
+                     "What every case's label values mean (JSON, ITK-SNAP or .seg.nrrd; default: KiTS's)")
+        ->check(CLI::ExistingFile);
     datasetBuildCmd->add_option(
         "--sanity-square", datasetBuild.sanitySquare,
         "Paste an N-pixel black square top-left in every lesion crop (the method's sanity check)");
@@ -387,6 +424,33 @@ void addCamBatchCommands(CLI::App& cli, app::CamBatchCommandOptions& camBatch, C
         ->check(CLI::IsMember({"lesion", "all"}));
     camBatchCmd->add_option("--shard", camBatch.shard,
                             "I/N: process shard I (0-based) of N, e.g. $SLURM_ARRAY_TASK_ID/16");
+    camBatchCmd
+        ->add_option("--proposals", camBatch.proposals,
+                     "Proposal masks of each method's maps: raw, anatomy, grow, watershed, linked "
+                     "(comma-separated; README: Proposals in batch)")
+        ->delimiter(',');
+    camBatchCmd->add_flag("--across-slices", camBatch.acrossSlices,
+                          "Smooth each map with the same kidney's maps on the adjacent slices first");
+    camBatchCmd
+        ->add_option("--region", camBatch.region,
+                     "Where refinements search: derived (from HU, default) or label (the kidney label)")
+        ->check(CLI::IsMember({"derived", "label"}));
+    camBatchCmd
+        ->add_option("--segmenter", camBatch.segmenter, "A U-Net (.wss) whose proposals are written too")
+        ->check(CLI::ExistingFile);
+    camBatchCmd->add_option("--level", camBatch.level,
+                            "Threshold / seed / marker level of the proposals (default 0.5)");
+    camBatchCmd
+        ->add_option("--levels-from", camBatch.levelsFrom,
+                     "An evaluate run's results.json: each proposal at the level it chose on validation")
+        ->check(CLI::ExistingFile);
+    camBatchCmd->add_option("--proposals-out", camBatch.proposalsOut,
+                            "Folder for the proposal masks (NAME.npy, crops.tsv, proposals.tsv)");
+    camBatchCmd
+        ->add_option(
+            "--normalise", camBatch.normalise,
+            "Map normalisation of the proposals: crop, case or none (default: the report's, else crop)")
+        ->check(CLI::IsMember({"crop", "case", "none"}));
 
     auto* camMergeCmd = cli.add_subcommand("cam-merge", "Merge cam-batch shard files of one model");
     camMergeCmd->add_option("--out", camBatch.out, "Merged heatmap file (created or extended)")->required();

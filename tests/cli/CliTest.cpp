@@ -3,6 +3,7 @@
 #include "RunBinary.h"
 #include "core/compute/Classifier.h"
 #include "core/compute/CropDataset.h"
+#include "core/dataset/KidneyCrops.h"
 #include "core/io/VolumeIo.h"
 
 #include <array>
@@ -270,9 +271,31 @@ TEST(Cli, CamWritesOneMapPerMethod)
               0);
     const auto sliceRun =
         run("cam --model " + modelPath + " --input " + (dir / "data/case_00000/imaging.nii.gz").string() +
-            " --slice 5 --method gradcam --out " + (dir / "slice.nii.gz").string());
+            " --slice 5 --crop whole --method gradcam --out " + (dir / "slice.nii.gz").string());
     EXPECT_EQ(sliceRun.exitCode, 0) << sliceRun.out;
     EXPECT_EQ(weaksight::readImage2D(dir / "slice.nii.gz").rows, 96);
+    // By default the workstation's crops: one box per kidney of the case's labels, each map written
+    // with its side.
+    const auto labels = weaksight::readLabelVolume(dir / "data/case_00000/segmentation.nii.gz");
+    const weaksight::KidneyCentres centres(labels);
+    int kidneySlice = -1;
+    for (int k = 0; k < labels.slices() && kidneySlice < 0; ++k)
+        if (centres.boxes(k, 32, 32).size() == 2)
+            kidneySlice = k;
+    ASSERT_GE(kidneySlice, 0);
+    const auto cropRun =
+        run("cam --model " + modelPath + " --input " + (dir / "data/case_00000/imaging.nii.gz").string() +
+            " --slice " + std::to_string(kidneySlice) + " --crop-size 32 --method gradcam --out " +
+            (dir / "kidney.nii.gz").string());
+    ASSERT_EQ(cropRun.exitCode, 0) << cropRun.out;
+    EXPECT_NE(cropRun.out.find("on the kidneys of the labels"), std::string::npos) << cropRun.out;
+    for (const auto& crop : centres.boxes(kidneySlice, 32, 32)) {
+        EXPECT_EQ(weaksight::readImage2D(dir / ("kidney_" + crop.side + ".nii.gz")).rows, 32) << crop.side;
+        EXPECT_NE(cropRun.out.find(crop.side + " kidney: box at row " + std::to_string(crop.box.row0) +
+                                   ", column " + std::to_string(crop.box.col0)),
+                  std::string::npos)
+            << cropRun.out;
+    }
     EXPECT_EQ(run("cam --model " + (dir / "missing.pt").string() + " --input " + input.string()).exitCode, 1);
     EXPECT_NE(
         run("cam --model " + modelPath + " --input " + input.string() + " --method gradcam+++").exitCode, 0);
@@ -308,7 +331,7 @@ TEST(Cli, TwoPointFiveDFromTheDatasetToTheMaps)
 
     const std::string volume = (dir / "cases/case_00000/imaging.nii.gz").string();
     const auto maps = run("cam --model " + deep + " --input " + volume +
-                          " --slice 5 --method gradcam --out " + (dir / "deep.nii.gz").string());
+                          " --slice 5 --crop whole --method gradcam --out " + (dir / "deep.nii.gz").string());
     ASSERT_EQ(maps.exitCode, 0) << maps.out;
     EXPECT_EQ(weaksight::readImage2D(dir / "deep.nii.gz").rows, 96);
     // One 2D image has no neighbouring planes; the 2D model cannot stand in for the 2.5D one.

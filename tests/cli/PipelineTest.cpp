@@ -1,21 +1,24 @@
 // The headless research pipeline end to end, through the real `weaksight` executable, on synthetic
 // phantom cases: dataset build -> train -> evaluate; the method's black-square sanity experiment
-// (with a training run killed mid-epoch and resumed); cam-batch shards merged. One process, run in
-// order: the later tests reuse the dataset and model of the first.
+// (with a training run killed mid-epoch and resumed); cam-batch shards merged; cam-batch's proposal
+// masks at the levels the report chose. One process, run in order: the later tests reuse the
+// dataset and models of the earlier ones.
 #include "../core/TestSupport.h"
 #include "RunBinary.h"
 #include "core/compute/CamCache.h"
 #include "core/compute/Classifier.h"
 #include "core/compute/CropDataset.h"
-
-#include <gtest/gtest.h>
-#include <nlohmann/json.hpp>
+#include "core/masks/BinaryMask.h"
 
 #include <array>
 #include <chrono>
 #include <csignal>
 #include <cstdio>
 #include <fstream>
+#include <gtest/gtest.h>
+#include <map>
+#include <nlohmann/json.hpp>
+#include <sstream>
 #include <sys/wait.h>
 #include <thread>
 #include <unistd.h>
@@ -216,4 +219,118 @@ TEST(Pipeline, SanitySquareIsFoundAfterAKilledAndResumedTraining)
     EXPECT_GT(results["evaluated_lesion_crops"]["test"].get<int>(), 10);
     for (const char* method : {"gradcam", "gradcam++", "smoothgradcam++", "xgradcam", "layercam", "scorecam"})
         EXPECT_GE(methodResult(results, method)["all"]["test_iou"].get<double>(), 0.5) << method << "\n" << evaluate.out;
+}
+
+namespace {
+
+/// A cam-batch mask file: NumPy uint8, count x rows x cols, after the dataset's 128-byte header.
+std::vector<std::vector<uint8_t>> readMaskArray(const fs::path& path, size_t count, int rows, int cols)
+{
+    std::ifstream in(path, std::ios::binary);
+    std::string header(128, '\0');
+    in.read(header.data(), 128);
+    EXPECT_EQ(header, compute::npyHeader("|u1", count, rows, cols)) << path;
+    std::vector<std::vector<uint8_t>> masks(count, std::vector<uint8_t>(static_cast<size_t>(rows) * cols));
+    for (auto& mask : masks)
+        in.read(reinterpret_cast<char*>(mask.data()), static_cast<std::streamsize>(mask.size()));
+    EXPECT_TRUE(in && in.peek() == EOF) << path << " holds more or less than " << count << " masks";
+    return masks;
+}
+
+/// Lines of a tab-separated file, split, without the header.
+std::vector<std::vector<std::string>> readTsv(const fs::path& path)
+{
+    std::ifstream in(path);
+    std::vector<std::vector<std::string>> rows;
+    std::string line;
+    std::getline(in, line);
+    while (std::getline(in, line)) {
+        std::vector<std::string> fields;
+        std::stringstream fieldStream(line);
+        for (std::string field; std::getline(fieldStream, field, '\t');)
+            fields.push_back(field);
+        rows.push_back(fields);
+    }
+    return rows;
+}
+
+} // namespace
+
+TEST(Pipeline, CamBatchWritesTheReportsProposalsAtTheLevelsItChose)
+{
+    const TempDir& dir = workspace();
+    ASSERT_TRUE(fs::exists(dir / "square.wsm"))
+        << "runs after Pipeline.SanitySquareIsFoundAfterAKilledAndResumedTraining";
+    const auto results = readJson(dir / "report" / "results.json");
+    std::string refined, growRow;
+    for (const auto& m : results["methods"])
+        if (m["rule"] == "grow" && m["pixel_labels"].is_null() &&
+            m["refines"].get<std::string>().find(' ') == std::string::npos) {
+            refined = m["refines"];
+            growRow = m["method"];
+        }
+    ASSERT_FALSE(refined.empty()) << "evaluate refines the best method's maps by default";
+    const std::string batch = "cam-batch --data " + (dir / "crops").string() + " --model " +
+                              (dir / "model.wsm").string() + " --out " + (dir / "proposals.wscam").string() +
+                              " --methods " + refined +
+                              " --split test --proposals raw,grow,linked --levels-from " +
+                              (dir / "report" / "results.json").string();
+    const auto written = run(batch + " --proposals-out " + (dir / "proposals").string());
+    ASSERT_EQ(written.exitCode, 0) << written.out;
+
+    const auto dataset = compute::CropDataset::open(dir / "crops");
+    const int rows = dataset.parameters().rows, cols = dataset.parameters().cols;
+    const auto crops = readTsv(dir / "proposals" / "crops.tsv");
+    ASSERT_FALSE(crops.empty());
+    const auto grow =
+        readMaskArray(dir / "proposals" / (refined + "_grow_derived-kidney.npy"), crops.size(), rows, cols);
+    readMaskArray(dir / "proposals" / (refined + "_raw.npy"), crops.size(), rows, cols);
+    readMaskArray(dir / "proposals" / (refined + "_linked.npy"), crops.size(), rows, cols);
+    const auto table = readTsv(dir / "proposals" / "proposals.tsv");
+    ASSERT_EQ(table.size(), 3u);
+    EXPECT_EQ(table[1][3], "validation: " + growRow) << "the level the report chose, named by its row";
+
+    // Every test crop the report scored has, in the batch's grow masks, the IoU per_crop.csv gives it.
+    std::map<std::string, double> reported; // "case/slice/side" -> IoU of the grow row on test
+    std::ifstream perCrop(dir / "report" / "per_crop.csv");
+    std::string line;
+    while (std::getline(perCrop, line))
+        if (line.rfind("\"" + growRow + "\",", 0) == 0 && line.find(",test,") != std::string::npos) {
+            std::vector<std::string> f;
+            std::stringstream fieldStream(line.substr(growRow.size() + 3));
+            for (std::string field; std::getline(fieldStream, field, ',');)
+                f.push_back(field);
+            const std::string caseId = f[2].substr(1, f[2].size() - 2);   // quoted
+            reported[caseId + "/" + f[3] + "/" + f[4]] = std::stod(f[7]); // case, slice, side; iou
+        }
+    ASSERT_FALSE(reported.empty());
+    size_t compared = 0;
+    for (size_t r = 0; r < crops.size(); ++r) {
+        const auto it = reported.find(crops[r][2] + "/" + crops[r][3] + "/" + crops[r][4]);
+        if (it == reported.end())
+            continue; // a crop the classifier got wrong: the report does not score it
+        BinaryMask proposed(rows, cols), truth(rows, cols);
+        proposed.pixels = grow[r];
+        const size_t index = std::stoul(crops[r][1]);
+        truth.pixels.assign(dataset.maskPixels(index),
+                            dataset.maskPixels(index) + static_cast<size_t>(rows) * cols);
+        EXPECT_NEAR(overlap(proposed, truth).iou, it->second, 1e-4)
+            << crops[r][2] << " slice " << crops[r][3];
+        ++compared;
+    }
+    EXPECT_EQ(compared, reported.size());
+
+    // Refused before any work: levels of another model's report, and masks without a folder.
+    const auto foreign =
+        run("cam-batch --data " + (dir / "crops").string() + " --model " + (dir / "square.wsm").string() +
+            " --out " + (dir / "foreign.wscam").string() + " --methods " + refined +
+            " --proposals grow --proposals-out " + (dir / "foreign").string() + " --levels-from " +
+            (dir / "report" / "results.json").string());
+    EXPECT_NE(foreign.exitCode, 0);
+    EXPECT_NE(foreign.out.find("its levels do not belong to this model's maps"), std::string::npos)
+        << foreign.out;
+    EXPECT_FALSE(fs::exists(dir / "foreign.wscam")) << "no heatmap computed for a refused run";
+    const auto noFolder = run(batch);
+    EXPECT_NE(noFolder.exitCode, 0);
+    EXPECT_NE(noFolder.out.find("--proposals-out"), std::string::npos) << noFolder.out;
 }
