@@ -3,6 +3,7 @@
 #include "core/common/ColorMaps.h"
 
 #include <algorithm>
+#include <filesystem>
 #include <stdexcept>
 #include <vtkActor.h>
 #include <vtkCellArray.h>
@@ -32,6 +33,18 @@ constexpr double kHeatmapDepth = -0.2;
 constexpr double kLineDepth = -0.6;
 constexpr int kTableSize = 256;
 } // namespace
+
+void useUnicodeFont(vtkTextProperty* text)
+{
+    // VTK's built-in fonts (Arial, Courier, Times) have no Cyrillic: a Ukrainian title would render
+    // as nothing. Debian's DejaVu Sans has it (fonts-dejavu-core, a dependency of the package).
+    static const char* const kFont = "/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf";
+    std::error_code ec;
+    if (!std::filesystem::exists(kFont, ec))
+        return;
+    text->SetFontFamily(VTK_FONT_FILE);
+    text->SetFontFile(kFont);
+}
 
 HeatmapLayer::HeatmapLayer()
     : m_image(vtkSmartPointer<vtkImageData>::New())
@@ -83,6 +96,8 @@ HeatmapLayer::HeatmapLayer()
     m_colorBar->SetHeight(0.8);
     m_colorBar->GetTitleTextProperty()->SetFontSize(12);
     m_colorBar->GetLabelTextProperty()->SetFontSize(11);
+    useUnicodeFont(m_colorBar->GetTitleTextProperty());
+    useUnicodeFont(m_colorBar->GetLabelTextProperty());
     updateVisibility();
 }
 
@@ -163,6 +178,7 @@ void HeatmapLayer::setPatches(const std::vector<review::CropHeatmap>& patches, d
     auto colours = vtkSmartPointer<vtkUnsignedCharArray>::New();
     colours->SetNumberOfComponents(3);
     colours->SetName("box colours");
+    m_boxList.clear();
     for (const auto& patch : patches) {
         if (patch.values.size() != static_cast<size_t>(patch.box.rows) * patch.box.cols)
             throw std::invalid_argument("heatmap patch values do not match its size");
@@ -186,13 +202,12 @@ void HeatmapLayer::setPatches(const std::vector<review::CropHeatmap>& patches, d
         points->InsertNextPoint(x0, y1, 0);
         const vtkIdType loop[5] = {first, first + 1, first + 2, first + 3, first};
         lines->InsertNextCell(5, loop);
-        const unsigned char yellow[3] = {255, 217, 26}, red[3] = {235, 60, 40};
-        colours->InsertNextTypedTuple(patch.degenerate ? red : yellow);
+        m_boxList.emplace_back(patch.box, patch.degenerate);
     }
     m_boxes->SetPoints(points);
     m_boxes->SetLines(lines);
     m_boxes->GetCellData()->SetScalars(colours);
-    m_boxes->Modified();
+    colourBoxes();
     m_image->Modified();
     m_patchCount = patches.size();
     if (rangeChanged)
@@ -289,6 +304,31 @@ void HeatmapLayer::rebuildLookupTable()
     m_lookupTable->UseAboveRangeColorOn();
     m_lookupTable->Build();
     m_lookupTable->Modified();
+}
+
+void HeatmapLayer::setHighlightedBox(const std::optional<CropBox>& box)
+{
+    if (box == m_highlighted)
+        return;
+    m_highlighted = box;
+    colourBoxes();
+}
+
+void HeatmapLayer::colourBoxes()
+{
+    auto* colours = vtkUnsignedCharArray::SafeDownCast(m_boxes->GetCellData()->GetScalars());
+    if (!colours)
+        return;
+    colours->SetNumberOfTuples(static_cast<vtkIdType>(m_boxList.size()));
+    for (size_t i = 0; i < m_boxList.size(); ++i) {
+        const auto& [box, degenerate] = m_boxList[i];
+        const auto& colour = degenerate             ? kDegenerateBoxColour
+                             : m_highlighted == box ? kHighlightedBoxColour
+                                                    : kBoxColour;
+        colours->SetTypedTuple(static_cast<vtkIdType>(i), colour.data());
+    }
+    colours->Modified();
+    m_boxes->Modified();
 }
 
 void HeatmapLayer::updateVisibility()

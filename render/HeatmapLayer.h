@@ -7,6 +7,7 @@
 #include "core/review/SliceHeatmaps.h"
 
 #include <array>
+#include <optional>
 #include <string>
 #include <vector>
 #include <vtkSmartPointer.h>
@@ -19,8 +20,13 @@ class vtkLookupTable;
 class vtkPolyData;
 class vtkRenderer;
 class vtkScalarBarActor;
+class vtkTextProperty;
 
 namespace weaksight::render {
+
+/// Sets `text` to a font with Cyrillic (and most other scripts) where the system has one: every
+/// VTK text the workstation shows goes through it.
+void useUnicodeFont(vtkTextProperty* text);
 
 class HeatmapLayer {
 public:
@@ -63,17 +69,27 @@ public:
     /// the proposal contour (world mm) and the box outlines.
     vtkImageData* heatmapImage() const;
     vtkPolyData* proposalContour();
-    /// Box outlines, one line cell per patch, with RGB cell colours (yellow; red when degenerate).
+    /// Box outlines, one line cell per patch, with RGB cell colours (yellow; red when degenerate;
+    /// cyan for the highlighted box).
     vtkPolyData* boxes() const;
+    /// The crop under review, outlined in cyan (the other boxes stay yellow); nullopt: none.
+    void setHighlightedBox(const std::optional<CropBox>& box);
+
+    static constexpr std::array<unsigned char, 3> kBoxColour{255, 217, 26};
+    static constexpr std::array<unsigned char, 3> kDegenerateBoxColour{235, 60, 40};
+    static constexpr std::array<unsigned char, 3> kHighlightedBoxColour{40, 230, 255};
 
 private:
     void rebuildLookupTable();
     void updateVisibility();
+    void colourBoxes();
 
     int m_rows = 0, m_cols = 0;
     double m_low = 0, m_high = 1, m_threshold = 0.5, m_opacity = 0.5;
     std::string m_colorMap = "viridis";
     size_t m_patchCount = 0;
+    std::vector<std::pair<CropBox, bool>> m_boxList; ///< each patch's box and whether it is degenerate
+    std::optional<CropBox> m_highlighted;
     bool m_heatmapVisible = true, m_proposalVisible = true, m_boxesVisible = true, m_colorBarVisible = true;
     vtkSmartPointer<vtkImageData> m_image;
     vtkSmartPointer<vtkLookupTable> m_lookupTable;

@@ -232,6 +232,35 @@ void SliceScene::resetCamera(double viewportAspect)
     camera->SetClippingRange(distance - 10, distance + 10);
 }
 
+void SliceScene::fitBox(const CropBox& box, double viewportAspect, double margin)
+{
+    const auto spacing = sliceSpacing();
+    if (box.empty() || sliceDims()[0] == 0)
+        return;
+    resetCamera(viewportAspect); // m_fitScale for this aspect
+    const double cx = (box.col0 + (box.cols - 1) / 2.0) * spacing[0];
+    const double cy = (box.row0 + (box.rows - 1) / 2.0) * spacing[1];
+    const double aspect = viewportAspect > 0 ? viewportAspect : 1.0;
+    const double scale = std::max(box.rows * spacing[1] / 2.0, box.cols * spacing[0] / 2.0 / aspect) * margin;
+    auto* camera = m_renderer->GetActiveCamera();
+    double focal[3], position[3];
+    camera->GetFocalPoint(focal);
+    camera->GetPosition(position);
+    camera->SetFocalPoint(cx, cy, focal[2]);
+    camera->SetPosition(cx, cy, position[2]);
+    // Never smaller than the whole slice: a box larger than the slice shows the slice.
+    camera->SetParallelScale(std::clamp(scale, m_fitScale / 64, m_fitScale));
+}
+
+void SliceScene::centreOn(const CropBox& box)
+{
+    const auto spacing = sliceSpacing();
+    double focal[3];
+    m_renderer->GetActiveCamera()->GetFocalPoint(focal);
+    pan((box.col0 + (box.cols - 1) / 2.0) * spacing[0] - focal[0],
+        (box.row0 + (box.rows - 1) / 2.0) * spacing[1] - focal[1]);
+}
+
 void SliceScene::setViewportAspect(double viewportAspect)
 {
     auto* camera = m_renderer->GetActiveCamera();

@@ -1,11 +1,11 @@
 #pragma once
 
 #include "core/io/Volume.h"
-
-#include <vtkSmartPointer.h>
+#include "core/masks/CropBox.h"
 
 #include <array>
 #include <optional>
+#include <vtkSmartPointer.h>
 
 class vtkPolyData;
 
@@ -65,6 +65,11 @@ public:
 
     /// Fits the whole slice into the renderer's viewport (aspect = width / height).
     void resetCamera(double viewportAspect);
+    /// Centres `box` (slice pixels) and zooms so it fills the viewport with `margin` (1.25 = a
+    /// quarter more around it), at least the whole slice's zoom and at most zoom()'s 64x.
+    void fitBox(const CropBox& box, double viewportAspect, double margin = 1.25);
+    /// Pans so `box` (slice pixels) is in the middle of the view, keeping the zoom.
+    void centreOn(const CropBox& box);
 
     /// The viewport changed shape: refits the slice's size for the new aspect but keeps the user's
     /// zoom factor and the point at the view centre.

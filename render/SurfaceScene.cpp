@@ -2,21 +2,24 @@
 
 #include "render/SliceScene.h"
 
+#include <algorithm>
+#include <cstring>
+#include <iterator>
 #include <vtkActor.h>
+#include <vtkAnnotatedCubeActor.h>
+#include <vtkCallbackCommand.h>
 #include <vtkCamera.h>
 #include <vtkDiscreteFlyingEdges3D.h>
 #include <vtkImageData.h>
 #include <vtkLight.h>
+#include <vtkPlaneSource.h>
 #include <vtkPolyData.h>
 #include <vtkPolyDataMapper.h>
 #include <vtkPolyDataNormals.h>
 #include <vtkProperty.h>
+#include <vtkRenderWindow.h>
 #include <vtkRenderer.h>
 #include <vtkWindowedSincPolyDataFilter.h>
-
-#include <algorithm>
-#include <cstring>
-#include <iterator>
 
 namespace weaksight::render {
 
@@ -73,11 +76,94 @@ std::vector<LabelSurface> buildLabelSurfaces(const LabelVolume& labels, const st
     return surfaces;
 }
 
-SurfaceScene::SurfaceScene() : m_renderer(vtkSmartPointer<vtkRenderer>::New())
+SurfaceScene::SurfaceScene()
+    : m_renderer(vtkSmartPointer<vtkRenderer>::New())
+    , m_markerRenderer(vtkSmartPointer<vtkRenderer>::New())
+    , m_slicePlane(vtkSmartPointer<vtkActor>::New())
+    , m_planeSource(vtkSmartPointer<vtkPlaneSource>::New())
 {
     m_renderer->SetBackground(0.08, 0.08, 0.1);
     m_renderer->SetBackground2(0.25, 0.25, 0.3);
     m_renderer->GradientBackgroundOn();
+
+    // The marker: canonical x runs from the patient's right to left, y from anterior to posterior,
+    // z from inferior to superior.
+    auto cube = vtkSmartPointer<vtkAnnotatedCubeActor>::New();
+    cube->SetXPlusFaceText("L");
+    cube->SetXMinusFaceText("R");
+    cube->SetYPlusFaceText("P");
+    cube->SetYMinusFaceText("A");
+    cube->SetZPlusFaceText("S");
+    cube->SetZMinusFaceText("I");
+    cube->SetFaceTextScale(0.65);
+    cube->GetCubeProperty()->SetColor(0.35, 0.4, 0.5);
+    cube->GetTextEdgesProperty()->SetColor(0.9, 0.9, 0.9);
+    m_markerRenderer->AddActor(cube);
+    m_markerRenderer->SetViewport(0.0, 0.0, 0.18, 0.18);
+    m_markerRenderer->SetLayer(1);
+    m_markerRenderer->InteractiveOff();
+    auto sync = vtkSmartPointer<vtkCallbackCommand>::New();
+    sync->SetClientData(this);
+    sync->SetCallback([](vtkObject*, unsigned long, void* scene, void*) {
+        static_cast<SurfaceScene*>(scene)->syncMarker();
+    });
+    m_renderer->AddObserver(vtkCommand::StartEvent, sync);
+
+    auto planeMapper = vtkSmartPointer<vtkPolyDataMapper>::New();
+    planeMapper->SetInputConnection(m_planeSource->GetOutputPort());
+    m_slicePlane->SetMapper(planeMapper);
+    m_slicePlane->GetProperty()->SetColor(1.0, 0.85, 0.3);
+    m_slicePlane->GetProperty()->SetOpacity(0.25);
+    m_slicePlane->GetProperty()->LightingOff();
+    m_slicePlane->SetVisibility(false);
+    m_slicePlane->PickableOff();
+    m_renderer->AddActor(m_slicePlane);
+}
+
+vtkRenderer* SurfaceScene::markerRenderer() const
+{
+    return m_markerRenderer;
+}
+
+vtkActor* SurfaceScene::slicePlane() const
+{
+    return m_slicePlane;
+}
+
+void SurfaceScene::addTo(vtkRenderWindow* window)
+{
+    window->SetNumberOfLayers(2);
+    window->AddRenderer(m_renderer);
+    window->AddRenderer(m_markerRenderer);
+}
+
+void SurfaceScene::syncMarker()
+{
+    // The marker's camera looks from the same direction as the scene's, at a fixed distance.
+    auto* camera = m_renderer->GetActiveCamera();
+    auto* marker = m_markerRenderer->GetActiveCamera();
+    double direction[3];
+    camera->GetDirectionOfProjection(direction);
+    marker->SetFocalPoint(0, 0, 0);
+    marker->SetPosition(-3.5 * direction[0], -3.5 * direction[1], -3.5 * direction[2]);
+    marker->SetViewUp(camera->GetViewUp());
+    m_markerRenderer->ResetCameraClippingRange();
+}
+
+void SurfaceScene::setSlicePlane(int slice, const std::array<int, 3>& shape,
+                                 const std::array<double, 3>& spacing)
+{
+    const double z = slice * spacing[0];
+    const double width = (shape[2] - 1) * spacing[2], height = (shape[1] - 1) * spacing[1];
+    m_planeSource->SetOrigin(0, 0, z);
+    m_planeSource->SetPoint1(width, 0, z);
+    m_planeSource->SetPoint2(0, height, z);
+    m_slicePlane->SetVisibility(true);
+}
+
+void SurfaceScene::setSlicePlaneVisible(bool visible)
+{
+    m_slicePlane->SetVisibility(visible);
 }
 
 SurfaceScene::~SurfaceScene() = default;
@@ -144,11 +230,16 @@ void SurfaceScene::setTruthVisible(bool visible)
 void SurfaceScene::resetCamera()
 {
     auto* camera = m_renderer->GetActiveCamera();
-    // From the front (anterior is row 0, so the camera sits at -y), superior (+z) up.
+    // From the front (anterior is row 0, so the camera sits at -y), superior (+z) up; the slice
+    // plane spans the whole scan, so the fit leaves it out and frames the surfaces.
     camera->SetFocalPoint(0, 0, 0);
     camera->SetPosition(0, -1, 0);
     camera->SetViewUp(0, 0, 1);
+    const bool plane = m_slicePlane->GetVisibility() != 0;
+    if (plane && !m_actors.empty())
+        m_slicePlane->SetVisibility(false);
     m_renderer->ResetCamera();
+    m_slicePlane->SetVisibility(plane);
 }
 
 } // namespace weaksight::render

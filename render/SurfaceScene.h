@@ -14,7 +14,9 @@
 #include <vector>
 
 class vtkActor;
+class vtkPlaneSource;
 class vtkPolyData;
+class vtkRenderWindow;
 class vtkRenderer;
 
 namespace weaksight::render {
@@ -49,13 +51,28 @@ public:
     /// Front view (anterior), superior up, everything in view.
     void resetCamera();
 
+    /// The orientation marker: a cube lettered R/L, A/P, S/I in the lower left corner, turned with
+    /// the camera (synchronised before every render). Its renderer sits on layer 1 of the window.
+    vtkRenderer* markerRenderer() const;
+    /// Both renderers into a window (the marker's on layer 1).
+    void addTo(vtkRenderWindow* window);
+    /// The axial slice on screen in the slice view, as a translucent plane across the volume
+    /// (`shape` and `spacing` of the case, [axial, row, col]); hidden until set.
+    void setSlicePlane(int slice, const std::array<int, 3>& shape, const std::array<double, 3>& spacing);
+    void setSlicePlaneVisible(bool visible);
+    vtkActor* slicePlane() const;
+
 private:
     struct Actor {
         uint8_t label;
         bool curated;
         vtkSmartPointer<vtkActor> actor;
     };
-    vtkSmartPointer<vtkRenderer> m_renderer;
+    void syncMarker();
+
+    vtkSmartPointer<vtkRenderer> m_renderer, m_markerRenderer;
+    vtkSmartPointer<vtkActor> m_slicePlane;
+    vtkSmartPointer<vtkPlaneSource> m_planeSource;
     std::vector<Actor> m_actors;
     bool m_truthVisible = true, m_curatedVisible = true;
 };

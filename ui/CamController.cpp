@@ -224,6 +224,8 @@ compute::CamOptions CamController::camOptions() const
     options.flavour = m_settings.flavour;
     options.targetLayer = m_settings.targetLayer;
     options.scoreReducedPrecision = m_settings.scoreReducedPrecision;
+    options.smoothSamples = m_settings.smoothSamples;
+    options.smoothNoise = m_settings.smoothNoise;
     return options;
 }
 
@@ -248,8 +250,22 @@ void CamController::setCase(std::shared_ptr<const LoadedCase> loaded)
     cancel();
     m_case = std::move(loaded);
     m_centres.reset();
+    m_placed = {};
     m_wantedSlice = -1;
     m_failedKeys.clear();
+}
+
+void CamController::setPlacements(const std::vector<CropPlacement>& placements)
+{
+    if (!m_case)
+        return;
+    const auto spacing = m_case->geometry().canonicalSpacing();
+    PlacedCrops placed{placements, spacing[1], spacing[2]};
+    if (placed == m_placed)
+        return;
+    m_placed = std::move(placed);
+    refetch();
+    Q_EMIT placementsChanged();
 }
 
 void CamController::refetch()
@@ -313,32 +329,27 @@ void CamController::setCropSize(int pixels)
     setSettings(settings);
 }
 
-std::optional<std::pair<double, double>> CamController::resampleSteps() const
+CropSampling CamController::sampling() const
 {
     if (!m_model || !m_case)
-        return std::nullopt;
+        return {m_settings.cropSize, std::nullopt};
     const auto spacing = m_case->geometry().canonicalSpacing();
-    const auto& description = m_model->description();
-    if (!compute::needsResampling(description, spacing[1], spacing[2]))
-        return std::nullopt;
-    // As the dataset builder takes them, so resampled crops equal a `--spacing` dataset's.
-    return std::make_pair(description.pixelSpacingMm / spacing[1], description.pixelSpacingMm / spacing[2]);
+    return cropSampling(m_model->description(), m_settings.cropSize, spacing[1], spacing[2]);
 }
 
 std::pair<int, int> CamController::cropExtent() const
 {
-    const auto steps = resampleSteps();
-    const int size = m_settings.cropSize;
-    if (!steps)
-        return {size, size};
-    return {std::max(1, static_cast<int>(std::lround(size * steps->first))),
-            std::max(1, static_cast<int>(std::lround(size * steps->second)))};
+    return sampling().extent();
 }
 
 std::string CamController::cropKey() const
 {
     const auto [rows, cols] = cropExtent();
-    return std::to_string(m_settings.cropSize) + "|" + std::to_string(rows) + "x" + std::to_string(cols);
+    std::string key =
+        std::to_string(m_settings.cropSize) + "|" + std::to_string(rows) + "x" + std::to_string(cols);
+    for (const auto& p : m_placed.placements) // placed crops are other boxes: other maps
+        key += "|" + p.side + "@" + std::to_string(p.rowMm) + "," + std::to_string(p.colMm);
+    return key;
 }
 
 QString CamController::physicalScaleNote() const
@@ -347,7 +358,7 @@ QString CamController::physicalScaleNote() const
         return {};
     const auto spacing = m_case->geometry().canonicalSpacing();
     const auto& description = m_model->description();
-    if (resampleSteps()) {
+    if (sampling().steps) {
         const auto [rows, cols] = cropExtent();
         return tr("crops resampled to the model's %1 mm pixels (this scan's are %2 mm): each %3-pixel crop "
                   "is cut "
@@ -541,11 +552,11 @@ CamController::JobInputs CamController::jobInputs(Job job) const
         in.segmenter = m_segmenter;
     in.loaded = m_case;
     in.centres = m_centres;
+    in.placed = m_placed;
     in.options = camOptions();
-    in.cropSize = m_settings.cropSize;
     // The model's physical scale: boxes of `extent` slice pixels resampled to cropSize pixels.
-    std::tie(in.extentRows, in.extentCols) = cropExtent();
-    in.resampleSteps = resampleSteps();
+    in.sampling = sampling();
+    std::tie(in.extentRows, in.extentCols) = in.sampling.extent();
     in.volumeKey = volumeKey();
     in.scanKey = scanKey();
     if (job.kind == JobKind::Volume)
@@ -597,15 +608,7 @@ void CamController::runJob(const JobInputs& in, QPromise<JobResult>& promise)
 compute::Image2D CamController::modelCrop(const JobInputs& in, int slice, const CropBox& box,
                                           const compute::SliceContext& context)
 {
-    const CtVolume& ct = *in.loaded->imaging;
-    const auto& steps = in.resampleSteps;
-    return cutModelInput(ct, slice, context, in.cropSize, in.cropSize, [&](int k, int16_t* out) {
-        if (steps)
-            cutResampledCrop(ct, nullptr, k, box.row0, box.col0, steps->first, steps->second, in.cropSize,
-                             in.cropSize, out, nullptr);
-        else
-            cutCrop(ct, k, box.row0, box.col0, in.cropSize, in.cropSize, out);
-    });
+    return cutCropForModel(*in.loaded->imaging, slice, box, in.sampling, context);
 }
 
 namespace {
@@ -627,10 +630,10 @@ review::CropHeatmap heatmapOf(const KidneyCrop& crop, const compute::CamMap& raw
     return heatmap;
 }
 
-std::vector<KidneyCrop> jobCrops(const LoadedCase& loaded, const KidneyCentres* centres, int slice, int rows,
-                                 int cols)
+std::vector<KidneyCrop> jobCrops(const LoadedCase& loaded, const KidneyCentres* centres,
+                                 const PlacedCrops& placed, int slice, int rows, int cols)
 {
-    return cropsOnSlice(centres, slice, loaded.imaging->rows(), loaded.imaging->cols(), rows, cols);
+    return cropsOnSlice(centres, slice, loaded.imaging->rows(), loaded.imaging->cols(), rows, cols, placed);
 }
 
 } // namespace
@@ -640,12 +643,13 @@ void CamController::runScanJob(const JobInputs& in, QPromise<JobResult>& promise
     const CtVolume& ct = *in.loaded->imaging;
     const int first = in.job.slice, end = std::min(ct.slices(), first + kScanChunk);
     promise.setProgressRange(0, ct.slices());
-    promise.setProgressValueAndText(first,
-                                    tr("lesion probability: slice %1 of %2").arg(first + 1).arg(ct.slices()));
+    promise.setProgressValueAndText(
+        first, tr("lesion probability: slice %1 of 0–%2").arg(first).arg(ct.slices() - 1));
     std::vector<compute::Image2D> crops;
     std::vector<int> sliceOf;
     for (int k = first; k < end; ++k)
-        for (const auto& crop : jobCrops(*in.loaded, result.centres.get(), k, in.extentRows, in.extentCols)) {
+        for (const auto& crop :
+             jobCrops(*in.loaded, result.centres.get(), in.placed, k, in.extentRows, in.extentCols)) {
             crops.push_back(modelCrop(in, k, crop.box, in.model->description().context));
             sliceOf.push_back(k);
         }
@@ -665,7 +669,8 @@ review::CropHeatmap CamController::cropHeatmap(const JobInputs& in, int slice, c
 {
     if (in.segmenter) { // the U-Net's lesion probability on the crop's own plane
         const compute::Image2D input = modelCrop(in, slice, crop.box, {});
-        const compute::CamMap probability{in.cropSize, in.cropSize, in.segmenter->predict({input}).front()};
+        const int size = in.sampling.cropSize;
+        const compute::CamMap probability{size, size, in.segmenter->predict({input}).front()};
         return heatmapOf(crop, probability, false, in.extentRows, in.extentCols);
     }
     const compute::Image2D input = modelCrop(in, slice, crop.box, in.model->description().context);
@@ -703,9 +708,9 @@ void CamController::runMapsJob(const JobInputs& in, QPromise<JobResult>& promise
     std::vector<std::vector<KidneyCrop>> crops;
     int total = 0;
     for (int k : slices) {
-        crops.push_back(in.known.count(k)
-                            ? std::vector<KidneyCrop>{}
-                            : jobCrops(*in.loaded, result.centres.get(), k, in.extentRows, in.extentCols));
+        crops.push_back(in.known.count(k) ? std::vector<KidneyCrop>{}
+                                          : jobCrops(*in.loaded, result.centres.get(), in.placed, k,
+                                                     in.extentRows, in.extentCols));
         total += static_cast<int>(crops.back().size());
     }
     // Hundredths of a crop: Score-CAM reports its masked inputs within a crop.

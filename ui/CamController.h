@@ -9,6 +9,7 @@
 #include "core/cases/KitsCase.h"
 #include "core/compute/CamEngine.h"
 #include "core/compute/Evaluation.h"
+#include "core/dataset/KidneyCrops.h"
 #include "core/review/CamSettings.h"
 #include "core/review/HeatmapMemory.h"
 
@@ -22,11 +23,6 @@
 #include <optional>
 #include <set>
 #include <vector>
-
-namespace weaksight {
-class KidneyCentres;
-struct KidneyCrop;
-} // namespace weaksight
 
 namespace weaksight::compute {
 class CamCache;
@@ -172,6 +168,10 @@ public:
     /// The case's kidney centres, once a heatmap job has built them (on its worker); null before.
     std::shared_ptr<const KidneyCentres> kidneyCentres() const { return m_centres; }
     void setMemoryBudget(size_t bytes);
+    /// The crops the labeller placed on the case (cropsOnSlice's placements; the case's spacing);
+    /// new placements fetch the slice's maps again (placementsChanged).
+    void setPlacements(const std::vector<CropPlacement>& placements);
+    const PlacedCrops& placedCrops() const { return m_placed; }
 
 Q_SIGNALS:
     void modelLoaded(const QString& summary);
@@ -184,6 +184,7 @@ Q_SIGNALS:
     void computeFailed(const QString& message);
     /// More slices of the current case have a lesion probability.
     void probabilitiesUpdated();
+    void placementsChanged();
 
 private:
     enum class JobKind { Slice, Prefetch, Volume, Scan };
@@ -201,10 +202,10 @@ private:
         std::shared_ptr<const compute::Segmenter> segmenter;
         std::shared_ptr<const LoadedCase> loaded;
         std::shared_ptr<const KidneyCentres> centres;
+        PlacedCrops placed;
         compute::CamOptions options;
-        int cropSize = 0;
-        int extentRows = 0, extentCols = 0; ///< the crop's box on the slice
-        std::optional<std::pair<double, double>> resampleSteps;
+        CropSampling sampling;
+        int extentRows = 0, extentCols = 0; ///< the crop's box on the slice (sampling.extent())
         std::string volumeKey, scanKey;
         /// Slices a whole-volume job takes from memory instead of recomputing: their ranges.
         std::map<int, std::pair<float, float>> known;
@@ -250,8 +251,8 @@ private:
     compute::CamOptions camOptions() const;
     std::string cacheKey(int slice) const;
     std::string volumeKey() const;
-    /// Slice pixels per crop pixel (rows, cols) where crops are resampled to the model's spacing.
-    std::optional<std::pair<double, double>> resampleSteps() const;
+    /// How crops are cut for the model: its crop size, resampled to its pixel spacing where needed.
+    CropSampling sampling() const;
     /// The crop size and its extent on the slice, for the keys of computed maps.
     std::string cropKey() const;
     std::string scanKey() const;
@@ -280,6 +281,7 @@ private:
     QString m_segmenterSummary, m_segmenterPath;
     std::shared_ptr<const LoadedCase> m_case;
     std::shared_ptr<const KidneyCentres> m_centres;
+    PlacedCrops m_placed;
     review::CamSettings m_settings;
 
     review::HeatmapMemory m_memory;

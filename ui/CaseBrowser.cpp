@@ -91,8 +91,14 @@ void CaseBrowser::setCases(const std::vector<CaseFiles>& cases)
 
 void CaseBrowser::refreshStatus()
 {
-    if (!m_store || !m_store->exists())
+    if (!m_store || !m_store->exists()) {
+        // No store yet: nothing is decided anywhere.
+        m_status.clear();
+        for (int i = 0; i < caseCount(); ++i)
+            updateItem(i);
+        applyFilter();
         return;
+    }
     m_statusWatcher.setFuture(m_store->read<std::map<std::string, CaseStatus>>(
         [](const storage::AnnotationStore& store, const StoreProgress&) {
             std::map<std::string, CaseStatus> status;
@@ -102,7 +108,9 @@ void CaseBrowser::refreshStatus()
                                      c.decided,
                                      c.accepted,
                                      c.corrected,
-                                     c.rejected};
+                                     c.rejected,
+                                     c.lesionSlices.value_or(-1),
+                                     c.decidedLesionSlices};
             return status;
         }));
 }
@@ -115,6 +123,12 @@ CaseStatus CaseBrowser::status(int index) const
     return it == m_status.end() ? CaseStatus{} : it->second;
 }
 
+QString CaseBrowser::itemText(int index) const
+{
+    const QListWidgetItem* item = m_list->item(index);
+    return item ? item->text() : QString();
+}
+
 void CaseBrowser::updateItem(int index)
 {
     const CaseFiles& c = m_cases[static_cast<size_t>(index)];
@@ -125,18 +139,24 @@ void CaseBrowser::updateItem(int index)
     else if (!c.hasSegmentation())
         text += tr(" (imaging only)");
     const CaseStatus s = status(index);
-    if (s.decided > 0)
-        text += tr("  — %1 %2/%3").arg(tr(s.status.toUtf8().constData())).arg(s.decided).arg(s.proposals);
+    // The status counts the case's lesion slices (every one needs a decision), once known.
+    const QString progress = s.lesionSlices >= 0 && s.decided > 0
+                                 ? tr(" %1/%2 lesion slices").arg(s.decidedLesionSlices).arg(s.lesionSlices)
+                                 : QString();
+    text += tr("  — %1%2").arg(tr(s.status.toUtf8().constData()), progress);
     item->setText(text);
-    item->setToolTip(QString::fromStdString(c.directory.string() + "\n" + toString(c.layout) + ": " +
-                                            c.contentDescription()) +
-                     tr("\nStatus: %1 (%2 of %3 proposals decided: %4 accepted, %5 corrected, %6 rejected)")
-                         .arg(tr(s.status.toUtf8().constData()))
-                         .arg(s.decided)
-                         .arg(s.proposals)
-                         .arg(s.accepted)
-                         .arg(s.corrected)
-                         .arg(s.rejected));
+    item->setToolTip(
+        QString::fromStdString(c.directory.string() + "\n" + toString(c.layout) + ": " +
+                               c.contentDescription()) +
+        tr("\nStatus: %1 (%2 decisions: %3 accepted, %4 corrected, %5 rejected)")
+            .arg(tr(s.status.toUtf8().constData()))
+            .arg(s.decided)
+            .arg(s.accepted)
+            .arg(s.corrected)
+            .arg(s.rejected) +
+        (s.lesionSlices >= 0
+             ? tr("\n%1 of its %2 lesion slices decided").arg(s.decidedLesionSlices).arg(s.lesionSlices)
+             : tr("\nIts lesion slices are counted at its first decision")));
     // Status at a glance: grey not started, amber in progress, green done.
     item->setForeground(s.status == QLatin1String("done")          ? QColor(40, 150, 60)
                         : s.status == QLatin1String("in progress") ? QColor(200, 130, 0)

@@ -26,6 +26,8 @@ struct CaseStatus {
     qint64 proposals = 0;
     qint64 decided = 0;
     qint64 accepted = 0, corrected = 0, rejected = 0;
+    qint64 lesionSlices = -1; ///< slices with a lesion (labels or the classifier's scan); -1 unknown
+    qint64 decidedLesionSlices = 0;
 };
 
 class CaseBrowser : public QWidget {
@@ -45,6 +47,8 @@ public:
     int currentCase() const;
     void setCurrentCase(int index);
     CaseStatus status(int index) const;
+    /// The list's line of a case (its name, content and status).
+    QString itemText(int index) const;
     /// Filters: a part of the case name, and "all", "not started", "in progress", "done",
     /// "labelled" or "unlabelled".
     void setFilter(const QString& text, const QString& status = QStringLiteral("all"));

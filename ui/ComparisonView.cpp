@@ -1,5 +1,6 @@
 #include "ui/ComparisonView.h"
 
+#include "core/dataset/KidneyCrops.h"
 #include "ui/CamController.h"
 #include "ui/HeatmapToolbar.h"
 #include "ui/SliceView.h"
@@ -10,6 +11,7 @@
 #include <QLabel>
 #include <QSignalBlocker>
 #include <QSlider>
+#include <QTimer>
 #include <QVBoxLayout>
 #include <algorithm>
 #include <cmath>
@@ -156,6 +158,8 @@ void ComparisonView::follow(std::shared_ptr<const LoadedCase> loaded, const CamC
     if (main.hasSegmenter() != hasSegmenterPane()) // a U-Net loaded (or not) since the last time
         setMethods(defaultMethods(), main.hasSegmenter());
     setCase(std::move(loaded));
+    for (auto& pane : m_panes) // the labeller's placed crops, in every pane
+        pane.cams->setPlacements(main.placedCrops().placements);
     shareModel(main);
     setSettings(main.settings());
     // A method's threshold set in the main view is where its pane starts.
@@ -173,6 +177,27 @@ void ComparisonView::follow(std::shared_ptr<const LoadedCase> loaded, const CamC
             setWindowLevel({window, level});
         });
     m_reportSlice = connect(this, &ComparisonView::sliceChanged, &mainView, &SliceView::setSlice);
+    // Open on the slice's first crop, not the whole slice (where a crop is a few dozen pixels on
+    // screen), once laid out, when the panes have their size; the window zooms to the crop under
+    // review instead when there is one.
+    std::optional<CropBox> first;
+    if (const auto* maps = main.heatmaps(slice); maps && !maps->crops.empty())
+        first = maps->crops.front().box;
+    else if (m_case && m_case->imaging) {
+        const auto [rows, cols] = main.cropExtent();
+        const auto crops = cropsOnSlice(main.kidneyCentres().get(), slice, m_case->imaging->rows(),
+                                        m_case->imaging->cols(), rows, cols, main.placedCrops());
+        if (!crops.empty())
+            first = crops.front().box;
+    }
+    if (first)
+        QTimer::singleShot(0, this, [this, box = *first] { zoomTo(box); });
+}
+
+void ComparisonView::zoomTo(const CropBox& box)
+{
+    if (!m_panes.empty())
+        m_panes.front().view->fitBox(box); // cameraChanged carries it to the other panes
 }
 
 void ComparisonView::setSettings(const review::CamSettings& settings)

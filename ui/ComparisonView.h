@@ -54,6 +54,8 @@ public:
     void setWindowLevel(render::WindowLevel windowLevel);
     void setLabelContoursVisible(bool visible);
     void resetView();
+    /// Zooms every pane onto a box of slice pixels (follow() does it with the slice's crops).
+    void zoomTo(const CropBox& box);
     /// Applies a display setting (opacity, colour map, toggles) to every pane's heatmap layer.
     void forEachLayer(const std::function<void(render::HeatmapLayer&)>& apply);
     /// Applies a display setting (label contours) to every pane's view.

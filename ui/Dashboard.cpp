@@ -15,6 +15,7 @@
 #include <QValueAxis>
 #include <algorithm>
 #include <array>
+#include <cmath>
 #include <map>
 
 namespace weaksight::ui {
@@ -83,6 +84,16 @@ void showBars(QChart* chart, const QList<QBarSet*>& sets, const QStringList& cat
     categoryAxis->append(categories);
     auto* valueAxis = new QValueAxis;
     valueAxis->setRange(0, highest * 1.1);
+    valueAxis->applyNiceNumbers(); // ticks at 0, 5, 10…, not 9.8 and 19.5
+    bool counts = true;
+    for (const QBarSet* set : sets)
+        for (int i = 0; i < set->count(); ++i)
+            counts = counts && set->at(i) == std::floor(set->at(i));
+    if (counts && valueAxis->max() <= 10) { // a few decisions: one tick per whole number
+        valueAxis->setRange(0, std::max(1.0, std::ceil(highest)));
+        valueAxis->setTickCount(static_cast<int>(valueAxis->max()) + 1);
+    }
+    valueAxis->setLabelFormat(counts ? QStringLiteral("%d") : QStringLiteral("%.3g"));
     chart->addAxis(categoryAxis, Qt::AlignBottom);
     chart->addAxis(valueAxis, Qt::AlignLeft);
     bars->attachAxis(categoryAxis);
@@ -103,7 +114,8 @@ Dashboard::Dashboard(QWidget* parent)
     m_summary = new QLabel(content);
     m_summary->setWordWrap(true);
     m_iouChart = chartView(tr("IoU per method and threshold"), content);
-    m_effortChart = chartView(tr("Correction effort per method"), content);
+    m_effortChart = chartView(tr("Pixels changed per correction, per method"), content);
+    m_timeChart = chartView(tr("Seconds per decision, per method"), content);
     m_progressChart = chartView(tr("Progress per case"), content);
     m_learned = new QTableWidget(0, 5, content);
     m_learned->setObjectName("learnedThresholds");
@@ -120,6 +132,7 @@ Dashboard::Dashboard(QWidget* parent)
     layout->addWidget(m_learned);
     layout->addWidget(m_iouChart);
     layout->addWidget(m_effortChart);
+    layout->addWidget(m_timeChart);
     layout->addWidget(m_progressChart);
     layout->addWidget(exportButton);
     scroll->setWidget(content);
@@ -174,6 +187,11 @@ void Dashboard::showData(const DashboardData& data)
     Q_EMIT dataReady();
 }
 
+QString Dashboard::summaryText() const
+{
+    return m_summary->text();
+}
+
 void Dashboard::showSummary(const DashboardData& data)
 {
     long long decided = 0, proposals = 0;
@@ -181,12 +199,23 @@ void Dashboard::showSummary(const DashboardData& data)
         decided += c.decided;
         proposals += c.proposals;
     }
-    m_summary->setText(!data.error.isEmpty() ? tr("Store unavailable: %1").arg(data.error)
-                                             : tr("%1 of %2 proposals decided in %3 cases by %4 annotators.")
-                                                   .arg(decided)
-                                                   .arg(proposals)
-                                                   .arg(data.cases.size())
-                                                   .arg(data.annotators.size()));
+    if (!data.error.isEmpty()) {
+        m_summary->setText(tr("Store unavailable: %1").arg(data.error));
+        return;
+    }
+    // Per annotator here, where the text wraps (a chart title does not, and widened the dock).
+    QStringList people;
+    for (const auto& a : data.annotators)
+        people << tr("%1: %n decision(s)", nullptr, static_cast<int>(a.decisions))
+                          .arg(QString::fromStdString(a.annotator)) +
+                      tr(", %1 min").arg(a.timeSpentMs / 60000.0, 0, 'f', 1);
+    m_summary->setText(
+        tr("%1 of %2 decided in %3 by %4.")
+            .arg(decided)
+            .arg(tr("%n proposal(s)", nullptr, static_cast<int>(proposals)))
+            .arg(tr("%n case(s)", nullptr, static_cast<int>(data.cases.size())))
+            .arg(tr("%n annotator(s)", nullptr, static_cast<int>(data.annotators.size()))) +
+        (people.isEmpty() ? QString() : QStringLiteral("\n") + people.join(QStringLiteral("; "))));
 }
 
 void Dashboard::showIou(const DashboardData& data)
@@ -233,7 +262,8 @@ void Dashboard::showIou(const DashboardData& data)
 
 void Dashboard::showEffort(const DashboardData& data)
 {
-    // Effort: pixels changed per correction and seconds per decision, per method.
+    // Effort per method: pixels changed per correction and seconds per decision, each on its own
+    // chart (one axis cannot hold pixels and seconds).
     QBarSet* pixels = new QBarSet(tr("pixels changed per correction"));
     QBarSet* seconds = new QBarSet(tr("seconds per decision"));
     QStringList methods;
@@ -242,12 +272,13 @@ void Dashboard::showEffort(const DashboardData& data)
         *pixels << e.meanPixelsChanged;
         *seconds << e.meanSeconds;
     }
-    showBars(m_effortChart->chart(), {pixels, seconds}, methods);
+    showBars(m_effortChart->chart(), {pixels}, methods);
+    showBars(m_timeChart->chart(), {seconds}, methods);
 }
 
 void Dashboard::showProgress(const DashboardData& data)
 {
-    // Progress: decided and still open proposals per case, and decisions per annotator in the title.
+    // Progress: decided and still open proposals per case (per annotator: in the summary).
     QChart* progress = m_progressChart->chart();
     QBarSet* done = new QBarSet(tr("decided"));
     QBarSet* open = new QBarSet(tr("open"));
@@ -258,16 +289,6 @@ void Dashboard::showProgress(const DashboardData& data)
         *open << static_cast<double>(c.proposals - c.decided);
     }
     showBars(progress, {done, open}, cases);
-    QStringList people;
-    for (const auto& a : data.annotators)
-        people << tr("%1: %2 decisions, %3 min")
-                      .arg(QString::fromStdString(a.annotator))
-                      .arg(a.decisions)
-                      .arg(a.timeSpentMs / 60000.0, 0, 'f', 1);
-    progress->setTitle(
-        tr("Progress per case") +
-        (people.isEmpty() ? QString()
-                          : QStringLiteral("  (") + people.join(QStringLiteral("; ")) + QStringLiteral(")")));
 }
 
 void Dashboard::showLearned(const DashboardData& data)

@@ -49,6 +49,10 @@ public:
     void refresh();
     const DashboardData& data() const { return m_data; }
     QTableWidget* learnedTable() const { return m_learned; }
+    /// The summary line (decisions, cases, annotators) and the charts, for tests.
+    QString summaryText() const;
+    QChartView* effortChart() const { return m_effortChart; }
+    QChartView* timeChart() const { return m_timeChart; }
 
 Q_SIGNALS:
     void dataReady();
@@ -68,6 +72,7 @@ private:
     DashboardData m_data;
     QChartView* m_iouChart = nullptr;
     QChartView* m_effortChart = nullptr;
+    QChartView* m_timeChart = nullptr;
     QChartView* m_progressChart = nullptr;
     QTableWidget* m_learned = nullptr;
     QLabel* m_summary = nullptr;

@@ -23,9 +23,13 @@ ExportDialog::ExportDialog(StoreOwner& store, const QString& currentCase, QWidge
     auto* formats = new QHBoxLayout;
     m_nifti = new QCheckBox(tr("NIfTI label volumes + provenance"), this);
     m_png = new QCheckBox(tr("PNG per slice"), this);
-    m_coco = new QCheckBox(tr("COCO (RLE)"), this);
+    m_segNrrd = new QCheckBox(tr("3D Slicer (.seg.nrrd)"), this);
+    m_segNrrd->setObjectName("format-seg-nrrd");
+    m_coco = new QCheckBox(tr("COCO (RLE) with the slice images"), this);
+    m_coco->setObjectName("format-coco");
     m_nifti->setChecked(true);
     formats->addWidget(m_nifti);
+    formats->addWidget(m_segNrrd);
     formats->addWidget(m_png);
     formats->addWidget(m_coco);
     form->addRow(tr("Formats:"), formats);
@@ -113,6 +117,8 @@ storage::ExportOptions ExportDialog::options() const
         o.formats.insert("png");
     if (m_coco->isChecked())
         o.formats.insert("coco");
+    if (m_segNrrd->isChecked())
+        o.formats.insert("seg-nrrd");
     o.statuses.clear();
     if (m_accepted->isChecked())
         o.statuses.push_back(storage::DecisionKind::Accept);

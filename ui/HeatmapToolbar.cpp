@@ -10,7 +10,11 @@
 #include <QActionGroup>
 #include <QCheckBox>
 #include <QComboBox>
+#include <QDialog>
+#include <QDialogButtonBox>
+#include <QDoubleSpinBox>
 #include <QFileDialog>
+#include <QFormLayout>
 #include <QGridLayout>
 #include <QLabel>
 #include <QMainWindow>
@@ -75,6 +79,14 @@ HeatmapToolbar::HeatmapToolbar(QMainWindow& window, CamController& cams, SliceVi
 {
     m_cams.setScoreReducedPrecision(
         QSettings().value(QStringLiteral("scoreReducedPrecision"), false).toBool());
+    {
+        auto settings = m_cams.settings();
+        settings.smoothSamples =
+            QSettings().value(QStringLiteral("smoothSamples"), settings.smoothSamples).toInt();
+        settings.smoothNoise =
+            QSettings().value(QStringLiteral("smoothNoise"), settings.smoothNoise).toDouble();
+        m_cams.setSettings(settings);
+    }
     buildSettingsBar(window);
     try {
         applyCamFlavour(compute::camFlavourFromString(
@@ -199,10 +211,17 @@ void HeatmapToolbar::buildProgress(QMainWindow& window)
     m_camProgress->setMaximumWidth(320);
     m_camProgress->setEnabled(false);
     m_camProgress->setTextVisible(false);
-    window.statusBar()->addPermanentWidget(m_camProgress);
     m_camCancel = new QPushButton(tr("Cancel"), &window);
     m_camCancel->setEnabled(false);
-    window.statusBar()->addPermanentWidget(m_camCancel);
+    // Hidden while idle, but keeping their place: the status bar (and so the view) never changes
+    // size when a job starts or ends.
+    for (QWidget* widget : std::initializer_list<QWidget*>{m_camProgress, m_camCancel}) {
+        QSizePolicy policy = widget->sizePolicy();
+        policy.setRetainSizeWhenHidden(true);
+        widget->setSizePolicy(policy);
+        widget->setVisible(false);
+        window.statusBar()->addPermanentWidget(widget);
+    }
     connect(m_camCancel, &QPushButton::clicked, &m_cams, &CamController::cancel);
 }
 
@@ -388,9 +407,10 @@ void HeatmapToolbar::connectController()
             QMessageBox::warning(m_window, tr("Heatmaps failed"), message);
     });
     connect(&m_cams, &CamController::progress, this, [this](const QString& text, int done, int total) {
-        // Enabled and disabled, never shown and hidden: the toolbar must not change the view's size.
         m_camProgress->setEnabled(total > 0);
         m_camCancel->setEnabled(total > 0);
+        m_camProgress->setVisible(total > 0);
+        m_camCancel->setVisible(total > 0);
         m_camProgress->setRange(0, std::max(total, 1));
         m_camProgress->setValue(done);
         m_camProgress->setFormat(text.isEmpty() ? QStringLiteral("%v/%m") : text);
@@ -436,6 +456,9 @@ void HeatmapToolbar::addViewMenuItems(QMenu* viewMenu)
         QSettings().setValue(QStringLiteral("scoreReducedPrecision"), on);
         setScoreReducedPrecision(on);
     });
+    auto* smooth = viewMenu->addAction(tr("Smooth Grad-CAM++ &noise and samples…"));
+    smooth->setObjectName("smoothParameters");
+    connect(smooth, &QAction::triggered, this, [this] { editSmoothParameters(); });
     // Whose CAM definitions: Weaksight's or a reference library's (README: Reference flavours).
     auto* flavourMenu = viewMenu->addMenu(tr("CAM &definitions"));
     auto* flavours = new QActionGroup(flavourMenu);
@@ -470,6 +493,41 @@ void HeatmapToolbar::applyCamFlavour(compute::CamFlavour flavour)
     }
     if (!compute::flavourHas(flavour, m_cams.method()))
         m_camMethod->setCurrentIndex(m_camMethod->findData(static_cast<int>(compute::CamMethod::GradCam)));
+}
+
+void HeatmapToolbar::setSmoothParameters(int samples, double noise)
+{
+    QSettings().setValue(QStringLiteral("smoothSamples"), samples);
+    QSettings().setValue(QStringLiteral("smoothNoise"), noise);
+    auto settings = m_cams.settings();
+    settings.smoothSamples = samples;
+    settings.smoothNoise = noise;
+    applySettings(settings);
+}
+
+void HeatmapToolbar::editSmoothParameters()
+{
+    QDialog dialog(m_window);
+    dialog.setWindowTitle(tr("Smooth Grad-CAM++"));
+    auto* form = new QFormLayout(&dialog);
+    auto* samples = new QSpinBox(&dialog);
+    samples->setRange(1, 64);
+    samples->setValue(m_cams.settings().smoothSamples);
+    auto* noise = new QDoubleSpinBox(&dialog);
+    noise->setRange(0.0, 1.0);
+    noise->setSingleStep(0.05);
+    noise->setDecimals(2);
+    noise->setValue(m_cams.settings().smoothNoise);
+    noise->setToolTip(tr("Standard deviation of the noise added to the crop's [0, 1] input; 0.1–0.2 "
+                         "gives smoother maps than the default 0.3 on small models"));
+    form->addRow(tr("Noisy copies per crop"), samples);
+    form->addRow(tr("Noise (σ)"), noise);
+    auto* buttons = new QDialogButtonBox(QDialogButtonBox::Ok | QDialogButtonBox::Cancel, &dialog);
+    form->addRow(buttons);
+    connect(buttons, &QDialogButtonBox::accepted, &dialog, &QDialog::accept);
+    connect(buttons, &QDialogButtonBox::rejected, &dialog, &QDialog::reject);
+    if (dialog.exec() == QDialog::Accepted)
+        setSmoothParameters(samples->value(), noise->value());
 }
 
 void HeatmapToolbar::setScoreReducedPrecision(bool reduced)

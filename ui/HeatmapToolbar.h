@@ -33,9 +33,11 @@ class HeatmapToolbar : public QObject {
 public:
     HeatmapToolbar(QMainWindow& window, CamController& cams, SliceView& view, ComparisonView& comparison);
 
-    /// The View menu's CAM items: Score-CAM's reduced precision and whose CAM definitions (both
-    /// kept in the settings).
+    /// The View menu's CAM items: Score-CAM's reduced precision, Smooth Grad-CAM++'s noise and
+    /// whose CAM definitions (all kept in the settings).
     void addViewMenuItems(QMenu* viewMenu);
+    /// Smooth Grad-CAM++'s noisy copies and noise (View menu; kept in the settings).
+    void setSmoothParameters(int samples, double noise);
     /// Whose CAM definitions the maps follow; methods the flavour's library lacks cannot be chosen.
     void applyCamFlavour(compute::CamFlavour flavour);
     void setScoreReducedPrecision(bool reduced);
@@ -62,6 +64,8 @@ Q_SIGNALS:
     void loadModelRequested(const QString& path);
 
 private:
+    /// The View menu's dialog for setSmoothParameters.
+    void editSmoothParameters();
     QToolBar* buildSettingsBar(QMainWindow& window);
     void addProposalKind(QToolBar& toolbar);
     void buildProgress(QMainWindow& window);

@@ -27,6 +27,15 @@ KeyHelpOverlay::KeyHelpOverlay(const KeyBindings& keys, QWidget* parent)
             << tr("Pan") + QLatin1Char('\t') + tr("Middle-drag")
             << tr("Brush / eraser (correcting)") + QLatin1Char('\t') + tr("Left-drag / Shift+left-drag")
             << tr("Brush size (correcting)") + QLatin1Char('\t') + tr("Shift+wheel")
+            << tr("Polygon corner (polygon tool)") + QLatin1Char('\t') + tr("Left-click")
+            << tr("Discard a correction with edits") + QLatin1Char('\t') + tr("Esc twice")
+            << tr("Rotate / zoom the 3D view") + QLatin1Char('\t') + tr("Left-drag / wheel")
+            << tr("Open a dataset or case folder") + QLatin1Char('\t') +
+                   QKeySequence(QKeySequence::Open).toString(QKeySequence::NativeText)
+            << tr("Settings") + QLatin1Char('\t') +
+                   QKeySequence(QKeySequence::Preferences).toString(QKeySequence::NativeText)
+            << tr("Quit") + QLatin1Char('\t') +
+                   QKeySequence(QKeySequence::Quit).toString(QKeySequence::NativeText)
             << tr("This help") + QLatin1Char('\t') +
                    QKeySequence(QKeySequence::HelpContents).toString(QKeySequence::NativeText);
     setAttribute(Qt::WA_DeleteOnClose);

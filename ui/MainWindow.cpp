@@ -22,14 +22,18 @@
 
 #include <QCloseEvent>
 #include <QDockWidget>
+#include <QDragEnterEvent>
+#include <QDropEvent>
 #include <QFileDialog>
 #include <QFileInfo>
 #include <QLabel>
 #include <QMenuBar>
 #include <QMessageBox>
+#include <QMimeData>
 #include <QSettings>
 #include <QStackedWidget>
 #include <QStatusBar>
+#include <QTimer>
 #include <spdlog/spdlog.h>
 
 namespace weaksight::ui {
@@ -46,6 +50,7 @@ MainWindow::MainWindow(QWidget* parent)
     m_centre->addWidget(m_view);
     m_centre->addWidget(m_comparison);
     setCentralWidget(m_centre);
+    setAcceptDrops(true); // a dataset, a CT, a segmentation or a label table dropped on the window
     buildFileMenu();
     buildNavigateMenu();
     buildHeatmaps();
@@ -53,6 +58,8 @@ MainWindow::MainWindow(QWidget* parent)
     m_surfaceDock = new SurfaceDock(this);
     addDockWidget(Qt::RightDockWidgetArea, m_surfaceDock);
     m_surfaceDock->hide();
+    // The 3D view shows where the slice on screen lies.
+    connect(m_view, &SliceView::sliceChanged, m_surfaceDock->view(), &SurfaceView::setSlice);
     buildDashboardDock();
     buildViewMenu();
     buildReview();
@@ -97,6 +104,20 @@ void MainWindow::buildFileMenu()
             tr("Volumes (*.nii *.nii.gz *.nrrd *.nhdr *.mha *.mhd);;All files (*)"));
         if (!file.isEmpty())
             openPath(file);
+    });
+    fileMenu->addAction(tr("Load &segmentation…"), this, [this] {
+        const QString file = QFileDialog::getOpenFileName(
+            this, tr("Load a segmentation of this CT"), QString(),
+            tr("Label volumes (*.nii *.nii.gz *.nrrd *.seg.nrrd *.nhdr *.mha *.mhd);;All files (*)"));
+        if (!file.isEmpty())
+            m_workspace->attachSegmentation(file);
+    });
+    fileMenu->addAction(tr("Load label &table…"), this, [this] {
+        const QString file =
+            QFileDialog::getOpenFileName(this, tr("What the segmentation's values mean"), QString(),
+                                         tr("Label tables (*.json *.label *.txt *.seg.nrrd);;All files (*)"));
+        if (!file.isEmpty())
+            m_workspace->applyLabelTable(file);
     });
     m_recentMenu = fileMenu->addMenu(tr("Open &recent"));
     connect(m_recentMenu, &QMenu::aboutToShow, this, [this] {
@@ -232,6 +253,8 @@ void MainWindow::connectHeatmaps()
             showHeatmaps(slice);
     });
     connect(m_view, &SliceView::sliceChanged, this, &MainWindow::showHeatmaps);
+    // Crops placed with Ctrl+click (or forgotten): the slice's boxes change.
+    connect(m_cams, &CamController::placementsChanged, this, [this] { showHeatmaps(m_view->slice()); });
 }
 
 void MainWindow::buildReview()
@@ -283,6 +306,10 @@ void MainWindow::setComparisonMode(bool on)
         m_comparison->follow(m_current, *m_cams, *m_view);
         m_cams->cancel(); // no sixth job for the hidden single view
         m_centre->setCurrentWidget(m_comparison);
+        // The crop under review, once the panes are laid out (after follow()'s first crop).
+        if (const auto box = m_review->cropBox(); box && !m_review->wholeSlice())
+            QTimer::singleShot(0, m_comparison,
+                               [comparison = m_comparison, box = *box] { comparison->zoomTo(box); });
     } else {
         m_view->setSlice(m_comparison->slice());
         m_comparison->release();
@@ -422,6 +449,28 @@ void MainWindow::openPath(const QString& path)
     m_workspace->open(path);
 }
 
+void MainWindow::openImageWithLabels(const QString& image, const QString& segmentation,
+                                     const QString& labelTable)
+{
+    m_workspace->openPaired(image, segmentation, labelTable);
+}
+
+void MainWindow::dragEnterEvent(QDragEnterEvent* event)
+{
+    const auto urls = event->mimeData()->urls();
+    if (urls.size() == 1 && urls.front().isLocalFile())
+        event->acceptProposedAction();
+}
+
+void MainWindow::dropEvent(QDropEvent* event)
+{
+    const auto urls = event->mimeData()->urls();
+    if (urls.size() != 1 || !urls.front().isLocalFile())
+        return;
+    event->acceptProposedAction();
+    m_workspace->openDropped(urls.front().toLocalFile());
+}
+
 void MainWindow::showCases()
 {
     {
@@ -457,20 +506,40 @@ void MainWindow::onCaseLoaded(std::shared_ptr<const LoadedCase> loaded)
     if (comparisonMode())
         m_comparison->setCase(m_current);
     const auto& c = *m_current;
+    // The same CT again (a segmentation or label table loaded onto it): the labeller stays where
+    // they were.
+    const bool sameImage = previous && previous->files.imaging && previous->files.imaging == c.files.imaging;
+    const int slice = m_view->scene().slice();
     m_view->setVolumes(c.imaging ? &*c.imaging : nullptr, c.labels ? &*c.labels : nullptr);
     const int slices = m_view->scene().sliceCount();
     m_sliceToolbar->setSliceCount(slices);
     // Start on the slice with the most lesion voxels when labels exist: it is what a labeller looks for.
-    m_view->setSlice(review::startSlice(slices, c.labels ? &*c.labels : nullptr));
+    m_view->setSlice(sameImage ? slice : review::startSlice(slices, c.labels ? &*c.labels : nullptr));
     m_sliceToolbar->updateSliceLabel();
+    m_surfaceDock->view()->setSlice(m_view->slice());
     m_surfaceDock->setCase(m_current, &m_workspace->store());
     m_reviewActions->resumeRecoveredEdit();
     for (const auto& w : c.warnings)
         spdlog::warn("{}: {}", c.files.caseId, w);
     statusBar()->showMessage(tr("%1: %2").arg(QString::fromStdString(c.files.caseId),
-                                              QString::fromStdString(c.files.contentDescription())),
-                             8000);
+                                              QString::fromStdString(c.files.contentDescription())) +
+                                 labelTableNote(c),
+                             15000);
     Q_EMIT caseLoaded(QString::fromStdString(c.files.caseId));
+}
+
+QString MainWindow::labelTableNote(const LoadedCase& loaded)
+{
+    if (!loaded.labels)
+        return {};
+    const LabelTable& table = loaded.files.labelTable;
+    if (!table.hasMeanings())
+        return tr(
+            " — the labels' meanings are unknown: load a label table (File menu) to use them as kidney, "
+            "tumour or cyst");
+    return table.source() == "KiTS" ? tr(" — KiTS labels")
+                                    : tr(" — labels read with %1")
+                                          .arg(QFileInfo(QString::fromStdString(table.source())).fileName());
 }
 
 void MainWindow::setDemoOptions(const DemoOptions& options)

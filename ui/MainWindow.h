@@ -42,6 +42,10 @@ public:
 
     /// A dataset folder, a case folder, a volume file or a DICOM series folder.
     void openPath(const QString& path);
+    /// A CT with a segmentation from anywhere, read with `labelTable` (else the segmentation's own
+    /// or the one beside it).
+    void openImageWithLabels(const QString& image, const QString& segmentation,
+                             const QString& labelTable = {});
     /// Opens the built-in demo dataset, generating it on first use.
     void openDemo();
 
@@ -92,6 +96,8 @@ Q_SIGNALS:
 
 protected:
     void closeEvent(QCloseEvent* event) override;
+    void dragEnterEvent(QDragEnterEvent* event) override;
+    void dropEvent(QDropEvent* event) override;
 
 private:
     void buildFileMenu();
@@ -105,6 +111,8 @@ private:
     void showCases();
     void onCaseLoaded(std::shared_ptr<const LoadedCase> loaded);
     void showError(const QString& title, const QString& message);
+    /// The status bar's words on what the case's labels mean.
+    static QString labelTableNote(const LoadedCase& loaded);
     void showHeatmaps(int slice);
     void updateProposalIou();
     void goToLesionSlice(int direction);

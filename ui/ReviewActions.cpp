@@ -1,5 +1,6 @@
 #include "ui/ReviewActions.h"
 
+#include "core/dataset/KidneyCrops.h"
 #include "core/masks/MaskEditing.h"
 #include "render/MaskLayer.h"
 #include "ui/Dialogs.h"
@@ -68,6 +69,13 @@ void ReviewActions::addDecisionActions(QMenu* menu)
     };
     add(menu, QStringLiteral("review.accept"), tr("&Accept proposal"), QKeySequence(Qt::Key_A),
         [decide] { decide(&ReviewController::accept); });
+    add(menu, QStringLiteral("review.label"), tr("&Label: tumour or cyst"), QKeySequence(Qt::Key_L), [this] {
+        m_review.setActiveLabel(m_review.activeLabel() == labels::Tumour ? labels::Cyst : labels::Tumour);
+        showMessage(m_review.activeLabel() == labels::Cyst
+                        ? tr("Accepted and corrected masks are now cysts.")
+                        : tr("Accepted and corrected masks are now tumours."),
+                    4000);
+    });
     add(menu, QStringLiteral("review.reject"), tr("Re&ject proposal"), QKeySequence(Qt::Key_X),
         [decide] { decide(&ReviewController::reject); });
     add(menu, QStringLiteral("review.skip"), tr("&Skip"), QKeySequence(Qt::Key_S),
@@ -79,12 +87,8 @@ void ReviewActions::addDecisionActions(QMenu* menu)
             if (m_review.editing() && ensureAnnotator())
                 m_review.finishCorrection();
         });
-    add(menu, QStringLiteral("review.cancel"), tr("Cancel correction"), QKeySequence(Qt::Key_Escape), [this] {
-        if (m_view.polygonMode())
-            endPolygon(); // Esc first drops the polygon being drawn
-        else
-            m_review.cancelCorrection();
-    });
+    add(menu, QStringLiteral("review.cancel"), tr("Cancel correction"), QKeySequence(Qt::Key_Escape),
+        [this] { cancelKey(); });
     menu->addSeparator();
     add(menu, QStringLiteral("edit.undo"), tr("&Undo"), QKeySequence::Undo, [this] {
         // While editing: the last stroke or action; else the last decision (the audit log keeps it).
@@ -192,6 +196,12 @@ void ReviewActions::addNavigationActions(QMenu* menu)
         m_review.setWholeSlice(on);
         updateStatus();
     });
+    auto* automaticCrops = menu->addAction(tr("Automatic crops again (forget the placed ones)"));
+    automaticCrops->setObjectName("automaticCrops");
+    connect(automaticCrops, &QAction::triggered, this, [this] {
+        m_review.clearPlacements();
+        showMessage(tr("The crops follow the kidney labels (or the slice's halves) again."), 4000);
+    });
     m_autoAdvance = menu->addAction(tr("Advance after a decision"));
     m_autoAdvance->setCheckable(true);
     m_autoAdvance->setChecked(QSettings().value(QStringLiteral("autoAdvance"), true).toBool());
@@ -221,6 +231,18 @@ void ReviewActions::connectView()
         m_review.edit()->endStroke();
         m_review.editChanged(); // journalled: a crash loses at most the stroke in progress
     });
+    connect(&m_view, &SliceView::cropPlacementClicked, this, [this](double row, double col) {
+        const LoadedCase* c = m_review.currentCase();
+        if (!c || !c->imaging || m_review.editing())
+            return;
+        const auto spacing = c->geometry().canonicalSpacing();
+        const CropPlacement placement = placementAt(row, col, c->imaging->cols(), spacing[1], spacing[2]);
+        m_review.placeCrop(placement);
+        showMessage(tr("The %1 kidney's crop is placed here on every slice of the case (Review › Automatic "
+                       "crops again undoes it).")
+                        .arg(placement.side == "right" ? tr("right") : tr("left")),
+                    6000);
+    });
     connect(&m_view, &SliceView::polygonPoint, this, [this](double row, double col) {
         if (!m_review.editing())
             return;
@@ -244,7 +266,7 @@ void ReviewActions::connectReview()
     });
     connect(&m_review, &ReviewController::decisionSaved, this,
             [this](int slice, int crop, const QString& kind) {
-                showMessage(tr("Slice %1, crop %2: %3 (saved)").arg(slice + 1).arg(crop + 1).arg(kind), 4000);
+                showMessage(tr("Slice %1, crop %2: %3 (saved)").arg(slice).arg(crop + 1).arg(kind), 4000);
                 updateStatus();
             });
     connect(&m_review, &ReviewController::correctionReturned, this, [this](int slice, int) {
@@ -269,6 +291,10 @@ void ReviewActions::connectReview()
     connect(&m_review, &ReviewController::failed, this,
             [this](const QString& message) { showMessage(message, 8000); });
     connect(&m_review, &ReviewController::standingRead, this, &ReviewActions::updateStatus);
+    connect(&m_review, &ReviewController::activeLabelChanged, this, [this] {
+        showEditedMask();
+        updateStatus();
+    });
 }
 
 bool ReviewActions::ensureAnnotator()
@@ -307,7 +333,11 @@ void ReviewActions::showEditedMask()
     if (!m_review.editing())
         return;
     const CropBox& box = m_review.edit()->box();
-    m_view.maskLayer().setColour(1.0, 0.55, 0.0); // orange: the labeller's mask
+    // The labeller's mask: orange for a tumour, violet for a cyst.
+    if (m_review.activeLabel() == labels::Cyst)
+        m_view.maskLayer().setColour(0.7, 0.45, 1.0);
+    else
+        m_view.maskLayer().setColour(1.0, 0.55, 0.0);
     m_view.maskLayer().setMask(box.row0, box.col0, m_review.edit()->mask());
     m_view.requestRender();
 }
@@ -326,18 +356,38 @@ void ReviewActions::goToNextUndecided(int direction)
 void ReviewActions::updateStatus()
 {
     const int crops = m_review.cropCount();
+    followTarget();
     if (crops == 0) {
         m_statusLabel->clear();
         return;
     }
     const auto decided = m_review.decisionOf(m_review.slice(), m_review.crop());
+    const QString side = QString::fromStdString(m_review.cropSide());
     m_statusLabel->setText(
-        tr("Review: crop %1 of %2%3%4")
+        tr("Review: crop %1 of %2%3 — label: %4%5%6")
             .arg(m_review.crop() + 1)
             .arg(crops)
+            .arg(side == QLatin1String("right")  ? tr(" (right kidney)")
+                 : side == QLatin1String("left") ? tr(" (left kidney)")
+                                                 : QString())
+            .arg(m_review.activeLabel() == labels::Cyst ? tr("cyst") : tr("tumour"))
             .arg(decided ? tr(" — %1").arg(QString::fromStdString(storage::toString(*decided))) : QString())
             .arg(m_review.editing() ? tr(" — editing") : QString()));
     showRefinedProposal();
+}
+
+void ReviewActions::followTarget()
+{
+    const auto box = m_review.wholeSlice() ? std::nullopt : m_review.cropBox();
+    m_view.heatmapLayer().setHighlightedBox(box);
+    // A new crop or slice under review comes to the middle of a zoomed view (the zoom stays).
+    const std::pair<int, int> target{m_review.slice(), m_review.crop()};
+    if (box && target != m_followedTarget) {
+        m_followedTarget = target;
+        if (m_view.scene().zoomFactor() > 1.01)
+            m_view.centreOn(*box);
+    }
+    m_view.requestRender();
 }
 
 void ReviewActions::showRefinedProposal()
@@ -372,7 +422,7 @@ bool ReviewActions::offerRecovery()
             tr("Weaksight stopped while a correction was being edited (case %1, slice %2, by %3, %4).\n"
                "Restore it?")
                 .arg(recovery->caseId)
-                .arg(recovery->slice + 1)
+                .arg(recovery->slice)
                 .arg(recovery->annotator)
                 .arg(QDateTime::fromMSecsSinceEpoch(recovery->savedAtMs).toString()),
             QMessageBox::Yes | QMessageBox::Discard, QMessageBox::Yes);
@@ -411,6 +461,28 @@ void ReviewActions::resumeRecoveredEdit()
     m_view.setSlice(recovery.slice);
     if (m_review.restoreCorrection(recovery))
         showMessage(tr("The unfinished correction is back: finish it with Enter."), 8000);
+}
+
+void ReviewActions::cancelKey()
+{
+    if (m_view.polygonMode()) {
+        endPolygon(); // Esc first drops the polygon being drawn
+        return;
+    }
+    if (!m_review.editing())
+        return;
+    // A correction with strokes is never dropped by one key: Esc twice within a few seconds.
+    if (m_review.editor()->modified() &&
+        (!m_discardArmed.isValid() || m_discardArmed.hasExpired(kDiscardConfirmMs))) {
+        m_discardArmed.start();
+        showMessage(
+            tr("The correction has unsaved edits: press Esc again to discard them, Enter to record them."),
+            static_cast<int>(kDiscardConfirmMs));
+        return;
+    }
+    m_discardArmed.invalidate();
+    m_review.cancelCorrection();
+    showMessage(tr("Correction discarded."), 4000);
 }
 
 bool ReviewActions::confirmClose()

@@ -7,10 +7,12 @@
 
 #include "ui/EditJournal.h"
 
+#include <QElapsedTimer>
 #include <QObject>
 #include <QString>
 #include <functional>
 #include <optional>
+#include <utility>
 
 class QAction;
 class QKeySequence;
@@ -68,6 +70,10 @@ private:
     void keepHuRange();
     void showEditedMask();
     void endPolygon();
+    /// Esc: ends a polygon, else cancels the correction (asking by a second Esc when it has edits).
+    void cancelKey();
+    /// The crop under review outlined in cyan, and centred in a zoomed view when it changes.
+    void followTarget();
     void showMessage(const QString& text, int ms);
 
     QMainWindow& m_window;
@@ -76,6 +82,10 @@ private:
     KeyBindings& m_keys;
     Workspace& m_workspace;
     std::optional<EditRecovery> m_recovery; ///< waiting for its case to load
+    /// Esc on a correction with edits arms the discard; a second Esc within kDiscardConfirmMs does it.
+    QElapsedTimer m_discardArmed;
+    std::pair<int, int> m_followedTarget{-1, -1}; ///< the slice and crop last centred
+    static constexpr qint64 kDiscardConfirmMs = 4000;
     QAction* m_autoAdvance = nullptr;
     QLabel* m_statusLabel = nullptr;
 };

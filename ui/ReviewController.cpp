@@ -9,6 +9,7 @@
 #include <QFileInfo>
 #include <QtConcurrent/QtConcurrentRun>
 #include <algorithm>
+#include <cmath>
 #include <spdlog/spdlog.h>
 
 namespace weaksight::ui {
@@ -35,7 +36,7 @@ ReviewController::~ReviewController()
     }
     for (const auto& lost : m_returned)
         spdlog::error("a correction the store could not save is lost at exit: case {}, slice {}",
-                      lost.caseKey, lost.slice + 1);
+                      lost.caseKey, lost.slice);
 }
 
 void ReviewController::onDatasetOpened()
@@ -77,6 +78,7 @@ void ReviewController::setCase(std::shared_ptr<const LoadedCase> loaded)
         });
     }
     readStanding();
+    readPlacements();
     giveBackCorrection();
 }
 
@@ -125,6 +127,14 @@ std::optional<CropBox> ReviewController::cropBox() const
     if (m_crop < 0 || m_crop >= static_cast<int>(maps->crops.size()))
         return std::nullopt;
     return maps->crops[static_cast<size_t>(m_crop)].box;
+}
+
+std::string ReviewController::cropSide() const
+{
+    const auto* maps = m_cams.heatmaps(m_slice);
+    if (m_wholeSlice || !maps || m_crop < 0 || m_crop >= static_cast<int>(maps->crops.size()))
+        return {};
+    return maps->crops[static_cast<size_t>(m_crop)].side;
 }
 
 bool ReviewController::proposalsRefined() const
@@ -199,6 +209,114 @@ void ReviewController::dropPending(int64_t sequence)
                     m_pending.end());
 }
 
+void ReviewController::setActiveLabel(uint8_t label)
+{
+    if (label != labels::Tumour && label != labels::Cyst)
+        throw std::invalid_argument("the active label is tumour (2) or cyst (3)");
+    if (label == m_activeLabel)
+        return;
+    m_activeLabel = label;
+    Q_EMIT activeLabelChanged(label);
+}
+
+std::optional<int64_t> ReviewController::registeredCase(storage::AnnotationStore& store,
+                                                        const CaseFiles& files, const std::string& root,
+                                                        QFuture<Fingerprints> fingerprints)
+{
+    auto caseRow = store.findCase(files.caseId);
+    if (!caseRow) {
+        // First write on this case: its files (paths, shape, fingerprints) as hashed in the
+        // background; hashed again here if that failed, so the error reaches the labeller.
+        const int64_t dataset = store.registerDataset(root, toString(files.layout));
+        const Fingerprints made = fingerprints.isValid() ? fingerprints.result() : Fingerprints{};
+        caseRow = made.caseKey == files.caseId && made.registration
+                      ? store.registerCase(dataset, *made.registration)
+                      : storage::registerCaseFiles(store, dataset, files);
+    }
+    return caseRow;
+}
+
+void ReviewController::placeCrop(const CropPlacement& placement)
+{
+    if (!m_case || !m_case->imaging)
+        return;
+    // Shown at once; the store keeps it for the next time the case opens.
+    auto placed = m_cams.placedCrops().placements;
+    placed.erase(std::remove_if(placed.begin(), placed.end(),
+                                [&](const CropPlacement& p) { return p.side == placement.side; }),
+                 placed.end());
+    placed.push_back(placement);
+    m_cams.setPlacements(placed);
+    m_centres.reset();
+    writePlacement([placement, annotator = m_workspace.annotator().toStdString()](
+                       storage::AnnotationStore& store, int64_t caseRow) {
+        store.setCropPlacement(caseRow, placement, annotator);
+    });
+}
+
+void ReviewController::clearPlacements()
+{
+    if (!m_case || m_cams.placedCrops().placements.empty())
+        return;
+    m_cams.setPlacements({});
+    writePlacement([annotator = m_workspace.annotator().toStdString()](storage::AnnotationStore& store,
+                                                                       int64_t caseRow) {
+        store.clearCropPlacements(caseRow, annotator);
+    });
+}
+
+void ReviewController::writePlacement(std::function<void(storage::AnnotationStore&, int64_t)> change)
+{
+    const fs::path root = fs::absolute(m_workspace.datasetRoot().toStdString()).lexically_normal();
+    const auto written = m_workspace.store().write<int64_t>(
+        [files = m_case->files, root = root.string(), fingerprints = m_fingerprints,
+         change = std::move(change)](storage::AnnotationStore& store) {
+            const auto caseRow = registeredCase(store, files, root, fingerprints);
+            change(store, *caseRow);
+            return *caseRow;
+        });
+    whenFinished(this, written, [this](const StoreReply<int64_t>& reply) {
+        if (!reply.ok() && !reply.absent()) {
+            m_lastError = tr("The crop's place was not saved: %1").arg(reply.error);
+            Q_EMIT failed(m_lastError);
+        }
+    });
+}
+
+void ReviewController::readPlacements()
+{
+    if (!m_case || !m_case->imaging)
+        return;
+    const auto read = m_workspace.store().readInOrder<std::vector<CropPlacement>>(
+        [key = m_case->files.caseId](storage::AnnotationStore& store) {
+            const auto row = store.findCase(key);
+            return row ? store.cropPlacements(*row) : std::vector<CropPlacement>{};
+        });
+    whenFinished(this, read,
+                 [this, key = m_case->files.caseId](const StoreReply<std::vector<CropPlacement>>& reply) {
+                     if (!m_case || m_case->files.caseId != key || !reply.ok() || reply.value->empty())
+                         return;
+                     m_cams.setPlacements(*reply.value);
+                     m_centres.reset();
+                 });
+}
+
+std::pair<std::optional<std::vector<int>>, std::string> ReviewController::lesionSlicesOfCase() const
+{
+    if (m_case->lesionSlices)
+        return {m_case->lesionSlices, "labels"};
+    // Without labels, once the classifier has scanned every slice: those it finds a lesion on.
+    const auto probabilities = m_cams.lesionProbabilities();
+    if (probabilities.empty() ||
+        std::any_of(probabilities.begin(), probabilities.end(), [](float p) { return std::isnan(p); }))
+        return {std::nullopt, std::string()};
+    std::vector<int> slices;
+    for (size_t k = 0; k < probabilities.size(); ++k)
+        if (probabilities[k] >= 0.5f)
+            slices.push_back(static_cast<int>(k));
+    return {slices, "classifier"};
+}
+
 storage::ProposalInput ReviewController::proposalInput(const CropBox& box, BinaryMask proposed) const
 {
     storage::ProposalInput input;
@@ -245,21 +363,17 @@ ReviewController::decisionWrite(storage::ProposalInput proposal, storage::Decisi
             "}";
     }
     const fs::path root = m_workspace.datasetRoot().toStdString();
+    auto [lesionSlices, lesionSource] = lesionSlicesOfCase();
     return [files = m_case->files, root = fs::absolute(root).lexically_normal().string(),
             fingerprints = m_fingerprints, model = std::move(model), settings = std::move(settings),
             proposal = std::move(proposal), decision = std::move(decision),
-            decisionId = std::move(decisionId)](storage::AnnotationStore& store) mutable {
-        auto caseRow = store.findCase(files.caseId);
-        if (!caseRow) {
-            // First decision on this case: its files (paths, shape, fingerprints) as hashed in the
-            // background; hashed again here if that failed, so the error reaches the labeller.
-            const int64_t dataset = store.registerDataset(root, toString(files.layout));
-            const Fingerprints made = fingerprints.isValid() ? fingerprints.result() : Fingerprints{};
-            caseRow = made.caseKey == files.caseId && made.registration
-                          ? store.registerCase(dataset, *made.registration)
-                          : storage::registerCaseFiles(store, dataset, files);
-        }
+            decisionId = std::move(decisionId), lesionSlices = std::move(lesionSlices),
+            lesionSource = std::move(lesionSource)](storage::AnnotationStore& store) mutable {
+        const auto caseRow = registeredCase(store, files, root, fingerprints);
         proposal.caseId = *caseRow;
+        // The slices the case's status counts (a change only is written).
+        if (lesionSlices)
+            store.setLesionSlices(*caseRow, *lesionSlices, lesionSource);
         if (model) {
             proposal.modelId = store.registerModel(*model);
             proposal.camSettingsId = store.registerCamSettings(settings);
@@ -295,6 +409,8 @@ bool ReviewController::record(storage::DecisionKind kind, std::optional<BinaryMa
         box->liesWithin(labels->rows(), labels->cols()))
         decision.groundTruth = lesionMask(*labels, m_slice, *box);
     decision.timeSpentMs = m_shownSince.elapsed();
+    if (kind == storage::DecisionKind::Accept || kind == storage::DecisionKind::Correct)
+        decision.label = m_activeLabel;
 
     const Pending change{++m_sequence, m_slice, m_crop, *box, kind, m_case->files.caseId};
     m_pending.push_back(change);
@@ -528,9 +644,9 @@ review::ReviewOrderInput ReviewController::reviewOrderInput() const
     const auto [rows, cols] = m_cams.cropExtent();
     const KidneyCentres* kidneys = centres();
     const CropBox whole = *wholeSliceBox(); // the slice's size: all the crops need of the volume
-    input.boxesToDecide = [=, wholeSlice = m_wholeSlice](int slice) {
+    input.boxesToDecide = [=, wholeSlice = m_wholeSlice, placed = m_cams.placedCrops()](int slice) {
         std::vector<CropBox> boxes;
-        for (const auto& crop : cropsOnSlice(kidneys, slice, whole.rows, whole.cols, rows, cols))
+        for (const auto& crop : cropsOnSlice(kidneys, slice, whole.rows, whole.cols, rows, cols, placed))
             boxes.push_back(crop.box);
         // Whole slices: every slice with kidney crops needs one decision of the whole slice.
         if (wholeSlice && !boxes.empty())

@@ -21,6 +21,7 @@
 #include <QFuture>
 #include <QObject>
 #include <QString>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <vector>
@@ -57,8 +58,20 @@ public:
     std::optional<BinaryMask> proposal() const;
     /// The crop's box on the slice.
     std::optional<CropBox> cropBox() const;
+    /// The crop's side ("right" or "left" kidney); empty for the whole slice or without heatmaps.
+    std::string cropSide() const;
     /// Whether proposals are refinements (drawn as masks: the map's isoline is not the proposal).
     bool proposalsRefined() const;
+
+    /// The labeller's placement of a side's crop on this case (Ctrl+click): shown at once, kept in
+    /// the store; and back to the automatic crops.
+    void placeCrop(const CropPlacement& placement);
+    void clearPlacements();
+
+    /// What an accepted or corrected mask is: labels::Tumour (default) or labels::Cyst; stored with
+    /// the decision and kept apart in the export.
+    uint8_t activeLabel() const { return m_activeLabel; }
+    void setActiveLabel(uint8_t label);
 
     bool accept();
     bool reject();
@@ -105,6 +118,7 @@ Q_SIGNALS:
     void failed(const QString& message);
     /// The case's standing decisions were read from the store (the status and order may change).
     void standingRead();
+    void activeLabelChanged(int label);
 
 private:
     /// What the store's thread gives back after a decision or an undo: the case's row and its
@@ -141,6 +155,15 @@ private:
     };
 
     bool record(storage::DecisionKind kind, std::optional<BinaryMask> finalMask);
+    /// The case's row in the store, registered (files, fingerprints) on its first write.
+    static std::optional<int64_t> registeredCase(storage::AnnotationStore& store, const CaseFiles& files,
+                                                 const std::string& root, QFuture<Fingerprints> fingerprints);
+    void writePlacement(std::function<void(storage::AnnotationStore&, int64_t)> change);
+    /// The case's placed crops from the store, when the case opens.
+    void readPlacements();
+    /// The case's lesion slices for its status: from its labels, else from the classifier's
+    /// finished scan (p >= 0.5), else unknown; and which of the two.
+    std::pair<std::optional<std::vector<int>>, std::string> lesionSlicesOfCase() const;
     storage::ProposalInput proposalInput(const CropBox& box, BinaryMask proposed) const;
     /// The write of one decision: the case registered at its first decision (with the fingerprints
     /// made in the background), model and CAM settings registered, proposal and decision in one
@@ -182,6 +205,7 @@ private:
     std::shared_ptr<const LoadedCase> m_case;
     mutable std::shared_ptr<const KidneyCentres> m_centres;
     int m_slice = -1, m_crop = 0;
+    uint8_t m_activeLabel = labels::Tumour;
     bool m_wholeSlice = false;
     std::unique_ptr<review::EditSession> m_edit; ///< its box stays fixed while editing
     EditJournal m_journal;

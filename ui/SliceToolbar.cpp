@@ -1,5 +1,7 @@
 #include "ui/SliceToolbar.h"
 
+#include "core/io/Volume.h"
+#include "core/review/SliceHeatmaps.h"
 #include "ui/CamController.h"
 #include "ui/ComparisonView.h"
 #include "ui/SliceView.h"
@@ -64,6 +66,7 @@ SliceToolbar::SliceToolbar(QMainWindow& window, SliceView& view, ComparisonView&
     m_sliceSlider->setEnabled(false);
     toolbar->addWidget(m_sliceSlider);
     m_sliceLabel = new QLabel(toolbar);
+    m_sliceLabel->setObjectName(QStringLiteral("sliceLabel"));
     m_sliceLabel->setMinimumWidth(220);
     toolbar->addWidget(m_sliceLabel);
     connect(m_sliceSlider, &QSlider::valueChanged, &m_view, &SliceView::setSlice);
@@ -74,22 +77,42 @@ SliceToolbar::SliceToolbar(QMainWindow& window, SliceView& view, ComparisonView&
     });
     connect(&m_cams, &CamController::probabilitiesUpdated, this, &SliceToolbar::updateSliceLabel);
     m_cursorLabel = new QLabel(&window);
+    m_cursorLabel->setObjectName(QStringLiteral("cursorReadout"));
     window.statusBar()->addPermanentWidget(m_cursorLabel);
     connect(&m_view, &SliceView::cursorVoxel, this,
-            [this](int, int row, int col, int hu, int label, bool hasCt) {
-                showCursor(row, col, hu, label, hasCt);
+            [this](int slice, int row, int col, int hu, int label, bool hasCt) {
+                showCursor(slice, row, col, hu, label, hasCt);
             });
     connect(&m_view, &SliceView::cursorLeftSlice, m_cursorLabel, &QLabel::clear);
     m_view.setWindowLevel({kPresets[0].window, kPresets[0].level});
 }
 
-void SliceToolbar::showCursor(int row, int col, int hu, int label, bool hasCt)
+QString SliceToolbar::labelName(int label)
+{
+    switch (label) {
+    case labels::Kidney:
+        return tr("kidney");
+    case labels::Tumour:
+        return tr("tumour");
+    case labels::Cyst:
+        return tr("cyst");
+    case labels::Other:
+        return tr("other label");
+    default:
+        return tr("label %1").arg(label);
+    }
+}
+
+void SliceToolbar::showCursor(int slice, int row, int col, int hu, int label, bool hasCt)
 {
     QString text = tr("row %1, column %2").arg(row).arg(col);
     if (hasCt)
         text += tr("  |  %1 HU").arg(hu);
     if (label)
-        text += tr("  |  label %1").arg(label);
+        text += QStringLiteral("  |  ") + labelName(label);
+    if (const auto* heatmaps = m_cams.heatmaps(slice))
+        if (const auto value = review::heatmapValueAt(*heatmaps, row, col))
+            text += tr("  |  heatmap %1").arg(static_cast<double>(*value), 0, 'f', 2);
     m_cursorLabel->setText(text);
 }
 
@@ -106,9 +129,11 @@ void SliceToolbar::updateSliceLabel()
         m_sliceLabel->clear();
         return;
     }
-    QString text = tr("slice %1 / %2  (z = %3 mm)")
-                       .arg(scene.slice() + 1)
-                       .arg(scene.sliceCount())
+    // 0-based, inferior first: the number the store, the CLI (--slice) and every exported file
+    // name (slice_0012.png) use.
+    QString text = tr("slice %1 of 0–%2  (z = %3 mm)")
+                       .arg(scene.slice())
+                       .arg(scene.sliceCount() - 1)
                        .arg(scene.slicePositionMm(), 0, 'f', 1);
     if (const auto p = m_cams.lesionProbability(scene.slice()))
         text += tr("  p(lesion) %1").arg(*p, 0, 'f', 2);

@@ -25,11 +25,16 @@ public:
 
     /// A new case: the slider's range.
     void setSliceCount(int slices);
-    /// The slice label: "slice k / n (z = … mm)" and, once scanned, the lesion probability.
+    /// The slice label: "slice k of 0–(n-1) (z = … mm)" (0-based, as in the store and every file
+    /// name) and, once scanned, the lesion probability.
     void updateSliceLabel();
 
+    /// What the status bar calls a label value of the case (its table's meaning).
+    static QString labelName(int label);
+
 private:
-    void showCursor(int row, int col, int hu, int label, bool hasCt);
+    /// The status bar's readout under the cursor ("cursorReadout"): pixel, HU, label, heatmap value.
+    void showCursor(int slice, int row, int col, int hu, int label, bool hasCt);
 
     SliceView& m_view;
     ComparisonView& m_comparison;

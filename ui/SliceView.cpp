@@ -77,6 +77,22 @@ void SliceView::resetView()
     Q_EMIT cameraChanged();
 }
 
+void SliceView::fitBox(const CropBox& box)
+{
+    const double dpr = devicePixelRatioF();
+    const double w = width() * dpr, h = height() * dpr;
+    m_scene.fitBox(box, h > 0 ? w / h : 1.0);
+    requestRender();
+    Q_EMIT cameraChanged();
+}
+
+void SliceView::centreOn(const CropBox& box)
+{
+    m_scene.centreOn(box);
+    requestRender();
+    Q_EMIT cameraChanged();
+}
+
 void SliceView::copyCameraFrom(const SliceView& other)
 {
     auto* from = other.m_scene.renderer()->GetActiveCamera();
@@ -167,6 +183,12 @@ void SliceView::mousePressEvent(QMouseEvent* event)
             m_brushing = true;
             Q_EMIT brushPressed((*p)[0], (*p)[1], !(event->modifiers() & Qt::ShiftModifier));
         }
+        event->accept();
+        return;
+    }
+    if (event->button() == Qt::LeftButton && (event->modifiers() & Qt::ControlModifier)) {
+        if (const auto p = pixelAt(event->position()))
+            Q_EMIT cropPlacementClicked((*p)[0], (*p)[1]);
         event->accept();
         return;
     }

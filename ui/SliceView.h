@@ -49,6 +49,10 @@ public:
     void resetView();
     /// Shows the same part of the slice as another view (linked panes).
     void copyCameraFrom(const SliceView& other);
+    /// Zooms onto a box of slice pixels (a crop with some room around it); reports cameraChanged.
+    void fitBox(const CropBox& box);
+    /// Pans `box` into the middle of the view, keeping the zoom; reports cameraChanged.
+    void centreOn(const CropBox& box);
 
 Q_SIGNALS:
     void sliceChanged(int slice);
@@ -64,6 +68,8 @@ Q_SIGNALS:
     void brushReleased();
     void brushRadiusChanged(double radiusMm);
     void polygonPoint(double row, double col);
+    /// Ctrl+left-click (outside brush mode): the labeller places a crop centred there.
+    void cropPlacementClicked(double row, double col);
 
 protected:
     void wheelEvent(QWheelEvent* event) override;

@@ -10,6 +10,7 @@
 #include <QVBoxLayout>
 #include <QWheelEvent>
 #include <QtConcurrent/QtConcurrentRun>
+#include <algorithm>
 #include <spdlog/spdlog.h>
 #include <vtkCamera.h>
 #include <vtkGenericOpenGLRenderWindow.h>
@@ -20,7 +21,7 @@ namespace weaksight::ui {
 SurfaceView::SurfaceView(QWidget* parent)
     : VtkViewport(parent)
 {
-    renderWindow()->AddRenderer(m_scene.renderer());
+    m_scene.addTo(renderWindow());
     connect(&m_watcher, &QFutureWatcher<Built>::finished, this, [this] {
         const Built built = m_watcher.result();
         if (built.generation != m_generation)
@@ -38,14 +39,28 @@ SurfaceView::~SurfaceView()
     m_watcher.waitForFinished();
 }
 
+void SurfaceView::setSlice(int slice)
+{
+    m_slice = slice;
+    if (m_shape[0] > 0) {
+        m_scene.setSlicePlane(slice, m_shape, m_spacing);
+        requestRender();
+    }
+}
+
 void SurfaceView::showCase(std::shared_ptr<const LoadedCase> loaded, StoreOwner* store)
 {
     const int generation = ++m_generation;
     if (!loaded || !loaded->labels) {
         m_scene.clear();
+        m_scene.setSlicePlaneVisible(false);
+        m_shape = {0, 0, 0};
         requestRender();
         return;
     }
+    m_shape = loaded->labels->shape;
+    m_spacing = loaded->labels->spacing;
+    m_scene.setSlicePlane(std::clamp(m_slice, 0, m_shape[0] - 1), m_shape, m_spacing);
     // The curated masks are painted on the store's reading thread; both surfaces are built here.
     QFuture<StoreReply<LabelVolume>> curated;
     if (store && store->exists())

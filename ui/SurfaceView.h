@@ -6,6 +6,7 @@
 #include <QDockWidget>
 #include <QFutureWatcher>
 #include <QPointF>
+#include <array>
 #include <memory>
 
 namespace weaksight {
@@ -30,6 +31,8 @@ public:
     void showCase(std::shared_ptr<const LoadedCase> loaded, StoreOwner* store);
     void resetView();
     bool busy() const { return m_watcher.isRunning(); }
+    /// The slice view's axial slice, drawn as a plane through the scan.
+    void setSlice(int slice);
 
 Q_SIGNALS:
     void surfacesReady(int truthSurfaces, int curatedSurfaces);
@@ -48,6 +51,9 @@ private:
     QFutureWatcher<Built> m_watcher;
     int m_generation = 0;
     QPointF m_last;
+    int m_slice = 0;
+    std::array<int, 3> m_shape{0, 0, 0};
+    std::array<double, 3> m_spacing{1, 1, 1};
 };
 
 /// The 3D view's dock: the view and its switches (ground truth, curated masks). Surfaces cost a

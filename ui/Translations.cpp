@@ -10,6 +10,25 @@
 
 namespace weaksight::ui {
 
+namespace {
+
+/// English plurals without a second .ts file: a message with a count (tr("%n case(s)", nullptr, n))
+/// reads "1 case" / "2 cases". Other messages pass through (the source text is English).
+class EnglishPlurals : public QTranslator {
+public:
+    using QTranslator::QTranslator;
+    bool isEmpty() const override { return false; }
+    QString translate(const char*, const char* sourceText, const char*, int n) const override
+    {
+        const QString source = QString::fromUtf8(sourceText);
+        if (n < 0 || !source.contains(QLatin1String("(s)")))
+            return {};
+        return QString(source).replace(QLatin1String("(s)"), n == 1 ? QString() : QStringLiteral("s"));
+    }
+};
+
+} // namespace
+
 QStringList availableLanguages() { return {QString(), QStringLiteral("en"), QStringLiteral("uk")}; }
 
 QString configuredLanguage() { return QSettings().value(QStringLiteral("language")).toString(); }
@@ -30,8 +49,11 @@ QString installTranslation(const QString& requested)
     QString language = requested.isEmpty() ? configuredLanguage() : requested;
     if (language.isEmpty())
         language = QLocale::system().name().section('_', 0, 0);
-    if (language != QLatin1String("uk"))
-        return QStringLiteral("en"); // the source strings are English
+    if (language != QLatin1String("uk")) {
+        ours = new EnglishPlurals; // the source strings are English, but for their plurals
+        QCoreApplication::installTranslator(ours);
+        return QStringLiteral("en");
+    }
     ours = new QTranslator;
     if (!ours->load(QStringLiteral(":/i18n/weaksight_uk.qm"))) {
         spdlog::warn("the Ukrainian translation is missing from this build");

@@ -11,7 +11,8 @@ QStringList availableLanguages();
 QString configuredLanguage();
 void setConfiguredLanguage(const QString& language);
 /// Installs the translators for `language` (or the configured one when empty) into the running
-/// application; returns the language in effect ("en" when no translation applies).
+/// application; returns the language in effect ("en" when no translation applies: then the English
+/// plurals of messages with a count, "%n case(s)").
 QString installTranslation(const QString& language = QString());
 
 } // namespace weaksight::ui

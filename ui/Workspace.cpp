@@ -6,7 +6,9 @@
 #include <QFileInfo>
 #include <QSettings>
 #include <QtConcurrent/QtConcurrentRun>
+#include <cstring>
 #include <filesystem>
+#include <spdlog/spdlog.h>
 
 namespace fs = std::filesystem;
 
@@ -63,17 +65,148 @@ bool Workspace::open(const QString& path)
         } else {
             cases = {describeVolumeFile(p)};
         }
-        m_cases = std::move(cases);
-        const QFileInfo info(path);
-        m_datasetRoot = info.isDir() ? info.absoluteFilePath() : info.absolutePath();
-        m_store.setPath(storePathFor(path));
-        Q_EMIT casesListed();
-        rememberDataset(path);
+        // A volume opened before with a segmentation gets it back.
+        if (cases.size() == 1 && cases.front().layout == KitsLayout::SingleFile &&
+            !cases.front().segmentation)
+            if (auto paired = rememberedPairing(cases.front()))
+                cases.front() = std::move(*paired);
+        listCases(std::move(cases), path);
     } catch (const std::exception& e) {
         Q_EMIT failed(tr("Cannot open"), QString::fromStdString(e.what()));
         return false;
     }
     return true;
+}
+
+void Workspace::listCases(std::vector<CaseFiles> cases, const QString& path)
+{
+    m_cases = std::move(cases);
+    m_current.reset();
+    m_currentIndex = -1;
+    const QFileInfo info(path);
+    m_datasetRoot = info.isDir() ? info.absoluteFilePath() : info.absolutePath();
+    m_store.setPath(storePathFor(path));
+    Q_EMIT casesListed();
+    rememberDataset(path);
+}
+
+bool Workspace::openPaired(const QString& image, const QString& segmentation, const QString& labelTable)
+{
+    try {
+        const auto table =
+            labelTable.isEmpty() ? std::nullopt : std::optional<fs::path>(labelTable.toStdString());
+        CaseFiles files = pairedCase(image.toStdString(), segmentation.toStdString(), table);
+        rememberPairing(files);
+        listCases({std::move(files)}, image);
+    } catch (const std::exception& e) {
+        Q_EMIT failed(tr("Cannot open"), QString::fromStdString(e.what()));
+        return false;
+    }
+    return true;
+}
+
+void Workspace::attachSegmentation(const QString& segmentation, const QString& labelTable)
+{
+    if (m_currentIndex < 0 || !m_cases[static_cast<size_t>(m_currentIndex)].imaging) {
+        Q_EMIT failed(tr("Cannot load segmentation"),
+                      tr("Open a CT first: a segmentation is loaded onto its image."));
+        return;
+    }
+    try {
+        const auto table =
+            labelTable.isEmpty() ? std::nullopt : std::optional<fs::path>(labelTable.toStdString());
+        const CaseFiles& current = m_cases[static_cast<size_t>(m_currentIndex)];
+        CaseFiles files = pairedCase(*current.imaging, segmentation.toStdString(), table);
+        files.caseId = current.caseId; // the case keeps its name (and its decisions in the store)
+        files.directory = current.directory;
+        files.layout = current.layout;
+        startLoad(m_currentIndex, files);
+    } catch (const std::exception& e) {
+        Q_EMIT failed(tr("Cannot load segmentation"), QString::fromStdString(e.what()));
+    }
+}
+
+void Workspace::applyLabelTable(const QString& labelTable)
+{
+    if (m_currentIndex < 0 || !m_cases[static_cast<size_t>(m_currentIndex)].segmentation) {
+        Q_EMIT failed(tr("Cannot load label table"),
+                      tr("The case on screen has no segmentation to read with it."));
+        return;
+    }
+    try {
+        CaseFiles files = m_cases[static_cast<size_t>(m_currentIndex)];
+        files.labelTable = LabelTable::read(labelTable.toStdString());
+        startLoad(m_currentIndex, files);
+    } catch (const std::exception& e) {
+        Q_EMIT failed(tr("Cannot load label table"), QString::fromStdString(e.what()));
+    }
+}
+
+void Workspace::openDropped(const QString& path)
+{
+    enum Role { Open, Segmentation, Table };
+    const bool imageOnScreen = m_currentIndex >= 0 && m_cases[static_cast<size_t>(m_currentIndex)].imaging;
+    // The header says whether a file holds labels: read on a worker, as every file is.
+    QtConcurrent::run([path, imageOnScreen] {
+        const fs::path p = path.toStdString();
+        const std::string name = p.filename().string();
+        std::error_code ec;
+        if (!imageOnScreen || fs::is_directory(p, ec))
+            return Open;
+        if (name.size() > 9 && name.compare(name.size() - 9, 9, ".seg.nrrd") == 0)
+            return Segmentation;
+        for (const char* extension : {".json", ".label", ".txt"})
+            if (name.size() > std::strlen(extension) &&
+                name.compare(name.size() - std::strlen(extension), std::strlen(extension), extension) == 0)
+                return Table;
+        try {
+            return readVolumeHeader(p).looksLikeLabels() ? Segmentation : Open;
+        } catch (const std::exception&) {
+            return Open; // opening it reports the problem
+        }
+    }).then(this, [this, path](Role role) {
+        if (role == Segmentation)
+            attachSegmentation(path);
+        else if (role == Table)
+            applyLabelTable(path);
+        else
+            open(path);
+    });
+}
+
+void Workspace::rememberPairing(const CaseFiles& files)
+{
+    if (!files.imaging || !files.segmentation)
+        return;
+    const QString key = QStringLiteral("segmentations/") +
+                        QString::fromStdString(fs::absolute(*files.imaging).string())
+                            .toUtf8()
+                            .toBase64(QByteArray::Base64UrlEncoding | QByteArray::OmitTrailingEquals);
+    QSettings().setValue(key, QStringList{QString::fromStdString(fs::absolute(*files.segmentation).string()),
+                                          QString::fromStdString(files.labelTable.source())});
+}
+
+std::optional<CaseFiles> Workspace::rememberedPairing(const CaseFiles& files)
+{
+    if (!files.imaging)
+        return std::nullopt;
+    const QString key = QStringLiteral("segmentations/") +
+                        QString::fromStdString(fs::absolute(*files.imaging).string())
+                            .toUtf8()
+                            .toBase64(QByteArray::Base64UrlEncoding | QByteArray::OmitTrailingEquals);
+    const QStringList pairing = QSettings().value(key).toStringList();
+    if (pairing.size() != 2)
+        return std::nullopt;
+    try {
+        const fs::path table = pairing[1].toStdString();
+        std::error_code ec;
+        return pairedCase(*files.imaging, pairing[0].toStdString(),
+                          fs::is_regular_file(table, ec) ? std::optional<fs::path>(table) : std::nullopt);
+    } catch (const std::exception& e) {
+        spdlog::warn("the segmentation paired with {} before cannot be used: {}", files.imaging->string(),
+                     e.what());
+        return std::nullopt;
+    }
 }
 
 void Workspace::setAnnotator(const QString& name)
@@ -97,12 +230,18 @@ void Workspace::loadCase(int index)
 {
     if (index < 0 || index >= caseCount())
         return;
-    const CaseFiles files = m_cases[static_cast<size_t>(index)];
+    startLoad(index, m_cases[static_cast<size_t>(index)]);
+}
+
+void Workspace::startLoad(int index, const CaseFiles& files)
+{
     const int generation = ++m_loadGeneration;
+    m_currentIndex = index;
     Q_EMIT caseLoading(QString::fromStdString(files.caseId));
-    m_loadWatcher.setFuture(QtConcurrent::run([files, generation]() {
+    m_loadWatcher.setFuture(QtConcurrent::run([files, generation, index]() {
         LoadResult result;
         result.generation = generation;
+        result.index = index;
         try {
             result.loaded = std::make_shared<LoadedCase>(weaksight::loadCase(files));
         } catch (const std::bad_alloc&) {
@@ -120,8 +259,17 @@ void Workspace::onLoaded()
     if (result.generation != m_loadGeneration)
         return; // a newer request superseded this one
     if (!result.loaded) {
+        // The case on screen stays (e.g. with its old labels after a segmentation on another grid).
+        if (m_current)
+            m_currentIndex = indexOf(QString::fromStdString(m_current->files.caseId));
         Q_EMIT failed(tr("Cannot load case"), result.error);
         return;
+    }
+    auto& listed = m_cases[static_cast<size_t>(result.index)];
+    if (listed.segmentation != result.loaded->files.segmentation ||
+        listed.labelTable.source() != result.loaded->files.labelTable.source()) {
+        listed = result.loaded->files; // a segmentation or table attached: the case keeps it
+        rememberPairing(listed);
     }
     m_current = result.loaded;
     Q_EMIT caseLoaded(m_current);

@@ -15,6 +15,7 @@
 #include <QString>
 #include <QStringList>
 #include <memory>
+#include <optional>
 #include <vector>
 
 namespace weaksight::ui {
@@ -48,9 +49,25 @@ public:
     QString annotator() const { return m_annotator; }
     void setAnnotator(const QString& name);
 
+    /// A CT paired with a segmentation from anywhere (`weaksight gui --image CT --labels SEG`):
+    /// one case, read with `labelTable` (a table file) or the table the segmentation carries or
+    /// sits beside. The pairing is remembered for the image (reopening it brings the labels back).
+    bool openPaired(const QString& image, const QString& segmentation, const QString& labelTable = {});
+    /// Pairs the case on screen with a segmentation file (File › Load segmentation…, a dropped
+    /// file) and loads it again with it; its grid must be the image's. When the new labels fail the
+    /// case keeps the ones it had, and failed says why.
+    void attachSegmentation(const QString& segmentation, const QString& labelTable = {});
+    /// Reads the case's labels again with another table (File › Load label table…).
+    void applyLabelTable(const QString& labelTable);
+    /// A dropped file or folder: a segmentation or a label table for the case on screen when it is
+    /// one (read in the background), else opened as a dataset, case or volume.
+    void openDropped(const QString& path);
+
     /// Loads a case in the background: caseLoaded or failed follows.
     void loadCase(int index);
     std::shared_ptr<const LoadedCase> currentCase() const { return m_current; }
+    /// The case on screen (or loading), or -1.
+    int currentIndex() const { return m_currentIndex; }
 
 Q_SIGNALS:
     void casesListed();
@@ -64,15 +81,22 @@ private:
         std::shared_ptr<LoadedCase> loaded;
         QString error;
         int generation = 0;
+        int index = -1;
     };
     void rememberDataset(const QString& path);
+    void listCases(std::vector<CaseFiles> cases, const QString& path);
+    /// Loads `files` as case `index`; they replace the listed ones only once they load.
+    void startLoad(int index, const CaseFiles& files);
     void onLoaded();
+    static void rememberPairing(const CaseFiles& files);
+    static std::optional<CaseFiles> rememberedPairing(const CaseFiles& files);
 
     std::vector<CaseFiles> m_cases;
     QString m_datasetRoot;
     StoreOwner m_store;
     QString m_annotator;
     std::shared_ptr<const LoadedCase> m_current;
+    int m_currentIndex = -1;
     QFutureWatcher<LoadResult> m_loadWatcher;
     int m_loadGeneration = 0;
 };

@@ -61,6 +61,7 @@ TEST(SurfaceScene, ABallBecomesASurfaceOfItsSizeWhereItIs)
     EXPECT_EQ(render::SurfaceScene::surfaceColour(2, true)[1], 0.25) << "curated masks in magenta";
     scene.setSurfaces({}, false); // new ground truth replaces the old, the curated stays
     EXPECT_EQ(scene.surfaceCount(), 1u);
-    EXPECT_EQ(scene.renderer()->GetActors()->GetNumberOfItems(), 1);
+    EXPECT_EQ(scene.renderer()->GetActors()->GetNumberOfItems(), 2)
+        << "the curated surface and the slice plane";
     EXPECT_TRUE(render::buildLabelSurfaces(makeLabels({4, 4, 4}, {1, 1, 1}), {1, 2}, false).empty());
 }

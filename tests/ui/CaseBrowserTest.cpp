@@ -1,30 +1,34 @@
 // The case list: annotation status read from a real store beside the dataset, filters by name and
 // status, and the recent-datasets list.
+#include "ui/CaseBrowser.h"
+
 #include "GuiTestSupport.h"
 #include "core/phantom/Phantom.h"
 #include "storage/AnnotationStore.h"
 #include "storage/StoreTools.h"
-#include "ui/CaseBrowser.h"
 #include "ui/ComparisonView.h"
-#include "ui/MainWindow.h"
-#include "ui/Workspace.h"
-#include "ui/SliceView.h"
+#include "ui/HeatmapToolbar.h"
 #include "ui/KeyBindings.h"
 #include "ui/KeyHelpOverlay.h"
+#include "ui/MainWindow.h"
 #include "ui/SettingsDialog.h"
+#include "ui/SliceView.h"
 #include "ui/SurfaceView.h"
 #include "ui/Translations.h"
+#include "ui/Workspace.h"
 
 #include <QAction>
 #include <QCheckBox>
 #include <QComboBox>
-#include <QSlider>
+#include <QDialogButtonBox>
 #include <QFileInfo>
 #include <QMenuBar>
+#include <QPushButton>
 #include <QSignalSpy>
+#include <QSlider>
 #include <QTest>
-
 #include <gtest/gtest.h>
+#include <vtkActor.h>
 #include <vtkCamera.h>
 #include <vtkRenderer.h>
 
@@ -63,12 +67,24 @@ TEST(CaseBrowser, ShowsEachCasesStatusFromTheStoreAndFilters)
         decide(propose("case_00000", 3), storage::DecisionKind::Reject);
         propose("case_00000", 4);
         decide(propose("case_00001", 2), storage::DecisionKind::Accept);
+        // What counts is the lesion slices: case_00000 has three, case_00001 one.
+        store.setLesionSlices(*store.findCase("case_00000"), {3, 4, 5}, "labels");
+        store.setLesionSlices(*store.findCase("case_00001"), {2}, "labels");
     }
 
     ui::MainWindow window;
     window.resize(900, 700);
     window.show();
     ui::CaseBrowser& browser = *window.caseBrowser();
+    // Without a store every case reads "not started".
+    TempDir bare;
+    writePhantomDataset(options, bare / "cases", 2);
+    QSignalSpy listed(&browser, &ui::CaseBrowser::statusRead);
+    window.openPath(QString::fromStdString((bare / "cases").string()));
+    ASSERT_TRUE(QTest::qWaitFor([&] { return browser.caseCount() == 2; }, 20000));
+    for (int i = 0; i < 2; ++i)
+        EXPECT_TRUE(browser.itemText(i).contains("not started")) << browser.itemText(i).toStdString();
+
     QSignalSpy statusRead(&browser, &ui::CaseBrowser::statusRead);
     window.openPath(root);
     ASSERT_TRUE(statusRead.wait(20000));
@@ -77,6 +93,10 @@ TEST(CaseBrowser, ShowsEachCasesStatusFromTheStoreAndFilters)
     EXPECT_EQ(browser.status(0).decided, 1);
     EXPECT_EQ(browser.status(0).proposals, 2);
     EXPECT_EQ(browser.status(0).rejected, 1);
+    EXPECT_EQ(browser.status(0).lesionSlices, 3);
+    EXPECT_EQ(browser.status(0).decidedLesionSlices, 1);
+    EXPECT_TRUE(browser.itemText(0).contains("in progress 1/3 lesion slices"))
+        << browser.itemText(0).toStdString();
     EXPECT_EQ(browser.status(1).status, "done");
     EXPECT_EQ(browser.status(1).accepted, 1);
     EXPECT_EQ(browser.status(2).status, "not started");
@@ -120,6 +140,11 @@ TEST(Translation, UkrainianIsEmbeddedAndChosenInTheSettings)
             menus << action->text();
         EXPECT_TRUE(menus.contains(QString::fromUtf8("&Файл"))) << menus.join(", ").toStdString();
         EXPECT_EQ(window.windowTitle(), "Weaksight");
+        // Qt's own strings too (Debian's qt6-translations-l10n): a standard button's text.
+        QDialogButtonBox buttons(QDialogButtonBox::Cancel);
+        EXPECT_EQ(buttons.button(QDialogButtonBox::Cancel)->text().remove('&'),
+                  QString::fromUtf8("Скасувати"))
+            << buttons.button(QDialogButtonBox::Cancel)->text().toStdString();
     }
     EXPECT_EQ(ui::installTranslation(QStringLiteral("en")), "en");
     {
@@ -184,6 +209,39 @@ TEST(SurfaceView, ShowsGroundTruthAndCuratedSurfacesOfTheCase)
     EXPECT_GT(differs, 500);
     EXPECT_GT(curatedPixels, 5);
 
+    // The slice on screen is a plane through the scan, following the slice view.
+    const LoadedCase& shown = *window.currentCase();
+    window.sliceView()->setSlice(7);
+    double bounds[6];
+    view.scene().slicePlane()->GetBounds(bounds);
+    EXPECT_TRUE(view.scene().slicePlane()->GetVisibility());
+    EXPECT_NEAR(bounds[4], 7 * shown.labels->spacing[0], 1e-3); // VTK's points are float
+    EXPECT_NEAR(bounds[1], (shown.labels->cols() - 1) * shown.labels->spacing[2], 1e-3);
+    view.requestRender();
+    QTest::qWait(100);
+    const QImage withPlane = view.grabFramebuffer();
+    view.scene().setSlicePlaneVisible(false);
+    view.requestRender();
+    QTest::qWait(100);
+    const QImage withoutPlane = view.grabFramebuffer();
+    view.scene().markerRenderer()->DrawOff();
+    view.requestRender();
+    QTest::qWait(100);
+    const QImage withoutMarker = view.grabFramebuffer();
+    view.scene().markerRenderer()->DrawOn();
+    int planePixels = 0, markerPixels = 0, markerElsewhere = 0;
+    for (int y = 0; y < withPlane.height(); y += 2)
+        for (int x = 0; x < withPlane.width(); x += 2) {
+            planePixels += withPlane.pixel(x, y) != withoutPlane.pixel(x, y);
+            const bool corner = x < withPlane.width() * 20 / 100 && y > withPlane.height() * 80 / 100;
+            (corner ? markerPixels : markerElsewhere) +=
+                withoutPlane.pixel(x, y) != withoutMarker.pixel(x, y);
+        }
+    EXPECT_GT(planePixels, 100);
+    EXPECT_GT(markerPixels, 20) << "the R/L A/P S/I cube is drawn in the lower left corner";
+    EXPECT_EQ(markerElsewhere, 0);
+    view.scene().setSlicePlaneVisible(true);
+
     // Navigate > Reset view (R) brings a rotated 3D view back to the front view: looking from
     // anterior (-y) towards +y, superior (+z) up.
     view.scene().setTruthVisible(true);
@@ -224,6 +282,23 @@ TEST(Overlays, EachOverlayHasItsOwnSwitchAndOpacity)
     EXPECT_TRUE(window.camController()->scoreReducedPrecision());
     reducedPrecision->setChecked(false);
     EXPECT_FALSE(window.camController()->scoreReducedPrecision());
+    // View > Smooth Grad-CAM++ noise and samples: the maps' settings (and so their cache key) change,
+    // and the choice is kept for the next start.
+    ASSERT_NE(window.findChild<QAction*>("smoothParameters"), nullptr);
+    auto* heatmapToolbar = window.findChild<ui::HeatmapToolbar*>();
+    ASSERT_NE(heatmapToolbar, nullptr);
+    heatmapToolbar->setSmoothParameters(8, 0.15);
+    EXPECT_EQ(window.camController()->settings().smoothSamples, 8);
+    EXPECT_DOUBLE_EQ(window.camController()->settings().smoothNoise, 0.15);
+    window.camController()->setMethod(compute::CamMethod::SmoothGradCamPlusPlus);
+    EXPECT_NE(window.camController()->methodKey().find("samples=8 noise=0.15"), std::string::npos)
+        << window.camController()->methodKey();
+    {
+        ui::MainWindow again;
+        EXPECT_EQ(again.camController()->settings().smoothSamples, 8) << "kept in the settings";
+        again.findChild<ui::HeatmapToolbar*>()->setSmoothParameters(4, 0.3);
+    }
+    window.camController()->setMethod(compute::CamMethod::GradCam);
     ASSERT_TRUE(openCases(window, dir.path()));
     ui::SliceView& view = *window.sliceView();
     ASSERT_TRUE(view.scene().labelContourShown(labels::Tumour)) << "the case opens on its lesion slice";

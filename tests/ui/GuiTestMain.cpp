@@ -3,6 +3,7 @@
 #include "core/common/Log.h"
 #include "render/VtkLogBridge.h"
 #include "ui/QtLogBridge.h"
+#include "ui/Translations.h"
 
 #include <QApplication>
 #include <QDialog>
@@ -10,9 +11,8 @@
 #include <QSurfaceFormat>
 #include <QTimer>
 #include <QWidget>
-#include <gtest/gtest.h>
-
 #include <cstdlib>
+#include <gtest/gtest.h>
 
 int main(int argc, char** argv)
 {
@@ -42,6 +42,7 @@ int main(int argc, char** argv)
     QApplication app(argc, argv);
     QApplication::setOrganizationName("WeaksightTests");
     QApplication::setApplicationName("WeaksightTests");
+    weaksight::ui::installTranslation(QStringLiteral("en")); // as the app does at start-up
     // A modal dialog that still asks something would wait for a click for ever: fail the test and
     // close it. (Progress dialogs ask nothing.) The timer also fires inside a dialog's event loop.
     QTimer modalGuard;

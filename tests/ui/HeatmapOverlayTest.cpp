@@ -135,6 +135,16 @@ TEST(HeatmapOverlay, ModelHeatmapsAppearOnTheKidneyCropsAndFollowTheThreshold)
         for (int x = withBar.width() * 85 / 100; x < withBar.width(); ++x)
             barPixels += withBar.pixel(x, y) != with.pixel(x, y);
     EXPECT_GT(barPixels, 200);
+    // Its title in Ukrainian is drawn (VTK's own fonts have no Cyrillic: it drew nothing).
+    layer.setColorBarTitle("");
+    const QImage untitled = renderFrame(view);
+    layer.setColorBarTitle("Теплова карта");
+    const QImage cyrillic = renderFrame(view);
+    int titlePixels = 0;
+    for (int y = 0; y < cyrillic.height(); ++y)
+        for (int x = cyrillic.width() * 80 / 100; x < cyrillic.width(); ++x)
+            titlePixels += cyrillic.pixel(x, y) != untitled.pixel(x, y);
+    EXPECT_GT(titlePixels, 40) << "the Cyrillic title has glyphs";
 
     // The threshold slider moves the proposal contour live, without recomputing heatmaps.
     layer.setProposalVisible(true);
@@ -207,12 +217,24 @@ TEST(HeatmapOverlay, ModelHeatmapsAppearOnTheKidneyCropsAndFollowTheThreshold)
     cams.setMethod(compute::CamMethod::GradCam);
     EXPECT_DOUBLE_EQ(cams.threshold(), 0.9);
     EXPECT_NE(cams.heatmaps(slice), nullptr) << "cached in memory";
-    // Idle, the status bar's progress bar is empty (it showed "0/1"); busy, it has its text.
+    // Idle, the status bar's progress bar and its Cancel are hidden (they showed "0/1"), keeping
+    // their place so the view does not change size.
     auto* bar = window.statusBar()->findChild<QProgressBar*>();
     ASSERT_NE(bar, nullptr);
     cams.cancel();
     ASSERT_TRUE(QTest::qWaitFor([&] { return !cams.busy() && !bar->isEnabled(); }, 30000));
-    EXPECT_FALSE(bar->isTextVisible());
+    EXPECT_FALSE(bar->isVisible());
+    EXPECT_TRUE(bar->sizePolicy().retainSizeWhenHidden());
+    // The readout under the cursor names the label and gives the heatmap's value there.
+    const review::SliceHeatmaps* onSlice = cams.heatmaps(slice);
+    ASSERT_NE(onSlice, nullptr);
+    const review::CropHeatmap& first = onSlice->crops[0];
+    Q_EMIT view.cursorVoxel(slice, first.box.row0 + first.box.rows / 2, first.box.col0 + first.box.cols / 2,
+                            40, labels::Kidney, true);
+    const QString readout = window.statusBar()->findChild<QLabel*>("cursorReadout")->text();
+    const double value = first.valueAt(first.box.rows / 2, first.box.cols / 2);
+    EXPECT_TRUE(readout.contains("kidney")) << readout.toStdString();
+    EXPECT_TRUE(readout.contains(QString("heatmap %1").arg(value, 0, 'f', 2))) << readout.toStdString();
     if (const char* out = std::getenv("WEAKSIGHT_TEST_SCREENSHOTS")) {
         slider->setValue(50);
         layer.setOpacity(0.5);
@@ -295,6 +317,7 @@ TEST(ComparisonView, OnePanePerMethodLinkedWithItsOwnThresholdAndIou)
 
     // A threshold chosen in the main view for Grad-CAM is where its pane starts.
     window.camController()->setThreshold(compute::CamMethod::GradCam, 0.3);
+    window.camController()->setCropSize(48);
     window.setComparisonMode(true);
     ASSERT_TRUE(window.comparisonMode());
     ui::ComparisonView& compare = *window.comparisonView();
@@ -304,6 +327,12 @@ TEST(ComparisonView, OnePanePerMethodLinkedWithItsOwnThresholdAndIou)
     EXPECT_DOUBLE_EQ(compare.paneController(2)->threshold(), 0.5) << "no threshold set for Grad-CAM++";
     const int slice = window.sliceView()->slice();
     EXPECT_GT(slice, 0) << "the case opened on its lesion slice and the comparison kept it";
+    // It opens zoomed onto the slice's (first) crop (a crop was a few dozen pixels of a whole
+    // slice), every pane alike.
+    EXPECT_TRUE(QTest::qWaitFor([&] { return compare.paneView(0)->scene().zoomFactor() > 1.5; }, 2000))
+        << compare.paneView(0)->scene().zoomFactor();
+    EXPECT_NEAR(compare.paneView(3)->scene().zoomFactor(), compare.paneView(0)->scene().zoomFactor(),
+                0.05 * compare.paneView(0)->scene().zoomFactor());
     for (int p = 0; p < compare.paneCount(); ++p) {
         compare.paneController(p)->setCropSize(48);
         EXPECT_EQ(compare.paneView(p)->slice(), slice);
@@ -356,6 +385,7 @@ TEST(ComparisonView, OnePanePerMethodLinkedWithItsOwnThresholdAndIou)
         EXPECT_EQ(compare.paneView(p)->slice(), slice - 1) << p;
     compare.paneView(2)->setWindowLevel({60, 35});
     EXPECT_EQ(compare.paneView(0)->scene().windowLevel().window, 60);
+    const double opened = compare.paneView(0)->scene().zoomFactor();
     QWheelEvent wheel(QPointF(50, 50), compare.paneView(0)->mapToGlobal(QPointF(50, 50)), QPoint(),
                       QPoint(0, 240), Qt::NoButton, Qt::ControlModifier, Qt::NoScrollPhase, false);
     QApplication::sendEvent(compare.paneView(0), &wheel);
@@ -364,7 +394,7 @@ TEST(ComparisonView, OnePanePerMethodLinkedWithItsOwnThresholdAndIou)
     auto* linked = compare.paneView(4)->scene().renderer()->GetActiveCamera();
     EXPECT_NEAR(linked->GetParallelScale(), zoomed->GetParallelScale(), 1e-9);
     EXPECT_NEAR(linked->GetFocalPoint()[0], zoomed->GetFocalPoint()[0], 1e-9);
-    EXPECT_NEAR(compare.paneView(0)->scene().zoomFactor(), 1.44, 1e-9); // two Ctrl+wheel notches
+    EXPECT_NEAR(compare.paneView(0)->scene().zoomFactor(), opened * 1.44, 1e-6); // two Ctrl+wheel notches
     if (const char* out = std::getenv("WEAKSIGHT_TEST_SCREENSHOTS")) {
         QTest::qWait(500);
         window.grab().save(QString(out) + "/comparison-view.png");

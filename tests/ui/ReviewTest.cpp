@@ -21,12 +21,15 @@
 
 #include <QAction>
 #include <QApplication>
+#include <QChart>
+#include <QChartView>
 #include <QComboBox>
 #include <QDockWidget>
 #include <QMouseEvent>
 #include <QPointer>
 #include <QPushButton>
 #include <QSignalSpy>
+#include <QStatusBar>
 #include <QTableWidget>
 #include <QTest>
 #include <atomic>
@@ -238,6 +241,18 @@ TEST(Review, AcceptCorrectRejectUndoRedoThenTheStoreAndTheExportAgree)
     ASSERT_EQ(data.cases.size(), 1u);
     EXPECT_EQ(data.cases.front().decided, 3);
     ASSERT_FALSE(data.iou.empty());
+    // The case's lesion slices came with the decisions (from its labels): its status counts them.
+    ASSERT_TRUE(data.cases.front().lesionSlices.has_value());
+    EXPECT_EQ(*data.cases.front().lesionSlices,
+              static_cast<int64_t>(window.currentCase()->lesionSlices->size()));
+    EXPECT_EQ(data.cases.front().lesionSlicesSource, "labels");
+    // One case, one annotator: said in the singular; pixels and seconds on charts of their own,
+    // with whole-number ticks.
+    const QString summary = window.dashboard()->summaryText();
+    EXPECT_TRUE(summary.contains("in 1 case by 1 annotator")) << summary.toStdString();
+    EXPECT_NE(window.dashboard()->effortChart(), window.dashboard()->timeChart());
+    EXPECT_EQ(window.dashboard()->effortChart()->chart()->series().size(), 1);
+    EXPECT_EQ(window.dashboard()->timeChart()->chart()->series().size(), 1);
     const auto learned = storage::learnedThresholds(store);
     ASSERT_EQ(learned.size(), 1u) << "accepted + corrected gradcam decisions with their heatmaps";
     EXPECT_EQ(learned.front().decisions, 2);
@@ -674,4 +689,26 @@ TEST(Review, TheKeyHelpOverACorrectionTakesEscWithoutDiscardingIt)
     // Without the help the same key cancels the correction, as the Review menu says.
     QTest::keyClick(window.sliceView(), Qt::Key_Escape);
     EXPECT_FALSE(review.editing());
+    // A correction with an edit is never dropped by one key: the first Esc only warns, the second
+    // discards.
+    ASSERT_TRUE(review.startCorrection());
+    BinaryMask changed = review.editor()->mask();
+    changed.at(0, 0) = changed.at(0, 0) ? 0 : 1;
+    review.editor()->apply(changed);
+    ASSERT_TRUE(review.editor()->modified());
+    QTest::keyClick(window.sliceView(), Qt::Key_Escape);
+    EXPECT_TRUE(review.editing()) << "one Esc keeps the edited correction";
+    EXPECT_TRUE(window.statusBar()->currentMessage().contains("press Esc again"))
+        << window.statusBar()->currentMessage().toStdString();
+    QTest::keyClick(window.sliceView(), Qt::Key_Escape);
+    EXPECT_FALSE(review.editing()) << "the second Esc discards it";
+    // Every key of the window is listed, the standard ones and the 3D view's mouse too.
+    window.showKeyHelp();
+    help = window.findChild<ui::KeyHelpOverlay*>("keyHelp");
+    ASSERT_FALSE(help.isNull());
+    const QString all = help->lines().join(" | ");
+    for (const char* entry :
+         {"Open a dataset or case folder", "Quit", "Settings", "Polygon corner", "3D view"})
+        EXPECT_TRUE(all.contains(entry)) << entry << ": " << all.toStdString();
+    QTest::keyClick(help, Qt::Key_Escape);
 }
