@@ -123,6 +123,15 @@ CaseStatus CaseBrowser::status(int index) const
     return it == m_status.end() ? CaseStatus{} : it->second;
 }
 
+void CaseBrowser::setCaseFiles(int index, const CaseFiles& files)
+{
+    if (index < 0 || index >= caseCount())
+        return;
+    m_cases[static_cast<size_t>(index)] = files;
+    updateItem(index);
+    applyFilter();
+}
+
 QString CaseBrowser::itemText(int index) const
 {
     const QListWidgetItem* item = m_list->item(index);

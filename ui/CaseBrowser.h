@@ -40,6 +40,8 @@ public:
     void setStore(StoreOwner* store) { m_store = store; }
     /// Shows the cases; their status is read from the store (when there is one) in the background.
     void setCases(const std::vector<CaseFiles>& cases);
+    /// One case's files changed (a segmentation attached): its line says so.
+    void setCaseFiles(int index, const CaseFiles& files);
     /// Reads the store again (after decisions were recorded).
     void refreshStatus();
     int caseCount() const { return static_cast<int>(m_cases.size()); }

@@ -67,6 +67,9 @@ MainWindow::MainWindow(QWidget* parent)
     help->addAction(
         tr("&Keyboard shortcuts"), this, [this] { showKeyHelp(); }, QKeySequence::HelpContents);
     connect(m_workspace, &Workspace::casesListed, this, &MainWindow::showCases);
+    connect(m_workspace, &Workspace::caseFilesChanged, this, [this](int index) {
+        m_caseBrowser->setCaseFiles(index, m_workspace->cases()[static_cast<size_t>(index)]);
+    });
     connect(m_workspace, &Workspace::caseLoaded, this, &MainWindow::onCaseLoaded);
     connect(m_workspace, &Workspace::failed, this, &MainWindow::showError);
     connect(m_workspace, &Workspace::caseLoading, this,

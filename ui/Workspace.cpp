@@ -270,6 +270,7 @@ void Workspace::onLoaded()
         listed.labelTable.source() != result.loaded->files.labelTable.source()) {
         listed = result.loaded->files; // a segmentation or table attached: the case keeps it
         rememberPairing(listed);
+        Q_EMIT caseFilesChanged(result.index);
     }
     m_current = result.loaded;
     Q_EMIT caseLoaded(m_current);

@@ -71,6 +71,8 @@ public:
 
 Q_SIGNALS:
     void casesListed();
+    /// A listed case's files changed (a segmentation or label table attached to it).
+    void caseFilesChanged(int index);
     void caseLoading(const QString& caseId);
     void caseLoaded(std::shared_ptr<const LoadedCase> loaded);
     void failed(const QString& title, const QString& message);

@@ -22,7 +22,8 @@ for path in ./usr/bin/weaksight ./usr/share/applications/weaksight.desktop \
 done
 depends=$(dpkg-deb -f "$deb" Depends)
 echo "Depends: $depends"
-for lib in libqt6widgets6 libqt6charts6 libvtk9.1 libinsighttoolkit5 libtorch libsqlite3 qt6-qpa-plugins libgl1-mesa-dri; do
+for lib in libqt6widgets6 libqt6charts6 libvtk9.1 libinsighttoolkit5 libtorch libsqlite3 qt6-qpa-plugins libgl1-mesa-dri \
+           qt6-translations-l10n fonts-dejavu-core; do
   grep -q "$lib" <<<"$depends" || { echo "dependency missing: $lib"; fail=1; }
 done
 # The man page names every subcommand the binary has.

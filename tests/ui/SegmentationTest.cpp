@@ -12,6 +12,7 @@
 #include "storage/AnnotationStore.h"
 #include "storage/Exporter.h"
 #include "ui/CamController.h"
+#include "ui/CaseBrowser.h"
 #include "ui/MainWindow.h"
 #include "ui/ReviewController.h"
 #include "ui/SliceView.h"
@@ -90,6 +91,8 @@ TEST(Segmentation, LoadedOntoACtReadThroughItsTableKeptWhereItFailsAndRemembered
         EXPECT_EQ(paired.files.labelTable.source(), files.table.string()) << "the table beside it";
         EXPECT_EQ(paired.labels->voxels, truth.voxels) << "5, 7, 9 read as kidney, tumour, cyst";
         EXPECT_EQ(window.sliceView()->slice(), 7) << "the labeller stays on the slice";
+        EXPECT_FALSE(window.caseBrowser()->itemText(0).contains("imaging only"))
+            << window.caseBrowser()->itemText(0).toStdString();
         EXPECT_TRUE(window.statusBar()->currentMessage().contains("labels read with scan_seg.labels.json"))
             << window.statusBar()->currentMessage().toStdString();
         if (const char* out = std::getenv("WEAKSIGHT_TEST_SCREENSHOTS")) {
