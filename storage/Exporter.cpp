@@ -1,6 +1,7 @@
 #include "storage/Exporter.h"
 
 #include "core/cases/CaseKey.h"
+#include "core/cases/LabelTable.h"
 #include "core/common/Error.h"
 #include "core/io/AtomicFile.h"
 #include "core/io/VolumeIo.h"
@@ -29,19 +30,11 @@ nlohmann::json optionalJson(const std::optional<double>& v)
     return v ? nlohmann::json(*v) : nlohmann::json();
 }
 
-/// The name of a curated label value in the exports (COCO categories, Slicer segments).
+/// The name of a curated label value in the exports (COCO categories, Slicer segments): KiTS's
+/// for its values, else "lesion" (a --label of the user's choice).
 std::string labelName(uint8_t label)
 {
-    switch (label) {
-    case labels::Kidney:
-        return "kidney";
-    case labels::Tumour:
-        return "tumour";
-    case labels::Cyst:
-        return "cyst";
-    default:
-        return "lesion";
-    }
+    return label >= labels::Kidney && label <= labels::Cyst ? LabelTable::kits().nameOf(label) : "lesion";
 }
 
 nlohmann::json provenance(const StoredDecision& d)

@@ -11,6 +11,7 @@
 #include "ui/SliceView.h"
 #include "ui/Workspace.h"
 
+#include <QAction>
 #include <QApplication>
 #include <QMouseEvent>
 #include <QSignalSpy>
@@ -103,6 +104,15 @@ inline bool openCasesWithModel(ui::MainWindow& window, const TempDir& dir, int c
 inline storage::AnnotationStore* storeOf(ui::MainWindow& window)
 {
     return window.workspace()->store().storeAfterWrites();
+}
+
+/// The window's command on `key` (as a key press would run it), or null.
+inline QAction* actionWithShortcut(ui::MainWindow& window, const QKeySequence& key)
+{
+    for (auto* action : window.findChildren<QAction*>())
+        if (action->shortcut() == key)
+            return action;
+    return nullptr;
 }
 
 inline bool waitForHeatmaps(ui::MainWindow& window, int slice, int timeoutMs = 30000)

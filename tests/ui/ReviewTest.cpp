@@ -48,14 +48,6 @@ namespace fs = std::filesystem;
 
 namespace {
 
-QAction* actionWithShortcut(ui::MainWindow& window, const QKeySequence& key)
-{
-    for (auto* action : window.findChildren<QAction*>())
-        if (action->shortcut() == key)
-            return action;
-    return nullptr;
-}
-
 /// How many SQL statements the store's connection runs for `act` (the writes and in-order reads
 /// it asks for run on the store's thread: counted once they are done).
 int storeStatementsRunBy(ui::MainWindow& window, const std::function<void()>& act)

@@ -39,14 +39,6 @@ namespace fs = std::filesystem;
 
 namespace {
 
-QAction* actionWithKey(ui::MainWindow& window, const QKeySequence& key)
-{
-    for (auto* action : window.findChildren<QAction*>())
-        if (action->shortcut() == key)
-            return action;
-    return nullptr;
-}
-
 /// A phantom case's CT alone in a folder, and its labels renumbered as another tool's file would be
 /// (kidney 5, tumour 7, cyst 9) elsewhere, with a JSON table beside them.
 struct ForeignFiles {
@@ -214,11 +206,11 @@ TEST(Review, TumourAndCystAreKeptApartFromTheKeyToTheExportAndTheCropIsFollowed)
     EXPECT_EQ(colourOf(1), render::HeatmapLayer::kBoxColour[2]);
 
     // L makes the masks cysts; the decision says so.
-    actionWithKey(window, QKeySequence(Qt::Key_L))->trigger();
+    actionWithShortcut(window, QKeySequence(Qt::Key_L))->trigger();
     EXPECT_EQ(review.activeLabel(), labels::Cyst);
     view.scene().zoom(3); // zoomed in: the next crop comes to the middle
     const auto cystBox = *review.cropBox();
-    actionWithKey(window, QKeySequence(Qt::Key_A))->trigger();
+    actionWithShortcut(window, QKeySequence(Qt::Key_A))->trigger();
     // Advanced to the other kidney's crop: outlined now, and centred (the zoom kept).
     ASSERT_TRUE(QTest::qWaitFor([&] { return review.crop() == 1; }, 5000));
     const CropBox next = *review.cropBox();
@@ -231,9 +223,9 @@ TEST(Review, TumourAndCystAreKeptApartFromTheKeyToTheExportAndTheCropIsFollowed)
     colours = view.heatmapLayer().boxes()->GetCellData()->GetScalars();
     EXPECT_EQ(colourOf(1), render::HeatmapLayer::kHighlightedBoxColour[2]);
     // A tumour on the other crop.
-    actionWithKey(window, QKeySequence(Qt::Key_L))->trigger();
+    actionWithShortcut(window, QKeySequence(Qt::Key_L))->trigger();
     EXPECT_EQ(review.activeLabel(), labels::Tumour);
-    actionWithKey(window, QKeySequence(Qt::Key_A))->trigger();
+    actionWithShortcut(window, QKeySequence(Qt::Key_A))->trigger();
     storage::AnnotationStore* store = storeOf(window);
     ASSERT_NE(store, nullptr);
     const auto decisions = store->standingDecisions({storage::DecisionKind::Accept});
