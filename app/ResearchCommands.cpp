@@ -553,7 +553,11 @@ int runCamBatch(const CamBatchCommandOptions& o)
         options.normalisation = plan.normalisation;
         options.batchSize = o.batch;
         options.cache = &cache;
-        writeBatchProposals(plan, o.proposalsOut, model, dataset, part, options, o.segmenter);
+        // Each shard its own folder: a shard's rows are its own crops.
+        const fs::path folder =
+            shardCount > 1 ? fs::path(o.proposalsOut) / fmt::format("shard-{}-of-{}", shardIndex, shardCount)
+                           : fs::path(o.proposalsOut);
+        writeBatchProposals(plan, folder, model, dataset, part, options, o.segmenter);
     }
     return 0;
 }

@@ -157,7 +157,7 @@ void addStoreCommands(CLI::App& cli, app::StoreCommandOptions& store, Commands& 
         ->add_option("--format", store.formats,
                      "nifti, seg-nrrd (3D Slicer), png and/or coco (with the slice images; comma-separated)")
         ->delimiter(',')
-        ->check(CLI::IsMember({"nifti", "seg-nrrd", "png", "coco"}));
+        ->check(CLI::IsMember({"nifti", "seg-nrrd", "dicom-seg", "png", "coco"}));
     exportCmd->add_option("--cases", store.cases, "Only these cases (comma-separated)")->delimiter(',');
     exportCmd->add_option("--status", store.statuses, "Decisions to export (default accepted,corrected)")
         ->delimiter(',')

@@ -14,7 +14,7 @@ PACKAGES=(
   xvfb xauth libgl1-mesa-dri qt6-translations-l10n fonts-dejavu-core
   lintian
   clang libclang-rt-14-dev
-  python3-torch python3-torchvision
+  python3-torch python3-torchvision python3-pydicom
 )
 
 missing=()

@@ -107,7 +107,7 @@ SurfaceScene::SurfaceScene()
     sync->SetCallback([](vtkObject*, unsigned long, void* scene, void*) {
         static_cast<SurfaceScene*>(scene)->syncMarker();
     });
-    m_renderer->AddObserver(vtkCommand::StartEvent, sync);
+    m_markerObserver = m_renderer->AddObserver(vtkCommand::StartEvent, sync);
 
     auto planeMapper = vtkSmartPointer<vtkPolyDataMapper>::New();
     planeMapper->SetInputConnection(m_planeSource->GetOutputPort());
@@ -166,7 +166,11 @@ void SurfaceScene::setSlicePlaneVisible(bool visible)
     m_slicePlane->SetVisibility(visible);
 }
 
-SurfaceScene::~SurfaceScene() = default;
+SurfaceScene::~SurfaceScene()
+{
+    // The window may keep the renderer; its callback must not reach this scene any more.
+    m_renderer->RemoveObserver(m_markerObserver);
+}
 
 vtkRenderer* SurfaceScene::renderer() const { return m_renderer; }
 

@@ -71,6 +71,7 @@ private:
     void syncMarker();
 
     vtkSmartPointer<vtkRenderer> m_renderer, m_markerRenderer;
+    unsigned long m_markerObserver = 0;
     vtkSmartPointer<vtkActor> m_slicePlane;
     vtkSmartPointer<vtkPlaneSource> m_planeSource;
     std::vector<Actor> m_actors;

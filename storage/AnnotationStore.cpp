@@ -1029,15 +1029,35 @@ BinaryMask decodeStoredMask(const std::vector<uint8_t>& blob, int64_t rows, int6
 
 std::string fileFingerprint(const fs::path& file)
 {
-    std::ifstream in(file, std::ios::binary);
-    if (!in)
-        throw std::invalid_argument(file.string() + ": cannot read file for its fingerprint");
     EVP_MD_CTX* context = EVP_MD_CTX_new();
     EVP_DigestInit_ex(context, EVP_sha256(), nullptr);
     std::vector<char> buffer(1 << 20);
-    while (in) {
-        in.read(buffer.data(), static_cast<std::streamsize>(buffer.size()));
-        EVP_DigestUpdate(context, buffer.data(), static_cast<size_t>(in.gcount()));
+    const auto add = [&](const fs::path& path) {
+        std::ifstream in(path, std::ios::binary);
+        if (!in) {
+            EVP_MD_CTX_free(context);
+            throw std::invalid_argument(path.string() + ": cannot read file for its fingerprint");
+        }
+        while (in) {
+            in.read(buffer.data(), static_cast<std::streamsize>(buffer.size()));
+            EVP_DigestUpdate(context, buffer.data(), static_cast<size_t>(in.gcount()));
+        }
+    };
+    std::error_code ec;
+    if (fs::is_directory(file, ec)) {
+        // A DICOM series folder: every file in name order, each preceded by its name.
+        std::vector<fs::path> files;
+        for (const auto& entry : fs::directory_iterator(file, ec))
+            if (entry.is_regular_file())
+                files.push_back(entry.path());
+        std::sort(files.begin(), files.end());
+        for (const auto& f : files) {
+            const std::string name = f.filename().string() + '\0';
+            EVP_DigestUpdate(context, name.data(), name.size());
+            add(f);
+        }
+    } else {
+        add(file);
     }
     unsigned char digest[EVP_MAX_MD_SIZE];
     unsigned int length = 0;

@@ -273,7 +273,8 @@ private:
 BinaryMask decodeStoredMask(const std::vector<uint8_t>& blob, int64_t rows, int64_t cols,
                             const std::string& what, int64_t id);
 
-/// SHA-256 of a file's bytes as lowercase hex (content fingerprints of imaging and labels).
+/// SHA-256 of a file's bytes as lowercase hex (content fingerprints of imaging and labels); of a
+/// folder (a DICOM series), of its files' names and bytes in name order.
 std::string fileFingerprint(const std::filesystem::path& file);
 
 } // namespace weaksight::storage

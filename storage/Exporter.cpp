@@ -5,6 +5,7 @@
 #include "core/common/Error.h"
 #include "core/io/AtomicFile.h"
 #include "core/io/VolumeIo.h"
+#include "storage/DicomSeg.h"
 
 #include <algorithm>
 #include <array>
@@ -13,6 +14,7 @@
 #include <map>
 #include <nlohmann/json.hpp>
 #include <optional>
+#include <set>
 #include <spdlog/fmt/fmt.h>
 #include <spdlog/spdlog.h>
 
@@ -131,16 +133,17 @@ namespace {
 void checkFormats(const std::set<std::string>& formats)
 {
     for (const auto& f : formats)
-        if (f != "nifti" && f != "png" && f != "coco" && f != "seg-nrrd")
-            throw std::invalid_argument("unknown export format '" + f + "' (nifti, seg-nrrd, png or coco)");
+        if (f != "nifti" && f != "png" && f != "coco" && f != "seg-nrrd" && f != "dicom-seg")
+            throw std::invalid_argument("unknown export format '" + f +
+                                        "' (nifti, seg-nrrd, dicom-seg, png or coco)");
 }
 
 /// The CT window of the COCO images: abdomen (W 350 / L 40), as the workstation opens.
 constexpr double kCocoWindow = 350, kCocoLevel = 40;
 
-nlohmann::json emptyCoco()
+nlohmann::json emptyCoco(uint8_t unsaidLabel)
 {
-    return {
+    nlohmann::json coco = {
         {"info",
          {{"description", "Weaksight curated lesion masks"},
           {"version", "1.0"},
@@ -152,6 +155,11 @@ nlohmann::json emptyCoco()
         {"categories",
          {{{"id", labels::Tumour}, {"name", labelName(labels::Tumour)}, {"supercategory", "kidney lesion"}},
           {{"id", labels::Cyst}, {"name", labelName(labels::Cyst)}, {"supercategory", "kidney lesion"}}}}};
+    // Decisions that did not say tumour or cyst are written as --label: a category of its own.
+    if (unsaidLabel != labels::Tumour && unsaidLabel != labels::Cyst)
+        coco["categories"].push_back(
+            {{"id", unsaidLabel}, {"name", labelName(unsaidLabel)}, {"supercategory", "kidney lesion"}});
+    return coco;
 }
 
 /// `path`, after checking that it lies inside the output folder.
@@ -165,7 +173,7 @@ fs::path inside(const ExportOptions& options, const fs::path& path)
 struct CuratedCase {
     CaseRegistration registration;
     fs::path source;
-    VolumeHeader header;
+    StorageGeometry geometry; ///< the source's grid
     LabelVolume labels;
     std::map<int, nlohmann::json> sliceProvenance; ///< per decided slice, its decisions
     std::optional<CtVolume> ct;                    ///< for the COCO images (read when asked for and present)
@@ -179,8 +187,11 @@ CuratedCase paintCase(const AnnotationStore& store, const std::string& caseKey,
     const auto caseId = store.findCase(caseKey);
     curated.registration = store.caseRegistration(*caseId);
     curated.source = sourceOf(curated.registration);
-    curated.header = readVolumeHeader(curated.source);
-    curated.labels = LabelVolume(curated.header.geometry);
+    // A DICOM series folder has no one header: its grid is the series' as read.
+    std::error_code ec;
+    curated.geometry = fs::is_directory(curated.source, ec) ? readCtVolume(curated.source).geometry
+                                                            : readVolumeHeader(curated.source).geometry;
+    curated.labels = LabelVolume(curated.geometry);
     const auto& shape = curated.labels.shape;
     const auto& registered = curated.registration.shape;
     if (shape != registered)
@@ -256,8 +267,22 @@ void writeSegNrrd(const CuratedCase& curated, const std::string& caseKey, const 
     }
     writeVolume(curated.labels, out, fields);
     const LabelVolume back = readLabelVolume(out);
-    if (back.voxels != curated.labels.voxels || !back.geometry.sameGrid(curated.header.geometry))
+    if (back.voxels != curated.labels.voxels || !back.geometry.sameGrid(curated.geometry))
         throw InputError(out, "read-back differs from what was exported");
+    report.files.push_back(out);
+}
+
+/// The case as a DICOM Segmentation (referencing the CT's series when it is DICOM), read back.
+void writeDicomSegOf(const CuratedCase& curated, const std::string& caseKey, const ExportOptions& options,
+                     ExportReport& report)
+{
+    const fs::path out = inside(options, options.outDir / "dicom-seg" / (caseKey + ".dcm"));
+    DicomSegSource source{caseKey, std::nullopt};
+    std::error_code ec;
+    const fs::path imaging = curated.registration.imagingPath;
+    if (!imaging.empty() && fs::is_directory(imaging, ec))
+        source.dicomSeries = imaging;
+    writeDicomSeg(curated.labels, source, out);
     report.files.push_back(out);
 }
 
@@ -266,9 +291,13 @@ void writeNifti(const CuratedCase& curated, const std::string& caseKey, const Ex
                 ExportReport& report)
 {
     const fs::path out = inside(options, options.outDir / "nifti" / (caseKey + ".nii.gz"));
-    writeLabelsLikeSource(curated.labels, curated.source, out);
+    std::error_code ec;
+    if (fs::is_directory(curated.source, ec))
+        writeVolume(curated.labels, out); // a DICOM CT: its series' geometry, through ITK
+    else
+        writeLabelsLikeSource(curated.labels, curated.source, out);
     const LabelVolume back = readLabelVolume(out);
-    if (back.voxels != curated.labels.voxels || !back.geometry.sameGrid(curated.header.geometry))
+    if (back.voxels != curated.labels.voxels || !back.geometry.sameGrid(curated.geometry))
         throw InputError(out, "read-back differs from what was exported");
     const CaseRegistration& registration = curated.registration;
     nlohmann::json sidecar = {{"case", caseKey},
@@ -277,7 +306,7 @@ void writeNifti(const CuratedCase& curated, const std::string& caseKey, const Ex
                                                          ? registration.imagingFingerprint
                                                          : registration.labelsFingerprint},
                               {"label_value", options.label},
-                              {"orientation", curated.header.geometry.orientationCode()},
+                              {"orientation", curated.geometry.orientationCode()},
                               {"axial_order", "inferior_to_superior"},
                               {"slices", nlohmann::json::array()}};
     for (const auto& [slice, entries] : curated.sliceProvenance)
@@ -378,7 +407,7 @@ void writeSlices(const CuratedCase& curated, const std::string& caseKey, const E
                            inside(options, options.outDir / "images" / caseKey / (name + ".png")), report);
             addCocoImage(coco, ++imageId, {caseKey, name, slice, entries}, labels);
             // One annotation per curated label on the slice (tumour and cyst apart).
-            for (const uint8_t label : {labels::Tumour, labels::Cyst}) {
+            for (const uint8_t label : std::set<uint8_t>{labels::Tumour, labels::Cyst, options.label}) {
                 const BinaryMask mask = maskOf(slice, [label](uint8_t v) { return v == label; });
                 if (mask.count() > 0)
                     addCocoAnnotation(coco, imageId, {caseKey, name, slice, entries}, mask, labels, label);
@@ -421,7 +450,7 @@ ExportReport exportMasks(const AnnotationStore& store, const ExportOptions& opti
         if (!byCase.count(wanted))
             spdlog::warn("export: case {} has no standing decisions of the requested kinds", wanted);
 
-    nlohmann::json coco = emptyCoco();
+    nlohmann::json coco = emptyCoco(options.label);
     int imageId = 0;
     int done = 0;
     const int total = static_cast<int>(byCase.size());
@@ -437,6 +466,8 @@ ExportReport exportMasks(const AnnotationStore& store, const ExportOptions& opti
             writeNifti(curated, caseKey, options, report);
         if (options.formats.count("seg-nrrd"))
             writeSegNrrd(curated, caseKey, options, report);
+        if (options.formats.count("dicom-seg"))
+            writeDicomSegOf(curated, caseKey, options, report);
         writeSlices(curated, caseKey, options, coco, imageId, report);
         ++report.cases;
         if (progress)

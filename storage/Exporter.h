@@ -14,7 +14,7 @@ namespace weaksight::storage {
 
 struct ExportOptions {
     std::filesystem::path outDir;
-    std::set<std::string> formats{"nifti"}; ///< any of nifti, seg-nrrd, png, coco
+    std::set<std::string> formats{"nifti"}; ///< any of nifti, seg-nrrd, dicom-seg, png, coco
     std::vector<std::string> cases;         ///< empty: every case with decisions
     std::vector<DecisionKind> statuses{DecisionKind::Accept, DecisionKind::Correct};
     uint8_t label = 2; ///< value written for curated lesion voxels
@@ -36,6 +36,9 @@ struct ExportReport {
 ///    canonical orientation (anterior up, patient's right on the left);
 ///  - seg-nrrd: <out>/seg-nrrd/<case>.seg.nrrd, 3D Slicer's segmentation: the same labels on the
 ///    source grid with one segment (name, label value, colour) in its header;
+///  - dicom-seg: <out>/dicom-seg/<case>.dcm, a DICOM Segmentation (binary, one segment per label
+///    value, a frame per segment and slice that has it; in the CT's study and frame of reference
+///    with each frame naming its CT slice when the CT is a DICOM series);
 ///  - coco:  <out>/coco.json, one image per decided slice, one annotation per case slice with
 ///    COCO compressed RLE (readable by pycocotools), and the images it names:
 ///    <out>/images/<case>/slice_XXXX.png, the CT slice windowed at W 350 / L 40 (cases without an

@@ -31,7 +31,10 @@ CaseRegistration caseRegistration(const CaseFiles& c)
     CaseRegistration r;
     r.caseKey = c.caseId;
     const fs::path gridSource = c.segmentation ? *c.segmentation : *c.imaging;
-    r.shape = readVolumeHeader(gridSource).geometry.canonicalShape();
+    // A DICOM series folder has no one header: its grid is the series' as read.
+    std::error_code ec;
+    r.shape = fs::is_directory(gridSource, ec) ? readCtVolume(gridSource).shape
+                                               : readVolumeHeader(gridSource).geometry.canonicalShape();
     if (c.imaging) {
         r.imagingPath = fs::absolute(*c.imaging).string();
         r.imagingFingerprint = fileFingerprint(*c.imaging);
@@ -263,6 +266,13 @@ private:
                        sc.lesion_slices_source
                 FROM src.cases sc JOIN src.datasets sd ON sd.id = sc.dataset_id
                 JOIN main.datasets d ON d.root_path = sd.root_path;
+            -- The crops labellers placed, where the target has none for that side.
+            INSERT OR IGNORE INTO main.crop_placements(case_id, side, row_mm, col_mm, placed_by, placed_at)
+                SELECT c.id, sp.side, sp.row_mm, sp.col_mm, sp.placed_by, sp.placed_at
+                FROM src.crop_placements sp JOIN src.cases sc ON sc.id = sp.case_id
+                JOIN src.datasets sd ON sd.id = sc.dataset_id
+                JOIN main.datasets d ON d.root_path = sd.root_path
+                JOIN main.cases c ON c.dataset_id = d.id AND c.case_key = sc.case_key;
             -- A case the target knew without its lesion slices takes the source's.
             UPDATE main.cases SET
                 lesion_slices = (SELECT sc.lesion_slices FROM src.cases sc JOIN src.datasets sd ON sd.id = sc.dataset_id

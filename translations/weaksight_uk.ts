@@ -101,33 +101,33 @@
         <translation>Недостатньо пам’яті, щоб завантажити U-Net %1.</translation>
     </message>
     <message>
-        <location filename="../ui/CamController.cpp" line="345"/>
+        <location filename="../ui/CamController.cpp" line="369"/>
         <source>crops resampled to the model&apos;s %1 mm pixels (this scan&apos;s are %2 mm): each %3-pixel crop is cut from %4 x %5 scan pixels, %6 mm across</source>
         <translation>фрагменти перераховано на пікселі моделі %1 мм (у цього скану %2 мм): кожен фрагмент у %3 пікселів вирізано з %4 x %5 пікселів скану, %6 мм завширшки</translation>
     </message>
     <message>
-        <location filename="../ui/CamController.cpp" line="362"/>
+        <location filename="../ui/CamController.cpp" line="386"/>
         <source>U-Net
 (lesion probability)</source>
         <translation>U-Net
 (імовірність ураження)</translation>
     </message>
     <message>
-        <location filename="../ui/CamController.cpp" line="368"/>
+        <location filename="../ui/CamController.cpp" line="392"/>
         <source>%1
 (per crop)</source>
         <translation>%1
 (на фрагмент)</translation>
     </message>
     <message>
-        <location filename="../ui/CamController.cpp" line="371"/>
+        <location filename="../ui/CamController.cpp" line="395"/>
         <source>%1
 (per volume)</source>
         <translation>%1
 (на об’єм)</translation>
     </message>
     <message>
-        <location filename="../ui/CamController.cpp" line="372"/>
+        <location filename="../ui/CamController.cpp" line="396"/>
         <source>%1
 (per volume,
 raw %2–%3)</source>
@@ -136,39 +136,39 @@ raw %2–%3)</source>
 сирі %2–%3)</translation>
     </message>
     <message>
-        <location filename="../ui/CamController.cpp" line="378"/>
+        <location filename="../ui/CamController.cpp" line="402"/>
         <source>%1
 (raw values)</source>
         <translation>%1
 (сирі значення)</translation>
     </message>
     <message>
-        <location filename="../ui/CamController.cpp" line="628"/>
+        <location filename="../ui/CamController.cpp" line="653"/>
         <source>lesion probability: slice %1 of 0–%2</source>
         <translation>імовірність ураження: зріз %1 з 0–%2</translation>
     </message>
     <message>
-        <location filename="../ui/CamController.cpp" line="681"/>
+        <location filename="../ui/CamController.cpp" line="707"/>
         <source>U-Net</source>
         <translation>U-Net</translation>
     </message>
     <message>
-        <location filename="../ui/CamController.cpp" line="714"/>
+        <location filename="../ui/CamController.cpp" line="740"/>
         <source>%1 per volume: crop %2 of %3</source>
         <translation>%1 на об’єм: фрагмент %2 з %3</translation>
     </message>
     <message>
-        <location filename="../ui/CamController.cpp" line="715"/>
+        <location filename="../ui/CamController.cpp" line="741"/>
         <source>%1: crop %2 of %3, slice %4</source>
         <translation>%1: фрагмент %2 з %3, зріз %4</translation>
     </message>
     <message>
-        <location filename="../ui/CamController.cpp" line="663"/>
+        <location filename="../ui/CamController.cpp" line="689"/>
         <source>%1 (masked inputs %2 of %3)</source>
         <translation>%1 (замасковані входи: %2 з %3)</translation>
     </message>
     <message>
-        <location filename="../ui/CamController.cpp" line="582"/>
+        <location filename="../ui/CamController.cpp" line="607"/>
         <source>Out of memory while computing heatmaps.</source>
         <translation>Недостатньо пам’яті під час обчислення теплових карт.</translation>
     </message>
@@ -226,48 +226,48 @@ raw %2–%3)</source>
         <translation>Фільтр випадків…</translation>
     </message>
     <message>
-        <location filename="../ui/CaseBrowser.cpp" line="138"/>
+        <location filename="../ui/CaseBrowser.cpp" line="147"/>
         <source> (labels only)</source>
         <translation> (лише мітки)</translation>
     </message>
     <message>
-        <location filename="../ui/CaseBrowser.cpp" line="140"/>
+        <location filename="../ui/CaseBrowser.cpp" line="149"/>
         <source> (imaging only)</source>
         <translation> (лише зображення)</translation>
     </message>
     <message>
-        <location filename="../ui/CaseBrowser.cpp" line="144"/>
+        <location filename="../ui/CaseBrowser.cpp" line="153"/>
         <source> %1/%2 lesion slices</source>
         <translation> %1/%2 зрізів з ураженням</translation>
     </message>
     <message>
-        <location filename="../ui/CaseBrowser.cpp" line="146"/>
+        <location filename="../ui/CaseBrowser.cpp" line="155"/>
         <source>  — %1%2</source>
         <translation>  — %1%2</translation>
     </message>
     <message>
-        <location filename="../ui/CaseBrowser.cpp" line="150"/>
+        <location filename="../ui/CaseBrowser.cpp" line="160"/>
         <source>
 Status: %1 (%2 decisions: %3 accepted, %4 corrected, %5 rejected)</source>
         <translation>
 Стан: %1 (рішень: %2; прийнято %3, виправлено %4, відхилено %5)</translation>
     </message>
     <message>
-        <location filename="../ui/CaseBrowser.cpp" line="156"/>
+        <location filename="../ui/CaseBrowser.cpp" line="167"/>
         <source>
 %1 of its %2 lesion slices decided</source>
         <translation>
 Вирішено %1 з %2 зрізів з ураженням</translation>
     </message>
     <message>
-        <location filename="../ui/CaseBrowser.cpp" line="159"/>
+        <location filename="../ui/CaseBrowser.cpp" line="168"/>
         <source>
 Its lesion slices are counted at its first decision</source>
         <translation>
 Зрізи з ураженням буде пораховано з першим рішенням</translation>
     </message>
     <message>
-        <location filename="../ui/CaseBrowser.cpp" line="198"/>
+        <location filename="../ui/CaseBrowser.cpp" line="207"/>
         <source>%1 of %2 cases shown, %3 done</source>
         <translation>Показано випадків: %1 з %2, завершено: %3</translation>
     </message>
@@ -275,37 +275,37 @@ Its lesion slices are counted at its first decision</source>
 <context>
     <name>weaksight::ui::ComparisonView</name>
     <message>
-        <location filename="../ui/ComparisonView.cpp" line="67"/>
+        <location filename="../ui/ComparisonView.cpp" line="66"/>
         <source>This pane&apos;s proposal: the map above its threshold, or refined with the CT</source>
         <translation>Пропозиція цієї панелі: карта понад її поріг або уточнена за КТ</translation>
     </message>
     <message>
-        <location filename="../ui/ComparisonView.cpp" line="107"/>
+        <location filename="../ui/ComparisonView.cpp" line="106"/>
         <source>: failed — </source>
         <translation>: помилка — </translation>
     </message>
     <message>
-        <location filename="../ui/ComparisonView.cpp" line="314"/>
+        <location filename="../ui/ComparisonView.cpp" line="320"/>
         <source>U-Net</source>
         <translation>U-Net</translation>
     </message>
     <message>
-        <location filename="../ui/ComparisonView.cpp" line="317"/>
+        <location filename="../ui/ComparisonView.cpp" line="323"/>
         <source> (approximate)</source>
         <translation> (наближено)</translation>
     </message>
     <message>
-        <location filename="../ui/ComparisonView.cpp" line="321"/>
+        <location filename="../ui/ComparisonView.cpp" line="327"/>
         <source>  t %1</source>
         <translation>  t %1</translation>
     </message>
     <message>
-        <location filename="../ui/ComparisonView.cpp" line="326"/>
+        <location filename="../ui/ComparisonView.cpp" line="332"/>
         <source>  IoU %1</source>
         <translation>  IoU %1</translation>
     </message>
     <message>
-        <location filename="../ui/ComparisonView.cpp" line="328"/>
+        <location filename="../ui/ComparisonView.cpp" line="334"/>
         <source>  (computing…)</source>
         <translation>  (обчислення…)</translation>
     </message>
@@ -382,12 +382,12 @@ Its lesion slices are counted at its first decision</source>
         <translation>, %1 хв</translation>
     </message>
     <message>
-        <location filename="../ui/Dashboard.cpp" line="212"/>
+        <location filename="../ui/Dashboard.cpp" line="213"/>
         <source>%1 of %2 decided in %3 by %4.</source>
         <translation>Вирішено %1 з %2 у %3; анотатори: %4.</translation>
     </message>
     <message numerus="yes">
-        <location filename="../ui/Dashboard.cpp" line="214"/>
+        <location filename="../ui/Dashboard.cpp" line="215"/>
         <source>%n proposal(s)</source>
         <translation>
             <numerusform>%n пропозиції</numerusform>
@@ -396,7 +396,7 @@ Its lesion slices are counted at its first decision</source>
         </translation>
     </message>
     <message numerus="yes">
-        <location filename="../ui/Dashboard.cpp" line="215"/>
+        <location filename="../ui/Dashboard.cpp" line="216"/>
         <source>%n case(s)</source>
         <translation>
             <numerusform>%n випадку</numerusform>
@@ -405,7 +405,7 @@ Its lesion slices are counted at its first decision</source>
         </translation>
     </message>
     <message numerus="yes">
-        <location filename="../ui/Dashboard.cpp" line="216"/>
+        <location filename="../ui/Dashboard.cpp" line="217"/>
         <source>%n annotator(s)</source>
         <translation>
             <numerusform>%n анотатор</numerusform>
@@ -414,47 +414,47 @@ Its lesion slices are counted at its first decision</source>
         </translation>
     </message>
     <message>
-        <location filename="../ui/Dashboard.cpp" line="231"/>
+        <location filename="../ui/Dashboard.cpp" line="232"/>
         <source>%1 vs truth</source>
         <translation>%1 відносно еталонної розмітки</translation>
     </message>
     <message>
-        <location filename="../ui/Dashboard.cpp" line="233"/>
+        <location filename="../ui/Dashboard.cpp" line="234"/>
         <source>%1 vs final</source>
         <translation>%1 відносно остаточної маски</translation>
     </message>
     <message>
-        <location filename="../ui/Dashboard.cpp" line="242"/>
+        <location filename="../ui/Dashboard.cpp" line="243"/>
         <source>threshold</source>
         <translation>поріг</translation>
     </message>
     <message>
-        <location filename="../ui/Dashboard.cpp" line="245"/>
+        <location filename="../ui/Dashboard.cpp" line="246"/>
         <source>mean IoU</source>
         <translation>середній IoU</translation>
     </message>
     <message>
-        <location filename="../ui/Dashboard.cpp" line="266"/>
+        <location filename="../ui/Dashboard.cpp" line="267"/>
         <source>pixels changed per correction</source>
         <translation>змінених пікселів на виправлення</translation>
     </message>
     <message>
-        <location filename="../ui/Dashboard.cpp" line="267"/>
+        <location filename="../ui/Dashboard.cpp" line="268"/>
         <source>seconds per decision</source>
         <translation>секунд на рішення</translation>
     </message>
     <message>
-        <location filename="../ui/Dashboard.cpp" line="282"/>
+        <location filename="../ui/Dashboard.cpp" line="283"/>
         <source>decided</source>
         <translation>вирішені</translation>
     </message>
     <message>
-        <location filename="../ui/Dashboard.cpp" line="283"/>
+        <location filename="../ui/Dashboard.cpp" line="284"/>
         <source>open</source>
         <translation>невирішені</translation>
     </message>
     <message>
-        <location filename="../ui/Dashboard.cpp" line="302"/>
+        <location filename="../ui/Dashboard.cpp" line="303"/>
         <source>Use</source>
         <translation>Застосувати</translation>
     </message>
@@ -462,7 +462,7 @@ Its lesion slices are counted at its first decision</source>
 <context>
     <name>weaksight::ui::DashboardDock</name>
     <message>
-        <location filename="../ui/Dashboard.cpp" line="313"/>
+        <location filename="../ui/Dashboard.cpp" line="314"/>
         <source>Dashboard</source>
         <translation>Панель показників</translation>
     </message>
@@ -529,86 +529,91 @@ Its lesion slices are counted at its first decision</source>
     </message>
     <message>
         <location filename="../ui/ExportDialog.cpp" line="28"/>
+        <source>DICOM SEG</source>
+        <translation>DICOM SEG</translation>
+    </message>
+    <message>
+        <location filename="../ui/ExportDialog.cpp" line="30"/>
         <source>COCO (RLE) with the slice images</source>
         <translation>COCO (RLE) із зображеннями зрізів</translation>
     </message>
     <message>
-        <location filename="../ui/ExportDialog.cpp" line="35"/>
+        <location filename="../ui/ExportDialog.cpp" line="38"/>
         <source>Formats:</source>
         <translation>Формати:</translation>
     </message>
     <message>
-        <location filename="../ui/ExportDialog.cpp" line="37"/>
+        <location filename="../ui/ExportDialog.cpp" line="40"/>
         <source>accepted</source>
         <translation>прийняті</translation>
     </message>
     <message>
-        <location filename="../ui/ExportDialog.cpp" line="38"/>
+        <location filename="../ui/ExportDialog.cpp" line="41"/>
         <source>corrected</source>
         <translation>виправлені</translation>
     </message>
     <message>
-        <location filename="../ui/ExportDialog.cpp" line="43"/>
+        <location filename="../ui/ExportDialog.cpp" line="46"/>
         <source>Decisions:</source>
         <translation>Рішення:</translation>
     </message>
     <message>
-        <location filename="../ui/ExportDialog.cpp" line="45"/>
+        <location filename="../ui/ExportDialog.cpp" line="48"/>
         <source>all cases</source>
         <translation>усі випадки</translation>
     </message>
     <message>
-        <location filename="../ui/ExportDialog.cpp" line="46"/>
+        <location filename="../ui/ExportDialog.cpp" line="49"/>
         <source>this case (%1)</source>
         <translation>цей випадок (%1)</translation>
     </message>
     <message>
-        <location filename="../ui/ExportDialog.cpp" line="51"/>
+        <location filename="../ui/ExportDialog.cpp" line="54"/>
         <source>Cases:</source>
         <translation>Випадки:</translation>
     </message>
     <message>
-        <location filename="../ui/ExportDialog.cpp" line="54"/>
+        <location filename="../ui/ExportDialog.cpp" line="57"/>
         <source>Choose…</source>
         <translation>Вибрати…</translation>
     </message>
     <message>
-        <location filename="../ui/ExportDialog.cpp" line="57"/>
+        <location filename="../ui/ExportDialog.cpp" line="60"/>
         <source>Folder:</source>
         <translation>Тека:</translation>
     </message>
     <message>
-        <location filename="../ui/ExportDialog.cpp" line="59"/>
+        <location filename="../ui/ExportDialog.cpp" line="62"/>
         <source>Export into</source>
         <translation>Експортувати в теку</translation>
     </message>
     <message>
-        <location filename="../ui/ExportDialog.cpp" line="71"/>
+        <location filename="../ui/ExportDialog.cpp" line="74"/>
         <source>Export</source>
         <translation>Експортувати</translation>
     </message>
     <message>
-        <location filename="../ui/ExportDialog.cpp" line="82"/>
+        <location filename="../ui/ExportDialog.cpp" line="85"/>
         <source>Export failed: %1</source>
         <translation>Помилка експорту: %1</translation>
     </message>
     <message>
-        <location filename="../ui/ExportDialog.cpp" line="83"/>
+        <location filename="../ui/ExportDialog.cpp" line="86"/>
         <source>there is no annotation store yet.</source>
         <translation>сховища анотацій ще немає.</translation>
     </message>
     <message>
-        <location filename="../ui/ExportDialog.cpp" line="89"/>
+        <location filename="../ui/ExportDialog.cpp" line="92"/>
         <source>Wrote %1 files: %2 cases, %3 slices, %4 decisions (%5 older decisions superseded).</source>
         <translation>Записано файлів: %1; випадків: %2, зрізів: %3, рішень: %4 (замінено давніших рішень: %5).</translation>
     </message>
     <message>
-        <location filename="../ui/ExportDialog.cpp" line="136"/>
+        <location filename="../ui/ExportDialog.cpp" line="141"/>
         <source>Choose a folder, at least one format and at least one kind of decision.</source>
         <translation>Виберіть теку, щонайменше один формат і щонайменше один тип рішень.</translation>
     </message>
     <message>
-        <location filename="../ui/ExportDialog.cpp" line="140"/>
+        <location filename="../ui/ExportDialog.cpp" line="145"/>
         <source>Exporting…</source>
         <translation>Експорт…</translation>
     </message>
@@ -631,265 +636,265 @@ Its lesion slices are counted at its first decision</source>
         <translation>Контур кісти (еталонна розмітка)</translation>
     </message>
     <message>
-        <location filename="../ui/HeatmapToolbar.cpp" line="109"/>
+        <location filename="../ui/HeatmapToolbar.cpp" line="111"/>
         <source>Heatmaps</source>
         <translation>Теплові карти</translation>
     </message>
     <message>
-        <location filename="../ui/HeatmapToolbar.cpp" line="113"/>
+        <location filename="../ui/HeatmapToolbar.cpp" line="115"/>
         <source>Load model…</source>
         <translation>Завантажити модель…</translation>
     </message>
     <message>
-        <location filename="../ui/HeatmapToolbar.cpp" line="114"/>
+        <location filename="../ui/HeatmapToolbar.cpp" line="116"/>
         <source>Load a classifier</source>
         <translation>Завантажити класифікатор</translation>
     </message>
     <message>
-        <location filename="../ui/HeatmapToolbar.cpp" line="115"/>
+        <location filename="../ui/HeatmapToolbar.cpp" line="117"/>
         <source>Models (*.wsm *.pt *.pth);;All files (*)</source>
         <translation>Моделі (*.wsm *.pt *.pth);;Усі файли (*)</translation>
     </message>
     <message>
-        <location filename="../ui/HeatmapToolbar.cpp" line="119"/>
+        <location filename="../ui/HeatmapToolbar.cpp" line="121"/>
         <source>Load U-Net…</source>
         <translation>Завантажити U-Net…</translation>
     </message>
     <message>
-        <location filename="../ui/HeatmapToolbar.cpp" line="121"/>
+        <location filename="../ui/HeatmapToolbar.cpp" line="123"/>
         <source>Load a U-Net (evaluate --proposals all saves them)</source>
         <translation>Завантажити U-Net (їх зберігає evaluate --proposals all)</translation>
     </message>
     <message>
-        <location filename="../ui/HeatmapToolbar.cpp" line="122"/>
+        <location filename="../ui/HeatmapToolbar.cpp" line="124"/>
         <source>U-Nets (*.wss);;All files (*)</source>
         <translation>U-Net (*.wss);;Усі файли (*)</translation>
     </message>
     <message>
-        <location filename="../ui/HeatmapToolbar.cpp" line="128"/>
+        <location filename="../ui/HeatmapToolbar.cpp" line="130"/>
         <source>A U-Net&apos;s lesion probability as a proposal in the method list, on the classifier&apos;s crops</source>
         <translation>Імовірність ураження від U-Net як пропозиція у списку методів, на кропах класифікатора</translation>
     </message>
     <message>
-        <location filename="../ui/HeatmapToolbar.cpp" line="129"/>
-        <location filename="../ui/HeatmapToolbar.cpp" line="399"/>
+        <location filename="../ui/HeatmapToolbar.cpp" line="131"/>
+        <location filename="../ui/HeatmapToolbar.cpp" line="401"/>
         <source>no model</source>
         <translation>модель не завантажено</translation>
     </message>
     <message>
-        <location filename="../ui/HeatmapToolbar.cpp" line="136"/>
+        <location filename="../ui/HeatmapToolbar.cpp" line="138"/>
         <source>%1 (approximate)</source>
         <translation>%1 (наближено)</translation>
     </message>
     <message>
-        <location filename="../ui/HeatmapToolbar.cpp" line="146"/>
+        <location filename="../ui/HeatmapToolbar.cpp" line="148"/>
         <source>Target layer: earlier stages give finer maps (CAM itself needs the last stage)</source>
         <translation>Цільовий шар: ранніші етапи дають детальніші карти (для самого CAM потрібен останній етап)</translation>
     </message>
     <message>
-        <location filename="../ui/HeatmapToolbar.cpp" line="150"/>
+        <location filename="../ui/HeatmapToolbar.cpp" line="152"/>
         <source>per crop</source>
         <translation>на фрагмент</translation>
     </message>
     <message>
-        <location filename="../ui/HeatmapToolbar.cpp" line="151"/>
+        <location filename="../ui/HeatmapToolbar.cpp" line="153"/>
         <source>per volume</source>
         <translation>на об’єм</translation>
     </message>
     <message>
-        <location filename="../ui/HeatmapToolbar.cpp" line="152"/>
+        <location filename="../ui/HeatmapToolbar.cpp" line="154"/>
         <source>raw values</source>
         <translation>сирі значення</translation>
     </message>
     <message>
-        <location filename="../ui/HeatmapToolbar.cpp" line="154"/>
+        <location filename="../ui/HeatmapToolbar.cpp" line="156"/>
         <source>Heatmap normalisation: min-max per crop, one min-max over the whole case, or none</source>
         <translation>Нормалізація теплової карти: min-max на фрагмент, один min-max для всього випадку або без нормалізації</translation>
     </message>
     <message>
-        <location filename="../ui/HeatmapToolbar.cpp" line="160"/>
+        <location filename="../ui/HeatmapToolbar.cpp" line="162"/>
         <source> px</source>
         <translation> пікс.</translation>
     </message>
     <message>
-        <location filename="../ui/HeatmapToolbar.cpp" line="162"/>
+        <location filename="../ui/HeatmapToolbar.cpp" line="164"/>
         <source>Kidney crop size (a model&apos;s own, from its training record, is set when it loads)</source>
         <translation>Розмір фрагмента нирки (власний розмір моделі з її журналу навчання встановлюється під час завантаження)</translation>
     </message>
     <message>
-        <location filename="../ui/HeatmapToolbar.cpp" line="164"/>
+        <location filename="../ui/HeatmapToolbar.cpp" line="166"/>
         <source> threshold </source>
         <translation> поріг </translation>
     </message>
     <message>
-        <location filename="../ui/HeatmapToolbar.cpp" line="173"/>
+        <location filename="../ui/HeatmapToolbar.cpp" line="175"/>
         <source>IoU of the proposal with the ground-truth lesion inside the crop boxes</source>
         <translation>IoU пропозиції з ураженням за еталонною розміткою в межах рамок фрагментів</translation>
     </message>
     <message>
-        <location filename="../ui/HeatmapToolbar.cpp" line="180"/>
+        <location filename="../ui/HeatmapToolbar.cpp" line="182"/>
         <source>map &gt; t</source>
         <translation>мапа &gt; t</translation>
     </message>
     <message>
-        <location filename="../ui/HeatmapToolbar.cpp" line="181"/>
+        <location filename="../ui/HeatmapToolbar.cpp" line="183"/>
         <source>anatomy</source>
         <translation>анатомія</translation>
     </message>
     <message>
-        <location filename="../ui/HeatmapToolbar.cpp" line="182"/>
+        <location filename="../ui/HeatmapToolbar.cpp" line="184"/>
         <source>region growing</source>
         <translation>нарощування області</translation>
     </message>
     <message>
-        <location filename="../ui/HeatmapToolbar.cpp" line="183"/>
+        <location filename="../ui/HeatmapToolbar.cpp" line="185"/>
         <source>watershed</source>
         <translation>вододіл</translation>
     </message>
     <message>
-        <location filename="../ui/HeatmapToolbar.cpp" line="194"/>
+        <location filename="../ui/HeatmapToolbar.cpp" line="196"/>
         <source>Proposal: the map above the threshold, or refined with the CT: within the kidney and the lesion HU band (anatomy), grown from the map&apos;s peak (region growing), or flooded from markers (watershed); the threshold is the refinement&apos;s level</source>
         <translation>Пропозиція: мапа вище порогу або уточнена за КТ: у межах нирки й діапазону HU уражень (анатомія), нарощена від піку мапи (нарощування області) або затоплена від маркерів (вододіл); поріг — рівень уточнення</translation>
     </message>
     <message>
-        <location filename="../ui/HeatmapToolbar.cpp" line="212"/>
+        <location filename="../ui/HeatmapToolbar.cpp" line="214"/>
         <source>Cancel</source>
         <translation>Скасувати</translation>
     </message>
     <message>
-        <location filename="../ui/HeatmapToolbar.cpp" line="229"/>
+        <location filename="../ui/HeatmapToolbar.cpp" line="231"/>
         <source>Overlay</source>
         <translation>Накладання</translation>
     </message>
     <message>
-        <location filename="../ui/HeatmapToolbar.cpp" line="233"/>
+        <location filename="../ui/HeatmapToolbar.cpp" line="235"/>
         <source> opacity </source>
         <translation> непрозорість </translation>
     </message>
     <message>
-        <location filename="../ui/HeatmapToolbar.cpp" line="244"/>
-        <location filename="../ui/HeatmapToolbar.cpp" line="290"/>
+        <location filename="../ui/HeatmapToolbar.cpp" line="246"/>
+        <location filename="../ui/HeatmapToolbar.cpp" line="292"/>
         <source>Heatmap</source>
         <translation>Теплова карта</translation>
     </message>
     <message>
-        <location filename="../ui/HeatmapToolbar.cpp" line="245"/>
+        <location filename="../ui/HeatmapToolbar.cpp" line="247"/>
         <source>Proposal</source>
         <translation>Пропозиція</translation>
     </message>
     <message>
-        <location filename="../ui/HeatmapToolbar.cpp" line="246"/>
-        <location filename="../ui/HeatmapToolbar.cpp" line="280"/>
+        <location filename="../ui/HeatmapToolbar.cpp" line="248"/>
+        <location filename="../ui/HeatmapToolbar.cpp" line="282"/>
         <source>Crop boxes</source>
         <translation>Рамки фрагментів</translation>
     </message>
     <message>
-        <location filename="../ui/HeatmapToolbar.cpp" line="258"/>
+        <location filename="../ui/HeatmapToolbar.cpp" line="260"/>
         <source>Overlays</source>
         <translation>Накладання</translation>
     </message>
     <message>
-        <location filename="../ui/HeatmapToolbar.cpp" line="267"/>
+        <location filename="../ui/HeatmapToolbar.cpp" line="269"/>
         <source> proposal </source>
         <translation> пропозиція </translation>
     </message>
     <message>
-        <location filename="../ui/HeatmapToolbar.cpp" line="277"/>
+        <location filename="../ui/HeatmapToolbar.cpp" line="279"/>
         <source>&lt;b&gt;Overlay&lt;/b&gt;</source>
         <translation>&lt;b&gt;Накладання&lt;/b&gt;</translation>
     </message>
     <message>
-        <location filename="../ui/HeatmapToolbar.cpp" line="278"/>
+        <location filename="../ui/HeatmapToolbar.cpp" line="280"/>
         <source>&lt;b&gt;Opacity&lt;/b&gt;</source>
         <translation>&lt;b&gt;Непрозорість&lt;/b&gt;</translation>
     </message>
     <message>
-        <location filename="../ui/HeatmapToolbar.cpp" line="285"/>
+        <location filename="../ui/HeatmapToolbar.cpp" line="287"/>
         <source>Proposal contour</source>
         <translation>Контур пропозиції</translation>
     </message>
     <message>
-        <location filename="../ui/HeatmapToolbar.cpp" line="394"/>
+        <location filename="../ui/HeatmapToolbar.cpp" line="396"/>
         <source>The U-Net could not be loaded: %1</source>
         <translation>Не вдалося завантажити U-Net: %1</translation>
     </message>
     <message>
-        <location filename="../ui/HeatmapToolbar.cpp" line="396"/>
+        <location filename="../ui/HeatmapToolbar.cpp" line="398"/>
         <source>U-Net not loaded</source>
         <translation>U-Net не завантажено</translation>
     </message>
     <message>
-        <location filename="../ui/HeatmapToolbar.cpp" line="403"/>
+        <location filename="../ui/HeatmapToolbar.cpp" line="405"/>
         <source>Heatmaps failed: %1</source>
         <translation>Не вдалося обчислити теплові карти: %1</translation>
     </message>
     <message>
-        <location filename="../ui/HeatmapToolbar.cpp" line="405"/>
+        <location filename="../ui/HeatmapToolbar.cpp" line="407"/>
         <source>Heatmaps failed</source>
         <translation>Не вдалося обчислити теплові карти</translation>
     </message>
     <message>
-        <location filename="../ui/HeatmapToolbar.cpp" line="423"/>
+        <location filename="../ui/HeatmapToolbar.cpp" line="425"/>
         <source>U-Net</source>
         <translation>U-Net</translation>
     </message>
     <message>
-        <location filename="../ui/HeatmapToolbar.cpp" line="425"/>
+        <location filename="../ui/HeatmapToolbar.cpp" line="427"/>
         <source>Loaded %1: choose &quot;U-Net&quot; in the method list</source>
         <translation>Завантажено %1: виберіть «U-Net» у списку методів</translation>
     </message>
     <message>
-        <location filename="../ui/HeatmapToolbar.cpp" line="446"/>
+        <location filename="../ui/HeatmapToolbar.cpp" line="448"/>
         <source>Score-CAM in &amp;reduced precision</source>
         <translation>Score-CAM зі &amp;зниженою точністю</translation>
     </message>
     <message>
-        <location filename="../ui/HeatmapToolbar.cpp" line="450"/>
+        <location filename="../ui/HeatmapToolbar.cpp" line="452"/>
         <source>Score-CAM&apos;s masked forward passes in float16 on a GPU (about twice as fast); bfloat16 on a CPU, where it is slower. Maps differ slightly and are cached apart.</source>
         <translation>Прямі проходи Score-CAM з масками у float16 на GPU (приблизно вдвічі швидше); bfloat16 на CPU, де це повільніше. Карти трохи відрізняються і кешуються окремо.</translation>
     </message>
     <message>
-        <location filename="../ui/HeatmapToolbar.cpp" line="457"/>
+        <location filename="../ui/HeatmapToolbar.cpp" line="459"/>
         <source>Smooth Grad-CAM++ &amp;noise and samples…</source>
         <translation>&amp;Шум і вибірки Smooth Grad-CAM++…</translation>
     </message>
     <message>
-        <location filename="../ui/HeatmapToolbar.cpp" line="461"/>
+        <location filename="../ui/HeatmapToolbar.cpp" line="463"/>
         <source>CAM &amp;definitions</source>
         <translation>&amp;Визначення CAM</translation>
     </message>
     <message>
-        <location filename="../ui/HeatmapToolbar.cpp" line="468"/>
+        <location filename="../ui/HeatmapToolbar.cpp" line="470"/>
         <source>Weaksight (documented)</source>
         <translation>Weaksight (задокументовані)</translation>
     </message>
     <message>
-        <location filename="../ui/HeatmapToolbar.cpp" line="509"/>
+        <location filename="../ui/HeatmapToolbar.cpp" line="511"/>
         <source>Smooth Grad-CAM++</source>
         <translation>Smooth Grad-CAM++</translation>
     </message>
     <message>
-        <location filename="../ui/HeatmapToolbar.cpp" line="519"/>
+        <location filename="../ui/HeatmapToolbar.cpp" line="521"/>
         <source>Standard deviation of the noise added to the crop&apos;s [0, 1] input; 0.1–0.2 gives smoother maps than the default 0.3 on small models</source>
         <translation>Стандартне відхилення шуму, доданого до входу фрагмента в [0, 1]; 0.1–0.2 дає гладші карти, ніж типове 0.3, на малих моделях</translation>
     </message>
     <message>
-        <location filename="../ui/HeatmapToolbar.cpp" line="521"/>
+        <location filename="../ui/HeatmapToolbar.cpp" line="523"/>
         <source>Noisy copies per crop</source>
         <translation>Зашумлених копій на фрагмент</translation>
     </message>
     <message>
-        <location filename="../ui/HeatmapToolbar.cpp" line="522"/>
+        <location filename="../ui/HeatmapToolbar.cpp" line="524"/>
         <source>Noise (σ)</source>
         <translation>Шум (σ)</translation>
     </message>
     <message>
-        <location filename="../ui/HeatmapToolbar.cpp" line="556"/>
+        <location filename="../ui/HeatmapToolbar.cpp" line="558"/>
         <source>loading %1…</source>
         <translation>завантаження %1…</translation>
     </message>
     <message>
-        <location filename="../ui/HeatmapToolbar.cpp" line="569"/>
+        <location filename="../ui/HeatmapToolbar.cpp" line="571"/>
         <source> IoU %1 </source>
         <translation> IoU %1 </translation>
     </message>
@@ -1027,12 +1032,12 @@ Its lesion slices are counted at its first decision</source>
         <translation>Вийти</translation>
     </message>
     <message>
-        <location filename="../ui/KeyHelpOverlay.cpp" line="38"/>
+        <location filename="../ui/KeyHelpOverlay.cpp" line="39"/>
         <source>This help</source>
         <translation>Ця довідка</translation>
     </message>
     <message>
-        <location filename="../ui/KeyHelpOverlay.cpp" line="82"/>
+        <location filename="../ui/KeyHelpOverlay.cpp" line="83"/>
         <source>Keyboard shortcuts (any key closes; File › Settings re-binds them)</source>
         <translation>Клавіатурні скорочення (будь-яка клавіша закриває; змінити їх можна в меню Файл › Налаштування)</translation>
     </message>
@@ -1045,152 +1050,152 @@ Its lesion slices are counted at its first decision</source>
         <translation>Weaksight</translation>
     </message>
     <message>
-        <location filename="../ui/MainWindow.cpp" line="91"/>
+        <location filename="../ui/MainWindow.cpp" line="94"/>
         <source>&amp;File</source>
         <translation>&amp;Файл</translation>
     </message>
     <message>
-        <location filename="../ui/MainWindow.cpp" line="93"/>
+        <location filename="../ui/MainWindow.cpp" line="96"/>
         <source>Open &amp;dataset or case folder…</source>
         <translation>Відкрити набір &amp;даних або теку випадку…</translation>
     </message>
     <message>
-        <location filename="../ui/MainWindow.cpp" line="101"/>
+        <location filename="../ui/MainWindow.cpp" line="104"/>
         <source>Open &amp;volume file…</source>
         <translation>Відкрити файл &amp;об’єму…</translation>
     </message>
     <message>
-        <location filename="../ui/MainWindow.cpp" line="108"/>
+        <location filename="../ui/MainWindow.cpp" line="111"/>
         <source>Load &amp;segmentation…</source>
         <translation>Завантажити &amp;сегментацію…</translation>
     </message>
     <message>
-        <location filename="../ui/MainWindow.cpp" line="110"/>
+        <location filename="../ui/MainWindow.cpp" line="113"/>
         <source>Load a segmentation of this CT</source>
         <translation>Завантажити сегментацію цієї КТ</translation>
     </message>
     <message>
-        <location filename="../ui/MainWindow.cpp" line="111"/>
+        <location filename="../ui/MainWindow.cpp" line="114"/>
         <source>Label volumes (*.nii *.nii.gz *.nrrd *.seg.nrrd *.nhdr *.mha *.mhd);;All files (*)</source>
         <translation>Об’єми міток (*.nii *.nii.gz *.nrrd *.seg.nrrd *.nhdr *.mha *.mhd);;Усі файли (*)</translation>
     </message>
     <message>
-        <location filename="../ui/MainWindow.cpp" line="115"/>
+        <location filename="../ui/MainWindow.cpp" line="118"/>
         <source>Load label &amp;table…</source>
         <translation>Завантажити &amp;таблицю міток…</translation>
     </message>
     <message>
-        <location filename="../ui/MainWindow.cpp" line="117"/>
+        <location filename="../ui/MainWindow.cpp" line="120"/>
         <source>What the segmentation&apos;s values mean</source>
         <translation>Що означають значення сегментації</translation>
     </message>
     <message>
-        <location filename="../ui/MainWindow.cpp" line="118"/>
+        <location filename="../ui/MainWindow.cpp" line="121"/>
         <source>Label tables (*.json *.label *.txt *.seg.nrrd);;All files (*)</source>
         <translation>Таблиці міток (*.json *.label *.txt *.seg.nrrd);;Усі файли (*)</translation>
     </message>
     <message>
-        <location filename="../ui/MainWindow.cpp" line="122"/>
+        <location filename="../ui/MainWindow.cpp" line="125"/>
         <source>Open &amp;recent</source>
         <translation>Відкрити &amp;недавні</translation>
     </message>
     <message>
-        <location filename="../ui/MainWindow.cpp" line="128"/>
+        <location filename="../ui/MainWindow.cpp" line="131"/>
         <source>(none yet)</source>
         <translation>(поки що немає)</translation>
     </message>
     <message>
-        <location filename="../ui/MainWindow.cpp" line="130"/>
+        <location filename="../ui/MainWindow.cpp" line="133"/>
         <source>Open d&amp;emo dataset</source>
         <translation>Відкрити де&amp;монстраційний набір даних</translation>
     </message>
     <message>
-        <location filename="../ui/MainWindow.cpp" line="131"/>
+        <location filename="../ui/MainWindow.cpp" line="134"/>
         <source>E&amp;xport curated masks…</source>
         <translation>&amp;Експортувати затверджені маски…</translation>
     </message>
     <message>
-        <location filename="../ui/MainWindow.cpp" line="134"/>
+        <location filename="../ui/MainWindow.cpp" line="137"/>
         <source>&amp;Settings…</source>
         <translation>&amp;Налаштування…</translation>
     </message>
     <message>
-        <location filename="../ui/MainWindow.cpp" line="138"/>
+        <location filename="../ui/MainWindow.cpp" line="141"/>
         <source>The new language applies when Weaksight starts again.</source>
         <translation>Нова мова застосується після перезапуску Weaksight.</translation>
     </message>
     <message>
-        <location filename="../ui/MainWindow.cpp" line="142"/>
+        <location filename="../ui/MainWindow.cpp" line="145"/>
         <source>&amp;Quit</source>
         <translation>&amp;Вийти</translation>
     </message>
     <message>
-        <location filename="../ui/MainWindow.cpp" line="147"/>
+        <location filename="../ui/MainWindow.cpp" line="150"/>
         <source>&amp;Navigate</source>
         <translation>&amp;Навігація</translation>
     </message>
     <message>
-        <location filename="../ui/MainWindow.cpp" line="151"/>
+        <location filename="../ui/MainWindow.cpp" line="154"/>
         <source>&amp;Next slice with lesion</source>
         <translation>&amp;Наступний зріз з ураженням</translation>
     </message>
     <message>
-        <location filename="../ui/MainWindow.cpp" line="154"/>
+        <location filename="../ui/MainWindow.cpp" line="157"/>
         <source>&amp;Previous slice with lesion</source>
         <translation>&amp;Попередній зріз з ураженням</translation>
     </message>
     <message>
-        <location filename="../ui/MainWindow.cpp" line="157"/>
+        <location filename="../ui/MainWindow.cpp" line="160"/>
         <source>&amp;Reset view</source>
         <translation>&amp;Скинути вигляд</translation>
     </message>
     <message>
-        <location filename="../ui/MainWindow.cpp" line="168"/>
+        <location filename="../ui/MainWindow.cpp" line="171"/>
         <source>&amp;Compare methods side by side</source>
         <translation>Порівняти &amp;методи пліч-о-пліч</translation>
     </message>
     <message>
-        <location filename="../ui/MainWindow.cpp" line="279"/>
+        <location filename="../ui/MainWindow.cpp" line="288"/>
         <source>Scale: %1</source>
         <translation>Масштаб: %1</translation>
     </message>
     <message>
-        <location filename="../ui/MainWindow.cpp" line="177"/>
+        <location filename="../ui/MainWindow.cpp" line="180"/>
         <source>Cases</source>
         <translation>Випадки</translation>
     </message>
     <message>
-        <location filename="../ui/MainWindow.cpp" line="212"/>
+        <location filename="../ui/MainWindow.cpp" line="215"/>
         <source>&amp;3D view</source>
         <translation>&amp;3D-вигляд</translation>
     </message>
     <message>
-        <location filename="../ui/MainWindow.cpp" line="210"/>
+        <location filename="../ui/MainWindow.cpp" line="213"/>
         <source>&amp;View</source>
         <translation>&amp;Вигляд</translation>
     </message>
     <message>
-        <location filename="../ui/MainWindow.cpp" line="217"/>
+        <location filename="../ui/MainWindow.cpp" line="220"/>
         <source>&amp;Dashboard</source>
         <translation>&amp;Панель показників</translation>
     </message>
     <message>
-        <location filename="../ui/MainWindow.cpp" line="202"/>
+        <location filename="../ui/MainWindow.cpp" line="205"/>
         <source>%1: threshold %2 (learned from the final masks)</source>
         <translation>%1: поріг %2 (вивчений за остаточними масками)</translation>
     </message>
     <message>
-        <location filename="../ui/MainWindow.cpp" line="74"/>
+        <location filename="../ui/MainWindow.cpp" line="77"/>
         <source>Open a KiTS dataset, a case folder or a volume (File menu).</source>
         <translation>Відкрийте набір даних KiTS, теку випадку або об’єм (меню «Файл»).</translation>
     </message>
     <message>
-        <location filename="../ui/MainWindow.cpp" line="246"/>
+        <location filename="../ui/MainWindow.cpp" line="249"/>
         <source>Model loaded: %1</source>
         <translation>Модель завантажено: %1</translation>
     </message>
     <message>
-        <location filename="../ui/MainWindow.cpp" line="250"/>
+        <location filename="../ui/MainWindow.cpp" line="253"/>
         <source>Cannot load the model</source>
         <translation>Не вдалося завантажити модель</translation>
     </message>
@@ -1205,72 +1210,72 @@ Its lesion slices are counted at its first decision</source>
         <translation>&amp;Клавіатурні скорочення</translation>
     </message>
     <message>
-        <location filename="../ui/MainWindow.cpp" line="353"/>
+        <location filename="../ui/MainWindow.cpp" line="363"/>
         <source>No decisions to export yet: this dataset has no annotation store.</source>
         <translation>Поки що немає рішень для експорту: цей набір даних не має сховища анотацій.</translation>
     </message>
     <message>
-        <location filename="../ui/MainWindow.cpp" line="401"/>
+        <location filename="../ui/MainWindow.cpp" line="411"/>
         <source>No further slice with lesion in this direction.</source>
         <translation>У цьому напрямку більше немає зрізів з ураженням.</translation>
     </message>
     <message>
-        <location filename="../ui/MainWindow.cpp" line="404"/>
+        <location filename="../ui/MainWindow.cpp" line="414"/>
         <source>No labels: load a model to find lesion slices by its lesion probability.</source>
         <translation>Немає міток: завантажте модель, щоб шукати зрізи з ураженням за передбаченою нею ймовірністю ураження.</translation>
     </message>
     <message>
-        <location filename="../ui/MainWindow.cpp" line="417"/>
+        <location filename="../ui/MainWindow.cpp" line="427"/>
         <source>Finish (Enter) or cancel (Esc) the correction first.</source>
         <translation>Спершу завершіть (Enter) або скасуйте (Esc) виправлення.</translation>
     </message>
     <message>
-        <location filename="../ui/MainWindow.cpp" line="96"/>
+        <location filename="../ui/MainWindow.cpp" line="99"/>
         <source>Open a KiTS dataset or case folder</source>
         <translation>Відкрити набір даних KiTS або теку випадку</translation>
     </message>
     <message>
-        <location filename="../ui/MainWindow.cpp" line="103"/>
+        <location filename="../ui/MainWindow.cpp" line="106"/>
         <source>Open a volume</source>
         <translation>Відкрити об’єм</translation>
     </message>
     <message>
-        <location filename="../ui/MainWindow.cpp" line="104"/>
+        <location filename="../ui/MainWindow.cpp" line="107"/>
         <source>Volumes (*.nii *.nii.gz *.nrrd *.nhdr *.mha *.mhd);;All files (*)</source>
         <translation>Об’єми (*.nii *.nii.gz *.nrrd *.nhdr *.mha *.mhd);;Усі файли (*)</translation>
     </message>
     <message>
-        <location filename="../ui/MainWindow.cpp" line="73"/>
+        <location filename="../ui/MainWindow.cpp" line="76"/>
         <source>Loading %1…</source>
         <translation>Завантаження %1…</translation>
     </message>
     <message>
-        <location filename="../ui/MainWindow.cpp" line="520"/>
+        <location filename="../ui/MainWindow.cpp" line="531"/>
         <source>%1: %2</source>
         <translation>%1: %2</translation>
     </message>
     <message>
-        <location filename="../ui/MainWindow.cpp" line="533"/>
+        <location filename="../ui/MainWindow.cpp" line="544"/>
         <source> — the labels&apos; meanings are unknown: load a label table (File menu) to use them as kidney, tumour or cyst</source>
         <translation> — значення міток невідомі: завантажте таблицю міток (меню «Файл»), щоб використати їх як нирку, пухлину чи кісту</translation>
     </message>
     <message>
-        <location filename="../ui/MainWindow.cpp" line="535"/>
+        <location filename="../ui/MainWindow.cpp" line="547"/>
         <source> — KiTS labels</source>
         <translation> — мітки KiTS</translation>
     </message>
     <message>
-        <location filename="../ui/MainWindow.cpp" line="536"/>
+        <location filename="../ui/MainWindow.cpp" line="548"/>
         <source> — labels read with %1</source>
         <translation> — мітки прочитано за %1</translation>
     </message>
     <message>
-        <location filename="../ui/MainWindow.cpp" line="561"/>
+        <location filename="../ui/MainWindow.cpp" line="573"/>
         <source>Demo preparation cancelled; what was finished is kept.</source>
         <translation>Підготовку демонстрації скасовано; завершені кроки збережено.</translation>
     </message>
     <message>
-        <location filename="../ui/MainWindow.cpp" line="564"/>
+        <location filename="../ui/MainWindow.cpp" line="576"/>
         <source>Cannot prepare the demo</source>
         <translation>Не вдалося підготувати демонстрацію</translation>
     </message>
@@ -1278,259 +1283,284 @@ Its lesion slices are counted at its first decision</source>
 <context>
     <name>weaksight::ui::ReviewActions</name>
     <message>
-        <location filename="../ui/ReviewActions.cpp" line="37"/>
+        <location filename="../ui/ReviewActions.cpp" line="38"/>
         <source>&amp;Review</source>
         <translation>&amp;Перевірка</translation>
     </message>
     <message>
-        <location filename="../ui/ReviewActions.cpp" line="69"/>
+        <location filename="../ui/ReviewActions.cpp" line="70"/>
         <source>&amp;Accept proposal</source>
         <translation>&amp;Прийняти пропозицію</translation>
     </message>
     <message>
-        <location filename="../ui/ReviewActions.cpp" line="71"/>
+        <location filename="../ui/ReviewActions.cpp" line="72"/>
         <source>&amp;Label: tumour or cyst</source>
         <translation>&amp;Мітка: пухлина чи кіста</translation>
     </message>
     <message>
-        <location filename="../ui/ReviewActions.cpp" line="73"/>
+        <location filename="../ui/ReviewActions.cpp" line="75"/>
         <source>Accepted and corrected masks are now cysts.</source>
         <translation>Прийняті й виправлені маски тепер — кісти.</translation>
     </message>
     <message>
-        <location filename="../ui/ReviewActions.cpp" line="74"/>
+        <location filename="../ui/ReviewActions.cpp" line="76"/>
         <source>Accepted and corrected masks are now tumours.</source>
         <translation>Прийняті й виправлені маски тепер — пухлини.</translation>
     </message>
     <message>
-        <location filename="../ui/ReviewActions.cpp" line="77"/>
+        <location filename="../ui/ReviewActions.cpp" line="79"/>
         <source>Re&amp;ject proposal</source>
         <translation>&amp;Відхилити пропозицію</translation>
     </message>
     <message>
-        <location filename="../ui/ReviewActions.cpp" line="79"/>
+        <location filename="../ui/ReviewActions.cpp" line="81"/>
         <source>&amp;Skip</source>
         <translation>Пропус&amp;тити</translation>
     </message>
     <message>
-        <location filename="../ui/ReviewActions.cpp" line="81"/>
+        <location filename="../ui/ReviewActions.cpp" line="83"/>
         <source>&amp;Correct (edit the proposal)</source>
         <translation>В&amp;иправити (редагувати пропозицію)</translation>
     </message>
     <message>
-        <location filename="../ui/ReviewActions.cpp" line="83"/>
+        <location filename="../ui/ReviewActions.cpp" line="85"/>
         <source>&amp;Finish correction</source>
         <translation>&amp;Завершити виправлення</translation>
     </message>
     <message>
-        <location filename="../ui/ReviewActions.cpp" line="88"/>
+        <location filename="../ui/ReviewActions.cpp" line="90"/>
         <source>Cancel correction</source>
         <translation>Скасувати виправлення</translation>
     </message>
     <message>
-        <location filename="../ui/ReviewActions.cpp" line="91"/>
+        <location filename="../ui/ReviewActions.cpp" line="93"/>
         <source>&amp;Undo</source>
         <translation>&amp;Скасувати</translation>
     </message>
     <message>
-        <location filename="../ui/ReviewActions.cpp" line="96"/>
+        <location filename="../ui/ReviewActions.cpp" line="98"/>
         <source>Decision undone.</source>
         <translation>Рішення скасовано.</translation>
     </message>
     <message>
-        <location filename="../ui/ReviewActions.cpp" line="98"/>
+        <location filename="../ui/ReviewActions.cpp" line="100"/>
         <source>&amp;Redo</source>
         <translation>Повто&amp;рити</translation>
     </message>
     <message>
-        <location filename="../ui/ReviewActions.cpp" line="116"/>
+        <location filename="../ui/ReviewActions.cpp" line="118"/>
         <source>Fill &amp;holes</source>
         <translation>Заповнити &amp;отвори</translation>
     </message>
     <message>
-        <location filename="../ui/ReviewActions.cpp" line="118"/>
+        <location filename="../ui/ReviewActions.cpp" line="120"/>
         <source>&amp;Keep the largest component</source>
         <translation>Залишити найбільший &amp;компонент</translation>
     </message>
     <message>
-        <location filename="../ui/ReviewActions.cpp" line="120"/>
+        <location filename="../ui/ReviewActions.cpp" line="122"/>
         <source>Remove small &amp;islands</source>
         <translation>Видалити дрібні остр&amp;івці</translation>
     </message>
     <message>
-        <location filename="../ui/ReviewActions.cpp" line="122"/>
+        <location filename="../ui/ReviewActions.cpp" line="124"/>
         <source>Apply the &amp;proposal</source>
         <translation>З&amp;астосувати пропозицію</translation>
     </message>
     <message>
-        <location filename="../ui/ReviewActions.cpp" line="128"/>
+        <location filename="../ui/ReviewActions.cpp" line="130"/>
         <source>Keep an &amp;HU range within the mask…</source>
         <translation>Залишити в масці діапазон &amp;HU…</translation>
     </message>
     <message>
-        <location filename="../ui/ReviewActions.cpp" line="130"/>
+        <location filename="../ui/ReviewActions.cpp" line="132"/>
         <source>Larger brush</source>
         <translation>Більший пензель</translation>
     </message>
     <message>
-        <location filename="../ui/ReviewActions.cpp" line="132"/>
+        <location filename="../ui/ReviewActions.cpp" line="134"/>
         <source>Smaller brush</source>
         <translation>Менший пензель</translation>
     </message>
     <message>
-        <location filename="../ui/ReviewActions.cpp" line="138"/>
+        <location filename="../ui/ReviewActions.cpp" line="140"/>
         <source>Polygon: &amp;add (G to start, G to close)</source>
         <translation>Полігон: &amp;додати (G — почати, G — замкнути)</translation>
     </message>
     <message>
-        <location filename="../ui/ReviewActions.cpp" line="140"/>
+        <location filename="../ui/ReviewActions.cpp" line="142"/>
         <source>Polygon: s&amp;ubtract (Shift+G)</source>
         <translation>Полігон: відн&amp;яти (Shift+G)</translation>
     </message>
     <message>
-        <location filename="../ui/ReviewActions.cpp" line="155"/>
+        <location filename="../ui/ReviewActions.cpp" line="157"/>
         <source>Polygon (subtract): click the corners, Shift+G closes it, Esc cancels.</source>
         <translation>Полігон (віднімання): клацайте вершини, Shift+G замикає його, Esc скасовує.</translation>
     </message>
     <message>
-        <location filename="../ui/ReviewActions.cpp" line="156"/>
+        <location filename="../ui/ReviewActions.cpp" line="158"/>
         <source>Polygon (add): click the corners, G closes it, Esc cancels.</source>
         <translation>Полігон (додавання): клацайте вершини, G замикає його, Esc скасовує.</translation>
     </message>
     <message>
-        <location filename="../ui/ReviewActions.cpp" line="172"/>
+        <location filename="../ui/ReviewActions.cpp" line="174"/>
         <source>HU range</source>
         <translation>Діапазон HU</translation>
     </message>
     <message>
-        <location filename="../ui/ReviewActions.cpp" line="172"/>
+        <location filename="../ui/ReviewActions.cpp" line="174"/>
         <source>Keep mask pixels from … to … HU:</source>
         <translation>Залишити пікселі маски від … до … HU:</translation>
     </message>
     <message>
-        <location filename="../ui/ReviewActions.cpp" line="182"/>
+        <location filename="../ui/ReviewActions.cpp" line="184"/>
         <source>Kept the mask&apos;s pixels from %1 to %2 HU.</source>
         <translation>У масці залишено пікселі від %1 до %2 HU.</translation>
     </message>
     <message>
-        <location filename="../ui/ReviewActions.cpp" line="187"/>
+        <location filename="../ui/ReviewActions.cpp" line="189"/>
         <source>&amp;Next undecided</source>
         <translation>&amp;Наступна пропозиція без рішення</translation>
     </message>
     <message>
-        <location filename="../ui/ReviewActions.cpp" line="189"/>
+        <location filename="../ui/ReviewActions.cpp" line="191"/>
         <source>Previous undecided</source>
         <translation>Попередня пропозиція без рішення</translation>
     </message>
     <message>
-        <location filename="../ui/ReviewActions.cpp" line="191"/>
+        <location filename="../ui/ReviewActions.cpp" line="193"/>
         <source>Review whole slices (not kidney crops)</source>
         <translation>Перевіряти цілі зрізи (а не фрагменти нирок)</translation>
     </message>
     <message>
-        <location filename="../ui/ReviewActions.cpp" line="197"/>
+        <location filename="../ui/ReviewActions.cpp" line="199"/>
+        <source>Automatic crops again (forget the placed ones)</source>
+        <translation>Знову автоматичні фрагменти (забути розміщені)</translation>
+    </message>
+    <message>
+        <location filename="../ui/ReviewActions.cpp" line="203"/>
+        <source>The crops follow the kidney labels (or the slice&apos;s halves) again.</source>
+        <translation>Фрагменти знову йдуть за мітками нирок (або половинами зрізу).</translation>
+    </message>
+    <message>
+        <location filename="../ui/ReviewActions.cpp" line="205"/>
         <source>Advance after a decision</source>
         <translation>Переходити далі після рішення</translation>
     </message>
     <message>
-        <location filename="../ui/ReviewActions.cpp" line="202"/>
+        <location filename="../ui/ReviewActions.cpp" line="210"/>
         <source>Set the annotator&apos;s name…</source>
         <translation>Вказати ім’я анотатора…</translation>
     </message>
     <message>
-        <location filename="../ui/ReviewActions.cpp" line="249"/>
+        <location filename="../ui/ReviewActions.cpp" line="241"/>
+        <source>The %1 kidney&apos;s crop is placed here on every slice of the case (Review › Automatic crops again undoes it).</source>
+        <translation>Фрагмент %1 нирки розміщено тут на кожному зрізі випадку (Перегляд › Знову автоматичні фрагменти скасовує це).</translation>
+    </message>
+    <message>
+        <location filename="../ui/ReviewActions.cpp" line="243"/>
+        <source>right</source>
+        <translation>правої</translation>
+    </message>
+    <message>
+        <location filename="../ui/ReviewActions.cpp" line="243"/>
+        <source>left</source>
+        <translation>лівої</translation>
+    </message>
+    <message>
+        <location filename="../ui/ReviewActions.cpp" line="269"/>
         <source>Slice %1, crop %2: %3 (saved)</source>
         <translation>Зріз %1, фрагмент %2: %3 (збережено)</translation>
     </message>
     <message>
-        <location filename="../ui/ReviewActions.cpp" line="288"/>
+        <location filename="../ui/ReviewActions.cpp" line="310"/>
         <source>Set the annotator&apos;s name first (Review menu).</source>
         <translation>Спершу вкажіть ім’я анотатора (меню «Перевірка»).</translation>
     </message>
     <message>
-        <location filename="../ui/ReviewActions.cpp" line="293"/>
+        <location filename="../ui/ReviewActions.cpp" line="315"/>
         <source>Annotator</source>
         <translation>Анотатор</translation>
     </message>
     <message>
-        <location filename="../ui/ReviewActions.cpp" line="293"/>
+        <location filename="../ui/ReviewActions.cpp" line="315"/>
         <source>Your name (stored with every decision):</source>
         <translation>Ваше ім’я (зберігається з кожним рішенням):</translation>
     </message>
     <message>
-        <location filename="../ui/ReviewActions.cpp" line="331"/>
+        <location filename="../ui/ReviewActions.cpp" line="353"/>
         <source>Every kidney crop of this case has a decision.</source>
         <translation>Для кожного фрагмента нирки цього випадку вже є рішення.</translation>
     </message>
     <message>
-        <location filename="../ui/ReviewActions.cpp" line="347"/>
+        <location filename="../ui/ReviewActions.cpp" line="369"/>
         <source>Review: crop %1 of %2%3 — label: %4%5%6</source>
         <translation>Перегляд: фрагмент %1 з %2%3 — мітка: %4%5%6</translation>
     </message>
     <message>
-        <location filename="../ui/ReviewActions.cpp" line="350"/>
+        <location filename="../ui/ReviewActions.cpp" line="372"/>
         <source> (right kidney)</source>
         <translation> (права нирка)</translation>
     </message>
     <message>
-        <location filename="../ui/ReviewActions.cpp" line="351"/>
+        <location filename="../ui/ReviewActions.cpp" line="373"/>
         <source> (left kidney)</source>
         <translation> (ліва нирка)</translation>
     </message>
     <message>
-        <location filename="../ui/ReviewActions.cpp" line="353"/>
+        <location filename="../ui/ReviewActions.cpp" line="375"/>
         <source>cyst</source>
         <translation>кіста</translation>
     </message>
     <message>
-        <location filename="../ui/ReviewActions.cpp" line="353"/>
+        <location filename="../ui/ReviewActions.cpp" line="375"/>
         <source>tumour</source>
         <translation>пухлина</translation>
     </message>
     <message>
-        <location filename="../ui/ReviewActions.cpp" line="354"/>
+        <location filename="../ui/ReviewActions.cpp" line="376"/>
         <source> — %1</source>
         <translation> — %1</translation>
     </message>
     <message>
-        <location filename="../ui/ReviewActions.cpp" line="355"/>
+        <location filename="../ui/ReviewActions.cpp" line="377"/>
         <source> — editing</source>
         <translation> — редагування</translation>
     </message>
     <message>
-        <location filename="../ui/ReviewActions.cpp" line="401"/>
+        <location filename="../ui/ReviewActions.cpp" line="423"/>
         <source>Unfinished correction</source>
         <translation>Незавершене виправлення</translation>
     </message>
     <message>
-        <location filename="../ui/ReviewActions.cpp" line="402"/>
+        <location filename="../ui/ReviewActions.cpp" line="424"/>
         <source>Weaksight stopped while a correction was being edited (case %1, slice %2, by %3, %4).
 Restore it?</source>
         <translation>Weaksight припинив роботу під час редагування виправлення (випадок %1, зріз %2, анотатор %3, %4).
 Відновити його?</translation>
     </message>
     <message>
-        <location filename="../ui/ReviewActions.cpp" line="443"/>
+        <location filename="../ui/ReviewActions.cpp" line="465"/>
         <source>The unfinished correction is back: finish it with Enter.</source>
         <translation>Незавершене виправлення відновлено: завершіть його клавішею Enter.</translation>
     </message>
     <message>
-        <location filename="../ui/ReviewActions.cpp" line="458"/>
+        <location filename="../ui/ReviewActions.cpp" line="481"/>
         <source>The correction has unsaved edits: press Esc again to discard them, Enter to record them.</source>
         <translation>Виправлення має незбережені зміни: натисніть Esc ще раз, щоб їх скасувати, або Enter, щоб записати.</translation>
     </message>
     <message>
-        <location filename="../ui/ReviewActions.cpp" line="464"/>
+        <location filename="../ui/ReviewActions.cpp" line="487"/>
         <source>Correction discarded.</source>
         <translation>Виправлення скасовано.</translation>
     </message>
     <message>
-        <location filename="../ui/ReviewActions.cpp" line="472"/>
+        <location filename="../ui/ReviewActions.cpp" line="495"/>
         <source>Unsaved correction</source>
         <translation>Незбережене виправлення</translation>
     </message>
     <message>
-        <location filename="../ui/ReviewActions.cpp" line="473"/>
+        <location filename="../ui/ReviewActions.cpp" line="496"/>
         <source>The correction in progress is not recorded yet. Record it before closing?</source>
         <translation>Поточне виправлення ще не записано. Записати його перед закриттям?</translation>
     </message>
@@ -1538,22 +1568,27 @@ Restore it?</source>
 <context>
     <name>weaksight::ui::ReviewController</name>
     <message>
-        <location filename="../ui/ReviewController.cpp" line="319"/>
+        <location filename="../ui/ReviewController.cpp" line="280"/>
+        <source>The crop&apos;s place was not saved: %1</source>
+        <translation>Місце фрагмента не збережено: %1</translation>
+    </message>
+    <message>
+        <location filename="../ui/ReviewController.cpp" line="395"/>
         <source>No proposal on this slice to decide on.</source>
         <translation>На цьому зрізі немає пропозиції для ухвалення рішення.</translation>
     </message>
     <message>
-        <location filename="../ui/ReviewController.cpp" line="324"/>
+        <location filename="../ui/ReviewController.cpp" line="400"/>
         <source>Set the annotator&apos;s name first.</source>
         <translation>Спершу вкажіть ім’я анотатора.</translation>
     </message>
     <message>
-        <location filename="../ui/ReviewController.cpp" line="383"/>
+        <location filename="../ui/ReviewController.cpp" line="459"/>
         <source>The decision was not saved: %1</source>
         <translation>Рішення не збережено: %1</translation>
     </message>
     <message>
-        <location filename="../ui/ReviewController.cpp" line="520"/>
+        <location filename="../ui/ReviewController.cpp" line="596"/>
         <source>The undo was not saved: %1</source>
         <translation>Скасування не збережено: %1</translation>
     </message>
@@ -1659,52 +1694,52 @@ Restore it?</source>
         <translation>Контури міток</translation>
     </message>
     <message>
-        <location filename="../ui/SliceToolbar.cpp" line="93"/>
+        <location filename="../ui/SliceToolbar.cpp" line="94"/>
         <source>kidney</source>
         <translation>нирка</translation>
     </message>
     <message>
-        <location filename="../ui/SliceToolbar.cpp" line="94"/>
+        <location filename="../ui/SliceToolbar.cpp" line="96"/>
         <source>tumour</source>
         <translation>пухлина</translation>
     </message>
     <message>
-        <location filename="../ui/SliceToolbar.cpp" line="95"/>
+        <location filename="../ui/SliceToolbar.cpp" line="98"/>
         <source>cyst</source>
         <translation>кіста</translation>
     </message>
     <message>
-        <location filename="../ui/SliceToolbar.cpp" line="96"/>
+        <location filename="../ui/SliceToolbar.cpp" line="100"/>
         <source>other label</source>
         <translation>інша мітка</translation>
     </message>
     <message>
-        <location filename="../ui/SliceToolbar.cpp" line="97"/>
+        <location filename="../ui/SliceToolbar.cpp" line="102"/>
         <source>label %1</source>
         <translation>мітка %1</translation>
     </message>
     <message>
-        <location filename="../ui/SliceToolbar.cpp" line="103"/>
+        <location filename="../ui/SliceToolbar.cpp" line="108"/>
         <source>row %1, column %2</source>
         <translation>рядок %1, стовпець %2</translation>
     </message>
     <message>
-        <location filename="../ui/SliceToolbar.cpp" line="105"/>
+        <location filename="../ui/SliceToolbar.cpp" line="110"/>
         <source>  |  %1 HU</source>
         <translation>  |  %1 HU</translation>
     </message>
     <message>
-        <location filename="../ui/SliceToolbar.cpp" line="110"/>
+        <location filename="../ui/SliceToolbar.cpp" line="115"/>
         <source>  |  heatmap %1</source>
         <translation>  |  теплова карта %1</translation>
     </message>
     <message>
-        <location filename="../ui/SliceToolbar.cpp" line="129"/>
+        <location filename="../ui/SliceToolbar.cpp" line="134"/>
         <source>slice %1 of 0–%2  (z = %3 mm)</source>
         <translation>зріз %1 з 0–%2  (z = %3 мм)</translation>
     </message>
     <message>
-        <location filename="../ui/SliceToolbar.cpp" line="134"/>
+        <location filename="../ui/SliceToolbar.cpp" line="139"/>
         <source>  p(lesion) %1</source>
         <translation>  p(lesion) %1</translation>
     </message>
@@ -1735,40 +1770,52 @@ Restore it?</source>
 <context>
     <name>weaksight::ui::Workspace</name>
     <message>
-        <location filename="../ui/Workspace.cpp" line="74"/>
-        <location filename="../ui/Workspace.cpp" line="101"/>
+        <location filename="../ui/Workspace.cpp" line="75"/>
+        <location filename="../ui/Workspace.cpp" line="102"/>
         <source>Cannot open</source>
         <translation>Не вдалося відкрити</translation>
     </message>
     <message>
-        <location filename="../ui/Workspace.cpp" line="110"/>
-        <location filename="../ui/Workspace.cpp" line="123"/>
+        <location filename="../ui/Workspace.cpp" line="111"/>
+        <location filename="../ui/Workspace.cpp" line="125"/>
         <source>Cannot load segmentation</source>
         <translation>Не вдається завантажити сегментацію</translation>
     </message>
     <message>
-        <location filename="../ui/Workspace.cpp" line="110"/>
+        <location filename="../ui/Workspace.cpp" line="112"/>
         <source>Open a CT first: a segmentation is loaded onto its image.</source>
         <translation>Спершу відкрийте КТ: сегментацію завантажують на її зображення.</translation>
     </message>
     <message>
-        <location filename="../ui/Workspace.cpp" line="130"/>
-        <location filename="../ui/Workspace.cpp" line="138"/>
+        <location filename="../ui/Workspace.cpp" line="132"/>
+        <location filename="../ui/Workspace.cpp" line="141"/>
         <source>Cannot load label table</source>
         <translation>Не вдається завантажити таблицю міток</translation>
     </message>
     <message>
-        <location filename="../ui/Workspace.cpp" line="130"/>
+        <location filename="../ui/Workspace.cpp" line="133"/>
         <source>The case on screen has no segmentation to read with it.</source>
         <translation>Випадок на екрані не має сегментації, яку можна нею прочитати.</translation>
     </message>
     <message>
-        <location filename="../ui/Workspace.cpp" line="242"/>
+        <location filename="../ui/Workspace.cpp" line="262"/>
         <source>Not enough memory to load %1.</source>
         <translation>Недостатньо пам’яті для завантаження %1.</translation>
     </message>
     <message>
-        <location filename="../ui/Workspace.cpp" line="259"/>
+        <location filename="../ui/Workspace.cpp" line="285"/>
+        <source>Cannot load the segmentation</source>
+        <translation>Не вдається завантажити сегментацію</translation>
+    </message>
+    <message>
+        <location filename="../ui/Workspace.cpp" line="285"/>
+        <source>
+The CT opens without it.</source>
+        <translation>
+КТ відкривається без неї.</translation>
+    </message>
+    <message>
+        <location filename="../ui/Workspace.cpp" line="292"/>
         <source>Cannot load case</source>
         <translation>Не вдалося завантажити випадок</translation>
     </message>

@@ -261,6 +261,9 @@ void CamController::setPlacements(const std::vector<CropPlacement>& placements)
         return;
     const auto spacing = m_case->geometry().canonicalSpacing();
     PlacedCrops placed{placements, spacing[1], spacing[2]};
+    // One order (right, then left), so the same placements make the same keys.
+    std::sort(placed.placements.begin(), placed.placements.end(),
+              [](const CropPlacement& a, const CropPlacement& b) { return a.side > b.side; });
     if (placed == m_placed)
         return;
     m_placed = std::move(placed);
@@ -349,6 +352,9 @@ std::string CamController::cropKey() const
         std::to_string(m_settings.cropSize) + "|" + std::to_string(rows) + "x" + std::to_string(cols);
     for (const auto& p : m_placed.placements) // placed crops are other boxes: other maps
         key += "|" + p.side + "@" + std::to_string(p.rowMm) + "," + std::to_string(p.colMm);
+    // The kidney labels place the crops: another segmentation or table of the same CT, other boxes.
+    if (m_case && m_case->files.segmentation)
+        key += "|" + m_case->files.segmentation->string() + "|" + m_case->files.labelTable.source();
     return key;
 }
 

@@ -158,8 +158,7 @@ void ComparisonView::follow(std::shared_ptr<const LoadedCase> loaded, const CamC
     if (main.hasSegmenter() != hasSegmenterPane()) // a U-Net loaded (or not) since the last time
         setMethods(defaultMethods(), main.hasSegmenter());
     setCase(std::move(loaded));
-    for (auto& pane : m_panes) // the labeller's placed crops, in every pane
-        pane.cams->setPlacements(main.placedCrops().placements);
+    setPlacements(main.placedCrops().placements);
     shareModel(main);
     setSettings(main.settings());
     // A method's threshold set in the main view is where its pane starts.
@@ -192,6 +191,12 @@ void ComparisonView::follow(std::shared_ptr<const LoadedCase> loaded, const CamC
     }
     if (first)
         QTimer::singleShot(0, this, [this, box = *first] { zoomTo(box); });
+}
+
+void ComparisonView::setPlacements(const std::vector<CropPlacement>& placements)
+{
+    for (auto& pane : m_panes)
+        pane.cams->setPlacements(placements);
 }
 
 void ComparisonView::zoomTo(const CropBox& box)

@@ -54,6 +54,8 @@ public:
     void setWindowLevel(render::WindowLevel windowLevel);
     void setLabelContoursVisible(bool visible);
     void resetView();
+    /// The crops the labeller placed on the case, in every pane (follow() passes them first).
+    void setPlacements(const std::vector<CropPlacement>& placements);
     /// Zooms every pane onto a box of slice pixels (follow() does it with the slice's crops).
     void zoomTo(const CropBox& box);
     /// Applies a display setting (opacity, colour map, toggles) to every pane's heatmap layer.

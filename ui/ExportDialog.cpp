@@ -25,11 +25,14 @@ ExportDialog::ExportDialog(StoreOwner& store, const QString& currentCase, QWidge
     m_png = new QCheckBox(tr("PNG per slice"), this);
     m_segNrrd = new QCheckBox(tr("3D Slicer (.seg.nrrd)"), this);
     m_segNrrd->setObjectName("format-seg-nrrd");
+    m_dicomSeg = new QCheckBox(tr("DICOM SEG"), this);
+    m_dicomSeg->setObjectName("format-dicom-seg");
     m_coco = new QCheckBox(tr("COCO (RLE) with the slice images"), this);
     m_coco->setObjectName("format-coco");
     m_nifti->setChecked(true);
     formats->addWidget(m_nifti);
     formats->addWidget(m_segNrrd);
+    formats->addWidget(m_dicomSeg);
     formats->addWidget(m_png);
     formats->addWidget(m_coco);
     form->addRow(tr("Formats:"), formats);
@@ -119,6 +122,8 @@ storage::ExportOptions ExportDialog::options() const
         o.formats.insert("coco");
     if (m_segNrrd->isChecked())
         o.formats.insert("seg-nrrd");
+    if (m_dicomSeg->isChecked())
+        o.formats.insert("dicom-seg");
     o.statuses.clear();
     if (m_accepted->isChecked())
         o.statuses.push_back(storage::DecisionKind::Accept);

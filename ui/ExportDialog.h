@@ -39,7 +39,7 @@ private:
     using Outcome = StoreReply<storage::ExportReport>;
     StoreOwner& m_store;
     QString m_currentCase;
-    QCheckBox *m_nifti, *m_segNrrd, *m_png, *m_coco, *m_accepted, *m_corrected;
+    QCheckBox *m_nifti, *m_segNrrd, *m_dicomSeg, *m_png, *m_coco, *m_accepted, *m_corrected;
     QRadioButton *m_allCases, *m_thisCase;
     QLineEdit* m_folder;
     QProgressBar* m_progress;

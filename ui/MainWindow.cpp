@@ -257,7 +257,11 @@ void MainWindow::connectHeatmaps()
     });
     connect(m_view, &SliceView::sliceChanged, this, &MainWindow::showHeatmaps);
     // Crops placed with Ctrl+click (or forgotten): the slice's boxes change.
-    connect(m_cams, &CamController::placementsChanged, this, [this] { showHeatmaps(m_view->slice()); });
+    connect(m_cams, &CamController::placementsChanged, this, [this] {
+        if (comparisonMode())
+            m_comparison->setPlacements(m_cams->placedCrops().placements);
+        showHeatmaps(m_view->slice());
+    });
 }
 
 void MainWindow::buildReview()

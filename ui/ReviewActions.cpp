@@ -291,6 +291,8 @@ void ReviewActions::connectReview()
     connect(&m_review, &ReviewController::failed, this,
             [this](const QString& message) { showMessage(message, 8000); });
     connect(&m_review, &ReviewController::standingRead, this, &ReviewActions::updateStatus);
+    // An Esc that armed the discard of one correction never carries over to the next.
+    connect(&m_review, &ReviewController::editingChanged, this, [this] { m_discardArmed.invalidate(); });
     connect(&m_review, &ReviewController::activeLabelChanged, this, [this] {
         showEditedMask();
         updateStatus();

@@ -294,7 +294,9 @@ void ReviewController::readPlacements()
         });
     whenFinished(this, read,
                  [this, key = m_case->files.caseId](const StoreReply<std::vector<CropPlacement>>& reply) {
-                     if (!m_case || m_case->files.caseId != key || !reply.ok() || reply.value->empty())
+                     // A crop placed meanwhile (or another case) wins over what was stored.
+                     if (!m_case || m_case->files.caseId != key || !reply.ok() || reply.value->empty() ||
+                         !m_cams.placedCrops().placements.empty())
                          return;
                      m_cams.setPlacements(*reply.value);
                      m_centres.reset();

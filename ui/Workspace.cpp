@@ -83,6 +83,7 @@ void Workspace::listCases(std::vector<CaseFiles> cases, const QString& path)
     m_cases = std::move(cases);
     m_current.reset();
     m_currentIndex = -1;
+    ++m_loadGeneration; // a load of the old list still running is dropped when it ends
     const QFileInfo info(path);
     m_datasetRoot = info.isDir() ? info.absoluteFilePath() : info.absolutePath();
     m_store.setPath(storePathFor(path));
@@ -96,8 +97,7 @@ bool Workspace::openPaired(const QString& image, const QString& segmentation, co
         const auto table =
             labelTable.isEmpty() ? std::nullopt : std::optional<fs::path>(labelTable.toStdString());
         CaseFiles files = pairedCase(image.toStdString(), segmentation.toStdString(), table);
-        rememberPairing(files);
-        listCases({std::move(files)}, image);
+        listCases({std::move(files)}, image); // remembered once it loads
     } catch (const std::exception& e) {
         Q_EMIT failed(tr("Cannot open"), QString::fromStdString(e.what()));
         return false;
@@ -174,26 +174,39 @@ void Workspace::openDropped(const QString& path)
     });
 }
 
+namespace {
+
+/// The settings key of a CT's remembered segmentation.
+QString pairingKey(const fs::path& image)
+{
+    return QStringLiteral("segmentations/") +
+           QString::fromStdString(fs::absolute(image).string())
+               .toUtf8()
+               .toBase64(QByteArray::Base64UrlEncoding | QByteArray::OmitTrailingEquals);
+}
+
+} // namespace
+
 void Workspace::rememberPairing(const CaseFiles& files)
 {
-    if (!files.imaging || !files.segmentation)
+    if (files.layout != KitsLayout::SingleFile || !files.imaging || !files.segmentation)
         return;
-    const QString key = QStringLiteral("segmentations/") +
-                        QString::fromStdString(fs::absolute(*files.imaging).string())
-                            .toUtf8()
-                            .toBase64(QByteArray::Base64UrlEncoding | QByteArray::OmitTrailingEquals);
-    QSettings().setValue(key, QStringList{QString::fromStdString(fs::absolute(*files.segmentation).string()),
-                                          QString::fromStdString(files.labelTable.source())});
+    QSettings().setValue(pairingKey(*files.imaging),
+                         QStringList{QString::fromStdString(fs::absolute(*files.segmentation).string()),
+                                     QString::fromStdString(files.labelTable.source())});
+}
+
+void Workspace::forgetPairing(const CaseFiles& files)
+{
+    if (files.imaging)
+        QSettings().remove(pairingKey(*files.imaging));
 }
 
 std::optional<CaseFiles> Workspace::rememberedPairing(const CaseFiles& files)
 {
     if (!files.imaging)
         return std::nullopt;
-    const QString key = QStringLiteral("segmentations/") +
-                        QString::fromStdString(fs::absolute(*files.imaging).string())
-                            .toUtf8()
-                            .toBase64(QByteArray::Base64UrlEncoding | QByteArray::OmitTrailingEquals);
+    const QString key = pairingKey(*files.imaging);
     const QStringList pairing = QSettings().value(key).toStringList();
     if (pairing.size() != 2)
         return std::nullopt;
@@ -242,6 +255,7 @@ void Workspace::startLoad(int index, const CaseFiles& files)
         LoadResult result;
         result.generation = generation;
         result.index = index;
+        result.files = files;
         try {
             result.loaded = std::make_shared<LoadedCase>(weaksight::loadCase(files));
         } catch (const std::bad_alloc&) {
@@ -258,20 +272,33 @@ void Workspace::onLoaded()
     const LoadResult result = m_loadWatcher.result();
     if (result.generation != m_loadGeneration)
         return; // a newer request superseded this one
+    auto& listed = m_cases[static_cast<size_t>(result.index)];
     if (!result.loaded) {
+        // A CT with the segmentation paired with it before (or given with it) that cannot be
+        // used any more: forgotten, and the CT opens alone.
+        if (listed.layout == KitsLayout::SingleFile && listed.segmentation &&
+            listed.segmentation == result.files.segmentation) {
+            forgetPairing(listed);
+            listed.segmentation.reset();
+            listed.labelTable = LabelTable::none();
+            Q_EMIT caseFilesChanged(result.index);
+            Q_EMIT failed(tr("Cannot load the segmentation"),
+                          result.error + tr("\nThe CT opens without it."));
+            startLoad(result.index, listed);
+            return;
+        }
         // The case on screen stays (e.g. with its old labels after a segmentation on another grid).
         if (m_current)
             m_currentIndex = indexOf(QString::fromStdString(m_current->files.caseId));
         Q_EMIT failed(tr("Cannot load case"), result.error);
         return;
     }
-    auto& listed = m_cases[static_cast<size_t>(result.index)];
     if (listed.segmentation != result.loaded->files.segmentation ||
         listed.labelTable.source() != result.loaded->files.labelTable.source()) {
         listed = result.loaded->files; // a segmentation or table attached: the case keeps it
-        rememberPairing(listed);
         Q_EMIT caseFilesChanged(result.index);
     }
+    rememberPairing(listed); // a CT with a segmentation from elsewhere, once it loaded
     m_current = result.loaded;
     Q_EMIT caseLoaded(m_current);
 }

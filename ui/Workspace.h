@@ -84,6 +84,7 @@ private:
         QString error;
         int generation = 0;
         int index = -1;
+        CaseFiles files; ///< what was asked for
     };
     void rememberDataset(const QString& path);
     void listCases(std::vector<CaseFiles> cases, const QString& path);
@@ -91,6 +92,7 @@ private:
     void startLoad(int index, const CaseFiles& files);
     void onLoaded();
     static void rememberPairing(const CaseFiles& files);
+    static void forgetPairing(const CaseFiles& files);
     static std::optional<CaseFiles> rememberedPairing(const CaseFiles& files);
 
     std::vector<CaseFiles> m_cases;

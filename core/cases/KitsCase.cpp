@@ -132,13 +132,17 @@ CaseFiles describeVolumeFile(const fs::path& path, VolumeRole role)
         labels = readVolumeHeader(path).looksLikeLabels();
     if (labels) {
         c.segmentation = path;
-        // A KiTS case's own segmentation opened as a file keeps KiTS's meanings; any other file
-        // gets the table it carries or sits beside.
+        // The table the file carries or sits beside; else KiTS's for a KiTS case's own
+        // segmentation opened as a file (its folder a KiTS case: the imaging or instances/ beside
+        // it, or a case_* name); else none.
         const std::string name = path.filename().string();
-        const bool kitsFile = (name == "segmentation.nii.gz" || name == "aggregated_MAJ_seg.nii.gz") &&
-                              looksLikeCaseDirectory(path.parent_path());
+        const fs::path folder = path.parent_path();
+        const bool kitsFile =
+            (name == "segmentation.nii.gz" || name == "aggregated_MAJ_seg.nii.gz") &&
+            (fs::exists(folder / "imaging.nii.gz", ec) || fs::is_directory(folder / "instances", ec) ||
+             folder.filename().string().rfind("case_", 0) == 0);
         c.labelTable =
-            kitsFile ? LabelTable::kits() : LabelTable::besideSegmentation(path).value_or(LabelTable::none());
+            LabelTable::besideSegmentation(path).value_or(kitsFile ? LabelTable::kits() : LabelTable::none());
     } else {
         c.imaging = path;
     }

@@ -7,6 +7,7 @@
 #include <fstream>
 #include <map>
 #include <nlohmann/json.hpp>
+#include <set>
 #include <sstream>
 
 namespace fs = std::filesystem;
@@ -45,19 +46,27 @@ LabelMeaning meaningOfName(const std::string& name, int value)
 {
     if (value == 0)
         return LabelMeaning::Background;
-    std::string lower = name;
-    std::transform(lower.begin(), lower.end(), lower.begin(),
-                   [](unsigned char c) { return std::tolower(c); });
-    const auto has = [&](std::initializer_list<const char*> words) {
-        return std::any_of(words.begin(), words.end(),
-                           [&](const char* w) { return lower.find(w) != std::string::npos; });
+    // Whole words only: "adrenal" is no "renal", "cystic duct" no cyst.
+    std::set<std::string> words;
+    std::string word;
+    for (const char c : name + " ") {
+        if (std::isalnum(static_cast<unsigned char>(c))) {
+            word += static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+        } else if (!word.empty()) {
+            words.insert(word);
+            word.clear();
+        }
+    }
+    const auto has = [&](std::initializer_list<const char*> wanted) {
+        return std::any_of(wanted.begin(), wanted.end(), [&](const char* w) { return words.count(w) > 0; });
     };
     // A "kidney cyst" is a cyst and a "renal tumour" a tumour: the lesion words win.
-    if (has({"cyst"}))
+    if (has({"cyst", "cysts"}))
         return LabelMeaning::Cyst;
-    if (has({"tumour", "tumor", "lesion", "cancer", "carcinoma", "mass"}))
+    if (has({"tumour", "tumor", "tumours", "tumors", "lesion", "lesions", "cancer", "carcinoma", "mass",
+             "masses", "neoplasm"}))
         return LabelMeaning::Tumour;
-    if (has({"kidney", "renal"}))
+    if (has({"kidney", "kidneys", "renal"}))
         return LabelMeaning::Kidney;
     return LabelMeaning::Other;
 }

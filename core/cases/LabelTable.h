@@ -23,8 +23,9 @@ enum class LabelMeaning { Background, Kidney, Tumour, Cyst, Other };
 std::string toString(LabelMeaning meaning);
 /// "background", "kidney", "tumour" (or "tumor"), "cyst", "other"; InputError otherwise.
 LabelMeaning labelMeaningFromString(const std::string& name);
-/// The meaning a label's name implies: cyst, then tumour / tumor / lesion / cancer / carcinoma /
-/// mass, then kidney / renal, else other (case-insensitive); value 0 is the background.
+/// The meaning a label's name implies, by its whole words (case-insensitive; "adrenal" is not
+/// "renal"): cyst(s), then tumour / tumor / lesion / cancer / carcinoma / mass / neoplasm (and
+/// plurals), then kidney(s) / renal, else other; value 0 is the background.
 LabelMeaning meaningOfName(const std::string& name, int value);
 
 struct LabelEntry {

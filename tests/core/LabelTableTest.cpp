@@ -98,6 +98,8 @@ TEST(LabelTable, NamesGiveMeaningsLesionWordsFirst)
     EXPECT_EQ(meaningOfName("kidney cyst", 3), LabelMeaning::Cyst) << "a cyst of the kidney is a cyst";
     EXPECT_EQ(meaningOfName("Lesion 1", 1), LabelMeaning::Tumour);
     EXPECT_EQ(meaningOfName("liver", 5), LabelMeaning::Other);
+    EXPECT_EQ(meaningOfName("adrenal_gland_left", 9), LabelMeaning::Other) << "adrenal is no renal";
+    EXPECT_EQ(meaningOfName("cystic duct", 4), LabelMeaning::Other) << "cystic is no cyst";
     EXPECT_EQ(meaningOfName("kidney", 0), LabelMeaning::Background)
         << "0 is the background whatever its name";
 }
@@ -263,6 +265,11 @@ TEST(LabelTable, KitsMeaningsOnlyForKitsLayouts)
     EXPECT_EQ(describeVolumeFile(dir / "case_00000" / "segmentation.nii.gz", VolumeRole::Labels)
                   .labelTable.source(),
               "KiTS");
+    // Another tool's output that happens to be called segmentation.nii.gz is not KiTS's.
+    fs::create_directories(dir / "totalseg_out");
+    fs::copy_file(files.segmentation, dir / "totalseg_out" / "segmentation.nii.gz");
+    EXPECT_TRUE(describeVolumeFile(dir / "totalseg_out" / "segmentation.nii.gz", VolumeRole::Labels)
+                    .labelTable.isNone());
 }
 
 TEST(RealData, TotalSegmentatorKidneysAreKidneysWithATableAndNeverLesions)

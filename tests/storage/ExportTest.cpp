@@ -8,12 +8,18 @@
 #include "storage/StoreTools.h"
 
 #include <algorithm>
+#include <array>
+#include <cstdio>
 #include <fstream>
 #include <functional>
 #include <gtest/gtest.h>
+#include <map>
 #include <nlohmann/json.hpp>
+#include <optional>
 #include <random>
+#include <set>
 #include <sqlite3.h>
+#include <sys/wait.h>
 #include <zlib.h>
 
 using namespace weaksight;
@@ -194,6 +200,164 @@ TEST(Export, NiftiPngAndCocoRoundTripOnAKitsOrientedCase)
     EXPECT_EQ(segments.entries()[0].value, 2);
     EXPECT_EQ(segments.entries()[0].name, "tumour") << "decisions that did not say which lesion: --label (2)";
     EXPECT_EQ(segments.meaningOf(2), LabelMeaning::Tumour);
+}
+
+namespace {
+
+/// tools/dicom_seg_summary.py on `arguments` (pydicom, Debian's): its JSON, or nullopt when pydicom
+/// is missing (the caller skips).
+std::optional<nlohmann::json> pydicomSummary(const std::string& arguments)
+{
+    const std::string command = std::string("/usr/bin/python3 ") + WEAKSIGHT_SOURCE_DIR +
+                                "/tools/dicom_seg_summary.py " + arguments + " 2>/dev/null";
+    FILE* pipe = popen(command.c_str(), "r");
+    std::string out;
+    char buffer[65536];
+    for (size_t n; (n = fread(buffer, 1, sizeof buffer, pipe)) > 0;)
+        out.append(buffer, n);
+    const int status = pclose(pipe);
+    if (WIFEXITED(status) && WEXITSTATUS(status) == 77)
+        return std::nullopt;
+    EXPECT_EQ(status, 0) << command;
+    return nlohmann::json::parse(out);
+}
+
+/// Every (label, slice) of `expected` as the DICOM SEG's frames say it: the frame's segment label
+/// and position mapped back onto `expected`'s grid.
+void expectSegMatches(const nlohmann::json& seg, const LabelVolume& expected)
+{
+    std::map<int, uint8_t> labelOfSegment;
+    for (const auto& s : seg["segments"])
+        labelOfSegment[s["number"].get<int>()] = s["label"] == "cyst" ? labels::Cyst : labels::Tumour;
+    std::set<std::pair<int, int>> seen;
+    for (const auto& frame : seg["frames"]) {
+        const auto p = frame["position"].get<std::array<double, 3>>();
+        int slice = -1;
+        for (int k = 0; k < expected.slices(); ++k) {
+            const auto q = expected.geometry.physicalPoint(k, 0, 0);
+            if (std::abs(p[0] - q[0]) < 1e-3 && std::abs(p[1] - q[1]) < 1e-3 && std::abs(p[2] - q[2]) < 1e-3)
+                slice = k;
+        }
+        ASSERT_GE(slice, 0) << "a frame at a position of no slice";
+        const uint8_t label = labelOfSegment.at(frame["segment"].get<int>());
+        std::vector<int> want;
+        const uint8_t* s = expected.slice(slice);
+        for (size_t i = 0; i < expected.sliceSize(); ++i)
+            if (s[i] == label)
+                want.push_back(static_cast<int>(i));
+        EXPECT_EQ(frame["set"].get<std::vector<int>>(), want) << "slice " << slice << " label " << int(label);
+        EXPECT_TRUE(seen.insert({label, slice}).second) << "one frame per segment and slice";
+    }
+    for (int k = 0; k < expected.slices(); ++k)
+        for (const uint8_t label : {labels::Tumour, labels::Cyst}) {
+            const uint8_t* s = expected.slice(k);
+            if (std::find(s, s + expected.sliceSize(), label) != s + expected.sliceSize()) {
+                EXPECT_TRUE(seen.count({label, k})) << "slice " << k << " label " << int(label) << " missing";
+            }
+        }
+}
+
+} // namespace
+
+TEST(Export, DicomSegIsReadByPydicomVoxelForVoxel)
+{
+    Scene s;
+    AnnotationStore store(s.db);
+    const auto caseId = *store.findCase("case_00000");
+    const int k = s.lesionSlice;
+    const BinaryMask lesion = lesionMask(s.truth, k, {0, 0, s.truth.rows(), s.truth.cols()});
+    DecisionInput tumour{
+        store.addProposal({caseId, k, {0, 0, s.truth.rows(), s.truth.cols()}, {}, {}, 0.5, lesion}), "ana",
+        DecisionKind::Accept};
+    tumour.label = labels::Tumour;
+    store.recordDecision(tumour);
+    BinaryMask square(6, 6);
+    for (auto& v : square.pixels)
+        v = 1;
+    const int other = k > 0 ? k - 1 : k + 1;
+    DecisionInput cyst{store.addProposal({caseId, other, {20, 20, 6, 6}, {}, {}, 0.5, square}), "ana",
+                       DecisionKind::Accept};
+    cyst.label = labels::Cyst;
+    store.recordDecision(cyst);
+
+    ExportOptions options;
+    options.outDir = s.dir.path / "out";
+    options.formats = {"nifti", "dicom-seg"};
+    exportMasks(store, options);
+    const LabelVolume nifti = readLabelVolume(options.outDir / "nifti" / "case_00000.nii.gz");
+    EXPECT_EQ(std::count(nifti.voxels.begin(), nifti.voxels.end(), labels::Cyst), 36);
+    const auto seg = pydicomSummary((options.outDir / "dicom-seg" / "case_00000.dcm").string());
+    if (!seg)
+        GTEST_SKIP() << "pydicom (python3-pydicom) is not installed";
+    EXPECT_EQ((*seg)["modality"], "SEG");
+    EXPECT_EQ((*seg)["sop_class"], "1.2.840.10008.5.1.4.1.1.66.4") << "Segmentation Storage";
+    EXPECT_EQ((*seg)["rows"], nifti.rows());
+    EXPECT_EQ((*seg)["columns"], nifti.cols());
+    EXPECT_NEAR((*seg)["pixel_spacing"][0].get<double>(), nifti.spacing[1], 1e-6);
+    EXPECT_EQ((*seg)["patient_id"], "case_00000") << "a NIfTI case: a study of its own, named after the case";
+    ASSERT_EQ((*seg)["segments"].size(), 2u);
+    EXPECT_EQ((*seg)["segments"][0]["type"], "Neoplasm");
+    EXPECT_EQ((*seg)["segments"][1]["type"], "Cyst");
+    expectSegMatches(*seg, nifti);
+}
+
+TEST(Export, DicomSegOfADicomCtJoinsItsStudyAndNamesItsSourceSlices)
+{
+    const char* configured = std::getenv("WEAKSIGHT_REAL_DATA");
+    const fs::path root =
+        configured ? fs::path(configured) : fs::path(WEAKSIGHT_SOURCE_DIR) / ".." / "shared" / "data";
+    // A real contrast CT series (with its UIDs; TotalSegmentator's DICOM fixture has none).
+    const fs::path series = root / "dicom-series" / "dupe-positions";
+    if (!fs::exists(series))
+        GTEST_SKIP() << "real data not present (dicom-series/dupe-positions); set WEAKSIGHT_REAL_DATA or "
+                        "provide ../shared/data";
+    TempFolder dir;
+    AnnotationStore store(dir.path / "store.sqlite");
+    const int64_t dataset = store.registerDataset(series.parent_path().string(), "single-file");
+    const int64_t caseId = registerCaseFiles(store, dataset, describeVolumeFile(series, VolumeRole::Imaging));
+    const CtVolume ct = readCtVolume(series);
+    BinaryMask mask(ct.rows(), ct.cols());
+    for (int r = 200; r < 240; ++r)
+        for (int c = 250; c < 300; ++c)
+            mask.at(r, c) = 1;
+    for (const int slice : {0, ct.slices() - 1}) {
+        DecisionInput d{store.addProposal({caseId, slice, {0, 0, ct.rows(), ct.cols()}, {}, {}, 0.5, mask}),
+                        "ana", DecisionKind::Accept};
+        d.label = labels::Tumour;
+        store.recordDecision(d);
+    }
+    ExportOptions options;
+    options.outDir = dir.path / "out";
+    options.formats = {"dicom-seg"};
+    exportMasks(store, options);
+    const auto seg =
+        pydicomSummary((options.outDir / "dicom-seg" / (series.filename().string() + ".dcm")).string());
+    const auto slices = pydicomSummary("--ct-series " + series.string());
+    if (!seg || !slices)
+        GTEST_SKIP() << "pydicom (python3-pydicom) is not installed";
+    ASSERT_EQ((*seg)["frames"].size(), 2u);
+    EXPECT_EQ((*seg)["study"], (*slices)["slices"][0]["study"]) << "the CT's study";
+    EXPECT_EQ((*seg)["referenced_series"], (*slices)["series"]) << "the CT's series, referenced";
+    int named = 0;
+    for (const auto& frame : (*seg)["frames"]) {
+        std::string expected;
+        for (const auto& slice : (*slices)["slices"]) {
+            const auto p = slice["position"].get<std::array<double, 3>>();
+            const auto q = frame["position"].get<std::array<double, 3>>();
+            if (std::abs(p[0] - q[0]) < 0.05 && std::abs(p[1] - q[1]) < 0.05 && std::abs(p[2] - q[2]) < 0.05)
+                expected = slice["sop_instance"];
+        }
+        EXPECT_EQ(frame["set"].size(), 40u * 50u);
+        // This series' spacing is uneven (its slices are scattered): the volume's slices lie on a
+        // file's position only where the series is even; there the frame names that file.
+        if (expected.empty()) {
+            EXPECT_TRUE(frame["source"].is_null());
+            continue;
+        }
+        EXPECT_EQ(frame["source"], expected) << "a frame on a CT slice names it";
+        ++named;
+    }
+    EXPECT_GE(named, 1) << "the first slice is a file of the series";
 }
 
 TEST(Export, NewestDecisionWinsAndMissingSourcesAreReported)

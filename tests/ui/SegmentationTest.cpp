@@ -129,6 +129,17 @@ TEST(Segmentation, LoadedOntoACtReadThroughItsTableKeptWhereItFailsAndRemembered
     EXPECT_TRUE(again.currentCase()->files.labelTable.isNone());
     EXPECT_TRUE(again.statusBar()->currentMessage().contains("meanings are unknown"))
         << again.statusBar()->currentMessage().toStdString();
+
+    // A CT given with a segmentation it cannot take (`gui --image --labels` on another grid): said,
+    // the CT opens alone, and nothing wrong is remembered for it.
+    QSignalSpy failed(again.workspace(), &ui::Workspace::failed);
+    again.openImageWithLabels(QString::fromStdString(files.ct.string()),
+                              QString::fromStdString((dir / "small.nii.gz").string()));
+    ASSERT_TRUE(failed.wait(20000));
+    EXPECT_TRUE(failed.first().at(1).toString().contains("opens without it"))
+        << failed.first().at(1).toString().toStdString();
+    ASSERT_TRUE(QTest::qWaitFor([&] { return again.currentCase() && !again.currentCase()->labels; }, 20000));
+    EXPECT_FALSE(again.workspace()->cases().front().segmentation.has_value());
     unsetenv("XDG_DATA_HOME");
 }
 
