@@ -275,9 +275,10 @@ void Workspace::onLoaded()
     auto& listed = m_cases[static_cast<size_t>(result.index)];
     if (!result.loaded) {
         // A CT with the segmentation paired with it before (or given with it) that cannot be
-        // used any more: forgotten, and the CT opens alone.
+        // used any more (the error names it): forgotten, and the CT opens alone.
         if (listed.layout == KitsLayout::SingleFile && listed.segmentation &&
-            listed.segmentation == result.files.segmentation) {
+            listed.segmentation == result.files.segmentation &&
+            result.error.contains(QString::fromStdString(listed.segmentation->string()))) {
             forgetPairing(listed);
             listed.segmentation.reset();
             listed.labelTable = LabelTable::none();
