@@ -7,7 +7,7 @@ PACKAGES=(
   build-essential cmake ninja-build ccache pkg-config
   qt6-base-dev qt6-base-dev-tools qt6-tools-dev qt6-tools-dev-tools qt6-l10n-tools
   libqt6opengl6-dev qt6-svg-dev qt6-charts-dev libgl-dev
-  libvtk9-dev libinsighttoolkit5-dev libgdcm-dev
+  libvtk9-dev libinsighttoolkit5-dev libgdcm-dev libdcmtk-dev
   libtorch-dev libopenblas0-pthread
   libspdlog-dev libfmt-dev libsqlite3-dev zlib1g-dev libssl-dev
   libcli11-dev nlohmann-json3-dev libgtest-dev libgmock-dev
