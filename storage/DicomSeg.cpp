@@ -84,7 +84,10 @@ std::vector<SourceSlice> sourceSlices(const fs::path& folder, OFString& anyFile)
         if (!entry.is_regular_file())
             continue;
         DcmFileFormat file;
-        if (file.loadFile(entry.path().string().c_str()).bad())
+        // The header is enough: the pixel data is not read.
+        if (file.loadFileUntilTag(entry.path().string().c_str(), EXS_Unknown, EGL_noChange, DCM_MaxReadLength,
+                                  ERM_autoDetect, DCM_PixelData)
+                .bad())
             continue; // not DICOM
         DcmDataset* data = file.getDataset();
         OFString series, x, y, z;

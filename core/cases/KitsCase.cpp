@@ -228,14 +228,8 @@ LoadedCase loadCase(const CaseFiles& files)
         if (loaded.imaging)
             requireMatchingGrid(loaded.imaging->geometry, loaded.labels->geometry, *files.segmentation);
         loaded.fileLabels = files.labelTable.apply(*loaded.labels);
-        if (files.labelTable.hasMeanings()) {
-            loaded.lesionSlices.emplace();
-            for (int k = 0; k < loaded.labels->slices(); ++k) {
-                const uint8_t* s = loaded.labels->slice(k);
-                if (std::any_of(s, s + loaded.labels->sliceSize(), labels::isLesion))
-                    loaded.lesionSlices->push_back(k);
-            }
-        }
+        if (files.labelTable.hasMeanings())
+            loaded.lesionSlices = loaded.fileLabels.lesionSlices; // found in the same pass
         if (!files.labelTable.hasMeanings() && !loaded.fileLabels.voxelsWithLabel.empty())
             loaded.warnings.push_back(
                 files.segmentation->filename().string() +

@@ -321,11 +321,15 @@ LabelStatistics LabelTable::apply(LabelVolume& labels) const
             ++counts[s[i]];
             s[i] = m_internal[s[i]];
         }
+        bool lesion = false;
         for (int v = 1; v < 256; ++v)
             if (counts[static_cast<size_t>(v)]) {
                 ++stats.slicesWithLabel[v];
                 stats.voxelsWithLabel[v] += counts[static_cast<size_t>(v)];
+                lesion = lesion || labels::isLesion(m_internal[static_cast<size_t>(v)]);
             }
+        if (lesion)
+            stats.lesionSlices.push_back(k);
     }
     return stats;
 }

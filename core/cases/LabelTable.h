@@ -38,6 +38,7 @@ struct LabelEntry {
 struct LabelStatistics {
     std::map<int, int> slicesWithLabel;       ///< label value -> number of axial slices containing it
     std::map<int, long long> voxelsWithLabel; ///< label value -> voxel count (background excluded)
+    std::vector<int> lesionSlices;            ///< axial slices with a value the table calls tumour or cyst
 };
 
 class LabelTable {
