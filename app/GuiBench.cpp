@@ -4,7 +4,9 @@
 #include "app/Commands.h"
 #include "core/compute/Classifier.h"
 #include "core/phantom/Phantom.h"
+#include "core/review/ViewPlane.h"
 #include "ui/CamController.h"
+#include "ui/LinkedViews.h"
 #include "ui/MainWindow.h"
 #include "ui/ReviewController.h"
 #include "ui/SliceView.h"
@@ -230,6 +232,78 @@ struct BareScene {
     }
 };
 
+/// The floor of a coronal or sagittal view: plain VTK with the CT plane, the stacked heatmap
+/// through a lookup table, the three label contours and the proposal isoline, fed planes copied
+/// from the volumes by a plain loop.
+struct BarePlaneScene {
+    review::ViewPlane plane;
+    review::PlaneGrid grid;
+    vtkNew<vtkImageData> ct, heat, labels;
+    vtkNew<vtkImageActor> ctActor, heatActor;
+    vtkNew<vtkLookupTable> table;
+    vtkNew<vtkDiscreteFlyingEdges2D> labelContours[3];
+    vtkNew<vtkActor> labelActors[3];
+    vtkNew<vtkFlyingEdges2D> proposal;
+    vtkNew<vtkActor> proposalActor;
+    vtkNew<vtkRenderer> renderer;
+
+    void addLines(vtkAlgorithmOutput* input, vtkActor* actor, double r, double g, double b)
+    {
+        vtkNew<vtkPolyDataMapper> mapper;
+        mapper->SetInputConnection(input);
+        mapper->ScalarVisibilityOff();
+        actor->SetMapper(mapper);
+        actor->GetProperty()->SetColor(r, g, b);
+        actor->SetPosition(0, 0, -0.6);
+        renderer->AddActor(actor);
+    }
+
+    BarePlaneScene(ui::VtkViewport& viewport, review::ViewPlane p, const CtVolume& volume, vtkCamera* camera)
+        : plane(p)
+        , grid(review::planeGrid(p, volume.shape, volume.spacing))
+    {
+        for (vtkImageData* image : {ct.Get(), heat.Get(), labels.Get()}) {
+            image->SetDimensions(grid.cols, grid.rows, 1);
+            image->SetSpacing(grid.colSpacing, grid.rowSpacing, 1);
+        }
+        ct->AllocateScalars(VTK_SHORT, 1);
+        heat->AllocateScalars(VTK_FLOAT, 1);
+        labels->AllocateScalars(VTK_UNSIGNED_CHAR, 1);
+        table->SetRange(0, 1);
+        table->Build();
+        ctActor->GetMapper()->SetInputData(ct);
+        ctActor->GetProperty()->SetColorWindow(350);
+        ctActor->GetProperty()->SetColorLevel(40);
+        heatActor->GetMapper()->SetInputData(heat);
+        heatActor->GetProperty()->SetLookupTable(table);
+        heatActor->GetProperty()->UseLookupTableScalarRangeOn();
+        heatActor->SetPosition(0, 0, -0.2);
+        renderer->AddViewProp(ctActor);
+        renderer->AddViewProp(heatActor);
+        for (int i = 0; i < 3; ++i) {
+            labelContours[i]->SetInputData(labels);
+            labelContours[i]->SetValue(0, i + 1);
+            addLines(labelContours[i]->GetOutputPort(), labelActors[i], i == 0, i == 1, i == 2);
+        }
+        proposal->SetInputData(heat);
+        proposal->SetValue(0, 0.5);
+        addLines(proposal->GetOutputPort(), proposalActor, 1, 1, 1);
+        viewport.renderWindow()->AddRenderer(renderer);
+        renderer->GetActiveCamera()->DeepCopy(camera);
+    }
+    /// Plane `index` of the volumes and a heatmap plane already stacked (rows x cols).
+    void show(const CtVolume& volume, const LabelVolume& labelVolume, int index,
+              const std::vector<float>& heatPlane)
+    {
+        review::copyPlane(volume, plane, index, static_cast<int16_t*>(ct->GetScalarPointer()));
+        ct->Modified();
+        review::copyPlane(labelVolume, plane, index, static_cast<uint8_t*>(labels->GetScalarPointer()));
+        labels->Modified();
+        std::memcpy(heat->GetScalarPointer(), heatPlane.data(), heatPlane.size() * sizeof(float));
+        heat->Modified();
+    }
+};
+
 /// The benchmark's inputs in a fresh folder: a 512 x 512 phantom case and an untrained tiny model.
 fs::path writeBenchInputs(const GuiBenchOptions& o)
 {
@@ -374,6 +448,128 @@ UpdateTimes measureUpdates(ui::MainWindow& window, BareFloor& floor, const std::
     return t;
 }
 
+struct PlaneTimes {
+    std::vector<double> bareSlice, sliceWork, sliceFrame, bareClick, clickWork, clickFrame;
+    int stackedSlices = 0, viewSize = 0;
+};
+
+/// The four-view layout: an axial slice change (the coronal and sagittal crosshair lines move) and a
+/// click that moves all three planes (two stacked heatmaps rebuilt), against plain VTK drawing the
+/// same three planes in viewports of the same size, interleaved.
+PlaneTimes measureThreePlanes(ui::MainWindow& window, const std::vector<int>& slices,
+                              const GuiBenchOptions& o)
+{
+    ui::LinkedViews& views = *window.linkedViews();
+    ui::CamController& cams = *window.camController();
+    const auto& ct = *window.currentCase()->imaging;
+    const auto& labelVolume = *window.currentCase()->labels;
+    PlaneTimes t;
+    t.viewSize = o.viewSize / 2;
+    window.sliceView()->setFixedSize(t.viewSize, t.viewSize);
+    views.coronal()->setFixedSize(t.viewSize, t.viewSize);
+    views.sagittal()->setFixedSize(t.viewSize, t.viewSize);
+    window.setViewLayout(ui::LinkedViews::Layout::Grid);
+    waitMs(300);
+    // Every slice's maps, for the stacks (computed in the background as the layout asks).
+    cams.requestSlice(window.sliceView()->slice());
+    if (!waitFor(
+            [&] {
+                const auto maps = cams.heatmapsOfEverySlice();
+                return !maps.empty() &&
+                       std::all_of(maps.begin(), maps.end(), [](auto* m) { return m != nullptr; });
+            },
+            600000))
+        throw std::runtime_error("the stacked heatmaps were not computed");
+    cams.cancel();
+    waitFor([&] { return !cams.busy(); }, 60000);
+    views.refreshStackedHeatmaps();
+    t.stackedSlices = views.stackedSlices(review::ViewPlane::Coronal);
+
+    // Crosshair positions: rows and columns through the kidneys' crops, two apart.
+    const auto* maps = cams.heatmaps(slices.front());
+    const CropBox box =
+        maps && !maps->crops.empty() ? maps->crops.front().box : CropBox{ct.rows() / 2, ct.cols() / 2, 1, 1};
+    const auto positionAt = [&](int r) {
+        return std::array<int, 3>{slices[static_cast<size_t>(r) % slices.size()],
+                                  box.row0 + box.rows / 2 + 2 * (r % 5),
+                                  box.col0 + box.cols / 2 + 2 * (r % 5)};
+    };
+
+    std::array<ui::VtkViewport, 3> bareViews;
+    for (auto& v : bareViews) {
+        v.setFixedSize(t.viewSize, t.viewSize);
+        v.show();
+    }
+    waitFor([&] { return bareViews[2].windowHandle() && bareViews[2].windowHandle()->isExposed(); }, 10000);
+    waitMs(200);
+    BareScene bareAxial(bareViews[0], ct, *cams.heatmaps(slices.front()),
+                        views.axial()->scene().renderer()->GetActiveCamera());
+    BarePlaneScene bareCoronal(bareViews[1], review::ViewPlane::Coronal, ct,
+                               views.coronal()->scene().renderer()->GetActiveCamera());
+    BarePlaneScene bareSagittal(bareViews[2], review::ViewPlane::Sagittal, ct,
+                                views.sagittal()->scene().renderer()->GetActiveCamera());
+    const auto everySlice = cams.heatmapsOfEverySlice();
+    const auto stackedPlane = [&](review::ViewPlane plane, int index) {
+        return review::stackedHeatmap(
+                   plane, index, ct.shape, [&](int k) { return everySlice[static_cast<size_t>(k)]; }, -1.f)
+            .heatmap.values;
+    };
+    const auto renderAll = [&]() {
+        return renderNow(*views.axial()) + renderNow(*views.coronal()) + renderNow(*views.sagittal());
+    };
+    const auto renderBare = [&]() {
+        double total = 0;
+        for (auto& v : bareViews) {
+            const auto start = Clock::now();
+            v.renderImmediately();
+            total += ms(Clock::now() - start);
+        }
+        return total;
+    };
+    QSlider* sliceSlider = window.findChild<QToolBar*>("viewToolbar")->findChild<QSlider*>();
+    for (int r = -3; r < o.repeats; ++r) { // three rounds of warm-up
+        const auto p = positionAt(r + 3);
+        // Bare: an axial slice change, the other two views drawn again (their crosshair moved).
+        auto start = Clock::now();
+        bareAxial.show(ct, labelVolume, p[0], *cams.heatmaps(p[0]));
+        const double bareSlice = ms(Clock::now() - start) + renderBare();
+        // Bare: all three planes new (their heatmap planes stacked beforehand, not timed).
+        const auto coronalHeat = stackedPlane(review::ViewPlane::Coronal, p[1]);
+        const auto sagittalHeat = stackedPlane(review::ViewPlane::Sagittal, p[2]);
+        start = Clock::now();
+        bareAxial.show(ct, labelVolume, p[0], *cams.heatmaps(p[0]));
+        bareCoronal.show(ct, labelVolume, p[1], coronalHeat);
+        bareSagittal.show(ct, labelVolume, p[2], sagittalHeat);
+        const double bareClick = ms(Clock::now() - start) + renderBare();
+
+        // App: the slider moves the axial slice (cached heatmaps; the crosshair follows).
+        const int k =
+            p[0] == views.axial()->slice() ? slices[(static_cast<size_t>(r + 4)) % slices.size()] : p[0];
+        start = Clock::now();
+        sliceSlider->setValue(k);
+        const double sliceWork = ms(Clock::now() - start);
+        const double sliceFrame = sliceWork + renderAll();
+        // App: a click moves every plane (the coronal and sagittal stacks rebuilt).
+        start = Clock::now();
+        views.setCrosshair(p);
+        const double clickWork = ms(Clock::now() - start);
+        const double clickFrame = clickWork + renderAll();
+        if (r < 0)
+            continue;
+        t.bareSlice.push_back(bareSlice);
+        t.bareClick.push_back(bareClick);
+        t.sliceWork.push_back(sliceWork);
+        t.sliceFrame.push_back(sliceFrame);
+        t.clickWork.push_back(clickWork);
+        t.clickFrame.push_back(clickFrame);
+    }
+    for (auto& v : bareViews)
+        v.hide();
+    window.setViewLayout(ui::LinkedViews::Layout::Axial);
+    window.sliceView()->setFixedSize(o.viewSize, o.viewSize);
+    return t;
+}
+
 struct BrushTimes {
     std::vector<double> work, frame;
     int renders = 0; ///< renders after 50 moves in one event-loop turn
@@ -508,8 +704,8 @@ ResidentMemory measureResnet50Memory(ui::MainWindow& window, const fs::path& dir
 }
 
 void printReport(const GuiBenchOptions& o, const CtVolume& ct, const OpeningTimes& opening,
-                 const UpdateTimes& updates, const BrushTimes& brush, const DecisionTimes& decisions,
-                 const ResidentMemory& memory)
+                 const UpdateTimes& updates, const PlaneTimes& planes, const BrushTimes& brush,
+                 const DecisionTimes& decisions, const ResidentMemory& memory)
 {
     const double bareMs = median(updates.bare);
     const double floorMs = median(updates.bareChange);
@@ -536,6 +732,21 @@ void printReport(const GuiBenchOptions& o, const CtVolume& ct, const OpeningTime
                median(updates.thresholdWork), median(updates.thresholdFrame),
                median(updates.thresholdFrame) / bareMs)
         << fmt::format("  50 render requests in one turn -> {} render(s)\n", updates.coalesced)
+        << fmt::format(
+               "  four views (axial, sagittal, coronal, 3D), three planes of {}x{} px each, {} slices' maps "
+               "stacked in the coronal view:\n",
+               planes.viewSize, planes.viewSize, planes.stackedSlices)
+        << fmt::format(
+               "    axial slice change (crosshair moves in the others): app work {:6.2f} ms (target <= 5), "
+               "three views' frame {:6.2f} ms = {:.2f} x bare VTK's three planes ({:.2f} ms; target <= "
+               "1.2)\n",
+               median(planes.sliceWork), median(planes.sliceFrame),
+               median(planes.sliceFrame) / median(planes.bareSlice), median(planes.bareSlice))
+        << fmt::format(
+               "    click moving all three planes (two stacks rebuilt): app work {:6.2f} ms (target <= 5), "
+               "frame {:6.2f} ms = {:.2f} x bare VTK's three new planes ({:.2f} ms; target <= 1.2)\n",
+               median(planes.clickWork), median(planes.clickFrame),
+               median(planes.clickFrame) / median(planes.bareClick), median(planes.bareClick))
         << fmt::format(
                "  brush stroke, 150 x 150 crop: app work per mouse move {:.3f} ms (p95 {:.3f}; target <= 2), "
                "frame {:.2f} ms = {:.2f} x bare; 50 moves in one turn -> {} render(s); {} pixels painted "
@@ -579,13 +790,14 @@ int runGuiBench(const GuiBenchOptions& o, int argc, char** argv)
     const HeatmapSlices cached = cacheHeatmaps(window, dir / "tiny.wsm", modelsLoaded);
     BareFloor bareFloor;
     const UpdateTimes updates = measureUpdates(window, bareFloor, cached.slices, o);
+    const PlaneTimes planes = measureThreePlanes(window, cached.slices, o);
     const BrushTimes brush = measureBrush(window, cached.centre, o.repeats);
     const DecisionTimes decisions = measureDecisions(window, cached.slices);
     ResidentMemory memory;
     if (!o.skipResnet50)
         memory = measureResnet50Memory(window, dir, modelsLoaded, cached.centre);
 
-    printReport(o, *window.currentCase()->imaging, opening, updates, brush, decisions, memory);
+    printReport(o, *window.currentCase()->imaging, opening, updates, planes, brush, decisions, memory);
     window.close();
     std::error_code ec;
     fs::remove_all(dir, ec);

@@ -249,7 +249,25 @@ void HeatmapLayer::setProposalVisible(bool visible)
 
 void HeatmapLayer::setProposalOpacity(double opacity)
 {
-    m_contourActor->GetProperty()->SetOpacity(std::clamp(opacity, 0.0, 1.0));
+    m_proposalOpacity = std::clamp(opacity, 0.0, 1.0);
+    m_contourActor->GetProperty()->SetOpacity(m_proposalOpacity);
+}
+
+HeatmapLayer::Style HeatmapLayer::style() const
+{
+    return {m_colorMap, m_opacity, m_threshold, m_proposalOpacity, m_heatmapVisible, m_proposalVisible};
+}
+
+void HeatmapLayer::setStyle(const Style& style)
+{
+    if (style.colorMap != m_colorMap)
+        setColorMap(style.colorMap);
+    setOpacity(style.opacity);
+    setThreshold(style.threshold);
+    setProposalOpacity(style.proposalOpacity);
+    m_heatmapVisible = style.heatmapVisible;
+    m_proposalVisible = style.proposalVisible;
+    updateVisibility();
 }
 
 void HeatmapLayer::setBoxesOpacity(double opacity)

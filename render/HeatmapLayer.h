@@ -75,6 +75,22 @@ public:
     /// The crop under review, outlined in cyan (the other boxes stay yellow); nullopt: none.
     void setHighlightedBox(const std::optional<CropBox>& box);
 
+    /// How the layer draws (not what): linked views copy the main view's style.
+    struct Style {
+        std::string colorMap = "viridis";
+        double opacity = 0.5, threshold = 0.5, proposalOpacity = 1.0;
+        bool heatmapVisible = true, proposalVisible = true;
+        bool operator==(const Style& other) const
+        {
+            return colorMap == other.colorMap && opacity == other.opacity && threshold == other.threshold &&
+                   proposalOpacity == other.proposalOpacity && heatmapVisible == other.heatmapVisible &&
+                   proposalVisible == other.proposalVisible;
+        }
+        bool operator!=(const Style& other) const { return !(*this == other); }
+    };
+    Style style() const;
+    void setStyle(const Style& style);
+
     static constexpr std::array<unsigned char, 3> kBoxColour{255, 217, 26};
     static constexpr std::array<unsigned char, 3> kDegenerateBoxColour{235, 60, 40};
     static constexpr std::array<unsigned char, 3> kHighlightedBoxColour{40, 230, 255};
@@ -85,7 +101,7 @@ private:
     void colourBoxes();
 
     int m_rows = 0, m_cols = 0;
-    double m_low = 0, m_high = 1, m_threshold = 0.5, m_opacity = 0.5;
+    double m_low = 0, m_high = 1, m_threshold = 0.5, m_opacity = 0.5, m_proposalOpacity = 1.0;
     std::string m_colorMap = "viridis";
     size_t m_patchCount = 0;
     std::vector<std::pair<CropBox, bool>> m_boxList; ///< each patch's box and whether it is degenerate

@@ -2,6 +2,7 @@
 
 #include "core/io/Volume.h"
 #include "core/masks/CropBox.h"
+#include "core/review/ViewPlane.h"
 
 #include <array>
 #include <optional>
@@ -25,17 +26,20 @@ struct WindowLevel {
     double level = 40;
 };
 
-/// The VTK pipeline of one 2D axial view: the CT slice with window/level and the
-/// ground-truth label contours. It owns no window: a viewport (Qt widget or an
-/// offscreen vtkRenderWindow in tests) adds renderer() to its render window.
+/// The VTK pipeline of one 2D view of a plane (axial, coronal or sagittal; review::ViewPlane): the
+/// CT plane with window/level, the ground-truth label contours and the crosshair of the linked
+/// views. It owns no window: a viewport (Qt widget or an offscreen vtkRenderWindow in tests) adds
+/// renderer() to its render window.
 ///
-/// World coordinates are millimetres in the slice plane: x = column * column spacing
-/// (towards the patient's left), y = row * row spacing (towards posterior). The camera
-/// looks along +z with view-up -y, so row 0 (anterior) is at the top and the patient's
-/// left is on the right of the screen (radiological convention).
+/// World coordinates are millimetres in the plane: x = plane column * column spacing, y = plane
+/// row * row spacing, where plane pixels are review::voxelOf's (axial: the canonical slice, row 0
+/// anterior, columns towards the patient's left; coronal and sagittal: row 0 the most superior
+/// slice). The camera looks along +z with view-up -y, so plane row 0 is at the top and the
+/// patient's left is on the right of the screen (radiological convention). "Slice" below means the
+/// plane's number along its normal (an axial slice, a canonical row or a column).
 class SliceScene {
 public:
-    SliceScene();
+    explicit SliceScene(review::ViewPlane plane = review::ViewPlane::Axial);
     ~SliceScene();
     SliceScene(const SliceScene&) = delete;
     SliceScene& operator=(const SliceScene&) = delete;
@@ -47,6 +51,12 @@ public:
     void setVolumes(const CtVolume* imaging, const LabelVolume* labels);
     const CtVolume* imaging() const { return m_imaging; }
     const LabelVolume* labels() const { return m_labels; }
+
+    review::ViewPlane plane() const { return m_plane; }
+    /// The plane's pixel grid for the volumes shown (zero without volumes).
+    review::PlaneGrid grid() const;
+    /// The canonical voxel {slice, row, col} at a pixel (row, col) of the plane shown.
+    std::array<int, 3> voxelAt(int planeRow, int planeCol) const;
 
     int sliceCount() const;
     int slice() const { return m_slice; }
@@ -62,6 +72,19 @@ public:
     void setLabelContourVisible(int label, bool visible);
     void setLabelContourOpacity(int label, double opacity);
     bool labelContourShown(int label) const;
+    /// Which contours are on and their opacities, as one value (linked views copy the main view's).
+    struct ContourStyle {
+        bool all = true;
+        std::array<bool, 3> visible{true, true, true};
+        std::array<double, 3> opacity{1, 1, 1};
+        bool operator==(const ContourStyle& o) const
+        {
+            return all == o.all && visible == o.visible && opacity == o.opacity;
+        }
+        bool operator!=(const ContourStyle& o) const { return !(*this == o); }
+    };
+    ContourStyle contourStyle() const;
+    void setContourStyle(const ContourStyle& style);
 
     /// Fits the whole slice into the renderer's viewport (aspect = width / height).
     void resetCamera(double viewportAspect);
@@ -76,6 +99,8 @@ public:
     void setViewportAspect(double viewportAspect);
     /// Zooms about the view centre (factor > 1 magnifies) and pans by a world offset (mm).
     void zoom(double factor);
+    /// Zooms keeping the world point (x, y) (mm; the one under the cursor) where it is on screen.
+    void zoomAbout(double factor, double x, double y);
     void pan(double dx, double dy);
     /// Magnification relative to resetCamera() (1 = the whole slice fits).
     double zoomFactor() const;
@@ -89,14 +114,28 @@ public:
     /// The current slice's contour of one label (updated on demand); for tests and exports.
     vtkPolyData* labelContour(int label);
 
-    /// Axial position of the current slice in mm (LPS z of its centre).
+    /// Position of the current plane in mm along its normal (LPS z of an axial slice's centre; LPS
+    /// y of a coronal, x of a sagittal plane).
     double slicePositionMm() const;
+
+    /// The linked views' crosshair through a canonical voxel {slice, row, col}: a vertical and a
+    /// horizontal line through its pixel on this plane (nullopt: none).
+    void setCrosshair(const std::optional<std::array<int, 3>>& voxel);
+    std::optional<std::array<int, 3>> crosshair() const { return m_crosshair; }
+    void setCrosshairVisible(bool visible);
+    bool crosshairShown() const;
+    /// The crosshair's two lines (world mm), for tests.
+    vtkPolyData* crosshairLines() const;
+    /// Violet: apart from every label, the proposal (white), the boxes (yellow) and the review's crop (cyan).
+    static constexpr std::array<double, 3> kCrosshairColour{0.75, 0.45, 1.0};
 
 private:
     void updateSliceData();
+    void updateCrosshair();
     std::array<int, 2> sliceDims() const;
     std::array<double, 2> sliceSpacing() const;
 
+    review::ViewPlane m_plane;
     const CtVolume* m_imaging = nullptr;
     const LabelVolume* m_labels = nullptr;
     int m_slice = 0;
@@ -117,6 +156,10 @@ private:
         vtkSmartPointer<vtkActor> actor;
     };
     std::array<LabelContour, 3> m_contours;
+    std::optional<std::array<int, 3>> m_crosshair;
+    bool m_crosshairVisible = true;
+    vtkSmartPointer<vtkPolyData> m_crosshairLines;
+    vtkSmartPointer<vtkActor> m_crosshairActor;
 };
 
 } // namespace weaksight::render

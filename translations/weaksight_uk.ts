@@ -81,53 +81,53 @@
 <context>
     <name>weaksight::ui::CamController</name>
     <message>
-        <location filename="../ui/CamController.cpp" line="144"/>
+        <location filename="../ui/CamController.cpp" line="145"/>
         <source>%1 (%2, %3, %4)</source>
         <translation>%1 (%2, %3, %4)</translation>
     </message>
     <message>
-        <location filename="../ui/CamController.cpp" line="158"/>
+        <location filename="../ui/CamController.cpp" line="159"/>
         <source>Not enough memory to load the model %1.</source>
         <translation>Недостатньо пам’яті для завантаження моделі %1.</translation>
     </message>
     <message>
-        <location filename="../ui/CamController.cpp" line="173"/>
+        <location filename="../ui/CamController.cpp" line="174"/>
         <source>U-Net %1 (%2, %3)</source>
         <translation>U-Net %1 (%2, %3)</translation>
     </message>
     <message>
-        <location filename="../ui/CamController.cpp" line="179"/>
+        <location filename="../ui/CamController.cpp" line="180"/>
         <source>Not enough memory to load the U-Net %1.</source>
         <translation>Недостатньо пам’яті, щоб завантажити U-Net %1.</translation>
     </message>
     <message>
-        <location filename="../ui/CamController.cpp" line="369"/>
+        <location filename="../ui/CamController.cpp" line="370"/>
         <source>crops resampled to the model&apos;s %1 mm pixels (this scan&apos;s are %2 mm): each %3-pixel crop is cut from %4 x %5 scan pixels, %6 mm across</source>
         <translation>фрагменти перераховано на пікселі моделі %1 мм (у цього скану %2 мм): кожен фрагмент у %3 пікселів вирізано з %4 x %5 пікселів скану, %6 мм завширшки</translation>
     </message>
     <message>
-        <location filename="../ui/CamController.cpp" line="386"/>
+        <location filename="../ui/CamController.cpp" line="387"/>
         <source>U-Net
 (lesion probability)</source>
         <translation>U-Net
 (імовірність ураження)</translation>
     </message>
     <message>
-        <location filename="../ui/CamController.cpp" line="392"/>
+        <location filename="../ui/CamController.cpp" line="393"/>
         <source>%1
 (per crop)</source>
         <translation>%1
 (на фрагмент)</translation>
     </message>
     <message>
-        <location filename="../ui/CamController.cpp" line="395"/>
+        <location filename="../ui/CamController.cpp" line="396"/>
         <source>%1
 (per volume)</source>
         <translation>%1
 (на об’єм)</translation>
     </message>
     <message>
-        <location filename="../ui/CamController.cpp" line="396"/>
+        <location filename="../ui/CamController.cpp" line="397"/>
         <source>%1
 (per volume,
 raw %2–%3)</source>
@@ -136,39 +136,44 @@ raw %2–%3)</source>
 сирі %2–%3)</translation>
     </message>
     <message>
-        <location filename="../ui/CamController.cpp" line="402"/>
+        <location filename="../ui/CamController.cpp" line="403"/>
         <source>%1
 (raw values)</source>
         <translation>%1
 (сирі значення)</translation>
     </message>
     <message>
-        <location filename="../ui/CamController.cpp" line="653"/>
+        <location filename="../ui/CamController.cpp" line="695"/>
         <source>lesion probability: slice %1 of 0–%2</source>
         <translation>імовірність ураження: зріз %1 з 0–%2</translation>
     </message>
     <message>
-        <location filename="../ui/CamController.cpp" line="707"/>
+        <location filename="../ui/CamController.cpp" line="749"/>
         <source>U-Net</source>
         <translation>U-Net</translation>
     </message>
     <message>
-        <location filename="../ui/CamController.cpp" line="740"/>
+        <location filename="../ui/CamController.cpp" line="784"/>
         <source>%1 per volume: crop %2 of %3</source>
         <translation>%1 на об’єм: фрагмент %2 з %3</translation>
     </message>
     <message>
-        <location filename="../ui/CamController.cpp" line="741"/>
+        <location filename="../ui/CamController.cpp" line="786"/>
+        <source>%1 for the coronal and sagittal views: slice %2</source>
+        <translation>%1 для корональної та сагітальної проєкцій: зріз %2</translation>
+    </message>
+    <message>
+        <location filename="../ui/CamController.cpp" line="787"/>
         <source>%1: crop %2 of %3, slice %4</source>
         <translation>%1: фрагмент %2 з %3, зріз %4</translation>
     </message>
     <message>
-        <location filename="../ui/CamController.cpp" line="689"/>
+        <location filename="../ui/CamController.cpp" line="731"/>
         <source>%1 (masked inputs %2 of %3)</source>
         <translation>%1 (замасковані входи: %2 з %3)</translation>
     </message>
     <message>
-        <location filename="../ui/CamController.cpp" line="607"/>
+        <location filename="../ui/CamController.cpp" line="649"/>
         <source>Out of memory while computing heatmaps.</source>
         <translation>Недостатньо пам’яті під час обчислення теплових карт.</translation>
     </message>
@@ -948,334 +953,388 @@ Its lesion slices are counted at its first decision</source>
     </message>
     <message>
         <location filename="../ui/KeyHelpOverlay.cpp" line="26"/>
-        <source>Zoom</source>
-        <translation>Масштаб</translation>
-    </message>
-    <message>
-        <location filename="../ui/KeyHelpOverlay.cpp" line="26"/>
         <source>Right-drag, Ctrl+wheel</source>
         <translation>Перетягування правою кнопкою, Ctrl+коліщатко</translation>
     </message>
     <message>
-        <location filename="../ui/KeyHelpOverlay.cpp" line="27"/>
+        <location filename="../ui/KeyHelpOverlay.cpp" line="28"/>
         <source>Pan</source>
         <translation>Зсув</translation>
     </message>
     <message>
-        <location filename="../ui/KeyHelpOverlay.cpp" line="27"/>
+        <location filename="../ui/KeyHelpOverlay.cpp" line="28"/>
         <source>Middle-drag</source>
         <translation>Перетягування середньою кнопкою</translation>
     </message>
     <message>
-        <location filename="../ui/KeyHelpOverlay.cpp" line="28"/>
+        <location filename="../ui/KeyHelpOverlay.cpp" line="29"/>
         <source>Brush / eraser (correcting)</source>
         <translation>Пензель / гумка (під час виправлення)</translation>
     </message>
     <message>
-        <location filename="../ui/KeyHelpOverlay.cpp" line="28"/>
+        <location filename="../ui/KeyHelpOverlay.cpp" line="29"/>
         <source>Left-drag / Shift+left-drag</source>
         <translation>Перетягування лівою кнопкою / Shift+перетягування лівою</translation>
     </message>
     <message>
-        <location filename="../ui/KeyHelpOverlay.cpp" line="29"/>
+        <location filename="../ui/KeyHelpOverlay.cpp" line="30"/>
         <source>Brush size (correcting)</source>
         <translation>Розмір пензля (під час виправлення)</translation>
     </message>
     <message>
-        <location filename="../ui/KeyHelpOverlay.cpp" line="29"/>
+        <location filename="../ui/KeyHelpOverlay.cpp" line="30"/>
         <source>Shift+wheel</source>
         <translation>Shift+коліщатко</translation>
     </message>
     <message>
-        <location filename="../ui/KeyHelpOverlay.cpp" line="30"/>
+        <location filename="../ui/KeyHelpOverlay.cpp" line="31"/>
         <source>Polygon corner (polygon tool)</source>
         <translation>Вершина багатокутника (інструмент багатокутника)</translation>
     </message>
     <message>
-        <location filename="../ui/KeyHelpOverlay.cpp" line="30"/>
+        <location filename="../ui/KeyHelpOverlay.cpp" line="27"/>
+        <location filename="../ui/KeyHelpOverlay.cpp" line="31"/>
         <source>Left-click</source>
         <translation>Клацання лівою кнопкою</translation>
     </message>
     <message>
-        <location filename="../ui/KeyHelpOverlay.cpp" line="31"/>
+        <location filename="../ui/KeyHelpOverlay.cpp" line="26"/>
+        <source>Zoom (about the cursor)</source>
+        <translation>Масштаб (навколо курсора)</translation>
+    </message>
+    <message>
+        <location filename="../ui/KeyHelpOverlay.cpp" line="27"/>
+        <source>Move the crosshair (every view to that point)</source>
+        <translation>Перемістити перехрестя (усі проєкції до цієї точки)</translation>
+    </message>
+    <message>
+        <location filename="../ui/KeyHelpOverlay.cpp" line="32"/>
         <source>Discard a correction with edits</source>
         <translation>Скасувати виправлення зі змінами</translation>
     </message>
     <message>
-        <location filename="../ui/KeyHelpOverlay.cpp" line="31"/>
+        <location filename="../ui/KeyHelpOverlay.cpp" line="32"/>
         <source>Esc twice</source>
         <translation>Esc двічі</translation>
     </message>
     <message>
-        <location filename="../ui/KeyHelpOverlay.cpp" line="32"/>
+        <location filename="../ui/KeyHelpOverlay.cpp" line="33"/>
         <source>Rotate / zoom the 3D view</source>
         <translation>Обертати / масштабувати 3D-вигляд</translation>
     </message>
     <message>
-        <location filename="../ui/KeyHelpOverlay.cpp" line="32"/>
+        <location filename="../ui/KeyHelpOverlay.cpp" line="33"/>
         <source>Left-drag / wheel</source>
         <translation>Перетягування лівою кнопкою / коліщатко</translation>
     </message>
     <message>
-        <location filename="../ui/KeyHelpOverlay.cpp" line="33"/>
+        <location filename="../ui/KeyHelpOverlay.cpp" line="34"/>
         <source>Open a dataset or case folder</source>
         <translation>Відкрити набір даних або теку випадку</translation>
     </message>
     <message>
-        <location filename="../ui/KeyHelpOverlay.cpp" line="35"/>
+        <location filename="../ui/KeyHelpOverlay.cpp" line="36"/>
         <source>Settings</source>
         <translation>Налаштування</translation>
     </message>
     <message>
-        <location filename="../ui/KeyHelpOverlay.cpp" line="37"/>
+        <location filename="../ui/KeyHelpOverlay.cpp" line="38"/>
         <source>Quit</source>
         <translation>Вийти</translation>
     </message>
     <message>
-        <location filename="../ui/KeyHelpOverlay.cpp" line="39"/>
+        <location filename="../ui/KeyHelpOverlay.cpp" line="40"/>
         <source>This help</source>
         <translation>Ця довідка</translation>
     </message>
     <message>
-        <location filename="../ui/KeyHelpOverlay.cpp" line="83"/>
+        <location filename="../ui/KeyHelpOverlay.cpp" line="84"/>
         <source>Keyboard shortcuts (any key closes; File › Settings re-binds them)</source>
         <translation>Клавіатурні скорочення (будь-яка клавіша закриває; змінити їх можна в меню Файл › Налаштування)</translation>
     </message>
 </context>
 <context>
+    <name>weaksight::ui::LinkedViews</name>
+    <message>
+        <location filename="../ui/LinkedViews.cpp" line="49"/>
+        <source>3D</source>
+        <translation>3D</translation>
+    </message>
+    <message>
+        <location filename="../ui/LinkedViews.cpp" line="242"/>
+        <source>Axial — slice %1 (%2 mm)</source>
+        <translation>Аксіальна — зріз %1 (%2 мм)</translation>
+    </message>
+    <message>
+        <location filename="../ui/LinkedViews.cpp" line="244"/>
+        <source>Coronal — row %1 (%2 mm)</source>
+        <translation>Корональна — рядок %1 (%2 мм)</translation>
+    </message>
+    <message>
+        <location filename="../ui/LinkedViews.cpp" line="246"/>
+        <source>Sagittal — column %1 (%2 mm)</source>
+        <translation>Сагітальна — стовпець %1 (%2 мм)</translation>
+    </message>
+</context>
+<context>
     <name>weaksight::ui::MainWindow</name>
     <message>
-        <location filename="../ui/MainWindow.cpp" line="44"/>
+        <location filename="../ui/MainWindow.cpp" line="47"/>
         <source>Weaksight</source>
         <translation>Weaksight</translation>
     </message>
     <message>
-        <location filename="../ui/MainWindow.cpp" line="94"/>
+        <location filename="../ui/MainWindow.cpp" line="105"/>
         <source>&amp;File</source>
         <translation>&amp;Файл</translation>
     </message>
     <message>
-        <location filename="../ui/MainWindow.cpp" line="96"/>
+        <location filename="../ui/MainWindow.cpp" line="107"/>
         <source>Open &amp;dataset or case folder…</source>
         <translation>Відкрити набір &amp;даних або теку випадку…</translation>
     </message>
     <message>
-        <location filename="../ui/MainWindow.cpp" line="104"/>
+        <location filename="../ui/MainWindow.cpp" line="115"/>
         <source>Open &amp;volume file…</source>
         <translation>Відкрити файл &amp;об’єму…</translation>
     </message>
     <message>
-        <location filename="../ui/MainWindow.cpp" line="111"/>
+        <location filename="../ui/MainWindow.cpp" line="122"/>
         <source>Load &amp;segmentation…</source>
         <translation>Завантажити &amp;сегментацію…</translation>
     </message>
     <message>
-        <location filename="../ui/MainWindow.cpp" line="113"/>
+        <location filename="../ui/MainWindow.cpp" line="124"/>
         <source>Load a segmentation of this CT</source>
         <translation>Завантажити сегментацію цієї КТ</translation>
     </message>
     <message>
-        <location filename="../ui/MainWindow.cpp" line="114"/>
+        <location filename="../ui/MainWindow.cpp" line="125"/>
         <source>Label volumes (*.nii *.nii.gz *.nrrd *.seg.nrrd *.nhdr *.mha *.mhd);;All files (*)</source>
         <translation>Об’єми міток (*.nii *.nii.gz *.nrrd *.seg.nrrd *.nhdr *.mha *.mhd);;Усі файли (*)</translation>
     </message>
     <message>
-        <location filename="../ui/MainWindow.cpp" line="118"/>
+        <location filename="../ui/MainWindow.cpp" line="129"/>
         <source>Load label &amp;table…</source>
         <translation>Завантажити &amp;таблицю міток…</translation>
     </message>
     <message>
-        <location filename="../ui/MainWindow.cpp" line="120"/>
+        <location filename="../ui/MainWindow.cpp" line="131"/>
         <source>What the segmentation&apos;s values mean</source>
         <translation>Що означають значення сегментації</translation>
     </message>
     <message>
-        <location filename="../ui/MainWindow.cpp" line="121"/>
+        <location filename="../ui/MainWindow.cpp" line="132"/>
         <source>Label tables (*.json *.label *.txt *.seg.nrrd);;All files (*)</source>
         <translation>Таблиці міток (*.json *.label *.txt *.seg.nrrd);;Усі файли (*)</translation>
     </message>
     <message>
-        <location filename="../ui/MainWindow.cpp" line="125"/>
+        <location filename="../ui/MainWindow.cpp" line="136"/>
         <source>Open &amp;recent</source>
         <translation>Відкрити &amp;недавні</translation>
     </message>
     <message>
-        <location filename="../ui/MainWindow.cpp" line="131"/>
+        <location filename="../ui/MainWindow.cpp" line="142"/>
         <source>(none yet)</source>
         <translation>(поки що немає)</translation>
     </message>
     <message>
-        <location filename="../ui/MainWindow.cpp" line="133"/>
+        <location filename="../ui/MainWindow.cpp" line="144"/>
         <source>Open d&amp;emo dataset</source>
         <translation>Відкрити де&amp;монстраційний набір даних</translation>
     </message>
     <message>
-        <location filename="../ui/MainWindow.cpp" line="134"/>
+        <location filename="../ui/MainWindow.cpp" line="145"/>
         <source>E&amp;xport curated masks…</source>
         <translation>&amp;Експортувати затверджені маски…</translation>
     </message>
     <message>
-        <location filename="../ui/MainWindow.cpp" line="137"/>
+        <location filename="../ui/MainWindow.cpp" line="148"/>
         <source>&amp;Settings…</source>
         <translation>&amp;Налаштування…</translation>
     </message>
     <message>
-        <location filename="../ui/MainWindow.cpp" line="141"/>
+        <location filename="../ui/MainWindow.cpp" line="152"/>
         <source>The new language applies when Weaksight starts again.</source>
         <translation>Нова мова застосується після перезапуску Weaksight.</translation>
     </message>
     <message>
-        <location filename="../ui/MainWindow.cpp" line="145"/>
+        <location filename="../ui/MainWindow.cpp" line="156"/>
         <source>&amp;Quit</source>
         <translation>&amp;Вийти</translation>
     </message>
     <message>
-        <location filename="../ui/MainWindow.cpp" line="150"/>
+        <location filename="../ui/MainWindow.cpp" line="161"/>
         <source>&amp;Navigate</source>
         <translation>&amp;Навігація</translation>
     </message>
     <message>
-        <location filename="../ui/MainWindow.cpp" line="154"/>
+        <location filename="../ui/MainWindow.cpp" line="165"/>
         <source>&amp;Next slice with lesion</source>
         <translation>&amp;Наступний зріз з ураженням</translation>
     </message>
     <message>
-        <location filename="../ui/MainWindow.cpp" line="157"/>
+        <location filename="../ui/MainWindow.cpp" line="168"/>
         <source>&amp;Previous slice with lesion</source>
         <translation>&amp;Попередній зріз з ураженням</translation>
     </message>
     <message>
-        <location filename="../ui/MainWindow.cpp" line="160"/>
+        <location filename="../ui/MainWindow.cpp" line="171"/>
         <source>&amp;Reset view</source>
         <translation>&amp;Скинути вигляд</translation>
     </message>
     <message>
-        <location filename="../ui/MainWindow.cpp" line="171"/>
+        <location filename="../ui/MainWindow.cpp" line="182"/>
         <source>&amp;Compare methods side by side</source>
         <translation>Порівняти &amp;методи пліч-о-пліч</translation>
     </message>
     <message>
-        <location filename="../ui/MainWindow.cpp" line="288"/>
+        <location filename="../ui/MainWindow.cpp" line="239"/>
+        <source>One view: &amp;axial</source>
+        <translation>Одна проєкція: &amp;аксіальна</translation>
+    </message>
+    <message>
+        <location filename="../ui/MainWindow.cpp" line="240"/>
+        <source>One view: &amp;coronal</source>
+        <translation>Одна проєкція: &amp;корональна</translation>
+    </message>
+    <message>
+        <location filename="../ui/MainWindow.cpp" line="241"/>
+        <source>One view: &amp;sagittal</source>
+        <translation>Одна проєкція: &amp;сагітальна</translation>
+    </message>
+    <message>
+        <location filename="../ui/MainWindow.cpp" line="242"/>
+        <source>&amp;Four views (axial, sagittal, coronal, 3D)</source>
+        <translation>&amp;Чотири проєкції (аксіальна, сагітальна, корональна, 3D)</translation>
+    </message>
+    <message>
+        <location filename="../ui/MainWindow.cpp" line="259"/>
+        <source>Cross&amp;hair</source>
+        <translation>Пере&amp;хрестя</translation>
+    </message>
+    <message>
+        <location filename="../ui/MainWindow.cpp" line="343"/>
         <source>Scale: %1</source>
         <translation>Масштаб: %1</translation>
     </message>
     <message>
-        <location filename="../ui/MainWindow.cpp" line="180"/>
+        <location filename="../ui/MainWindow.cpp" line="191"/>
         <source>Cases</source>
         <translation>Випадки</translation>
     </message>
     <message>
-        <location filename="../ui/MainWindow.cpp" line="215"/>
+        <location filename="../ui/MainWindow.cpp" line="226"/>
         <source>&amp;3D view</source>
         <translation>&amp;3D-вигляд</translation>
     </message>
     <message>
-        <location filename="../ui/MainWindow.cpp" line="213"/>
+        <location filename="../ui/MainWindow.cpp" line="224"/>
         <source>&amp;View</source>
         <translation>&amp;Вигляд</translation>
     </message>
     <message>
-        <location filename="../ui/MainWindow.cpp" line="220"/>
+        <location filename="../ui/MainWindow.cpp" line="231"/>
         <source>&amp;Dashboard</source>
         <translation>&amp;Панель показників</translation>
     </message>
     <message>
-        <location filename="../ui/MainWindow.cpp" line="205"/>
+        <location filename="../ui/MainWindow.cpp" line="216"/>
         <source>%1: threshold %2 (learned from the final masks)</source>
         <translation>%1: поріг %2 (вивчений за остаточними масками)</translation>
     </message>
     <message>
-        <location filename="../ui/MainWindow.cpp" line="77"/>
+        <location filename="../ui/MainWindow.cpp" line="88"/>
         <source>Open a KiTS dataset, a case folder or a volume (File menu).</source>
         <translation>Відкрийте набір даних KiTS, теку випадку або об’єм (меню «Файл»).</translation>
     </message>
     <message>
-        <location filename="../ui/MainWindow.cpp" line="249"/>
+        <location filename="../ui/MainWindow.cpp" line="302"/>
         <source>Model loaded: %1</source>
         <translation>Модель завантажено: %1</translation>
     </message>
     <message>
-        <location filename="../ui/MainWindow.cpp" line="253"/>
+        <location filename="../ui/MainWindow.cpp" line="307"/>
         <source>Cannot load the model</source>
         <translation>Не вдалося завантажити модель</translation>
     </message>
     <message>
-        <location filename="../ui/MainWindow.cpp" line="66"/>
+        <location filename="../ui/MainWindow.cpp" line="77"/>
         <source>&amp;Help</source>
         <translation>&amp;Довідка</translation>
     </message>
     <message>
-        <location filename="../ui/MainWindow.cpp" line="68"/>
+        <location filename="../ui/MainWindow.cpp" line="79"/>
         <source>&amp;Keyboard shortcuts</source>
         <translation>&amp;Клавіатурні скорочення</translation>
     </message>
     <message>
-        <location filename="../ui/MainWindow.cpp" line="363"/>
+        <location filename="../ui/MainWindow.cpp" line="418"/>
         <source>No decisions to export yet: this dataset has no annotation store.</source>
         <translation>Поки що немає рішень для експорту: цей набір даних не має сховища анотацій.</translation>
     </message>
     <message>
-        <location filename="../ui/MainWindow.cpp" line="411"/>
+        <location filename="../ui/MainWindow.cpp" line="466"/>
         <source>No further slice with lesion in this direction.</source>
         <translation>У цьому напрямку більше немає зрізів з ураженням.</translation>
     </message>
     <message>
-        <location filename="../ui/MainWindow.cpp" line="414"/>
+        <location filename="../ui/MainWindow.cpp" line="469"/>
         <source>No labels: load a model to find lesion slices by its lesion probability.</source>
         <translation>Немає міток: завантажте модель, щоб шукати зрізи з ураженням за передбаченою нею ймовірністю ураження.</translation>
     </message>
     <message>
-        <location filename="../ui/MainWindow.cpp" line="427"/>
+        <location filename="../ui/MainWindow.cpp" line="482"/>
         <source>Finish (Enter) or cancel (Esc) the correction first.</source>
         <translation>Спершу завершіть (Enter) або скасуйте (Esc) виправлення.</translation>
     </message>
     <message>
-        <location filename="../ui/MainWindow.cpp" line="99"/>
+        <location filename="../ui/MainWindow.cpp" line="110"/>
         <source>Open a KiTS dataset or case folder</source>
         <translation>Відкрити набір даних KiTS або теку випадку</translation>
     </message>
     <message>
-        <location filename="../ui/MainWindow.cpp" line="106"/>
+        <location filename="../ui/MainWindow.cpp" line="117"/>
         <source>Open a volume</source>
         <translation>Відкрити об’єм</translation>
     </message>
     <message>
-        <location filename="../ui/MainWindow.cpp" line="107"/>
+        <location filename="../ui/MainWindow.cpp" line="118"/>
         <source>Volumes (*.nii *.nii.gz *.nrrd *.nhdr *.mha *.mhd);;All files (*)</source>
         <translation>Об’єми (*.nii *.nii.gz *.nrrd *.nhdr *.mha *.mhd);;Усі файли (*)</translation>
     </message>
     <message>
-        <location filename="../ui/MainWindow.cpp" line="76"/>
+        <location filename="../ui/MainWindow.cpp" line="87"/>
         <source>Loading %1…</source>
         <translation>Завантаження %1…</translation>
     </message>
     <message>
-        <location filename="../ui/MainWindow.cpp" line="531"/>
+        <location filename="../ui/MainWindow.cpp" line="587"/>
         <source>%1: %2</source>
         <translation>%1: %2</translation>
     </message>
     <message>
-        <location filename="../ui/MainWindow.cpp" line="544"/>
+        <location filename="../ui/MainWindow.cpp" line="600"/>
         <source> — the labels&apos; meanings are unknown: load a label table (File menu) to use them as kidney, tumour or cyst</source>
         <translation> — значення міток невідомі: завантажте таблицю міток (меню «Файл»), щоб використати їх як нирку, пухлину чи кісту</translation>
     </message>
     <message>
-        <location filename="../ui/MainWindow.cpp" line="547"/>
+        <location filename="../ui/MainWindow.cpp" line="603"/>
         <source> — KiTS labels</source>
         <translation> — мітки KiTS</translation>
     </message>
     <message>
-        <location filename="../ui/MainWindow.cpp" line="548"/>
+        <location filename="../ui/MainWindow.cpp" line="604"/>
         <source> — labels read with %1</source>
         <translation> — мітки прочитано за %1</translation>
     </message>
     <message>
-        <location filename="../ui/MainWindow.cpp" line="573"/>
+        <location filename="../ui/MainWindow.cpp" line="629"/>
         <source>Demo preparation cancelled; what was finished is kept.</source>
         <translation>Підготовку демонстрації скасовано; завершені кроки збережено.</translation>
     </message>
     <message>
-        <location filename="../ui/MainWindow.cpp" line="576"/>
+        <location filename="../ui/MainWindow.cpp" line="632"/>
         <source>Cannot prepare the demo</source>
         <translation>Не вдалося підготувати демонстрацію</translation>
     </message>
@@ -1719,27 +1778,32 @@ Restore it?</source>
         <translation>мітка %1</translation>
     </message>
     <message>
-        <location filename="../ui/SliceToolbar.cpp" line="108"/>
+        <location filename="../ui/SliceToolbar.cpp" line="116"/>
+        <source>slice %1, row %2, column %3</source>
+        <translation>зріз %1, рядок %2, стовпець %3</translation>
+    </message>
+    <message>
+        <location filename="../ui/SliceToolbar.cpp" line="117"/>
         <source>row %1, column %2</source>
         <translation>рядок %1, стовпець %2</translation>
     </message>
     <message>
-        <location filename="../ui/SliceToolbar.cpp" line="110"/>
+        <location filename="../ui/SliceToolbar.cpp" line="119"/>
         <source>  |  %1 HU</source>
         <translation>  |  %1 HU</translation>
     </message>
     <message>
-        <location filename="../ui/SliceToolbar.cpp" line="115"/>
+        <location filename="../ui/SliceToolbar.cpp" line="124"/>
         <source>  |  heatmap %1</source>
         <translation>  |  теплова карта %1</translation>
     </message>
     <message>
-        <location filename="../ui/SliceToolbar.cpp" line="134"/>
+        <location filename="../ui/SliceToolbar.cpp" line="143"/>
         <source>slice %1 of 0–%2  (z = %3 mm)</source>
         <translation>зріз %1 з 0–%2  (z = %3 мм)</translation>
     </message>
     <message>
-        <location filename="../ui/SliceToolbar.cpp" line="139"/>
+        <location filename="../ui/SliceToolbar.cpp" line="148"/>
         <source>  p(lesion) %1</source>
         <translation>  p(lesion) %1</translation>
     </message>
@@ -1747,22 +1811,25 @@ Restore it?</source>
 <context>
     <name>weaksight::ui::SurfaceDock</name>
     <message>
-        <location filename="../ui/SurfaceView.cpp" line="120"/>
+        <location filename="../ui/SurfaceView.cpp" line="168"/>
         <source>3D view</source>
         <translation>3D-вигляд</translation>
     </message>
+</context>
+<context>
+    <name>weaksight::ui::SurfacePanel</name>
     <message>
-        <location filename="../ui/SurfaceView.cpp" line="129"/>
+        <location filename="../ui/SurfaceView.cpp" line="127"/>
         <source>Ground truth</source>
         <translation>Еталонна розмітка</translation>
     </message>
     <message>
-        <location filename="../ui/SurfaceView.cpp" line="130"/>
+        <location filename="../ui/SurfaceView.cpp" line="128"/>
         <source>Curated masks</source>
         <translation>Затверджені маски</translation>
     </message>
     <message>
-        <location filename="../ui/SurfaceView.cpp" line="133"/>
+        <location filename="../ui/SurfaceView.cpp" line="131"/>
         <source>Accepted and corrected masks from the annotation store (magenta)</source>
         <translation>Прийняті й виправлені маски зі сховища анотацій (пурпурові)</translation>
     </message>
@@ -1803,19 +1870,19 @@ Restore it?</source>
         <translation>Недостатньо пам’яті для завантаження %1.</translation>
     </message>
     <message>
-        <location filename="../ui/Workspace.cpp" line="285"/>
+        <location filename="../ui/Workspace.cpp" line="286"/>
         <source>Cannot load the segmentation</source>
         <translation>Не вдається завантажити сегментацію</translation>
     </message>
     <message>
-        <location filename="../ui/Workspace.cpp" line="285"/>
+        <location filename="../ui/Workspace.cpp" line="287"/>
         <source>
 The CT opens without it.</source>
         <translation>
 КТ відкривається без неї.</translation>
     </message>
     <message>
-        <location filename="../ui/Workspace.cpp" line="292"/>
+        <location filename="../ui/Workspace.cpp" line="294"/>
         <source>Cannot load case</source>
         <translation>Не вдалося завантажити випадок</translation>
     </message>

@@ -53,6 +53,7 @@ std::shared_ptr<compute::CamCache> openDiskCache(const std::string& hash)
 }
 
 constexpr int kScanChunk = 8; ///< slices per probability-scan job (jobs stay short: a click waits for one)
+constexpr size_t kStackChunk = 4; ///< slices per stacked-maps job (a Score-CAM slice takes seconds on a CPU)
 
 } // namespace
 
@@ -442,6 +443,23 @@ const review::SliceHeatmaps* CamController::heatmaps(int slice) const
     return m_memory.shown(cacheKey(slice), shownNormalisation(), volume);
 }
 
+std::vector<const review::SliceHeatmaps*> CamController::heatmapsOfEverySlice() const
+{
+    std::vector<const review::SliceHeatmaps*> maps;
+    if (!m_case || !m_case->imaging || needsVolumeRange())
+        return maps;
+    const auto volume = shownNormalisation() == compute::MapNormalisation::PerCase
+                            ? m_volumeRanges.at(volumeKey())
+                            : std::make_pair(0.f, 1.f);
+    const std::string prefix = volumeKey() + "|";
+    maps.reserve(static_cast<size_t>(m_case->imaging->slices()));
+    for (int k = 0; k < m_case->imaging->slices(); ++k) {
+        const std::string key = prefix + std::to_string(k);
+        maps.push_back(m_memory.contains(key) ? m_memory.shown(key, shownNormalisation(), volume) : nullptr);
+    }
+    return maps;
+}
+
 std::optional<float> CamController::lesionProbability(int slice) const
 {
     const auto it = m_probabilities.find(scanKey());
@@ -498,10 +516,19 @@ void CamController::requestSlice(int slice)
         m_pending.reset(); // already being computed (e.g. a prefetch): just wait for it
         return;
     }
-    m_pending = Job{volume ? JobKind::Volume : JobKind::Slice, slice};
+    m_pending = Job{volume ? JobKind::Volume : JobKind::Slice, slice, {}};
     if (m_running)
         m_jobWatcher.cancel(); // a stale slice: its job stops between crops
     else
+        startNext();
+}
+
+void CamController::setStackedSlicesWanted(bool wanted)
+{
+    if (m_stackWanted == wanted)
+        return;
+    m_stackWanted = wanted;
+    if (wanted && !m_running && !m_backgroundStopped)
         startNext();
 }
 
@@ -522,13 +549,27 @@ std::optional<CamController::Job> CamController::backgroundJob() const
         for (int neighbour : {m_wantedSlice + 1, m_wantedSlice - 1})
             if (neighbour >= 0 && neighbour < m_case->imaging->slices() &&
                 !m_memory.contains(cacheKey(neighbour)) && !m_failedKeys.count(cacheKey(neighbour)))
-                return Job{JobKind::Prefetch, neighbour};
+                return Job{JobKind::Prefetch, neighbour, {}};
+    if (m_stackWanted && !needsVolumeRange() && m_memory.bytes() < m_memory.budget() / 4 * 3) {
+        // Outwards from the slice on screen: the stacked views fill around the crosshair first.
+        Job stack{JobKind::Stack, -1, {}};
+        const int slices = m_case->imaging->slices();
+        for (int distance = 2; distance < slices && stack.slices.size() < kStackChunk; ++distance)
+            for (int k : {m_wantedSlice + distance, m_wantedSlice - distance})
+                if (k >= 0 && k < slices && stack.slices.size() < kStackChunk &&
+                    !m_memory.contains(cacheKey(k)) && !m_failedKeys.count(cacheKey(k)))
+                    stack.slices.push_back(k);
+        if (!stack.slices.empty()) {
+            stack.slice = stack.slices.front();
+            return stack;
+        }
+    }
     if (!m_scanEnabled || m_failedKeys.count("scan|" + scanKey()))
         return std::nullopt;
     const auto it = m_probabilities.find(scanKey());
     for (int k = 0; k < m_case->imaging->slices(); ++k)
         if (it == m_probabilities.end() || std::isnan(it->second[static_cast<size_t>(k)]))
-            return Job{JobKind::Scan, k};
+            return Job{JobKind::Scan, k, {}};
     return std::nullopt;
 }
 
@@ -549,9 +590,10 @@ CamController::JobInputs CamController::jobInputs(Job job) const
 {
     JobInputs in;
     in.job = job;
-    in.key = job.kind == JobKind::Volume ? "volume|" + volumeKey()
-             : job.kind == JobKind::Scan ? "scan|" + scanKey()
-                                         : cacheKey(job.slice);
+    in.key = job.kind == JobKind::Volume  ? "volume|" + volumeKey()
+             : job.kind == JobKind::Scan  ? "scan|" + scanKey()
+             : job.kind == JobKind::Stack ? "stack|" + cacheKey(job.slice)
+                                          : cacheKey(job.slice);
     in.model = m_model;
     in.diskCache = m_diskCache;
     if (showsSegmenterMaps())
@@ -709,6 +751,8 @@ void CamController::runMapsJob(const JobInputs& in, QPromise<JobResult>& promise
     if (in.job.kind == JobKind::Volume)
         for (int k = 0; k < ct.slices(); ++k)
             slices.push_back(k);
+    else if (in.job.kind == JobKind::Stack)
+        slices = in.job.slices;
     else
         slices.push_back(in.job.slice);
     std::vector<std::vector<KidneyCrop>> crops;
@@ -738,6 +782,8 @@ void CamController::runMapsJob(const JobInputs& in, QPromise<JobResult>& promise
             const QString step =
                 in.job.kind == JobKind::Volume
                     ? tr("%1 per volume: crop %2 of %3").arg(methodName).arg(done + 1).arg(total)
+                : in.job.kind == JobKind::Stack
+                    ? tr("%1 for the coronal and sagittal views: slice %2").arg(methodName).arg(raw.slice)
                     : tr("%1: crop %2 of %3, slice %4")
                           .arg(methodName)
                           .arg(b + 1)
@@ -792,6 +838,8 @@ void CamController::onJobFinished()
             // Completed slices are kept even from a cancelled volume job.
             for (const auto& [key, raw] : result.slices)
                 m_memory.remember(key, raw);
+            if (!result.slices.empty())
+                Q_EMIT heatmapsAdded();
             if (result.volumeRange)
                 m_volumeRanges[result.volumeKey] = *result.volumeRange;
             if (!result.cancelled && m_wantedSlice >= 0 && heatmaps(m_wantedSlice))

@@ -145,6 +145,8 @@ public:
     /// The heatmaps of a slice of the current case and method, when computed: each crop's box, map
     /// as computed and map as shown with its normalisation (stored with decisions).
     const review::SliceHeatmaps* heatmaps(int slice) const;
+    /// heatmaps() of every slice of the case (null where not in memory), with one key computed.
+    std::vector<const review::SliceHeatmaps*> heatmapsOfEverySlice() const;
     bool busy() const { return m_running; }
     /// Stops the running job, prefetching and the probability scan (until the next requestSlice).
     void cancel();
@@ -158,6 +160,12 @@ public:
     std::vector<float> lesionProbabilities() const;
     /// The next slice after `from` in `direction` whose lesion probability exceeds `minimum`.
     std::optional<int> nextProbableLesionSlice(int from, int direction, double minimum = 0.5) const;
+
+    /// Every slice's maps computed in the background (after the neighbours, before the probability
+    /// scan; nearest the slice on screen first, in chunks, while memory stays within three quarters
+    /// of its budget): the coronal and sagittal views stack them. Off by default.
+    void setStackedSlicesWanted(bool wanted);
+    bool stackedSlicesWanted() const { return m_stackWanted; }
 
     /// The background lesion-probability scan (on by default; the comparison panes leave it to
     /// the main view's controller).
@@ -179,6 +187,8 @@ Q_SIGNALS:
     void segmenterLoaded(const QString& summary);
     void segmenterFailed(const QString& message);
     void heatmapsReady(int slice);
+    /// Maps of more slices arrived in memory (any job): stacked views draw them.
+    void heatmapsAdded();
     /// Background progress: text, steps done, steps in the job (0 when idle).
     void progress(const QString& text, int done, int total);
     void computeFailed(const QString& message);
@@ -187,10 +197,11 @@ Q_SIGNALS:
     void placementsChanged();
 
 private:
-    enum class JobKind { Slice, Prefetch, Volume, Scan };
+    enum class JobKind { Slice, Prefetch, Volume, Scan, Stack };
     struct Job {
         JobKind kind = JobKind::Slice;
         int slice = -1; ///< Scan: the first slice of the chunk
+        std::vector<int> slices; ///< Stack: the slices to compute
     };
     /// Everything a job's worker needs, by value: the controller may change (or go) meanwhile.
     struct JobInputs {
@@ -294,6 +305,7 @@ private:
     std::string m_runningKey;
     bool m_backgroundStopped = false;
     bool m_scanEnabled = true;
+    bool m_stackWanted = false;
     std::set<std::string> m_failedKeys; ///< not retried automatically (one error message each)
     QFutureWatcher<JobResult> m_jobWatcher;
     QFutureWatcher<ModelLoad> m_modelWatcher;

@@ -20,6 +20,7 @@
 #include "ui/SurfaceView.h"
 #include "ui/Workspace.h"
 
+#include <QActionGroup>
 #include <QCloseEvent>
 #include <QDockWidget>
 #include <QDragEnterEvent>
@@ -34,7 +35,9 @@
 #include <QStackedWidget>
 #include <QStatusBar>
 #include <QTimer>
+#include <array>
 #include <spdlog/spdlog.h>
+#include <tuple>
 
 namespace weaksight::ui {
 
@@ -44,10 +47,12 @@ MainWindow::MainWindow(QWidget* parent)
     setWindowTitle(tr("Weaksight"));
     resize(1200, 850);
     m_workspace = new Workspace(this);
+    m_cams = new CamController(this);
     m_centre = new QStackedWidget(this);
-    m_view = new SliceView(m_centre);
+    m_planes = new LinkedViews(*m_cams, m_centre);
+    m_view = m_planes->axial();
     m_comparison = new ComparisonView(m_centre);
-    m_centre->addWidget(m_view);
+    m_centre->addWidget(m_planes);
     m_centre->addWidget(m_comparison);
     setCentralWidget(m_centre);
     setAcceptDrops(true); // a dataset, a CT, a segmentation or a label table dropped on the window
@@ -60,6 +65,12 @@ MainWindow::MainWindow(QWidget* parent)
     m_surfaceDock->hide();
     // The 3D view shows where the slice on screen lies.
     connect(m_view, &SliceView::sliceChanged, m_surfaceDock->view(), &SurfaceView::setSlice);
+    // The 2 x 2 layout has its own 3D view: the dock would show the same surfaces twice.
+    connect(m_planes, &LinkedViews::viewLayoutChanged, this, [this](LinkedViews::Layout layout) {
+        if (layout == LinkedViews::Layout::Grid)
+            m_surfaceDock->hide();
+        QSettings().setValue(QStringLiteral("view/layout"), static_cast<int>(layout));
+    });
     buildDashboardDock();
     buildViewMenu();
     buildReview();
@@ -222,20 +233,65 @@ void MainWindow::buildViewMenu()
     viewMenu->addAction(viewDashboard);
     m_keys.add(QStringLiteral("view.dashboard"), viewDashboard);
     viewMenu->addSeparator();
+    // Layouts: one plane, or the three planes and the 3D view (ITK-SNAP's and Slicer's default).
+    auto* layouts = new QActionGroup(this);
+    const std::array<std::tuple<LinkedViews::Layout, QString, const char*, int>, 4> choices{{
+        {LinkedViews::Layout::Axial, tr("One view: &axial"), "view.layout.axial", Qt::Key_1},
+        {LinkedViews::Layout::Coronal, tr("One view: &coronal"), "view.layout.coronal", Qt::Key_2},
+        {LinkedViews::Layout::Sagittal, tr("One view: &sagittal"), "view.layout.sagittal", Qt::Key_3},
+        {LinkedViews::Layout::Grid, tr("&Four views (axial, sagittal, coronal, 3D)"), "view.layout.grid",
+         Qt::Key_4},
+    }};
+    const auto saved = static_cast<LinkedViews::Layout>(
+        QSettings()
+            .value(QStringLiteral("view/layout"), static_cast<int>(LinkedViews::Layout::Axial))
+            .toInt());
+    for (const auto& [layout, text, id, key] : choices) {
+        auto* action = viewMenu->addAction(text);
+        action->setCheckable(true);
+        action->setChecked(layout == saved);
+        action->setShortcut(QKeySequence(Qt::CTRL | static_cast<Qt::Key>(key)));
+        action->setObjectName(QString::fromLatin1(id));
+        layouts->addAction(action);
+        m_keys.add(QString::fromLatin1(id), action);
+        connect(action, &QAction::triggered, this, [this, layout = layout] { setViewLayout(layout); });
+    }
+    connect(m_planes, &LinkedViews::viewLayoutChanged, this, [layouts](LinkedViews::Layout layout) {
+        layouts->actions().at(static_cast<int>(layout))->setChecked(true);
+    });
+    auto* crosshair = viewMenu->addAction(tr("Cross&hair"));
+    crosshair->setCheckable(true);
+    crosshair->setChecked(true);
+    m_keys.add(QStringLiteral("view.crosshair"), crosshair);
+    connect(crosshair, &QAction::toggled, m_planes, &LinkedViews::setCrosshairVisible);
+    if (saved >= LinkedViews::Layout::Axial && saved <= LinkedViews::Layout::Grid)
+        m_planes->setViewLayout(saved);
+    viewMenu->addSeparator();
     m_heatmaps->addViewMenuItems(viewMenu);
+}
+
+void MainWindow::setViewLayout(LinkedViews::Layout layout)
+{
+    if (comparisonMode())
+        setComparisonMode(false);
+    m_planes->setViewLayout(layout);
 }
 
 void MainWindow::buildHeatmaps()
 {
-    m_cams = new CamController(this);
     m_sliceToolbar = new SliceToolbar(*this, *m_view, *m_comparison, *m_cams);
+    m_sliceToolbar->followCursorOf(*m_planes->coronal());
+    m_sliceToolbar->followCursorOf(*m_planes->sagittal());
     m_heatmaps = new HeatmapToolbar(*this, *m_cams, *m_view, *m_comparison);
     connectHeatmaps();
 }
 
 void MainWindow::connectHeatmaps()
 {
-    connect(m_heatmaps, &HeatmapToolbar::settingsChanged, this, [this] { showHeatmaps(m_view->slice()); });
+    connect(m_heatmaps, &HeatmapToolbar::settingsChanged, this, [this] {
+        showHeatmaps(m_view->slice());
+        m_planes->refreshStackedHeatmaps();
+    });
     connect(m_heatmaps, &HeatmapToolbar::thresholdChanged, this, [this] {
         updateProposalIou();
         if (m_reviewActions)
@@ -248,6 +304,7 @@ void MainWindow::connectHeatmaps()
             m_comparison->shareModel(*m_cams);
         showPhysicalScaleNote(tr("Model loaded: %1").arg(summary));
         showHeatmaps(m_view->slice());
+        m_planes->refreshStackedHeatmaps();
     });
     connect(m_cams, &CamController::modelFailed, this,
             [this](const QString& message) { showError(tr("Cannot load the model"), message); });
@@ -261,6 +318,7 @@ void MainWindow::connectHeatmaps()
         if (comparisonMode())
             m_comparison->setPlacements(m_cams->placedCrops().placements);
         showHeatmaps(m_view->slice());
+        m_planes->refreshStackedHeatmaps();
     });
 }
 
@@ -320,7 +378,7 @@ void MainWindow::setComparisonMode(bool on)
     } else {
         m_view->setSlice(m_comparison->slice());
         m_comparison->release();
-        m_centre->setCurrentWidget(m_view);
+        m_centre->setCurrentWidget(m_planes);
         showHeatmaps(m_view->slice());
     }
 }
@@ -525,6 +583,7 @@ void MainWindow::onCaseLoaded(std::shared_ptr<const LoadedCase> loaded)
     m_sliceToolbar->updateSliceLabel();
     m_surfaceDock->view()->setSlice(m_view->slice());
     m_surfaceDock->setCase(m_current, &m_workspace->store());
+    m_planes->setCase(m_current, &m_workspace->store());
     m_reviewActions->resumeRecoveredEdit();
     for (const auto& w : c.warnings)
         spdlog::warn("{}: {}", c.files.caseId, w);

@@ -5,6 +5,7 @@
 #include "core/research/DemoSetup.h"
 #include "ui/EditJournal.h"
 #include "ui/KeyBindings.h"
+#include "ui/LinkedViews.h"
 
 #include <QMainWindow>
 #include <memory>
@@ -50,6 +51,10 @@ public:
     void openDemo();
 
     SliceView* sliceView() const { return m_view; }
+    /// The axial, coronal, sagittal and 3D views and their layout.
+    LinkedViews* linkedViews() const { return m_planes; }
+    /// One plane or the four views (View menu, Ctrl+1..4); leaves the comparison.
+    void setViewLayout(LinkedViews::Layout layout);
     CamController* camController() const { return m_cams; }
     ComparisonView* comparisonView() const { return m_comparison; }
     /// Switches between the single view and the side-by-side comparison of CAM methods.
@@ -119,7 +124,8 @@ private:
     void refreshStoreViews();
 
     Workspace* m_workspace = nullptr;
-    SliceView* m_view = nullptr;
+    LinkedViews* m_planes = nullptr;
+    SliceView* m_view = nullptr; ///< the axial view of m_planes: the review works in it
     ComparisonView* m_comparison = nullptr;
     QStackedWidget* m_centre = nullptr;
     CaseBrowser* m_caseBrowser = nullptr;

@@ -103,9 +103,19 @@ QString SliceToolbar::labelName(int label)
     }
 }
 
-void SliceToolbar::showCursor(int slice, int row, int col, int hu, int label, bool hasCt)
+void SliceToolbar::followCursorOf(SliceView& view)
 {
-    QString text = tr("row %1, column %2").arg(row).arg(col);
+    connect(&view, &SliceView::cursorVoxel, this,
+            [this](int slice, int row, int col, int hu, int label, bool hasCt) {
+                showCursor(slice, row, col, hu, label, hasCt, true);
+            });
+    connect(&view, &SliceView::cursorLeftSlice, m_cursorLabel, &QLabel::clear);
+}
+
+void SliceToolbar::showCursor(int slice, int row, int col, int hu, int label, bool hasCt, bool withSlice)
+{
+    QString text = withSlice ? tr("slice %1, row %2, column %3").arg(slice).arg(row).arg(col)
+                             : tr("row %1, column %2").arg(row).arg(col);
     if (hasCt)
         text += tr("  |  %1 HU").arg(hu);
     if (label)

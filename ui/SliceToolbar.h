@@ -29,12 +29,16 @@ public:
     /// name) and, once scanned, the lesion probability.
     void updateSliceLabel();
 
+    /// The status bar's readout follows the cursor over another view too (the coronal and
+    /// sagittal views: with the axial slice under it).
+    void followCursorOf(SliceView& view);
+
     /// What the status bar calls a label value of the case (its table's meaning).
     static QString labelName(int label);
 
 private:
     /// The status bar's readout under the cursor ("cursorReadout"): pixel, HU, label, heatmap value.
-    void showCursor(int slice, int row, int col, int hu, int label, bool hasCt);
+    void showCursor(int slice, int row, int col, int hu, int label, bool hasCt, bool withSlice = false);
 
     SliceView& m_view;
     ComparisonView& m_comparison;

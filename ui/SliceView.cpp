@@ -13,7 +13,9 @@
 
 namespace weaksight::ui {
 
-SliceView::SliceView(QWidget* parent) : VtkViewport(parent)
+SliceView::SliceView(QWidget* parent, review::ViewPlane plane)
+    : VtkViewport(parent)
+    , m_scene(plane)
 {
     renderWindow()->AddRenderer(m_scene.renderer());
     m_heatmaps.addTo(m_scene.renderer());
@@ -34,10 +36,9 @@ void SliceView::setVolumes(const CtVolume* imaging, const LabelVolume* labels)
     const auto* grid = imaging ? static_cast<const StorageGeometry*>(&imaging->geometry)
                                : (labels ? &labels->geometry : nullptr);
     if (grid) {
-        const auto shape = grid->canonicalShape();
-        const auto spacing = grid->canonicalSpacing();
-        m_heatmaps.setSliceGeometry(shape[1], shape[2], spacing[1], spacing[2]);
-        m_mask.setSliceSpacing(spacing[1], spacing[2]);
+        const review::PlaneGrid plane = m_scene.grid();
+        m_heatmaps.setSliceGeometry(plane.rows, plane.cols, plane.rowSpacing, plane.colSpacing);
+        m_mask.setSliceSpacing(plane.rowSpacing, plane.colSpacing);
     } else {
         m_heatmaps.clear();
     }
@@ -122,17 +123,16 @@ void SliceView::setBrushRadiusMm(double radius)
 
 double SliceView::brushRadiusPixels() const
 {
-    const auto* grid = m_scene.imaging() ? &m_scene.imaging()->spacing : (m_scene.labels() ? &m_scene.labels()->spacing : nullptr);
-    return grid ? m_brushRadiusMm / (*grid)[2] : m_brushRadiusMm;
+    return m_scene.sliceCount() > 0 ? m_brushRadiusMm / m_scene.grid().colSpacing : m_brushRadiusMm;
 }
 
 std::optional<std::array<double, 2>> SliceView::pixelAt(const QPointF& position) const
 {
-    const auto* grid = m_scene.imaging() ? &m_scene.imaging()->spacing : (m_scene.labels() ? &m_scene.labels()->spacing : nullptr);
-    if (!grid)
+    if (m_scene.sliceCount() == 0)
         return std::nullopt;
+    const review::PlaneGrid grid = m_scene.grid();
     const auto world = widgetToWorld(position, m_scene.renderer());
-    return std::array<double, 2>{world[1] / (*grid)[1], world[0] / (*grid)[2]};
+    return std::array<double, 2>{world[1] / grid.rowSpacing, world[0] / grid.colSpacing};
 }
 
 void SliceView::updateBrushCursor(const QPointF& position)
@@ -154,7 +154,8 @@ void SliceView::wheelEvent(QWheelEvent* event)
         return;
     }
     if (event->modifiers() & Qt::ControlModifier) {
-        m_scene.zoom(std::pow(1.2, event->angleDelta().y() / 120.0));
+        const auto world = widgetToWorld(event->position(), m_scene.renderer());
+        m_scene.zoomAbout(std::pow(1.2, event->angleDelta().y() / 120.0), world[0], world[1]);
         requestRender();
         Q_EMIT cameraChanged();
         event->accept();
@@ -186,7 +187,8 @@ void SliceView::mousePressEvent(QMouseEvent* event)
         event->accept();
         return;
     }
-    if (event->button() == Qt::LeftButton && (event->modifiers() & Qt::ControlModifier)) {
+    if (event->button() == Qt::LeftButton && (event->modifiers() & Qt::ControlModifier) &&
+        plane() == review::ViewPlane::Axial) {
         if (const auto p = pixelAt(event->position()))
             Q_EMIT cropPlacementClicked((*p)[0], (*p)[1]);
         event->accept();
@@ -199,6 +201,8 @@ void SliceView::mousePressEvent(QMouseEvent* event)
     if (drag != Drag::None) {
         m_drag = drag;
         m_dragStart = event->position();
+        m_zoomAnchor = widgetToWorld(event->position(), m_scene.renderer());
+        m_clickCandidate = drag == Drag::WindowLevel;
         m_dragStartWindowLevel = m_scene.windowLevel();
         event->accept();
         return;
@@ -250,8 +254,9 @@ void SliceView::mouseMoveEvent(QMouseEvent* event)
     if (m_drag == Drag::Zoom || m_drag == Drag::Pan) {
         const auto before = widgetToWorld(m_dragStart, m_scene.renderer());
         const auto now = widgetToWorld(event->position(), m_scene.renderer());
-        if (m_drag == Drag::Zoom)
-            m_scene.zoom(std::pow(1.01, m_dragStart.y() - event->position().y())); // drag up: magnify
+        if (m_drag == Drag::Zoom) // drag up: magnify, about the point where the drag began
+            m_scene.zoomAbout(std::pow(1.01, m_dragStart.y() - event->position().y()), m_zoomAnchor[0],
+                              m_zoomAnchor[1]);
         else
             m_scene.pan(before[0] - now[0], before[1] - now[1]); // the point under the cursor follows it
         m_dragStart = event->position();
@@ -260,6 +265,9 @@ void SliceView::mouseMoveEvent(QMouseEvent* event)
     } else if (m_drag == Drag::WindowLevel) {
         // Scale so a drag across the view spans about 1000 HU of window.
         const QPointF delta = event->position() - m_dragStart;
+        if (m_clickCandidate && delta.manhattanLength() < 4) // a click's jitter changes nothing
+            return;
+        m_clickCandidate = false;
         const double perPixel = 1000.0 / std::max(1, width());
         render::WindowLevel wl = m_dragStartWindowLevel;
         wl.window = std::max(1.0, wl.window + delta.x() * perPixel * 2);
@@ -275,6 +283,18 @@ void SliceView::mouseReleaseEvent(QMouseEvent* event)
         m_brushing = false;
         Q_EMIT brushReleased();
     }
+    if (m_clickCandidate && event->button() == Qt::LeftButton) {
+        m_clickCandidate = false;
+        if (const auto p = pixelAt(event->position())) {
+            const int row = static_cast<int>(std::lround((*p)[0])),
+                      col = static_cast<int>(std::lround((*p)[1]));
+            const review::PlaneGrid grid = m_scene.grid();
+            if (row >= 0 && col >= 0 && row < grid.rows && col < grid.cols) {
+                const auto voxel = m_scene.voxelAt(row, col);
+                Q_EMIT pointClicked(voxel[0], voxel[1], voxel[2]);
+            }
+        }
+    }
     m_drag = Drag::None;
     VtkViewport::mouseReleaseEvent(event);
 }
@@ -287,7 +307,7 @@ void SliceView::reportCursor(const QPointF& position)
         Q_EMIT cursorLeftSlice();
         return;
     }
-    const int k = m_scene.slice(), r = (*voxel)[0], c = (*voxel)[1];
+    const auto [k, r, c] = m_scene.voxelAt((*voxel)[0], (*voxel)[1]);
     const auto* ct = m_scene.imaging();
     const auto* labels = m_scene.labels();
     Q_EMIT cursorVoxel(k, r, c, ct ? ct->at(k, r, c) : 0, labels ? labels->at(k, r, c) : 0, ct != nullptr);

@@ -12,14 +12,18 @@
 
 namespace weaksight::ui {
 
-/// The 2D axial viewer: a VtkViewport showing a render::SliceScene.
+/// A 2D viewer of one plane (axial by default; coronal and sagittal in the linked layout): a
+/// VtkViewport showing a render::SliceScene.
 /// Mouse wheel or Up/Down arrows browse slices (Page Up/Down: 10, Home/End: first/last),
-/// left-drag adjusts window (horizontal) and level (vertical), right-drag or Ctrl+wheel zooms,
-/// middle-drag pans (Navigate > Reset view, R, fits the slice again); moving the mouse reports the voxel and HU under the cursor.
+/// left-drag adjusts window (horizontal) and level (vertical), a left click without dragging moves
+/// the linked views' crosshair (pointClicked), right-drag or Ctrl+wheel zooms about the point under
+/// the cursor, middle-drag pans (Navigate > Reset view, R, fits the slice again); moving the mouse
+/// reports the voxel and HU under the cursor.
 class SliceView : public VtkViewport {
     Q_OBJECT
 public:
-    explicit SliceView(QWidget* parent = nullptr);
+    explicit SliceView(QWidget* parent = nullptr, review::ViewPlane plane = review::ViewPlane::Axial);
+    review::ViewPlane plane() const { return m_scene.plane(); }
     ~SliceView() override;
 
     render::SliceScene& scene() { return m_scene; }
@@ -68,8 +72,10 @@ Q_SIGNALS:
     void brushReleased();
     void brushRadiusChanged(double radiusMm);
     void polygonPoint(double row, double col);
-    /// Ctrl+left-click (outside brush mode): the labeller places a crop centred there.
+    /// Ctrl+left-click (outside brush mode, axial views): the labeller places a crop centred there.
     void cropPlacementClicked(double row, double col);
+    /// A left click without a drag (outside brush mode) on the canonical voxel {slice, row, col}.
+    void pointClicked(int slice, int row, int col);
 
 protected:
     void wheelEvent(QWheelEvent* event) override;
@@ -93,6 +99,8 @@ private:
     enum class Drag { None, WindowLevel, Zoom, Pan };
     Drag m_drag = Drag::None;
     QPointF m_dragStart;
+    std::array<double, 3> m_zoomAnchor{0, 0, 0}; ///< world point where a zoom drag began
+    bool m_clickCandidate = false;               ///< a left press that has not moved (yet): a click
     render::WindowLevel m_dragStartWindowLevel;
     int m_wheelRemainder = 0;
 };

@@ -116,18 +116,16 @@ void SurfaceView::wheelEvent(QWheelEvent* event)
     requestRender();
 }
 
-SurfaceDock::SurfaceDock(QWidget* parent)
-    : QDockWidget(tr("3D view"), parent)
+SurfacePanel::SurfacePanel(QWidget* parent)
+    : QWidget(parent)
 {
-    setObjectName("surfaceDock");
-    auto* panel = new QWidget(this);
-    auto* layout = new QVBoxLayout(panel);
+    auto* layout = new QVBoxLayout(this);
     layout->setContentsMargins(2, 2, 2, 2);
-    m_view = new SurfaceView(panel);
+    m_view = new SurfaceView(this);
     m_view->setMinimumSize(260, 260);
     auto* toggles = new QHBoxLayout;
-    auto* showTruth = new QCheckBox(tr("Ground truth"), panel);
-    auto* showCurated = new QCheckBox(tr("Curated masks"), panel);
+    auto* showTruth = new QCheckBox(tr("Ground truth"), this);
+    auto* showCurated = new QCheckBox(tr("Curated masks"), this);
     showTruth->setChecked(true);
     showCurated->setChecked(true);
     showCurated->setToolTip(tr("Accepted and corrected masks from the annotation store (magenta)"));
@@ -135,7 +133,6 @@ SurfaceDock::SurfaceDock(QWidget* parent)
     toggles->addWidget(showCurated);
     layout->addWidget(m_view, 1);
     layout->addLayout(toggles);
-    setWidget(panel);
     connect(showTruth, &QCheckBox::toggled, this, [this](bool on) {
         m_view->scene().setTruthVisible(on);
         m_view->requestRender();
@@ -144,25 +141,35 @@ SurfaceDock::SurfaceDock(QWidget* parent)
         m_view->scene().setCuratedVisible(on);
         m_view->requestRender();
     });
-    connect(this, &QDockWidget::visibilityChanged, this, [this](bool visible) {
-        if (visible)
-            showPendingCase();
-    });
 }
 
-void SurfaceDock::setCase(std::shared_ptr<const LoadedCase> loaded, StoreOwner* store)
+void SurfacePanel::setCase(std::shared_ptr<const LoadedCase> loaded, StoreOwner* store)
 {
     m_case = std::move(loaded);
     m_store = store;
     showPendingCase();
 }
 
-void SurfaceDock::showPendingCase()
+void SurfacePanel::showEvent(QShowEvent* event)
+{
+    QWidget::showEvent(event);
+    showPendingCase();
+}
+
+void SurfacePanel::showPendingCase()
 {
     if (!isVisible() || m_case == m_shown)
         return;
     m_shown = m_case;
     m_view->showCase(m_case, m_store);
+}
+
+SurfaceDock::SurfaceDock(QWidget* parent)
+    : QDockWidget(tr("3D view"), parent)
+{
+    setObjectName("surfaceDock");
+    m_panel = new SurfacePanel(this);
+    setWidget(m_panel);
 }
 
 } // namespace weaksight::ui

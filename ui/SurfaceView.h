@@ -56,16 +56,20 @@ private:
     std::array<double, 3> m_spacing{1, 1, 1};
 };
 
-/// The 3D view's dock: the view and its switches (ground truth, curated masks). Surfaces cost a
-/// second or so: they are built only while the dock is shown, once per case.
-class SurfaceDock : public QDockWidget {
+/// The 3D view and its switches (ground truth, curated masks), in the dock and in the linked
+/// views' 2 x 2 layout. Surfaces cost a second or so: they are built only while the panel is
+/// shown, once per case.
+class SurfacePanel : public QWidget {
     Q_OBJECT
 public:
-    explicit SurfaceDock(QWidget* parent = nullptr);
+    explicit SurfacePanel(QWidget* parent = nullptr);
 
     SurfaceView* view() const { return m_view; }
-    /// The case on screen and its store: shown now when the dock is visible, else when it opens.
+    /// The case on screen and its store: shown now when the panel is visible, else when it shows.
     void setCase(std::shared_ptr<const LoadedCase> loaded, StoreOwner* store);
+
+protected:
+    void showEvent(QShowEvent* event) override;
 
 private:
     void showPendingCase();
@@ -73,6 +77,23 @@ private:
     SurfaceView* m_view = nullptr;
     std::shared_ptr<const LoadedCase> m_case, m_shown;
     StoreOwner* m_store = nullptr;
+};
+
+/// The 3D view's dock (View > 3D view).
+class SurfaceDock : public QDockWidget {
+    Q_OBJECT
+public:
+    explicit SurfaceDock(QWidget* parent = nullptr);
+
+    SurfaceView* view() const { return m_panel->view(); }
+    SurfacePanel* panel() const { return m_panel; }
+    void setCase(std::shared_ptr<const LoadedCase> loaded, StoreOwner* store)
+    {
+        m_panel->setCase(std::move(loaded), store);
+    }
+
+private:
+    SurfacePanel* m_panel = nullptr;
 };
 
 } // namespace weaksight::ui

@@ -77,6 +77,7 @@ void VtkViewport::paintGL()
     if (!m_contextReady || m_inPaint)
         return;
     QScopedValueRollback<bool> guard(m_inPaint, true);
+    Q_EMIT frameStarting();
     auto* state = m_renderWindow->GetState();
     state->Reset();
     state->Push();

@@ -39,6 +39,8 @@ public:
 Q_SIGNALS:
     /// Emitted after the GL context exists and after each resize (device pixels).
     void viewportResized(int width, int height);
+    /// A frame is about to be rendered (linked views copy this view's overlay style then).
+    void frameStarting();
 
 protected:
     void initializeGL() override;

@@ -34,6 +34,7 @@ public:
     void setBudget(size_t bytes);
     /// Bytes held: raw slices and their shown copies.
     size_t bytes() const { return m_bytes; }
+    size_t budget() const { return m_budget; }
     void clear();
 
     bool contains(const std::string& key) const { return m_raw.count(key) > 0; }

@@ -8,6 +8,7 @@
 #include "core/review/HeatmapMemory.h"
 #include "core/review/ReviewOrder.h"
 #include "core/review/SliceHeatmaps.h"
+#include "core/review/ViewPlane.h"
 
 #include <cmath>
 #include <gtest/gtest.h>
@@ -359,4 +360,89 @@ TEST(Proposal, ARefinementRuleReadsTheSlicesCtAndKeepsSlicePositions)
     maps.slice = 1;
     maps.crops = {h};
     EXPECT_NEAR(*proposalIouAgainstTruth(maps, labels, 1, 0.3, anatomy), overlap(refined, tumour).iou, 1e-12);
+}
+
+TEST(ViewPlane, PlanesMapPixelsToVoxelsBothWays)
+{
+    const std::array<int, 3> shape{5, 7, 9};
+    const std::array<double, 3> spacing{2.5, 0.8, 0.7};
+    const PlaneGrid coronal = planeGrid(ViewPlane::Coronal, shape, spacing);
+    EXPECT_EQ(coronal.rows, 5);
+    EXPECT_EQ(coronal.cols, 9);
+    EXPECT_EQ(coronal.depth, 7);
+    EXPECT_DOUBLE_EQ(coronal.rowSpacing, 2.5);
+    EXPECT_DOUBLE_EQ(coronal.colSpacing, 0.7);
+    const PlaneGrid sagittal = planeGrid(ViewPlane::Sagittal, shape, spacing);
+    EXPECT_EQ(sagittal.rows, 5);
+    EXPECT_EQ(sagittal.cols, 7);
+    EXPECT_EQ(sagittal.depth, 9);
+    // Superior at the top: plane row 0 is the last (most superior) axial slice.
+    EXPECT_EQ(voxelOf(ViewPlane::Coronal, shape, 3, 0, 4), (std::array<int, 3>{4, 3, 4}));
+    EXPECT_EQ(voxelOf(ViewPlane::Sagittal, shape, 6, 4, 2), (std::array<int, 3>{0, 2, 6}));
+    EXPECT_EQ(voxelOf(ViewPlane::Axial, shape, 1, 2, 3), (std::array<int, 3>{1, 2, 3}));
+    for (ViewPlane plane : {ViewPlane::Axial, ViewPlane::Coronal, ViewPlane::Sagittal})
+        for (int k = 0; k < shape[0]; ++k)
+            for (int r = 0; r < shape[1]; ++r)
+                for (int c = 0; c < shape[2]; ++c) {
+                    const auto p = planePointOf(plane, shape, {k, r, c});
+                    ASSERT_EQ(voxelOf(plane, shape, p[0], p[1], p[2]), (std::array<int, 3>{k, r, c}))
+                        << toString(plane);
+                }
+}
+
+TEST(ViewPlane, CopiedPlanesHoldTheVoxelsOfTheirPixels)
+{
+    LabelVolume v = labelVolume(6, 5, 4);
+    for (size_t i = 0; i < v.voxels.size(); ++i)
+        v.voxels[i] = static_cast<uint8_t>(i * 7 % 251);
+    for (ViewPlane plane : {ViewPlane::Axial, ViewPlane::Coronal, ViewPlane::Sagittal}) {
+        const PlaneGrid grid = planeGrid(plane, v.shape, v.spacing);
+        for (int index = 0; index < grid.depth; ++index) {
+            std::vector<uint8_t> out(static_cast<size_t>(grid.rows) * grid.cols);
+            copyPlane(v, plane, index, out.data());
+            for (int r = 0; r < grid.rows; ++r)
+                for (int c = 0; c < grid.cols; ++c) {
+                    const auto voxel = voxelOf(plane, v.shape, index, r, c);
+                    ASSERT_EQ(out[static_cast<size_t>(r) * grid.cols + c], v.at(voxel[0], voxel[1], voxel[2]))
+                        << toString(plane) << " " << index << " " << r << " " << c;
+                }
+            // A region: rows 1..2, columns 1..2 of the same plane.
+            std::vector<uint8_t> region(4);
+            copyPlaneRegion(v, plane, index, 1, 2, 1, 2, region.data());
+            EXPECT_EQ(region[3], out[static_cast<size_t>(2) * grid.cols + 2]);
+        }
+    }
+}
+
+TEST(ViewPlane, StackedHeatmapsCutEverySlicesCropsAlongThePlane)
+{
+    const std::array<int, 3> shape{4, 10, 12};
+    // Slice 1: one crop rows 2..5, columns 3..8 with value = 10 * row + col on the slice grid;
+    // slice 2: a degenerate crop (drawn as nothing); slice 3: no maps yet; slice 0: a crop that
+    // misses row 7.
+    std::vector<SliceHeatmaps> slices(3);
+    slices[0].crops.push_back(heatmap(CropBox{0, 0, 3, 4}, [](int, int) { return 0.9; }));
+    slices[1].crops.push_back(
+        heatmap(CropBox{2, 3, 4, 6}, [](int r, int c) { return (10 * (r + 2) + c + 3) / 100.0; }));
+    slices[2].crops.push_back(heatmap(
+        CropBox{2, 3, 4, 6}, [](int, int) { return 0.7; }, true));
+    const auto mapsOf = [&](int k) -> const SliceHeatmaps* {
+        return k < 3 ? &slices[static_cast<size_t>(k)] : nullptr;
+    };
+
+    const StackedHeatmap coronal = stackedHeatmap(ViewPlane::Coronal, 4, shape, mapsOf, -1.f);
+    EXPECT_EQ(coronal.slicesWithMaps, 1);
+    EXPECT_EQ(coronal.heatmap.box, (CropBox{0, 0, 4, 12}));
+    // Slice 1 is plane row 4 - 1 - 1 = 2; row 4 of it, columns 3..8.
+    for (int c = 0; c < 12; ++c)
+        EXPECT_FLOAT_EQ(coronal.heatmap.valueAt(2, c), c >= 3 && c <= 8 ? (40 + c) / 100.f : -1.f) << c;
+    for (int row : {0, 1, 3})
+        for (int c = 0; c < 12; ++c)
+            EXPECT_FLOAT_EQ(coronal.heatmap.valueAt(row, c), -1.f);
+
+    const StackedHeatmap sagittal = stackedHeatmap(ViewPlane::Sagittal, 2, shape, mapsOf, -1.f);
+    EXPECT_EQ(sagittal.slicesWithMaps, 1); // slice 0's crop reaches column 2, slice 1's does not
+    EXPECT_FLOAT_EQ(sagittal.heatmap.valueAt(3, 1), 0.9f); // slice 0, row 1
+    EXPECT_FLOAT_EQ(sagittal.heatmap.valueAt(3, 5), -1.f);
+    EXPECT_THROW(stackedHeatmap(ViewPlane::Axial, 0, shape, mapsOf, -1.f), std::invalid_argument);
 }

@@ -329,6 +329,20 @@ TEST(MainWindow, DemoTrainsItsModelOnceAndItsHeatmapsFindTheLesion)
         QTest::qWait(500);
         window.grab().save(QString(out) + "/comparison-view-demo.png");
         window.setComparisonMode(false);
+        // The four views with the crosshair on the lesion and every slice's maps stacked.
+        window.setViewLayout(ui::LinkedViews::Layout::Grid);
+        if (const auto lesion = labelBounds(labels, slice, {labels::Tumour, labels::Cyst}))
+            window.linkedViews()->setCrosshair(
+                {slice, (lesion->first[1] + lesion->last[1]) / 2, (lesion->first[2] + lesion->last[2]) / 2});
+        EXPECT_TRUE(QTest::qWaitFor(
+            [&] {
+                const auto all = cams.heatmapsOfEverySlice();
+                return std::all_of(all.begin(), all.end(), [](auto* m) { return m != nullptr; });
+            },
+            120000));
+        QTest::qWait(1500); // the 3D surfaces
+        window.grab().save(QString(out) + "/four-views.png");
+        window.setViewLayout(ui::LinkedViews::Layout::Axial);
     }
 
     // Later starts reuse cases and model: opened at once, nothing retrained.
