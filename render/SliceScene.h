@@ -126,8 +126,9 @@ public:
     bool crosshairShown() const;
     /// The crosshair's two lines (world mm), for tests.
     vtkPolyData* crosshairLines() const;
-    /// Violet: apart from every label, the proposal (white), the boxes (yellow) and the review's crop (cyan).
-    static constexpr std::array<double, 3> kCrosshairColour{0.75, 0.45, 1.0};
+    /// Magenta: apart from every label and edited mask (orange, violet), the proposal (white), the
+    /// boxes (yellow) and the review's crop (cyan).
+    static constexpr std::array<double, 3> kCrosshairColour{1.0, 0.35, 0.85};
 
 private:
     void updateSliceData();

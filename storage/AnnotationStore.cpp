@@ -420,10 +420,19 @@ CREATE TABLE crop_placements(
     PRIMARY KEY (case_id, side));
 )SQL";
 
+// A final mask that reaches outside its proposal's crop (the labeller painted beyond it) lies on a
+// larger box of the slice holding the crop: its corner and size; NULL: the crop box.
+const char* kSchemaV6 = R"SQL(
+ALTER TABLE decisions ADD COLUMN final_row0 INTEGER;
+ALTER TABLE decisions ADD COLUMN final_col0 INTEGER;
+ALTER TABLE decisions ADD COLUMN final_rows INTEGER CHECK (final_rows IS NULL OR final_rows > 0);
+ALTER TABLE decisions ADD COLUMN final_cols INTEGER CHECK (final_cols IS NULL OR final_cols > 0);
+)SQL";
+
 const std::vector<Migration>& AnnotationStore::migrations()
 {
-    static const std::vector<Migration> all = {
-        {1, kSchemaV1}, {2, kSchemaV2}, {3, kSchemaV3}, {4, kSchemaV4}, {5, kSchemaV5}};
+    static const std::vector<Migration> all = {{1, kSchemaV1}, {2, kSchemaV2}, {3, kSchemaV3},
+                                               {4, kSchemaV4}, {5, kSchemaV5}, {6, kSchemaV6}};
     return all;
 }
 
@@ -621,8 +630,15 @@ BinaryMask AnnotationStore::proposalMask(int64_t proposalId) const
 }
 
 std::pair<std::optional<BinaryMask>, OverlapRecord>
-AnnotationStore::evaluateDecision(const DecisionInput& d, const BinaryMask& proposal) const
+AnnotationStore::evaluateDecision(const DecisionInput& d, const BinaryMask& proposalOnCrop, const CropBox& crop) const
 {
+    // Every mask of the decision on its final box: the crop, or a larger box holding it.
+    const CropBox box = d.finalBox.value_or(crop);
+    if (!holds(box, crop))
+        throw std::invalid_argument("a decision's final box must hold its proposal's crop box");
+    if (d.finalBox && d.kind != DecisionKind::Accept && d.kind != DecisionKind::Correct)
+        throw std::invalid_argument("a " + toString(d.kind) + " decision has no final mask or box");
+    const BinaryMask proposal = box == crop ? proposalOnCrop : placeMask(proposalOnCrop, crop, box);
     std::optional<BinaryMask> finalMask;
     switch (d.kind) {
     case DecisionKind::Accept:
@@ -641,11 +657,16 @@ AnnotationStore::evaluateDecision(const DecisionInput& d, const BinaryMask& prop
     }
     OverlapRecord o;
     if (d.groundTruth) {
-        const auto s = overlap(proposal, *d.groundTruth); // throws on a grid mismatch
+        if (d.groundTruth->rows != box.rows || d.groundTruth->cols != box.cols)
+            throw std::invalid_argument("the ground truth is not on the decision's box");
+        // The proposal is scored on its own crop, as every proposal is; the final mask on its box.
+        const auto s = overlap(proposalOnCrop, box == crop ? *d.groundTruth : placeMask(*d.groundTruth, box, crop));
         o.proposalGtIou = s.iou;
         o.proposalGtDice = s.dice;
     }
     if (finalMask) {
+        if (finalMask->rows != box.rows || finalMask->cols != box.cols)
+            throw std::invalid_argument("the final mask is not the size of its box");
         const auto pf = overlap(proposal, *finalMask);
         o.proposalFinalIou = pf.iou;
         o.proposalFinalDice = pf.dice;
@@ -665,8 +686,9 @@ int64_t AnnotationStore::insertDecision(const DecisionInput& d, const std::optio
                                         const OverlapRecord& o)
 {
     const int64_t annotator = annotatorId(d.annotator);
-    Statement insert(m_db.handle(), "INSERT INTO decisions(proposal_id, annotator_id, kind, final_mask, "
-                                    "time_spent_ms, comment, label) VALUES (?, ?, ?, ?, ?, ?, ?)");
+    Statement insert(m_db.handle(),
+                     "INSERT INTO decisions(proposal_id, annotator_id, kind, final_mask, time_spent_ms, comment, "
+                     "label, final_row0, final_col0, final_rows, final_cols) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
     insert.bind(1, d.proposalId).bind(2, annotator).bind(3, toString(d.kind));
     if (finalMask)
         insert.bind(4, encodeMask(*finalMask));
@@ -677,6 +699,13 @@ int64_t AnnotationStore::insertDecision(const DecisionInput& d, const std::optio
         insert.bind(7, static_cast<int64_t>(*d.label));
     else
         insert.bindNull(7);
+    if (d.finalBox) {
+        insert.bind(8, int64_t{d.finalBox->row0}).bind(9, int64_t{d.finalBox->col0});
+        insert.bind(10, int64_t{d.finalBox->rows}).bind(11, int64_t{d.finalBox->cols});
+    } else {
+        for (int i = 8; i <= 11; ++i)
+            insert.bindNull(i);
+    }
     insert.run();
     const int64_t id = lastInsertId(m_db);
     Statement record(m_db.handle(), "INSERT INTO overlap_records VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)");
@@ -694,8 +723,12 @@ int64_t AnnotationStore::insertDecision(const DecisionInput& d, const std::optio
 DecisionResult AnnotationStore::recordDecision(const DecisionInput& d)
 {
     const BinaryMask proposal = proposalMask(d.proposalId);
+    Statement crop(m_db.handle(), "SELECT crop_row, crop_col, crop_rows, crop_cols FROM proposals WHERE id = ?");
+    crop.bind(1, d.proposalId);
+    crop.step();
     DecisionResult result;
-    const auto evaluated = evaluateDecision(d, proposal);
+    const auto evaluated =
+        evaluateDecision(d, proposal, {crop.integer(0), crop.integer(1), crop.integer(2), crop.integer(3)});
     result.overlap = evaluated.second;
     m_db.transaction([&] { result.decisionId = insertDecision(d, evaluated.first, result.overlap); });
     return result;
@@ -706,7 +739,7 @@ DecisionResult AnnotationStore::recordProposalDecision(const ProposalInput& prop
 {
     checkProposal(proposal);
     DecisionResult result;
-    const auto evaluated = evaluateDecision(decision, proposal.mask); // final mask and overlap record
+    const auto evaluated = evaluateDecision(decision, proposal.mask, proposal.crop); // final mask, overlap record
     result.overlap = evaluated.second;
     m_db.transaction([&] {
         decision.proposalId = insertProposal(proposal);
@@ -892,7 +925,9 @@ const std::string kDecisionSelect = std::string(R"SQL(
            o.proposal_gt_iou, o.proposal_gt_dice, o.proposal_final_iou, o.proposal_final_dice,
            o.final_gt_iou, o.final_gt_dice, o.voxels_added, o.voxels_removed,
            d.time_spent_ms, d.created_at, d.undone, d.label, )SQL") +
-                                    kProposalRuleSql + R"SQL(
+                                    kProposalRuleSql + R"SQL(,
+           coalesce(d.final_row0, p.crop_row), coalesce(d.final_col0, p.crop_col),
+           coalesce(d.final_rows, p.crop_rows), coalesce(d.final_cols, p.crop_cols)
     FROM decisions d
     JOIN proposals p ON p.id = d.proposal_id
     JOIN cases c ON c.id = p.case_id
@@ -915,8 +950,9 @@ StoredDecision readDecision(const Statement& s)
     d.method = s.text(10);
     d.modelHash = s.text(11);
     d.threshold = s.real(12);
+    d.finalBox = {s.integer(27), s.integer(28), s.integer(29), s.integer(30)};
     if (!s.isNull(13))
-        d.finalMask = decodeStoredMask(s.blob(13), s.int64(6), s.int64(7), "final", d.id);
+        d.finalMask = decodeStoredMask(s.blob(13), d.finalBox.rows, d.finalBox.cols, "final", d.id);
     readOverlap(s, 14, d.overlap);
     d.timeSpentMs = s.int64(22);
     d.createdAt = s.text(23);
@@ -973,7 +1009,9 @@ std::vector<HeatmapDecision> AnnotationStore::heatmapDecisions() const
 {
     Statement s(m_db.handle(), R"SQL(
         SELECT coalesce(cs.method, ''), p.crop_rows, p.crop_cols, p.heatmap_rows, p.heatmap_cols, p.heatmap,
-               p.heatmap_low, p.heatmap_high, d.final_mask, d.kind, d.id
+               p.heatmap_low, p.heatmap_high, d.final_mask, d.kind, d.id, p.crop_row, p.crop_col,
+               coalesce(d.final_row0, p.crop_row), coalesce(d.final_col0, p.crop_col),
+               coalesce(d.final_rows, p.crop_rows), coalesce(d.final_cols, p.crop_cols)
         FROM decisions d
         JOIN proposals p ON p.id = d.proposal_id
         LEFT JOIN cam_settings cs ON cs.id = p.cam_settings_id
@@ -997,7 +1035,12 @@ std::vector<HeatmapDecision> AnnotationStore::heatmapDecisions() const
         std::memcpy(h.raw.data(), bytes.data(), bytes.size());
         h.low = s.real(6);
         h.high = s.real(7);
-        h.finalMask = decodeStoredMask(s.blob(8), s.int64(1), s.int64(2), "decision", s.int64(10));
+        // The part on the crop: outside it no threshold of the map proposes anything, so pixels
+        // painted there count the same for every threshold.
+        const CropBox crop{s.integer(11), s.integer(12), h.cropRows, h.cropCols};
+        const CropBox finalBox{s.integer(13), s.integer(14), s.integer(15), s.integer(16)};
+        h.finalMask = placeMask(decodeStoredMask(s.blob(8), finalBox.rows, finalBox.cols, "decision", s.int64(10)),
+                                finalBox, crop);
         out.push_back(std::move(h));
     }
     return out;

@@ -84,15 +84,19 @@ struct DecisionInput {
     std::string annotator;
     DecisionKind kind = DecisionKind::Skip;
     /// Accept: may be omitted (the proposal is the final mask). Correct: required.
-    /// Reject/skip: must be empty.
+    /// Reject/skip: must be empty. On the proposal's crop box, or on finalBox when given.
     std::optional<BinaryMask> finalMask;
-    /// Ground-truth lesion mask on the crop grid, when the case has labels.
+    /// Ground-truth lesion mask on the final mask's box (finalBox, else the crop), when the case
+    /// has labels.
     std::optional<BinaryMask> groundTruth;
     int64_t timeSpentMs = 0;
     std::string comment;
     /// What the final mask is: labels::Tumour or labels::Cyst (the review's active label); unset:
     /// a lesion of either kind (the export writes ExportOptions::label).
     std::optional<uint8_t> label = std::nullopt;
+    /// Where the final mask lies when the labeller painted outside the crop: a box on the slice
+    /// holding the proposal's crop box (the crop box when unset).
+    std::optional<CropBox> finalBox = std::nullopt;
 };
 
 /// The IoU/Dice record stored with every decision (NULL where not applicable).
@@ -170,7 +174,9 @@ struct StoredDecision {
     std::string proposal = "raw"; ///< the proposal rule shown (MethodThresholdIou::proposal)
     std::string modelHash;
     double threshold = 0;
-    std::optional<BinaryMask> finalMask; ///< crop grid
+    std::optional<BinaryMask> finalMask; ///< on finalBox
+    /// The final mask's box: the crop, or a larger box holding it (DecisionInput::finalBox).
+    CropBox finalBox;
     OverlapRecord overlap;
     int64_t timeSpentMs = 0;
     std::string createdAt;
@@ -183,7 +189,7 @@ struct StoredDecision {
 /// the audit log is append-only (triggers refuse UPDATE and DELETE on it).
 class AnnotationStore {
 public:
-    static constexpr int kSchemaVersion = 5;
+    static constexpr int kSchemaVersion = 6;
     /// PRAGMA application_id of Weaksight stores ("WkSt").
     static constexpr int kApplicationId = 0x576b5374;
     /// The schema history; migrations()[i] moves version i to i + 1.
@@ -255,8 +261,8 @@ private:
     /// Inserts a checked proposal and its audit entry; the caller holds the transaction.
     int64_t insertProposal(const ProposalInput& p);
     /// The final mask and overlap record of a decision on `proposal` (throws on a wrong kind/mask).
-    std::pair<std::optional<BinaryMask>, OverlapRecord> evaluateDecision(const DecisionInput& d,
-                                                                         const BinaryMask& proposal) const;
+    std::pair<std::optional<BinaryMask>, OverlapRecord>
+    evaluateDecision(const DecisionInput& d, const BinaryMask& proposal, const CropBox& crop) const;
     /// Inserts a decision, its overlap record and audit entry; the caller holds the transaction.
     int64_t insertDecision(const DecisionInput& d, const std::optional<BinaryMask>& finalMask,
                            const OverlapRecord& o);

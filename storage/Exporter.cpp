@@ -41,7 +41,7 @@ std::string labelName(uint8_t label)
 
 nlohmann::json provenance(const StoredDecision& d)
 {
-    return {
+    nlohmann::json entry = {
         {"decision_id", d.id},
         {"decision", toString(d.kind)},
         {"slice", d.slice},
@@ -57,6 +57,10 @@ nlohmann::json provenance(const StoredDecision& d)
         {"iou_proposal_vs_truth", optionalJson(d.overlap.proposalGtIou)},
         {"iou_proposal_vs_final", optionalJson(d.overlap.proposalFinalIou)},
         {"iou_final_vs_truth", optionalJson(d.overlap.finalGtIou)}};
+    if (d.finalBox != d.crop) // the labeller painted outside the crop
+        entry["final_box"] = {{"row", d.finalBox.row0}, {"col", d.finalBox.col0}, {"rows", d.finalBox.rows},
+                              {"cols", d.finalBox.cols}};
+    return entry;
 }
 
 /// The case's source file whose grid the export must match: labels first, else imaging.
@@ -107,7 +111,7 @@ void paintFinalMask(LabelVolume& labels, const StoredDecision& d, uint8_t label)
     const BinaryMask& mask = *d.finalMask;
     for (int r = 0; r < mask.rows; ++r)
         for (int c = 0; c < mask.cols; ++c) {
-            const int row = d.crop.row0 + r, col = d.crop.col0 + c;
+            const int row = d.finalBox.row0 + r, col = d.finalBox.col0 + c;
             if (mask.at(r, c) && d.slice >= 0 && d.slice < labels.slices() && row >= 0 &&
                 row < labels.rows() && col >= 0 && col < labels.cols())
                 labels.at(d.slice, row, col) = label;

@@ -67,19 +67,23 @@ ImportReport importDataset(AnnotationStore& store, const fs::path& root)
 
 std::vector<AgreementRow> annotatorAgreement(const AnnotationStore& store)
 {
-    // Latest standing final mask per annotator, case, slice and crop.
+    // Latest standing final mask (on its box) per annotator, case, slice and crop.
     using Key = std::tuple<std::string, int, int, int, int, int>;
-    std::map<Key, std::map<std::string, BinaryMask>> masks;
+    std::map<Key, std::map<std::string, std::pair<CropBox, BinaryMask>>> masks;
     for (auto& d : store.standingDecisions({DecisionKind::Accept, DecisionKind::Correct}))
-        masks[{d.caseKey, d.slice, d.crop.row0, d.crop.col0, d.crop.rows, d.crop.cols}][d.annotator] =
-            *d.finalMask;
+        masks[{d.caseKey, d.slice, d.crop.row0, d.crop.col0, d.crop.rows, d.crop.cols}][d.annotator] = {
+            d.finalBox, *d.finalMask};
     std::map<std::pair<std::string, std::string>, std::pair<int, double>> pairs;
     for (const auto& [key, byAnnotator] : masks)
         for (auto a = byAnnotator.begin(); a != byAnnotator.end(); ++a)
             for (auto b = std::next(a); b != byAnnotator.end(); ++b) {
                 auto& [count, sum] = pairs[{a->first, b->first}];
                 ++count;
-                sum += overlap(a->second, b->second).iou;
+                // Compared on one box: either may reach outside the crop.
+                const auto& [boxA, maskA] = a->second;
+                const auto& [boxB, maskB] = b->second;
+                const CropBox both = unionOf(boxA, boxB);
+                sum += overlap(placeMask(maskA, boxA, both), placeMask(maskB, boxB, both)).iou;
             }
     std::vector<AgreementRow> rows;
     for (const auto& [names, stats] : pairs)
@@ -178,7 +182,7 @@ private:
         Statement masks(db.handle(), R"SQL(
             SELECT 'proposal', p.id, p.crop_rows, p.crop_cols, p.mask FROM main.proposals p
             UNION ALL
-            SELECT 'final', d.id, p.crop_rows, p.crop_cols, d.final_mask
+            SELECT 'final', d.id, coalesce(d.final_rows, p.crop_rows), coalesce(d.final_cols, p.crop_cols), d.final_mask
             FROM main.decisions d JOIN main.proposals p ON p.id = d.proposal_id WHERE d.final_mask IS NOT NULL)SQL");
         while (masks.step()) {
             try {
@@ -329,6 +333,11 @@ private:
             UPDATE main.proposals SET (heatmap_rows, heatmap_cols, heatmap, heatmap_low, heatmap_high) =
                 (SELECT heatmap_rows, heatmap_cols, heatmap, heatmap_low, heatmap_high
                  FROM src.proposals WHERE id = ?2) WHERE id = ?1)SQL");
+        // A final mask painted outside its crop keeps its box.
+        Statement copyFinalBox(m_db, R"SQL(
+            UPDATE main.decisions SET (final_row0, final_col0, final_rows, final_cols) =
+                (SELECT final_row0, final_col0, final_rows, final_cols FROM src.decisions WHERE id = ?2)
+            WHERE id = ?1)SQL");
         std::unordered_map<int64_t, int64_t> proposalMap;
         int64_t after = 0;
         for (bool more = true; more;) {
@@ -343,7 +352,7 @@ private:
                 while (decisions.step()) {
                     chunkAfter = decisions.int64(0);
                     copyDecision(decisions, caseId, duplicate, insertProposal, insertDecision, copyOverlap,
-                                 copyHeatmap, chunkMap, counts);
+                                 copyHeatmap, copyFinalBox, chunkMap, counts);
                     if (overBudget(start)) {
                         more = true;
                         break;
@@ -365,7 +374,7 @@ private:
 
     void copyDecision(Statement& decisions, Statement& caseId, Statement& duplicate,
                       Statement& insertProposal, Statement& insertDecision, Statement& copyOverlap,
-                      Statement& copyHeatmap, std::unordered_map<int64_t, int64_t>& proposalMap,
+                      Statement& copyHeatmap, Statement& copyFinalBox, std::unordered_map<int64_t, int64_t>& proposalMap,
                       ChunkCounts& counts)
     {
         caseId.bind(1, decisions.text(2)).bind(2, decisions.text(3));
@@ -415,9 +424,9 @@ private:
         else
             insertDecision.bind(9, decisions.int64(25));
         insertDecision.run();
-        copyOverlap.bind(1, static_cast<int64_t>(sqlite3_last_insert_rowid(m_db)))
-            .bind(2, decisions.int64(0))
-            .run();
+        const auto decisionId = static_cast<int64_t>(sqlite3_last_insert_rowid(m_db));
+        copyOverlap.bind(1, decisionId).bind(2, decisions.int64(0)).run();
+        copyFinalBox.bind(1, decisionId).bind(2, decisions.int64(0)).run();
         ++counts.copied;
     }
 

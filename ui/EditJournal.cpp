@@ -39,6 +39,9 @@ bool EditJournal::save(const EditRecovery& state)
         << qint32(state.box.row0) << qint32(state.box.col0) << qint32(state.box.rows) << qint32(state.box.cols)
         << state.annotator << QDateTime::currentMSecsSinceEpoch()
         << QByteArray(reinterpret_cast<const char*>(blob.data()), static_cast<qsizetype>(blob.size()));
+    // Appended last, so older readers and journals still agree on everything before it.
+    const storage::CropBox proposal = state.proposalBox.value_or(state.box);
+    out << qint32(proposal.row0) << qint32(proposal.col0) << qint32(proposal.rows) << qint32(proposal.cols);
     if (out.status() != QDataStream::Ok || !file.commit()) {
         spdlog::error("edit journal {}: not written ({})", m_path.toStdString(), file.errorString().toStdString());
         return false;
@@ -61,9 +64,17 @@ std::optional<EditRecovery> EditJournal::load() const
     QByteArray blob;
     in >> magic >> state.storePath >> state.datasetPath >> state.caseId >> slice >> crop >> row >> col >> rows >> cols >>
         state.annotator >> state.savedAtMs >> blob;
+    std::optional<storage::CropBox> proposalBox;
+    if (!in.atEnd()) {
+        qint32 pRow = 0, pCol = 0, pRows = 0, pCols = 0;
+        in >> pRow >> pCol >> pRows >> pCols;
+        proposalBox = storage::CropBox{pRow, pCol, pRows, pCols};
+    }
     try {
         if (magic != kMagic || in.status() != QDataStream::Ok)
             throw std::invalid_argument("not a Weaksight edit journal, or truncated");
+        if (proposalBox && (proposalBox->empty() || !holds(storage::CropBox{row, col, rows, cols}, *proposalBox)))
+            throw std::invalid_argument("the proposal's box does not lie in the mask's");
         state.mask = decodeMask(reinterpret_cast<const uint8_t*>(blob.constData()), static_cast<size_t>(blob.size()));
         if (state.mask.rows != rows || state.mask.cols != cols)
             throw std::invalid_argument("the mask does not match its crop");
@@ -77,6 +88,7 @@ std::optional<EditRecovery> EditJournal::load() const
     state.slice = slice;
     state.crop = crop;
     state.box = {row, col, rows, cols};
+    state.proposalBox = proposalBox;
     return state;
 }
 

@@ -21,10 +21,12 @@ struct EditRecovery {
     QString caseId;
     int slice = 0;
     int crop = 0;
-    storage::CropBox box;
+    storage::CropBox box; ///< where the mask lies (the edit's canvas: the whole slice)
     QString annotator;
     qint64 savedAtMs = 0; ///< ms since the epoch
-    BinaryMask mask;      ///< on the crop grid
+    BinaryMask mask;      ///< on box
+    /// The proposal's crop box (journals before edits reached outside the crop: box).
+    std::optional<storage::CropBox> proposalBox = std::nullopt;
 };
 
 class EditJournal {

@@ -115,10 +115,16 @@ int ReviewController::cropCount() const
     return m_wholeSlice ? 1 : static_cast<int>(maps->crops.size());
 }
 
+CropBox ReviewController::editCanvas(const CropBox& crop) const
+{
+    const auto slice = wholeSliceBox();
+    return slice ? unionOf(*slice, crop) : crop;
+}
+
 std::optional<CropBox> ReviewController::cropBox() const
 {
     if (m_edit)
-        return m_edit->box();
+        return m_edit->crop();
     const auto* maps = m_cams.heatmaps(m_slice);
     if (!maps)
         return std::nullopt;
@@ -386,7 +392,7 @@ ReviewController::decisionWrite(storage::ProposalInput proposal, storage::Decisi
     };
 }
 
-bool ReviewController::record(storage::DecisionKind kind, std::optional<BinaryMask> finalMask)
+bool ReviewController::record(storage::DecisionKind kind, std::optional<review::PlacedMask> correction)
 {
     m_lastError.clear();
     const auto box = cropBox();
@@ -404,12 +410,18 @@ bool ReviewController::record(storage::DecisionKind kind, std::optional<BinaryMa
     storage::DecisionInput decision;
     decision.annotator = m_workspace.annotator().toStdString();
     decision.kind = kind;
-    decision.finalMask = finalMask;
+    // A correction painted outside the crop keeps its larger box; the ground truth is cut on it.
+    CropBox decisionBox = *box;
+    if (correction) {
+        decision.finalMask = correction->mask;
+        if (correction->box != *box)
+            decision.finalBox = decisionBox = correction->box;
+    }
     const auto& labels = m_case->labels;
     // Only a box inside the slice gets ground truth; the store refuses any other proposal.
     if (labels && m_slice >= 0 && m_slice < labels->slices() &&
-        box->liesWithin(labels->rows(), labels->cols()))
-        decision.groundTruth = lesionMask(*labels, m_slice, *box);
+        decisionBox.liesWithin(labels->rows(), labels->cols()))
+        decision.groundTruth = lesionMask(*labels, m_slice, decisionBox);
     decision.timeSpentMs = m_shownSince.elapsed();
     if (kind == storage::DecisionKind::Accept || kind == storage::DecisionKind::Correct)
         decision.label = m_activeLabel;
@@ -420,8 +432,8 @@ bool ReviewController::record(storage::DecisionKind kind, std::optional<BinaryMa
     m_session.push_back({decisionId, m_slice, m_crop, *box});
     const auto written = m_workspace.store().write<Standing>(
         decisionWrite(proposalInput(*box, std::move(*proposed)), std::move(decision), decisionId));
-    const std::optional<BinaryMask> correction =
-        kind == storage::DecisionKind::Correct ? finalMask : std::optional<BinaryMask>();
+    if (kind != storage::DecisionKind::Correct)
+        correction.reset();
     if (correction) {
         ++m_correctionsInFlight;
         m_lastCorrectionWrite = written;
@@ -441,7 +453,7 @@ bool ReviewController::record(storage::DecisionKind kind, std::optional<BinaryMa
 
 void ReviewController::onDecisionWritten(const StoreReply<Standing>& reply, const Pending& change,
                                          const std::shared_ptr<int64_t>& decisionId,
-                                         const std::optional<BinaryMask>& correction)
+                                         const std::optional<review::PlacedMask>& correction)
 {
     if (reply.ok()) {
         adoptStanding(*reply.value, change.sequence);
@@ -476,7 +488,7 @@ void ReviewController::giveBackCorrection()
     m_slice = back.slice;
     m_crop = back.crop;
     m_shownSince.restart();
-    m_edit = std::make_unique<review::EditSession>(back.box, back.mask);
+    m_edit = std::make_unique<review::EditSession>(back.box, back.correction, editCanvas(back.box));
     editChanged();
     Q_EMIT editingChanged(true);
     Q_EMIT correctionReturned(back.slice, back.crop);
@@ -502,8 +514,9 @@ bool ReviewController::startCorrection()
     const auto box = cropBox();
     if (!start || !box || editing())
         return false;
-    // The box stays fixed while editing, whatever the heatmaps do meanwhile.
-    m_edit = std::make_unique<review::EditSession>(*box, *start);
+    // The boxes stay fixed while editing, whatever the heatmaps do meanwhile; strokes land anywhere
+    // on the slice.
+    m_edit = std::make_unique<review::EditSession>(*box, review::PlacedMask{*box, *start}, editCanvas(*box));
     editChanged();
     Q_EMIT editingChanged(true);
     return true;
@@ -515,7 +528,7 @@ void ReviewController::editChanged()
         return;
     m_journal.save({m_workspace.storePath(), m_workspace.datasetRoot(),
                     QString::fromStdString(m_case->files.caseId), m_slice, m_crop, m_edit->box(),
-                    m_workspace.annotator(), 0, m_edit->mask()});
+                    m_workspace.annotator(), 0, m_edit->mask(), m_edit->crop()});
 }
 
 bool ReviewController::restoreCorrection(const EditRecovery& recovery)
@@ -527,7 +540,10 @@ bool ReviewController::restoreCorrection(const EditRecovery& recovery)
     m_slice = recovery.slice;
     m_crop = recovery.crop;
     m_shownSince.restart();
-    m_edit = std::make_unique<review::EditSession>(recovery.box, recovery.mask);
+    // The journal's mask lies on its canvas; older journals knew only the crop.
+    const CropBox crop = recovery.proposalBox.value_or(recovery.box);
+    m_edit = std::make_unique<review::EditSession>(crop, review::PlacedMask{recovery.box, recovery.mask},
+                                                   unionOf(editCanvas(crop), recovery.box));
     if (m_workspace.annotator().isEmpty())
         m_workspace.setAnnotator(recovery.annotator);
     Q_EMIT editingChanged(true);
@@ -539,8 +555,7 @@ bool ReviewController::finishCorrection()
     if (!m_edit)
         return false;
     m_edit->endStroke();
-    BinaryMask final = m_edit->mask();
-    if (!record(storage::DecisionKind::Correct, std::move(final)))
+    if (!record(storage::DecisionKind::Correct, m_edit->finalMask()))
         return false;                      // nothing is lost: still editing, the journal keeps the mask
     stopEditing(/*discardJournal=*/false); // the journal goes once the store has the correction
     giveBackCorrection();

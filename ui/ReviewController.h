@@ -146,15 +146,16 @@ private:
     struct Returned {
         std::string caseKey;
         int slice, crop;
-        CropBox box;
-        BinaryMask mask;
+        CropBox box;               ///< the proposal's crop
+        review::PlacedMask correction; ///< the final mask on its box
     };
     struct Fingerprints {
         std::string caseKey;
         std::optional<storage::CaseRegistration> registration;
     };
 
-    bool record(storage::DecisionKind kind, std::optional<BinaryMask> finalMask);
+    /// A decision on the proposal in view; a correction's mask on its box (the crop, or larger).
+    bool record(storage::DecisionKind kind, std::optional<review::PlacedMask> correction);
     /// The case's row in the store, registered (files, fingerprints) on its first write.
     static std::optional<int64_t> registeredCase(storage::AnnotationStore& store, const CaseFiles& files,
                                                  const std::string& root, QFuture<Fingerprints> fingerprints);
@@ -173,7 +174,7 @@ private:
                   std::shared_ptr<int64_t> decisionId) const;
     void onDecisionWritten(const StoreReply<Standing>& reply, const Pending& change,
                            const std::shared_ptr<int64_t>& decisionId,
-                           const std::optional<BinaryMask>& correction);
+                           const std::optional<review::PlacedMask>& correction);
     void adoptStanding(const Standing& standing, int64_t confirmedUpTo);
     /// The first returned correction of the open case back for editing, when nothing is edited.
     void giveBackCorrection();
@@ -187,6 +188,8 @@ private:
     /// The case's kidney centres: the heatmap worker's when it has built them, else built here once.
     const KidneyCentres* centres() const;
     std::optional<CropBox> wholeSliceBox() const;
+    /// Where a correction of `crop` can paint: the whole slice (and the crop where it passes the edge).
+    CropBox editCanvas(const CropBox& crop) const;
     /// Clears what belonged to the previous dataset (the journal keeps a correction in progress).
     void onDatasetOpened();
 

@@ -4,6 +4,7 @@
 #include "core/masks/BinaryMask.h"
 #include "core/common/Overlap.h"
 
+#include <algorithm>
 #include <cstring>
 #include <stdexcept>
 
@@ -60,6 +61,33 @@ long long BinaryMask::count() const
 bool BinaryMask::operator==(const BinaryMask& other) const
 {
     return rows == other.rows && cols == other.cols && pixels == other.pixels;
+}
+
+BinaryMask placeMask(const BinaryMask& mask, const CropBox& from, const CropBox& onto)
+{
+    if (mask.rows != from.rows || mask.cols != from.cols)
+        throw std::invalid_argument("placeMask: the mask is not the size of its box");
+    BinaryMask out(onto.rows, onto.cols);
+    const int r0 = std::max(from.row0, onto.row0), r1 = std::min(from.row0 + from.rows, onto.row0 + onto.rows);
+    const int c0 = std::max(from.col0, onto.col0), c1 = std::min(from.col0 + from.cols, onto.col0 + onto.cols);
+    for (int r = r0; r < r1; ++r)
+        for (int c = c0; c < c1; ++c)
+            out.at(r - onto.row0, c - onto.col0) = mask.at(r - from.row0, c - from.col0);
+    return out;
+}
+
+CropBox setPixelBounds(const BinaryMask& mask, const CropBox& on)
+{
+    int r0 = mask.rows, r1 = -1, c0 = mask.cols, c1 = -1;
+    for (int r = 0; r < mask.rows; ++r)
+        for (int c = 0; c < mask.cols; ++c)
+            if (mask.at(r, c)) {
+                r0 = std::min(r0, r), r1 = std::max(r1, r);
+                c0 = std::min(c0, c), c1 = std::max(c1, c);
+            }
+    if (r1 < 0)
+        return {};
+    return {on.row0 + r0, on.col0 + c0, r1 - r0 + 1, c1 - c0 + 1};
 }
 
 OverlapScores overlap(const BinaryMask& a, const BinaryMask& b)

@@ -1,5 +1,7 @@
 #pragma once
 
+#include "core/masks/CropBox.h"
+
 #include <cstddef>
 #include <cstdint>
 #include <string>
@@ -41,6 +43,12 @@ struct OverlapScores {
 };
 /// Throws std::invalid_argument if the grids differ.
 OverlapScores overlap(const BinaryMask& a, const BinaryMask& b);
+
+/// `mask` (lying on box `from` of a slice) on box `onto` of the same slice: its pixels inside `onto`
+/// kept, the rest of `onto` empty. Embeds a crop's mask into a larger box, or cuts a part out.
+BinaryMask placeMask(const BinaryMask& mask, const CropBox& from, const CropBox& onto);
+/// The box of the set pixels of `mask` (lying on box `on`); an empty box when none are set.
+CropBox setPixelBounds(const BinaryMask& mask, const CropBox& on);
 
 /// Pixels a correction added (0 -> 1) and removed (1 -> 0). Throws if the grids differ.
 struct EditCounts {

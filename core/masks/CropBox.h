@@ -55,6 +55,25 @@ inline CropBox boundsOnSlice(const std::vector<CropBox>& boxes, int sliceRows, i
     return {r0, c0, r1 - r0 + 1, c1 - c0 + 1};
 }
 
+/// The smallest box holding both boxes (whether or not they lie on a slice).
+inline CropBox unionOf(const CropBox& a, const CropBox& b)
+{
+    if (a.empty())
+        return b;
+    if (b.empty())
+        return a;
+    const int r0 = std::min(a.row0, b.row0), c0 = std::min(a.col0, b.col0);
+    const int r1 = std::max(a.row0 + a.rows, b.row0 + b.rows), c1 = std::max(a.col0 + a.cols, b.col0 + b.cols);
+    return {r0, c0, r1 - r0, c1 - c0};
+}
+
+/// Whether `inner` lies wholly inside `outer`.
+inline bool holds(const CropBox& outer, const CropBox& inner)
+{
+    return inner.row0 >= outer.row0 && inner.col0 >= outer.col0 && inner.row0 + inner.rows <= outer.row0 + outer.rows &&
+           inner.col0 + inner.cols <= outer.col0 + outer.cols;
+}
+
 /// A side's crop placed by the labeller (with Ctrl+click in the workstation): its centre on the
 /// axial plane in mm from the centre of canonical voxel (row 0, column 0), the same on every slice of
 /// the case. In mm, so it holds whatever crop size or pixel spacing a model has; the box around it

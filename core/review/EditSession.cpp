@@ -3,13 +3,31 @@
 #include "core/dataset/KidneyCrops.h"
 
 #include <algorithm>
+#include <stdexcept>
 
 namespace weaksight::review {
 
 EditSession::EditSession(const CropBox& box, BinaryMask start)
-    : m_box(box)
+    : m_crop(box)
+    , m_box(box)
     , m_editor(std::move(start))
 {
+}
+
+EditSession::EditSession(const CropBox& crop, const PlacedMask& start, const CropBox& canvas)
+    : m_crop(crop)
+    , m_box(canvas)
+    , m_editor(placeMask(start.mask, start.box, canvas))
+{
+    if (!holds(canvas, crop))
+        throw std::invalid_argument("an edit's canvas must hold its crop box");
+}
+
+PlacedMask EditSession::finalMask() const
+{
+    const BinaryMask& mask = m_editor.mask();
+    const CropBox box = unionOf(m_crop, setPixelBounds(mask, m_box));
+    return {box, box == m_box ? mask : placeMask(mask, m_box, box)};
 }
 
 void EditSession::beginStroke(double sliceRow, double sliceCol, double radius, bool paint)

@@ -1,9 +1,10 @@
 #pragma once
 
-// A correction in progress: the mask being edited on its crop box, with the brush, eraser, polygon
-// and whole-mask operations. Every input is in slice pixel coordinates (fractional, as the view
-// reports the cursor); this class maps them onto the crop, so the editing logic is tested without
-// a window (ITK-SNAP's PaintbrushModel / PolygonDrawingModel split).
+// A correction in progress: the mask being edited on its canvas (the whole slice in the
+// workstation, holding the proposal's crop box), with the brush, eraser, polygon and whole-mask
+// operations. Every input is in slice pixel coordinates (fractional, as the view reports the
+// cursor); this class maps them onto the canvas, so the editing logic is tested without a window
+// (ITK-SNAP's PaintbrushModel / PolygonDrawingModel split).
 
 #include "core/io/Volume.h"
 #include "core/masks/CropBox.h"
@@ -15,12 +16,27 @@
 
 namespace weaksight::review {
 
+/// A mask and the box of the slice it lies on.
+struct PlacedMask {
+    CropBox box;
+    BinaryMask mask;
+};
+
 class EditSession {
 public:
-    /// Starts from `start` (the proposal, or a journalled mask) on `box`.
+    /// Starts from `start` (the proposal, or a journalled mask) on `box`: the crop and the canvas.
     EditSession(const CropBox& box, BinaryMask start);
+    /// Edits on `canvas` (which must hold `crop`, the proposal's box), starting from `start` (the
+    /// proposal on the crop, or a mask on any box: its part on the canvas).
+    EditSession(const CropBox& crop, const PlacedMask& start, const CropBox& canvas);
 
+    /// The canvas: where the mask lies and strokes land.
     const CropBox& box() const { return m_box; }
+    /// The proposal's crop box, which the decision is about.
+    const CropBox& crop() const { return m_crop; }
+    /// The mask as a decision keeps it: on the crop when nothing lies outside it, else on the
+    /// smallest box holding the crop and every pixel painted outside it.
+    PlacedMask finalMask() const;
     const BinaryMask& mask() const { return m_editor.mask(); }
     MaskEditor& editor() { return m_editor; }
     const MaskEditor& editor() const { return m_editor; }
@@ -48,6 +64,7 @@ public:
     bool apply(const std::function<BinaryMask(const BinaryMask&)>& operation);
 
 private:
+    CropBox m_crop;
     CropBox m_box;
     MaskEditor m_editor;
     std::vector<std::array<double, 2>> m_polygon; ///< slice pixels (row, col)

@@ -446,3 +446,53 @@ TEST(ViewPlane, StackedHeatmapsCutEverySlicesCropsAlongThePlane)
     EXPECT_FLOAT_EQ(sagittal.heatmap.valueAt(3, 5), -1.f);
     EXPECT_THROW(stackedHeatmap(ViewPlane::Axial, 0, shape, mapsOf, -1.f), std::invalid_argument);
 }
+
+TEST(EditSession, StrokesLandAnywhereOnTheCanvasAndTheDecisionKeepsTheirBox)
+{
+    const CropBox crop{20, 30, 10, 10}, canvas{0, 0, 64, 64};
+    BinaryMask proposal(10, 10);
+    proposal.at(5, 5) = 1;
+    EditSession session(crop, PlacedMask{crop, proposal}, canvas);
+    EXPECT_EQ(session.box(), canvas);
+    EXPECT_EQ(session.crop(), crop);
+    EXPECT_EQ(session.mask().at(25, 35), 1) << "the proposal, placed on the canvas";
+    // Nothing outside the crop: the decision's mask is the crop's.
+    PlacedMask final = session.finalMask();
+    EXPECT_EQ(final.box, crop);
+    EXPECT_EQ(final.mask, proposal);
+    // A dab 10 pixels right of the crop (slice pixels): the box grows to hold it, no further.
+    session.beginStroke(24.0, 49.0, 1.0, true);
+    session.endStroke();
+    final = session.finalMask();
+    EXPECT_EQ(final.box.row0, 20);
+    EXPECT_EQ(final.box.col0, 30);
+    EXPECT_EQ(final.box.rows, 10);
+    EXPECT_EQ(final.box.cols, 51 - 30) << "to the dab's last column: radius 1 about column 49 reaches 50";
+    EXPECT_EQ(final.mask.at(24 - 20, 49 - 30), 1);
+    EXPECT_EQ(final.mask.at(5, 5), 1);
+    // Undo: back to the crop.
+    ASSERT_TRUE(session.editor().undo());
+    EXPECT_EQ(session.finalMask().box, crop);
+    // A canvas that does not hold the crop is refused.
+    EXPECT_THROW(EditSession(CropBox{60, 60, 10, 10}, PlacedMask{crop, proposal}, canvas), std::invalid_argument);
+}
+
+TEST(CropBox, UnionHoldsAndMasksMoveBetweenBoxes)
+{
+    const CropBox a{2, 3, 4, 5}, b{-1, 6, 2, 10};
+    const CropBox both = unionOf(a, b);
+    EXPECT_EQ(both, (CropBox{-1, 3, 7, 13}));
+    EXPECT_TRUE(holds(both, a));
+    EXPECT_TRUE(holds(both, b));
+    EXPECT_FALSE(holds(a, both));
+    EXPECT_EQ(unionOf(CropBox{}, a), a);
+    BinaryMask m(4, 5);
+    m.at(1, 2) = m.at(3, 4) = 1;
+    const BinaryMask onBoth = placeMask(m, a, both);
+    EXPECT_EQ(onBoth.count(), 2);
+    EXPECT_EQ(onBoth.at(2 + 1 - (-1), 3 + 2 - 3), 1);
+    EXPECT_EQ(placeMask(onBoth, both, a), m) << "and back";
+    EXPECT_EQ(setPixelBounds(m, a), (CropBox{3, 5, 3, 3}));
+    EXPECT_TRUE(setPixelBounds(BinaryMask(4, 5), a).empty());
+    EXPECT_THROW(placeMask(m, both, a), std::invalid_argument) << "a mask not of its box's size";
+}

@@ -389,6 +389,74 @@ TEST(Export, NewestDecisionWinsAndMissingSourcesAreReported)
     }
 }
 
+TEST(Export, AFinalMaskPaintedOutsideItsCropIsStoredScoredExportedAndMergedOnItsBox)
+{
+    Scene s;
+    AnnotationStore store(s.db);
+    const auto caseId = *store.findCase("case_00000");
+    // The proposal: 4 x 4 crop at (10, 10), two pixels. The correction keeps one and paints two
+    // pixels outside the crop, at (8, 12) and (15, 9): its box is rows 8..15, columns 9..13.
+    BinaryMask proposal(4, 4);
+    proposal.at(0, 0) = proposal.at(1, 1) = 1;
+    const CropBox crop{10, 10, 4, 4}, finalBox{8, 9, 8, 5};
+    BinaryMask corrected(8, 5);
+    corrected.at(10 - 8, 10 - 9) = 1; // the proposal's (10, 10)
+    corrected.at(8 - 8, 12 - 9) = 1;
+    corrected.at(15 - 8, 9 - 9) = 1;
+    BinaryMask truth(8, 5); // the ground truth on the final box: (8, 12) and (11, 11)
+    truth.at(0, 3) = truth.at(3, 2) = 1;
+    DecisionInput d{0, "ana", DecisionKind::Correct, corrected, truth, 900, "painted outside"};
+    d.finalBox = finalBox;
+    int64_t proposalId = 0;
+    const auto result = store.recordProposalDecision({caseId, 2, crop, {}, {}, 0.5, proposal}, d, &proposalId);
+    // Proposal vs truth on the crop: (10, 10), (11, 11) against (11, 11) -> 1/2.
+    EXPECT_DOUBLE_EQ(*result.overlap.proposalGtIou, 0.5);
+    // Proposal vs final on the final box: {(10,10), (11,11)} vs {(10,10), (8,12), (15,9)} -> 1/4.
+    EXPECT_DOUBLE_EQ(*result.overlap.proposalFinalIou, 0.25);
+    EXPECT_EQ(*result.overlap.voxelsAdded, 2);
+    EXPECT_EQ(*result.overlap.voxelsRemoved, 1);
+    // Final vs truth on the final box: {(10,10), (8,12), (15,9)} vs {(8,12), (11,11)} -> 1/4.
+    EXPECT_DOUBLE_EQ(*result.overlap.finalGtIou, 0.25);
+    const auto stored = store.standingDecisions({DecisionKind::Correct});
+    ASSERT_EQ(stored.size(), 1u);
+    EXPECT_EQ(stored[0].crop, crop);
+    EXPECT_EQ(stored[0].finalBox, finalBox);
+    EXPECT_EQ(*stored[0].finalMask, corrected);
+
+    // The export paints every pixel, outside the crop too, and its sidecar names the box.
+    ExportOptions options;
+    options.outDir = s.dir.path / "out";
+    exportMasks(store, options);
+    const LabelVolume back = readLabelVolume(options.outDir / "nifti" / "case_00000.nii.gz");
+    EXPECT_EQ(back.at(2, 8, 12), 2);
+    EXPECT_EQ(back.at(2, 15, 9), 2);
+    EXPECT_EQ(back.at(2, 10, 10), 2);
+    EXPECT_EQ(back.at(2, 11, 11), 0);
+    std::ifstream sidecar(options.outDir / "nifti" / "case_00000.json");
+    ASSERT_TRUE(sidecar.good());
+    const auto provenance = nlohmann::json::parse(sidecar);
+    EXPECT_NE(provenance.dump().find("\"final_box\""), std::string::npos);
+
+    // A box that does not hold the crop, a mask of another size and a box on a rejection: refused.
+    EXPECT_THROW(store.recordDecision({proposalId, "ana", DecisionKind::Correct, corrected, {}, 0, "", {},
+                                       CropBox{11, 9, 7, 5}}),
+                 std::invalid_argument);
+    EXPECT_THROW(store.recordDecision({proposalId, "ana", DecisionKind::Correct, proposal, {}, 0, "", {}, finalBox}),
+                 std::invalid_argument);
+    EXPECT_THROW(store.recordDecision({proposalId, "ana", DecisionKind::Reject, {}, {}, 0, "", {}, finalBox}),
+                 std::invalid_argument);
+
+    // A merged store keeps the box.
+    const fs::path merged = s.dir.path / "merged.sqlite";
+    mergeStores(merged, {s.db});
+    AnnotationStore mergedStore(merged);
+    const auto copied = mergedStore.standingDecisions({DecisionKind::Correct});
+    ASSERT_EQ(copied.size(), 1u);
+    EXPECT_EQ(copied[0].finalBox, finalBox);
+    EXPECT_EQ(*copied[0].finalMask, corrected);
+    EXPECT_TRUE(mergedStore.integrityOk());
+}
+
 TEST(Merge, KeepsProvenanceReportsAgreementAndSkipsDuplicates)
 {
     Scene s;

@@ -144,12 +144,15 @@ TEST(EditJournal, ARestartedWindowResumesTheCorrectionAndRecordsIt)
     EXPECT_EQ(expected, edited) << "the mask after the last finished stroke is back";
     EXPECT_EQ(expected.at(20, 20), 1);
     ASSERT_TRUE(waitForHeatmaps(window, slice));
+    const review::PlacedMask final = review.edit()->finalMask();
+    EXPECT_TRUE(holds(final.box, review.edit()->crop())) << "the crop, and the dab outside it";
     ASSERT_TRUE(review.finishCorrection()) << review.lastError().toStdString();
     const auto decisions = storeOf(window)->standingDecisions({storage::DecisionKind::Correct});
     EXPECT_TRUE(QTest::qWaitFor([&] { return !window.pendingRecovery().has_value(); }, 5000))
         << "a recorded correction leaves no journal";
     ASSERT_EQ(decisions.size(), 1u);
-    EXPECT_EQ(*decisions.front().finalMask, expected);
+    EXPECT_EQ(*decisions.front().finalMask, final.mask);
+    EXPECT_EQ(decisions.front().finalBox, final.box);
     EXPECT_EQ(decisions.front().annotator, "bo");
     unsetenv("XDG_DATA_HOME");
 }
@@ -269,9 +272,10 @@ TEST(EditJournal, TheGuiProcessKilledMidStrokeLosesOnlyThatStroke)
         << "exactly the finished strokes: the one in progress is lost";
     ASSERT_TRUE(waitForHeatmaps(window, slice));
     window.workspace()->setAnnotator("cy");
+    const CropBox canvas = review.edit()->box();
     ASSERT_TRUE(review.finishCorrection()) << review.lastError().toStdString();
     const auto decisions = storeOf(window)->standingDecisions({storage::DecisionKind::Correct});
     ASSERT_EQ(decisions.size(), 1u);
-    EXPECT_EQ(*decisions.front().finalMask, finished);
+    EXPECT_EQ(placeMask(*decisions.front().finalMask, decisions.front().finalBox, canvas), finished);
     unsetenv("XDG_DATA_HOME");
 }

@@ -8,6 +8,7 @@
 #include "core/phantom/Phantom.h"
 #include "ui/CamController.h"
 #include "ui/MainWindow.h"
+#include "ui/ReviewController.h"
 #include "ui/SliceView.h"
 #include "ui/Workspace.h"
 
@@ -113,6 +114,13 @@ inline QAction* actionWithShortcut(ui::MainWindow& window, const QKeySequence& k
         if (action->shortcut() == key)
             return action;
     return nullptr;
+}
+
+/// The correction in progress on the proposal's crop (the editor's canvas is the whole slice).
+inline BinaryMask cropMask(const ui::ReviewController& review)
+{
+    const review::EditSession* edit = review.edit();
+    return placeMask(edit->mask(), edit->box(), edit->crop());
 }
 
 inline bool waitForHeatmaps(ui::MainWindow& window, int slice, int timeoutMs = 30000)

@@ -114,21 +114,22 @@ TEST(Review, AcceptCorrectRejectUndoRedoThenTheStoreAndTheExportAgree)
     view.setBrushRadiusMm(3 * labels.spacing[2]); // 3 pixels
     const double r0 = box.row0 + 10, c0 = box.col0 + 8;
     stroke(view, labels, {r0, c0}, {r0, c0 + 20});
-    BinaryMask painted = review.editor()->mask();
+    BinaryMask painted = cropMask(review);
     for (int c = 8; c <= 28; ++c)
         EXPECT_EQ(painted.at(10, c), 1) << "painted along the stroke, column " << c;
     stroke(view, labels, {r0, c0 + 10}, {r0 + 1, c0 + 10}, Qt::ShiftModifier); // erase the middle
-    EXPECT_EQ(review.editor()->mask().at(10, 18), 0);
-    EXPECT_EQ(review.editor()->mask().at(10, 8), 1);
+    EXPECT_EQ(cropMask(review).at(10, 18), 0);
+    EXPECT_EQ(cropMask(review).at(10, 8), 1);
     if (const char* out = std::getenv("WEAKSIGHT_TEST_SCREENSHOTS")) {
         view.requestRender();
         QTest::qWait(300);
         window.grab().save(QString(out) + "/editing.png");
     }
     actionWithShortcut(window, QKeySequence::Undo)->trigger();
-    EXPECT_EQ(review.editor()->mask(), painted) << "undo takes the eraser stroke back";
+    EXPECT_EQ(cropMask(review), painted) << "undo takes the eraser stroke back";
     actionWithShortcut(window, QKeySequence::Redo)->trigger();
-    const BinaryMask corrected = review.editor()->mask();
+    const BinaryMask corrected = cropMask(review);
+    EXPECT_EQ(review.edit()->finalMask().box, box) << "nothing painted outside the crop: the decision keeps it";
     EXPECT_EQ(corrected.at(10, 18), 0);
     actionWithShortcut(window, QKeySequence(Qt::Key_Return))->trigger();
     EXPECT_FALSE(review.editing());
@@ -288,7 +289,8 @@ TEST(Review, PolygonAddAndSubtractAndAnHuRangeEditTheMask)
     ASSERT_TRUE(waitForHeatmaps(window, slice));
     ui::ReviewController& review = *window.reviewController();
     ASSERT_TRUE(review.startCorrection());
-    review.editor()->apply(BinaryMask(40, 40)); // start from an empty mask
+    const CropBox canvas = review.edit()->box();
+    review.editor()->apply(BinaryMask(canvas.rows, canvas.cols)); // start from an empty mask
     const auto box = *review.cropBox();
     const LabelVolume& labels = *window.currentCase()->labels;
     const auto click = [&](double r, double c) {
@@ -303,35 +305,35 @@ TEST(Review, PolygonAddAndSubtractAndAnHuRangeEditTheMask)
     EXPECT_TRUE(view.polygonMode());
     for (const auto& [r, c] : std::vector<std::pair<double, double>>{{10, 10}, {10, 30}, {30, 30}, {30, 10}})
         click(r, c);
-    EXPECT_EQ(review.editor()->mask().count(), 0) << "nothing changes until the polygon is closed";
+    EXPECT_EQ(cropMask(review).count(), 0) << "nothing changes until the polygon is closed";
     polygonAdd->trigger();
     EXPECT_FALSE(view.polygonMode());
-    const long long square = review.editor()->mask().count();
+    const long long square = cropMask(review).count();
     EXPECT_NEAR(static_cast<double>(square), 400.0, 45.0);
-    EXPECT_EQ(review.editor()->mask().at(20, 20), 1);
-    EXPECT_EQ(review.editor()->mask().at(5, 5), 0);
+    EXPECT_EQ(cropMask(review).at(20, 20), 1);
+    EXPECT_EQ(cropMask(review).at(5, 5), 0);
     // Subtract a smaller square from its middle with Shift+G.
     QAction* polygonSubtract = actionWithShortcut(window, QKeySequence(Qt::SHIFT | Qt::Key_G));
     polygonSubtract->trigger();
     for (const auto& [r, c] : std::vector<std::pair<double, double>>{{15, 15}, {15, 25}, {25, 25}, {25, 15}})
         click(r, c);
     polygonSubtract->trigger();
-    EXPECT_EQ(review.editor()->mask().at(20, 20), 0);
-    EXPECT_EQ(review.editor()->mask().at(12, 12), 1);
+    EXPECT_EQ(cropMask(review).at(20, 20), 0);
+    EXPECT_EQ(cropMask(review).at(12, 12), 1);
     // Keep an HU range (without dialogs: the window's range): only pixels whose HU lies in it stay.
     view.setWindowLevel({100, 50}); // 0 .. 100 HU
-    const BinaryMask before = review.editor()->mask();
+    const BinaryMask before = cropMask(review);
     actionWithShortcut(window, QKeySequence(Qt::Key_T))->trigger();
     const auto& ct = *window.currentCase()->imaging;
     for (int r = 0; r < 40; ++r)
         for (int c = 0; c < 40; ++c) {
             const int hu = ct.at(slice, box.row0 + r, box.col0 + c);
-            ASSERT_EQ(review.editor()->mask().at(r, c), before.at(r, c) && hu >= 0 && hu <= 100 ? 1 : 0)
+            ASSERT_EQ(cropMask(review).at(r, c), before.at(r, c) && hu >= 0 && hu <= 100 ? 1 : 0)
                 << r << "," << c;
         }
     // Each action was one undo step.
     actionWithShortcut(window, QKeySequence::Undo)->trigger();
-    EXPECT_EQ(review.editor()->mask(), before);
+    EXPECT_EQ(cropMask(review), before);
     unsetenv("XDG_DATA_HOME");
 }
 
@@ -630,10 +632,10 @@ TEST(Review, ACorrectionTheStoreCannotSaveComesBackForEditing)
     ui::ReviewController& review = *window.reviewController();
     ASSERT_TRUE(review.startCorrection());
     review.editor()->beginStroke(true);
-    review.editor()->dab(12, 12, 5);
+    review.editor()->dab(12, 12, 5); // canvas pixels: the slice's
     review.editor()->endStroke();
     review.editChanged();
-    const BinaryMask corrected = review.editor()->mask();
+    const review::PlacedMask corrected = review.edit()->finalMask();
     QSignalSpy failed(&review, &ui::ReviewController::failed);
     ASSERT_TRUE(review.finishCorrection());
     EXPECT_FALSE(review.editing()) << "the review goes on while the store writes";
@@ -641,7 +643,8 @@ TEST(Review, ACorrectionTheStoreCannotSaveComesBackForEditing)
     EXPECT_TRUE(failed.first().at(0).toString().contains("not saved"))
         << failed.first().at(0).toString().toStdString();
     ASSERT_TRUE(review.editing()) << "the correction is back";
-    EXPECT_EQ(review.editor()->mask(), corrected);
+    EXPECT_EQ(review.edit()->finalMask().mask, corrected.mask);
+    EXPECT_EQ(review.edit()->finalMask().box, corrected.box);
     EXPECT_EQ(review.slice(), slice);
     EXPECT_EQ(review.decisionOf(slice, 0), std::nullopt) << "not counted as decided";
     ASSERT_TRUE(window.pendingRecovery().has_value()) << "and journalled";
@@ -651,7 +654,8 @@ TEST(Review, ACorrectionTheStoreCannotSaveComesBackForEditing)
     ASSERT_TRUE(review.finishCorrection());
     const auto decisions = storeOf(window)->standingDecisions({storage::DecisionKind::Correct});
     ASSERT_EQ(decisions.size(), 1u);
-    EXPECT_EQ(*decisions.front().finalMask, corrected);
+    EXPECT_EQ(*decisions.front().finalMask, corrected.mask);
+    EXPECT_EQ(decisions.front().finalBox, corrected.box);
     EXPECT_TRUE(QTest::qWaitFor([&] { return !window.pendingRecovery().has_value(); }, 5000));
     EXPECT_EQ(review.decisionOf(slice, 0), storage::DecisionKind::Correct);
     unsetenv("XDG_DATA_HOME");
@@ -703,4 +707,55 @@ TEST(Review, TheKeyHelpOverACorrectionTakesEscWithoutDiscardingIt)
          {"Open a dataset or case folder", "Quit", "Settings", "Polygon corner", "3D view"})
         EXPECT_TRUE(all.contains(entry)) << entry << ": " << all.toStdString();
     QTest::keyClick(help, Qt::Key_Escape);
+}
+
+TEST(Review, BrushStrokesOutsideTheCropAreKeptScoredAndExported)
+{
+    // A lesion reaching past the crop: the labeller paints on beyond the box, the decision keeps
+    // the whole mask on a larger box and the export writes every pixel of it.
+    TempDir dir;
+    writeCaseAndModel(dir, 25, 128);
+    ui::MainWindow window;
+    ASSERT_TRUE(openCasesWithModel(window, dir, 40));
+    window.workspace()->setAnnotator("eve");
+    ui::ReviewController& review = *window.reviewController();
+    ui::SliceView& view = *window.sliceView();
+    const LabelVolume& labels = *window.currentCase()->labels;
+    const int slice = view.slice();
+    ASSERT_TRUE(waitForHeatmaps(window, slice));
+    actionWithShortcut(window, QKeySequence(Qt::Key_E))->trigger();
+    ASSERT_TRUE(review.editing());
+    const CropBox crop = *review.cropBox();
+    EXPECT_EQ(review.edit()->box(), (CropBox{0, 0, labels.rows(), labels.cols()})) << "the canvas is the slice";
+    // From inside the crop to 12 pixels below it (the crop stays what the decision is about).
+    view.setBrushRadiusMm(2 * labels.spacing[2]);
+    const double col = crop.col0 + crop.cols / 2.0;
+    stroke(view, labels, {crop.row0 + crop.rows - 6.0, col}, {crop.row0 + crop.rows + 12.0, col});
+    EXPECT_EQ(*review.cropBox(), crop);
+    const review::PlacedMask final = review.edit()->finalMask();
+    EXPECT_EQ(final.box.row0, crop.row0);
+    EXPECT_GE(final.box.row0 + final.box.rows, crop.row0 + crop.rows + 12) << "the box reaches the stroke's end";
+    const int outsideRow = crop.row0 + crop.rows + 8, outsideCol = static_cast<int>(col);
+    EXPECT_EQ(final.mask.at(outsideRow - final.box.row0, outsideCol - final.box.col0), 1);
+    actionWithShortcut(window, QKeySequence(Qt::Key_Return))->trigger();
+    EXPECT_FALSE(review.editing());
+
+    storage::AnnotationStore& store = *storeOf(window);
+    const auto decisions = store.standingDecisions({storage::DecisionKind::Correct});
+    ASSERT_EQ(decisions.size(), 1u);
+    const auto& d = decisions.front();
+    EXPECT_EQ(d.crop, crop);
+    EXPECT_EQ(d.finalBox, final.box);
+    EXPECT_EQ(*d.finalMask, final.mask);
+    // Its IoU records: the final mask against the ground truth on the whole final box.
+    const BinaryMask truth = lesionMask(labels, slice, final.box);
+    EXPECT_NEAR(*d.overlap.finalGtIou, overlap(final.mask, truth).iou, 1e-12);
+    EXPECT_GT(*d.overlap.voxelsAdded, 0);
+
+    storage::ExportOptions options;
+    options.outDir = dir / "export";
+    storage::exportMasks(store, options);
+    const LabelVolume back = readLabelVolume(options.outDir / "nifti" / "case_00000.nii.gz");
+    EXPECT_NE(back.at(slice, outsideRow, outsideCol), 0) << "the pixel painted outside the crop is exported";
+    unsetenv("XDG_DATA_HOME");
 }
