@@ -748,7 +748,8 @@ void printReport(const GuiBenchOptions& o, const CtVolume& ct, const OpeningTime
                median(planes.clickWork), median(planes.clickFrame),
                median(planes.clickFrame) / median(planes.bareClick), median(planes.bareClick))
         << fmt::format(
-               "  brush stroke over a 150 x 150 crop (the whole slice is the canvas): app work per mouse move {:.3f} ms (p95 {:.3f}; target <= 2), "
+               "  brush stroke over a 150 x 150 crop (the whole slice is the canvas): app work per mouse "
+               "move {:.3f} ms (p95 {:.3f}; target <= 2), "
                "frame {:.2f} ms = {:.2f} x bare; 50 moves in one turn -> {} render(s); {} pixels painted "
                "in {} undo steps\n",
                median(brush.work), percentile(brush.work, 0.95), median(brush.frame),

@@ -630,7 +630,8 @@ BinaryMask AnnotationStore::proposalMask(int64_t proposalId) const
 }
 
 std::pair<std::optional<BinaryMask>, OverlapRecord>
-AnnotationStore::evaluateDecision(const DecisionInput& d, const BinaryMask& proposalOnCrop, const CropBox& crop) const
+AnnotationStore::evaluateDecision(const DecisionInput& d, const BinaryMask& proposalOnCrop,
+                                  const CropBox& crop) const
 {
     // Every mask of the decision on its final box: the crop, or a larger box holding it.
     const CropBox box = d.finalBox.value_or(crop);
@@ -660,7 +661,8 @@ AnnotationStore::evaluateDecision(const DecisionInput& d, const BinaryMask& prop
         if (d.groundTruth->rows != box.rows || d.groundTruth->cols != box.cols)
             throw std::invalid_argument("the ground truth is not on the decision's box");
         // The proposal is scored on its own crop, as every proposal is; the final mask on its box.
-        const auto s = overlap(proposalOnCrop, box == crop ? *d.groundTruth : placeMask(*d.groundTruth, box, crop));
+        const auto s =
+            overlap(proposalOnCrop, box == crop ? *d.groundTruth : placeMask(*d.groundTruth, box, crop));
         o.proposalGtIou = s.iou;
         o.proposalGtDice = s.dice;
     }
@@ -686,9 +688,10 @@ int64_t AnnotationStore::insertDecision(const DecisionInput& d, const std::optio
                                         const OverlapRecord& o)
 {
     const int64_t annotator = annotatorId(d.annotator);
-    Statement insert(m_db.handle(),
-                     "INSERT INTO decisions(proposal_id, annotator_id, kind, final_mask, time_spent_ms, comment, "
-                     "label, final_row0, final_col0, final_rows, final_cols) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
+    Statement insert(
+        m_db.handle(),
+        "INSERT INTO decisions(proposal_id, annotator_id, kind, final_mask, time_spent_ms, comment, "
+        "label, final_row0, final_col0, final_rows, final_cols) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
     insert.bind(1, d.proposalId).bind(2, annotator).bind(3, toString(d.kind));
     if (finalMask)
         insert.bind(4, encodeMask(*finalMask));
@@ -723,7 +726,8 @@ int64_t AnnotationStore::insertDecision(const DecisionInput& d, const std::optio
 DecisionResult AnnotationStore::recordDecision(const DecisionInput& d)
 {
     const BinaryMask proposal = proposalMask(d.proposalId);
-    Statement crop(m_db.handle(), "SELECT crop_row, crop_col, crop_rows, crop_cols FROM proposals WHERE id = ?");
+    Statement crop(m_db.handle(),
+                   "SELECT crop_row, crop_col, crop_rows, crop_cols FROM proposals WHERE id = ?");
     crop.bind(1, d.proposalId);
     crop.step();
     DecisionResult result;
@@ -739,7 +743,8 @@ DecisionResult AnnotationStore::recordProposalDecision(const ProposalInput& prop
 {
     checkProposal(proposal);
     DecisionResult result;
-    const auto evaluated = evaluateDecision(decision, proposal.mask, proposal.crop); // final mask, overlap record
+    const auto evaluated =
+        evaluateDecision(decision, proposal.mask, proposal.crop); // final mask, overlap record
     result.overlap = evaluated.second;
     m_db.transaction([&] {
         decision.proposalId = insertProposal(proposal);
@@ -1039,8 +1044,9 @@ std::vector<HeatmapDecision> AnnotationStore::heatmapDecisions() const
         // painted there count the same for every threshold.
         const CropBox crop{s.integer(11), s.integer(12), h.cropRows, h.cropCols};
         const CropBox finalBox{s.integer(13), s.integer(14), s.integer(15), s.integer(16)};
-        h.finalMask = placeMask(decodeStoredMask(s.blob(8), finalBox.rows, finalBox.cols, "decision", s.int64(10)),
-                                finalBox, crop);
+        h.finalMask =
+            placeMask(decodeStoredMask(s.blob(8), finalBox.rows, finalBox.cols, "decision", s.int64(10)),
+                      finalBox, crop);
         out.push_back(std::move(h));
     }
     return out;

@@ -58,7 +58,9 @@ nlohmann::json provenance(const StoredDecision& d)
         {"iou_proposal_vs_final", optionalJson(d.overlap.proposalFinalIou)},
         {"iou_final_vs_truth", optionalJson(d.overlap.finalGtIou)}};
     if (d.finalBox != d.crop) // the labeller painted outside the crop
-        entry["final_box"] = {{"row", d.finalBox.row0}, {"col", d.finalBox.col0}, {"rows", d.finalBox.rows},
+        entry["final_box"] = {{"row", d.finalBox.row0},
+                              {"col", d.finalBox.col0},
+                              {"rows", d.finalBox.rows},
                               {"cols", d.finalBox.cols}};
     return entry;
 }

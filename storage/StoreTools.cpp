@@ -374,8 +374,8 @@ private:
 
     void copyDecision(Statement& decisions, Statement& caseId, Statement& duplicate,
                       Statement& insertProposal, Statement& insertDecision, Statement& copyOverlap,
-                      Statement& copyHeatmap, Statement& copyFinalBox, std::unordered_map<int64_t, int64_t>& proposalMap,
-                      ChunkCounts& counts)
+                      Statement& copyHeatmap, Statement& copyFinalBox,
+                      std::unordered_map<int64_t, int64_t>& proposalMap, ChunkCounts& counts)
     {
         caseId.bind(1, decisions.text(2)).bind(2, decisions.text(3));
         if (!caseId.step())

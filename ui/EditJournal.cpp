@@ -73,7 +73,8 @@ std::optional<EditRecovery> EditJournal::load() const
     try {
         if (magic != kMagic || in.status() != QDataStream::Ok)
             throw std::invalid_argument("not a Weaksight edit journal, or truncated");
-        if (proposalBox && (proposalBox->empty() || !holds(storage::CropBox{row, col, rows, cols}, *proposalBox)))
+        if (proposalBox &&
+            (proposalBox->empty() || !holds(storage::CropBox{row, col, rows, cols}, *proposalBox)))
             throw std::invalid_argument("the proposal's box does not lie in the mask's");
         state.mask = decodeMask(reinterpret_cast<const uint8_t*>(blob.constData()), static_cast<size_t>(blob.size()));
         if (state.mask.rows != rows || state.mask.cols != cols)

@@ -146,7 +146,7 @@ private:
     struct Returned {
         std::string caseKey;
         int slice, crop;
-        CropBox box;               ///< the proposal's crop
+        CropBox box;                   ///< the proposal's crop
         review::PlacedMask correction; ///< the final mask on its box
     };
     struct Fingerprints {

@@ -2,6 +2,7 @@
 // annotation workflow reports. Any nonzero pixel counts as "set", so a mask that was filled with
 // 255 by some drawing code still scores correctly.
 #include "core/masks/BinaryMask.h"
+
 #include "core/common/Overlap.h"
 
 #include <algorithm>
@@ -68,8 +69,10 @@ BinaryMask placeMask(const BinaryMask& mask, const CropBox& from, const CropBox&
     if (mask.rows != from.rows || mask.cols != from.cols)
         throw std::invalid_argument("placeMask: the mask is not the size of its box");
     BinaryMask out(onto.rows, onto.cols);
-    const int r0 = std::max(from.row0, onto.row0), r1 = std::min(from.row0 + from.rows, onto.row0 + onto.rows);
-    const int c0 = std::max(from.col0, onto.col0), c1 = std::min(from.col0 + from.cols, onto.col0 + onto.cols);
+    const int r0 = std::max(from.row0, onto.row0),
+              r1 = std::min(from.row0 + from.rows, onto.row0 + onto.rows);
+    const int c0 = std::max(from.col0, onto.col0),
+              c1 = std::min(from.col0 + from.cols, onto.col0 + onto.cols);
     for (int r = r0; r < r1; ++r)
         for (int c = c0; c < c1; ++c)
             out.at(r - onto.row0, c - onto.col0) = mask.at(r - from.row0, c - from.col0);

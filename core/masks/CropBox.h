@@ -63,14 +63,16 @@ inline CropBox unionOf(const CropBox& a, const CropBox& b)
     if (b.empty())
         return a;
     const int r0 = std::min(a.row0, b.row0), c0 = std::min(a.col0, b.col0);
-    const int r1 = std::max(a.row0 + a.rows, b.row0 + b.rows), c1 = std::max(a.col0 + a.cols, b.col0 + b.cols);
+    const int r1 = std::max(a.row0 + a.rows, b.row0 + b.rows),
+              c1 = std::max(a.col0 + a.cols, b.col0 + b.cols);
     return {r0, c0, r1 - r0, c1 - c0};
 }
 
 /// Whether `inner` lies wholly inside `outer`.
 inline bool holds(const CropBox& outer, const CropBox& inner)
 {
-    return inner.row0 >= outer.row0 && inner.col0 >= outer.col0 && inner.row0 + inner.rows <= outer.row0 + outer.rows &&
+    return inner.row0 >= outer.row0 && inner.col0 >= outer.col0 &&
+           inner.row0 + inner.rows <= outer.row0 + outer.rows &&
            inner.col0 + inner.cols <= outer.col0 + outer.cols;
 }
 

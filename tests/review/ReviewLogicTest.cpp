@@ -474,7 +474,8 @@ TEST(EditSession, StrokesLandAnywhereOnTheCanvasAndTheDecisionKeepsTheirBox)
     ASSERT_TRUE(session.editor().undo());
     EXPECT_EQ(session.finalMask().box, crop);
     // A canvas that does not hold the crop is refused.
-    EXPECT_THROW(EditSession(CropBox{60, 60, 10, 10}, PlacedMask{crop, proposal}, canvas), std::invalid_argument);
+    EXPECT_THROW(EditSession(CropBox{60, 60, 10, 10}, PlacedMask{crop, proposal}, canvas),
+                 std::invalid_argument);
 }
 
 TEST(CropBox, UnionHoldsAndMasksMoveBetweenBoxes)

@@ -408,7 +408,8 @@ TEST(Export, AFinalMaskPaintedOutsideItsCropIsStoredScoredExportedAndMergedOnIts
     DecisionInput d{0, "ana", DecisionKind::Correct, corrected, truth, 900, "painted outside"};
     d.finalBox = finalBox;
     int64_t proposalId = 0;
-    const auto result = store.recordProposalDecision({caseId, 2, crop, {}, {}, 0.5, proposal}, d, &proposalId);
+    const auto result =
+        store.recordProposalDecision({caseId, 2, crop, {}, {}, 0.5, proposal}, d, &proposalId);
     // Proposal vs truth on the crop: (10, 10), (11, 11) against (11, 11) -> 1/2.
     EXPECT_DOUBLE_EQ(*result.overlap.proposalGtIou, 0.5);
     // Proposal vs final on the final box: {(10,10), (11,11)} vs {(10,10), (8,12), (15,9)} -> 1/4.
@@ -438,11 +439,13 @@ TEST(Export, AFinalMaskPaintedOutsideItsCropIsStoredScoredExportedAndMergedOnIts
     EXPECT_NE(provenance.dump().find("\"final_box\""), std::string::npos);
 
     // A box that does not hold the crop, a mask of another size and a box on a rejection: refused.
-    EXPECT_THROW(store.recordDecision({proposalId, "ana", DecisionKind::Correct, corrected, {}, 0, "", {},
-                                       CropBox{11, 9, 7, 5}}),
-                 std::invalid_argument);
-    EXPECT_THROW(store.recordDecision({proposalId, "ana", DecisionKind::Correct, proposal, {}, 0, "", {}, finalBox}),
-                 std::invalid_argument);
+    EXPECT_THROW(
+        store.recordDecision(
+            {proposalId, "ana", DecisionKind::Correct, corrected, {}, 0, "", {}, CropBox{11, 9, 7, 5}}),
+        std::invalid_argument);
+    EXPECT_THROW(
+        store.recordDecision({proposalId, "ana", DecisionKind::Correct, proposal, {}, 0, "", {}, finalBox}),
+        std::invalid_argument);
     EXPECT_THROW(store.recordDecision({proposalId, "ana", DecisionKind::Reject, {}, {}, 0, "", {}, finalBox}),
                  std::invalid_argument);
 

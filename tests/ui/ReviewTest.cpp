@@ -129,7 +129,8 @@ TEST(Review, AcceptCorrectRejectUndoRedoThenTheStoreAndTheExportAgree)
     EXPECT_EQ(cropMask(review), painted) << "undo takes the eraser stroke back";
     actionWithShortcut(window, QKeySequence::Redo)->trigger();
     const BinaryMask corrected = cropMask(review);
-    EXPECT_EQ(review.edit()->finalMask().box, box) << "nothing painted outside the crop: the decision keeps it";
+    EXPECT_EQ(review.edit()->finalMask().box, box)
+        << "nothing painted outside the crop: the decision keeps it";
     EXPECT_EQ(corrected.at(10, 18), 0);
     actionWithShortcut(window, QKeySequence(Qt::Key_Return))->trigger();
     EXPECT_FALSE(review.editing());
@@ -726,7 +727,8 @@ TEST(Review, BrushStrokesOutsideTheCropAreKeptScoredAndExported)
     actionWithShortcut(window, QKeySequence(Qt::Key_E))->trigger();
     ASSERT_TRUE(review.editing());
     const CropBox crop = *review.cropBox();
-    EXPECT_EQ(review.edit()->box(), (CropBox{0, 0, labels.rows(), labels.cols()})) << "the canvas is the slice";
+    EXPECT_EQ(review.edit()->box(), (CropBox{0, 0, labels.rows(), labels.cols()}))
+        << "the canvas is the slice";
     // From inside the crop to 12 pixels below it (the crop stays what the decision is about).
     view.setBrushRadiusMm(2 * labels.spacing[2]);
     const double col = crop.col0 + crop.cols / 2.0;
@@ -734,7 +736,8 @@ TEST(Review, BrushStrokesOutsideTheCropAreKeptScoredAndExported)
     EXPECT_EQ(*review.cropBox(), crop);
     const review::PlacedMask final = review.edit()->finalMask();
     EXPECT_EQ(final.box.row0, crop.row0);
-    EXPECT_GE(final.box.row0 + final.box.rows, crop.row0 + crop.rows + 12) << "the box reaches the stroke's end";
+    EXPECT_GE(final.box.row0 + final.box.rows, crop.row0 + crop.rows + 12)
+        << "the box reaches the stroke's end";
     const int outsideRow = crop.row0 + crop.rows + 8, outsideCol = static_cast<int>(col);
     EXPECT_EQ(final.mask.at(outsideRow - final.box.row0, outsideCol - final.box.col0), 1);
     actionWithShortcut(window, QKeySequence(Qt::Key_Return))->trigger();
