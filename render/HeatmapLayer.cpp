@@ -173,11 +173,6 @@ void HeatmapLayer::setPatches(const std::vector<review::CropHeatmap>& patches, d
     const auto at = [&](int row, int col) -> float& {
         return pixels[static_cast<size_t>(row - r0) * width + (col - c0)];
     };
-    auto points = vtkSmartPointer<vtkPoints>::New();
-    auto lines = vtkSmartPointer<vtkCellArray>::New();
-    auto colours = vtkSmartPointer<vtkUnsignedCharArray>::New();
-    colours->SetNumberOfComponents(3);
-    colours->SetName("box colours");
     m_boxList.clear();
     for (const auto& patch : patches) {
         if (patch.values.size() != static_cast<size_t>(patch.box.rows) * patch.box.cols)
@@ -191,23 +186,9 @@ void HeatmapLayer::setPatches(const std::vector<review::CropHeatmap>& patches, d
                  !patch.degenerate && c < patch.box.cols && patch.box.col0 + c < m_cols; ++c)
                 at(patch.box.row0 + r, patch.box.col0 + c) =
                     patch.values[static_cast<size_t>(r) * patch.box.cols + c];
-        // The box around the patch's pixel footprints (pixel centres sit at index * spacing).
-        const double x0 = (patch.box.col0 - 0.5) * spacing[0],
-                     x1 = (patch.box.col0 + patch.box.cols - 0.5) * spacing[0];
-        const double y0 = (patch.box.row0 - 0.5) * spacing[1],
-                     y1 = (patch.box.row0 + patch.box.rows - 0.5) * spacing[1];
-        const vtkIdType first = points->InsertNextPoint(x0, y0, 0);
-        points->InsertNextPoint(x1, y0, 0);
-        points->InsertNextPoint(x1, y1, 0);
-        points->InsertNextPoint(x0, y1, 0);
-        const vtkIdType loop[5] = {first, first + 1, first + 2, first + 3, first};
-        lines->InsertNextCell(5, loop);
         m_boxList.emplace_back(patch.box, patch.degenerate);
     }
-    m_boxes->SetPoints(points);
-    m_boxes->SetLines(lines);
-    m_boxes->GetCellData()->SetScalars(colours);
-    colourBoxes();
+    rebuildBoxes();
     m_image->Modified();
     m_patchCount = patches.size();
     if (rangeChanged)
@@ -329,23 +310,41 @@ void HeatmapLayer::setHighlightedBox(const std::optional<CropBox>& box)
     if (box == m_highlighted)
         return;
     m_highlighted = box;
-    colourBoxes();
+    rebuildBoxes();
 }
 
-void HeatmapLayer::colourBoxes()
+void HeatmapLayer::rebuildBoxes()
 {
-    auto* colours = vtkUnsignedCharArray::SafeDownCast(m_boxes->GetCellData()->GetScalars());
-    if (!colours)
-        return;
-    colours->SetNumberOfTuples(static_cast<vtkIdType>(m_boxList.size()));
-    for (size_t i = 0; i < m_boxList.size(); ++i) {
-        const auto& [box, degenerate] = m_boxList[i];
-        const auto& colour = degenerate             ? kDegenerateBoxColour
-                             : m_highlighted == box ? kHighlightedBoxColour
-                                                    : kBoxColour;
-        colours->SetTypedTuple(static_cast<vtkIdType>(i), colour.data());
+    const double* spacing = m_image->GetSpacing();
+    auto points = vtkSmartPointer<vtkPoints>::New();
+    auto lines = vtkSmartPointer<vtkCellArray>::New();
+    auto colours = vtkSmartPointer<vtkUnsignedCharArray>::New();
+    colours->SetNumberOfComponents(3);
+    colours->SetName("box colours");
+    const auto outline = [&](const CropBox& box, const std::array<unsigned char, 3>& colour) {
+        // Around the box's pixel footprints (pixel centres sit at index * spacing).
+        const double x0 = (box.col0 - 0.5) * spacing[0], x1 = (box.col0 + box.cols - 0.5) * spacing[0];
+        const double y0 = (box.row0 - 0.5) * spacing[1], y1 = (box.row0 + box.rows - 0.5) * spacing[1];
+        const vtkIdType first = points->InsertNextPoint(x0, y0, 0);
+        points->InsertNextPoint(x1, y0, 0);
+        points->InsertNextPoint(x1, y1, 0);
+        points->InsertNextPoint(x0, y1, 0);
+        const vtkIdType loop[5] = {first, first + 1, first + 2, first + 3, first};
+        lines->InsertNextCell(5, loop);
+        colours->InsertNextTypedTuple(colour.data());
+    };
+    bool highlightedDrawn = false;
+    for (const auto& [box, degenerate] : m_boxList) {
+        const bool highlighted = m_highlighted == box;
+        highlightedDrawn = highlightedDrawn || highlighted;
+        outline(box, degenerate ? kDegenerateBoxColour : highlighted ? kHighlightedBoxColour : kBoxColour);
     }
-    colours->Modified();
+    // A highlighted box of no patch (a crop being resized) is drawn too.
+    if (m_highlighted && !highlightedDrawn && !m_boxList.empty())
+        outline(*m_highlighted, kHighlightedBoxColour);
+    m_boxes->SetPoints(points);
+    m_boxes->SetLines(lines);
+    m_boxes->GetCellData()->SetScalars(colours);
     m_boxes->Modified();
 }
 

@@ -70,9 +70,10 @@ public:
     vtkImageData* heatmapImage() const;
     vtkPolyData* proposalContour();
     /// Box outlines, one line cell per patch, with RGB cell colours (yellow; red when degenerate;
-    /// cyan for the highlighted box).
+    /// cyan for the highlighted box, with a cell of its own when it is no patch's box).
     vtkPolyData* boxes() const;
-    /// The crop under review, outlined in cyan (the other boxes stay yellow); nullopt: none.
+    /// The crop under review (or a box being resized), outlined in cyan (the other boxes stay
+    /// yellow); nullopt: none.
     void setHighlightedBox(const std::optional<CropBox>& box);
 
     /// How the layer draws (not what): linked views copy the main view's style.
@@ -98,7 +99,7 @@ public:
 private:
     void rebuildLookupTable();
     void updateVisibility();
-    void colourBoxes();
+    void rebuildBoxes();
 
     int m_rows = 0, m_cols = 0;
     double m_low = 0, m_high = 1, m_threshold = 0.5, m_opacity = 0.5, m_proposalOpacity = 1.0;

@@ -85,12 +85,12 @@ struct DecisionInput {
     DecisionKind kind = DecisionKind::Skip;
     /// Accept: may be omitted (the proposal is the final mask). Correct: required.
     /// Reject/skip: must be empty. On the proposal's crop box, or on finalBox when given.
-    std::optional<BinaryMask> finalMask;
+    std::optional<BinaryMask> finalMask = std::nullopt;
     /// Ground-truth lesion mask on the final mask's box (finalBox, else the crop), when the case
     /// has labels.
-    std::optional<BinaryMask> groundTruth;
+    std::optional<BinaryMask> groundTruth = std::nullopt;
     int64_t timeSpentMs = 0;
-    std::string comment;
+    std::string comment = {};
     /// What the final mask is: labels::Tumour or labels::Cyst (the review's active label); unset:
     /// a lesion of either kind (the export writes ExportOptions::label).
     std::optional<uint8_t> label = std::nullopt;

@@ -849,57 +849,57 @@ Its lesion slices are counted at its first decision</source>
         <translation>Завантажено %1: виберіть «U-Net» у списку методів</translation>
     </message>
     <message>
-        <location filename="../ui/HeatmapToolbar.cpp" line="448"/>
+        <location filename="../ui/HeatmapToolbar.cpp" line="453"/>
         <source>Score-CAM in &amp;reduced precision</source>
         <translation>Score-CAM зі &amp;зниженою точністю</translation>
     </message>
     <message>
-        <location filename="../ui/HeatmapToolbar.cpp" line="452"/>
+        <location filename="../ui/HeatmapToolbar.cpp" line="457"/>
         <source>Score-CAM&apos;s masked forward passes in float16 on a GPU (about twice as fast); bfloat16 on a CPU, where it is slower. Maps differ slightly and are cached apart.</source>
         <translation>Прямі проходи Score-CAM з масками у float16 на GPU (приблизно вдвічі швидше); bfloat16 на CPU, де це повільніше. Карти трохи відрізняються і кешуються окремо.</translation>
     </message>
     <message>
-        <location filename="../ui/HeatmapToolbar.cpp" line="459"/>
+        <location filename="../ui/HeatmapToolbar.cpp" line="464"/>
         <source>Smooth Grad-CAM++ &amp;noise and samples…</source>
         <translation>&amp;Шум і вибірки Smooth Grad-CAM++…</translation>
     </message>
     <message>
-        <location filename="../ui/HeatmapToolbar.cpp" line="463"/>
+        <location filename="../ui/HeatmapToolbar.cpp" line="468"/>
         <source>CAM &amp;definitions</source>
         <translation>&amp;Визначення CAM</translation>
     </message>
     <message>
-        <location filename="../ui/HeatmapToolbar.cpp" line="470"/>
+        <location filename="../ui/HeatmapToolbar.cpp" line="475"/>
         <source>Weaksight (documented)</source>
         <translation>Weaksight (задокументовані)</translation>
     </message>
     <message>
-        <location filename="../ui/HeatmapToolbar.cpp" line="511"/>
+        <location filename="../ui/HeatmapToolbar.cpp" line="516"/>
         <source>Smooth Grad-CAM++</source>
         <translation>Smooth Grad-CAM++</translation>
     </message>
     <message>
-        <location filename="../ui/HeatmapToolbar.cpp" line="521"/>
+        <location filename="../ui/HeatmapToolbar.cpp" line="526"/>
         <source>Standard deviation of the noise added to the crop&apos;s [0, 1] input; 0.1–0.2 gives smoother maps than the default 0.3 on small models</source>
         <translation>Стандартне відхилення шуму, доданого до входу фрагмента в [0, 1]; 0.1–0.2 дає гладші карти, ніж типове 0.3, на малих моделях</translation>
     </message>
     <message>
-        <location filename="../ui/HeatmapToolbar.cpp" line="523"/>
+        <location filename="../ui/HeatmapToolbar.cpp" line="528"/>
         <source>Noisy copies per crop</source>
         <translation>Зашумлених копій на фрагмент</translation>
     </message>
     <message>
-        <location filename="../ui/HeatmapToolbar.cpp" line="524"/>
+        <location filename="../ui/HeatmapToolbar.cpp" line="529"/>
         <source>Noise (σ)</source>
         <translation>Шум (σ)</translation>
     </message>
     <message>
-        <location filename="../ui/HeatmapToolbar.cpp" line="558"/>
+        <location filename="../ui/HeatmapToolbar.cpp" line="563"/>
         <source>loading %1…</source>
         <translation>завантаження %1…</translation>
     </message>
     <message>
-        <location filename="../ui/HeatmapToolbar.cpp" line="571"/>
+        <location filename="../ui/HeatmapToolbar.cpp" line="576"/>
         <source> IoU %1 </source>
         <translation> IoU %1 </translation>
     </message>
@@ -968,32 +968,52 @@ Its lesion slices are counted at its first decision</source>
     </message>
     <message>
         <location filename="../ui/KeyHelpOverlay.cpp" line="29"/>
+        <source>Place that side&apos;s crop here (every slice)</source>
+        <translation>Поставити кроп цього боку тут (на всіх зрізах)</translation>
+    </message>
+    <message>
+        <location filename="../ui/KeyHelpOverlay.cpp" line="29"/>
+        <source>Ctrl+left-click</source>
+        <translation>Ctrl+клацання лівою кнопкою</translation>
+    </message>
+    <message>
+        <location filename="../ui/KeyHelpOverlay.cpp" line="30"/>
+        <source>Resize the crop under review</source>
+        <translation>Змінити розмір кропу, що переглядається</translation>
+    </message>
+    <message>
+        <location filename="../ui/KeyHelpOverlay.cpp" line="30"/>
+        <source>Ctrl+Shift+left-drag</source>
+        <translation>Ctrl+Shift+перетягування лівою кнопкою</translation>
+    </message>
+    <message>
+        <location filename="../ui/KeyHelpOverlay.cpp" line="31"/>
         <source>Brush / eraser (correcting)</source>
         <translation>Пензель / гумка (під час виправлення)</translation>
     </message>
     <message>
-        <location filename="../ui/KeyHelpOverlay.cpp" line="29"/>
+        <location filename="../ui/KeyHelpOverlay.cpp" line="31"/>
         <source>Left-drag / Shift+left-drag</source>
         <translation>Перетягування лівою кнопкою / Shift+перетягування лівою</translation>
     </message>
     <message>
-        <location filename="../ui/KeyHelpOverlay.cpp" line="30"/>
+        <location filename="../ui/KeyHelpOverlay.cpp" line="32"/>
         <source>Brush size (correcting)</source>
         <translation>Розмір пензля (під час виправлення)</translation>
     </message>
     <message>
-        <location filename="../ui/KeyHelpOverlay.cpp" line="30"/>
+        <location filename="../ui/KeyHelpOverlay.cpp" line="32"/>
         <source>Shift+wheel</source>
         <translation>Shift+коліщатко</translation>
     </message>
     <message>
-        <location filename="../ui/KeyHelpOverlay.cpp" line="31"/>
+        <location filename="../ui/KeyHelpOverlay.cpp" line="33"/>
         <source>Polygon corner (polygon tool)</source>
         <translation>Вершина багатокутника (інструмент багатокутника)</translation>
     </message>
     <message>
         <location filename="../ui/KeyHelpOverlay.cpp" line="27"/>
-        <location filename="../ui/KeyHelpOverlay.cpp" line="31"/>
+        <location filename="../ui/KeyHelpOverlay.cpp" line="33"/>
         <source>Left-click</source>
         <translation>Клацання лівою кнопкою</translation>
     </message>
@@ -1008,47 +1028,47 @@ Its lesion slices are counted at its first decision</source>
         <translation>Перемістити перехрестя (усі проєкції до цієї точки)</translation>
     </message>
     <message>
-        <location filename="../ui/KeyHelpOverlay.cpp" line="32"/>
+        <location filename="../ui/KeyHelpOverlay.cpp" line="34"/>
         <source>Discard a correction with edits</source>
         <translation>Скасувати виправлення зі змінами</translation>
     </message>
     <message>
-        <location filename="../ui/KeyHelpOverlay.cpp" line="32"/>
+        <location filename="../ui/KeyHelpOverlay.cpp" line="34"/>
         <source>Esc twice</source>
         <translation>Esc двічі</translation>
     </message>
     <message>
-        <location filename="../ui/KeyHelpOverlay.cpp" line="33"/>
+        <location filename="../ui/KeyHelpOverlay.cpp" line="35"/>
         <source>Rotate / zoom the 3D view</source>
         <translation>Обертати / масштабувати 3D-вигляд</translation>
     </message>
     <message>
-        <location filename="../ui/KeyHelpOverlay.cpp" line="33"/>
+        <location filename="../ui/KeyHelpOverlay.cpp" line="35"/>
         <source>Left-drag / wheel</source>
         <translation>Перетягування лівою кнопкою / коліщатко</translation>
     </message>
     <message>
-        <location filename="../ui/KeyHelpOverlay.cpp" line="34"/>
+        <location filename="../ui/KeyHelpOverlay.cpp" line="36"/>
         <source>Open a dataset or case folder</source>
         <translation>Відкрити набір даних або теку випадку</translation>
     </message>
     <message>
-        <location filename="../ui/KeyHelpOverlay.cpp" line="36"/>
+        <location filename="../ui/KeyHelpOverlay.cpp" line="38"/>
         <source>Settings</source>
         <translation>Налаштування</translation>
     </message>
     <message>
-        <location filename="../ui/KeyHelpOverlay.cpp" line="38"/>
+        <location filename="../ui/KeyHelpOverlay.cpp" line="40"/>
         <source>Quit</source>
         <translation>Вийти</translation>
     </message>
     <message>
-        <location filename="../ui/KeyHelpOverlay.cpp" line="40"/>
+        <location filename="../ui/KeyHelpOverlay.cpp" line="42"/>
         <source>This help</source>
         <translation>Ця довідка</translation>
     </message>
     <message>
-        <location filename="../ui/KeyHelpOverlay.cpp" line="84"/>
+        <location filename="../ui/KeyHelpOverlay.cpp" line="86"/>
         <source>Keyboard shortcuts (any key closes; File › Settings re-binds them)</source>
         <translation>Клавіатурні скорочення (будь-яка клавіша закриває; змінити їх можна в меню Файл › Налаштування)</translation>
     </message>
@@ -1056,22 +1076,22 @@ Its lesion slices are counted at its first decision</source>
 <context>
     <name>weaksight::ui::LinkedViews</name>
     <message>
-        <location filename="../ui/LinkedViews.cpp" line="49"/>
+        <location filename="../ui/LinkedViews.cpp" line="50"/>
         <source>3D</source>
         <translation>3D</translation>
     </message>
     <message>
-        <location filename="../ui/LinkedViews.cpp" line="242"/>
+        <location filename="../ui/LinkedViews.cpp" line="254"/>
         <source>Axial — slice %1 (%2 mm)</source>
         <translation>Аксіальна — зріз %1 (%2 мм)</translation>
     </message>
     <message>
-        <location filename="../ui/LinkedViews.cpp" line="244"/>
+        <location filename="../ui/LinkedViews.cpp" line="256"/>
         <source>Coronal — row %1 (%2 mm)</source>
         <translation>Корональна — рядок %1 (%2 мм)</translation>
     </message>
     <message>
-        <location filename="../ui/LinkedViews.cpp" line="246"/>
+        <location filename="../ui/LinkedViews.cpp" line="258"/>
         <source>Sagittal — column %1 (%2 mm)</source>
         <translation>Сагітальна — стовпець %1 (%2 мм)</translation>
     </message>
@@ -1209,12 +1229,12 @@ Its lesion slices are counted at its first decision</source>
         <translation>&amp;Чотири проєкції (аксіальна, сагітальна, корональна, 3D)</translation>
     </message>
     <message>
-        <location filename="../ui/MainWindow.cpp" line="259"/>
+        <location filename="../ui/MainWindow.cpp" line="262"/>
         <source>Cross&amp;hair</source>
         <translation>Пере&amp;хрестя</translation>
     </message>
     <message>
-        <location filename="../ui/MainWindow.cpp" line="343"/>
+        <location filename="../ui/MainWindow.cpp" line="347"/>
         <source>Scale: %1</source>
         <translation>Масштаб: %1</translation>
     </message>
@@ -1249,12 +1269,12 @@ Its lesion slices are counted at its first decision</source>
         <translation>Відкрийте набір даних KiTS, теку випадку або об’єм (меню «Файл»).</translation>
     </message>
     <message>
-        <location filename="../ui/MainWindow.cpp" line="302"/>
+        <location filename="../ui/MainWindow.cpp" line="305"/>
         <source>Model loaded: %1</source>
         <translation>Модель завантажено: %1</translation>
     </message>
     <message>
-        <location filename="../ui/MainWindow.cpp" line="307"/>
+        <location filename="../ui/MainWindow.cpp" line="310"/>
         <source>Cannot load the model</source>
         <translation>Не вдалося завантажити модель</translation>
     </message>
@@ -1269,22 +1289,22 @@ Its lesion slices are counted at its first decision</source>
         <translation>&amp;Клавіатурні скорочення</translation>
     </message>
     <message>
-        <location filename="../ui/MainWindow.cpp" line="418"/>
+        <location filename="../ui/MainWindow.cpp" line="422"/>
         <source>No decisions to export yet: this dataset has no annotation store.</source>
         <translation>Поки що немає рішень для експорту: цей набір даних не має сховища анотацій.</translation>
     </message>
     <message>
-        <location filename="../ui/MainWindow.cpp" line="466"/>
+        <location filename="../ui/MainWindow.cpp" line="470"/>
         <source>No further slice with lesion in this direction.</source>
         <translation>У цьому напрямку більше немає зрізів з ураженням.</translation>
     </message>
     <message>
-        <location filename="../ui/MainWindow.cpp" line="469"/>
+        <location filename="../ui/MainWindow.cpp" line="473"/>
         <source>No labels: load a model to find lesion slices by its lesion probability.</source>
         <translation>Немає міток: завантажте модель, щоб шукати зрізи з ураженням за передбаченою нею ймовірністю ураження.</translation>
     </message>
     <message>
-        <location filename="../ui/MainWindow.cpp" line="482"/>
+        <location filename="../ui/MainWindow.cpp" line="486"/>
         <source>Finish (Enter) or cancel (Esc) the correction first.</source>
         <translation>Спершу завершіть (Enter) або скасуйте (Esc) виправлення.</translation>
     </message>
@@ -1309,32 +1329,32 @@ Its lesion slices are counted at its first decision</source>
         <translation>Завантаження %1…</translation>
     </message>
     <message>
-        <location filename="../ui/MainWindow.cpp" line="587"/>
+        <location filename="../ui/MainWindow.cpp" line="591"/>
         <source>%1: %2</source>
         <translation>%1: %2</translation>
     </message>
     <message>
-        <location filename="../ui/MainWindow.cpp" line="600"/>
+        <location filename="../ui/MainWindow.cpp" line="604"/>
         <source> — the labels&apos; meanings are unknown: load a label table (File menu) to use them as kidney, tumour or cyst</source>
         <translation> — значення міток невідомі: завантажте таблицю міток (меню «Файл»), щоб використати їх як нирку, пухлину чи кісту</translation>
     </message>
     <message>
-        <location filename="../ui/MainWindow.cpp" line="603"/>
+        <location filename="../ui/MainWindow.cpp" line="607"/>
         <source> — KiTS labels</source>
         <translation> — мітки KiTS</translation>
     </message>
     <message>
-        <location filename="../ui/MainWindow.cpp" line="604"/>
+        <location filename="../ui/MainWindow.cpp" line="608"/>
         <source> — labels read with %1</source>
         <translation> — мітки прочитано за %1</translation>
     </message>
     <message>
-        <location filename="../ui/MainWindow.cpp" line="629"/>
+        <location filename="../ui/MainWindow.cpp" line="633"/>
         <source>Demo preparation cancelled; what was finished is kept.</source>
         <translation>Підготовку демонстрації скасовано; завершені кроки збережено.</translation>
     </message>
     <message>
-        <location filename="../ui/MainWindow.cpp" line="632"/>
+        <location filename="../ui/MainWindow.cpp" line="636"/>
         <source>Cannot prepare the demo</source>
         <translation>Не вдалося підготувати демонстрацію</translation>
     </message>
@@ -1342,284 +1362,294 @@ Its lesion slices are counted at its first decision</source>
 <context>
     <name>weaksight::ui::ReviewActions</name>
     <message>
-        <location filename="../ui/ReviewActions.cpp" line="38"/>
+        <location filename="../ui/ReviewActions.cpp" line="39"/>
         <source>&amp;Review</source>
         <translation>&amp;Перевірка</translation>
     </message>
     <message>
-        <location filename="../ui/ReviewActions.cpp" line="70"/>
+        <location filename="../ui/ReviewActions.cpp" line="88"/>
         <source>&amp;Accept proposal</source>
         <translation>&amp;Прийняти пропозицію</translation>
     </message>
     <message>
-        <location filename="../ui/ReviewActions.cpp" line="72"/>
+        <location filename="../ui/ReviewActions.cpp" line="90"/>
         <source>&amp;Label: tumour or cyst</source>
         <translation>&amp;Мітка: пухлина чи кіста</translation>
     </message>
     <message>
-        <location filename="../ui/ReviewActions.cpp" line="75"/>
+        <location filename="../ui/ReviewActions.cpp" line="93"/>
         <source>Accepted and corrected masks are now cysts.</source>
         <translation>Прийняті й виправлені маски тепер — кісти.</translation>
     </message>
     <message>
-        <location filename="../ui/ReviewActions.cpp" line="76"/>
+        <location filename="../ui/ReviewActions.cpp" line="94"/>
         <source>Accepted and corrected masks are now tumours.</source>
         <translation>Прийняті й виправлені маски тепер — пухлини.</translation>
     </message>
     <message>
-        <location filename="../ui/ReviewActions.cpp" line="79"/>
+        <location filename="../ui/ReviewActions.cpp" line="97"/>
         <source>Re&amp;ject proposal</source>
         <translation>&amp;Відхилити пропозицію</translation>
     </message>
     <message>
-        <location filename="../ui/ReviewActions.cpp" line="81"/>
+        <location filename="../ui/ReviewActions.cpp" line="99"/>
         <source>&amp;Skip</source>
         <translation>Пропус&amp;тити</translation>
     </message>
     <message>
-        <location filename="../ui/ReviewActions.cpp" line="83"/>
+        <location filename="../ui/ReviewActions.cpp" line="101"/>
         <source>&amp;Correct (edit the proposal)</source>
         <translation>В&amp;иправити (редагувати пропозицію)</translation>
     </message>
     <message>
-        <location filename="../ui/ReviewActions.cpp" line="85"/>
+        <location filename="../ui/ReviewActions.cpp" line="103"/>
         <source>&amp;Finish correction</source>
         <translation>&amp;Завершити виправлення</translation>
     </message>
     <message>
-        <location filename="../ui/ReviewActions.cpp" line="90"/>
+        <location filename="../ui/ReviewActions.cpp" line="108"/>
         <source>Cancel correction</source>
         <translation>Скасувати виправлення</translation>
     </message>
     <message>
-        <location filename="../ui/ReviewActions.cpp" line="93"/>
+        <location filename="../ui/ReviewActions.cpp" line="111"/>
         <source>&amp;Undo</source>
         <translation>&amp;Скасувати</translation>
     </message>
     <message>
-        <location filename="../ui/ReviewActions.cpp" line="98"/>
+        <location filename="../ui/ReviewActions.cpp" line="116"/>
         <source>Decision undone.</source>
         <translation>Рішення скасовано.</translation>
     </message>
     <message>
-        <location filename="../ui/ReviewActions.cpp" line="100"/>
+        <location filename="../ui/ReviewActions.cpp" line="118"/>
         <source>&amp;Redo</source>
         <translation>Повто&amp;рити</translation>
     </message>
     <message>
-        <location filename="../ui/ReviewActions.cpp" line="118"/>
+        <location filename="../ui/ReviewActions.cpp" line="136"/>
         <source>Fill &amp;holes</source>
         <translation>Заповнити &amp;отвори</translation>
     </message>
     <message>
-        <location filename="../ui/ReviewActions.cpp" line="120"/>
+        <location filename="../ui/ReviewActions.cpp" line="138"/>
         <source>&amp;Keep the largest component</source>
         <translation>Залишити найбільший &amp;компонент</translation>
     </message>
     <message>
-        <location filename="../ui/ReviewActions.cpp" line="122"/>
+        <location filename="../ui/ReviewActions.cpp" line="140"/>
         <source>Remove small &amp;islands</source>
         <translation>Видалити дрібні остр&amp;івці</translation>
     </message>
     <message>
-        <location filename="../ui/ReviewActions.cpp" line="124"/>
+        <location filename="../ui/ReviewActions.cpp" line="142"/>
         <source>Apply the &amp;proposal</source>
         <translation>З&amp;астосувати пропозицію</translation>
     </message>
     <message>
-        <location filename="../ui/ReviewActions.cpp" line="130"/>
+        <location filename="../ui/ReviewActions.cpp" line="148"/>
         <source>Keep an &amp;HU range within the mask…</source>
         <translation>Залишити в масці діапазон &amp;HU…</translation>
     </message>
     <message>
-        <location filename="../ui/ReviewActions.cpp" line="132"/>
+        <location filename="../ui/ReviewActions.cpp" line="150"/>
         <source>Larger brush</source>
         <translation>Більший пензель</translation>
     </message>
     <message>
-        <location filename="../ui/ReviewActions.cpp" line="134"/>
+        <location filename="../ui/ReviewActions.cpp" line="152"/>
         <source>Smaller brush</source>
         <translation>Менший пензель</translation>
     </message>
     <message>
-        <location filename="../ui/ReviewActions.cpp" line="140"/>
+        <location filename="../ui/ReviewActions.cpp" line="158"/>
         <source>Polygon: &amp;add (G to start, G to close)</source>
         <translation>Полігон: &amp;додати (G — почати, G — замкнути)</translation>
     </message>
     <message>
-        <location filename="../ui/ReviewActions.cpp" line="142"/>
+        <location filename="../ui/ReviewActions.cpp" line="160"/>
         <source>Polygon: s&amp;ubtract (Shift+G)</source>
         <translation>Полігон: відн&amp;яти (Shift+G)</translation>
     </message>
     <message>
-        <location filename="../ui/ReviewActions.cpp" line="157"/>
+        <location filename="../ui/ReviewActions.cpp" line="175"/>
         <source>Polygon (subtract): click the corners, Shift+G closes it, Esc cancels.</source>
         <translation>Полігон (віднімання): клацайте вершини, Shift+G замикає його, Esc скасовує.</translation>
     </message>
     <message>
-        <location filename="../ui/ReviewActions.cpp" line="158"/>
+        <location filename="../ui/ReviewActions.cpp" line="176"/>
         <source>Polygon (add): click the corners, G closes it, Esc cancels.</source>
         <translation>Полігон (додавання): клацайте вершини, G замикає його, Esc скасовує.</translation>
     </message>
     <message>
-        <location filename="../ui/ReviewActions.cpp" line="174"/>
+        <location filename="../ui/ReviewActions.cpp" line="192"/>
         <source>HU range</source>
         <translation>Діапазон HU</translation>
     </message>
     <message>
-        <location filename="../ui/ReviewActions.cpp" line="174"/>
+        <location filename="../ui/ReviewActions.cpp" line="192"/>
         <source>Keep mask pixels from … to … HU:</source>
         <translation>Залишити пікселі маски від … до … HU:</translation>
     </message>
     <message>
-        <location filename="../ui/ReviewActions.cpp" line="184"/>
+        <location filename="../ui/ReviewActions.cpp" line="202"/>
         <source>Kept the mask&apos;s pixels from %1 to %2 HU.</source>
         <translation>У масці залишено пікселі від %1 до %2 HU.</translation>
     </message>
     <message>
-        <location filename="../ui/ReviewActions.cpp" line="189"/>
+        <location filename="../ui/ReviewActions.cpp" line="207"/>
         <source>&amp;Next undecided</source>
         <translation>&amp;Наступна пропозиція без рішення</translation>
     </message>
     <message>
-        <location filename="../ui/ReviewActions.cpp" line="191"/>
+        <location filename="../ui/ReviewActions.cpp" line="209"/>
         <source>Previous undecided</source>
         <translation>Попередня пропозиція без рішення</translation>
     </message>
     <message>
-        <location filename="../ui/ReviewActions.cpp" line="193"/>
+        <location filename="../ui/ReviewActions.cpp" line="211"/>
         <source>Review whole slices (not kidney crops)</source>
         <translation>Перевіряти цілі зрізи (а не фрагменти нирок)</translation>
     </message>
     <message>
-        <location filename="../ui/ReviewActions.cpp" line="199"/>
+        <location filename="../ui/ReviewActions.cpp" line="217"/>
         <source>Automatic crops again (forget the placed ones)</source>
         <translation>Знову автоматичні фрагменти (забути розміщені)</translation>
     </message>
     <message>
-        <location filename="../ui/ReviewActions.cpp" line="203"/>
+        <location filename="../ui/ReviewActions.cpp" line="221"/>
         <source>The crops follow the kidney labels (or the slice&apos;s halves) again.</source>
         <translation>Фрагменти знову йдуть за мітками нирок (або половинами зрізу).</translation>
     </message>
     <message>
-        <location filename="../ui/ReviewActions.cpp" line="205"/>
+        <location filename="../ui/ReviewActions.cpp" line="223"/>
         <source>Advance after a decision</source>
         <translation>Переходити далі після рішення</translation>
     </message>
     <message>
-        <location filename="../ui/ReviewActions.cpp" line="210"/>
+        <location filename="../ui/ReviewActions.cpp" line="228"/>
         <source>Set the annotator&apos;s name…</source>
         <translation>Вказати ім’я анотатора…</translation>
     </message>
     <message>
-        <location filename="../ui/ReviewActions.cpp" line="241"/>
+        <location filename="../ui/ReviewActions.cpp" line="259"/>
         <source>The %1 kidney&apos;s crop is placed here on every slice of the case (Review › Automatic crops again undoes it).</source>
         <translation>Фрагмент %1 нирки розміщено тут на кожному зрізі випадку (Перегляд › Знову автоматичні фрагменти скасовує це).</translation>
     </message>
     <message>
-        <location filename="../ui/ReviewActions.cpp" line="243"/>
+        <location filename="../ui/ReviewActions.cpp" line="261"/>
         <source>right</source>
         <translation>правої</translation>
     </message>
     <message>
-        <location filename="../ui/ReviewActions.cpp" line="243"/>
+        <location filename="../ui/ReviewActions.cpp" line="261"/>
         <source>left</source>
         <translation>лівої</translation>
     </message>
     <message>
-        <location filename="../ui/ReviewActions.cpp" line="269"/>
+        <location filename="../ui/ReviewActions.cpp" line="270"/>
+        <source>Crop %1 px (%2 × %3 slice pixels): release to use it</source>
+        <translation>Кроп %1 пікс. (%2 × %3 пікселів зрізу): відпустіть, щоб застосувати</translation>
+    </message>
+    <message>
+        <location filename="../ui/ReviewActions.cpp" line="279"/>
+        <source>Crop size %1 px on every slice (the crop-size box in the toolbar)</source>
+        <translation>Розмір кропу %1 пікс. на всіх зрізах (поле розміру кропу на панелі)</translation>
+    </message>
+    <message>
+        <location filename="../ui/ReviewActions.cpp" line="308"/>
         <source>Slice %1, crop %2: %3 (saved)</source>
         <translation>Зріз %1, фрагмент %2: %3 (збережено)</translation>
     </message>
     <message>
-        <location filename="../ui/ReviewActions.cpp" line="310"/>
+        <location filename="../ui/ReviewActions.cpp" line="349"/>
         <source>Set the annotator&apos;s name first (Review menu).</source>
         <translation>Спершу вкажіть ім’я анотатора (меню «Перевірка»).</translation>
     </message>
     <message>
-        <location filename="../ui/ReviewActions.cpp" line="315"/>
+        <location filename="../ui/ReviewActions.cpp" line="354"/>
         <source>Annotator</source>
         <translation>Анотатор</translation>
     </message>
     <message>
-        <location filename="../ui/ReviewActions.cpp" line="315"/>
+        <location filename="../ui/ReviewActions.cpp" line="354"/>
         <source>Your name (stored with every decision):</source>
         <translation>Ваше ім’я (зберігається з кожним рішенням):</translation>
     </message>
     <message>
-        <location filename="../ui/ReviewActions.cpp" line="353"/>
+        <location filename="../ui/ReviewActions.cpp" line="392"/>
         <source>Every kidney crop of this case has a decision.</source>
         <translation>Для кожного фрагмента нирки цього випадку вже є рішення.</translation>
     </message>
     <message>
-        <location filename="../ui/ReviewActions.cpp" line="369"/>
+        <location filename="../ui/ReviewActions.cpp" line="408"/>
         <source>Review: crop %1 of %2%3 — label: %4%5%6</source>
         <translation>Перегляд: фрагмент %1 з %2%3 — мітка: %4%5%6</translation>
     </message>
     <message>
-        <location filename="../ui/ReviewActions.cpp" line="372"/>
+        <location filename="../ui/ReviewActions.cpp" line="411"/>
         <source> (right kidney)</source>
         <translation> (права нирка)</translation>
     </message>
     <message>
-        <location filename="../ui/ReviewActions.cpp" line="373"/>
+        <location filename="../ui/ReviewActions.cpp" line="412"/>
         <source> (left kidney)</source>
         <translation> (ліва нирка)</translation>
     </message>
     <message>
-        <location filename="../ui/ReviewActions.cpp" line="375"/>
+        <location filename="../ui/ReviewActions.cpp" line="414"/>
         <source>cyst</source>
         <translation>кіста</translation>
     </message>
     <message>
-        <location filename="../ui/ReviewActions.cpp" line="375"/>
+        <location filename="../ui/ReviewActions.cpp" line="414"/>
         <source>tumour</source>
         <translation>пухлина</translation>
     </message>
     <message>
-        <location filename="../ui/ReviewActions.cpp" line="376"/>
+        <location filename="../ui/ReviewActions.cpp" line="415"/>
         <source> — %1</source>
         <translation> — %1</translation>
     </message>
     <message>
-        <location filename="../ui/ReviewActions.cpp" line="377"/>
+        <location filename="../ui/ReviewActions.cpp" line="416"/>
         <source> — editing</source>
         <translation> — редагування</translation>
     </message>
     <message>
-        <location filename="../ui/ReviewActions.cpp" line="423"/>
+        <location filename="../ui/ReviewActions.cpp" line="462"/>
         <source>Unfinished correction</source>
         <translation>Незавершене виправлення</translation>
     </message>
     <message>
-        <location filename="../ui/ReviewActions.cpp" line="424"/>
+        <location filename="../ui/ReviewActions.cpp" line="463"/>
         <source>Weaksight stopped while a correction was being edited (case %1, slice %2, by %3, %4).
 Restore it?</source>
         <translation>Weaksight припинив роботу під час редагування виправлення (випадок %1, зріз %2, анотатор %3, %4).
 Відновити його?</translation>
     </message>
     <message>
-        <location filename="../ui/ReviewActions.cpp" line="465"/>
+        <location filename="../ui/ReviewActions.cpp" line="504"/>
         <source>The unfinished correction is back: finish it with Enter.</source>
         <translation>Незавершене виправлення відновлено: завершіть його клавішею Enter.</translation>
     </message>
     <message>
-        <location filename="../ui/ReviewActions.cpp" line="481"/>
+        <location filename="../ui/ReviewActions.cpp" line="520"/>
         <source>The correction has unsaved edits: press Esc again to discard them, Enter to record them.</source>
         <translation>Виправлення має незбережені зміни: натисніть Esc ще раз, щоб їх скасувати, або Enter, щоб записати.</translation>
     </message>
     <message>
-        <location filename="../ui/ReviewActions.cpp" line="487"/>
+        <location filename="../ui/ReviewActions.cpp" line="526"/>
         <source>Correction discarded.</source>
         <translation>Виправлення скасовано.</translation>
     </message>
     <message>
-        <location filename="../ui/ReviewActions.cpp" line="495"/>
+        <location filename="../ui/ReviewActions.cpp" line="534"/>
         <source>Unsaved correction</source>
         <translation>Незбережене виправлення</translation>
     </message>
     <message>
-        <location filename="../ui/ReviewActions.cpp" line="496"/>
+        <location filename="../ui/ReviewActions.cpp" line="535"/>
         <source>The correction in progress is not recorded yet. Record it before closing?</source>
         <translation>Поточне виправлення ще не записано. Записати його перед закриттям?</translation>
     </message>
@@ -1627,27 +1657,27 @@ Restore it?</source>
 <context>
     <name>weaksight::ui::ReviewController</name>
     <message>
-        <location filename="../ui/ReviewController.cpp" line="280"/>
+        <location filename="../ui/ReviewController.cpp" line="286"/>
         <source>The crop&apos;s place was not saved: %1</source>
         <translation>Місце фрагмента не збережено: %1</translation>
     </message>
     <message>
-        <location filename="../ui/ReviewController.cpp" line="395"/>
+        <location filename="../ui/ReviewController.cpp" line="401"/>
         <source>No proposal on this slice to decide on.</source>
         <translation>На цьому зрізі немає пропозиції для ухвалення рішення.</translation>
     </message>
     <message>
-        <location filename="../ui/ReviewController.cpp" line="400"/>
+        <location filename="../ui/ReviewController.cpp" line="406"/>
         <source>Set the annotator&apos;s name first.</source>
         <translation>Спершу вкажіть ім’я анотатора.</translation>
     </message>
     <message>
-        <location filename="../ui/ReviewController.cpp" line="459"/>
+        <location filename="../ui/ReviewController.cpp" line="471"/>
         <source>The decision was not saved: %1</source>
         <translation>Рішення не збережено: %1</translation>
     </message>
     <message>
-        <location filename="../ui/ReviewController.cpp" line="596"/>
+        <location filename="../ui/ReviewController.cpp" line="611"/>
         <source>The undo was not saved: %1</source>
         <translation>Скасування не збережено: %1</translation>
     </message>
@@ -1778,32 +1808,32 @@ Restore it?</source>
         <translation>мітка %1</translation>
     </message>
     <message>
-        <location filename="../ui/SliceToolbar.cpp" line="116"/>
+        <location filename="../ui/SliceToolbar.cpp" line="117"/>
         <source>slice %1, row %2, column %3</source>
         <translation>зріз %1, рядок %2, стовпець %3</translation>
     </message>
     <message>
-        <location filename="../ui/SliceToolbar.cpp" line="117"/>
+        <location filename="../ui/SliceToolbar.cpp" line="118"/>
         <source>row %1, column %2</source>
         <translation>рядок %1, стовпець %2</translation>
     </message>
     <message>
-        <location filename="../ui/SliceToolbar.cpp" line="119"/>
+        <location filename="../ui/SliceToolbar.cpp" line="120"/>
         <source>  |  %1 HU</source>
         <translation>  |  %1 HU</translation>
     </message>
     <message>
-        <location filename="../ui/SliceToolbar.cpp" line="124"/>
+        <location filename="../ui/SliceToolbar.cpp" line="125"/>
         <source>  |  heatmap %1</source>
         <translation>  |  теплова карта %1</translation>
     </message>
     <message>
-        <location filename="../ui/SliceToolbar.cpp" line="143"/>
+        <location filename="../ui/SliceToolbar.cpp" line="144"/>
         <source>slice %1 of 0–%2  (z = %3 mm)</source>
         <translation>зріз %1 з 0–%2  (z = %3 мм)</translation>
     </message>
     <message>
-        <location filename="../ui/SliceToolbar.cpp" line="148"/>
+        <location filename="../ui/SliceToolbar.cpp" line="149"/>
         <source>  p(lesion) %1</source>
         <translation>  p(lesion) %1</translation>
     </message>

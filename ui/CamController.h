@@ -138,6 +138,8 @@ public:
     /// field of view (crops are then resampled to its spacing and the heatmaps mapped back, so
     /// patches, proposals and decisions stay on the slice grid).
     std::pair<int, int> cropExtent() const;
+    /// How crops are cut for the model: its crop size, resampled to its pixel spacing where needed.
+    CropSampling sampling() const;
 
     /// Shows a slice: heatmapsReady at once when cached, else after a background job (which
     /// replaces a job for another slice still running).
@@ -262,8 +264,6 @@ private:
     compute::CamOptions camOptions() const;
     std::string cacheKey(int slice) const;
     std::string volumeKey() const;
-    /// How crops are cut for the model: its crop size, resampled to its pixel spacing where needed.
-    CropSampling sampling() const;
     /// The crop size and its extent on the slice, for the keys of computed maps.
     std::string cropKey() const;
     std::string scanKey() const;

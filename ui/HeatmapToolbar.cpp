@@ -443,6 +443,11 @@ void HeatmapToolbar::onModelLoaded(const QString& summary)
     m_cropSize->setValue(m_cams.cropSize());
 }
 
+void HeatmapToolbar::setCropSize(int pixels)
+{
+    m_cropSize->setValue(pixels); // its valueChanged applies the settings
+}
+
 void HeatmapToolbar::addViewMenuItems(QMenu* viewMenu)
 {
     auto* reducedPrecision = viewMenu->addAction(tr("Score-CAM in &reduced precision"));

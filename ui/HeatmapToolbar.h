@@ -41,6 +41,9 @@ public:
     /// Whose CAM definitions the maps follow; methods the flavour's library lacks cannot be chosen.
     void applyCamFlavour(compute::CamFlavour flavour);
     void setScoreReducedPrecision(bool reduced);
+    /// The crop size (model input pixels) from elsewhere (a crop resized with the mouse): the maps
+    /// are computed again.
+    void setCropSize(int pixels);
     /// A method's threshold from elsewhere (the dashboard's learned threshold).
     void useThreshold(const std::string& method, double threshold);
     /// "loading FILE…" until the controller reports the model.

@@ -326,6 +326,7 @@ void MainWindow::buildReview()
 {
     m_review = new ReviewController(*m_cams, *m_workspace, this);
     m_reviewActions = new ReviewActions(*this, *m_review, *m_view, m_keys, *m_workspace);
+    connect(m_reviewActions, &ReviewActions::cropSizeChosen, m_heatmaps, &HeatmapToolbar::setCropSize);
     // Every committed write (a decision, an undo) reaches the views of the store.
     connect(&m_workspace->store(), &StoreOwner::written, this, &MainWindow::refreshStoreViews);
 }

@@ -3,6 +3,7 @@
 #include "core/dataset/KidneyCrops.h"
 #include "core/masks/MaskEditing.h"
 #include "render/MaskLayer.h"
+#include "ui/CamController.h"
 #include "ui/Dialogs.h"
 #include "ui/KeyBindings.h"
 #include "ui/ReviewController.h"
@@ -54,6 +55,24 @@ QAction* ReviewActions::add(QMenu* menu, const QString& id, const QString& text,
     action->setShortcutContext(Qt::WindowShortcut);
     m_keys.add(id, action);
     return action;
+}
+
+std::optional<std::pair<CropBox, int>> ReviewActions::resizedCrop(double row, double col) const
+{
+    const auto box = m_review.cropBox();
+    if (!box || m_review.wholeSlice() || m_review.editing())
+        return std::nullopt;
+    // Half the box on each axis reaches the cursor from the crop's centre.
+    const double centreRow = box->row0 + (box->rows - 1) / 2.0, centreCol = box->col0 + (box->cols - 1) / 2.0;
+    const int rows = static_cast<int>(std::lround(2 * std::abs(row - centreRow))) + 1;
+    const int cols = static_cast<int>(std::lround(2 * std::abs(col - centreCol))) + 1;
+    CropSampling sampling = m_review.cams().sampling();
+    sampling.cropSize = cropSizeCovering(sampling, rows, cols);
+    const auto [extentRows, extentCols] = sampling.extent();
+    const CropBox snapped{static_cast<int>(std::lround(centreRow - (extentRows - 1) / 2.0)),
+                          static_cast<int>(std::lround(centreCol - (extentCols - 1) / 2.0)), extentRows,
+                          extentCols};
+    return std::make_pair(snapped, sampling.cropSize);
 }
 
 void ReviewActions::showMessage(const QString& text, int ms)
@@ -242,6 +261,28 @@ void ReviewActions::connectView()
                        "crops again undoes it).")
                         .arg(placement.side == "right" ? tr("right") : tr("left")),
                     6000);
+    });
+    // Ctrl+Shift+drag: the crop under review grows or shrinks about its centre, snapping to a
+    // field of view the model reads at its own pixel spacing; released, the crop size changes.
+    connect(&m_view, &SliceView::cropResizing, this, [this](double row, double col) {
+        if (const auto resized = resizedCrop(row, col)) {
+            m_view.heatmapLayer().setHighlightedBox(resized->first);
+            m_view.requestRender();
+            showMessage(tr("Crop %1 px (%2 × %3 slice pixels): release to use it")
+                            .arg(resized->second)
+                            .arg(resized->first.rows)
+                            .arg(resized->first.cols),
+                        3000);
+        }
+    });
+    connect(&m_view, &SliceView::cropResized, this, [this](double row, double col) {
+        if (const auto resized = resizedCrop(row, col)) {
+            showMessage(
+                tr("Crop size %1 px on every slice (the crop-size box in the toolbar)").arg(resized->second),
+                5000);
+            Q_EMIT cropSizeChosen(resized->second);
+        }
+        followTarget();
     });
     connect(&m_view, &SliceView::polygonPoint, this, [this](double row, double col) {
         if (!m_review.editing())

@@ -5,6 +5,7 @@
 // order (Space). It binds the view's mouse input and the keys to the ReviewController and its
 // EditSession, shows their state in the view and the status bar, and decides nothing itself.
 
+#include "core/masks/CropBox.h"
 #include "ui/EditJournal.h"
 
 #include <QElapsedTimer>
@@ -55,6 +56,10 @@ public:
     /// On closing the window with a correction in progress: record it, discard it, or stay (false).
     bool confirmClose();
 
+Q_SIGNALS:
+    /// Ctrl+Shift+drag resized the crop under review: the crop size (model input pixels) to use.
+    void cropSizeChosen(int pixels);
+
 private:
     QAction* add(QMenu* menu, const QString& id, const QString& text, const QKeySequence& key,
                  std::function<void()> run);
@@ -75,6 +80,9 @@ private:
     /// The crop under review outlined in cyan, and centred in a zoomed view when it changes.
     void followTarget();
     void showMessage(const QString& text, int ms);
+    /// The crop under review resized to reach slice pixel (row, col) from its centre: the box it
+    /// snaps to and the crop size that gives it.
+    std::optional<std::pair<CropBox, int>> resizedCrop(double row, double col) const;
 
     QMainWindow& m_window;
     ReviewController& m_review;

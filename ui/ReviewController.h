@@ -40,6 +40,7 @@ class ReviewController : public QObject {
 public:
     /// The annotator, the dataset and its store come from the workspace.
     ReviewController(CamController& cams, Workspace& workspace, QObject* parent = nullptr);
+    const CamController& cams() const { return m_cams; }
     ~ReviewController() override;
 
     void setCase(std::shared_ptr<const LoadedCase> loaded);

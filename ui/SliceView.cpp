@@ -188,6 +188,14 @@ void SliceView::mousePressEvent(QMouseEvent* event)
         return;
     }
     if (event->button() == Qt::LeftButton && (event->modifiers() & Qt::ControlModifier) &&
+        (event->modifiers() & Qt::ShiftModifier) && plane() == review::ViewPlane::Axial) {
+        m_drag = Drag::CropResize;
+        if (const auto p = pixelAt(event->position()))
+            Q_EMIT cropResizing((*p)[0], (*p)[1]);
+        event->accept();
+        return;
+    }
+    if (event->button() == Qt::LeftButton && (event->modifiers() & Qt::ControlModifier) &&
         plane() == review::ViewPlane::Axial) {
         if (const auto p = pixelAt(event->position()))
             Q_EMIT cropPlacementClicked((*p)[0], (*p)[1]);
@@ -251,7 +259,10 @@ void SliceView::mouseMoveEvent(QMouseEvent* event)
             return;
         }
     }
-    if (m_drag == Drag::Zoom || m_drag == Drag::Pan) {
+    if (m_drag == Drag::CropResize) {
+        if (const auto p = pixelAt(event->position()))
+            Q_EMIT cropResizing((*p)[0], (*p)[1]);
+    } else if (m_drag == Drag::Zoom || m_drag == Drag::Pan) {
         const auto before = widgetToWorld(m_dragStart, m_scene.renderer());
         const auto now = widgetToWorld(event->position(), m_scene.renderer());
         if (m_drag == Drag::Zoom) // drag up: magnify, about the point where the drag began
@@ -283,6 +294,9 @@ void SliceView::mouseReleaseEvent(QMouseEvent* event)
         m_brushing = false;
         Q_EMIT brushReleased();
     }
+    if (m_drag == Drag::CropResize && event->button() == Qt::LeftButton)
+        if (const auto p = pixelAt(event->position()))
+            Q_EMIT cropResized((*p)[0], (*p)[1]);
     if (m_clickCandidate && event->button() == Qt::LeftButton) {
         m_clickCandidate = false;
         if (const auto p = pixelAt(event->position())) {

@@ -74,6 +74,10 @@ Q_SIGNALS:
     void polygonPoint(double row, double col);
     /// Ctrl+left-click (outside brush mode, axial views): the labeller places a crop centred there.
     void cropPlacementClicked(double row, double col);
+    /// Ctrl+Shift+left-drag (outside brush mode, axial views): the labeller resizes the crop under
+    /// review; the cursor at fractional slice pixel (row, col), while dragging and at the release.
+    void cropResizing(double row, double col);
+    void cropResized(double row, double col);
     /// A left click without a drag (outside brush mode) on the canonical voxel {slice, row, col}.
     void pointClicked(int slice, int row, int col);
 
@@ -96,7 +100,7 @@ private:
     double m_brushRadiusMm = 3.0;
     std::optional<std::array<double, 2>> pixelAt(const QPointF& position) const;
     void updateBrushCursor(const QPointF& position);
-    enum class Drag { None, WindowLevel, Zoom, Pan };
+    enum class Drag { None, WindowLevel, Zoom, Pan, CropResize };
     Drag m_drag = Drag::None;
     QPointF m_dragStart;
     std::array<double, 3> m_zoomAnchor{0, 0, 0}; ///< world point where a zoom drag began

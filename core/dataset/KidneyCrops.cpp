@@ -181,6 +181,14 @@ CropSampling cropSampling(const compute::ModelDescription& model, int cropSize, 
     return sampling;
 }
 
+int cropSizeCovering(const CropSampling& sampling, int rows, int cols)
+{
+    const double stepRows = sampling.steps ? sampling.steps->first : 1.0;
+    const double stepCols = sampling.steps ? sampling.steps->second : 1.0;
+    const double pixels = std::max(rows / stepRows, cols / stepCols);
+    return std::clamp(static_cast<int>(std::lround(pixels / 8.0)) * 8, 32, 512);
+}
+
 compute::Image2D cutCropForModel(const CtVolume& ct, int slice, const CropBox& box,
                                  const CropSampling& sampling, const compute::SliceContext& context)
 {

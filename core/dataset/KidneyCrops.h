@@ -58,6 +58,10 @@ struct CropSampling {
 };
 CropSampling cropSampling(const compute::ModelDescription& model, int cropSize, double rowSpacing,
                           double colSpacing);
+/// The crop size (the model's input pixels: a multiple of 8, 32 to 512) whose box best covers
+/// rows x cols slice pixels: a box the labeller drags snaps to a field of view the model reads at
+/// its own pixel spacing.
+int cropSizeCovering(const CropSampling& sampling, int rows, int cols);
 /// The crop of `box` (extent() slice pixels) as the model reads it: cutCrop or cutResampledCrop,
 /// with the context planes `context` asks for (cutModelInput).
 compute::Image2D cutCropForModel(const CtVolume& ct, int slice, const CropBox& box,

@@ -497,3 +497,17 @@ TEST(CropBox, UnionHoldsAndMasksMoveBetweenBoxes)
     EXPECT_TRUE(setPixelBounds(BinaryMask(4, 5), a).empty());
     EXPECT_THROW(placeMask(m, both, a), std::invalid_argument) << "a mask not of its box's size";
 }
+
+TEST(CropSampling, ADraggedBoxSnapsToACropSizeTheModelReadsAtItsSpacing)
+{
+    CropSampling own; // a model without a recorded spacing: slice pixels are its pixels
+    EXPECT_EQ(cropSizeCovering(own, 61, 41), 64);
+    EXPECT_EQ(cropSizeCovering(own, 10, 10), 32) << "never below 32";
+    EXPECT_EQ(cropSizeCovering(own, 900, 10), 512) << "nor above 512";
+    // A model at 1.6 mm on a 0.8 mm scan: each model pixel is two slice pixels.
+    CropSampling resampled;
+    resampled.steps = std::make_pair(2.0, 2.0);
+    resampled.cropSize = cropSizeCovering(resampled, 190, 150);
+    EXPECT_EQ(resampled.cropSize, 96) << "190 slice pixels = 95 model pixels, to a multiple of 8";
+    EXPECT_EQ(resampled.extent(), std::make_pair(192, 192));
+}

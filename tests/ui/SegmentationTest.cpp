@@ -21,13 +21,16 @@
 #include <QAction>
 #include <QLabel>
 #include <QSignalSpy>
+#include <QSpinBox>
 #include <QStatusBar>
 #include <QTest>
+#include <QToolBar>
 #include <fstream>
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
 #include <set>
 #include <vtkCamera.h>
+#include <vtkCell.h>
 #include <vtkCellData.h>
 #include <vtkDataArray.h>
 #include <vtkPolyData.h>
@@ -356,5 +359,61 @@ TEST(Review, ACropPlacedWithCtrlClickIsWhereTheHeatmapsAndTheReviewAreAndIsKept)
     // Review › Automatic crops again forgets it.
     again.findChild<QAction*>("automaticCrops")->trigger();
     EXPECT_TRUE(again.camController()->placedCrops().placements.empty());
+    unsetenv("XDG_DATA_HOME");
+}
+
+TEST(Review, CtrlShiftDragResizesTheCropUnderReviewToAFieldOfViewTheModelReads)
+{
+    TempDir dir;
+    writeCaseAndModel(dir, 31, 128);
+    ui::MainWindow window;
+    ASSERT_TRUE(openCasesWithModel(window, dir, 40));
+    ui::SliceView& view = *window.sliceView();
+    ui::CamController& cams = *window.camController();
+    const LabelVolume& labels = *window.currentCase()->labels;
+    const int slice = view.slice();
+    ASSERT_TRUE(waitForHeatmaps(window, slice));
+    ui::ReviewController& review = *window.reviewController();
+    review.setTarget(slice, 0);
+    const CropBox box = *review.cropBox();
+    ASSERT_EQ(box.rows, 40);
+    const double centreRow = box.row0 + (box.rows - 1) / 2.0, centreCol = box.col0 + (box.cols - 1) / 2.0;
+    // Ctrl+Shift+drag from the centre to 30 rows and 20 columns away: 61 x 41 pixels wanted, the
+    // model's crop size snaps to 64 (a multiple of 8), shown as the outline while dragging.
+    const auto modifiers = Qt::ControlModifier | Qt::ShiftModifier;
+    mouse(&view, QEvent::MouseButtonPress, widgetPoint(view, labels, centreRow, centreCol), Qt::LeftButton,
+          modifiers);
+    mouse(&view, QEvent::MouseMove, widgetPoint(view, labels, centreRow + 30, centreCol + 20), Qt::LeftButton,
+          modifiers);
+    vtkPolyData* outlines = view.heatmapLayer().boxes();
+    double bounds[6];
+    bool preview = false;
+    auto* colours = outlines->GetCellData()->GetScalars();
+    for (vtkIdType cell = 0; cell < outlines->GetNumberOfCells(); ++cell) {
+        double rgb[3];
+        colours->GetTuple(cell, rgb);
+        if (rgb[2] == render::HeatmapLayer::kHighlightedBoxColour[2] &&
+            rgb[1] == render::HeatmapLayer::kHighlightedBoxColour[1]) {
+            outlines->GetCell(cell)->GetBounds(bounds);
+            preview = true;
+        }
+    }
+    ASSERT_TRUE(preview) << "the snapped box outlined while dragging";
+    EXPECT_NEAR((bounds[3] - bounds[2]) / labels.spacing[1], 64, 0.01);
+    EXPECT_EQ(cams.cropSize(), 40) << "nothing changes before the release";
+    mouse(&view, QEvent::MouseButtonRelease, widgetPoint(view, labels, centreRow + 30, centreCol + 20),
+          Qt::NoButton, modifiers);
+    EXPECT_EQ(cams.cropSize(), 64);
+    EXPECT_EQ(window.findChild<QToolBar*>("heatmapToolbar")->findChild<QSpinBox*>()->value(), 64)
+        << "the toolbar's crop size says so";
+    ASSERT_TRUE(QTest::qWaitFor(
+        [&] {
+            const auto* maps = cams.heatmaps(slice);
+            return maps && !maps->crops.empty() && maps->crops[0].box.rows == 64;
+        },
+        30000));
+    const CropBox resized = cams.heatmaps(slice)->crops[0].box;
+    EXPECT_NEAR(resized.row0 + (resized.rows - 1) / 2.0, centreRow, 1.0) << "about the same centre";
+    EXPECT_NEAR(resized.col0 + (resized.cols - 1) / 2.0, centreCol, 1.0);
     unsetenv("XDG_DATA_HOME");
 }
