@@ -528,8 +528,12 @@ void CamController::setStackedSlicesWanted(bool wanted)
     if (m_stackWanted == wanted)
         return;
     m_stackWanted = wanted;
-    if (wanted && !m_running && !m_backgroundStopped)
-        startNext();
+    // Showing a stack asks for background work, even after a cancel (leaving the comparison).
+    if (wanted) {
+        m_backgroundStopped = false;
+        if (!m_running)
+            startNext();
+    }
 }
 
 void CamController::cancel()

@@ -381,6 +381,7 @@ void MainWindow::setComparisonMode(bool on)
         m_comparison->release();
         m_centre->setCurrentWidget(m_planes);
         showHeatmaps(m_view->slice());
+        m_cams->requestSlice(m_view->slice()); // the background work the comparison stopped goes on
     }
 }
 
