@@ -119,20 +119,16 @@ void waitMs(int milliseconds)
     waitFor([&] { return timer.elapsed() >= milliseconds; }, milliseconds + 1000);
 }
 
-/// The floor: the same scene built with plain VTK — the CT slice with window/level, the heatmap
-/// over the crop boxes through a lookup table with its colour bar, the three label contours,
-/// the proposal isoline and the box outlines — where each frame changes the slice data and renders,
-/// with none of the workstation's code in between.
-struct BareScene {
+/// What every bare scene draws: the CT image with window/level, the heatmap through a lookup table,
+/// the three label contours and the proposal isoline, all in one renderer.
+struct BarePipeline {
     vtkNew<vtkImageData> ct, heat, labels;
     vtkNew<vtkImageActor> ctActor, heatActor;
     vtkNew<vtkLookupTable> table;
-    vtkNew<vtkScalarBarActor> bar;
     vtkNew<vtkDiscreteFlyingEdges2D> labelContours[3];
     vtkNew<vtkActor> labelActors[3];
     vtkNew<vtkFlyingEdges2D> proposal;
-    vtkNew<vtkActor> proposalActor, boxActor;
-    vtkNew<vtkPolyData> boxes;
+    vtkNew<vtkActor> proposalActor;
     vtkNew<vtkRenderer> renderer;
 
     void addLines(vtkAlgorithmOutput* input, vtkActor* actor, double r, double g, double b)
@@ -145,6 +141,42 @@ struct BareScene {
         actor->SetPosition(0, 0, -0.6);
         renderer->AddActor(actor);
     }
+    /// The actors over the images (the caller sized them), in `viewport`, seen through the app's
+    /// camera: the same pixels covered (fragment work dominates software GL).
+    void build(ui::VtkViewport& viewport, vtkCamera* camera)
+    {
+        table->SetRange(0, 1);
+        table->Build();
+        ctActor->GetMapper()->SetInputData(ct);
+        ctActor->GetProperty()->SetColorWindow(350);
+        ctActor->GetProperty()->SetColorLevel(40);
+        heatActor->GetMapper()->SetInputData(heat);
+        heatActor->GetProperty()->SetLookupTable(table);
+        heatActor->GetProperty()->UseLookupTableScalarRangeOn();
+        heatActor->SetPosition(0, 0, -0.2);
+        renderer->AddViewProp(ctActor);
+        renderer->AddViewProp(heatActor);
+        for (int i = 0; i < 3; ++i) {
+            labelContours[i]->SetInputData(labels);
+            labelContours[i]->SetValue(0, i + 1);
+            addLines(labelContours[i]->GetOutputPort(), labelActors[i], i == 0, i == 1, i == 2);
+        }
+        proposal->SetInputData(heat);
+        proposal->SetValue(0, 0.5);
+        addLines(proposal->GetOutputPort(), proposalActor, 1, 1, 1);
+        viewport.renderWindow()->AddRenderer(renderer);
+        renderer->GetActiveCamera()->DeepCopy(camera);
+    }
+};
+
+/// The floor: the same scene built with plain VTK — the CT slice with window/level, the heatmap
+/// over the crop boxes through a lookup table with its colour bar, the three label contours,
+/// the proposal isoline and the box outlines — where each frame changes the slice data and renders,
+/// with none of the workstation's code in between.
+struct BareScene : BarePipeline {
+    vtkNew<vtkScalarBarActor> bar;
+    vtkNew<vtkActor> boxActor;
+    vtkNew<vtkPolyData> boxes;
 
     BareScene(ui::VtkViewport& viewport, const CtVolume& volume, const review::SliceHeatmaps& maps,
               vtkCamera* camera)
@@ -160,28 +192,9 @@ struct BareScene {
         heat->SetExtent(c0, std::max(c0, c1), r0, std::max(r0, r1), 0, 0);
         heat->SetSpacing(volume.spacing[2], volume.spacing[1], 1);
         heat->AllocateScalars(VTK_FLOAT, 1);
-        table->SetRange(0, 1);
-        table->Build();
-        ctActor->GetMapper()->SetInputData(ct);
-        ctActor->GetProperty()->SetColorWindow(350);
-        ctActor->GetProperty()->SetColorLevel(40);
-        heatActor->GetMapper()->SetInputData(heat);
-        heatActor->GetProperty()->SetLookupTable(table);
-        heatActor->GetProperty()->UseLookupTableScalarRangeOn();
-        heatActor->SetPosition(0, 0, -0.2);
-        renderer->AddViewProp(ctActor);
-        renderer->AddViewProp(heatActor);
         labels->SetDimensions(volume.cols(), volume.rows(), 1);
         labels->SetSpacing(volume.spacing[2], volume.spacing[1], 1);
         labels->AllocateScalars(VTK_UNSIGNED_CHAR, 1);
-        for (int i = 0; i < 3; ++i) {
-            labelContours[i]->SetInputData(labels);
-            labelContours[i]->SetValue(0, i + 1);
-            addLines(labelContours[i]->GetOutputPort(), labelActors[i], i == 0, i == 1, i == 2);
-        }
-        proposal->SetInputData(heat);
-        proposal->SetValue(0, 0.5);
-        addLines(proposal->GetOutputPort(), proposalActor, 1, 1, 1);
         vtkNew<vtkPolyDataMapper> boxMapper;
         boxMapper->SetInputData(boxes);
         boxActor->SetMapper(boxMapper);
@@ -191,9 +204,7 @@ struct BareScene {
         bar->SetLookupTable(table);
         bar->SetTitle("gradcam\n(per crop)");
         renderer->AddViewProp(bar);
-        viewport.renderWindow()->AddRenderer(renderer);
-        // The app's camera: the same pixels covered (fragment work dominates software GL).
-        renderer->GetActiveCamera()->DeepCopy(camera);
+        build(viewport, camera);
     }
     void show(const CtVolume& volume, const LabelVolume& labelVolume, int slice,
               const review::SliceHeatmaps& maps)
@@ -235,28 +246,9 @@ struct BareScene {
 /// The floor of a coronal or sagittal view: plain VTK with the CT plane, the stacked heatmap
 /// through a lookup table, the three label contours and the proposal isoline, fed planes copied
 /// from the volumes by a plain loop.
-struct BarePlaneScene {
+struct BarePlaneScene : BarePipeline {
     review::ViewPlane plane;
     review::PlaneGrid grid;
-    vtkNew<vtkImageData> ct, heat, labels;
-    vtkNew<vtkImageActor> ctActor, heatActor;
-    vtkNew<vtkLookupTable> table;
-    vtkNew<vtkDiscreteFlyingEdges2D> labelContours[3];
-    vtkNew<vtkActor> labelActors[3];
-    vtkNew<vtkFlyingEdges2D> proposal;
-    vtkNew<vtkActor> proposalActor;
-    vtkNew<vtkRenderer> renderer;
-
-    void addLines(vtkAlgorithmOutput* input, vtkActor* actor, double r, double g, double b)
-    {
-        vtkNew<vtkPolyDataMapper> mapper;
-        mapper->SetInputConnection(input);
-        mapper->ScalarVisibilityOff();
-        actor->SetMapper(mapper);
-        actor->GetProperty()->SetColor(r, g, b);
-        actor->SetPosition(0, 0, -0.6);
-        renderer->AddActor(actor);
-    }
 
     BarePlaneScene(ui::VtkViewport& viewport, review::ViewPlane p, const CtVolume& volume, vtkCamera* camera)
         : plane(p)
@@ -269,27 +261,7 @@ struct BarePlaneScene {
         ct->AllocateScalars(VTK_SHORT, 1);
         heat->AllocateScalars(VTK_FLOAT, 1);
         labels->AllocateScalars(VTK_UNSIGNED_CHAR, 1);
-        table->SetRange(0, 1);
-        table->Build();
-        ctActor->GetMapper()->SetInputData(ct);
-        ctActor->GetProperty()->SetColorWindow(350);
-        ctActor->GetProperty()->SetColorLevel(40);
-        heatActor->GetMapper()->SetInputData(heat);
-        heatActor->GetProperty()->SetLookupTable(table);
-        heatActor->GetProperty()->UseLookupTableScalarRangeOn();
-        heatActor->SetPosition(0, 0, -0.2);
-        renderer->AddViewProp(ctActor);
-        renderer->AddViewProp(heatActor);
-        for (int i = 0; i < 3; ++i) {
-            labelContours[i]->SetInputData(labels);
-            labelContours[i]->SetValue(0, i + 1);
-            addLines(labelContours[i]->GetOutputPort(), labelActors[i], i == 0, i == 1, i == 2);
-        }
-        proposal->SetInputData(heat);
-        proposal->SetValue(0, 0.5);
-        addLines(proposal->GetOutputPort(), proposalActor, 1, 1, 1);
-        viewport.renderWindow()->AddRenderer(renderer);
-        renderer->GetActiveCamera()->DeepCopy(camera);
+        build(viewport, camera);
     }
     /// Plane `index` of the volumes and a heatmap plane already stacked (rows x cols).
     void show(const CtVolume& volume, const LabelVolume& labelVolume, int index,

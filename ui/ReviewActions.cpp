@@ -375,13 +375,15 @@ void ReviewActions::showEditedMask()
 {
     if (!m_review.editing())
         return;
-    const CropBox& box = m_review.edit()->box();
+    // Only the part that holds the crop and the strokes: the slice-wide canvas would make the mask
+    // layer trace and upload the whole slice at every frame.
+    const review::PlacedMask shown = m_review.edit()->finalMask();
     // The labeller's mask: orange for a tumour, violet for a cyst.
     if (m_review.activeLabel() == labels::Cyst)
         m_view.maskLayer().setColour(0.7, 0.45, 1.0);
     else
         m_view.maskLayer().setColour(1.0, 0.55, 0.0);
-    m_view.maskLayer().setMask(box.row0, box.col0, m_review.edit()->mask());
+    m_view.maskLayer().setMask(shown.box.row0, shown.box.col0, shown.mask);
     m_view.requestRender();
 }
 

@@ -417,3 +417,58 @@ TEST(Review, CtrlShiftDragResizesTheCropUnderReviewToAFieldOfViewTheModelReads)
     EXPECT_NEAR(resized.col0 + (resized.cols - 1) / 2.0, centreCol, 1.0);
     unsetenv("XDG_DATA_HOME");
 }
+
+TEST(Segmentation, AnExportedSegNrrdOpensBackOnItsCtWithTheLabellersLabels)
+{
+    // The curator's round trip: decisions exported for 3D Slicer, then that file loaded onto the CT
+    // as a segmentation (File › Load segmentation…), read through the segment names it carries.
+    TempDir dir;
+    writeCaseAndModel(dir, 33, 128);
+    fs::path ct, exported;
+    std::vector<std::pair<int, CropBox>> decided; // slice, crop of each accepted proposal
+    LabelVolume expected;
+    {
+        ui::MainWindow window;
+        ASSERT_TRUE(openCasesWithModel(window, dir, 40));
+        window.workspace()->setAnnotator("fay");
+        ct = window.currentCase()->files.imaging->string();
+        ui::ReviewController& review = *window.reviewController();
+        const int slice = window.sliceView()->slice();
+        ASSERT_TRUE(waitForHeatmaps(window, slice));
+        review.setTarget(slice, 0);
+        review.setActiveLabel(labels::Cyst); // kept apart from a tumour through the export
+        ASSERT_TRUE(review.accept()) << review.lastError().toStdString();
+        storage::AnnotationStore& store = *storeOf(window);
+        storage::ExportOptions options;
+        options.outDir = dir / "export";
+        options.formats = {"seg-nrrd"};
+        storage::exportMasks(store, options);
+        exported = options.outDir / "seg-nrrd" / "case_00000.seg.nrrd";
+        ASSERT_TRUE(fs::exists(exported));
+        expected = storage::curatedLesionMask(store, "case_00000", window.currentCase()->imaging->geometry,
+                                              {storage::DecisionKind::Accept}, labels::Cyst);
+        ASSERT_GT(std::count(expected.voxels.begin(), expected.voxels.end(), labels::Cyst), 0);
+    }
+    ui::MainWindow window;
+    window.resize(1000, 800);
+    window.show();
+    ASSERT_TRUE(QTest::qWaitForWindowExposed(&window));
+    QSignalSpy loaded(&window, &ui::MainWindow::caseLoaded);
+    window.openImageWithLabels(QString::fromStdString(ct.string()), QString::fromStdString(exported.string()),
+                               {});
+    ASSERT_TRUE(loaded.wait(30000));
+    const LoadedCase& c = *window.currentCase();
+    ASSERT_TRUE(c.labels.has_value());
+    EXPECT_EQ(c.labels->voxels, expected.voxels) << "the labeller's cyst, voxel for voxel, read as a cyst";
+    if (const char* out = std::getenv("WEAKSIGHT_TEST_SCREENSHOTS")) {
+        for (int k = 0; k < c.labels->slices(); ++k)
+            if (std::count(c.labels->slice(k), c.labels->slice(k) + c.labels->sliceSize(), labels::Cyst) >
+                0) {
+                window.sliceView()->setSlice(k);
+                break;
+            }
+        QTest::qWait(300);
+        window.grab().save(QString(out) + "/export-seg-nrrd-reopened.png");
+    }
+    unsetenv("XDG_DATA_HOME");
+}
