@@ -70,7 +70,9 @@ LinkedViews::LinkedViews(CamController& cams, QWidget* parent)
             }
         });
     }
-    // The toolbar and overlay panel restyle the axial view; the others follow at its next frame.
+    // The toolbar and overlay panel restyle the axial view and ask it to render; the others follow
+    // then (also when the axial view is hidden) and at its next frame.
+    connect(m_axial, &SliceView::renderRequested, this, &LinkedViews::copyAxialStyle);
     connect(m_axial, &SliceView::frameStarting, this, &LinkedViews::copyAxialStyle);
     connect(&m_cams, &CamController::heatmapsAdded, this, &LinkedViews::refreshStackedHeatmaps);
     setViewLayout(Layout::Axial);
@@ -116,6 +118,7 @@ void LinkedViews::setViewLayout(Layout layout)
     m_cams.setStackedSlicesWanted(layout != Layout::Axial);
     updateCrosshairs();
     refreshStackedHeatmaps();
+    copyAxialStyle();
     updateCaptions();
     if (changed)
         Q_EMIT viewLayoutChanged(layout);

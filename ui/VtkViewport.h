@@ -25,7 +25,11 @@ public:
     vtkGenericOpenGLRenderWindow* renderWindow() const;
 
     /// Schedules a render for the next frame; several requests give one render.
-    void requestRender() { update(); }
+    void requestRender()
+    {
+        update();
+        Q_EMIT renderRequested();
+    }
 
     /// World point (on the z = 0 plane of `renderer`) under a widget position.
     std::array<double, 3> widgetToWorld(const QPointF& position, vtkRenderer* renderer) const;
@@ -41,6 +45,8 @@ Q_SIGNALS:
     void viewportResized(int width, int height);
     /// A frame is about to be rendered (linked views copy this view's overlay style then).
     void frameStarting();
+    /// requestRender() was called (also while the widget is hidden and renders nothing).
+    void renderRequested();
 
 protected:
     void initializeGL() override;

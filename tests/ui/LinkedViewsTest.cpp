@@ -180,6 +180,9 @@ TEST(LinkedViews, FourViewsShareOneCrosshairAndStackTheSlicesHeatmaps)
     EXPECT_FALSE(views.axial()->isVisible());
     EXPECT_TRUE(views.coronal()->isVisible());
     EXPECT_TRUE(cams.stackedSlicesWanted());
+    // The axial view is hidden now: the toolbar's threshold still reaches the coronal view.
+    threshold->setValue(60);
+    EXPECT_DOUBLE_EQ(views.coronal()->heatmapLayer().threshold(), 0.6);
     window.setViewLayout(ui::LinkedViews::Layout::Axial);
     EXPECT_FALSE(cams.stackedSlicesWanted());
     EXPECT_FALSE(
