@@ -455,7 +455,9 @@ std::vector<const review::SliceHeatmaps*> CamController::heatmapsOfEverySlice() 
     maps.reserve(static_cast<size_t>(m_case->imaging->slices()));
     for (int k = 0; k < m_case->imaging->slices(); ++k) {
         const std::string key = prefix + std::to_string(k);
-        maps.push_back(m_memory.contains(key) ? m_memory.shown(key, shownNormalisation(), volume) : nullptr);
+        // Not marked as used: stacking every slice must not reorder what the memory evicts first.
+        maps.push_back(m_memory.contains(key) ? m_memory.shown(key, shownNormalisation(), volume, false)
+                                              : nullptr);
     }
     return maps;
 }
@@ -835,6 +837,10 @@ void CamController::onJobFinished()
         if (!result.error.isEmpty()) {
             failed = true;
             m_failedKeys.insert(result.key);
+            // A stack's slices are chosen by their own keys: they are not tried again either.
+            if (result.job.kind == JobKind::Stack)
+                for (int k : result.job.slices)
+                    m_failedKeys.insert(result.volumeKey + "|" + std::to_string(k));
             Q_EMIT computeFailed(result.error);
         } else if (result.job.kind == JobKind::Scan) {
             adoptScan(result);

@@ -116,6 +116,10 @@ void LinkedViews::setViewLayout(Layout layout)
         caption->setVisible(layout == Layout::Grid);
     // Stacked maps need every slice's maps: computed in the background only while a stack shows.
     m_cams.setStackedSlicesWanted(layout != Layout::Axial);
+    if (m_cursor) { // the planes a hidden view did not follow
+        m_coronal->setSlice((*m_cursor)[1]);
+        m_sagittal->setSlice((*m_cursor)[2]);
+    }
     updateCrosshairs();
     refreshStackedHeatmaps();
     copyAxialStyle();
@@ -145,10 +149,14 @@ void LinkedViews::setCrosshair(const std::array<int, 3>& voxel)
 {
     m_cursor = voxel;
     // Each view's sliceChanged comes back through onSliceChanged, which agrees with the cursor.
+    // Hidden planes follow when they are shown (a sagittal plane is a strided copy of the volume).
     m_axial->setSlice(voxel[0]);
-    m_coronal->setSlice(voxel[1]);
-    m_sagittal->setSlice(voxel[2]);
+    if (shown(ViewPlane::Coronal))
+        m_coronal->setSlice(voxel[1]);
+    if (shown(ViewPlane::Sagittal))
+        m_sagittal->setSlice(voxel[2]);
     updateCrosshairs();
+    refreshMovedStacks();
     updateCaptions();
 }
 
@@ -169,10 +177,7 @@ void LinkedViews::onSliceChanged(ViewPlane plane, int index)
         return;
     (*m_cursor)[axis] = index;
     updateCrosshairs();
-    if (plane != ViewPlane::Axial && shown(plane)) {
-        refreshStacked(*view(plane), m_cams.heatmapsOfEverySlice());
-        view(plane)->requestRender();
-    }
+    refreshMovedStacks();
     updateCaptions();
 }
 
@@ -200,11 +205,27 @@ void LinkedViews::refreshStackedHeatmaps()
         }
 }
 
+void LinkedViews::refreshMovedStacks()
+{
+    std::vector<const review::SliceHeatmaps*> maps;
+    for (SliceView* side : {m_coronal, m_sagittal}) {
+        const size_t which = side->plane() == ViewPlane::Coronal ? 0 : 1;
+        if (!shown(side->plane()) || m_stackedIndex[which] == side->slice())
+            continue;
+        if (maps.empty())
+            maps = m_cams.heatmapsOfEverySlice();
+        refreshStacked(*side, maps);
+        side->requestRender();
+    }
+}
+
 void LinkedViews::refreshStacked(SliceView& side, const std::vector<const review::SliceHeatmaps*>& maps)
 {
     const size_t which = side.plane() == ViewPlane::Coronal ? 0 : 1;
     m_stacked[which] = 0;
-    if (!m_case || !m_case->imaging || maps.empty()) {
+    m_stackedIndex[which] = side.slice();
+    // The maps are the controller's case's; the same case as this one's, checked all the same.
+    if (!m_case || !m_case->imaging || maps.size() != static_cast<size_t>(m_case->imaging->slices())) {
         side.heatmapLayer().clear();
         return;
     }

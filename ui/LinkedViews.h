@@ -70,6 +70,8 @@ private:
     void onSliceChanged(review::ViewPlane plane, int index);
     void updateCrosshairs();
     void refreshStacked(SliceView& view, const std::vector<const review::SliceHeatmaps*>& maps);
+    /// Stacks again the shown coronal / sagittal views whose plane moved since they were stacked.
+    void refreshMovedStacks();
     void copyAxialStyle();
     bool shown(review::ViewPlane plane) const;
     void updateCaptions();
@@ -85,7 +87,8 @@ private:
     std::shared_ptr<const LoadedCase> m_case;
     std::optional<std::array<int, 3>> m_cursor;
     bool m_crosshairVisible = true;
-    std::array<int, 2> m_stacked{0, 0}; ///< coronal, sagittal
+    std::array<int, 2> m_stacked{0, 0};        ///< coronal, sagittal: slices with maps on the plane
+    std::array<int, 2> m_stackedIndex{-1, -1}; ///< coronal, sagittal: the plane they were stacked on
 };
 
 } // namespace weaksight::ui

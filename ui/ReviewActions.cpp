@@ -142,8 +142,11 @@ void ReviewActions::addEditActions(QMenu* menu)
         [operation] { operation([](const BinaryMask& m) { return removeSmallIslands(m, 10); }); });
     add(menu, QStringLiteral("edit.applyProposal"), tr("Apply the &proposal"), QKeySequence(Qt::Key_P),
         [this, operation] {
-            if (const auto p = m_review.proposal())
-                operation([p](const BinaryMask&) { return *p; });
+            // The proposal lies on its crop; the mask being edited on the whole slice.
+            if (const auto p = m_review.proposal(); p && m_review.editing()) {
+                const BinaryMask onCanvas = placeMask(*p, m_review.edit()->crop(), m_review.edit()->box());
+                operation([onCanvas](const BinaryMask&) { return onCanvas; });
+            }
         });
     addPolygonActions(menu);
     add(menu, QStringLiteral("edit.thresholdHu"), tr("Keep an &HU range within the mask…"),

@@ -77,12 +77,13 @@ void HeatmapMemory::remember(const std::string& key, RawSliceMaps maps)
 }
 
 const SliceHeatmaps* HeatmapMemory::shown(const std::string& key, compute::MapNormalisation normalisation,
-                                          std::pair<float, float> volumeRange) const
+                                          std::pair<float, float> volumeRange, bool markUsed) const
 {
     const auto it = m_raw.find(key);
     if (it == m_raw.end())
         return nullptr;
-    touch(key);
+    if (markUsed)
+        touch(key);
     const std::string shownKey = key + "|" + std::to_string(static_cast<int>(normalisation));
     if (const auto shown = m_shown.find(shownKey); shown != m_shown.end())
         return &shown->second;

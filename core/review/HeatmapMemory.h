@@ -43,10 +43,10 @@ public:
     void remember(const std::string& key, RawSliceMaps maps);
     /// The slice as shown: per crop each map over its own range, per volume over `volumeRange`,
     /// raw values unchanged; low/high of each crop say which. Made once per normalisation (the
-    /// pointer stays valid until its raw slice goes); marks the slice recently used. Null when the
-    /// slice is not held.
+    /// pointer stays valid until its raw slice goes); marks the slice recently used unless
+    /// `markUsed` is false (the stacked views read every slice). Null when the slice is not held.
     const SliceHeatmaps* shown(const std::string& key, compute::MapNormalisation normalisation,
-                               std::pair<float, float> volumeRange = {0.f, 1.f}) const;
+                               std::pair<float, float> volumeRange = {0.f, 1.f}, bool markUsed = true) const;
 
 private:
     void touch(const std::string& key) const;

@@ -511,3 +511,23 @@ TEST(CropSampling, ADraggedBoxSnapsToACropSizeTheModelReadsAtItsSpacing)
     EXPECT_EQ(resampled.cropSize, 96) << "190 slice pixels = 95 model pixels, to a multiple of 8";
     EXPECT_EQ(resampled.extent(), std::make_pair(192, 192));
 }
+
+TEST(HeatmapMemory, ReadingEverySliceForTheStackedViewsKeepsTheEvictionOrder)
+{
+    for (const bool markUsed : {false, true}) {
+        HeatmapMemory memory;
+        RawSliceMaps raw;
+        raw.crops.push_back(heatmap({0, 0, 4, 4}, [](int r, int c) { return r + c; }));
+        raw.crops[0].low = 0.f;
+        raw.crops[0].high = 6.f;
+        memory.remember("a", raw);
+        memory.remember("b", raw); // b is the most recently used
+        ASSERT_NE(memory.shown("a", compute::MapNormalisation::PerCrop, {0.f, 1.f}, markUsed), nullptr);
+        memory.setBudget(memory.bytes()); // two raw slices and a's shown copy
+        memory.remember("c", raw);
+        // A stacked view's read leaves a the least recently used; a real look at it does not.
+        EXPECT_EQ(memory.contains("a"), markUsed) << markUsed;
+        EXPECT_EQ(memory.contains("b"), !markUsed) << markUsed;
+        EXPECT_TRUE(memory.contains("c"));
+    }
+}

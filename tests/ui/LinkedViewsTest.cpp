@@ -155,6 +155,25 @@ TEST(LinkedViews, FourViewsShareOneCrosshairAndStackTheSlicesHeatmaps)
         }
     EXPECT_GE(compared, crossing); // a slice may have both sides' crops on the row
     EXPECT_GT(views.coronal()->heatmapLayer().patchCount(), 0u);
+    // With every map in memory, a click four rows down stacks the coronal view again on the new row.
+    const int movedRow = cursor[1] + 4;
+    click(*views.axial(), planePoint(*views.axial(), movedRow, cursor[2]));
+    ASSERT_EQ(views.coronal()->slice(), movedRow);
+    stacked = views.coronal()->heatmapLayer().heatmapImage();
+    int movedCompared = 0;
+    for (int k = 0; k < c.imaging->slices(); ++k)
+        for (const auto& h : maps[static_cast<size_t>(k)]->crops) {
+            if (h.degenerate || movedRow < h.box.row0 || movedRow >= h.box.row0 + h.box.rows)
+                continue;
+            const int column = h.box.col0 + h.box.cols / 2;
+            int extent[6];
+            stacked->GetExtent(extent);
+            EXPECT_FLOAT_EQ(*static_cast<float*>(stacked->GetScalarPointer(
+                                column - extent[0], c.imaging->slices() - 1 - k - extent[2], 0)),
+                            h.valueAt(movedRow - h.box.row0, column - h.box.col0));
+            ++movedCompared;
+        }
+    EXPECT_GT(movedCompared, 0);
 
     // The axial view's threshold and opacity reach the stacked views at the next frame.
     QSlider* threshold = window.findChild<QToolBar*>("heatmapToolbar")->findChild<QSlider*>();
@@ -173,7 +192,7 @@ TEST(LinkedViews, FourViewsShareOneCrosshairAndStackTheSlicesHeatmaps)
     }
     auto* caption = views.findChild<QLabel*>("viewCaption1");
     ASSERT_NE(caption, nullptr);
-    EXPECT_TRUE(caption->text().contains(QString::number(cursor[1])));
+    EXPECT_TRUE(caption->text().contains(QString::number(movedRow)));
 
     // One view of the coronal plane; back to the axial view, where the stack is no longer computed.
     window.setViewLayout(ui::LinkedViews::Layout::Coronal);

@@ -729,6 +729,12 @@ TEST(Review, BrushStrokesOutsideTheCropAreKeptScoredAndExported)
     const CropBox crop = *review.cropBox();
     EXPECT_EQ(review.edit()->box(), (CropBox{0, 0, labels.rows(), labels.cols()}))
         << "the canvas is the slice";
+    // P puts the proposal back: it lies on the crop, the mask on the slice (this once crashed).
+    const BinaryMask proposal = *review.proposal();
+    review.editor()->apply(BinaryMask(labels.rows(), labels.cols()));
+    actionWithShortcut(window, QKeySequence(Qt::Key_P))->trigger();
+    EXPECT_EQ(cropMask(review), proposal);
+    EXPECT_EQ(review.edit()->mask().count(), proposal.count()) << "nothing outside the crop";
     // From inside the crop to 12 pixels below it (the crop stays what the decision is about).
     view.setBrushRadiusMm(2 * labels.spacing[2]);
     const double col = crop.col0 + crop.cols / 2.0;
