@@ -109,12 +109,14 @@ review::PlaneGrid SliceScene::grid() const
     return {};
 }
 
+std::array<int, 3> SliceScene::volumeShape() const
+{
+    return m_imaging ? m_imaging->shape : m_labels ? m_labels->shape : std::array<int, 3>{0, 0, 0};
+}
+
 std::array<int, 3> SliceScene::voxelAt(int planeRow, int planeCol) const
 {
-    const auto& shape = m_imaging  ? m_imaging->shape
-                        : m_labels ? m_labels->shape
-                                   : std::array<int, 3>{0, 0, 0};
-    return review::voxelOf(m_plane, shape, m_slice, planeRow, planeCol);
+    return review::voxelOf(m_plane, volumeShape(), m_slice, planeRow, planeCol);
 }
 
 int SliceScene::sliceCount() const
@@ -425,8 +427,7 @@ void SliceScene::updateCrosshair()
     m_crosshairActor->SetVisibility(shown);
     if (!shown)
         return;
-    const auto& shape = m_imaging ? m_imaging->shape : m_labels->shape;
-    const auto point = review::planePointOf(m_plane, shape, *m_crosshair);
+    const auto point = review::planePointOf(m_plane, volumeShape(), *m_crosshair);
     // Across the whole plane, edge to edge of its pixels' footprints.
     const double x = point[2] * g.colSpacing, y = point[1] * g.rowSpacing;
     const double x0 = -0.5 * g.colSpacing, x1 = (g.cols - 0.5) * g.colSpacing;

@@ -133,6 +133,8 @@ public:
 private:
     void updateSliceData();
     void updateCrosshair();
+    /// The canonical shape of the volumes shown (zeros without any).
+    std::array<int, 3> volumeShape() const;
     std::array<int, 2> sliceDims() const;
     std::array<double, 2> sliceSpacing() const;
 

@@ -82,21 +82,16 @@ StackedHeatmap stackedHeatmap(ViewPlane plane, int index, const std::array<int, 
             const CropBox& b = crop.box;
             if (crop.degenerate)
                 continue;
-            if (coronal) {
-                if (index < b.row0 || index >= b.row0 + b.rows)
-                    continue;
-                const int from = std::max(0, b.col0), to = std::min(grid.cols, b.col0 + b.cols);
-                for (int c = from; c < to; ++c)
-                    line[c] = crop.valueAt(index - b.row0, c - b.col0);
-                crossed = crossed || from < to;
-            } else {
-                if (index < b.col0 || index >= b.col0 + b.cols)
-                    continue;
-                const int from = std::max(0, b.row0), to = std::min(grid.cols, b.row0 + b.rows);
-                for (int r = from; r < to; ++r)
-                    line[r] = crop.valueAt(r - b.row0, index - b.col0);
-                crossed = crossed || from < to;
-            }
+            // In the slice: the axis the plane cuts (rows for coronal) and the one along its line.
+            const int cut0 = coronal ? b.row0 : b.col0, cutSize = coronal ? b.rows : b.cols;
+            const int along0 = coronal ? b.col0 : b.row0, alongSize = coronal ? b.cols : b.rows;
+            if (index < cut0 || index >= cut0 + cutSize)
+                continue;
+            const int from = std::max(0, along0), to = std::min(grid.cols, along0 + alongSize);
+            for (int p = from; p < to; ++p)
+                line[p] = coronal ? crop.valueAt(index - b.row0, p - b.col0)
+                                  : crop.valueAt(p - b.row0, index - b.col0);
+            crossed = crossed || from < to;
         }
         stacked.slicesWithMaps += crossed ? 1 : 0;
     }
